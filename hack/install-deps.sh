@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# install-deps.sh: what berth's build and tests need on a fresh Debian host.
+# Idempotent: apt is only asked for packages that are missing, so a machine
+# that has them pays nothing.
+set -euo pipefail
+
+packages=(
+	busybox-static                # the rootfs of test bundles and of the built-in image
+	runc crun                     # reference runtimes for compatibility tests and benchmarks
+	skopeo docker-registry        # peer image tool and a real registry for image tests
+	libseccomp-dev                # seccomp filters
+	uidmap                        # newuidmap/newgidmap for rootless containers
+	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go modules, so the build and the tests need no network afterwards.
+go mod download
