@@ -98,7 +98,9 @@ func TestValidate(t *testing.T) {
 			`process.capabilities.bounding[1]: unknown capability "CAP_FOO"`},
 		{"cap without prefix", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"KILL"} },
 			`process.capabilities.ambient[0]: unknown capability "KILL"`},
-		{"all caps", func(s *specs.Spec) { s.Process.Capabilities.Inheritable = []string{"CAP_CHECKPOINT_RESTORE", "CAP_BPF"} }, ""},
+		{"all caps", func(s *specs.Spec) {
+			s.Process.Capabilities.Inheritable = []string{"CAP_CHECKPOINT_RESTORE", "CAP_BPF"}
+		}, ""},
 		{"time offsets without time ns", func(s *specs.Spec) {
 			s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 1}}
 		}, "linux.timeOffsets: set without a new time namespace"},
