@@ -1,0 +1,295 @@
+// nsenter.c: the only C in berth. It runs as an ELF constructor, before the Go
+// runtime starts its threads, in the process berth-runtime starts as a
+// container's init (or, later, as an exec'd process).
+//
+// Why C: setns() into a mount, user or time namespace, and unshare() of a user
+// namespace, require a single-threaded caller; a Go program has several
+// threads before main() runs. Everything that needs one thread is done here;
+// everything else (mounts, pivot_root, devices, capabilities) is Go, in
+// runtime/initproc, once the process is inside its namespaces.
+//
+// Protocol on the socket whose number is in $_BERTH_NSENTER (see nsenter.go):
+//
+//	parent                                   child (this file)
+//	  puts child in its cgroups
+//	  bootstrap records ------------------>  joins namespaces (user first, mnt last)
+//	                                         unshare(CLONE_NEWUSER)?
+//	                   <------------------   'U'  (write my id maps)
+//	  writes uid_map/gid_map  ------------>  'u'
+//	                                         unshare(other flags), time offsets
+//	                                         fork() when the pid namespace changed:
+//	                                         the child is pid 1 and goes on
+//	                   <------------------   'P' pid   (the pid that goes on)
+//	                   <------------------   'E' len msg (instead, on failure)
+//
+// The process that goes on returns from the constructor into Go's main with
+// the socket still open, for runtime/initproc's own protocol.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+// Record kinds; keep in sync with nsenter.go.
+enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4 };
+
+#define MAX_JOINS 16
+#define MAX_RECORD 4096
+
+static int sync_fd = -1;
+
+static void write_all(const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(sync_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(1);
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void bail(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (saved != 0)
+		n += snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+
+	uint32_t len = (uint32_t)n;
+	write_all("E", 1);
+	write_all(&len, sizeof(len));
+	write_all(msg, len);
+	_exit(1);
+}
+
+static void read_all(void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		ssize_t r = read(sync_fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = EPIPE;
+		if (r <= 0)
+			bail("nsenter: read bootstrap");
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+struct join {
+	uint32_t type;
+	int fd;
+	char path[MAX_RECORD];
+};
+
+struct bootstrap {
+	uint32_t flags;
+	int njoins;
+	struct join joins[MAX_JOINS];
+	char offsets[MAX_RECORD];
+	size_t offsets_len;
+};
+
+static void read_bootstrap(struct bootstrap *b)
+{
+	for (;;) {
+		uint32_t hdr[2];
+		read_all(hdr, sizeof(hdr));
+		uint32_t kind = hdr[0], len = hdr[1];
+		if (len >= MAX_RECORD) {
+			errno = 0;
+			bail("nsenter: bootstrap record %u too long (%u bytes)", kind, len);
+		}
+		char buf[MAX_RECORD];
+		read_all(buf, len);
+		buf[len] = '\0';
+		switch (kind) {
+		case REC_FLAGS:
+			memcpy(&b->flags, buf, sizeof(b->flags));
+			break;
+		case REC_JOIN:
+			if (b->njoins == MAX_JOINS || len <= sizeof(uint32_t)) {
+				errno = 0;
+				bail("nsenter: bad namespace join record");
+			}
+			memcpy(&b->joins[b->njoins].type, buf, sizeof(uint32_t));
+			memcpy(b->joins[b->njoins].path, buf + sizeof(uint32_t), len - sizeof(uint32_t) + 1);
+			b->njoins++;
+			break;
+		case REC_TIMEOFFSETS:
+			memcpy(b->offsets, buf, len);
+			b->offsets_len = len;
+			break;
+		case REC_END:
+			return;
+		default:
+			errno = 0;
+			bail("nsenter: unknown bootstrap record %u", kind);
+		}
+	}
+}
+
+static const char *ns_name(uint32_t type)
+{
+	switch (type) {
+	case CLONE_NEWUSER: return "user";
+	case CLONE_NEWNS: return "mount";
+	case CLONE_NEWPID: return "pid";
+	case CLONE_NEWNET: return "network";
+	case CLONE_NEWUTS: return "uts";
+	case CLONE_NEWIPC: return "ipc";
+	case CLONE_NEWCGROUP: return "cgroup";
+	case CLONE_NEWTIME: return "time";
+	}
+	return "unknown";
+}
+
+// join_namespaces opens every path first (a later setns must not change what
+// an earlier path means), then joins the user namespace first, so the
+// others are joined with its credentials, and the mount namespace last.
+static void join_namespaces(struct bootstrap *b)
+{
+	for (int i = 0; i < b->njoins; i++) {
+		b->joins[i].fd = open(b->joins[i].path, O_RDONLY | O_CLOEXEC);
+		if (b->joins[i].fd < 0)
+			bail("open %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
+	}
+	static const uint32_t order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+					 CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS};
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		for (int i = 0; i < b->njoins; i++) {
+			if (b->joins[i].type != order[o])
+				continue;
+			if (setns(b->joins[i].fd, (int)b->joins[i].type) < 0)
+				bail("join %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
+			close(b->joins[i].fd);
+		}
+	}
+}
+
+static void become_root(void)
+{
+	if (setresgid(0, 0, 0) < 0)
+		bail("setresgid(0) in the user namespace (is gid 0 mapped?)");
+	if (setresuid(0, 0, 0) < 0)
+		bail("setresuid(0) in the user namespace (is uid 0 mapped?)");
+}
+
+static void new_user_namespace(void)
+{
+	if (unshare(CLONE_NEWUSER) < 0)
+		bail("unshare user namespace");
+	char ack;
+	write_all("U", 1);
+	read_all(&ack, 1);
+	if (ack != 'u') {
+		errno = 0;
+		bail("nsenter: parent did not write the id maps");
+	}
+}
+
+// enter_new_time_namespace: offsets can only be written before any process is
+// in the namespace, so unshare makes it for children, we set its offsets, then
+// join it ourselves (which needs one thread: the reason this is C).
+static void enter_new_time_namespace(struct bootstrap *b)
+{
+	if (b->offsets_len > 0) {
+		int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			bail("open /proc/self/timens_offsets");
+		if (write(fd, b->offsets, b->offsets_len) != (ssize_t)b->offsets_len)
+			bail("write time namespace offsets \"%s\"", b->offsets);
+		close(fd);
+	}
+	int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail("open /proc/self/ns/time_for_children");
+	if (setns(fd, CLONE_NEWTIME) < 0)
+		bail("enter new time namespace");
+	close(fd);
+}
+
+static int joins_type(struct bootstrap *b, uint32_t type)
+{
+	for (int i = 0; i < b->njoins; i++)
+		if (b->joins[i].type == type)
+			return 1;
+	return 0;
+}
+
+__attribute__((constructor)) static void berth_nsenter(void)
+{
+	const char *env = getenv("_BERTH_NSENTER");
+	if (env == NULL)
+		return;
+	sync_fd = atoi(env);
+	unsetenv("_BERTH_NSENTER");
+	if (sync_fd < 3)
+		_exit(1);
+
+	// Until execve, nothing in the container may open our /proc entries
+	// (CVE-2019-5736); execve resets this for the container's program.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE)");
+
+	static struct bootstrap b;
+	read_bootstrap(&b);
+	join_namespaces(&b);
+	if (b.flags & CLONE_NEWUSER)
+		new_user_namespace();
+	if ((b.flags & CLONE_NEWUSER) || joins_type(&b, CLONE_NEWUSER))
+		become_root();
+
+	uint32_t rest = b.flags & ~(uint32_t)CLONE_NEWUSER;
+	if (rest != 0 && unshare((int)rest) < 0)
+		bail("unshare namespaces (flags %#x)", rest);
+	if (rest & CLONE_NEWTIME)
+		enter_new_time_namespace(&b);
+
+	int32_t pid = (int32_t)getpid();
+	if ((rest & CLONE_NEWPID) || joins_type(&b, CLONE_NEWPID)) {
+		// A pid namespace applies to children only: fork the container's pid 1
+		// and report it; this intermediate process ends here.
+		pid_t child = fork();
+		if (child < 0)
+			bail("fork into the pid namespace");
+		if (child > 0) {
+			write_all("P", 1);
+			pid = (int32_t)child;
+			write_all(&pid, sizeof(pid));
+			_exit(0);
+		}
+		return;
+	}
+	write_all("P", 1);
+	write_all(&pid, sizeof(pid));
+}

@@ -1,0 +1,184 @@
+// Package nsenter puts a new berth-runtime process into its namespaces before
+// the Go runtime starts (see nsenter.c for why this needs C), and holds the
+// parent's side of that handshake. Importing it links the constructor in.
+package nsenter
+
+// #cgo CFLAGS: -Wall -Wextra -O2
+import "C"
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// EnvSocket names the environment variable that tells the constructor which
+// file descriptor carries its bootstrap.
+const EnvSocket = "_BERTH_NSENTER"
+
+// Record kinds; keep in sync with nsenter.c.
+const (
+	recFlags       = 1
+	recJoin        = 2
+	recTimeOffsets = 3
+	recEnd         = 4
+)
+
+// Flags maps a runtime-spec namespace type to its CLONE_NEW* flag.
+var Flags = map[specs.LinuxNamespaceType]uintptr{
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
+	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+	specs.TimeNamespace:    unix.CLONE_NEWTIME,
+}
+
+// Join is a namespace to enter by path.
+type Join struct {
+	Flag uintptr
+	Path string
+}
+
+// Bootstrap is what the constructor does: join these namespaces, then
+// create the ones in CloneFlags.
+type Bootstrap struct {
+	CloneFlags  uintptr
+	Joins       []Join
+	TimeOffsets map[string]specs.LinuxTimeOffset
+}
+
+// FromSpec builds the bootstrap for a container's namespaces.
+func FromSpec(ns []specs.LinuxNamespace, offsets map[string]specs.LinuxTimeOffset) (*Bootstrap, error) {
+	b := &Bootstrap{TimeOffsets: offsets}
+	for i, n := range ns {
+		flag, ok := Flags[n.Type]
+		if !ok {
+			return nil, fmt.Errorf("linux.namespaces[%d].type: unknown namespace %q", i, n.Type)
+		}
+		if n.Path == "" {
+			b.CloneFlags |= flag
+		} else {
+			b.Joins = append(b.Joins, Join{Flag: flag, Path: n.Path})
+		}
+	}
+	return b, nil
+}
+
+// Encode serialises the bootstrap in the constructor's record format.
+func (b *Bootstrap) Encode() []byte {
+	var buf bytes.Buffer
+	rec := func(kind uint32, payload []byte) {
+		_ = binary.Write(&buf, binary.NativeEndian, [2]uint32{kind, uint32(len(payload))})
+		buf.Write(payload)
+	}
+	rec(recFlags, binary.NativeEndian.AppendUint32(nil, uint32(b.CloneFlags)))
+	for _, j := range b.Joins {
+		p := binary.NativeEndian.AppendUint32(nil, uint32(j.Flag))
+		rec(recJoin, append(p, j.Path...))
+	}
+	if s := formatOffsets(b.TimeOffsets); s != "" && b.CloneFlags&unix.CLONE_NEWTIME != 0 {
+		rec(recTimeOffsets, []byte(s))
+	}
+	rec(recEnd, nil)
+	return buf.Bytes()
+}
+
+// formatOffsets renders offsets as /proc/PID/timens_offsets wants them:
+// one "<clock> <secs> <nanosecs>" line per clock.
+func formatOffsets(offsets map[string]specs.LinuxTimeOffset) string {
+	clocks := make([]string, 0, len(offsets))
+	for c := range offsets {
+		clocks = append(clocks, c)
+	}
+	sort.Strings(clocks)
+	var sb strings.Builder
+	for _, c := range clocks {
+		fmt.Fprintf(&sb, "%s %d %d\n", c, offsets[c].Secs, offsets[c].Nanosecs)
+	}
+	return sb.String()
+}
+
+// Handshake runs the parent's side of the protocol with a started child:
+// it sends the bootstrap, writes id maps when asked, and returns the pid of
+// the process that goes on as the container's init.
+func Handshake(sock io.ReadWriter, b *Bootstrap, writeMaps func(pid int) error, childPid int) (int, error) {
+	if _, err := sock.Write(b.Encode()); err != nil {
+		return 0, fmt.Errorf("send namespace bootstrap: %w", err)
+	}
+	for {
+		var kind [1]byte
+		if _, err := io.ReadFull(sock, kind[:]); err != nil {
+			return 0, fmt.Errorf("namespace setup: child exited early: %w", err)
+		}
+		switch kind[0] {
+		case 'U':
+			if writeMaps == nil {
+				return 0, errors.New("namespace setup: child asked for id maps but none are configured")
+			}
+			if err := writeMaps(childPid); err != nil {
+				return 0, err
+			}
+			if _, err := sock.Write([]byte{'u'}); err != nil {
+				return 0, fmt.Errorf("namespace setup: %w", err)
+			}
+		case 'P':
+			var pid int32
+			if err := binary.Read(sock, binary.NativeEndian, &pid); err != nil {
+				return 0, fmt.Errorf("namespace setup: read pid: %w", err)
+			}
+			return int(pid), nil
+		case 'E':
+			var n uint32
+			if err := binary.Read(sock, binary.NativeEndian, &n); err != nil {
+				return 0, fmt.Errorf("namespace setup: read error: %w", err)
+			}
+			msg := make([]byte, n)
+			if _, err := io.ReadFull(sock, msg); err != nil {
+				return 0, fmt.Errorf("namespace setup: read error: %w", err)
+			}
+			return 0, errors.New(string(msg))
+		default:
+			return 0, fmt.Errorf("namespace setup: unexpected message %q", kind[0])
+		}
+	}
+}
+
+// WriteIDMaps writes a process's uid_map and gid_map, as root in the parent
+// user namespace. Rootless mapping through newuidmap comes with user
+// namespace support.
+func WriteIDMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
+	write := func(name string, m []specs.LinuxIDMapping) error {
+		if len(m) == 0 {
+			return nil
+		}
+		var sb strings.Builder
+		for _, e := range m {
+			fmt.Fprintf(&sb, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
+		}
+		path := fmt.Sprintf("/proc/%d/%s", pid, name)
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(sb.String()); err != nil {
+			return fmt.Errorf("write %s %q: %w", name, sb.String(), err)
+		}
+		return nil
+	}
+	if err := write("uid_map", uids); err != nil {
+		return err
+	}
+	return write("gid_map", gids)
+}
