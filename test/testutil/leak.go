@@ -1,0 +1,256 @@
+package testutil
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Resources is a snapshot of the host resources tests may leak.
+type Resources struct {
+	Mounts     map[string]bool // mount points
+	NetNS      map[string]bool // names under /run/netns
+	Interfaces map[string]bool // links in the host network namespace
+}
+
+// Snapshot records the host's mounts, named network namespaces and links.
+func Snapshot() (*Resources, error) {
+	mounts, err := mountPoints()
+	if err != nil {
+		return nil, err
+	}
+	netns, err := dirNames("/run/netns")
+	if err != nil {
+		return nil, err
+	}
+	links, err := dirNames("/sys/class/net")
+	if err != nil {
+		return nil, err
+	}
+	return &Resources{Mounts: mounts, NetNS: netns, Interfaces: links}, nil
+}
+
+// LeakCheck compares the host with before and lists what the tests left:
+// new mounts under the suite dir or naming berth, cgroup dirs named after a
+// container ID from NewID, new network namespaces and links, and live
+// descendant processes (which it then kills, since this process started
+// them). Mounts and links are compared with the snapshot, so resources that
+// other programs create meanwhile are not blamed on the tests unless they
+// look like ours.
+func LeakCheck(before *Resources) ([]string, error) {
+	after, err := Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	var leaks []string
+	dir, _ := SuiteDir()
+	for m := range after.Mounts {
+		if !before.Mounts[m] && ((dir != "" && strings.HasPrefix(m, dir)) || strings.Contains(m, "berth")) {
+			leaks = append(leaks, "mount "+m)
+		}
+	}
+	for n := range after.NetNS {
+		if !before.NetNS[n] {
+			leaks = append(leaks, "network namespace /run/netns/"+n)
+		}
+	}
+	for l := range after.Interfaces {
+		if !before.Interfaces[l] {
+			leaks = append(leaks, "network interface "+l)
+		}
+	}
+	cgroups, err := CgroupDirs(CreatedIDs()...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cgroups {
+		leaks = append(leaks, "cgroup "+c)
+	}
+	procs, err := descendants(os.Getpid())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range procs {
+		leaks = append(leaks, fmt.Sprintf("process %d (%s)", p, procComm(p)))
+		_ = unix.Kill(p, unix.SIGKILL)
+	}
+	reapZombies()
+	return leaks, nil
+}
+
+func mountPoints() (map[string]bool, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("read mounts: %w", err)
+	}
+	defer f.Close()
+	points := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) > 4 {
+			points[unescapeOctal(fields[4])] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read mounts: %w", err)
+	}
+	return points, nil
+}
+
+// MountedUnder lists the current mount points at or below dir.
+func MountedUnder(dir string) ([]string, error) {
+	points, err := mountPoints()
+	if err != nil {
+		return nil, err
+	}
+	var under []string
+	for p := range points {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			under = append(under, p)
+		}
+	}
+	return under, nil
+}
+
+// unescapeOctal undoes mountinfo's \040-style escapes.
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func dirNames(dir string) (map[string]bool, error) {
+	names := map[string]bool{}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names, nil
+}
+
+// CgroupDirs lists the dirs under every hierarchy in /sys/fs/cgroup whose
+// name contains one of ids.
+func CgroupDirs(ids ...string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var found []string
+	err := filepath.WalkDir("/sys/fs/cgroup", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			// A cgroup removed while we walk is not an error.
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		for _, id := range ids {
+			if strings.Contains(d.Name(), id) {
+				found = append(found, path)
+				return fs.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan cgroups: %w", err)
+	}
+	return found, nil
+}
+
+// descendants lists the live (non-zombie) processes below pid.
+func descendants(pid int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	children := map[int][]int{}
+	state := map[int]string{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ppid, st, ok := procStat(p)
+		if ok {
+			children[ppid] = append(children[ppid], p)
+			state[p] = st
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			if state[c] != "Z" {
+				out = append(out, c)
+			}
+			queue = append(queue, c)
+		}
+	}
+	return out, nil
+}
+
+// procStat reads the parent and state of pid from /proc/<pid>/stat.
+func procStat(pid int) (ppid int, state string, ok bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", false
+	}
+	// The command name may hold spaces and parens: parse after the last ')'.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, "", false
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 2 {
+		return 0, "", false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return ppid, fields[0], err == nil
+}
+
+func procComm(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
+// ChildProcesses lists the live descendants of this process.
+func ChildProcesses() ([]int, error) { return descendants(os.Getpid()) }
+
+// reapZombies waits for exited children that were reparented to us as
+// subreaper; nobody else will.
+func reapZombies() {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
+		}
+	}
+}
