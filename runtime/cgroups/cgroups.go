@@ -1,0 +1,253 @@
+// Package cgroups places a container's processes in a cgroup on whatever
+// layout the host has: cgroup v1 (one hierarchy per controller), v2 (one
+// unified hierarchy), or hybrid (v1 controllers plus a cgroup2 mount, as
+// systemd sets up). It is written against the kernel's files directly.
+package cgroups
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Root is where cgroup filesystems are mounted.
+const Root = "/sys/fs/cgroup"
+
+// Layout says how the host's cgroup filesystems are arranged.
+type Layout int
+
+const (
+	LayoutV1 Layout = iota + 1
+	LayoutHybrid
+	LayoutV2
+)
+
+func (l Layout) String() string {
+	switch l {
+	case LayoutV1:
+		return "v1"
+	case LayoutHybrid:
+		return "hybrid"
+	case LayoutV2:
+		return "v2"
+	}
+	return "unknown"
+}
+
+// Unified is the key of the cgroup2 hierarchy in a Manager's paths.
+const Unified = ""
+
+// DetectLayout looks at what is mounted at Root.
+func DetectLayout() (Layout, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(Root, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", Root, err)
+	}
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return LayoutV2, nil
+	}
+	if err := unix.Statfs(filepath.Join(Root, "unified"), &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return LayoutHybrid, nil
+	}
+	return LayoutV1, nil
+}
+
+// Manager owns one container's cgroup: a directory per hierarchy.
+type Manager struct {
+	// paths maps a v1 hierarchy's controllers ("cpu", "name=systemd", "cpu,cpuacct")
+	// or Unified to the absolute directory of the container's cgroup in it.
+	paths map[string]string
+}
+
+// New resolves cgroupsPath (absolute, or relative to the caller's own
+// cgroup, as runc reads linux.cgroupsPath) on every mounted hierarchy.
+// An empty path means /<id>. Nothing is created until Apply.
+func New(cgroupsPath, id string) (*Manager, error) {
+	if cgroupsPath == "" {
+		cgroupsPath = "/" + id
+	}
+	if strings.Contains(cgroupsPath, "..") {
+		return nil, fmt.Errorf("linux.cgroupsPath %q: must not contain \"..\"", cgroupsPath)
+	}
+	mounts, err := hierarchies()
+	if err != nil {
+		return nil, err
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{paths: make(map[string]string, len(mounts))}
+	for key, mnt := range mounts {
+		p := cgroupsPath
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(own[key], p)
+		}
+		m.paths[key] = filepath.Join(mnt, filepath.Clean("/"+p))
+	}
+	return m, nil
+}
+
+// Load rebuilds a Manager from the paths a container's state recorded.
+func Load(paths map[string]string) *Manager {
+	return &Manager{paths: paths}
+}
+
+// Paths returns the directory of the cgroup in each hierarchy.
+func (m *Manager) Paths() map[string]string {
+	out := make(map[string]string, len(m.paths))
+	for k, v := range m.paths {
+		out[k] = v
+	}
+	return out
+}
+
+// Path returns the cgroup's directory for a controller ("memory", "pids",
+// Unified), or "" when no mounted hierarchy has it.
+func (m *Manager) Path(controller string) string {
+	if p, ok := m.paths[controller]; ok {
+		return p
+	}
+	for key, p := range m.paths {
+		for _, c := range strings.Split(key, ",") {
+			if c == controller {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Apply creates the cgroup in every hierarchy and moves pid into it.
+func (m *Manager) Apply(pid int) error {
+	spid := []byte(strconv.Itoa(pid))
+	for key, dir := range m.paths {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create cgroup: %w", err)
+		}
+		if strings.Contains(key, "cpuset") {
+			if err := inheritCpuset(dir); err != nil {
+				return err
+			}
+		}
+		if err := writeFile(dir, "cgroup.procs", spid); err != nil {
+			return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
+		}
+	}
+	return nil
+}
+
+// Pids lists the processes in the cgroup.
+func (m *Manager) Pids() ([]int, error) {
+	dir := m.pidsDir()
+	if dir == "" {
+		return nil, errors.New("no cgroup hierarchy to list processes from")
+	}
+	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil, fmt.Errorf("list cgroup processes: %w", err)
+	}
+	defer f.Close()
+	var pids []int
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		pid, err := strconv.Atoi(s.Text())
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f.Name(), err)
+		}
+		pids = append(pids, pid)
+	}
+	return pids, s.Err()
+}
+
+// pidsDir prefers a hierarchy that every container process is in.
+func (m *Manager) pidsDir() string {
+	for _, c := range []string{Unified, "freezer", "pids", "memory", "cpu"} {
+		if p := m.Path(c); p != "" {
+			return p
+		}
+	}
+	for _, p := range m.paths {
+		return p
+	}
+	return ""
+}
+
+// Destroy removes the cgroup from every hierarchy. The kernel refuses to
+// remove a cgroup while it still counts exiting tasks, so EBUSY is retried
+// for a while.
+func (m *Manager) Destroy() error {
+	var errs []error
+	for _, dir := range m.paths {
+		if err := removeDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func removeDir(dir string) error {
+	delay := time.Millisecond
+	for i := 0; ; i++ {
+		err := unix.Rmdir(dir)
+		if err == nil || errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		if !errors.Is(err, unix.EBUSY) || i == 12 {
+			return fmt.Errorf("remove cgroup %s: %w", dir, err)
+		}
+		time.Sleep(delay)
+		if delay < 100*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// inheritCpuset fills an empty v1 cpuset (the kernel creates them with no
+// CPUs or memory nodes, and refuses tasks then) from its nearest parent.
+func inheritCpuset(dir string) error {
+	for _, file := range []string{"cpuset.cpus", "cpuset.mems"} {
+		cur, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			return fmt.Errorf("read cgroup cpuset: %w", err)
+		}
+		if len(strings.TrimSpace(string(cur))) > 0 {
+			continue
+		}
+		parent := filepath.Dir(dir)
+		if err := inheritCpuset(parent); err != nil {
+			return err
+		}
+		val, err := os.ReadFile(filepath.Join(parent, file))
+		if err != nil {
+			return fmt.Errorf("read cgroup cpuset: %w", err)
+		}
+		if err := writeFile(dir, file, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(dir, name string, data []byte) error {
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %q to %s: %w", strings.TrimSpace(string(data)), path, err)
+	}
+	return nil
+}
