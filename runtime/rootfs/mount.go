@@ -1,0 +1,282 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// entry is one spec mount being made.
+type entry struct {
+	idx  int
+	typ  string // "bind" for binds whatever the spec's type says
+	src  string
+	dst  string // cleaned destination, container path
+	opts MountOptions
+}
+
+func (e *entry) errorf(op string, err error) error {
+	return fmt.Errorf("%s %s on %s (mounts[%d]): %w", op, e.src, e.dst, e.idx, err)
+}
+
+func (s *setup) mount(i int, m *specs.Mount) error {
+	if len(m.UIDMappings) != 0 || len(m.GIDMappings) != 0 {
+		return fmt.Errorf("mount %s (mounts[%d]): id-mapped mounts are not supported", m.Destination, i)
+	}
+	opts, err := ParseMountOptions(m.Options)
+	if err != nil {
+		return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)
+	}
+	e := &entry{idx: i, typ: m.Type, src: m.Source, dst: filepath.Clean(m.Destination), opts: opts}
+	if m.Type == "bind" {
+		e.opts.Flags |= unix.MS_BIND
+	}
+	if e.opts.IsBind() {
+		e.typ = "bind"
+		if !filepath.IsAbs(e.src) {
+			e.src = filepath.Join(s.c.Bundle, e.src)
+		}
+		return s.mountBind(e)
+	}
+	if e.src == "" {
+		e.src = e.typ
+	}
+	switch e.typ {
+	case "":
+		return fmt.Errorf("mount %s (mounts[%d]): no type and not a bind mount", e.dst, i)
+	case "cgroup":
+		return s.mountCgroup(e)
+	}
+	return s.mountFS(e)
+}
+
+// mountBind clones the source tree, sets its flags while it is still
+// detached (so it is never visible writable when it should not be), then
+// attaches it to the destination handle.
+func (s *setup) mountBind(e *entry) error {
+	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+	if e.opts.Flags&unix.MS_REC != 0 {
+		flags |= unix.AT_RECURSIVE
+	}
+	tree, err := unix.OpenTree(unix.AT_FDCWD, e.src, flags)
+	if err != nil {
+		return e.errorf("bind", err)
+	}
+	defer unix.Close(tree)
+	var st unix.Stat_t
+	if err := unix.Fstat(tree, &st); err != nil {
+		return e.errorf("bind", err)
+	}
+	var dst int
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		dst, err = s.root.mkdirAll(e.dst, 0o755)
+	} else {
+		dst, err = s.root.mkfileAll(e.dst, 0o644)
+	}
+	if err != nil {
+		return e.errorf("bind", err)
+	}
+	defer unix.Close(dst)
+	if err := s.checkProcDest(e, dst, tree); err != nil {
+		return err
+	}
+	if needsBindAttr(e.opts.Flags) {
+		if err := setBindAttr(tree, e.opts); err != nil {
+			return e.errorf("set flags of bind", err)
+		}
+	}
+	if a := e.opts.RecAttr; a != nil {
+		if err := setattr(tree, true, a); err != nil {
+			return e.errorf("set recursive flags of bind", err)
+		}
+	}
+	if err := moveMount(tree, dst); err != nil {
+		return e.errorf("bind", err)
+	}
+	return applyPropagation(e, tree)
+}
+
+// setBindAttr does runc's bind remount with mount_setattr. When the kernel
+// refuses to clear a flag locked by a user namespace (EPERM), the flags of
+// the source are kept, unless the user explicitly asked to clear them.
+func setBindAttr(tree int, o MountOptions) error {
+	attr := bindAttr(o.Flags, o.Cleared)
+	err := setattr(tree, false, &attr)
+	if !errors.Is(err, unix.EPERM) {
+		return err
+	}
+	var sf unix.Statfs_t
+	if err := unix.Fstatfs(tree, &sf); err != nil {
+		return err
+	}
+	locked := statfsFlags(sf.Flags) &^ o.Cleared
+	attr = bindAttr(o.Flags|locked, o.Cleared)
+	return setattr(tree, false, &attr)
+}
+
+// statfsFlags maps statfs ST_* bits to the MS_* ones a bind can lock.
+func statfsFlags(f int64) uintptr {
+	pairs := []struct {
+		st int64
+		ms uintptr
+	}{
+		{unix.ST_RDONLY, unix.MS_RDONLY},
+		{unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV},
+		{unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME},
+		{unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RELATIME, unix.MS_RELATIME},
+	}
+	var ms uintptr
+	for _, p := range pairs {
+		if f&p.st != 0 {
+			ms |= p.ms
+		}
+	}
+	return ms
+}
+
+func applyPropagation(e *entry, fd int) error {
+	for _, p := range e.opts.Propagation {
+		if err := setPropagation(fd, p); err != nil {
+			return e.errorf("make "+propagationName(p)+" mount", err)
+		}
+	}
+	return nil
+}
+
+// mountFS mounts a new filesystem instance (proc, sysfs, tmpfs, devpts,
+// mqueue, ...) with mount(2) through the destination's handle.
+func (s *setup) mountFS(e *entry) error {
+	dst, err := s.root.mkdirAll(e.dst, 0o755)
+	if err != nil {
+		return e.errorf("mount "+e.typ, err)
+	}
+	defer unix.Close(dst)
+	if err := s.checkProcDest(e, dst, -1); err != nil {
+		return err
+	}
+	if e.opts.CopyUp {
+		return fmt.Errorf("mount %s on %s (mounts[%d]): tmpcopyup is not supported", e.typ, e.dst, e.idx)
+	}
+	flags, data := e.opts.Flags, e.opts.Data
+	if e.typ == "tmpfs" {
+		// Like runc, a tmpfs keeps the mode of the directory it covers
+		// unless the options say mode=.
+		var st unix.Stat_t
+		if err := unix.Fstat(dst, &st); err != nil {
+			return e.errorf("mount tmpfs", err)
+		}
+		data = joinData(fmt.Sprintf("mode=%04o", st.Mode&0o7777), data)
+	}
+	if e.dst == "/dev" {
+		// Device nodes are created after this; Finalize makes it ro.
+		flags &^= unix.MS_RDONLY
+	}
+	err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
+	if errors.Is(err, unix.EPERM) && e.typ == "sysfs" {
+		// A user namespace without its own network namespace may not
+		// mount sysfs: runc binds the host's instead.
+		return s.sysfsFallback(e)
+	}
+	if err != nil {
+		return fmt.Errorf("mount %s on %s (mounts[%d]): %w", e.typ, e.dst, e.idx, err)
+	}
+	return s.afterMount(e)
+}
+
+// afterMount checks proc and sysfs really landed where asked and applies
+// propagation and recursive attributes, which need a handle on the new
+// mount rather than on the directory under it.
+func (s *setup) afterMount(e *entry) error {
+	magic := map[string]int64{"proc": unix.PROC_SUPER_MAGIC, "sysfs": unix.SYSFS_MAGIC}[e.typ]
+	if magic == 0 && len(e.opts.Propagation) == 0 && e.opts.RecAttr == nil {
+		return nil
+	}
+	fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_DIRECTORY)
+	if err != nil {
+		return e.errorf("reopen "+e.typ, err)
+	}
+	defer unix.Close(fd)
+	if magic != 0 {
+		var sf unix.Statfs_t
+		if err := unix.Fstatfs(fd, &sf); err != nil {
+			return e.errorf("statfs "+e.typ, err)
+		}
+		if sf.Type != magic {
+			return fmt.Errorf("mount %s on %s (mounts[%d]): found filesystem %#x there after mounting, refusing", e.typ, e.dst, e.idx, sf.Type)
+		}
+	}
+	if a := e.opts.RecAttr; a != nil {
+		if err := setattr(fd, true, a); err != nil {
+			return e.errorf("set recursive flags of "+e.typ, err)
+		}
+	}
+	return applyPropagation(e, fd)
+}
+
+func (s *setup) sysfsFallback(e *entry) error {
+	b := *e
+	b.typ, b.src = "bind", "/sys"
+	b.opts.Flags |= unix.MS_BIND | unix.MS_REC
+	return s.mountBind(&b)
+}
+
+// procMountsAllowed are the files under /proc that may be covered, for
+// LXCFS-style emulation (runc's list).
+var procMountsAllowed = map[string]bool{
+	"/proc/cpuinfo":                 true,
+	"/proc/diskstats":               true,
+	"/proc/meminfo":                 true,
+	"/proc/stat":                    true,
+	"/proc/swaps":                   true,
+	"/proc/uptime":                  true,
+	"/proc/loadavg":                 true,
+	"/proc/slabinfo":                true,
+	"/proc/sys/kernel/ns_last_pid":  true,
+	"/proc/sys/crypto/fips_enabled": true,
+}
+
+// checkProcDest refuses mounts over the container's /proc, except a procfs
+// (or a bind of one) on /proc itself and the allowed files. The check uses
+// where the destination really resolved, not the spec's path, so a symlink
+// cannot dodge it. src is the bind source tree, -1 for a new filesystem.
+func (s *setup) checkProcDest(e *entry, dst, src int) error {
+	host, err := hostPath(dst)
+	if err != nil {
+		return e.errorf("check destination of", err)
+	}
+	rel, err := filepath.Rel(filepath.Join(s.c.Rootfs, "proc"), host)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	if rel == "." {
+		if src < 0 && e.typ == "proc" {
+			return nil
+		}
+		var sf unix.Statfs_t
+		if src >= 0 && unix.Fstatfs(src, &sf) == nil && sf.Type == unix.PROC_SUPER_MAGIC {
+			return nil
+		}
+		return fmt.Errorf("mount %s on %s (mounts[%d]): /proc may only get a procfs", e.src, e.dst, e.idx)
+	}
+	if procMountsAllowed["/proc/"+rel] {
+		return nil
+	}
+	return fmt.Errorf("mount %s on %s (mounts[%d]): destination is inside /proc", e.src, e.dst, e.idx)
+}
+
+func joinData(a, b string) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	return a + "," + b
+}

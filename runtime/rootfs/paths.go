@@ -1,0 +1,100 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// These run after pivot_root, when / is the container's root. They use
+// the new mount API on resolved handles so they need no /proc: the spec may
+// not mount one.
+
+// readonlyPath binds p onto itself read-only, nosuid, nodev and noexec.
+// mount_setattr only sets flags, so flags the source already had (locked
+// ones included) stay. A missing path is skipped, as with runc.
+func readonlyPath(r *inRoot, p string) error {
+	fd, err := r.open(p, unix.O_PATH)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("make %s read-only: %w", p, err)
+	}
+	defer unix.Close(fd)
+	tree, err := unix.OpenTree(fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return fmt.Errorf("make %s read-only: clone: %w", p, err)
+	}
+	defer unix.Close(tree)
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC}
+	if err := setattr(tree, false, &attr); err != nil {
+		return fmt.Errorf("make %s read-only: %w", p, err)
+	}
+	if err := moveMount(tree, fd); err != nil {
+		return fmt.Errorf("make %s read-only: attach: %w", p, err)
+	}
+	return nil
+}
+
+// maskPath hides p: /dev/null over a file, an empty read-only tmpfs over
+// a directory. A missing path is skipped.
+func maskPath(r *inRoot, p string) error {
+	fd, err := r.open(p, unix.O_PATH)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mask %s: %w", p, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("mask %s: %w", p, err)
+	}
+	var tree int
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		tree, err = emptyTmpfs()
+	} else {
+		tree, err = unix.OpenTree(r.fd, "dev/null", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	}
+	if err != nil {
+		return fmt.Errorf("mask %s: %w", p, err)
+	}
+	defer unix.Close(tree)
+	if err := moveMount(tree, fd); err != nil {
+		return fmt.Errorf("mask %s: attach: %w", p, err)
+	}
+	return nil
+}
+
+// emptyTmpfs returns a detached, read-only, empty tmpfs.
+func emptyTmpfs() (int, error) {
+	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("fsopen tmpfs: %w", err)
+	}
+	defer unix.Close(fs)
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return -1, fmt.Errorf("create tmpfs: %w", err)
+	}
+	m, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY)
+	if err != nil {
+		return -1, fmt.Errorf("fsmount tmpfs: %w", err)
+	}
+	return m, nil
+}
+
+// remountReadonly makes the mount at p read-only, keeping its other flags.
+func remountReadonly(r *inRoot, p string) error {
+	fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY)
+	if err != nil {
+		return fmt.Errorf("remount %s read-only: %w", p, err)
+	}
+	defer unix.Close(fd)
+	if err := setattr(fd, false, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+		return fmt.Errorf("remount %s read-only: %w", p, err)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package rootfs
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// rootPropagation returns linux.rootfsPropagation as mount flags; runc's
+// default is MS_SLAVE|MS_REC so host mounts still show up but nothing made
+// here reaches the host.
+func rootPropagation(spec *specs.Spec) (uintptr, error) {
+	if spec.Linux == nil || spec.Linux.RootfsPropagation == "" {
+		return unix.MS_SLAVE | unix.MS_REC, nil
+	}
+	p, ok := propagationFlags[spec.Linux.RootfsPropagation]
+	if !ok {
+		return 0, fmt.Errorf("linux.rootfsPropagation %q: unknown propagation mode", spec.Linux.RootfsPropagation)
+	}
+	return p, nil
+}
+
+// prepareRoot cuts the new namespace's propagation to the host and turns
+// the rootfs into a mount of its own, which pivot_root requires.
+func prepareRoot(rootfs string, prop uintptr) error {
+	if err := unix.Mount("", "/", "", prop, ""); err != nil {
+		return fmt.Errorf("make / %s: %w", propagationName(prop), err)
+	}
+	// pivot_root and MS_MOVE refuse a rootfs whose parent mount is shared.
+	// A recursive slave or private / already took care of that; otherwise
+	// make the mount holding the rootfs private (only that mount: it is
+	// unreachable from the container once pivoted).
+	if prop&unix.MS_REC == 0 || prop&unix.MS_SHARED != 0 {
+		fd, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open rootfs %s: %w", rootfs, err)
+		}
+		err = setPropagation(fd, unix.MS_PRIVATE)
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("make parent mount of rootfs %s private: %w", rootfs, err)
+		}
+	}
+	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
+	}
+	return nil
+}
+
+// pivotRoot makes rootfs the root with pivot_root(".", "."): the old root
+// ends up stacked under the new one, where it is detached without ever
+// needing a directory for it inside the rootfs.
+func pivotRoot(rootfs string) error {
+	oldroot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open old root: %w", err)
+	}
+	defer unix.Close(oldroot)
+	newroot, err := unix.Open(rootfs, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open rootfs %s: %w", rootfs, err)
+	}
+	defer unix.Close(newroot)
+	if err := unix.Fchdir(newroot); err != nil {
+		return fmt.Errorf("chdir to rootfs %s: %w", rootfs, err)
+	}
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root to %s: %w", rootfs, err)
+	}
+	if err := unix.Fchdir(oldroot); err != nil {
+		return fmt.Errorf("chdir to old root: %w", err)
+	}
+	// The old root may still be shared with the host (rootfsPropagation
+	// "shared"); unmounting it must not propagate there.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make old root rslave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	return nil
+}
+
+// moveRoot is --no-pivot: move the rootfs mount over / and chroot into
+// it. The host's mounts stay in the namespace, only out of sight.
+func moveRoot(rootfs string) error {
+	if err := unix.Chdir(rootfs); err != nil {
+		return fmt.Errorf("chdir to rootfs %s: %w", rootfs, err)
+	}
+	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move rootfs %s onto /: %w", rootfs, err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot to %s: %w", rootfs, err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	return nil
+}
+
+// finishRootPropagation applies an explicit rootfsPropagation to the new
+// root too, as runc does after pivot_root: "shared" must mean the
+// container's / is shared, not only the host's.
+func finishRootPropagation(spec *specs.Spec) error {
+	if spec.Linux == nil || spec.Linux.RootfsPropagation == "" {
+		return nil
+	}
+	prop, err := rootPropagation(spec)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount("", "/", "", prop, ""); err != nil {
+		return fmt.Errorf("make container root %s: %w", spec.Linux.RootfsPropagation, err)
+	}
+	return nil
+}
+
+func propagationName(p uintptr) string {
+	for name, f := range propagationFlags {
+		if f == p {
+			return name
+		}
+	}
+	return fmt.Sprintf("propagation %#x", p)
+}

@@ -1,0 +1,172 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// inRoot resolves paths inside a directory the way the container will see
+// them: openat2(RESOLVE_IN_ROOT) treats the directory as "/" for every
+// symlink and "..", so a rootfs symlink can never lead a mount out of it.
+type inRoot struct {
+	fd   int
+	path string // host path, for error messages and the /proc check
+}
+
+func openInRoot(path string) (*inRoot, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open rootfs %s: %w", path, err)
+	}
+	return &inRoot{fd: fd, path: path}, nil
+}
+
+func (r *inRoot) close() { unix.Close(r.fd) }
+
+// relPath cleans p lexically and makes it relative to the root, "." for
+// the root itself.
+func relPath(p string) string {
+	rel := strings.TrimPrefix(filepath.Clean("/"+p), "/")
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+// open resolves p inside the root. O_CLOEXEC is always added.
+func (r *inRoot) open(p string, flags int) (int, error) {
+	how := &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	rel := relPath(p)
+	for range 64 {
+		fd, err := unix.Openat2(r.fd, rel, how)
+		// openat2 asks to be retried when a rename raced with ".."
+		// resolution.
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return fd, err
+	}
+	return -1, fmt.Errorf("resolve %s in %s: %w", p, r.path, unix.EAGAIN)
+}
+
+// mkdirAll creates the missing directories of p inside the root and
+// returns an O_PATH handle on p. Each directory is made with mkdirat on a
+// handle of its already-resolved parent, so nothing outside the root can
+// be created even if a component is swapped for a symlink meanwhile.
+func (r *inRoot) mkdirAll(p string, mode uint32) (int, error) {
+	fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY)
+	if !errors.Is(err, unix.ENOENT) {
+		return fd, err
+	}
+	parts := strings.Split(relPath(p), "/")
+	cur, err := unix.Dup(r.fd)
+	if err != nil {
+		return -1, err
+	}
+	for i, name := range parts {
+		prefix := strings.Join(parts[:i+1], "/")
+		next, err := r.open(prefix, unix.O_PATH|unix.O_DIRECTORY)
+		if errors.Is(err, unix.ENOENT) {
+			if err := unix.Mkdirat(cur, name, mode); err != nil && !errors.Is(err, unix.EEXIST) {
+				unix.Close(cur)
+				return -1, fmt.Errorf("mkdir /%s: %w", prefix, err)
+			}
+			next, err = r.open(prefix, unix.O_PATH|unix.O_DIRECTORY)
+		}
+		unix.Close(cur)
+		if err != nil {
+			return -1, fmt.Errorf("open /%s: %w", prefix, err)
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// mkfileAll creates p as an empty file (and its parents) unless something
+// already exists there, and returns an O_PATH handle on it.
+func (r *inRoot) mkfileAll(p string, mode uint32) (int, error) {
+	fd, err := r.open(p, unix.O_PATH)
+	if !errors.Is(err, unix.ENOENT) {
+		return fd, err
+	}
+	parent, name, err := r.parent(p)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(parent)
+	if err := unix.Mknodat(parent, name, unix.S_IFREG|mode, 0); err != nil && !errors.Is(err, unix.EEXIST) {
+		return -1, fmt.Errorf("create file %s: %w", p, err)
+	}
+	return r.open(p, unix.O_PATH)
+}
+
+// parent creates and opens the parent directory of p and returns it with
+// p's last component, which is never "." or "..".
+func (r *inRoot) parent(p string) (int, string, error) {
+	rel := relPath(p)
+	if rel == "." {
+		return -1, "", fmt.Errorf("%s is the root itself", p)
+	}
+	fd, err := r.mkdirAll(filepath.Dir(rel), 0o755)
+	if err != nil {
+		return -1, "", err
+	}
+	return fd, filepath.Base(rel), nil
+}
+
+// hostPath tells where fd really is, read from the kernel rather than
+// trusted from the path we asked for.
+func hostPath(fd int) (string, error) {
+	p, err := readlink(procFd(fd))
+	if err != nil {
+		return "", fmt.Errorf("resolve fd %d: %w", fd, err)
+	}
+	return p, nil
+}
+
+func readlink(p string) (string, error) {
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Readlink(p, buf)
+		if err != nil {
+			return "", err
+		}
+		if n < len(buf) {
+			return string(buf[:n]), nil
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// procFd names fd through the host's /proc, so that mount(2) acts on the
+// very inode resolved earlier instead of walking a path again.
+func procFd(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+
+// moveMount attaches the detached mount tree to the directory or file
+// open as dst.
+func moveMount(tree, dst int) error {
+	return unix.MoveMount(tree, "", dst, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+}
+
+// setattr runs mount_setattr on the mount open as fd.
+func setattr(fd int, recursive bool, attr *unix.MountAttr) error {
+	flags := uint(unix.AT_EMPTY_PATH)
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	return unix.MountSetattr(fd, "", flags, attr)
+}
+
+// setPropagation applies MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (with MS_REC
+// meaning the whole subtree) to the mount open as fd.
+func setPropagation(fd int, p uintptr) error {
+	return setattr(fd, p&unix.MS_REC != 0, &unix.MountAttr{Propagation: uint64(p &^ unix.MS_REC)})
+}
