@@ -197,15 +197,21 @@ func (s *Store) Use(ctx context.Context) (release func() error, err error) {
 	return l.Unlock, nil
 }
 
-// Sweep deletes every committed blob not in keep, holding the GC lock
-// exclusively. It also clears ingest files left by crashed writers. It
-// returns the blobs removed and their total size.
-func (s *Store) Sweep(ctx context.Context, keep map[digest.Digest]bool) ([]digest.Digest, int64, error) {
+// Sweep deletes every committed blob that mark does not return. mark runs
+// with the GC lock held exclusively, so no writer is between committing a
+// blob and recording a reference to it; the caller may collect its own
+// objects (snapshots) there too. Sweep returns the blobs removed and their
+// total size.
+func (s *Store) Sweep(ctx context.Context, mark func() (map[digest.Digest]bool, error)) ([]digest.Digest, int64, error) {
 	l, err := lockFile(ctx, filepath.Join(s.root, "ingest", "gc.lock"), unix.LOCK_EX, true)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer l.Unlock()
+	keep, err := mark()
+	if err != nil {
+		return nil, 0, err
+	}
 	var removed []digest.Digest
 	var size int64
 	err = s.Walk(func(i Info) error {

@@ -99,7 +99,9 @@ func TestSweepKeepsReferenced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, size, err := s.Sweep(ctx, map[digest.Digest]bool{keep: true})
+	removed, size, err := s.Sweep(ctx, func() (map[digest.Digest]bool, error) {
+		return map[digest.Digest]bool{keep: true}, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

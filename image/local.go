@@ -1,0 +1,193 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-containers/berth/image/store"
+)
+
+// ErrNotFound is returned when no local image matches a reference.
+var ErrNotFound = errors.New("no such image")
+
+// List returns every image, one per manifest, with all its names.
+func (s *Service) List(ctx context.Context) ([]*Image, error) {
+	recs, err := s.Records.List()
+	if err != nil {
+		return nil, err
+	}
+	byTarget := map[digest.Digest]*Image{}
+	var out []*Image
+	for _, r := range recs {
+		img, ok := byTarget[r.Target.Digest]
+		if !ok {
+			if img, err = s.load(r.Target); err != nil {
+				return nil, fmt.Errorf("image %s: %w", store.Key(r), err)
+			}
+			byTarget[r.Target.Digest] = img
+			out = append(out, img)
+		}
+		addRecord(img, r)
+	}
+	return out, nil
+}
+
+func addRecord(img *Image, r store.Record) {
+	img.Records = append(img.Records, r)
+	if r.Name == "" {
+		return
+	}
+	f := Familiar(r.Name)
+	repo, _ := SplitName(f)
+	if strings.Contains(f, "@") {
+		img.RepoDigests = appendNew(img.RepoDigests, f)
+	} else {
+		img.RepoTags = appendNew(img.RepoTags, f)
+	}
+	if r.RepoDigest != "" {
+		img.RepoDigests = appendNew(img.RepoDigests, repo+"@"+r.RepoDigest.String())
+	}
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// Get finds a local image by name, full or short ID (config digest), or
+// repo@digest as pulled.
+func (s *Service) Get(ctx context.Context, ref string) (*Image, error) {
+	imgs, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	img, err := match(imgs, ref)
+	if err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, fmt.Errorf("%s: %w (pull it with: berth pull %s)", ref, ErrNotFound, ref)
+	}
+	return img, nil
+}
+
+func match(imgs []*Image, ref string) (*Image, error) {
+	if id := strings.TrimPrefix(ref, "sha256:"); isHex(id) && len(id) >= 4 {
+		var found []*Image
+		for _, img := range imgs {
+			if strings.HasPrefix(img.ID.Encoded(), id) {
+				found = append(found, img)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], nil
+		}
+		if len(found) > 1 && !sameID(found) {
+			return nil, fmt.Errorf("image ID prefix %s is ambiguous: give more characters", id)
+		}
+		if len(found) > 1 {
+			return found[0], nil
+		}
+	}
+	canonical, err := Normalize(ref)
+	if err != nil {
+		return nil, err
+	}
+	familiar := Familiar(canonical)
+	for _, img := range imgs {
+		if slices.Contains(img.RepoTags, familiar) || slices.Contains(img.RepoDigests, familiar) {
+			return img, nil
+		}
+	}
+	return nil, nil
+}
+
+func sameID(imgs []*Image) bool {
+	for _, img := range imgs[1:] {
+		if img.ID != imgs[0].ID {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Tag gives the image src the name dst.
+func (s *Service) Tag(ctx context.Context, src, dst string) error {
+	img, err := s.Get(ctx, src)
+	if err != nil {
+		return err
+	}
+	name, err := Normalize(dst)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(name, "@") {
+		return fmt.Errorf("tag %s: a tag cannot be a digest (use name:tag)", dst)
+	}
+	return s.Records.Put(store.Record{Name: name, Target: img.Target})
+}
+
+// RemoveResult says what rmi did, in Docker's words.
+type RemoveResult struct {
+	Untagged []string
+	Deleted  []digest.Digest
+}
+
+// Remove untags ref; when ref was the image's last name (or ref is an ID)
+// the image is deleted and its blobs and snapshots collected. An image a
+// container uses is refused unless force.
+func (s *Service) Remove(ctx context.Context, ref string, force bool) (RemoveResult, error) {
+	var res RemoveResult
+	img, err := s.Get(ctx, ref)
+	if err != nil {
+		return res, err
+	}
+	byID := strings.HasPrefix(img.ID.Encoded(), strings.TrimPrefix(ref, "sha256:"))
+	names := len(img.RepoTags) + len(img.RepoDigests)
+	if !byID && names > 1 && !force {
+		name, _ := Normalize(ref)
+		if _, err := s.Records.Delete(name); err != nil {
+			return res, err
+		}
+		res.Untagged = append(res.Untagged, Familiar(name))
+		return res, nil
+	}
+	if byID && len(img.RepoTags) > 1 && !force {
+		return res, fmt.Errorf("unable to delete %s (must be forced): image is referenced in multiple repositories", img.ID.Encoded()[:12])
+	}
+	if users, err := s.inUse.ContainersUsing(ctx, img.ID); err != nil {
+		return res, err
+	} else if len(users) > 0 && !force {
+		return res, fmt.Errorf("unable to remove %s: image is in use by container %s (remove the container or use -f)", ref, strings.Join(users, ", "))
+	}
+	removed, err := s.Records.DeleteImage(img.Target.Digest)
+	if err != nil {
+		return res, err
+	}
+	for _, r := range removed {
+		if r.Name != "" {
+			res.Untagged = append(res.Untagged, Familiar(r.Name))
+		}
+	}
+	res.Deleted = append(res.Deleted, img.ID)
+	if _, err := s.GC(ctx); err != nil {
+		return res, fmt.Errorf("image %s removed, but cleaning its blobs failed: %w (run berth image prune)", ref, err)
+	}
+	return res, nil
+}
