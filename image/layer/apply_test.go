@@ -49,7 +49,7 @@ func TestApplyTree(t *testing.T) {
 		file("etc/passwd", "root:x:0:0\n", 0o644),
 		hardlink("etc/passwd.link", "etc/passwd"),
 		file("/abs/file", "abs", 0o600), // absolute: taken as root-relative
-		file("bin/su", "su", 0o4755),   // bin/ is implicit
+		file("bin/su", "su", 0o4755),    // bin/ is implicit
 		owned(file("usr/bin/sg", "sg", 0o2755), 0, 42),
 		owned(file("home/u/owned", "u", 0o640), 1000, 1001),
 		symlink("bin/sh", "busybox"),
