@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -32,20 +33,36 @@ func prepareRoot(rootfs string, prop uintptr) error {
 	// make the mount holding the rootfs private (only that mount: it is
 	// unreachable from the container once pivoted).
 	if prop&unix.MS_REC == 0 || prop&unix.MS_SHARED != 0 {
-		fd, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("open rootfs %s: %w", rootfs, err)
-		}
-		err = setPropagation(fd, unix.MS_PRIVATE)
-		unix.Close(fd)
-		if err != nil {
-			return fmt.Errorf("make parent mount of rootfs %s private: %w", rootfs, err)
+		if err := privateParentMount(rootfs); err != nil {
+			return err
 		}
 	}
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
 	}
 	return nil
+}
+
+// privateParentMount makes the mount holding dir private. The mount is
+// found by walking up to the nearest mount root (statx) so that no
+// mountinfo has to be read.
+func privateParentMount(dir string) error {
+	for p := dir; ; p = filepath.Dir(p) {
+		var stx unix.Statx_t
+		if err := unix.Statx(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW, 0, &stx); err != nil {
+			return fmt.Errorf("find mount of rootfs %s: statx %s: %w", dir, p, err)
+		}
+		if stx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT == 0 {
+			return fmt.Errorf("find mount of rootfs %s: kernel does not report mount roots", dir)
+		}
+		if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 && p != "/" {
+			continue
+		}
+		if err := unix.Mount("", p, "", unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("make %s (parent mount of rootfs %s) private: %w", p, dir, err)
+		}
+		return nil
+	}
 }
 
 // pivotRoot makes rootfs the root with pivot_root(".", "."): the old root
