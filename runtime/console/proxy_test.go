@@ -1,35 +1,17 @@
 package console
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
-
-// syncBuffer lets the test read what Proxy writes while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startOnSlave runs busybox sh -c script as a session leader whose
 // controlling terminal and stdio are the pty slave, as init would.
@@ -65,7 +47,7 @@ func TestProxy(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := startOnSlave(t, p, tt.script)
-			var out syncBuffer
+			var out testutil.Buffer
 			err := Proxy(m, strings.NewReader(tt.input), &out)
 			if werr := cmd.Wait(); werr != nil {
 				t.Fatalf("shell: %v; output %q", werr, out.String())
@@ -101,7 +83,7 @@ func TestProxyTerminal(t *testing.T) {
 	if _, err := outer.WriteString("go\n"); err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out testutil.Buffer
 	if err := Proxy(m, outerSlave, &out); err != nil {
 		t.Fatal(err)
 	}
