@@ -55,7 +55,7 @@ const (
 
 var (
 	errDotDot      = errors.New("name has a \"..\" component")
-	errSymlinkPath = errors.New("path goes through a symlink")
+	errSymlinkPath = errors.New("refusing to write through a symlink")
 )
 
 // countingReader counts the bytes of the tar stream, the layer's size.

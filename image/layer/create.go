@@ -133,6 +133,9 @@ func (a *applier) hardlink(hdr *tar.Header, name string, pfd int, base string) e
 	}
 	tparent, tbase := splitName(target)
 	tfd, err := a.dirFD(tparent, false)
+	if errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("hardlink target %s is not in this layer: %w", hdr.Linkname, err)
+	}
 	if err != nil {
 		return fmt.Errorf("hardlink target %s: %w", hdr.Linkname, err)
 	}
@@ -143,6 +146,9 @@ func (a *applier) hardlink(hdr *tar.Header, name string, pfd int, base string) e
 		return fmt.Errorf("refusing hardlink to %s inside the entry it replaces", hdr.Linkname)
 	}
 	err = a.replacing(pfd, name, base, func() error { return unix.Linkat(tfd, tbase, pfd, base, 0) })
+	if errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("hardlink target %s is not in this layer: %w", hdr.Linkname, err)
+	}
 	if err != nil {
 		return fmt.Errorf("hardlink to %s: %w", hdr.Linkname, err)
 	}

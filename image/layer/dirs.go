@@ -123,7 +123,7 @@ func dirError(pfd int, name, base string, err error) error {
 	var st unix.Stat_t
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 		if unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return fmt.Errorf("%s is a symlink: %w", name, errSymlinkPath)
+			return fmt.Errorf("%w: %s", errSymlinkPath, name)
 		}
 		return fmt.Errorf("%s is not a directory: %w", name, err)
 	}
@@ -147,7 +147,7 @@ func (a *applier) checkLowers(name string) error {
 		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
 			continue
 		case errors.Is(err, unix.ELOOP), errors.Is(err, unix.EXDEV):
-			return fmt.Errorf("%s is under a symlink in a lower layer: %w", name, errSymlinkPath)
+			return fmt.Errorf("%w: %s goes through one in a lower layer", errSymlinkPath, name)
 		case err != nil:
 			return fmt.Errorf("look up %s in lower layer %s: %w", name, dir, err)
 		}
@@ -158,7 +158,7 @@ func (a *applier) checkLowers(name string) error {
 			return fmt.Errorf("stat %s in lower layer %s: %w", name, dir, err)
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return fmt.Errorf("%s is a symlink in a lower layer: %w", name, errSymlinkPath)
+			return fmt.Errorf("%w: %s is one in a lower layer", errSymlinkPath, name)
 		}
 		return nil // the nearest layer that has name decides
 	}
