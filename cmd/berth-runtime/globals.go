@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// globalFlags are runc's global options.
+type globalFlags struct {
+	root          string
+	log           string
+	logFormat     string
+	debug         bool
+	systemdCgroup bool
+	rootless      string
+}
+
+var globals globalFlags
+
+// logToStderr is true when the log already goes to stderr, so an error is
+// not printed twice.
+var logToStderr bool
+
+func (g *globalFlags) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&g.root, "root", "/run/berth-runtime", "directory for the state of containers")
+	f.StringVar(&g.log, "log", "", "file to log to (default: stderr)")
+	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	f.BoolVar(&g.debug, "debug", false, "log debug messages")
+	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd to manage cgroups (needs a running systemd)")
+	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors: true, false or auto")
+}
+
+// setup opens the log and checks options that every command shares.
+func (g *globalFlags) setup() error {
+	var w io.Writer = os.Stderr
+	logToStderr = g.log == ""
+	if g.log != "" {
+		f, err := os.OpenFile(g.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_SYNC, 0o644)
+		if err != nil {
+			return fmt.Errorf("open log file %s: %w", g.log, err)
+		}
+		w = f
+	}
+	level := slog.LevelWarn
+	if g.debug {
+		level = slog.LevelDebug
+	}
+	var h slog.Handler
+	switch g.logFormat {
+	case "json":
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: runcAttrs})
+	case "text":
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: runcAttrs})
+	default:
+		return fmt.Errorf("--log-format %q: must be text or json", g.logFormat)
+	}
+	slog.SetDefault(slog.New(h))
+	if g.systemdCgroup {
+		if _, err := os.Stat("/run/systemd/system"); err != nil {
+			return fmt.Errorf("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver instead")
+		}
+		return fmt.Errorf("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver")
+	}
+	return nil
+}
+
+// runcAttrs writes records as runc's logrus does: lower-case levels and an
+// RFC 3339 time, which containerd and podman parse.
+func runcAttrs(_ []string, a slog.Attr) slog.Attr {
+	switch a.Key {
+	case slog.LevelKey:
+		a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+	case slog.TimeKey:
+		a.Value = slog.StringValue(a.Value.Time().Format(time.RFC3339Nano))
+	}
+	return a
+}
+
+func version() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return v + "\nspec: 1.2.0"
+}
+

@@ -1,0 +1,366 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/hooks"
+	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/spec"
+)
+
+// CreateOptions are create's flags.
+type CreateOptions struct {
+	Bundle        string
+	ConsoleSocket string
+	// Console, if set, is used instead of ConsoleSocket: the caller keeps
+	// the other end (foreground run with a terminal).
+	Console      *os.File
+	PidFile      string
+	NoPivot      bool
+	NoNewKeyring bool
+	// PassFDs is how many fds from 3 up the process inherits.
+	PassFDs int
+	// ListenFDs is how many of those are socket-activation fds: the process
+	// gets LISTEN_FDS and LISTEN_PID=1 to find them.
+	ListenFDs int
+	// Stdio of the container's process; nil means the caller's own.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Create sets the container up and leaves its process waiting for Start.
+// On error nothing is left: no state directory, cgroup, mount or process.
+func Create(root, id string, opts CreateOptions) (c *Container, err error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	bundle, err := filepath.Abs(opts.Bundle)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
+	}
+	s, err := spec.Load(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.Validate(s, bundle); err != nil {
+		return nil, err
+	}
+	if opts.ListenFDs > 0 {
+		s.Process.Env = append(s.Process.Env, "LISTEN_FDS="+strconv.Itoa(opts.ListenFDs), "LISTEN_PID=1")
+	}
+	rootfsPath, err := spec.RootfsPath(s, bundle)
+	if err != nil {
+		return nil, err
+	}
+	if s.Process.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
+		return nil, errors.New("process.terminal is true: a --console-socket is needed to receive the pty master")
+	}
+	if err := os.MkdirAll(root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	dir := filepath.Join(root, id)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("%w: %s", ErrExist, id)
+		}
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	b := &builder{id: id, dir: dir, bundle: bundle, rootfs: rootfsPath, spec: s, opts: opts}
+	defer func() {
+		if err != nil {
+			b.undo()
+		}
+	}()
+	if err := b.build(); err != nil {
+		return nil, err
+	}
+	return &Container{root: root, dir: dir, state: b.state}, nil
+}
+
+// builder holds what a create made so far, to undo it on failure.
+type builder struct {
+	id, dir, bundle, rootfs string
+	spec                    *specs.Spec
+	opts                    CreateOptions
+	cg                      *cgroups.Manager
+	cmd                     *exec.Cmd
+	initPid                 int
+	state                   *State
+	lockFile                *os.File
+}
+
+func (b *builder) build() error {
+	lf, err := lock(b.dir)
+	if err != nil {
+		return err
+	}
+	b.lockFile = lf
+	defer lf.Close()
+	// Reparent the init to us when nsenter's intermediate exits, so a failed
+	// create can reap it and a foreground run can wait for it.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become child subreaper: %w", err)
+	}
+	var cgPath string
+	if b.spec.Linux != nil {
+		cgPath = b.spec.Linux.CgroupsPath
+	}
+	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
+		return err
+	}
+	fifo, err := makeFifo(b.dir)
+	if err != nil {
+		return err
+	}
+	defer fifo.Close()
+	consoleSock, err := b.consoleSocket()
+	if err != nil {
+		return err
+	}
+	if consoleSock != nil {
+		defer consoleSock.Close()
+	}
+	return b.startInit(fifo, consoleSock)
+}
+
+func (b *builder) consoleSocket() (*os.File, error) {
+	if !b.spec.Process.Terminal {
+		return nil, nil
+	}
+	if b.opts.Console != nil {
+		return b.opts.Console, nil
+	}
+	conn, err := net.Dial("unix", b.opts.ConsoleSocket)
+	if err != nil {
+		return nil, fmt.Errorf("connect to console socket %s: %w", b.opts.ConsoleSocket, err)
+	}
+	defer conn.Close()
+	f, err := conn.(*net.UnixConn).File()
+	if err != nil {
+		return nil, fmt.Errorf("console socket %s: %w", b.opts.ConsoleSocket, err)
+	}
+	return f, nil
+}
+
+func makeFifo(dir string) (*os.File, error) {
+	path := filepath.Join(dir, fifoName)
+	old := unix.Umask(0)
+	err := unix.Mkfifo(path, 0o622)
+	unix.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("create exec fifo %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func (b *builder) startInit(fifo, consoleSock *os.File) error {
+	exe, err := SealedExecutable()
+	if err != nil {
+		return err
+	}
+	defer exe.Close()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("init socketpair: %w", err)
+	}
+	parentSock := os.NewFile(uintptr(pair[0]), "init-parent")
+	childSock := os.NewFile(uintptr(pair[1]), "init-child")
+	defer parentSock.Close()
+
+	extra := passFiles(b.opts.PassFDs)
+	fd := func(f *os.File) int {
+		if f == nil {
+			return -1
+		}
+		extra = append(extra, f)
+		return 2 + len(extra)
+	}
+	sockFD, fifoFD, consoleFD, exeFD := fd(childSock), fd(fifo), fd(consoleSock), fd(exe)
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
+		Args:       []string{"berth-runtime", "init"},
+		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
+		ExtraFiles: extra,
+		Stdin:      b.opts.Stdin,
+		Stdout:     b.opts.Stdout,
+		Stderr:     b.opts.Stderr,
+	}
+	if cmd.Stdin == nil {
+		cmd.Stdin = os.Stdin
+	}
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	err = cmd.Start()
+	childSock.Close()
+	if err != nil {
+		return fmt.Errorf("start container init: %w", err)
+	}
+	b.cmd = cmd
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD})
+}
+
+// passFiles wraps the caller's fds 3..3+n-1, which the process inherits at
+// the same numbers.
+func passFiles(n int) []*os.File {
+	files := make([]*os.File, 0, n+4)
+	for i := 0; i < n; i++ {
+		files = append(files, os.NewFile(uintptr(3+i), "passed-fd-"+strconv.Itoa(3+i)))
+	}
+	return files
+}
+
+func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
+	if err := b.cg.Apply(b.cmd.Process.Pid); err != nil {
+		return err
+	}
+	var ns []specs.LinuxNamespace
+	var offsets map[string]specs.LinuxTimeOffset
+	var uidMaps, gidMaps []specs.LinuxIDMapping
+	if l := b.spec.Linux; l != nil {
+		ns, offsets, uidMaps, gidMaps = l.Namespaces, l.TimeOffsets, l.UIDMappings, l.GIDMappings
+	}
+	boot, err := nsenter.FromSpec(ns, offsets)
+	if err != nil {
+		return err
+	}
+	writeMaps := func(pid int) error { return nsenter.WriteIDMaps(pid, uidMaps, gidMaps) }
+	pid, err := nsenter.Handshake(sock, boot, writeMaps, b.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("create namespaces: %w", err)
+	}
+	b.initPid = pid
+	if pid != b.cmd.Process.Pid {
+		// nsenter's intermediate process has reported and exits now.
+		b.cmd.Wait()
+		b.cmd = nil
+	}
+	b.state = b.newState()
+	cfg.Spec, cfg.Rootfs, cfg.Bundle = b.spec, b.rootfs, b.bundle
+	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
+	cfg.State = b.ociState(specs.StateCreating)
+	cfg.Hooks = b.hasCreateHooks()
+	return b.converse(sock, cfg)
+}
+
+// converse speaks initproc's protocol until the init is ready.
+func (b *builder) converse(sock *os.File, cfg initproc.Config) error {
+	enc, dec := json.NewEncoder(sock), json.NewDecoder(sock)
+	if err := enc.Encode(cfg); err != nil {
+		return fmt.Errorf("send config to init: %w", err)
+	}
+	for {
+		var m initproc.Message
+		if err := dec.Decode(&m); err != nil {
+			return fmt.Errorf("container init exited before it was ready (%v)", err)
+		}
+		switch m.Type {
+		case initproc.MsgError:
+			return errors.New(m.Error)
+		case initproc.MsgHooks:
+			if err := b.runtimeHooks(); err != nil {
+				return err
+			}
+			if err := enc.Encode(initproc.Message{Type: initproc.MsgHooksDone}); err != nil {
+				return fmt.Errorf("send hooks-done to init: %w", err)
+			}
+		case initproc.MsgReady:
+			return b.finish()
+		default:
+			return fmt.Errorf("container init sent unknown message %q", m.Type)
+		}
+	}
+}
+
+func (b *builder) hasCreateHooks() bool {
+	h := b.spec.Hooks
+	return h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 //nolint:staticcheck // prestart is deprecated but still honoured, as runc does
+}
+
+// runtimeHooks runs prestart and createRuntime hooks in the runtime's
+// namespaces, after the container's exist and before pivot_root.
+func (b *builder) runtimeHooks() error {
+	st := b.ociState(specs.StateCreating)
+	if err := hooks.Run("prestart", b.spec.Hooks.Prestart, &st); err != nil { //nolint:staticcheck
+		return err
+	}
+	return hooks.Run("createRuntime", b.spec.Hooks.CreateRuntime, &st)
+}
+
+func (b *builder) finish() error {
+	if err := saveState(b.dir, b.state); err != nil {
+		return err
+	}
+	if b.opts.PidFile != "" {
+		path, err := filepath.Abs(b.opts.PidFile)
+		if err != nil {
+			return fmt.Errorf("pid file %s: %w", b.opts.PidFile, err)
+		}
+		if err := writeFileAtomic(path, []byte(strconv.Itoa(b.initPid)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) newState() *State {
+	start, _, _ := processStartTime(b.initPid)
+	owner := ""
+	if u, err := user.LookupId(strconv.Itoa(os.Geteuid())); err == nil {
+		owner = u.Username
+	}
+	st := &State{
+		ID: b.id, Bundle: b.bundle, Rootfs: b.rootfs,
+		InitPid: b.initPid, InitStart: start, Created: time.Now().UTC(), Owner: owner,
+		Annotations: b.spec.Annotations, CgroupPaths: b.cg.Paths(), Hooks: b.spec.Hooks,
+		Terminal: b.spec.Process.Terminal,
+	}
+	if b.spec.Linux != nil {
+		st.Namespaces = b.spec.Linux.Namespaces
+	}
+	return st
+}
+
+func (b *builder) ociState(status specs.ContainerState) specs.State {
+	return specs.State{Version: specs.Version, ID: b.id, Status: status, Pid: b.initPid, Bundle: b.bundle, Annotations: b.spec.Annotations}
+}
+
+// undo removes everything a failed create made, in reverse order.
+func (b *builder) undo() {
+	if b.initPid > 0 {
+		unix.Kill(b.initPid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(b.initPid, &ws, 0, nil)
+	}
+	if b.cmd != nil && b.cmd.Process != nil && b.cmd.ProcessState == nil {
+		b.cmd.Process.Kill()
+		b.cmd.Wait()
+	}
+	if b.cg != nil {
+		b.cg.Destroy()
+	}
+	os.RemoveAll(b.dir)
+}

@@ -1,0 +1,154 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/hooks"
+)
+
+// Start lets a created container's process run its program.
+func (c *Container) Start() error {
+	lf, err := lock(c.dir)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	switch st := c.Status(); st {
+	case specs.StateCreated:
+	case specs.StateStopped:
+		return fmt.Errorf("cannot start a container that has stopped: %s", c.ID())
+	default:
+		return fmt.Errorf("cannot start an already %s container: %s", st, c.ID())
+	}
+	if err := c.openFifo(); err != nil {
+		return err
+	}
+	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
+		st := c.OCIState()
+		if err := hooks.Run("poststart", h.Poststart, &st); err != nil {
+			// The spec: a failed poststart hook is logged and the lifecycle goes on.
+			slog.Warn(err.Error())
+		}
+	}
+	return nil
+}
+
+// openFifo releases the init: opening exec.fifo for reading unblocks its
+// open for writing, and its byte says it got past it. The open does not block,
+// so an init that died is noticed instead of waited for forever.
+func (c *Container) openFifo() error {
+	path := filepath.Join(c.dir, fifoName)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo of %s: %w", c.ID(), err)
+	}
+	defer unix.Close(fd)
+	defer os.Remove(path)
+	buf := make([]byte, 1)
+	for {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, 50); err != nil && !errors.Is(err, unix.EINTR) {
+			return fmt.Errorf("wait on exec fifo of %s: %w", c.ID(), err)
+		}
+		n, err := unix.Read(fd, buf)
+		if n == 1 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, unix.EAGAIN) {
+			return fmt.Errorf("read exec fifo of %s: %w", c.ID(), err)
+		}
+		if !c.state.alive() {
+			return fmt.Errorf("cannot start container %s: its init process exited", c.ID())
+		}
+	}
+}
+
+// Signal sends sig to the container's init, or with all to every process in
+// its cgroup.
+func (c *Container) Signal(sig unix.Signal, all bool) error {
+	status := c.Status()
+	if status == specs.StateStopped && !all {
+		return fmt.Errorf("container %s is not running", c.ID())
+	}
+	if !all {
+		if err := unix.Kill(c.state.InitPid, sig); err != nil {
+			return fmt.Errorf("signal %s to container %s: %w", unix.SignalName(sig), c.ID(), err)
+		}
+		return nil
+	}
+	pids, err := c.cgroup().Pids()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("signal %s to pid %d of container %s: %w", unix.SignalName(sig), pid, c.ID(), err)
+		}
+	}
+	return nil
+}
+
+// Delete removes a stopped or created container; with force, a running one
+// is killed first.
+func (c *Container) Delete(force bool) error {
+	lf, err := lock(c.dir)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	switch st := c.Status(); st {
+	case specs.StateStopped:
+	case specs.StateCreated:
+		c.killAll()
+	default:
+		if !force {
+			return fmt.Errorf("cannot delete container %s that is not stopped: %s", c.ID(), st)
+		}
+		c.killAll()
+	}
+	return c.destroy()
+}
+
+// killAll SIGKILLs every process in the cgroup and waits until the init is
+// gone, so the cgroup can be removed.
+func (c *Container) killAll() {
+	if pids, err := c.cgroup().Pids(); err == nil {
+		for _, pid := range pids {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+	unix.Kill(c.state.InitPid, unix.SIGKILL)
+	for i := 0; i < 500 && c.state.alive(); i++ {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// destroy removes the cgroup and the state directory, then runs poststop
+// hooks (whose failure is logged, as the spec asks).
+func (c *Container) destroy() error {
+	if err := c.cgroup().Destroy(); err != nil {
+		return fmt.Errorf("delete container %s: %w", c.ID(), err)
+	}
+	st := c.OCIState()
+	st.Status = specs.StateStopped
+	if err := os.RemoveAll(c.dir); err != nil {
+		return fmt.Errorf("delete container %s: %w", c.ID(), err)
+	}
+	if h := c.state.Hooks; h != nil && len(h.Poststop) > 0 {
+		if err := hooks.Run("poststop", h.Poststop, &st); err != nil {
+			slog.Warn(err.Error())
+		}
+	}
+	return nil
+}
+
+// Pid is the container's init as the host sees it.
+func (c *Container) Pid() int { return c.state.InitPid }

@@ -1,0 +1,194 @@
+package initproc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/hooks"
+	"github.com/berth-containers/berth/runtime/rootfs"
+)
+
+// Main is the init's entry point. It never returns: it execs the user's
+// program or exits non-zero after reporting the error to the parent.
+func Main() {
+	// Capabilities, credentials and the final execve are per-thread: do them
+	// all on this one.
+	runtime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv(EnvSocket))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "berth-runtime init: bad %s: %v\n", EnvSocket, err)
+		os.Exit(1)
+	}
+	os.Unsetenv(EnvSocket)
+	sock := os.NewFile(uintptr(fd), "init-socket")
+	p := &peer{enc: json.NewEncoder(sock), dec: json.NewDecoder(sock)}
+	if err := run(p); err != nil {
+		p.send(Message{Type: MsgError, Error: err.Error()})
+		os.Exit(1)
+	}
+	// run only returns nil if execve failed after "ready", which it reports.
+	os.Exit(1)
+}
+
+type peer struct {
+	enc *json.Encoder
+	dec *json.Decoder
+}
+
+func (p *peer) send(m Message) error {
+	if err := p.enc.Encode(m); err != nil {
+		return fmt.Errorf("send %s to runtime: %w", m.Type, err)
+	}
+	return nil
+}
+
+func (p *peer) expect(want string) error {
+	var m Message
+	if err := p.dec.Decode(&m); err != nil {
+		return fmt.Errorf("wait for %s from runtime: %w", want, err)
+	}
+	if m.Type != want {
+		return fmt.Errorf("runtime sent %q, want %q", m.Type, want)
+	}
+	return nil
+}
+
+func run(p *peer) error {
+	var c Config
+	if err := p.dec.Decode(&c); err != nil {
+		return fmt.Errorf("read init config: %w", err)
+	}
+	if c.ExeFD > 0 {
+		unix.Close(c.ExeFD)
+	}
+	s := c.Spec
+	if s.Process == nil {
+		return errors.New("config.json: process is required")
+	}
+	if !c.NoNewKeyring {
+		if err := newSessionKeyring(c.State.ID); err != nil {
+			return err
+		}
+	}
+	if err := setupFilesystem(p, &c); err != nil {
+		return err
+	}
+	if err := setupNames(s); err != nil {
+		return err
+	}
+	prog, err := prepareProcess(&c)
+	if err != nil {
+		return err
+	}
+	if err := p.send(Message{Type: MsgReady}); err != nil {
+		return err
+	}
+	if c.FifoFD >= 0 {
+		if err := waitForStart(c.FifoFD); err != nil {
+			return err
+		}
+	}
+	if s.Hooks != nil && len(s.Hooks.StartContainer) > 0 {
+		st := c.State
+		st.Status = specs.StateRunning
+		if err := hooks.Run("startContainer", s.Hooks.StartContainer, &st); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	err = unix.Exec(prog.path, s.Process.Args, prog.env)
+	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)
+	return nil
+}
+
+// setupFilesystem builds the rootfs when the container has its own mount
+// namespace, with the hooks round trip just before pivot_root.
+func setupFilesystem(p *peer, c *Config) error {
+	s := c.Spec
+	beforePivot := func() error {
+		if !c.Hooks {
+			return nil
+		}
+		if err := p.send(Message{Type: MsgHooks}); err != nil {
+			return err
+		}
+		if err := p.expect(MsgHooksDone); err != nil {
+			return err
+		}
+		if s.Hooks != nil && len(s.Hooks.CreateContainer) > 0 {
+			st := c.State
+			st.Status = specs.StateCreating
+			return hooks.Run("createContainer", s.Hooks.CreateContainer, &st)
+		}
+		return nil
+	}
+	if !hasNewNamespace(s, specs.MountNamespace) {
+		return beforePivot()
+	}
+	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot}
+	if err := rootfs.Setup(rc); err != nil {
+		return err
+	}
+	return rootfs.Finalize(rc)
+}
+
+func setupNames(s *specs.Spec) error {
+	if !hasNewNamespace(s, specs.UTSNamespace) {
+		return nil
+	}
+	if s.Hostname != "" {
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", s.Hostname, err)
+		}
+	}
+	if s.Domainname != "" {
+		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+			return fmt.Errorf("set domainname %q: %w", s.Domainname, err)
+		}
+	}
+	return nil
+}
+
+func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t && n.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// newSessionKeyring gives the container its own session keyring, so it
+// cannot see the host's keys (runc names it after the container).
+func newSessionKeyring(id string) error {
+	_, err := unix.KeyctlJoinSessionKeyring("_ses." + id)
+	if err != nil && !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("join a new session keyring: %w", err)
+	}
+	return nil
+}
+
+// waitForStart blocks until `start` opens the fifo for reading, and tells
+// it so by writing one byte.
+func waitForStart(fifoFD int) error {
+	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	if _, err := unix.Write(fd, []byte("0")); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	unix.Close(fd)
+	unix.Close(fifoFD)
+	return nil
+}

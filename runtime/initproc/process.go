@@ -1,0 +1,221 @@
+package initproc
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/caps"
+	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/runtime/spec"
+	"github.com/berth-containers/berth/runtime/user"
+)
+
+type program struct {
+	path string
+	env  []string
+}
+
+// prepareProcess does, in runc's order, everything between the finished
+// filesystem and the wait for start: limits, terminal, the program's path,
+// working directory, environment, fds and finally the drop of privileges.
+func prepareProcess(c *Config) (*program, error) {
+	proc := c.Spec.Process
+	if err := setRlimits(proc.Rlimits); err != nil {
+		return nil, err
+	}
+	if proc.OOMScoreAdj != nil {
+		if err := writeProc("/proc/self/oom_score_adj", strconv.Itoa(*proc.OOMScoreAdj)); err != nil {
+			return nil, err
+		}
+	}
+	if proc.Terminal {
+		if err := setupTerminal(c); err != nil {
+			return nil, err
+		}
+	} else if c.ConsoleFD >= 0 {
+		unix.Close(c.ConsoleFD)
+	}
+	env := withHome(proc.Env, proc.User.UID)
+	path, err := lookPath(proc.Args[0], env)
+	if err != nil {
+		return nil, err
+	}
+	if err := enterCwd(proc.Cwd); err != nil {
+		return nil, err
+	}
+	if c.Spec.Linux != nil && c.Spec.Linux.Personality != nil {
+		// Only the domain is settable; flags are refused by Validate.
+		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, personality(c.Spec.Linux.Personality.Domain), 0, 0); errno != 0 {
+			return nil, fmt.Errorf("set personality %s: %w", c.Spec.Linux.Personality.Domain, errno)
+		}
+	}
+	if proc.User.Umask != nil {
+		unix.Umask(int(*proc.User.Umask))
+	}
+	// CVE-2024-21626: no fd of the runtime may reach the program.
+	if err := unix.CloseRange(uint(3+c.PassFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("mark runtime fds close-on-exec: %w", err)
+	}
+	if err := dropPrivileges(proc); err != nil {
+		return nil, err
+	}
+	return &program{path: path, env: env}, nil
+}
+
+func dropPrivileges(proc *specs.Process) error {
+	cs, err := caps.New(proc.Capabilities)
+	if err != nil {
+		return err
+	}
+	if err := cs.ApplyBounding(); err != nil {
+		return err
+	}
+	if err := user.Apply(proc.User); err != nil {
+		return err
+	}
+	if err := cs.ApplyAll(); err != nil {
+		return err
+	}
+	if proc.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	return nil
+}
+
+func setRlimits(limits []specs.POSIXRlimit) error {
+	for _, l := range limits {
+		res, ok := spec.Rlimit(l.Type)
+		if !ok {
+			return fmt.Errorf("process.rlimits: unknown type %q", l.Type)
+		}
+		if err := unix.Prlimit(0, res, &unix.Rlimit{Cur: l.Soft, Max: l.Hard}, nil); err != nil {
+			return fmt.Errorf("set %s to soft %d, hard %d: %w", l.Type, l.Soft, l.Hard, err)
+		}
+	}
+	return nil
+}
+
+
+func personality(domain specs.LinuxPersonalityDomain) uintptr {
+	if domain == specs.PerLinux32 {
+		return 0x0008
+	}
+	return 0
+}
+
+// setupTerminal makes a pty inside the container (its devpts), hands the
+// master to whoever listens on the console socket, and makes the slave the
+// process's controlling terminal and stdio.
+func setupTerminal(c *Config) error {
+	if c.ConsoleFD < 0 {
+		return errors.New("process.terminal is true but no --console-socket was given")
+	}
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	master, slave, err := console.NewPty()
+	if err != nil {
+		return err
+	}
+	defer master.Close()
+	if box := c.Spec.Process.ConsoleSize; box != nil {
+		if err := console.SetSize(master, *box); err != nil {
+			return err
+		}
+	}
+	sock := os.NewFile(uintptr(c.ConsoleFD), "console-socket")
+	conn, err := net.FileConn(sock)
+	sock.Close()
+	if err != nil {
+		return fmt.Errorf("console socket: %w", err)
+	}
+	defer conn.Close()
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return errors.New("console socket is not a unix socket")
+	}
+	if err := console.SendFDConn(uc, master); err != nil {
+		return err
+	}
+	return console.SetupSlave(slave)
+}
+
+// withHome adds HOME from the container's /etc/passwd when the spec does
+// not set it, as runc does.
+func withHome(env []string, uid uint32) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "HOME=") {
+			return env
+		}
+	}
+	return append(env, "HOME="+user.HomeDir("/", uid))
+}
+
+// lookPath finds the program with the container's own PATH, so a missing
+// binary fails create, not start.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		if _, err := os.Stat(name); err != nil {
+			return "", fmt.Errorf("exec: %q: %w", name, err)
+		}
+		return name, nil
+	}
+	path := ""
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			path = kv[len("PATH="):]
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %q: %w", name, exec.ErrNotFound)
+}
+
+// enterCwd changes to the process's working directory and checks that it is
+// inside the container's root (CVE-2024-21626: a cwd reached through a
+// leaked fd shows as "(unreachable)").
+func enterCwd(cwd string) error {
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("chdir to cwd (%q) set in config.json: %w", cwd, err)
+	}
+	wd, err := unix.Getwd()
+	if err != nil {
+		return fmt.Errorf("getcwd: %w", err)
+	}
+	if !strings.HasPrefix(wd, "/") {
+		return fmt.Errorf("cwd %q is outside the container's root", wd)
+	}
+	return nil
+}
+
+func writeProc(path, value string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(value)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %q to %s: %w", value, path, err)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+// Package initproc is the container's init: the code that runs inside the
+// new namespaces (put there by runtime/nsenter), builds the container's
+// world and finally execs the user's program.
+//
+// After nsenter's handshake, parent and init speak JSON on the same socket:
+//
+//	parent (runtime/container)                 init (this package)
+//	  Config -------------------------------->  mounts (rootfs.Setup up to pivot)
+//	                 <------------------------  {"type":"hooks"}  only if there are
+//	  runs prestart, createRuntime hooks         prestart/createRuntime/createContainer hooks
+//	  {"type":"hooks-done"} ----------------->  runs createContainer hooks, pivot_root,
+//	                                            masked paths, sysctl, rlimits, console,
+//	                                            user, capabilities, no_new_privs
+//	                 <------------------------  {"type":"ready"}  (or {"type":"error"})
+//	  create returns; start opens exec.fifo     open(exec.fifo, O_WRONLY) blocks until start
+//	                                            startContainer hooks, execve
+package initproc
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// EnvSocket names the environment variable holding the socket's fd.
+const EnvSocket = "_BERTH_INIT_SOCK"
+
+// Config is everything the init needs, sent by the parent once the init is
+// in its namespaces.
+type Config struct {
+	Spec    *specs.Spec `json:"spec"`
+	Rootfs  string      `json:"rootfs"`
+	Bundle  string      `json:"bundle"`
+	NoPivot bool        `json:"noPivot,omitempty"`
+	// NoNewKeyring keeps the caller's session keyring instead of a new one.
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// PassFDs is how many fds from 3 up the container's process inherits
+	// (LISTEN_FDS plus --preserve-fds).
+	PassFDs int `json:"passFds,omitempty"`
+	// FifoFD is an O_PATH fd of exec.fifo: the init blocks writing to it
+	// until start.
+	FifoFD int `json:"fifoFd"`
+	// ConsoleFD is a connected unix socket to send the pty master over, or -1.
+	ConsoleFD int `json:"consoleFd"`
+	// ExeFD is the init's own executable, closed before anything else.
+	ExeFD int `json:"exeFd"`
+	// State is the container's state as hooks see it (pid filled in).
+	State specs.State `json:"state"`
+	// Hooks says the parent wants the hooks round trip before pivot_root.
+	Hooks bool `json:"hooks,omitempty"`
+}
+
+// Message types on the socket.
+const (
+	MsgHooks     = "hooks"
+	MsgHooksDone = "hooks-done"
+	MsgReady     = "ready"
+	MsgError     = "error"
+)
+
+// Message is one line of the protocol after Config.
+type Message struct {
+	Type  string `json:"type"`
+	Error string `json:"error,omitempty"`
+}
