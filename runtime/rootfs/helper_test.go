@@ -50,7 +50,7 @@ func fixtureAt(dir string) fixture {
 		bundle: filepath.Join(dir, "bundle"),
 		rootfs: filepath.Join(dir, "bundle", "rootfs"),
 		src:    filepath.Join(dir, "bundle", "src"),
-		tag:    "berth-rootfs-" + filepath.Base(dir),
+		tag:    "berth-rootfs-" + filepath.Base(filepath.Dir(dir)),
 	}
 }
 

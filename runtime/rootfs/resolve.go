@@ -57,19 +57,38 @@ func (r *inRoot) open(p string, flags int) (int, error) {
 	return -1, fmt.Errorf("resolve %s in %s: %w", p, r.path, unix.EAGAIN)
 }
 
+// maxHops bounds how many dangling symlinks creating a path may follow,
+// like the kernel's limit of 40 links per lookup.
+const maxHops = 40
+
 // mkdirAll creates the missing directories of p inside the root and
 // returns an O_PATH handle on p. Each directory is made with mkdirat on a
 // handle of its already-resolved parent, so nothing outside the root can
 // be created even if a component is swapped for a symlink meanwhile.
 func (r *inRoot) mkdirAll(p string, mode uint32) (int, error) {
-	fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY)
-	if !errors.Is(err, unix.ENOENT) {
-		return fd, err
+	for range maxHops {
+		fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY)
+		if !errors.Is(err, unix.ENOENT) {
+			return fd, err
+		}
+		var next string
+		fd, next, err = r.mkdirWalk(p, mode)
+		if next == "" {
+			return fd, err
+		}
+		p = next
 	}
+	return -1, fmt.Errorf("create %s: %w", p, unix.ELOOP)
+}
+
+// mkdirWalk creates p's directories one by one. When a component is a
+// dangling symlink it returns the path with that link substituted, for
+// the caller to start again, as the kernel would resolve it in the root.
+func (r *inRoot) mkdirWalk(p string, mode uint32) (int, string, error) {
 	parts := strings.Split(relPath(p), "/")
 	cur, err := unix.Dup(r.fd)
 	if err != nil {
-		return -1, err
+		return -1, "", err
 	}
 	for i, name := range parts {
 		prefix := strings.Join(parts[:i+1], "/")
@@ -77,35 +96,72 @@ func (r *inRoot) mkdirAll(p string, mode uint32) (int, error) {
 		if errors.Is(err, unix.ENOENT) {
 			if err := unix.Mkdirat(cur, name, mode); err != nil && !errors.Is(err, unix.EEXIST) {
 				unix.Close(cur)
-				return -1, fmt.Errorf("mkdir /%s: %w", prefix, err)
+				return -1, "", fmt.Errorf("mkdir /%s: %w", prefix, err)
 			}
 			next, err = r.open(prefix, unix.O_PATH|unix.O_DIRECTORY)
 		}
+		if errors.Is(err, unix.ENOENT) {
+			if target, ok := danglingLink(cur, name); ok {
+				unix.Close(cur)
+				return -1, linkPath(parts[:i], target, parts[i+1:]), nil
+			}
+		}
 		unix.Close(cur)
 		if err != nil {
-			return -1, fmt.Errorf("open /%s: %w", prefix, err)
+			return -1, "", fmt.Errorf("open /%s: %w", prefix, err)
 		}
 		cur = next
 	}
-	return cur, nil
+	return cur, "", nil
+}
+
+// danglingLink returns the target of name in dir if it is a symlink.
+func danglingLink(dir int, name string) (string, bool) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(dir, name, buf)
+	if err != nil {
+		return "", false
+	}
+	return string(buf[:n]), true
+}
+
+// linkPath is the path that results from replacing the component after
+// dir by a symlink's target.
+func linkPath(dir []string, target string, rest []string) string {
+	base := "/" + strings.Join(dir, "/")
+	if filepath.IsAbs(target) {
+		base = "/"
+	}
+	return filepath.Join(append([]string{base, target}, rest...)...)
 }
 
 // mkfileAll creates p as an empty file (and its parents) unless something
 // already exists there, and returns an O_PATH handle on it.
 func (r *inRoot) mkfileAll(p string, mode uint32) (int, error) {
-	fd, err := r.open(p, unix.O_PATH)
-	if !errors.Is(err, unix.ENOENT) {
-		return fd, err
+	for range maxHops {
+		fd, err := r.open(p, unix.O_PATH)
+		if !errors.Is(err, unix.ENOENT) {
+			return fd, err
+		}
+		parent, name, err := r.parent(p)
+		if err != nil {
+			return -1, err
+		}
+		err = unix.Mknodat(parent, name, unix.S_IFREG|mode, 0)
+		if errors.Is(err, unix.EEXIST) {
+			if target, ok := danglingLink(parent, name); ok {
+				unix.Close(parent)
+				p = linkPath(strings.Split(relPath(filepath.Dir(p)), "/"), target, nil)
+				continue
+			}
+		}
+		unix.Close(parent)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return -1, fmt.Errorf("create file %s: %w", p, err)
+		}
+		return r.open(p, unix.O_PATH)
 	}
-	parent, name, err := r.parent(p)
-	if err != nil {
-		return -1, err
-	}
-	defer unix.Close(parent)
-	if err := unix.Mknodat(parent, name, unix.S_IFREG|mode, 0); err != nil && !errors.Is(err, unix.EEXIST) {
-		return -1, fmt.Errorf("create file %s: %w", p, err)
-	}
-	return r.open(p, unix.O_PATH)
+	return -1, fmt.Errorf("create %s: %w", p, unix.ELOOP)
 }
 
 // parent creates and opens the parent directory of p and returns it with
