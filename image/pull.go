@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -52,7 +51,7 @@ func (s *Service) Pull(ctx context.Context, ref string, opts PullOptions) (*Imag
 	defer release()
 	p := opts.Progress
 	if _, ok := r.(name.Tag); ok {
-		p.Printf("%s: Pulling from %s", r.Identifier(), Familiar(r.Context().Name()))
+		p.Printf("%s: Pulling from %s", r.Identifier(), r.Context().RepositoryStr())
 	}
 	res, err := s.client.Resolve(ctx, r, opts.Platform)
 	if err != nil {
@@ -253,4 +252,3 @@ func shortID(d digest.Digest) string {
 	return s
 }
 
-var _ = strings.TrimSpace

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/image/progress"
+)
+
+func newHistoryCommand(g *globalOptions) *cobra.Command {
+	var noTrunc, quiet bool
+	var format string
+	cmd := &cobra.Command{
+		Use:   "history [OPTIONS] IMAGE",
+		Short: "Show how an image was built, layer by layer",
+		Example: `  berth history busybox
+  berth history --no-trunc --format '{{.CreatedBy}}' app:v1`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			svc, err := g.images()
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			img, err := svc.Get(cmd.Context(), a[0])
+			if err != nil {
+				return err
+			}
+			type row struct{ ID, CreatedSince, CreatedAt, CreatedBy, Size, Comment string }
+			var rows []any
+			for _, h := range svc.History(cmd.Context(), img) {
+				id := h.ID
+				if id != "<missing>" {
+					id = shortenID(id, noTrunc)
+				}
+				by := h.CreatedBy
+				if !noTrunc && len(by) > 45 {
+					by = by[:44] + "…"
+				}
+				if quiet {
+					fmt.Fprintln(cmd.OutOrStdout(), id)
+					continue
+				}
+				rows = append(rows, row{ID: id, CreatedSince: since(h.Created), CreatedAt: h.Created.Format("2006-01-02T15:04:05Z07:00"),
+					CreatedBy: strings.ReplaceAll(by, "\n", " "), Size: progress.HumanSize(h.Size), Comment: h.Comment})
+			}
+			if quiet {
+				return nil
+			}
+			if format == "" {
+				format = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+			}
+			return renderTemplate(cmd.OutOrStdout(), format, row{ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "only show image IDs")
+	cmd.Flags().StringVar(&format, "format", "", "format output with a Go template")
+	return cmd
+}

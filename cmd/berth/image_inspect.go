@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newInspectCommand(g *globalOptions) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] IMAGE [IMAGE...]",
+		Short: "Show details of images as JSON",
+		Example: `  berth image inspect busybox
+  berth image inspect --format '{{.Id}} {{.Config.Cmd}}' busybox
+  berth image inspect --format '{{json .RootFS}}' app:v1`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			svc, err := g.images()
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			var out []any
+			var errs []error
+			for _, ref := range a {
+				img, err := svc.Get(cmd.Context(), ref)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				out = append(out, svc.Inspect(cmd.Context(), img))
+			}
+			if format != "" {
+				if err := renderTemplate(cmd.OutOrStdout(), format, nil, out); err != nil {
+					return err
+				}
+				return errors.Join(errs...)
+			}
+			if out == nil {
+				out = []any{}
+			}
+			data, err := json.MarshalIndent(out, "", "    ")
+			if err != nil {
+				return fmt.Errorf("encode inspect output: %w", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), string(data))
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")
+	return cmd
+}

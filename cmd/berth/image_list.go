@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/progress"
+)
+
+// listRow is what `images --format` templates see, with Docker's names.
+type listRow struct {
+	ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size string
+}
+
+var listHeaders = listRow{ID: "IMAGE ID", Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST", CreatedSince: "CREATED", CreatedAt: "CREATED AT", Size: "SIZE"}
+
+type listOptions struct {
+	quiet, digests, noTrunc bool
+	filters                 []string
+	format                  string
+}
+
+func newListCommand(g *globalOptions) *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{
+		Use:     "ls [OPTIONS] [REPOSITORY[:TAG]]",
+		Aliases: []string{"list"},
+		Short:   "List images",
+		Example: `  berth images
+  berth images busybox
+  berth images -q --filter dangling=true
+  berth images --filter reference='127.0.0.1:5000/*' --digests
+  berth images --format '{{.Repository}}:{{.Tag}} {{.Size}}'
+  berth images --format 'table {{.ID}}\t{{.Repository}}'`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if len(a) == 1 {
+				o.filters = append(o.filters, "reference="+a[0])
+			}
+			f, err := image.ParseFilters(o.filters)
+			if err != nil {
+				return usageError{err}
+			}
+			svc, err := g.images()
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			rows, err := svc.Rows(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			return printList(cmd, rows, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&o.quiet, "quiet", "q", false, "only show image IDs")
+	fl.BoolVar(&o.digests, "digests", false, "show digests")
+	fl.BoolVar(&o.noTrunc, "no-trunc", false, "don't truncate output")
+	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")
+	fl.StringVar(&o.format, "format", "", "format output with a Go template, 'table TEMPLATE' or 'json'")
+	return cmd
+}
+
+func printList(cmd *cobra.Command, rows []image.Row, o listOptions) error {
+	w := cmd.OutOrStdout()
+	if o.quiet {
+		seen := map[string]bool{}
+		for _, r := range rows {
+			id := shortenID(r.Image.ID.String(), o.noTrunc)
+			if !seen[id] {
+				seen[id] = true
+				fmt.Fprintln(w, id)
+			}
+		}
+		return nil
+	}
+	format := o.format
+	if format == "" {
+		cols := []string{"{{.Repository}}", "{{.Tag}}"}
+		if o.digests {
+			cols = append(cols, "{{.Digest}}")
+		}
+		cols = append(cols, "{{.ID}}", "{{.CreatedSince}}", "{{.Size}}")
+		format = "table " + strings.Join(cols, "\t")
+	}
+	data := make([]any, len(rows))
+	for i, r := range rows {
+		data[i] = listRow{
+			ID:           shortenID(r.Image.ID.String(), o.noTrunc),
+			Repository:   r.Repository,
+			Tag:          r.Tag,
+			Digest:       r.Digest,
+			CreatedSince: since(r.Created),
+			CreatedAt:    r.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
+			Size:         progress.HumanSize(r.Size),
+		}
+	}
+	return renderTemplate(w, format, listHeaders, data)
+}
+
+// shortenID is Docker's 12-character ID unless --no-trunc.
+func shortenID(id string, noTrunc bool) string {
+	if noTrunc {
+		return id
+	}
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	return id
+}

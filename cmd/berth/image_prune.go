@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/image/progress"
+)
+
+func newPruneCommand(g *globalOptions) *cobra.Command {
+	var all, force bool
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove unused images and collect their blobs and snapshots",
+		Long: `Remove dangling images (no name), or with -a every image no container
+uses, then delete the blobs and layer snapshots nothing references.`,
+		Example: `  berth image prune -f
+  berth image prune -a -f`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !force && !confirm(cmd, all) {
+				return nil
+			}
+			svc, err := g.images()
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			rep, err := svc.Prune(cmd.Context(), all)
+			w := cmd.OutOrStdout()
+			if len(rep.Deleted) > 0 {
+				fmt.Fprintln(w, "Deleted Images:")
+				for _, u := range rep.Untagged {
+					fmt.Fprintf(w, "untagged: %s\n", u)
+				}
+				for _, d := range rep.Deleted {
+					fmt.Fprintf(w, "deleted: %s\n", d)
+				}
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Total reclaimed space: %s\n", progress.HumanSize(rep.Reclaimed))
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all images no container uses, not only dangling ones")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
+	return cmd
+}
+
+func confirm(cmd *cobra.Command, all bool) bool {
+	what := "all dangling images"
+	if all {
+		what = "all images without at least one container associated to them"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", what)
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	return strings.EqualFold(strings.TrimSpace(line), "y")
+}

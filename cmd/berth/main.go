@@ -1,0 +1,103 @@
+// Command berth is a daemonless container engine with Docker's command
+// line. This package only turns flags into calls to the image (and later
+// engine) packages and their results into Docker's output and exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as Docker's CLI.
+const (
+	exitError = 1
+	exitUsage = 125
+)
+
+// usageError marks a mistake in how berth was called (exit 125).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+type globalOptions struct {
+	root      string
+	runroot   string
+	logLevel  string
+	configDir string
+	insecure  []string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCommand().ExecuteContext(ctx)
+	stop()
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "berth: %s\n", err)
+	var u usageError
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
+		fmt.Fprintln(os.Stderr, "See 'berth --help'.")
+		os.Exit(exitUsage)
+	}
+	os.Exit(exitError)
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "berth [OPTIONS] COMMAND",
+		Short: "A daemonless container engine with Docker's command line",
+		Long: `berth runs containers and manages their images without a daemon.
+Every command is a process of its own; they share state under --root.
+
+Images come from a registry (pull), an archive (load) or a rootfs tarball
+(import). busybox (any tag) is built in: it is made from the host's static
+busybox and needs no network.`,
+		Example: `  berth pull busybox                 # the built-in image, offline
+  berth pull 127.0.0.1:5000/app:v1   # loopback registries use plain HTTP
+  berth images
+  berth save -o app.tar app:v1 && berth load -i app.tar`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(*cobra.Command, []string) error { return setupLogging(g.logLevel) },
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	f := root.PersistentFlags()
+	f.StringVar(&g.root, "root", "/var/lib/berth", "directory of images, containers and volumes")
+	f.StringVar(&g.runroot, "runroot", "/run/berth", "directory of run-time state")
+	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	f.StringVar(&g.configDir, "config", "", "directory of the client's config.json (default $DOCKER_CONFIG or ~/.docker)")
+	f.StringSliceVar(&g.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (repeatable); loopback registries always are")
+	addImageCommands(root, g)
+	root.AddCommand(newLoginCommand(g), newLogoutCommand(g))
+	return root
+}
+
+func setupLogging(level string) error {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return usageError{fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", level)}
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+	return nil
+}
+
+// args wraps a cobra argument check so a wrong count exits 125.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{fmt.Errorf("%q %w\nUsage: %s", cmd.CommandPath(), err, cmd.UseLine())}
+		}
+		return nil
+	}
+}
