@@ -251,4 +251,3 @@ func shortID(d digest.Digest) string {
 	}
 	return s
 }
-
