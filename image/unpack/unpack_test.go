@@ -104,7 +104,9 @@ func (l *testLayer) layer() Layer {
 }
 
 func reg(name, body string) entry { return entry{tar.Header{Typeflag: tar.TypeReg, Name: name}, body} }
-func dir(name string) entry       { return entry{hdr: tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755}} }
+func dir(name string) entry {
+	return entry{hdr: tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755}}
+}
 
 // testImage is three layers: a base, one that deletes and hides parts of
 // it, and a plain one on top.
