@@ -267,6 +267,7 @@ func TestUnpackFailuresLeaveNothing(t *testing.T) {
 			if err == nil {
 				t.Fatal("Unpack succeeded")
 			}
+			t.Logf("Unpack: %v", err)
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %s", err, w)
