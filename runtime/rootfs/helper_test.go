@@ -74,6 +74,13 @@ type scenario struct {
 	prepare    func(f fixture) error    // in the parent, before the child runs
 	child      func(f fixture) error    // in the child
 	hostAbsent func(f fixture) []string // host paths the child must not have created
+	// userns runs the child in a user namespace mapping host IDs 0-65535,
+	// where mounts inherited from the host are locked.
+	userns bool
+	// lockedSrc: the parent mounts a nosuid,nodev tmpfs on src/locked for
+	// the test's duration, a source whose flags a user namespace cannot
+	// clear.
+	lockedSrc bool
 }
 
 var scenarios = map[string]scenario{}
@@ -107,12 +114,20 @@ func runScenario(t *testing.T, name string) {
 			t.Fatalf("prepare %s: %v", name, err)
 		}
 	}
+	if s.lockedSrc {
+		mountLockedSrc(t, f)
+	}
 	before := hostMountsUnder(t, dir)
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envScenario+"="+name, envDir+"="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | s.cloneflags,
 		Pdeathsig:  syscall.SIGKILL,
+	}
+	if s.userns {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -129,6 +144,22 @@ func runScenario(t *testing.T, name string) {
 			}
 		}
 	}
+}
+
+func mountLockedSrc(t *testing.T, f fixture) {
+	t.Helper()
+	p := filepath.Join(f.src, "locked")
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m"); err != nil {
+		t.Fatalf("mount tmpfs on %s: %v", p, err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", p, err)
+		}
+	})
 }
 
 // hostMountsUnder lists the test process's mounts whose mount point is in
