@@ -58,7 +58,8 @@ func (m Mount) Mount(target string) error {
 	p := parseOptions(m.Options)
 	var err error
 	switch {
-	case p.flags&unix.MS_BIND != 0:
+	case p.flags&unix.MS_BIND != 0 || m.Type == "bind":
+		p.flags |= unix.MS_BIND
 		err = m.mountBind(target, p)
 	case m.Type == "overlay":
 		err = m.mountOverlay(target, p)
