@@ -45,6 +45,9 @@ func TestMountBindReadOnly(t *testing.T) {
 		if err := m.Mount(target); err != nil {
 			t.Fatal(err)
 		}
+		if !isMountPoint(t, target) {
+			t.Errorf("%+v: target is not a mount point", m)
+		}
 		if b, err := os.ReadFile(filepath.Join(target, "f")); err != nil || string(b) != "f" {
 			t.Errorf("%+v: read through the bind: %q %v", m, b, err)
 		}
