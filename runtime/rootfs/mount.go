@@ -161,8 +161,8 @@ func (s *setup) mountFS(e *entry) error {
 	if err := s.checkProcDest(e, dst, -1); err != nil {
 		return err
 	}
-	if e.opts.CopyUp {
-		return fmt.Errorf("mount %s on %s (mounts[%d]): tmpcopyup is not supported", e.typ, e.dst, e.idx)
+	if e.opts.CopyUp && e.typ != "tmpfs" {
+		return fmt.Errorf("mount %s on %s (mounts[%d]): tmpcopyup needs a tmpfs", e.typ, e.dst, e.idx)
 	}
 	flags, data := e.opts.Flags, e.opts.Data
 	if e.typ == "tmpfs" {
@@ -177,6 +177,12 @@ func (s *setup) mountFS(e *entry) error {
 	if e.dst == "/dev" {
 		// Device nodes are created after this; Finalize makes it ro.
 		flags &^= unix.MS_RDONLY
+	}
+	if e.opts.CopyUp {
+		if err := s.tmpfsCopyUp(e, dst, flags, data); err != nil {
+			return err
+		}
+		return s.afterMount(e)
 	}
 	err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
 	if errors.Is(err, unix.EPERM) && e.typ == "sysfs" {

@@ -35,6 +35,12 @@ func TestSetupErrors(t *testing.T) {
 }
 
 func prepareBinds(f fixture) error {
+	if err := os.MkdirAll(filepath.Join(f.rootfs, "etc/sub"), 0o750); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(f.rootfs, "etc/sub/secret"), []byte("s3"), 0o600); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Join(f.src, "sub"), 0o755); err != nil {
 		return err
 	}
@@ -56,6 +62,7 @@ func childBinds(f fixture) error {
 		{Destination: "/rro", Type: "bind", Source: f.src, Options: []string{"rbind", "rro"}},
 		{Destination: "/rbind-ro", Source: f.src, Options: []string{"rbind", "ro"}},
 		{Destination: "/flags", Source: f.src, Options: []string{"bind", "nosuid", "nodev", "noexec", "noatime"}},
+		{Destination: "/etc", Type: "tmpfs", Options: []string{"tmpcopyup", "nodev"}},
 		{Destination: "/etc/bound", Source: "src/f", Options: []string{"bind", "ro"}},
 		{Destination: "/shared", Source: f.src, Options: []string{"rbind", "shared"}},
 		{Destination: "/t", Type: "tmpfs", Options: []string{"size=1m", "mode=700", "nr_inodes=100", "noexec"}},
@@ -77,6 +84,13 @@ func childBinds(f fixture) error {
 	c.statfsFlags("/flags", unix.ST_NOSUID|unix.ST_NODEV|unix.ST_NOEXEC|unix.ST_NOATIME, true)
 	c.statfsFlags("/flags", unix.ST_RDONLY, false)
 	c.fileIs("/etc/bound", "hello")
+	c.fsType("/etc", unix.TMPFS_MAGIC)
+	c.fileIs("/etc/sub/secret", "s3")
+	c.mode("/etc/sub/secret", 0o600)
+	c.mode("/etc/sub", 0o750)
+	if b, err := os.ReadFile("/etc/passwd"); err != nil || !strings.HasPrefix(string(b), "root:x:0:0:") {
+		c.errorf("/etc/passwd after tmpcopyup: %q, %v", b, err)
+	}
 	c.createFails("/etc/bound", unix.EROFS)
 	if m, err := topMount("/shared"); err != nil || !strings.Contains(m.optional, "shared:") {
 		c.errorf("/shared mount %+v (%v), want shared", m, err)

@@ -117,12 +117,8 @@ func (r *inRoot) mkdirWalk(p string, mode uint32) (int, string, error) {
 
 // danglingLink returns the target of name in dir if it is a symlink.
 func danglingLink(dir int, name string) (string, bool) {
-	buf := make([]byte, unix.PathMax)
-	n, err := unix.Readlinkat(dir, name, buf)
-	if err != nil {
-		return "", false
-	}
-	return string(buf[:n]), true
+	target, err := readlinkat(dir, name)
+	return target, err == nil
 }
 
 // linkPath is the path that results from replacing the component after
