@@ -4,7 +4,7 @@ import "sort"
 
 // OptionNames lists every mount option Setup understands, for `features`.
 func OptionNames() []string {
-	var names []string
+	names := []string{"tmpcopyup"}
 	for n := range mountFlags {
 		names = append(names, n)
 	}

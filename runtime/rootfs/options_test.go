@@ -132,3 +132,16 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionNamesAreKnown(t *testing.T) {
+	names := OptionNames()
+	if len(names) < len(mountFlags)+len(propagationFlags)+len(recAttrFlags)+1 {
+		t.Fatalf("OptionNames() has %d names, want every flag, propagation, r* attribute and tmpcopyup", len(names))
+	}
+	for _, n := range names {
+		o, err := ParseMountOptions([]string{n})
+		if err != nil || o.Data != "" {
+			t.Errorf("ParseMountOptions(%q) = data %q, %v: a listed option must not fall through to data", n, o.Data, err)
+		}
+	}
+}
