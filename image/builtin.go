@@ -53,7 +53,7 @@ func (s *Service) Builtin(ctx context.Context, canonical string, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.unpack(ctx, img, func(int) error { return nil }, make([]*progress.Bar, len(img.Manifest.Layers))); err != nil {
+	if err := s.unpackLocal(ctx, img); err != nil {
 		return nil, err
 	}
 	if err := s.Records.Put(store.Record{Name: canonical, Target: desc}); err != nil {

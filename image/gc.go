@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -143,7 +144,9 @@ func (s *Service) Prune(ctx context.Context, all bool) (PruneReport, error) {
 				rep.Untagged = append(rep.Untagged, Familiar(r.Name))
 			}
 		}
-		rep.Deleted = append(rep.Deleted, img.ID)
+		if !slices.Contains(rep.Deleted, img.ID) {
+			rep.Deleted = append(rep.Deleted, img.ID)
+		}
 	}
 	gc, err := s.GC(ctx)
 	rep.Reclaimed = gc.Reclaimed
