@@ -25,6 +25,12 @@ import (
 	"github.com/berth-containers/berth/snapshot"
 )
 
+// The readahead between decompression and Apply: 4 MiB in flight.
+const (
+	readaheadDepth = 4
+	readaheadChunk = 1 << 20
+)
+
 // Layer is one layer of an image.
 type Layer struct {
 	DiffID digest.Digest                 // digest of the uncompressed tar
@@ -121,9 +127,10 @@ func apply(ctx context.Context, l Layer, upper string, lowers []string) error {
 	if err != nil {
 		return err
 	}
-	defer dr.Close()
 	verifier := l.DiffID.Algorithm().Digester()
-	if _, err := layer.Apply(ctx, upper, io.TeeReader(dr, verifier.Hash()), layer.ApplyOptions{Parents: lowers}); err != nil {
+	ra := newReadahead(dr, verifier.Hash(), readaheadDepth, readaheadChunk)
+	defer ra.Close()
+	if _, err := layer.Apply(ctx, upper, ra, layer.ApplyOptions{Parents: lowers}); err != nil {
 		return err
 	}
 	if got := verifier.Digest(); got != l.DiffID {
