@@ -120,7 +120,7 @@ func (c *Client) Repo(ctx context.Context, repo name.Repository, push bool) (*Re
 // explain adds what to do next to common connection failures.
 func explain(err error, host string) error {
 	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == http.StatusUnauthorized {
+	if errors.As(err, &terr) && (terr.StatusCode == http.StatusUnauthorized || terr.StatusCode == http.StatusForbidden) {
 		return fmt.Errorf("%w (run berth login %s)", err, host)
 	}
 	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
@@ -144,7 +144,7 @@ func (r *Repo) do(req *http.Request, ok ...int) (*http.Response, error) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	return nil, transport.CheckError(resp, ok...)
+	return nil, explain(transport.CheckError(resp, ok...), r.Name.RegistryStr())
 }
 
 // Blob streams blob d. The caller verifies the content (the content store
