@@ -250,3 +250,30 @@ func TestDecompress(t *testing.T) {
 		t.Error("a broken gzip header was accepted")
 	}
 }
+
+// TestApplyImplicitDirsCopyLower: a directory the layer writes into
+// without listing it keeps the owner and mode it has below.
+func TestApplyImplicitDirsCopyLower(t *testing.T) {
+	requireRoot(t)
+	lower, root := t.TempDir(), t.TempDir()
+	for name, mode := range map[string]os.FileMode{"tmp": 0o777 | os.ModeSticky, "opt": 0o750} {
+		if err := os.Mkdir(filepath.Join(lower, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(lower, name), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(filepath.Join(lower, "opt"), 5, 6); err != nil {
+		t.Fatal(err)
+	}
+	layer := tarOf(t, file("tmp/x", "x", 0o644), file("opt/y", "y", 0o644), file("new/z", "z", 0o644))
+	if _, err := Apply(t.Context(), root, bytes.NewReader(layer), ApplyOptions{Parents: []string{lower}}); err != nil {
+		t.Fatal(err)
+	}
+	diffTrees(t, describe(t, root), map[string]string{
+		"tmp": `dir 1777 0:0`, "tmp/x": `file 0644 0:0 "x"`,
+		"opt": `dir 0750 5:6`, "opt/y": `file 0644 0:0 "y"`,
+		"new": `dir 0755 0:0`, "new/z": `file 0644 0:0 "z"`,
+	})
+}

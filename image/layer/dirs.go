@@ -94,18 +94,42 @@ func (a *applier) dirFD(name string, create bool) (int, error) {
 	}
 	fd, err := openDir(pfd, base)
 	if errors.Is(err, unix.ENOENT) && create {
-		if err := a.checkLowers(name); err != nil {
-			return -1, err
-		}
-		if err := unix.Mkdirat(pfd, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
-			return -1, fmt.Errorf("create directory %s: %w", name, err)
-		}
-		fd, err = openDir(pfd, base)
+		return a.implicitDir(pfd, name, base)
 	}
 	if err != nil {
 		return -1, dirError(pfd, name, base, err)
 	}
 	a.dirs[name] = fd
+	return fd, nil
+}
+
+// implicitDir creates a directory the layer writes into without listing
+// it. It takes the owner, mode and mtime the directory has in the layers
+// below, as overlayfs's copy-up would: else a file added to /tmp would
+// turn the merged /tmp from 1777 into 0755.
+func (a *applier) implicitDir(pfd int, name, base string) (int, error) {
+	lower, err := a.checkLowers(name)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.Mkdirat(pfd, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return -1, fmt.Errorf("create directory %s: %w", name, err)
+	}
+	fd, err := openDir(pfd, base)
+	if err != nil {
+		return -1, dirError(pfd, name, base, err)
+	}
+	a.dirs[name] = fd
+	if lower == nil || lower.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fd, nil
+	}
+	if err := unix.Fchown(fd, int(lower.Uid), int(lower.Gid)); err != nil {
+		return -1, fmt.Errorf("chown directory %s as below: %w", name, err)
+	}
+	if err := unix.Fchmod(fd, lower.Mode&0o7777); err != nil {
+		return -1, fmt.Errorf("chmod directory %s as below: %w", name, err)
+	}
+	a.dirTimes = append(a.dirTimes, dirTime{name: name, times: []unix.Timespec{lower.Atim, lower.Mtim}})
 	return fd, nil
 }
 
@@ -132,12 +156,13 @@ func dirError(pfd int, name, base string, err error) error {
 
 // checkLowers refuses to create the directory name if a layer below has a
 // symlink there or on the way: in the merged view the entry would have been
-// written through it.
-func (a *applier) checkLowers(name string) error {
+// written through it. Else it returns what the nearest layer below that has
+// name has there, or nil.
+func (a *applier) checkLowers(name string) (*unix.Stat_t, error) {
 	for i, dir := range a.opts.Parents {
 		lfd, err := a.lowerFD(i, dir)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fd, err := unix.Openat2(lfd, name, &unix.OpenHow{
 			Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
@@ -147,22 +172,22 @@ func (a *applier) checkLowers(name string) error {
 		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
 			continue
 		case errors.Is(err, unix.ELOOP), errors.Is(err, unix.EXDEV):
-			return fmt.Errorf("%w: %s goes through one in a lower layer", errSymlinkPath, name)
+			return nil, fmt.Errorf("%w: %s goes through one in a lower layer", errSymlinkPath, name)
 		case err != nil:
-			return fmt.Errorf("look up %s in lower layer %s: %w", name, dir, err)
+			return nil, fmt.Errorf("look up %s in lower layer %s: %w", name, dir, err)
 		}
 		var st unix.Stat_t
 		err = unix.Fstat(fd, &st)
 		unix.Close(fd)
 		if err != nil {
-			return fmt.Errorf("stat %s in lower layer %s: %w", name, dir, err)
+			return nil, fmt.Errorf("stat %s in lower layer %s: %w", name, dir, err)
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return fmt.Errorf("%w: %s is one in a lower layer", errSymlinkPath, name)
+			return nil, fmt.Errorf("%w: %s is one in a lower layer", errSymlinkPath, name)
 		}
-		return nil // the nearest layer that has name decides
+		return &st, nil // the nearest layer that has name decides
 	}
-	return nil
+	return nil, nil
 }
 
 func (a *applier) lowerFD(i int, dir string) (int, error) {
