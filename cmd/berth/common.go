@@ -10,12 +10,26 @@ import (
 	"github.com/berth-containers/berth/image/registry"
 )
 
+// images opens the image service once per command; the root command
+// closes it after the command ran.
 func (g *globalOptions) images() (*image.Service, error) {
-	return image.New(image.Options{
+	if g.svc != nil {
+		return g.svc, nil
+	}
+	svc, err := image.New(image.Options{
 		Root:     g.root,
 		AuthFile: registry.ConfigPath(g.configDir),
 		Insecure: g.insecure,
 	})
+	g.svc = svc
+	return svc, err
+}
+
+func (g *globalOptions) close() error {
+	if g.svc == nil {
+		return nil
+	}
+	return g.svc.Close()
 }
 
 // newProgress shows bars on a terminal, plain lines otherwise.

@@ -23,7 +23,6 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			img, err := svc.Get(cmd.Context(), a[0])
 			if err != nil {
 				return err

@@ -41,7 +41,6 @@ instructions to its config: CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL.`
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			img, err := svc.Import(cmd.Context(), r, ref, build.ImportOptions{Source: a[0], Changes: changes, Message: message})
 			if err != nil {
 				return err

@@ -22,7 +22,6 @@ func newInspectCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			var out []any
 			var errs []error
 			for _, ref := range a {

@@ -48,7 +48,6 @@ func newListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			rows, err := svc.Rows(cmd.Context(), f)
 			if err != nil {
 				return err

@@ -41,7 +41,6 @@ ready to run.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			loaded, err := svc.Load(cmd.Context(), r, p)
 			for _, l := range loaded {
 				if !quiet || err == nil {

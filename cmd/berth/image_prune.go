@@ -29,7 +29,6 @@ uses, then delete the blobs and layer snapshots nothing references.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			rep, err := svc.Prune(cmd.Context(), all)
 			w := cmd.OutOrStdout()
 			if len(rep.Deleted) > 0 {

@@ -36,7 +36,6 @@ it is made from the host's static busybox without network.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			prog := newProgress(quiet)
 			_, err = svc.Pull(cmd.Context(), a[0], image.PullOptions{Platform: p, Progress: prog})
 			prog.Close()

@@ -20,7 +20,6 @@ Credentials come from berth login.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			prog := newProgress(quiet)
 			_, err = svc.Push(cmd.Context(), a[0], prog)
 			prog.Close()

@@ -25,7 +25,6 @@ layer snapshots. An image a container uses is refused unless -f.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			var errs []error
 			for _, ref := range a {
 				res, err := svc.Remove(cmd.Context(), ref, force)

@@ -32,7 +32,6 @@ layers; --format oci writes an OCI image layout with the blobs as stored.`,
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			if output == "" {
 				return svc.Save(cmd.Context(), os.Stdout, a, format)
 			}

@@ -14,7 +14,6 @@ func newTagCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
 			return svc.Tag(cmd.Context(), a[0], a[1])
 		},
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/image"
 )
 
 // Exit codes, as Docker's CLI.
@@ -34,6 +36,7 @@ type globalOptions struct {
 	logLevel  string
 	configDir string
 	insecure  []string
+	svc       *image.Service
 }
 
 func main() {
@@ -67,9 +70,10 @@ busybox and needs no network.`,
   berth pull 127.0.0.1:5000/app:v1   # loopback registries use plain HTTP
   berth images
   berth save -o app.tar app:v1 && berth load -i app.tar`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		PersistentPreRunE: func(*cobra.Command, []string) error { return setupLogging(g.logLevel) },
+		SilenceUsage:       true,
+		SilenceErrors:      true,
+		PersistentPreRunE:  func(*cobra.Command, []string) error { return setupLogging(g.logLevel) },
+		PersistentPostRunE: func(*cobra.Command, []string) error { return g.close() },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
