@@ -239,3 +239,13 @@ func HumanSize(n int64) string {
 	}
 	return fmt.Sprintf("%.3g%s", f, units[i])
 }
+
+// State is the bar's current state.
+func (b *Bar) State() string {
+	if b.p == nil {
+		return b.state
+	}
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	return b.state
+}
