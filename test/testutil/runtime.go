@@ -1,16 +1,17 @@
 package testutil
 
 import (
-	"bytes"
-	"crypto/rand"
+		"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,18 +69,15 @@ func (rt *Runtime) Run(t testing.TB, args ...string) Result {
 	return rt.RunCmd(t, rt.Command(args...))
 }
 
-// RunCmd is Run for a prepared command (stdin, extra files, env).
+// RunCmd is Run for a prepared command (stdin, extra files, env). Unless
+// the caller set them, stdout and stderr go to temp files, not pipes: create
+// and run -d hand their stdio to the container, which would hold a pipe open
+// and block the read until the container exits.
 func (rt *Runtime) RunCmd(t testing.TB, cmd *exec.Cmd) Result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	if cmd.Stdout == nil {
-		cmd.Stdout = &stdout
-	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = &stderr
-	}
+	stdout, stderr := captureFile(t, &cmd.Stdout), captureFile(t, &cmd.Stderr)
 	err := cmd.Run()
-	res := Result{Args: cmd.Args, Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: exitCode(err)}
+	res := Result{Args: cmd.Args, Stdout: stdout(), Stderr: stderr(), ExitCode: exitCode(err)}
 	if res.ExitCode == -1 {
 		t.Fatalf("run %s: %v", cmd.Path, err)
 	}
@@ -87,6 +85,29 @@ func (rt *Runtime) RunCmd(t testing.TB, cmd *exec.Cmd) Result {
 		t.Logf("%s", res)
 	}
 	return res
+}
+
+// captureFile points *w at a fresh temp file unless it is set, and returns
+// a func reading what was written.
+func captureFile(t testing.TB, w *io.Writer) func() string {
+	t.Helper()
+	if *w != nil {
+		return func() string { return "" }
+	}
+	f, err := os.CreateTemp("", "out")
+	if err != nil {
+		t.Fatalf("capture output: %v", err)
+	}
+	os.Remove(f.Name())
+	*w = f
+	return func() string {
+		defer f.Close()
+		b, err := os.ReadFile("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
+		if err != nil {
+			t.Errorf("read captured output: %v", err)
+		}
+		return string(b)
+	}
 }
 
 // MustRun is Run that fails the test unless the command exits 0.

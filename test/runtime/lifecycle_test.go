@@ -1,0 +1,190 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// After create the process must be blocked: it has not run until start.
+func TestCreateStartSplit(t *testing.T) {
+	rt, b := setup(t)
+	host := b.BindHostDir("/host")
+	b.Shell("touch /host/ran; sleep 0.5")
+	id := testutil.NewID(t)
+	rt.MustRun(t, "create", "--bundle", b.Dir, id)
+	st := rt.State(t, id)
+	if st.Status != "created" || st.Pid <= 0 {
+		t.Fatalf("after create: status %q pid %d, want created and a pid", st.Status, st.Pid)
+	}
+	// Give a runtime that wrongly runs the process early time to show it.
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(host, "ran")); err == nil {
+		t.Fatal("the process ran before start")
+	}
+	rt.MustRun(t, "start", id)
+	if st := rt.State(t, id); st.Status != "running" {
+		t.Errorf("after start: status %q, want running", st.Status)
+	}
+	rt.WaitState(t, id, "stopped", 10*time.Second)
+	if _, err := os.Stat(filepath.Join(host, "ran")); err != nil {
+		t.Errorf("the process did not run after start: %v", err)
+	}
+	rt.MustRun(t, "delete", id)
+	if res := rt.Run(t, "state", id); res.ExitCode == 0 {
+		t.Errorf("state after delete succeeded")
+	}
+}
+
+func TestStateFields(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	b.Update(func(s *specs.Spec) { s.Annotations = map[string]string{"org.berth.test": "yes"} })
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	id := testutil.NewID(t)
+	rt.MustRun(t, "run", "-d", "--pid-file", pidFile, "--bundle", b.Dir, id)
+	res := rt.MustRun(t, "state", id)
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &raw); err != nil {
+		t.Fatalf("state is not JSON: %v", err)
+	}
+	for _, f := range []string{"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations"} {
+		if _, ok := raw[f]; !ok {
+			t.Errorf("state lacks field %q: %s", f, res.Stdout)
+		}
+	}
+	st := rt.State(t, id)
+	bundle, _ := filepath.EvalSymlinks(b.Dir)
+	if st.ID != id || st.Status != "running" || st.Bundle != bundle || st.Rootfs != filepath.Join(bundle, "rootfs") {
+		t.Errorf("state %+v: want id %s, running, bundle %s", st, id, bundle)
+	}
+	// runc's state prints "owner": "" (only list fills it in), so only the
+	// field's presence is checked above.
+	if st.Annotations["org.berth.test"] != "yes" || time.Since(st.Created) > time.Minute {
+		t.Errorf("state annotations %v created %v", st.Annotations, st.Created)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err != nil || pid != st.Pid {
+		t.Errorf("pid file %q, state pid %d", data, st.Pid)
+	}
+	// The pid is the container's init, sleeping in the host's view.
+	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/comm"); strings.TrimSpace(string(comm)) != "sleep" {
+		t.Errorf("state pid %d runs %q, want sleep", st.Pid, comm)
+	}
+}
+
+func TestList(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, st := startDetached(t, rt, b)
+
+	table := rt.MustRun(t, "list", "-f", "table").Stdout
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "ID PID STATUS BUNDLE CREATED OWNER" {
+		t.Fatalf("list table:\n%s", table)
+	}
+	row := strings.Fields(lines[1])
+	if len(row) != 6 || row[0] != id || row[1] != strconv.Itoa(st.Pid) || row[2] != "running" || row[3] != st.Bundle || row[5] != "root" {
+		t.Errorf("list row %q, want %s %d running %s ... root", lines[1], id, st.Pid, st.Bundle)
+	}
+
+	var list []testutil.State
+	out := rt.MustRun(t, "list", "-f", "json").Stdout
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("list -f json: %v: %s", err, out)
+	}
+	if len(list) != 1 || list[0].ID != id || list[0].Pid != st.Pid || list[0].Status != "running" {
+		t.Errorf("list -f json: %+v", list)
+	}
+
+	if q := rt.MustRun(t, "list", "-q").Stdout; q != id+"\n" {
+		t.Errorf("list -q: %q, want %q", q, id+"\n")
+	}
+}
+
+func TestKillSignalNames(t *testing.T) {
+	for _, sig := range []string{"KILL", "SIGKILL", "9", "TERM"} {
+		t.Run(sig, func(t *testing.T) {
+			rt, b := setup(t)
+			// PID 1 ignores signals it has no handler for, even KILL from
+			// inside, but not from the parent namespace; the trap makes TERM
+			// deadly too.
+			b.Shell("trap 'exit 0' TERM; while :; do sleep 0.1; done")
+			id, _ := startDetached(t, rt, b)
+			rt.MustRun(t, "kill", id, sig)
+			rt.WaitState(t, id, "stopped", 10*time.Second)
+			rt.MustRun(t, "delete", id)
+		})
+	}
+}
+
+func TestKillAll(t *testing.T) {
+	rt, b := setup(t)
+	b.Shell("sleep 100 & sleep 100 & wait")
+	id, st := startDetached(t, rt, b)
+	rt.MustRun(t, "kill", "--all", id, "KILL")
+	rt.WaitState(t, id, "stopped", 10*time.Second)
+	// Every process of the container went, not only its init.
+	procs, err := testutil.ChildProcesses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range procs {
+		if p == st.Pid {
+			t.Errorf("init %d survived kill --all", p)
+		}
+	}
+	rt.MustRun(t, "delete", id)
+}
+
+func TestDeleteRunningRefused(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	res := rt.Run(t, "delete", id)
+	if res.ExitCode != 1 {
+		t.Errorf("delete of a running container: exit %d, want 1", res.ExitCode)
+	}
+	// runc: cannot delete container ID that is not stopped: running
+	if !strings.Contains(res.Stderr, "not stopped") {
+		t.Errorf("delete of a running container: stderr %q lacks \"not stopped\"", res.Stderr)
+	}
+	if st := rt.State(t, id); st.Status != "running" {
+		t.Errorf("after refused delete: status %q, want running", st.Status)
+	}
+}
+
+func TestDeleteForce(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, st := startDetached(t, rt, b)
+	rt.MustRun(t, "delete", "--force", id)
+	if res := rt.Run(t, "state", id); res.ExitCode == 0 {
+		t.Errorf("state after delete --force succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+		t.Errorf("state dir remains after delete --force: %v", err)
+	}
+	// The init is dead: at most a zombie waiting for this subreaper.
+	if data, err := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/stat"); err == nil && !strings.Contains(string(data), ") Z ") {
+		t.Errorf("container init %d still alive after delete --force", st.Pid)
+	}
+}
+
+func TestDeleteNonexistent(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	res := rt.Run(t, "delete", "berthtest-no-such-container")
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "container does not exist") {
+		t.Errorf("delete of a missing container: exit %d stderr %q, want 1 and \"container does not exist\"", res.ExitCode, res.Stderr)
+	}
+}
