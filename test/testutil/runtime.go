@@ -1,7 +1,7 @@
 package testutil
 
 import (
-		"crypto/rand"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
