@@ -8,6 +8,7 @@ package runtime_test
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,3 +76,5 @@ func isRunc11(rt *testutil.Runtime) bool {
 	out, err := exec.Command(rt.Binary, "--version").Output()
 	return err == nil && strings.HasPrefix(string(out), "runc version 1.1.")
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
