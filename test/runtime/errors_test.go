@@ -1,0 +1,176 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// assertNothingLeft checks that a failed create or run of id left no state
+// dir, cgroup, mount or process behind.
+func assertNothingLeft(t *testing.T, rt *testutil.Runtime, id string, b *testutil.Bundle) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+		t.Errorf("state dir %s left behind (%v)", filepath.Join(rt.Root, id), err)
+	}
+	cgroups, err := testutil.CgroupDirs(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cgroups) > 0 {
+		t.Errorf("cgroups left behind: %v", cgroups)
+	}
+	mounts, err := testutil.MountedUnder(b.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mounts) > 0 {
+		t.Errorf("mounts left behind: %v", mounts)
+	}
+	procs, err := testutil.ChildProcesses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) > 0 {
+		t.Errorf("processes left behind: %v", procs)
+	}
+}
+
+// oneErrorLine checks stderr is a single line naming want.
+func oneErrorLine(t *testing.T, stderr, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr %q: want one line naming %q", stderr, want)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*specs.Spec)
+		names string // what the error line must name
+	}{
+		{"unknown namespace", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "foo"})
+		}, "foo"},
+		{"missing root", func(s *specs.Spec) { s.Root.Path = "no-such-rootfs" }, "no-such-rootfs"},
+		{"bad mount type", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/badmount", Type: "berthnosuchfs", Source: "none"})
+		}, "/badmount"},
+		{"missing args0", func(s *specs.Spec) { s.Process.Args = []string{"/no-such-binary"} }, "/no-such-binary"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rt, b := setup(t)
+			b.Update(c.edit)
+			id := testutil.NewID(t)
+			res := rt.Run(t, "run", "--bundle", b.Dir, id)
+			if res.ExitCode != 1 {
+				t.Errorf("exit %d, want 1", res.ExitCode)
+			}
+			oneErrorLine(t, res.Stderr, c.names)
+			assertNothingLeft(t, rt, id, b)
+		})
+	}
+}
+
+func TestWrongJSONType(t *testing.T) {
+	rt, b := setup(t)
+	data, err := os.ReadFile(b.ConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["process"].(map[string]any)["args"] = "not-a-list"
+	if data, err = json.Marshal(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b.ConfigPath(), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := testutil.NewID(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, id)
+	if res.ExitCode != 1 {
+		t.Errorf("exit %d, want 1", res.ExitCode)
+	}
+	oneErrorLine(t, res.Stderr, "args")
+	assertNothingLeft(t, rt, id, b)
+}
+
+func TestDuplicateID(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, st := startDetached(t, rt, b)
+	res := rt.Run(t, "create", "--bundle", b.Dir, id)
+	if res.ExitCode != 1 {
+		t.Errorf("create of an existing ID: exit %d, want 1", res.ExitCode)
+	}
+	// runc: container with given ID already exists
+	oneErrorLine(t, res.Stderr, "already exists")
+	if now := rt.State(t, id); now.Status != "running" || now.Pid != st.Pid {
+		t.Errorf("the first container changed: %+v", now)
+	}
+	if procs, _ := testutil.ChildProcesses(); len(procs) != 1 {
+		t.Errorf("processes after the refused create: %v, want only the first container's", procs)
+	}
+}
+
+func TestLogFormatJSON(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("/no-such-binary")
+	logFile := filepath.Join(t.TempDir(), "log.json")
+	id := testutil.NewID(t)
+	res := rt.Run(t, "--log-format", "json", "--log", logFile, "run", "--bundle", b.Dir, id)
+	if res.ExitCode != 1 {
+		t.Errorf("exit %d, want 1", res.ExitCode)
+	}
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("log file: %v", err)
+	}
+	var sawError bool
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(l), &entry); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", l, err)
+		}
+		for _, k := range []string{"level", "msg", "time"} {
+			if _, ok := entry[k]; !ok {
+				t.Errorf("log line %q lacks %q", l, k)
+			}
+		}
+		if entry["level"] == "error" && strings.Contains(entry["msg"].(string), "/no-such-binary") {
+			sawError = true
+		}
+	}
+	if !sawError {
+		t.Errorf("log has no error line naming /no-such-binary:\n%s", data)
+	}
+	assertNothingLeft(t, rt, id, b)
+}
+
+func TestSystemdCgroupWithoutSystemd(t *testing.T) {
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("systemd runs on this host: the test needs a host without it")
+	}
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) { s.Linux.CgroupsPath = "system.slice:berthtest:" + "scope" })
+	id := testutil.NewID(t)
+	res := rt.Run(t, "--systemd-cgroup", "run", "--bundle", b.Dir, id)
+	if res.ExitCode == 0 {
+		t.Fatalf("--systemd-cgroup without systemd succeeded")
+	}
+	if !strings.Contains(strings.ToLower(res.Stderr), "systemd") && !strings.Contains(res.Stderr, "dbus") {
+		t.Errorf("stderr %q does not say systemd (or its dbus) is missing", res.Stderr)
+	}
+	assertNothingLeft(t, rt, id, b)
+}
