@@ -20,7 +20,7 @@ import (
 var ErrNotExist = errors.New("container does not exist")
 
 // ErrExist is returned when creating an ID that is taken.
-var ErrExist = errors.New("container with id exists")
+var ErrExist = errors.New("container with given ID already exists")
 
 var validID = regexp.MustCompile(`^[\w+.-]+$`)
 

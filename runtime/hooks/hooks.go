@@ -70,7 +70,7 @@ func runOne(h specs.Hook, state []byte) error {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ctx.Err() == context.DeadlineExceeded {
-		err = fmt.Errorf("timed out after %s", timeout)
+		err = fmt.Errorf("ran past its timeout of %s", timeout)
 	}
 	if err != nil {
 		return fmt.Errorf("%w%s", err, describeOutput(&stdout, &stderr))

@@ -117,7 +117,7 @@ func TestRunErrors(t *testing.T) {
 		{"non-zero exit", "createContainer", []specs.Hook{{Path: ok}, {Path: fail}, {Path: after}},
 			"createContainer hook 1 (" + fail + `): exit status 3, stdout: "some output", stderr: "it broke"`, false},
 		{"timeout", "poststart", []specs.Hook{{Path: slow, Timeout: seconds(1)}, {Path: after}},
-			"poststart hook 0 (" + slow + "): timed out after 1s", false},
+			"poststart hook 0 (" + slow + "): ran past its timeout of 1s", false},
 		{"missing", "startContainer", []specs.Hook{{Path: filepath.Join(dir, "nope")}},
 			"startContainer hook 0 (" + filepath.Join(dir, "nope") + "): fork/exec " + filepath.Join(dir, "nope") + ": no such file or directory", false},
 		{"relative", "prestart", []specs.Hook{{Path: "ok"}}, "prestart hook 0 (ok): path is not absolute", false},
@@ -195,7 +195,7 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	hook := script(t, dir, "spawn", "sleep 30 &\necho $! > "+pidFile+"\nexec sleep 30\n")
 	start := time.Now()
 	err := Run("prestart", []specs.Hook{{Path: hook, Timeout: seconds(1)}}, testState)
-	if want := "prestart hook 0 (" + hook + "): timed out after 1s"; err == nil || err.Error() != want {
+	if want := "prestart hook 0 (" + hook + "): ran past its timeout of 1s"; err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
 	if took := time.Since(start); took > 1900*time.Millisecond {

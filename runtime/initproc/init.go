@@ -83,6 +83,11 @@ func run(p *peer) error {
 	if err := setupNames(s); err != nil {
 		return err
 	}
+	if hasNewNamespace(s, specs.NetworkNamespace) {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+	}
 	prog, err := prepareProcess(&c)
 	if err != nil {
 		return err
@@ -97,7 +102,7 @@ func run(p *peer) error {
 	}
 	if s.Hooks != nil && len(s.Hooks.StartContainer) > 0 {
 		st := c.State
-		st.Status = specs.StateRunning
+		st.Status = specs.StateCreated // what runc reports: start has not returned yet
 		if err := hooks.Run("startContainer", s.Hooks.StartContainer, &st); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -190,5 +195,24 @@ func waitForStart(fifoFD int) error {
 	}
 	unix.Close(fd)
 	unix.Close(fifoFD)
+	return nil
+}
+
+// loopbackUp brings lo up in a new network namespace, as runc does: a
+// container always reaches itself on 127.0.0.1.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("bring up lo: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return fmt.Errorf("bring up lo: %w", err)
+	}
+	ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("bring up lo: %w", err)
+	}
 	return nil
 }
