@@ -155,30 +155,65 @@ func CgroupDirs(ids ...string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	roots, err := cgroupRoots()
+	if err != nil {
+		return nil, err
+	}
 	var found []string
-	err := filepath.WalkDir("/sys/fs/cgroup", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// A cgroup removed while we walk is not an error.
-			if os.IsNotExist(err) {
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				// A cgroup removed while we walk is not an error.
+				if os.IsNotExist(err) {
+					return nil
+				}
+				return err
+			}
+			if !d.IsDir() {
 				return nil
 			}
-			return err
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		for _, id := range ids {
-			if strings.Contains(d.Name(), id) {
-				found = append(found, path)
-				return fs.SkipDir
+			for _, id := range ids {
+				if strings.Contains(d.Name(), id) {
+					found = append(found, path)
+					return fs.SkipDir
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan cgroups: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scan cgroups: %w", err)
 	}
 	return found, nil
+}
+
+// cgroupRoots lists the cgroup hierarchies: /sys/fs/cgroup itself on a pure
+// v2 host, else its subdirs that are cgroup or cgroup2 mounts. Plain dirs are
+// skipped: crun, run with /sys/fs/cgroup/unified unmounted, writes there.
+func cgroupRoots() ([]string, error) {
+	const base = "/sys/fs/cgroup"
+	if isCgroupFS(base) {
+		return []string{base}, nil
+	}
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return nil, fmt.Errorf("list cgroup hierarchies: %w", err)
+	}
+	var roots []string
+	for _, e := range entries {
+		if p := filepath.Join(base, e.Name()); e.IsDir() && isCgroupFS(p) {
+			roots = append(roots, p)
+		}
+	}
+	return roots, nil
+}
+
+func isCgroupFS(path string) bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return false
+	}
+	return st.Type == unix.CGROUP_SUPER_MAGIC || st.Type == unix.CGROUP2_SUPER_MAGIC
 }
 
 // descendants lists the live (non-zombie) processes below pid.
