@@ -91,4 +91,3 @@ func version() string {
 	}
 	return v + "\nspec: 1.2.0"
 }
-

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"time"
@@ -66,6 +67,7 @@ func startOrDelete(c *container.Container) error {
 // runForeground runs a container attached to this process and returns its
 // exit status.
 func runForeground(id string, opts container.CreateOptions, keep bool) (int, error) {
+	slog.Debug("run", "step", "command line parsed")
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	tty, err := newTerminal(&opts)
@@ -92,7 +94,9 @@ func runForeground(id string, opts container.CreateOptions, keep bool) (int, err
 	if err := startOrDelete(c); err != nil {
 		return 0, err
 	}
+	slog.Debug("run", "step", "started")
 	exit, err := fw.Wait(c.Pid())
+	slog.Debug("run", "step", "container exited")
 	if proxied != nil {
 		select {
 		case <-proxied:
@@ -104,6 +108,7 @@ func runForeground(id string, opts container.CreateOptions, keep bool) (int, err
 			err = errors.Join(err, derr)
 		}
 	}
+	slog.Debug("run", "step", "deleted")
 	return int(exit), err
 }
 

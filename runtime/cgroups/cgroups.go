@@ -125,9 +125,8 @@ func (m *Manager) Path(controller string) string {
 	return ""
 }
 
-// Apply creates the cgroup in every hierarchy and moves pid into it.
-func (m *Manager) Apply(pid int) error {
-	spid := []byte(strconv.Itoa(pid))
+// Create makes the cgroup's directory in every hierarchy.
+func (m *Manager) Create() error {
 	for key, dir := range m.paths {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create cgroup: %w", err)
@@ -137,11 +136,55 @@ func (m *Manager) Apply(pid int) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// Apply creates the cgroup in every hierarchy and moves pid into it.
+//
+// Moving another process takes the kernel's global threadgroup lock, whose
+// writer waits for an RCU grace period (about 10 ms here) unless another
+// move happened just before. A new container's process avoids that: see
+// SelfJoinFiles and OpenUnified.
+func (m *Manager) Apply(pid int) error {
+	if err := m.Create(); err != nil {
+		return err
+	}
+	spid := []byte(strconv.Itoa(pid))
+	for _, dir := range m.paths {
 		if err := writeFile(dir, "cgroup.procs", spid); err != nil {
 			return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
 		}
 	}
 	return nil
+}
+
+// SelfJoinFiles lists, for each v1 hierarchy, the file a single-threaded
+// process writes "0" to in order to move itself in. The kernel moves the
+// calling thread without the global lock then, so it costs microseconds.
+func (m *Manager) SelfJoinFiles() []string {
+	var files []string
+	for key, dir := range m.paths {
+		if key != Unified {
+			files = append(files, filepath.Join(dir, "tasks"))
+		}
+	}
+	return files
+}
+
+// OpenUnified opens the cgroup2 directory for clone3's CLONE_INTO_CGROUP,
+// which starts a process inside it with no migration at all. It returns nil
+// when the host has no cgroup2 hierarchy.
+func (m *Manager) OpenUnified() (*os.File, error) {
+	dir, ok := m.paths[Unified]
+	if !ok {
+		return nil, nil
+	}
+	f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+	}
+	return f, nil
 }
 
 // Pids lists the processes in the cgroup.

@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -47,6 +48,7 @@ type CreateOptions struct {
 // Create sets the container up and leaves its process waiting for Start.
 // On error nothing is left: no state directory, cgroup, mount or process.
 func Create(root, id string, opts CreateOptions) (c *Container, err error) {
+	ph := newPhases("create")
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -54,16 +56,19 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
 	}
-	s, err := spec.Load(bundle)
+	raw, err := os.ReadFile(filepath.Join(bundle, spec.ConfigName))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.ConfigName, err)
+	}
+	s, err := spec.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
+	ph.mark("load config.json")
 	if err := spec.Validate(s, bundle); err != nil {
 		return nil, err
 	}
-	if opts.ListenFDs > 0 {
-		s.Process.Env = append(s.Process.Env, "LISTEN_FDS="+strconv.Itoa(opts.ListenFDs), "LISTEN_PID=1")
-	}
+	ph.mark("validate config")
 	rootfsPath, err := spec.RootfsPath(s, bundle)
 	if err != nil {
 		return nil, err
@@ -81,7 +86,10 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	b := &builder{id: id, dir: dir, bundle: bundle, rootfs: rootfsPath, spec: s, opts: opts}
+	b := &builder{id: id, dir: dir, bundle: bundle, rootfs: rootfsPath, spec: s, raw: raw, opts: opts, phases: ph}
+	if opts.ListenFDs > 0 {
+		b.extraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(opts.ListenFDs), "LISTEN_PID=1"}
+	}
 	defer func() {
 		if err != nil {
 			b.undo()
@@ -97,7 +105,10 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 type builder struct {
 	id, dir, bundle, rootfs string
 	spec                    *specs.Spec
+	raw                     []byte // config.json as read
+	extraEnv                []string
 	opts                    CreateOptions
+	phases                  *phases
 	cg                      *cgroups.Manager
 	cmd                     *exec.Cmd
 	initPid                 int
@@ -124,6 +135,10 @@ func (b *builder) build() error {
 	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
 		return err
 	}
+	if err := b.cg.Create(); err != nil {
+		return err
+	}
+	b.phases.mark("state dir, cgroup dirs")
 	fifo, err := makeFifo(b.dir)
 	if err != nil {
 		return err
@@ -196,6 +211,13 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		return 2 + len(extra)
 	}
 	sockFD, fifoFD, consoleFD, exeFD := fd(childSock), fd(fifo), fd(consoleSock), fd(exe)
+	unified, err := b.cg.OpenUnified()
+	if err != nil {
+		return err
+	}
+	if unified != nil {
+		defer unified.Close()
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"berth-runtime", "init"},
@@ -204,6 +226,9 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		Stdin:      b.opts.Stdin,
 		Stdout:     b.opts.Stdout,
 		Stderr:     b.opts.Stderr,
+	}
+	if unified != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
 	}
 	if cmd.Stdin == nil {
 		cmd.Stdin = os.Stdin
@@ -220,6 +245,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		return fmt.Errorf("start container init: %w", err)
 	}
 	b.cmd = cmd
+	b.phases.mark("start init process")
 	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD})
 }
 
@@ -234,9 +260,6 @@ func passFiles(n int) []*os.File {
 }
 
 func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
-	if err := b.cg.Apply(b.cmd.Process.Pid); err != nil {
-		return err
-	}
 	var ns []specs.LinuxNamespace
 	var offsets map[string]specs.LinuxTimeOffset
 	var uidMaps, gidMaps []specs.LinuxIDMapping
@@ -247,31 +270,35 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	if err != nil {
 		return err
 	}
+	boot.CgroupFiles = b.cg.SelfJoinFiles()
 	writeMaps := func(pid int) error { return nsenter.WriteIDMaps(pid, uidMaps, gidMaps) }
 	pid, err := nsenter.Handshake(sock, boot, writeMaps, b.cmd.Process.Pid)
 	if err != nil {
 		return fmt.Errorf("create namespaces: %w", err)
 	}
 	b.initPid = pid
+	b.phases.mark("namespaces")
+	cfg.SpecJSON, cfg.ExtraEnv, cfg.Rootfs, cfg.Bundle = b.raw, b.extraEnv, b.rootfs, b.bundle
+	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
+	cfg.State = b.ociState(specs.StateCreating)
+	cfg.Hooks = b.hasCreateHooks()
+	enc := json.NewEncoder(sock)
+	if err := enc.Encode(cfg); err != nil {
+		return fmt.Errorf("send config to init: %w", err)
+	}
+	// The init works on its config now; do our own chores meanwhile.
 	if pid != b.cmd.Process.Pid {
 		// nsenter's intermediate process has reported and exits now.
 		b.cmd.Wait()
 		b.cmd = nil
 	}
 	b.state = b.newState()
-	cfg.Spec, cfg.Rootfs, cfg.Bundle = b.spec, b.rootfs, b.bundle
-	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
-	cfg.State = b.ociState(specs.StateCreating)
-	cfg.Hooks = b.hasCreateHooks()
-	return b.converse(sock, cfg)
+	return b.converse(sock, enc)
 }
 
 // converse speaks initproc's protocol until the init is ready.
-func (b *builder) converse(sock *os.File, cfg initproc.Config) error {
-	enc, dec := json.NewEncoder(sock), json.NewDecoder(sock)
-	if err := enc.Encode(cfg); err != nil {
-		return fmt.Errorf("send config to init: %w", err)
-	}
+func (b *builder) converse(sock *os.File, enc *json.Encoder) error {
+	dec := json.NewDecoder(sock)
 	for {
 		var m initproc.Message
 		if err := dec.Decode(&m); err != nil {
@@ -288,6 +315,7 @@ func (b *builder) converse(sock *os.File, cfg initproc.Config) error {
 				return fmt.Errorf("send hooks-done to init: %w", err)
 			}
 		case initproc.MsgReady:
+			b.phases.mark("init ready (rootfs, process set-up)")
 			return b.finish()
 		default:
 			return fmt.Errorf("container init sent unknown message %q", m.Type)

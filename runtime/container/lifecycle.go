@@ -28,9 +28,11 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container: %s", st, c.ID())
 	}
+	ph := newPhases("start")
 	if err := c.openFifo(); err != nil {
 		return err
 	}
+	ph.mark("exec fifo")
 	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
 		st := c.OCIState()
 		if err := hooks.Run("poststart", h.Poststart, &st); err != nil {
@@ -134,9 +136,11 @@ func (c *Container) killAll() {
 // destroy removes the cgroup and the state directory, then runs poststop
 // hooks (whose failure is logged, as the spec asks).
 func (c *Container) destroy() error {
+	ph := newPhases("delete")
 	if err := c.cgroup().Destroy(); err != nil {
 		return fmt.Errorf("delete container %s: %w", c.ID(), err)
 	}
+	ph.mark("remove cgroup")
 	st := c.OCIState()
 	st.Status = specs.StateStopped
 	if err := os.RemoveAll(c.dir); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/rootfs"
+	"github.com/berth-containers/berth/runtime/spec"
 )
 
 // Main is the init's entry point. It never returns: it execs the user's
@@ -68,10 +69,15 @@ func run(p *peer) error {
 	if c.ExeFD > 0 {
 		unix.Close(c.ExeFD)
 	}
-	s := c.Spec
+	s, err := spec.Parse(c.SpecJSON)
+	if err != nil {
+		return err
+	}
+	c.Spec = s
 	if s.Process == nil {
 		return errors.New("config.json: process is required")
 	}
+	s.Process.Env = append(s.Process.Env, c.ExtraEnv...)
 	if !c.NoNewKeyring {
 		if err := newSessionKeyring(c.State.ID); err != nil {
 			return err

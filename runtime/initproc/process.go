@@ -105,7 +105,6 @@ func setRlimits(limits []specs.POSIXRlimit) error {
 	return nil
 }
 
-
 func personality(domain specs.LinuxPersonalityDomain) uintptr {
 	if domain == specs.PerLinux32 {
 		return 0x0008

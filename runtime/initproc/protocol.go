@@ -17,6 +17,8 @@
 package initproc
 
 import (
+	"encoding/json"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -26,7 +28,13 @@ const EnvSocket = "_BERTH_INIT_SOCK"
 // Config is everything the init needs, sent by the parent once the init is
 // in its namespaces.
 type Config struct {
-	Spec    *specs.Spec `json:"spec"`
+	// SpecJSON is the bundle's config.json as read: forwarding the bytes
+	// spares the parent an encode.
+	SpecJSON json.RawMessage `json:"spec"`
+	// ExtraEnv is added to process.env (LISTEN_FDS and LISTEN_PID).
+	ExtraEnv []string `json:"extraEnv,omitempty"`
+	// Spec is SpecJSON decoded, with ExtraEnv applied.
+	Spec    *specs.Spec `json:"-"`
 	Rootfs  string      `json:"rootfs"`
 	Bundle  string      `json:"bundle"`
 	NoPivot bool        `json:"noPivot,omitempty"`

@@ -11,8 +11,10 @@
 // Protocol on the socket whose number is in $_BERTH_NSENTER (see nsenter.go):
 //
 //	parent                                   child (this file)
-//	  puts child in its cgroups
-//	  bootstrap records ------------------>  joins namespaces (user first, mnt last)
+//	  starts child in its cgroup2 cgroup
+//	  (clone3 CLONE_INTO_CGROUP)
+//	  bootstrap records ------------------>  moves itself into its v1 cgroups
+//	                                         joins namespaces (user first, mnt last)
 //	                                         unshare(CLONE_NEWUSER)?
 //	                   <------------------   'U'  (write my id maps)
 //	  writes uid_map/gid_map  ------------>  'u'
@@ -42,7 +44,7 @@
 #endif
 
 // Record kinds; keep in sync with nsenter.go.
-enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4 };
+enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4, REC_CGROUP_JOIN = 5 };
 
 #define MAX_JOINS 16
 #define MAX_RECORD 4096
@@ -119,6 +121,21 @@ struct bootstrap {
 	size_t offsets_len;
 };
 
+// join_cgroup moves this process into a v1 cgroup by writing "0" to its
+// tasks file. A thread that moves itself needs no global threadgroup lock,
+// so unlike the parent writing our pid to cgroup.procs this does not wait
+// for an RCU grace period (~10 ms). It must happen while we are single-threaded
+// and before any namespace changes what the path means.
+static void join_cgroup(const char *tasks)
+{
+	int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail("join cgroup: open %s", tasks);
+	if (write(fd, "0", 1) != 1)
+		bail("join cgroup: write %s", tasks);
+	close(fd);
+}
+
 static void read_bootstrap(struct bootstrap *b)
 {
 	for (;;) {
@@ -148,6 +165,9 @@ static void read_bootstrap(struct bootstrap *b)
 		case REC_TIMEOFFSETS:
 			memcpy(b->offsets, buf, len);
 			b->offsets_len = len;
+			break;
+		case REC_CGROUP_JOIN:
+			join_cgroup(buf);
 			break;
 		case REC_END:
 			return;

@@ -30,6 +30,7 @@ const (
 	recJoin        = 2
 	recTimeOffsets = 3
 	recEnd         = 4
+	recCgroupJoin  = 5
 )
 
 // Flags maps a runtime-spec namespace type to its CLONE_NEW* flag.
@@ -56,6 +57,9 @@ type Bootstrap struct {
 	CloneFlags  uintptr
 	Joins       []Join
 	TimeOffsets map[string]specs.LinuxTimeOffset
+	// CgroupFiles are v1 "tasks" files the process writes "0" to, to move
+	// itself into its cgroups first of all (cheap only while single-threaded).
+	CgroupFiles []string
 }
 
 // FromSpec builds the bootstrap for a container's namespaces.
@@ -83,6 +87,9 @@ func (b *Bootstrap) Encode() []byte {
 		buf.Write(payload)
 	}
 	rec(recFlags, binary.NativeEndian.AppendUint32(nil, uint32(b.CloneFlags)))
+	for _, f := range b.CgroupFiles {
+		rec(recCgroupJoin, []byte(f))
+	}
 	for _, j := range b.Joins {
 		p := binary.NativeEndian.AppendUint32(nil, uint32(j.Flag))
 		rec(recJoin, append(p, j.Path...))
