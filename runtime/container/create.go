@@ -325,14 +325,16 @@ func (b *builder) converse(sock *os.File, enc *json.Encoder) error {
 
 func (b *builder) hasCreateHooks() bool {
 	h := b.spec.Hooks
-	return h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 //nolint:staticcheck // prestart is deprecated but still honoured, as runc does
+	//lint:ignore SA1019 prestart is deprecated but still honoured, as runc does
+	return h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0
 }
 
 // runtimeHooks runs prestart and createRuntime hooks in the runtime's
 // namespaces, after the container's exist and before pivot_root.
 func (b *builder) runtimeHooks() error {
 	st := b.ociState(specs.StateCreating)
-	if err := hooks.Run("prestart", b.spec.Hooks.Prestart, &st); err != nil { //nolint:staticcheck
+	//lint:ignore SA1019 prestart is deprecated but still honoured, as runc does
+	if err := hooks.Run("prestart", b.spec.Hooks.Prestart, &st); err != nil {
 		return err
 	}
 	return hooks.Run("createRuntime", b.spec.Hooks.CreateRuntime, &st)

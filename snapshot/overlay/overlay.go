@@ -29,6 +29,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/berth-containers/berth/snapshot"
 )
@@ -90,7 +91,7 @@ func (s *Snapshotter) trashDir(id uint64) string {
 func (s *Snapshotter) open(readOnly bool) (*bolt.DB, error) {
 	db, err := bolt.Open(s.dbPath(), 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
 	if err != nil {
-		if err == bolt.ErrTimeout {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			err = fmt.Errorf("%w after %s", errDBLocked, lockTimeout)
 		}
 		return nil, fmt.Errorf("open snapshot metadata %s: %w", s.dbPath(), err)

@@ -27,6 +27,7 @@ func TestHooks(t *testing.T) {
 	b.AddMount(specs.Mount{Destination: host, Type: "bind", Source: host, Options: []string{"rbind", "rw"}})
 	b.Update(func(s *specs.Spec) {
 		s.Hooks = &specs.Hooks{
+			//lint:ignore SA1019 prestart is deprecated, but runtimes still run it
 			Prestart:        []specs.Hook{recordHook(host, "prestart")},
 			CreateRuntime:   []specs.Hook{recordHook(host, "createRuntime")},
 			CreateContainer: []specs.Hook{recordHook(host, "createContainer")},
