@@ -1,10 +1,11 @@
 # berth: make build | make test | make bench | make demo | make lint
 GO      ?= go
 BINDIR  ?= bin
-# The runtime is linked statically: it runs inside containers and VMs whose
-# userland has no glibc of its own.
-RUNTIME_LDFLAGS := -s -w -extldflags=-static
+# Both programs are linked statically: the runtime's init runs inside
+# containers and VMs whose userland has no glibc of its own.
+LDFLAGS := -s -w -extldflags=-static
 GOTAGS  := netgo,osusergo
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
 .PHONY: all build deps test unit integration bench demo lint clean
 
@@ -14,25 +15,28 @@ deps:
 	./hack/install-deps.sh
 
 build:
-	CGO_ENABLED=1 $(GO) build -trimpath -tags $(GOTAGS) -ldflags '$(RUNTIME_LDFLAGS)' -o $(BINDIR)/berth-runtime ./cmd/berth-runtime
-	@if [ -d cmd/berth ]; then $(GO) build -trimpath -tags $(GOTAGS) -ldflags '-s -w' -o $(BINDIR)/berth ./cmd/berth; fi
+	CGO_ENABLED=1 $(GO) build -trimpath -tags $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BINDIR)/berth-runtime ./cmd/berth-runtime
+	CGO_ENABLED=1 $(GO) build -trimpath -tags $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BINDIR)/berth ./cmd/berth
 
-# Every test: unit tests, then integration tests against the real kernel (root).
+# Every test: lint, unit tests, then integration tests against the real
+# kernel (as root). Packages run one at a time: they share cgroups and mounts.
 test: deps build lint
-	$(GO) test -count=1 -timeout 40m -p 1 ./...
+	BERTH_TEST_RUNTIME=$(CURDIR)/$(BINDIR)/berth-runtime $(GO) test -count=1 -timeout 45m -p 1 ./...
 
 unit:
 	$(GO) test -count=1 -short ./...
 
 bench: deps build
 	$(GO) run ./bench/runtime -runtimes berth=$(CURDIR)/$(BINDIR)/berth-runtime,runc=runc,crun=crun
+	$(GO) run ./bench/image
 
 demo: deps build
 	./hack/demo.sh
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out" >&2; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 
 clean:
 	rm -rf $(BINDIR)

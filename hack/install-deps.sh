@@ -30,3 +30,10 @@ fi
 
 # Go modules, so the build and the tests need no network afterwards.
 go mod download
+
+# staticcheck, pinned, for `make lint`.
+staticcheck_version=v0.8.2
+gobin=$(go env GOPATH)/bin
+if [[ ! -x $gobin/staticcheck ]] || ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#v}"; then
+	go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
