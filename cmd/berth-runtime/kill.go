@@ -1,14 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/runtime/signals"
 )
 
 func newKillCommand() *cobra.Command {
@@ -26,7 +23,7 @@ process in its cgroup. The signal is a name (KILL, SIGKILL) or a number (9).`,
 			sig := unix.SIGTERM
 			if len(args) == 2 {
 				var err error
-				if sig, err = parseSignal(args[1]); err != nil {
+				if sig, err = signals.Parse(args[1]); err != nil {
 					return err
 				}
 			}
@@ -39,21 +36,4 @@ process in its cgroup. The signal is a name (KILL, SIGKILL) or a number (9).`,
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "send the signal to every process in the container")
 	return cmd
-}
-
-func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal %q: numbers go from 1 to 64", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
-		return sig, nil
-	}
-	return 0, fmt.Errorf("invalid signal %q: use a name such as TERM or KILL, or a number", s)
 }
