@@ -1,0 +1,136 @@
+package container
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func TestValidateID(t *testing.T) {
+	for _, tc := range []struct {
+		id string
+		ok bool
+	}{
+		{"web", true},
+		{"a_b-c.d+e", true},
+		{"0123456789abcdef", true},
+		{"", false},
+		{".", false},
+		{"..", false},
+		{"a/b", false},
+		{"a b", false},
+		{"../x", false},
+	} {
+		if err := ValidateID(tc.id); (err == nil) != tc.ok {
+			t.Errorf("ValidateID(%q) = %v, want ok=%v", tc.id, err, tc.ok)
+		}
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	want := &State{ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", InitPid: 42, InitStart: 7,
+		Created: time.Now().UTC().Truncate(time.Second), Annotations: map[string]string{"k": "v"}}
+	if err := saveState(dir, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != want.ID || got.InitPid != 42 || got.InitStart != 7 || !got.Created.Equal(want.Created) || got.Annotations["k"] != "v" {
+		t.Errorf("loaded %+v, want %+v", got, want)
+	}
+	// No temp files may stay next to state.json.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("state dir holds %d entries, want only state.json", len(entries))
+	}
+}
+
+func TestWriteFileAtomicReplaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	for _, content := range []string{"first", "second"} {
+		if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != content {
+			t.Fatalf("read %q, %v; want %q", got, err, content)
+		}
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+// TestAliveNoticesReuseAndZombies: a pid alone does not name a process for
+// good; the start time and the zombie state are checked too.
+func TestAliveNoticesReuseAndZombies(t *testing.T) {
+	cmd := exec.Command("sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	start, _, err := processStartTime(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &State{InitPid: pid, InitStart: start}
+	if !st.alive() {
+		t.Fatal("running process reported dead")
+	}
+	if (&State{InitPid: pid, InitStart: start + 1}).alive() {
+		t.Error("process with another start time reported alive (pid reuse)")
+	}
+	cmd.Process.Kill()
+	for i := 0; i < 100; i++ { // wait until it is a zombie, not yet reaped
+		if _, state, _ := processStartTime(pid); state == 'Z' {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st.alive() {
+		t.Error("zombie reported alive")
+	}
+	cmd.Wait()
+	if st.alive() {
+		t.Error("reaped process reported alive")
+	}
+}
+
+func TestExitOf(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		want Exit
+	}{
+		{"exit 0", 0},
+		{"exit 3", 3},
+		{"kill -9 $$", 137},
+		{"kill -15 $$", 143},
+	} {
+		cmd := exec.Command("/bin/sh", "-c", tc.cmd)
+		cmd.Run()
+		ws := unix.WaitStatus(cmd.ProcessState.Sys().(syscall.WaitStatus))
+		if got := exitOf(ws); got != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.cmd, got, tc.want)
+		}
+	}
+}
+
+func TestStatusStopped(t *testing.T) {
+	c := &Container{dir: t.TempDir(), state: &State{ID: "x", InitPid: 0}}
+	if got := c.Status(); got != specs.StateStopped {
+		t.Errorf("Status() = %s, want stopped", got)
+	}
+	if c.OCIState().Pid != 0 {
+		t.Error("a stopped container reports a pid")
+	}
+}
