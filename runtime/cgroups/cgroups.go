@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,6 +65,7 @@ type Manager struct {
 	// paths maps a v1 hierarchy's controllers ("cpu", "name=systemd", "cpu,cpuacct")
 	// or Unified to the absolute directory of the container's cgroup in it.
 	paths map[string]string
+	drv   []driver // built from paths on first use
 }
 
 // New resolves cgroupsPath (absolute, or relative to the caller's own
@@ -125,8 +127,14 @@ func (m *Manager) Path(controller string) string {
 	return ""
 }
 
-// Create makes the cgroup's directory in every hierarchy.
+// Create makes the cgroup's directory in every hierarchy. On a pure v2
+// host the controllers are delegated down to it first.
 func (m *Manager) Create() error {
+	if dir, ok := m.paths[Unified]; ok && len(m.paths) == 1 {
+		if err := enableControllers(dir); err != nil {
+			return err
+		}
+	}
 	for key, dir := range m.paths {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create cgroup: %w", err)
@@ -159,17 +167,49 @@ func (m *Manager) Apply(pid int) error {
 	return nil
 }
 
-// SelfJoinFiles lists, for each v1 hierarchy, the file a single-threaded
-// process writes "0" to in order to move itself in. The kernel moves the
-// calling thread without the global lock then, so it costs microseconds.
+// SelfJoinFiles lists, for each v1 hierarchy but memory's, the file a
+// single-threaded process writes "0" to in order to move itself in. The
+// kernel moves the calling thread without the global lock then, so it
+// costs microseconds. Memory is joined last, see MemoryJoinFile.
 func (m *Manager) SelfJoinFiles() []string {
 	var files []string
 	for key, dir := range m.paths {
-		if key != Unified {
+		if key != Unified && key != ctrlMemory {
 			files = append(files, filepath.Join(dir, "tasks"))
 		}
 	}
 	return files
+}
+
+// MemoryJoinFile is the v1 memory hierarchy's tasks file, or "" when memory
+// is not a v1 hierarchy of its own. The thread that calls execve writes "0"
+// to it just before: after execve the process is that one thread, all in
+// the cgroup, while the pages the Go init touched stay charged to the
+// runtime's cgroup. So a container with a 1 MiB limit still starts.
+func (m *Manager) MemoryJoinFile() string {
+	if dir, ok := m.paths[ctrlMemory]; ok {
+		return filepath.Join(dir, "tasks")
+	}
+	return ""
+}
+
+// SplitAfterExec splits r into what is written at create and what must
+// wait until the container's program has exec'd. On cgroup v2 the init
+// starts inside the container's cgroup (CLONE_INTO_CGROUP), so a small
+// memory.max would charge and kill the runtime's own Go init: memory.max
+// and memory.swap.max are written once the init has exec'd and its pages
+// are freed. On v1 nothing waits (see MemoryJoinFile).
+func (m *Manager) SplitAfterExec(r *specs.LinuxResources) (now, later *specs.LinuxResources) {
+	if r == nil || r.Memory == nil || (r.Memory.Limit == nil && r.Memory.Swap == nil) {
+		return r, nil
+	}
+	if _, isV2 := m.driverFor(ctrlMemory).(*v2Driver); !isV2 {
+		return r, nil
+	}
+	nowR, nowMem := *r, *r.Memory
+	nowMem.Limit, nowMem.Swap = nil, nil
+	nowR.Memory = &nowMem
+	return &nowR, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: r.Memory.Limit, Swap: r.Memory.Swap}}
 }
 
 // OpenUnified opens the cgroup2 directory for clone3's CLONE_INTO_CGROUP,

@@ -1,0 +1,72 @@
+package cgroups
+
+import (
+	"fmt"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// defaultDeviceRules are the devices runc lets every container use, after
+// the spec's own rules (so they win over a spec's deny-all): mknod of any
+// node, the standard character devices, ptys and tun.
+var defaultDeviceRules = []specs.LinuxDeviceCgroup{
+	{Allow: true, Type: "c", Access: "m"},
+	{Allow: true, Type: "b", Access: "m"},
+	{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "rwm"},    // null
+	{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](8), Access: "rwm"},    // random
+	{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](7), Access: "rwm"},    // full
+	{Allow: true, Type: "c", Major: ptr[int64](5), Minor: ptr[int64](0), Access: "rwm"},    // tty
+	{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](5), Access: "rwm"},    // zero
+	{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](9), Access: "rwm"},    // urandom
+	{Allow: true, Type: "c", Major: ptr[int64](136), Access: "rwm"},                        // pts
+	{Allow: true, Type: "c", Major: ptr[int64](5), Minor: ptr[int64](2), Access: "rwm"},    // ptmx
+	{Allow: true, Type: "c", Major: ptr[int64](10), Minor: ptr[int64](200), Access: "rwm"}, // net/tun
+}
+
+// withDefaultDevices appends runc's defaults to the spec's rules.
+func withDefaultDevices(rules []specs.LinuxDeviceCgroup) []specs.LinuxDeviceCgroup {
+	out := make([]specs.LinuxDeviceCgroup, 0, len(rules)+len(defaultDeviceRules))
+	return append(append(out, rules...), defaultDeviceRules...)
+}
+
+// deviceRuleString renders a rule as devices.allow takes it: "c 1:3 rwm",
+// "a" alone for every device with every access.
+func deviceRuleString(r specs.LinuxDeviceCgroup) string {
+	typ := r.Type
+	if typ == "" {
+		typ = "a"
+	}
+	access := r.Access
+	if access == "" {
+		access = "rwm"
+	}
+	if typ == "a" && r.Major == nil && r.Minor == nil && isAllAccess(access) {
+		return "a"
+	}
+	return fmt.Sprintf("%s %s:%s %s", typ, devNum(r.Major), devNum(r.Minor), access)
+}
+
+func devNum(n *int64) string {
+	if n == nil || *n < 0 {
+		return "*"
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+func isAllAccess(a string) bool {
+	var r, w, m bool
+	for _, c := range a {
+		switch c {
+		case 'r':
+			r = true
+		case 'w':
+			w = true
+		case 'm':
+			m = true
+		}
+	}
+	return r && w && m
+}
