@@ -3,10 +3,12 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -95,6 +97,11 @@ func (c *Client) Login(ctx context.Context, host, user, password string) error {
 	}
 	auth := authn.FromConfig(authn.AuthConfig{Username: user, Password: password})
 	rt, err := transport.NewWithContext(ctx, reg, auth, c.base, []string{reg.Scope(transport.PullScope)})
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusUnauthorized {
+		// A bearer registry's token server refused the credentials.
+		return fmt.Errorf("login to %s: unauthorized: check the user name and password (%s)", host, strings.TrimSpace(err.Error()))
+	}
 	if err != nil {
 		return fmt.Errorf("login to %s: %w", host, err)
 	}
