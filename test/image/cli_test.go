@@ -1,7 +1,6 @@
 package image_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,23 +23,16 @@ func TestLoginLogout(t *testing.T) {
 	if out := a.ok("login", "-u", "alice", "-p", "s3cret", reg.Addr); !strings.Contains(out, "Login Succeeded") {
 		t.Errorf("login: %q", out)
 	}
-	var cfg struct {
-		Auths map[string]struct{ Auth string } `json:"auths"`
-	}
-	data, err := os.ReadFile(filepath.Join(a.conf, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &cfg); err != nil || cfg.Auths[reg.Addr].Auth != "YWxpY2U6czNjcmV0" {
-		t.Fatalf("config.json after login: %s (%v)", data, err)
+	if got := storedAuth(t, a.conf, reg.Addr); got != "alice:s3cret" {
+		t.Fatalf("config.json after login has %q", got)
 	}
 	a.ok("push", ref)
 	b := newEnv(t)
 	b.conf = a.conf // the same credentials, another store
 	b.ok("pull", ref)
 	a.ok("logout", reg.Addr)
-	if data, _ := os.ReadFile(filepath.Join(a.conf, "config.json")); strings.Contains(string(data), reg.Addr) {
-		t.Errorf("config.json after logout: %s", data)
+	if got := storedAuth(t, a.conf, reg.Addr); got != "" {
+		t.Errorf("config.json after logout still has %q", got)
 	}
 	c := newEnv(t)
 	c.conf = a.conf

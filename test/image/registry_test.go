@@ -30,7 +30,8 @@ type registry struct {
 }
 
 type registryOptions struct {
-	user, password string // basic auth through an htpasswd file when set
+	user, password string       // basic auth through an htpasswd file when set
+	token          *tokenServer // bearer-token auth through this server when set
 }
 
 func freeAddr(t *testing.T) string {
@@ -53,6 +54,9 @@ func startRegistry(t *testing.T, o registryOptions) *registry {
 	dir := t.TempDir()
 	r := &registry{t: t, Addr: freeAddr(t), Storage: filepath.Join(dir, "storage"), config: filepath.Join(dir, "config.yml")}
 	auth := ""
+	if o.token != nil {
+		auth = o.token.config()
+	}
 	if o.user != "" {
 		hash, err := bcrypt.GenerateFromPassword([]byte(o.password), bcrypt.MinCost)
 		if err != nil {
