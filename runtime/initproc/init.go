@@ -114,6 +114,13 @@ func run(p *peer) error {
 			os.Exit(1)
 		}
 	}
+	if c.CgroupJoinFD > 0 {
+		// This locked thread execs next: it alone joins the memory cgroup.
+		if _, err := unix.Write(c.CgroupJoinFD, []byte("0")); err != nil {
+			fmt.Fprintf(os.Stderr, "berth-runtime: join the memory cgroup: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)
 	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)
 	return nil
@@ -199,7 +206,8 @@ func waitForStart(fifoFD int) error {
 	if _, err := unix.Write(fd, []byte("0")); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
-	unix.Close(fd)
+	// fd stays open, close-on-exec: start sees the fifo's EOF once the
+	// program has exec'd, for limits that must wait until then.
 	unix.Close(fifoFD)
 	return nil
 }

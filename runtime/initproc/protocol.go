@@ -54,6 +54,10 @@ type Config struct {
 	State specs.State `json:"state"`
 	// Hooks says the parent wants the hooks round trip before pivot_root.
 	Hooks bool `json:"hooks,omitempty"`
+	// CgroupJoinFD is the v1 memory cgroup's tasks file, or 0: the thread
+	// that execs writes "0" to it just before, so the runtime's own memory
+	// is not charged to the container (cgroups.Manager.MemoryJoinFile).
+	CgroupJoinFD int `json:"cgroupJoinFd,omitempty"`
 }
 
 // Message types on the socket.
