@@ -1,0 +1,326 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/berth-containers/berth/internal/busyboxfs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// phases timed per container: "run", or "create", "start", "delete".
+func phases(breakdown bool) []string {
+	if breakdown {
+		return []string{"create", "start", "delete"}
+	}
+	return []string{"run"}
+}
+
+type sample struct {
+	took   map[string]time.Duration
+	maxRSS int64 // KiB, the largest of the runtime processes
+}
+
+type runner struct {
+	runtimeBin
+	root   string
+	bundle string
+	seq    int
+}
+
+func bench(opts *options) error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become child subreaper: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "berth-bench-")
+	if err != nil {
+		return fmt.Errorf("make temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	bundle := filepath.Join(tmp, "bundle")
+	if err := busyboxfs.Build(filepath.Join(bundle, "rootfs"), ""); err != nil {
+		return err
+	}
+	runners := make([]*runner, len(opts.runtimes))
+	for i, rb := range opts.runtimes {
+		runners[i] = &runner{runtimeBin: rb, root: filepath.Join(tmp, "root-"+rb.Name), bundle: bundle}
+	}
+	defer reapOrphans()
+	defer cleanup(runners)
+
+	withTime := allSupportTimeNS(runners)
+	if err := writeConfig(bundle, withTime); err != nil {
+		return err
+	}
+	namespaces := "pid mount uts ipc network cgroup"
+	if withTime {
+		namespaces += " time"
+	} else {
+		fmt.Fprintln(os.Stderr, "time namespace left out: not every runtime supports it")
+	}
+	fmt.Fprintf(os.Stderr, "namespaces: %s; %d warm-up + %d measured containers per runtime, interleaved\n", namespaces, opts.warmup, opts.n)
+
+	samples := make([][]sample, len(runners))
+	for i := 0; i < opts.warmup+opts.n; i++ {
+		// Rotate who goes first so no runtime always follows the same one.
+		for k := range runners {
+			j := (i + k) % len(runners)
+			s, err := runners[j].once(opts.breakdown)
+			if err != nil {
+				return err
+			}
+			if i >= opts.warmup {
+				samples[j] = append(samples[j], s)
+			}
+			reapOrphans()
+		}
+	}
+	rep := summarize(runners, samples, opts.breakdown)
+	rep.Namespaces = strings.Fields(namespaces)
+	if opts.json {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printTable(rep)
+	return nil
+}
+
+// once runs one container to its end and times it.
+func (r *runner) once(breakdown bool) (sample, error) {
+	r.seq++
+	id := fmt.Sprintf("berthbench-%s-%d-%d", r.Name, os.Getpid(), r.seq)
+	s := sample{took: map[string]time.Duration{}}
+	steps := [][]string{{"run", "--bundle", r.bundle, id}}
+	if breakdown {
+		// delete --force: /bin/true may not have exited yet when start returns.
+		steps = [][]string{{"create", "--bundle", r.bundle, id}, {"start", id}, {"delete", "--force", id}}
+	}
+	for i, args := range steps {
+		took, rss, err := r.exec(args...)
+		if err != nil {
+			return s, err
+		}
+		s.took[phases(breakdown)[i]] = took
+		s.maxRSS = max(s.maxRSS, rss)
+	}
+	return s, nil
+}
+
+// exec runs the runtime once and returns its wall time and peak RSS (KiB,
+// from wait4's rusage).
+func (r *runner) exec(args ...string) (time.Duration, int64, error) {
+	cmd := exec.Command(r.Path, append([]string{"--root", r.root}, args...)...)
+	// A file, not a pipe: create hands its stdio to the container, which
+	// would hold a pipe open and block the read until it exits.
+	errFile, err := os.CreateTemp("", "stderr")
+	if err != nil {
+		return 0, 0, fmt.Errorf("stderr file: %w", err)
+	}
+	defer os.Remove(errFile.Name())
+	defer errFile.Close()
+	cmd.Stderr = errFile
+	start := time.Now()
+	err = cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		msg, _ := os.ReadFile(errFile.Name())
+		return 0, 0, fmt.Errorf("%s %s: %w: %s", r.Name, strings.Join(args, " "), err, msg)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	return took, rss, nil
+}
+
+// allSupportTimeNS runs one container with a time namespace per runtime.
+func allSupportTimeNS(runners []*runner) bool {
+	if err := writeConfig(runners[0].bundle, true); err != nil {
+		return false
+	}
+	for _, r := range runners {
+		if _, err := r.once(false); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: no time namespace: %v\n", r.Name, strings.TrimSpace(err.Error()))
+			return false
+		}
+	}
+	return true
+}
+
+// cleanup force-deletes whatever a failed run left under each root.
+func cleanup(runners []*runner) {
+	for _, r := range runners {
+		out, err := exec.Command(r.Path, "--root", r.root, "list", "-q").Output()
+		if err != nil {
+			continue
+		}
+		for _, id := range strings.Fields(string(out)) {
+			if out, err := exec.Command(r.Path, "--root", r.root, "delete", "--force", id).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "cleanup: %s delete --force %s: %v: %s\n", r.Name, id, err, out)
+			}
+		}
+	}
+}
+
+// writeConfig writes runc's default spec with /bin/true, no terminal and
+// every namespace.
+func writeConfig(bundle string, withTime bool) error {
+	s := defaultSpec()
+	if withTime {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+	}
+	data, err := json.MarshalIndent(s, "", "\t")
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+func defaultSpec() *specs.Spec {
+	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
+	nsTypes := []specs.LinuxNamespaceType{specs.PIDNamespace, specs.MountNamespace, specs.UTSNamespace,
+		specs.IPCNamespace, specs.NetworkNamespace, specs.CgroupNamespace}
+	var ns []specs.LinuxNamespace
+	for _, t := range nsTypes {
+		ns = append(ns, specs.LinuxNamespace{Type: t})
+	}
+	return &specs.Spec{
+		// crun 1.8 refuses newer versions than it knows; runc spec writes 1.0.2-dev.
+		Version: "1.0.2-dev",
+		Process: &specs.Process{
+			Args: []string{"/bin/true"}, Cwd: "/",
+			Env:             []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
+			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
+			NoNewPrivileges: true,
+		},
+		Root:     &specs.Root{Path: "rootfs", Readonly: true},
+		Hostname: "bench",
+		Mounts: []specs.Mount{
+			{Destination: "/proc", Type: "proc", Source: "proc"},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
+		},
+		Linux: &specs.Linux{
+			Namespaces:    ns,
+			Resources:     &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}},
+			MaskedPaths:   []string{"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"},
+			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
+		},
+	}
+}
+
+// report is the -json output.
+type report struct {
+	Namespaces []string           `json:"namespaces"`
+	Phases     []string           `json:"phases"`
+	Runtimes   []runtimeResult    `json:"runtimes"`
+	Ratios     map[string]float64 `json:"ratios"` // "a/b": median of a over median of b, total time
+}
+
+type runtimeResult struct {
+	Name      string             `json:"name"`
+	Path      string             `json:"path"`
+	N         int                `json:"n"`
+	MedianMs  map[string]float64 `json:"median_ms"`
+	P90Ms     map[string]float64 `json:"p90_ms"`
+	PeakRSSKB int64              `json:"peak_rss_kib"`
+}
+
+func summarize(runners []*runner, samples [][]sample, breakdown bool) *report {
+	ph := phases(breakdown)
+	rep := &report{Phases: append(ph, "total"), Ratios: map[string]float64{}}
+	for i, r := range runners {
+		res := runtimeResult{Name: r.Name, Path: r.Path, N: len(samples[i]), MedianMs: map[string]float64{}, P90Ms: map[string]float64{}}
+		for _, p := range rep.Phases {
+			var ds []time.Duration
+			for _, s := range samples[i] {
+				ds = append(ds, phaseTime(s, p, ph))
+				res.PeakRSSKB = max(res.PeakRSSKB, s.maxRSS)
+			}
+			res.MedianMs[p], res.P90Ms[p] = quantileMs(ds, 0.5), quantileMs(ds, 0.9)
+		}
+		rep.Runtimes = append(rep.Runtimes, res)
+	}
+	for _, a := range rep.Runtimes {
+		for _, b := range rep.Runtimes {
+			if a.Name != b.Name && b.MedianMs["total"] > 0 {
+				rep.Ratios[a.Name+"/"+b.Name] = a.MedianMs["total"] / b.MedianMs["total"]
+			}
+		}
+	}
+	return rep
+}
+
+func phaseTime(s sample, p string, all []string) time.Duration {
+	if p != "total" {
+		return s.took[p]
+	}
+	var sum time.Duration
+	for _, q := range all {
+		sum += s.took[q]
+	}
+	return sum
+}
+
+// quantileMs is the nearest-rank quantile q of ds, in milliseconds.
+func quantileMs(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	i := int(q*float64(len(ds))+0.5) - 1
+	i = min(max(i, 0), len(ds)-1)
+	return float64(ds[i].Microseconds()) / 1000
+}
+
+func printTable(rep *report) {
+	fmt.Printf("%-10s %5s", "runtime", "n")
+	for _, p := range rep.Phases {
+		fmt.Printf(" %12s %12s", p+" med", p+" p90")
+	}
+	fmt.Printf(" %14s\n", "peak RSS KiB")
+	for _, r := range rep.Runtimes {
+		fmt.Printf("%-10s %5d", r.Name, r.N)
+		for _, p := range rep.Phases {
+			fmt.Printf(" %10.2fms %10.2fms", r.MedianMs[p], r.P90Ms[p])
+		}
+		fmt.Printf(" %14d\n", r.PeakRSSKB)
+	}
+	fmt.Println("\nratios of median total time per container:")
+	for _, a := range rep.Runtimes {
+		for _, b := range rep.Runtimes {
+			if a.Name != b.Name {
+				fmt.Printf("  %s/%s = %.2f\n", a.Name, b.Name, rep.Ratios[a.Name+"/"+b.Name])
+			}
+		}
+	}
+}
+
+// reapOrphans waits for exited container inits handed to this process as
+// child subreaper (see bench); PID 1 on some hosts never reaps them. Only
+// called between runtime commands, so it cannot steal an exec.Cmd's child.
+func reapOrphans() {
+	for {
+		var ws unix.WaitStatus
+		if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil); pid <= 0 || err != nil {
+			return
+		}
+	}
+}
