@@ -94,6 +94,9 @@ func (c *Container) Status() Status {
 	if _, err := os.Lstat(filepath.Join(c.dir, fifoName)); err == nil {
 		return specs.StateCreated
 	}
+	if c.cgroup().Frozen() {
+		return StatePaused
+	}
 	return specs.StateRunning
 }
 

@@ -139,6 +139,9 @@ func (b *builder) build() error {
 		return err
 	}
 	b.phases.mark("state dir, cgroup dirs")
+	if err := b.applyResources(); err != nil {
+		return err
+	}
 	fifo, err := makeFifo(b.dir)
 	if err != nil {
 		return err
@@ -211,6 +214,14 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		return 2 + len(extra)
 	}
 	sockFD, fifoFD, consoleFD, exeFD := fd(childSock), fd(fifo), fd(consoleSock), fd(exe)
+	memJoin, err := b.memoryJoinFile()
+	if err != nil {
+		return err
+	}
+	if memJoin != nil {
+		defer memJoin.Close()
+	}
+	memFD := max(fd(memJoin), 0)
 	unified, err := b.cg.OpenUnified()
 	if err != nil {
 		return err
@@ -246,7 +257,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	}
 	b.cmd = cmd
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD})
 }
 
 // passFiles wraps the caller's fds 3..3+n-1, which the process inherits at

@@ -62,7 +62,7 @@ func (c *Container) openFifo() error {
 		}
 		n, err := unix.Read(fd, buf)
 		if n == 1 {
-			return nil
+			return c.afterExec(fd)
 		}
 		if err != nil && !errors.Is(err, unix.EAGAIN) {
 			return fmt.Errorf("read exec fifo of %s: %w", c.ID(), err)
@@ -128,6 +128,7 @@ func (c *Container) killAll() {
 		}
 	}
 	unix.Kill(c.state.InitPid, unix.SIGKILL)
+	c.thawForKill()
 	for i := 0; i < 500 && c.state.alive(); i++ {
 		time.Sleep(2 * time.Millisecond)
 	}
