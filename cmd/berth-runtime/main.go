@@ -63,7 +63,7 @@ state, kill, delete. run does create and start at once.`,
 	cmd.AddCommand(
 		newSpecCommand(), newCreateCommand(), newStartCommand(), newRunCommand(),
 		newStateCommand(), newListCommand(), newKillCommand(), newDeleteCommand(),
-		newFeaturesCommand(),
+		newFeaturesCommand(), newExecCommand(),
 	)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

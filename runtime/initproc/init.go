@@ -69,6 +69,9 @@ func run(p *peer) error {
 	if c.ExeFD > 0 {
 		unix.Close(c.ExeFD)
 	}
+	if c.Exec != nil {
+		return execProcess(&c)
+	}
 	s, err := spec.Parse(c.SpecJSON)
 	if err != nil {
 		return err
@@ -120,6 +123,10 @@ func run(p *peer) error {
 			fmt.Fprintf(os.Stderr, "berth-runtime: join the memory cgroup: %v\n", err)
 			os.Exit(1)
 		}
+	}
+	if err := prog.loadSeccomp(&c); err != nil {
+		fmt.Fprintf(os.Stderr, "berth-runtime: %v\n", err)
+		return nil
 	}
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)
 	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/user"
 )
@@ -21,6 +22,8 @@ import (
 type program struct {
 	path string
 	env  []string
+	// seccomp is loaded last, just before execve (nil if already loaded).
+	seccomp *seccomp.Filter
 }
 
 // prepareProcess does, in runc's order, everything between the finished
@@ -64,10 +67,15 @@ func prepareProcess(c *Config) (*program, error) {
 	if err := unix.CloseRange(uint(3+c.PassFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("mark runtime fds close-on-exec: %w", err)
 	}
-	if err := dropPrivileges(proc); err != nil {
+	filter, err := compileSeccomp(c)
+	if err != nil {
 		return nil, err
 	}
-	return &program{path: path, env: env}, nil
+	if err := dropPrivileges(proc); err != nil {
+		filter.Release()
+		return nil, err
+	}
+	return &program{path: path, env: env, seccomp: filter}, nil
 }
 
 func dropPrivileges(proc *specs.Process) error {

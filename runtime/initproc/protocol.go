@@ -58,6 +58,12 @@ type Config struct {
 	// that execs writes "0" to it just before, so the runtime's own memory
 	// is not charged to the container (cgroups.Manager.MemoryJoinFile).
 	CgroupJoinFD int `json:"cgroupJoinFd,omitempty"`
+	// SeccompListenerFD is a socket connected to linux.seccomp.listenerPath,
+	// or 0: the seccomp notify fd is sent there.
+	SeccompListenerFD int `json:"seccompListenerFd,omitempty"`
+	// Exec, when set, makes this an exec'd process of a running container
+	// rather than its init (see exec.go).
+	Exec *ExecConfig `json:"exec,omitempty"`
 }
 
 // Message types on the socket.

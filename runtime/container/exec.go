@@ -1,0 +1,318 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/spec"
+)
+
+// ExecOptions are exec's flags that are not part of the process itself.
+type ExecOptions struct {
+	ConsoleSocket string
+	// Console, if set, is used instead of ConsoleSocket: the caller keeps
+	// the other end (foreground exec with a terminal).
+	Console *os.File
+	PidFile string
+	// PassFDs is how many fds from 3 up the process inherits.
+	PassFDs int
+	// Stdio of the process; nil means the caller's own.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// nsFiles names each namespace type's file under /proc/PID/ns.
+var nsFiles = map[specs.LinuxNamespaceType]string{
+	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
+	specs.NetworkNamespace: "net", specs.UTSNamespace: "uts", specs.IPCNamespace: "ipc",
+	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+}
+
+// Spec reads the container's config.json from its bundle.
+func (c *Container) Spec() (*specs.Spec, error) {
+	return spec.Load(c.state.Bundle)
+}
+
+// Exec starts proc inside the running container: in every namespace of its
+// init, in its cgroups, bounded by its capabilities, seccomp filter and
+// no_new_privs. It returns the new process's pid as the host sees it once
+// the program is executing. The caller, a child subreaper, reaps it.
+//
+// The process enters the container's existing mount namespace and changes
+// to its cwd; nothing is mounted or pivoted again.
+func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
+	ph := newPhases("exec")
+	if err := c.checkExecutable(); err != nil {
+		return 0, err
+	}
+	s, err := c.Spec()
+	if err != nil {
+		return 0, err
+	}
+	if err := boundProcess(proc, s); err != nil {
+		return 0, err
+	}
+	if proc.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
+		return 0, errors.New("exec with a terminal needs --console-socket to send the pty master to")
+	}
+	ph.mark("load state and config")
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("become child subreaper: %w", err)
+	}
+	e := &execer{c: c, spec: s, proc: proc, opts: opts, phases: ph}
+	defer e.close()
+	pid, err := e.start()
+	if err != nil {
+		e.kill()
+		return 0, err
+	}
+	ph.mark("process running")
+	if opts.PidFile != "" {
+		path, err := filepath.Abs(opts.PidFile)
+		if err == nil {
+			err = writeFileAtomic(path, []byte(strconv.Itoa(pid)), 0o644)
+		}
+		if err != nil {
+			return pid, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
+		}
+	}
+	return pid, nil
+}
+
+// checkExecutable refuses containers that cannot take a new process.
+func (c *Container) checkExecutable() error {
+	switch c.Status() {
+	case specs.StateStopped:
+		return fmt.Errorf("cannot exec in a stopped container: %s", c.ID())
+	}
+	if c.frozen() {
+		return fmt.Errorf("cannot exec in a paused container: %s (resume it first)", c.ID())
+	}
+	return nil
+}
+
+// frozen says whether the container's cgroup is frozen, by the v1 freezer
+// or cgroup2's cgroup.freeze: a process joining it would hang.
+func (c *Container) frozen() bool {
+	cg := c.cgroup()
+	if dir := cg.Path("freezer"); dir != "" {
+		if b, err := os.ReadFile(filepath.Join(dir, "freezer.state")); err == nil && string(b) != "THAWED\n" {
+			return true
+		}
+	}
+	if dir, ok := c.state.CgroupPaths[""]; ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "cgroup.freeze")); err == nil && string(b) == "1\n" {
+			return true
+		}
+	}
+	return false
+}
+
+// execer holds what an exec made so far, to undo it on failure.
+type execer struct {
+	c      *Container
+	spec   *specs.Spec
+	proc   *specs.Process
+	opts   ExecOptions
+	phases *phases
+	cmd    *exec.Cmd
+	pid    int
+	files  []*os.File // closed when exec returns
+}
+
+func (e *execer) close() {
+	for _, f := range e.files {
+		f.Close()
+	}
+}
+
+func (e *execer) keep(f *os.File) *os.File {
+	e.files = append(e.files, f)
+	return f
+}
+
+// kill ends and reaps a process that failed to start.
+func (e *execer) kill() {
+	if e.pid > 0 {
+		unix.Kill(e.pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(e.pid, &ws, 0, nil)
+	}
+	if e.cmd != nil && e.cmd.ProcessState == nil {
+		e.cmd.Process.Kill()
+		e.cmd.Wait()
+	}
+}
+
+func (e *execer) start() (int, error) {
+	// CVE-2019-5736: the process starts from a sealed or read-only copy of
+	// this binary, never the host's file, so that while it is still our code
+	// running in the container nothing there can write the host binary
+	// through /proc/PID/exe.
+	exe, err := SealedExecutable()
+	if err != nil {
+		return 0, err
+	}
+	e.keep(exe)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, fmt.Errorf("exec socketpair: %w", err)
+	}
+	sock := e.keep(os.NewFile(uintptr(pair[0]), "exec-parent"))
+	childSock := os.NewFile(uintptr(pair[1]), "exec-child")
+	console, err := e.consoleSocket()
+	if err != nil {
+		childSock.Close()
+		return 0, err
+	}
+	extra := passFiles(e.opts.PassFDs)
+	fd := func(f *os.File) int {
+		if f == nil {
+			return -1
+		}
+		extra = append(extra, f)
+		return 2 + len(extra)
+	}
+	sockFD, consoleFD, exeFD := fd(childSock), fd(console), fd(exe)
+	unified, err := e.c.cgroup().OpenUnified()
+	if err != nil {
+		childSock.Close()
+		return 0, err
+	}
+	e.cmd = &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
+		Args:       []string{"berth-runtime", "init"},
+		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
+		ExtraFiles: extra,
+		Stdin:      e.opts.Stdin,
+		Stdout:     e.opts.Stdout,
+		Stderr:     e.opts.Stderr,
+	}
+	if e.cmd.Stdin == nil {
+		e.cmd.Stdin = os.Stdin
+	}
+	if e.cmd.Stdout == nil {
+		e.cmd.Stdout = os.Stdout
+	}
+	if e.cmd.Stderr == nil {
+		e.cmd.Stderr = os.Stderr
+	}
+	if unified != nil {
+		// clone3(CLONE_INTO_CGROUP) starts the process in the container's
+		// cgroup2 cgroup: no migration, so no wait for an RCU grace period.
+		e.keep(unified)
+		e.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
+	}
+	err = e.cmd.Start()
+	childSock.Close()
+	if err != nil {
+		e.cmd = nil
+		return 0, fmt.Errorf("start exec process: %w", err)
+	}
+	e.phases.mark("start process")
+	if err := e.enter(sock); err != nil {
+		return 0, err
+	}
+	cfg := initproc.Config{
+		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs,
+		State: e.c.OCIState(),
+		Exec:  &initproc.ExecConfig{Process: e.proc, Pid: e.pid},
+	}
+	if l := e.spec.Linux; l != nil {
+		cfg.Exec.Seccomp = l.Seccomp
+	}
+	return e.pid, e.converse(sock, cfg)
+}
+
+func (e *execer) consoleSocket() (*os.File, error) {
+	if !e.proc.Terminal {
+		return nil, nil
+	}
+	if e.opts.Console != nil {
+		return e.opts.Console, nil
+	}
+	conn, err := net.Dial("unix", e.opts.ConsoleSocket)
+	if err != nil {
+		return nil, fmt.Errorf("connect to console socket %s: %w", e.opts.ConsoleSocket, err)
+	}
+	defer conn.Close()
+	f, err := conn.(*net.UnixConn).File()
+	if err != nil {
+		return nil, fmt.Errorf("console socket %s: %w", e.opts.ConsoleSocket, err)
+	}
+	return e.keep(f), nil
+}
+
+// enter has nsenter join the init's namespaces (by /proc/PID/ns, user
+// first) and the container's v1 cgroups (the process writes its own tasks
+// files, which skips the kernel's grace-period wait).
+func (e *execer) enter(sock *os.File) error {
+	init := strconv.Itoa(e.c.state.InitPid)
+	boot := &nsenter.Bootstrap{CgroupFiles: e.c.cgroup().SelfJoinFiles()}
+	seen := map[specs.LinuxNamespaceType]bool{}
+	for _, ns := range e.c.state.Namespaces {
+		if seen[ns.Type] {
+			continue
+		}
+		seen[ns.Type] = true
+		name, ok := nsFiles[ns.Type]
+		if !ok {
+			return fmt.Errorf("exec: unknown namespace type %q in container state", ns.Type)
+		}
+		boot.Joins = append(boot.Joins, nsenter.Join{Flag: nsenter.Flags[ns.Type], Path: "/proc/" + init + "/ns/" + name})
+	}
+	pid, err := nsenter.Handshake(sock, boot, nil, e.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("exec: join the namespaces of container %s: %w", e.c.ID(), err)
+	}
+	e.pid = pid
+	if pid != e.cmd.Process.Pid {
+		// nsenter's intermediate process exits once it reported the pid.
+		e.cmd.Wait()
+	}
+	e.cmd = nil
+	if !e.c.state.alive() {
+		return fmt.Errorf("cannot exec in a stopped container: %s", e.c.ID())
+	}
+	e.phases.mark("namespaces and cgroups joined")
+	return nil
+}
+
+// converse sends the process's config and waits for the socket to close:
+// it is close-on-exec, so EOF without an error means execve succeeded.
+func (e *execer) converse(sock *os.File, cfg initproc.Config) error {
+	if err := json.NewEncoder(sock).Encode(cfg); err != nil {
+		return fmt.Errorf("send config to exec process: %w", err)
+	}
+	dec := json.NewDecoder(sock)
+	for {
+		var m initproc.Message
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("exec process: %w", err)
+		}
+		switch m.Type {
+		case initproc.MsgError:
+			return errors.New(m.Error)
+		default:
+			return fmt.Errorf("exec process sent unknown message %q", m.Type)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// ExecFlags are exec's command-line changes to the container's own
+// process.
+type ExecFlags struct {
+	Args           []string
+	Env            []string
+	Cwd            string
+	User           string // "uid[:gid]", numeric as in runc
+	AdditionalGids []uint32
+	Caps           []string
+	NoNewPrivs     bool
+	Terminal       bool
+	Apparmor       string
+	ProcessLabel   string
+}
+
+// ExecProcess builds the process for `exec [flags] ID CMD...` as runc does:
+// the container's process with the flags applied.
+func (c *Container) ExecProcess(f ExecFlags) (*specs.Process, error) {
+	s, err := c.Spec()
+	if err != nil {
+		return nil, err
+	}
+	if s.Process == nil {
+		return nil, errors.New("config.json: process is required")
+	}
+	p := *s.Process
+	p.Args = f.Args
+	p.Env = append(slices.Clip(p.Env), f.Env...)
+	p.Terminal = f.Terminal
+	p.ConsoleSize = nil
+	if f.Cwd != "" {
+		p.Cwd = f.Cwd
+	}
+	if f.Apparmor != "" {
+		p.ApparmorProfile = f.Apparmor
+	}
+	if f.ProcessLabel != "" {
+		p.SelinuxLabel = f.ProcessLabel
+	}
+	if f.NoNewPrivs {
+		p.NoNewPrivileges = true
+	}
+	if f.User != "" {
+		uid, gid, err := parseUIDGID(f.User)
+		if err != nil {
+			return nil, err
+		}
+		p.User.UID, p.User.GID = uid, gid
+	}
+	p.User.AdditionalGids = append(slices.Clip(p.User.AdditionalGids), f.AdditionalGids...)
+	if len(f.Caps) > 0 {
+		// Inheritable and ambient stay as configured (CVE-2022-29162: a
+		// capability there survives exec into any program).
+		var cs specs.LinuxCapabilities
+		if p.Capabilities != nil {
+			cs = *p.Capabilities
+		}
+		for _, name := range f.Caps {
+			name = strings.ToUpper(name)
+			if !strings.HasPrefix(name, "CAP_") {
+				name = "CAP_" + name
+			}
+			cs.Bounding = appendNew(cs.Bounding, name)
+			cs.Effective = appendNew(cs.Effective, name)
+			cs.Permitted = appendNew(cs.Permitted, name)
+		}
+		p.Capabilities = &cs
+	}
+	return &p, nil
+}
+
+func appendNew(list []string, name string) []string {
+	if slices.Contains(list, name) {
+		return list
+	}
+	return append(slices.Clip(list), name)
+}
+
+// parseUIDGID reads --user's "uid[:gid]".
+func parseUIDGID(s string) (uint32, uint32, error) {
+	us, gs, hasGID := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--user %q: want a numeric uid[:gid]", s)
+	}
+	gid := uint64(0)
+	if hasGID {
+		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
+			return 0, 0, fmt.Errorf("--user %q: want a numeric uid[:gid]", s)
+		}
+	}
+	return uint32(uid), uint32(gid), nil
+}
+
+// boundProcess keeps an exec'd process within what the container itself
+// was given: never a capability outside its bounding set, no_new_privs if
+// the container has it, and the container's rlimits unless the process
+// sets its own.
+func boundProcess(p *specs.Process, s *specs.Spec) error {
+	if len(p.Args) == 0 {
+		return errors.New("exec: process args must not be empty")
+	}
+	if p.Cwd == "" {
+		p.Cwd = "/"
+	}
+	if !path.IsAbs(p.Cwd) {
+		return fmt.Errorf("exec: cwd %q must be an absolute path", p.Cwd)
+	}
+	cp := s.Process
+	if cp == nil {
+		cp = &specs.Process{}
+	}
+	var bounding []string
+	if cp.Capabilities != nil {
+		bounding = cp.Capabilities.Bounding
+	}
+	if c := p.Capabilities; c != nil {
+		for _, set := range [][]string{c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient} {
+			for _, name := range set {
+				if !slices.Contains(bounding, name) {
+					return fmt.Errorf("exec: capability %s is not in the bounding set of the container", name)
+				}
+			}
+		}
+	}
+	p.NoNewPrivileges = p.NoNewPrivileges || cp.NoNewPrivileges
+	if len(p.Rlimits) == 0 {
+		p.Rlimits = cp.Rlimits
+	}
+	if p.ApparmorProfile == "" {
+		p.ApparmorProfile = cp.ApparmorProfile
+	}
+	if p.SelinuxLabel == "" {
+		p.SelinuxLabel = cp.SelinuxLabel
+	}
+	return nil
+}

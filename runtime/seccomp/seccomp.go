@@ -1,0 +1,252 @@
+// Package seccomp compiles an OCI linux.seccomp into a kernel filter with
+// libseccomp (as runc does) and loads it on the calling thread.
+//
+// Compile early, load late: New checks the whole configuration while errors
+// can still reach the user; Load is the last step before execve, so the
+// filter constrains the container's program and as little of the runtime's
+// own set-up as the spec allows.
+package seccomp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
+)
+
+// Filter is a compiled filter, not yet loaded.
+type Filter struct {
+	f        *libseccomp.ScmpFilter
+	notify   bool
+	listener string
+}
+
+// Flags the spec names that berth understands.
+const (
+	flagLog       = "SECCOMP_FILTER_FLAG_LOG"
+	flagSpecAllow = "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
+	flagTsync     = "SECCOMP_FILTER_FLAG_TSYNC"
+)
+
+// SupportedFlags is what `features` may report.
+var SupportedFlags = []string{flagTsync, flagLog, flagSpecAllow}
+
+// New compiles cfg. A nil cfg gives a nil Filter, which Load ignores.
+func New(cfg *specs.LinuxSeccomp) (*Filter, error) {
+	if cfg == nil {
+		return nil, nil
+	}
+	def, err := action(cfg.DefaultAction, cfg.DefaultErrnoRet)
+	if err != nil {
+		return nil, fmt.Errorf("linux.seccomp.defaultAction: %w", err)
+	}
+	f, err := libseccomp.NewFilter(def)
+	if err != nil {
+		return nil, fmt.Errorf("create seccomp filter: %w", err)
+	}
+	out := &Filter{f: f, notify: cfg.DefaultAction == specs.ActNotify, listener: cfg.ListenerPath}
+	if err := out.build(cfg, def); err != nil {
+		f.Release()
+		return nil, err
+	}
+	if out.notify && cfg.ListenerPath == "" {
+		f.Release()
+		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath")
+	}
+	return out, nil
+}
+
+func (out *Filter) build(cfg *specs.LinuxSeccomp, def libseccomp.ScmpAction) error {
+	f := out.f
+	// libseccomp sets no_new_privs on load unless told not to; whether the
+	// process gets it is process.noNewPrivileges' business alone.
+	if err := f.SetNoNewPrivsBit(false); err != nil {
+		return fmt.Errorf("seccomp: clear no_new_privs attribute: %w", err)
+	}
+	for _, a := range cfg.Architectures {
+		arch, err := libseccomp.GetArchFromString(strings.ToLower(strings.TrimPrefix(string(a), "SCMP_ARCH_")))
+		if err != nil {
+			return fmt.Errorf("linux.seccomp.architectures: %q: %w", a, err)
+		}
+		if err := f.AddArch(arch); err != nil {
+			return fmt.Errorf("linux.seccomp.architectures: add %s: %w", a, err)
+		}
+	}
+	for _, fl := range cfg.Flags {
+		var err error
+		switch string(fl) {
+		case flagLog:
+			err = f.SetLogBit(true)
+		case flagSpecAllow:
+			err = f.SetSSB(true)
+		case flagTsync:
+			// The filter is loaded by the one thread that then execs: the
+			// other threads of the runtime die with the execve.
+		default:
+			err = errors.New("unsupported flag")
+		}
+		if err != nil {
+			return fmt.Errorf("linux.seccomp.flags: %s: %w", fl, err)
+		}
+	}
+	for i, sc := range cfg.Syscalls {
+		if err := out.addRule(sc, def); err != nil {
+			return fmt.Errorf("linux.seccomp.syscalls[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// addRule adds one syscalls entry. As runc: a name libseccomp does not know
+// is skipped (profiles list syscalls of newer kernels), a rule whose action
+// is the default one is redundant, and conditions on the same argument are
+// alternatives, each its own rule, since libseccomp would AND them.
+func (out *Filter) addRule(sc specs.LinuxSyscall, def libseccomp.ScmpAction) error {
+	act, err := action(sc.Action, sc.ErrnoRet)
+	if err != nil {
+		return err
+	}
+	if sc.Action == specs.ActNotify {
+		out.notify = true
+	}
+	if act == def {
+		return nil
+	}
+	var perArg [6]int
+	for _, a := range sc.Args {
+		if a.Index >= uint(len(perArg)) {
+			return fmt.Errorf("argument index %d: a syscall has 6 arguments", a.Index)
+		}
+		perArg[a.Index]++
+	}
+	var together, alone []libseccomp.ScmpCondition
+	for _, a := range sc.Args {
+		c, err := condition(a)
+		if err != nil {
+			return err
+		}
+		if perArg[a.Index] > 1 {
+			alone = append(alone, c)
+		} else {
+			together = append(together, c)
+		}
+	}
+	for _, name := range sc.Names {
+		call, err := libseccomp.GetSyscallFromName(name)
+		if err != nil {
+			slog.Debug("seccomp: skipping a syscall unknown to libseccomp", "syscall", name)
+			continue
+		}
+		if len(sc.Args) == 0 {
+			if err := out.f.AddRule(call, act); err != nil {
+				return fmt.Errorf("add rule for %s: %w", name, err)
+			}
+			continue
+		}
+		for _, c := range alone {
+			if err := out.f.AddRuleConditional(call, act, []libseccomp.ScmpCondition{c}); err != nil {
+				return fmt.Errorf("add rule for %s: %w", name, err)
+			}
+		}
+		if len(together) > 0 {
+			if err := out.f.AddRuleConditional(call, act, together); err != nil {
+				return fmt.Errorf("add rule for %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+var actions = map[specs.LinuxSeccompAction]libseccomp.ScmpAction{
+	specs.ActKill:        libseccomp.ActKillThread,
+	specs.ActKillThread:  libseccomp.ActKillThread,
+	specs.ActKillProcess: libseccomp.ActKillProcess,
+	specs.ActTrap:        libseccomp.ActTrap,
+	specs.ActErrno:       libseccomp.ActErrno,
+	specs.ActTrace:       libseccomp.ActTrace,
+	specs.ActAllow:       libseccomp.ActAllow,
+	specs.ActLog:         libseccomp.ActLog,
+	specs.ActNotify:      libseccomp.ActNotify,
+}
+
+// action maps a spec action; errno and trace return errnoRet, EPERM if unset.
+func action(a specs.LinuxSeccompAction, errnoRet *uint) (libseccomp.ScmpAction, error) {
+	act, ok := actions[a]
+	if !ok {
+		return 0, fmt.Errorf("unknown action %q", a)
+	}
+	if act == libseccomp.ActErrno || act == libseccomp.ActTrace {
+		ret := int16(unix.EPERM)
+		if errnoRet != nil {
+			ret = int16(*errnoRet)
+		}
+		return act.SetReturnCode(ret), nil
+	}
+	if errnoRet != nil {
+		return 0, fmt.Errorf("errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s", a)
+	}
+	return act, nil
+}
+
+var operators = map[specs.LinuxSeccompOperator]libseccomp.ScmpCompareOp{
+	specs.OpNotEqual:     libseccomp.CompareNotEqual,
+	specs.OpLessThan:     libseccomp.CompareLess,
+	specs.OpLessEqual:    libseccomp.CompareLessOrEqual,
+	specs.OpEqualTo:      libseccomp.CompareEqual,
+	specs.OpGreaterEqual: libseccomp.CompareGreaterEqual,
+	specs.OpGreaterThan:  libseccomp.CompareGreater,
+	specs.OpMaskedEqual:  libseccomp.CompareMaskedEqual,
+}
+
+// condition maps an argument test; for SCMP_CMP_MASKED_EQ, value is the
+// mask and valueTwo what the masked argument must equal.
+func condition(a specs.LinuxSeccompArg) (libseccomp.ScmpCondition, error) {
+	op, ok := operators[a.Op]
+	if !ok {
+		return libseccomp.ScmpCondition{}, fmt.Errorf("unknown operator %q", a.Op)
+	}
+	if op == libseccomp.CompareMaskedEqual {
+		return libseccomp.MakeCondition(a.Index, op, a.Value, a.ValueTwo)
+	}
+	return libseccomp.MakeCondition(a.Index, op, a.Value)
+}
+
+// Listener says whether the filter hands out a notify fd, and to whom.
+func (f *Filter) Listener() (string, bool) {
+	if f == nil {
+		return "", false
+	}
+	return f.listener, f.notify
+}
+
+// Load installs the filter on the calling thread, which must be locked and
+// exec next. It returns the notify fd when a rule uses SCMP_ACT_NOTIFY,
+// else -1. The filter's memory is released either way.
+func (f *Filter) Load() (int, error) {
+	if f == nil {
+		return -1, nil
+	}
+	defer f.f.Release()
+	if err := f.f.Load(); err != nil {
+		return -1, fmt.Errorf("load seccomp filter: %w", err)
+	}
+	if !f.notify {
+		return -1, nil
+	}
+	fd, err := f.f.GetNotifFd()
+	if err != nil {
+		return -1, fmt.Errorf("seccomp notify fd: %w", err)
+	}
+	return int(fd), nil
+}
+
+// Release frees a filter that will not be loaded.
+func (f *Filter) Release() {
+	if f != nil {
+		f.f.Release()
+	}
+}
