@@ -47,7 +47,8 @@ type Progress struct {
 	mode  Mode
 	mu    sync.Mutex
 	bars  []*Bar
-	drawn int // lines of bars on screen (TTY)
+	tail  []string // messages printed after the first bar, kept below the bars (TTY)
+	drawn int      // lines of bars and tail on screen (TTY)
 	stop  chan struct{}
 	done  chan struct{}
 }
@@ -78,20 +79,21 @@ func (p *Progress) loop() {
 	}
 }
 
-// Printf prints a message line (not a layer), above the bars on a TTY.
+// Printf prints a message line (not a layer). On a TTY, as Docker shows
+// them, a message after the first bar goes below the bars, which keep their
+// place above it.
 func (p *Progress) Printf(format string, args ...any) {
 	if p == nil || p.mode == Quiet {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.mode == TTY {
-		p.erase()
+	if p.mode == TTY && len(p.bars) > 0 {
+		p.tail = append(p.tail, fmt.Sprintf(format, args...))
+		p.redraw()
+		return
 	}
 	fmt.Fprintf(p.w, format+"\n", args...)
-	if p.mode == TTY {
-		p.redraw()
-	}
 }
 
 // Close draws the final state and stops redrawing.
@@ -124,8 +126,11 @@ func (p *Progress) redraw() {
 		b.WriteString(bar.line(now))
 		b.WriteByte('\n')
 	}
+	for _, msg := range p.tail {
+		b.WriteString("\x1b[2K" + msg + "\n")
+	}
 	io.WriteString(p.w, b.String())
-	p.drawn = len(p.bars)
+	p.drawn = len(p.bars) + len(p.tail)
 }
 
 // Bar is one layer's line.
