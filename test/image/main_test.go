@@ -25,10 +25,15 @@ var (
 	berthErr  error
 )
 
-// berthBinary builds cmd/berth once per test binary.
+// berthBinary builds cmd/berth once per test binary, unless $BERTH_BINARY
+// names a berth already built (one from another checkout, say).
 func berthBinary(t *testing.T) string {
 	t.Helper()
 	berthOnce.Do(func() {
+		if p := os.Getenv("BERTH_BINARY"); p != "" {
+			berthBin, berthErr = filepath.Abs(p)
+			return
+		}
 		root, err := testutil.RepoRoot()
 		if err != nil {
 			berthErr = err
