@@ -63,6 +63,7 @@ state, kill, delete. run does create and start at once.`,
 	cmd.AddCommand(
 		newSpecCommand(), newCreateCommand(), newStartCommand(), newRunCommand(),
 		newStateCommand(), newListCommand(), newKillCommand(), newDeleteCommand(),
+		newUpdateCommand(), newPauseCommand(), newResumeCommand(), newEventsCommand(), newPsCommand(),
 		newFeaturesCommand(), newExecCommand(),
 	)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
