@@ -77,8 +77,14 @@ func TestStateFields(t *testing.T) {
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err != nil || pid != st.Pid {
 		t.Errorf("pid file %q, state pid %d", data, st.Pid)
 	}
-	// The pid is the container's init, sleeping in the host's view.
-	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/comm"); strings.TrimSpace(string(comm)) != "sleep" {
+	// The pid is the container's init, sleeping in the host's view. Right
+	// after start it may not have reached execve yet (runc too): poll.
+	var comm string
+	for deadline := time.Now().Add(5 * time.Second); comm != "sleep" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/comm")
+		comm = strings.TrimSpace(string(b))
+	}
+	if comm != "sleep" {
 		t.Errorf("state pid %d runs %q, want sleep", st.Pid, comm)
 	}
 }
