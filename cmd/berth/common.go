@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
@@ -20,6 +21,7 @@ func (g *globalOptions) images() (*image.Service, error) {
 		Root:     g.root,
 		AuthFile: registry.ConfigPath(g.configDir),
 		Insecure: g.insecure,
+		InUse:    engine.NewInUse(g.root),
 	})
 	g.svc = svc
 	return svc, err

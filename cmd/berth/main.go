@@ -40,12 +40,16 @@ type globalOptions struct {
 }
 
 func main() {
+	// The container's init and the monitor re-execute berth; they skip the
+	// command line parser (see reexec.go).
+	reexec()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand().ExecuteContext(ctx)
 	stop()
 	if err == nil {
 		return
 	}
+	exitWithStatus(err)
 	fmt.Fprintf(os.Stderr, "berth: %s\n", err)
 	var u usageError
 	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
@@ -84,6 +88,7 @@ busybox and needs no network.`,
 	f.StringSliceVar(&g.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (repeatable); loopback registries always are")
 	addImageCommands(root, g)
 	root.AddCommand(newLoginCommand(g), newLogoutCommand(g))
+	addContainerCommands(root, g)
 	return root
 }
 

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// forEach applies fn to each named container as Docker's CLI does: the
+// name is printed on success, the error on failure, and the command fails
+// if any did.
+func forEach(out io.Writer, refs []string, fn func(ref string) error) error {
+	failed := 0
+	for _, ref := range refs {
+		if err := fn(ref); err != nil {
+			fmt.Fprintf(os.Stderr, "berth: %s\n", err)
+			failed++
+			continue
+		}
+		fmt.Fprintln(out, ref)
+	}
+	if failed > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+// errSilent fails a command whose errors were printed already.
+var errSilent = errors.New("")

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/engine"
+)
+
+func newInspectContainerCommand(g *globalOptions) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Return low-level information on containers (or images)",
+		Long: `Show containers as Docker's JSON (State, Config, HostConfig, Mounts,
+NetworkSettings). A name that is no container is looked up as an image.`,
+		Example: `  berth inspect web
+  berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' web`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			var out []any
+			var errs []error
+			for _, ref := range a {
+				in, err := e.Inspect(ref)
+				if err == nil {
+					out = append(out, in)
+					continue
+				}
+				if !engine.IsNotFound(err) || cmd.Parent().Name() == "container" {
+					errs = append(errs, err)
+					continue
+				}
+				svc, _ := g.images()
+				img, ierr := svc.Get(cmd.Context(), ref)
+				if ierr != nil {
+					errs = append(errs, fmt.Errorf("no such object: %s", ref))
+					continue
+				}
+				out = append(out, svc.Inspect(cmd.Context(), img))
+			}
+			if format != "" {
+				if err := renderTemplate(cmd.OutOrStdout(), format, nil, out); err != nil {
+					return err
+				}
+				return errors.Join(errs...)
+			}
+			if out == nil {
+				out = []any{}
+			}
+			data, err := json.MarshalIndent(out, "", "    ")
+			if err != nil {
+				return fmt.Errorf("encode inspect output: %w", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), string(data))
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")
+	return cmd
+}

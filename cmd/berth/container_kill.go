@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/engine"
+)
+
+func newKillCommand(g *globalOptions) *cobra.Command {
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "kill [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Kill one or more running containers",
+		Example: `  berth kill web
+  berth kill -s HUP web`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			sig, err := engine.ParseSignal(signal)
+			if err != nil {
+				return usageError{err}
+			}
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
+				_, err := e.Kill(ref, sig)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&signal, "signal", "s", "KILL", "signal to send to the container")
+	return cmd
+}

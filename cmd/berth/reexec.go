@@ -1,0 +1,44 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/runtime/initproc"
+	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
+)
+
+// reexec routes the processes berth starts from its own binary before any
+// flag parsing: the container's init (as berth-runtime's), the monitor of
+// a detached container, and --init's zombie reaper inside a container.
+func reexec() {
+	if len(os.Args) < 2 {
+		return
+	}
+	switch {
+	case os.Args[1] == "init" && os.Getenv(initproc.EnvSocket) != "":
+		initproc.Main()
+	case os.Args[1] == "monitor" && os.Getenv(engine.MonitorEnv) != "":
+		os.Exit(engine.MonitorMain(os.Args[2:]))
+	case os.Args[0] == engine.InitPath:
+		os.Exit(engine.InitMain(os.Args[1:]))
+	}
+}
+
+// exitWithStatus ends berth with a container's exit code, or Docker's 125,
+// 126 or 127, when err carries one.
+func exitWithStatus(err error) {
+	if errors.Is(err, errSilent) {
+		os.Exit(exitError)
+	}
+	var se *engine.StatusError
+	if !errors.As(err, &se) {
+		return
+	}
+	if se.Err != nil {
+		fmt.Fprintf(os.Stderr, "berth: %s\n", se.Err)
+	}
+	os.Exit(se.Code)
+}

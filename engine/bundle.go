@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/volume"
+)
+
+// InitPath is where --init binds berth's own init, as Docker binds
+// docker-init.
+const InitPath = "/sbin/berth-init"
+
+// addMounts adds /etc/hostname, /etc/hosts, /etc/resolv.conf and the
+// user's mounts. An empty volume is first filled from the image's content
+// at its mount point, as Docker does.
+func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
+	dir := e.containerDir(c.ID)
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	if c.HostConfig.NetworkMode != "host" {
+		hosts += "127.0.1.1\t" + c.Config.Hostname + "\n"
+	}
+	files := map[string]string{"hostname": c.Config.Hostname + "\n", "hosts": hosts}
+	for name, content := range files {
+		if err := writeAtomic(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind",
+			Source: filepath.Join(dir, name), Options: []string{"rbind", "rprivate"}})
+	}
+	if _, err := os.Stat("/etc/resolv.conf"); err == nil {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind",
+			Source: "/etc/resolv.conf", Options: []string{"rbind", "rprivate", "ro"}})
+	}
+	for _, m := range c.HostConfig.Mounts {
+		opts := []string{"rbind", "rprivate"}
+		if m.ReadOnly {
+			opts = append(opts, "ro")
+		}
+		switch m.Type {
+		case "tmpfs":
+			topts := []string{"nosuid", "nodev", "noexec"}
+			if m.Options != "" {
+				topts = append(topts, strings.Split(m.Options, ",")...)
+			}
+			if m.ReadOnly {
+				topts = append(topts, "ro")
+			}
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: topts})
+			continue
+		case "volume":
+			if err := fillVolume(s.Root.Path, m); err != nil {
+				return err
+			}
+		}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: opts})
+	}
+	return nil
+}
+
+func fillVolume(rootfs string, m Mount) error {
+	empty, err := volume.IsEmpty(m.Source)
+	if err != nil || !empty {
+		return err
+	}
+	src, err := securejoin.SecureJoin(rootfs, m.Destination)
+	if err != nil {
+		return fmt.Errorf("resolve %s in the container: %w", m.Destination, err)
+	}
+	return volume.CopyUp(src, m.Source)
+}
+
+// hostDevice describes a host device node for --device.
+func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(host, &st); err != nil {
+		return specs.LinuxDevice{}, fmt.Errorf("error gathering device information while adding custom device %q: %w", host, err)
+	}
+	var typ string
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFCHR:
+		typ = "c"
+	case unix.S_IFBLK:
+		typ = "b"
+	default:
+		return specs.LinuxDevice{}, fmt.Errorf("error gathering device information while adding custom device %q: not a device node", host)
+	}
+	mode := os.FileMode(st.Mode & 0o777)
+	uid, gid := st.Uid, st.Gid
+	return specs.LinuxDevice{Path: ctr, Type: typ, Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev)),
+		FileMode: &mode, UID: &uid, GID: &gid}, nil
+}
+
+// parseSeccomp reads a profile in the OCI form (linux.seccomp of a
+// config.json).
+func parseSeccomp(data []byte) (*specs.LinuxSeccomp, error) {
+	var prof specs.LinuxSeccomp
+	if err := json.Unmarshal(data, &prof); err != nil {
+		return nil, err
+	}
+	if prof.DefaultAction == "" {
+		return nil, fmt.Errorf("no defaultAction: give a profile in the OCI linux.seccomp form")
+	}
+	return &prof, nil
+}
+
+// writeBundle writes config.json into the container's directory.
+func (e *Engine) writeBundle(c *Container, s *specs.Spec) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
+	}
+	return writeAtomic(filepath.Join(e.containerDir(c.ID), "config.json"), data, 0o600)
+}
+
+// writeAtomic writes through a synced temp file renamed over path, so a
+// crash leaves the old file or the new one.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

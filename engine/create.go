@@ -1,0 +1,275 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/progress"
+	"github.com/berth-containers/berth/image/registry"
+	"github.com/berth-containers/berth/image/unpack"
+)
+
+var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// Create makes a container from opts: its record, its name and its
+// writable snapshot. It does not start it. On error nothing is left.
+func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Progress) (c *Container, err error) {
+	hc, err := hostConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateEnvFiles(opts.EnvFiles); err != nil {
+		return nil, err
+	}
+	name := strings.TrimPrefix(opts.Name, "/")
+	if opts.Name != "" && !validName.MatchString(opts.Name) {
+		return nil, fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", opts.Name)
+	}
+	img, err := e.resolveImage(ctx, opts, p)
+	if err != nil {
+		return nil, err
+	}
+	id := newID()
+	if name == "" {
+		name = randomName(id)
+	}
+	c = &Container{
+		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),
+		Created:    time.Now().UTC(),
+		Config:     containerConfig(opts, img.Config.Config, id),
+		HostConfig: hc,
+		State:      State{Status: StatusCreated},
+	}
+	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
+		c.ChainID = chain[len(chain)-1].String()
+	}
+	argv := c.argv()
+	if len(argv) == 0 {
+		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
+	}
+	c.Path, c.Args = argv[0], argv[1:]
+	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(e.containerDir(id), 0o710); err != nil {
+		return nil, fmt.Errorf("create container directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(e.containerDir(id))
+		}
+	}()
+	svc, err := e.imageService()
+	if err != nil {
+		return nil, err
+	}
+	sn, err := svc.Snapshotter()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sn.Prepare(ctx, id, c.ChainID, map[string]string{"berth.container": name}); err != nil {
+		return nil, fmt.Errorf("prepare root filesystem of the container: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			sn.Remove(context.WithoutCancel(ctx), id)
+		}
+	}()
+	if err := e.db.insert(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// resolveImage finds the image locally or pulls it, as --pull says.
+func (e *Engine) resolveImage(ctx context.Context, opts CreateOptions, p *progress.Progress) (*image.Image, error) {
+	svc, err := e.imageService()
+	if err != nil {
+		return nil, err
+	}
+	plat, err := registry.ParsePlatform(opts.Platform)
+	if err != nil {
+		return nil, err
+	}
+	pull := func() (*image.Image, error) {
+		return svc.Pull(ctx, opts.Image, image.PullOptions{Platform: plat, Progress: p})
+	}
+	switch opts.Pull {
+	case "always":
+		return pull()
+	case "", "missing", "never":
+	default:
+		return nil, fmt.Errorf("invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", opts.Pull)
+	}
+	img, err := svc.Get(ctx, opts.Image)
+	if err == nil || !errors.Is(err, image.ErrNotFound) {
+		return img, err
+	}
+	if opts.Pull == "never" {
+		return nil, fmt.Errorf("no such image: %s (pull it with: berth pull %s)", opts.Image, opts.Image)
+	}
+	p.Printf("Unable to find image '%s' locally", opts.Image)
+	return pull()
+}
+
+// hostConfig checks and converts the flags about how to run.
+func hostConfig(o CreateOptions) (HostConfig, error) {
+	hc := HostConfig{
+		AutoRemove: o.AutoRemove, NetworkMode: o.Network, Runtime: o.Runtime,
+		ReadonlyRootfs: o.ReadOnly, Privileged: o.Privileged, Init: o.Init,
+		CapAdd: o.CapAdd, CapDrop: o.CapDrop, SecurityOpt: o.SecurityOpt, Devices: o.Devices,
+		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
+	}
+	var err error
+	switch hc.NetworkMode {
+	case "":
+		hc.NetworkMode = "none"
+	case "none", "host":
+	default:
+		return hc, fmt.Errorf("network %s not found: berth supports --network none and host for now", hc.NetworkMode)
+	}
+	if hc.Runtime == "" {
+		hc.Runtime = "berth"
+	}
+	if hc.RestartPolicy, err = ParseRestart(o.Restart); err != nil {
+		return hc, err
+	}
+	if hc.AutoRemove && hc.RestartPolicy.Name != "no" {
+		return hc, errors.New("conflicting options: cannot specify both --restart and --rm")
+	}
+	if o.Memory != "" {
+		if hc.Memory, err = ParseBytes(o.Memory); err != nil {
+			return hc, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %w", o.Memory, err)
+		}
+		if hc.Memory > 0 && hc.Memory < 6<<20 {
+			return hc, errors.New("minimum memory limit allowed is 6MB")
+		}
+	}
+	if o.MemorySwap != "" {
+		if o.MemorySwap == "-1" {
+			hc.MemorySwap = -1
+		} else if hc.MemorySwap, err = ParseBytes(o.MemorySwap); err != nil {
+			return hc, fmt.Errorf("invalid argument %q for \"--memory-swap\" flag: %w", o.MemorySwap, err)
+		}
+		if hc.Memory == 0 {
+			return hc, errors.New("you should always set the memory limit when using memoryswap limit, see usage")
+		}
+		if hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory {
+			return hc, errors.New("minimum memoryswap limit should be larger than memory limit, see usage")
+		}
+	}
+	if o.CPUs != "" {
+		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
+			return hc, err
+		}
+	}
+	if o.PidsLimit < -1 {
+		return hc, fmt.Errorf("invalid --pids-limit %d: use -1 or 0 for unlimited, or a positive number", o.PidsLimit)
+	}
+	for _, u := range o.Ulimits {
+		ul, err := ParseUlimit(u)
+		if err != nil {
+			return hc, err
+		}
+		hc.Ulimits = append(hc.Ulimits, ul)
+	}
+	if o.StopSignal != "" {
+		if _, err := ParseSignal(o.StopSignal); err != nil {
+			return hc, err
+		}
+	}
+	if o.LogMaxSize != "" {
+		if hc.LogMaxSize, err = ParseBytes(o.LogMaxSize); err != nil {
+			return hc, fmt.Errorf("invalid --log-opt max-size %q: %w", o.LogMaxSize, err)
+		}
+	}
+	return hc, nil
+}
+
+// containerConfig merges the image's config with the flags, as Docker does.
+func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
+	cfg := Config{
+		Hostname: o.Hostname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
+		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
+		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
+		Labels: map[string]string{},
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = id[:12]
+	}
+	for k, v := range ic.Labels {
+		cfg.Labels[k] = v
+	}
+	for _, l := range o.Labels {
+		k, v, _ := strings.Cut(l, "=")
+		cfg.Labels[k] = v
+	}
+	if o.User != "" {
+		cfg.User = o.User
+	}
+	if o.Workdir != "" {
+		cfg.WorkingDir = o.Workdir
+	}
+	if o.StopSignal != "" {
+		cfg.StopSignal = o.StopSignal
+	}
+	// Docker: --entrypoint replaces the image's entrypoint and drops its
+	// cmd; a command after the image replaces the cmd.
+	if o.Entrypoint != nil {
+		cfg.Entrypoint = nil
+		if *o.Entrypoint != "" {
+			cfg.Entrypoint = []string{*o.Entrypoint}
+		}
+		cfg.Cmd = nil
+	}
+	if len(o.Cmd) > 0 {
+		cfg.Cmd = o.Cmd
+	}
+	var fromFiles []string
+	for _, f := range o.EnvFiles {
+		// Errors surface in validateEnvFiles before Create gets here.
+		kv, _ := ParseEnvFile(f)
+		fromFiles = append(fromFiles, kv...)
+	}
+	var flags []string
+	for _, kv := range o.Env {
+		flags = append(flags, expandEnv(kv)...)
+	}
+	cfg.Env = mergeEnv(ic.Env, fromFiles, flags)
+	if !hasEnv(cfg.Env, "PATH") {
+		cfg.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
+	}
+	return cfg
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, key+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// argv is the process's command line: entrypoint then cmd. An image's
+// shell-form instructions are already stored as /bin/sh -c "..." in its
+// config, so composing the two lists is all Docker does too.
+func (c *Container) argv() []string {
+	return append(append([]string{}, c.Config.Entrypoint...), c.Config.Cmd...)
+}
+
+// ValidateEnvFiles checks every --env-file can be read.
+func ValidateEnvFiles(files []string) error {
+	for _, f := range files {
+		if _, err := ParseEnvFile(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

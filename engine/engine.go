@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-containers/berth/image"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Root    string // /var/lib/berth: records, bundles, logs, volumes
+	Runroot string // /run/berth: mounted rootfs, runtime state, sockets
+	// Images is the image service; the engine opens one when nil.
+	Images *image.Service
+}
+
+// Engine runs containers. It holds no long-lived resources: every method
+// opens what it needs, so many berth processes can work side by side.
+type Engine struct {
+	root, runroot string
+	images        *image.Service
+	db            *store
+}
+
+// New returns the engine for opts.
+func New(opts Options) *Engine {
+	return &Engine{
+		root:    opts.Root,
+		runroot: opts.Runroot,
+		images:  opts.Images,
+		db:      &store{path: filepath.Join(opts.Root, "metadata.db")},
+	}
+}
+
+func (e *Engine) imageService() (*image.Service, error) {
+	if e.images != nil {
+		return e.images, nil
+	}
+	svc, err := image.New(image.Options{Root: e.root, InUse: NewInUse(e.root)})
+	if err != nil {
+		return nil, err
+	}
+	e.images = svc
+	return svc, nil
+}
+
+func (e *Engine) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
+func (e *Engine) runDir(id string) string       { return filepath.Join(e.runroot, "containers", id) }
+func (e *Engine) rootfsDir(id string) string    { return filepath.Join(e.runDir(id), "rootfs") }
+func (e *Engine) runtimeRoot() string           { return filepath.Join(e.runroot, "runtime") }
+func (e *Engine) logPath(id string) string {
+	return filepath.Join(e.containerDir(id), id+"-json.log")
+}
+
+// Get returns a container's record by name, ID or ID prefix, with its
+// status checked against the running system.
+func (e *Engine) Get(ref string) (*Container, error) {
+	c, err := e.db.get(ref)
+	if err != nil {
+		return nil, err
+	}
+	c.refresh()
+	return c, nil
+}
+
+func newID() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// inUse answers image.InUse from the container records.
+type inUse struct{ db *store }
+
+// NewInUse returns the image.InUse of the containers under root, so that
+// rmi and image prune leave images that containers use.
+func NewInUse(root string) image.InUse {
+	return inUse{db: &store{path: filepath.Join(root, "metadata.db")}}
+}
+
+func (u inUse) ContainersUsing(_ context.Context, id digest.Digest) ([]string, error) {
+	list, err := u.db.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range list {
+		if c.ImageID == id.String() {
+			out = append(out, c.ID[:12])
+		}
+	}
+	return out, nil
+}
+
+// StatusError carries the exit code a command should end with: Docker's 125
+// for berth's own failures, 126 and 127 when the container's command cannot
+// be run, else the container's own.
+type StatusError struct {
+	Code int
+	Err  error
+}
+
+func (s *StatusError) Error() string {
+	if s.Err == nil {
+		return fmt.Sprintf("exit status %d", s.Code)
+	}
+	return s.Err.Error()
+}
+
+func (s *StatusError) Unwrap() error { return s.Err }
+
+// startFailure wraps a failed container start with Docker's exit code:
+// 127 when the command is not found, 126 when it cannot be invoked.
+func startFailure(err error) *StatusError {
+	msg := err.Error()
+	code := 125
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		code = 127
+	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
+		code = 126
+	}
+	return &StatusError{Code: code, Err: fmt.Errorf("failed to create task for container: %w", err)}
+}
+
+// IsNotFound reports whether err says a container does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"time"
+)
+
+// Inspect is a container as `docker inspect` shows it.
+type Inspect struct {
+	ID              string          `json:"Id"`
+	Created         string          `json:"Created"`
+	Path            string          `json:"Path"`
+	Args            []string        `json:"Args"`
+	State           InspectState    `json:"State"`
+	Image           string          `json:"Image"`
+	ResolvConfPath  string          `json:"ResolvConfPath"`
+	HostnamePath    string          `json:"HostnamePath"`
+	HostsPath       string          `json:"HostsPath"`
+	LogPath         string          `json:"LogPath"`
+	Name            string          `json:"Name"`
+	RestartCount    int             `json:"RestartCount"`
+	Driver          string          `json:"Driver"`
+	Platform        string          `json:"Platform"`
+	HostConfig      HostConfig      `json:"HostConfig"`
+	Mounts          []InspectMount  `json:"Mounts"`
+	Config          InspectConfig   `json:"Config"`
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
+	GraphDriver     map[string]any  `json:"GraphDriver"`
+}
+
+// InspectState is Docker's State object.
+type InspectState struct {
+	Status     string `json:"Status"`
+	Running    bool   `json:"Running"`
+	Paused     bool   `json:"Paused"`
+	Restarting bool   `json:"Restarting"`
+	OOMKilled  bool   `json:"OOMKilled"`
+	Dead       bool   `json:"Dead"`
+	Pid        int    `json:"Pid"`
+	ExitCode   int    `json:"ExitCode"`
+	Error      string `json:"Error"`
+	StartedAt  string `json:"StartedAt"`
+	FinishedAt string `json:"FinishedAt"`
+}
+
+// InspectMount is one entry of Mounts.
+type InspectMount struct {
+	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
+}
+
+// InspectConfig is Docker's Config object.
+type InspectConfig struct {
+	Hostname     string              `json:"Hostname"`
+	User         string              `json:"User"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Image        string              `json:"Image"`
+	Volumes      map[string]struct{} `json:"Volumes"`
+	WorkingDir   string              `json:"WorkingDir"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	Labels       map[string]string   `json:"Labels"`
+	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+}
+
+// NetworkSettings is what berth knows of the container's network: with
+// --network none or host, no addresses of its own.
+type NetworkSettings struct {
+	Networks map[string]map[string]string `json:"Networks"`
+	Ports    map[string]any               `json:"Ports"`
+}
+
+func zeroTime(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// Inspect describes a container.
+func (e *Engine) Inspect(ref string) (*Inspect, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	st := c.State
+	dir := e.containerDir(c.ID)
+	in := &Inspect{
+		ID: c.ID, Created: c.Created.Format(time.RFC3339Nano), Path: c.Path, Args: c.Args,
+		State: InspectState{
+			Status: st.Status, Running: c.Running(), Paused: st.Status == StatusPaused,
+			Restarting: st.Status == StatusRestarting, OOMKilled: st.OOMKilled, Dead: st.Status == StatusDead,
+			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
+			StartedAt: zeroTime(st.StartedAt), FinishedAt: zeroTime(st.FinishedAt),
+		},
+		Image: c.ImageID, ResolvConfPath: "/etc/resolv.conf", HostnamePath: dir + "/hostname",
+		HostsPath: dir + "/hosts", LogPath: e.logPath(c.ID), Name: "/" + c.Name,
+		RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux", HostConfig: c.HostConfig,
+		Config: InspectConfig{
+			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
+			Env: c.Config.Env, Cmd: c.Config.Cmd, Image: c.Image, Volumes: c.Config.Volumes,
+			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
+			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
+		},
+		NetworkSettings: NetworkSettings{
+			Networks: map[string]map[string]string{c.HostConfig.NetworkMode: {}},
+			Ports:    map[string]any{},
+		},
+		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.rootfsDir(c.ID)}},
+		Mounts:      []InspectMount{},
+	}
+	if in.HostConfig.Mounts == nil {
+		in.HostConfig.Mounts = []Mount{}
+	}
+	for _, m := range c.HostConfig.Mounts {
+		mode := ""
+		if m.ReadOnly {
+			mode = "ro"
+		}
+		in.Mounts = append(in.Mounts, InspectMount{Type: m.Type, Name: m.Name, Source: m.Source,
+			Destination: m.Destination, Mode: mode, RW: !m.ReadOnly})
+	}
+	return in, nil
+}

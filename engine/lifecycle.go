@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/volume"
+)
+
+// Start starts a created or exited container under a monitor of its own
+// and returns once it runs. Starting a running container does nothing.
+func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.Running() || c.State.Status == StatusRestarting {
+		return c, nil
+	}
+	if _, err := e.db.modify(c.ID, func(r *Container) error {
+		r.State.StopRequested = false
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := e.prepare(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := e.spawnMonitor(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// RunAttached runs a container in the foreground: this process is its
+// monitor, with stdio attached, and the container's exit code is returned.
+func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
+	if err := e.prepare(ctx, c); err != nil {
+		if c.HostConfig.AutoRemove {
+			e.removeFiles(context.WithoutCancel(ctx), c, true)
+		}
+		return 125, err
+	}
+	var startErr error
+	info := e.supervise(c, stdio, func(r monitorReport) {
+		if r.Error != "" {
+			startErr = &StatusError{Code: r.Code, Err: errors.New(r.Error)}
+		}
+	})
+	if startErr != nil {
+		return info.code, startErr
+	}
+	return info.code, nil
+}
+
+// Stop sends the stop signal, then SIGKILL after timeout seconds (<0: the
+// container's own stop timeout), and waits for the exit to be recorded.
+func (e *Engine) Stop(ref string, timeout int) (*Container, error) {
+	return e.signalStop(ref, 0, timeout)
+}
+
+// Kill sends sig (SIGKILL if 0) to the container's process.
+func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
+	if sig == 0 {
+		sig = unix.SIGKILL
+	}
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Running() {
+		return nil, fmt.Errorf("cannot kill container: %s: container %s is not running", ref, c.ID)
+	}
+	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
+		e.markStopped(c.ID)
+	}
+	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+		return nil, fmt.Errorf("cannot kill container %s: %w", ref, err)
+	}
+	return c, nil
+}
+
+func (e *Engine) markStopped(id string) {
+	e.db.modify(id, func(r *Container) error {
+		r.State.StopRequested = true
+		return nil
+	})
+}
+
+func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Container, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Running() && c.State.Status != StatusRestarting {
+		return c, nil
+	}
+	e.markStopped(c.ID)
+	if sig == 0 {
+		sig = c.stopSignal()
+	}
+	if timeout < 0 {
+		timeout = c.stopTimeout()
+	}
+	if c.Running() {
+		e.thaw(c)
+		unix.Kill(c.State.Pid, sig)
+		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
+			e.killAll(c)
+		}
+	}
+	// The monitor records the exit right after; wait so that a ps or
+	// inspect after stop sees it.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		cur, err := e.Get(c.ID)
+		if err != nil || (!cur.Running() && cur.State.Status != StatusRestarting) {
+			if err == nil {
+				c = cur
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return c, nil
+}
+
+// killAll SIGKILLs every process of the container, through the runtime.
+func (e *Engine) killAll(c *Container) {
+	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
+		rc.Signal(unix.SIGKILL, true)
+	}
+	if alive(c.State.Pid, c.State.PidStart) {
+		unix.Kill(c.State.Pid, unix.SIGKILL)
+	}
+	waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
+}
+
+// thaw resumes a paused container so it can act on a signal.
+func (e *Engine) thaw(c *Container) {
+	if c.State.Status == StatusPaused {
+		e.Unpause(c.ID)
+	}
+}
+
+func waitGone(pid int, start uint64, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for alive(pid, start) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+// RemoveOptions are rm's flags.
+type RemoveOptions struct {
+	Force   bool // kill a running container first
+	Volumes bool // remove its anonymous volumes too
+}
+
+// Remove deletes a container: its process (with Force), monitor, runtime
+// state, cgroup, mounts, snapshot, files and record.
+func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error {
+	c, err := e.Get(ref)
+	if err != nil {
+		return err
+	}
+	if (c.Running() || c.State.Status == StatusRestarting) && !o.Force {
+		return fmt.Errorf("cannot remove container %q: container is %s: stop the container before removing or force remove", "/"+c.Name, c.State.Status)
+	}
+	// The monitor goes first, so it cannot restart what we tear down.
+	if alive(c.State.MonitorPid, c.State.MonitorStart) && c.State.MonitorPid != os.Getpid() {
+		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
+		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
+	}
+	return e.removeFiles(ctx, c, o.Volumes)
+}
+
+// removeFiles tears down everything of a container that is not running.
+func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) error {
+	var errs []error
+	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
+		if err := rc.Delete(true); err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		// No runtime state (a create was killed half way): kill what the
+		// record knows and remove the cgroup by its path.
+		if alive(c.State.Pid, c.State.PidStart) {
+			unix.Kill(c.State.Pid, unix.SIGKILL)
+			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
+		}
+		if cg, err := cgroups.New("/berth/"+c.ID, c.ID); err == nil {
+			cg.Destroy()
+		}
+		os.RemoveAll(e.runtimeRoot() + "/" + c.ID)
+	}
+	e.unmountRootfs(c.ID)
+	if svc, err := e.imageService(); err == nil {
+		if sn, err := svc.Snapshotter(); err == nil {
+			if err := sn.Remove(context.WithoutCancel(ctx), c.ID); err != nil && !isSnapshotNotFound(err) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.RemoveAll(e.containerDir(c.ID)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.db.remove(c.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		errs = append(errs, err)
+	}
+	if volumes {
+		vols := volume.New(e.root)
+		for _, m := range c.HostConfig.Mounts {
+			if m.Type == "volume" && m.Anonymous {
+				if err := vols.Remove(m.Name); err != nil && !errors.Is(err, volume.ErrNotFound) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("remove container %s: %w", c.Name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// Wait blocks until the container is not running and returns its exit code.
+func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		if !c.Running() && c.State.Status != StatusRestarting {
+			return c.State.ExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		cur, err := e.Get(c.ID)
+		if errors.Is(err, ErrNotFound) {
+			return c.State.ExitCode, nil // removed (--rm) after it exited
+		}
+		if err != nil {
+			return 0, err
+		}
+		c = cur
+	}
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ListOptions are ps's flags.
+type ListOptions struct {
+	All     bool
+	Last    int // -n: the last n created, any status; <=0 means no limit
+	Filters []string
+}
+
+// List returns containers, newest first, with their status checked
+// against the running system.
+func (e *Engine) List(o ListOptions) ([]*Container, error) {
+	match, err := parseListFilters(o.Filters)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := e.db.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Container
+	for _, c := range recs {
+		c.refresh()
+		if !o.All && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
+			continue
+		}
+		if !match(c) {
+			continue
+		}
+		out = append(out, c)
+		if o.Last > 0 && len(out) == o.Last {
+			break
+		}
+	}
+	return out, nil
+}
+
+// parseListFilters reads --filter key=value: status, name, label, ancestor,
+// exited, id. Filters of one key are ORed, different keys ANDed.
+func parseListFilters(fs []string) (func(*Container) bool, error) {
+	byKey := map[string][]string{}
+	for _, f := range fs {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("bad format of filter (expected name=value): %s", f)
+		}
+		switch k {
+		case "status":
+			switch v {
+			case StatusCreated, StatusRunning, StatusPaused, StatusRestarting, StatusExited, StatusDead, "removing":
+			default:
+				return nil, fmt.Errorf("invalid filter 'status=%s': use created, restarting, running, removing, paused, exited or dead", v)
+			}
+		case "exited":
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("invalid filter 'exited=%s': the exit code must be a number", v)
+			}
+		case "name", "label", "ancestor", "id":
+		default:
+			return nil, fmt.Errorf("invalid filter '%s'", k)
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	return func(c *Container) bool {
+		for k, vals := range byKey {
+			ok := false
+			for _, v := range vals {
+				if filterOne(c, k, v) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func filterOne(c *Container, k, v string) bool {
+	switch k {
+	case "status":
+		return c.State.Status == v
+	case "exited":
+		n, _ := strconv.Atoi(v)
+		return c.State.Status == StatusExited && c.State.ExitCode == n
+	case "name":
+		return strings.Contains(c.Name, strings.TrimPrefix(v, "/"))
+	case "id":
+		return strings.HasPrefix(c.ID, v)
+	case "label":
+		lk, lv, hasVal := strings.Cut(v, "=")
+		got, ok := c.Config.Labels[lk]
+		return ok && (!hasVal || got == lv)
+	case "ancestor":
+		return c.Image == v || strings.HasPrefix(c.Image, v+":") || strings.HasPrefix(strings.TrimPrefix(c.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
+	}
+	return false
+}
+
+// Rename gives a container a new name.
+func (e *Engine) Rename(ref, name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	return e.db.rename(ref, strings.TrimPrefix(name, "/"))
+}
+
+// Size is the disk space of the container's writable layer.
+func (e *Engine) Size(c *Container) (int64, error) {
+	svc, err := e.imageService()
+	if err != nil {
+		return 0, err
+	}
+	sn, err := svc.Snapshotter()
+	if err != nil {
+		return 0, err
+	}
+	u, err := sn.Usage(context.Background(), c.ID)
+	return u.Size, err
+}

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The monitor protocol. `berth run -d` and `berth start` spawn
+//
+//	berth monitor <root> <runroot> <id>      (env BERTH_MONITOR=1, fd 3 = report pipe)
+//
+// in a session of its own. The monitor creates and starts the container as
+// its child (it is a child subreaper), then writes one JSON report to fd 3
+// and closes it:
+//
+//	monitor --> {"pid": 1234}                     container runs
+//	monitor --> {"error": "...", "code": 127}     it could not be started
+//
+// and stays to log the container's output, record its exit and apply
+// --rm and the restart policy. The spawner returns once fd 3 is closed.
+
+// MonitorEnv marks a process as a monitor, so main routes it before any
+// command-line parsing.
+const MonitorEnv = "BERTH_MONITOR"
+
+type monitorReport struct {
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+	Code  int    `json:"code,omitempty"`
+}
+
+// MonitorMain is the monitor process's whole life; it returns its exit code.
+func MonitorMain(args []string) int {
+	// Idle monitors are most of berth's memory: keep the heap small.
+	debug.SetGCPercent(20)
+	debug.SetMemoryLimit(4 << 20)
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "berth monitor: want <root> <runroot> <id>")
+		return 2
+	}
+	report := os.NewFile(3, "report")
+	e := New(Options{Root: args[0], Runroot: args[1]})
+	c, err := e.db.get(args[2])
+	if err != nil {
+		writeReport(report, monitorReport{Error: err.Error(), Code: 125})
+		return 1
+	}
+	e.supervise(c, nil, func(r monitorReport) { writeReport(report, r) })
+	return 0
+}
+
+func writeReport(f *os.File, r monitorReport) {
+	if f == nil {
+		return
+	}
+	json.NewEncoder(f).Encode(r)
+	f.Close()
+}
+
+// supervise runs the container until it exits for good: it records each
+// start and exit, restarts it as its policy says, and removes it with
+// --rm. report is called once, after the first start or its failure.
+func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport)) exitInfo {
+	me, _, _ := procStart(os.Getpid())
+	reported := false
+	var last exitInfo
+	for {
+		info, err := e.runOnce(c, stdio, stdio == nil, func(pid int) {
+			start, _, _ := procStart(pid)
+			_, uerr := e.db.modify(c.ID, func(r *Container) error {
+				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start
+				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
+				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
+				return nil
+			})
+			if uerr != nil {
+				slog.Warn("record container start", "id", c.ID, "error", uerr)
+			}
+			if !reported {
+				reported = true
+				report(monitorReport{Pid: pid})
+			}
+		})
+		if err != nil {
+			code := 125
+			var se *StatusError
+			if errors.As(err, &se) {
+				code = se.Code
+			}
+			e.recordExit(c.ID, exitInfo{code: code}, err.Error())
+			if !reported {
+				report(monitorReport{Error: err.Error(), Code: code})
+				reported = true
+			}
+			last = exitInfo{code: code}
+			break
+		}
+		last = info
+		rec, rerr := e.recordExit(c.ID, info, "")
+		if rerr != nil || !rec.shouldRestart(info.code) {
+			break
+		}
+		time.Sleep(restartDelay(rec.State.RestartCount))
+		if _, err := e.db.modify(c.ID, func(r *Container) error {
+			if r.State.StopRequested {
+				return errStopped
+			}
+			r.State.Status = StatusRestarting
+			r.State.RestartCount++
+			return nil
+		}); err != nil {
+			break
+		}
+	}
+	e.unmountRootfs(c.ID)
+	if c.HostConfig.AutoRemove {
+		if err := e.removeFiles(context.Background(), c, true); err != nil {
+			slog.Warn("remove container after exit", "id", c.ID, "error", err)
+		}
+	}
+	return last
+}
+
+// restartDelay doubles from 100 ms up to a minute, as Docker's backoff.
+func restartDelay(n int) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 0; i < n && d < time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, time.Minute)
+}
+
+func (e *Engine) recordExit(id string, info exitInfo, msg string) (*Container, error) {
+	return e.db.modify(id, func(r *Container) error {
+		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
+		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
+		r.State.FinishedAt = time.Now().UTC()
+		return nil
+	})
+}
+
+// shouldRestart applies the restart policy to an exit.
+func (c *Container) shouldRestart(code int) bool {
+	if c.State.StopRequested {
+		return false
+	}
+	switch c.HostConfig.RestartPolicy.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		max := c.HostConfig.RestartPolicy.MaximumRetryCount
+		return code != 0 && (max == 0 || c.State.RestartCount < max)
+	}
+	return false
+}
+
+// spawnMonitor starts the container's monitor and waits for its report.
+func (e *Engine) spawnMonitor(c *Container) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find berth's executable for the monitor: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
+	cmd.Args[0] = "berth-monitor"
+	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
+	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "PATH=" + os.Getenv("PATH")}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("start the container's monitor: %w", err)
+	}
+	// The monitor outlives us: whoever reaps orphans here (a subreaper
+	// above us, or init) collects it.
+	defer cmd.Process.Release()
+	data, _ := io.ReadAll(r)
+	var rep monitorReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return fmt.Errorf("the container's monitor exited without a report (%q): see berth logs %s", data, c.Name)
+	}
+	if rep.Error != "" {
+		return &StatusError{Code: rep.Code, Err: errors.New(rep.Error)}
+	}
+	return nil
+}
+
+// errStopped ends the restart loop when stop or kill came during the delay.
+var errStopped = errors.New("container stopped by the user")

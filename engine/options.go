@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// CreateOptions are the flags of create and run, as typed.
+type CreateOptions struct {
+	Image       string
+	Cmd         []string
+	Name        string
+	Entrypoint  *string // nil: the image's; "" clears it
+	Env         []string
+	EnvFiles    []string
+	Workdir     string
+	User        string
+	Hostname    string
+	Labels      []string
+	TTY         bool
+	Interactive bool
+	Memory      string
+	MemorySwap  string
+	CPUs        string
+	CPUShares   int64
+	CpusetCpus  string
+	PidsLimit   int64
+	Ulimits     []string
+	Volumes     []string
+	Mounts      []string
+	Tmpfs       []string
+	ReadOnly    bool
+	CapAdd      []string
+	CapDrop     []string
+	Privileged  bool
+	SecurityOpt []string
+	Devices     []string
+	Init        bool
+	StopSignal  string
+	StopTimeout *int
+	Network     string
+	Restart     string
+	AutoRemove  bool
+	Pull        string // missing, always, never
+	Platform    string
+	Runtime     string
+	LogMaxSize  string
+}
+
+// ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (binary units, an
+// optional trailing b).
+func ParseBytes(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(t, "b")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult = 1 << 10
+		case 'm':
+			mult = 1 << 20
+		case 'g':
+			mult = 1 << 30
+		case 't':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			t = t[:n-1]
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("invalid size: '%s'", s)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// ParseCPUs turns --cpus into nano CPUs.
+func ParseCPUs(s string) (int64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("invalid argument %q for \"--cpus\" flag: use a number of CPUs such as 0.5 or 2", s)
+	}
+	return int64(f * 1e9), nil
+}
+
+// ParseRestart reads --restart.
+func ParseRestart(s string) (RestartPolicy, error) {
+	name, count, hasCount := strings.Cut(s, ":")
+	p := RestartPolicy{Name: name}
+	switch name {
+	case "", "no":
+		p.Name = "no"
+	case "always", "unless-stopped":
+	case "on-failure":
+		if hasCount {
+			n, err := strconv.Atoi(count)
+			if err != nil || n < 0 {
+				return p, fmt.Errorf("invalid restart policy %q: the retry count must be a non-negative integer", s)
+			}
+			p.MaximumRetryCount = n
+		}
+		return p, nil
+	default:
+		return p, fmt.Errorf("invalid restart policy %q: use no, always, unless-stopped or on-failure[:max-retries]", s)
+	}
+	if hasCount {
+		return p, fmt.Errorf("invalid restart policy %q: maximum retry count can only be used with 'on-failure'", s)
+	}
+	return p, nil
+}
+
+// ParseUlimit reads name=soft[:hard].
+func ParseUlimit(s string) (Ulimit, error) {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return Ulimit{}, fmt.Errorf("invalid ulimit argument: %s (use name=soft[:hard])", s)
+	}
+	soft, hard, hasHard := strings.Cut(val, ":")
+	parse := func(v string) (int64, error) {
+		if v == "unlimited" || v == "-1" {
+			return -1, nil
+		}
+		return strconv.ParseInt(v, 10, 64)
+	}
+	u := Ulimit{Name: name}
+	var err error
+	if u.Soft, err = parse(soft); err != nil {
+		return u, fmt.Errorf("invalid ulimit argument: %s (use name=soft[:hard])", s)
+	}
+	u.Hard = u.Soft
+	if hasHard {
+		if u.Hard, err = parse(hard); err != nil {
+			return u, fmt.Errorf("invalid ulimit argument: %s (use name=soft[:hard])", s)
+		}
+	}
+	if u.Hard >= 0 && (u.Soft < 0 || u.Soft > u.Hard) {
+		return u, fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: %s", s)
+	}
+	return u, nil
+}
+
+// ParseEnvFile reads KEY=VALUE lines; a bare KEY takes the caller's value,
+// as Docker does; # starts a comment line.
+func ParseEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open env file: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimLeft(sc.Text(), " \t")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, expandEnv(line)...)
+	}
+	return out, sc.Err()
+}
+
+// expandEnv turns a bare KEY into KEY=value from the caller's environment
+// (dropped if unset), as `docker run -e KEY` does.
+func expandEnv(kv string) []string {
+	if strings.Contains(kv, "=") {
+		return []string{kv}
+	}
+	if v, ok := os.LookupEnv(kv); ok {
+		return []string{kv + "=" + v}
+	}
+	return nil
+}
+
+// mergeEnv overlays later KEY=VALUE entries on earlier ones, keeping order.
+func mergeEnv(lists ...[]string) []string {
+	var out []string
+	idx := map[string]int{}
+	for _, l := range lists {
+		for _, kv := range l {
+			k, _, _ := strings.Cut(kv, "=")
+			if i, ok := idx[k]; ok {
+				out[i] = kv
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, kv)
+		}
+	}
+	return out
+}

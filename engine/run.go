@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/snapshot"
+)
+
+// Stdio is the caller's end of a foreground container: nil fields mean
+// not attached.
+type Stdio struct {
+	In       *os.File // with -i; a terminal is put in raw mode with -t
+	Out, Err io.Writer
+}
+
+// prepare mounts the container's rootfs (unless a previous start left it
+// mounted) and writes its bundle. Errors here are berth's own (exit 125).
+func (e *Engine) prepare(ctx context.Context, c *Container) error {
+	rootfs := e.rootfsDir(c.ID)
+	if err := os.MkdirAll(rootfs, 0o711); err != nil {
+		return fmt.Errorf("create rootfs mount point: %w", err)
+	}
+	if !isMountPoint(rootfs) {
+		svc, err := e.imageService()
+		if err != nil {
+			return err
+		}
+		sn, err := svc.Snapshotter()
+		if err != nil {
+			return err
+		}
+		mounts, err := sn.Mounts(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("root filesystem of container %s: %w (remove it with berth rm -f)", c.Name, err)
+		}
+		if err := snapshot.MountAll(mounts, rootfs); err != nil {
+			return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
+		}
+	}
+	s, err := e.buildSpec(c, rootfs)
+	if err == nil {
+		err = e.writeBundle(c, s)
+	}
+	if err != nil {
+		e.unmountRootfs(c.ID)
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) unmountRootfs(id string) {
+	rootfs := e.rootfsDir(id)
+	if isMountPoint(rootfs) {
+		snapshot.UnmountAll(rootfs)
+	}
+}
+
+// isMountPoint compares a directory's device with its parent's: an
+// overlay mounted on it has a device of its own.
+func isMountPoint(dir string) bool {
+	var a, b unix.Stat_t
+	if unix.Lstat(dir, &a) != nil || unix.Lstat(filepath.Dir(dir), &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev
+}
+
+// exitInfo is how one run of the container ended.
+type exitInfo struct {
+	code int
+	oom  bool
+}
+
+// runOnce creates and starts the container through the runtime library,
+// copies its output into the log (and to io, if attached), and waits for
+// it. started is called once it runs, with its pid.
+func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
+	rtRoot := e.runtimeRoot()
+	if old, err := container.Load(rtRoot, c.ID); err == nil {
+		old.Delete(true) // left by a monitor that was killed
+	}
+	log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize)
+	if err != nil {
+		return exitInfo{}, err
+	}
+	defer log.Close()
+	fw := container.NewForwarder()
+	defer fw.Stop()
+	opts := container.CreateOptions{Bundle: e.containerDir(c.ID)}
+	var wg sync.WaitGroup
+	var closeAfter []io.Closer
+	defer func() {
+		for _, f := range closeAfter {
+			f.Close()
+		}
+	}()
+	var out, errw io.Writer
+	var in *os.File
+	if stdio != nil {
+		out, errw, in = stdio.Out, stdio.Err, stdio.In
+	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		return exitInfo{}, err
+	}
+	closeAfter = append(closeAfter, devNull)
+	var consoleConn *net.UnixConn
+	if c.Config.Tty {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return exitInfo{}, fmt.Errorf("console socketpair: %w", err)
+		}
+		local := os.NewFile(uintptr(pair[0]), "console")
+		remote := os.NewFile(uintptr(pair[1]), "console-remote")
+		fc, err := net.FileConn(remote)
+		remote.Close()
+		if err != nil {
+			local.Close()
+			return exitInfo{}, fmt.Errorf("console socket: %w", err)
+		}
+		consoleConn = fc.(*net.UnixConn)
+		closeAfter = append(closeAfter, consoleConn, local)
+		opts.Console = local
+		opts.Stdin, opts.Stdout, opts.Stderr = devNull, devNull, devNull
+	} else {
+		outR, outW, err := os.Pipe()
+		if err != nil {
+			return exitInfo{}, err
+		}
+		errR, errW, err := os.Pipe()
+		if err != nil {
+			return exitInfo{}, err
+		}
+		closeAfter = append(closeAfter, outR, outW, errR, errW)
+		opts.Stdout, opts.Stderr, opts.Stdin = outW, errW, devNull
+		switch {
+		case in != nil && c.Config.OpenStdin:
+			opts.Stdin = in
+		case keepStdin && c.Config.OpenStdin:
+			// -d -i: stdin stays open (never EOF) for a later attach.
+			inR, inW, err := os.Pipe()
+			if err != nil {
+				return exitInfo{}, err
+			}
+			closeAfter = append(closeAfter, inR, inW)
+			opts.Stdin = inR
+		}
+		wg.Add(2)
+		go func() { defer wg.Done(); copyStream(log, "stdout", outR, out) }()
+		go func() { defer wg.Done(); copyStream(log, "stderr", errR, errw) }()
+	}
+	rc, err := container.Create(rtRoot, c.ID, opts)
+	if opts.Stdout != devNull {
+		opts.Stdout.(*os.File).Close()
+		opts.Stderr.(*os.File).Close()
+	}
+	if err != nil {
+		wg.Wait()
+		return exitInfo{}, startFailure(err)
+	}
+	if consoleConn != nil {
+		consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		master, err := console.RecvFD(consoleConn)
+		if err != nil {
+			rc.Delete(true)
+			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
+		}
+		closeAfter = append(closeAfter, master)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if in != nil {
+				console.Proxy(master, in, teeLog{log, out})
+				return
+			}
+			copyStream(log, "stdout", master, out)
+		}()
+	}
+	if err := rc.Start(); err != nil {
+		rc.Delete(true)
+		return exitInfo{}, startFailure(err)
+	}
+	started(rc.Pid())
+	code, err := fw.Wait(rc.Pid())
+	if err != nil {
+		rc.Delete(true)
+		return exitInfo{}, err
+	}
+	waitTimeout(&wg, 2*time.Second)
+	info := exitInfo{code: int(code), oom: oomKilled(rc.State().CgroupPaths)}
+	if err := rc.Finish(); err != nil {
+		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
+	}
+	return info, nil
+}
+
+// teeLog is the writer a foreground pty copies into: the terminal and the
+// log.
+type teeLog struct {
+	log *logFile
+	out io.Writer
+}
+
+func (t teeLog) Write(p []byte) (int, error) {
+	t.log.write("stdout", p)
+	if t.out != nil {
+		return t.out.Write(p)
+	}
+	return len(p), nil
+}
+
+// waitTimeout waits for the output copies; a process that escaped the
+// container's pid namespace may hold a pipe open, and must not hang us.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// oomKilled reads the memory cgroup's OOM kill count (v1 memory.oom_control,
+// v2 memory.events) in whichever hierarchy has it.
+func oomKilled(paths map[string]string) bool {
+	for _, dir := range paths {
+		for _, f := range []string{"memory.oom_control", "memory.events"} {
+			data, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				k, v, _ := strings.Cut(line, " ")
+				if k == "oom_kill" {
+					n, _ := strconv.Atoi(strings.TrimSpace(v))
+					return n > 0
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OpenTimeout bounds how long an operation waits for another berth process
+// holding the metadata database.
+var OpenTimeout = 30 * time.Second
+
+var (
+	bucketContainers = []byte("containers")
+	bucketNames      = []byte("container-names")
+)
+
+// ErrNotFound is returned for a name or ID that matches no container.
+var ErrNotFound = errors.New("no such container")
+
+// ErrNameInUse is returned when a name is taken by another container.
+var ErrNameInUse = errors.New("name already in use")
+
+// store keeps container records in <root>/metadata.db, shared with the image
+// store ("images"). The database is opened per operation and closed at once,
+// so many berth processes take turns on it rather than fail.
+type store struct {
+	path string
+}
+
+func (s *store) update(fn func(recs, names *bolt.Bucket) error) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o711); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(s.path), err)
+	}
+	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	if err != nil {
+		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
+	}
+	defer db.Close()
+	return db.Update(func(tx *bolt.Tx) error {
+		recs, err := tx.CreateBucketIfNotExists(bucketContainers)
+		if err != nil {
+			return fmt.Errorf("metadata %s: %w", s.path, err)
+		}
+		names, err := tx.CreateBucketIfNotExists(bucketNames)
+		if err != nil {
+			return fmt.Errorf("metadata %s: %w", s.path, err)
+		}
+		return fn(recs, names)
+	})
+}
+
+// view reads in a read-only transaction. A missing database means no
+// containers; bbolt's read-only open takes a shared lock, so readers do not
+// wait for each other.
+func (s *store) view(fn func(recs, names *bolt.Bucket) error) error {
+	if _, err := os.Stat(s.path); errors.Is(err, os.ErrNotExist) {
+		return fn(nil, nil)
+	}
+	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		return fn(tx.Bucket(bucketContainers), tx.Bucket(bucketNames))
+	})
+}
+
+func getRecord(recs *bolt.Bucket, id string) (*Container, error) {
+	if recs == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	v := recs.Get([]byte(id))
+	if v == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	var c Container
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("container record %s: %w (remove it with berth rm -f)", id, err)
+	}
+	return &c, nil
+}
+
+func putRecord(recs *bolt.Bucket, c *Container) error {
+	v, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode container record %s: %w", c.ID, err)
+	}
+	return recs.Put([]byte(c.ID), v)
+}
+
+// resolve finds a container by full ID, name or unique ID prefix, as
+// Docker does.
+func resolve(recs, names *bolt.Bucket, ref string) (*Container, error) {
+	if recs == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+	}
+	if id := names.Get([]byte(strings.TrimPrefix(ref, "/"))); id != nil {
+		return getRecord(recs, string(id))
+	}
+	if v := recs.Get([]byte(ref)); v != nil {
+		return getRecord(recs, ref)
+	}
+	var match string
+	c := recs.Cursor()
+	for k, _ := c.Seek([]byte(ref)); k != nil && strings.HasPrefix(string(k), ref); k, _ = c.Next() {
+		if match != "" {
+			return nil, fmt.Errorf("multiple containers match %q: use more of the ID", ref)
+		}
+		match = string(k)
+	}
+	if match == "" || ref == "" {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+	}
+	return getRecord(recs, match)
+}
+
+// insert adds a new record, taking its name in the same transaction so two
+// concurrent creates cannot both get it.
+func (s *store) insert(c *Container) error {
+	return s.update(func(recs, names *bolt.Bucket) error {
+		if id := names.Get([]byte(c.Name)); id != nil {
+			return fmt.Errorf("conflict: the container name %q is already in use by container %q: %w (remove or rename that container to reuse the name)", "/"+c.Name, string(id), ErrNameInUse)
+		}
+		if err := names.Put([]byte(c.Name), []byte(c.ID)); err != nil {
+			return err
+		}
+		return putRecord(recs, c)
+	})
+}
+
+// get returns a record by ID, name or ID prefix.
+func (s *store) get(ref string) (*Container, error) {
+	var c *Container
+	err := s.view(func(recs, names *bolt.Bucket) (err error) {
+		c, err = resolve(recs, names, ref)
+		return err
+	})
+	return c, err
+}
+
+// modify applies fn to the current record of id in one transaction.
+func (s *store) modify(id string, fn func(c *Container) error) (*Container, error) {
+	var out *Container
+	err := s.update(func(recs, names *bolt.Bucket) error {
+		c, err := getRecord(recs, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+		out = c
+		return putRecord(recs, c)
+	})
+	return out, err
+}
+
+// rename moves a record to a new name.
+func (s *store) rename(ref, name string) error {
+	return s.update(func(recs, names *bolt.Bucket) error {
+		c, err := resolve(recs, names, ref)
+		if err != nil {
+			return err
+		}
+		if id := names.Get([]byte(name)); id != nil {
+			return fmt.Errorf("conflict: the container name %q is already in use by container %q: %w", "/"+name, string(id), ErrNameInUse)
+		}
+		if err := names.Delete([]byte(c.Name)); err != nil {
+			return err
+		}
+		if err := names.Put([]byte(name), []byte(c.ID)); err != nil {
+			return err
+		}
+		c.Name = name
+		return putRecord(recs, c)
+	})
+}
+
+// remove deletes a record and frees its name.
+func (s *store) remove(id string) error {
+	return s.update(func(recs, names *bolt.Bucket) error {
+		c, err := getRecord(recs, id)
+		if err != nil {
+			return err
+		}
+		if string(names.Get([]byte(c.Name))) == c.ID {
+			if err := names.Delete([]byte(c.Name)); err != nil {
+				return err
+			}
+		}
+		return recs.Delete([]byte(id))
+	})
+}
+
+// list returns every record, newest first.
+func (s *store) list() ([]*Container, error) {
+	var out []*Container
+	err := s.view(func(recs, _ *bolt.Bucket) error {
+		if recs == nil {
+			return nil
+		}
+		return recs.ForEach(func(k, v []byte) error {
+			var c Container
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("container record %s: %w", k, err)
+			}
+			out = append(out, &c)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, err
+}

@@ -1,0 +1,162 @@
+// Package volume keeps berth's named volumes: directories under
+// <root>/volumes/<name>/_data whose records live in the engine's bbolt
+// database (<root>/metadata.db, bucket "volumes"). It knows nothing of
+// containers: the engine says which volumes are in use.
+package volume
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OpenTimeout bounds how long an operation waits for another process.
+var OpenTimeout = 30 * time.Second
+
+var bucket = []byte("volumes")
+
+// ErrNotFound is returned for a volume that does not exist.
+var ErrNotFound = errors.New("no such volume")
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+// Volume is one named volume, as `volume inspect` shows it.
+type Volume struct {
+	Name       string            `json:"Name"`
+	Driver     string            `json:"Driver"`
+	Mountpoint string            `json:"Mountpoint"`
+	CreatedAt  time.Time         `json:"CreatedAt"`
+	Labels     map[string]string `json:"Labels"`
+	Scope      string            `json:"Scope"`
+}
+
+// AnonymousLabel marks volumes made for an image's VOLUME or -v /path, as
+// Docker marks them; rm -v removes them with their container.
+const AnonymousLabel = "com.docker.volume.anonymous"
+
+// Anonymous reports whether the volume was made without a name.
+func (v Volume) Anonymous() bool {
+	_, ok := v.Labels[AnonymousLabel]
+	return ok
+}
+
+// Store is the volumes under one engine root.
+type Store struct {
+	root string
+	db   string
+}
+
+// New returns the volume store of the engine rooted at root.
+func New(root string) *Store {
+	return &Store{root: filepath.Join(root, "volumes"), db: filepath.Join(root, "metadata.db")}
+}
+
+func (s *Store) update(fn func(b *bolt.Bucket) error) error {
+	if err := os.MkdirAll(s.root, 0o701); err != nil {
+		return fmt.Errorf("create %s: %w", s.root, err)
+	}
+	db, err := bolt.Open(s.db, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	if err != nil {
+		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.db, err)
+	}
+	defer db.Close()
+	return db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return err
+		}
+		return fn(b)
+	})
+}
+
+func get(b *bolt.Bucket, name string) (Volume, error) {
+	v := b.Get([]byte(name))
+	if v == nil {
+		return Volume{}, fmt.Errorf("get %s: %w", name, ErrNotFound)
+	}
+	var vol Volume
+	if err := json.Unmarshal(v, &vol); err != nil {
+		return vol, fmt.Errorf("volume record %s: %w", name, err)
+	}
+	return vol, nil
+}
+
+// Create makes a volume, or returns the existing one of that name, as
+// `docker volume create` does.
+func (s *Store) Create(name string, labels map[string]string, anonymous bool) (Volume, error) {
+	if !validName.MatchString(name) {
+		return Volume{}, fmt.Errorf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed", name, name)
+	}
+	var vol Volume
+	err := s.update(func(b *bolt.Bucket) error {
+		var err error
+		if vol, err = get(b, name); err == nil {
+			return nil
+		}
+		dir := filepath.Join(s.root, name, "_data")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create volume %s: %w", name, err)
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		if anonymous {
+			labels[AnonymousLabel] = ""
+		}
+		vol = Volume{Name: name, Driver: "local", Mountpoint: dir, CreatedAt: time.Now().UTC().Truncate(time.Second),
+			Labels: labels, Scope: "local"}
+		data, err := json.Marshal(vol)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), data)
+	})
+	return vol, err
+}
+
+// Get returns a volume.
+func (s *Store) Get(name string) (Volume, error) {
+	var vol Volume
+	err := s.update(func(b *bolt.Bucket) (err error) {
+		vol, err = get(b, name)
+		return err
+	})
+	return vol, err
+}
+
+// List returns every volume, sorted by name.
+func (s *Store) List() ([]Volume, error) {
+	var out []Volume
+	err := s.update(func(b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			var vol Volume
+			if err := json.Unmarshal(v, &vol); err != nil {
+				return fmt.Errorf("volume record %s: %w", k, err)
+			}
+			out = append(out, vol)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// Remove deletes a volume and its data. The caller checks it is unused.
+func (s *Store) Remove(name string) error {
+	return s.update(func(b *bolt.Bucket) error {
+		if _, err := get(b, name); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(filepath.Join(s.root, name)); err != nil {
+			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
+		return b.Delete([]byte(name))
+	})
+}
