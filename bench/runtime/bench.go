@@ -73,6 +73,7 @@ func bench(opts *options) error {
 		// Rotate who goes first so no runtime always follows the same one.
 		for k := range runners {
 			j := (i + k) % len(runners)
+			time.Sleep(opts.gap)
 			s, err := runners[j].once(opts.breakdown)
 			if err != nil {
 				return err

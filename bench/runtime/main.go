@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,6 +28,12 @@ type options struct {
 	n, warmup int
 	json      bool
 	breakdown bool
+	// gap is a pause before each container. Moving a process into a cgroup
+	// makes the kernel wait for an RCU grace period unless another move
+	// happened within about one grace period before: back to back, each
+	// runtime rides on the previous one's moves. With a gap, every start
+	// is cold, as when containers start now and then.
+	gap time.Duration
 }
 
 type runtimeBin struct {
@@ -61,6 +68,7 @@ func parseFlags() (*options, error) {
 	flag.IntVar(&opts.warmup, "warmup", 10, "unmeasured containers per runtime first")
 	flag.BoolVar(&opts.json, "json", false, "print JSON instead of a table")
 	flag.BoolVar(&opts.breakdown, "breakdown", false, "time create, start and delete separately instead of run")
+	flag.DurationVar(&opts.gap, "gap", 0, "pause before each container (e.g. 50ms: every start cold, see README)")
 	flag.Parse()
 	for _, kv := range strings.Split(*list, ",") {
 		name, bin, ok := strings.Cut(kv, "=")
