@@ -334,3 +334,22 @@ func writeFile(dir, name string, data []byte) error {
 	}
 	return nil
 }
+
+// OwnMemoryTasksFile is the tasks file of the caller's own v1 memory
+// cgroup: where a child that joined the container's memory cgroup (to root
+// a new cgroup namespace there) goes back to until its exec.
+func OwnMemoryTasksFile() (string, error) {
+	mounts, err := hierarchies()
+	if err != nil {
+		return "", err
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return "", err
+	}
+	mnt, ok := mounts[ctrlMemory]
+	if !ok {
+		return "", errors.New("no v1 memory hierarchy is mounted")
+	}
+	return filepath.Join(mnt, filepath.Clean("/"+own[ctrlMemory]), "tasks"), nil
+}

@@ -282,6 +282,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 		return err
 	}
 	boot.CgroupFiles = b.cg.SelfJoinFiles()
+	if err := b.rootCgroupNamespace(boot); err != nil {
+		return err
+	}
 	writeMaps := func(pid int) error { return nsenter.WriteIDMaps(pid, uidMaps, gidMaps) }
 	pid, err := nsenter.Handshake(sock, boot, writeMaps, b.cmd.Process.Pid)
 	if err != nil {

@@ -9,6 +9,9 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/nsenter"
 )
 
 // afterExecFile holds, in the state directory of a created container, the
@@ -94,4 +97,22 @@ func (c *Container) afterExec(fifo int) error {
 		return fmt.Errorf("apply memory limits of container %s after exec: %w", c.ID(), err)
 	}
 	return os.Remove(path)
+}
+
+// rootCgroupNamespace: a new cgroup namespace is rooted at the cgroups the
+// process is in when it is made, so the process joins the v1 memory cgroup
+// for that moment and leaves it again (nsenter's cgroup leave records),
+// to be charged there only from its exec.
+func (b *builder) rootCgroupNamespace(boot *nsenter.Bootstrap) error {
+	join := b.cg.MemoryJoinFile()
+	if join == "" || boot.CloneFlags&unix.CLONE_NEWCGROUP == 0 {
+		return nil
+	}
+	leave, err := cgroups.OwnMemoryTasksFile()
+	if err != nil {
+		return fmt.Errorf("cgroup namespace: %w", err)
+	}
+	boot.CgroupFiles = append(boot.CgroupFiles, join)
+	boot.CgroupLeave = []string{leave}
+	return nil
 }

@@ -44,7 +44,16 @@
 #endif
 
 // Record kinds; keep in sync with nsenter.go.
-enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4, REC_CGROUP_JOIN = 5 };
+enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4, REC_CGROUP_JOIN = 5, REC_CGROUP_LEAVE = 6 };
+
+// REC_CGROUP_LEAVE names a tasks file to write "0" to right after a new
+// cgroup namespace is made: the process joined the container's v1 memory
+// cgroup only so that the namespace is rooted there, and goes back out so
+// that the Go init is not charged to the container (its exec'ing thread
+// joins memory again last; see cgroups.Manager.MemoryJoinFile).
+#define MAX_LEAVES 4
+static int leave_fds[MAX_LEAVES];
+static int nleaves;
 
 #define MAX_JOINS 16
 #define MAX_RECORD 4096
@@ -169,6 +178,17 @@ static void read_bootstrap(struct bootstrap *b)
 		case REC_CGROUP_JOIN:
 			join_cgroup(buf);
 			break;
+		case REC_CGROUP_LEAVE:
+			if (nleaves == MAX_LEAVES) {
+				errno = 0;
+				bail("nsenter: too many cgroup leave records");
+			}
+			// Opened now: after the namespaces the path may mean nothing.
+			leave_fds[nleaves] = open(buf, O_WRONLY | O_CLOEXEC);
+			if (leave_fds[nleaves] < 0)
+				bail("leave cgroup: open %s", buf);
+			nleaves++;
+			break;
 		case REC_END:
 			return;
 		default:
@@ -289,6 +309,16 @@ __attribute__((constructor)) static void berth_nsenter(void)
 	if ((b.flags & CLONE_NEWUSER) || joins_type(&b, CLONE_NEWUSER))
 		become_root();
 
+	if ((b.flags & CLONE_NEWCGROUP) && nleaves > 0) {
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			bail("unshare cgroup namespace");
+		b.flags &= ~(uint32_t)CLONE_NEWCGROUP;
+		for (int i = 0; i < nleaves; i++) {
+			if (write(leave_fds[i], "0", 1) != 1)
+				bail("leave cgroup");
+			close(leave_fds[i]);
+		}
+	}
 	uint32_t rest = b.flags & ~(uint32_t)CLONE_NEWUSER;
 	if (rest != 0 && unshare((int)rest) < 0)
 		bail("unshare namespaces (flags %#x)", rest);

@@ -31,6 +31,7 @@ const (
 	recTimeOffsets = 3
 	recEnd         = 4
 	recCgroupJoin  = 5
+	recCgroupLeave = 6
 )
 
 // Flags maps a runtime-spec namespace type to its CLONE_NEW* flag.
@@ -60,6 +61,10 @@ type Bootstrap struct {
 	// CgroupFiles are v1 "tasks" files the process writes "0" to, to move
 	// itself into its cgroups first of all (cheap only while single-threaded).
 	CgroupFiles []string
+	// CgroupLeave are tasks files written right after a new cgroup namespace
+	// is made: the way back out of a hierarchy joined only to root the
+	// namespace there (the v1 memory cgroup, joined again just before exec).
+	CgroupLeave []string
 }
 
 // FromSpec builds the bootstrap for a container's namespaces.
@@ -89,6 +94,9 @@ func (b *Bootstrap) Encode() []byte {
 	rec(recFlags, binary.NativeEndian.AppendUint32(nil, uint32(b.CloneFlags)))
 	for _, f := range b.CgroupFiles {
 		rec(recCgroupJoin, []byte(f))
+	}
+	for _, f := range b.CgroupLeave {
+		rec(recCgroupLeave, []byte(f))
 	}
 	for _, j := range b.Joins {
 		p := binary.NativeEndian.AppendUint32(nil, uint32(j.Flag))
