@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -139,6 +140,7 @@ func execForeground(c *container.Container, proc *specs.Process, opts container.
 		}
 	}
 	exit, err := fw.Wait(pid)
+	slog.Debug("exec", "step", "process exited")
 	if proxied != nil {
 		select {
 		case <-proxied:
