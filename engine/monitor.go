@@ -90,6 +90,11 @@ func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport
 				reported = true
 				report(monitorReport{Pid: pid})
 			}
+			if stdio == nil {
+				// Idle from here on: hand start-up garbage back to the
+				// kernel now rather than when the scavenger gets to it.
+				debug.FreeOSMemory()
+			}
 		})
 		if err != nil {
 			code := 125
@@ -178,7 +183,7 @@ func (e *Engine) spawnMonitor(c *Container) error {
 	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
 	cmd.Args[0] = "berth-monitor"
 	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
-	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "PATH=" + os.Getenv("PATH")}
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"

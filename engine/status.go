@@ -62,16 +62,17 @@ func (c *Container) refresh() {
 	default:
 		return
 	}
-	monitorAlive := alive(st.MonitorPid, st.MonitorStart)
-	st.Status = StatusExited
-	st.Pid = 0
-	if !monitorAlive {
-		// The monitor would have recorded the exit; it died first.
-		st.ExitCode = exitUnknown
-		st.Error = "the container's monitor was killed; its exit code is unknown"
-		if st.FinishedAt.IsZero() {
-			st.FinishedAt = time.Now().UTC()
-		}
+	if alive(st.MonitorPid, st.MonitorStart) {
+		// The init is gone and its monitor lives: it records the exit
+		// code in a moment, and until then the record stands.
+		return
+	}
+	// The monitor would have recorded the exit; it died first.
+	st.Status, st.Pid = StatusExited, 0
+	st.ExitCode = exitUnknown
+	st.Error = "the container's monitor was killed; its exit code is unknown"
+	if st.FinishedAt.IsZero() || st.FinishedAt.Before(st.StartedAt) {
+		st.FinishedAt = time.Now().UTC()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,7 +47,7 @@ func CopyUp(src, dst string) error {
 		}
 		rel, _ := filepath.Rel(src, path)
 		target := filepath.Join(dst, rel)
-		sys := fi.Sys().(*unix.Stat_t)
+		sys := fi.Sys().(*syscall.Stat_t)
 		switch {
 		case fi.IsDir():
 			if rel != "." {
@@ -77,7 +78,7 @@ func CopyUp(src, dst string) error {
 				return err
 			}
 		}
-		ts := []unix.Timespec{sys.Atim, sys.Mtim}
+		ts := []unix.Timespec{unix.NsecToTimespec(syscall.TimespecToNsec(sys.Atim)), unix.NsecToTimespec(syscall.TimespecToNsec(sys.Mtim))}
 		return unix.UtimesNanoAt(unix.AT_FDCWD, target, ts, unix.AT_SYMLINK_NOFOLLOW)
 	})
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/engine"
@@ -23,11 +25,12 @@ exit code.`,
 				return err
 			}
 			if attach || interactive {
+				from := time.Now()
 				if _, err := e.Start(cmd.Context(), a[0]); err != nil {
 					return err
 				}
 				out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-				if err := e.Logs(a[0], engine.LogsOptions{Follow: true, Tail: 0}, out, errw); err != nil {
+				if err := e.Logs(a[0], engine.LogsOptions{Follow: true, Tail: -1, Since: from}, out, errw); err != nil {
 					return err
 				}
 				code, err := e.Wait(cmd.Context(), a[0])

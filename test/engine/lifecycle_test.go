@@ -1,0 +1,175 @@
+package engine_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestDetachedLifecycle(t *testing.T) {
+	e := newEnv(t)
+	id := strings.TrimSpace(e.must("run", "-d", "--name", "web", "busybox", "sh", "-c", "echo out; echo err >&2; exec sleep 100"))
+	if len(id) != 64 {
+		t.Fatalf("run -d printed %q, want an ID", id)
+	}
+	if got := strings.TrimSpace(e.must("ps", "--format", "{{.Names}} {{.State}}")); got != "web running" {
+		t.Errorf("ps: %q", got)
+	}
+	e.waitLog("web", "err")
+	r := e.run("logs", "web")
+	if r.stdout != "out\n" || r.stderr != "err\n" {
+		t.Errorf("logs kept apart: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	if got := e.must("logs", "--tail", "0", "web"); got != "" {
+		t.Errorf("--tail 0 printed %q", got)
+	}
+	if got := e.must("logs", "-t", "web"); !strings.Contains(got, "Z out") {
+		t.Errorf("-t: %q", got)
+	}
+	if r := e.run("rm", "web"); r.code == 0 || !strings.Contains(r.stderr, "stop the container before removing") {
+		t.Errorf("rm of running container: exit %d %q", r.code, r.stderr)
+	}
+	if r := e.run("run", "-d", "--name", "web", "busybox", "true"); r.code != 125 || !strings.Contains(r.stderr, "already in use") {
+		t.Errorf("name in use: exit %d %q", r.code, r.stderr)
+	}
+	e.must("kill", "-s", "TERM", "web") // sleep is PID 1 through exec: TERM is ignored
+	e.must("pause", "web")
+	if got := e.inspect("web", "{{.State.Status}} {{.State.Paused}}"); got != "paused true" {
+		t.Errorf("after pause: %q", got)
+	}
+	e.must("unpause", "web")
+	e.must("stop", "-t", "0", "web")
+	if got := e.inspect("web", "{{.State.Status}} {{.State.Running}} {{.State.ExitCode}}"); got != "exited false 137" {
+		t.Errorf("after stop: %q", got)
+	}
+	if got := strings.TrimSpace(e.must("wait", "web")); got != "137" {
+		t.Errorf("wait: %q", got)
+	}
+	e.must("rename", "web", "web2")
+	e.must("start", "web2")
+	if got := e.inspect("web2", "{{.State.Status}}"); got != "running" {
+		t.Errorf("after start: %q", got)
+	}
+	e.must("rm", "-f", "web2")
+	if r := e.run("inspect", "web2"); r.code == 0 {
+		t.Errorf("inspect after rm succeeded")
+	}
+}
+
+func TestCreateStartAttach(t *testing.T) {
+	e := newEnv(t)
+	e.must("create", "--name", "job", "busybox", "sh", "-c", "echo done; exit 5")
+	if got := e.inspect("job", "{{.State.Status}}"); got != "created" {
+		t.Errorf("after create: %q", got)
+	}
+	r := e.run("start", "-a", "job")
+	if r.code != 5 || r.stdout != "done\n" {
+		t.Errorf("start -a: exit %d stdout %q", r.code, r.stdout)
+	}
+	if got := strings.TrimSpace(e.must("ps", "-a", "--filter", "exited=5", "--format", "{{.Names}}")); got != "job" {
+		t.Errorf("ps --filter exited=5: %q", got)
+	}
+}
+
+func TestRestartPolicy(t *testing.T) {
+	e := newEnv(t)
+	e.must("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 1")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if e.inspect("flaky", "{{.State.Status}} {{.RestartCount}}") == "exited 2" {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("on-failure:2: %s", e.inspect("flaky", "{{.State.Status}} {{.RestartCount}}"))
+}
+
+func TestRmAfterSIGKILLedMonitor(t *testing.T) {
+	e := newEnv(t)
+	e.must("run", "-d", "--name", "orphan", "busybox", "sleep", "100")
+	mon, _ := strconv.Atoi(e.inspect("orphan", "{{.State.Pid}}"))
+	// Find the monitor: the container's init's parent.
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", mon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	ppid, _ := strconv.Atoi(fields[1])
+	syscall.Kill(ppid, syscall.SIGKILL)
+	time.Sleep(100 * time.Millisecond)
+	// The container still runs: ps says so.
+	if got := e.inspect("orphan", "{{.State.Status}}"); got != "running" {
+		t.Errorf("after monitor SIGKILL: %q, want running", got)
+	}
+	syscall.Kill(mon, syscall.SIGKILL)
+	time.Sleep(100 * time.Millisecond)
+	if got := e.inspect("orphan", "{{.State.Status}}"); got != "exited" {
+		t.Errorf("after init SIGKILL with no monitor: %q, want exited", got)
+	}
+	e.must("rm", "-f", "orphan")
+}
+
+func TestParallelRunRemove(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := fmt.Sprintf("par%d", i%10) // two runs per name: one must lose
+			r := e.run("run", "-d", "--name", name, "busybox", "sleep", "100")
+			if r.code != 0 && !strings.Contains(r.stderr, "already in use") {
+				errs <- r.stderr
+			}
+		}(i)
+	}
+	wg.Wait()
+	names := strings.Fields(e.must("ps", "-a", "--format", "{{.Names}}"))
+	if len(names) != 10 {
+		t.Errorf("%d containers for 10 names: %v", len(names), names)
+	}
+	for _, n := range names {
+		wg.Add(1)
+		go func(n string) {
+			defer wg.Done()
+			if r := e.run("rm", "-f", n); r.code != 0 {
+				errs <- r.stderr
+			}
+		}(n)
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Error(s)
+	}
+	if got := strings.TrimSpace(e.must("ps", "-aq")); got != "" {
+		t.Errorf("left after rm -f: %s", got)
+	}
+}
+
+func TestRmiRefusesImageInUse(t *testing.T) {
+	e := newEnv(t)
+	e.must("create", "--name", "user", "busybox", "true")
+	if r := e.run("rmi", "busybox"); r.code == 0 || !strings.Contains(r.stderr, "in use") {
+		t.Errorf("rmi of used image: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestVolumes(t *testing.T) {
+	e := newEnv(t)
+	// An empty named volume is filled from the image at its mount point.
+	out := e.must("run", "--rm", "-v", "etcvol:/etc", "busybox", "cat", "/etc/passwd")
+	if !strings.Contains(out, "root:") {
+		t.Errorf("volume not filled from the image: %q", out)
+	}
+	e.must("run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept > /data/f")
+	if got := e.must("run", "--rm", "--mount", "type=volume,source=data,target=/d", "busybox", "cat", "/d/f"); got != "kept\n" {
+		t.Errorf("named volume content: %q", got)
+	}
+}

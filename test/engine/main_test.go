@@ -1,0 +1,130 @@
+// Package engine_test runs the berth CLI against real containers: every
+// test gets an engine root and runroot of its own, and the suite ends with
+// testutil's leak check (mounts, cgroups, processes).
+package engine_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+
+var (
+	buildOnce sync.Once
+	berthBin  string
+	buildErr  error
+)
+
+// berthBinary builds cmd/berth once per test binary, as the Makefile does.
+func berthBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := testutil.RepoRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := testutil.SuiteDir()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		berthBin = filepath.Join(dir, "berth")
+		cmd := exec.Command("go", "build", "-tags", "netgo,osusergo", "-ldflags", "-s -w -extldflags=-static", "-o", berthBin, "./cmd/berth")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build berth: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return berthBin
+}
+
+// env is one engine: its own root and runroot, cleaned up with rm -f of
+// every container at the end of the test.
+type env struct {
+	t             *testing.T
+	bin           string
+	root, runroot string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	testutil.RequireRoot(t)
+	dir := t.TempDir()
+	e := &env{t: t, bin: berthBinary(t), root: filepath.Join(dir, "root"), runroot: filepath.Join(dir, "run")}
+	t.Cleanup(func() {
+		ids := strings.Fields(e.run("ps", "-aq", "--no-trunc").stdout)
+		if len(ids) > 0 {
+			e.run(append([]string{"rm", "-f", "-v"}, ids...)...)
+		}
+		if left, _ := testutil.MountedUnder(dir); len(left) > 0 {
+			t.Errorf("mounts left under the test root: %v", left)
+		}
+	})
+	return e
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (e *env) cmd(args ...string) *exec.Cmd {
+	full := append([]string{"--root", e.root, "--runroot", e.runroot}, args...)
+	return exec.Command(e.bin, full...)
+}
+
+func (e *env) run(args ...string) result {
+	e.t.Helper()
+	cmd := e.cmd(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatalf("berth %v: %v", args, err)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// must runs berth and fails the test unless it exits 0.
+func (e *env) must(args ...string) string {
+	e.t.Helper()
+	r := e.run(args...)
+	if r.code != 0 {
+		e.t.Fatalf("berth %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func (e *env) inspect(ref, format string) string {
+	e.t.Helper()
+	return strings.TrimSpace(e.must("inspect", "-f", format, ref))
+}
+
+// waitLog waits until the container's log has text.
+func (e *env) waitLog(ref, text string) {
+	e.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if r := e.run("logs", ref); strings.Contains(r.stdout+r.stderr, text) {
+			return
+		}
+	}
+	e.t.Fatalf("%s never logged %q", ref, text)
+}
