@@ -167,14 +167,20 @@ func (m *Manager) Apply(pid int) error {
 	return nil
 }
 
-// SelfJoinFiles lists, for each v1 hierarchy but memory's, the file a
-// single-threaded process writes "0" to in order to move itself in. The
-// kernel moves the calling thread without the global lock then, so it
-// costs microseconds. Memory is joined last, see MemoryJoinFile.
-func (m *Manager) SelfJoinFiles() []string {
+// SelfJoinFiles lists, for each v1 hierarchy, the file a single-threaded
+// process writes "0" to in order to move itself in. The kernel moves the
+// calling thread without the global lock then, so it costs microseconds.
+// A process exec'd into a running container joins them all this way.
+func (m *Manager) SelfJoinFiles() []string { return m.selfJoinFiles(false) }
+
+// InitJoinFiles is SelfJoinFiles without memory's, for a container's init:
+// it joins memory last, see MemoryJoinFile.
+func (m *Manager) InitJoinFiles() []string { return m.selfJoinFiles(true) }
+
+func (m *Manager) selfJoinFiles(skipMemory bool) []string {
 	var files []string
 	for key, dir := range m.paths {
-		if key != Unified && key != ctrlMemory {
+		if key != Unified && (!skipMemory || key != ctrlMemory) {
 			files = append(files, filepath.Join(dir, "tasks"))
 		}
 	}

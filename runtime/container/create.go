@@ -281,7 +281,7 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	if err != nil {
 		return err
 	}
-	boot.CgroupFiles = b.cg.SelfJoinFiles()
+	boot.CgroupFiles = b.cg.InitJoinFiles()
 	if err := b.rootCgroupNamespace(boot); err != nil {
 		return err
 	}
