@@ -1,0 +1,269 @@
+// Command engine benchmarks berth's container half against podman on this
+// machine, side by side in one run:
+//
+//   - `berth run --rm busybox true` against `podman run --rm` of the same
+//     image (podman with runc, cgroupfs and --network none, in a private
+//     root); target <= 0.2x podman's wall time;
+//   - `berth ps -a` with 500 containers; target < 100 ms;
+//   - memory per idle detached container: the summed PSS of every monitor
+//     of 50 idle containers, divided by 50; target <= 1.5 MiB.
+//
+// It must run as root. Everything it makes lives under a temp directory and
+// is removed at the end.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	berth := flag.String("berth", "bin/berth", "berth binary")
+	runs := flag.Int("runs", 20, "runs of each run --rm")
+	many := flag.Int("containers", 500, "containers for ps -a")
+	idle := flag.Int("idle", 50, "idle containers for the memory figure")
+	noPodman := flag.Bool("no-podman", false, "skip podman")
+	flag.Parse()
+	if err := run(*berth, *runs, *many, *idle, !*noPodman); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/engine:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	berth, dir string
+}
+
+func (b *bench) cmd(args ...string) *exec.Cmd {
+	full := append([]string{"--root", filepath.Join(b.dir, "root"), "--runroot", filepath.Join(b.dir, "run")}, args...)
+	return exec.Command(b.berth, full...)
+}
+
+func (b *bench) must(args ...string) (string, error) {
+	var out, errb bytes.Buffer
+	c := b.cmd(args...)
+	c.Stdout, c.Stderr = &out, &errb
+	if err := c.Run(); err != nil {
+		return "", fmt.Errorf("berth %s: %w: %s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.String(), nil
+}
+
+func podmanCmd(dir string, args ...string) *exec.Cmd {
+	full := append([]string{"--root", filepath.Join(dir, "proot"), "--runroot", filepath.Join(dir, "prun"),
+		"--cgroup-manager", "cgroupfs", "--runtime", "runc", "--storage-driver", "overlay"}, args...)
+	return exec.Command("podman", full...)
+}
+
+func timed(c *exec.Cmd) (time.Duration, error) {
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	start := time.Now()
+	err := c.Run()
+	d := time.Since(start)
+	if err != nil {
+		return d, fmt.Errorf("%s: %w: %s", strings.Join(c.Args, " "), err, errb.String())
+	}
+	return d, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration{}, ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func run(berth string, runs, many, idle int, podman bool) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("run as root")
+	}
+	// Monitors outlive the berth that started them; PID 1 here does not
+	// reap orphans, so we do.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(berth)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("/tmp", "berthbench-")
+	if err != nil {
+		return err
+	}
+	b := &bench{berth: abs, dir: dir}
+	defer cleanup(b, podman)
+	if _, err := b.must("pull", "-q", "busybox"); err != nil {
+		return err
+	}
+	if podman {
+		if err := loadPodman(b); err != nil {
+			return err
+		}
+	}
+	if err := benchRun(b, runs, podman); err != nil {
+		return err
+	}
+	if err := benchIdle(b, idle); err != nil {
+		return err
+	}
+	return benchPs(b, many)
+}
+
+func loadPodman(b *bench) error {
+	tar := filepath.Join(b.dir, "busybox.tar")
+	if _, err := b.must("save", "-o", tar, "busybox"); err != nil {
+		return err
+	}
+	if out, err := podmanCmd(b.dir, "load", "-q", "-i", tar).CombinedOutput(); err != nil {
+		return fmt.Errorf("podman load: %w: %s", err, out)
+	}
+	return nil
+}
+
+func benchRun(b *bench, runs int, podman bool) error {
+	// podman sets nofile and nproc above this sandbox's hard limits unless
+	// told lower ones (no CAP_SYS_RESOURCE here); the limits do not change
+	// its timing.
+	pargs := []string{"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "busybox", "true"}
+	var bt, pt []time.Duration
+	for i := 0; i < runs+1; i++ {
+		d, err := timed(b.cmd("run", "--rm", "busybox", "true"))
+		if err != nil {
+			return err
+		}
+		if i > 0 { // the first run of each warms caches
+			bt = append(bt, d)
+		}
+		if podman {
+			d, err := timed(podmanCmd(b.dir, pargs...))
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				pt = append(pt, d)
+			}
+		}
+	}
+	fmt.Printf("run --rm busybox true, median of %d (alternating):\n  berth   %8v\n", runs, median(bt).Round(100*time.Microsecond))
+	if podman {
+		fmt.Printf("  podman  %8v\n  ratio   %.3fx podman's time (target <= 0.2, goal 0.1)\n",
+			median(pt).Round(100*time.Microsecond), median(bt).Seconds()/median(pt).Seconds())
+	}
+	return nil
+}
+
+func benchIdle(b *bench, n int) error {
+	for i := 0; i < n; i++ {
+		if _, err := b.must("run", "-d", "busybox", "sleep", "100000"); err != nil {
+			return err
+		}
+	}
+	time.Sleep(time.Second)
+	pids, err := monitorPids(b)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, p := range pids {
+		total += pss(p)
+	}
+	fmt.Printf("idle detached containers: %d, berth processes for them: %d\n  summed PSS %d KiB, per container %.2f MiB (target <= 1.5, goal 1)\n",
+		n, len(pids), total, float64(total)/float64(n)/1024)
+	return nil
+}
+
+// monitorPids finds every berth monitor of this bench's root.
+func monitorPids(b *bench) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	root := filepath.Join(b.dir, "root")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 2 && args[1] == "monitor" && args[2] == root {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+func pss(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func benchPs(b *bench, n int) error {
+	out, err := b.must("ps", "-aq")
+	if err != nil {
+		return err
+	}
+	have := len(strings.Fields(out))
+	for i := have; i < n; i++ {
+		if _, err := b.must("create", "busybox", "true"); err != nil {
+			return err
+		}
+	}
+	var ts []time.Duration
+	for i := 0; i < 11; i++ {
+		c := b.cmd("ps", "-a")
+		d, err := timed(c)
+		if err != nil {
+			return err
+		}
+		ts = append(ts, d)
+	}
+	fmt.Printf("ps -a with %d containers (%d running), median of 11:\n  berth   %8v (target < 100ms)\n", n, have, median(ts).Round(100*time.Microsecond))
+	return nil
+}
+
+func cleanup(b *bench, podman bool) {
+	if out, err := b.must("ps", "-aq", "--no-trunc"); err == nil && strings.TrimSpace(out) != "" {
+		ids := strings.Fields(out)
+		for len(ids) > 0 {
+			k := min(len(ids), 100)
+			b.must(append([]string{"rm", "-f", "-v"}, ids[:k]...)...)
+			ids = ids[k:]
+		}
+	}
+	if podman {
+		podmanCmd(b.dir, "rm", "-a", "-f").Run()
+		podmanCmd(b.dir, "system", "reset", "-f").Run()
+	}
+	// Reap the monitors that rm -f killed.
+	for {
+		var ws unix.WaitStatus
+		if pid, _ := unix.Wait4(-1, &ws, unix.WNOHANG, nil); pid <= 0 {
+			break
+		}
+	}
+	os.RemoveAll(b.dir)
+}
