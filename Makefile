@@ -29,6 +29,7 @@ unit:
 bench: deps build
 	$(GO) run ./bench/runtime -runtimes berth=$(CURDIR)/$(BINDIR)/berth-runtime,runc=runc,crun=crun
 	$(GO) run ./bench/image
+	$(GO) run ./bench/engine -berth $(CURDIR)/$(BINDIR)/berth
 
 demo: deps build
 	./hack/demo.sh
