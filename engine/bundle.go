@@ -120,8 +120,10 @@ func (e *Engine) writeBundle(c *Container, s *specs.Spec) error {
 	return writeAtomic(filepath.Join(e.containerDir(c.ID), "config.json"), data, 0o600)
 }
 
-// writeAtomic writes through a synced temp file renamed over path, so a
-// crash leaves the old file or the new one.
+// writeAtomic writes through a temp file renamed over path, so a reader
+// sees the old file or the new one, never a torn one. The files written
+// here (config.json, hosts, hostname) are made again at every start, so
+// they are not fsynced: a power cut costs nothing a start does not redo.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -131,9 +133,6 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	_, err = tmp.Write(data)
 	if err == nil {
 		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -111,6 +111,9 @@ func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport
 			break
 		}
 		last = info
+		if c.HostConfig.AutoRemove {
+			break // its record goes now: nothing to write into it
+		}
 		rec, rerr := e.recordExit(c.ID, info, "")
 		if rerr != nil || !rec.shouldRestart(info.code) {
 			break
@@ -183,7 +186,7 @@ func (e *Engine) spawnMonitor(c *Container) error {
 	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
 	cmd.Args[0] = "berth-monitor"
 	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
-	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
