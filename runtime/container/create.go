@@ -22,6 +22,7 @@ import (
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/spec"
+	"github.com/berth-containers/berth/runtime/userns"
 )
 
 // CreateOptions are create's flags.
@@ -136,7 +137,10 @@ func (b *builder) build() error {
 		return err
 	}
 	if err := b.cg.Create(); err != nil {
-		return err
+		if !userns.IgnoreCgroupError(err) {
+			return err
+		}
+		b.cg = cgroups.Load(nil) // rootless: no cgroup of our own, as runc
 	}
 	b.phases.mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {
@@ -285,7 +289,7 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	if err := b.rootCgroupNamespace(boot); err != nil {
 		return err
 	}
-	writeMaps := func(pid int) error { return nsenter.WriteIDMaps(pid, uidMaps, gidMaps) }
+	writeMaps := func(pid int) error { return userns.WriteMaps(pid, uidMaps, gidMaps) }
 	pid, err := nsenter.Handshake(sock, boot, writeMaps, b.cmd.Process.Pid)
 	if err != nil {
 		return fmt.Errorf("create namespaces: %w", err)
