@@ -249,8 +249,14 @@ static void new_user_namespace(void)
 	if (unshare(CLONE_NEWUSER) < 0)
 		bail("unshare user namespace");
 	char ack;
+	// An unprivileged parent may write our maps and setgroups only while we
+	// are dumpable (as runc); no container process exists yet to abuse it.
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE, 1)");
 	write_all("U", 1);
 	read_all(&ack, 1);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE, 0)");
 	if (ack != 'u') {
 		errno = 0;
 		bail("nsenter: parent did not write the id maps");
