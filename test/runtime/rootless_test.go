@@ -2,8 +2,8 @@ package runtime_test
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"os/user"
