@@ -1,0 +1,212 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/berth-containers/berth/network/portmap"
+)
+
+// AttachOptions say how a container joins a network (`run --network`,
+// `network connect`).
+type AttachOptions struct {
+	Network  string     // name or ID; "" is the default network
+	Name     string     // container name, resolvable by other containers
+	IP       netip.Addr // --ip; zero picks the next free address
+	Aliases  []string   // --network-alias
+	Hostname string
+	Ports    []portmap.Mapping // --publish, parsed by portmap.Parse
+}
+
+// Attach plugs the network namespace at netnsPath into a network and
+// publishes its ports. It returns the endpoint with the container's
+// address. Either everything is set up or nothing is left: a failure
+// undoes what was done, and a crash midway leaves a record that Repair
+// undoes.
+//
+// Order: (1) one transaction checks and reserves the ports and the address
+// and writes the endpoint record; (2) veth; (3) DNAT elements; (4) names.
+func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts AttachOptions) (Endpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return Endpoint{}, err
+	}
+	var n Network
+	var err error
+	if opts.Network == "" || opts.Network == DefaultName {
+		n, err = s.defaultNetwork()
+	} else {
+		n, _, err = s.Inspect(opts.Network)
+		if err == nil {
+			err = s.setUp(n)
+		}
+	}
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
+	}
+	if n.Internal && len(opts.Ports) > 0 {
+		return Endpoint{}, fmt.Errorf("attach %s to %s: an --internal network cannot publish ports", containerID, n.Name)
+	}
+	ep := Endpoint{Network: n.ID, NetworkName: n.Name, ContainerID: containerID, Name: opts.Name,
+		Aliases: opts.Aliases, Hostname: opts.Hostname, Prefix: n.Subnet.Bits(), NetNS: netnsPath,
+		HostVeth: hostVethName(n.ID, containerID), Created: time.Now().UTC()}
+	if !n.Internal {
+		ep.Gateway = n.Gateway
+	}
+	if err := s.update(func(t tx) error { return reserve(t, n.Name, &ep, opts) }); err != nil {
+		return Endpoint{}, err
+	}
+	if err := s.wire(n, &ep); err != nil {
+		if derr := s.undo(ep); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return Endpoint{}, err
+	}
+	return ep, nil
+}
+
+// reserve checks and records, in one transaction, the endpoint's ports and
+// address, so that two berth commands cannot take the same ones.
+func reserve(t tx, netName string, ep *Endpoint, opts AttachOptions) error {
+	n, err := t.network(netName)
+	if err != nil {
+		return err
+	}
+	if t.eps.Get(epKey(n.ID, ep.ContainerID)) != nil {
+		return fmt.Errorf("attach %s to %s: %w", ep.ContainerID, n.Name, ErrAttached)
+	}
+	all, err := t.endpoints("")
+	if err != nil {
+		return err
+	}
+	var taken []portmap.Mapping
+	for _, o := range all {
+		taken = append(taken, o.Ports...)
+	}
+	if ep.Ports, err = portmap.Reserve(opts.Ports, taken); err != nil {
+		return fmt.Errorf("attach %s: %w", ep.ContainerID, err)
+	}
+	used := map[netip.Addr]bool{n.Gateway: true}
+	for _, o := range all {
+		if o.Network == n.ID {
+			used[o.IP] = true
+		}
+	}
+	if opts.IP.IsValid() {
+		if !usable(n.Subnet, opts.IP) || used[opts.IP] {
+			return fmt.Errorf("attach %s to %s: address %s is outside %s or in use", ep.ContainerID, n.Name, opts.IP, n.Subnet)
+		}
+		ep.IP = opts.IP
+	} else if ep.IP, err = nextFree(n, used); err != nil {
+		return fmt.Errorf("attach %s: %w", ep.ContainerID, err)
+	}
+	n.LastIP = ep.IP
+	if err := t.putNetwork(n); err != nil {
+		return err
+	}
+	return t.putEndpoint(*ep)
+}
+
+// nextFree returns the first unused host address after n.LastIP, wrapping.
+func nextFree(n Network, used map[netip.Addr]bool) (netip.Addr, error) {
+	start := n.LastIP
+	if !n.Subnet.Contains(start) {
+		start = n.Subnet.Addr()
+	}
+	a := start
+	for {
+		a = a.Next()
+		if !n.Subnet.Contains(a) {
+			a = n.Subnet.Addr()
+		}
+		if usable(n.Subnet, a) && !used[a] {
+			return a, nil
+		}
+		if a == start {
+			return netip.Addr{}, fmt.Errorf("network %s: no free address left in %s", n.Name, n.Subnet)
+		}
+	}
+}
+
+// wire makes the kernel objects of a reserved endpoint.
+func (s *Store) wire(n Network, ep *Endpoint) error {
+	if err := plugVeth(n, ep); err != nil {
+		return err
+	}
+	if err := (firewall{s.opts.Table}).addPorts(ep.IP, ep.Ports); err != nil {
+		return fmt.Errorf("publish ports of %s: %w", ep.ContainerID, err)
+	}
+	if err := s.update(func(t tx) error { return t.putEndpoint(*ep) }); err != nil {
+		return err
+	}
+	return s.writeNames(n.ID)
+}
+
+// Detach unplugs a container from one network and unpublishes its ports.
+// Detaching what is not attached is not an error.
+func (s *Store) Detach(ctx context.Context, containerID, network string) error {
+	var ep Endpoint
+	var found bool
+	err := s.update(func(t tx) error {
+		n, err := t.network(network)
+		if err != nil {
+			return err
+		}
+		eps, err := t.endpoints(n.ID)
+		for _, e := range eps {
+			if e.ContainerID == containerID {
+				ep, found = e, true
+			}
+		}
+		return err
+	})
+	if err != nil || !found {
+		return err
+	}
+	return s.undo(ep)
+}
+
+// DetachAll unplugs a container from every network, as when it stops.
+func (s *Store) DetachAll(ctx context.Context, containerID string) error {
+	eps, err := s.Endpoints(containerID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ep := range eps {
+		errs = append(errs, s.undo(ep))
+	}
+	return errors.Join(errs...)
+}
+
+// Endpoints lists a container's attachments ("" for all containers).
+func (s *Store) Endpoints(containerID string) ([]Endpoint, error) {
+	var out []Endpoint
+	err := s.update(func(t tx) error {
+		all, err := t.endpoints("")
+		for _, e := range all {
+			if containerID == "" || e.ContainerID == containerID {
+				out = append(out, e)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// undo removes an endpoint's DNAT elements and veth, then its record (the
+// lease): the record goes last so that a crash midway is still repairable.
+func (s *Store) undo(ep Endpoint) error {
+	if err := (firewall{s.opts.Table}).removePorts(ep.IP, ep.Ports); err != nil {
+		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
+	}
+	if err := deleteLink(ep.HostVeth); err != nil {
+		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
+	}
+	if err := s.update(func(t tx) error { return t.eps.Delete(epKey(ep.Network, ep.ContainerID)) }); err != nil {
+		return err
+	}
+	return s.writeNames(ep.Network)
+}

@@ -1,0 +1,266 @@
+package network
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/berth-containers/berth/network/etcfiles"
+)
+
+// CreateOptions are `network create`'s flags.
+type CreateOptions struct {
+	Name     string
+	Driver   string // "" or "bridge"
+	Subnet   string // CIDR; "" picks a free one
+	Gateway  string // "" is the subnet's first address
+	Internal bool
+	Labels   map[string]string
+}
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// Create records a network and sets up its bridge and firewall entries.
+func (s *Store) Create(opts CreateOptions) (Network, error) {
+	if !validName.MatchString(opts.Name) {
+		return Network{}, fmt.Errorf("create network %q: invalid name, want [a-zA-Z0-9][a-zA-Z0-9_.-]*", opts.Name)
+	}
+	return s.create(opts, "")
+}
+
+func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
+	if opts.Driver != "" && opts.Driver != "bridge" {
+		return Network{}, fmt.Errorf("create network %s: driver %q is not supported (only bridge)", opts.Name, opts.Driver)
+	}
+	var want netip.Prefix
+	if opts.Subnet != "" {
+		p, err := netip.ParsePrefix(opts.Subnet)
+		if err != nil || !p.Addr().Is4() || p.Bits() > 30 {
+			return Network{}, fmt.Errorf("create network %s: subnet %q is not an IPv4 CIDR of /30 or wider", opts.Name, opts.Subnet)
+		}
+		want = p.Masked()
+	}
+	var gw netip.Addr
+	if opts.Gateway != "" {
+		a, err := netip.ParseAddr(opts.Gateway)
+		if err != nil || !want.IsValid() || !usable(want, a) {
+			return Network{}, fmt.Errorf("create network %s: gateway %q must be a host address of --subnet", opts.Name, opts.Gateway)
+		}
+		gw = a
+	}
+	host, err := readHostState()
+	if err != nil {
+		return Network{}, err
+	}
+	host.prefixes = append(host.prefixes, s.resolverPrefixes()...)
+	idb := make([]byte, 32)
+	if _, err := rand.Read(idb); err != nil {
+		return Network{}, fmt.Errorf("create network %s: id: %w", opts.Name, err)
+	}
+	n := Network{Name: opts.Name, Driver: "bridge", Internal: opts.Internal, Labels: opts.Labels,
+		ID: hex.EncodeToString(idb), Created: time.Now().UTC()}
+	n.Bridge = bridge
+	if n.Bridge == "" {
+		n.Bridge = "bt-" + n.ID[:10]
+	}
+	err = s.update(func(t tx) error {
+		if t.defs.Get([]byte(n.Name)) != nil {
+			return fmt.Errorf("create network %s: %w", n.Name, ErrExists)
+		}
+		all, err := t.networks()
+		if err != nil {
+			return err
+		}
+		taken := append([]netip.Prefix(nil), host.prefixes...)
+		for _, o := range all {
+			taken = append(taken, o.Subnet)
+		}
+		if want.IsValid() {
+			for _, o := range all {
+				if o.Subnet.Overlaps(want) {
+					return fmt.Errorf("create network %s: subnet %s overlaps network %s (%s)", n.Name, want, o.Name, o.Subnet)
+				}
+			}
+			n.Subnet = want
+		} else if n.Subnet, err = pickSubnet(s.opts.Pools, taken); err != nil {
+			return fmt.Errorf("create network %s: %w", n.Name, err)
+		}
+		n.Gateway = gw
+		if !n.Gateway.IsValid() {
+			n.Gateway = n.Subnet.Addr().Next()
+		}
+		return t.putNetwork(n)
+	})
+	if err != nil {
+		return Network{}, err
+	}
+	if err := s.setUp(n); err != nil {
+		_ = s.tearDown(n)
+		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
+		return Network{}, err
+	}
+	return n, nil
+}
+
+// resolverPrefixes keeps the host's nameservers out of berth's subnets: a
+// bridge route over them would cut the host off from DNS.
+func (s *Store) resolverPrefixes() []netip.Prefix {
+	r, _ := etcfiles.HostResolv(s.opts.ResolvConf)
+	var out []netip.Prefix
+	for _, ns := range r.Nameservers {
+		if a, err := netip.ParseAddr(ns); err == nil && a.Is4() {
+			out = append(out, netip.PrefixFrom(a, 32))
+		}
+	}
+	return out
+}
+
+// pickSubnet returns the first pool that overlaps nothing taken.
+func pickSubnet(pools, taken []netip.Prefix) (netip.Prefix, error) {
+next:
+	for _, p := range pools {
+		for _, t := range taken {
+			if p.Overlaps(t) {
+				continue next
+			}
+		}
+		return p, nil
+	}
+	return netip.Prefix{}, ErrNoSubnet
+}
+
+// usable reports whether a is a host address of p (not network or broadcast).
+func usable(p netip.Prefix, a netip.Addr) bool {
+	if !p.Contains(a) || a == p.Addr() {
+		return false
+	}
+	return a != lastAddr(p)
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// setUp makes the network's host objects; it is idempotent, so Attach calls
+// it too and a network recorded before a reboot comes back.
+func (s *Store) setUp(n Network) error {
+	if err := ensureBridge(n); err != nil {
+		return err
+	}
+	if !n.Internal && !s.opts.SkipIPForward {
+		if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+			return err
+		}
+	}
+	return firewall{s.opts.Table}.addNetwork(n)
+}
+
+// tearDown removes the network's bridge and firewall entries; the table
+// goes with the last network of this store.
+func (s *Store) tearDown(n Network) error {
+	var last bool
+	if err := s.update(func(t tx) error {
+		all, err := t.networks()
+		last = len(all) == 0 || len(all) == 1 && all[0].ID == n.ID
+		return err
+	}); err != nil {
+		return err
+	}
+	errBr := deleteLink(n.Bridge)
+	errFw := firewall{s.opts.Table}.removeNetwork(n, last)
+	_ = os.RemoveAll(s.namesDir(n.ID))
+	return errors.Join(errBr, errFw)
+}
+
+// List returns every network, sorted by name.
+func (s *Store) List() ([]Network, error) {
+	var out []Network
+	err := s.update(func(t tx) (err error) {
+		out, err = t.networks()
+		return err
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// Inspect returns a network by name or ID (prefix) and its endpoints.
+func (s *Store) Inspect(ref string) (Network, []Endpoint, error) {
+	var n Network
+	var eps []Endpoint
+	err := s.update(func(t tx) (err error) {
+		if n, err = t.network(ref); err != nil {
+			return err
+		}
+		eps, err = t.endpoints(n.ID)
+		return err
+	})
+	return n, eps, err
+}
+
+// Remove deletes a network with no endpoints, and its host objects.
+func (s *Store) Remove(ref string) error {
+	n, eps, err := s.Inspect(ref)
+	if err != nil {
+		return fmt.Errorf("remove network: %w", err)
+	}
+	if len(eps) > 0 {
+		return fmt.Errorf("remove network %s: %w (%d containers; disconnect or remove them first)", n.Name, ErrInUse, len(eps))
+	}
+	if err := s.tearDown(n); err != nil {
+		return fmt.Errorf("remove network %s: %w", n.Name, err)
+	}
+	return s.update(func(t tx) error {
+		if left, err := t.endpoints(n.ID); err != nil || len(left) > 0 {
+			return errors.Join(err, fmt.Errorf("remove network %s: %w (attached while removing)", n.Name, ErrInUse))
+		}
+		return t.defs.Delete([]byte(n.Name))
+	})
+}
+
+// Prune removes every network without endpoints, the default one included
+// (it is made again on first use), so that an idle host keeps no bridge
+// and no berth table. It returns the names removed.
+func (s *Store) Prune() ([]string, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, n := range all {
+		err := s.Remove(n.ID)
+		switch {
+		case err == nil:
+			removed = append(removed, n.Name)
+		case !errors.Is(err, ErrInUse):
+			errs = append(errs, err)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// defaultNetwork returns the default network, creating it on first use.
+func (s *Store) defaultNetwork() (Network, error) {
+	n, _, err := s.Inspect(DefaultName)
+	if err == nil {
+		return n, s.setUp(n)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Network{}, err
+	}
+	n, err = s.create(CreateOptions{Name: DefaultName}, s.opts.DefaultBridge)
+	if errors.Is(err, ErrExists) {
+		// Another berth command made it first.
+		n, _, err = s.Inspect(DefaultName)
+	}
+	return n, err
+}

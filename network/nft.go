@@ -1,0 +1,223 @@
+package network
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"strings"
+
+	"github.com/berth-containers/berth/network/portmap"
+)
+
+// The table is written through nft(8), one atomic transaction per call:
+// a whole ruleset reads as what it is, and one exec costs less than the
+// network's other steps. Nothing outside the table is touched; its base
+// chains hook the same points as the host's own tables and accept by
+// default, so a host ruleset that drops still wins.
+//
+// Sets and maps, rather than rules per object, keep updates handle-free:
+//
+//	bridges        ifname set of every berth bridge (loopback masquerade)
+//	internal       ifname set of bridges of --internal networks (no forwarding)
+//	egress         subnets of non-internal networks (masquerade to the outside)
+//	ports_any      proto . port            -> container ip . port
+//	ports_ip       host ip . proto . port  -> container ip . port
+const tableTemplate = `table ip %[1]s {
+	set bridges { type ifname; }
+	set internal { type ifname; }
+	set egress { type ipv4_addr; flags interval; }
+	map ports_any { type inet_proto . inet_service : ipv4_addr . inet_service; }
+	map ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
+	chain hostports {
+		dnat ip to ip daddr . meta l4proto . th dport map @ports_ip
+		dnat ip to meta l4proto . th dport map @ports_any
+	}
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		fib daddr type local jump hostports
+	}
+	chain output {
+		type nat hook output priority -100; policy accept;
+		fib daddr type local jump hostports
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 127.0.0.0/8 oifname @bridges masquerade
+		ip saddr @egress oifname != @bridges masquerade
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname @internal drop
+		oifname @internal drop
+	}
+}
+`
+
+type firewall struct{ table string }
+
+func (f firewall) run(script string) error {
+	cmd := exec.Command("nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("nft table %s: %w: %s", f.table, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// exists reports whether the table is there.
+func (f firewall) exists() bool {
+	return exec.Command("nft", "list", "table", "ip", f.table).Run() == nil
+}
+
+// addNetwork creates the table if needed (nft's "table {...}" adds to an
+// existing one without flushing it) and registers a bridge.
+func (f firewall) addNetwork(n Network) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, tableTemplate, f.table)
+	fmt.Fprintf(&b, "add element ip %s bridges { %q }\n", f.table, n.Bridge)
+	if n.Internal {
+		fmt.Fprintf(&b, "add element ip %s internal { %q }\n", f.table, n.Bridge)
+	} else {
+		fmt.Fprintf(&b, "add element ip %s egress { %s }\n", f.table, n.Subnet)
+	}
+	return f.run(b.String())
+}
+
+// removeNetwork unregisters a bridge, or drops the whole table when last.
+func (f firewall) removeNetwork(n Network, last bool) error {
+	if !f.exists() {
+		return nil
+	}
+	if last {
+		return f.run(fmt.Sprintf("delete table ip %s\n", f.table))
+	}
+	// "add" before "delete" makes the delete idempotent in one transaction.
+	var b strings.Builder
+	fmt.Fprintf(&b, "add element ip %[1]s bridges { %[2]q }\ndelete element ip %[1]s bridges { %[2]q }\n", f.table, n.Bridge)
+	if n.Internal {
+		fmt.Fprintf(&b, "add element ip %[1]s internal { %[2]q }\ndelete element ip %[1]s internal { %[2]q }\n", f.table, n.Bridge)
+	} else {
+		fmt.Fprintf(&b, "add element ip %[1]s egress { %[2]s }\ndelete element ip %[1]s egress { %[2]s }\n", f.table, n.Subnet)
+	}
+	return f.run(b.String())
+}
+
+func portKey(m portmap.Mapping) (mapName, key string) {
+	if m.HostIP.IsValid() {
+		return "ports_ip", fmt.Sprintf("%s . %s . %d", m.HostIP, m.Protocol, m.HostPort)
+	}
+	return "ports_any", fmt.Sprintf("%s . %d", m.Protocol, m.HostPort)
+}
+
+// addPorts publishes ms to ip in one transaction.
+func (f firewall) addPorts(ip netip.Addr, ms []portmap.Mapping) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		name, key := portKey(m)
+		fmt.Fprintf(&b, "add element ip %s %s { %s : %s . %d }\n", f.table, name, key, ip, m.ContainerPort)
+	}
+	return f.run(b.String())
+}
+
+// removePorts unpublishes ms; elements already gone are not an error.
+func (f firewall) removePorts(ip netip.Addr, ms []portmap.Mapping) error {
+	if len(ms) == 0 || !f.exists() {
+		return nil
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		name, key := portKey(m)
+		// Re-adding the same element is a no-op, and makes the delete
+		// safe when a crash already removed it.
+		fmt.Fprintf(&b, "add element ip %[1]s %[2]s { %[3]s : %[4]s . %[5]d }\ndelete element ip %[1]s %[2]s { %[3]s }\n",
+			f.table, name, key, ip, m.ContainerPort)
+	}
+	return f.run(b.String())
+}
+
+// portElement is one published port found in the table, for repair.
+type portElement struct {
+	Map string
+	Key string
+	IP  netip.Addr // the container address it points to
+}
+
+// listPorts reads both port maps.
+func (f firewall) listPorts() ([]portElement, error) {
+	if !f.exists() {
+		return nil, nil
+	}
+	var out []portElement
+	for _, name := range []string{"ports_any", "ports_ip"} {
+		raw, err := exec.Command("nft", "-j", "list", "map", "ip", f.table, name).Output()
+		if err != nil {
+			return nil, fmt.Errorf("nft list map %s %s: %w", f.table, name, err)
+		}
+		elems, err := parseMapElements(raw)
+		if err != nil {
+			return nil, fmt.Errorf("nft list map %s %s: %w", f.table, name, err)
+		}
+		for _, e := range elems {
+			e.Map = name
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// parseMapElements reads `nft -j list map` output, whose elements are
+// [{"concat": [key parts]}, {"concat": [addr, port]}].
+func parseMapElements(raw []byte) ([]portElement, error) {
+	var doc struct {
+		Nftables []struct {
+			Map *struct {
+				Elem [][2]struct {
+					Concat []any `json:"concat"`
+				} `json:"elem"`
+			} `json:"map"`
+		} `json:"nftables"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	var out []portElement
+	for _, item := range doc.Nftables {
+		if item.Map == nil {
+			continue
+		}
+		for _, el := range item.Map.Elem {
+			var parts []string
+			for _, p := range el[0].Concat {
+				parts = append(parts, fmt.Sprint(p))
+			}
+			if len(el[1].Concat) != 2 {
+				return nil, fmt.Errorf("unexpected map element %v", el)
+			}
+			ip, err := netip.ParseAddr(fmt.Sprint(el[1].Concat[0]))
+			if err != nil {
+				return nil, fmt.Errorf("map element target: %w", err)
+			}
+			out = append(out, portElement{Key: strings.Join(parts, " . "), IP: ip})
+		}
+	}
+	return out, nil
+}
+
+// removeElements deletes port elements found by listPorts.
+func (f firewall) removeElements(es []portElement) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "delete element ip %s %s { %s }\n", f.table, e.Map, e.Key)
+	}
+	return f.run(b.String())
+}
