@@ -21,7 +21,7 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 			newRunCommand(g), newCreateCommand(g), newStartCommand(g), newStopCommand(g),
 			newRestartCommand(g), newKillCommand(g), newRmCommand(g), newPsCommand(g),
 			newLogsCommand(g), newInspectContainerCommand(g), newWaitCommand(g),
-			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g),
+			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g), newExecCommand(g),
 		}
 	}
 	root.AddCommand(cmds()...)

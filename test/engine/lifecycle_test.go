@@ -177,3 +177,15 @@ func TestVolumes(t *testing.T) {
 		t.Errorf("named volume content: %q", got)
 	}
 }
+
+func TestExec(t *testing.T) {
+	e := newEnv(t)
+	e.must("run", "-d", "--name", "ex", "busybox", "sleep", "100")
+	r := e.run("exec", "-u", "nobody", "-w", "/tmp", "-e", "A=1", "ex", "sh", "-c", "id -u; pwd; echo $A; exit 4")
+	if r.code != 4 || r.stdout != "65534\n/tmp\n1\n" {
+		t.Errorf("exec: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := e.run("exec", "ex", "nosuch"); r.code != 127 {
+		t.Errorf("exec of a missing command: exit %d, want 127", r.code)
+	}
+}
