@@ -46,7 +46,8 @@ func Start(netnsPath, addr string, lookup Lookup, upstreams []string) (*Server, 
 		if pc, err = net.ListenPacket("udp4", addr); err != nil {
 			return fmt.Errorf("dns listen udp %s: %w", addr, err)
 		}
-		if ln, err = net.Listen("tcp4", addr); err != nil {
+		// The UDP port, so that port 0 gives one port for both.
+		if ln, err = net.Listen("tcp4", pc.LocalAddr().String()); err != nil {
 			pc.Close()
 			return fmt.Errorf("dns listen tcp %s: %w", addr, err)
 		}
@@ -73,6 +74,9 @@ func Start(netnsPath, addr string, lookup Lookup, upstreams []string) (*Server, 
 	<-started
 	return s, nil
 }
+
+// Addr is the UDP address the responder listens on.
+func (s *Server) Addr() string { return s.udp.PacketConn.LocalAddr().String() }
 
 // Close stops the responder and closes its sockets.
 func (s *Server) Close() error {

@@ -1,0 +1,138 @@
+package network
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }
+
+func TestPickSubnet(t *testing.T) {
+	pools := []netip.Prefix{pfx("10.88.0.0/16"), pfx("10.89.0.0/16"), pfx("10.90.0.0/16")}
+	tests := []struct {
+		name  string
+		taken []netip.Prefix
+		want  string
+	}{
+		{"free", nil, "10.88.0.0/16"},
+		{"host route inside", []netip.Prefix{pfx("10.88.3.0/24")}, "10.89.0.0/16"},
+		{"wide route covers two", []netip.Prefix{pfx("10.88.0.0/15")}, "10.90.0.0/16"},
+		{"resolver address", []netip.Prefix{pfx("10.88.0.53/32"), pfx("10.89.0.0/16")}, "10.90.0.0/16"},
+		{"all taken", []netip.Prefix{pfx("10.0.0.0/8")}, ""},
+	}
+	for _, tt := range tests {
+		got, err := pickSubnet(pools, tt.taken)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("%s: got %s, want an error", tt.name, got)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want {
+			t.Errorf("%s: got %s, %v; want %s", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestNextFree(t *testing.T) {
+	n := Network{Name: "n", Subnet: pfx("10.88.0.0/29"), Gateway: addr("10.88.0.1")}
+	used := func(as ...string) map[netip.Addr]bool {
+		m := map[netip.Addr]bool{n.Gateway: true}
+		for _, a := range as {
+			m[addr(a)] = true
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		last string
+		used map[netip.Addr]bool
+		want string
+	}{
+		{"first", "", used(), "10.88.0.2"},
+		{"after last", "10.88.0.3", used("10.88.0.2", "10.88.0.3"), "10.88.0.4"},
+		{"freed address not reused at once", "10.88.0.4", used(), "10.88.0.5"},
+		{"wraps, skips broadcast", "10.88.0.6", used("10.88.0.6"), "10.88.0.2"},
+		{"full", "10.88.0.6", used("10.88.0.2", "10.88.0.3", "10.88.0.4", "10.88.0.5", "10.88.0.6"), ""},
+	}
+	for _, tt := range tests {
+		n.LastIP = netip.Addr{}
+		if tt.last != "" {
+			n.LastIP = addr(tt.last)
+		}
+		got, err := nextFree(n, tt.used)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("%s: got %s, want an error", tt.name, got)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want {
+			t.Errorf("%s: got %s, %v; want %s", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestUsable(t *testing.T) {
+	p := pfx("10.88.0.0/24")
+	tests := []struct {
+		a    string
+		want bool
+	}{
+		{"10.88.0.0", false}, {"10.88.0.1", true}, {"10.88.0.254", true}, {"10.88.0.255", false}, {"10.89.0.1", false},
+	}
+	for _, tt := range tests {
+		if got := usable(p, addr(tt.a)); got != tt.want {
+			t.Errorf("usable(%s, %s) = %v, want %v", p, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestHostVethName(t *testing.T) {
+	a := hostVethName("net1", "ctr1")
+	tests := []struct {
+		name string
+		got  string
+		ok   bool
+	}{
+		{"fits IFNAMSIZ", a, len(a) <= 15},
+		{"stable", hostVethName("net1", "ctr1"), hostVethName("net1", "ctr1") == a},
+		{"per network", hostVethName("net2", "ctr1"), hostVethName("net2", "ctr1") != a},
+	}
+	for _, tt := range tests {
+		if !tt.ok {
+			t.Errorf("%s: %q", tt.name, tt.got)
+		}
+	}
+}
+
+func TestParseMapElements(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want []portElement
+	}{
+		{"any", `{"nftables": [{"metainfo": {}}, {"map": {"name": "ports_any", "elem": [[{"concat": ["tcp", 8080]}, {"concat": ["10.88.0.2", 80]}]]}}]}`,
+			[]portElement{{Key: "tcp . 8080", IP: addr("10.88.0.2")}}},
+		{"ip", `{"nftables": [{"map": {"name": "ports_ip", "elem": [[{"concat": ["127.0.0.1", "udp", 53]}, {"concat": ["10.88.0.3", 53]}]]}}]}`,
+			[]portElement{{Key: "127.0.0.1 . udp . 53", IP: addr("10.88.0.3")}}},
+		{"empty", `{"nftables": [{"map": {"name": "ports_ip"}}]}`, nil},
+	}
+	for _, tt := range tests {
+		got, err := parseMapElements([]byte(tt.raw))
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("%s: got %v, want %v", tt.name, got[i], tt.want[i])
+			}
+		}
+	}
+}
