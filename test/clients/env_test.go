@@ -56,6 +56,9 @@ func (e *env) hostPath(p string) {
 }
 
 func (e *env) cleanup(t *testing.T) {
+	// Give exit hooks (podman's `container cleanup`, run by conmon) time to
+	// finish before killing what is left.
+	waitFor(10*time.Second, func() bool { return len(e.strayProcesses()) == 0 })
 	for _, pid := range e.strayProcesses() {
 		t.Logf("cleanup: killing leftover process %d (%s)", pid, cmdline(pid))
 		_ = unix.Kill(pid, unix.SIGKILL)
