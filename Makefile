@@ -7,7 +7,7 @@ LDFLAGS := -s -w -extldflags=-static
 GOTAGS  := netgo,osusergo
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: all build deps test unit integration bench demo lint clean
+.PHONY: all build deps test unit integration bench demo lint clean vm-test
 
 all: build
 
@@ -38,6 +38,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+
+# The cgroup tests again on a pure cgroup v2 kernel, in a QEMU VM (TCG);
+# RUN=<regexp> picks other tests. See test/vm/run.sh.
+vm-test:
+	./test/vm/run.sh $(RUN)
 
 clean:
 	rm -rf $(BINDIR)

@@ -336,6 +336,11 @@ func writeFile(dir, name string, data []byte) error {
 		err = cerr
 	}
 	if err != nil {
+		// The kernel's errno is what tells; the path is already said.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return fmt.Errorf("write %q to %s: %w", strings.TrimSpace(string(data)), path, err)
 	}
 	return nil

@@ -1,0 +1,129 @@
+#!/bin/bash
+# test/vm/run.sh: run berth-runtime's cgroup tests on a pure cgroup v2 host.
+#
+# A hybrid host (v1 controllers) cannot give a cgroup2 mount any controller,
+# so the tests boot a VM: QEMU with software emulation (TCG; this host's
+# /dev/kvm is PVM and boots no ordinary guest), Debian's own kernel package
+# unpacked with dpkg -x into a cache (never installed), a busybox initramfs,
+# the repository's static binaries shared over virtio-9p. The guest mounts
+# cgroup2 alone (cgroup_no_v1=all), delegates every controller from the
+# root, runs the test binary, and leaves its exit status in the share.
+#
+# Usage: test/vm/run.sh [go test -run regexp]   (default: the cgroup tests)
+# Env:   BERTH_VM_CACHE (default .cache/vm), BERTH_VM_TIMEOUT seconds (900),
+#        BERTH_VM_MEM MiB (1536)
+# Needs: qemu-system-x86 busybox-static cpio (apt), apt-get download access.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${BERTH_VM_CACHE:-$repo/.cache/vm}
+run=${1:-TestCgroup}
+timeout=${BERTH_VM_TIMEOUT:-900}
+mem=${BERTH_VM_MEM:-1536}
+busybox=/usr/bin/busybox
+
+for tool in qemu-system-x86_64 cpio dpkg "$busybox"; do
+	command -v "$tool" >/dev/null || { echo "vm-test: $tool is missing: apt-get install qemu-system-x86 busybox-static cpio" >&2; exit 2; }
+done
+
+# The kernel: whatever linux-image-amd64 points at, fetched once.
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[ -n "$pkg" ] || { echo "vm-test: apt knows no linux-image-amd64: run apt-get update" >&2; exit 2; }
+kver=${pkg#linux-image-}
+kdir=$cache/$kver
+if [ ! -f "$kdir/vmlinuz" ]; then
+	mkdir -p "$kdir"
+	(cd "$kdir" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "vm-test: apt-get download $pkg failed" >&2; exit 2; }
+	dpkg -x "$kdir"/"$pkg"_*.deb "$kdir/pkg"
+	rm -f "$kdir"/"$pkg"_*.deb
+	cp "$kdir/pkg/boot/vmlinuz-$kver" "$kdir/vmlinuz"
+fi
+moddir=$kdir/pkg/lib/modules/$kver
+# The package leaves modules.dep to its postinst: make it for the tree.
+[ -f "$moddir/modules.dep" ] || "$busybox" depmod -b "$kdir/pkg" "$kver"
+
+work=$(mktemp -d /tmp/berth-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+share=$work/share
+root=$work/initramfs
+mkdir -p "$share" "$root"/{bin,usr/bin,lib/modules,etc}
+
+# Static binaries for a guest whose userland is busybox.
+make -C "$repo" --no-print-directory build >/dev/null
+cp "$repo/bin/berth-runtime" "$share/"
+(cd "$repo" && CGO_ENABLED=0 go test -c -o "$share/runtime.test" ./test/runtime/)
+
+# Modules, each after what it depends on (modules.dep lists the whole
+# chain, the last to load first).
+: >"$root/lib/modules/order"
+for m in virtio_pci 9pnet_virtio 9p overlay; do
+	line=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$moddir/modules.dep") || continue # built in
+	for f in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
+		name=$(basename "$f")
+		grep -qx "$name" "$root/lib/modules/order" && continue
+		cp "$moddir/$f" "$root/lib/modules/"
+		echo "$name" >>"$root/lib/modules/order"
+	done
+done
+
+cp "$busybox" "$root/bin/busybox"
+ln "$root/bin/busybox" "$root/usr/bin/busybox" # the tests' rootfs is built from it
+echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+echo 'root:x:0:' >"$root/etc/group"
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin
+if [ ! -e /stage2 ]; then
+	# pivot_root cannot leave the initramfs: copy it into a tmpfs first.
+	mkdir -p /newroot
+	mount -t tmpfs -o mode=755 tmpfs /newroot
+	cp -a /bin /usr /lib /etc /init /newroot/
+	touch /newroot/stage2
+	exec switch_root /newroot /init
+fi
+mkdir -p /proc /sys /dev /tmp /run /share /root
+chmod 1777 /tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# busybox's depmod does not promise load order: retry until all are in.
+left=$(cat /lib/modules/order)
+for pass in 1 2 3 4 5 6; do
+	next=
+	for m in $left; do insmod /lib/modules/$m 2>/dev/null || next="$next $m"; done
+	left=$next
+	[ -z "$left" ] && break
+done
+[ -z "$left" ] || echo "guest: could not load$left"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control; done
+echo "guest: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+cd /share
+sh /share/cmd
+echo $? >/share/exit
+sync
+poweroff -f
+INIT
+chmod 755 "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd"
+
+cat >"$share/cmd" <<CMD
+BERTH_TEST_RUNTIME=/share/berth-runtime ./runtime.test -test.run '$run' -test.v -test.count=1 -test.timeout $((timeout - 60))s 2>&1
+CMD
+
+bios=()
+[ -f /usr/share/qemu/qboot.rom ] && bios=(-M q35 -bios /usr/share/qemu/qboot.rom)
+start=$(date +%s)
+timeout "$timeout" qemu-system-x86_64 "${bios[@]}" -accel tcg -cpu max -smp 1 -m "$mem" \
+	-nographic -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
+	-append "console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 mitigations=off quiet panic=-1 rdinit=/init" \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" </dev/null || true
+echo "vm-test: VM ran $(($(date +%s) - start)) s"
+if [ ! -f "$share/exit" ]; then
+	echo "vm-test: the guest left no exit status (crashed or timed out after ${timeout}s)" >&2
+	exit 1
+fi
+exit "$(cat "$share/exit")"
