@@ -26,6 +26,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 var (
@@ -60,7 +62,7 @@ func New(root string) (*Store, error) {
 	layout := filepath.Join(root, ocispec.ImageLayoutFile)
 	if _, err := os.Stat(layout); errors.Is(err, fs.ErrNotExist) {
 		data := []byte(`{"imageLayoutVersion":"` + ocispec.ImageLayoutVersion + `"}`)
-		if err := WriteFileAtomic(layout, data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(layout, data, 0o644); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -191,5 +192,5 @@ func (s *Store) IngestUnknown(ctx context.Context, r io.Reader) (digest.Digest, 
 // IngestBytes stores a small blob held in memory (a manifest, a config).
 func (s *Store) IngestBytes(ctx context.Context, data []byte) (digest.Digest, error) {
 	d := digest.FromBytes(data)
-	return d, s.Ingest(ctx, d, int64(len(data)), bytesReader(data))
+	return d, s.Ingest(ctx, d, int64(len(data)), bytes.NewReader(data))
 }

@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -29,7 +30,7 @@ func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
 	}
 	files := map[string]string{"hostname": c.Config.Hostname + "\n", "hosts": hosts}
 	for name, content := range files {
-		if err := writeAtomic(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		if err := atomicfile.WriteFileUnsynced(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			return err
 		}
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind",
@@ -117,31 +118,5 @@ func (e *Engine) writeBundle(c *Container, s *specs.Spec) error {
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return writeAtomic(filepath.Join(e.containerDir(c.ID), "config.json"), data, 0o600)
-}
-
-// writeAtomic writes through a temp file renamed over path, so a reader
-// sees the old file or the new one, never a torn one. The files written
-// here (config.json, hosts, hostname) are made again at every start, so
-// they are not fsynced: a power cut costs nothing a start does not redo.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFileUnsynced(filepath.Join(e.containerDir(c.ID), "config.json"), data, 0o600)
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/volume"
@@ -137,7 +138,7 @@ func (e *Engine) killAll(c *Container) {
 	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
 		rc.Signal(unix.SIGKILL, true)
 	}
-	if alive(c.State.Pid, c.State.PidStart) {
+	if proc.Alive(c.State.Pid, c.State.PidStart) {
 		unix.Kill(c.State.Pid, unix.SIGKILL)
 	}
 	waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
@@ -152,7 +153,7 @@ func (e *Engine) thaw(c *Container) {
 
 func waitGone(pid int, start uint64, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for alive(pid, start) {
+	for proc.Alive(pid, start) {
 		if time.Now().After(deadline) {
 			return false
 		}
@@ -178,7 +179,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		return fmt.Errorf("cannot remove container %q: container is %s: stop the container before removing or force remove", "/"+c.Name, c.State.Status)
 	}
 	// The monitor goes first, so it cannot restart what we tear down.
-	if alive(c.State.MonitorPid, c.State.MonitorStart) && c.State.MonitorPid != os.Getpid() {
+	if proc.Alive(c.State.MonitorPid, c.State.MonitorStart) && c.State.MonitorPid != os.Getpid() {
 		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
 		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
@@ -195,7 +196,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 	} else {
 		// No runtime state (a create was killed half way): kill what the
 		// record knows and remove the cgroup by its path.
-		if alive(c.State.Pid, c.State.PidStart) {
+		if proc.Alive(c.State.Pid, c.State.PidStart) {
 			unix.Kill(c.State.Pid, unix.SIGKILL)
 			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/proc"
 )
 
 // The monitor protocol. `berth run -d` and `berth start` spawn
@@ -71,12 +73,12 @@ func writeReport(f *os.File, r monitorReport) {
 // start and exit, restarts it as its policy says, and removes it with
 // --rm. report is called once, after the first start or its failure.
 func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport)) exitInfo {
-	me, _, _ := procStart(os.Getpid())
+	me, _, _ := proc.StartTime(os.Getpid())
 	reported := false
 	var last exitInfo
 	for {
 		info, err := e.runOnce(c, stdio, stdio == nil, func(pid int) {
-			start, _, _ := procStart(pid)
+			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
 				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me

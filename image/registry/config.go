@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
-	"github.com/berth-containers/berth/content"
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // dockerHubKey is the key Docker uses for Docker Hub in config.json.
@@ -83,7 +83,7 @@ func (f *AuthFile) Save() error {
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 		return fmt.Errorf("save credentials %s: %w", f.Path, err)
 	}
-	return content.WriteFileAtomic(f.Path, append(data, '\n'), 0o600)
+	return atomicfile.WriteFile(f.Path, append(data, '\n'), 0o600)
 }
 
 // authKey is the config.json key of a registry host.

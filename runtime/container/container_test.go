@@ -3,7 +3,6 @@ package container
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -51,58 +50,6 @@ func TestStateRoundTrip(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("state dir holds %d entries, want only state.json", len(entries))
-	}
-}
-
-func TestWriteFileAtomicReplaces(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	for _, content := range []string{"first", "second"} {
-		if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != content {
-			t.Fatalf("read %q, %v; want %q", got, err, content)
-		}
-	}
-	st, _ := os.Stat(path)
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", st.Mode().Perm())
-	}
-}
-
-// TestAliveNoticesReuseAndZombies: a pid alone does not name a process for
-// good; the start time and the zombie state are checked too.
-func TestAliveNoticesReuseAndZombies(t *testing.T) {
-	cmd := exec.Command("sleep", "10")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	start, _, err := processStartTime(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &State{InitPid: pid, InitStart: start}
-	if !st.alive() {
-		t.Fatal("running process reported dead")
-	}
-	if (&State{InitPid: pid, InitStart: start + 1}).alive() {
-		t.Error("process with another start time reported alive (pid reuse)")
-	}
-	cmd.Process.Kill()
-	for i := 0; i < 100; i++ { // wait until it is a zombie, not yet reaped
-		if _, state, _ := processStartTime(pid); state == 'Z' {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st.alive() {
-		t.Error("zombie reported alive")
-	}
-	cmd.Wait()
-	if st.alive() {
-		t.Error("reaped process reported alive")
 	}
 }
 

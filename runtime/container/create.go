@@ -17,6 +17,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -367,7 +369,7 @@ func (b *builder) finish() error {
 		if err != nil {
 			return fmt.Errorf("pid file %s: %w", b.opts.PidFile, err)
 		}
-		if err := writeFileAtomic(path, []byte(strconv.Itoa(b.initPid)), 0o644); err != nil {
+		if err := atomicfile.WriteFile(path, []byte(strconv.Itoa(b.initPid)), 0o644); err != nil {
 			return err
 		}
 	}
@@ -375,7 +377,7 @@ func (b *builder) finish() error {
 }
 
 func (b *builder) newState() *State {
-	start, _, _ := processStartTime(b.initPid)
+	start, _, _ := proc.StartTime(b.initPid)
 	owner := ""
 	if u, err := user.LookupId(strconv.Itoa(os.Geteuid())); err == nil {
 		owner = u.Username

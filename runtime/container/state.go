@@ -1,17 +1,17 @@
 package container
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/proc"
 )
 
 const (
@@ -48,7 +48,7 @@ func saveState(dir string, st *State) error {
 	if err != nil {
 		return fmt.Errorf("encode state of %s: %w", st.ID, err)
 	}
-	return writeFileAtomic(filepath.Join(dir, stateFile), data, 0o600)
+	return atomicfile.WriteFile(filepath.Join(dir, stateFile), data, 0o600)
 }
 
 func loadState(dir string) (*State, error) {
@@ -63,65 +63,9 @@ func loadState(dir string) (*State, error) {
 	return &st, nil
 }
 
-// writeFileAtomic writes through a temp file in the same directory, synced,
-// then renamed over path.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// processStartTime reads field 22 of /proc/PID/stat: with the pid it names
-// one process for good, so a recycled pid is not mistaken for the init.
-func processStartTime(pid int) (uint64, byte, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	// comm may hold spaces and parens: fields start after the last ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 20 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	start, err := strconv.ParseUint(fields[19], 10, 64)
-	if err != nil {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
-	}
-	return start, fields[0][0], nil
-}
-
 // alive says whether the state's init still runs (a zombie does not).
 func (st *State) alive() bool {
-	if st.InitPid <= 0 {
-		return false
-	}
-	start, state, err := processStartTime(st.InitPid)
-	return err == nil && start == st.InitStart && state != 'Z' && state != 'X'
+	return proc.Alive(st.InitPid, st.InitStart)
 }
 
 // lock takes the container's lock: one berth-runtime at a time changes it.
@@ -135,4 +79,10 @@ func lock(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
 	return f, nil
+}
+
+// writeFileAtomic is atomicfile.WriteFile; the lifecycle files call it by
+// this name.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return atomicfile.WriteFile(path, data, mode)
 }
