@@ -8,6 +8,8 @@ packages=(
 	busybox-static                # the rootfs of test bundles and of the built-in image
 	runc crun                     # reference runtimes for compatibility tests and benchmarks
 	skopeo docker-registry        # peer image tool and a real registry for image tests
+	containerd podman conmon      # clients of berth-runtime in test/clients (private daemons;
+	docker.io                     #   docker.io's own service is not used and may stay stopped)
 	libseccomp-dev                # seccomp filters
 	uidmap                        # newuidmap/newgidmap for rootless containers
 	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
