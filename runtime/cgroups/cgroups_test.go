@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestV1Key(t *testing.T) {
@@ -66,5 +68,38 @@ func TestApplyDestroy(t *testing.T) {
 			t.Errorf("%s still exists", p)
 		}
 		os.Remove(filepath.Dir(p)) // the /berthtest parent this test made
+	}
+}
+
+// BenchmarkCreateSetDestroy is a container's whole cgroup cost outside the
+// process itself: the directories in every hierarchy, a typical set of
+// limits (runc's device rules included) and the removal.
+func BenchmarkCreateSetDestroy(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root to create cgroups")
+	}
+	limit, pids, shares := int64(64<<20), int64(100), uint64(512)
+	r := &specs.LinuxResources{
+		Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+		Memory:  &specs.LinuxMemory{Limit: &limit},
+		Pids:    &specs.LinuxPids{Limit: &pids},
+		CPU:     &specs.LinuxCPU{Shares: &shares},
+	}
+	for i := 0; i < b.N; i++ {
+		id := "berthbench-cg-" + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(i)
+		m, err := New("/"+id, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Create(); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Set(r); err != nil {
+			m.Destroy()
+			b.Fatal(err)
+		}
+		if err := m.Destroy(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
