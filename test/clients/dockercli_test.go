@@ -103,7 +103,9 @@ func (c *dockerCLI) testScenarios(t *testing.T) {
 		if c.noOOMKilled != "" {
 			t.Logf("not checking .State.OOMKilled: %s", c.noOOMKilled)
 		} else if oom := c.inspect(t, name, ".State.OOMKilled"); oom != "true" {
-			t.Errorf("OOMKilled = %s, want true", oom)
+			// containerd's shim watches the memory cgroup that
+			// /proc/<pid>/cgroup names just after create, before start.
+			t.Errorf("OOMKilled = %s, want true: was the container's init in its memory cgroup right after create?", oom)
 		}
 	})
 	t.Run("PidsLimit", func(t *testing.T) {
