@@ -33,30 +33,25 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 	if err := ctx.Err(); err != nil {
 		return Endpoint{}, err
 	}
+	ref := opts.Network
+	if ref == "" {
+		ref = DefaultName
+	}
+	ep := Endpoint{ContainerID: containerID, Name: opts.Name, Aliases: opts.Aliases, Hostname: opts.Hostname,
+		NetNS: netnsPath, Created: time.Now().UTC()}
 	var n Network
-	var err error
-	if opts.Network == "" || opts.Network == DefaultName {
-		n, err = s.defaultNetwork()
-	} else {
-		n, _, err = s.Inspect(opts.Network)
-		if err == nil {
-			err = s.setUp(n)
+	reserveTx := func(t tx) (err error) {
+		n, err = reserve(t, ref, &ep, opts)
+		return err
+	}
+	err := s.update(reserveTx)
+	if errors.Is(err, ErrNotFound) && ref == DefaultName {
+		if _, err = s.createDefault(); err == nil {
+			err = s.update(reserveTx)
 		}
 	}
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
-	}
-	if n.Internal && len(opts.Ports) > 0 {
-		return Endpoint{}, fmt.Errorf("attach %s to %s: an --internal network cannot publish ports", containerID, n.Name)
-	}
-	ep := Endpoint{Network: n.ID, NetworkName: n.Name, ContainerID: containerID, Name: opts.Name,
-		Aliases: opts.Aliases, Hostname: opts.Hostname, Prefix: n.Subnet.Bits(), NetNS: netnsPath,
-		HostVeth: hostVethName(n.ID, containerID), Created: time.Now().UTC()}
-	if !n.Internal {
-		ep.Gateway = n.Gateway
-	}
-	if err := s.update(func(t tx) error { return reserve(t, n.Name, &ep, opts) }); err != nil {
-		return Endpoint{}, err
 	}
 	if err := s.wire(n, &ep); err != nil {
 		if derr := s.undo(ep); derr != nil {
@@ -69,24 +64,32 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 
 // reserve checks and records, in one transaction, the endpoint's ports and
 // address, so that two berth commands cannot take the same ones.
-func reserve(t tx, netName string, ep *Endpoint, opts AttachOptions) error {
-	n, err := t.network(netName)
+func reserve(t tx, ref string, ep *Endpoint, opts AttachOptions) (Network, error) {
+	n, err := t.network(ref)
 	if err != nil {
-		return err
+		return n, err
+	}
+	if n.Internal && len(opts.Ports) > 0 {
+		return n, fmt.Errorf("network %s is --internal: it cannot publish ports", n.Name)
 	}
 	if t.eps.Get(epKey(n.ID, ep.ContainerID)) != nil {
-		return fmt.Errorf("attach %s to %s: %w", ep.ContainerID, n.Name, ErrAttached)
+		return n, fmt.Errorf("network %s: %w", n.Name, ErrAttached)
+	}
+	ep.Network, ep.NetworkName, ep.Prefix = n.ID, n.Name, n.Subnet.Bits()
+	ep.HostVeth = hostVethName(n.ID, ep.ContainerID)
+	if !n.Internal {
+		ep.Gateway = n.Gateway
 	}
 	all, err := t.endpoints("")
 	if err != nil {
-		return err
+		return n, err
 	}
 	var taken []portmap.Mapping
 	for _, o := range all {
 		taken = append(taken, o.Ports...)
 	}
 	if ep.Ports, err = portmap.Reserve(opts.Ports, taken); err != nil {
-		return fmt.Errorf("attach %s: %w", ep.ContainerID, err)
+		return n, err
 	}
 	used := map[netip.Addr]bool{n.Gateway: true}
 	for _, o := range all {
@@ -96,17 +99,17 @@ func reserve(t tx, netName string, ep *Endpoint, opts AttachOptions) error {
 	}
 	if opts.IP.IsValid() {
 		if !usable(n.Subnet, opts.IP) || used[opts.IP] {
-			return fmt.Errorf("attach %s to %s: address %s is outside %s or in use", ep.ContainerID, n.Name, opts.IP, n.Subnet)
+			return n, fmt.Errorf("network %s: address %s is outside %s or in use", n.Name, opts.IP, n.Subnet)
 		}
 		ep.IP = opts.IP
 	} else if ep.IP, err = nextFree(n, used); err != nil {
-		return fmt.Errorf("attach %s: %w", ep.ContainerID, err)
+		return n, err
 	}
 	n.LastIP = ep.IP
 	if err := t.putNetwork(n); err != nil {
-		return err
+		return n, err
 	}
-	return t.putEndpoint(*ep)
+	return n, t.putEndpoint(*ep)
 }
 
 // nextFree returns the first unused host address after n.LastIP, wrapping.
@@ -132,16 +135,25 @@ func nextFree(n Network, used map[netip.Addr]bool) (netip.Addr, error) {
 
 // wire makes the kernel objects of a reserved endpoint.
 func (s *Store) wire(n Network, ep *Endpoint) error {
+	if err := s.setUp(n); err != nil {
+		return err
+	}
 	if err := plugVeth(n, ep); err != nil {
 		return err
 	}
 	if err := (firewall{s.opts.Table}).addPorts(ep.IP, ep.Ports); err != nil {
 		return fmt.Errorf("publish ports of %s: %w", ep.ContainerID, err)
 	}
-	if err := s.update(func(t tx) error { return t.putEndpoint(*ep) }); err != nil {
+	var names []byte
+	if err := s.update(func(t tx) (err error) {
+		if err = t.putEndpoint(*ep); err == nil {
+			names, err = t.names(n)
+		}
+		return err
+	}); err != nil {
 		return err
 	}
-	return s.writeNames(n.ID)
+	return s.writeNames(n, names)
 }
 
 // Detach unplugs a container from one network and unpublishes its ports.
@@ -205,8 +217,19 @@ func (s *Store) undo(ep Endpoint) error {
 	if err := deleteLink(ep.HostVeth); err != nil {
 		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
 	}
-	if err := s.update(func(t tx) error { return t.eps.Delete(epKey(ep.Network, ep.ContainerID)) }); err != nil {
+	var n Network
+	var names []byte
+	if err := s.update(func(t tx) (err error) {
+		if err = t.eps.Delete(epKey(ep.Network, ep.ContainerID)); err != nil {
+			return err
+		}
+		if n, err = t.network(ep.Network); err != nil {
+			return err
+		}
+		names, err = t.names(n)
+		return err
+	}); err != nil {
 		return err
 	}
-	return s.writeNames(ep.Network)
+	return s.writeNames(n, names)
 }

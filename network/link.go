@@ -30,35 +30,58 @@ func ipNet(a netip.Addr, bits int) *net.IPNet {
 
 // ensureBridge creates the network's bridge if missing (after a reboot the
 // records survive but the links do not) and brings it up with its gateway.
-func ensureBridge(n Network) error {
+func ensureBridge(n Network) (created bool, err error) {
 	link, err := netlink.LinkByName(n.Bridge)
 	if _, missing := err.(netlink.LinkNotFoundError); missing {
 		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: n.Bridge}}
 		if err := netlink.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("create bridge %s: %w", n.Bridge, err)
+			return false, fmt.Errorf("create bridge %s: %w", n.Bridge, err)
 		}
+		created = true
 		link, err = netlink.LinkByName(n.Bridge)
 	}
 	if err != nil {
-		return fmt.Errorf("find bridge %s: %w", n.Bridge, err)
+		return created, fmt.Errorf("find bridge %s: %w", n.Bridge, err)
 	}
 	if _, ok := link.(*netlink.Bridge); !ok {
-		return fmt.Errorf("bridge %s: a %s link has that name", n.Bridge, link.Type())
+		return created, fmt.Errorf("bridge %s: a %s link has that name", n.Bridge, link.Type())
 	}
-	if !n.Internal {
+	if n.Internal {
+		// No host address, and an unreachable route so the host's
+		// traffic to the subnet fails at once instead of leaving by the
+		// default route.
+		if err := netlink.RouteReplace(unreachableRoute(n)); err != nil {
+			return created, fmt.Errorf("bridge %s: unreachable route %s: %w", n.Bridge, n.Subnet, err)
+		}
+	} else {
 		addr := &netlink.Addr{IPNet: ipNet(n.Gateway, n.Subnet.Bits())}
 		if err := netlink.AddrReplace(link, addr); err != nil {
-			return fmt.Errorf("bridge %s: set address %s: %w", n.Bridge, n.Gateway, err)
+			return created, fmt.Errorf("bridge %s: set address %s: %w", n.Bridge, n.Gateway, err)
 		}
 		// Connections to a published port on 127.0.0.1 leave through the
 		// bridge with a loopback source (masqueraded in postrouting); the
 		// kernel drops such packets unless the device allows it.
 		if err := writeSysctl("net/ipv4/conf/"+n.Bridge+"/route_localnet", "1"); err != nil {
-			return err
+			return created, err
 		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
-		return fmt.Errorf("bring up bridge %s: %w", n.Bridge, err)
+		return created, fmt.Errorf("bring up bridge %s: %w", n.Bridge, err)
+	}
+	return created, nil
+}
+
+func unreachableRoute(n Network) *netlink.Route {
+	return &netlink.Route{Dst: ipNet(n.Subnet.Addr(), n.Subnet.Bits()), Type: unix.RTN_UNREACHABLE, Table: unix.RT_TABLE_MAIN}
+}
+
+// deleteUnreachable removes an internal network's route; gone is fine.
+func deleteUnreachable(n Network) error {
+	if !n.Internal {
+		return nil
+	}
+	if err := netlink.RouteDel(unreachableRoute(n)); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("delete unreachable route %s: %w", n.Subnet, err)
 	}
 	return nil
 }

@@ -24,18 +24,11 @@ import (
 
 func (s *Store) namesDir(netID string) string { return filepath.Dir(s.namesFile(netID)) }
 
-func (s *Store) writeNames(netID string) error {
-	var n Network
-	var eps []Endpoint
-	err := s.update(func(t tx) (err error) {
-		if n, err = t.network(netID); err != nil {
-			return err
-		}
-		eps, err = t.endpoints(netID)
-		return err
-	})
+// names renders the names file of n from its endpoint records.
+func (t tx) names(n Network) ([]byte, error) {
+	eps, err := t.endpoints(n.ID)
 	if err != nil || n.Name == DefaultName {
-		return err
+		return nil, err
 	}
 	var b strings.Builder
 	for _, e := range eps {
@@ -49,10 +42,18 @@ func (s *Store) writeNames(netID string) error {
 		names = append(names, e.Aliases...)
 		fmt.Fprintf(&b, "%s %s\n", e.IP, strings.Join(names, " "))
 	}
-	if err := os.MkdirAll(s.namesDir(netID), 0o755); err != nil {
+	return []byte(b.String()), nil
+}
+
+// writeNames replaces the names file of a user network.
+func (s *Store) writeNames(n Network, names []byte) error {
+	if n.Name == DefaultName {
+		return nil
+	}
+	if err := os.MkdirAll(s.namesDir(n.ID), 0o755); err != nil {
 		return fmt.Errorf("names of network %s: %w", n.Name, err)
 	}
-	return etcfiles.WriteFile(s.namesFile(netID), []byte(b.String()))
+	return etcfiles.WriteFile(s.namesFile(n.ID), names)
 }
 
 // namesCache holds parsed names files, reloaded when their mtime changes.

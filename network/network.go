@@ -151,6 +151,9 @@ func New(opts Options) *Store {
 // package netns); Repair removes those of containers that are gone.
 func (s *Store) NetNSDir() string { return filepath.Join(s.opts.RunRoot, "netns") }
 
+// Options returns the store's options, defaults filled in.
+func (s *Store) Options() Options { return s.opts }
+
 func (s *Store) namesFile(netID string) string {
 	return filepath.Join(s.opts.RunRoot, "networks", netID, "names")
 }

@@ -82,6 +82,11 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 			taken = append(taken, o.Subnet)
 		}
 		if want.IsValid() {
+			for _, h := range host.prefixes {
+				if h.Overlaps(want) {
+					return fmt.Errorf("create network %s: subnet %s overlaps %s, a route, address or resolver of the host", n.Name, want, h)
+				}
+			}
 			for _, o := range all {
 				if o.Subnet.Overlaps(want) {
 					return fmt.Errorf("create network %s: subnet %s overlaps network %s (%s)", n.Name, want, o.Name, o.Subnet)
@@ -153,7 +158,11 @@ func lastAddr(p netip.Prefix) netip.Addr {
 // setUp makes the network's host objects; it is idempotent, so Attach calls
 // it too and a network recorded before a reboot comes back.
 func (s *Store) setUp(n Network) error {
-	if err := ensureBridge(n); err != nil {
+	created, err := ensureBridge(n)
+	if err != nil || !created {
+		// The bridge and the table's entries are made together and
+		// vanish together (a reboot), so an existing bridge means the
+		// rest is there: an attach then pays no nft exec.
 		return err
 	}
 	if !n.Internal && !s.opts.SkipIPForward {
@@ -176,9 +185,10 @@ func (s *Store) tearDown(n Network) error {
 		return err
 	}
 	errBr := deleteLink(n.Bridge)
+	errRt := deleteUnreachable(n)
 	errFw := firewall{s.opts.Table}.removeNetwork(n, last)
 	_ = os.RemoveAll(s.namesDir(n.ID))
-	return errors.Join(errBr, errFw)
+	return errors.Join(errBr, errRt, errFw)
 }
 
 // List returns every network, sorted by name.
@@ -248,16 +258,9 @@ func (s *Store) Prune() ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
-// defaultNetwork returns the default network, creating it on first use.
-func (s *Store) defaultNetwork() (Network, error) {
-	n, _, err := s.Inspect(DefaultName)
-	if err == nil {
-		return n, s.setUp(n)
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return Network{}, err
-	}
-	n, err = s.create(CreateOptions{Name: DefaultName}, s.opts.DefaultBridge)
+// createDefault makes the default network on first use.
+func (s *Store) createDefault() (Network, error) {
+	n, err := s.create(CreateOptions{Name: DefaultName}, s.opts.DefaultBridge)
 	if errors.Is(err, ErrExists) {
 		// Another berth command made it first.
 		n, _, err = s.Inspect(DefaultName)

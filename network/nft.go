@@ -21,12 +21,15 @@ import (
 //
 //	bridges        ifname set of every berth bridge (loopback masquerade)
 //	internal       ifname set of bridges of --internal networks (no forwarding)
+//	same           bridge . bridge pairs: traffic within one bridge, which
+//	               passes the forward hook when br_netfilter is loaded
 //	egress         subnets of non-internal networks (masquerade to the outside)
 //	ports_any      proto . port            -> container ip . port
 //	ports_ip       host ip . proto . port  -> container ip . port
 const tableTemplate = `table ip %[1]s {
 	set bridges { type ifname; }
 	set internal { type ifname; }
+	set same { type ifname . ifname; }
 	set egress { type ipv4_addr; flags interval; }
 	map ports_any { type inet_proto . inet_service : ipv4_addr . inet_service; }
 	map ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
@@ -49,6 +52,7 @@ const tableTemplate = `table ip %[1]s {
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
+		iifname . oifname @same accept
 		iifname @internal drop
 		oifname @internal drop
 	}
@@ -78,7 +82,7 @@ func (f firewall) exists() bool {
 func (f firewall) addNetwork(n Network) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, tableTemplate, f.table)
-	fmt.Fprintf(&b, "add element ip %s bridges { %q }\n", f.table, n.Bridge)
+	fmt.Fprintf(&b, "add element ip %[1]s bridges { %[2]q }\nadd element ip %[1]s same { %[2]q . %[2]q }\n", f.table, n.Bridge)
 	if n.Internal {
 		fmt.Fprintf(&b, "add element ip %s internal { %q }\n", f.table, n.Bridge)
 	} else {
@@ -98,6 +102,7 @@ func (f firewall) removeNetwork(n Network, last bool) error {
 	// "add" before "delete" makes the delete idempotent in one transaction.
 	var b strings.Builder
 	fmt.Fprintf(&b, "add element ip %[1]s bridges { %[2]q }\ndelete element ip %[1]s bridges { %[2]q }\n", f.table, n.Bridge)
+	fmt.Fprintf(&b, "add element ip %[1]s same { %[2]q . %[2]q }\ndelete element ip %[1]s same { %[2]q . %[2]q }\n", f.table, n.Bridge)
 	if n.Internal {
 		fmt.Fprintf(&b, "add element ip %[1]s internal { %[2]q }\ndelete element ip %[1]s internal { %[2]q }\n", f.table, n.Bridge)
 	} else {
