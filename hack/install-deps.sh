@@ -13,6 +13,7 @@ packages=(
 	libseccomp-dev                # seccomp filters
 	uidmap                        # newuidmap/newgidmap for rootless containers
 	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
+	nftables util-linux           # nft for berth's network table; nsenter for network tests
 )
 
 missing=()

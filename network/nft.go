@@ -133,7 +133,7 @@ func (f firewall) addPorts(ip netip.Addr, ms []portmap.Mapping) error {
 
 // removePorts unpublishes ms; elements already gone are not an error.
 func (f firewall) removePorts(ip netip.Addr, ms []portmap.Mapping) error {
-	if len(ms) == 0 || !f.exists() {
+	if len(ms) == 0 {
 		return nil
 	}
 	var b strings.Builder
@@ -144,7 +144,12 @@ func (f firewall) removePorts(ip netip.Addr, ms []portmap.Mapping) error {
 		fmt.Fprintf(&b, "add element ip %[1]s %[2]s { %[3]s : %[4]s . %[5]d }\ndelete element ip %[1]s %[2]s { %[3]s }\n",
 			f.table, name, key, ip, m.ContainerPort)
 	}
-	return f.run(b.String())
+	// A missing table (repair after a reboot) is checked only on failure,
+	// so a detach costs one exec.
+	if err := f.run(b.String()); err != nil && f.exists() {
+		return err
+	}
+	return nil
 }
 
 // portElement is one published port found in the table, for repair.
