@@ -46,10 +46,20 @@ func SwapToV2(swap, memory int64) (val string, ok bool, err error) {
 		return "max", true, nil
 	case memory == 0 || memory == -1:
 		return "", false, fmt.Errorf("memory.swap %d needs a memory.limit too (on cgroup v2 swap is set as swap minus memory)", swap)
-	case swap < memory:
-		return "", false, fmt.Errorf("memory.swap %d is below memory.limit %d: swap counts memory plus swap, so it must be at least the limit", swap, memory)
+	}
+	if err := checkSwap(swap, memory); err != nil {
+		return "", false, err
 	}
 	return strconv.FormatInt(swap-memory, 10), true, nil
+}
+
+// checkSwap refuses a memory+swap limit below the memory limit, which the
+// kernel would refuse with a bare EINVAL.
+func checkSwap(swap, memory int64) error {
+	if swap > 0 && memory > 0 && swap < memory {
+		return fmt.Errorf("memory.swap %d is below memory.limit %d: swap counts memory plus swap, so it must be at least the limit", swap, memory)
+	}
+	return nil
 }
 
 // limitString renders a limit where -1 (and, for pids, 0) mean no limit.

@@ -153,6 +153,11 @@ func v1SetMemory(dir string, m *specs.LinuxMemory) error {
 			return err
 		}
 	}
+	if limit != nil && swap != nil {
+		if err := checkSwap(*swap, *limit); err != nil {
+			return err
+		}
+	}
 	hasSwap := exists(dir, "memory.memsw.limit_in_bytes")
 	if swap != nil && !hasSwap {
 		if *swap != -1 {
@@ -179,7 +184,12 @@ func v1SetMemory(dir string, m *specs.LinuxMemory) error {
 		if swap == nil {
 			return nil
 		}
-		return writeFile(dir, "memory.memsw.limit_in_bytes", []byte(strconv.FormatInt(*swap, 10)))
+		err := writeFile(dir, "memory.memsw.limit_in_bytes", []byte(strconv.FormatInt(*swap, 10)))
+		if errors.Is(err, unix.EINVAL) && limit == nil {
+			cur, _ := readString(dir, "memory.limit_in_bytes")
+			return fmt.Errorf("set memory+swap limit to %d bytes: below the memory limit of %s bytes: lower memory (--memory) with it", *swap, cur)
+		}
+		return err
 	}
 	// memsw may never be below the memory limit: when raising both, swap
 	// goes first, when lowering, memory does.
