@@ -155,8 +155,10 @@ func resourcesFromFlags(fs *pflag.FlagSet) (*specs.LinuxResources, error) {
 	}
 	mem := &specs.LinuxMemory{
 		Limit: bytes("memory"), Reservation: bytes("memory-reservation"), Swap: bytes("memory-swap"),
-		Kernel: bytes("kernel-memory"), KernelTCP: bytes("kernel-memory-tcp"),
+		KernelTCP: bytes("kernel-memory-tcp"),
 	}
+	//lint:ignore SA1019 runc's flag is kept; the runtime warns that it is ignored
+	mem.Kernel = bytes("kernel-memory")
 	if *mem != (specs.LinuxMemory{}) {
 		r.Memory = mem
 	}

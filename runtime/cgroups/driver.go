@@ -65,8 +65,10 @@ func wanted(r *specs.LinuxResources) []string {
 			c.RealtimeRuntime != nil || c.RealtimePeriod != nil || c.Idle != nil, ctrlCPU)
 	}
 	if m := r.Memory; m != nil {
+		//lint:ignore SA1019 a kernel limit is read to warn that it is ignored
+		kernel := m.Kernel != nil
 		add(m.Limit != nil || m.Reservation != nil || m.Swap != nil || m.Swappiness != nil ||
-			m.DisableOOMKiller != nil || m.Kernel != nil || m.KernelTCP != nil, ctrlMemory)
+			m.DisableOOMKiller != nil || kernel || m.KernelTCP != nil, ctrlMemory)
 	}
 	add(r.Pids != nil && r.Pids.Limit != nil, ctrlPids)
 	if b := r.BlockIO; b != nil {

@@ -135,7 +135,8 @@ func v1SetCPU(dir string, c *specs.LinuxCPU) error {
 }
 
 func v1SetMemory(dir string, m *specs.LinuxMemory) error {
-	if m.Kernel != nil { //nolint:staticcheck // read only to warn about it
+	//lint:ignore SA1019 read only to warn that it is ignored, as runc does
+	if m.Kernel != nil {
 		slog.Warn("linux.resources.memory.kernel is ignored: kernel memory limits are obsolete since Linux 5.4")
 	}
 	if m.KernelTCP != nil {

@@ -122,7 +122,8 @@ func (d *v2Driver) setCPU(c *specs.LinuxCPU) error {
 }
 
 func (d *v2Driver) setMemory(m *specs.LinuxMemory) error {
-	if m.Kernel != nil || m.KernelTCP != nil { //nolint:staticcheck // read only to warn about it
+	//lint:ignore SA1019 read only to warn that it is ignored, as runc does
+	if m.Kernel != nil || m.KernelTCP != nil {
 		slog.Warn("linux.resources.memory.kernel and kernelTCP are ignored: cgroup v2 has no separate kernel memory limit")
 	}
 	if m.Swappiness != nil {
