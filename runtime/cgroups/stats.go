@@ -187,7 +187,7 @@ func (d *v1Driver) stats(c string, s *Stats) error {
 		s.Memory.Kernel = entry("memory.kmem")
 		s.Memory.KernelTCP = entry("memory.kmem.tcp")
 	case ctrlPids:
-		s.Pids = Pids{Current: opt(dir, "pids.current"), Limit: opt(dir, "pids.max")}
+		s.Pids = pidsStats(dir)
 	case ctrlBlkio:
 		s.Blkio.IoServiceBytesRecursive = v1BlkioEntries(dir, "blkio.throttle.io_service_bytes_recursive")
 		s.Blkio.IoServicedRecursive = v1BlkioEntries(dir, "blkio.throttle.io_serviced_recursive")
@@ -195,6 +195,15 @@ func (d *v1Driver) stats(c string, s *Stats) error {
 		return hugetlbStats(dir, s, ".usage_in_bytes", ".limit_in_bytes", ".max_usage_in_bytes", ".failcnt")
 	}
 	return nil
+}
+
+// pidsStats reports no limit as 0, as runc always has.
+func pidsStats(dir string) Pids {
+	p := Pids{Current: opt(dir, "pids.current"), Limit: opt(dir, "pids.max")}
+	if p.Limit == unlimited {
+		p.Limit = 0
+	}
+	return p
 }
 
 // v1BlkioEntries reads "8:0 Read 4096" lines.
@@ -275,7 +284,7 @@ func (d *v2Driver) stats(c string, s *Stats) error {
 			s.Memory.Swap = MemoryEntry{Limit: opt(dir, "memory.swap.max"), Usage: opt(dir, "memory.swap.current") + s.Memory.Usage.Usage, Failcnt: swapEvents["max"]}
 		}
 	case ctrlPids:
-		s.Pids = Pids{Current: opt(dir, "pids.current"), Limit: opt(dir, "pids.max")}
+		s.Pids = pidsStats(dir)
 	case ctrlBlkio:
 		s.Blkio = v2IOStats(dir)
 	case ctrlHugetlb:
