@@ -18,8 +18,9 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // EmbeddedDNS is where the per-container DNS responder listens.
@@ -183,28 +184,8 @@ func (r Resolv) Bytes() []byte {
 	return []byte(b.String())
 }
 
-// WriteFile writes data to path atomically (temp file, fsync, rename), so a
-// container bind-mounting it never reads half a file.
+// WriteFile writes data to path atomically, so a container bind-mounting it
+// never reads half a file.
 func WriteFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, 0o644)
 }
