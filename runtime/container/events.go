@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -36,11 +37,14 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 	if c.Status() == specs.StateStopped {
 		return fmt.Errorf("container %s is not running", c.ID())
 	}
-	w, err := c.cgroup().WatchOOM()
-	if err != nil {
-		return fmt.Errorf("events of container %s: %w", c.ID(), err)
+	var oom <-chan struct{}
+	if w, err := c.cgroup().WatchOOM(); err != nil {
+		// Stats are still worth having without OOM events.
+		slog.Warn("no oom events for this container", "id", c.ID(), "err", err)
+	} else {
+		defer w.Close()
+		oom = w.C
 	}
-	defer w.Close()
 	var tick <-chan time.Time
 	if interval > 0 {
 		t := time.NewTicker(interval)
@@ -51,7 +55,6 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 	// on v1.
 	alive := time.NewTicker(100 * time.Millisecond)
 	defer alive.Stop()
-	oom := w.C
 	for {
 		select {
 		case _, ok := <-oom:
