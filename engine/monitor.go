@@ -57,7 +57,7 @@ func MonitorMain(args []string) int {
 		writeReport(report, monitorReport{Error: err.Error(), Code: 125})
 		return 1
 	}
-	e.supervise(c, nil, func(r monitorReport) { writeReport(report, r) })
+	e.supervise(c, e.monitorStdio(c), func(r monitorReport) { writeReport(report, r) })
 	return 0
 }
 
@@ -92,7 +92,7 @@ func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport
 				reported = true
 				report(monitorReport{Pid: pid})
 			}
-			if stdio == nil {
+			if stdio == nil || stdio.detached {
 				// Idle from here on: hand start-up garbage back to the
 				// kernel now rather than when the scavenger gets to it.
 				debug.FreeOSMemory()

@@ -24,6 +24,10 @@ import (
 type Stdio struct {
 	In       *os.File // with -i; a terminal is put in raw mode with -t
 	Out, Err io.Writer
+	// detached marks a monitor's own Stdio (its attach server, attach.go);
+	// onConsole is given the pty master of a -t container.
+	detached  bool
+	onConsole func(master *os.File)
 }
 
 // prepare mounts the container's rootfs (unless a previous start left it
@@ -179,6 +183,9 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
 		}
 		closeAfter = append(closeAfter, master)
+		if stdio != nil && stdio.onConsole != nil {
+			stdio.onConsole(master)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

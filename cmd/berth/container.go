@@ -22,6 +22,7 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 			newRestartCommand(g), newKillCommand(g), newRmCommand(g), newPsCommand(g),
 			newLogsCommand(g), newInspectContainerCommand(g), newWaitCommand(g),
 			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g), newExecCommand(g),
+			newAttachCommand(g),
 		}
 	}
 	root.AddCommand(cmds()...)

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/engine"
+)
+
+func newAttachCommand(g *globalOptions) *cobra.Command {
+	var o engine.AttachOptions
+	cmd := &cobra.Command{
+		Use:   "attach [OPTIONS] CONTAINER",
+		Short: "Attach local standard input, output, and error streams to a running container",
+		Long: `Connect to a detached container through its monitor: its output from now on,
+stdin when it was started with -i, and the terminal's size with -t. berth
+exits with the container's exit code; the detach keys (ctrl-p ctrl-q) leave
+it running.`,
+		Example: `  berth run -dit --name box busybox sh
+  berth attach box`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			code, err := e.Attach(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+			if errors.Is(err, engine.ErrDetached) {
+				return nil
+			}
+			if err != nil || code != 0 {
+				return &engine.StatusError{Code: code, Err: err}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.NoStdin, "no-stdin", false, "do not attach STDIN")
+	f.BoolVar(&o.SigProxy, "sig-proxy", true, "proxy all received signals to the process")
+	f.StringVar(&o.DetachKeys, "detach-keys", "", "override the key sequence for detaching a container")
+	return cmd
+}
