@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/berth-containers/berth/engine"
+)
+
+// statsRow is one line of stats, with Docker's --format field names.
+type statsRow struct {
+	Container, ID, Name, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs string
+}
+
+func newStatsCommand(g *globalOptions) *cobra.Command {
+	var o engine.StatsOptions
+	var format string
+	var noTrunc bool
+	cmd := &cobra.Command{
+		Use:   "stats [OPTIONS] [CONTAINER...]",
+		Short: "Display a live stream of container(s) resource usage statistics",
+		Long: `Show CPU, memory, network, block I/O and pids of running containers (-a:
+all), read from their cgroups, refreshed every second until interrupted;
+--no-stream prints one table.`,
+		Example: `  berth stats --no-stream
+  berth stats web --format '{{.Name}} {{.MemUsage}}'`,
+		RunE: func(cmd *cobra.Command, a []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			o.Refs = a
+			out := cmd.OutOrStdout()
+			clear := !o.NoStream && term.IsTerminal(int(os.Stdout.Fd()))
+			if format == "" {
+				format = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
+			}
+			headers := statsRow{Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %",
+				MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %", NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS"}
+			return e.Stats(cmd.Context(), o, func(list []engine.StatsEntry) error {
+				if clear {
+					io.WriteString(out, "\033[2J\033[H")
+				}
+				rows := make([]any, len(list))
+				for i, s := range list {
+					rows[i] = toStatsRow(s, noTrunc)
+				}
+				return renderTemplate(out, format, headers, rows)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.All, "all", "a", false, "show all containers (default shows just running)")
+	f.BoolVar(&o.NoStream, "no-stream", false, "disable streaming stats and only pull the first result")
+	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate output")
+	f.StringVar(&format, "format", "", "format output using a Go template")
+	return cmd
+}
+
+func toStatsRow(s engine.StatsEntry, noTrunc bool) statsRow {
+	r := statsRow{Container: shortenID(s.ID, noTrunc), ID: shortenID(s.ID, noTrunc), Name: s.Name,
+		CPUPerc: "--", MemUsage: "-- / --", MemPerc: "--", NetIO: "--", BlockIO: "--", PIDs: "--"}
+	if !s.Running {
+		return r
+	}
+	r.CPUPerc = fmt.Sprintf("%.2f%%", s.CPUPercent)
+	r.MemUsage = bytesSize(s.MemUsage) + " / " + bytesSize(s.MemLimit)
+	r.MemPerc = fmt.Sprintf("%.2f%%", s.MemPercent)
+	r.NetIO = humanSize(int64(s.NetRx)) + " / " + humanSize(int64(s.NetTx))
+	r.BlockIO = humanSize(int64(s.BlockRead)) + " / " + humanSize(int64(s.BlockWrite))
+	r.PIDs = fmt.Sprint(s.Pids)
+	return r
+}
+
+// bytesSize is Docker's units.BytesSize: binary units, four digits.
+func bytesSize(n uint64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	f := float64(n)
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.4g%s", f, units[i])
+}

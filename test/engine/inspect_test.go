@@ -1,0 +1,40 @@
+package engine_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestTopAndStats(t *testing.T) {
+	e := newEnv(t)
+	e.must("run", "-d", "--name", "busy", "-m", "64m", "busybox", "sh", "-c", "sleep 1000 & while :; do :; done")
+	top := e.must("top", "busy")
+	lines := strings.Split(strings.TrimSpace(top), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "UID ") || !strings.Contains(lines[0], "CMD") || !strings.Contains(top, "sleep 1000") {
+		t.Errorf("top:\n%s", top)
+	}
+	if got := e.must("top", "busy", "-o", "pid,comm"); !strings.Contains(got, "COMMAND") || !strings.Contains(got, "sleep") {
+		t.Errorf("top -o pid,comm:\n%s", got)
+	}
+	out := e.must("stats", "--no-stream")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "CONTAINER ID") || !strings.Contains(lines[0], "MEM USAGE / LIMIT") {
+		t.Fatalf("stats:\n%s", out)
+	}
+	f := strings.Fields(lines[1])
+	// ID NAME CPU% USAGE / LIMIT MEM% NET / NET BLOCK / BLOCK PIDS
+	if len(f) != 14 || f[1] != "busy" || f[5] != "64MiB" || f[13] != "2" || f[7] != "0B" {
+		t.Errorf("stats row: %q", f)
+	}
+	if cpu, _ := strconv.ParseFloat(strings.TrimSuffix(f[2], "%"), 64); cpu < 50 {
+		t.Errorf("a busy loop uses %s CPU", f[2])
+	}
+	if got := e.must("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "busy"); got != "busy 2\n" {
+		t.Errorf("stats --format: %q", got)
+	}
+	e.must("stop", "-t", "0", "busy")
+	if r := e.run("top", "busy"); r.code == 0 || !strings.Contains(r.stderr, "is not running") {
+		t.Errorf("top of stopped: %d %q", r.code, r.stderr)
+	}
+}
