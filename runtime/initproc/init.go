@@ -101,6 +101,9 @@ func run(p *peer) error {
 	if err != nil {
 		return err
 	}
+	if err := joinMemoryCgroup(c.CgroupJoinFD); err != nil {
+		return err
+	}
 	if err := p.send(Message{Type: MsgReady}); err != nil {
 		return err
 	}
@@ -114,13 +117,6 @@ func run(p *peer) error {
 		st.Status = specs.StateCreated // what runc reports: start has not returned yet
 		if err := hooks.Run("startContainer", s.Hooks.StartContainer, &st); err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
-	if c.CgroupJoinFD > 0 {
-		// This locked thread execs next: it alone joins the memory cgroup.
-		if _, err := unix.Write(c.CgroupJoinFD, []byte("0")); err != nil {
-			fmt.Fprintf(os.Stderr, "berth-runtime: join the memory cgroup: %v\n", err)
 			os.Exit(1)
 		}
 	}
@@ -200,6 +196,34 @@ func newSessionKeyring(id string) error {
 	if err != nil && !errors.Is(err, unix.ENOSYS) {
 		return fmt.Errorf("join a new session keyring: %w", err)
 	}
+	return nil
+}
+
+// joinMemoryCgroup moves the init into its v1 memory cgroup once its own
+// set-up is done and before create returns.
+//
+// Late, because the pages the Go runtime and the set-up took stay charged
+// where they were faulted in: a container with a 1 MiB limit still starts
+// (runc fails below a few MiB). Not later, because whoever watches the
+// container for OOM kills (containerd's shim, Docker) reads the memory
+// cgroup from /proc/PID/cgroup right after create.
+//
+// Writing "0" to tasks moves only the calling thread, without the global
+// lock whose writer waits an RCU grace period. /proc/PID/cgroup shows the
+// thread-group leader's cgroup, so this must be the leader: the locked main
+// thread, which also execs (after execve it is the only thread).
+func joinMemoryCgroup(tasksFD int) error {
+	if tasksFD <= 0 {
+		return nil
+	}
+	who := "0"
+	if tid := unix.Gettid(); tid != unix.Getpid() {
+		who = strconv.Itoa(unix.Getpid()) // slower, but exact
+	}
+	if _, err := unix.Write(tasksFD, []byte(who)); err != nil {
+		return fmt.Errorf("join the memory cgroup: %w", err)
+	}
+	unix.Close(tasksFD)
 	return nil
 }
 

@@ -54,9 +54,9 @@ type Config struct {
 	State specs.State `json:"state"`
 	// Hooks says the parent wants the hooks round trip before pivot_root.
 	Hooks bool `json:"hooks,omitempty"`
-	// CgroupJoinFD is the v1 memory cgroup's tasks file, or 0: the thread
-	// that execs writes "0" to it just before, so the runtime's own memory
-	// is not charged to the container (cgroups.Manager.MemoryJoinFile).
+	// CgroupJoinFD is the v1 memory cgroup's tasks file, or 0: the init
+	// joins it at the end of create, so the runtime's own set-up is not
+	// charged to the container (see joinMemoryCgroup).
 	CgroupJoinFD int `json:"cgroupJoinFd,omitempty"`
 	// SeccompListenerFD is a socket connected to linux.seccomp.listenerPath,
 	// or 0: the seccomp notify fd is sent there.
