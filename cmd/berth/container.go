@@ -22,7 +22,8 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 			newRestartCommand(g), newKillCommand(g), newRmCommand(g), newPsCommand(g),
 			newLogsCommand(g), newInspectContainerCommand(g), newWaitCommand(g),
 			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g), newExecCommand(g),
-			newAttachCommand(g), newTopCommand(g), newStatsCommand(g),
+			newAttachCommand(g), newTopCommand(g), newStatsCommand(g), newCpCommand(g),
+			newExportCommand(g),
 		}
 	}
 	root.AddCommand(cmds()...)
