@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/internal/proc"
 )
 
@@ -30,6 +31,27 @@ import (
 //
 // and stays to log the container's output, record its exit and apply
 // --rm and the restart policy. The spawner returns once fd 3 is closed.
+//
+// Idle, the monitor is C, not Go (engine/idlemon: a Go process costs ~2.5 MB
+// of private memory, the C loop ~0.2 MB). The same process changes program
+// by execve, so its pid, its start time (the record's MonitorPid and
+// MonitorStart), its children and its open pipes stay:
+//
+//	Go: create, start, record, report
+//	  | execve, $_BERTH_IDLE (idlemon.Exec), $BERTH_MONITOR_FDS
+//	  v
+//	C:  output -> json-file log (rotated), signals -> container, reap
+//	  | execve, $BERTH_MONITOR_RESUME=exit:<code>     the container exited
+//	  | execve, $BERTH_MONITOR_RESUME=wake            a client on attach.sock
+//	  v
+//	Go: MonitorMain -> resumeMonitor: with exit, OOM check, runtime clean-up,
+//	    exit record, --rm or restart (whose run goes idle again); with wake,
+//	    it watches the container itself, serving attach, until it exits.
+//
+// $BERTH_MONITOR_FDS (monitorFDs in monitor_idle.go) names the fds the Go
+// side finds again: output pipes or pty master, attach socket, stdin pipe.
+// A SIGKILL at any point leaves what a killed Go monitor leaves: a record
+// whose monitor is gone (Container.refresh) and a runtime state rm -f removes.
 
 // MonitorEnv marks a process as a monitor, so main routes it before any
 // command-line parsing.
@@ -50,8 +72,11 @@ func MonitorMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "berth monitor: want <root> <runroot> <id>")
 		return 2
 	}
-	report := os.NewFile(3, "report")
 	e := New(Options{Root: args[0], Runroot: args[1]})
+	if why := os.Getenv(idlemon.EnvResume); why != "" {
+		return e.resumeMonitor(args[2], why)
+	}
+	report := os.NewFile(3, "report")
 	c, err := e.db.get(args[2])
 	if err != nil {
 		writeReport(report, monitorReport{Error: err.Error(), Code: 125})
@@ -73,11 +98,22 @@ func writeReport(f *os.File, r monitorReport) {
 // start and exit, restarts it as its policy says, and removes it with
 // --rm. report is called once, after the first start or its failure.
 func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport)) exitInfo {
+	return e.superviseFrom(c, stdio, report, nil)
+}
+
+// superviseFrom is supervise for a monitor that re-executed itself: the
+// first run is already underway, and resumed waits for its end.
+func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorReport), resumed func() (exitInfo, error)) exitInfo {
 	me, _, _ := proc.StartTime(os.Getpid())
-	reported := false
+	reported := resumed != nil
 	var last exitInfo
 	for {
-		info, err := e.runOnce(c, stdio, stdio == nil, func(pid int) {
+		run := func(started func(int)) (exitInfo, error) { return e.runOnce(c, stdio, stdio == nil, started) }
+		if resumed != nil {
+			r := resumed
+			run, resumed = func(func(int)) (exitInfo, error) { return r() }, nil
+		}
+		info, err := run(func(pid int) {
 			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
 				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -90,7 +91,9 @@ type exitInfo struct {
 
 // runOnce creates and starts the container through the runtime library,
 // copies its output into the log (and to io, if attached), and waits for
-// it. started is called once it runs, with its pid.
+// it. started is called once it runs, with its pid. A detached monitor's
+// run does not come back: once the container runs, the monitor hands it to
+// its idle loop (monitor_idle.go), which re-executes berth when it exits.
 func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
 	rtRoot := e.runtimeRoot()
 	if old, err := container.Load(rtRoot, c.ID); err == nil {
@@ -104,24 +107,24 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	opts := container.CreateOptions{Bundle: e.containerDir(c.ID)}
-	var wg sync.WaitGroup
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
 			f.Close()
 		}
 	}()
-	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {
-		out, errw, in = stdio.Out, stdio.Err, stdio.In
+		in = stdio.In
 	}
+	idle := idleCapable(stdio, keepStdin)
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		return exitInfo{}, err
 	}
 	closeAfter = append(closeAfter, devNull)
 	var consoleConn *net.UnixConn
+	var s streams
 	if c.Config.Tty {
 		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
@@ -150,6 +153,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		}
 		closeAfter = append(closeAfter, outR, outW, errR, errW)
 		opts.Stdout, opts.Stderr, opts.Stdin = outW, errW, devNull
+		s.out, s.err = outR, errR
 		switch {
 		case in != nil && c.Config.OpenStdin:
 			opts.Stdin = in
@@ -161,10 +165,14 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 			}
 			closeAfter = append(closeAfter, inR, inW)
 			opts.Stdin = inR
+			s.keep = []*os.File{inR, inW}
 		}
-		wg.Add(2)
-		go func() { defer wg.Done(); copyStream(log, "stdout", outR, out) }()
-		go func() { defer wg.Done(); copyStream(log, "stderr", errR, errw) }()
+	}
+	var wg sync.WaitGroup
+	if !idle {
+		// Read from the start: what the init writes when create fails
+		// goes to the log too.
+		e.copyOutput(&wg, s, stdio, log)
 	}
 	rc, err := container.Create(rtRoot, c.ID, opts)
 	if opts.Stdout != devNull {
@@ -172,6 +180,9 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		opts.Stderr.(*os.File).Close()
 	}
 	if err != nil {
+		if idle {
+			e.copyOutput(&wg, s, stdio, log)
+		}
 		wg.Wait()
 		return exitInfo{}, startFailure(err)
 	}
@@ -186,28 +197,82 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		if stdio != nil && stdio.onConsole != nil {
 			stdio.onConsole(master)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if in != nil {
-				console.Proxy(master, in, teeLog{log, out})
-				return
-			}
-			copyStream(log, "stdout", master, out)
-		}()
+		s.master = master
+		if !idle {
+			e.copyOutput(&wg, streams{master: master}, stdio, log)
+		}
 	}
 	if err := rc.Start(); err != nil {
 		rc.Delete(true)
 		return exitInfo{}, startFailure(err)
 	}
 	started(rc.Pid())
-	code, err := fw.Wait(rc.Pid())
+	if idle {
+		// Returns only if the idle loop could not be started: then this
+		// process goes on watching the container itself.
+		err := e.goIdle(c, rc.Pid(), s, stdio)
+		slog.Warn("monitor stays in Go", "id", c.ID, "error", err)
+		e.copyOutput(&wg, s, stdio, log)
+	}
+	return e.follow(c, rc.Pid(), fw, &wg)
+}
+
+// streams are what a monitor reads of a running container: its output
+// pipes, or the pty master with a terminal. keep are files it only holds
+// open (the write end of a -d -i container's stdin).
+type streams struct {
+	out, err, master *os.File
+	keep             []*os.File
+}
+
+// copyOutput starts the copies of s into the log and to stdio.
+func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *logFile) {
+	var out, errw io.Writer
+	var in *os.File
+	if stdio != nil {
+		out, errw, in = stdio.Out, stdio.Err, stdio.In
+	}
+	if s.out != nil {
+		wg.Add(2)
+		go func() { defer wg.Done(); copyStream(log, "stdout", s.out, out) }()
+		go func() { defer wg.Done(); copyStream(log, "stderr", s.err, errw) }()
+	}
+	if s.master != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if in != nil {
+				console.Proxy(s.master, in, teeLog{log, out})
+				return
+			}
+			copyStream(log, "stdout", s.master, out)
+		}()
+	}
+}
+
+// follow waits for the container's process pid to exit and for its
+// output copies to end, then cleans up after it.
+func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
+	code, err := fw.Wait(pid)
 	if err != nil {
-		rc.Delete(true)
+		if rc, lerr := container.Load(e.runtimeRoot(), c.ID); lerr == nil {
+			rc.Delete(true)
+		}
 		return exitInfo{}, err
 	}
-	waitTimeout(&wg, 2*time.Second)
-	info := exitInfo{code: int(code), oom: oomKilled(rc.State().CgroupPaths)}
+	waitTimeout(wg, 2*time.Second)
+	return e.finishRun(c, int(code))
+}
+
+// finishRun reads how a run that exited with code ended (OOM) and removes
+// what the runtime kept of it.
+func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
+	info := exitInfo{code: code}
+	rc, err := container.Load(e.runtimeRoot(), c.ID)
+	if err != nil {
+		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
+	}
+	info.oom = oomKilled(rc.State().CgroupPaths)
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
