@@ -123,12 +123,20 @@ func (e *Engine) monitorStdio(c *Container) *Stdio {
 		slog.Warn("attach socket", "id", c.ID, "error", err)
 		return nil
 	}
+	if c.Config.OpenStdin {
+		s.stdinR, s.stdinW, _ = os.Pipe()
+	}
+	return s.start()
+}
+
+// start serves the socket and returns the Stdio that runs the container
+// through it; a monitor that re-executed itself (monitor_idle.go) starts
+// one on the listener and stdin pipe it kept.
+func (s *attachServer) start() *Stdio {
 	s.l.SetUnlinkOnClose(false)
 	stdio := &Stdio{Out: streamWriter{s, frameStdout}, Err: streamWriter{s, frameStderr}, detached: true, onConsole: s.setMaster}
-	if c.Config.OpenStdin {
-		if s.stdinR, s.stdinW, err = os.Pipe(); err == nil {
-			stdio.In = s.stdinR
-		}
+	if s.stdinR != nil {
+		stdio.In = s.stdinR
 	}
 	go s.serve()
 	return stdio
