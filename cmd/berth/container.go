@@ -29,6 +29,6 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 	root.AddCommand(cmds()...)
 	group := &cobra.Command{Use: "container", Short: "Manage containers"}
 	group.AddCommand(cmds()...)
-	group.AddCommand(newPsCommandNamed(g, "ls"))
+	group.AddCommand(newPsCommandNamed(g, "ls"), newContainerPruneCommand(g))
 	root.AddCommand(group)
 }

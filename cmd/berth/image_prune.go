@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,7 +52,5 @@ func confirm(cmd *cobra.Command, all bool) bool {
 	if all {
 		what = "all images without at least one container associated to them"
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", what)
-	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	return strings.EqualFold(strings.TrimSpace(line), "y")
+	return askYes(cmd, "This will remove "+what+".")
 }

@@ -89,6 +89,8 @@ busybox and needs no network.`,
 	addImageCommands(root, g)
 	root.AddCommand(newLoginCommand(g), newLogoutCommand(g))
 	addContainerCommands(root, g)
+	addVolumeCommands(root, g)
+	addSystemCommands(root, g)
 	return root
 }
 

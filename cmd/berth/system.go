@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/image/progress"
+)
+
+func addSystemCommands(root *cobra.Command, g *globalOptions) {
+	group := &cobra.Command{Use: "system", Short: "Manage berth"}
+	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g))
+	root.AddCommand(group)
+}
+
+func newSystemDfCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "df",
+		Short:   "Show berth disk usage",
+		Long:    `Show the space images, containers' writable layers and volumes take, and how much of it is unused.`,
+		Example: `  berth system df`,
+		Args:    args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			rows, err := e.DiskUsage(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 10, 1, 3, ' ', 0)
+			fmt.Fprintln(w, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
+			for _, r := range rows {
+				recl := progress.HumanSize(r.Reclaimable)
+				if r.Size > 0 && r.Type != "Containers" {
+					recl += fmt.Sprintf(" (%d%%)", r.Reclaimable*100/r.Size)
+				}
+				fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", r.Type, r.Total, r.Active, progress.HumanSize(r.Size), recl)
+			}
+			return w.Flush()
+		},
+	}
+	return cmd
+}
+
+func newSystemPruneCommand(g *globalOptions) *cobra.Command {
+	var all, force, volumes bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove unused data",
+		Long: `Remove stopped containers and dangling images (-a: every image no container
+uses); with --volumes, anonymous volumes no container uses.`,
+		Example: `  berth system prune -f
+  berth system prune -a -f --volumes`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := engine.ParsePruneFilters(filters, time.Now())
+			if err != nil {
+				return usageError{err}
+			}
+			warning := "This will remove:\n  - all stopped containers\n"
+			if volumes {
+				warning += "  - all anonymous volumes not used by at least one container\n"
+			}
+			if all {
+				warning += "  - all images without at least one container associated to them\n"
+			} else {
+				warning += "  - all dangling images\n"
+			}
+			if !force && !askYes(cmd, warning) {
+				return nil
+			}
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			ctrs, err := e.PruneContainers(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			printDeleted(w, "Deleted Containers:", ctrs.Deleted)
+			total := ctrs.Reclaimed
+			if volumes {
+				vols, err := e.PruneVolumes(false, f)
+				if err != nil {
+					return err
+				}
+				printDeleted(w, "Deleted Volumes:", vols.Deleted)
+				total += vols.Reclaimed
+			}
+			svc, err := g.images()
+			if err != nil {
+				return err
+			}
+			imgs, err := svc.Prune(cmd.Context(), all)
+			var ids []string
+			for _, u := range imgs.Untagged {
+				ids = append(ids, "untagged: "+u)
+			}
+			for _, d := range imgs.Deleted {
+				ids = append(ids, "deleted: "+d.String())
+			}
+			printDeleted(w, "Deleted Images:", ids)
+			fmt.Fprintf(w, "Total reclaimed space: %s\n", progress.HumanSize(total+imgs.Reclaimed))
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all unused images not just dangling ones")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "prune anonymous volumes")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "provide filter values (e.g. 'label=<key>=<value>')")
+	return cmd
+}

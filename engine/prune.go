@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/berth-containers/berth/volume"
+)
+
+// PruneFilter is prune's --filter: until=<time> and label=<k>[=<v>] (or
+// label!=...), as Docker reads them.
+type PruneFilter struct {
+	Until  time.Time
+	Labels []string
+	NotLab []string
+}
+
+// ParsePruneFilters reads --filter values; now is the time "until" counts
+// back from.
+func ParsePruneFilters(fs []string, now time.Time) (PruneFilter, error) {
+	var f PruneFilter
+	for _, s := range fs {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return f, fmt.Errorf("bad format of filter (expected name=value): %s", s)
+		}
+		switch k {
+		case "until":
+			if d, err := time.ParseDuration(v); err == nil {
+				f.Until = now.Add(-d)
+				continue
+			}
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, fmt.Errorf("invalid filter 'until=%s': use a duration (10m) or an RFC 3339 time", v)
+			}
+			f.Until = t
+		case "label":
+			f.Labels = append(f.Labels, v)
+		case "label!":
+			f.NotLab = append(f.NotLab, v)
+		default:
+			return f, fmt.Errorf("invalid filter '%s': use until or label", k)
+		}
+	}
+	return f, nil
+}
+
+func (f PruneFilter) match(created time.Time, labels map[string]string) bool {
+	if !f.Until.IsZero() && !created.Before(f.Until) {
+		return false
+	}
+	has := func(l string) bool {
+		k, v, hasVal := strings.Cut(l, "=")
+		got, ok := labels[k]
+		return ok && (!hasVal || got == v)
+	}
+	for _, l := range f.Labels {
+		if !has(l) {
+			return false
+		}
+	}
+	for _, l := range f.NotLab {
+		if has(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// PruneReport lists what a prune removed.
+type PruneReport struct {
+	Deleted   []string
+	Reclaimed int64
+}
+
+// PruneContainers removes every container that is not running.
+func (e *Engine) PruneContainers(ctx context.Context, f PruneFilter) (PruneReport, error) {
+	var rep PruneReport
+	list, err := e.List(ListOptions{All: true})
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, c := range list {
+		if c.Running() || c.State.Status == StatusRestarting || !f.match(c.Created, c.Config.Labels) {
+			continue
+		}
+		size, _ := e.Size(c)
+		if err := e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		rep.Deleted = append(rep.Deleted, c.ID)
+		rep.Reclaimed += size
+	}
+	return rep, errors.Join(errs...)
+}
+
+// VolumesInUse maps each volume name to the containers whose mounts name
+// it.
+func (e *Engine) VolumesInUse() (map[string][]string, error) {
+	list, err := e.db.list()
+	if err != nil {
+		return nil, err
+	}
+	used := map[string][]string{}
+	for _, c := range list {
+		for _, m := range c.HostConfig.Mounts {
+			if m.Type == "volume" {
+				used[m.Name] = append(used[m.Name], c.ID)
+			}
+		}
+	}
+	return used, nil
+}
+
+// RemoveVolume deletes a volume no container uses; force does not make
+// an in-use volume go (as Docker), only a missing one not an error.
+func (e *Engine) RemoveVolume(name string, force bool) error {
+	used, err := e.VolumesInUse()
+	if err != nil {
+		return err
+	}
+	if ids := used[name]; len(ids) > 0 {
+		return fmt.Errorf("remove %s: volume is in use - [%s] (remove the container first)", name, strings.Join(ids, ", "))
+	}
+	err = volume.New(e.root).Remove(name)
+	if force && errors.Is(err, volume.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// PruneVolumes removes unused volumes: anonymous ones, or all with all.
+func (e *Engine) PruneVolumes(all bool, f PruneFilter) (PruneReport, error) {
+	var rep PruneReport
+	used, err := e.VolumesInUse()
+	if err != nil {
+		return rep, err
+	}
+	vols := volume.New(e.root)
+	list, err := vols.List()
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, v := range list {
+		if len(used[v.Name]) > 0 || (!all && !v.Anonymous()) || !f.match(v.CreatedAt, v.Labels) {
+			continue
+		}
+		size := dirSize(v.Mountpoint)
+		if err := vols.Remove(v.Name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rep.Deleted = append(rep.Deleted, v.Name)
+		rep.Reclaimed += size
+	}
+	return rep, errors.Join(errs...)
+}
+
+// dirSize sums the sizes of the files under dir.
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// NewVolumeName is the name of a volume created without one.
+func NewVolumeName() string { return newID() }
+
+// ListVolumes returns volumes matching filters: dangling=true|false (no
+// container uses it), name=<part>, label=<k>[=<v>].
+func (e *Engine) ListVolumes(filters []string) ([]volume.Volume, error) {
+	list, err := volume.New(e.root).List()
+	if err != nil {
+		return nil, err
+	}
+	used, err := e.VolumesInUse()
+	if err != nil {
+		return nil, err
+	}
+	var out []volume.Volume
+	for _, v := range list {
+		ok := true
+		for _, f := range filters {
+			k, val, found := strings.Cut(f, "=")
+			if !found {
+				return nil, fmt.Errorf("bad format of filter (expected name=value): %s", f)
+			}
+			switch k {
+			case "dangling":
+				ok = ok && (len(used[v.Name]) == 0) == (val == "true" || val == "1")
+			case "name":
+				ok = ok && strings.Contains(v.Name, val)
+			case "label":
+				ok = ok && PruneFilter{Labels: []string{val}}.match(time.Time{}, v.Labels)
+			case "driver":
+				ok = ok && v.Driver == val
+			default:
+				return nil, fmt.Errorf("invalid filter '%s': use dangling, name, label or driver", k)
+			}
+		}
+		if ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
