@@ -60,7 +60,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		}
 	}
 	if o.Privileged {
-		caps := allCaps()
+		caps := boundedCaps(allCaps())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	// The exec'd process comes back to us to be reaped.

@@ -47,7 +47,7 @@ func capName(s string) string {
 // capabilities applies --cap-add and --cap-drop to Docker's defaults.
 func capabilities(hc HostConfig) []string {
 	if hc.Privileged {
-		return allCaps()
+		return boundedCaps(allCaps())
 	}
 	set := map[string]bool{}
 	for _, c := range dockerCaps {
@@ -62,7 +62,7 @@ func capabilities(hc HostConfig) []string {
 	}
 	for _, a := range hc.CapAdd {
 		if capName(a) == "ALL" {
-			for _, c := range allCaps() {
+			for _, c := range boundedCaps(allCaps()) {
 				set[c] = true
 			}
 			continue
