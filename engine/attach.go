@@ -99,6 +99,11 @@ type attachServer struct {
 	mu      sync.Mutex
 	clients map[*attachConn]bool
 	master  *os.File // the pty master while a -t container runs
+	// conns counts connections being served and served is closed when
+	// the accept loop ends: a monitor goes idle only without any
+	// (monitor_idle.go).
+	conns  int
+	served chan struct{}
 }
 
 type attachConn struct {
@@ -138,6 +143,7 @@ func (s *attachServer) start() *Stdio {
 	if s.stdinR != nil {
 		stdio.In = s.stdinR
 	}
+	s.served = make(chan struct{})
 	go s.serve()
 	return stdio
 }
@@ -149,12 +155,21 @@ func (s *attachServer) setMaster(m *os.File) {
 }
 
 func (s *attachServer) serve() {
+	defer close(s.served)
 	for {
 		conn, err := s.l.AcceptUnix()
 		if err != nil {
 			return
 		}
-		go s.handle(conn)
+		s.mu.Lock()
+		s.conns++
+		s.mu.Unlock()
+		go func() {
+			s.handle(conn)
+			s.mu.Lock()
+			s.conns--
+			s.mu.Unlock()
+		}()
 	}
 }
 

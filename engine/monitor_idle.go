@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -63,6 +64,9 @@ func idleCapable(stdio *Stdio, keepStdin bool) bool {
 	return (stdio == nil && keepStdin) || (stdio != nil && stdio.detached)
 }
 
+// errAttached keeps a monitor in Go while an attach client is connected.
+var errAttached = errors.New("a client is attached")
+
 // attachOf finds the attach server behind a monitor's Stdio.
 func attachOf(stdio *Stdio) *attachServer {
 	if stdio == nil {
@@ -105,6 +109,25 @@ func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
 		l, err := srv.l.File()
 		if err != nil {
 			return fmt.Errorf("attach socket: %w", err)
+		}
+		// Go stops accepting; a client that connects from now on waits in
+		// the backlog, where the C loop sees it and wakes Go again. One
+		// already connected would lose its connection in the exec: with
+		// one, this monitor stays in Go.
+		srv.l.Close()
+		<-srv.served
+		srv.mu.Lock()
+		busy := srv.conns > 0
+		srv.mu.Unlock()
+		if busy {
+			nl, err := net.FileListener(l)
+			l.Close()
+			if err != nil {
+				return fmt.Errorf("attach socket: %w", err)
+			}
+			srv.l = nl.(*net.UnixListener)
+			srv.start()
+			return errAttached
 		}
 		p.Wake = l
 		fds.listen = fdOf(l)

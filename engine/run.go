@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -210,8 +211,9 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	if idle {
 		// Returns only if the idle loop could not be started: then this
 		// process goes on watching the container itself.
-		err := e.goIdle(c, rc.Pid(), s, stdio)
-		slog.Warn("monitor stays in Go", "id", c.ID, "error", err)
+		if err := e.goIdle(c, rc.Pid(), s, stdio); !errors.Is(err, errAttached) {
+			slog.Warn("monitor stays in Go", "id", c.ID, "error", err)
+		}
 		e.copyOutput(&wg, s, stdio, log)
 	}
 	return e.follow(c, rc.Pid(), fw, &wg)

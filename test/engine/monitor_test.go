@@ -1,0 +1,126 @@
+package engine_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// parentOf reads a process's parent from /proc.
+func parentOf(t *testing.T, pid int) int {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}
+
+// procField reads one "Name: value" line of a /proc/PID file.
+func procField(pid int, file, name string) string {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// idleMonitor waits until the monitor of a running container is its C
+// loop (one thread: a Go process has several) and returns its pid.
+func idleMonitor(t *testing.T, e *env, name string) int {
+	t.Helper()
+	init, _ := strconv.Atoi(e.inspect(name, "{{.State.Pid}}"))
+	mon := parentOf(t, init)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if procField(mon, "status", "Threads") == "1" {
+			return mon
+		}
+	}
+	t.Fatalf("monitor %d of %s never went idle: %s threads", mon, name, procField(mon, "status", "Threads"))
+	return 0
+}
+
+func TestIdleMonitor(t *testing.T) {
+	e := newEnv(t)
+	t.Run("log rotation and escaping", func(t *testing.T) {
+		id := strings.TrimSpace(e.must("run", "-d", "--name", "chatty", "--log-opt", "max-size=4k", "busybox", "sh", "-c",
+			`sleep 0.5; i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); done; printf '<&>"q"\t\\\n'; echo e >&2; exec sleep 100`))
+		mon := idleMonitor(t, e, "chatty")
+		e.waitLog("chatty", "line 299")
+		e.waitLog("chatty", "e\n")
+		// Memory that is this monitor's own: the goal is well under 1 MiB.
+		dirty := procField(mon, "smaps_rollup", "Private_Dirty")
+		if kb, _ := strconv.Atoi(strings.TrimSuffix(dirty, " kB")); kb == 0 || kb > 512 {
+			t.Errorf("idle monitor Private_Dirty %q", dirty)
+		}
+		log := filepath.Join(e.root, "containers", id, id+"-json.log")
+		st, err := os.Stat(log)
+		if err != nil || st.Size() > 4096 {
+			t.Errorf("log not rotated at 4k: %v %v", st, err)
+		}
+		if _, err := os.Stat(log + ".1"); err != nil {
+			t.Errorf("no rotated log: %v", err)
+		}
+		r := e.run("logs", "chatty")
+		if !strings.HasSuffix(r.stdout, "line 299\n<&>\"q\"\t\\\n") || r.stderr != "e\n" {
+			t.Errorf("logs after rotation: stdout ends %q, stderr %q", r.stdout[max(0, len(r.stdout)-40):], r.stderr)
+		}
+		if got := e.inspect("chatty", "{{.State.Status}}"); got != "running" {
+			t.Errorf("status %q", got)
+		}
+	})
+	t.Run("exit code, restart and rm", func(t *testing.T) {
+		e.must("run", "-d", "--name", "fails", "--restart", "on-failure:2", "busybox", "sh", "-c", "sleep 0.3; echo try; exit 5")
+		// Between runs the record says exited too: wait for the last one.
+		const format = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if e.inspect("fails", format) == "exited 5 2" {
+				break
+			}
+		}
+		if got := e.inspect("fails", format); got != "exited 5 2" {
+			t.Errorf("after restarts: %q", got)
+		}
+		if got := e.must("logs", "fails"); got != "try\ntry\ntry\n" {
+			t.Errorf("logs of three runs: %q", got)
+		}
+		e.must("run", "-d", "--rm", "--name", "gone", "busybox", "sh", "-c", "sleep 0.3")
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if r := e.run("inspect", "gone"); r.code != 0 {
+				return
+			}
+		}
+		t.Errorf("--rm container still there")
+	})
+	t.Run("OOM", func(t *testing.T) {
+		e.must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
+		if got := strings.TrimSpace(e.must("wait", "hog")); got != "137" {
+			t.Errorf("wait: %q", got)
+		}
+		if got := e.inspect("hog", "{{.State.OOMKilled}} {{.State.ExitCode}}"); got != "true 137" {
+			t.Errorf("after OOM: %q", got)
+		}
+	})
+	t.Run("SIGKILLed idle monitor", func(t *testing.T) {
+		e.must("run", "-d", "--name", "orphan2", "busybox", "sleep", "100")
+		mon := idleMonitor(t, e, "orphan2")
+		syscall.Kill(mon, syscall.SIGKILL)
+		time.Sleep(100 * time.Millisecond)
+		if got := e.inspect("orphan2", "{{.State.Status}}"); got != "running" {
+			t.Errorf("after monitor SIGKILL: %q, want running", got)
+		}
+		e.must("rm", "-f", "orphan2")
+		if r := e.run("inspect", "orphan2"); r.code == 0 {
+			t.Errorf("inspect after rm -f succeeded")
+		}
+	})
+}
