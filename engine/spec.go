@@ -132,6 +132,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	if c.HostConfig.Privileged {
 		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+		s.Linux.Devices = append(s.Linux.Devices, hostDevices()...)
 		for i := range s.Mounts {
 			if s.Mounts[i].Destination == "/sys" || s.Mounts[i].Destination == "/sys/fs/cgroup" {
 				s.Mounts[i].Options = removeOpt(s.Mounts[i].Options, "ro")
