@@ -88,6 +88,8 @@ type HostConfig struct {
 	Mounts         []Mount           `json:"mounts,omitempty"`
 	Tmpfs          map[string]string `json:"tmpfs,omitempty"`
 	LogMaxSize     int64             `json:"logMaxSize,omitempty"`
+	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
+	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 }
 
 // RestartPolicy is --restart.

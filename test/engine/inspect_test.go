@@ -38,3 +38,17 @@ func TestTopAndStats(t *testing.T) {
 		t.Errorf("top of stopped: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestPort(t *testing.T) {
+	e := newEnv(t)
+	e.must("create", "--name", "noports", "busybox", "true")
+	if got := e.must("port", "noports"); got != "" {
+		t.Errorf("port of a container without published ports: %q", got)
+	}
+	if r := e.run("port", "noports", "80"); r.code != 1 || !strings.Contains(r.stderr, "no public port '80/tcp' published") {
+		t.Errorf("port 80: exit %d %q", r.code, r.stderr)
+	}
+	if r := e.run("port", "nosuch"); r.code == 0 {
+		t.Error("port of a missing container succeeded")
+	}
+}
