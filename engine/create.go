@@ -31,10 +31,12 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if opts.Name != "" && !validName.MatchString(opts.Name) {
 		return nil, fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", opts.Name)
 	}
+	e.ph.mark("command line")
 	img, err := e.resolveImage(ctx, opts, p)
 	if err != nil {
 		return nil, err
 	}
+	e.ph.mark("resolve image")
 	id := newID()
 	if name == "" {
 		name = randomName(id)
@@ -73,9 +75,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
+	e.ph.mark("open snapshots")
 	if _, err := sn.Prepare(ctx, id, c.ChainID, map[string]string{"berth.container": name}); err != nil {
 		return nil, fmt.Errorf("prepare root filesystem of the container: %w", err)
 	}
+	e.ph.mark("prepare snapshot")
 	defer func() {
 		if err != nil {
 			sn.Remove(context.WithoutCancel(ctx), id)
@@ -84,6 +88,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := e.db.insert(c); err != nil {
 		return nil, err
 	}
+	e.ph.mark("insert record")
 	return c, nil
 }
 

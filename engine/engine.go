@@ -28,6 +28,7 @@ type Engine struct {
 	root, runroot string
 	images        *image.Service
 	db            *store
+	ph            *phases // debug timings of this process's steps
 }
 
 // New returns the engine for opts.
@@ -37,6 +38,7 @@ func New(opts Options) *Engine {
 		runroot: opts.Runroot,
 		images:  opts.Images,
 		db:      &store{path: filepath.Join(opts.Root, "metadata.db")},
+		ph:      newPhases(),
 	}
 }
 

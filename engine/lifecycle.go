@@ -206,6 +206,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 		os.RemoveAll(e.runtimeRoot() + "/" + c.ID)
 	}
 	e.unmountRootfs(c.ID)
+	e.ph.mark("rm: runtime state, unmount")
 	if svc, err := e.imageService(); err == nil {
 		if sn, err := svc.Snapshotter(); err == nil {
 			if err := sn.Remove(context.WithoutCancel(ctx), c.ID); err != nil && !isSnapshotNotFound(err) {
@@ -213,6 +214,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 			}
 		}
 	}
+	e.ph.mark("rm: snapshot")
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
@@ -222,6 +224,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 	if err := e.db.remove(c.ID); err != nil && !errors.Is(err, ErrNotFound) {
 		errs = append(errs, err)
 	}
+	e.ph.mark("rm: files, record")
 	if volumes {
 		vols := volume.New(e.root)
 		for _, m := range c.HostConfig.Mounts {

@@ -55,11 +55,13 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		if err := snapshot.MountAll(mounts, rootfs); err != nil {
 			return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
 		}
+		e.ph.mark("mount rootfs")
 	}
 	s, err := e.buildSpec(c, rootfs)
 	if err == nil {
 		err = e.writeBundle(c, s)
 	}
+	e.ph.mark("spec and bundle")
 	if err != nil {
 		e.unmountRootfs(c.ID)
 		return err
@@ -175,7 +177,9 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		// goes to the log too.
 		e.copyOutput(&wg, s, stdio, log)
 	}
+	e.ph.mark("log, pipes")
 	rc, err := container.Create(rtRoot, c.ID, opts)
+	e.ph.mark("runtime create")
 	if opts.Stdout != devNull {
 		opts.Stdout.(*os.File).Close()
 		opts.Stderr.(*os.File).Close()
@@ -207,6 +211,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		rc.Delete(true)
 		return exitInfo{}, startFailure(err)
 	}
+	e.ph.mark("runtime start")
 	started(rc.Pid())
 	if idle {
 		// Returns only if the idle loop could not be started: then this
@@ -256,6 +261,7 @@ func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *lo
 // output copies to end, then cleans up after it.
 func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
 	code, err := fw.Wait(pid)
+	e.ph.mark("container ran")
 	if err != nil {
 		if rc, lerr := container.Load(e.runtimeRoot(), c.ID); lerr == nil {
 			rc.Delete(true)
@@ -278,6 +284,7 @@ func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
+	e.ph.mark("runtime delete")
 	return info, nil
 }
 
