@@ -52,6 +52,16 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		if err != nil {
 			return fmt.Errorf("root filesystem of container %s: %w (remove it with berth rm -f)", c.Name, err)
 		}
+		if c.HostConfig.AutoRemove {
+			// Its files go with it: overlay need not sync the upper dir's
+			// filesystem at unmount, which costs a syncfs of the whole
+			// disk (podman mounts --rm containers volatile too).
+			for i := range mounts {
+				if mounts[i].Type == "overlay" {
+					mounts[i].Options = append(mounts[i].Options, "volatile")
+				}
+			}
+		}
 		if err := snapshot.MountAll(mounts, rootfs); err != nil {
 			return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
 		}
