@@ -6,7 +6,9 @@
 //     root); target <= 0.2x podman's wall time;
 //   - `berth ps -a` with 500 containers; target < 100 ms;
 //   - memory per idle detached container: the summed PSS of every monitor
-//     of 50 idle containers, divided by 50; target <= 1.5 MiB.
+//     of 50 idle containers, divided by 50; target <= 1.5 MiB. A monitor
+//     keeps its pid and command line when it turns into its C idle loop
+//     (engine/idlemon), so the processes found are all there are.
 //
 // It must run as root. Everything it makes lives under a temp directory and
 // is removed at the end.
@@ -154,12 +156,22 @@ func benchRun(b *bench, runs int, podman bool) error {
 			}
 		}
 	}
-	fmt.Printf("run --rm busybox true, median of %d (alternating):\n  berth   %8v\n", runs, median(bt).Round(100*time.Microsecond))
+	fmt.Printf("run --rm busybox true, median of %d (alternating), load average %s:\n  berth   %8v\n", runs, loadavg(), median(bt).Round(100*time.Microsecond))
 	if podman {
 		fmt.Printf("  podman  %8v\n  ratio   %.3fx podman's time (target <= 0.2, goal 0.1)\n",
 			median(pt).Round(100*time.Microsecond), median(bt).Seconds()/median(pt).Seconds())
 	}
 	return nil
+}
+
+// loadavg is the 1-minute load average: the figures mean little without
+// it on a shared 2-core machine.
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(data))[0]
 }
 
 func benchIdle(b *bench, n int) error {
