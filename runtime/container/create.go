@@ -23,6 +23,7 @@ import (
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/userns"
 )
@@ -228,6 +229,18 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		defer memJoin.Close()
 	}
 	memFD := max(fd(memJoin), 0)
+	var sc *specs.LinuxSeccomp
+	if b.spec.Linux != nil {
+		sc = b.spec.Linux.Seccomp
+	}
+	listener, err := seccomp.DialListener(sc)
+	if err != nil {
+		return err
+	}
+	if listener != nil {
+		defer listener.Close()
+	}
+	listenerFD := max(fd(listener), 0)
 	unified, err := b.cg.OpenUnified()
 	if err != nil {
 		return err
@@ -263,7 +276,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	}
 	b.cmd = cmd
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
 }
 
 // passFiles wraps the caller's fds 3..3+n-1, which the process inherits at

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 )
 
@@ -188,6 +189,19 @@ func (e *execer) start() (int, error) {
 		return 2 + len(extra)
 	}
 	sockFD, consoleFD, exeFD := fd(childSock), fd(console), fd(exe)
+	var sc *specs.LinuxSeccomp
+	if e.spec.Linux != nil {
+		sc = e.spec.Linux.Seccomp
+	}
+	listener, err := seccomp.DialListener(sc)
+	if err != nil {
+		childSock.Close()
+		return 0, err
+	}
+	if listener != nil {
+		e.keep(listener)
+	}
+	listenerFD := max(fd(listener), 0)
 	unified, err := e.c.cgroup().OpenUnified()
 	if err != nil {
 		childSock.Close()
@@ -228,7 +242,7 @@ func (e *execer) start() (int, error) {
 		return 0, err
 	}
 	cfg := initproc.Config{
-		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs,
+		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
 		State: e.c.OCIState(),
 		Exec:  &initproc.ExecConfig{Process: e.proc, Pid: e.pid},
 	}

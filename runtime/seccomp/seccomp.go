@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -213,6 +215,46 @@ func condition(a specs.LinuxSeccompArg) (libseccomp.ScmpCondition, error) {
 		return libseccomp.MakeCondition(a.Index, op, a.Value, a.ValueTwo)
 	}
 	return libseccomp.MakeCondition(a.Index, op, a.Value)
+}
+
+// Notifies says whether cfg sends any syscall to a user-space agent
+// (SCMP_ACT_NOTIFY): then its listenerPath is connected before the process
+// starts, so a wrong path fails create or exec, not the container later.
+func Notifies(cfg *specs.LinuxSeccomp) bool {
+	if cfg == nil {
+		return false
+	}
+	if cfg.DefaultAction == specs.ActNotify {
+		return true
+	}
+	for _, sc := range cfg.Syscalls {
+		if sc.Action == specs.ActNotify {
+			return true
+		}
+	}
+	return false
+}
+
+// DialListener connects to cfg's listenerPath (runc's seccomp agent
+// protocol) and returns the connected socket as a file for the process
+// that loads the filter, or nil when cfg notifies nothing.
+func DialListener(cfg *specs.LinuxSeccomp) (*os.File, error) {
+	if !Notifies(cfg) {
+		return nil, nil
+	}
+	if cfg.ListenerPath == "" {
+		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath")
+	}
+	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: cfg.ListenerPath, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("connect to seccomp listener %s: %w", cfg.ListenerPath, err)
+	}
+	defer conn.Close()
+	f, err := conn.File()
+	if err != nil {
+		return nil, fmt.Errorf("seccomp listener %s: %w", cfg.ListenerPath, err)
+	}
+	return f, nil
 }
 
 // Listener says whether the filter hands out a notify fd, and to whom.
