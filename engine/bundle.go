@@ -23,22 +23,8 @@ const InitPath = "/sbin/berth-init"
 // user's mounts. An empty volume is first filled from the image's content
 // at its mount point, as Docker does.
 func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
-	dir := e.containerDir(c.ID)
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-	if c.HostConfig.NetworkMode != "host" {
-		hosts += "127.0.1.1\t" + c.Config.Hostname + "\n"
-	}
-	files := map[string]string{"hostname": c.Config.Hostname + "\n", "hosts": hosts}
-	for name, content := range files {
-		if err := atomicfile.WriteFileUnsynced(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			return err
-		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind",
-			Source: filepath.Join(dir, name), Options: []string{"rbind", "rprivate"}})
-	}
-	if _, err := os.Stat("/etc/resolv.conf"); err == nil {
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind",
-			Source: "/etc/resolv.conf", Options: []string{"rbind", "rprivate", "ro"}})
+	if err := e.addEtcMounts(s, c); err != nil {
+		return err
 	}
 	for _, m := range c.HostConfig.Mounts {
 		opts := []string{"rbind", "rprivate"}

@@ -90,6 +90,8 @@ type HostConfig struct {
 	LogMaxSize     int64             `json:"logMaxSize,omitempty"`
 	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
+
+	NetworkConfig // networks, --add-host, --dns ... (network.go)
 }
 
 // RestartPolicy is --restart.

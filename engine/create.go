@@ -24,6 +24,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
+	if err := e.networkConfig(opts, &hc); err != nil {
+		return nil, err
+	}
 	if err := ValidateEnvFiles(opts.EnvFiles); err != nil {
 		return nil, err
 	}
@@ -132,13 +135,6 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
 	}
 	var err error
-	switch hc.NetworkMode {
-	case "":
-		hc.NetworkMode = "none"
-	case "none", "host":
-	default:
-		return hc, fmt.Errorf("network %s not found: berth supports --network none and host for now", hc.NetworkMode)
-	}
 	if hc.Runtime == "" {
 		hc.Runtime = "berth"
 	}

@@ -73,8 +73,11 @@ type InspectConfig struct {
 // NetworkSettings is what berth knows of the container's network: with
 // --network none or host, no addresses of its own.
 type NetworkSettings struct {
-	Networks map[string]map[string]string `json:"Networks"`
-	Ports    map[string]any               `json:"Ports"`
+	IPAddress  string                       `json:"IPAddress"`
+	Gateway    string                       `json:"Gateway"`
+	MacAddress string                       `json:"MacAddress"`
+	Networks   map[string]map[string]string `json:"Networks"`
+	Ports      map[string]any               `json:"Ports"`
 }
 
 func zeroTime(t time.Time) string {
@@ -109,13 +112,10 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
 		},
-		NetworkSettings: NetworkSettings{
-			Networks: map[string]map[string]string{c.HostConfig.NetworkMode: {}},
-			Ports:    map[string]any{},
-		},
 		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.rootfsDir(c.ID)}},
 		Mounts:      []InspectMount{},
 	}
+	in.NetworkSettings = e.containerNetworks(c)
 	if in.HostConfig.Mounts == nil {
 		in.HostConfig.Mounts = []Mount{}
 	}

@@ -205,6 +205,9 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 		}
 		os.RemoveAll(e.runtimeRoot() + "/" + c.ID)
 	}
+	if err := e.tearDownNetwork(c); err != nil {
+		errs = append(errs, err)
+	}
 	e.unmountRootfs(c.ID)
 	e.ph.mark("rm: runtime state, unmount")
 	if svc, err := e.imageService(); err == nil {

@@ -168,6 +168,9 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 			break
 		}
 	}
+	if err := e.tearDownNetwork(c); err != nil {
+		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
+	}
 	e.unmountRootfs(c.ID)
 	if c.HostConfig.AutoRemove {
 		if err := e.removeFiles(context.Background(), c, true); err != nil {

@@ -49,6 +49,8 @@ type CreateOptions struct {
 	Platform    string
 	Runtime     string
 	LogMaxSize  string
+
+	NetworkOptions // --ip, -p, --dns ... (network.go)
 }
 
 // ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (binary units, an

@@ -47,7 +47,7 @@ func (e *Engine) Ports(ref, private string) ([]PortMapping, error) {
 		want = port + "/" + proto
 	}
 	var out []PortMapping
-	for p, bs := range c.HostConfig.PortBindings {
+	for p, bs := range e.publishedPorts(c) {
 		if want != "" && p != want {
 			continue
 		}

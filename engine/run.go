@@ -67,12 +67,17 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		}
 		e.ph.mark("mount rootfs")
 	}
+	if err := e.setUpNetwork(ctx, c); err != nil {
+		e.unmountRootfs(c.ID)
+		return err
+	}
 	s, err := e.buildSpec(c, rootfs)
 	if err == nil {
 		err = e.writeBundle(c, s)
 	}
 	e.ph.mark("spec and bundle")
 	if err != nil {
+		e.tearDownNetwork(c)
 		e.unmountRootfs(c.ID)
 		return err
 	}

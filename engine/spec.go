@@ -120,14 +120,8 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	}
 	s.Linux.CgroupsPath = "/berth/" + c.ID
 	s.Linux.Resources = resources(c.HostConfig)
-	if c.HostConfig.NetworkMode == "host" {
-		var nss []specs.LinuxNamespace
-		for _, ns := range s.Linux.Namespaces {
-			if ns.Type != specs.NetworkNamespace {
-				nss = append(nss, ns)
-			}
-		}
-		s.Linux.Namespaces = nss
+	if err := e.networkSpec(s, c); err != nil {
+		return nil, err
 	}
 	if c.HostConfig.Privileged {
 		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil

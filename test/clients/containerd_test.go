@@ -77,7 +77,7 @@ func TestContainerd(t *testing.T) {
 	})
 }
 
-func startContainerd(t *testing.T) *ctrd {
+func startContainerd(t testing.TB) *ctrd {
 	t.Helper()
 	e := newEnv(t, "ctrd")
 	// containerd 1.6 puts shim sockets in /run/containerd/s whatever its
@@ -195,13 +195,13 @@ func (c *ctrd) wantStatus(t *testing.T, id, status string) {
 }
 
 // remove force-deletes a container and its task if they still exist.
-func (c *ctrd) remove(t *testing.T, id string) {
+func (c *ctrd) remove(t testing.TB, id string) {
 	_ = c.command(t, "task", "delete", "--force", id).Run()
 	_ = c.command(t, "containers", "delete", id).Run()
 }
 
 // removeAll deletes every container in the test's namespace.
-func (c *ctrd) removeAll(t *testing.T) {
+func (c *ctrd) removeAll(t testing.TB) {
 	out, err := c.command(t, "containers", "ls", "-q").Output()
 	if err != nil {
 		t.Logf("cleanup: ctr containers ls: %v", err)

@@ -29,7 +29,7 @@ type env struct {
 	hostPaths []string // created by the client outside dir; removed if still empty
 }
 
-func newEnv(t *testing.T, name string) *env {
+func newEnv(t testing.TB, name string) *env {
 	t.Helper()
 	base, err := testutil.SuiteDir()
 	if err != nil {
@@ -55,7 +55,7 @@ func (e *env) hostPath(p string) {
 	}
 }
 
-func (e *env) cleanup(t *testing.T) {
+func (e *env) cleanup(t testing.TB) {
 	// Give exit hooks (podman's `container cleanup`, run by conmon) time to
 	// finish before killing what is left.
 	waitFor(10*time.Second, func() bool { return len(e.strayProcesses()) == 0 })
@@ -131,7 +131,7 @@ func isDir(p string) bool {
 
 // killCgroupProcs thaws the env's cgroups and kills what is left in them:
 // containers of a failed test whose shim is gone.
-func (e *env) killCgroupProcs(t *testing.T) {
+func (e *env) killCgroupProcs(t testing.TB) {
 	for _, d := range e.cgroupDirs() {
 		if _, err := os.Stat(filepath.Join(d, "freezer.state")); err == nil {
 			_ = os.WriteFile(filepath.Join(d, "freezer.state"), []byte("THAWED"), 0)
@@ -151,7 +151,7 @@ func (e *env) killCgroupProcs(t *testing.T) {
 
 // removeCgroups removes the env's cgroup dirs, waiting a little for killed
 // processes to leave them.
-func (e *env) removeCgroups(t *testing.T) {
+func (e *env) removeCgroups(t testing.TB) {
 	var left []string
 	waitFor(5*time.Second, func() bool {
 		left = left[:0]
@@ -179,7 +179,7 @@ type daemon struct {
 // startDaemon starts bin with args, its output in <env>/<name>.log, and
 // waits until ready says it serves. The daemon is stopped (SIGTERM, then
 // SIGKILL after 20s) when the test ends.
-func (e *env) startDaemon(t *testing.T, name string, ready func() bool, bin string, args ...string) *daemon {
+func (e *env) startDaemon(t testing.TB, name string, ready func() bool, bin string, args ...string) *daemon {
 	t.Helper()
 	d := &daemon{name: name, log: e.path(name + ".log"), done: make(chan struct{})}
 	logf, err := os.OpenFile(d.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -216,7 +216,7 @@ func (e *env) startDaemon(t *testing.T, name string, ready func() bool, bin stri
 	return d
 }
 
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t testing.TB) {
 	_ = d.cmd.Process.Signal(unix.SIGTERM)
 	select {
 	case <-d.done:

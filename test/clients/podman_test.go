@@ -2,7 +2,10 @@ package clients_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,8 +28,30 @@ func TestPodman(t *testing.T) {
 
 func startPodman(t *testing.T) *dockerCLI {
 	t.Helper()
+	c := startPodmanRuntimes(t, "berth", map[string]string{"berth": runtimeBinary(t)})
+	c.args = append(c.args, "--runtime", "berth")
+	return c
+}
+
+// startPodmanRuntimes sets up private podman storage and configuration
+// whose containers.conf names every runtime of runtimes (name: binary) in
+// [engine.runtimes] and in runtime_supports_json, def the default; a
+// command picks another with the global flag --runtime NAME.
+func startPodmanRuntimes(t testing.TB, def string, runtimes map[string]string) *dockerCLI {
+	t.Helper()
 	e := newEnv(t, "pd") // podman refuses a runroot over 50 characters
-	rt := runtimeBinary(t)
+	supportsJSON := []string{"crun", "runc", "kata", "runsc", "krun"}
+	var table string
+	for _, name := range slices.Sorted(maps.Keys(runtimes)) {
+		if !slices.Contains(supportsJSON, name) {
+			supportsJSON = append(supportsJSON, name)
+		}
+		table += fmt.Sprintf("%s = [%q]\n", name, runtimes[name])
+	}
+	quoted := make([]string, len(supportsJSON))
+	for i, name := range supportsJSON {
+		quoted[i] = strconv.Quote(name)
+	}
 	// podman asks for nofile and nproc 1048576 by default; without
 	// CAP_SYS_RESOURCE raising a hard limit fails, so ask for what we have.
 	var nofile, nproc unix.Rlimit
@@ -44,8 +69,8 @@ netns = "none"
 default_ulimits = ["nofile=%d:%d", "nproc=%d:%d"]
 
 [engine]
-runtime = "berth"
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "berth"]
+runtime = %q
+runtime_supports_json = [%s]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = %q
@@ -54,12 +79,11 @@ static_dir = %q
 volume_path = %q
 
 [engine.runtimes]
-berth = [%q]
-
+%s
 [network]
 network_config_dir = %q
-`, nofile.Cur, nofile.Cur, nproc.Cur, nproc.Cur, e.path("events.log"), e.path("tmp"),
-		e.path("static"), e.path("volumes"), rt, e.path("networks"))
+`, nofile.Cur, nofile.Cur, nproc.Cur, nproc.Cur, def, strings.Join(quoted, ", "), e.path("events.log"),
+		e.path("tmp"), e.path("static"), e.path("volumes"), table, e.path("networks"))
 	storage := fmt.Sprintf(`[storage]
 driver = "overlay"
 graphroot = %q
@@ -74,7 +98,7 @@ runroot = %q
 		client: &client{
 			bin: "podman",
 			args: []string{"--root", e.path("storage"), "--runroot", e.path("r"),
-				"--storage-driver", "overlay", "--cgroup-manager", "cgroupfs", "--runtime", "berth"},
+				"--storage-driver", "overlay", "--cgroup-manager", "cgroupfs"},
 			env: []string{"CONTAINERS_CONF=" + e.path("containers.conf"),
 				"CONTAINERS_STORAGE_CONF=" + e.path("storage.conf"),
 				"CONTAINERS_REGISTRIES_CONF=" + e.path("registries.conf")},

@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/network"
+	"github.com/berth-containers/berth/network/dns"
+)
+
+// The embedded DNS of user networks is one responder process per engine
+// root, not one per container (idle monitors are a C loop, with no Go to
+// run a server) and not one per network (a container on two user networks
+// would need two servers on its one 127.0.0.11:53):
+//
+//	berth dns <root> <runroot>     (env BERTH_DNS=1, fd 3 = report pipe)
+//
+// It holds <runroot>/dns.lock, listens on <runroot>/dns.sock, and serves
+// every container that has an endpoint on a user network: for each, a UDP
+// and a TCP socket opened at 127.0.0.11:53 inside the container's netns (on
+// a thread that entered it; the sockets keep their netns) and served from
+// the host's namespace, answering from the networks' names files
+// (network.Store.Resolver, which follows `network connect` by itself) and
+// forwarding other names to the host's resolvers.
+//
+//	engine --> "sync\n"        after an attach or detach
+//	       <-- "ok N\n"        N containers served, from the endpoint records
+//
+// A sync that leaves no container makes it exit (socket unlinked first).
+// The engine starts one when a sync finds none listening; the new process
+// syncs at start and writes "ok" to fd 3 ("busy" when another holds the
+// lock: the caller retries). A killed responder is started again by the
+// next attach or by repairNetwork.
+
+// DNSEnv marks the responder process, so main routes it before flags.
+const DNSEnv = "BERTH_DNS"
+
+func dnsSocket(runroot string) string { return filepath.Join(runroot, "dns.sock") }
+
+// DNSMain is the responder's whole life; it returns its exit code.
+func DNSMain(args []string) int {
+	debug.SetGCPercent(20)
+	debug.SetMemoryLimit(4 << 20)
+	report := os.NewFile(3, "report")
+	say := func(s string) {
+		if report != nil {
+			fmt.Fprintln(report, s)
+			report.Close()
+			report = nil
+		}
+	}
+	defer say("error")
+	if len(args) != 2 {
+		fmt.Fprintln(os.Stderr, "berth dns: want <root> <runroot>")
+		return 2
+	}
+	e := New(Options{Root: args[0], Runroot: args[1]})
+	lock, err := os.OpenFile(filepath.Join(args[1], "dns.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		say("error " + err.Error())
+		return 1
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		say("busy")
+		return 0
+	}
+	sock := dnsSocket(args[1])
+	os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		say("error " + err.Error())
+		return 1
+	}
+	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ln: ln, sock: sock}
+	if n, err := r.sync(); err != nil {
+		slog.Warn("dns sync", "error", err)
+	} else if n == 0 {
+		say("ok")
+		return 0
+	}
+	say("ok")
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return 0 // closed by the sync that found no container
+		}
+		r.handle(conn)
+	}
+}
+
+type responder struct {
+	mu      sync.Mutex
+	store   *network.Store
+	servers map[string]*dns.Server // container ID -> its responder
+	ln      net.Listener
+	sock    string
+}
+
+func (r *responder) handle(conn net.Conn) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "sync" {
+		fmt.Fprintln(conn, "error: want sync")
+		return
+	}
+	n, err := r.sync()
+	if err != nil {
+		fmt.Fprintf(conn, "error: %v\n", err)
+		return
+	}
+	fmt.Fprintf(conn, "ok %d\n", n)
+}
+
+// sync serves exactly the containers with an endpoint on a user network;
+// with none left, it stops listening so the process ends.
+func (r *responder) sync() (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	eps, err := r.store.Endpoints("")
+	if err != nil {
+		return len(r.servers), err
+	}
+	want := map[string]string{}
+	for _, ep := range eps {
+		if ep.NetworkName != network.DefaultName {
+			want[ep.ContainerID] = ep.NetNS
+		}
+	}
+	for id, srv := range r.servers {
+		if _, ok := want[id]; !ok {
+			srv.Close()
+			delete(r.servers, id)
+		}
+	}
+	var errs []error
+	for id, path := range want {
+		if _, ok := r.servers[id]; ok {
+			continue
+		}
+		srv, err := r.store.ServeDNS(id, path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dns for %.12s: %w", id, err))
+			continue
+		}
+		r.servers[id] = srv
+	}
+	if len(r.servers) == 0 && len(want) == 0 {
+		os.Remove(r.sock)
+		r.ln.Close()
+	}
+	debug.FreeOSMemory()
+	return len(r.servers), errors.Join(errs...)
+}
+
+// syncDNS tells the root's responder that endpoints changed, starting one
+// if none listens and some container needs it.
+func (e *Engine) syncDNS() error {
+	sock := dnsSocket(e.runroot)
+	var lastErr error
+	for attempt := 0; attempt < 20; attempt++ {
+		reply, err := dnsRequest(sock)
+		if err == nil {
+			if !strings.HasPrefix(reply, "ok") {
+				return fmt.Errorf("embedded dns: %s", reply)
+			}
+			return nil
+		}
+		lastErr = err
+		needed, err := e.dnsNeeded()
+		if err != nil || !needed {
+			return err
+		}
+		rep, err := e.startDNS()
+		if err != nil {
+			return err
+		}
+		switch {
+		case rep == "ok":
+			return nil
+		case rep == "busy":
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		default:
+			return fmt.Errorf("embedded dns: %s", rep)
+		}
+	}
+	return fmt.Errorf("embedded dns: %w", lastErr)
+}
+
+func dnsRequest(sock string) (string, error) {
+	conn, err := net.DialTimeout("unix", sock, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "sync\n"); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// dnsNeeded reports whether some container is on a user network.
+func (e *Engine) dnsNeeded() (bool, error) {
+	eps, err := e.Networks().Endpoints("")
+	for _, ep := range eps {
+		if ep.NetworkName != network.DefaultName {
+			return true, err
+		}
+	}
+	return false, err
+}
+
+// startDNS spawns a responder and returns its report.
+func (e *Engine) startDNS() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find berth's executable for the dns responder: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	cmd := exec.Command(exe, "dns", e.root, e.runroot)
+	cmd.Args[0] = "berth-dns"
+	cmd.Env = []string{DNSEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0"}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return "", fmt.Errorf("start the dns responder: %w", err)
+	}
+	defer cmd.Process.Release()
+	data, _ := io.ReadAll(r)
+	rep := strings.TrimSpace(string(data))
+	if rep == "busy" || rep == "ok" {
+		return rep, nil
+	}
+	return "", fmt.Errorf("the dns responder did not start: %q", rep)
+}
