@@ -23,7 +23,7 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 			newLogsCommand(g), newInspectContainerCommand(g), newWaitCommand(g),
 			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g), newExecCommand(g),
 			newAttachCommand(g), newTopCommand(g), newStatsCommand(g), newCpCommand(g),
-			newExportCommand(g), newPortCommand(g),
+			newExportCommand(g), newPortCommand(g), newCommitCommand(g),
 		}
 	}
 	root.AddCommand(cmds()...)

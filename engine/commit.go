@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/build"
+	"github.com/berth-containers/berth/runtime/spec"
+	"github.com/berth-containers/berth/snapshot"
+)
+
+// CommitOptions are commit's flags.
+type CommitOptions struct {
+	Author  string
+	Message string
+	Changes []string // Dockerfile instructions, as import --change
+	Pause   bool     // freeze a running container during the copy (Docker's default)
+}
+
+// Commit makes a new image of the container: its image's layers, then one
+// layer of the container's changes (the overlay upper dir, with overlay's
+// whiteouts turned into OCI ones). Its config is the container's (Docker
+// merges the container's config into the image's), with o.Changes applied
+// and one history entry more. The image is unpacked, ready to run, and
+// named ref (empty: dangling). It returns the new image's ID.
+func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) (digest.Digest, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return "", err
+	}
+	if name != "" {
+		if _, err := image.Normalize(name); err != nil {
+			return "", err
+		}
+	}
+	svc, err := e.imageService()
+	if err != nil {
+		return "", err
+	}
+	base, err := svc.Get(ctx, c.ImageID)
+	if err != nil {
+		return "", fmt.Errorf("image %s of container %s: %w", c.Image, c.Name, err)
+	}
+	cfg := base.Config
+	cfg.Config = c.imageConfig(base.Config.Config)
+	if err := build.ApplyChanges(&cfg.Config, o.Changes); err != nil {
+		return "", err
+	}
+	sn, err := svc.Snapshotter()
+	if err != nil {
+		return "", err
+	}
+	mounts, err := sn.Mounts(ctx, c.ID)
+	if err != nil {
+		return "", fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
+	}
+	upper, err := upperOf(mounts)
+	if err != nil {
+		return "", fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	skip := mountPointFilter(e.containerDir(c.ID), upper)
+	release, err := svc.Content.Use(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	if o.Pause && c.Running() && c.State.Status != StatusPaused {
+		if err := e.Pause(c.ID); err != nil {
+			return "", err
+		}
+		defer e.Unpause(c.ID)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(build.WriteOverlayDiff(pw, upper, skip)) }()
+	layer, size, err := svc.Content.IngestUnknown(ctx, pr)
+	pr.CloseWithError(errors.New("commit ended"))
+	if err != nil {
+		return "", fmt.Errorf("commit container %s: %w", c.Name, err)
+	}
+	now := time.Now().UTC()
+	cfg.Created = &now
+	cfg.Author = o.Author
+	cfg.RootFS.Type = "layers"
+	cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, cfg.RootFS.DiffIDs...), layer)
+	cfg.History = append(append([]ocispec.History{}, cfg.History...), ocispec.History{
+		Created: &now, CreatedBy: strings.Join(c.argv(), " "), Author: o.Author, Comment: o.Message,
+	})
+	layers := append(append([]ocispec.Descriptor{}, base.Manifest.Layers...),
+		ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer, Size: size})
+	desc, err := build.WriteImage(ctx, svc.Content, cfg, layers)
+	if err != nil {
+		return "", err
+	}
+	img, err := svc.AddBuilt(ctx, desc, name)
+	if err != nil {
+		return "", fmt.Errorf("commit container %s: %w", c.Name, err)
+	}
+	return img.ID, nil
+}
+
+// imageConfig is the container's config as an image config: what Docker's
+// commit keeps of it (not the hostname, the tty or stdin).
+func (c *Container) imageConfig(ic ocispec.ImageConfig) ocispec.ImageConfig {
+	ic.User, ic.Env, ic.Entrypoint, ic.Cmd = c.Config.User, c.Config.Env, c.Config.Entrypoint, c.Config.Cmd
+	ic.WorkingDir, ic.StopSignal = c.Config.WorkingDir, c.Config.StopSignal
+	ic.Volumes, ic.ExposedPorts = c.Config.Volumes, c.Config.ExposedPorts
+	if len(c.Config.Labels) > 0 {
+		ic.Labels = c.Config.Labels
+	}
+	return ic
+}
+
+// upperOf finds the writable directory of a container's snapshot: the
+// overlay's upperdir, or the bind-mounted directory of an image without
+// layers.
+func upperOf(mounts []snapshot.Mount) (string, error) {
+	if len(mounts) == 1 {
+		m := mounts[0]
+		if m.Type == "bind" {
+			return m.Source, nil
+		}
+		for _, o := range m.Options {
+			if v, ok := strings.CutPrefix(o, "upperdir="); ok {
+				return v, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no writable layer in the mounts of its root filesystem %+v", mounts)
+}
+
+// mountPointFilter leaves out of a commit what the runtime made in the
+// rootfs only to mount on (/etc/hosts, volume directories, berth-init):
+// empty files and directories at the bundle's mount destinations. Docker
+// keeps them in an init layer that commit does not see.
+func mountPointFilter(bundle, upper string) func(rel string, d fs.DirEntry) bool {
+	s, err := spec.Load(bundle)
+	if err != nil {
+		return nil // never started: nothing was mounted
+	}
+	dests := map[string]bool{}
+	for _, m := range s.Mounts {
+		dests[strings.TrimPrefix(filepath.Clean("/"+m.Destination), "/")] = true
+	}
+	return func(rel string, d fs.DirEntry) bool {
+		if !dests[rel] {
+			return false
+		}
+		info, err := d.Info()
+		if err != nil {
+			return false
+		}
+		switch {
+		case info.Mode().IsRegular():
+			return info.Size() == 0
+		case info.IsDir():
+			entries, err := os.ReadDir(filepath.Join(upper, rel))
+			return err == nil && len(entries) == 0
+		}
+		return false
+	}
+}
