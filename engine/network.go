@@ -276,7 +276,7 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 	if f, ferr := os.OpenFile(e.setupMarker(c.ID), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); ferr == nil {
 		f.Close()
 	}
-	e.repairNetwork(ctx)
+	e.RepairNetworksSoon(ctx)
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return e.writeEtcFiles(c, nil)
 	}

@@ -26,11 +26,11 @@ const setupGrace = time.Minute
 
 func (e *Engine) setupMarker(id string) string { return filepath.Join(e.runDir(id), "network-setup") }
 
-// repairNetwork undoes what killed berth processes left (network.Repair):
+// RepairNetworksSoon undoes what killed berth processes left (network.Repair):
 // endpoints and namespaces of containers that are gone or no longer run,
 // at most once per repairInterval. Errors are only logged: a repair must
 // never fail the command that happened to run it.
-func (e *Engine) repairNetwork(ctx context.Context) {
+func (e *Engine) RepairNetworksSoon(ctx context.Context) {
 	stamp := filepath.Join(e.runroot, "network-repair")
 	if st, err := os.Stat(stamp); err == nil && time.Since(st.ModTime()) < repairInterval {
 		return
@@ -87,7 +87,7 @@ type ConnectOptions struct {
 // Connect joins a container to a network: recorded for its next starts,
 // and attached now if it runs.
 func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
-	e.repairNetwork(ctx)
+	e.RepairNetworksSoon(ctx)
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (e *Engine) appendHosts(c *Container, ip netip.Addr) {
 
 // Disconnect removes a container from a network, now and for later starts.
 func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
-	e.repairNetwork(ctx)
+	e.RepairNetworksSoon(ctx)
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -263,4 +263,12 @@ func (e *Engine) PortsColumn(c *Container) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
+}
+
+// NetworksColumn is ps's NETWORKS: the mode, or the networks joined.
+func NetworksColumn(c *Container) string {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
+		return c.HostConfig.NetworkMode
+	}
+	return strings.Join(joinedNetworks(c), ",")
 }

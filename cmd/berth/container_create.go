@@ -51,7 +51,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Init, "init", false, "run an init inside the container that forwards signals and reaps processes")
 	fs.StringVar(&o.StopSignal, "stop-signal", "", "signal to stop the container")
 	fs.IntVar(&f.stopTimeout, "stop-timeout", -1, "timeout (in seconds) to stop a container")
-	fs.StringVar(&o.Network, "network", "none", "connect a container to a network (none or host)")
+	registerNetworkFlags(fs, o)
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy to apply when a container exits")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "automatically remove the container when it exits")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull image before running (\"always\", \"missing\", \"never\")")

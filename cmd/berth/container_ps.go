@@ -38,6 +38,7 @@ from records: a container whose monitor was killed shows as it really is.`,
 			if err != nil {
 				return err
 			}
+			e.RepairNetworksSoon(cmd.Context())
 			list, err := e.List(o)
 			if err != nil {
 				return usageError{err}
@@ -89,7 +90,8 @@ func toPsRow(e *engine.Engine, c *engine.Container, noTrunc, size bool) psRow {
 	r := psRow{
 		ID: shortenID(c.ID, noTrunc), Image: c.Image, Command: fmt.Sprintf("%q", command),
 		CreatedAt: since(c.Created), RunningFor: since(c.Created), Status: statusText(c),
-		Names: c.Name, Labels: strings.Join(labels, ","), Networks: c.HostConfig.NetworkMode, State: c.State.Status,
+		Names: c.Name, Labels: strings.Join(labels, ","), Networks: engine.NetworksColumn(c), State: c.State.Status,
+		Ports: e.PortsColumn(c),
 	}
 	if size {
 		if rw, err := e.Size(c); err == nil {

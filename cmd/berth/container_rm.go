@@ -22,6 +22,7 @@ writable layer, log and record; with -v their anonymous volumes too.`,
 			if err != nil {
 				return err
 			}
+			e.RepairNetworksSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
 				return e.Remove(cmd.Context(), ref, o)
 			})

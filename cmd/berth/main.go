@@ -90,6 +90,7 @@ busybox and needs no network.`,
 	root.AddCommand(newLoginCommand(g), newLogoutCommand(g))
 	addContainerCommands(root, g)
 	addVolumeCommands(root, g)
+	addNetworkCommands(root, g)
 	addSystemCommands(root, g)
 	return root
 }

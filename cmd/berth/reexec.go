@@ -22,6 +22,8 @@ func reexec() {
 		initproc.Main()
 	case os.Args[1] == "monitor" && os.Getenv(engine.MonitorEnv) != "":
 		os.Exit(engine.MonitorMain(os.Args[2:]))
+	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
+		os.Exit(engine.DNSMain(os.Args[2:]))
 	case os.Args[0] == engine.InitPath:
 		os.Exit(engine.InitMain(os.Args[1:]))
 	}

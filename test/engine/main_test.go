@@ -17,7 +17,12 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+func TestMain(m *testing.M) {
+	// Containers get the default bridge network; tests never need the
+	// host to forward for them.
+	os.Setenv("BERTH_SKIP_IP_FORWARD", "1")
+	os.Exit(testutil.Main(m))
+}
 
 var (
 	buildOnce sync.Once
@@ -70,6 +75,11 @@ func newEnv(t *testing.T) *env {
 		ids := strings.Fields(e.run("ps", "-aq", "--no-trunc").stdout)
 		if len(ids) > 0 {
 			e.run(append([]string{"rm", "-f", "-v"}, ids...)...)
+		}
+		// The default network (bridge, nft table) stays after its last
+		// container, as Docker's: the root's end removes it.
+		if r := e.run("network", "prune", "-f"); r.code != 0 {
+			t.Errorf("network prune: %s", r.stderr)
 		}
 		if left, _ := testutil.MountedUnder(dir); len(left) > 0 {
 			t.Errorf("mounts left under the test root: %v", left)
