@@ -103,7 +103,11 @@ func killContainerProcess(t *testing.T, rt *testutil.Runtime, id, name string) {
 			continue
 		}
 		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if bytes.Contains(cmdline, []byte(name)) && bytes.HasPrefix(cmdline, []byte("/proc/self/exe")) {
+		// A process that already exited (the init reads EOF once stdin is
+		// closed) is a zombie with an empty cmdline: match its comm too.
+		comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if bytes.Contains(cmdline, []byte(name)) && bytes.HasPrefix(cmdline, []byte("/proc/self/exe")) ||
+			string(bytes.TrimSpace(comm)) == name {
 			unix.Kill(pid, unix.SIGKILL)
 			var ws unix.WaitStatus
 			unix.Wait4(pid, &ws, 0, nil)
