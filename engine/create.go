@@ -138,6 +138,9 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if hc.Runtime == "" {
 		hc.Runtime = "berth"
 	}
+	if _, err := ResolveRuntime(hc.Runtime); err != nil {
+		return hc, err
+	}
 	if hc.RestartPolicy, err = ParseRestart(o.Restart); err != nil {
 		return hc, err
 	}

@@ -124,7 +124,7 @@ func (s *StatusError) Unwrap() error { return s.Err }
 // startFailure wraps a failed container start with Docker's exit code:
 // 127 when the command is not found, 126 when it cannot be invoked.
 func startFailure(err error) *StatusError {
-	msg := err.Error()
+	msg := strings.ToLower(err.Error()) // crun: "No such file or directory"
 	code := 125
 	switch {
 	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):

@@ -38,7 +38,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if !c.Running() {
 		return 125, fmt.Errorf("container %s is not running", c.ID)
 	}
-	rc, err := container.Load(e.runtimeRoot(), c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return 125, err
 	}

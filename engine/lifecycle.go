@@ -11,7 +11,6 @@ import (
 
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/runtime/cgroups"
-	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -135,7 +134,7 @@ func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Containe
 
 // killAll SIGKILLs every process of the container, through the runtime.
 func (e *Engine) killAll(c *Container) {
-	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
+	if rc, err := e.loadRuntime(c); err == nil {
 		rc.Signal(unix.SIGKILL, true)
 	}
 	if proc.Alive(c.State.Pid, c.State.PidStart) {
@@ -189,7 +188,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 // removeFiles tears down everything of a container that is not running.
 func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) error {
 	var errs []error
-	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
+	if rc, err := e.loadRuntime(c); err == nil {
 		if err := rc.Delete(true); err != nil {
 			errs = append(errs, err)
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -39,11 +38,11 @@ func (e *Engine) setFrozen(ref string, freeze bool) error {
 	case !c.Running():
 		return fmt.Errorf("container %s is not running", c.ID)
 	}
-	rc, err := container.Load(e.runtimeRoot(), c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.ID, err)
 	}
-	paths := rc.State().CgroupPaths
+	paths := rc.CgroupPaths()
 	if err := freezeCgroup(paths, freeze); err != nil {
 		return fmt.Errorf("cannot pause container %s: %w", c.ID, err)
 	}

@@ -113,8 +113,7 @@ type exitInfo struct {
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (monitor_idle.go), which re-executes berth when it exits.
 func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
-	rtRoot := e.runtimeRoot()
-	if old, err := container.Load(rtRoot, c.ID); err == nil {
+	if old, err := e.loadRuntime(c); err == nil {
 		old.Delete(true) // left by a monitor that was killed
 	}
 	log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize)
@@ -193,7 +192,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		e.copyOutput(&wg, s, stdio, log)
 	}
 	e.ph.mark("log, pipes")
-	rc, err := container.Create(rtRoot, c.ID, opts)
+	rc, err := e.createRuntime(c, opts)
 	e.ph.mark("runtime create")
 	if opts.Stdout != devNull {
 		opts.Stdout.(*os.File).Close()
@@ -278,7 +277,7 @@ func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync
 	code, err := fw.Wait(pid)
 	e.ph.mark("container ran")
 	if err != nil {
-		if rc, lerr := container.Load(e.runtimeRoot(), c.ID); lerr == nil {
+		if rc, lerr := e.loadRuntime(c); lerr == nil {
 			rc.Delete(true)
 		}
 		return exitInfo{}, err
@@ -291,11 +290,11 @@ func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync
 // what the runtime kept of it.
 func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
 	info := exitInfo{code: code}
-	rc, err := container.Load(e.runtimeRoot(), c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	info.oom = oomKilled(rc.State().CgroupPaths)
+	info.oom = oomKilled(rc.CgroupPaths())
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}

@@ -56,7 +56,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AutoRemove, "rm", false, "automatically remove the container when it exits")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull image before running (\"always\", \"missing\", \"never\")")
 	fs.StringVar(&o.Platform, "platform", "", "set platform if server is multi-platform capable")
-	fs.StringVar(&o.Runtime, "runtime", "", "runtime to use for this container (berth's own by default)")
+	fs.StringVar(&o.Runtime, "runtime", "", "runtime to use for this container: berth (its own, the default), runc, crun or the path of an OCI runtime")
 	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options (max-size=SIZE)")
 	// -h is --hostname, as in Docker: help keeps only its long form.
 	fs.Bool("help", false, "print usage")
@@ -80,9 +80,6 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 			continue
 		}
 		return o, fmt.Errorf("unknown log opt '%s' for json-file log driver", l)
-	}
-	if o.Runtime != "" && o.Runtime != "berth" {
-		return o, fmt.Errorf("unknown or invalid runtime name: %s (only berth's own runtime is supported so far)", o.Runtime)
 	}
 	return o, nil
 }
