@@ -238,8 +238,17 @@ func (e *execer) start() (int, error) {
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
 	e.phases.mark("start process")
-	if err := e.enter(sock); err != nil {
+	var inC *nsenter.Exec
+	if e.execInC() {
+		if inC, err = e.cExec(); err != nil {
+			return 0, err
+		}
+	}
+	if err := e.enter(sock, inC); err != nil {
 		return 0, err
+	}
+	if inC != nil {
+		return e.pid, nsenter.WaitExec(sock)
 	}
 	cfg := initproc.Config{
 		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
@@ -273,10 +282,11 @@ func (e *execer) consoleSocket() (*os.File, error) {
 
 // enter has nsenter join the init's namespaces (by /proc/PID/ns, user
 // first) and the container's v1 cgroups (the process writes its own tasks
-// files, which skips the kernel's grace-period wait).
-func (e *execer) enter(sock *os.File) error {
+// files, which skips the kernel's grace-period wait). With inC, nsenter
+// goes on to exec the process itself.
+func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 	init := strconv.Itoa(e.c.state.InitPid)
-	boot := &nsenter.Bootstrap{CgroupFiles: e.c.cgroup().SelfJoinFiles()}
+	boot := &nsenter.Bootstrap{CgroupFiles: e.c.cgroup().SelfJoinFiles(), Exec: inC}
 	seen := map[specs.LinuxNamespaceType]bool{}
 	for _, ns := range e.c.state.Namespaces {
 		if seen[ns.Type] {

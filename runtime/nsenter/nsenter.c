@@ -25,7 +25,8 @@
 //	                   <------------------   'E' len msg (instead, on failure)
 //
 // The process that goes on returns from the constructor into Go's main with
-// the socket still open, for runtime/initproc's own protocol.
+// the socket still open, for runtime/initproc's own protocol; or, when the
+// bootstrap has REC_EXEC_* records, it execs the program itself (execve.c).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,8 @@
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "nsenter.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -74,8 +77,7 @@ static void write_all(const void *buf, size_t n)
 	}
 }
 
-static void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void bail(const char *fmt, ...)
+void bail(const char *fmt, ...)
 {
 	char msg[1024];
 	int saved = errno;
@@ -192,6 +194,8 @@ static void read_bootstrap(struct bootstrap *b)
 		case REC_END:
 			return;
 		default:
+			if (exec_record(kind, buf, len))
+				break;
 			errno = 0;
 			bail("nsenter: unknown bootstrap record %u", kind);
 		}
@@ -344,8 +348,10 @@ __attribute__((constructor)) static void berth_nsenter(void)
 			write_all(&pid, sizeof(pid));
 			_exit(0);
 		}
-		return;
+	} else {
+		write_all("P", 1);
+		write_all(&pid, sizeof(pid));
 	}
-	write_all("P", 1);
-	write_all(&pid, sizeof(pid));
+	if (exec_requested())
+		exec_process();
 }

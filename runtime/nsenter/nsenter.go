@@ -65,6 +65,9 @@ type Bootstrap struct {
 	// is made: the way back out of a hierarchy joined only to root the
 	// namespace there (the v1 memory cgroup, joined again just before exec).
 	CgroupLeave []string
+	// Exec, if set, is a process the constructor execs itself once in the
+	// namespaces (execve.c), instead of returning to Go.
+	Exec *Exec
 }
 
 // FromSpec builds the bootstrap for a container's namespaces.
@@ -105,6 +108,9 @@ func (b *Bootstrap) Encode() []byte {
 	if s := formatOffsets(b.TimeOffsets); s != "" && b.CloneFlags&unix.CLONE_NEWTIME != 0 {
 		rec(recTimeOffsets, []byte(s))
 	}
+	if b.Exec != nil {
+		b.Exec.encode(rec)
+	}
 	rec(recEnd, nil)
 	return buf.Bytes()
 }
@@ -128,6 +134,9 @@ func formatOffsets(offsets map[string]specs.LinuxTimeOffset) string {
 // it sends the bootstrap, writes id maps when asked, and returns the pid of
 // the process that goes on as the container's init.
 func Handshake(sock io.ReadWriter, b *Bootstrap, writeMaps func(pid int) error, childPid int) (int, error) {
+	if err := b.Exec.check(); err != nil {
+		return 0, err
+	}
 	if _, err := sock.Write(b.Encode()); err != nil {
 		return 0, fmt.Errorf("send namespace bootstrap: %w", err)
 	}

@@ -10,6 +10,7 @@ package seccomp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -25,6 +26,9 @@ type Filter struct {
 	f        *libseccomp.ScmpFilter
 	notify   bool
 	listener string
+	// kernelFlags are the SECCOMP_FILTER_FLAG_* bits of cfg.Flags, for a
+	// filter exported as BPF and loaded by seccomp(2) directly.
+	kernelFlags uint32
 }
 
 // Flags the spec names that berth understands.
@@ -83,8 +87,10 @@ func (out *Filter) build(cfg *specs.LinuxSeccomp, def libseccomp.ScmpAction) err
 		switch string(fl) {
 		case flagLog:
 			err = f.SetLogBit(true)
+			out.kernelFlags |= unix.SECCOMP_FILTER_FLAG_LOG
 		case flagSpecAllow:
 			err = f.SetSSB(true)
+			out.kernelFlags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
 		case flagTsync:
 			// The filter is loaded by the one thread that then execs: the
 			// other threads of the runtime die with the execve.
@@ -284,6 +290,32 @@ func (f *Filter) Load() (int, error) {
 		return -1, fmt.Errorf("seccomp notify fd: %w", err)
 	}
 	return int(fd), nil
+}
+
+// BPF exports the compiled program (struct sock_filter[]) and the
+// SECCOMP_FILTER_FLAG_* bits to load it with, for a process that loads it
+// with seccomp(2) itself. A notifying filter cannot be exported: its
+// listener fd comes from libseccomp's load. The filter's memory is
+// released either way.
+func (f *Filter) BPF() ([]byte, uint32, error) {
+	defer f.f.Release()
+	if f.notify {
+		return nil, 0, errors.New("seccomp: a filter with SCMP_ACT_NOTIFY cannot be exported")
+	}
+	fd, err := unix.MemfdCreate("seccomp-bpf", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, 0, fmt.Errorf("seccomp: memfd for the exported filter: %w", err)
+	}
+	mem := os.NewFile(uintptr(fd), "seccomp-bpf")
+	defer mem.Close()
+	if err := f.f.ExportBPF(mem); err != nil {
+		return nil, 0, fmt.Errorf("seccomp: export filter: %w", err)
+	}
+	prog, err := io.ReadAll(io.NewSectionReader(mem, 0, 1<<30))
+	if err != nil {
+		return nil, 0, fmt.Errorf("seccomp: read exported filter: %w", err)
+	}
+	return prog, f.kernelFlags, nil
 }
 
 // Release frees a filter that will not be loaded.
