@@ -123,6 +123,7 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 		}
 	}
 	times := make(map[string][]time.Duration)
+	var measured []benchRun
 	loadBefore := loadAvg()
 	for i := range cfg.warmup + cfg.runs {
 		if i == cfg.warmup {
@@ -130,9 +131,11 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 		}
 		for _, rt := range cfg.runtimes {
 			settle()
+			start := time.Now()
 			d := timeRun(b, cmd(rt))
 			if i >= cfg.warmup {
 				times[rt.name] = append(times[rt.name], d)
+				measured = append(measured, benchRun{rt: rt.name, start: start, end: start.Add(d)})
 			}
 		}
 	}
@@ -159,7 +162,7 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 		b.ReportMetric(ratio, x+"/"+y)
 	}
 	if cfg.trace != "" {
-		out.WriteString(cfg.traceReport(b))
+		out.WriteString(cfg.traceReport(b, measured))
 	}
 	fmt.Print(out.String())
 }
@@ -224,89 +227,165 @@ func (cfg benchConfig) resetTrace(b *testing.B) {
 var runtimeVerbs = []string{"create", "start", "state", "kill", "delete", "run", "exec", "ps", "pause",
 	"resume", "update", "features", "list", "events", "checkpoint", "restore", "spec"}
 
-// traceReport is, per runtime command, how often each runtime was called
-// per container and the median and total time of those calls.
-func (cfg benchConfig) traceReport(b *testing.B) string {
-	type stats struct {
-		n  int
-		ds []time.Duration
+// benchRun is one measured client run; runtimeCall one runtime invocation
+// the timing shim logged.
+type (
+	benchRun struct {
+		rt         string
+		start, end time.Time
 	}
-	per := map[string]map[string]*stats{} // verb -> runtime -> stats
+	runtimeCall struct {
+		rt         string
+		verb       string // from runtimeVerbs, "other", with " (failed)" if it failed
+		start, end time.Time
+	}
+)
+
+// traceReport shows where each client run's time went, from the timing
+// shims' logs: per runtime command, how often each runtime was called per
+// run and how long a call took; then the timeline of a run, the median of
+// each runtime call and of each gap between two calls (the client's and
+// its helpers' own work: conmon or the shim, podman, containerd), from the
+// client's start to its exit.
+func (cfg benchConfig) traceReport(b *testing.B, runs []benchRun) string {
+	var calls []runtimeCall
+	for _, rt := range cfg.runtimes {
+		calls = append(calls, readTrace(b, filepath.Join(cfg.trace, rt.name+".log"), rt.name)...)
+	}
+	slices.SortFunc(calls, func(x, y runtimeCall) int { return x.start.Compare(y.start) })
+
+	// Per command: calls per run, median per call, time per run.
+	type cell struct{ ds []time.Duration }
+	perVerb := map[string]map[string]*cell{}
 	var verbs []string
-	for _, rt := range cfg.runtimes {
-		f, err := os.Open(filepath.Join(cfg.trace, rt.name+".log"))
-		if err != nil {
-			b.Fatal(err)
+	// Per step of the timeline, such as "create" or "create -> start".
+	perStep := map[string]map[string]*cell{}
+	var steps []string
+	add := func(m map[string]map[string]*cell, keys *[]string, key, rt string, d time.Duration) {
+		if m[key] == nil {
+			m[key] = map[string]*cell{}
+			*keys = append(*keys, key)
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 3 {
-				continue
-			}
-			t0, err0 := strconv.ParseFloat(fields[0], 64)
-			t1, err1 := strconv.ParseFloat(fields[1], 64)
-			if err0 != nil || err1 != nil {
-				continue
-			}
-			verb := "other"
-			for _, a := range fields[3:] {
-				if slices.Contains(runtimeVerbs, a) {
-					verb = a
-					break
-				}
-			}
-			if fields[2] != "0" {
-				verb += " (failed)"
-			}
-			if per[verb] == nil {
-				per[verb] = map[string]*stats{}
-				verbs = append(verbs, verb)
-			}
-			s := per[verb][rt.name]
-			if s == nil {
-				s = &stats{}
-				per[verb][rt.name] = s
-			}
-			s.n++
-			s.ds = append(s.ds, time.Duration((t1-t0)*float64(time.Second)))
+		if m[key][rt] == nil {
+			m[key][rt] = &cell{}
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			b.Fatal(err)
-		}
+		m[key][rt].ds = append(m[key][rt].ds, d)
 	}
+	for k, r := range runs {
+		// A run's calls are those that began after it started and before
+		// the next run: cleanup that outlives the client counts too.
+		next := time.Now()
+		if k+1 < len(runs) {
+			next = runs[k+1].start
+		}
+		prev, at := "client start", r.start
+		for _, c := range calls {
+			if c.rt != r.rt || c.start.Before(r.start) || !c.start.Before(next) {
+				continue
+			}
+			add(perVerb, &verbs, c.verb, r.rt, c.end.Sub(c.start))
+			add(perStep, &steps, prev+" -> "+c.verb, r.rt, c.start.Sub(at))
+			add(perStep, &steps, c.verb, r.rt, c.end.Sub(c.start))
+			prev, at = c.verb, c.end
+		}
+		add(perStep, &steps, prev+" -> client exit", r.rt, r.end.Sub(at))
+	}
+	nruns := len(runs) / len(cfg.runtimes)
+
 	var out strings.Builder
-	fmt.Fprintf(&out, "runtime calls (through the timing shim), per container and median ms per call:\n%-16s", "command")
+	out.WriteString("runtime calls through the timing shim: calls per run, median ms per call, ms per run\n")
+	fmt.Fprintf(&out, "%-34s", "command")
 	for _, rt := range cfg.runtimes {
-		fmt.Fprintf(&out, " %14s %10s %10s", rt.name+" calls", "median", "sum/ctr")
+		fmt.Fprintf(&out, " %11s %8s %8s", rt.name+" calls", "median", "per run")
 	}
 	out.WriteString("\n")
 	totals := make([]time.Duration, len(cfg.runtimes))
 	for _, verb := range verbs {
-		fmt.Fprintf(&out, "%-16s", verb)
+		fmt.Fprintf(&out, "%-34s", verb)
 		for i, rt := range cfg.runtimes {
-			s := per[verb][rt.name]
-			if s == nil {
-				fmt.Fprintf(&out, " %14s %10s %10s", "-", "-", "-")
+			c := perVerb[verb][rt.name]
+			if c == nil {
+				fmt.Fprintf(&out, " %11s %8s %8s", "-", "-", "-")
 				continue
 			}
 			var sum time.Duration
-			for _, d := range s.ds {
+			for _, d := range c.ds {
 				sum += d
 			}
 			totals[i] += sum
-			fmt.Fprintf(&out, " %14.2f %10.1f %10.1f", float64(s.n)/float64(cfg.runs), ms(median(s.ds)),
-				ms(sum)/float64(cfg.runs))
+			fmt.Fprintf(&out, " %11.2f %8.1f %8.1f", float64(len(c.ds))/float64(nruns), ms(median(c.ds)), ms(sum)/float64(nruns))
 		}
 		out.WriteString("\n")
 	}
-	fmt.Fprintf(&out, "%-16s", "all calls")
+	fmt.Fprintf(&out, "%-34s", "all calls")
 	for i := range cfg.runtimes {
-		fmt.Fprintf(&out, " %14s %10s %10.1f", "", "", ms(totals[i])/float64(cfg.runs))
+		fmt.Fprintf(&out, " %11s %8s %8.1f", "", "", ms(totals[i])/float64(nruns))
 	}
 	out.WriteString("\n")
+
+	out.WriteString("a run's timeline: median ms of each call and of each gap between calls (n: runs that had it)\n")
+	fmt.Fprintf(&out, "%-34s", "step")
+	for _, rt := range cfg.runtimes {
+		fmt.Fprintf(&out, " %11s %8s", rt.name+" n", "median")
+	}
+	out.WriteString("\n")
+	for _, step := range steps {
+		fmt.Fprintf(&out, "%-34s", step)
+		for _, rt := range cfg.runtimes {
+			if c := perStep[step][rt.name]; c != nil {
+				fmt.Fprintf(&out, " %11d %8.1f", len(c.ds), ms(median(c.ds)))
+			} else {
+				fmt.Fprintf(&out, " %11s %8s", "-", "-")
+			}
+		}
+		out.WriteString("\n")
+	}
 	return out.String()
+}
+
+// readTrace parses a timing shim's log.
+func readTrace(b *testing.B, path, rt string) []runtimeCall {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var calls []runtimeCall
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 {
+			continue
+		}
+		t0, err0 := strconv.ParseFloat(fields[0], 64)
+		t1, err1 := strconv.ParseFloat(fields[1], 64)
+		if err0 != nil || err1 != nil {
+			continue
+		}
+		c := runtimeCall{rt: rt, verb: "other", start: unixTime(t0), end: unixTime(t1)}
+		for _, a := range fields[3:] {
+			if slices.Contains(runtimeVerbs, a) {
+				c.verb = a
+				break
+			}
+		}
+		if fields[2] != "0" {
+			c.verb += " (failed)"
+		}
+		calls = append(calls, c)
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return calls
+}
+
+func unixTime(sec float64) time.Time {
+	whole := math.Floor(sec)
+	return time.Unix(int64(whole), int64((sec-whole)*1e9))
 }
 
 func descendantSet(b *testing.B) map[int]bool {
