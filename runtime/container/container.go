@@ -37,6 +37,7 @@ type Container struct {
 	root  string
 	dir   string
 	state *State
+	spec  *specs.Spec // config.json as exec reads it, once (see config)
 }
 
 // Load opens an existing container.

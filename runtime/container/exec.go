@@ -48,6 +48,19 @@ func (c *Container) Spec() (*specs.Spec, error) {
 	return spec.Load(c.state.Bundle)
 }
 
+// config is Spec read once per handle, for exec's flags and exec itself,
+// which only read it (a caller of Spec may change its copy).
+func (c *Container) config() (*specs.Spec, error) {
+	if c.spec == nil {
+		s, err := c.Spec()
+		if err != nil {
+			return nil, err
+		}
+		c.spec = s
+	}
+	return c.spec, nil
+}
+
 // Exec starts proc inside the running container: in every namespace of its
 // init, in its cgroups, bounded by its capabilities, seccomp filter and
 // no_new_privs. It returns the new process's pid as the host sees it once
@@ -60,7 +73,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err := c.checkExecutable(); err != nil {
 		return 0, err
 	}
-	s, err := c.Spec()
+	s, err := c.config()
 	if err != nil {
 		return 0, err
 	}

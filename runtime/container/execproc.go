@@ -29,7 +29,7 @@ type ExecFlags struct {
 // ExecProcess builds the process for `exec [flags] ID CMD...` as runc does:
 // the container's process with the flags applied.
 func (c *Container) ExecProcess(f ExecFlags) (*specs.Process, error) {
-	s, err := c.Spec()
+	s, err := c.config()
 	if err != nil {
 		return nil, err
 	}
