@@ -387,12 +387,18 @@ func (o *ociContainer) Delete(force bool) error {
 
 func (o *ociContainer) Finish() error { return o.Delete(true) }
 
+// CgroupPaths are where the runtime puts the container: at its cgroups
+// path in every hierarchy it sees.
 func (o *ociContainer) CgroupPaths() map[string]string {
 	cg, err := cgroups.New(o.cgroupPath, o.id)
 	if err != nil {
 		return nil
 	}
-	return cg.Paths()
+	paths := cg.Paths()
+	if needsPrivateCgroupMounts(o.bin) {
+		delete(paths, cgroups.Unified)
+	}
+	return paths
 }
 
 func (o *ociContainer) Spec() (*specs.Spec, error) { return spec.Load(o.bundle) }

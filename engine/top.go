@@ -20,8 +20,8 @@ type TopResult struct {
 // or, for a container another OCI runtime runs, from the cgroups path
 // berth gave it in its bundle.
 func (e *Engine) cgroupOf(c *Container) (*cgroups.Manager, error) {
-	if rc, err := container.Load(e.runtimeRoot(), c.ID); err == nil {
-		return cgroups.Load(rc.State().CgroupPaths), nil
+	if rc, err := e.loadRuntime(c); err == nil {
+		return cgroups.Load(rc.CgroupPaths()), nil
 	}
 	return cgroups.New(cgroupsPath(c), c.ID)
 }
