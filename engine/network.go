@@ -288,9 +288,11 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 			return err
 		}
 	}
+	e.ph.mark("network: repair")
 	if path, err = netns.Create(s.NetNSDir(), c.ID); err != nil {
 		return err
 	}
+	e.ph.mark("network: netns")
 	defer func() {
 		if err != nil {
 			e.tearDownNetwork(c)
@@ -313,26 +315,33 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 		}
 		ep, err := s.Attach(ctx, path, c.ID, opts)
 		if err != nil {
-			return portError(err)
+			return portError(c, err)
 		}
 		ips = append(ips, ep.IP)
 		user = user || ep.NetworkName != network.DefaultName
 	}
+	e.ph.mark("network: attach")
 	if err := e.writeEtcFiles(c, ips); err != nil {
 		return err
 	}
+	e.ph.mark("network: /etc files")
 	if user {
 		return e.syncDNS()
 	}
 	return nil
 }
 
-// portError gives a taken port Docker's wording.
-func portError(err error) error {
-	if errors.Is(err, portmap.ErrPortInUse) {
-		return &StatusError{Code: 125, Err: fmt.Errorf("driver failed programming external connectivity: %w", err)}
+// portError gives a taken port Docker's wording, without the attach
+// step's container ID.
+func portError(c *Container, err error) error {
+	if !errors.Is(err, portmap.ErrPortInUse) {
+		return err
 	}
-	return err
+	msg := err.Error()
+	if i := strings.Index(msg, "publish "); i >= 0 {
+		msg = msg[i:]
+	}
+	return fmt.Errorf("driver failed programming external connectivity on endpoint %s: %s", c.Name, msg)
 }
 
 // tearDownNetwork detaches a container from every network and unpins its
@@ -352,7 +361,10 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 			return nil
 		}
 	}
-	errs := []error{s.DetachAll(context.Background(), c.ID), netns.Remove(path)}
+	// Unpinned first, the namespace takes the veths with it (network's
+	// undo), sparing a synchronous veth deletion.
+	errs := []error{netns.Remove(path), s.DetachAll(context.Background(), c.ID)}
+	e.ph.mark("network: detach")
 	for _, ep := range eps {
 		if ep.NetworkName != network.DefaultName {
 			errs = append(errs, e.syncDNS())

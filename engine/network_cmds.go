@@ -63,7 +63,10 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 			proc.Alive(c.State.MonitorPid, c.State.MonitorStart):
 			live[c.ID] = true
 		default:
-			if st, err := os.Stat(e.setupMarker(c.ID)); err == nil && time.Since(st.ModTime()) < setupGrace {
+			// Being started: set-up began lately and no start was recorded
+			// since (a recorded start hands protection to the checks above).
+			st, err := os.Stat(e.setupMarker(c.ID))
+			if err == nil && time.Since(st.ModTime()) < setupGrace && c.State.StartedAt.Before(st.ModTime()) {
 				live[c.ID] = true
 			}
 		}
@@ -102,7 +105,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptio
 	if _, ok := c.HostConfig.Networks[n.Name]; ok {
 		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
 	}
-	set := EndpointSettings{IP: o.IP, Aliases: o.Aliases}
+	set := EndpointSettings(o)
 	var ip netip.Addr
 	if o.IP != "" {
 		if ip, err = netip.ParseAddr(o.IP); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/etcfiles"
 )
@@ -68,8 +69,9 @@ func (e *Engine) writeEtcFiles(c *Container, ips []netip.Addr) error {
 		}
 		files["resolv.conf"] = etcfiles.ContainerResolv(host, dnsOpts, embedded).Bytes()
 	}
+	// Unsynced: the files are written again at every start.
 	for name, data := range files {
-		if err := etcfiles.WriteFile(filepath.Join(dir, name), data); err != nil {
+		if err := atomicfile.WriteFileUnsynced(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}

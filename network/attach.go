@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
 )
 
@@ -210,12 +211,21 @@ func (s *Store) Endpoints(containerID string) ([]Endpoint, error) {
 
 // undo removes an endpoint's DNAT elements and veth, then its record (the
 // lease): the record goes last so that a crash midway is still repairable.
+//
+// A veth is deleted only while its namespace is still pinned: deleting
+// one waits for an RCU grace period (17 ms here, most of a teardown),
+// whereas a namespace that the engine unpinned first and no process holds
+// takes its veth pair with it in the kernel's asynchronous cleanup. A veth
+// that outlives its record that way is still on the bridge for a moment;
+// Repair removes any that would stay.
 func (s *Store) undo(ep Endpoint) error {
 	if err := (firewall{s.opts.Table}).removePorts(ep.IP, ep.Ports); err != nil {
 		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
 	}
-	if err := deleteLink(ep.HostVeth); err != nil {
-		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
+	if ep.NetNS == "" || netns.IsNetNS(ep.NetNS) {
+		if err := deleteLink(ep.HostVeth); err != nil {
+			return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
+		}
 	}
 	var n Network
 	var names []byte
