@@ -48,8 +48,8 @@ func childDefault(f fixture) error {
 	if _, err := os.Stat("/proc/sysrq-trigger"); err == nil {
 		c.createFails("/proc/sysrq-trigger", unix.EROFS)
 	}
-	c.createFails("/sys/berth", unix.EROFS)
-	c.createFails("/sys/fs/cgroup/berth", unix.EROFS)
+	c.createFails("/sys/berthtest-probe", unix.EROFS)
+	c.createFails("/sys/fs/cgroup/berthtest-probe", unix.EROFS)
 	checkShell(&c)
 	return c.err()
 }

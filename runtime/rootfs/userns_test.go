@@ -36,7 +36,7 @@ func childUserns(f fixture) error {
 	checkHostHidden(&c, f)
 	checkDevices(&c)
 	c.fsType("/sys", unix.SYSFS_MAGIC)
-	c.createFails("/sys/berth", unix.EROFS)
+	c.createFails("/sys/berthtest-probe", unix.EROFS)
 	c.statfsFlags("/locked", unix.ST_RDONLY|unix.ST_NOSUID|unix.ST_NODEV, true)
 	c.createFails("/locked/x", unix.EROFS)
 	c.fileIs("/proc/sys/kernel/domainname", "berth.userns\n")
@@ -58,6 +58,6 @@ func childCgroup2(f fixture) error {
 	var c checks
 	c.fsType("/sys/fs/cgroup", unix.CGROUP2_SUPER_MAGIC)
 	c.statfsFlags("/sys/fs/cgroup", unix.ST_RDONLY|unix.ST_NOSUID|unix.ST_NOEXEC, true)
-	c.createFails("/sys/fs/cgroup/berth", unix.EROFS)
+	c.createFails("/sys/fs/cgroup/berthtest-probe", unix.EROFS)
 	return c.err()
 }
