@@ -133,13 +133,19 @@ func WaitExec(sock io.Reader) error {
 	if kind[0] != 'E' {
 		return fmt.Errorf("exec: unexpected message %q", kind[0])
 	}
+	return readError(sock, "exec")
+}
+
+// readError reads the rest of an 'E' record (length, message) and returns
+// the message as the error.
+func readError(sock io.Reader, what string) error {
 	var n uint32
 	if err := binary.Read(sock, binary.NativeEndian, &n); err != nil {
-		return fmt.Errorf("exec: read error: %w", err)
+		return fmt.Errorf("%s: read error: %w", what, err)
 	}
 	msg := make([]byte, n)
 	if _, err := io.ReadFull(sock, msg); err != nil {
-		return fmt.Errorf("exec: read error: %w", err)
+		return fmt.Errorf("%s: read error: %w", what, err)
 	}
 	return errors.New(string(msg))
 }

@@ -338,7 +338,12 @@ __attribute__((constructor)) static void berth_nsenter(void)
 	int32_t pid = (int32_t)getpid();
 	if ((rest & CLONE_NEWPID) || joins_type(&b, CLONE_NEWPID)) {
 		// A pid namespace applies to children only: fork the container's pid 1
-		// and report it; this intermediate process ends here.
+		// and report it; this intermediate process ends here. The child may
+		// write to the socket too (execve.c's errors): it waits for the end
+		// of the 'P' record, the EOF of gate once we exit.
+		int gate[2];
+		if (pipe2(gate, O_CLOEXEC) < 0)
+			bail("pipe");
 		pid_t child = fork();
 		if (child < 0)
 			bail("fork into the pid namespace");
@@ -348,6 +353,11 @@ __attribute__((constructor)) static void berth_nsenter(void)
 			write_all(&pid, sizeof(pid));
 			_exit(0);
 		}
+		close(gate[1]);
+		char eof;
+		while (read(gate[0], &eof, 1) < 0 && errno == EINTR)
+			;
+		close(gate[0]);
 	} else {
 		write_all("P", 1);
 		write_all(&pid, sizeof(pid));

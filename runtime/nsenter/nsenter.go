@@ -163,15 +163,7 @@ func Handshake(sock io.ReadWriter, b *Bootstrap, writeMaps func(pid int) error, 
 			}
 			return int(pid), nil
 		case 'E':
-			var n uint32
-			if err := binary.Read(sock, binary.NativeEndian, &n); err != nil {
-				return 0, fmt.Errorf("namespace setup: read error: %w", err)
-			}
-			msg := make([]byte, n)
-			if _, err := io.ReadFull(sock, msg); err != nil {
-				return 0, fmt.Errorf("namespace setup: read error: %w", err)
-			}
-			return 0, errors.New(string(msg))
+			return 0, readError(sock, "namespace setup")
 		default:
 			return 0, fmt.Errorf("namespace setup: unexpected message %q", kind[0])
 		}
