@@ -160,6 +160,14 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 		fmt.Fprintf(&out, "%s/%s: median %.2f, p90 %.2f\n", x, y, ratio,
 			ms(percentile(times[x], 90))/ms(percentile(times[y], 90)))
 		b.ReportMetric(ratio, x+"/"+y)
+		// The difference within each pair (run back to back) is steadier
+		// than the ratio of medians when the load changes during the runs.
+		diffs := make([]time.Duration, len(times[x]))
+		for i := range diffs {
+			diffs[i] = times[x][i] - times[y][i]
+		}
+		fmt.Fprintf(&out, "%s-%s within a pair: median %+.1f ms, quartiles %+.1f and %+.1f ms\n", x, y,
+			ms(median(diffs)), ms(percentile(diffs, 25)), ms(percentile(diffs, 75)))
 	}
 	if cfg.trace != "" {
 		out.WriteString(cfg.traceReport(b, measured))
