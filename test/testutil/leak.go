@@ -36,6 +36,19 @@ func Snapshot() (*Resources, error) {
 	return &Resources{Mounts: mounts, NetNS: netns, Interfaces: links}, nil
 }
 
+// ownMount says whether a new mount could be this suite's: under its dir, or
+// naming berth anywhere but under another suite's dir (another test binary
+// running at the same time on the same host is not our leak).
+func ownMount(m, suiteDir string) bool {
+	if suiteDir != "" && (m == suiteDir || strings.HasPrefix(m, suiteDir+"/")) {
+		return true
+	}
+	if strings.HasPrefix(m, "/tmp/berthtest-suite-") {
+		return false
+	}
+	return strings.Contains(m, "berth")
+}
+
 // LeakCheck compares the host with before and lists what the tests left:
 // new mounts under the suite dir or naming berth, cgroup dirs named after a
 // container ID from NewID, new network namespaces and links, and live
@@ -51,7 +64,7 @@ func LeakCheck(before *Resources) ([]string, error) {
 	var leaks []string
 	dir, _ := SuiteDir()
 	for m := range after.Mounts {
-		if !before.Mounts[m] && ((dir != "" && strings.HasPrefix(m, dir)) || strings.Contains(m, "berth")) {
+		if !before.Mounts[m] && ownMount(m, dir) {
 			leaks = append(leaks, "mount "+m)
 		}
 	}
