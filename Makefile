@@ -33,6 +33,7 @@ bench: deps build
 	$(GO) run ./bench/runtime -runtimes berth=$(CURDIR)/$(BINDIR)/berth-runtime,runc=runc,crun=crun
 	$(GO) run ./bench/image
 	$(GO) run ./bench/engine -berth $(CURDIR)/$(BINDIR)/berth
+	$(GO) run ./bench/network -berth $(CURDIR)/$(BINDIR)/berth
 	BERTH_TEST_RUNTIME=$(CURDIR)/$(BINDIR)/berth-runtime $(GO) test -count=1 -run '^$$' -bench Clients -benchtime 1x -timeout 30m ./test/clients/
 
 demo: deps build

@@ -139,7 +139,7 @@ func benchRun(b *bench, runs int, podman bool) error {
 	pargs := []string{"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "busybox", "true"}
 	var bt, pt []time.Duration
 	for i := 0; i < runs+1; i++ {
-		d, err := timed(b.cmd("run", "--rm", "busybox", "true"))
+		d, err := timed(b.cmd("run", "--rm", "--network", "none", "busybox", "true"))
 		if err != nil {
 			return err
 		}
@@ -266,6 +266,7 @@ func cleanup(b *bench, podman bool) {
 			ids = ids[k:]
 		}
 	}
+	b.must("network", "prune", "-f") // the default bridge of the idle containers
 	if podman {
 		podmanCmd(b.dir, "rm", "-a", "-f").Run()
 		podmanCmd(b.dir, "system", "reset", "-f").Run()
