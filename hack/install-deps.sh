@@ -14,6 +14,7 @@ packages=(
 	uidmap                        # newuidmap/newgidmap for rootless containers
 	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
 	nftables util-linux           # nft for berth's network table; nsenter for network tests
+	containernetworking-plugins   # podman's CNI in bench/network (berth's side side by side)
 	qemu-system-x86 cpio          # make vm-test: the cgroup v2 tests in a pure-v2 VM (test/vm)
 )
 
