@@ -63,7 +63,7 @@ func TestRunConfig(t *testing.T) {
 		{"bind ro", []string{"-v", host + ":/h:ro", "busybox", "sh", "-c", "cat /h/f; touch /h/g 2>/dev/null || echo ' ro'"}, "from-host ro"},
 		{"tmpfs", []string{"--tmpfs", "/scratch", "busybox", "sh", "-c", "grep -c ' /scratch tmpfs' /proc/mounts"}, "1"},
 		{"read-only", []string{"--read-only", "busybox", "sh", "-c", "touch /x 2>/dev/null || echo ro"}, "ro"},
-		{"network none", []string{"busybox", "sh", "-c", "ls /sys/class/net | tr '\\n' ' '"}, "lo"},
+		{"network none", []string{"--network", "none", "busybox", "sh", "-c", "ls /sys/class/net | tr '\\n' ' '"}, "lo"},
 		{"cap-drop", []string{"--cap-drop", "ALL", "busybox", "sh", "-c", "grep CapEff /proc/self/status"}, "CapEff:\t0000000000000000"},
 		{"init", []string{"--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"}, "/sbin/berth-init -- sh -c"},
 		{"label", []string{"-l", "a=b", "busybox", "true"}, ""},
