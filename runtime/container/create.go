@@ -90,7 +90,7 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	b := &builder{id: id, dir: dir, bundle: bundle, rootfs: rootfsPath, spec: s, raw: raw, opts: opts, phases: ph}
+	b := &builder{root: root, id: id, dir: dir, bundle: bundle, rootfs: rootfsPath, spec: s, raw: raw, opts: opts, phases: ph}
 	if opts.ListenFDs > 0 {
 		b.extraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(opts.ListenFDs), "LISTEN_PID=1"}
 	}
@@ -107,20 +107,24 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 
 // builder holds what a create made so far, to undo it on failure.
 type builder struct {
-	id, dir, bundle, rootfs string
-	spec                    *specs.Spec
-	raw                     []byte // config.json as read
-	extraEnv                []string
-	opts                    CreateOptions
-	phases                  *phases
-	cg                      *cgroups.Manager
-	cmd                     *exec.Cmd
-	initPid                 int
-	state                   *State
-	lockFile                *os.File
+	root, id, dir  string
+	bundle, rootfs string
+	spec           *specs.Spec
+	// seccomp waits for linux.seccomp's program, compiled meanwhile.
+	seccomp  func() (*seccomp.Program, error)
+	raw      []byte // config.json as read
+	extraEnv []string
+	opts     CreateOptions
+	phases   *phases
+	cg       *cgroups.Manager
+	cmd      *exec.Cmd
+	initPid  int
+	state    *State
+	lockFile *os.File
 }
 
 func (b *builder) build() error {
+	b.seccomp = compileSeccomp(b.root, b.spec)
 	lf, err := lock(b.dir)
 	if err != nil {
 		return err
@@ -229,11 +233,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		defer memJoin.Close()
 	}
 	memFD := max(fd(memJoin), 0)
-	var sc *specs.LinuxSeccomp
-	if b.spec.Linux != nil {
-		sc = b.spec.Linux.Seccomp
-	}
-	listener, err := seccomp.DialListener(sc)
+	listener, err := seccomp.DialListener(seccompConfig(b.spec))
 	if err != nil {
 		return err
 	}
@@ -315,6 +315,10 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
 	cfg.State = b.ociState(specs.StateCreating)
 	cfg.Hooks = b.hasCreateHooks()
+	if cfg.Seccomp, err = b.seccomp(); err != nil {
+		return err
+	}
+	b.phases.mark("seccomp program (wait)")
 	enc := json.NewEncoder(sock)
 	if err := enc.Encode(cfg); err != nil {
 		return fmt.Errorf("send config to init: %w", err)

@@ -202,11 +202,7 @@ func (e *execer) start() (int, error) {
 		return 2 + len(extra)
 	}
 	sockFD, consoleFD, exeFD := fd(childSock), fd(console), fd(exe)
-	var sc *specs.LinuxSeccomp
-	if e.spec.Linux != nil {
-		sc = e.spec.Linux.Seccomp
-	}
-	listener, err := seccomp.DialListener(sc)
+	listener, err := seccomp.DialListener(seccompConfig(e.spec))
 	if err != nil {
 		childSock.Close()
 		return 0, err
@@ -251,9 +247,10 @@ func (e *execer) start() (int, error) {
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
 	e.phases.mark("start process")
+	program := compileSeccomp(e.c.root, e.spec)
 	var inC *nsenter.Exec
 	if e.execInC() {
-		if inC, err = e.cExec(); err != nil {
+		if inC, err = e.cExec(program); err != nil {
 			return 0, err
 		}
 	}
@@ -270,6 +267,9 @@ func (e *execer) start() (int, error) {
 	}
 	if l := e.spec.Linux; l != nil {
 		cfg.Exec.Seccomp = l.Seccomp
+	}
+	if cfg.Seccomp, err = program(); err != nil {
+		return 0, err
 	}
 	return e.pid, e.converse(sock, cfg)
 }

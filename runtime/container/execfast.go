@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -18,21 +16,17 @@ import (
 // execInC says whether the constructor can set the process up and exec it
 // without starting Go in the child (runtime/nsenter/execve.c): anything but
 // a terminal (a pty made inside the container and sent away), a seccomp
-// agent (its fd comes from libseccomp's load) and LSM labels, which keep
+// agent (its fd must be sent to the agent) and LSM labels, which keep
 // runtime/initproc's Go path.
 func (e *execer) execInC() bool {
 	p := e.proc
-	var sc *specs.LinuxSeccomp
-	if e.spec.Linux != nil {
-		sc = e.spec.Linux.Seccomp
-	}
-	return !p.Terminal && !seccomp.Notifies(sc) && p.ApparmorProfile == "" && p.SelinuxLabel == ""
+	return !p.Terminal && !seccomp.Notifies(seccompConfig(e.spec)) && p.ApparmorProfile == "" && p.SelinuxLabel == ""
 }
 
 // cExec resolves the process for execve.c: what initproc would work out
 // inside the container (capability sets, rlimit numbers, HOME, the
 // compiled seccomp filter) is worked out here, while the child starts.
-func (e *execer) cExec() (*nsenter.Exec, error) {
+func (e *execer) cExec(program func() (*seccomp.Program, error)) (*nsenter.Exec, error) {
 	p := e.proc
 	cs, err := caps.New(p.Capabilities)
 	if err != nil {
@@ -63,14 +57,12 @@ func (e *execer) cExec() (*nsenter.Exec, error) {
 	// process is in the init's.
 	b, err := os.ReadFile(initRoot + "/setgroups")
 	x.SetGroups = err != nil || strings.TrimSpace(string(b)) != "deny"
-	if e.spec.Linux != nil && e.spec.Linux.Seccomp != nil {
-		f, err := seccomp.New(e.spec.Linux.Seccomp)
-		if err != nil {
-			return nil, err
-		}
-		if x.Seccomp, x.SeccompFlags, err = f.BPF(); err != nil {
-			return nil, err
-		}
+	sc, err := program()
+	if err != nil {
+		return nil, err
+	}
+	if sc != nil {
+		x.Seccomp, x.SeccompFlags = sc.BPF, sc.Flags
 	}
 	return x, nil
 }

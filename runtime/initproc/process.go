@@ -23,7 +23,7 @@ type program struct {
 	path string
 	env  []string
 	// seccomp is loaded last, just before execve (nil if already loaded).
-	seccomp *seccomp.Filter
+	seccomp *seccomp.Program
 }
 
 // prepareProcess does, in runc's order, everything between the finished
@@ -67,12 +67,11 @@ func prepareProcess(c *Config) (*program, error) {
 	if err := unix.CloseRange(uint(3+c.PassFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("mark runtime fds close-on-exec: %w", err)
 	}
-	filter, err := compileSeccomp(c)
+	filter, err := prepareSeccomp(c)
 	if err != nil {
 		return nil, err
 	}
 	if err := dropPrivileges(proc); err != nil {
-		filter.Release()
 		return nil, err
 	}
 	return &program{path: path, env: env, seccomp: filter}, nil

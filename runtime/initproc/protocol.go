@@ -5,7 +5,7 @@
 // After nsenter's handshake, parent and init speak JSON on the same socket:
 //
 //	parent (runtime/container)                 init (this package)
-//	  Config -------------------------------->  mounts (rootfs.Setup up to pivot)
+//	  Config (with linux.seccomp as BPF) ---->  mounts (rootfs.Setup up to pivot)
 //	                 <------------------------  {"type":"hooks"}  only if there are
 //	  runs prestart, createRuntime hooks         prestart/createRuntime/createContainer hooks
 //	  {"type":"hooks-done"} ----------------->  runs createContainer hooks, pivot_root,
@@ -20,6 +20,8 @@ import (
 	"encoding/json"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
 // EnvSocket names the environment variable holding the socket's fd.
@@ -61,6 +63,10 @@ type Config struct {
 	// SeccompListenerFD is a socket connected to linux.seccomp.listenerPath,
 	// or 0: the seccomp notify fd is sent there.
 	SeccompListenerFD int `json:"seccompListenerFd,omitempty"`
+	// Seccomp is linux.seccomp compiled by the parent (from its cache, or
+	// while this process started), loaded with seccomp(2): no libseccomp
+	// here.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 	// Exec, when set, makes this an exec'd process of a running container
 	// rather than its init (see exec.go).
 	Exec *ExecConfig `json:"exec,omitempty"`

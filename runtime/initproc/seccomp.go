@@ -11,30 +11,29 @@ import (
 	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
-// compileSeccomp checks and compiles linux.seccomp while an error can still
-// reach the runtime. Without no_new_privs, loading a filter needs
+// prepareSeccomp takes the program the runtime compiled from linux.seccomp
+// (Config.Seccomp). Without no_new_privs, loading a filter needs
 // CAP_SYS_ADMIN, so then (the spec's order) it is loaded now, before the
 // capabilities are dropped; with no_new_privs it waits until just before
-// execve (loadSeccompLast), so the filter constrains the container's
+// execve (program.loadSeccomp), so the filter constrains the container's
 // program and not the runtime's set-up.
-func compileSeccomp(c *Config) (*seccomp.Filter, error) {
+func prepareSeccomp(c *Config) (*seccomp.Program, error) {
 	if c.Spec.Linux == nil || c.Spec.Linux.Seccomp == nil {
 		return nil, nil
 	}
-	f, err := seccomp.New(c.Spec.Linux.Seccomp)
-	if err != nil {
-		return nil, err
+	if c.Seccomp == nil {
+		return nil, errors.New("linux.seccomp is set but the runtime sent no compiled filter")
 	}
 	if c.Spec.Process.NoNewPrivileges {
-		return f, nil
+		return c.Seccomp, nil
 	}
-	return nil, loadSeccomp(f, c)
+	return nil, loadSeccomp(c.Seccomp, c)
 }
 
-// loadSeccomp loads f and, for SCMP_ACT_NOTIFY, hands the listener fd to
+// loadSeccomp loads p and, for SCMP_ACT_NOTIFY, hands the listener fd to
 // the agent at listenerPath with the container's state, as runc does.
-func loadSeccomp(f *seccomp.Filter, c *Config) error {
-	fd, err := f.Load()
+func loadSeccomp(p *seccomp.Program, c *Config) error {
+	fd, err := p.Load()
 	if err != nil || fd < 0 {
 		return err
 	}
@@ -60,7 +59,7 @@ func loadSeccomp(f *seccomp.Filter, c *Config) error {
 	return nil
 }
 
-// loadSeccomp loads the filter compileSeccomp kept for last, if any: the
+// loadSeccomp loads the filter prepareSeccomp kept for last, if any: the
 // very last step before execve.
 func (p *program) loadSeccomp(c *Config) error {
 	if p.seccomp == nil {

@@ -1,10 +1,13 @@
 // Package seccomp compiles an OCI linux.seccomp into a kernel filter with
-// libseccomp (as runc does) and loads it on the calling thread.
+// libseccomp (as runc does), exports it as BPF and loads it on the calling
+// thread with seccomp(2).
 //
-// Compile early, load late: New checks the whole configuration while errors
-// can still reach the user; Load is the last step before execve, so the
-// filter constrains the container's program and as little of the runtime's
-// own set-up as the spec allows.
+// Compile early, load late: the runtime compiles (Compile, or
+// CompileCached, which keeps programs across runs) while errors can still
+// reach the user, and hands the Program to the process that loads it;
+// Program.Load is the last step before execve, so the filter constrains the
+// container's program and as little of the runtime's own set-up as the
+// spec allows.
 package seccomp
 
 import (
@@ -23,9 +26,8 @@ import (
 
 // Filter is a compiled filter, not yet loaded.
 type Filter struct {
-	f        *libseccomp.ScmpFilter
-	notify   bool
-	listener string
+	f      *libseccomp.ScmpFilter
+	notify bool
 	// kernelFlags are the SECCOMP_FILTER_FLAG_* bits of cfg.Flags, for a
 	// filter exported as BPF and loaded by seccomp(2) directly.
 	kernelFlags uint32
@@ -54,7 +56,7 @@ func New(cfg *specs.LinuxSeccomp) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create seccomp filter: %w", err)
 	}
-	out := &Filter{f: f, notify: cfg.DefaultAction == specs.ActNotify, listener: cfg.ListenerPath}
+	out := &Filter{f: f, notify: cfg.DefaultAction == specs.ActNotify}
 	if err := out.build(cfg, def); err != nil {
 		f.Release()
 		return nil, err
@@ -263,45 +265,12 @@ func DialListener(cfg *specs.LinuxSeccomp) (*os.File, error) {
 	return f, nil
 }
 
-// Listener says whether the filter hands out a notify fd, and to whom.
-func (f *Filter) Listener() (string, bool) {
-	if f == nil {
-		return "", false
-	}
-	return f.listener, f.notify
-}
-
-// Load installs the filter on the calling thread, which must be locked and
-// exec next. It returns the notify fd when a rule uses SCMP_ACT_NOTIFY,
-// else -1. The filter's memory is released either way.
-func (f *Filter) Load() (int, error) {
-	if f == nil {
-		return -1, nil
-	}
-	defer f.f.Release()
-	if err := f.f.Load(); err != nil {
-		return -1, fmt.Errorf("load seccomp filter: %w", err)
-	}
-	if !f.notify {
-		return -1, nil
-	}
-	fd, err := f.f.GetNotifFd()
-	if err != nil {
-		return -1, fmt.Errorf("seccomp notify fd: %w", err)
-	}
-	return int(fd), nil
-}
-
 // BPF exports the compiled program (struct sock_filter[]) and the
 // SECCOMP_FILTER_FLAG_* bits to load it with, for a process that loads it
-// with seccomp(2) itself. A notifying filter cannot be exported: its
-// listener fd comes from libseccomp's load. The filter's memory is
-// released either way.
+// with seccomp(2) itself (Program.Load). The filter's memory is released
+// either way.
 func (f *Filter) BPF() ([]byte, uint32, error) {
 	defer f.f.Release()
-	if f.notify {
-		return nil, 0, errors.New("seccomp: a filter with SCMP_ACT_NOTIFY cannot be exported")
-	}
 	fd, err := unix.MemfdCreate("seccomp-bpf", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, 0, fmt.Errorf("seccomp: memfd for the exported filter: %w", err)

@@ -1,6 +1,10 @@
 package runtime_test
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +113,67 @@ func TestSeccompBadConfig(t *testing.T) {
 	})
 	if res := runBundle(t, rt, b); res.ExitCode == 0 {
 		t.Errorf("unknown seccomp action accepted")
+	}
+}
+
+// TestSeccompCache: berth-runtime keeps each profile's compiled program in
+// <root>/.seccomp-cache (0700, files 0600); an entry that was tampered
+// with, or that holds another profile's program, is never loaded.
+func TestSeccompCache(t *testing.T) {
+	rt, b := setup(t)
+	deny := seccompAllow(specs.LinuxSyscall{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: errnoRet(13)})
+	b.Update(func(s *specs.Spec) { s.Linux.Seccomp = deny })
+	b.Shell("mkdir /tmp/x 2>&1 || true")
+	denied := func(when string) {
+		t.Helper()
+		if out := runBundle(t, rt, b).Stdout; !strings.Contains(out, "Permission denied") {
+			t.Fatalf("%s: mkdir not denied by the filter: %q", when, out)
+		}
+	}
+	denied("first run")
+	dir := filepath.Join(rt.Root, ".seccomp-cache")
+	st, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("the runtime keeps no seccomp cache")
+	}
+	if err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Fatalf("%s: %v, %v; want a 0700 directory", dir, st.Mode(), err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "*.bpf"))
+	if len(entries) != 1 {
+		t.Fatalf("cache holds %v, want one program", entries)
+	}
+	entry := entries[0]
+	good, err := os.ReadFile(entry)
+	if st, _ := os.Stat(entry); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: mode %v, %v; want 0600", entry, st.Mode(), err)
+	}
+	denied("cached run")
+
+	// Another profile's (valid) entry, renamed to this profile's key.
+	b.Update(func(s *specs.Spec) {
+		s.Linux.Seccomp = seccompAllow(specs.LinuxSyscall{Names: []string{"swapon"}, Action: specs.ActErrno})
+	})
+	runBundle(t, rt, b)
+	entries, _ = filepath.Glob(filepath.Join(dir, "*.bpf"))
+	for _, e := range entries {
+		if e != entry {
+			if err := os.Rename(e, entry); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b.Update(func(s *specs.Spec) { s.Linux.Seccomp = deny })
+	denied("another profile's entry under this key")
+
+	// A flipped bit in the program.
+	bad := bytes.Clone(good)
+	bad[len(bad)-5] ^= 0x10
+	if err := os.WriteFile(entry, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	denied("a corrupted entry")
+	if now, err := os.ReadFile(entry); err != nil || !bytes.Equal(now, good) {
+		t.Errorf("the corrupted entry was not replaced (%v)", err)
 	}
 }
