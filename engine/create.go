@@ -13,6 +13,7 @@ import (
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
 	"github.com/berth-containers/berth/image/unpack"
+	"github.com/berth-containers/berth/runtime/signals"
 )
 
 var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -184,7 +185,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		hc.Ulimits = append(hc.Ulimits, ul)
 	}
 	if o.StopSignal != "" {
-		if _, err := ParseSignal(o.StopSignal); err != nil {
+		if _, err := signals.Parse(o.StopSignal); err != nil {
 			return hc, err
 		}
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/runtime/signals"
 )
 
 func newKillCommand(g *globalOptions) *cobra.Command {
@@ -15,7 +15,7 @@ func newKillCommand(g *globalOptions) *cobra.Command {
   berth kill -s HUP web`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			sig, err := engine.ParseSignal(signal)
+			sig, err := signals.Parse(signal)
 			if err != nil {
 				return usageError{err}
 			}
