@@ -169,20 +169,27 @@ func (b *builder) build() error {
 }
 
 func (b *builder) consoleSocket() (*os.File, error) {
-	if !b.spec.Process.Terminal {
+	return consoleSocket(b.spec.Process.Terminal, b.opts.Console, b.opts.ConsoleSocket)
+}
+
+// consoleSocket returns the socket a process with a terminal sends its pty
+// master over: the caller's own (a foreground run) or a connection to the
+// --console-socket path. Without a terminal there is none.
+func consoleSocket(terminal bool, given *os.File, path string) (*os.File, error) {
+	if !terminal {
 		return nil, nil
 	}
-	if b.opts.Console != nil {
-		return b.opts.Console, nil
+	if given != nil {
+		return given, nil
 	}
-	conn, err := net.Dial("unix", b.opts.ConsoleSocket)
+	conn, err := net.Dial("unix", path)
 	if err != nil {
-		return nil, fmt.Errorf("connect to console socket %s: %w", b.opts.ConsoleSocket, err)
+		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
 	}
 	defer conn.Close()
 	f, err := conn.(*net.UnixConn).File()
 	if err != nil {
-		return nil, fmt.Errorf("console socket %s: %w", b.opts.ConsoleSocket, err)
+		return nil, fmt.Errorf("console socket %s: %w", path, err)
 	}
 	return f, nil
 }
@@ -216,15 +223,8 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	childSock := os.NewFile(uintptr(pair[1]), "init-child")
 	defer parentSock.Close()
 
-	extra := passFiles(b.opts.PassFDs)
-	fd := func(f *os.File) int {
-		if f == nil {
-			return -1
-		}
-		extra = append(extra, f)
-		return 2 + len(extra)
-	}
-	sockFD, fifoFD, consoleFD, exeFD := fd(childSock), fd(fifo), fd(consoleSock), fd(exe)
+	files := newChildFiles(b.opts.PassFDs)
+	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
 	memJoin, err := b.memoryJoinFile()
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if memJoin != nil {
 		defer memJoin.Close()
 	}
-	memFD := max(fd(memJoin), 0)
+	memFD := max(files.add(memJoin), 0)
 	listener, err := seccomp.DialListener(seccompConfig(b.spec))
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if listener != nil {
 		defer listener.Close()
 	}
-	listenerFD := max(fd(listener), 0)
+	listenerFD := max(files.add(listener), 0)
 	unified, err := b.cg.OpenUnified()
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"berth-runtime", "init"},
 		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
-		ExtraFiles: extra,
+		ExtraFiles: files.list,
 		Stdin:      b.opts.Stdin,
 		Stdout:     b.opts.Stdout,
 		Stderr:     b.opts.Stderr,
@@ -279,14 +279,26 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
 }
 
-// passFiles wraps the caller's fds 3..3+n-1, which the process inherits at
-// the same numbers.
-func passFiles(n int) []*os.File {
-	files := make([]*os.File, 0, n+4)
-	for i := 0; i < n; i++ {
-		files = append(files, os.NewFile(uintptr(3+i), "passed-fd-"+strconv.Itoa(3+i)))
+// childFiles are the fds a new process inherits from 3 up: first the
+// caller's own 3..3+n-1 (--preserve-fds, LISTEN_FDS) at the same numbers,
+// then the runtime's, numbered as they are added.
+type childFiles struct{ list []*os.File }
+
+func newChildFiles(pass int) *childFiles {
+	c := &childFiles{list: make([]*os.File, 0, pass+4)}
+	for i := 0; i < pass; i++ {
+		c.list = append(c.list, os.NewFile(uintptr(3+i), "passed-fd-"+strconv.Itoa(3+i)))
 	}
-	return files
+	return c
+}
+
+// add passes f on and returns its number in the child, or -1 for nil.
+func (c *childFiles) add(f *os.File) int {
+	if f == nil {
+		return -1
+	}
+	c.list = append(c.list, f)
+	return 2 + len(c.list)
 }
 
 func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {

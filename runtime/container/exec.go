@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -193,15 +192,8 @@ func (e *execer) start() (int, error) {
 		childSock.Close()
 		return 0, err
 	}
-	extra := passFiles(e.opts.PassFDs)
-	fd := func(f *os.File) int {
-		if f == nil {
-			return -1
-		}
-		extra = append(extra, f)
-		return 2 + len(extra)
-	}
-	sockFD, consoleFD, exeFD := fd(childSock), fd(console), fd(exe)
+	files := newChildFiles(e.opts.PassFDs)
+	sockFD, consoleFD, exeFD := files.add(childSock), files.add(console), files.add(exe)
 	listener, err := seccomp.DialListener(seccompConfig(e.spec))
 	if err != nil {
 		childSock.Close()
@@ -210,7 +202,7 @@ func (e *execer) start() (int, error) {
 	if listener != nil {
 		e.keep(listener)
 	}
-	listenerFD := max(fd(listener), 0)
+	listenerFD := max(files.add(listener), 0)
 	unified, err := e.c.cgroup().OpenUnified()
 	if err != nil {
 		childSock.Close()
@@ -220,7 +212,7 @@ func (e *execer) start() (int, error) {
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"berth-runtime", "init"},
 		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
-		ExtraFiles: extra,
+		ExtraFiles: files.list,
 		Stdin:      e.opts.Stdin,
 		Stdout:     e.opts.Stdout,
 		Stderr:     e.opts.Stderr,
@@ -275,20 +267,9 @@ func (e *execer) start() (int, error) {
 }
 
 func (e *execer) consoleSocket() (*os.File, error) {
-	if !e.proc.Terminal {
-		return nil, nil
-	}
-	if e.opts.Console != nil {
-		return e.opts.Console, nil
-	}
-	conn, err := net.Dial("unix", e.opts.ConsoleSocket)
-	if err != nil {
-		return nil, fmt.Errorf("connect to console socket %s: %w", e.opts.ConsoleSocket, err)
-	}
-	defer conn.Close()
-	f, err := conn.(*net.UnixConn).File()
-	if err != nil {
-		return nil, fmt.Errorf("console socket %s: %w", e.opts.ConsoleSocket, err)
+	f, err := consoleSocket(e.proc.Terminal, e.opts.Console, e.opts.ConsoleSocket)
+	if err != nil || f == nil || f == e.opts.Console {
+		return f, err
 	}
 	return e.keep(f), nil
 }
