@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -45,23 +46,34 @@ NetworkSettings). A name that is no container is looked up as an image.`,
 				}
 				out = append(out, svc.Inspect(cmd.Context(), img))
 			}
-			if format != "" {
-				if err := renderTemplate(cmd.OutOrStdout(), format, nil, out); err != nil {
-					return err
-				}
-				return errors.Join(errs...)
-			}
-			if out == nil {
-				out = []any{}
-			}
-			data, err := json.MarshalIndent(out, "", "    ")
-			if err != nil {
-				return fmt.Errorf("encode inspect output: %w", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), string(data))
-			return errors.Join(errs...)
+			return printInspect(cmd.OutOrStdout(), format, out, errs)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")
 	return cmd
+}
+
+// printInspect writes what an inspect command found, as Docker does: each
+// object through the --format template, or all of them as one indented JSON
+// array; then it returns the errors of the names not found.
+func printInspect[T any](w io.Writer, format string, out []T, errs []error) error {
+	if format != "" {
+		rows := make([]any, len(out))
+		for i, o := range out {
+			rows[i] = o
+		}
+		if err := renderTemplate(w, format, nil, rows); err != nil {
+			return err
+		}
+		return errors.Join(errs...)
+	}
+	if out == nil {
+		out = []T{}
+	}
+	data, err := json.MarshalIndent(out, "", "    ")
+	if err != nil {
+		return fmt.Errorf("encode inspect output: %w", err)
+	}
+	fmt.Fprintln(w, string(data))
+	return errors.Join(errs...)
 }

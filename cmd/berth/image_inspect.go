@@ -1,10 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -32,21 +28,7 @@ func newInspectCommand(g *globalOptions) *cobra.Command {
 				}
 				out = append(out, svc.Inspect(cmd.Context(), img))
 			}
-			if format != "" {
-				if err := renderTemplate(cmd.OutOrStdout(), format, nil, out); err != nil {
-					return err
-				}
-				return errors.Join(errs...)
-			}
-			if out == nil {
-				out = []any{}
-			}
-			data, err := json.MarshalIndent(out, "", "    ")
-			if err != nil {
-				return fmt.Errorf("encode inspect output: %w", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), string(data))
-			return errors.Join(errs...)
+			return printInspect(cmd.OutOrStdout(), format, out, errs)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -260,16 +259,7 @@ func newNetworkInspectCommand(g *globalOptions) *cobra.Command {
 				}
 				list = append(list, ni)
 			}
-			out := cmd.OutOrStdout()
-			if format != "" {
-				return renderTemplate(out, format, nil, list)
-			}
-			data, err := json.MarshalIndent(list, "", "    ")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(out, string(data))
-			return nil
+			return printInspect(cmd.OutOrStdout(), format, list, nil)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -129,16 +128,7 @@ func newVolumeInspectCommand(g *globalOptions) *cobra.Command {
 				}
 				list = append(list, v)
 			}
-			out := cmd.OutOrStdout()
-			if format != "" {
-				return renderTemplate(out, format, nil, list)
-			}
-			data, err := json.MarshalIndent(list, "", "    ")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(out, string(data))
-			return nil
+			return printInspect(cmd.OutOrStdout(), format, list, nil)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
