@@ -71,23 +71,10 @@ func addDiffEntry(tw *tar.Writer, path, rel string, links map[[2]uint64]string) 
 	if err != nil {
 		return err
 	}
-	link := ""
-	if info.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(path); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(info, link)
+	hdr, err := fileHeader(path, rel, info, int(st.Uid), int(st.Gid), mtime)
 	if err != nil {
 		return err
 	}
-	hdr.Name = rel
-	if info.IsDir() {
-		hdr.Name += "/"
-	}
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = int(st.Uid), int(st.Gid), "", ""
-	hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = mtime, time.Time{}, time.Time{}
-	hdr.Format = tar.FormatPAX
 	xattrs, opaque, err := readXattrs(path)
 	if err != nil {
 		return err

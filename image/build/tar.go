@@ -31,24 +31,11 @@ func addTarEntry(tw *tar.Writer, dir, path string, d fs.DirEntry, mtime time.Tim
 	if err != nil {
 		return err
 	}
-	link := ""
-	if info.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(path); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(info, link)
+	rel, _ := filepath.Rel(dir, path)
+	hdr, err := fileHeader(path, filepath.ToSlash(rel), info, 0, 0, mtime)
 	if err != nil {
 		return err
 	}
-	rel, _ := filepath.Rel(dir, path)
-	hdr.Name = filepath.ToSlash(rel)
-	if info.IsDir() {
-		hdr.Name += "/"
-	}
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-	hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = mtime, time.Time{}, time.Time{}
-	hdr.Format = tar.FormatPAX
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
@@ -62,4 +49,29 @@ func addTarEntry(tw *tar.Writer, dir, path string, d fs.DirEntry, mtime time.Tim
 	defer f.Close()
 	_, err = io.Copy(tw, f)
 	return err
+}
+
+// fileHeader makes the PAX header of the file at path, named name in the
+// layer (directories end in "/"), owned by uid:gid, with mtime as its only
+// time, so that the same tree always gives the same bytes.
+func fileHeader(path, name string, info fs.FileInfo, uid, gid int, mtime time.Time) (*tar.Header, error) {
+	link := ""
+	if info.Mode()&fs.ModeSymlink != 0 {
+		var err error
+		if link, err = os.Readlink(path); err != nil {
+			return nil, err
+		}
+	}
+	hdr, err := tar.FileInfoHeader(info, link)
+	if err != nil {
+		return nil, err
+	}
+	hdr.Name = name
+	if info.IsDir() {
+		hdr.Name += "/"
+	}
+	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = uid, gid, "", ""
+	hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = mtime, time.Time{}, time.Time{}
+	hdr.Format = tar.FormatPAX
+	return hdr, nil
 }
