@@ -65,13 +65,16 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 		default:
 			// Being started: set-up began lately and no start was recorded
 			// since (a recorded start hands protection to the checks above).
-			st, err := os.Stat(e.setupMarker(c.ID))
-			if err == nil && time.Since(st.ModTime()) < setupGrace && c.State.StartedAt.Before(st.ModTime()) {
+			if e.settingUp(c.ID, c.State.StartedAt) {
 				live[c.ID] = true
 			}
 		}
 	}
-	r, err := e.Networks().Repair(ctx, func(id string) bool { return live[id] })
+	// A container whose record came after the list above is judged by its
+	// marker when repair meets its leftovers: the marker is written before
+	// its namespace and endpoints, so a concurrent `run` keeps them.
+	exists := func(id string) bool { return live[id] || e.settingUp(id, time.Time{}) }
+	r, err := e.Networks().Repair(ctx, exists)
 	if !r.Empty() {
 		slog.Info("network repair", "endpoints", r.Endpoints, "veths", r.Veths, "ports", r.Ports, "netns", r.NetNS)
 	}
@@ -79,6 +82,13 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 		err = errors.Join(err, e.syncDNS())
 	}
 	return r, err
+}
+
+// settingUp says whether container id began network set-up lately and has
+// not been recorded as started since.
+func (e *Engine) settingUp(id string, startedAt time.Time) bool {
+	st, err := os.Stat(e.setupMarker(id))
+	return err == nil && time.Since(st.ModTime()) < setupGrace && startedAt.Before(st.ModTime())
 }
 
 // ConnectOptions are `network connect`'s flags.
