@@ -55,25 +55,22 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 	if err != nil {
 		return network.Repaired{}, err
 	}
+	// A container is judged when repair meets its leftovers, not when the
+	// records were listed: a concurrent `run` may add its record, marker,
+	// namespace and endpoints in between.
 	live := map[string]bool{}
+	started := map[string]time.Time{}
 	for _, c := range list {
 		c.refresh()
-		switch {
-		case c.Running(), c.State.Status == StatusRestarting,
-			proc.Alive(c.State.MonitorPid, c.State.MonitorStart):
+		if c.Running() || c.State.Status == StatusRestarting || proc.Alive(c.State.MonitorPid, c.State.MonitorStart) {
 			live[c.ID] = true
-		default:
-			// Being started: set-up began lately and no start was recorded
-			// since (a recorded start hands protection to the checks above).
-			if e.settingUp(c.ID, c.State.StartedAt) {
-				live[c.ID] = true
-			}
 		}
+		started[c.ID] = c.State.StartedAt
 	}
-	// A container whose record came after the list above is judged by its
-	// marker when repair meets its leftovers: the marker is written before
-	// its namespace and endpoints, so a concurrent `run` keeps them.
-	exists := func(id string) bool { return live[id] || e.settingUp(id, time.Time{}) }
+	// Being started: network set-up began lately (its marker is written
+	// before the namespace and endpoints) and no start was recorded since;
+	// a recorded start hands protection to the checks above.
+	exists := func(id string) bool { return live[id] || e.settingUp(id, started[id]) }
 	r, err := e.Networks().Repair(ctx, exists)
 	if !r.Empty() {
 		slog.Info("network repair", "endpoints", r.Endpoints, "veths", r.Veths, "ports", r.Ports, "netns", r.NetNS)
