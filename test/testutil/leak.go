@@ -17,9 +17,12 @@ type Resources struct {
 	Mounts     map[string]bool // mount points
 	NetNS      map[string]bool // names under /run/netns
 	Interfaces map[string]bool // links in the host network namespace
+	// CgroupParents are the engine's parent cgroups (one per hierarchy).
+	CgroupParents map[string]bool
 }
 
-// Snapshot records the host's mounts, named network namespaces and links.
+// Snapshot records the host's mounts, named network namespaces, links and
+// the engine's parent cgroups.
 func Snapshot() (*Resources, error) {
 	mounts, err := mountPoints()
 	if err != nil {
@@ -33,7 +36,32 @@ func Snapshot() (*Resources, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resources{Mounts: mounts, NetNS: netns, Interfaces: links}, nil
+	parents, err := engineCgroupParents()
+	if err != nil {
+		return nil, err
+	}
+	return &Resources{Mounts: mounts, NetNS: netns, Interfaces: links, CgroupParents: parents}, nil
+}
+
+// EngineCgroupParent is the cgroup the engine puts containers under
+// (/berth/<id>), as Docker uses /docker.
+const EngineCgroupParent = "berth"
+
+// engineCgroupParents lists the engine's parent cgroup in every hierarchy
+// where it exists.
+func engineCgroupParents() (map[string]bool, error) {
+	roots, err := cgroupRoots()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range roots {
+		p := filepath.Join(r, EngineCgroupParent)
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			out[p] = true
+		}
+	}
+	return out, nil
 }
 
 // ownMount says whether a new mount could be this suite's: under its dir, or
@@ -84,6 +112,16 @@ func LeakCheck(before *Resources) ([]string, error) {
 	}
 	for _, c := range cgroups {
 		leaks = append(leaks, "cgroup "+c)
+	}
+	// The engine's parent cgroup stays after its last container, as Docker's
+	// does; one the suite made goes with it. If it still holds cgroups,
+	// containers leaked.
+	for p := range after.CgroupParents {
+		if !before.CgroupParents[p] {
+			if err := os.Remove(p); err != nil {
+				leaks = append(leaks, fmt.Sprintf("cgroup %s (%v)", p, err))
+			}
+		}
 	}
 	procs, err := descendants(os.Getpid())
 	if err != nil {
