@@ -200,22 +200,40 @@ func (m *Manager) MemoryJoinFile() string {
 }
 
 // SplitAfterExec splits r into what is written at create and what must
-// wait until the container's program has exec'd. On cgroup v2 the init
-// starts inside the container's cgroup (CLONE_INTO_CGROUP), so a small
-// memory.max would charge and kill the runtime's own Go init: memory.max
-// and memory.swap.max are written once the init has exec'd and its pages
-// are freed. On v1 nothing waits (see MemoryJoinFile).
+// wait until the container's program has exec'd, because the runtime's own
+// Go init would be held to it:
+//   - pids.max, on v1 and v2: every thread of the init is a task the pids
+//     controller counts, and the Go runtime starts several, so a small
+//     limit (5) could stop the init itself;
+//   - memory.max and memory.swap.max on v2, where the init starts inside
+//     the container's cgroup (CLONE_INTO_CGROUP) and a small limit would
+//     charge and kill it. On v1 the init joins the memory cgroup late
+//     instead (see MemoryJoinFile).
+//
+// The cost: the program runs without these limits from its execve until
+// start has written them, well under a millisecond after.
 func (m *Manager) SplitAfterExec(r *specs.LinuxResources) (now, later *specs.LinuxResources) {
-	if r == nil || r.Memory == nil || (r.Memory.Limit == nil && r.Memory.Swap == nil) {
+	if r == nil {
 		return r, nil
 	}
-	if _, isV2 := m.driverFor(ctrlMemory).(*v2Driver); !isV2 {
+	nowR, laterR := *r, specs.LinuxResources{}
+	deferred := false
+	if r.Pids != nil {
+		nowR.Pids, laterR.Pids, deferred = nil, r.Pids, true
+	}
+	if r.Memory != nil && (r.Memory.Limit != nil || r.Memory.Swap != nil) {
+		if _, isV2 := m.driverFor(ctrlMemory).(*v2Driver); isV2 {
+			nowMem := *r.Memory
+			nowMem.Limit, nowMem.Swap = nil, nil
+			nowR.Memory = &nowMem
+			laterR.Memory = &specs.LinuxMemory{Limit: r.Memory.Limit, Swap: r.Memory.Swap}
+			deferred = true
+		}
+	}
+	if !deferred {
 		return r, nil
 	}
-	nowR, nowMem := *r, *r.Memory
-	nowMem.Limit, nowMem.Swap = nil, nil
-	nowR.Memory = &nowMem
-	return &nowR, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: r.Memory.Limit, Swap: r.Memory.Swap}}
+	return &nowR, &laterR
 }
 
 // OpenUnified opens the cgroup2 directory for clone3's CLONE_INTO_CGROUP,

@@ -1,0 +1,36 @@
+package cgroups
+
+import (
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// TestSplitAfterExec on a v1 layout (paths only, as Load builds it): the
+// pids limit waits for the program's exec; memory is joined late on v1
+// instead, so it is written at create; a spec with neither is unchanged.
+func TestSplitAfterExec(t *testing.T) {
+	m := Load(map[string]string{"pids": "/sys/fs/cgroup/pids/x", "memory": "/sys/fs/cgroup/memory/x"})
+	limit, mem := int64(5), int64(64<<20)
+	cpu := &specs.LinuxCPU{Cpus: "0"}
+
+	r := &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}, Memory: &specs.LinuxMemory{Limit: &mem}, CPU: cpu}
+	now, later := m.SplitAfterExec(r)
+	if later == nil || later.Pids == nil || *later.Pids.Limit != 5 {
+		t.Fatalf("later = %+v, want the pids limit", later)
+	}
+	if now.Pids != nil || now.Memory == nil || *now.Memory.Limit != mem || now.CPU != cpu {
+		t.Errorf("now = %+v, want everything but pids", now)
+	}
+	if r.Pids == nil {
+		t.Error("the caller's resources were changed")
+	}
+
+	plain := &specs.LinuxResources{CPU: cpu}
+	if now, later := m.SplitAfterExec(plain); now != plain || later != nil {
+		t.Errorf("without pids: now %p later %v, want the same resources and nothing later", now, later)
+	}
+	if now, later := m.SplitAfterExec(nil); now != nil || later != nil {
+		t.Error("nil resources split into something")
+	}
+}
