@@ -40,6 +40,9 @@ func (c *client) command(t testing.TB, args ...string) *exec.Cmd {
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, c.bin, append(append([]string(nil), c.args...), args...)...)
 	cmd.Env = append(os.Environ(), c.env...)
+	// Clients and what they spawn (conmon writes an "oom" file into its
+	// working directory) must not write into the source tree.
+	cmd.Dir = os.TempDir()
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }

@@ -188,6 +188,7 @@ func (e *env) startDaemon(t testing.TB, name string, ready func() bool, bin stri
 	}
 	defer logf.Close()
 	d.cmd = exec.Command(bin, args...)
+	d.cmd.Dir = e.dir // not the source tree: daemons and their children write files there
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGTERM}
 	if err := d.cmd.Start(); err != nil {
