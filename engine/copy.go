@@ -203,17 +203,9 @@ func (e *Engine) withRootfs(ctx context.Context, c *Container, live bool, fn fun
 			return fn(e.rootfsDir(c.ID))
 		}
 	}
-	svc, err := e.imageService()
+	mounts, err := e.rootfsMounts(ctx, c)
 	if err != nil {
 		return err
-	}
-	sn, err := svc.Snapshotter()
-	if err != nil {
-		return err
-	}
-	mounts, err := sn.Mounts(ctx, c.ID)
-	if err != nil {
-		return fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
 	}
 	if err := os.MkdirAll(e.runDir(c.ID), 0o711); err != nil {
 		return err

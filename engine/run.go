@@ -40,17 +40,9 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		return fmt.Errorf("create rootfs mount point: %w", err)
 	}
 	if !isMountPoint(rootfs) {
-		svc, err := e.imageService()
+		mounts, err := e.rootfsMounts(ctx, c)
 		if err != nil {
-			return err
-		}
-		sn, err := svc.Snapshotter()
-		if err != nil {
-			return err
-		}
-		mounts, err := sn.Mounts(ctx, c.ID)
-		if err != nil {
-			return fmt.Errorf("root filesystem of container %s: %w (remove it with berth rm -f)", c.Name, err)
+			return fmt.Errorf("%w (remove it with berth rm -f)", err)
 		}
 		if c.HostConfig.AutoRemove {
 			// Its files go with it: overlay need not sync the upper dir's
@@ -347,4 +339,22 @@ func oomKilled(paths map[string]string) bool {
 		}
 	}
 	return false
+}
+
+// rootfsMounts are the mounts of a container's root filesystem: its
+// writable snapshot over its image's layers.
+func (e *Engine) rootfsMounts(ctx context.Context, c *Container) ([]snapshot.Mount, error) {
+	svc, err := e.imageService()
+	if err != nil {
+		return nil, err
+	}
+	sn, err := svc.Snapshotter()
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := sn.Mounts(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
+	}
+	return mounts, nil
 }
