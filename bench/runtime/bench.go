@@ -11,9 +11,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/berth-containers/berth/internal/busyboxfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/busyboxfs"
+	"github.com/berth-containers/berth/runtime/spec"
 )
 
 // phases timed per container: "run", or "create", "start", "delete".
@@ -190,41 +192,15 @@ func writeConfig(bundle string, withTime bool) error {
 }
 
 func defaultSpec() *specs.Spec {
-	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
-	nsTypes := []specs.LinuxNamespaceType{specs.PIDNamespace, specs.MountNamespace, specs.UTSNamespace,
-		specs.IPCNamespace, specs.NetworkNamespace, specs.CgroupNamespace}
-	var ns []specs.LinuxNamespace
-	for _, t := range nsTypes {
-		ns = append(ns, specs.LinuxNamespace{Type: t})
-	}
-	return &specs.Spec{
-		// crun 1.8 refuses newer versions than it knows; runc spec writes 1.0.2-dev.
-		Version: "1.0.2-dev",
-		Process: &specs.Process{
-			Args: []string{"/bin/true"}, Cwd: "/",
-			Env:             []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
-			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
-			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
-			NoNewPrivileges: true,
-		},
-		Root:     &specs.Root{Path: "rootfs", Readonly: true},
-		Hostname: "bench",
-		Mounts: []specs.Mount{
-			{Destination: "/proc", Type: "proc", Source: "proc"},
-			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
-			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
-			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
-		},
-		Linux: &specs.Linux{
-			Namespaces:    ns,
-			Resources:     &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}},
-			MaskedPaths:   []string{"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"},
-			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
-		},
-	}
+	s := spec.Default() // runc spec's config.json
+	// crun 1.8 refuses newer versions than it knows; runc spec writes 1.0.2-dev.
+	s.Version = "1.0.2-dev"
+	s.Process.Terminal = false
+	s.Process.Args = []string{"/bin/true"}
+	s.Hostname = "bench"
+	// runc spec leaves the cgroup namespace out; the bench uses every one.
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	return s
 }
 
 // report is the -json output.
