@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/bench/internal/benchenv"
 )
 
 func main() {
@@ -86,19 +88,11 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func run(berth string, runs, many, idle int, podman bool) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("run as root")
-	}
-	// Monitors outlive the berth that started them; PID 1 here does not
-	// reap orphans, so we do.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return err
-	}
 	abs, err := filepath.Abs(berth)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("/tmp", "berthbench-")
+	dir, err := benchenv.Setup("berthbench-")
 	if err != nil {
 		return err
 	}

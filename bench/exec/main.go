@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/bench/internal/benchenv"
 	"github.com/berth-containers/berth/internal/busyboxfs"
 	"github.com/berth-containers/berth/runtime/spec"
 )
@@ -61,11 +62,7 @@ type runtime struct {
 
 func run(list string, n int) error {
 	unix.Unmount("/sys/fs/cgroup/unified", unix.MNT_DETACH)
-	// Orphaned exec'd processes and inits come back to us, not to PID 1.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("become subreaper: %w", err)
-	}
-	dir, err := os.MkdirTemp("/tmp", "berth-bench-exec-")
+	dir, err := benchenv.Setup("berth-bench-exec-")
 	if err != nil {
 		return err
 	}

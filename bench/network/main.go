@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/bench/internal/benchenv"
 )
 
 const podmanSubnet = "10.213.0.0/24"
@@ -78,19 +80,11 @@ func (b *bench) podman(args ...string) *exec.Cmd {
 }
 
 func run(berth string, mb, rounds, runs int, podman bool) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("run as root")
-	}
-	// Monitors and conmon outlive the command that started them; PID 1
-	// here does not reap orphans, so we do.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return err
-	}
 	abs, err := filepath.Abs(berth)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("/tmp", "berthnet-")
+	dir, err := benchenv.Setup("berthnet-")
 	if err != nil {
 		return err
 	}

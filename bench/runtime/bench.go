@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/bench/internal/benchenv"
 	"github.com/berth-containers/berth/internal/busyboxfs"
 	"github.com/berth-containers/berth/runtime/spec"
 )
@@ -39,12 +40,9 @@ type runner struct {
 }
 
 func bench(opts *options) error {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("become child subreaper: %w", err)
-	}
-	tmp, err := os.MkdirTemp("", "berth-bench-")
+	tmp, err := benchenv.Setup("berth-bench-")
 	if err != nil {
-		return fmt.Errorf("make temp dir: %w", err)
+		return err
 	}
 	defer os.RemoveAll(tmp)
 	bundle := filepath.Join(tmp, "bundle")
