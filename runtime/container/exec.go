@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -97,7 +98,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if opts.PidFile != "" {
 		path, err := filepath.Abs(opts.PidFile)
 		if err == nil {
-			err = writeFileAtomic(path, []byte(strconv.Itoa(pid)), 0o644)
+			err = atomicfile.WriteFile(path, []byte(strconv.Itoa(pid)), 0o644)
 		}
 		if err != nil {
 			return pid, fmt.Errorf("pid file %s: %w", opts.PidFile, err)

@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
@@ -38,7 +39,7 @@ func (b *builder) applyResources() error {
 		if err != nil {
 			return fmt.Errorf("encode resources to apply after exec: %w", err)
 		}
-		if err := writeFileAtomic(filepath.Join(b.dir, afterExecFile), data, 0o600); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(b.dir, afterExecFile), data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -80,9 +80,3 @@ func lock(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// writeFileAtomic is atomicfile.WriteFile; the lifecycle files call it by
-// this name.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	return atomicfile.WriteFile(path, data, mode)
-}

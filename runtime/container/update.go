@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // Update changes the resources of a created, running or paused container
@@ -31,7 +33,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 			if err != nil {
 				return fmt.Errorf("encode resources to apply after exec: %w", err)
 			}
-			if err := writeFileAtomic(path, data, 0o600); err != nil {
+			if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
 				return err
 			}
 		}
