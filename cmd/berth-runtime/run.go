@@ -91,6 +91,8 @@ func runForeground(id string, opts container.CreateOptions, keep bool) (int, err
 			return 0, err
 		}
 	}
+	// Signals sent to us from now on must reach the container, not end us.
+	fw.Ready()
 	if err := startOrDelete(c); err != nil {
 		return 0, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,20 +29,70 @@ func exitOf(ws unix.WaitStatus) Exit {
 type Forwarder struct {
 	ch     chan os.Signal
 	OnSize func() // called on SIGWINCH, if set
+
+	mu      sync.Mutex
+	stopped bool
+	child   chan struct{} // closed once SIGCHLD is caught
+	caught  chan struct{} // closed once every signal is caught
 }
 
-// NewForwarder starts catching signals.
+// NewForwarder starts catching every signal, in the background: the Go
+// runtime enables signals one at a time, each a round trip to its signal
+// thread, and the 64 of them take 2-3 ms, as long as the rest of a
+// container's start. Ready waits until they are all caught.
 func NewForwarder() *Forwarder {
-	f := &Forwarder{ch: make(chan os.Signal, 128)}
-	signal.Notify(f.ch)
+	f := &Forwarder{ch: make(chan os.Signal, 128), child: make(chan struct{}), caught: make(chan struct{})}
+	go f.catchAll()
 	return f
 }
 
+// maxSignal is the highest signal number on Linux (SIGRTMAX).
+const maxSignal = 64
+
+func (f *Forwarder) catchAll() {
+	defer close(f.caught)
+	// SIGCHLD first: Wait relies on it to learn of the exit. Then the
+	// signals supervisors send, then the rest.
+	first := []unix.Signal{unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT,
+		unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
+	sigs := make([]os.Signal, 0, maxSignal)
+	for _, s := range first {
+		sigs = append(sigs, s)
+	}
+	for s := unix.Signal(1); s <= maxSignal; s++ {
+		if !slices.Contains(first, s) && s != unix.SIGKILL && s != unix.SIGSTOP {
+			sigs = append(sigs, s)
+		}
+	}
+	for i, s := range sigs {
+		f.mu.Lock()
+		if !f.stopped {
+			signal.Notify(f.ch, s)
+		}
+		f.mu.Unlock()
+		if i == 0 {
+			close(f.child)
+		}
+	}
+}
+
+// Ready returns once every signal is caught: from then on a signal sent to
+// this process reaches the container instead of ending this process.
+func (f *Forwarder) Ready() { <-f.caught }
+
 // Stop restores default signal handling.
-func (f *Forwarder) Stop() { signal.Stop(f.ch) }
+func (f *Forwarder) Stop() {
+	f.mu.Lock()
+	f.stopped = true
+	f.mu.Unlock()
+	signal.Stop(f.ch)
+}
 
 // Wait forwards signals to pid until it exits, and returns how it ended.
 func (f *Forwarder) Wait(pid int) (Exit, error) {
+	// An exit before SIGCHLD was caught sent no signal we can see: reap
+	// only once it is, and the first reap finds such an exit.
+	<-f.child
 	if ex, done, err := reap(pid); done || err != nil {
 		return ex, err
 	}
