@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -38,7 +39,7 @@ func (s *setup) mountCgroup2(e *entry) error {
 	b := *e
 	b.typ, b.src = "bind", hostCgroupRoot
 	if s.cgroupns {
-		hs, err := ownCgroups()
+		hs, err := ownCgroups(s.c.Pid)
 		if err != nil {
 			return e.errorf("mount cgroup", err)
 		}
@@ -65,7 +66,7 @@ func (s *setup) mountCgroup1(e *entry) error {
 	if err := s.mountFS(tmpfs); err != nil {
 		return err
 	}
-	hs, err := v1Hierarchies()
+	hs, err := v1Hierarchies(s.c.Pid)
 	if err != nil {
 		return e.errorf("mount cgroup", err)
 	}
@@ -125,17 +126,21 @@ type hierarchy struct {
 	source      string // host directory of the process's cgroup
 }
 
-// ownCgroups reads the calling process's /proc/self/cgroup.
-func ownCgroups() ([]hierarchy, error) {
-	data, err := os.ReadFile("/proc/self/cgroup")
+// ownCgroups reads the init's /proc/PID/cgroup (pid 0: the caller's).
+func ownCgroups(pid int) ([]hierarchy, error) {
+	path := "/proc/self/cgroup"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/cgroup"
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read own cgroups: %w", err)
+		return nil, fmt.Errorf("read the init's cgroups: %w", err)
 	}
 	var hs []hierarchy
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
-			return nil, fmt.Errorf("parse /proc/self/cgroup line %q", line)
+			return nil, fmt.Errorf("parse %s line %q", path, line)
 		}
 		hs = append(hs, hierarchy{controllers: parts[1], path: parts[2]})
 	}
@@ -145,8 +150,8 @@ func ownCgroups() ([]hierarchy, error) {
 // v1Hierarchies finds where the host mounts each v1 hierarchy of the
 // init's cgroups. It is the only reader of mountinfo in this package, and
 // only runs on v1 and hybrid hosts.
-func v1Hierarchies() ([]hierarchy, error) {
-	own, err := ownCgroups()
+func v1Hierarchies(pid int) ([]hierarchy, error) {
+	own, err := ownCgroups(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -179,9 +184,10 @@ type cgroupMount struct {
 	opts        map[string]bool
 }
 
-// cgroupMounts lists the v1 cgroup mounts of /proc/self/mountinfo.
+// cgroupMounts lists the v1 cgroup mounts of the calling thread's mount
+// namespace.
 func cgroupMounts() ([]cgroupMount, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("read mountinfo: %w", err)
 	}

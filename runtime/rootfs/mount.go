@@ -184,7 +184,11 @@ func (s *setup) mountFS(e *entry) error {
 		}
 		return s.afterMount(e)
 	}
-	err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
+	if e.typ == "proc" && s.c.ProcFS > 0 {
+		err = mountContext(s.c.ProcFS, dst, flags, data)
+	} else {
+		err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
+	}
 	if errors.Is(err, unix.EPERM) && e.typ == "sysfs" {
 		// A user namespace without its own network namespace may not
 		// mount sysfs: runc binds the host's instead.
@@ -285,4 +289,40 @@ func joinData(a, b string) string {
 		return a
 	}
 	return a + "," + b
+}
+
+// mountContext mounts the filesystem of an fsopen context on dst, with the
+// MS_* flags and data string mount(2) would have taken.
+func mountContext(fs, dst int, flags uintptr, data string) error {
+	for _, o := range strings.Split(data, ",") {
+		if o == "" {
+			continue
+		}
+		var err error
+		if k, v, ok := strings.Cut(o, "="); ok {
+			err = unix.FsconfigSetString(fs, k, v)
+		} else {
+			err = unix.FsconfigSetFlag(fs, o)
+		}
+		if err != nil {
+			return fmt.Errorf("option %q: %w", o, err)
+		}
+	}
+	if err := unix.FsconfigCreate(fs); err != nil {
+		return err
+	}
+	var attr int
+	for ms, ma := range map[uintptr]int{unix.MS_RDONLY: unix.MOUNT_ATTR_RDONLY, unix.MS_NOSUID: unix.MOUNT_ATTR_NOSUID,
+		unix.MS_NODEV: unix.MOUNT_ATTR_NODEV, unix.MS_NOEXEC: unix.MOUNT_ATTR_NOEXEC, unix.MS_NOATIME: unix.MOUNT_ATTR_NOATIME,
+		unix.MS_STRICTATIME: unix.MOUNT_ATTR_STRICTATIME, unix.MS_NODIRATIME: unix.MOUNT_ATTR_NODIRATIME} {
+		if flags&ms != 0 {
+			attr |= ma
+		}
+	}
+	m, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, attr)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(m)
+	return moveMount(m, dst)
 }

@@ -11,7 +11,8 @@
 //
 // The caller must run on a locked OS thread, as root of the new mount
 // namespace, with the host's /proc still mounted at /proc until Setup
-// returns.
+// returns: the container's init, or a runtime thread in its namespaces
+// (Config.Pid, Config.ProcFS).
 package rootfs
 
 import (
@@ -40,6 +41,14 @@ type Config struct {
 	// pivot_root, with the rootfs as working directory (runc runs the
 	// createContainer hooks there).
 	BeforePivot func() error
+	// Pid is the container's init when the caller is not it: a thread of
+	// the runtime that joined the init's namespaces. Its cgroups are read
+	// from /proc/PID. 0 means the caller is the init.
+	Pid int
+	// ProcFS is a procfs context (fsopen) made inside the container's pid
+	// namespace, for a caller outside it: proc takes its pid namespace
+	// from whoever opened the context. 0 means mount(2) as the init.
+	ProcFS int
 }
 
 // setup carries the state of one Setup call.
