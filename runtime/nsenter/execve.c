@@ -237,7 +237,9 @@ static void drop_privileges(void)
 		bail("set no_new_privs");
 }
 
-void exec_process(void)
+// prepare_process does everything before the wait for start and returns
+// the program to exec.
+const char *prepare_process(void)
 {
 	if (x.ids == NULL || x.cwd == NULL) {
 		errno = 0;
@@ -277,8 +279,18 @@ void exec_process(void)
 	if (!x.misc.no_new_privs)
 		load_seccomp();
 	drop_privileges();
+	return prog;
+}
+
+void exec_prepared(const char *prog)
+{
 	if (x.misc.no_new_privs)
 		load_seccomp();
 	execve(prog, x.argv, x.envp);
 	bail("exec %s", x.argv[0]);
+}
+
+void exec_process(void)
+{
+	exec_prepared(prepare_process());
 }

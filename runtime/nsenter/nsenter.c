@@ -5,8 +5,9 @@
 // Why C: setns() into a mount, user or time namespace, and unshare() of a user
 // namespace, require a single-threaded caller; a Go program has several
 // threads before main() runs. Everything that needs one thread is done here;
-// everything else (mounts, pivot_root, devices, capabilities) is Go, in
-// runtime/initproc, once the process is inside its namespaces.
+// everything else (mounts, pivot_root, devices) is Go: from a thread of the
+// runtime joined to this process's namespaces (setup.c explains), or, where
+// that cannot be, in runtime/initproc once this process is inside them.
 //
 // Protocol on the socket whose number is in $_BERTH_NSENTER (see nsenter.go):
 //
@@ -26,7 +27,9 @@
 //
 // The process that goes on returns from the constructor into Go's main with
 // the socket still open, for runtime/initproc's own protocol; or, when the
-// bootstrap has REC_EXEC_* records, it execs the program itself (execve.c).
+// bootstrap has REC_EXEC_* records, it execs the program itself (execve.c);
+// or, with REC_SETUP, it waits while the runtime builds the container from
+// its own process, and then execs the program itself (setup.c).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -62,8 +65,14 @@ static int nleaves;
 #define MAX_RECORD 4096
 
 static int sync_fd = -1;
+int bail_to_stderr;
 
-static void write_all(const void *buf, size_t n)
+int sync_socket(void)
+{
+	return sync_fd;
+}
+
+void write_all(const void *buf, size_t n)
 {
 	const char *p = buf;
 	while (n > 0) {
@@ -95,6 +104,10 @@ void bail(const char *fmt, ...)
 	if ((size_t)n >= sizeof(msg))
 		n = sizeof(msg) - 1;
 
+	if (bail_to_stderr) {
+		dprintf(2, "berth-runtime: %.*s\n", n, msg);
+		_exit(1);
+	}
 	uint32_t len = (uint32_t)n;
 	write_all("E", 1);
 	write_all(&len, sizeof(len));
@@ -194,12 +207,20 @@ static void read_bootstrap(struct bootstrap *b)
 		case REC_END:
 			return;
 		default:
-			if (exec_record(kind, buf, len))
+			if (exec_record(kind, buf, len) || setup_record(kind, buf, len))
 				break;
 			errno = 0;
 			bail("nsenter: unknown bootstrap record %u", kind);
 		}
 	}
+}
+
+// read_records reads a later batch of records, up to REC_END: setup.c's
+// process, sent once the runtime has built the container.
+void read_records(void)
+{
+	static struct bootstrap more;
+	read_bootstrap(&more);
 }
 
 static const char *ns_name(uint32_t type)
@@ -362,6 +383,8 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		write_all("P", 1);
 		write_all(&pid, sizeof(pid));
 	}
+	if (setup_requested())
+		setup_process();
 	if (exec_requested())
 		exec_process();
 }

@@ -68,6 +68,9 @@ type Bootstrap struct {
 	// Exec, if set, is a process the constructor execs itself once in the
 	// namespaces (execve.c), instead of returning to Go.
 	Exec *Exec
+	// Setup, if set, makes the constructor the init of a container the
+	// runtime builds from its own process (setup.c).
+	Setup *Setup
 }
 
 // FromSpec builds the bootstrap for a container's namespaces.
@@ -110,6 +113,9 @@ func (b *Bootstrap) Encode() []byte {
 	}
 	if b.Exec != nil {
 		b.Exec.encode(rec)
+	}
+	if b.Setup != nil {
+		b.Setup.encode(rec)
 	}
 	rec(recEnd, nil)
 	return buf.Bytes()

@@ -1,5 +1,6 @@
 // nsenter.h: what nsenter.c (namespaces) and execve.c (a non-terminal
 // exec, started from the constructor) share.
+#include <stddef.h>
 #include <stdint.h>
 
 // Record kinds of an exec done in C; keep in sync with exec.go. The
@@ -24,3 +25,29 @@ int exec_record(uint32_t kind, const char *buf, uint32_t len);
 int exec_requested(void);
 // exec_process sets the process up and execs it; it never returns.
 void exec_process(void) __attribute__((noreturn));
+// prepare_process is exec_process up to the wait for start: it returns the
+// program for exec_prepared, which loads a last seccomp filter and execs.
+const char *prepare_process(void);
+void exec_prepared(const char *prog) __attribute__((noreturn));
+
+// Record kinds of a container whose set-up the runtime does (setup.c).
+enum {
+	REC_SETUP = 15,   // struct setup_opts
+	REC_KEYRING = 16, // the session keyring's name
+};
+
+// setup_record keeps one REC_SETUP or REC_KEYRING record; 0 if kind is not one.
+int setup_record(uint32_t kind, const char *buf, uint32_t len);
+// setup_requested says whether the bootstrap asked for setup.c's path.
+int setup_requested(void);
+// setup_process waits while the runtime builds the container, then
+// prepares the process, reports ready, waits for start and execs.
+void setup_process(void) __attribute__((noreturn));
+
+// The parent's socket, and its record reader (nsenter.c).
+int sync_socket(void);
+void write_all(const void *buf, size_t n);
+void read_records(void);
+// bail_to_stderr makes bail print to stderr: once create has returned,
+// nobody reads the socket.
+extern int bail_to_stderr;
