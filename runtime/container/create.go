@@ -121,6 +121,8 @@ type builder struct {
 	initPid  int
 	state    *State
 	lockFile *os.File
+	// inRuntime: this process builds the rootfs (setup.go).
+	inRuntime bool
 }
 
 func (b *builder) build() error {
@@ -225,9 +227,12 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 
 	files := newChildFiles(b.opts.PassFDs)
 	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
-	memJoin, err := b.memoryJoinFile()
-	if err != nil {
-		return err
+	b.inRuntime = b.setupInRuntime()
+	var memJoin *os.File
+	if !b.inRuntime {
+		if memJoin, err = b.memoryJoinFile(); err != nil {
+			return err
+		}
 	}
 	if memJoin != nil {
 		defer memJoin.Close()
@@ -313,7 +318,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 		return err
 	}
 	boot.CgroupFiles = b.cg.InitJoinFiles()
-	if err := b.rootCgroupNamespace(boot); err != nil {
+	if b.inRuntime {
+		b.setupBootstrap(boot, cfg.FifoFD)
+	} else if err := b.rootCgroupNamespace(boot); err != nil {
 		return err
 	}
 	writeMaps := func(pid int) error { return userns.WriteMaps(pid, uidMaps, gidMaps) }
@@ -323,6 +330,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	}
 	b.initPid = pid
 	b.phases.mark("namespaces")
+	if b.inRuntime {
+		return b.buildFromRuntime(sock)
+	}
 	cfg.SpecJSON, cfg.ExtraEnv, cfg.Rootfs, cfg.Bundle = b.raw, b.extraEnv, b.rootfs, b.bundle
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
 	cfg.State = b.ociState(specs.StateCreating)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -27,17 +29,32 @@ func (e *execer) execInC() bool {
 // inside the container (capability sets, rlimit numbers, HOME, the
 // compiled seccomp filter) is worked out here, while the child starts.
 func (e *execer) cExec(program func() (*seccomp.Program, error)) (*nsenter.Exec, error) {
-	p := e.proc
+	initProc := "/proc/" + strconv.Itoa(e.c.state.InitPid)
+	// An unprivileged user namespace may deny setgroups(2); the exec'd
+	// process is in the init's.
+	b, err := os.ReadFile(initProc + "/setgroups")
+	setGroups := err != nil || strings.TrimSpace(string(b)) != "deny"
+	sc, err := program()
+	if err != nil {
+		return nil, err
+	}
+	return newCExec(e.proc, e.opts.PassFDs, initProc, setGroups, sc)
+}
+
+// newCExec resolves p for the constructor to apply. initProc is the
+// container init's /proc directory, whose root has the /etc/passwd that
+// HOME comes from.
+func newCExec(p *specs.Process, passFDs int, initProc string, setGroups bool, sc *seccomp.Program) (*nsenter.Exec, error) {
 	cs, err := caps.New(p.Capabilities)
 	if err != nil {
 		return nil, err
 	}
 	x := &nsenter.Exec{
 		Args: p.Args, Env: p.Env, Cwd: p.Cwd,
-		UID: p.User.UID, GID: p.User.GID, Groups: p.User.AdditionalGids,
+		UID: p.User.UID, GID: p.User.GID, Groups: p.User.AdditionalGids, SetGroups: setGroups,
 		Bounding: uint64(cs.Bounding), Effective: uint64(cs.Effective), Permitted: uint64(cs.Permitted),
 		Inheritable: uint64(cs.Inheritable), Ambient: uint64(cs.Ambient), LastCap: uint32(caps.Last()),
-		OOMScoreAdj: p.OOMScoreAdj, Umask: p.User.Umask, NoNewPrivs: p.NoNewPrivileges, PassFDs: e.opts.PassFDs,
+		OOMScoreAdj: p.OOMScoreAdj, Umask: p.User.Umask, NoNewPrivs: p.NoNewPrivileges, PassFDs: passFDs,
 	}
 	for _, l := range p.Rlimits {
 		res, ok := spec.Rlimit(l.Type)
@@ -46,20 +63,11 @@ func (e *execer) cExec(program func() (*seccomp.Program, error)) (*nsenter.Exec,
 		}
 		x.Rlimits = append(x.Rlimits, nsenter.Rlimit{Resource: uint32(res), Soft: l.Soft, Hard: l.Hard})
 	}
-	initRoot := "/proc/" + strconv.Itoa(e.c.state.InitPid)
 	if !hasEnv(p.Env, "HOME") {
 		// As initproc's withHome, from the container's /etc/passwd,
 		// resolved inside its root (the path is the container's to point
 		// anywhere).
-		x.Env = append(x.Env[:len(x.Env):len(x.Env)], "HOME="+user.HomeDir(initRoot+"/root", p.User.UID))
-	}
-	// An unprivileged user namespace may deny setgroups(2); the exec'd
-	// process is in the init's.
-	b, err := os.ReadFile(initRoot + "/setgroups")
-	x.SetGroups = err != nil || strings.TrimSpace(string(b)) != "deny"
-	sc, err := program()
-	if err != nil {
-		return nil, err
+		x.Env = append(x.Env[:len(x.Env):len(x.Env)], "HOME="+user.HomeDir(initProc+"/root", p.User.UID))
 	}
 	if sc != nil {
 		x.Seccomp, x.SeccompFlags = sc.BPF, sc.Flags

@@ -89,13 +89,8 @@ func run(p *peer) error {
 	if err := setupFilesystem(p, &c); err != nil {
 		return err
 	}
-	if err := setupNames(s); err != nil {
+	if err := SetupNames(s); err != nil {
 		return err
-	}
-	if hasNewNamespace(s, specs.NetworkNamespace) {
-		if err := loopbackUp(); err != nil {
-			return err
-		}
 	}
 	prog, err := prepareProcess(&c)
 	if err != nil {
@@ -160,7 +155,14 @@ func setupFilesystem(p *peer, c *Config) error {
 	return rootfs.Finalize(rc)
 }
 
-func setupNames(s *specs.Spec) error {
+// SetupNames sets the hostname and domainname of a new uts namespace and
+// brings lo up in a new network namespace, from inside them.
+func SetupNames(s *specs.Spec) error {
+	if hasNewNamespace(s, specs.NetworkNamespace) {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+	}
 	if !hasNewNamespace(s, specs.UTSNamespace) {
 		return nil
 	}
