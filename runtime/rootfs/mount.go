@@ -185,7 +185,7 @@ func (s *setup) mountFS(e *entry) error {
 		return s.afterMount(e)
 	}
 	if e.typ == "proc" && s.c.ProcFS > 0 {
-		err = mountContext(s.c.ProcFS, dst, flags, data)
+		err = mountContext(s.c.ProcFS, dst, e.src, flags, data)
 	} else {
 		err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
 	}
@@ -292,8 +292,13 @@ func joinData(a, b string) string {
 }
 
 // mountContext mounts the filesystem of an fsopen context on dst, with the
-// MS_* flags and data string mount(2) would have taken.
-func mountContext(fs, dst int, flags uintptr, data string) error {
+// source, MS_* flags and data string mount(2) would have taken.
+func mountContext(fs, dst int, src string, flags uintptr, data string) error {
+	if src != "" {
+		if err := unix.FsconfigSetString(fs, "source", src); err != nil {
+			return fmt.Errorf("source %q: %w", src, err)
+		}
+	}
 	for _, o := range strings.Split(data, ",") {
 		if o == "" {
 			continue
