@@ -112,8 +112,10 @@ func readProcess(path string) (*specs.Process, error) {
 // exit status. With a terminal and no --console-socket, this process
 // takes the pty master and proxies it to its own stdio, as run does.
 func execForeground(c *container.Container, proc *specs.Process, opts container.ExecOptions) (int, error) {
+	// Never stopped: this process exits once the container's process has,
+	// and giving 64 signals back to the Go runtime would cost as long as
+	// catching them did (see NewForwarder).
 	fw := container.NewForwarder()
-	defer fw.Stop()
 	var tty *terminal
 	if proc.Terminal && opts.ConsoleSocket == "" {
 		var copts container.CreateOptions

@@ -68,8 +68,10 @@ func startOrDelete(c *container.Container) error {
 // exit status.
 func runForeground(id string, opts container.CreateOptions, keep bool) (int, error) {
 	slog.Debug("run", "step", "command line parsed")
+	// Never stopped: this process exits once the container's process has,
+	// and giving 64 signals back to the Go runtime would cost as long as
+	// catching them did (see NewForwarder).
 	fw := container.NewForwarder()
-	defer fw.Stop()
 	tty, err := newTerminal(&opts)
 	if err != nil {
 		return 0, err

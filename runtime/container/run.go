@@ -80,7 +80,8 @@ func (f *Forwarder) catchAll() {
 // this process reaches the container instead of ending this process.
 func (f *Forwarder) Ready() { <-f.caught }
 
-// Stop restores default signal handling.
+// Stop restores default signal handling, which takes as long as catching
+// did: a process that exits anyway need not call it.
 func (f *Forwarder) Stop() {
 	f.mu.Lock()
 	f.stopped = true
