@@ -53,20 +53,11 @@ func (b *builder) setupInRuntime() bool {
 func procMounts(ms []specs.Mount) int {
 	n := 0
 	for _, m := range ms {
-		if m.Type == "proc" && !isBindMount(m) {
+		if m.Type == "proc" && !rootfs.IsBind(m) {
 			n++
 		}
 	}
 	return n
-}
-
-func isBindMount(m specs.Mount) bool {
-	for _, o := range m.Options {
-		if o == "bind" || o == "rbind" {
-			return true
-		}
-	}
-	return m.Type == "bind"
 }
 
 // setupBootstrap makes the constructor wait to be set up. Its memory
@@ -99,7 +90,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 		b.cmd = nil
 	}
 	b.state = b.newState()
-	err = inNamespacesOf(b.initPid, b.spec.Linux.Namespaces, func() error { return b.buildRootfs(procFD) })
+	err = inNamespacesOf(b.initPid, b.spec.Linux, func() error { return b.buildRootfs(procFD) })
 	if err != nil {
 		return err
 	}
@@ -162,11 +153,11 @@ var setupJoinOrder = []specs.LinuxNamespaceType{specs.IPCNamespace, specs.UTSNam
 // container's namespaces and root, and the Go runtime ends it with the
 // goroutine, which exits locked. Threads the runtime starts meanwhile are
 // cloned from a clean template thread, not from a locked one.
-func inNamespacesOf(pid int, namespaces []specs.LinuxNamespace, fn func() error) error {
+func inNamespacesOf(pid int, l *specs.Linux, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := joinNamespaces(pid, namespaces); err != nil {
+		if err := joinNamespaces(pid, l); err != nil {
 			errc <- err
 			return
 		}
@@ -175,7 +166,7 @@ func inNamespacesOf(pid int, namespaces []specs.LinuxNamespace, fn func() error)
 	return <-errc
 }
 
-func joinNamespaces(pid int, namespaces []specs.LinuxNamespace) error {
+func joinNamespaces(pid int, l *specs.Linux) error {
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return fmt.Errorf("unshare filesystem attributes: %w", err)
 	}
@@ -187,7 +178,7 @@ func joinNamespaces(pid int, namespaces []specs.LinuxNamespace) error {
 	}()
 	var names []string
 	for _, t := range setupJoinOrder {
-		if !hasNamespaceType(namespaces, t) {
+		if !rootfs.HasNamespace(l, t) {
 			continue
 		}
 		path := "/proc/" + strconv.Itoa(pid) + "/ns/" + nsFiles[t]
@@ -203,13 +194,4 @@ func joinNamespaces(pid int, namespaces []specs.LinuxNamespace) error {
 		}
 	}
 	return nil
-}
-
-func hasNamespaceType(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
-	for _, n := range ns {
-		if n.Type == t {
-			return true
-		}
-	}
-	return false
 }

@@ -83,8 +83,8 @@ func Setup(c *Config) error {
 	defer root.close()
 	s := &setup{c: c, root: root}
 	if c.Spec.Linux != nil {
-		s.userns = hasNamespace(c.Spec.Linux, specs.UserNamespace)
-		s.cgroupns = hasNamespace(c.Spec.Linux, specs.CgroupNamespace)
+		s.userns = HasNamespace(c.Spec.Linux, specs.UserNamespace)
+		s.cgroupns = HasNamespace(c.Spec.Linux, specs.CgroupNamespace)
 	}
 	for i := range c.Spec.Mounts {
 		if err := s.mount(i, &c.Spec.Mounts[i]); err != nil {
@@ -172,7 +172,9 @@ func validate(c *Config) error {
 	return nil
 }
 
-func hasNamespace(l *specs.Linux, t specs.LinuxNamespaceType) bool {
+// HasNamespace says whether the container has a namespace of type t,
+// new or joined.
+func HasNamespace(l *specs.Linux, t specs.LinuxNamespaceType) bool {
 	for _, ns := range l.Namespaces {
 		if ns.Type == t {
 			return true
@@ -185,7 +187,7 @@ func hasNamespace(l *specs.Linux, t specs.LinuxNamespaceType) bool {
 // runc then leaves /dev alone.
 func needsDev(mounts []specs.Mount) bool {
 	for _, m := range mounts {
-		if filepath.Clean(m.Destination) == "/dev" && isBind(m) {
+		if filepath.Clean(m.Destination) == "/dev" && IsBind(m) {
 			return false
 		}
 	}
@@ -197,7 +199,7 @@ func needsDev(mounts []specs.Mount) bool {
 func devReadonly(mounts []specs.Mount) bool {
 	ro := false
 	for _, m := range mounts {
-		if filepath.Clean(m.Destination) != "/dev" || isBind(m) {
+		if filepath.Clean(m.Destination) != "/dev" || IsBind(m) {
 			continue
 		}
 		o, err := ParseMountOptions(m.Options)
@@ -206,7 +208,8 @@ func devReadonly(mounts []specs.Mount) bool {
 	return ro
 }
 
-func isBind(m specs.Mount) bool {
+// IsBind says whether a spec mount is a bind mount, by type or option.
+func IsBind(m specs.Mount) bool {
 	if m.Type == "bind" {
 		return true
 	}
