@@ -94,15 +94,25 @@ type ConnectOptions struct {
 	Aliases []string
 }
 
-// Connect joins a container to a network: recorded for its next starts,
-// and attached now if it runs.
-func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
+// containerAndNetwork looks up both sides of a connect or disconnect, once
+// the networks have been judged after a crash.
+func (e *Engine) containerAndNetwork(ctx context.Context, ref, netRef string) (*Container, network.Network, error) {
 	e.RepairNetworksSoon(ctx)
 	c, err := e.Get(ref)
 	if err != nil {
-		return err
+		return nil, network.Network{}, err
 	}
 	n, _, err := e.Networks().Inspect(netRef)
+	if err != nil {
+		return nil, network.Network{}, err
+	}
+	return c, n, nil
+}
+
+// Connect joins a container to a network: recorded for its next starts,
+// and attached now if it runs.
+func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
+	c, n, err := e.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err
 	}
@@ -155,12 +165,7 @@ func (e *Engine) appendHosts(c *Container, ip netip.Addr) {
 
 // Disconnect removes a container from a network, now and for later starts.
 func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
-	e.RepairNetworksSoon(ctx)
-	c, err := e.Get(ref)
-	if err != nil {
-		return err
-	}
-	n, _, err := e.Networks().Inspect(netRef)
+	c, n, err := e.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err
 	}
