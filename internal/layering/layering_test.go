@@ -1,0 +1,170 @@
+package layering
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/berth-containers/berth"
+
+// A rule says what a group of packages (a path and everything under it) may
+// import from the module besides itself. An import that no rule allows is an
+// error, so a new top-level package must be given a rule before it is used.
+type rule struct {
+	prefix string
+	allow  []string
+}
+
+// rules, most specific first: the first whose prefix matches a package is
+// the one that applies.
+var rules = []rule{
+	{"internal", []string{"internal"}},
+	{"runtime", []string{"runtime", "internal"}},
+	{"content", []string{"internal"}},
+	{"snapshot", []string{"snapshot", "internal"}},
+	{"volume", []string{"internal"}},
+	{"network", []string{"network", "internal"}},
+	{"image", []string{"image", "content", "snapshot", "internal"}},
+	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth-runtime", []string{"runtime", "internal"}},
+	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"bench", []string{"bench", "runtime/spec", "internal"}},
+	{"hack", []string{"internal"}},
+	// Integration tests drive the libraries directly; only the command
+	// lines stay out of their reach (they run the built binaries instead).
+	{"test", []string{"test", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+}
+
+// testHelpers may also be imported by any package's own tests.
+var testHelpers = []string{"test/testutil"}
+
+// cliOnly are modules only the command lines may import: the libraries
+// below them are driven by code, not by flags.
+var cliOnly = []string{"github.com/spf13/cobra", "github.com/spf13/pflag"}
+
+type pkg struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,TestImports,XTestImports", module+"/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v: %s", err, stderr.String())
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bufio.NewReader(bytes.NewReader(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found only %d packages of %s", len(pkgs), module)
+	}
+	return pkgs
+}
+
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+func ruleFor(rel string) (rule, bool) {
+	for _, r := range rules {
+		if under(rel, r.prefix) {
+			return r, true
+		}
+	}
+	return rule{}, false
+}
+
+// check returns what is wrong with one package's imports; extra are more
+// packages this set of imports may use (the test helpers, for tests).
+func check(rel string, imports []string, extra ...string) []string {
+	r, ok := ruleFor(rel)
+	if !ok {
+		return []string{fmt.Sprintf("%s: no layering rule covers it; add one to internal/layering", rel)}
+	}
+	allow := append(append([]string{}, r.allow...), extra...)
+	var bad []string
+	for _, imp := range imports {
+		for _, c := range cliOnly {
+			if under(imp, c) && !under(rel, "cmd") {
+				bad = append(bad, fmt.Sprintf("%s imports %s: only cmd/ may use the CLI libraries", rel, imp))
+			}
+		}
+		if !under(imp, module) {
+			continue
+		}
+		dep := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+		if under(dep, r.prefix) {
+			continue
+		}
+		allowed := false
+		for _, a := range allow {
+			if under(dep, a) {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			bad = append(bad, fmt.Sprintf("%s imports %s: the %s layer may import only %v", rel, dep, r.prefix, r.allow))
+		}
+	}
+	return bad
+}
+
+func TestLayering(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		for _, msg := range check(rel, p.Imports) {
+			t.Error(msg)
+		}
+		tests := append(append([]string{}, p.TestImports...), p.XTestImports...)
+		for _, msg := range check(rel, tests, testHelpers...) {
+			t.Error("test: " + msg)
+		}
+	}
+}
+
+// TestRulesCatchViolations shows the check is not vacuous: imports that
+// point up or sideways are reported.
+func TestRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		pkg, imp string
+		bad      bool
+	}{
+		{"runtime/container", module + "/engine", true},
+		{"runtime/container", module + "/image", true},
+		{"runtime/container", module + "/runtime/cgroups", false},
+		{"image", module + "/network", true},
+		{"network", module + "/volume", true},
+		{"engine", "github.com/spf13/cobra", true},
+		{"cmd/berth", "github.com/spf13/cobra", false},
+		{"cmd/berth-runtime", module + "/engine", true},
+		{"cmd/berth", module + "/cmd/berth-runtime", true},
+		{"engine", module + "/runtime/container", false},
+		{"newthing", module + "/internal/proc", true},
+		{"test/engine", module + "/cmd/berth", true},
+		{"test/image", module + "/image/unpack", false},
+	}
+	for _, c := range cases {
+		got := len(check(c.pkg, []string{c.imp})) > 0
+		if got != c.bad {
+			t.Errorf("check(%s imports %s) reported=%v, want %v", c.pkg, c.imp, got, c.bad)
+		}
+	}
+}
