@@ -22,6 +22,11 @@ var ErrNotExist = errors.New("container does not exist")
 // ErrExist is returned when creating an ID that is taken.
 var ErrExist = errors.New("container with given ID already exists")
 
+// ErrNotRunning is runc's error, word for word, for a signal to a container
+// whose init has exited: containerd's shim and podman match this text to
+// tell "already stopped" from a failure (StopPodSandbox depends on it).
+var ErrNotRunning = errors.New("container not running")
+
 var validID = regexp.MustCompile(`^[\w+.-]+$`)
 
 // ValidateID applies runc's rule for container IDs.

@@ -78,7 +78,7 @@ func (c *Container) openFifo() error {
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	status := c.Status()
 	if status == specs.StateStopped && !all {
-		return fmt.Errorf("container %s is not running", c.ID())
+		return ErrNotRunning
 	}
 	if !all {
 		if err := unix.Kill(c.state.InitPid, sig); err != nil {

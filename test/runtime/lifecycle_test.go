@@ -134,6 +134,22 @@ func TestKillSignalNames(t *testing.T) {
 	}
 }
 
+// TestKillStoppedSaysRuncWords: containerd's shim tells "already exited"
+// from a failure by runc's text, so StopPodSandbox (critest's attach spec)
+// fails on any other wording.
+func TestKillStoppedSaysRuncWords(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("true")
+	id := testutil.NewID(t)
+	rt.MustRun(t, "run", "-d", "--bundle", b.Dir, id)
+	rt.WaitState(t, id, "stopped", 10*time.Second)
+	res := rt.Run(t, "kill", id, "KILL")
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "container not running") {
+		t.Errorf("kill of a stopped container: exit %d, stderr %q; want non-zero and runc's \"container not running\"", res.ExitCode, res.Stderr)
+	}
+	rt.MustRun(t, "delete", id)
+}
+
 func TestKillAll(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("sleep 100 & sleep 100 & wait")
