@@ -10,8 +10,9 @@ import (
 // validateEtcValues checks the flags whose values become words of the
 // container's /etc/hosts and resolv.conf, or of a network's names file:
 // one with a newline or a blank in it would add records of its own (a
-// forged "db" for every container on the network). It returns the
-// options with the --dns-search domains in their clean form.
+// forged "db" for every container on the network); and -e values, which
+// become the process's environment. It returns the options with the
+// --dns-search domains in their clean form.
 func validateEtcValues(o CreateOptions) (CreateOptions, error) {
 	if o.Hostname != "" {
 		if err := etcfiles.ValidateHostname(o.Hostname); err != nil {
@@ -20,6 +21,11 @@ func validateEtcValues(o CreateOptions) (CreateOptions, error) {
 	}
 	if err := validateAliases(o.Aliases); err != nil {
 		return o, err
+	}
+	for _, kv := range o.Env {
+		if err := ValidateEnv(kv); err != nil {
+			return o, err
+		}
 	}
 	o.DNSSearch = slices.Clone(o.DNSSearch)
 	for i, d := range o.DNSSearch {
