@@ -102,3 +102,29 @@ func TestParseVolumeFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateHostValues(t *testing.T) {
+	tests := []struct {
+		o       CreateOptions
+		wantErr string
+	}{
+		{CreateOptions{Devices: []string{"/dev/null", "/dev/null:/dev/n", "/dev/null:/dev/n:rw", "/dev/null::m"}}, ""},
+		{CreateOptions{Devices: []string{"/dev/null:/dev/n:rwm\na *:* rwm"}}, "invalid device specification"},
+		{CreateOptions{Devices: []string{"/dev/null:/dev/n:rwm\nb"}}, "bad mode specified"},
+		{CreateOptions{Devices: []string{"/dev/null:/dev/n:rr"}}, "bad mode specified: rr"},
+		{CreateOptions{Devices: []string{"/dev/null:/dev/n:"}}, "bad mode specified"},
+		{CreateOptions{Devices: []string{"/dev/null:dev/n"}}, "dev/n is not an absolute path"},
+		{CreateOptions{Devices: []string{"/dev/null:/a:r:x"}}, "invalid device specification"},
+		{CreateOptions{CpusetCpus: "0-1,3"}, ""},
+		{CreateOptions{CpusetCpus: "0\n1"}, "invalid value 0\n1 for cpuset cpus"},
+		{CreateOptions{CpusetCpus: "0-"}, "for cpuset cpus"},
+		{CreateOptions{Workdir: "/app"}, ""},
+		{CreateOptions{Workdir: "app"}, "the working directory 'app' is invalid"},
+	}
+	for _, tt := range tests {
+		err := validateHostValues(tt.o)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%+v: %v, want %q", tt.o, err, tt.wantErr)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"sort"
 	"strings"
 
@@ -48,8 +47,13 @@ func (e *Engine) resolveMounts(_ context.Context, o CreateOptions, imageVolumes 
 	}
 	var imgVols []string
 	for dst := range imageVolumes {
-		if !seen[path.Clean(dst)] {
-			imgVols = append(imgVols, path.Clean(dst))
+		// An image's VOLUME is the image author's input, checked as -v's.
+		clean, err := checkTarget("volume", dst)
+		if err != nil {
+			return nil, fmt.Errorf("volume %q of the image: %w", dst, err)
+		}
+		if !seen[clean] {
+			imgVols = append(imgVols, clean)
 		}
 	}
 	sort.Strings(imgVols)

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"path"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/berth-containers/berth/network/etcfiles"
 )
@@ -27,6 +30,9 @@ func validateEtcValues(o CreateOptions) (CreateOptions, error) {
 			return o, err
 		}
 	}
+	if err := validateHostValues(o); err != nil {
+		return o, err
+	}
 	o.DNSSearch = slices.Clone(o.DNSSearch)
 	for i, d := range o.DNSSearch {
 		clean, err := etcfiles.ValidateDNSSearch(d)
@@ -50,4 +56,45 @@ func validateAliases(aliases []string) error {
 		}
 	}
 	return nil
+}
+
+// cpuList is the kernel's list format of cpuset.cpus: 0-3,5.
+var cpuList = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
+
+// validateHostValues checks values that reach a cgroup file or the
+// process's working directory, with Docker's wording: --device's mode
+// (one each of r, w, m: it becomes a devices.allow line), --cpuset-cpus
+// (cpuset.cpus) and --workdir.
+func validateHostValues(o CreateOptions) error {
+	for _, d := range o.Devices {
+		parts := strings.Split(d, ":")
+		if len(parts) > 3 {
+			return fmt.Errorf("invalid device specification: %s", d)
+		}
+		if len(parts) > 1 && parts[1] != "" && !path.IsAbs(parts[1]) {
+			return fmt.Errorf("%s is not an absolute path", parts[1])
+		}
+		if len(parts) == 3 && !validDeviceMode(parts[2]) {
+			return fmt.Errorf("bad mode specified: %s", parts[2])
+		}
+	}
+	if o.CpusetCpus != "" && !cpuList.MatchString(o.CpusetCpus) {
+		return fmt.Errorf("invalid value %s for cpuset cpus", o.CpusetCpus)
+	}
+	if o.Workdir != "" && !path.IsAbs(o.Workdir) {
+		return fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", o.Workdir)
+	}
+	return nil
+}
+
+// validDeviceMode is Docker's: r, w and m, each at most once.
+func validDeviceMode(mode string) bool {
+	seen := map[rune]bool{}
+	for _, c := range mode {
+		if !strings.ContainsRune("rwm", c) || seen[c] {
+			return false
+		}
+		seen[c] = true
+	}
+	return mode != ""
 }
