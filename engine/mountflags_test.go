@@ -6,11 +6,7 @@ import (
 )
 
 func TestParseMountFlag(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Mount
-		wantErr string
-	}{
+	tests := []mountCase{
 		{in: "type=bind,src=/h,dst=/c", want: Mount{Type: "bind", Source: "/h", Destination: "/c"}},
 		{in: "type=bind,source=/h/,target=/c/,readonly", want: Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
 		{in: "type=bind,src=/h,dst=/c,ro=1", want: Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
@@ -49,26 +45,11 @@ func TestParseMountFlag(t *testing.T) {
 		{in: "type=npipe,dst=/c", wantErr: `invalid mount config for type "npipe": mount type unknown`},
 		{in: `type=bind,src="/h,dst=/c`, wantErr: `invalid argument`},
 	}
-	for _, tt := range tests {
-		got, err := parseMountFlag(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parseMountFlag(%q) = %+v, %v; want error %q", tt.in, got, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("parseMountFlag(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
-		}
-	}
+	checkMountParser(t, "parseMountFlag", parseMountFlag, tests)
 }
 
 func TestParseVolumeFlag(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Mount
-		wantErr string
-	}{
+	tests := []mountCase{
 		{in: "/data", want: Mount{Type: "volume", Destination: "/data"}},
 		{in: "v:/data", want: Mount{Type: "volume", Name: "v", Destination: "/data"}},
 		{in: "v:/data:ro,nocopy", want: Mount{Type: "volume", Name: "v", Destination: "/data", ReadOnly: true, NoCopy: true}},
@@ -89,16 +70,27 @@ func TestParseVolumeFlag(t *testing.T) {
 		{in: "/h:/c:nocopy", wantErr: "nocopy is only for volumes"},
 		{in: "v:/c:rshared", wantErr: "propagation is only for bind mounts"},
 	}
+	checkMountParser(t, "parseVolumeFlag", parseVolumeFlag, tests)
+}
+
+type mountCase struct {
+	in      string
+	want    Mount
+	wantErr string
+}
+
+func checkMountParser(t *testing.T, name string, parse func(string) (Mount, error), tests []mountCase) {
+	t.Helper()
 	for _, tt := range tests {
-		got, err := parseVolumeFlag(tt.in)
+		got, err := parse(tt.in)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parseVolumeFlag(%q) = %+v, %v; want error %q", tt.in, got, err, tt.wantErr)
+				t.Errorf("%s(%q) = %+v, %v; want error %q", name, tt.in, got, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil || got != tt.want {
-			t.Errorf("parseVolumeFlag(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			t.Errorf("%s(%q) = %+v, %v; want %+v", name, tt.in, got, err, tt.want)
 		}
 	}
 }
