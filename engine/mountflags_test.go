@@ -120,3 +120,26 @@ func TestValidateHostValues(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEtcRecord(t *testing.T) {
+	good := func() *Container {
+		return &Container{Name: "c", Config: Config{Hostname: "0123456789ab"}, HostConfig: HostConfig{
+			NetworkConfig: NetworkConfig{DNSSearch: []string{"example.org"}, DNSOptions: []string{"ndots:1"},
+				Networks: map[string]EndpointSettings{"app": {Aliases: []string{"db"}}}}}}
+	}
+	if err := checkEtcRecord(good()); err != nil {
+		t.Fatalf("a good record: %v", err)
+	}
+	for name, spoil := range map[string]func(c *Container){
+		"hostname":   func(c *Container) { c.Config.Hostname = "h\n10.0.0.66 db" },
+		"dns-search": func(c *Container) { c.HostConfig.DNSSearch = []string{"x.org\nnameserver 10.0.0.66"} },
+		"dns-option": func(c *Container) { c.HostConfig.DNSOptions = []string{"a b"} },
+		"alias":      func(c *Container) { c.HostConfig.Networks["app"] = EndpointSettings{Aliases: []string{"x\ny"}} },
+	} {
+		c := good()
+		spoil(c)
+		if err := checkEtcRecord(c); err == nil {
+			t.Errorf("a record with a bad %s passed", name)
+		}
+	}
+}

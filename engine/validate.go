@@ -49,6 +49,21 @@ func validateEtcValues(o CreateOptions) (CreateOptions, error) {
 	return o, nil
 }
 
+// checkEtcRecord checks a container's record again before its files are
+// written: a record made before these checks, or edited, must not put
+// lines of its own into them.
+func checkEtcRecord(c *Container) error {
+	o := CreateOptions{Hostname: c.Config.Hostname}
+	o.DNSSearch, o.DNSOptions = c.HostConfig.DNSSearch, c.HostConfig.DNSOptions
+	for _, ep := range c.HostConfig.Networks {
+		o.Aliases = append(o.Aliases, ep.Aliases...)
+	}
+	if _, err := validateEtcValues(o); err != nil {
+		return fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
 func validateAliases(aliases []string) error {
 	for _, a := range aliases {
 		if err := etcfiles.ValidateAlias(a); err != nil {
