@@ -76,6 +76,13 @@ func TestMountAndSizeFlags(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(host, "f")); string(b) != "x\n" {
 		t.Errorf("readonly=false: the write did not reach the host: %q", b)
 	}
+	// volume-nocopy: the new volume is not filled from the image.
+	if out := e.must("run", "--rm", "--mount", "type=volume,src=nocopy,dst=/etc,volume-nocopy", "busybox", "ls", "/etc"); strings.TrimSpace(out) != "" {
+		t.Errorf("volume-nocopy: the volume has %q", out)
+	}
+	if out := e.must("run", "--rm", "--mount", "type=volume,src=filled,dst=/etc", "busybox", "ls", "/etc"); !strings.Contains(out, "passwd") {
+		t.Errorf("a new volume was not filled from the image: %q", out)
+	}
 	// An env file line past bufio.Scanner's 64 KiB (created, not run: the
 	// runtime's exec records take 4000 bytes a string), and a bad name.
 	envFile := filepath.Join(host, "env")
