@@ -27,7 +27,11 @@ func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
 		return err
 	}
 	for _, m := range c.HostConfig.Mounts {
-		opts := []string{"rbind", "rprivate"}
+		prop := m.Propagation
+		if prop == "" {
+			prop = "rprivate"
+		}
+		opts := []string{"rbind", prop}
 		if m.ReadOnly {
 			opts = append(opts, "ro")
 		}
@@ -43,6 +47,9 @@ func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: topts})
 			continue
 		case "volume":
+			if m.NoCopy {
+				break
+			}
 			if err := fillVolume(s.Root.Path, m); err != nil {
 				return err
 			}

@@ -116,6 +116,8 @@ type Mount struct {
 	ReadOnly    bool   `json:"readOnly,omitempty"`
 	Options     string `json:"options,omitempty"` // tmpfs options
 	Anonymous   bool   `json:"anonymous,omitempty"`
+	Propagation string `json:"propagation,omitempty"` // bind: rprivate unless given
+	NoCopy      bool   `json:"noCopy,omitempty"`      // volume: not filled from the image
 }
 
 // State is what the container is doing, as last recorded. Pids come with

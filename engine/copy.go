@@ -193,7 +193,8 @@ func copyTree(from *inRoot, src string, to *inRoot, dst string, o CopyOptions, c
 // withRootfs calls fn with a directory showing the container's files. A
 // running container is seen through /proc/PID/root when live (with its
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
-// stopped one gets its snapshot mounted for the call.
+// stopped one gets its snapshot mounted for the call, and when live its
+// volumes and bind mounts too.
 func (e *Engine) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) error {
 	if c.Running() {
 		if live {
@@ -219,5 +220,13 @@ func (e *Engine) withRootfs(ctx context.Context, c *Container, live bool, fn fun
 		return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
 	}
 	defer snapshot.UnmountAll(dir)
+	if live {
+		undo, err := bindVolumes(dir, c.HostConfig.Mounts)
+		if err != nil {
+			return fmt.Errorf("mount volumes of container %s: %w", c.Name, err)
+		}
+		err = fn(dir)
+		return errors.Join(err, undo())
+	}
 	return fn(dir)
 }

@@ -21,6 +21,9 @@ var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // Create makes a container from opts: its record, its name and its
 // writable snapshot. It does not start it. On error nothing is left.
 func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Progress) (c *Container, err error) {
+	if opts, err = validateEtcValues(opts); err != nil {
+		return nil, err
+	}
 	hc, err := hostConfig(opts)
 	if err != nil {
 		return nil, err

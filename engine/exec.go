@@ -49,6 +49,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	proc := *s.Process
 	proc.Args, proc.Terminal = o.Cmd, o.TTY
 	for _, kv := range o.Env {
+		if err := ValidateEnv(kv); err != nil {
+			return 125, err
+		}
 		proc.Env = mergeEnv(proc.Env, expandEnv(kv))
 	}
 	if o.Workdir != "" {

@@ -122,6 +122,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptio
 	if _, ok := c.HostConfig.Networks[n.Name]; ok {
 		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
 	}
+	if err := validateAliases(o.Aliases); err != nil {
+		return err
+	}
 	set := EndpointSettings(o)
 	var ip netip.Addr
 	if o.IP != "" {

@@ -24,6 +24,9 @@ var etcNames = []string{"hostname", "hosts", "resolv.conf"}
 func (e *Engine) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	hc := c.HostConfig
 	dir := e.containerDir(c.ID)
+	if err := checkEtcRecord(c); err != nil {
+		return err
+	}
 	var extra []etcfiles.Host
 	for _, h := range hc.ExtraHosts {
 		eh, err := etcfiles.ParseAddHost(h)

@@ -3,10 +3,13 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CreateOptions are the flags of create and run, as typed.
@@ -78,6 +81,11 @@ func ParseBytes(s string) (int64, error) {
 	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fmt.Errorf("invalid size: '%s'", s)
 	}
+	// int64 of a float past MaxInt64 is undefined (it came out as "no
+	// limit" for -m 99999999999999999999): such a size is an error.
+	if b := f * float64(mult); b >= math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size: '%s': larger than the largest size, 8 EiB", s)
+	}
 	return int64(f * float64(mult)), nil
 }
 
@@ -147,7 +155,10 @@ func ParseUlimit(s string) (Ulimit, error) {
 }
 
 // ParseEnvFile reads KEY=VALUE lines; a bare KEY takes the caller's value,
-// as Docker does; # starts a comment line.
+// as Docker does; # starts a comment line. Lines may be of any length. A
+// name must be there and hold no blank, as Docker's parser says; a NUL
+// byte, which no exec can pass, or bytes that are no UTF-8 are refused
+// with the line's number.
 func ParseEnvFile(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -155,15 +166,58 @@ func ParseEnvFile(path string) ([]string, error) {
 	}
 	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimLeft(sc.Text(), " \t")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	r := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		raw, err := r.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read env file %s: %w", path, err)
 		}
-		out = append(out, expandEnv(line)...)
+		if raw == "" && err == io.EOF {
+			return out, nil
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(raw, "\n"), "\r")
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // a UTF-8 byte order mark
+		}
+		if !utf8.ValidString(line) || strings.ContainsRune(line, 0) {
+			return nil, fmt.Errorf("env file %s contains invalid utf8 bytes or a NUL byte at line %d", path, n)
+		}
+		line = strings.TrimLeftFunc(line, unicode.IsSpace)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			if err := checkEnvName(line); err != nil {
+				return nil, fmt.Errorf("env file %s line %d: %w", path, n, err)
+			}
+			out = append(out, expandEnv(line)...)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
 	}
-	return out, sc.Err()
+}
+
+// checkEnvName checks the name of a KEY=VALUE (or bare KEY) as Docker's
+// env-file parser does.
+func checkEnvName(kv string) error {
+	name, _, _ := strings.Cut(kv, "=")
+	if strings.ContainsAny(name, " \t") {
+		return fmt.Errorf("poorly formatted environment: variable '%s' contains whitespaces", name)
+	}
+	if name == "" {
+		return fmt.Errorf("poorly formatted environment: no variable name on line '%s'", kv)
+	}
+	return nil
+}
+
+// ValidateEnv checks a -e value as Docker's daemon does: a name is needed
+// (-e =x is an error), and a NUL byte cannot reach the process.
+func ValidateEnv(kv string) error {
+	if name, _, _ := strings.Cut(kv, "="); name == "" {
+		return fmt.Errorf("invalid environment variable: %s", kv)
+	}
+	if strings.ContainsRune(kv, 0) {
+		return fmt.Errorf("invalid environment variable %q: it contains a NUL byte", kv)
+	}
+	return nil
 }
 
 // expandEnv turns a bare KEY into KEY=value from the caller's environment

@@ -1,6 +1,9 @@
 package image
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalize(t *testing.T) {
 	tests := map[string]string{
@@ -35,6 +38,48 @@ func TestFamiliarAndSplit(t *testing.T) {
 		repo, tag := SplitName(f)
 		if f != tt.familiar || repo != tt.repo || tag != tt.tag {
 			t.Errorf("%s: familiar %q repo %q tag %q", tt.in, f, repo, tag)
+		}
+	}
+}
+
+func TestNormalizeRefusesBadReferences(t *testing.T) {
+	dgst := "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, ok := range []string{
+		"a_b/c__d/e-f---g/h.i:v1.0-rc_1",
+		"[::1]:5000/app:v1",
+		"my-registry.example:443/team/app@" + dgst,
+		"localhost/app",
+		"app:" + strings.Repeat("t", 128),
+	} {
+		if _, err := Normalize(ok); err != nil {
+			t.Errorf("Normalize(%q): %v", ok, err)
+		}
+	}
+	tests := []struct{ in, want string }{
+		{"127.0.0.1:5000/../../v2/x", "invalid path component \"..\""},
+		{"127.0.0.1:5000/a/../b:v1", "invalid path component \"..\""},
+		{"/busybox", "invalid path component \"\""},
+		{"127.0.0.1:5000//a", "invalid path component \"\""},
+		{"a/", "invalid path component \"\""},
+		{"a/.b", "invalid path component"},
+		{"a/b-", "invalid path component"},
+		{"a/b___c", "invalid path component"},
+		{"a/B", "repository name must be lowercase"},
+		{"a:", "invalid tag"},
+		{"a:.x", "invalid tag"},
+		{"a:" + strings.Repeat("t", 129), "invalid tag"},
+		{"a:x\ny", "invalid tag"},
+		{"a@sha256:", "invalid digest"},
+		{"-bad.example/a", "invalid registry host"},
+		{"bad_host.example/a", "invalid registry host"},
+		{"host.example:port/a", "invalid registry host"},
+		{strings.Repeat("a", 256), "more than 255 characters"},
+		{"", "invalid path component"},
+	}
+	for _, tt := range tests {
+		_, err := Normalize(tt.in)
+		if err == nil || !strings.Contains(err.Error(), "invalid reference format") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Normalize(%q) = %v; want invalid reference format: %s", tt.in, err, tt.want)
 		}
 	}
 }

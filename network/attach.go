@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/berth-containers/berth/network/etcfiles"
 	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
 )
@@ -33,6 +34,13 @@ type AttachOptions struct {
 func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts AttachOptions) (Endpoint, error) {
 	if err := ctx.Err(); err != nil {
 		return Endpoint{}, err
+	}
+	// Names become words of the names file: a blank or newline would
+	// forge records for the whole network.
+	for _, n := range append([]string{opts.Name}, opts.Aliases...) {
+		if err := etcfiles.ValidateAlias(n); n != "" && err != nil {
+			return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
+		}
 	}
 	ref := opts.Network
 	if ref == "" {

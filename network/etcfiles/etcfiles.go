@@ -68,6 +68,9 @@ func ParseAddHost(s string) (Host, error) {
 	if !ok || name == "" {
 		return Host{}, fmt.Errorf("add-host %q: want name:ip", s)
 	}
+	if !oneWord(name) {
+		return Host{}, fmt.Errorf("add-host %q: the name must be one word without spaces or control characters", s)
+	}
 	a, err := netip.ParseAddr(strings.Trim(ip, "[]"))
 	if err != nil {
 		return Host{}, fmt.Errorf("add-host %q: %q is not an IP address", s, ip)

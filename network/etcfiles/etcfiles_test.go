@@ -48,6 +48,10 @@ func TestParseAddHost(t *testing.T) {
 		{"db", "", true},
 		{":1.2.3.4", "", true},
 		{"db:nope", "", true},
+		{"db\n10.0.0.66 evil:192.0.2.9", "", true},
+		{"a b:192.0.2.9", "", true},
+		{"db:192.0.2.9\n10.0.0.66 evil", "", true},
+		{"#db:192.0.2.9", "", true},
 	}
 	for _, tt := range tests {
 		h, err := ParseAddHost(tt.in)

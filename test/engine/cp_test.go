@@ -124,3 +124,59 @@ func TestExport(t *testing.T) {
 		t.Error("export of a missing container succeeded")
 	}
 }
+
+// TestCpVolumes: cp reaches a container's volumes and bind mounts, running
+// or stopped, in both directions, and stays inside the container through
+// a symlink in a volume.
+func TestCpVolumes(t *testing.T) {
+	e := newEnv(t)
+	host := t.TempDir()
+	bindDir := filepath.Join(host, "bind")
+	os.Mkdir(bindDir, 0o755)
+	src := filepath.Join(host, "in")
+	os.WriteFile(src, []byte("payload\n"), 0o644)
+	e.must("volume", "create", "cpvol")
+	e.must("create", "--name", "box", "-v", "cpvol:/vol", "-v", bindDir+":/bind", "-v", "cpro:/ro:ro",
+		"busybox", "sh", "-c", "ln -sf /etc /vol/esc; echo ready; exec sleep 1000")
+	// Never started: the mount points are not even in the rootfs yet.
+	e.must("cp", src, "box:/vol/first")
+	e.must("start", "box")
+	e.waitLog("box", "ready")
+	if got := e.must("exec", "box", "cat", "/vol/first"); got != "payload\n" {
+		t.Errorf("cp into a volume of a created container: the container reads %q", got)
+	}
+	for _, running := range []bool{true, false} {
+		name := map[bool]string{true: "running", false: "stopped"}[running]
+		t.Run(name, func(t *testing.T) {
+			if !running {
+				e.must("stop", "-t", "0", "box")
+			}
+			e.must("cp", src, "box:/vol/"+name)
+			e.must("cp", src, "box:/bind/"+name)
+			if b, _ := os.ReadFile(filepath.Join(bindDir, name)); string(b) != "payload\n" {
+				t.Errorf("cp into a bind mount did not reach the host directory: %q", b)
+			}
+			out := filepath.Join(host, "out-"+name)
+			e.must("cp", "box:/vol/"+name, out)
+			if b, _ := os.ReadFile(out); string(b) != "payload\n" {
+				t.Errorf("cp out of a volume: %q", b)
+			}
+			if r := e.run("cp", src, "box:/ro/x"); r.code == 0 {
+				t.Errorf("cp into a read-only volume succeeded")
+			}
+			// /vol/esc is a symlink to /etc: the copy lands in the
+			// container's /etc, never the host's.
+			e.must("cp", src, "box:/vol/esc/berth-cp-"+name)
+			if _, err := os.Stat("/etc/berth-cp-" + name); err == nil {
+				os.Remove("/etc/berth-cp-" + name)
+				t.Fatalf("cp through a symlink in a volume wrote the host's /etc")
+			}
+		})
+	}
+	e.must("start", "box")
+	e.waitLog("box", "ready")
+	got := e.must("exec", "box", "cat", "/vol/stopped", "/bind/stopped", "/etc/berth-cp-stopped")
+	if got != strings.Repeat("payload\n", 3) {
+		t.Errorf("files copied into the stopped container, seen after its start: %q", got)
+	}
+}
