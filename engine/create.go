@@ -132,10 +132,13 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	hc := HostConfig{
 		AutoRemove: o.AutoRemove, NetworkMode: o.Network, Runtime: o.Runtime,
 		ReadonlyRootfs: o.ReadOnly, Privileged: o.Privileged, Init: o.Init,
-		CapAdd: o.CapAdd, CapDrop: o.CapDrop, SecurityOpt: o.SecurityOpt, Devices: o.Devices,
+		CapAdd: o.CapAdd, CapDrop: o.CapDrop, Devices: o.Devices,
 		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
 	}
 	var err error
+	if hc.SecurityOpt, err = loadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
+		return hc, err
+	}
 	if hc.Runtime == "" {
 		hc.Runtime = "berth"
 	}

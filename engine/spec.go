@@ -118,6 +118,9 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	if err := securityOpts(s, c.HostConfig.SecurityOpt); err != nil {
 		return nil, err
 	}
+	if err := seccompProfile(s, c.HostConfig); err != nil {
+		return nil, err
+	}
 	s.Linux.CgroupsPath = "/berth/" + c.ID
 	s.Linux.Resources = resources(c.HostConfig)
 	if err := e.networkSpec(s, c); err != nil {
@@ -201,21 +204,8 @@ func securityOpts(s *specs.Spec, opts []string) error {
 		if k == "no-new-privileges" && v == "false" {
 			continue
 		}
-		if k == "seccomp" && v == "unconfined" {
-			s.Linux.Seccomp = nil
-			continue
-		}
-		if k == "seccomp" && v != "" {
-			data, err := os.ReadFile(v)
-			if err != nil {
-				return fmt.Errorf("opening seccomp profile (%s) failed: %w", v, err)
-			}
-			prof, err := parseSeccomp(data)
-			if err != nil {
-				return fmt.Errorf("decoding seccomp profile %s: %w", v, err)
-			}
-			s.Linux.Seccomp = prof
-			continue
+		if k == "seccomp" && v != "" || o == "label=disable" {
+			continue // seccompProfile; label=disable: no SELinux here
 		}
 		return fmt.Errorf("invalid --security-opt: %q (use no-new-privileges, seccomp=FILE or seccomp=unconfined)", o)
 	}
