@@ -172,6 +172,9 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 			return hc, errors.New("minimum memoryswap limit should be larger than memory limit, see usage")
 		}
 	}
+	if hc.Memory > 0 && hc.MemorySwap == 0 {
+		hc.MemorySwap = defaultSwap(hc.Memory)
+	}
 	if o.CPUs != "" {
 		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
 			return hc, err
@@ -200,6 +203,9 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	return hc, nil
 }
 
+// defaultPath is Docker's PATH for an image that sets none.
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	cfg := Config{
@@ -207,6 +213,9 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
 		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
 		Labels: map[string]string{},
+	}
+	if cfg.Hostname == "" && o.Network == "host" {
+		cfg.Hostname, _ = os.Hostname() // dockerd's: the host's name on the host's network
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]
@@ -251,7 +260,7 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	}
 	cfg.Env = mergeEnv(ic.Env, fromFiles, flags)
 	if !hasEnv(cfg.Env, "PATH") {
-		cfg.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
+		cfg.Env = append([]string{defaultPath}, cfg.Env...)
 	}
 	return cfg
 }

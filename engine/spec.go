@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -87,10 +88,13 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	p := s.Process
 	p.Terminal = c.Config.Tty
 	p.Args = c.argv()
-	p.Env = append(append([]string{}, c.Config.Env...), "HOSTNAME="+c.Config.Hostname)
-	if c.Config.Tty && !hasEnv(p.Env, "TERM") {
-		p.Env = append(p.Env, "TERM=xterm")
+	// dockerd's order: PATH, HOSTNAME and TERM first, then the image's
+	// and -e's variables, which replace them.
+	own := []string{defaultPath, "HOSTNAME=" + c.Config.Hostname}
+	if c.Config.Tty {
+		own = append(own, "TERM=xterm")
 	}
+	p.Env = mergeEnv(own, c.Config.Env)
 	p.Cwd = "/"
 	if c.Config.WorkingDir != "" {
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)
@@ -99,11 +103,10 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 			os.MkdirAll(dir, 0o755)
 		}
 	}
-	u, err := user.Parse(rootfs, c.Config.User)
-	if err != nil {
-		return nil, fmt.Errorf("unable to find user %s: %w", c.Config.User, err)
+	var err error
+	if p.User, err = containerUser(rootfs, c.Config.User); err != nil {
+		return nil, err
 	}
-	p.User = u
 	p.NoNewPrivileges = false
 	p.Rlimits = nil // inherit the engine's, as Docker does
 	for _, ul := range c.HostConfig.Ulimits {
@@ -152,6 +155,32 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 		p.Args = append([]string{InitPath, "--"}, p.Args...)
 	}
 	return s, nil
+}
+
+// containerUser resolves -u as dockerd does: runc's rules (user.Parse),
+// then the primary group first among the supplementary ones, so that
+// `id` shows groups= and a process keeps its group after setgroups.
+func containerUser(rootfs, spec string) (specs.User, error) {
+	u, err := user.Parse(rootfs, spec)
+	if err != nil {
+		return u, fmt.Errorf("unable to find user %s: %w", spec, err)
+	}
+	u.AdditionalGids = append([]uint32{u.GID}, u.AdditionalGids...)
+	return u, nil
+}
+
+// defaultSwap is dockerd's swap for -m without --memory-swap: as much
+// swap as memory (memory+swap twice the memory), or unlimited (-1) where
+// the kernel cannot limit swap, which the runtime would refuse.
+func defaultSwap(memory int64) int64 {
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"); err == nil {
+		return 2 * memory
+	}
+	// cgroup v2: dockerd takes a memory controller to limit swap too.
+	if data, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil && slices.Contains(strings.Fields(string(data)), "memory") {
+		return 2 * memory
+	}
+	return -1
 }
 
 func removeOpt(opts []string, o string) []string {
