@@ -14,15 +14,12 @@ func TestDefaultSeccomp(t *testing.T) {
 	e := newEnv(t)
 	// mkdir is refused unless the container has CAP_SYS_ADMIN: a rule of
 	// Docker's format that the OCI form cannot say.
-	noMkdir := filepath.Join(t.TempDir(), "nomkdir.json")
-	if err := os.WriteFile(noMkdir, []byte(`{
+	noMkdir := writeProfile(t, t.TempDir(), "nomkdir.json", `{
   "defaultAction": "SCMP_ACT_ALLOW",
   "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]},
               {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
   "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}]
-}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+}`)
 	// unshare(CLONE_NEWUSER) needs no capability from the kernel: only the
 	// profile refuses it, and allows it with CAP_SYS_ADMIN.
 	userns := "grep '^Seccomp:' /proc/self/status | tr -d '\\t'; unshare -U true 2>&1 && echo userns ok"
@@ -73,14 +70,8 @@ func TestDefaultSeccomp(t *testing.T) {
 func TestSeccompProfileErrors(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.json")
-	if err := os.WriteFile(bad, []byte(`{"defaultAction": `), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	wrong := filepath.Join(dir, "wrong.json")
-	if err := os.WriteFile(wrong, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOPE"}]}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bad := writeProfile(t, dir, "bad.json", `{"defaultAction": `)
+	wrong := writeProfile(t, dir, "wrong.json", `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOPE"}]}`)
 	for _, tc := range []struct{ path, want string }{
 		{filepath.Join(dir, "missing.json"), "opening seccomp profile (" + filepath.Join(dir, "missing.json") + ") failed"},
 		{bad, "compacting json for seccomp profile (" + bad + ") failed"},
@@ -105,10 +96,7 @@ func TestSeccompProfileErrors(t *testing.T) {
 // the profile's compact JSON, not its path; label=disable when privileged.
 func TestSecurityOptInspect(t *testing.T) {
 	e := newEnv(t)
-	prof := filepath.Join(t.TempDir(), "p.json")
-	if err := os.WriteFile(prof, []byte("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	prof := writeProfile(t, t.TempDir(), "p.json", "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n}\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -131,4 +119,14 @@ func TestSecurityOptInspect(t *testing.T) {
 	if r := e.run("start", "-a", "file"); r.code != 0 {
 		t.Errorf("start after the profile file went: exit %d: %s", r.code, r.stderr)
 	}
+}
+
+// writeProfile writes a seccomp profile file into dir and returns its path.
+func writeProfile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
