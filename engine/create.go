@@ -173,7 +173,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		}
 	}
 	if hc.Memory > 0 && hc.MemorySwap == 0 {
-		hc.MemorySwap = defaultSwap(hc.Memory)
+		hc.MemorySwap = defaultSwap("/sys/fs/cgroup", hc.Memory)
 	}
 	if o.CPUs != "" {
 		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
