@@ -2,9 +2,13 @@ package engine_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestDefaultSeccomp: every container gets Docker's default profile unless
@@ -129,4 +133,57 @@ func writeProfile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// buildProbe builds the static test program testdata/NAME for a container
+// to run from a bind mount (busybox lacks it).
+func buildProbe(t *testing.T, name string) string {
+	t.Helper()
+	root, err := testutil.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), name)
+	build := exec.Command("go", "build", "-o", bin, "./test/engine/testdata/"+name)
+	build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// TestDefaultSeccompCalls: the default profile's argument filters and
+// errno choices, seen by a program that makes the calls itself.
+func TestDefaultSeccompCalls(t *testing.T) {
+	e := newEnv(t)
+	probe := buildProbe(t, "sysprobe")
+	for _, tc := range []struct {
+		name string
+		args []string // flags, then the probe's arguments after "--"
+		want string
+	}{
+		// personality: only Docker's few values (PER_LINUX, PER_LINUX32,
+		// UNAME26 with them, the query) pass; ADDR_NO_RANDOMIZE does not.
+		{"personality query", []string{"--", "personality", "0xffffffff"}, "ok"},
+		{"personality PER_LINUX32", []string{"--", "personality", "0x8"}, "ok"},
+		{"personality ADDR_NO_RANDOMIZE", []string{"--", "personality", "0x40000"}, "EPERM"},
+		{"personality unconfined", []string{"--security-opt", "seccomp=unconfined", "--", "personality", "0x40000"}, "ok"},
+		{"keyctl refused", []string{"--", "keyctl"}, "EPERM"},
+		{"keyctl unconfined", []string{"--security-opt", "seccomp=unconfined", "--", "keyctl"}, "ok"},
+		// clone3 fails with ENOSYS, so that libc falls back to clone,
+		// whose namespace flags the profile can check; with
+		// CAP_SYS_ADMIN it reaches the kernel (EINVAL for no arguments).
+		{"clone3 ENOSYS", []string{"--", "clone3"}, "ENOSYS"},
+		{"clone3 with SYS_ADMIN", []string{"--cap-add", "SYS_ADMIN", "--", "clone3"}, "EINVAL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := slices.Index(tc.args, "--")
+			args := append([]string{"run", "--rm", "-v", probe + ":/sysprobe:ro"}, tc.args[:i]...)
+			args = append(append(args, "busybox", "/sysprobe"), tc.args[i+1:]...)
+			r := e.run(args...)
+			if got := strings.TrimSpace(r.stdout); got != tc.want {
+				t.Errorf("got %q (exit %d, %s), want %q", got, r.code, strings.TrimSpace(r.stderr), tc.want)
+			}
+		})
+	}
 }
