@@ -92,19 +92,6 @@ func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
 		FileMode: &mode, UID: &uid, GID: &gid}, nil
 }
 
-// parseSeccomp reads a profile in the OCI form (linux.seccomp of a
-// config.json).
-func parseSeccomp(data []byte) (*specs.LinuxSeccomp, error) {
-	var prof specs.LinuxSeccomp
-	if err := json.Unmarshal(data, &prof); err != nil {
-		return nil, err
-	}
-	if prof.DefaultAction == "" {
-		return nil, fmt.Errorf("no defaultAction: give a profile in the OCI linux.seccomp form")
-	}
-	return &prof, nil
-}
-
 // writeBundle writes config.json into the container's directory.
 func (e *Engine) writeBundle(c *Container, s *specs.Spec) error {
 	data, err := json.Marshal(s)

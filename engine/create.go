@@ -135,10 +135,13 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	hc := HostConfig{
 		AutoRemove: o.AutoRemove, NetworkMode: o.Network, Runtime: o.Runtime,
 		ReadonlyRootfs: o.ReadOnly, Privileged: o.Privileged, Init: o.Init,
-		CapAdd: o.CapAdd, CapDrop: o.CapDrop, SecurityOpt: o.SecurityOpt, Devices: o.Devices,
+		CapAdd: o.CapAdd, CapDrop: o.CapDrop, Devices: o.Devices,
 		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
 	}
 	var err error
+	if hc.SecurityOpt, err = loadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
+		return hc, err
+	}
 	if hc.Runtime == "" {
 		hc.Runtime = "berth"
 	}
@@ -172,6 +175,9 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 			return hc, errors.New("minimum memoryswap limit should be larger than memory limit, see usage")
 		}
 	}
+	if hc.Memory > 0 && hc.MemorySwap == 0 {
+		hc.MemorySwap = defaultSwap("/sys/fs/cgroup", hc.Memory)
+	}
 	if o.CPUs != "" {
 		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
 			return hc, err
@@ -200,6 +206,9 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	return hc, nil
 }
 
+// defaultPath is Docker's PATH for an image that sets none.
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	cfg := Config{
@@ -207,6 +216,9 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
 		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
 		Labels: map[string]string{},
+	}
+	if cfg.Hostname == "" && o.Network == "host" {
+		cfg.Hostname, _ = os.Hostname() // dockerd's: the host's name on the host's network
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]
@@ -251,7 +263,7 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	}
 	cfg.Env = mergeEnv(ic.Env, fromFiles, flags)
 	if !hasEnv(cfg.Env, "PATH") {
-		cfg.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
+		cfg.Env = append([]string{defaultPath}, cfg.Env...)
 	}
 	return cfg
 }

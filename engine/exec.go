@@ -10,7 +10,6 @@ import (
 
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
-	"github.com/berth-containers/berth/runtime/user"
 )
 
 // ExecOptions are exec's flags.
@@ -48,6 +47,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	proc := *s.Process
 	proc.Args, proc.Terminal = o.Cmd, o.TTY
+	if o.TTY && !hasEnv(proc.Env, "TERM") {
+		proc.Env = append(proc.Env, "TERM=xterm") // dockerd's, as for run -t
+	}
 	for _, kv := range o.Env {
 		if err := ValidateEnv(kv); err != nil {
 			return 125, err
@@ -58,8 +60,8 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Cwd = o.Workdir
 	}
 	if o.User != "" {
-		if proc.User, err = user.Parse(e.rootfsDir(c.ID), o.User); err != nil {
-			return 125, fmt.Errorf("unable to find user %s: %w", o.User, err)
+		if proc.User, err = containerUser(e.rootfsDir(c.ID), o.User); err != nil {
+			return 125, err
 		}
 	}
 	if o.Privileged {

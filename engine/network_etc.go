@@ -91,8 +91,11 @@ func (e *Engine) addEtcMounts(s *specs.Spec, c *Container) error {
 		if _, err := os.Stat(src); err != nil {
 			continue
 		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind",
-			Source: src, Options: []string{"rbind", "rprivate"}})
+		opts := []string{"rbind", "rprivate"}
+		if c.HostConfig.ReadonlyRootfs {
+			opts = append(opts, "ro") // dockerd's: --read-only covers them too
+		}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind", Source: src, Options: opts})
 	}
 	return nil
 }

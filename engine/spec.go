@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -87,10 +88,13 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	p := s.Process
 	p.Terminal = c.Config.Tty
 	p.Args = c.argv()
-	p.Env = append(append([]string{}, c.Config.Env...), "HOSTNAME="+c.Config.Hostname)
-	if c.Config.Tty && !hasEnv(p.Env, "TERM") {
-		p.Env = append(p.Env, "TERM=xterm")
+	// dockerd's order: PATH, HOSTNAME and TERM first, then the image's
+	// and -e's variables, which replace them.
+	own := []string{defaultPath, "HOSTNAME=" + c.Config.Hostname}
+	if c.Config.Tty {
+		own = append(own, "TERM=xterm")
 	}
+	p.Env = mergeEnv(own, c.Config.Env)
 	p.Cwd = "/"
 	if c.Config.WorkingDir != "" {
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)
@@ -99,11 +103,10 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 			os.MkdirAll(dir, 0o755)
 		}
 	}
-	u, err := user.Parse(rootfs, c.Config.User)
-	if err != nil {
-		return nil, fmt.Errorf("unable to find user %s: %w", c.Config.User, err)
+	var err error
+	if p.User, err = containerUser(rootfs, c.Config.User); err != nil {
+		return nil, err
 	}
-	p.User = u
 	p.NoNewPrivileges = false
 	p.Rlimits = nil // inherit the engine's, as Docker does
 	for _, ul := range c.HostConfig.Ulimits {
@@ -116,6 +119,9 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	caps := capabilities(c.HostConfig)
 	p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Permitted: caps, Effective: caps}
 	if err := securityOpts(s, c.HostConfig.SecurityOpt); err != nil {
+		return nil, err
+	}
+	if err := seccompProfile(s, c.HostConfig); err != nil {
 		return nil, err
 	}
 	s.Linux.CgroupsPath = "/berth/" + c.ID
@@ -149,6 +155,41 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 		p.Args = append([]string{InitPath, "--"}, p.Args...)
 	}
 	return s, nil
+}
+
+// containerUser resolves -u as dockerd does: runc's rules (user.Parse),
+// then the primary group first among the supplementary ones, so that
+// `id` shows groups= and a process keeps its group after setgroups.
+func containerUser(rootfs, spec string) (specs.User, error) {
+	u, err := user.Parse(rootfs, spec)
+	if err != nil {
+		return u, fmt.Errorf("unable to find user %s: %w", spec, err)
+	}
+	u.AdditionalGids = append([]uint32{u.GID}, u.AdditionalGids...)
+	return u, nil
+}
+
+// defaultSwap is dockerd's swap for -m without --memory-swap: as much
+// swap as memory (memory+swap twice the memory), or unlimited (-1) where
+// the kernel cannot limit swap, which the runtime would refuse. root is
+// where cgroups are mounted.
+func defaultSwap(root string, memory int64) int64 {
+	if _, err := os.Stat(filepath.Join(root, "memory", "memory.memsw.limit_in_bytes")); err == nil {
+		return 2 * memory
+	}
+	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
+	if err != nil || !slices.Contains(strings.Fields(string(data)), "memory") {
+		return -1
+	}
+	// cgroup v2: the cgroups below the root have memory.swap.max when
+	// the kernel accounts swap. With none to look at yet, trust the
+	// memory controller, as dockerd does.
+	limited, _ := filepath.Glob(filepath.Join(root, "*", "memory.max"))
+	swap, _ := filepath.Glob(filepath.Join(root, "*", "memory.swap.max"))
+	if len(limited) > 0 && len(swap) == 0 {
+		return -1
+	}
+	return 2 * memory
 }
 
 func removeOpt(opts []string, o string) []string {
@@ -201,21 +242,8 @@ func securityOpts(s *specs.Spec, opts []string) error {
 		if k == "no-new-privileges" && v == "false" {
 			continue
 		}
-		if k == "seccomp" && v == "unconfined" {
-			s.Linux.Seccomp = nil
-			continue
-		}
-		if k == "seccomp" && v != "" {
-			data, err := os.ReadFile(v)
-			if err != nil {
-				return fmt.Errorf("opening seccomp profile (%s) failed: %w", v, err)
-			}
-			prof, err := parseSeccomp(data)
-			if err != nil {
-				return fmt.Errorf("decoding seccomp profile %s: %w", v, err)
-			}
-			s.Linux.Seccomp = prof
-			continue
+		if k == "seccomp" && v != "" || o == "label=disable" {
+			continue // seccompProfile; label=disable: no SELinux here
 		}
 		return fmt.Errorf("invalid --security-opt: %q (use no-new-privileges, seccomp=FILE or seccomp=unconfined)", o)
 	}

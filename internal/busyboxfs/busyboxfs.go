@@ -45,7 +45,9 @@ func Build(dir, binary string) error {
 			return fmt.Errorf("busybox rootfs: %w", err)
 		}
 	}
-	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o1777); err != nil {
+	// os.Chmod takes Go's FileMode: the sticky bit is os.ModeSticky, and
+	// a raw 0o1000 would be dropped.
+	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o777|os.ModeSticky); err != nil {
 		return fmt.Errorf("busybox rootfs: %w", err)
 	}
 	if err := copyFile(binary, filepath.Join(dir, "bin/busybox"), 0o755); err != nil {

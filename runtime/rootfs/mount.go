@@ -153,6 +153,13 @@ func applyPropagation(e *entry, fd int) error {
 // mountFS mounts a new filesystem instance (proc, sysfs, tmpfs, devpts,
 // mqueue, ...) with mount(2) through the destination's handle.
 func (s *setup) mountFS(e *entry) error {
+	existed := false
+	if e.typ == "tmpfs" {
+		if fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_DIRECTORY); err == nil {
+			existed = true
+			unix.Close(fd)
+		}
+	}
 	dst, err := s.root.mkdirAll(e.dst, 0o755)
 	if err != nil {
 		return e.errorf("mount "+e.typ, err)
@@ -165,9 +172,10 @@ func (s *setup) mountFS(e *entry) error {
 		return fmt.Errorf("mount %s on %s (mounts[%d]): tmpcopyup needs a tmpfs", e.typ, e.dst, e.idx)
 	}
 	flags, data := e.opts.Flags, e.opts.Data
-	if e.typ == "tmpfs" {
+	if e.typ == "tmpfs" && existed {
 		// Like runc, a tmpfs keeps the mode of the directory it covers
-		// unless the options say mode=.
+		// unless the options say mode=. On a directory made for it, it
+		// keeps tmpfs's own 1777, as runc's (and so Docker's --tmpfs).
 		var st unix.Stat_t
 		if err := unix.Fstat(dst, &st); err != nil {
 			return e.errorf("mount tmpfs", err)

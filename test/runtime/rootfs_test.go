@@ -68,6 +68,17 @@ func TestTmpfsSizeMode(t *testing.T) {
 	}
 }
 
+// A tmpfs without mode= keeps the mode of a directory it covers and has
+// tmpfs's own 1777 on one made for it, as runc's.
+func TestTmpfsDefaultMode(t *testing.T) {
+	rt, b := setup(t)
+	b.AddMount(specs.Mount{Destination: "/made/here", Type: "tmpfs", Source: "tmpfs"})
+	b.AddMount(specs.Mount{Destination: "/home", Type: "tmpfs", Source: "tmpfs"})
+	if out := shellOutput(t, rt, b, "stat -c %a /made/here /home"); out != "1777\n755" {
+		t.Errorf("tmpfs modes %q, want 1777 (new directory) and 755 (/home's)", out)
+	}
+}
+
 func TestBindMountRwRo(t *testing.T) {
 	rt, b := setup(t)
 	rw, ro := t.TempDir(), t.TempDir()
