@@ -60,7 +60,7 @@ NetworkSettings). A name that is no container is looked up as an image.`,
 // object through the --format template, or all of them as one indented JSON
 // array; then it returns the errors of the names not found.
 func printInspect[T any](w io.Writer, format string, out []T, errs []error) error {
-	if format != "" {
+	if format != "" && format != "json" {
 		rows := make([]any, len(out))
 		for i, o := range out {
 			rows[i] = o
@@ -85,7 +85,11 @@ func printInspect[T any](w io.Writer, format string, out []T, errs []error) erro
 	if out == nil {
 		out = []T{}
 	}
+	// --format json is Docker's JSON inspector: the same array, on one line.
 	data, err := json.MarshalIndent(out, "", "    ")
+	if format == "json" {
+		data, err = json.Marshal(out)
+	}
 	if err != nil {
 		return fmt.Errorf("encode inspect output: %w", err)
 	}

@@ -8,23 +8,67 @@ import (
 	"text/tabwriter"
 	"text/template"
 	"time"
+	"unicode"
 )
 
-// templateFuncs are the functions Docker offers in --format templates.
+// templateFuncs are the functions Docker offers in --format templates
+// (docker/cli's templates package), beside Go's own (println, len, ...).
 var templateFuncs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"upper": strings.ToUpper,
-	"lower": strings.ToLower,
-	"join":  strings.Join,
-	"title": func(s string) string {
-		if s == "" {
-			return s
+	"json":     templateJSON,
+	"split":    strings.Split,
+	"join":     strings.Join,
+	"title":    templateTitle,
+	"lower":    strings.ToLower,
+	"upper":    strings.ToUpper,
+	"pad":      templatePad,
+	"truncate": templateTruncate,
+}
+
+// templateJSON is one line of JSON without HTML escaping, so "<none>" and
+// "a&b" print as they are, as in Docker.
+func templateJSON(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// templateTitle upper-cases the first letter of each word and leaves the
+// rest as it is.
+func templateTitle(s string) string {
+	out := []rune(s)
+	start := true
+	for i, r := range out {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' {
+			if start {
+				out[i] = unicode.ToTitle(r)
+			}
+			start = false
+			continue
 		}
-		return strings.ToUpper(s[:1]) + s[1:]
-	},
+		start = true
+	}
+	return string(out)
+}
+
+// templatePad puts spaces before and after a non-empty string.
+func templatePad(s string, before, after int) string {
+	if s == "" {
+		return s
+	}
+	return strings.Repeat(" ", max(before, 0)) + s + strings.Repeat(" ", max(after, 0))
+}
+
+// templateTruncate keeps the first n runes of s.
+func templateTruncate(s string, n int) string {
+	r := []rune(s)
+	if n < 0 || len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }
 
 // renderTemplate prints each row through a Docker --format template.
