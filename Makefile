@@ -3,7 +3,9 @@ GO      ?= go
 BINDIR  ?= bin
 # Both programs are linked statically: the runtime's init runs inside
 # containers and VMs whose userland has no glibc of its own.
-LDFLAGS := -s -w -extldflags=-static
+# The commit and its time, for `berth version` where Go's VCS stamp is off.
+VCSFLAGS := $(shell git log -1 --format='-X main.gitCommit=%h -X main.buildTime=%ct' 2>/dev/null)
+LDFLAGS := -s -w -extldflags=-static $(VCSFLAGS)
 GOTAGS  := netgo,osusergo
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 

@@ -78,7 +78,9 @@ busybox and needs no network.`,
 		SilenceErrors:      true,
 		PersistentPreRunE:  func(*cobra.Command, []string) error { return setupLogging(g.logLevel) },
 		PersistentPostRunE: func(*cobra.Command, []string) error { return g.close() },
+		Version:            readBuildInfo().version,
 	}
+	root.SetVersionTemplate(versionTemplate())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
 	f.StringVar(&g.root, "root", "/var/lib/berth", "directory of images, containers and volumes")
@@ -92,6 +94,7 @@ busybox and needs no network.`,
 	addVolumeCommands(root, g)
 	addNetworkCommands(root, g)
 	addSystemCommands(root, g)
+	root.AddCommand(newVersionCommand())
 	return root
 }
 
