@@ -92,6 +92,7 @@ type HostConfig struct {
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 
 	NetworkConfig // networks, --add-host, --dns ... (network.go)
+	MoreResources // limits beside the above that update sets (update.go)
 }
 
 // RestartPolicy is --restart.

@@ -60,6 +60,7 @@ type runtimeHandle interface {
 	CgroupPaths() map[string]string
 	Spec() (*specs.Spec, error)
 	Exec(proc *specs.Process, opts container.ExecOptions) (int, error)
+	Update(r *specs.LinuxResources) error // update.go
 }
 
 // libContainer is berth's own runtime behind runtimeHandle.

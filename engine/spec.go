@@ -228,6 +228,7 @@ func resources(hc HostConfig) *specs.LinuxResources {
 		lim := hc.PidsLimit
 		r.Pids = &specs.LinuxPids{Limit: &lim}
 	}
+	moreResources(r, hc.MoreResources)
 	return r
 }
 

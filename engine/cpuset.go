@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+)
+
+// parseCpuset reads a cpuset list such as "0-2,4" into its members.
+func parseCpuset(s string) (map[int]bool, bool) {
+	out := map[int]bool{}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 0 {
+			return nil, false
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return nil, false
+			}
+		}
+		for i := a; i <= b; i++ {
+			out[i] = true
+		}
+	}
+	return out, true
+}
+
+// checkCpuset checks --cpuset-cpus or --cpuset-mems against what the host
+// has online, with Docker's wording. Empty means all of them.
+func checkCpuset(s, onlineFile, what string) error {
+	if s == "" {
+		return nil
+	}
+	want, ok := parseCpuset(s)
+	if !ok {
+		return fmt.Errorf("invalid value %s for cpuset %s", s, what)
+	}
+	data, err := os.ReadFile(onlineFile)
+	if err != nil {
+		return nil // the kernel says when it writes the cgroup
+	}
+	online := strings.TrimSpace(string(data))
+	have, _ := parseCpuset(online)
+	for n := range want {
+		if !have[n] {
+			name := "CPUs"
+			if what == "mems" {
+				name = "memory nodes"
+			}
+			return fmt.Errorf("requested %s are not available - requested %s, available: %s", name, s, online)
+		}
+	}
+	return nil
+}
+
+// orAll is s, or every online CPU or node when s is empty: an empty
+// cpuset would leave the container nowhere to run.
+func orAll(s, onlineFile string) string {
+	if s != "" {
+		return s
+	}
+	data, err := os.ReadFile(onlineFile)
+	if err != nil {
+		return "0"
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// blkioWeightSupported tells whether the kernel's I/O scheduler takes a
+// cgroup weight (v1 blkio.weight, blkio.bfq.weight; v2 the io controller).
+func blkioWeightSupported() bool {
+	for _, f := range []string{"blkio/blkio.weight", "blkio/blkio.bfq.weight"} {
+		if _, err := os.Stat(filepath.Join(cgroups.Root, f)); err == nil {
+			return true
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(cgroups.Root, "cgroup.subtree_control"))
+	return strings.Contains(" "+strings.TrimSpace(string(data))+" ", " io ")
+}
