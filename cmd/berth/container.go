@@ -24,11 +24,14 @@ func addContainerCommands(root *cobra.Command, g *globalOptions) {
 			newRenameCommand(g), newPauseCommand(g), newUnpauseCommand(g), newExecCommand(g),
 			newAttachCommand(g), newTopCommand(g), newStatsCommand(g), newCpCommand(g),
 			newExportCommand(g), newPortCommand(g), newCommitCommand(g),
+			newUpdateCommand(g), newDiffCommand(g),
 		}
 	}
 	root.AddCommand(cmds()...)
 	group := &cobra.Command{Use: "container", Short: "Manage containers"}
 	group.AddCommand(cmds()...)
-	group.AddCommand(newPsCommandNamed(g, "ls"), newContainerPruneCommand(g))
+	ls := newPsCommandNamed(g, "ls")
+	ls.Aliases = []string{"list"} // and ps, among cmds: Docker's container ls, list, ps
+	group.AddCommand(ls, newContainerPruneCommand(g))
 	root.AddCommand(group)
 }
