@@ -107,6 +107,9 @@ func overlayChanges(upper string, lowers []string, skip func(rel string, d fs.Di
 		if err != nil || kind == "" {
 			return err
 		}
+		if kind == ChangeModify && info.IsDir() && onlyMountPoints(p, filepath.ToSlash(rel), skip) {
+			return nil // its mtime moved only for berth's mount points
+		}
 		if info.IsDir() {
 			listed[name] = true
 		}
@@ -159,4 +162,23 @@ func changeKind(p, name string, info fs.FileInfo, lowers []string) (string, erro
 		return ChangeModify, nil
 	}
 	return ChangeAdd, nil
+}
+
+// onlyMountPoints tells whether every entry of an upper directory is one of
+// berth's mount points: the directory changed only for them, so, as
+// Docker's init layer hides them, it is not listed either.
+func onlyMountPoints(p, rel string, skip func(rel string, d fs.DirEntry) bool) bool {
+	if skip == nil {
+		return false
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil || len(entries) == 0 {
+		return false
+	}
+	for _, d := range entries {
+		if !skip(path.Join(rel, d.Name()), d) {
+			return false
+		}
+	}
+	return true
 }

@@ -50,6 +50,9 @@ HostConfig shows the new values.`,
 			if o == (engine.UpdateOptions{}) {
 				return usageError{errors.New("you must provide one or more flags when using this command")}
 			}
+			if err := checkUpdateFlags(o); err != nil {
+				return usageError{err}
+			}
 			e, err := g.engine()
 			if err != nil {
 				return err
@@ -77,4 +80,26 @@ HostConfig shows the new values.`,
 	fl.Uint16Var(&blkio, "blkio-weight", 0, "block IO (relative weight), between 10 and 1000, or 0 to disable")
 	fl.StringVar(&restart, "restart", "", "restart policy to apply when a container exits")
 	return cmd
+}
+
+// checkUpdateFlags rejects values that are no size or number before any
+// container is touched: Docker's CLI parses them (exit 125).
+func checkUpdateFlags(o engine.UpdateOptions) error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"-m, --memory", o.Memory}, {"--memory-swap", o.MemorySwap}, {"--memory-reservation", o.MemoryReservation}} {
+		if f.v == nil || (*f.v == "-1" && f.name == "--memory-swap") {
+			continue
+		}
+		if _, err := engine.ParseBytes(*f.v); err != nil {
+			return fmt.Errorf("invalid argument %q for \"%s\" flag: %w", *f.v, f.name, err)
+		}
+	}
+	if o.CPUs != nil {
+		if _, err := engine.ParseCPUs(*o.CPUs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
