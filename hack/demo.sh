@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "demo: run as root (sudo make demo): containers need namespaces and cgroups" >&2
+	echo "demo: run as root (in a root shell, or sudo make demo): containers need namespaces and cgroups" >&2
 	exit 1
 fi
 # With the engine: the built-in busybox image, made offline from the host's
