@@ -48,17 +48,9 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := e.imageService()
+	mounts, err := e.rootfsMounts(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	sn, err := svc.Snapshotter()
-	if err != nil {
-		return nil, err
-	}
-	mounts, err := sn.Mounts(ctx, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
 	}
 	upper, err := upperOf(mounts)
 	if err != nil {
