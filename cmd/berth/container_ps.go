@@ -54,7 +54,7 @@ from records: a container whose monitor was killed shows as it really is.`,
 			for i, c := range list {
 				rows[i] = toPsRow(e, c, noTrunc, size)
 			}
-			if format == "" {
+			if isDefaultFormat(format) {
 				format = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 				if size {
 					format += "\t{{.Size}}"

@@ -36,7 +36,7 @@ all), read from their cgroups, refreshed every second until interrupted;
 			o.Refs = a
 			out := cmd.OutOrStdout()
 			clear := !o.NoStream && term.IsTerminal(int(os.Stdout.Fd()))
-			if format == "" {
+			if isDefaultFormat(format) {
 				format = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
 			}
 			headers := statsRow{Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %",

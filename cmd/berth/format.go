@@ -71,6 +71,10 @@ func templateTruncate(s string, n int) string {
 	return string(r[:n])
 }
 
+// isDefaultFormat tells whether a list prints its own table: no --format,
+// or Docker's bare "table".
+func isDefaultFormat(format string) bool { return format == "" || format == "table" }
+
 // renderTemplate prints each row through a Docker --format template.
 // "table ..." prints a header, made by running the same template on
 // headers; "json" prints each row as JSON.

@@ -70,3 +70,11 @@ func TestPrintInspectJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDefaultFormat(t *testing.T) {
+	for f, want := range map[string]bool{"": true, "table": true, "table {{.ID}}": false, "json": false, "{{.ID}}": false} {
+		if got := isDefaultFormat(f); got != want {
+			t.Errorf("isDefaultFormat(%q) = %v, want %v", f, got, want)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 			if quiet {
 				return nil
 			}
-			if format == "" {
+			if isDefaultFormat(format) {
 				format = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
 			}
 			return renderTemplate(cmd.OutOrStdout(), format, row{ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT"}, rows)

@@ -78,7 +78,7 @@ func printList(cmd *cobra.Command, rows []image.Row, o listOptions) error {
 		return nil
 	}
 	format := o.format
-	if format == "" {
+	if isDefaultFormat(format) {
 		cols := []string{"{{.Repository}}", "{{.Tag}}"}
 		if o.digests {
 			cols = append(cols, "{{.Digest}}")

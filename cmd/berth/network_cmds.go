@@ -139,7 +139,7 @@ func newNetworkListCommand(g *globalOptions) *cobra.Command {
 			if quiet {
 				return nil
 			}
-			if format == "" {
+			if isDefaultFormat(format) {
 				format = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
 			}
 			headers := networkRow{ID: "NETWORK ID", Name: "NAME", Driver: "DRIVER", Scope: "SCOPE", IPv6: "IPV6",

@@ -97,7 +97,7 @@ func newVolumeListCommand(g *globalOptions) *cobra.Command {
 				rows[i] = volumeRow{Driver: v.Driver, Name: v.Name, Mountpoint: v.Mountpoint, Scope: v.Scope,
 					Labels: strings.Join(ls, ","), CreatedAt: v.CreatedAt.Format(time.RFC3339)}
 			}
-			if format == "" {
+			if isDefaultFormat(format) {
 				format = "table {{.Driver}}\t{{.Name}}"
 			}
 			headers := volumeRow{Driver: "DRIVER", Name: "VOLUME NAME", Mountpoint: "MOUNTPOINT", Scope: "SCOPE", Labels: "LABELS", CreatedAt: "CREATED"}
