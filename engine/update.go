@@ -194,6 +194,9 @@ func (o UpdateOptions) applyMemory(hc *HostConfig, r *specs.LinuxResources) erro
 		lim := v
 		if v == 0 {
 			lim = -1
+			if o.MemorySwap == nil {
+				hc.MemorySwap = 0 // no memory limit: no memory+swap limit either
+			}
 		}
 		m.Limit = &lim
 	}
