@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -75,10 +76,36 @@ func (s *Store) update(fn func(b *bolt.Bucket) error) error {
 	})
 }
 
+// errNoBucket sends view to a read-write open that makes the bucket.
+var errNoBucket = errors.New("no image bucket yet")
+
 func (s *Store) view(fn func(b *bolt.Bucket) error) error {
-	// A read-write open: bbolt's read-only open needs an existing file,
-	// and a fresh root has none yet.
+	// Read-only where the records exist: no write lock, and no commit
+	// (two fdatasyncs) for a command that only reads, such as images or
+	// info. bbolt's read-only open needs an existing file, and a fresh
+	// root has none yet: that first time is a read-write open.
+	if _, err := os.Stat(s.path); err == nil {
+		err := s.viewExisting(fn)
+		if !errors.Is(err, errNoBucket) {
+			return err
+		}
+	}
 	return s.update(fn)
+}
+
+func (s *Store) viewExisting(fn func(b *bolt.Bucket) error) error {
+	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return errNoBucket
+		}
+		return fn(b)
+	})
 }
 
 func get(b *bolt.Bucket, key string) (Record, error) {
