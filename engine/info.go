@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
-	"github.com/berth-containers/berth/runtime/spec"
 )
 
 // Info is `docker info`'s system-wide information, with Docker's field
@@ -283,17 +282,14 @@ func runtimes() map[string]InfoRuntime {
 	return out
 }
 
-// securityOptions says what confines a container by default today: the
-// seccomp profile of the default spec (none yet: "unconfined"), and
-// rootless when berth runs as another user than root.
+// securityOptions says what confines a container by default: Docker's
+// default seccomp profile ("builtin", as seccompProfile applies it to any
+// container not privileged nor seccomp=unconfined) on a kernel with
+// seccomp, and rootless when berth runs as another user than root.
 func securityOptions() []string {
 	var out []string
 	if seccompSupported() {
-		profile := "unconfined"
-		if spec.Default().Linux.Seccomp != nil {
-			profile = "builtin"
-		}
-		out = append(out, "name=seccomp,profile="+profile)
+		out = append(out, "name=seccomp,profile=builtin")
 	}
 	if os.Geteuid() != 0 {
 		out = append(out, "name=rootless")

@@ -68,7 +68,14 @@ func TestInfo(t *testing.T) {
 	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); (err == nil) != (in.CgroupVersion == "2") {
 		t.Errorf("CgroupVersion %q on this host", in.CgroupVersion)
 	}
-	if in.MemTotal <= 0 || in.ServerVersion == "" || len(in.SecurityOptions) == 0 || len(in.RegistryConfig.InsecureRegistryCIDRs) == 0 {
+	if len(in.SecurityOptions) == 0 || in.SecurityOptions[0] != "name=seccomp,profile=builtin" {
+		t.Errorf("SecurityOptions %v, want Docker's default seccomp profile first", in.SecurityOptions)
+	}
+	// ...and it is true: a container runs under a seccomp filter.
+	if got := e.must("run", "--rm", "busybox", "grep", "^Seccomp:", "/proc/self/status"); !strings.Contains(got, "2") {
+		t.Errorf("info says profile=builtin, a container's status says %q", got)
+	}
+	if in.MemTotal <= 0 || in.ServerVersion == "" || len(in.RegistryConfig.InsecureRegistryCIDRs) == 0 {
 		t.Errorf("info lacks fields: %+v", in)
 	}
 	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(in.ID) {
@@ -80,7 +87,7 @@ func TestInfo(t *testing.T) {
 	text := e.must("system", "info")
 	for _, want := range []string{"Server:\n Containers: 4\n  Running: 1\n  Paused: 1\n  Stopped: 2\n Images: 1\n",
 		" Storage Driver: overlay\n", " Kernel Version: " + release + "\n", " Docker Root Dir: " + e.root + "\n",
-		" Default Runtime: berth\n", " ID: " + in.ID + "\n"} {
+		" Default Runtime: berth\n", " ID: " + in.ID + "\n", " Security Options:\n  seccomp\n   Profile: builtin\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("system info lacks %q:\n%s", want, text)
 		}
