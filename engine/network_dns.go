@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/dns"
 )
@@ -80,6 +81,9 @@ func DNSMain(args []string) int {
 	sock := dnsSocket(args[1])
 	os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
+	if err == nil {
+		err = statedir.ChmodSocket(unix.AT_FDCWD, sock)
+	}
 	if err != nil {
 		say("error " + err.Error())
 		return 1
