@@ -55,6 +55,7 @@ func dnsSocket(runroot string) string { return filepath.Join(runroot, "dns.sock"
 func DNSMain(args []string) int {
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(4 << 20)
+	closeInherited(4) // fds.go: 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
 	say := func(s string) {
 		if report != nil {
@@ -249,6 +250,7 @@ func (e *Engine) startDNS() (string, error) {
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
+	cloexecInherited()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
