@@ -318,8 +318,19 @@ func TestPermStateModes(t *testing.T) {
 	}
 	e.umask("000", "volume", "create", "mv")
 	id := strings.TrimSpace(e.umask("000", "run", "-d", "-i", "-t", "-v", "mv:/data", "busybox", "sleep", "1000"))
-	e.umask("000", "exec", id, "true")
-	e.umask("000", "cp", id+":/etc/passwd", filepath.Join(t.TempDir(), "passwd"))
+	if got := strings.TrimSpace(e.umask("000", "exec", id, "sh", "-c", "umask")); got != "0022" {
+		t.Errorf("exec'd process under umask 000: umask %s, want Docker's 0022", got)
+	}
+	out := t.TempDir()
+	e.umask("000", "cp", id+":/etc/passwd", filepath.Join(out, "passwd"))
+	// Archives of an image or a container's files: 0600, as Docker's.
+	e.umask("000", "save", "-o", filepath.Join(out, "image.tar"), "busybox")
+	e.umask("000", "export", "-o", filepath.Join(out, "files.tar"), id)
+	for _, f := range []string{"image.tar", "files.tar"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want 0600", f, st.Mode(), err)
+		}
+	}
 	e.umask("000", "network", "create", "permnet")
 	e.umask("000", "run", "-d", "--network", "permnet", "busybox", "sleep", "1000")
 	checkModes(t, e.root)
@@ -329,10 +340,10 @@ func TestPermStateModes(t *testing.T) {
 			t.Errorf("%s: %v, %v; want a 0600 socket", sock, st.Mode(), err)
 		}
 	}
-	out := e.umask("077", "run", "--rm", "--user", "1000", "-w", "/work/dir", "-v", "mv2:/data", "busybox",
+	got := e.umask("077", "run", "--rm", "--user", "1000", "-w", "/work/dir", "-v", "mv2:/data", "busybox",
 		"sh", "-c", "ls / >/dev/null && ls /data && pwd")
-	if !strings.Contains(out, "/work/dir") {
-		t.Errorf("as uid 1000 under umask 077: %q", out)
+	if !strings.Contains(got, "/work/dir") {
+		t.Errorf("as uid 1000 under umask 077: %q", got)
 	}
 }
 
