@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/berth-containers/berth/internal/statedir"
 )
 
@@ -14,13 +16,20 @@ import (
 // local user reaches a container's files, sockets, logs or state through
 // them, nor runs a setuid binary or opens a device node of a container
 // through the rootfs mounted under the run root. Older versions of berth
-// made them 0711. A root that is a symlink gets the mode on its target.
+// made them 0711. A root that is a symlink gets the mode on its target;
+// one that another user owns is refused.
 func SecureRoots(root, runroot string) error {
 	for _, dir := range []string{root, runroot} {
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
 			dir = real
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("secure %s: %w", dir, err)
+		}
+		// A root someone else made (in /tmp, say) holds what they put
+		// there: neither use it nor change its mode.
+		var st unix.Stat_t
+		if err := unix.Stat(dir, &st); err == nil && int(st.Uid) != os.Geteuid() {
+			return fmt.Errorf("secure %s: owned by uid %d, not by this user: give a --root and --runroot of your own", dir, st.Uid)
 		}
 		if err := statedir.Ensure(dir, statedir.Mode); err != nil {
 			return fmt.Errorf("secure %s: %w", dir, err)
