@@ -82,8 +82,9 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 		return nil, errors.New("process.terminal is true: a --console-socket is needed to receive the pty master")
 	}
 	// Root-only, as runc's: a container's directory (its exec fifo) is for
-	// root alone, whatever the umask; older versions made root 0711.
-	if err := statedir.Ensure(root, statedir.Mode); err != nil {
+	// root alone. An existing root keeps the mode its maker (containerd,
+	// podman) chose, as with runc.
+	if err := statedir.MkdirAll(root, statedir.Mode); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", root, err)
 	}
 	dir := filepath.Join(root, id)
