@@ -118,6 +118,11 @@ func (e *Engine) loadRuntime(c *Container) (runtimeHandle, error) {
 // createRuntime creates the container, its process waiting for Start.
 func (e *Engine) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ownRuntime {
+		// The library leaves an existing root's mode (runc's way); older
+		// versions of berth made this one 0711.
+		if err := statedir.Ensure(e.runtimeRoot(), statedir.Mode); err != nil {
+			return nil, err
+		}
 		rc, err := container.Create(e.runtimeRoot(), c.ID, opts)
 		if err != nil {
 			return nil, err

@@ -309,7 +309,7 @@ func checkModes(t *testing.T, root string) {
 // a container's users still enter its root, its volumes and workdir.
 func TestPermStateModes(t *testing.T) {
 	e := newEnv(t)
-	for _, d := range []string{filepath.Join(e.root, "volumes"), filepath.Join(e.runroot, "containers")} {
+	for _, d := range []string{filepath.Join(e.root, "volumes"), filepath.Join(e.runroot, "containers"), filepath.Join(e.runroot, "runtime")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
