@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/console"
 )
 
@@ -122,6 +123,13 @@ func (e *Engine) monitorStdio(c *Container) *Stdio {
 	if err == nil {
 		os.Remove(filepath.Join(dir, attachSocket))
 		s.l, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		if err == nil {
+			// Whoever connects types into the container: root only,
+			// whatever the umask made it (dir is 0700 meanwhile).
+			if err = statedir.ChmodSocket(int(df.Fd()), attachSocket); err != nil {
+				s.l.Close()
+			}
+		}
 		df.Close()
 	}
 	if err != nil {

@@ -208,7 +208,7 @@ func (e *Engine) withRootfs(ctx context.Context, c *Container, live bool, fn fun
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(e.runDir(c.ID), 0o711); err != nil {
+	if err := e.makeRunDir(c.ID); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp(e.runDir(c.ID), "mnt-")

@@ -66,8 +66,8 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(e.containerDir(id), 0o710); err != nil {
-		return nil, fmt.Errorf("create container directory: %w", err)
+	if err := e.makeContainerDir(id); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {

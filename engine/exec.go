@@ -64,6 +64,12 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 			return 125, err
 		}
 	}
+	if proc.User.Umask == nil {
+		// Not the caller's umask (000 would make every file the process
+		// creates world-writable): Docker's exec'd processes get dockerd's.
+		umask := uint32(0o022)
+		proc.User.Umask = &umask
+	}
 	if o.Privileged {
 		caps := boundedCaps(allCaps())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps

@@ -37,11 +37,14 @@ func openLog(path string, max int64) (*logFile, error) {
 	if max <= 0 {
 		max = defaultLogMaxSize
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open container log: %w", err)
 	}
 	st, err := f.Stat()
+	if err == nil && st.Mode().Perm() != 0o600 {
+		err = f.Chmod(0o600) // older versions of berth made it 0640
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open container log: %w", err)
@@ -66,7 +69,7 @@ func (l *logFile) rotate() {
 	if err := os.Rename(l.path, l.path+".1"); err != nil {
 		return
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return
 	}

@@ -74,8 +74,9 @@ func MonitorMain(args []string) int {
 	}
 	e := New(Options{Root: args[0], Runroot: args[1]})
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
-		return e.resumeMonitor(args[2], why)
+		return e.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
 	}
+	closeInherited(4) // fds.go: 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
 	c, err := e.db.get(args[2])
 	if err != nil {
@@ -231,6 +232,7 @@ func (e *Engine) spawnMonitor(c *Container) error {
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
+	cloexecInherited()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

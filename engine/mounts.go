@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -70,7 +71,7 @@ func (e *Engine) resolveMounts(_ context.Context, o CreateOptions, imageVolumes 
 					return nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s", m.Source)
 				}
 				// -v creates a missing host directory, as Docker does.
-				if err := os.MkdirAll(m.Source, 0o755); err != nil {
+				if err := statedir.MkdirAll(m.Source, 0o755); err != nil {
 					return nil, fmt.Errorf("create bind source %s: %w", m.Source, err)
 				}
 			}

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/dns"
 )
@@ -54,6 +55,7 @@ func dnsSocket(runroot string) string { return filepath.Join(runroot, "dns.sock"
 func DNSMain(args []string) int {
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(4 << 20)
+	closeInherited(4) // fds.go: 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
 	say := func(s string) {
 		if report != nil {
@@ -80,6 +82,9 @@ func DNSMain(args []string) int {
 	sock := dnsSocket(args[1])
 	os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
+	if err == nil {
+		err = statedir.ChmodSocket(unix.AT_FDCWD, sock)
+	}
 	if err != nil {
 		say("error " + err.Error())
 		return 1
@@ -245,6 +250,7 @@ func (e *Engine) startDNS() (string, error) {
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
+	cloexecInherited()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
@@ -118,6 +119,11 @@ func (e *Engine) loadRuntime(c *Container) (runtimeHandle, error) {
 // createRuntime creates the container, its process waiting for Start.
 func (e *Engine) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ownRuntime {
+		// The library leaves an existing root's mode (runc's way); older
+		// versions of berth made this one 0711.
+		if err := statedir.Ensure(e.runtimeRoot(), statedir.Mode); err != nil {
+			return nil, err
+		}
 		rc, err := container.Create(e.runtimeRoot(), c.ID, opts)
 		if err != nil {
 			return nil, err
@@ -153,10 +159,10 @@ func (e *Engine) ociContainer(c *Container) (*ociContainer, error) {
 		bin: bin, root: filepath.Join(e.runroot, "oci", key), id: c.ID,
 		bundle: e.containerDir(c.ID), work: e.runDir(c.ID), cgroupPath: cgroupsPath(c),
 	}
-	if err := os.MkdirAll(oc.root, 0o700); err != nil {
+	if err := statedir.Ensure(oc.root, statedir.Mode); err != nil {
 		return nil, fmt.Errorf("create state root of runtime %s: %w", c.HostConfig.Runtime, err)
 	}
-	if err := os.MkdirAll(oc.work, 0o711); err != nil {
+	if err := e.makeRunDir(c.ID); err != nil {
 		return nil, err
 	}
 	return oc, nil
@@ -299,7 +305,12 @@ func (o *ociContainer) listenConsole(to *os.File) (*consoleSocket, error) {
 		return nil, err
 	}
 	cs := &consoleSocket{path: filepath.Join(dir, "sock"), dir: dir, done: make(chan error, 1)}
-	if cs.l, err = net.ListenUnix("unix", &net.UnixAddr{Name: cs.path, Net: "unix"}); err != nil {
+	if cs.l, err = net.ListenUnix("unix", &net.UnixAddr{Name: cs.path, Net: "unix"}); err == nil {
+		if err = statedir.ChmodSocket(unix.AT_FDCWD, cs.path); err != nil {
+			cs.l.Close()
+		}
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("console socket: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/snapshot"
@@ -36,7 +37,14 @@ type Stdio struct {
 // mounted) and writes its bundle. Errors here are berth's own (exit 125).
 func (e *Engine) prepare(ctx context.Context, c *Container) error {
 	rootfs := e.rootfsDir(c.ID)
-	if err := os.MkdirAll(rootfs, 0o711); err != nil {
+	// The mount point is reached only through the container's 0700 run
+	// directory: the rootfs is mounted in the host's mount namespace
+	// without nosuid or nodev (the container needs its setuid binaries and
+	// device nodes), so no other user may look up paths in it.
+	if err := e.makeRunDir(c.ID); err != nil {
+		return err
+	}
+	if err := statedir.Mkdir(rootfs, statedir.Mode); err != nil {
 		return fmt.Errorf("create rootfs mount point: %w", err)
 	}
 	if !isMountPoint(rootfs) {

@@ -10,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/user"
 )
@@ -100,7 +101,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)
 		// Docker creates a missing working directory.
 		if dir, err := securejoin.SecureJoin(rootfs, p.Cwd); err == nil {
-			os.MkdirAll(dir, 0o755)
+			statedir.MkdirAll(dir, 0o755) // the container's users enter it, whatever berth's umask
 		}
 	}
 	var err error

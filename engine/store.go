@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth-containers/berth/internal/statedir"
 )
 
 // OpenTimeout bounds how long an operation waits for another berth process
@@ -36,7 +38,7 @@ type store struct {
 }
 
 func (s *store) update(fn func(recs, names *bolt.Bucket) error) error {
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o711); err != nil {
+	if err := statedir.MkdirAll(filepath.Dir(s.path), statedir.Mode); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(s.path), err)
 	}
 	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout})

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/network/dns"
 	"github.com/berth-containers/berth/network/etcfiles"
 )
@@ -50,7 +51,7 @@ func (s *Store) writeNames(n Network, names []byte) error {
 	if n.Name == DefaultName {
 		return nil
 	}
-	if err := os.MkdirAll(s.namesDir(n.ID), 0o755); err != nil {
+	if err := statedir.MkdirAll(s.namesDir(n.ID), statedir.Mode); err != nil {
 		return fmt.Errorf("names of network %s: %w", n.Name, err)
 	}
 	return etcfiles.WriteFile(s.namesFile(n.ID), names)

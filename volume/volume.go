@@ -15,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth-containers/berth/internal/statedir"
 )
 
 // OpenTimeout bounds how long an operation waits for another process.
@@ -59,7 +61,9 @@ func New(root string) *Store {
 }
 
 func (s *Store) update(fn func(b *bolt.Bucket) error) error {
-	if err := os.MkdirAll(s.root, 0o701); err != nil {
+	// Root-only: a volume's content (its setuid binaries, device nodes) is
+	// the container's, reached from the host by root alone.
+	if err := statedir.Ensure(s.root, statedir.Mode); err != nil {
 		return fmt.Errorf("create %s: %w", s.root, err)
 	}
 	db, err := bolt.Open(s.db, 0o600, &bolt.Options{Timeout: OpenTimeout})
@@ -101,7 +105,11 @@ func (s *Store) Create(name string, labels map[string]string, anonymous bool) (V
 			return nil
 		}
 		dir := filepath.Join(s.root, name, "_data")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		err = statedir.Ensure(filepath.Dir(dir), statedir.Mode)
+		if err == nil {
+			err = statedir.Mkdir(dir, 0o755) // the volume's root, as the container sees it
+		}
+		if err != nil {
 			return fmt.Errorf("create volume %s: %w", name, err)
 		}
 		if labels == nil {

@@ -55,10 +55,8 @@ func saveToFile(path string, write func(*os.File) error) error {
 		f.Close()
 		return err
 	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("save to %s: %w", path, err)
-	}
+	// The temp file's 0600 stays, as Docker's CopyToFile leaves it: an
+	// image or a container's files may hold secrets, whatever the umask.
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("save to %s: %w", path, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -76,7 +77,7 @@ busybox and needs no network.`,
   berth save -o app.tar app:v1 && berth load -i app.tar`,
 		SilenceUsage:       true,
 		SilenceErrors:      true,
-		PersistentPreRunE:  func(*cobra.Command, []string) error { return setupLogging(g.logLevel) },
+		PersistentPreRunE:  func(cmd *cobra.Command, _ []string) error { return g.setup(cmd) },
 		PersistentPostRunE: func(*cobra.Command, []string) error { return g.close() },
 		Version:            readBuildInfo().version,
 	}
@@ -96,6 +97,20 @@ busybox and needs no network.`,
 	addSystemCommands(root, g)
 	root.AddCommand(newVersionCommand())
 	return root
+}
+
+// setup runs before every command: logging, and the roots made or
+// repaired root-only before anything is written in them.
+func (g *globalOptions) setup(cmd *cobra.Command) error {
+	if err := setupLogging(g.logLevel); err != nil {
+		return err
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Name() == "help" || c.Name() == "completion" || c.Name() == cobra.ShellCompRequestCmd {
+			return nil // makes nothing on disk
+		}
+	}
+	return engine.SecureRoots(g.root, g.runroot)
 }
 
 func setupLogging(level string) error {

@@ -19,6 +19,8 @@ import (
 	"runtime"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/statedir"
 )
 
 // Create makes a new network namespace and pins it at dir/name. The file
@@ -27,7 +29,7 @@ func Create(dir, name string) (path string, err error) {
 	if name == "" || filepath.Base(name) != name {
 		return "", fmt.Errorf("create netns %q: not a plain file name", name)
 	}
-	if err := os.MkdirAll(dir, 0o711); err != nil {
+	if err := statedir.Ensure(dir, statedir.Mode); err != nil {
 		return "", fmt.Errorf("create netns dir %s: %w", dir, err)
 	}
 	path = filepath.Join(dir, name)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/proc"
+	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -80,7 +81,10 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	if s.Process.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
 		return nil, errors.New("process.terminal is true: a --console-socket is needed to receive the pty master")
 	}
-	if err := os.MkdirAll(root, 0o711); err != nil {
+	// Root-only, as runc's: a container's directory (its exec fifo) is for
+	// root alone. An existing root keeps the mode its maker (containerd,
+	// podman) chose, as with runc.
+	if err := statedir.MkdirAll(root, statedir.Mode); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", root, err)
 	}
 	dir := filepath.Join(root, id)
@@ -198,9 +202,13 @@ func consoleSocket(terminal bool, given *os.File, path string) (*os.File, error)
 
 func makeFifo(dir string) (*os.File, error) {
 	path := filepath.Join(dir, fifoName)
-	old := unix.Umask(0)
-	err := unix.Mkfifo(path, 0o622)
-	unix.Umask(old)
+	// 0622 so that an init that is not root can write it; set after mkfifo,
+	// not by clearing the umask, which is the whole process's (other
+	// goroutines create files and sockets meanwhile).
+	err := unix.Mkfifo(path, 0o600)
+	if err == nil {
+		err = unix.Chmod(path, 0o622)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create exec fifo %s: %w", path, err)
 	}

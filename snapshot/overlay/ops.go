@@ -79,11 +79,13 @@ func (s *Snapshotter) makeDirs(id uint64, kind snapshot.Kind) error {
 		dirs = append(dirs, s.workDir(id))
 	}
 	for i, d := range dirs {
-		mode := os.FileMode(0o700)
-		if i > 0 {
-			mode = 0o755 // fs is the container's root directory
+		err := os.Mkdir(d, 0o700)
+		if err == nil && i == 1 {
+			// fs is the container's root directory: its users enter it,
+			// whatever the umask. The 0700 s.dir(id) keeps others out.
+			err = os.Chmod(d, 0o755)
 		}
-		if err := os.Mkdir(d, mode); err != nil {
+		if err != nil {
 			return errors.Join(fmt.Errorf("create snapshot dir: %w", err), os.RemoveAll(s.dir(id)))
 		}
 	}

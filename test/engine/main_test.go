@@ -18,6 +18,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(probeEnv) != "" { // perm_test.go: as an unprivileged user
+		os.Exit(permProbe(os.Args[1:]))
+	}
 	// Containers get the default bridge network; tests never need the
 	// host to forward for them.
 	os.Setenv("BERTH_SKIP_IP_FORWARD", "1")
