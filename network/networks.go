@@ -26,13 +26,45 @@ type CreateOptions struct {
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
+// predefined are Docker's names of networks that always exist: the
+// default one (made on first use) and the network modes.
+var predefined = map[string]bool{DefaultName: true, "default": true, "host": true, "none": true}
+
 // Create records a network and sets up its bridge and firewall entries.
 func (s *Store) Create(opts CreateOptions) (Network, error) {
 	if !validName.MatchString(opts.Name) {
 		return Network{}, fmt.Errorf("create network %q: invalid name, want [a-zA-Z0-9][a-zA-Z0-9_.-]*", opts.Name)
 	}
+	if predefined[opts.Name] {
+		return Network{}, fmt.Errorf("operation is not permitted on predefined %s network", opts.Name)
+	}
 	return s.create(opts, "")
 }
+
+// parseSubnet checks --subnet as Docker does: an IPv4 CIDR with no host
+// bits set, and not an address range that cannot be a bridge's.
+func parseSubnet(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	switch {
+	case err != nil:
+		return p, fmt.Errorf("invalid subnet %s: invalid CIDR block notation", s)
+	case !p.Addr().Is4() || p.Bits() > 30:
+		return p, fmt.Errorf("invalid subnet %s: want an IPv4 CIDR of /30 or wider", s)
+	case p != p.Masked():
+		return p, fmt.Errorf("invalid network config:\ninvalid subnet %s: it should be %s", p, p.Masked())
+	case p.Overlaps(multicast):
+		return p, fmt.Errorf("invalid subnet %s: multicast addresses cannot be a network's", p)
+	case p.Overlaps(loopback) || p.Overlaps(thisNet):
+		return p, fmt.Errorf("invalid subnet %s: loopback and 0.0.0.0/8 addresses cannot be a network's", p)
+	}
+	return p, nil
+}
+
+var (
+	multicast = netip.MustParsePrefix("224.0.0.0/4")
+	loopback  = netip.MustParsePrefix("127.0.0.0/8")
+	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
+)
 
 func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if opts.Driver != "" && opts.Driver != "bridge" {
@@ -40,11 +72,11 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	}
 	var want netip.Prefix
 	if opts.Subnet != "" {
-		p, err := netip.ParsePrefix(opts.Subnet)
-		if err != nil || !p.Addr().Is4() || p.Bits() > 30 {
-			return Network{}, fmt.Errorf("create network %s: subnet %q is not an IPv4 CIDR of /30 or wider", opts.Name, opts.Subnet)
+		p, err := parseSubnet(opts.Subnet)
+		if err != nil {
+			return Network{}, fmt.Errorf("create network %s: %w", opts.Name, err)
 		}
-		want = p.Masked()
+		want = p
 	}
 	var gw netip.Addr
 	if opts.Gateway != "" {
