@@ -120,6 +120,9 @@ type Options struct {
 	Pools []netip.Prefix
 	// ResolvConf is the host's resolver file; default /etc/resolv.conf.
 	ResolvConf string
+	// HostLock is the host-wide allocation lock; default DefaultHostLock.
+	// Every root on a host must use the same one.
+	HostLock string
 }
 
 // Store manages the networks of one engine root.
@@ -143,6 +146,9 @@ func New(opts Options) *Store {
 	}
 	if opts.ResolvConf == "" {
 		opts.ResolvConf = "/etc/resolv.conf"
+	}
+	if opts.HostLock == "" {
+		opts.HostLock = DefaultHostLock
 	}
 	return &Store{opts: opts, dbPath: filepath.Join(opts.Root, "metadata.db")}
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/berth-containers/berth/network/etcfiles"
 )
 
@@ -86,6 +88,11 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 		}
 		gw = a
 	}
+	unlock, err := s.lockHost()
+	if err != nil {
+		return Network{}, fmt.Errorf("create network %s: %w", opts.Name, err)
+	}
+	defer unlock()
 	host, err := readHostState()
 	if err != nil {
 		return Network{}, err
@@ -137,7 +144,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
-	if err := s.setUp(n); err != nil {
+	if err := s.setUpLocked(n); err != nil {
 		_ = s.tearDown(n)
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
 		return Network{}, err
@@ -188,8 +195,28 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // setUp makes the network's host objects; it is idempotent, so Attach calls
-// it too and a network recorded before a reboot comes back.
+// it too and a network recorded before a reboot comes back, unless its
+// subnet was taken meanwhile (checked under the host-wide lock).
 func (s *Store) setUp(n Network) error {
+	if _, err := netlink.LinkByName(n.Bridge); err == nil {
+		return s.setUpLocked(n)
+	}
+	unlock, err := s.lockHost()
+	if err != nil {
+		return fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	defer unlock()
+	if _, err := netlink.LinkByName(n.Bridge); err != nil {
+		if err := checkSubnetFree(n); err != nil {
+			return err
+		}
+	}
+	return s.setUpLocked(n)
+}
+
+// setUpLocked is setUp for a caller that holds the host lock, or whose
+// bridge exists (the subnet is claimed).
+func (s *Store) setUpLocked(n Network) error {
 	created, err := ensureBridge(n)
 	if err != nil || !created {
 		// The bridge and the table's entries are made together and

@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/netns"
@@ -201,4 +205,49 @@ func TestRootsPickDistinctSubnets(t *testing.T) {
 		bridges[n.Bridge] = true
 	}
 	t.Logf("subnets: %v", seen)
+}
+
+// TestRecordedSubnetTakenMeanwhile: a network whose bridge went away (a
+// reboot) does not get it back on a subnet another root took meanwhile;
+// removing it leaves the other root's bridge and table alone.
+func TestRecordedSubnetTakenMeanwhile(t *testing.T) {
+	h := newFakeHost(t)
+	a, b := h.store(t), h.store(t)
+	var an, bn network.Network
+	h.do(t, func() (err error) {
+		if an, err = a.Create(network.CreateOptions{Name: "n"}); err != nil {
+			return err
+		}
+		link, err := netlink.LinkByName(an.Bridge)
+		if err != nil {
+			return err
+		}
+		if err := netlink.LinkDel(link); err != nil {
+			return err
+		}
+		bn, err = b.Create(network.CreateOptions{Name: "m"})
+		return err
+	})
+	if !bn.Subnet.Overlaps(an.Subnet) {
+		t.Fatalf("root b picked %s, not the freed %s: the test proves nothing", bn.Subnet, an.Subnet)
+	}
+	c := h.ctr(t, a)
+	h.do(t, func() error {
+		_, err := a.Attach(ctx, c.netns, c.id, network.AttachOptions{Network: "n"})
+		if err == nil || !strings.Contains(err.Error(), "overlaps") {
+			return fmt.Errorf("attach on a subnet taken meanwhile: %v, want an overlap error", err)
+		}
+		t.Logf("error: %v", err)
+		if err := a.Remove("n"); err != nil {
+			return err
+		}
+		if _, err := netlink.LinkByName(bn.Bridge); err != nil {
+			return fmt.Errorf("root b's bridge after root a removed its network: %w", err)
+		}
+		out, err := exec.Command("nft", "list", "table", "ip", b.Options().Table).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), bn.Subnet.String()) {
+			return fmt.Errorf("root b's table after root a removed its network: %v: %s", err, out)
+		}
+		return nil
+	})
 }
