@@ -326,7 +326,7 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 	}
 	e.ph.mark("network: /etc files")
 	if user {
-		return e.syncDNS()
+		return e.syncDNS(c.ID)
 	}
 	return nil
 }
@@ -367,7 +367,7 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 	e.ph.mark("network: detach")
 	for _, ep := range eps {
 		if ep.NetworkName != network.DefaultName {
-			errs = append(errs, e.syncDNS())
+			errs = append(errs, e.syncDNS(""))
 			break
 		}
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,8 +35,13 @@ import (
 // (network.Store.Resolver, which follows `network connect` by itself) and
 // forwarding other names to the host's resolvers.
 //
-//	engine --> "sync\n"        after an attach or detach
+//	engine --> "sync [ID]\n"   after an attach or detach (of container ID)
 //	       <-- "ok N\n"        N containers served, from the endpoint records
+//	       <-- "error: ...\n"  container ID could not be served
+//
+// Only ID's own failure is an error of the sync: a container that broke
+// its own namespace (flushed lo, so 127.0.0.11 is gone) is retried at each
+// sync and logged, and must not fail another container's start.
 //
 // A sync that leaves no container makes it exit (socket unlinked first).
 // The engine starts one when a sync finds none listening; the new process
@@ -85,7 +89,7 @@ func DNSMain(args []string) int {
 		return 1
 	}
 	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ln: ln, sock: sock}
-	if n, err := r.sync(); err != nil {
+	if n, err := r.sync(""); err != nil {
 		slog.Warn("dns sync", "error", err)
 	} else if n == 0 {
 		say("ok")
@@ -113,11 +117,12 @@ func (r *responder) handle(conn net.Conn) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "sync" {
+	verb, id, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if err != nil || verb != "sync" {
 		fmt.Fprintln(conn, "error: want sync")
 		return
 	}
-	n, err := r.sync()
+	n, err := r.sync(id)
 	if err != nil {
 		fmt.Fprintf(conn, "error: %v\n", err)
 		return
@@ -126,8 +131,9 @@ func (r *responder) handle(conn net.Conn) {
 }
 
 // sync serves exactly the containers with an endpoint on a user network;
-// with none left, it stops listening so the process ends.
-func (r *responder) sync() (int, error) {
+// with none left, it stops listening so the process ends. Its error is
+// only about container id (none for ""); others' failures are logged.
+func (r *responder) sync(id string) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	eps, err := r.store.Endpoints("")
@@ -146,33 +152,40 @@ func (r *responder) sync() (int, error) {
 			delete(r.servers, id)
 		}
 	}
-	var errs []error
-	for id, path := range want {
-		if _, ok := r.servers[id]; ok {
+	var mine error
+	for cid, path := range want {
+		if _, ok := r.servers[cid]; ok {
 			continue
 		}
-		srv, err := r.store.ServeDNS(id, path)
+		srv, err := r.store.ServeDNS(cid, path)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("dns for %.12s: %w", id, err))
+			err = fmt.Errorf("dns for %.12s: %w", cid, err)
+			if cid == id {
+				mine = err
+			} else {
+				slog.Warn("embedded dns", "error", err)
+			}
 			continue
 		}
-		r.servers[id] = srv
+		r.servers[cid] = srv
 	}
 	if len(r.servers) == 0 && len(want) == 0 {
 		os.Remove(r.sock)
 		r.ln.Close()
 	}
 	debug.FreeOSMemory()
-	return len(r.servers), errors.Join(errs...)
+	return len(r.servers), mine
 }
 
 // syncDNS tells the root's responder that endpoints changed, starting one
-// if none listens and some container needs it.
-func (e *Engine) syncDNS() error {
+// if none listens and some container needs it. id is the container whose
+// endpoints changed ("" for none): only its failure to be served is an
+// error here.
+func (e *Engine) syncDNS(id string) error {
 	sock := dnsSocket(e.runroot)
 	var lastErr error
 	for attempt := 0; attempt < 20; attempt++ {
-		reply, err := dnsRequest(sock)
+		reply, err := dnsRequest(sock, id)
 		if err == nil {
 			if !strings.HasPrefix(reply, "ok") {
 				return fmt.Errorf("embedded dns: %s", reply)
@@ -200,14 +213,14 @@ func (e *Engine) syncDNS() error {
 	return fmt.Errorf("embedded dns: %w", lastErr)
 }
 
-func dnsRequest(sock string) (string, error) {
+func dnsRequest(sock, id string) (string, error) {
 	conn, err := net.DialTimeout("unix", sock, time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, "sync\n"); err != nil {
+	if _, err := io.WriteString(conn, strings.TrimSpace("sync "+id)+"\n"); err != nil {
 		return "", err
 	}
 	line, err := bufio.NewReader(conn).ReadString('\n')

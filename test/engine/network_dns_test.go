@@ -1,0 +1,57 @@
+package engine_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// responderPid finds the root's embedded DNS responder by its command
+// line (berth-dns dns <root> <runroot>); 0 if none runs.
+func (e *env) responderPid() int {
+	want := []byte("berth-dns\x00dns\x00" + e.root + "\x00" + e.runroot + "\x00")
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		if cmd, err := os.ReadFile(d + "/cmdline"); err == nil && bytes.Equal(cmd, want) {
+			pid, _ := strconv.Atoi(filepath.Base(d))
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestNetworkBrokenEndpointDoesNotBreakOthers: a container that flushed
+// its own lo (so the responder cannot listen on 127.0.0.11 in it again)
+// does not make later starts on its root's user networks fail once the
+// responder restarts; the new containers get their DNS.
+func TestNetworkBrokenEndpointDoesNotBreakOthers(t *testing.T) {
+	e := newEnv(t)
+	e.must("network", "create", "app")
+	e.must("run", "-d", "--name", "bad", "--network", "app", "--cap-add", "NET_ADMIN", "busybox", "sleep", "600")
+	e.must("exec", "bad", "ip", "addr", "flush", "dev", "lo")
+	pid := e.responderPid()
+	if pid == 0 {
+		t.Fatal("no responder runs for a container on a user network")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); e.responderPid() == pid; {
+		if time.Now().After(deadline) {
+			t.Fatalf("responder %d still runs after SIGKILL", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, name := range []string{"good1", "good2", "good3"} {
+		e.must("run", "-d", "--name", name, "--network", "app", "busybox", "sleep", "600")
+	}
+	if out := e.must("exec", "good3", "nslookup", "good1"); !bytes.Contains([]byte(out), []byte(e.inspect("good1", "{{.NetworkSettings.IPAddress}}"))) {
+		t.Errorf("good3 does not resolve good1:\n%s", out)
+	}
+	e.must("rm", "-f", "bad", "good1", "good2", "good3")
+	e.must("network", "rm", "app")
+}
