@@ -318,7 +318,9 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 			return portError(c, err)
 		}
 		ips = append(ips, ep.IP)
-		user = user || ep.NetworkName != network.DefaultName
+		// The responder serves user networks' names and holds
+		// published ports (network_ports.go).
+		user = user || ep.NetworkName != network.DefaultName || len(ep.Ports) > 0
 	}
 	e.ph.mark("network: attach")
 	if err := e.writeEtcFiles(c, ips); err != nil {
@@ -326,7 +328,7 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 	}
 	e.ph.mark("network: /etc files")
 	if user {
-		return e.syncDNS(c.ID)
+		return portError(c, e.syncDNS(c.ID))
 	}
 	return nil
 }
@@ -366,7 +368,7 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 	errs := []error{netns.Remove(path), s.DetachAll(context.Background(), c.ID)}
 	e.ph.mark("network: detach")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName {
+		if ep.NetworkName != network.DefaultName || len(ep.Ports) > 0 {
 			errs = append(errs, e.syncDNS(""))
 			break
 		}

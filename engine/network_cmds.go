@@ -175,10 +175,9 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool)
 	if err := e.Networks().Detach(ctx, c.ID, n.ID); err != nil {
 		return err
 	}
-	if n.Name != network.DefaultName {
-		if err := e.syncDNS(""); err != nil {
-			return err
-		}
+	// Always: the default network's endpoint may have held ports.
+	if err := e.syncDNS(""); err != nil {
+		return err
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
 		delete(r.HostConfig.Networks, n.Name)

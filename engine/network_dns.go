@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,10 +89,10 @@ func DNSMain(args []string) int {
 		say("error " + err.Error())
 		return 1
 	}
-	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ln: ln, sock: sock}
-	if n, err := r.sync(""); err != nil {
+	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ports: map[string]heldPort{}, ln: ln, sock: sock}
+	if _, err := r.sync(""); err != nil {
 		slog.Warn("dns sync", "error", err)
-	} else if n == 0 {
+	} else if r.stopped {
 		say("ok")
 		return 0
 	}
@@ -109,8 +110,10 @@ type responder struct {
 	mu      sync.Mutex
 	store   *network.Store
 	servers map[string]*dns.Server // container ID -> its responder
+	ports   map[string]heldPort    // portKey -> its socket (network_ports.go)
 	ln      net.Listener
 	sock    string
+	stopped bool // the listener is closed: nothing left to serve
 }
 
 func (r *responder) handle(conn net.Conn) {
@@ -130,9 +133,10 @@ func (r *responder) handle(conn net.Conn) {
 	fmt.Fprintf(conn, "ok %d\n", n)
 }
 
-// sync serves exactly the containers with an endpoint on a user network;
-// with none left, it stops listening so the process ends. Its error is
-// only about container id (none for ""); others' failures are logged.
+// sync serves exactly the containers with an endpoint on a user network,
+// and holds exactly the published ports; with none left, it stops
+// listening so the process ends. Its error is only about container id
+// (none for ""); others' failures are logged.
 func (r *responder) sync(id string) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -169,12 +173,14 @@ func (r *responder) sync(id string) (int, error) {
 		}
 		r.servers[cid] = srv
 	}
-	if len(r.servers) == 0 && len(want) == 0 {
+	mine = errors.Join(mine, r.holdPorts(eps, id))
+	if len(r.servers) == 0 && len(want) == 0 && len(r.ports) == 0 && !published(eps) {
 		os.Remove(r.sock)
 		r.ln.Close()
+		r.stopped = true
 	}
 	debug.FreeOSMemory()
-	return len(r.servers), mine
+	return len(r.servers) + len(r.ports), mine
 }
 
 // syncDNS tells the root's responder that endpoints changed, starting one
@@ -188,7 +194,7 @@ func (e *Engine) syncDNS(id string) error {
 		reply, err := dnsRequest(sock, id)
 		if err == nil {
 			if !strings.HasPrefix(reply, "ok") {
-				return fmt.Errorf("embedded dns: %s", reply)
+				return replyError(reply)
 			}
 			return nil
 		}
@@ -203,7 +209,8 @@ func (e *Engine) syncDNS(id string) error {
 		}
 		switch {
 		case rep == "ok":
-			return nil
+			// Started: the sync above is retried, so that id's own
+			// failure (a port it cannot hold) is reported.
 		case rep == "busy":
 			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 		default:
@@ -230,15 +237,25 @@ func dnsRequest(sock, id string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-// dnsNeeded reports whether some container is on a user network.
+// dnsNeeded reports whether some container is on a user network or
+// publishes a port.
 func (e *Engine) dnsNeeded() (bool, error) {
 	eps, err := e.Networks().Endpoints("")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName {
+		if ep.NetworkName != network.DefaultName || len(ep.Ports) > 0 {
 			return true, err
 		}
 	}
 	return false, err
+}
+
+func published(eps []network.Endpoint) bool {
+	for _, ep := range eps {
+		if len(ep.Ports) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // startDNS spawns a responder and returns its report.

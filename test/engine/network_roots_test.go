@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,4 +56,41 @@ func TestNetworkBrokenEndpointDoesNotBreakOthers(t *testing.T) {
 	}
 	e.must("rm", "-f", "bad", "good1", "good2", "good3")
 	e.must("network", "rm", "app")
+}
+
+// TestNetworkPublishedPortHeld: a port a container publishes is held on
+// the host while it runs: a host program cannot bind it, another root's
+// container is refused with the holder named, and the port is free again
+// once the container is gone.
+func TestNetworkPublishedPortHeld(t *testing.T) {
+	a, b := newEnv(t), newEnv(t)
+	free, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+	free.Close()
+	a.must("run", "-d", "--name", "web", "-p", "127.0.0.1:"+port+":80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
+	if l, err := net.Listen("tcp4", "127.0.0.1:"+port); err == nil {
+		l.Close()
+		t.Errorf("a host program could bind 127.0.0.1:%s, published by a container", port)
+	}
+	if l, err := net.Listen("tcp4", ":"+port); err == nil {
+		l.Close()
+		t.Errorf("a host program could bind *:%s, published on 127.0.0.1 by a container", port)
+	}
+	r := b.run("run", "-d", "--name", "clash", "-p", port+":80", "busybox", "sleep", "60")
+	if r.code != 125 || !strings.Contains(r.stderr, "port is already allocated") || !strings.Contains(r.stderr, "berth of root "+a.root) {
+		t.Errorf("another root's publication of %s: exit %d, stderr %q", port, r.code, r.stderr)
+	}
+	t.Logf("other root: %s", strings.TrimSpace(r.stderr))
+	if got := httpGet(t, "http://127.0.0.1:"+port+"/hostname"); strings.TrimSpace(got) != a.inspect("web", "{{.Config.Hostname}}") {
+		t.Errorf("the publishing container lost its port: %q", got)
+	}
+	a.must("rm", "-f", "web")
+	l, err := net.Listen("tcp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatalf("port %s still held after its container is gone: %v", port, err)
+	}
+	l.Close()
 }
