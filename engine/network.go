@@ -328,7 +328,9 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 	}
 	e.ph.mark("network: /etc files")
 	if user {
-		return portError(c, e.syncDNS(c.ID))
+		err := portError(c, e.syncDNS(c.ID))
+		e.ph.mark("network: responder")
+		return err
 	}
 	return nil
 }

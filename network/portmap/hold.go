@@ -71,12 +71,15 @@ func describe(procDir string) string {
 	return fmt.Sprintf("pid %s (%s)", pid, strings.TrimSpace(string(comm)))
 }
 
-// socketInodes reads /proc/net/{tcp,udp}{,6} for sockets bound to port (in
-// LISTEN state for TCP), as "socket:[inode]" links of /proc/PID/fd.
+// socketInodes reads the calling thread's /proc/net/{tcp,udp}{,6} for
+// sockets bound to port (in LISTEN state for TCP), as "socket:[inode]"
+// links of /proc/PID/fd. The thread's, not /proc/net (the main thread's):
+// a thread that netns.Create or Do locked into another namespace and that
+// could not exit (Go never ends the main thread) may be the main one.
 func socketInodes(proto string, port uint16) map[string]bool {
 	out := map[string]bool{}
 	for _, file := range []string{proto, proto + "6"} {
-		f, err := os.Open("/proc/net/" + file)
+		f, err := os.Open("/proc/thread-self/net/" + file)
 		if err != nil {
 			continue
 		}
