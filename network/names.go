@@ -50,7 +50,9 @@ func (s *Store) writeNames(n Network, names []byte) error {
 	if n.Name == DefaultName {
 		return nil
 	}
-	if err := os.MkdirAll(s.namesDir(n.ID), 0o755); err != nil {
+	// Names and addresses of containers are no business of other local
+	// users: only root (the responder) reads them.
+	if err := os.MkdirAll(s.namesDir(n.ID), 0o700); err != nil {
 		return fmt.Errorf("names of network %s: %w", n.Name, err)
 	}
 	return etcfiles.WriteFile(s.namesFile(n.ID), names)

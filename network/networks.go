@@ -216,20 +216,25 @@ func (s *Store) setUp(n Network) error {
 
 // setUpLocked is setUp for a caller that holds the host lock, or whose
 // bridge exists (the subnet is claimed).
+//
+// The table's entries come before the bridge: a bridge, once there, always
+// has them (isolation, masquerade), so an existing bridge means the rest is
+// there and an attach pays no nft exec. A kill between the two leaves no
+// bridge, and the next setUp does both again (adding an element twice is
+// no error). Forwarding is turned on last, once the rules hold.
 func (s *Store) setUpLocked(n Network) error {
-	created, err := ensureBridge(n)
-	if err != nil || !created {
-		// The bridge and the table's entries are made together and
-		// vanish together (a reboot), so an existing bridge means the
-		// rest is there: an attach then pays no nft exec.
-		return err
-	}
-	if !n.Internal && !s.opts.SkipIPForward {
-		if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+	if _, err := netlink.LinkByName(n.Bridge); err != nil {
+		if err := (firewall{s.opts.Table}).addNetwork(n); err != nil {
 			return err
 		}
+		if !n.Internal && !s.opts.SkipIPForward {
+			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+				return err
+			}
+		}
 	}
-	return firewall{s.opts.Table}.addNetwork(n)
+	_, err := ensureBridge(n)
+	return err
 }
 
 // tearDown removes the network's bridge and firewall entries; the table
