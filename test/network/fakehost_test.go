@@ -70,18 +70,7 @@ func (h *fakeHost) do(t testing.TB, fn func() error) {
 // at the end.
 func (h *fakeHost) ctr(t *testing.T, s *network.Store) *ctr {
 	t.Helper()
-	c := &ctr{id: randHex(64)}
-	var err error
-	if c.netns, err = netns.Create(s.NetNSDir(), c.id); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		h.do(t, func() error { return s.DetachAll(ctx, c.id) })
-		if err := netns.Remove(c.netns); err != nil {
-			t.Error(err)
-		}
-	})
-	return c
+	return newCtrIn(t, s, false, func(fn func() error) error { return netns.Do(h.path, fn) })
 }
 
 func (h *fakeHost) attach(t *testing.T, s *network.Store, c *ctr, opts network.AttachOptions) network.Endpoint {
@@ -126,18 +115,11 @@ func nsRun(t testing.TB, path string, args ...string) {
 }
 
 // serve answers "hello" on a TCP listener opened at addr inside the
-// namespace at path ("" for the test's own); it returns the port.
+// namespace at path; it returns the port.
 func serve(t testing.TB, path, addr string) int {
 	t.Helper()
 	var ln net.Listener
-	listen := func() (err error) { ln, err = net.Listen("tcp4", addr); return err }
-	var err error
-	if path == "" {
-		err = listen()
-	} else {
-		err = netns.Do(path, listen)
-	}
-	if err != nil {
+	if err := netns.Do(path, func() (err error) { ln, err = net.Listen("tcp4", addr); return err }); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
