@@ -242,7 +242,7 @@ func dnsRequest(sock, id string) (string, error) {
 func (e *Engine) dnsNeeded() (bool, error) {
 	eps, err := e.Networks().Endpoints("")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName || len(ep.Ports) > 0 {
+		if ep.NetworkName != network.DefaultName || responderHolds(ep) {
 			return true, err
 		}
 	}
@@ -251,7 +251,7 @@ func (e *Engine) dnsNeeded() (bool, error) {
 
 func published(eps []network.Endpoint) bool {
 	for _, ep := range eps {
-		if len(ep.Ports) > 0 {
+		if responderHolds(ep) {
 			return true
 		}
 	}

@@ -4,19 +4,26 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
+	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/portmap"
 )
 
-// Published host ports are held, not only DNAT'd: the root's responder
-// (network_dns.go, the one process a root keeps while its containers need
-// it) binds every published port of the root's endpoints, so the kernel
-// refuses them to host programs and to other berth roots for as long as
-// they are published, and a port someone else took after Attach's probe
-// fails the start that wanted it. A killed responder frees the ports; the
-// next sync (any attach or detach, or repair) binds them again.
+// Published host ports are held, not only DNAT'd: a process binds each
+// one, so the kernel refuses it to host programs and to other berth roots
+// for as long as it is published, and a port someone else took after
+// Attach's probe fails the start that wanted it. The holder is never a
+// process that starts containers with the sockets open (the monitor's
+// fds reach its container): it is the root's responder (network_dns.go,
+// the one process a root keeps while its containers need it), or for a
+// foreground run its own process, whose sockets are close-on-exec and
+// which lives exactly as long as the container (no responder start on
+// the path of `run --rm -p`). A killed responder frees the ports; the next
+// sync (any attach or detach, or repair) binds them again, and it takes
+// over those of a foreground run that was killed.
 
 type heldPort struct {
 	c     io.Closer
@@ -34,6 +41,9 @@ func (r *responder) holdPorts(eps []network.Endpoint, id string) error {
 	want := map[string]portmap.Mapping{}
 	owner := map[string]string{}
 	for _, ep := range eps {
+		if !responderHolds(ep) {
+			continue
+		}
 		for _, m := range ep.Ports {
 			want[portKey(m)], owner[portKey(m)] = m, ep.ContainerID
 		}
@@ -79,3 +89,45 @@ type portInUseError string
 
 func (e portInUseError) Error() string        { return string(e) }
 func (e portInUseError) Is(target error) bool { return target == portmap.ErrPortInUse }
+
+// responderHolds says whether the responder holds ep's ports: it has some,
+// and no live process of its own holds them.
+func responderHolds(ep network.Endpoint) bool {
+	return len(ep.Ports) > 0 && (ep.PortsHolder == 0 || !proc.Alive(ep.PortsHolder, ep.PortsHolderStart))
+}
+
+// portsHolder is this process, for Attach, when it holds its container's
+// ports itself (a foreground run).
+func (e *Engine) portsHolder() (int, uint64) {
+	if !e.ownPorts {
+		return 0, 0
+	}
+	start, _, err := proc.StartTime(os.Getpid())
+	if err != nil {
+		return 0, 0
+	}
+	return os.Getpid(), start
+}
+
+// holdOwnPorts holds ep's ports in this process if Attach named it.
+func (e *Engine) holdOwnPorts(c *Container, ep network.Endpoint) error {
+	if ep.PortsHolder != os.Getpid() {
+		return nil
+	}
+	for _, m := range ep.Ports {
+		h, err := portmap.Hold(m)
+		if err != nil {
+			return portError(c, err)
+		}
+		e.held = append(e.held, h)
+	}
+	return nil
+}
+
+// releaseOwnPorts closes the sockets holdOwnPorts opened.
+func (e *Engine) releaseOwnPorts() {
+	for _, h := range e.held {
+		h.Close()
+	}
+	e.held = nil
+}

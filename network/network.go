@@ -100,7 +100,12 @@ type Endpoint struct {
 	IfName      string            `json:"ifName,omitempty"`
 	NetNS       string            `json:"netns"`
 	Ports       []portmap.Mapping `json:"ports,omitempty"`
-	Created     time.Time         `json:"created"`
+	// PortsHolder is the process holding the published ports' host
+	// sockets (pid and start time) when it is not the root's responder:
+	// a foreground `run` holds its own.
+	PortsHolder      int       `json:"portsHolder,omitempty"`
+	PortsHolderStart uint64    `json:"portsHolderStart,omitempty"`
+	Created          time.Time `json:"created"`
 }
 
 // Options place a Store's state and name its host objects. Tests use their

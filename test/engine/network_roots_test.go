@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -93,4 +94,32 @@ func TestNetworkPublishedPortHeld(t *testing.T) {
 		t.Fatalf("port %s still held after its container is gone: %v", port, err)
 	}
 	l.Close()
+
+	// A foreground run holds its ports itself, for its whole run.
+	fg := a.cmd("run", "--rm", "-p", "127.0.0.1:"+port+":80", "busybox", "sleep", "3")
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	held := false
+	for deadline := time.Now().Add(10 * time.Second); !held && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if l, err := net.Listen("tcp4", "127.0.0.1:"+port); err == nil {
+			l.Close()
+		} else {
+			held = true
+		}
+	}
+	if !held {
+		t.Errorf("a foreground run's port %s was never held", port)
+	}
+	if r := b.run("run", "--rm", "-p", "127.0.0.1:"+port+":80", "busybox", "true"); r.code != 125 || !strings.Contains(r.stderr, fmt.Sprintf("held by pid %d (", fg.Process.Pid)) {
+		t.Errorf("another root's publication of a foreground run's port: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if err := fg.Wait(); err != nil {
+		t.Fatalf("foreground run: %v", err)
+	}
+	if l, err := net.Listen("tcp4", "127.0.0.1:"+port); err != nil {
+		t.Errorf("port %s still held after the foreground run: %v", port, err)
+	} else {
+		l.Close()
+	}
 }
