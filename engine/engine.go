@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -29,6 +30,11 @@ type Engine struct {
 	images        *image.Service
 	db            *store
 	ph            *phases // debug timings of this process's steps
+	// ownPorts is set in a foreground run, whose process is the
+	// container's monitor: it holds the published ports itself (held),
+	// sparing a responder start (network_ports.go).
+	ownPorts bool
+	held     []io.Closer
 }
 
 // New returns the engine for opts.

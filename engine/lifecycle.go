@@ -42,6 +42,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 // RunAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
+	e.ownPorts = true
 	if err := e.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {
 			e.removeFiles(context.WithoutCancel(ctx), c, true)

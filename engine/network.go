@@ -312,13 +312,19 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 		}
 		if i == 0 {
 			opts.Ports = ports
+			opts.PortsHolder, opts.PortsHolderStart = e.portsHolder()
 		}
 		ep, err := s.Attach(ctx, path, c.ID, opts)
 		if err != nil {
 			return portError(c, err)
 		}
+		if err := e.holdOwnPorts(c, ep); err != nil {
+			return err
+		}
 		ips = append(ips, ep.IP)
-		user = user || ep.NetworkName != network.DefaultName
+		// The responder serves user networks' names and holds the
+		// published ports this process does not (network_ports.go).
+		user = user || ep.NetworkName != network.DefaultName || responderHolds(ep)
 	}
 	e.ph.mark("network: attach")
 	if err := e.writeEtcFiles(c, ips); err != nil {
@@ -326,7 +332,9 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 	}
 	e.ph.mark("network: /etc files")
 	if user {
-		return e.syncDNS()
+		err := portError(c, e.syncDNS(c.ID))
+		e.ph.mark("network: responder")
+		return err
 	}
 	return nil
 }
@@ -364,10 +372,11 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 	// Unpinned first, the namespace takes the veths with it (network's
 	// undo), sparing a synchronous veth deletion.
 	errs := []error{netns.Remove(path), s.DetachAll(context.Background(), c.ID)}
+	e.releaseOwnPorts()
 	e.ph.mark("network: detach")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName {
-			errs = append(errs, e.syncDNS())
+		if ep.NetworkName != network.DefaultName || responderHolds(ep) {
+			errs = append(errs, e.syncDNS(""))
 			break
 		}
 	}

@@ -76,7 +76,7 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 		slog.Info("network repair", "endpoints", r.Endpoints, "veths", r.Veths, "ports", r.Ports, "netns", r.NetNS)
 	}
 	if !r.Empty() || err == nil {
-		err = errors.Join(err, e.syncDNS())
+		err = errors.Join(err, e.syncDNS(""))
 	}
 	return r, err
 }
@@ -140,7 +140,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptio
 		}
 		e.appendHosts(c, ep.IP)
 		if n.Name != network.DefaultName {
-			if err := e.syncDNS(); err != nil {
+			if err := e.syncDNS(c.ID); err != nil {
 				return err
 			}
 		}
@@ -178,10 +178,9 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool)
 	if err := e.Networks().Detach(ctx, c.ID, n.ID); err != nil {
 		return err
 	}
-	if n.Name != network.DefaultName {
-		if err := e.syncDNS(); err != nil {
-			return err
-		}
+	// Always: the default network's endpoint may have held ports.
+	if err := e.syncDNS(""); err != nil {
+		return err
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
 		delete(r.HostConfig.Networks, n.Name)

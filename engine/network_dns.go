@@ -37,8 +37,13 @@ import (
 // (network.Store.Resolver, which follows `network connect` by itself) and
 // forwarding other names to the host's resolvers.
 //
-//	engine --> "sync\n"        after an attach or detach
+//	engine --> "sync [ID]\n"   after an attach or detach (of container ID)
 //	       <-- "ok N\n"        N containers served, from the endpoint records
+//	       <-- "error: ...\n"  container ID could not be served
+//
+// Only ID's own failure is an error of the sync: a container that broke
+// its own namespace (flushed lo, so 127.0.0.11 is gone) is retried at each
+// sync and logged, and must not fail another container's start.
 //
 // A sync that leaves no container makes it exit (socket unlinked first).
 // The engine starts one when a sync finds none listening; the new process
@@ -89,10 +94,10 @@ func DNSMain(args []string) int {
 		say("error " + err.Error())
 		return 1
 	}
-	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ln: ln, sock: sock}
-	if n, err := r.sync(); err != nil {
+	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ports: map[string]heldPort{}, ln: ln, sock: sock}
+	if _, err := r.sync(""); err != nil {
 		slog.Warn("dns sync", "error", err)
-	} else if n == 0 {
+	} else if r.stopped {
 		say("ok")
 		return 0
 	}
@@ -110,19 +115,22 @@ type responder struct {
 	mu      sync.Mutex
 	store   *network.Store
 	servers map[string]*dns.Server // container ID -> its responder
+	ports   map[string]heldPort    // portKey -> its socket (network_ports.go)
 	ln      net.Listener
 	sock    string
+	stopped bool // the listener is closed: nothing left to serve
 }
 
 func (r *responder) handle(conn net.Conn) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "sync" {
+	verb, id, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if err != nil || verb != "sync" {
 		fmt.Fprintln(conn, "error: want sync")
 		return
 	}
-	n, err := r.sync()
+	n, err := r.sync(id)
 	if err != nil {
 		fmt.Fprintf(conn, "error: %v\n", err)
 		return
@@ -130,9 +138,11 @@ func (r *responder) handle(conn net.Conn) {
 	fmt.Fprintf(conn, "ok %d\n", n)
 }
 
-// sync serves exactly the containers with an endpoint on a user network;
-// with none left, it stops listening so the process ends.
-func (r *responder) sync() (int, error) {
+// sync serves exactly the containers with an endpoint on a user network,
+// and holds exactly the published ports; with none left, it stops
+// listening so the process ends. Its error is only about container id
+// (none for ""); others' failures are logged.
+func (r *responder) sync(id string) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	eps, err := r.store.Endpoints("")
@@ -151,36 +161,45 @@ func (r *responder) sync() (int, error) {
 			delete(r.servers, id)
 		}
 	}
-	var errs []error
-	for id, path := range want {
-		if _, ok := r.servers[id]; ok {
+	var mine error
+	for cid, path := range want {
+		if _, ok := r.servers[cid]; ok {
 			continue
 		}
-		srv, err := r.store.ServeDNS(id, path)
+		srv, err := r.store.ServeDNS(cid, path)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("dns for %.12s: %w", id, err))
+			err = fmt.Errorf("dns for %.12s: %w", cid, err)
+			if cid == id {
+				mine = err
+			} else {
+				slog.Warn("embedded dns", "error", err)
+			}
 			continue
 		}
-		r.servers[id] = srv
+		r.servers[cid] = srv
 	}
-	if len(r.servers) == 0 && len(want) == 0 {
+	mine = errors.Join(mine, r.holdPorts(eps, id))
+	if len(r.servers) == 0 && len(want) == 0 && len(r.ports) == 0 && !published(eps) {
 		os.Remove(r.sock)
 		r.ln.Close()
+		r.stopped = true
 	}
 	debug.FreeOSMemory()
-	return len(r.servers), errors.Join(errs...)
+	return len(r.servers) + len(r.ports), mine
 }
 
 // syncDNS tells the root's responder that endpoints changed, starting one
-// if none listens and some container needs it.
-func (e *Engine) syncDNS() error {
+// if none listens and some container needs it. id is the container whose
+// endpoints changed ("" for none): only its failure to be served is an
+// error here.
+func (e *Engine) syncDNS(id string) error {
 	sock := dnsSocket(e.runroot)
 	var lastErr error
 	for attempt := 0; attempt < 20; attempt++ {
-		reply, err := dnsRequest(sock)
+		reply, err := dnsRequest(sock, id)
 		if err == nil {
 			if !strings.HasPrefix(reply, "ok") {
-				return fmt.Errorf("embedded dns: %s", reply)
+				return replyError(reply)
 			}
 			return nil
 		}
@@ -195,7 +214,8 @@ func (e *Engine) syncDNS() error {
 		}
 		switch {
 		case rep == "ok":
-			return nil
+			// Started: the sync above is retried, so that id's own
+			// failure (a port it cannot hold) is reported.
 		case rep == "busy":
 			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 		default:
@@ -205,14 +225,14 @@ func (e *Engine) syncDNS() error {
 	return fmt.Errorf("embedded dns: %w", lastErr)
 }
 
-func dnsRequest(sock string) (string, error) {
+func dnsRequest(sock, id string) (string, error) {
 	conn, err := net.DialTimeout("unix", sock, time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, "sync\n"); err != nil {
+	if _, err := io.WriteString(conn, strings.TrimSpace("sync "+id)+"\n"); err != nil {
 		return "", err
 	}
 	line, err := bufio.NewReader(conn).ReadString('\n')
@@ -222,15 +242,25 @@ func dnsRequest(sock string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-// dnsNeeded reports whether some container is on a user network.
+// dnsNeeded reports whether some container is on a user network or
+// publishes a port.
 func (e *Engine) dnsNeeded() (bool, error) {
 	eps, err := e.Networks().Endpoints("")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName {
+		if ep.NetworkName != network.DefaultName || responderHolds(ep) {
 			return true, err
 		}
 	}
 	return false, err
+}
+
+func published(eps []network.Endpoint) bool {
+	for _, ep := range eps {
+		if responderHolds(ep) {
+			return true
+		}
+	}
+	return false
 }
 
 // startDNS spawns a responder and returns its report.

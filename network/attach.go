@@ -21,6 +21,10 @@ type AttachOptions struct {
 	Aliases  []string   // --network-alias
 	Hostname string
 	Ports    []portmap.Mapping // --publish, parsed by portmap.Parse
+	// PortsHolder and PortsHolderStart name the process that holds the
+	// ports' host sockets, if not the root's responder (Endpoint's).
+	PortsHolder      int
+	PortsHolderStart uint64
 }
 
 // Attach plugs the network namespace at netnsPath into a network and
@@ -47,7 +51,7 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 		ref = DefaultName
 	}
 	ep := Endpoint{ContainerID: containerID, Name: opts.Name, Aliases: opts.Aliases, Hostname: opts.Hostname,
-		NetNS: netnsPath, Created: time.Now().UTC()}
+		NetNS: netnsPath, PortsHolder: opts.PortsHolder, PortsHolderStart: opts.PortsHolderStart, Created: time.Now().UTC()}
 	var n Network
 	reserveTx := func(t tx) (err error) {
 		n, err = reserve(t, ref, &ep, opts)

@@ -216,7 +216,8 @@ func freeIfName(h *netlink.Handle) (string, error) {
 
 // hostState is what the host holds of berth's links, for subnet choice.
 type hostState struct {
-	prefixes []netip.Prefix // routes (any table) and addresses
+	prefixes    []netip.Prefix // routes (any table) and addresses
+	unreachable map[netip.Prefix]bool
 }
 
 func readHostState() (hostState, error) {
@@ -231,6 +232,12 @@ func readHostState() (hostState, error) {
 		}
 		if p, ok := prefixOf(r.Dst); ok && p.Bits() > 0 {
 			st.prefixes = append(st.prefixes, p)
+			if r.Type == unix.RTN_UNREACHABLE {
+				if st.unreachable == nil {
+					st.unreachable = map[netip.Prefix]bool{}
+				}
+				st.unreachable[p] = true
+			}
 		}
 	}
 	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)

@@ -100,7 +100,12 @@ type Endpoint struct {
 	IfName      string            `json:"ifName,omitempty"`
 	NetNS       string            `json:"netns"`
 	Ports       []portmap.Mapping `json:"ports,omitempty"`
-	Created     time.Time         `json:"created"`
+	// PortsHolder is the process holding the published ports' host
+	// sockets (pid and start time) when it is not the root's responder:
+	// a foreground `run` holds its own.
+	PortsHolder      int       `json:"portsHolder,omitempty"`
+	PortsHolderStart uint64    `json:"portsHolderStart,omitempty"`
+	Created          time.Time `json:"created"`
 }
 
 // Options place a Store's state and name its host objects. Tests use their
@@ -120,6 +125,9 @@ type Options struct {
 	Pools []netip.Prefix
 	// ResolvConf is the host's resolver file; default /etc/resolv.conf.
 	ResolvConf string
+	// HostLock is the host-wide allocation lock; default DefaultHostLock.
+	// Every root on a host must use the same one.
+	HostLock string
 }
 
 // Store manages the networks of one engine root.
@@ -143,6 +151,9 @@ func New(opts Options) *Store {
 	}
 	if opts.ResolvConf == "" {
 		opts.ResolvConf = "/etc/resolv.conf"
+	}
+	if opts.HostLock == "" {
+		opts.HostLock = DefaultHostLock
 	}
 	return &Store{opts: opts, dbPath: filepath.Join(opts.Root, "metadata.db")}
 }

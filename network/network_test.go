@@ -2,6 +2,7 @@ package network
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -133,6 +134,47 @@ func TestParseMapElements(t *testing.T) {
 			if got[i] != tt.want[i] {
 				t.Errorf("%s: got %v, want %v", tt.name, got[i], tt.want[i])
 			}
+		}
+	}
+}
+
+func TestParseSubnet(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"10.1.0.0/16", "10.1.0.0/16", ""},
+		{"192.168.7.0/24", "192.168.7.0/24", ""},
+		{"10.1.2.3/16", "", "invalid subnet 10.1.2.3/16: it should be 10.1.0.0/16"},
+		{"224.1.0.0/16", "", "multicast"},
+		{"239.255.255.0/24", "", "multicast"},
+		{"192.0.0.0/2", "", "multicast"},
+		{"127.5.0.0/16", "", "loopback"},
+		{"0.0.0.0/0", "", "cannot be a network's"},
+		{"10.1.0.0/31", "", "want an IPv4 CIDR"},
+		{"fd00::/64", "", "want an IPv4 CIDR"},
+		{"10.1.0.0", "", "invalid CIDR block notation"},
+	}
+	for _, tt := range tests {
+		got, err := parseSubnet(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: %v, want an error with %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want {
+			t.Errorf("%s: %s, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestCreateRefusesPredefinedNames(t *testing.T) {
+	s := New(Options{Root: t.TempDir(), RunRoot: t.TempDir()})
+	for _, name := range []string{"host", "none", "bridge", "default"} {
+		_, err := s.Create(CreateOptions{Name: name})
+		want := "operation is not permitted on predefined " + name + " network"
+		if err == nil || err.Error() != want {
+			t.Errorf("create %s: %v, want %q", name, err, want)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/berth-containers/berth/network/etcfiles"
 )
 
@@ -26,13 +28,45 @@ type CreateOptions struct {
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
+// predefined are Docker's names of networks that always exist: the
+// default one (made on first use) and the network modes.
+var predefined = map[string]bool{DefaultName: true, "default": true, "host": true, "none": true}
+
 // Create records a network and sets up its bridge and firewall entries.
 func (s *Store) Create(opts CreateOptions) (Network, error) {
 	if !validName.MatchString(opts.Name) {
 		return Network{}, fmt.Errorf("create network %q: invalid name, want [a-zA-Z0-9][a-zA-Z0-9_.-]*", opts.Name)
 	}
+	if predefined[opts.Name] {
+		return Network{}, fmt.Errorf("operation is not permitted on predefined %s network", opts.Name)
+	}
 	return s.create(opts, "")
 }
+
+// parseSubnet checks --subnet as Docker does: an IPv4 CIDR with no host
+// bits set, and not an address range that cannot be a bridge's.
+func parseSubnet(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	switch {
+	case err != nil:
+		return p, fmt.Errorf("invalid subnet %s: invalid CIDR block notation", s)
+	case !p.Addr().Is4() || p.Bits() > 30:
+		return p, fmt.Errorf("invalid subnet %s: want an IPv4 CIDR of /30 or wider", s)
+	case p != p.Masked():
+		return p, fmt.Errorf("invalid network config:\ninvalid subnet %s: it should be %s", p, p.Masked())
+	case p.Overlaps(multicast):
+		return p, fmt.Errorf("invalid subnet %s: multicast addresses cannot be a network's", p)
+	case p.Overlaps(loopback) || p.Overlaps(thisNet):
+		return p, fmt.Errorf("invalid subnet %s: loopback and 0.0.0.0/8 addresses cannot be a network's", p)
+	}
+	return p, nil
+}
+
+var (
+	multicast = netip.MustParsePrefix("224.0.0.0/4")
+	loopback  = netip.MustParsePrefix("127.0.0.0/8")
+	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
+)
 
 func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if opts.Driver != "" && opts.Driver != "bridge" {
@@ -40,11 +74,11 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	}
 	var want netip.Prefix
 	if opts.Subnet != "" {
-		p, err := netip.ParsePrefix(opts.Subnet)
-		if err != nil || !p.Addr().Is4() || p.Bits() > 30 {
-			return Network{}, fmt.Errorf("create network %s: subnet %q is not an IPv4 CIDR of /30 or wider", opts.Name, opts.Subnet)
+		p, err := parseSubnet(opts.Subnet)
+		if err != nil {
+			return Network{}, fmt.Errorf("create network %s: %w", opts.Name, err)
 		}
-		want = p.Masked()
+		want = p
 	}
 	var gw netip.Addr
 	if opts.Gateway != "" {
@@ -54,6 +88,11 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 		}
 		gw = a
 	}
+	unlock, err := s.lockHost()
+	if err != nil {
+		return Network{}, fmt.Errorf("create network %s: %w", opts.Name, err)
+	}
+	defer unlock()
 	host, err := readHostState()
 	if err != nil {
 		return Network{}, err
@@ -105,7 +144,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
-	if err := s.setUp(n); err != nil {
+	if err := s.setUpLocked(n); err != nil {
 		_ = s.tearDown(n)
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
 		return Network{}, err
@@ -156,21 +195,46 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // setUp makes the network's host objects; it is idempotent, so Attach calls
-// it too and a network recorded before a reboot comes back.
+// it too and a network recorded before a reboot comes back, unless its
+// subnet was taken meanwhile (checked under the host-wide lock).
 func (s *Store) setUp(n Network) error {
-	created, err := ensureBridge(n)
-	if err != nil || !created {
-		// The bridge and the table's entries are made together and
-		// vanish together (a reboot), so an existing bridge means the
-		// rest is there: an attach then pays no nft exec.
-		return err
+	if _, err := netlink.LinkByName(n.Bridge); err == nil {
+		return s.setUpLocked(n)
 	}
-	if !n.Internal && !s.opts.SkipIPForward {
-		if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+	unlock, err := s.lockHost()
+	if err != nil {
+		return fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	defer unlock()
+	if _, err := netlink.LinkByName(n.Bridge); err != nil {
+		if err := checkSubnetFree(n); err != nil {
 			return err
 		}
 	}
-	return firewall{s.opts.Table}.addNetwork(n)
+	return s.setUpLocked(n)
+}
+
+// setUpLocked is setUp for a caller that holds the host lock, or whose
+// bridge exists (the subnet is claimed).
+//
+// The table's entries come before the bridge: a bridge, once there, always
+// has them (isolation, masquerade), so an existing bridge means the rest is
+// there and an attach pays no nft exec. A kill between the two leaves no
+// bridge, and the next setUp does both again (adding an element twice is
+// no error). Forwarding is turned on last, once the rules hold.
+func (s *Store) setUpLocked(n Network) error {
+	if _, err := netlink.LinkByName(n.Bridge); err != nil {
+		if err := (firewall{s.opts.Table}).addNetwork(n); err != nil {
+			return err
+		}
+		if !n.Internal && !s.opts.SkipIPForward {
+			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := ensureBridge(n)
+	return err
 }
 
 // tearDown removes the network's bridge and firewall entries; the table

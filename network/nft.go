@@ -26,6 +26,27 @@ import (
 //	egress         subnets of non-internal networks (masquerade to the outside)
 //	ports_any      proto . port            -> container ip . port
 //	ports_ip       host ip . proto . port  -> container ip . port
+//
+// What may reach a container (Docker's defaults): its own bridge, replies
+// to its connections, and DNAT'd traffic to its published ports. The
+// forward chain drops everything else bound for a berth bridge: the LAN
+// on unpublished ports (the host forwards once ip_forward is on) and other
+// user networks (Docker's DOCKER-ISOLATION; `network connect` joins two).
+// Roots are isolated from each other the same way, each table dropping
+// what is bound for its own bridges.
+//
+// Bridges have route_localnet=1 so that replies to connections made to
+// 127.0.0.1:<published port> come back (see ensureBridge). The guard
+// chain, at raw priority so before NAT, drops what else that would let
+// in: packets for 127.0.0.0/8 arriving on any device but lo, which are a
+// container reaching the host's loopback services through its gateway, or
+// a LAN neighbour reaching a port published only on 127.0.0.1
+// (CVE-2020-8558; Docker and kube-proxy drop them too). Without
+// route_localnet the kernel drops them as martians anyway.
+//
+// The declarations are re-sent with each new bridge (an existing set keeps
+// its elements), then every chain is flushed and refilled in the same
+// transaction: no moment without rules, and no duplicates.
 const tableTemplate = `table ip %[1]s {
 	set bridges { type ifname; }
 	set internal { type ifname; }
@@ -33,28 +54,44 @@ const tableTemplate = `table ip %[1]s {
 	set egress { type ipv4_addr; flags interval; }
 	map ports_any { type inet_proto . inet_service : ipv4_addr . inet_service; }
 	map ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
+	chain hostports { }
+	chain guard { type filter hook prerouting priority raw; policy accept; }
+	chain prerouting { type nat hook prerouting priority dstnat; policy accept; }
+	chain output { type nat hook output priority -100; policy accept; }
+	chain postrouting { type nat hook postrouting priority srcnat; policy accept; }
+	chain forward { type filter hook forward priority filter; policy accept; }
+}
+flush chain ip %[1]s hostports
+flush chain ip %[1]s guard
+flush chain ip %[1]s prerouting
+flush chain ip %[1]s output
+flush chain ip %[1]s postrouting
+flush chain ip %[1]s forward
+table ip %[1]s {
 	chain hostports {
 		dnat ip to ip daddr . meta l4proto . th dport map @ports_ip
 		dnat ip to meta l4proto . th dport map @ports_any
 	}
+	chain guard {
+		iifname != "lo" ip daddr 127.0.0.0/8 drop
+	}
 	chain prerouting {
-		type nat hook prerouting priority dstnat; policy accept;
 		fib daddr type local jump hostports
 	}
 	chain output {
-		type nat hook output priority -100; policy accept;
 		fib daddr type local jump hostports
 	}
 	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
 		ip saddr 127.0.0.0/8 oifname @bridges masquerade
 		ip saddr @egress oifname != @bridges masquerade
 	}
 	chain forward {
-		type filter hook forward priority filter; policy accept;
 		iifname . oifname @same accept
 		iifname @internal drop
 		oifname @internal drop
+		oifname @bridges ct state established,related accept
+		oifname @bridges ct status dnat accept
+		oifname @bridges drop
 	}
 }
 `

@@ -140,7 +140,8 @@ var ErrPortInUse = errors.New("port is already allocated")
 // already holds it. A fixed port that is taken is an error; a range gives its
 // first free port; port 0 gets a free port from the kernel. Nothing is held
 // after Reserve returns: the caller records the result in the same
-// transaction so that concurrent callers see it.
+// transaction so that concurrent callers of its root see it, and then
+// holds the ports (Hold) against everyone else.
 func Reserve(ms []Mapping, taken []Mapping) ([]Mapping, error) {
 	out := make([]Mapping, 0, len(ms))
 	used := append([]Mapping(nil), taken...)
@@ -185,7 +186,7 @@ func reserveOne(m Mapping, used []Mapping) (Mapping, error) {
 			continue
 		}
 		if err := probe(c.Protocol, c.HostIP, c.HostPort); err != nil {
-			lastErr = fmt.Errorf("publish %s: %w on the host (%v)", c, ErrPortInUse, err)
+			lastErr = fmt.Errorf("publish %s: %w on the host%s (%v)", c, ErrPortInUse, heldBy(c.Protocol, c.HostPort), err)
 			continue
 		}
 		return c, nil

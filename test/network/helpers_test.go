@@ -102,13 +102,19 @@ type ctr struct {
 // end, after detaching from every network.
 func newCtr(t testing.TB, s *network.Store, rootfs bool) *ctr {
 	t.Helper()
+	return newCtrIn(t, s, rootfs, func(fn func() error) error { return fn() })
+}
+
+// newCtrIn is newCtr whose detach runs through in (inside a fake host).
+func newCtrIn(t testing.TB, s *network.Store, rootfs bool, in func(func() error) error) *ctr {
+	t.Helper()
 	c := &ctr{id: randHex(64)}
 	var err error
 	if c.netns, err = netns.Create(s.NetNSDir(), c.id); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := s.DetachAll(context.Background(), c.id); err != nil {
+		if err := in(func() error { return s.DetachAll(context.Background(), c.id) }); err != nil {
 			t.Errorf("detach %s: %v", c.id, err)
 		}
 		if err := netns.Remove(c.netns); err != nil {

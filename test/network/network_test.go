@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -242,17 +243,19 @@ func TestPortInUse(t *testing.T) {
 	before := tableElements(t, s.Options().Table)
 	veths := hostLinks("vb")
 
-	tests := []struct{ name, spec string }{
-		{"host socket", fmt.Sprintf("127.0.0.1:%d:80", busy)},
-		{"host socket, all addresses", fmt.Sprintf("%d:80", busy)},
-		{"another container", fmt.Sprintf("%d:53/udp", hostPort(fep, "udp"))},
+	// A host socket's holder is named: this test process.
+	self := fmt.Sprintf("held by pid %d (", os.Getpid())
+	tests := []struct{ name, spec, holder string }{
+		{"host socket", fmt.Sprintf("127.0.0.1:%d:80", busy), self},
+		{"host socket, all addresses", fmt.Sprintf("%d:80", busy), self},
+		{"another container", fmt.Sprintf("%d:53/udp", hostPort(fep, "udp")), "by another container"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCtr(t, s, false)
 			_, err := s.Attach(ctx, c.netns, c.id, network.AttachOptions{Ports: mustParse(t, tt.spec)})
-			if !errors.Is(err, portmap.ErrPortInUse) {
-				t.Fatalf("attach: %v, want ErrPortInUse", err)
+			if !errors.Is(err, portmap.ErrPortInUse) || !strings.Contains(err.Error(), tt.holder) {
+				t.Fatalf("attach: %v, want ErrPortInUse naming %q", err, tt.holder)
 			}
 			t.Logf("error: %v", err)
 			if eps, _ := s.Endpoints(c.id); len(eps) > 0 {
