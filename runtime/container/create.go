@@ -123,6 +123,8 @@ type builder struct {
 	lockFile *os.File
 	// inRuntime: this process builds the rootfs (setup.go).
 	inRuntime bool
+	// ready: the limits written once the init is set up (applyReady).
+	ready *specs.LinuxResources
 }
 
 func (b *builder) build() error {
@@ -400,6 +402,9 @@ func (b *builder) runtimeHooks() error {
 }
 
 func (b *builder) finish() error {
+	if err := b.applyReady(); err != nil {
+		return err
+	}
 	if err := saveState(b.dir, b.state); err != nil {
 		return err
 	}

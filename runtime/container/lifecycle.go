@@ -62,7 +62,7 @@ func (c *Container) openFifo() error {
 		}
 		n, err := unix.Read(fd, buf)
 		if n == 1 {
-			return c.afterExec(fd)
+			return nil
 		}
 		if err != nil && !errors.Is(err, unix.EAGAIN) {
 			return fmt.Errorf("read exec fifo of %s: %w", c.ID(), err)
