@@ -63,9 +63,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(e.containerDir(id), 0o710); err != nil {
-		return nil, fmt.Errorf("create container directory: %w", err)
+	dirLock, err := e.lockNewContainerDir(id)
+	if err != nil {
+		return nil, err
 	}
+	defer dirLock.Close() // after the record is in, or the dir is gone
 	defer func() {
 		if err != nil {
 			os.RemoveAll(e.containerDir(id))

@@ -68,6 +68,13 @@ func (s *Service) unpackLocal(ctx context.Context, img *Image) error {
 // Save writes the images refs name to w as one archive in format
 // (archive.FormatDocker or archive.FormatOCI).
 func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format string) error {
+	// Shared GC lock: the blobs stay while they are read, and GC knows
+	// the save's temp files in ingest/ are in flight.
+	release, err := s.Content.Use(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var items []archive.SaveImage
 	for _, ref := range refs {
 		img, err := s.Get(ctx, ref)
