@@ -67,15 +67,16 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Run dirs are made by start, after the record, and rm removes the
+	// record last: only the root's own dirs and snapshots can be orphans.
 	cands := map[string]bool{}
-	for _, dir := range []string{filepath.Join(e.root, "containers"), filepath.Join(e.runroot, "containers")} {
-		entries, err := os.ReadDir(dir)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("list %s: %w", dir, err)
-		}
-		for _, en := range entries {
-			cands[en.Name()] = true
-		}
+	dir := filepath.Join(e.root, "containers")
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, en := range entries {
+		cands[en.Name()] = true
 	}
 	err = sn.Walk(ctx, func(i snapshot.Info) error {
 		if i.Kind == snapshot.KindActive && !strings.HasPrefix(i.Name, unpack.ExtractPrefix) {

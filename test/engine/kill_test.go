@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -97,5 +98,65 @@ func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
 				t.Errorf("%s killed after %v: prune left %v", st.name, d, left)
 			}
 		}
+	}
+}
+
+// killInWindow starts berth with args and, as soon as a new entry appears
+// in dir, takes the flock of the bbolt file db, which the command needs
+// for its next step: it waits there, in the window between two writes, and
+// is SIGKILLed in it.
+func (e *env) killInWindow(dir, db string, args ...string) {
+	e.t.Helper()
+	before := map[string]bool{}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		before[en.Name()] = true
+	}
+	cmd := e.cmd(args...)
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		entries, _ := os.ReadDir(dir)
+		if len(entries) > len(before) {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("berth %v never made anything in %s", args, dir)
+		}
+	}
+	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		e.t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // it reaches the lock
+}
+
+// TestKillInWindowPruneLeavesNothing kills create between its container
+// dir (and snapshot) and its record, and load between an unpack's snapshot and its commit: the
+// windows a kill at a random moment rarely hits.
+func TestKillInWindowPruneLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	e.must("pull", "busybox")
+	e.must("save", "-o", archive, "busybox")
+	snaps := filepath.Join(e.root, "snapshots", "overlay", "snapshots")
+	// containers/<id> is made before the snapshot; the record needs the
+	// root's db.
+	e.killInWindow(filepath.Join(e.root, "containers"), filepath.Join(e.root, "metadata.db"), "create", "busybox", "true")
+	e.pruneAll()
+	if left := e.storageLeft(); len(left) > 0 {
+		t.Errorf("create killed before its record: prune left %v", left)
+	}
+	e.killInWindow(snaps, filepath.Join(e.root, "snapshots", "overlay", "metadata.db"), "load", "-i", archive)
+	e.pruneAll()
+	if left := e.storageLeft(); len(left) > 0 {
+		t.Errorf("load killed before its unpack committed: prune left %v", left)
 	}
 }
