@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // leftovers lists what a root holds in its blobs, ingest and snapshots.
@@ -78,5 +80,33 @@ func TestKilledPullPruneLeavesNothing(t *testing.T) {
 	}
 	if out := e.ok("--runroot", runroot, "pull", ref); !strings.Contains(out, "Downloaded newer image") {
 		t.Errorf("pull after the kills: %s", out)
+	}
+}
+
+// TestLoadRefusedLeavesNothing: an archive that lists no image, and an OCI
+// archive whose layer descriptor gives another size than its blob's, fail
+// to load, and neither leaves a blob, ingest file or snapshot.
+func TestLoadRefusedLeavesNothing(t *testing.T) {
+	layer := randomLayer(t, "f", 64<<10, 21)
+	empty := filepath.Join(t.TempDir(), "empty.tar")
+	data := tarOf(t, []entry{file("manifest.json", "[]"), file("layer.tar", string(layer))})
+	if err := os.WriteFile(empty, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lying := ociArchiveEdited(t, "lying:1", [][]byte{layer}, func(m *ocispec.Manifest) { m.Layers[0].Size-- })
+	for _, tc := range []struct{ name, archive, want string }{
+		{"empty manifest", empty, "lists no image"},
+		{"layer size lies", lying, "descriptor says"},
+	} {
+		e := newEnv(t)
+		if errOut := e.fail(1, "load", "-i", tc.archive); !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: error %q, want %q", tc.name, errOut, tc.want)
+		}
+		if left := leftovers(t, e); len(left) > 0 {
+			t.Errorf("%s: the failed load left %v", tc.name, left)
+		}
+		if out := e.ok("images", "-q"); out != "" {
+			t.Errorf("%s: image recorded: %q", tc.name, out)
+		}
 	}
 }
