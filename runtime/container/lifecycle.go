@@ -98,6 +98,42 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	return nil
 }
 
+// Delete loads container id and deletes it. A create of the same ID in
+// progress holds the container's lock and has not saved its state yet:
+// delete waits for it and then deletes what it made, as runc does,
+// rather than report a container that is not there yet. A state dir that
+// no create holds and that has no state is what a killed create left:
+// with force it goes.
+func Delete(root, id string, force bool) error {
+	c, err := Load(root, id)
+	if errors.Is(err, ErrNotExist) {
+		c, err = loadAfterCreate(root, id, force)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Delete(force)
+}
+
+func loadAfterCreate(root, id string, force bool) (*Container, error) {
+	dir := filepath.Join(root, id)
+	lf, err := lock(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", id, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lf.Close()
+	c, err := Load(root, id)
+	if errors.Is(err, ErrNotExist) && force {
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, fmt.Errorf("remove the state of a killed create of %s: %w", id, rerr)
+		}
+	}
+	return c, err
+}
+
 // Delete removes a stopped or created container; with force, a running one
 // is killed first.
 func (c *Container) Delete(force bool) error {

@@ -194,3 +194,37 @@ func TestDeleteNonexistent(t *testing.T) {
 		t.Errorf("delete of a missing container: exit %d stderr %q, want 1 and \"container does not exist\"", res.ExitCode, res.Stderr)
 	}
 }
+
+// TestDeleteForceDuringCreate: `delete -f` while a create of the same ID
+// is under way (a createRuntime hook holds it) waits for the create and
+// deletes what it made, as runc: no container, state dir or cgroup stays.
+func TestDeleteForceDuringCreate(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "1"}}}}
+	})
+	id := testutil.NewID(t)
+	create := rt.Command("create", "--bundle", b.Dir, id)
+	if err := create.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(rt.Root, id)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("create never made its state dir")
+		}
+	}
+	rt.MustRun(t, "delete", "-f", id)
+	create.Wait()
+	if res := rt.Run(t, "state", id); res.ExitCode == 0 {
+		t.Errorf("the container is still there after delete -f: %s", res.Stdout)
+	}
+	if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+		t.Errorf("state dir left: %v", err)
+	}
+	if cgs, _ := testutil.CgroupDirs(id); len(cgs) > 0 {
+		t.Errorf("cgroups left: %v", cgs)
+	}
+}
