@@ -3,6 +3,7 @@ package engine_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,4 +160,51 @@ func TestKillInWindowPruneLeavesNothing(t *testing.T) {
 	if left := e.storageLeft(); len(left) > 0 {
 		t.Errorf("load killed before its unpack committed: prune left %v", left)
 	}
+}
+
+// TestKilledMonitor: a foreground `run --rm` SIGKILLed while its container
+// runs leaves a container that goes once it exits (the next command
+// applies the --rm the killed monitor could not); a detached container
+// whose monitor is SIGKILLed shows so in ps instead of a plain Up.
+func TestKilledMonitor(t *testing.T) {
+	e := newEnv(t)
+	e.must("pull", "busybox")
+	cmd := e.cmd("run", "--rm", "--name", "fg", "busybox", "sleep", "1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.run("inspect", "-f", "{{.State.Running}}", "fg").stdout != "true\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("fg never ran")
+		}
+	}
+	id := e.inspect("fg", "{{.ID}}")
+	cmd.Process.Kill()
+	cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(e.must("ps", "-a", "--no-trunc"), id); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the --rm container is still there after it exited:\n%s", e.must("ps", "-a"))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "containers", id)); !os.IsNotExist(err) {
+		t.Errorf("container dir of the removed --rm container: %v", err)
+	}
+
+	e.must("run", "-d", "--name", "bg", "busybox", "sleep", "600")
+	pid := e.inspect("bg", "{{.State.Pid}}")
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	monitor, _ := strconv.Atoi(fields[1]) // the init's parent
+	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(e.must("ps"), "monitor killed"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ps after the monitor was killed:\n%s", e.must("ps"))
+		}
+	}
+	e.must("rm", "-f", "bg")
 }
