@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,6 +196,13 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		if hc.LogMaxSize, err = ParseBytes(o.LogMaxSize); err != nil {
 			return hc, fmt.Errorf("invalid --log-opt max-size %q: %w", o.LogMaxSize, err)
 		}
+	}
+	if o.LogMaxFile != "" {
+		n, err := strconv.Atoi(o.LogMaxFile)
+		if err != nil || n < 1 || n > maxLogFiles {
+			return hc, fmt.Errorf("invalid --log-opt max-file %q: want a number of files from 1 to %d", o.LogMaxFile, maxLogFiles)
+		}
+		hc.LogMaxFile = n
 	}
 	return hc, nil
 }
