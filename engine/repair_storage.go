@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/snapshot"
+	"github.com/berth-containers/berth/volume"
 )
 
 // A container is made in this order: containers/<id>, its writable
@@ -56,8 +57,9 @@ func (e *Engine) lockNewContainerDir(id string) (*os.File, error) {
 
 // RepairStorage removes what killed creates, runs and removals left of
 // containers that no record names: the container dir, the run dir (and
-// the rootfs mounted there) and the writable snapshot. A create in flight
-// in another process holds its dir's lock and is left alone.
+// the rootfs mounted there) and the writable snapshot; and volume dirs a
+// killed volume create left. A create in flight in another process holds
+// its dir's lock (or the volumes' db) and is left alone.
 func (e *Engine) RepairStorage(ctx context.Context) error {
 	svc, err := e.imageService()
 	if err != nil {
@@ -88,6 +90,11 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 		return fmt.Errorf("list snapshots: %w", err)
 	}
 	var errs []error
+	if vols, err := volume.New(e.root).RemoveOrphans(); err != nil {
+		errs = append(errs, err)
+	} else if len(vols) > 0 {
+		slog.Info("removed volume dirs with no record", "volumes", vols)
+	}
 	for id := range cands {
 		if !isContainerID(id) {
 			continue
