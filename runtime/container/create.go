@@ -153,6 +153,9 @@ func (b *builder) build() error {
 		}
 		b.cg = cgroups.Load(nil) // rootless: no cgroup of our own, as runc
 	}
+	if err := writeCreating(b.dir, b.cg.Paths()); err != nil {
+		return err
+	}
 	b.phases.mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {
 		return err

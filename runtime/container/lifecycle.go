@@ -1,6 +1,7 @@
 package container
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
 )
 
@@ -127,6 +129,19 @@ func loadAfterCreate(root, id string, force bool) (*Container, error) {
 	defer lf.Close()
 	c, err := Load(root, id)
 	if errors.Is(err, ErrNotExist) && force {
+		if paths, ok := readCreating(dir); ok {
+			// What the killed create started: its init (blocked until a
+			// start that will never come) and the cgroup.
+			cg := cgroups.Load(paths)
+			if pids, err := cg.Pids(); err == nil {
+				for _, pid := range pids {
+					unix.Kill(pid, unix.SIGKILL)
+				}
+			}
+			if derr := destroyCgroup(cg); derr != nil {
+				return nil, fmt.Errorf("remove the cgroup of a killed create of %s: %w", id, derr)
+			}
+		}
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("remove the state of a killed create of %s: %w", id, rerr)
 		}
@@ -193,3 +208,51 @@ func (c *Container) destroy() error {
 
 // Pid is the container's init as the host sees it.
 func (c *Container) Pid() int { return c.state.InitPid }
+
+// creatingFile names, in the state dir of a container being created, its
+// cgroup paths: with no state.json yet, that is all a delete -f of a
+// killed create has to find the cgroup and what runs in it. One small
+// write to a file new in a new dir, not fsynced: it serves after a kill
+// of the process, which the page cache survives, not after a crash of
+// the host, which takes the cgroups with it.
+const creatingFile = "creating.json"
+
+func writeCreating(dir string, paths map[string]string) error {
+	data, err := json.Marshal(paths)
+	if err != nil {
+		return fmt.Errorf("encode cgroup paths: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, creatingFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("record cgroup paths in %s: %w", dir, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record cgroup paths in %s: %w", dir, err)
+	}
+	return nil
+}
+
+func readCreating(dir string) (map[string]string, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, creatingFile))
+	if err != nil {
+		return nil, false
+	}
+	var paths map[string]string
+	return paths, json.Unmarshal(data, &paths) == nil && len(paths) > 0
+}
+
+// destroyCgroup removes cg once the processes just killed are gone.
+func destroyCgroup(cg *cgroups.Manager) error {
+	var err error
+	for i := 0; i < 250; i++ {
+		if err = cg.Destroy(); err == nil {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return err
+}

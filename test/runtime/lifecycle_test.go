@@ -228,3 +228,28 @@ func TestDeleteForceDuringCreate(t *testing.T) {
 		t.Errorf("cgroups left: %v", cgs)
 	}
 }
+
+// TestDeleteForceAfterKilledCreate SIGKILLs create at many moments: delete
+// -f of the ID then leaves no state dir, no cgroup and no process, even
+// where the create had not saved its state yet.
+func TestDeleteForceAfterKilledCreate(t *testing.T) {
+	rt, b := setup(t)
+	b.Shell("sleep 60")
+	for _, d := range []time.Duration{0, 2, 4, 6, 8, 10, 13, 16, 20, 25, 30, 40, 60} {
+		id := testutil.NewID(t)
+		create := rt.Command("create", "--bundle", b.Dir, id)
+		if err := create.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(d * time.Millisecond)
+		create.Process.Kill()
+		create.Wait()
+		rt.MustRun(t, "delete", "-f", id)
+		if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+			t.Errorf("create killed after %v: state dir left: %v", d*time.Millisecond, err)
+		}
+		if cgs, _ := testutil.CgroupDirs(id); len(cgs) > 0 {
+			t.Errorf("create killed after %v: cgroups left: %v", d*time.Millisecond, cgs)
+		}
+	}
+}
