@@ -147,14 +147,17 @@ func (b *builder) build() error {
 	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
 		return err
 	}
+	// Before the first mkdir: a kill half way through Create leaves
+	// dirs in some hierarchies. Only those this create makes: a cgroup
+	// that exists already is shared, not ours to empty.
+	if err := writeCreating(b.dir, newCgroupPaths(b.cg)); err != nil {
+		return err
+	}
 	if err := b.cg.Create(); err != nil {
 		if !userns.IgnoreCgroupError(err) {
 			return err
 		}
 		b.cg = cgroups.Load(nil) // rootless: no cgroup of our own, as runc
-	}
-	if err := writeCreating(b.dir, b.cg.Paths()); err != nil {
-		return err
 	}
 	b.phases.mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {

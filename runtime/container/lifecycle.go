@@ -236,6 +236,17 @@ func writeCreating(dir string, paths map[string]string) error {
 	return nil
 }
 
+// newCgroupPaths is the paths of cg that do not exist yet.
+func newCgroupPaths(cg *cgroups.Manager) map[string]string {
+	paths := cg.Paths()
+	for k, dir := range paths {
+		if _, err := os.Stat(dir); err == nil {
+			delete(paths, k)
+		}
+	}
+	return paths
+}
+
 func readCreating(dir string) (map[string]string, bool) {
 	data, err := os.ReadFile(filepath.Join(dir, creatingFile))
 	if err != nil {
