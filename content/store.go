@@ -214,6 +214,9 @@ func (s *Store) Sweep(ctx context.Context, mark func() (map[digest.Digest]bool, 
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := s.sweepIngest(); err != nil {
+		return nil, 0, err
+	}
 	var removed []digest.Digest
 	var size int64
 	err = s.Walk(func(i Info) error {
@@ -228,4 +231,26 @@ func (s *Store) Sweep(ctx context.Context, mark func() (map[digest.Digest]bool, 
 		return nil
 	})
 	return removed, size, err
+}
+
+// sweepIngest deletes what killed writers left in ingest/: partial blobs,
+// their digest locks, and temp files and dirs. Every writer holds the GC
+// lock shared for as long as its files exist (Use), so with it held
+// exclusively nothing there is in flight, but gc.lock itself.
+func (s *Store) sweepIngest() error {
+	dir := filepath.Join(s.root, "ingest")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() == "gc.lock" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			errs = append(errs, fmt.Errorf("content store: remove leftover %s: %w", e.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -88,6 +88,9 @@ type HostConfig struct {
 	Mounts         []Mount           `json:"mounts,omitempty"`
 	Tmpfs          map[string]string `json:"tmpfs,omitempty"`
 	LogMaxSize     int64             `json:"logMaxSize,omitempty"`
+	// LogMaxFile is how many log files are kept, the current one with
+	// them (--log-opt max-file); 0 means defaultLogFiles.
+	LogMaxFile int `json:"logMaxFile,omitempty"`
 	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,9 +67,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
-	if err := e.makeContainerDir(id); err != nil {
+	dirLock, err := e.lockNewContainerDir(id)
+	if err != nil {
 		return nil, err
 	}
+	defer dirLock.Close() // after the record is in, or the dir is gone
 	defer func() {
 		if err != nil {
 			os.RemoveAll(e.containerDir(id))
@@ -202,6 +205,13 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		if hc.LogMaxSize, err = ParseBytes(o.LogMaxSize); err != nil {
 			return hc, fmt.Errorf("invalid --log-opt max-size %q: %w", o.LogMaxSize, err)
 		}
+	}
+	if o.LogMaxFile != "" {
+		n, err := strconv.Atoi(o.LogMaxFile)
+		if err != nil || n < 1 || n > maxLogFiles {
+			return hc, fmt.Errorf("invalid --log-opt max-file %q: want a number of files from 1 to %d", o.LogMaxFile, maxLogFiles)
+		}
+		hc.LogMaxFile = n
 	}
 	return hc, nil
 }

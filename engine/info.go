@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth-containers/berth/internal/statedir"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,7 +144,7 @@ func (e *Engine) engineID() (string, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("read engine ID: %w", err)
 	}
-	if err := os.MkdirAll(e.root, 0o711); err != nil {
+	if err := statedir.Ensure(e.root, statedir.Mode); err != nil {
 		return "", fmt.Errorf("create engine root %s: %w", e.root, err)
 	}
 	id := newID()

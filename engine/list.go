@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 )
@@ -28,6 +29,14 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 	var out []*Container
 	for _, c := range recs {
 		c.refresh()
+		if c.orphanedExit() {
+			// --rm, which the killed monitor (a foreground run, say)
+			// did not get to apply.
+			if err := e.removeFiles(context.Background(), c, true); err != nil {
+				slog.Warn("remove a --rm container whose monitor was killed", "id", c.ID, "error", err)
+			}
+			continue
+		}
 		if !o.All && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
 			continue
 		}

@@ -88,7 +88,7 @@ func fdOf(f *os.File) int {
 // goIdle hands the running container pid to the C loop. It returns only
 // if the exec failed.
 func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
-	p := idlemon.Params{Pid: pid, LogPath: e.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize}
+	p := idlemon.Params{Pid: pid, LogPath: e.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: c.HostConfig.logFiles()}
 	if p.LogMax <= 0 {
 		p.LogMax = defaultLogMaxSize
 	}
@@ -195,7 +195,7 @@ func (e *Engine) resumeMonitor(id, why string) int {
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (exitInfo, error) {
-			log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize)
+			log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 			if err != nil {
 				return exitInfo{}, err
 			}

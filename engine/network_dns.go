@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/dns"
+	"github.com/berth-containers/berth/network/portmap"
 )
 
 // The embedded DNS of user networks is one responder process per engine
@@ -80,6 +82,9 @@ func DNSMain(args []string) int {
 		say("error " + err.Error())
 		return 1
 	}
+	// The lock lives as long as the process: lock is used at the end, or
+	// the garbage collector would close it (and drop the flock) meanwhile.
+	defer runtime.KeepAlive(lock)
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		say("busy")
 		return 0
@@ -94,6 +99,9 @@ func DNSMain(args []string) int {
 		say("error " + err.Error())
 		return 1
 	}
+	// The socket is unlinked by hand, before a close that ends the
+	// process: a stray's close must not unlink its successor's.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ports: map[string]heldPort{}, ln: ln, sock: sock}
 	if _, err := r.sync(""); err != nil {
 		slog.Warn("dns sync", "error", err)
@@ -102,13 +110,58 @@ func DNSMain(args []string) int {
 		return 0
 	}
 	say("ok")
+	own, lockPath := fileID(sock), lock.Name()
+	lockID := fdID(int(lock.Fd()))
 	for {
+		ln.(*net.UnixListener).SetDeadline(time.Now().Add(ownerCheckEvery))
 		conn, err := ln.Accept()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if fileID(sock) != own || fileID(lockPath) != lockID {
+				// Another responder took the socket or the lock file
+				// was replaced: this one is a stray, and its sockets
+				// in the containers would keep the owner from binding.
+				slog.Warn("dns responder lost its socket or lock; exiting", "sock", sock)
+				r.closeAll()
+				return 0
+			}
+			continue
+		}
 		if err != nil {
 			return 0 // closed by the sync that found no container
 		}
 		r.handle(conn)
 	}
+}
+
+// ownerCheckEvery is how often an idle responder checks it still owns
+// dns.sock and dns.lock.
+const ownerCheckEvery = 2 * time.Second
+
+// fileID is the device and inode of path, or "" if it cannot be read.
+func fileID(path string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return ""
+	}
+	return fmt.Sprint(st.Dev, ":", st.Ino)
+}
+
+func fdID(fd int) string {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return ""
+	}
+	return fmt.Sprint(st.Dev, ":", st.Ino)
+}
+
+func (r *responder) closeAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, srv := range r.servers {
+		srv.Close()
+		delete(r.servers, id)
+	}
+	r.ln.Close()
 }
 
 type responder struct {
@@ -191,17 +244,28 @@ func (r *responder) sync(id string) (int, error) {
 // syncDNS tells the root's responder that endpoints changed, starting one
 // if none listens and some container needs it. id is the container whose
 // endpoints changed ("" for none): only its failure to be served is an
-// error here.
+// error here. A responder that is still starting, or on its way out,
+// answers busy or not at all: wait for it. A container's 127.0.0.11:53
+// still held by a responder that has lost its socket (it exits at its next
+// owner check) answers "address in use": wait past that check.
 func (e *Engine) syncDNS(id string) error {
 	sock := dnsSocket(e.runroot)
 	var lastErr error
-	for attempt := 0; attempt < 20; attempt++ {
+	deadline := time.Now().Add(dnsSyncTimeout)
+	for attempt := 0; time.Now().Before(deadline); attempt++ {
+		if attempt > 0 {
+			time.Sleep(min(time.Duration(attempt)*5*time.Millisecond, 100*time.Millisecond))
+		}
 		reply, err := dnsRequest(sock, id)
 		if err == nil {
-			if !strings.HasPrefix(reply, "ok") {
-				return replyError(reply)
+			if strings.HasPrefix(reply, "ok") {
+				return nil
 			}
-			return nil
+			lastErr = replyError(reply)
+			if strings.Contains(reply, "address already in use") && !errors.Is(lastErr, portmap.ErrPortInUse) {
+				continue
+			}
+			return lastErr
 		}
 		lastErr = err
 		needed, err := e.dnsNeeded()
@@ -212,18 +276,22 @@ func (e *Engine) syncDNS(id string) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case rep == "ok":
+		switch rep {
+		case "ok":
 			// Started: the sync above is retried, so that id's own
 			// failure (a port it cannot hold) is reported.
-		case rep == "busy":
-			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		case "busy":
+			// Another process holds the lock, starting or exiting.
 		default:
 			return fmt.Errorf("embedded dns: %s", rep)
 		}
 	}
 	return fmt.Errorf("embedded dns: %w", lastErr)
 }
+
+// dnsSyncTimeout bounds syncDNS's wait for a responder; more than
+// ownerCheckEvery, so that a stray has gone by then.
+const dnsSyncTimeout = 3*ownerCheckEvery + 4*time.Second
 
 func dnsRequest(sock, id string) (string, error) {
 	conn, err := net.DialTimeout("unix", sock, time.Second)

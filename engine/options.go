@@ -52,6 +52,7 @@ type CreateOptions struct {
 	Platform    string
 	Runtime     string
 	LogMaxSize  string
+	LogMaxFile  string
 
 	NetworkOptions // --ip, -p, --dns ... (network.go)
 }

@@ -82,6 +82,10 @@ type PruneReport struct {
 // PruneContainers removes every container that is not running.
 func (e *Engine) PruneContainers(ctx context.Context, f PruneFilter) (PruneReport, error) {
 	var rep PruneReport
+	// What killed commands left first: orphan snapshots pin image layers.
+	if err := e.RepairStorage(ctx); err != nil {
+		return rep, err
+	}
 	list, err := e.List(ListOptions{All: true})
 	if err != nil {
 		return rep, err

@@ -116,7 +116,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	if old, err := e.loadRuntime(c); err == nil {
 		old.Delete(true) // left by a monitor that was killed
 	}
-	log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize)
+	log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 	if err != nil {
 		return exitInfo{}, err
 	}

@@ -12,6 +12,21 @@ import (
 // (its monitor was killed): Docker shows 255 after a daemon crash.
 const exitUnknown = 255
 
+// The errors refresh reports when a container's monitor is gone.
+const (
+	errMonitorKilled = "the container's monitor was killed; its exit code is unknown"
+	errUnmonitored   = "the container's monitor was killed: its output is not logged and its exit will not be recorded (berth rm -f removes it)"
+)
+
+// Unmonitored says whether the container runs with its monitor gone.
+func (c *Container) Unmonitored() bool { return c.Running() && c.State.Error == errUnmonitored }
+
+// orphanedExit says whether the container ended after its monitor was
+// killed, so nobody applied its --rm.
+func (c *Container) orphanedExit() bool {
+	return c.State.Status == StatusExited && c.State.Error == errMonitorKilled && c.HostConfig.AutoRemove
+}
+
 // refresh corrects the recorded status with what /proc shows: a container
 // whose init is gone is exited whatever the record says.
 func (c *Container) refresh() {
@@ -19,6 +34,9 @@ func (c *Container) refresh() {
 	switch st.Status {
 	case StatusRunning, StatusPaused:
 		if proc.Alive(st.Pid, st.PidStart) {
+			if st.MonitorPid > 0 && !proc.Alive(st.MonitorPid, st.MonitorStart) {
+				st.Error = errUnmonitored
+			}
 			return
 		}
 	case StatusRestarting:
@@ -36,7 +54,7 @@ func (c *Container) refresh() {
 	// The monitor would have recorded the exit; it died first.
 	st.Status, st.Pid = StatusExited, 0
 	st.ExitCode = exitUnknown
-	st.Error = "the container's monitor was killed; its exit code is unknown"
+	st.Error = errMonitorKilled
 	if st.FinishedAt.IsZero() || st.FinishedAt.Before(st.StartedAt) {
 		st.FinishedAt = time.Now().UTC()
 	}

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -15,12 +16,25 @@ import (
 
 // Load reads a docker-save or OCI archive, unpacks its images and names
 // them; it returns what `load` prints ("Loaded image: busybox:latest").
-func (s *Service) Load(ctx context.Context, r io.Reader, platform *ocispec.Platform) ([]string, error) {
+func (s *Service) Load(ctx context.Context, r io.Reader, platform *ocispec.Platform) (loaded []string, err error) {
 	release, err := s.Content.Use(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer func() {
+		release()
+		if err != nil {
+			// The blobs and snapshots of what was not recorded go: a
+			// failed load leaves nothing behind.
+			if _, gcErr := s.GC(context.WithoutCancel(ctx)); gcErr != nil {
+				err = errors.Join(err, fmt.Errorf("clean up after the failed load: %w", gcErr))
+			}
+		}
+	}()
+	return s.loadArchive(ctx, r, platform)
+}
+
+func (s *Service) loadArchive(ctx context.Context, r io.Reader, platform *ocispec.Platform) ([]string, error) {
 	imgs, err := archive.Load(ctx, s.Content, r, platform)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -68,6 +82,13 @@ func (s *Service) unpackLocal(ctx context.Context, img *Image) error {
 // Save writes the images refs name to w as one archive in format
 // (archive.FormatDocker or archive.FormatOCI).
 func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format string) error {
+	// Shared GC lock: the blobs stay while they are read, and GC knows
+	// the save's temp files in ingest/ are in flight.
+	release, err := s.Content.Use(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var items []archive.SaveImage
 	for _, ref := range refs {
 		img, err := s.Get(ctx, ref)

@@ -75,7 +75,10 @@ func (s *Service) sweepSnapshots(ctx context.Context, keep map[string]bool) ([]s
 	if err != nil {
 		return nil, err
 	}
-	var removed []string
+	removed, err := sweepExtracts(ctx, sn)
+	if err != nil {
+		return removed, err
+	}
 	for {
 		var cands []string
 		err := sn.Walk(ctx, func(i snapshot.Info) error {
@@ -106,6 +109,31 @@ func (s *Service) sweepSnapshots(ctx context.Context, keep map[string]bool) ([]s
 			return removed, nil
 		}
 	}
+}
+
+// sweepExtracts removes the active snapshots of unpacks that were killed
+// before they committed or removed them. Every unpack runs with the
+// content store's GC lock held shared (pull, load, import, the built-in
+// image), and GC holds it exclusively: none is in flight now.
+func sweepExtracts(ctx context.Context, sn snapshot.Snapshotter) ([]string, error) {
+	var keys []string
+	err := sn.Walk(ctx, func(i snapshot.Info) error {
+		if i.Kind == snapshot.KindActive && strings.HasPrefix(i.Name, unpack.ExtractPrefix) {
+			keys = append(keys, i.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	var removed []string
+	for _, k := range keys {
+		if err := sn.Remove(ctx, k); err != nil && !errors.Is(err, snapshot.ErrNotFound) {
+			return removed, fmt.Errorf("remove partial snapshot %s: %w", k, err)
+		}
+		removed = append(removed, k)
+	}
+	return removed, nil
 }
 
 // PruneReport says what image prune did.

@@ -168,3 +168,30 @@ func (s *Store) Remove(name string) error {
 		return b.Delete([]byte(name))
 	})
 }
+
+// RemoveOrphans deletes the volume dirs no record names and returns their
+// names. Create makes a volume's dir inside the transaction that writes
+// its record, and this runs in one too: a dir without a record is what a
+// create killed between the two left, never one under way.
+func (s *Store) RemoveOrphans() ([]string, error) {
+	var removed []string
+	err := s.update(func(b *bolt.Bucket) error {
+		entries, err := os.ReadDir(s.root)
+		if err != nil {
+			return fmt.Errorf("list volumes in %s: %w", s.root, err)
+		}
+		var errs []error
+		for _, en := range entries {
+			if !en.IsDir() || b.Get([]byte(en.Name())) != nil {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(s.root, en.Name())); err != nil {
+				errs = append(errs, fmt.Errorf("remove leftover volume dir %s: %w", en.Name(), err))
+				continue
+			}
+			removed = append(removed, en.Name())
+		}
+		return errors.Join(errs...)
+	})
+	return removed, err
+}

@@ -20,14 +20,11 @@ started). --force kills a running one first.`,
   berth-runtime delete --force web`,
 		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			c, err := container.Load(globals.root, args[0])
-			if err != nil {
-				if force && errors.Is(err, container.ErrNotExist) {
-					return nil // runc: delete --force of a missing container succeeds
-				}
-				return err
+			err := container.Delete(globals.root, args[0], force)
+			if force && errors.Is(err, container.ErrNotExist) {
+				return nil // runc: delete --force of a missing container succeeds
 			}
-			return c.Delete(force)
+			return err
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill the container first if it is running")

@@ -57,7 +57,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Pull, "pull", "missing", "pull image before running (\"always\", \"missing\", \"never\")")
 	fs.StringVar(&o.Platform, "platform", "", "set platform if server is multi-platform capable")
 	fs.StringVar(&o.Runtime, "runtime", "", "runtime to use for this container: berth (its own, the default), runc, crun or the path of an OCI runtime")
-	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options (max-size=SIZE)")
+	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options (max-size=SIZE, max-file=N)")
 	// -h is --hostname, as in Docker: help keeps only its long form.
 	fs.Bool("help", false, "print usage")
 }
@@ -76,7 +76,8 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 			o.LogMaxSize = v
 			continue
 		}
-		if _, ok := cutPrefix(l, "max-file="); ok {
+		if v, ok := cutPrefix(l, "max-file="); ok {
+			o.LogMaxFile = v
 			continue
 		}
 		return o, fmt.Errorf("unknown log opt '%s' for json-file log driver", l)

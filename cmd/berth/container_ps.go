@@ -107,6 +107,9 @@ func statusText(c *engine.Container) string {
 	st := c.State
 	switch st.Status {
 	case engine.StatusRunning:
+		if c.Unmonitored() {
+			return "Up " + humanDuration(time.Since(st.StartedAt)) + " (monitor killed)"
+		}
 		return "Up " + humanDuration(time.Since(st.StartedAt))
 	case engine.StatusPaused:
 		return "Up " + humanDuration(time.Since(st.StartedAt)) + " (Paused)"

@@ -22,6 +22,16 @@ uses, then delete the blobs and layer snapshots nothing references.`,
 			if !force && !confirm(cmd, all) {
 				return nil
 			}
+			e, err := g.engine()
+			if err != nil {
+				return err
+			}
+			// The snapshots of containers whose create was killed pin
+			// layers: they go first (system prune does this in its
+			// container step).
+			if err := e.RepairStorage(cmd.Context()); err != nil {
+				return err
+			}
 			svc, err := g.images()
 			if err != nil {
 				return err

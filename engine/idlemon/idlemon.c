@@ -24,7 +24,7 @@
 //	                                           client waiting, at once with
 //	                                             BERTH_MONITOR_RESUME=wake
 //
-// $_BERTH_IDLE is "<pid>:<out fd>:<err fd>:<wake fd>:<max log bytes>:<log path>"
+// $_BERTH_IDLE is "<pid>:<out fd>:<err fd>:<wake fd>:<max log bytes>:<log files>:<log path>"
 // (fd -1: none; with a terminal, out is the pty master and err is -1). The
 // argv is kept; every other environment variable is passed on unchanged, so
 // Go finds its fds again where it left them.
@@ -58,7 +58,7 @@ struct stream {
 static struct stream out = {.name = "stdout"}, err = {.name = "stderr"};
 static const char *log_path;
 static int log_fd = -1;
-static long long log_size, log_max;
+static long long log_size, log_max, log_files;
 // Big enough for a whole line with every byte escaped as \u00XX.
 static char entry[LINE_MAX_BYTES * 6 + 128];
 
@@ -69,11 +69,21 @@ static void open_log(void)
 	log_size = (log_fd >= 0 && fstat(log_fd, &st) == 0) ? st.st_size : 0;
 }
 
-// rotate keeps one old file, as engine/logs.go does (json-file max-file=2).
+// rotate shifts the old files up by one and drops the oldest, keeping
+// log_files in all, as engine/logs.go does (json-file's max-file).
 static void rotate(void)
 {
-	char old[4096];
-	if (snprintf(old, sizeof(old), "%s.1", log_path) >= (int)sizeof(old) || rename(log_path, old) != 0)
+	char from[4096], to[4096];
+	if (snprintf(to, sizeof(to), "%s.%lld", log_path, log_files - 1) >= (int)sizeof(to))
+		return;
+	unlink(to);
+	for (long long n = log_files - 2; n >= 1; n--) {
+		snprintf(from, sizeof(from), "%s.%lld", log_path, n);
+		snprintf(to, sizeof(to), "%s.%lld", log_path, n + 1);
+		rename(from, to);
+	}
+	snprintf(to, sizeof(to), "%s.1", log_path);
+	if ((log_files > 1 ? rename(log_path, to) : unlink(log_path)) != 0)
 		return;
 	close(log_fd);
 	open_log();
@@ -219,6 +229,7 @@ __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, ch
 	err.fd = (int)num(&spec);
 	int wake = (int)num(&spec);
 	log_max = num(&spec);
+	log_files = num(&spec);
 	log_path = spec;
 	open_log();
 

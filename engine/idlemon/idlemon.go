@@ -36,6 +36,8 @@ type Params struct {
 	Keep    []*os.File
 	LogPath string
 	LogMax  int64
+	// LogFiles is how many log files are kept, the current one with them.
+	LogFiles int
 }
 
 // Exec replaces this process with the C loop, keeping its pid, its
@@ -62,7 +64,7 @@ func Exec(argv, env []string, p Params) error {
 	}
 	spec := strings.Join([]string{
 		strconv.Itoa(p.Pid), strconv.Itoa(fd(p.Out)), strconv.Itoa(fd(p.Err)), strconv.Itoa(fd(p.Wake)),
-		strconv.FormatInt(p.LogMax, 10), p.LogPath,
+		strconv.FormatInt(p.LogMax, 10), strconv.Itoa(max(p.LogFiles, 1)), p.LogPath,
 	}, ":")
 	env = append(env[:len(env):len(env)], envIdle+"="+spec)
 	err := unix.Exec("/proc/self/exe", argv, env)

@@ -56,13 +56,19 @@ func Load(ctx context.Context, cs *content.Store, r io.Reader, platform *ocispec
 	if err := a.read(ctx, r); err != nil {
 		return nil, err
 	}
+	var imgs []Image
+	var err error
 	if m, ok := a.meta["manifest.json"]; ok {
-		return a.loadDocker(ctx, m)
+		imgs, err = a.loadDocker(ctx, m)
+	} else if idx, ok := a.meta["index.json"]; ok {
+		imgs, err = a.loadOCI(idx, platform)
+	} else {
+		return nil, errors.New("not an image archive: no manifest.json (docker save) or index.json (OCI)")
 	}
-	if idx, ok := a.meta["index.json"]; ok {
-		return a.loadOCI(idx, platform)
+	if err == nil && len(imgs) == 0 {
+		err = errors.New("the archive lists no image: its manifest.json or index.json is empty")
 	}
-	return nil, errors.New("not an image archive: no manifest.json (docker save) or index.json (OCI)")
+	return imgs, err
 }
 
 func (a *reader) read(ctx context.Context, r io.Reader) error {
@@ -197,6 +203,9 @@ func (a *reader) loadOCI(data []byte, platform *ocispec.Platform) ([]Image, erro
 		if err != nil {
 			return nil, err
 		}
+		if err := a.checkSizes(m); err != nil {
+			return nil, err
+		}
 		var names []string
 		if n := desc.Annotations["io.containerd.image.name"]; n != "" {
 			names = append(names, n)
@@ -228,4 +237,41 @@ func (a *reader) resolveIndex(desc ocispec.Descriptor, platform *ocispec.Platfor
 		}
 	}
 	return ocispec.Descriptor{}, errors.New("index nesting too deep")
+}
+
+// checkSizes holds an OCI archive's manifest, config and layers to the
+// sizes their descriptors give, as a registry pull is: a descriptor that
+// lies about its blob is refused, not recorded.
+func (a *reader) checkSizes(desc ocispec.Descriptor) error {
+	if err := a.checkSize(desc, "manifest"); err != nil {
+		return err
+	}
+	data, err := a.cs.ReadBlob(desc.Digest)
+	if err != nil {
+		return err
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("parse manifest %s: %w", desc.Digest, err)
+	}
+	if err := a.checkSize(m.Config, "config"); err != nil {
+		return err
+	}
+	for _, l := range m.Layers {
+		if err := a.checkSize(l, "layer"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *reader) checkSize(desc ocispec.Descriptor, what string) error {
+	info, err := a.cs.Info(desc.Digest)
+	if err != nil {
+		return fmt.Errorf("archive lacks %s %s: %w", what, desc.Digest, err)
+	}
+	if info.Size != desc.Size {
+		return fmt.Errorf("%s %s: the archive's descriptor says %d bytes, the blob has %d: %w", what, desc.Digest, desc.Size, info.Size, content.ErrMismatch)
+	}
+	return nil
 }

@@ -31,6 +31,11 @@ const (
 	readaheadChunk = 1 << 20
 )
 
+// ExtractPrefix starts the key of the active snapshot a layer is unpacked
+// into. Unpacks run with the content store's GC lock held shared, so GC
+// removes those a killed unpack left.
+const ExtractPrefix = "extract-"
+
 // Layer is one layer of an image.
 type Layer struct {
 	DiffID digest.Digest                 // digest of the uncompressed tar
@@ -84,7 +89,7 @@ func unpackLayer(ctx context.Context, sn snapshot.Snapshotter, l Layer, chainID,
 	} else if !errors.Is(err, snapshot.ErrNotFound) {
 		return err
 	}
-	key := "extract-" + randomHex() + "-" + chainID
+	key := ExtractPrefix + randomHex() + "-" + chainID
 	mounts, err := sn.Prepare(ctx, key, parent, nil)
 	if err != nil {
 		return err

@@ -199,20 +199,24 @@ func (m *Manager) MemoryJoinFile() string {
 	return ""
 }
 
-// SplitAfterExec splits r into what is written at create and what must
-// wait until the container's program has exec'd, because the runtime's own
-// Go init would be held to it:
-//   - pids.max, on v1 and v2: every thread of the init is a task the pids
-//     controller counts, and the Go runtime starts several, so a small
-//     limit (5) could stop the init itself;
+// SplitUntilReady splits r into what is written when the cgroup is made
+// and what waits until the container's init is set up, because the
+// runtime's own processes would be held to it while they build the
+// container:
+//   - pids.max, on v1 and v2: nsenter's intermediate process and every
+//     thread of a Go init are tasks the pids controller counts, so a small
+//     limit (5) could stop the set-up itself;
 //   - memory.max and memory.swap.max on v2, where the init starts inside
 //     the container's cgroup (CLONE_INTO_CGROUP) and a small limit would
-//     charge and kill it. On v1 the init joins the memory cgroup late
+//     charge the set-up. On v1 the init joins the memory cgroup late
 //     instead (see MemoryJoinFile).
 //
-// The cost: the program runs without these limits from its execve until
-// start has written them, well under a millisecond after.
-func (m *Manager) SplitAfterExec(r *specs.LinuxResources) (now, later *specs.LinuxResources) {
+// create writes the rest once the init is ready, before it returns: the
+// init is then one C thread waiting for start (or a Go init parked on the
+// exec fifo, whose threads are all started), and nothing of the
+// container's program has run, so the limits hold from its first
+// instruction.
+func (m *Manager) SplitUntilReady(r *specs.LinuxResources) (now, later *specs.LinuxResources) {
 	if r == nil {
 		return r, nil
 	}

@@ -127,6 +127,8 @@ type builder struct {
 	lockFile *os.File
 	// inRuntime: this process builds the rootfs (setup.go).
 	inRuntime bool
+	// ready: the limits written once the init is set up (applyReady).
+	ready *specs.LinuxResources
 }
 
 func (b *builder) build() error {
@@ -147,6 +149,12 @@ func (b *builder) build() error {
 		cgPath = b.spec.Linux.CgroupsPath
 	}
 	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
+		return err
+	}
+	// Before the first mkdir: a kill half way through Create leaves
+	// dirs in some hierarchies. Only those this create makes: a cgroup
+	// that exists already is shared, not ours to empty.
+	if err := writeCreating(b.dir, newCgroupPaths(b.cg)); err != nil {
 		return err
 	}
 	if err := b.cg.Create(); err != nil {
@@ -408,6 +416,9 @@ func (b *builder) runtimeHooks() error {
 }
 
 func (b *builder) finish() error {
+	if err := b.applyReady(); err != nil {
+		return err
+	}
 	if err := saveState(b.dir, b.state); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
 )
 
@@ -62,7 +64,7 @@ func (c *Container) openFifo() error {
 		}
 		n, err := unix.Read(fd, buf)
 		if n == 1 {
-			return c.afterExec(fd)
+			return nil
 		}
 		if err != nil && !errors.Is(err, unix.EAGAIN) {
 			return fmt.Errorf("read exec fifo of %s: %w", c.ID(), err)
@@ -96,6 +98,55 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		}
 	}
 	return nil
+}
+
+// Delete loads container id and deletes it. A create of the same ID in
+// progress holds the container's lock and has not saved its state yet:
+// delete waits for it and then deletes what it made, as runc does,
+// rather than report a container that is not there yet. A state dir that
+// no create holds and that has no state is what a killed create left:
+// with force it goes.
+func Delete(root, id string, force bool) error {
+	c, err := Load(root, id)
+	if errors.Is(err, ErrNotExist) {
+		c, err = loadAfterCreate(root, id, force)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Delete(force)
+}
+
+func loadAfterCreate(root, id string, force bool) (*Container, error) {
+	dir := filepath.Join(root, id)
+	lf, err := lock(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", id, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lf.Close()
+	c, err := Load(root, id)
+	if errors.Is(err, ErrNotExist) && force {
+		if paths, ok := readCreating(dir); ok {
+			// What the killed create started: its init (blocked until a
+			// start that will never come) and the cgroup.
+			cg := cgroups.Load(paths)
+			if pids, err := cg.Pids(); err == nil {
+				for _, pid := range pids {
+					unix.Kill(pid, unix.SIGKILL)
+				}
+			}
+			if derr := destroyCgroup(cg); derr != nil {
+				return nil, fmt.Errorf("remove the cgroup of a killed create of %s: %w", id, derr)
+			}
+		}
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, fmt.Errorf("remove the state of a killed create of %s: %w", id, rerr)
+		}
+	}
+	return c, err
 }
 
 // Delete removes a stopped or created container; with force, a running one
@@ -157,3 +208,62 @@ func (c *Container) destroy() error {
 
 // Pid is the container's init as the host sees it.
 func (c *Container) Pid() int { return c.state.InitPid }
+
+// creatingFile names, in the state dir of a container being created, its
+// cgroup paths: with no state.json yet, that is all a delete -f of a
+// killed create has to find the cgroup and what runs in it. One small
+// write to a file new in a new dir, not fsynced: it serves after a kill
+// of the process, which the page cache survives, not after a crash of
+// the host, which takes the cgroups with it.
+const creatingFile = "creating.json"
+
+func writeCreating(dir string, paths map[string]string) error {
+	data, err := json.Marshal(paths)
+	if err != nil {
+		return fmt.Errorf("encode cgroup paths: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, creatingFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("record cgroup paths in %s: %w", dir, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record cgroup paths in %s: %w", dir, err)
+	}
+	return nil
+}
+
+// newCgroupPaths is the paths of cg that do not exist yet.
+func newCgroupPaths(cg *cgroups.Manager) map[string]string {
+	paths := cg.Paths()
+	for k, dir := range paths {
+		if _, err := os.Stat(dir); err == nil {
+			delete(paths, k)
+		}
+	}
+	return paths
+}
+
+func readCreating(dir string) (map[string]string, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, creatingFile))
+	if err != nil {
+		return nil, false
+	}
+	var paths map[string]string
+	return paths, json.Unmarshal(data, &paths) == nil && len(paths) > 0
+}
+
+// destroyCgroup removes cg once the processes just killed are gone.
+func destroyCgroup(cg *cgroups.Manager) error {
+	var err error
+	for i := 0; i < 250; i++ {
+		if err = cg.Destroy(); err == nil {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return err
+}

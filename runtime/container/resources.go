@@ -1,24 +1,15 @@
 package container
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
-
-// afterExecFile holds, in the state directory of a created container, the
-// limits start writes once the program has exec'd (cgroups.SplitAfterExec:
-// memory.max on cgroup v2). It is gone once they are written.
-const afterExecFile = "resources-after-exec.json"
 
 func (b *builder) resources() *specs.LinuxResources {
 	if b.spec.Linux == nil {
@@ -28,22 +19,29 @@ func (b *builder) resources() *specs.LinuxResources {
 }
 
 // applyResources writes linux.resources into the new, still empty cgroup,
-// and keeps aside what must wait for the exec.
+// and keeps aside what must wait for the init's set-up (applyReady).
 func (b *builder) applyResources() error {
-	now, later := b.cg.SplitAfterExec(b.resources())
+	now, later := b.cg.SplitUntilReady(b.resources())
 	if err := b.cg.Set(now); err != nil {
 		return fmt.Errorf("apply linux.resources: %w", err)
 	}
-	if later != nil {
-		data, err := json.Marshal(later)
-		if err != nil {
-			return fmt.Errorf("encode resources to apply after exec: %w", err)
-		}
-		if err := atomicfile.WriteFile(filepath.Join(b.dir, afterExecFile), data, 0o600); err != nil {
-			return err
-		}
-	}
+	b.ready = later
 	b.phases.mark("cgroup resources")
+	return nil
+}
+
+// applyReady writes the limits that waited for the init's set-up, once the
+// init is ready and before create returns (see cgroups.SplitUntilReady):
+// they are in force before the program's execve, and a kill of create or
+// start at any moment never leaves a container without them.
+func (b *builder) applyReady() error {
+	if b.ready == nil {
+		return nil
+	}
+	if err := b.cg.Set(b.ready); err != nil {
+		return fmt.Errorf("apply linux.resources once the init is ready: %w", err)
+	}
+	b.phases.mark("cgroup limits (init ready)")
 	return nil
 }
 
@@ -60,44 +58,6 @@ func (b *builder) memoryJoinFile() (*os.File, error) {
 		return nil, fmt.Errorf("open memory cgroup %s: %w", p, err)
 	}
 	return f, nil
-}
-
-// afterExec runs once start has released the init: if limits wait for the
-// exec, it waits for the exec fifo's EOF (the init's write end is
-// close-on-exec) and writes them. Until then the runtime's Go init, not
-// yet replaced by the program, runs without them.
-func (c *Container) afterExec(fifo int) error {
-	path := filepath.Join(c.dir, afterExecFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read resources to apply after exec: %w", err)
-	}
-	var r specs.LinuxResources
-	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
-	}
-	buf := make([]byte, 16)
-	for {
-		n, err := unix.Read(fifo, buf)
-		if n == 0 && err == nil {
-			break // every writer is gone: the init exec'd or died
-		}
-		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
-			return fmt.Errorf("wait for the exec of container %s: %w", c.ID(), err)
-		}
-		if !c.state.alive() {
-			break
-		}
-		fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}}
-		unix.Poll(fds, 50)
-	}
-	if err := c.cgroup().Set(&r); err != nil {
-		return fmt.Errorf("apply memory limits of container %s after exec: %w", c.ID(), err)
-	}
-	return os.Remove(path)
 }
 
 // rootCgroupNamespace: a new cgroup namespace is rooted at the cgroups the

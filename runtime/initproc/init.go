@@ -240,7 +240,7 @@ func waitForStart(fifoFD int) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	// fd stays open, close-on-exec: start sees the fifo's EOF once the
-	// program has exec'd, for limits that must wait until then.
+	// program has exec'd.
 	unix.Close(fifoFD)
 	return nil
 }

@@ -136,6 +136,13 @@ func compress(t *testing.T, data []byte, c compression) ([]byte, string) {
 // returns its path.
 func ociArchive(t *testing.T, name string, layers [][]byte, comps ...compression) string {
 	t.Helper()
+	return ociArchiveEdited(t, name, layers, nil, comps...)
+}
+
+// ociArchiveEdited is ociArchive with edit applied to the manifest before
+// it is written (a lying descriptor, say).
+func ociArchiveEdited(t *testing.T, name string, layers [][]byte, edit func(*ocispec.Manifest), comps ...compression) string {
+	t.Helper()
 	blobs := map[digest.Digest][]byte{}
 	cfg := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, RootFS: ocispec.RootFS{Type: "layers"}}
 	cfg.Config.Cmd = []string{"sh"}
@@ -156,6 +163,9 @@ func ociArchive(t *testing.T, name string, layers [][]byte, comps ...compression
 	cfgData, _ := json.Marshal(cfg)
 	m.Config = ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(cfgData), Size: int64(len(cfgData))}
 	blobs[m.Config.Digest] = cfgData
+	if edit != nil {
+		edit(&m)
+	}
 	mData, _ := json.Marshal(m)
 	md := digest.FromBytes(mData)
 	blobs[md] = mData

@@ -334,3 +334,44 @@ func TestCgroupFailedCreateLeavesNoCgroup(t *testing.T) {
 		t.Errorf("failed create left cgroups: %v %v", dirs, err)
 	}
 }
+
+// TestCgroupPidsLimitSetAtCreated: the pids limit is in force once create
+// returns, before start lets the program run, for a container built by
+// the C init and for one built by the Go init (a terminal needs it); so a
+// kill of start at any moment never leaves the program without it.
+func TestCgroupPidsLimitSetAtCreated(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		terminal bool
+	}{{"c-init", false}, {"go-init", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, b := setup(t)
+			b.Update(func(s *specs.Spec) {
+				resources(s).Pids = &specs.LinuxPids{Limit: i64(5)}
+				s.Process.Terminal = tc.terminal
+			})
+			b.Shell("sleep 60")
+			id := testutil.NewID(t)
+			args := []string{"create", "--bundle", b.Dir, id}
+			if tc.terminal {
+				cs := testutil.NewConsoleSocket(t)
+				args = append(args, "--console-socket", cs.Path)
+			}
+			rt.MustRun(t, args...)
+			st := rt.State(t, id)
+			if st.Status != "created" {
+				t.Fatalf("state after create: %s", st.Status)
+			}
+			limit := cgroupFile(t, st.Pid, "pids", "pids.max")
+			if got, err := os.ReadFile(limit); err != nil || strings.TrimSpace(string(got)) != "5" {
+				t.Errorf("%s at created: %q %v, want 5", limit, got, err)
+			}
+			rt.MustRun(t, "start", id)
+			rt.WaitState(t, id, "running", 10*time.Second)
+			if got, _ := os.ReadFile(limit); strings.TrimSpace(string(got)) != "5" {
+				t.Errorf("%s once running: %q, want 5", limit, got)
+			}
+			rt.MustRun(t, "delete", "-f", id)
+		})
+	}
+}

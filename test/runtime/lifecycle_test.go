@@ -210,3 +210,62 @@ func TestDeleteNonexistent(t *testing.T) {
 		t.Errorf("delete of a missing container: exit %d stderr %q, want 1 and \"container does not exist\"", res.ExitCode, res.Stderr)
 	}
 }
+
+// TestDeleteForceDuringCreate: `delete -f` while a create of the same ID
+// is under way (a createRuntime hook holds it) waits for the create and
+// deletes what it made, as runc: no container, state dir or cgroup stays.
+func TestDeleteForceDuringCreate(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "1"}}}}
+	})
+	id := testutil.NewID(t)
+	create := rt.Command("create", "--bundle", b.Dir, id)
+	if err := create.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(rt.Root, id)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("create never made its state dir")
+		}
+	}
+	rt.MustRun(t, "delete", "-f", id)
+	create.Wait()
+	if res := rt.Run(t, "state", id); res.ExitCode == 0 {
+		t.Errorf("the container is still there after delete -f: %s", res.Stdout)
+	}
+	if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+		t.Errorf("state dir left: %v", err)
+	}
+	if cgs, _ := testutil.CgroupDirs(id); len(cgs) > 0 {
+		t.Errorf("cgroups left: %v", cgs)
+	}
+}
+
+// TestDeleteForceAfterKilledCreate SIGKILLs create at many moments: delete
+// -f of the ID then leaves no state dir, no cgroup and no process, even
+// where the create had not saved its state yet.
+func TestDeleteForceAfterKilledCreate(t *testing.T) {
+	rt, b := setup(t)
+	b.Shell("sleep 60")
+	for _, d := range []time.Duration{0, 2, 4, 6, 8, 10, 13, 16, 20, 25, 30, 40, 60} {
+		id := testutil.NewID(t)
+		create := rt.Command("create", "--bundle", b.Dir, id)
+		if err := create.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(d * time.Millisecond)
+		create.Process.Kill()
+		create.Wait()
+		rt.MustRun(t, "delete", "-f", id)
+		if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
+			t.Errorf("create killed after %v: state dir left: %v", d*time.Millisecond, err)
+		}
+		if cgs, _ := testutil.CgroupDirs(id); len(cgs) > 0 {
+			t.Errorf("create killed after %v: cgroups left: %v", d*time.Millisecond, cgs)
+		}
+	}
+}

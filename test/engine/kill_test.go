@@ -1,0 +1,210 @@
+package engine_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
+)
+
+// killDelays are the moments after its start at which a command is
+// SIGKILLed: from before it did anything to after it is done.
+var killDelays = []time.Duration{0, 2, 5, 10, 20, 30, 45, 60, 80, 110, 150, 250}
+
+// killAt starts berth with args and SIGKILLs it after d (or lets it end).
+func (e *env) killAt(d time.Duration, stdin *os.File, args ...string) {
+	e.t.Helper()
+	cmd := e.cmd(args...)
+	cmd.Stdin = stdin
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Kill()
+	cmd.Wait()
+}
+
+// storageLeft lists what the root holds once everything is pruned:
+// blobs, ingest leftovers, snapshots, container and run dirs, mounts and
+// the containers' cgroups.
+func (e *env) storageLeft(ids ...string) []string {
+	e.t.Helper()
+	var left []string
+	for _, dir := range []string{"blobs/sha256", "ingest", "snapshots/overlay/snapshots", "containers"} {
+		entries, _ := os.ReadDir(filepath.Join(e.root, dir))
+		for _, en := range entries {
+			if dir == "ingest" && en.Name() == "gc.lock" {
+				continue
+			}
+			left = append(left, filepath.Join(dir, en.Name()))
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(e.runroot, "containers"))
+	for _, en := range entries {
+		left = append(left, "run/containers/"+en.Name())
+	}
+	mounts, _ := testutil.MountedUnder(filepath.Dir(e.root))
+	left = append(left, mounts...)
+	cgs, _ := testutil.CgroupDirs(ids...)
+	return append(left, cgs...)
+}
+
+// pruneAll waits until no container runs (a killed run may have started
+// one that is ending) and prunes everything.
+func (e *env) pruneAll() {
+	e.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); strings.TrimSpace(e.must("ps", "-q")) != ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("containers still run: %s", e.must("ps"))
+		}
+	}
+	e.must("system", "prune", "-a", "-f")
+}
+
+// TestKillAnyMomentPruneLeavesNothing SIGKILLs create, run, rm and load at
+// many moments; after each, `system prune -a -f` must leave no blob,
+// ingest file, snapshot, container dir, mount or cgroup.
+func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	e.must("pull", "busybox")
+	e.must("save", "-o", archive, "busybox")
+	e.pruneAll()
+	steps := []struct {
+		name string
+		prep func() // makes what the killed command works on
+		args func() []string
+	}{
+		{"create", nil, func() []string { return []string{"create", "busybox", "true"} }},
+		{"run", nil, func() []string { return []string{"run", "-d", "busybox", "true"} }},
+		{"rm", func() { e.must("create", "--name", "victim", "busybox", "true") },
+			func() []string { return []string{"rm", "victim"} }},
+		{"load", nil, func() []string { return []string{"load", "-i", archive} }},
+	}
+	for _, st := range steps {
+		for _, d := range killDelays {
+			if st.prep != nil {
+				st.prep()
+			}
+			ids := strings.Fields(e.must("ps", "-aq", "--no-trunc"))
+			e.killAt(d, nil, st.args()...)
+			ids = append(ids, strings.Fields(e.must("ps", "-aq", "--no-trunc"))...)
+			e.pruneAll()
+			if left := e.storageLeft(ids...); len(left) > 0 {
+				t.Errorf("%s killed after %v: prune left %v", st.name, d, left)
+			}
+		}
+	}
+}
+
+// killInWindow starts berth with args and, as soon as a new entry appears
+// in dir, takes the flock of the bbolt file db, which the command needs
+// for its next step: it waits there, in the window between two writes, and
+// is SIGKILLed in it.
+func (e *env) killInWindow(dir, db string, args ...string) {
+	e.t.Helper()
+	before := map[string]bool{}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		before[en.Name()] = true
+	}
+	cmd := e.cmd(args...)
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		entries, _ := os.ReadDir(dir)
+		if len(entries) > len(before) {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("berth %v never made anything in %s", args, dir)
+		}
+	}
+	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		e.t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // it reaches the lock
+}
+
+// TestKillInWindowPruneLeavesNothing kills create between its container
+// dir (and snapshot) and its record, and load between an unpack's snapshot and its commit: the
+// windows a kill at a random moment rarely hits.
+func TestKillInWindowPruneLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	e.must("pull", "busybox")
+	e.must("save", "-o", archive, "busybox")
+	snaps := filepath.Join(e.root, "snapshots", "overlay", "snapshots")
+	// containers/<id> is made before the snapshot; the record needs the
+	// root's db.
+	e.killInWindow(filepath.Join(e.root, "containers"), filepath.Join(e.root, "metadata.db"), "create", "busybox", "true")
+	e.pruneAll()
+	if left := e.storageLeft(); len(left) > 0 {
+		t.Errorf("create killed before its record: prune left %v", left)
+	}
+	e.killInWindow(snaps, filepath.Join(e.root, "snapshots", "overlay", "metadata.db"), "load", "-i", archive)
+	e.pruneAll()
+	if left := e.storageLeft(); len(left) > 0 {
+		t.Errorf("load killed before its unpack committed: prune left %v", left)
+	}
+}
+
+// TestKilledMonitor: a foreground `run --rm` SIGKILLed while its container
+// runs leaves a container that goes once it exits (the next command
+// applies the --rm the killed monitor could not); a detached container
+// whose monitor is SIGKILLed shows so in ps instead of a plain Up.
+func TestKilledMonitor(t *testing.T) {
+	e := newEnv(t)
+	e.must("pull", "busybox")
+	cmd := e.cmd("run", "--rm", "--name", "fg", "busybox", "sleep", "1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.run("inspect", "-f", "{{.State.Running}}", "fg").stdout != "true\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("fg never ran")
+		}
+	}
+	id := e.inspect("fg", "{{.ID}}")
+	cmd.Process.Kill()
+	cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(e.must("ps", "-a", "--no-trunc"), id); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the --rm container is still there after it exited:\n%s", e.must("ps", "-a"))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "containers", id)); !os.IsNotExist(err) {
+		t.Errorf("container dir of the removed --rm container: %v", err)
+	}
+
+	e.must("run", "-d", "--name", "bg", "busybox", "sleep", "600")
+	pid := e.inspect("bg", "{{.State.Pid}}")
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	monitor, _ := strconv.Atoi(fields[1]) // the init's parent
+	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(e.must("ps"), "monitor killed"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ps after the monitor was killed:\n%s", e.must("ps"))
+		}
+	}
+	e.must("rm", "-f", "bg")
+}
