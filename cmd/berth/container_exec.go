@@ -13,7 +13,7 @@ func newExecCommand(g *globalOptions) *cobra.Command {
 	var o engine.ExecOptions
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-		Short: "Execute a command in a running container",
+		Short: "Run a command in a running container",
 		Long: `Run a process in a running container: in its namespaces and cgroups, with
 its capabilities and security settings. berth exits with the process's exit
 code (126 when it cannot be invoked, 127 when it is not found).`,

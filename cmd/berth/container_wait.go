@@ -21,7 +21,7 @@ func newWaitCommand(g *globalOptions) *cobra.Command {
 			for _, ref := range a {
 				code, err := e.Wait(cmd.Context(), ref)
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "berth: %s\n", err)
+					fmt.Fprintf(cmd.ErrOrStderr(), "Error: %s\n", message(err))
 					failed = true
 					continue
 				}
