@@ -87,13 +87,22 @@ func (u unknownCommandError) Error() string {
 	return fmt.Sprintf("berth: '%s' is not a berth command.\nSee 'berth --help'", u.name)
 }
 
+// objectNotFound is an inspect name that is neither a container nor an
+// image.
+type objectNotFound struct{ ref string }
+
+func (o objectNotFound) Error() string { return "no such object: " + o.ref }
+
 // noSuch is a missing object in Docker's words: "No such container: x".
 func noSuch(err error) (string, bool) {
+	var o objectNotFound
 	var c *engine.NotFoundError
 	var i *image.NotFoundError
 	var n *network.NotFoundError
 	var v *volume.NotFoundError
 	switch {
+	case errors.As(err, &o):
+		return "No such object: " + o.ref, true
 	case errors.As(err, &c):
 		return "No such container: " + c.Ref, true
 	case errors.As(err, &i):

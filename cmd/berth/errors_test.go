@@ -54,6 +54,7 @@ func TestReport(t *testing.T) {
 		{"image", ps, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
 		{"network", ps, &network.NotFoundError{Ref: "n"}, 1, "Error: No such network: n\n"},
 		{"volume", ps, &volume.NotFoundError{Name: "v"}, 1, "Error: No such volume: v\n"},
+		{"object", ps, objectNotFound{"o"}, 1, "Error: No such object: o\n"},
 		{"joined", ps, errors.Join(&volume.NotFoundError{Name: "a"}, &volume.NotFoundError{Name: "b"}), 1,
 			"Error: No such volume: a\nError: No such volume: b\n"},
 		{"bad value", ps, usageError{errors.New("invalid filter 'x'")}, 1, "Error: invalid filter 'x'\n"},
