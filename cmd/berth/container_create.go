@@ -107,7 +107,7 @@ func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args 
 	c, err := e.Create(cmd.Context(), o, p)
 	p.Close()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, withTag(err)
 	}
 	return e, c, nil
 }

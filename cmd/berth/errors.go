@@ -115,6 +115,21 @@ func noSuch(err error) (string, bool) {
 	return "", false
 }
 
+// withTag words a missing image as Docker's daemon does where it looks the
+// name up with its tag (history, tag, create, run): name:latest when the
+// name has no tag or digest.
+func withTag(err error) error {
+	var i *image.NotFoundError
+	if !errors.As(err, &i) {
+		return err
+	}
+	last := i.Ref[strings.LastIndexByte(i.Ref, '/')+1:]
+	if strings.ContainsAny(last, ":@") {
+		return err
+	}
+	return &image.NotFoundError{Ref: i.Ref + ":latest"}
+}
+
 // message is err as the user reads it after "Error: "; each error of a
 // joined one (inspect of several missing names) on a line of its own.
 func message(err error) string {

@@ -65,6 +65,8 @@ func TestReport(t *testing.T) {
 			"berth: Error: exec: \"x\": executable file not found in $PATH.\n"},
 		{"container code", run, &engine.StatusError{Code: 3}, 3, ""},
 		{"silent", ps, errSilent, 1, ""},
+		{"tagged", ps, withTag(&image.NotFoundError{Ref: "127.0.0.1:5000/a"}), 1, "Error: No such image: 127.0.0.1:5000/a:latest\n"},
+		{"has tag", ps, withTag(&image.NotFoundError{Ref: "a:1"}), 1, "Error: No such image: a:1\n"},
 	} {
 		var w bytes.Buffer
 		if code := report(&w, tc.cmd, tc.err); code != tc.code || w.String() != tc.out {

@@ -8,7 +8,6 @@ const (
 	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
 	help       = "by design: help and usage text list berth's own commands and descriptions"
 	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
-	latest     = "open (issue 19): Docker names a missing image with its normalised reference (nosuch:latest); berth with the reference as given"
 	groups     = "open (issue 19, spec defaults): supplementary groups from the image's /etc/group are not set"
 	psFilters  = "open (issue 19): ps filters: status=exited without -a, anchored name regexps and {{.Label}} are missing"
 	bareNets   = "open (issue 19): there are no host and none networks, and the default bridge can be removed"
@@ -33,8 +32,6 @@ var known = map[string]string{
 	"err/ps---filter-bad=x:stderr":      wording,
 	"err/ps---filter-status=bad:stderr": wording + "; berth lists the valid states",
 	"err/kill-nosuch:stderr":            "by design: Docker's daemon prefixes `Cannot kill container: x:`; the No such container part is the same",
-	"err/start-nosuch:stderr":           "by design: Docker's CLI adds a summary line (failed to start containers: x) after the per-container error",
-	"err/rename-nosuch-x:stderr":        "by design: Docker's CLI adds a summary line (failed to rename container named x)",
 	"kill/not-running:stderr":           capital,
 	"exec/stopped:stderr":               capital,
 	"exec/paused:stderr":                capital + "; Docker names the container as given, berth by ID",
@@ -49,10 +46,6 @@ var known = map[string]string{
 	"exec/bad-workdir:stderr":           execStream,
 	"exec/unknown-user:stdout":          execStream,
 	"exec/unknown-user:stderr":          execStream,
-	"exit/125-missing-image:stderr":     latest,
-	"exit/create-missing-image:stderr":  latest,
-	"err/history-nosuch:stderr":         latest,
-	"err/tag-nosuch-x:stderr":           latest,
 	"err/container-nosuch:stderr":       help,
 	"err/image-nosuch:stderr":           help,
 	"err/volume-nosuch:stderr":          help,
