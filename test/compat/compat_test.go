@@ -41,39 +41,66 @@ type outcome struct {
 	steps []result
 }
 
+// workers is how many pairs of engines (a dockerd and a berth root each)
+// run scenarios at once: scenarios use fixed names (c1, cmpvol) and list
+// everything, so a pair runs one scenario at a time.
+const workers = 2
+
 func TestCompat(t *testing.T) {
 	testutil.RequireRoot(t)
 	start := time.Now()
-	d := startDocker(t)
-	b := newBerth(t)
-	loadBusybox(t, b, d)
-	t.Logf("both engines ready in %s", time.Since(start).Round(time.Millisecond))
+	type pair struct{ d, b *side }
+	pairs := make([]pair, workers)
+	for i := range pairs {
+		pairs[i] = pair{startDocker(t), newBerth(t)}
+		loadBusybox(t, pairs[i].b, pairs[i].d)
+	}
+	t.Logf("%d pairs of engines ready in %s", workers, time.Since(start).Round(time.Millisecond))
 
 	seen := map[string]bool{}
 	only := os.Getenv("COMPAT_ONLY")
-	var same, listed int
+	var todo []scenario
 	for _, sc := range scenarios() {
 		if seen[sc.name] {
 			t.Fatalf("two scenarios named %s", sc.name)
 		}
 		seen[sc.name] = true
-		if only != "" && !strings.Contains(sc.name, only) {
-			continue
+		if only == "" || strings.Contains(sc.name, only) {
+			todo = append(todo, sc)
 		}
-		t.Run(sc.name, func(t *testing.T) {
-			var od, ob outcome
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); od = runScenario(t, d, sc) }()
-			go func() { defer wg.Done(); ob = runScenario(t, b, sc) }()
-			wg.Wait()
-			n, identical := compare(t, sc, od, ob)
-			if identical {
-				same++
-			}
-			listed += n
-		})
 	}
+	var mu sync.Mutex
+	var same, listed int
+	queue := make(chan scenario)
+	var all sync.WaitGroup
+	for _, p := range pairs {
+		all.Add(1)
+		go func() {
+			defer all.Done()
+			for sc := range queue {
+				t.Run(sc.name, func(t *testing.T) {
+					var od, ob outcome
+					var wg sync.WaitGroup
+					wg.Add(2)
+					go func() { defer wg.Done(); od = runScenario(t, p.d, sc) }()
+					go func() { defer wg.Done(); ob = runScenario(t, p.b, sc) }()
+					wg.Wait()
+					n, identical := compare(t, sc, od, ob)
+					mu.Lock()
+					defer mu.Unlock()
+					if identical {
+						same++
+					}
+					listed += n
+				})
+			}
+		}()
+	}
+	for _, sc := range todo {
+		queue <- sc
+	}
+	close(queue)
+	all.Wait()
 	if only == "" {
 		for key := range known {
 			if name, _, _ := strings.Cut(key, ":"); !seen[name] {

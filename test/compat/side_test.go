@@ -172,12 +172,17 @@ func makeBridge(t *testing.T) (name, prefix string) {
 	return "", ""
 }
 
+// taken are the user-network prefixes given out: the sides' networks
+// exist only while a scenario runs, so routes alone cannot tell.
+var taken = map[string]bool{}
+
 // userSubnet is a free /24 prefix for the user networks of one side.
 func userSubnet(t *testing.T, salt int) string {
 	t.Helper()
 	for i := 0; i < 20; i++ {
 		p := fmt.Sprintf("10.214.%d.", (rand.IntN(125)*2+salt)%254+1)
-		if !routed(p + "1") {
+		if !taken[p] && !routed(p+"1") {
+			taken[p] = true
 			return p
 		}
 	}
