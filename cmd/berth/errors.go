@@ -181,11 +181,20 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 		return exitUsage
 	}
 	printError(w, cmd, err, false, false)
-	// create checks its options where Docker's flag parser does.
-	if errors.As(err, &ue) && cmd != nil && cmd.Name() == "create" {
+	// create's option checks are where Docker's flag parser has them
+	// (125); what Docker's daemon finds (a missing image or network, a
+	// name in use) exits 1.
+	if cmd != nil && cmd.Name() == "create" && (errors.As(err, &ue) || !daemonSide(err)) {
 		return exitUsage
 	}
 	return exitError
+}
+
+// daemonSide reports whether create failed where Docker's daemon, not its
+// CLI, would have found the fault.
+func daemonSide(err error) bool {
+	_, missing := noSuch(err)
+	return missing || errors.Is(err, engine.ErrNameInUse) || errors.Is(err, network.ErrNotFound)
 }
 
 // printError prints one error: run's as Docker's run does ("berth: Error:

@@ -60,6 +60,8 @@ func TestReport(t *testing.T) {
 		{"bad value", ps, usageError{errors.New("invalid filter 'x'")}, 1, "Error: invalid filter 'x'\n"},
 		{"create option", create, usageError{errors.New("bad -m")}, 125, "Error: bad -m\n"},
 		{"create missing image", create, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
+		{"create name in use", create, fmt.Errorf("conflict: %w", engine.ErrNameInUse), 1, "Error: conflict: name already in use\n"},
+		{"create bad env", create, errors.New("invalid environment variable: =bad"), 125, "Error: invalid environment variable: =bad\n"},
 		{"run", run, &image.NotFoundError{Ref: "i"}, 125, "berth: Error: No such image: i.\nSee 'berth run --help'.\n"},
 		{"run 127", run, &engine.StatusError{Code: 127, Err: errors.New("exec: \"x\": executable file not found in $PATH")}, 127,
 			"berth: Error: exec: \"x\": executable file not found in $PATH.\n"},
