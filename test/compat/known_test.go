@@ -8,7 +8,6 @@ const (
 	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
 	help       = "by design: help and usage text list berth's own commands and descriptions"
 	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
-	groups     = "open (issue 19, spec defaults): supplementary groups from the image's /etc/group are not set"
 	psFilters  = "open (issue 19): ps filters: status=exited without -a, anchored name regexps and {{.Label}} are missing"
 	bareNets   = "open (issue 19): there are no host and none networks, and the default bridge can be removed"
 	capital    = "open (issue 19): berth's engine messages start lower-case where Docker's say Container/Cannot"
@@ -50,12 +49,6 @@ var known = map[string]string{
 	"err/image-nosuch:stderr":           help,
 	"err/volume-nosuch:stderr":          help,
 	"err/--bogus-ps:stderr":             help + "; Docker prints its whole usage after an unknown global flag",
-	"user/name:stdout":                  groups,
-	"user/uid-gid:stdout":               groups,
-	"user/root-groups:stdout":           groups,
-	"exec/env-workdir-user:stdout":      groups,
-	"tmpfs:stdout":                      "open (issue 19, spec defaults): --tmpfs is mounted 755, Docker's 1777",
-	"memory:stdout":                     "open (issue 19, spec defaults): -m without --memory-swap leaves MemorySwap 0 (unlimited), Docker sets twice the memory",
 	"network/default:stdout":            "by design: berth's default bridge is a /16 picked from 10.88-10.254 where no host route is, with its own address allocation; Docker's here is the test's /24",
 	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
 	"network/builtin:stdout":            bareNets,
@@ -70,11 +63,17 @@ var known = map[string]string{
 	"ps/filter-label:exit":              psFilters,
 	"ps/filter-label:stdout":            psFilters,
 	"ps/filter-label:stderr":            psFilters,
-	"inspect/config:stdout":             "open (issue 19, format functions): berth's {{json}} escapes <, > and & as \\u003e...; Docker's does not",
-	"inspect/id:exit":                   "open (issue 19, input): {{.Id}} fails on containers",
-	"inspect/id:stdout":                 "open (issue 19, input): {{.Id}} fails on containers",
-	"inspect/id:stderr":                 "open (issue 19, input): {{.Id}} fails on containers",
 	"inspect/hostconfig:stdout":         "open (issue 19): NetworkMode is bridge (Docker: default) and PidsLimit 0 (Docker: null when unset)",
 	"volume/create-ls:stdout":           "open (issue 19): volume inspect has berth's field order and no Options",
 	"volume/prune:stdout":               "open (issue 19): volume prune -f removes nothing (Docker 20.10 removes every unused volume)",
 }
+
+// sometimes lists differences that show in some runs only: races of
+// berth's own, open bugs. They may differ or agree; anything else in the
+// same scenario is still compared.
+var sometimes = map[string]string{
+	"restart:exit":   restartRace,
+	"restart:stderr": restartRace,
+}
+
+const restartRace = "open (issue 19, races): restart now and then fails to start the container again (exec: \"sleep\": executable file not found), 1 in about 12"
