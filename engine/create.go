@@ -127,7 +127,7 @@ func (e *Engine) resolveImage(ctx context.Context, opts CreateOptions, p *progre
 		return img, err
 	}
 	if opts.Pull == "never" {
-		return nil, fmt.Errorf("no such image: %s (pull it with: berth pull %s)", opts.Image, opts.Image)
+		return nil, &image.NotFoundError{Ref: opts.Image}
 	}
 	p.Printf("Unable to find image '%s' locally", opts.Image)
 	return pull()

@@ -61,7 +61,8 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	if o.User != "" {
 		if proc.User, err = containerUser(e.rootfsDir(c.ID), o.User); err != nil {
-			return 125, err
+			// Docker's exec fails so inside the container: 126.
+			return 126, &StatusError{Code: 126, Err: err}
 		}
 	}
 	if proc.User.Umask == nil {

@@ -27,6 +27,13 @@ var (
 // ErrNotFound is returned for a name or ID that matches no container.
 var ErrNotFound = errors.New("no such container")
 
+// NotFoundError names the reference that matched no container, so the CLI
+// can word it as Docker does; errors.Is(err, ErrNotFound) holds for it.
+type NotFoundError struct{ Ref string }
+
+func (e *NotFoundError) Error() string        { return ErrNotFound.Error() + ": " + e.Ref }
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
 // ErrNameInUse is returned when a name is taken by another container.
 var ErrNameInUse = errors.New("name already in use")
 
@@ -78,11 +85,11 @@ func (s *store) view(fn func(recs, names *bolt.Bucket) error) error {
 
 func getRecord(recs *bolt.Bucket, id string) (*Container, error) {
 	if recs == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return nil, &NotFoundError{Ref: id}
 	}
 	v := recs.Get([]byte(id))
 	if v == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return nil, &NotFoundError{Ref: id}
 	}
 	var c Container
 	if err := json.Unmarshal(v, &c); err != nil {
@@ -103,7 +110,7 @@ func putRecord(recs *bolt.Bucket, c *Container) error {
 // Docker does.
 func resolve(recs, names *bolt.Bucket, ref string) (*Container, error) {
 	if recs == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+		return nil, &NotFoundError{Ref: ref}
 	}
 	if id := names.Get([]byte(strings.TrimPrefix(ref, "/"))); id != nil {
 		return getRecord(recs, string(id))
@@ -120,7 +127,7 @@ func resolve(recs, names *bolt.Bucket, ref string) (*Container, error) {
 		match = string(k)
 	}
 	if match == "" || ref == "" {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+		return nil, &NotFoundError{Ref: ref}
 	}
 	return getRecord(recs, match)
 }

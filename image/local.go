@@ -15,6 +15,15 @@ import (
 // ErrNotFound is returned when no local image matches a reference.
 var ErrNotFound = errors.New("no such image")
 
+// NotFoundError names the reference that matched no local image, so the CLI
+// can word it as Docker does; errors.Is(err, ErrNotFound) holds for it.
+type NotFoundError struct{ Ref string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s: %s (pull it with: berth pull %s)", e.Ref, ErrNotFound, e.Ref)
+}
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
 // List returns every image, one per manifest, with all its names.
 func (s *Service) List(ctx context.Context) ([]*Image, error) {
 	recs, err := s.Records.List()
@@ -73,7 +82,7 @@ func (s *Service) Get(ctx context.Context, ref string) (*Image, error) {
 		return nil, err
 	}
 	if img == nil {
-		return nil, fmt.Errorf("%s: %w (pull it with: berth pull %s)", ref, ErrNotFound, ref)
+		return nil, &NotFoundError{Ref: ref}
 	}
 	return img, nil
 }

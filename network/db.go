@@ -88,7 +88,7 @@ func (t tx) network(ref string) (Network, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return Network{}, fmt.Errorf("network %s: %w", ref, ErrNotFound)
+		return Network{}, &NotFoundError{Ref: ref}
 	default:
 		return Network{}, fmt.Errorf("network %s: ID prefix matches %d networks", ref, len(found))
 	}

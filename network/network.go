@@ -58,6 +58,13 @@ import (
 // DefaultName is the network a container joins when none is named.
 const DefaultName = "bridge"
 
+// NotFoundError names the reference that matched no network, so the CLI
+// can word it as Docker does; errors.Is(err, ErrNotFound) holds for it.
+type NotFoundError struct{ Ref string }
+
+func (e *NotFoundError) Error() string        { return "network " + e.Ref + ": " + ErrNotFound.Error() }
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
 // Errors callers test with errors.Is.
 var (
 	ErrNotFound = errors.New("network not found")

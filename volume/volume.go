@@ -27,6 +27,13 @@ var bucket = []byte("volumes")
 // ErrNotFound is returned for a volume that does not exist.
 var ErrNotFound = errors.New("no such volume")
 
+// NotFoundError names the volume that does not exist, so the CLI can word
+// it as Docker does; errors.Is(err, ErrNotFound) holds for it.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string        { return "get " + e.Name + ": " + ErrNotFound.Error() }
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 // Volume is one named volume, as `volume inspect` shows it.
@@ -83,7 +90,7 @@ func (s *Store) update(fn func(b *bolt.Bucket) error) error {
 func get(b *bolt.Bucket, name string) (Volume, error) {
 	v := b.Get([]byte(name))
 	if v == nil {
-		return Volume{}, fmt.Errorf("get %s: %w", name, ErrNotFound)
+		return Volume{}, &NotFoundError{Name: name}
 	}
 	var vol Volume
 	if err := json.Unmarshal(v, &vol); err != nil {

@@ -30,6 +30,9 @@ it running.`,
 			if errors.Is(err, engine.ErrDetached) {
 				return nil
 			}
+			if err != nil && code == exitUsage {
+				return err // no such container, stopped or paused: 1, as Docker's
+			}
 			if err != nil || code != 0 {
 				return &engine.StatusError{Code: code, Err: err}
 			}

@@ -92,22 +92,23 @@ func cutPrefix(s, prefix string) (string, bool) {
 	return "", false
 }
 
-// createContainer turns flags into a container; any failure is berth's
-// own (exit 125).
+// createContainer turns flags into a container. A bad option is a usage
+// error (125, as Docker's flag parser); any other failure exits 125 from
+// run and 1 from create, as Docker's (see report).
 func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args []string) (*engine.Engine, *engine.Container, error) {
 	o, err := f.options(cmd, args)
 	if err != nil {
-		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
+		return nil, nil, usageError{err}
 	}
 	e, err := g.engine()
 	if err != nil {
-		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
+		return nil, nil, err
 	}
 	p := progress.New(os.Stderr, progress.Plain)
 	c, err := e.Create(cmd.Context(), o, p)
 	p.Close()
 	if err != nil {
-		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
+		return nil, nil, withTag(err)
 	}
 	return e, c, nil
 }

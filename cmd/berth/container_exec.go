@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,7 @@ func newExecCommand(g *globalOptions) *cobra.Command {
 	var o engine.ExecOptions
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-		Short: "Execute a command in a running container",
+		Short: "Run a command in a running container",
 		Long: `Run a process in a running container: in its namespaces and cgroups, with
 its capabilities and security settings. berth exits with the process's exit
 code (126 when it cannot be invoked, 127 when it is not found).`,
@@ -27,8 +28,17 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 			}
 			o.Cmd = a[1:]
 			code, err := e.Exec(a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-			if err != nil || code != 0 {
-				return &engine.StatusError{Code: code, Err: err}
+			var se *engine.StatusError
+			switch {
+			case errors.As(err, &se):
+				// The process could not be started in the container:
+				// Docker's exec exits 126 for every such failure (not
+				// found, bad -w, unknown -u), unlike run's 127.
+				return &engine.StatusError{Code: exitCannotInvoke, Err: se.Err}
+			case err != nil:
+				return err // no such container, stopped or paused: 1
+			case code != 0:
+				return &engine.StatusError{Code: code}
 			}
 			return nil
 		},

@@ -44,7 +44,7 @@ NetworkSettings). A name that is no container is looked up as an image.`,
 				svc, _ := g.images()
 				img, ierr := svc.Get(cmd.Context(), ref)
 				if ierr != nil {
-					errs = append(errs, fmt.Errorf("no such object: %s", ref))
+					errs = append(errs, objectNotFound{ref})
 					continue
 				}
 				out = append(out, svc.Inspect(cmd.Context(), img))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/engine"
@@ -24,7 +26,13 @@ writable layer, log and record; with -v their anonymous volumes too.`,
 			}
 			e.RepairNetworksSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
-				return e.Remove(cmd.Context(), ref, o)
+				err := e.Remove(cmd.Context(), ref, o)
+				if o.Force && errors.Is(err, engine.ErrNotFound) {
+					// Docker's rm -f says so but succeeds: clean-up
+					// scripts rely on it.
+					return notCounted{err}
+				}
+				return err
 			})
 		},
 	}

@@ -15,7 +15,7 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 	var detach bool
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
-		Short: "Create and run a new container from an image",
+		Short: "Run a command in a new container",
 		Long: `Create a container and run it. In the foreground berth itself watches the
 container, passes its stdio (-i for stdin, -t for a terminal) and exits with
 its exit code. With -d a small monitor process watches it instead, keeps its

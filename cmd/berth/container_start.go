@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,10 +44,19 @@ exit code.`,
 				}
 				return nil
 			}
-			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
+			var failed []string
+			err = forEach(cmd.OutOrStdout(), a, func(ref string) error {
 				_, err := e.Start(cmd.Context(), ref)
+				if err != nil {
+					failed = append(failed, ref)
+				}
 				return err
 			})
+			if err != nil {
+				// Docker's summary line after the errors of each.
+				return fmt.Errorf("failed to start containers: %s", strings.Join(failed, ", "))
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "attach STDOUT/STDERR and forward signals")

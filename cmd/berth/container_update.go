@@ -48,10 +48,11 @@ HostConfig shows the new values.`,
 				o.BlkioWeight = &blkio
 			}
 			if o == (engine.UpdateOptions{}) {
-				return usageError{errors.New("you must provide one or more flags when using this command")}
+				// Docker's update checks this in its RunE: exit 1.
+				return errors.New("you must provide one or more flags when using this command")
 			}
 			if err := checkUpdateFlags(o); err != nil {
-				return usageError{err}
+				return flagError{err} // Docker's flag parser: 125
 			}
 			e, err := g.engine()
 			if err != nil {

@@ -21,7 +21,7 @@ func newWaitCommand(g *globalOptions) *cobra.Command {
 			for _, ref := range a {
 				code, err := e.Wait(cmd.Context(), ref)
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "berth: %s\n", err)
+					fmt.Fprintf(cmd.ErrOrStderr(), "Error: %s\n", message(err))
 					failed = true
 					continue
 				}
@@ -46,7 +46,12 @@ func newRenameCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.Rename(a[0], a[1])
+			if err := e.Rename(a[0], a[1]); err != nil {
+				// Docker's CLI prints the cause, then its own line.
+				fmt.Fprintf(cmd.ErrOrStderr(), "Error: %s\n", message(err))
+				return fmt.Errorf("failed to rename container named %s", a[0])
+			}
+			return nil
 		},
 	}
 }

@@ -25,7 +25,7 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 			}
 			img, err := svc.Get(cmd.Context(), a[0])
 			if err != nil {
-				return err
+				return withTag(err)
 			}
 			type row struct{ ID, CreatedSince, CreatedAt, CreatedBy, Size, Comment string }
 			var rows []any

@@ -14,7 +14,7 @@ func newTagCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return svc.Tag(cmd.Context(), a[0], a[1])
+			return withTag(svc.Tag(cmd.Context(), a[0], a[1]))
 		},
 	}
 }

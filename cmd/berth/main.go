@@ -5,12 +5,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,11 +19,13 @@ import (
 
 // Exit codes, as Docker's CLI.
 const (
-	exitError = 1
-	exitUsage = 125
+	exitError        = 1
+	exitUsage        = 125
+	exitCannotInvoke = 126
 )
 
-// usageError marks a mistake in how berth was called (exit 125).
+// usageError marks a bad option value (exit 125 for run and create, whose
+// options Docker's flag parser checks; 1 elsewhere, as Docker's).
 type usageError struct{ err error }
 
 func (u usageError) Error() string { return u.err.Error() }
@@ -45,19 +45,12 @@ func main() {
 	// command line parser (see reexec.go).
 	reexec()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand().ExecuteContext(ctx)
+	cmd, err := newRootCommand().ExecuteContextC(ctx)
 	stop()
 	if err == nil {
 		return
 	}
-	exitWithStatus(err)
-	fmt.Fprintf(os.Stderr, "berth: %s\n", err)
-	var u usageError
-	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
-		fmt.Fprintln(os.Stderr, "See 'berth --help'.")
-		os.Exit(exitUsage)
-	}
-	os.Exit(exitError)
+	os.Exit(report(os.Stderr, cmd, err))
 }
 
 func newRootCommand() *cobra.Command {
@@ -82,7 +75,7 @@ busybox and needs no network.`,
 		Version:            readBuildInfo().version,
 	}
 	root.SetVersionTemplate(versionTemplate())
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	f := root.PersistentFlags()
 	f.StringVar(&g.root, "root", "/var/lib/berth", "directory of images, containers and volumes")
 	f.StringVar(&g.runroot, "runroot", "/run/berth", "directory of run-time state")
@@ -96,6 +89,7 @@ busybox and needs no network.`,
 	addNetworkCommands(root, g)
 	addSystemCommands(root, g)
 	root.AddCommand(newVersionCommand())
+	dockerGroups(root)
 	return root
 }
 
@@ -122,11 +116,12 @@ func setupLogging(level string) error {
 	return nil
 }
 
-// args wraps a cobra argument check so a wrong count exits 125.
+// args wraps a cobra argument check so a wrong count fails as Docker's:
+// exit 1, its wording and the usage.
 func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, a []string) error {
 		if err := check(cmd, a); err != nil {
-			return usageError{fmt.Errorf("%q %w\nUsage: %s", cmd.CommandPath(), err, cmd.UseLine())}
+			return argsError{cmd: cmd, want: wantArgs(cmd, check)}
 		}
 		return nil
 	}

@@ -239,10 +239,12 @@ func newNetworkInspectCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			var list []any
+			var errs []error
 			for _, ref := range a {
 				n, eps, err := e.Networks().Inspect(ref)
 				if err != nil {
-					return fmt.Errorf("network %s not found", ref)
+					errs = append(errs, err)
+					continue
 				}
 				names := e.NetworkContainers(eps)
 				ni := networkInspect{Name: n.Name, ID: n.ID, Created: n.Created.Format(time.RFC3339Nano), Scope: "local",
@@ -259,7 +261,7 @@ func newNetworkInspectCommand(g *globalOptions) *cobra.Command {
 				}
 				list = append(list, ni)
 			}
-			return printInspect(cmd.OutOrStdout(), format, list, nil)
+			return printInspect(cmd.OutOrStdout(), format, list, errs)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
 
 	"github.com/berth-containers/berth/engine"
@@ -27,20 +25,4 @@ func reexec() {
 	case os.Args[0] == engine.InitPath:
 		os.Exit(engine.InitMain(os.Args[1:]))
 	}
-}
-
-// exitWithStatus ends berth with a container's exit code, or Docker's 125,
-// 126 or 127, when err carries one.
-func exitWithStatus(err error) {
-	if errors.Is(err, errSilent) {
-		os.Exit(exitError)
-	}
-	var se *engine.StatusError
-	if !errors.As(err, &se) {
-		return
-	}
-	if se.Err != nil {
-		fmt.Fprintf(os.Stderr, "berth: %s\n", se.Err)
-	}
-	os.Exit(se.Code)
 }

@@ -121,14 +121,16 @@ func newVolumeInspectCommand(g *globalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, a []string) error {
 			vols := volume.New(g.root)
 			var list []any
+			var errs []error
 			for _, n := range a {
 				v, err := vols.Get(n)
 				if err != nil {
-					return fmt.Errorf("no such volume: %s", n)
+					errs = append(errs, err)
+					continue
 				}
 				list = append(list, v)
 			}
-			return printInspect(cmd.OutOrStdout(), format, list, nil)
+			return printInspect(cmd.OutOrStdout(), format, list, errs)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

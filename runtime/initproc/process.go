@@ -3,6 +3,7 @@ package initproc
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -171,8 +172,13 @@ func withHome(env []string, uid uint32) []string {
 // binary fails create, not start.
 func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		if _, err := os.Stat(name); err != nil {
+		st, err := os.Stat(name)
+		if err != nil {
 			return "", fmt.Errorf("exec: %q: %w", name, err)
+		}
+		// As runc: a directory or a non-executable file cannot be invoked.
+		if st.IsDir() || st.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("exec: %q: %w", name, fs.ErrPermission)
 		}
 		return name, nil
 	}

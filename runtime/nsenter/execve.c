@@ -161,6 +161,13 @@ static const char *find_program(const char *name)
 	if (strchr(name, '/') != NULL) {
 		if (stat(name, &st) < 0)
 			bail("exec: \"%s\"", name);
+		// As runc (Go's exec.LookPath): a directory or a file without an
+		// execute bit fails here, before start, so that engines can tell
+		// "cannot be invoked" (Docker's 126) from the process's own exit.
+		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+			errno = EACCES;
+			bail("exec: \"%s\"", name);
+		}
 		return name;
 	}
 	const char *path = "";

@@ -84,7 +84,7 @@ func BenchmarkClients(b *testing.B) {
 		c.must(b, "images", "import", oci)
 		cfg.run(b, "ctr run --rm busybox true", func(rt benchRuntime) *exec.Cmd {
 			return c.command(b, "run", "--rm", "--runtime", "io.containerd.runc.v2", "--runc-binary", rt.bin,
-				"--runc-root", c.env.path("root-"+rt.name), "--fifo-dir", c.env.path("fifo"),
+				"--runc-root", c.env.Path("root-"+rt.name), "--fifo-dir", c.env.Path("fifo"),
 				imageRef, testutil.NewID(b), "true")
 		})
 	})
@@ -107,7 +107,7 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 	base := descendantSet(b)
 	settle := func() {
 		var extra []int
-		if !waitFor(10*time.Second, func() bool {
+		if !testutil.WaitFor(10*time.Second, func() bool {
 			extra = extra[:0]
 			for pid := range descendantSet(b) {
 				if !base[pid] {
@@ -117,7 +117,7 @@ func (cfg benchConfig) run(b *testing.B, what string, cmd func(benchRuntime) *ex
 			return len(extra) == 0
 		}) {
 			for _, pid := range extra {
-				b.Logf("still running 10s after a run: %d (%s)", pid, cmdline(pid))
+				b.Logf("still running 10s after a run: %d (%s)", pid, testutil.Cmdline(pid))
 			}
 			b.Fatalf("%s: the previous run's processes do not exit", what)
 		}

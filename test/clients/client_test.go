@@ -224,15 +224,3 @@ func requireBinaries(t testing.TB, names ...string) {
 		}
 	}
 }
-
-// waitFor polls cond every 50ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
-}

@@ -15,7 +15,7 @@ import (
 // put the runtime under test behind containerd's runc shim.
 type ctrd struct {
 	*client
-	env  *env
+	env  *testutil.DaemonEnv
 	rt   string
 	runc []string // runtime flags for ctr run
 }
@@ -59,7 +59,7 @@ func TestContainerd(t *testing.T) {
 	t.Run("MemoryLimit", func(t *testing.T) {
 		limit := []string{"--rm", "--memory-limit", "33554432"}
 		id := c.runDetached(t, limit[1:], "sleep", "1000")
-		file := filepath.Join("/sys/fs/cgroup/memory", c.env.cgroup, id, "memory.limit_in_bytes")
+		file := filepath.Join("/sys/fs/cgroup/memory", c.env.Cgroup, id, "memory.limit_in_bytes")
 		if got, err := os.ReadFile(file); err != nil || strings.TrimSpace(string(got)) != "33554432" {
 			t.Errorf("%s = %q (%v), want 33554432", file, got, err)
 		}
@@ -79,12 +79,12 @@ func TestContainerd(t *testing.T) {
 
 func startContainerd(t testing.TB) *ctrd {
 	t.Helper()
-	e := newEnv(t, "ctrd")
+	e := testutil.NewDaemonEnv(t, "ctrd")
 	// containerd 1.6 puts shim sockets in /run/containerd/s whatever its
 	// state dir; the shims remove theirs, we remove the dirs if we made them.
-	e.hostPath("/run/containerd")
-	e.hostPath("/run/containerd/s")
-	sock := e.path("containerd.sock")
+	e.HostPath("/run/containerd")
+	e.HostPath("/run/containerd/s")
+	sock := e.Path("containerd.sock")
 	config := fmt.Sprintf(`version = 2
 root = %q
 state = %q
@@ -96,24 +96,24 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
   address = %q
 [plugins."io.containerd.internal.v1.opt"]
   path = %q
-`, e.path("root"), e.path("state"), sock, sock+".ttrpc", e.path("opt"))
-	if err := os.WriteFile(e.path("config.toml"), []byte(config), 0o644); err != nil {
+`, e.Path("root"), e.Path("state"), sock, sock+".ttrpc", e.Path("opt"))
+	if err := os.WriteFile(e.Path("config.toml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c := &ctrd{
 		// The namespace is the cgroup parent: ctr puts a container in
 		// /<namespace>/<id> of every hierarchy.
-		client: &client{bin: "ctr", args: []string{"--address", sock, "--namespace", e.cgroup}},
+		client: &client{bin: "ctr", args: []string{"--address", sock, "--namespace", e.Cgroup}},
 		env:    e,
 		rt:     runtimeBinary(t),
 	}
 	c.runc = []string{"--runtime", "io.containerd.runc.v2", "--runc-binary", c.rt,
-		"--runc-root", e.path("runc"), "--fifo-dir", e.path("fifo")}
-	d := e.startDaemon(t, "containerd", func() bool {
+		"--runc-root", e.Path("runc"), "--fifo-dir", e.Path("fifo")}
+	d := e.StartDaemon(t, "containerd", func() bool {
 		_, err := os.Stat(sock)
 		return err == nil && c.command(t, "version").Run() == nil
-	}, "containerd", "--config", e.path("config.toml"), "--log-level", "info")
-	c.logs = append(c.logs, d.log)
+	}, "containerd", "--config", e.Path("config.toml"), "--log-level", "info")
+	c.logs = append(c.logs, d.Log)
 	t.Cleanup(func() { c.removeAll(t) })
 	return c
 }
@@ -139,7 +139,7 @@ func (c *ctrd) runDetached(t *testing.T, flags []string, cmd ...string) string {
 func (c *ctrd) testDetached(t *testing.T) {
 	id := c.runDetached(t, nil, "sh", "-c", `trap "exit 0" TERM; sleep 1000 & wait`)
 	exec := func(execID string, args ...string) []string {
-		return append([]string{"task", "exec", "--fifo-dir", c.env.path("fifo"), "--exec-id", execID}, args...)
+		return append([]string{"task", "exec", "--fifo-dir", c.env.Path("fifo"), "--exec-id", execID}, args...)
 	}
 	t.Run("Exec", func(t *testing.T) {
 		res := c.must(t, exec("e1", id, "echo", "exec-ok")...)
@@ -177,7 +177,7 @@ func (c *ctrd) testDetached(t *testing.T) {
 func (c *ctrd) wantStatus(t *testing.T, id, status string) {
 	t.Helper()
 	var last string
-	ok := waitFor(10*time.Second, func() bool {
+	ok := testutil.WaitFor(10*time.Second, func() bool {
 		out, err := c.command(t, "task", "ls").Output()
 		if err != nil {
 			return false

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestDocker runs dockerd 20.10 (with the containerd it starts itself) with
@@ -23,40 +25,40 @@ func TestDocker(t *testing.T) {
 
 func startDocker(t *testing.T) *dockerCLI {
 	t.Helper()
-	e := newEnv(t, "dk")
+	e := testutil.NewDaemonEnv(t, "dk")
 	// dockerd 20.10 writes its identity key to /etc/docker/key.json and
 	// its containerd's shims their sockets to /run/containerd/s.
-	e.hostPath("/etc/docker")
-	e.hostPath("/etc/docker/key.json")
-	e.hostPath("/run/containerd")
-	e.hostPath("/run/containerd/s")
+	e.HostPath("/etc/docker")
+	e.HostPath("/etc/docker/key.json")
+	e.HostPath("/run/containerd")
+	e.HostPath("/run/containerd/s")
 	daemonJSON := fmt.Sprintf(`{"runtimes": {"berth": {"path": %q}}}`, runtimeBinary(t))
-	if err := os.WriteFile(e.path("daemon.json"), []byte(daemonJSON), 0o644); err != nil {
+	if err := os.WriteFile(e.Path("daemon.json"), []byte(daemonJSON), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sock := e.path("docker.sock")
+	sock := e.Path("docker.sock")
 	c := &dockerCLI{
 		// The docker CLI of docker.io, which matches the daemon.
-		client:   &client{bin: "/usr/bin/docker", args: []string{"-H", "unix://" + sock}, env: []string{"DOCKER_CONFIG=" + e.path("cli")}},
+		client:   &client{bin: "/usr/bin/docker", args: []string{"-H", "unix://" + sock}, env: []string{"DOCKER_CONFIG=" + e.Path("cli")}},
 		runFlags: []string{"--runtime", "berth", "--network", "none"},
 	}
-	d := e.startDaemon(t, "dockerd", func() bool {
+	d := e.StartDaemon(t, "dockerd", func() bool {
 		_, err := os.Stat(sock)
 		return err == nil && c.command(t, "version").Run() == nil
 	}, "dockerd",
-		"--config-file", e.path("daemon.json"),
-		"--data-root", e.path("data"),
-		"--exec-root", e.path("x"),
-		"--pidfile", e.path("docker.pid"),
+		"--config-file", e.Path("daemon.json"),
+		"--data-root", e.Path("data"),
+		"--exec-root", e.Path("x"),
+		"--pidfile", e.Path("docker.pid"),
 		"-H", "unix://"+sock,
 		// Nothing of the host's network may change: no bridge, no
 		// iptables rules, no ip_forward or masquerading.
 		"--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
 		"--userland-proxy=false",
-		"--exec-opt", "native.cgroupdriver=cgroupfs",
-		"--cgroup-parent", "/"+e.cgroup,
+		"--exec-opt", "native.Cgroupdriver=cgroupfs",
+		"--cgroup-parent", "/"+e.Cgroup,
 		"--storage-driver", "overlay2")
-	c.logs = append(c.logs, d.log)
+	c.logs = append(c.logs, d.Log)
 	t.Cleanup(func() {
 		ids, err := c.command(t, "ps", "-aq").Output()
 		if err != nil {

@@ -47,7 +47,7 @@ func (c *dockerCLI) inspect(t *testing.T, name, field string) string {
 func (c *dockerCLI) wantState(t *testing.T, name, status string) {
 	t.Helper()
 	var last string
-	if !waitFor(10*time.Second, func() bool {
+	if !testutil.WaitFor(10*time.Second, func() bool {
 		last = c.inspect(t, name, ".State.Status")
 		return last == status
 	}) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestPodman runs podman 4.3 with conmon on the runtime under test, with
@@ -39,7 +41,7 @@ func startPodman(t *testing.T) *dockerCLI {
 // command picks another with the global flag --runtime NAME.
 func startPodmanRuntimes(t testing.TB, def string, runtimes map[string]string) *dockerCLI {
 	t.Helper()
-	e := newEnv(t, "pd") // podman refuses a runroot over 50 characters
+	e := testutil.NewDaemonEnv(t, "pd") // podman refuses a runroot over 50 characters
 	supportsJSON := []string{"crun", "runc", "kata", "runsc", "krun"}
 	var table string
 	for _, name := range slices.Sorted(maps.Keys(runtimes)) {
@@ -82,32 +84,32 @@ volume_path = %q
 %s
 [network]
 network_config_dir = %q
-`, nofile.Cur, nofile.Cur, nproc.Cur, nproc.Cur, def, strings.Join(quoted, ", "), e.path("events.log"),
-		e.path("tmp"), e.path("static"), e.path("volumes"), table, e.path("networks"))
+`, nofile.Cur, nofile.Cur, nproc.Cur, nproc.Cur, def, strings.Join(quoted, ", "), e.Path("events.log"),
+		e.Path("tmp"), e.Path("static"), e.Path("volumes"), table, e.Path("networks"))
 	storage := fmt.Sprintf(`[storage]
 driver = "overlay"
 graphroot = %q
 runroot = %q
-`, e.path("storage"), e.path("r"))
+`, e.Path("storage"), e.Path("r"))
 	for name, data := range map[string]string{"containers.conf": conf, "storage.conf": storage} {
-		if err := os.WriteFile(e.path(name), []byte(data), 0o644); err != nil {
+		if err := os.WriteFile(e.Path(name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c := &dockerCLI{
 		client: &client{
 			bin: "podman",
-			args: []string{"--root", e.path("storage"), "--runroot", e.path("r"),
+			args: []string{"--root", e.Path("storage"), "--runroot", e.Path("r"),
 				"--storage-driver", "overlay", "--cgroup-manager", "cgroupfs"},
-			env: []string{"CONTAINERS_CONF=" + e.path("containers.conf"),
-				"CONTAINERS_STORAGE_CONF=" + e.path("storage.conf"),
-				"CONTAINERS_REGISTRIES_CONF=" + e.path("registries.conf")},
+			env: []string{"CONTAINERS_CONF=" + e.Path("containers.conf"),
+				"CONTAINERS_STORAGE_CONF=" + e.Path("storage.conf"),
+				"CONTAINERS_REGISTRIES_CONF=" + e.Path("registries.conf")},
 		},
-		runFlags: []string{"--network", "none", "--cgroup-parent", "/" + e.cgroup},
+		runFlags: []string{"--network", "none", "--cgroup-parent", "/" + e.Cgroup},
 		noOOMKilled: "podman 4.3 with conmon 2.1.6 says false on this hybrid cgroup host " +
 			"even with runc, and with /sys/fs/cgroup/unified unmounted",
 	}
-	if err := os.WriteFile(e.path("registries.conf"), nil, 0o644); err != nil {
+	if err := os.WriteFile(e.Path("registries.conf"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -33,7 +33,7 @@ func TestAttach(t *testing.T) {
 	})
 	t.Run("stopped", func(t *testing.T) {
 		e.must("create", "--name", "idle", "busybox", "true")
-		if r := e.run("attach", "idle"); r.code != 125 || !strings.Contains(r.stderr, "start it first") {
+		if r := e.run("attach", "idle"); r.code != 1 || !strings.Contains(r.stderr, "start it first") {
 			t.Errorf("attach to created: exit %d %q", r.code, r.stderr)
 		}
 	})

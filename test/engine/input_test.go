@@ -8,11 +8,12 @@ import (
 )
 
 // refused runs berth and wants exit 125 with one line of stderr holding
-// want. The image must be local (its first use prints progress).
+// want (and, from run, Docker's "See 'berth run --help'." after it). The
+// image must be local (its first use prints progress).
 func (e *env) refused(want string, args ...string) {
 	e.t.Helper()
 	r := e.run(args...)
-	msg := strings.TrimSpace(r.stderr)
+	msg := strings.TrimSuffix(strings.TrimSpace(r.stderr), "\nSee 'berth run --help'.")
 	if r.code != 125 || !strings.Contains(msg, want) || strings.Contains(msg, "\n") {
 		e.t.Errorf("berth %q: exit %d, stderr %q; want 125 and one line with %q", args, r.code, r.stderr, want)
 	}

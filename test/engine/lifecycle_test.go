@@ -185,7 +185,27 @@ func TestExec(t *testing.T) {
 	if r.code != 4 || r.stdout != "65534\n/tmp\n1\n" {
 		t.Errorf("exec: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if r := e.run("exec", "ex", "nosuch"); r.code != 127 {
-		t.Errorf("exec of a missing command: exit %d, want 127", r.code)
+	// Docker's exec exits 126 for any process it cannot start in the
+	// container, and 1 when the container cannot take an exec at all.
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"exec", "ex", "nosuch"}, 126},
+		{[]string{"exec", "-w", "/nosuch", "ex", "pwd"}, 126},
+		{[]string{"exec", "-u", "nosuchuser", "ex", "id"}, 126},
+		{[]string{"exec", "nosuch", "true"}, 1},
+	} {
+		if r := e.run(tc.args...); r.code != tc.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, r.code, tc.code, r.stderr)
+		}
+	}
+	e.must("pause", "ex")
+	if r := e.run("exec", "ex", "true"); r.code != 1 || !strings.Contains(r.stderr, "is paused") {
+		t.Errorf("exec in a paused container: exit %d, stderr %q", r.code, r.stderr)
+	}
+	e.must("unpause", "ex")
+	if r := e.run("rm", "-f", "nosuch"); r.code != 0 || r.stderr != "Error: No such container: nosuch\n" {
+		t.Errorf("rm -f of a missing container: exit %d, stderr %q (Docker: 0, and says so)", r.code, r.stderr)
 	}
 }

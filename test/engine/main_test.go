@@ -5,12 +5,10 @@ package engine_test
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,38 +25,14 @@ func TestMain(m *testing.M) {
 	os.Exit(testutil.Main(m))
 }
 
-var (
-	buildOnce sync.Once
-	berthBin  string
-	buildErr  error
-)
-
 // berthBinary builds cmd/berth once per test binary, as the Makefile does.
 func berthBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		root, err := testutil.RepoRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		dir, err := testutil.SuiteDir()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		berthBin = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-tags", "netgo,osusergo", "-ldflags", "-s -w -extldflags=-static", "-o", berthBin, "./cmd/berth")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build berth: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bin, err := testutil.BerthBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return berthBin
+	return bin
 }
 
 // env is one engine: its own root and runroot, cleaned up with rm -f of

@@ -19,6 +19,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"own code", []string{"busybox", "sh", "-c", "exit 3"}, 3, ""},
 		{"pid 1 ignores its own SIGKILL", []string{"busybox", "sh", "-c", "kill -9 $$; exit 4"}, 4, ""},
 		{"not found", []string{"busybox", "nosuch"}, 127, ""},
+		{"not executable", []string{"busybox", "/etc/passwd"}, 126, ""},
+		{"directory", []string{"busybox", "/etc"}, 126, ""},
 		{"unknown image", []string{"--pull", "never", "nosuch-image"}, 125, ""},
 		{"bad memory", []string{"-m", "1x", "busybox", "true"}, 125, ""},
 		{"bad cpus", []string{"--cpus", "-1", "busybox", "true"}, 125, ""},

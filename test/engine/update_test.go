@@ -72,7 +72,7 @@ func TestUpdateRejects(t *testing.T) {
 		{[]string{"-m", "lots"}, 125, "invalid argument"},
 		{[]string{"--cpus", "half"}, 125, "invalid argument"},
 		{[]string{"--pids-limit", "many"}, 125, "invalid argument"},
-		{nil, 125, "you must provide one or more flags"},
+		{nil, 1, "you must provide one or more flags"},
 	} {
 		r := e.run(append(append([]string{"update"}, tc.args...), "rej")...)
 		if r.code != tc.code || !strings.Contains(strings.ToLower(r.stderr), strings.ToLower(tc.want)) {

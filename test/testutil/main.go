@@ -110,6 +110,29 @@ func RuntimeBinary() (string, error) {
 }
 
 func buildRuntime() (string, error) {
+	out, err := buildCommand("berth-runtime")
+	if err != nil {
+		return "", fmt.Errorf("%w (set %s to test another runtime)", err, EnvRuntime)
+	}
+	return out, nil
+}
+
+var (
+	berthOnce sync.Once
+	berthPath string
+	berthErr  error
+)
+
+// BerthBinary is bin/berth built once per test binary with the Makefile's
+// flags, into the suite dir.
+func BerthBinary() (string, error) {
+	berthOnce.Do(func() { berthPath, berthErr = buildCommand("berth") })
+	return berthPath, berthErr
+}
+
+// buildCommand builds ./cmd/<name> static, as the Makefile does, into the
+// suite dir.
+func buildCommand(name string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
@@ -118,13 +141,13 @@ func buildRuntime() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "berth-runtime")
+	out := filepath.Join(dir, name)
 	cmd := exec.Command("go", "build", "-tags", "netgo,osusergo",
-		"-ldflags", "-s -w -extldflags=-static", "-o", out, "./cmd/berth-runtime")
+		"-ldflags", "-s -w -extldflags=-static", "-o", out, "./cmd/"+name)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build berth-runtime (set %s to test another runtime): %w\n%s", EnvRuntime, err, b)
+		return "", fmt.Errorf("build %s: %w\n%s", name, err, b)
 	}
 	return out, nil
 }

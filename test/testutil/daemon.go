@@ -1,4 +1,4 @@
-package clients_test
+package testutil
 
 import (
 	"bytes"
@@ -13,25 +13,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-containers/berth/test/testutil"
 	"golang.org/x/sys/unix"
 )
 
-// env is the private home of one client: a short temp dir for its roots,
+// DaemonEnv is the private home of one client (a daemon and its CLI): a short temp dir for its roots,
 // state, sockets and logs (unix socket paths must stay under 108 bytes), the
 // cgroup parent its containers go under, and the host paths the client
 // insists on creating. Its cleanup, registered first and so run last, undoes
 // all of it even when a test failed: processes left in the cgroup parent or
 // naming the dir (shims, conmon), mounts under the dir, the cgroups, the dir.
-type env struct {
-	dir       string
-	cgroup    string   // cgroup parent name; containers live below it in every hierarchy
+type DaemonEnv struct {
+	Dir       string
+	Cgroup    string   // cgroup parent name; containers live below it in every hierarchy
 	hostPaths []string // created by the client outside dir; removed if still empty
 }
 
-func newEnv(t testing.TB, name string) *env {
+// NewDaemonEnv makes an env under the suite dir; name prefixes its dir.
+func NewDaemonEnv(t testing.TB, name string) *DaemonEnv {
 	t.Helper()
-	base, err := testutil.SuiteDir()
+	base, err := SuiteDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,32 +39,34 @@ func newEnv(t testing.TB, name string) *env {
 	if err != nil {
 		t.Fatalf("make %s dir: %v", name, err)
 	}
-	e := &env{dir: dir, cgroup: testutil.NewID(t)}
+	e := &DaemonEnv{Dir: dir, Cgroup: NewID(t)}
 	t.Cleanup(func() { e.cleanup(t) })
 	return e
 }
 
-// path is a path inside the env's dir.
-func (e *env) path(elem ...string) string { return filepath.Join(append([]string{e.dir}, elem...)...) }
+// Path is a path inside the env's dir.
+func (e *DaemonEnv) Path(elem ...string) string {
+	return filepath.Join(append([]string{e.Dir}, elem...)...)
+}
 
-// hostPath records p, outside the env's dir, to be removed at the end if
+// HostPath records p, outside the env's dir, to be removed at the end if
 // the client creates it and leaves it empty. Call it before the client runs.
-func (e *env) hostPath(p string) {
+func (e *DaemonEnv) HostPath(p string) {
 	if _, err := os.Lstat(p); os.IsNotExist(err) {
 		e.hostPaths = append(e.hostPaths, p)
 	}
 }
 
-func (e *env) cleanup(t testing.TB) {
+func (e *DaemonEnv) cleanup(t testing.TB) {
 	// Give exit hooks (podman's `container cleanup`, run by conmon) time to
 	// finish before killing what is left.
-	waitFor(10*time.Second, func() bool { return len(e.strayProcesses()) == 0 })
+	WaitFor(10*time.Second, func() bool { return len(e.strayProcesses()) == 0 })
 	for _, pid := range e.strayProcesses() {
-		t.Logf("cleanup: killing leftover process %d (%s)", pid, cmdline(pid))
+		t.Logf("cleanup: killing leftover process %d (%s)", pid, Cmdline(pid))
 		_ = unix.Kill(pid, unix.SIGKILL)
 	}
 	e.killCgroupProcs(t)
-	mounts, err := testutil.MountedUnder(e.dir)
+	mounts, err := MountedUnder(e.Dir)
 	if err != nil {
 		t.Errorf("cleanup: %v", err)
 	}
@@ -76,7 +78,7 @@ func (e *env) cleanup(t testing.TB) {
 		}
 	}
 	e.removeCgroups(t)
-	if err := os.RemoveAll(e.dir); err != nil {
+	if err := os.RemoveAll(e.Dir); err != nil {
 		t.Errorf("cleanup: %v", err)
 	}
 	for i := len(e.hostPaths) - 1; i >= 0; i-- {
@@ -86,30 +88,31 @@ func (e *env) cleanup(t testing.TB) {
 
 // strayProcesses lists this process's live descendants whose command line
 // names the env's dir: daemons' children (shims, conmon) that outlived them.
-func (e *env) strayProcesses() []int {
-	procs, err := testutil.ChildProcesses()
+func (e *DaemonEnv) strayProcesses() []int {
+	procs, err := ChildProcesses()
 	if err != nil {
 		return nil
 	}
 	var stray []int
 	for _, p := range procs {
-		if strings.Contains(cmdline(p), e.dir) {
+		if strings.Contains(Cmdline(p), e.Dir) {
 			stray = append(stray, p)
 		}
 	}
 	return stray
 }
 
-func cmdline(pid int) string {
+// Cmdline is the command line of pid, its arguments joined by spaces.
+func Cmdline(pid int) string {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	return string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '}))
 }
 
 // cgroupDirs lists the env's cgroup dirs in every hierarchy, deepest first.
-func (e *env) cgroupDirs() []string {
+func (e *DaemonEnv) cgroupDirs() []string {
 	var dirs []string
-	tops, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", e.cgroup))
-	if top := filepath.Join("/sys/fs/cgroup", e.cgroup); isDir(top) {
+	tops, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", e.Cgroup))
+	if top := filepath.Join("/sys/fs/cgroup", e.Cgroup); isDir(top) {
 		tops = append(tops, top) // a pure cgroup v2 host
 	}
 	for _, top := range tops {
@@ -131,7 +134,7 @@ func isDir(p string) bool {
 
 // killCgroupProcs thaws the env's cgroups and kills what is left in them:
 // containers of a failed test whose shim is gone.
-func (e *env) killCgroupProcs(t testing.TB) {
+func (e *DaemonEnv) killCgroupProcs(t testing.TB) {
 	for _, d := range e.cgroupDirs() {
 		if _, err := os.Stat(filepath.Join(d, "freezer.state")); err == nil {
 			_ = os.WriteFile(filepath.Join(d, "freezer.state"), []byte("THAWED"), 0)
@@ -142,7 +145,7 @@ func (e *env) killCgroupProcs(t testing.TB) {
 		}
 		for _, f := range strings.Fields(string(data)) {
 			if pid, err := strconv.Atoi(f); err == nil {
-				t.Logf("cleanup: killing leftover process %d (%s) in cgroup %s", pid, cmdline(pid), d)
+				t.Logf("cleanup: killing leftover process %d (%s) in cgroup %s", pid, Cmdline(pid), d)
 				_ = unix.Kill(pid, unix.SIGKILL)
 			}
 		}
@@ -151,9 +154,9 @@ func (e *env) killCgroupProcs(t testing.TB) {
 
 // removeCgroups removes the env's cgroup dirs, waiting a little for killed
 // processes to leave them.
-func (e *env) removeCgroups(t testing.TB) {
+func (e *DaemonEnv) removeCgroups(t testing.TB) {
 	var left []string
-	waitFor(5*time.Second, func() bool {
+	WaitFor(5*time.Second, func() bool {
 		left = left[:0]
 		for _, d := range e.cgroupDirs() {
 			if err := unix.Rmdir(d); err != nil && err != unix.ENOENT {
@@ -167,37 +170,37 @@ func (e *env) removeCgroups(t testing.TB) {
 	}
 }
 
-// daemon is a client's daemon, started by a test and stopped by its
+// Daemon is a client's daemon, started by a test and stopped by its
 // cleanup, by PID.
-type daemon struct {
+type Daemon struct {
 	name string
 	cmd  *exec.Cmd
-	log  string
+	Log  string
 	done chan struct{}
 }
 
-// startDaemon starts bin with args, its output in <env>/<name>.log, and
+// StartDaemon starts bin with args, its output in <env>/<name>.log, and
 // waits until ready says it serves. The daemon is stopped (SIGTERM, then
 // SIGKILL after 20s) when the test ends.
-func (e *env) startDaemon(t testing.TB, name string, ready func() bool, bin string, args ...string) *daemon {
+func (e *DaemonEnv) StartDaemon(t testing.TB, name string, ready func() bool, bin string, args ...string) *Daemon {
 	t.Helper()
-	d := &daemon{name: name, log: e.path(name + ".log"), done: make(chan struct{})}
-	logf, err := os.OpenFile(d.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	d := &Daemon{name: name, Log: e.Path(name + ".log"), done: make(chan struct{})}
+	logf, err := os.OpenFile(d.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatalf("%s log: %v", name, err)
 	}
 	defer logf.Close()
 	d.cmd = exec.Command(bin, args...)
-	d.cmd.Dir = e.dir // not the source tree: daemons and their children write files there
+	d.cmd.Dir = e.Dir // not the source tree: daemons and their children write files there
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGTERM}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	go func() { _ = d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() { d.stop(t) })
+	t.Cleanup(func() { d.Stop(t) })
 	start := time.Now()
-	ok := waitFor(30*time.Second, func() bool {
+	ok := WaitFor(30*time.Second, func() bool {
 		select {
 		case <-d.done:
 			return true
@@ -207,30 +210,31 @@ func (e *env) startDaemon(t testing.TB, name string, ready func() bool, bin stri
 	})
 	select {
 	case <-d.done:
-		t.Fatalf("%s exited at start: %s\n%s", name, d.cmd.ProcessState, tail(d.log, 30))
+		t.Fatalf("%s exited at start: %s\n%s", name, d.cmd.ProcessState, Tail(d.Log, 30))
 	default:
 	}
 	if !ok {
-		t.Fatalf("%s not ready after 30s:\n%s", name, tail(d.log, 30))
+		t.Fatalf("%s not ready after 30s:\n%s", name, Tail(d.Log, 30))
 	}
 	t.Logf("%s ready in %s", name, time.Since(start).Round(time.Millisecond))
 	return d
 }
 
-func (d *daemon) stop(t testing.TB) {
+// Stop ends the daemon: SIGTERM, then SIGKILL after 20s.
+func (d *Daemon) Stop(t testing.TB) {
 	_ = d.cmd.Process.Signal(unix.SIGTERM)
 	select {
 	case <-d.done:
 		return
 	case <-time.After(20 * time.Second):
 	}
-	t.Errorf("%s did not stop on SIGTERM in 20s; killing it:\n%s", d.name, tail(d.log, 20))
+	t.Errorf("%s did not stop on SIGTERM in 20s; killing it:\n%s", d.name, Tail(d.Log, 20))
 	_ = d.cmd.Process.Kill()
 	<-d.done
 }
 
-// tail is the last n lines of a file.
-func tail(path string, n int) string {
+// Tail is the last n lines of a file.
+func Tail(path string, n int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
@@ -240,4 +244,16 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// WaitFor polls cond every 50ms until it holds or timeout passes.
+func WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
 }

@@ -1,0 +1,79 @@
+package compat_test
+
+// Reasons shared by several entries.
+const (
+	// By design: berth has no containerd shim and no runc below it.
+	chain = "by design: Docker's error chain names containerd's shim and runc (failed to create shim task: OCI runtime create failed: ...); berth's names its own runtime. The part scripts match (exec: \"x\": executable file not found in $PATH, permission denied, chdir to cwd) is the same"
+	// By design: where Docker 20.10 puts a failed exec's error.
+	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
+	help       = "by design: help and usage text list berth's own commands and descriptions"
+	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
+	psFilters  = "open (issue 19): ps filters: status=exited without -a, anchored name regexps and {{.Label}} are missing"
+	bareNets   = "open (issue 19): there are no host and none networks, and the default bridge can be removed"
+	capital    = "open (issue 19): berth's engine messages start lower-case where Docker's say Container/Cannot"
+)
+
+// known lists the differences between Docker 20.10 and berth that the
+// comparison accepts, each keyed "<scenario>:<exit|stdout|stderr>" with its
+// reason: "by design" ones are in the README's "Differences from Docker";
+// "open" ones are work still to do.
+var known = map[string]string{
+	"run/name-in-use:stderr":            wording,
+	"rm/running:stderr":                 wording,
+	"rename:stderr":                     wording + "; renaming to the same name is refused as a name conflict",
+	"volume/in-use:stderr":              wording,
+	"network/in-use:stderr":             wording,
+	"image/rmi-in-use:stderr":           wording,
+	"cp:stderr":                         wording,
+	"top:stderr":                        wording,
+	"user/unknown:stderr":               wording + "; berth also names the passwd file it read",
+	"err/kill--s-BADSIG-nosuch:stderr":  wording,
+	"err/ps---filter-bad=x:stderr":      wording,
+	"err/ps---filter-status=bad:stderr": wording + "; berth lists the valid states",
+	"err/kill-nosuch:stderr":            "by design: Docker's daemon prefixes `Cannot kill container: x:`; the No such container part is the same",
+	"kill/not-running:stderr":           capital,
+	"exec/stopped:stderr":               capital,
+	"exec/paused:stderr":                capital + "; Docker names the container as given, berth by ID",
+	"pause:stderr":                      capital,
+	"attach/stopped:stderr":             "open (issue 19): Docker prints this one without the Error: prefix and capitalised",
+	"exit/127-not-found:stderr":         chain,
+	"exit/126-not-executable:stderr":    chain,
+	"exit/126-directory:stderr":         chain,
+	"exec/missing-binary:stdout":        execStream,
+	"exec/missing-binary:stderr":        execStream,
+	"exec/bad-workdir:stdout":           execStream,
+	"exec/bad-workdir:stderr":           execStream,
+	"exec/unknown-user:stdout":          execStream,
+	"exec/unknown-user:stderr":          execStream,
+	"err/container-nosuch:stderr":       help,
+	"err/image-nosuch:stderr":           help,
+	"err/volume-nosuch:stderr":          help,
+	"err/--bogus-ps:stderr":             help + "; Docker prints its whole usage after an unknown global flag",
+	"network/default:stdout":            "by design: berth's default bridge is a /16 picked from 10.88-10.254 where no host route is, with its own address allocation; Docker's here is the test's /24",
+	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
+	"network/builtin:stdout":            bareNets,
+	"network/builtin:exit":              bareNets,
+	"network/builtin:stderr":            bareNets,
+	"network/rm-builtin:exit":           bareNets,
+	"network/rm-builtin:stdout":         bareNets,
+	"network/rm-builtin:stderr":         bareNets,
+	"restart:stdout":                    "open (issue 19): restart keeps the old State.ExitCode (137) of the stop; Docker resets it to 0 on start",
+	"ps/filter-status:stdout":           psFilters,
+	"ps/filter-name:stdout":             psFilters,
+	"ps/filter-label:exit":              psFilters,
+	"ps/filter-label:stdout":            psFilters,
+	"ps/filter-label:stderr":            psFilters,
+	"inspect/hostconfig:stdout":         "open (issue 19): NetworkMode is bridge (Docker: default) and PidsLimit 0 (Docker: null when unset)",
+	"volume/create-ls:stdout":           "open (issue 19): volume inspect has berth's field order and no Options",
+	"volume/prune:stdout":               "open (issue 19): volume prune -f removes nothing (Docker 20.10 removes every unused volume)",
+}
+
+// sometimes lists differences that show in some runs only: races of
+// berth's own, open bugs. They may differ or agree; anything else in the
+// same scenario is still compared.
+var sometimes = map[string]string{
+	"restart:exit":   restartRace,
+	"restart:stderr": restartRace,
+}
+
+const restartRace = "open (issue 19, races): restart now and then fails to start the container again (exec: \"sleep\": executable file not found), 1 in about 12"

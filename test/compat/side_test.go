@@ -1,0 +1,323 @@
+package compat_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
+)
+
+// cmdTimeout bounds one command: a hang fails its scenario, not the suite.
+const cmdTimeout = 30 * time.Second
+
+// side is one engine under comparison, driven through its CLI.
+type side struct {
+	name string   // "docker" or "berth"
+	bin  string   // the CLI
+	args []string // global flags that point it at the test's private engine
+	env  []string
+	// subnet is the /24 prefix ("10.213.7.") that this side's user
+	// networks get in the scenarios; {net} in an argument stands for it.
+	subnet string
+	// replace maps literal text in this side's output to a placeholder:
+	// its temp dirs and data root, which differ between the sides.
+	replace [][2]string
+}
+
+// result is what one command printed and its exit code.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs the side's CLI with args (placeholders expanded) and stdin.
+func (s *side) run(t testing.TB, tmp, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	defer cancel()
+	full := append(append([]string(nil), s.args...), s.expand(args, tmp)...)
+	cmd := exec.CommandContext(ctx, s.bin, full...)
+	cmd.Env = append(os.Environ(), s.env...)
+	cmd.Dir = tmp
+	cmd.WaitDelay = 5 * time.Second
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	code := 0
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s %s: %v", s.name, strings.Join(args, " "), err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("%s %s: timed out after %s", s.name, strings.Join(args, " "), cmdTimeout)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// must is run that fails the test unless the command exits 0.
+func (s *side) must(t testing.TB, tmp string, args ...string) result {
+	t.Helper()
+	r := s.run(t, tmp, "", args...)
+	if r.code != 0 {
+		t.Fatalf("%s %s: exit %d: %s", s.name, strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r
+}
+
+// expand replaces {tmp} and {net} in args.
+func (s *side) expand(args []string, tmp string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		a = strings.ReplaceAll(a, "{tmp}", tmp)
+		out[i] = strings.ReplaceAll(a, "{net}", s.subnet)
+	}
+	return out
+}
+
+// startDocker starts a private dockerd (20.10, with the containerd it
+// starts itself under its exec root) on a bridge of the test's own, and
+// returns its side. Nothing of the host changes: its own data root, exec
+// root, pid file and socket; no iptables rules, no ip_forward, no
+// masquerading; the system's docker service, if any, is never used.
+func startDocker(t *testing.T) *side {
+	t.Helper()
+	for _, b := range []string{"dockerd", "containerd", "runc", "/usr/bin/docker"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Fatalf("%s is not installed (hack/install-deps.sh installs docker.io): %v", b, err)
+		}
+	}
+	e := testutil.NewDaemonEnv(t, "cmp")
+	// dockerd 20.10 writes its identity key to /etc/docker/key.json and
+	// its containerd's shims their sockets to /run/containerd/s.
+	for _, p := range []string{"/etc/docker", "/etc/docker/key.json", "/run/containerd", "/run/containerd/s"} {
+		e.HostPath(p)
+	}
+	bridge, subnet := makeBridge(t)
+	sock := e.Path("docker.sock")
+	s := &side{
+		name: "docker",
+		// The CLI of docker.io, which matches the daemon (a newer CLI on
+		// $PATH would print its own wording).
+		bin:    "/usr/bin/docker",
+		args:   []string{"-H", "unix://" + sock},
+		env:    []string{"DOCKER_CONFIG=" + e.Path("cli")},
+		subnet: userSubnet(t, 1),
+		replace: [][2]string{
+			{e.Path("data"), "{root}"},
+			{subnet, "{default-net}"},
+		},
+	}
+	e.StartDaemon(t, "dockerd", func() bool {
+		_, err := os.Stat(sock)
+		return err == nil && exec.Command(s.bin, append(s.args, "version")...).Run() == nil
+	}, "dockerd",
+		"--data-root", e.Path("data"),
+		"--exec-root", e.Path("x"),
+		"--pidfile", e.Path("docker.pid"),
+		"-H", "unix://"+sock,
+		"--bridge", bridge,
+		"--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
+		"--userland-proxy=false",
+		"--exec-opt", "native.cgroupdriver=cgroupfs",
+		"--cgroup-parent", "/"+e.Cgroup,
+		"--storage-driver", "overlay2")
+	t.Cleanup(func() { removeAll(t, s) })
+	return s
+}
+
+// makeBridge creates the Linux bridge that dockerd's default network
+// uses, on a /24 of 10.213.0.0/16 that no host route covers, and removes
+// it when the test ends. dockerd's own --bip would name it docker0.
+func makeBridge(t *testing.T) (name, prefix string) {
+	t.Helper()
+	id := testutil.NewID(t)
+	name = "cmp" + id[len(id)-8:]
+	for i := 0; i < 20; i++ {
+		n := 2 + rand.IntN(250)
+		prefix = fmt.Sprintf("10.213.%d.", n)
+		if routed(prefix + "1") {
+			continue
+		}
+		for _, args := range [][]string{
+			{"link", "add", name, "type", "bridge"},
+			{"addr", "add", prefix + "1/24", "dev", name},
+			{"link", "set", name, "up"},
+		} {
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+			}
+			if args[0] == "link" && args[1] == "add" {
+				t.Cleanup(func() { _ = exec.Command("ip", "link", "del", name).Run() })
+			}
+		}
+		return name, prefix
+	}
+	t.Fatal("no free /24 in 10.213.0.0/16 for dockerd's bridge")
+	return "", ""
+}
+
+// taken are the user-network prefixes given out: the sides' networks
+// exist only while a scenario runs, so routes alone cannot tell.
+var taken = map[string]bool{}
+
+// userSubnet is a free /24 prefix for the user networks of one side.
+func userSubnet(t *testing.T, salt int) string {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		p := fmt.Sprintf("10.214.%d.", (rand.IntN(125)*2+salt)%254+1)
+		if !taken[p] && !routed(p+"1") {
+			taken[p] = true
+			return p
+		}
+	}
+	t.Fatal("no free /24 in 10.214.0.0/16 for user networks")
+	return ""
+}
+
+// routed reports whether a host interface already has an address in
+// ip's /24.
+func routed(ip string) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return true
+	}
+	target := net.ParseIP(ip)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if o, _ := n.Mask.Size(); o <= 24 && n.Contains(target) {
+				return true
+			}
+			if n.IP.To4() != nil && n.IP.Mask(net.CIDRMask(24, 32)).Equal(target.Mask(net.CIDRMask(24, 32))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newBerth is berth with a private root and runroot.
+func newBerth(t *testing.T) *side {
+	t.Helper()
+	bin, err := testutil.BerthBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	s := &side{
+		name:    "berth",
+		bin:     bin,
+		args:    []string{"--root", root, "--runroot", filepath.Join(dir, "run")},
+		subnet:  userSubnet(t, 2),
+		replace: [][2]string{{root, "{root}"}},
+	}
+	t.Cleanup(func() {
+		removeAll(t, s)
+		if r := s.run(t, dir, "", "network", "prune", "-f"); r.code != 0 {
+			t.Errorf("berth network prune: %s", r.stderr)
+		}
+	})
+	return s
+}
+
+// loadBusybox pulls berth's built-in busybox image (made from the host's
+// busybox, no network) and loads the same archive into dockerd, so both
+// sides run the very same image ID.
+func loadBusybox(t *testing.T, b, d *side) {
+	t.Helper()
+	tmp := t.TempDir()
+	b.must(t, tmp, "pull", "-q", "busybox")
+	b.must(t, tmp, "save", "-o", filepath.Join(tmp, "busybox.tar"), "busybox")
+	d.must(t, tmp, "load", "-q", "-i", filepath.Join(tmp, "busybox.tar"))
+	bid := strings.TrimSpace(b.must(t, tmp, "image", "inspect", "-f", "{{.ID}}", "busybox").stdout)
+	did := strings.TrimSpace(d.must(t, tmp, "image", "inspect", "-f", "{{.ID}}", "busybox").stdout)
+	if bid != did {
+		t.Fatalf("busybox image ID: berth %s, docker %s", bid, did)
+	}
+	// berth's default network exists once a container used it; its
+	// subnet is normalised like dockerd's.
+	b.must(t, tmp, "run", "--rm", "busybox", "true")
+	sub := strings.TrimSpace(b.must(t, tmp, "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "bridge").stdout)
+	if i := strings.LastIndexByte(sub, '.'); i > 0 {
+		b.replace = append(b.replace, [2]string{sub[:i+1], "{default-net}"})
+	}
+}
+
+// removeAll force-removes every container, then the volumes, networks
+// and images the scenarios made, so one scenario never sees another's.
+func removeAll(t testing.TB, s *side) {
+	removeMade(t, s, made{containers: true, volumes: true, networks: true, images: true})
+}
+
+// made says which kinds of objects beside containers a scenario may have
+// made: listing each kind on both sides costs a command each, on a busy
+// host a noticeable part of the run.
+type made struct{ containers, volumes, networks, images bool }
+
+// madeBy guesses from the scenario's commands what it made.
+func madeBy(sc scenario) made {
+	var m made
+	check := func(args []string) {
+		for _, a := range args {
+			m.containers = m.containers || a == "run" || a == "create"
+			m.volumes = m.volumes || a == "-v" || a == "volume"
+			m.networks = m.networks || a == "network"
+			m.images = m.images || a == "tag" || a == "commit" || a == "load"
+		}
+	}
+	for _, a := range sc.setup {
+		check(a)
+	}
+	for _, st := range sc.steps {
+		check(st.args)
+	}
+	return m
+}
+
+func removeMade(t testing.TB, s *side, m made) {
+	t.Helper()
+	tmp := os.TempDir()
+	list := func(args ...string) []string { return strings.Fields(s.run(t, tmp, "", args...).stdout) }
+	if !m.containers {
+		// nothing to remove
+	} else if ids := list("ps", "-aq"); len(ids) > 0 {
+		if r := s.run(t, tmp, "", append([]string{"rm", "-f", "-v"}, ids...)...); r.code != 0 {
+			t.Errorf("%s rm -f: %s", s.name, r.stderr)
+		}
+	}
+	if m.volumes {
+		if vols := list("volume", "ls", "-q"); len(vols) > 0 {
+			s.run(t, tmp, "", append([]string{"volume", "rm", "-f"}, vols...)...)
+		}
+	}
+	if m.networks {
+		for _, n := range list("network", "ls", "--format", "{{.Name}}") {
+			if strings.HasPrefix(n, "cmp") {
+				s.run(t, tmp, "", "network", "rm", n)
+			}
+		}
+	}
+	if m.images {
+		for _, img := range list("images", "--format", "{{.Repository}}:{{.Tag}}") {
+			if strings.HasPrefix(img, "cmp") {
+				s.run(t, tmp, "", "rmi", "-f", img)
+			}
+		}
+	}
+}
