@@ -248,6 +248,7 @@ var chosenModes = map[string]fs.FileMode{
 	"containers/*/resolv.conf":         0o644,
 	"oci-layout":                       0o644, // the OCI layout's marker
 	"runtime/*":                        0o711, // runc's container dir, in a 0700 runtime root
+	"runtime/.seccomp-cache":           0o700, // the compiled profiles; not a container dir
 	"runtime/*/exec.fifo":              0o622, // written by an init that may not be root
 	"netns/*":                          0o444, // nsfs's own mode
 	"networks/*/names":                 0o644,
@@ -258,6 +259,9 @@ var chosenModes = map[string]fs.FileMode{
 var contentDirs = []string{"snapshots/overlay/snapshots/*/fs", "volumes/*/_data", "containers/*/rootfs", "containers/*/mnt-*"}
 
 func chosenMode(rel string) (fs.FileMode, bool) {
+	if m, ok := chosenModes[rel]; ok { // an exact entry wins over a pattern
+		return m, true
+	}
 	for pat, m := range chosenModes {
 		if ok, _ := filepath.Match(pat, rel); ok {
 			return m, true
