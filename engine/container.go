@@ -51,6 +51,7 @@ type Container struct {
 // Config is what the container runs: the image's config merged with flags.
 type Config struct {
 	Hostname     string              `json:"hostname"`
+	Domainname   string              `json:"domainname,omitempty"`
 	User         string              `json:"user,omitempty"`
 	Env          []string            `json:"env"`
 	Cmd          []string            `json:"cmd"`
@@ -91,7 +92,8 @@ type HostConfig struct {
 	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 
-	NetworkConfig // networks, --add-host, --dns ... (network.go)
+	NetworkConfig   // networks, --add-host, --dns ... (network.go)
+	ExtraHostConfig // --pid, --ipc, --sysctl ... (create_extra.go)
 }
 
 // RestartPolicy is --restart.

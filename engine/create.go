@@ -31,6 +31,18 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := e.networkConfig(opts, &hc); err != nil {
 		return nil, err
 	}
+	if err := e.extraHostConfig(opts, &hc); err != nil {
+		return nil, err
+	}
+	exposed, err := ParseExpose(opts.Expose)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := ReadLabelFiles(opts.LabelFiles)
+	if err != nil {
+		return nil, err
+	}
+	opts.Labels = append(labels, opts.Labels...)
 	if err := ValidateEnvFiles(opts.EnvFiles); err != nil {
 		return nil, err
 	}
@@ -63,9 +75,20 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
 	}
 	c.Path, c.Args = argv[0], argv[1:]
+	for p := range exposed {
+		if c.Config.ExposedPorts == nil {
+			c.Config.ExposedPorts = map[string]struct{}{}
+		}
+		c.Config.ExposedPorts[p] = struct{}{}
+	}
 	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
+	from, err := e.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	c.HostConfig.Mounts = append(c.HostConfig.Mounts, from...)
 	if err := os.MkdirAll(e.containerDir(id), 0o710); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}
@@ -203,7 +226,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	cfg := Config{
-		Hostname: o.Hostname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
+		Hostname: o.Hostname, Domainname: o.Domainname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
 		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
 		Labels: map[string]string{},

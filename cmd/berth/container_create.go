@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,8 @@ type createFlags struct {
 	entrypoint  string
 	stopTimeout int
 	logOpts     []string
+	cidfile     string
+	quiet       bool
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +61,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Platform, "platform", "", "set platform if server is multi-platform capable")
 	fs.StringVar(&o.Runtime, "runtime", "", "runtime to use for this container: berth (its own, the default), runc, crun or the path of an OCI runtime")
 	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options (max-size=SIZE)")
+	f.registerExtraFlags(fs)
 	// -h is --hostname, as in Docker: help keeps only its long form.
 	fs.Bool("help", false, "print usage")
 }
@@ -102,10 +106,24 @@ func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args 
 	if err != nil {
 		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
 	}
-	p := progress.New(os.Stderr, progress.Plain)
+	cid, err := f.cidFile()
+	if err != nil {
+		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
+	}
+	var pw io.Writer = os.Stderr
+	if f.quiet {
+		pw = io.Discard
+	}
+	p := progress.New(pw, progress.Plain)
 	c, err := e.Create(cmd.Context(), o, p)
 	p.Close()
+	if err == nil {
+		if err = cid.Write(c.ID); err != nil {
+			e.Remove(cmd.Context(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+		}
+	}
 	if err != nil {
+		cid.Abort()
 		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
 	}
 	return e, c, nil

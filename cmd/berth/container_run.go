@@ -12,7 +12,7 @@ import (
 
 func newRunCommand(g *globalOptions) *cobra.Command {
 	var f createFlags
-	var detach bool
+	var detach, sigProxy bool
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -39,7 +39,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
 				return nil
 			}
-			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr}
+			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr, NoSigProxy: !sigProxy}
 			if f.o.Interactive {
 				stdio.In = os.Stdin
 			}
@@ -55,6 +55,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run container in background and print container ID")
+	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "proxy received signals to the process")
 	return cmd
 }
 
