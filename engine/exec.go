@@ -20,6 +20,7 @@ type ExecOptions struct {
 	TTY         bool
 	Detach      bool
 	Env         []string
+	EnvFiles    []string // read before Env, which wins, as in Docker
 	User        string
 	Workdir     string
 	Privileged  bool
@@ -48,6 +49,13 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	proc := *s.Process
 	proc.Args, proc.Terminal = o.Cmd, o.TTY
+	for _, f := range o.EnvFiles {
+		kvs, err := ParseEnvFile(f)
+		if err != nil {
+			return 125, err
+		}
+		proc.Env = mergeEnv(proc.Env, kvs)
+	}
 	for _, kv := range o.Env {
 		if err := ValidateEnv(kv); err != nil {
 			return 125, err
