@@ -62,6 +62,10 @@ type Config struct {
 	StopTimeout  *int                `json:"stopTimeout,omitempty"`
 	Tty          bool                `json:"tty"`
 	OpenStdin    bool                `json:"openStdin"`
+	AttachStdin  bool                `json:"attachStdin,omitempty"`
+	AttachStdout bool                `json:"attachStdout,omitempty"`
+	AttachStderr bool                `json:"attachStderr,omitempty"`
+	StdinOnce    bool                `json:"stdinOnce,omitempty"`
 	Volumes      map[string]struct{} `json:"volumes,omitempty"`
 	ExposedPorts map[string]struct{} `json:"exposedPorts,omitempty"`
 }

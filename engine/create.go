@@ -234,6 +234,10 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]
 	}
+	// As Docker's run and create: stdout and stderr attached unless -d,
+	// stdin with -i, and then closed when the client detaches.
+	cfg.AttachStdout, cfg.AttachStderr = !o.Detach, !o.Detach
+	cfg.AttachStdin, cfg.StdinOnce = o.Interactive && !o.Detach, o.Interactive && !o.Detach
 	for k, v := range ic.Labels {
 		cfg.Labels[k] = v
 	}

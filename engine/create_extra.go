@@ -31,6 +31,7 @@ type ExtraOptions struct {
 	OomKillDisable    bool
 	BlkioWeight       uint16
 	LabelFiles        []string
+	Detach            bool // run -d: nothing attached (Config.Attach*)
 }
 
 // ExtraHostConfig is the record of ExtraOptions.

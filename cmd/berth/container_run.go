@@ -28,6 +28,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
   berth run -d --name web --restart on-failure:3 busybox httpd -f -p 8080`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			f.o.Detach = detach
 			e, c, err := createContainer(cmd, g, &f, a)
 			if err != nil {
 				return err
