@@ -19,6 +19,7 @@ func addSystemCommands(root *cobra.Command, g *globalOptions) {
 
 func newSystemDfCommand(g *globalOptions) *cobra.Command {
 	var format string
+	var verbose bool
 	cmd := &cobra.Command{
 		Use:     "df",
 		Short:   "Show berth disk usage",
@@ -30,6 +31,13 @@ func newSystemDfCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if verbose {
+				d, err := e.DiskUsageVerbose(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return printDiskUsageVerbose(cmd.OutOrStdout(), d)
+			}
 			rows, err := e.DiskUsage(cmd.Context())
 			if err != nil {
 				return err
@@ -37,6 +45,7 @@ func newSystemDfCommand(g *globalOptions) *cobra.Command {
 			return printDiskUsage(cmd.OutOrStdout(), format, rows)
 		},
 	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show detailed information on space usage")
 	cmd.Flags().StringVar(&format, "format", "", "format output with a Go template ({{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}), 'table TEMPLATE' or 'json'")
 	return cmd
 }

@@ -169,6 +169,10 @@ func TestSmallCommandFlags(t *testing.T) {
 	if got := e.must("system", "df", "--format", "{{.Type}}:{{.TotalCount}}"); !strings.HasPrefix(got, "Images:1\nContainers:1\n") {
 		t.Errorf("system df --format: %q", got)
 	}
+	if got := e.must("system", "df", "-v"); !strings.Contains(got, "Images space usage:\n\nREPOSITORY ") ||
+		!strings.Contains(got, "\"sh -c 'echo line; e…\"") || !strings.Contains(got, "Local Volumes space usage:") {
+		t.Errorf("system df -v:\n%s", got)
+	}
 	if got := e.must("stats", "--no-stream", "--format", "{{.Container}}", "small"); got != "small\n" {
 		t.Errorf("stats {{.Container}}: %q", got)
 	}
