@@ -32,6 +32,7 @@ type ExtraOptions struct {
 	BlkioWeight       uint16
 	LabelFiles        []string
 	Detach            bool // run -d: nothing attached (Config.Attach*)
+	DeviceOptions          // --device-cgroup-rule, --device-read-bps ... (devicerules.go)
 }
 
 // ExtraHostConfig is the record of ExtraOptions.
@@ -55,6 +56,8 @@ type ExtraHostConfig struct {
 	// DefaultNetwork is set when no --network was given: Docker shows
 	// NetworkMode "default" then.
 	DefaultNetwork bool `json:"defaultNetwork,omitempty"`
+
+	DeviceHostConfig
 }
 
 // defaultShmSize is Docker's /dev/shm size.
@@ -104,6 +107,9 @@ func (e *Engine) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 		return err
 	}
 	x.VolumesFrom, x.GroupAdd = o.VolumesFrom, o.GroupAdd
+	if x.DeviceHostConfig, err = deviceHostConfig(o.DeviceOptions); err != nil {
+		return err
+	}
 	return extraResources(o, hc)
 }
 

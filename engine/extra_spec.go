@@ -42,6 +42,7 @@ func (e *Engine) extraSpec(s *specs.Spec, c *Container, rootfs string) error {
 		s.Process.OOMScoreAdj = &adj
 	}
 	extraResourceSpec(s.Linux.Resources, x)
+	deviceSpec(s, x.DeviceHostConfig)
 	return nil
 }
 

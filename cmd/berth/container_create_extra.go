@@ -31,6 +31,15 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&x.OomKillDisable, "oom-kill-disable", false, "disable OOM Killer")
 	fs.Uint16Var(&x.BlkioWeight, "blkio-weight", 0, "block IO (relative weight), between 10 and 1000, or 0 to disable")
 	fs.StringArrayVar(&x.LabelFiles, "label-file", nil, "read in a line delimited file of labels")
+	d := &x.DeviceOptions
+	fs.StringArrayVar(&d.DeviceCgroupRules, "device-cgroup-rule", nil, "add a rule to the cgroup allowed devices list ('c 1:3 rwm')")
+	fs.StringArrayVar(&d.ReadBps, "device-read-bps", nil, "limit read rate (bytes per second) from a device (PATH:RATE)")
+	fs.StringArrayVar(&d.WriteBps, "device-write-bps", nil, "limit write rate (bytes per second) to a device (PATH:RATE)")
+	fs.StringArrayVar(&d.ReadIOps, "device-read-iops", nil, "limit read rate (IO per second) from a device (PATH:RATE)")
+	fs.StringArrayVar(&d.WriteIOps, "device-write-iops", nil, "limit write rate (IO per second) to a device (PATH:RATE)")
+	fs.StringArrayVar(&d.Annotations, "annotation", nil, "add an annotation to the container, passed through to the OCI runtime")
+	fs.StringVar(&d.LogDriver, "log-driver", "", "logging driver for the container (json-file only)")
+	fs.StringVar(&d.UsernsMode, "userns", "", "user namespace to use (host only)")
 }
 
 // cidFile reserves --cidfile before the container is made.

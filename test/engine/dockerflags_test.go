@@ -217,3 +217,46 @@ func TestSaveDockerLayout(t *testing.T) {
 		t.Error("save by ID wrote a repositories file")
 	}
 }
+
+// TestMoreRunFlags: the rest of docker run's Linux flags berth takes,
+// read from the cgroup, the process and the bundle.
+func TestMoreRunFlags(t *testing.T) {
+	e := newEnv(t)
+	const open = "mknod /f c 10 229; head -c 0 /f && echo opened"
+	if r := e.run("run", "--rm", "--network", "none", "busybox", "sh", "-c", open); r.stdout != "" {
+		t.Errorf("c 10:229 opened without a rule: %q", r.stdout)
+	}
+	if got := e.must("run", "--rm", "--network", "none", "--device-cgroup-rule", "c 10:229 rw", "busybox", "sh", "-c", open); got != "opened\n" {
+		t.Errorf("--device-cgroup-rule c 10:229 rw: %q", got)
+	}
+	lf := filepath.Join(t.TempDir(), "labels")
+	os.WriteFile(lf, []byte("# c\nfrom=file\n"), 0o644)
+	id := strings.TrimSpace(e.must("run", "-d", "--network", "none", "--cpu-period", "50000", "--cpu-quota", "25000",
+		"-m", "64m", "--memory-reservation", "32m", "--oom-score-adj", "300", "--annotation", "org.example/a=b",
+		"--label-file", lf, "--cgroupns", "private", "busybox", "sleep", "1000"))
+	for _, tc := range []struct{ ctrl, v1, v2, want string }{
+		{"cpu", "cpu.cfs_period_us", "cpu.max", "50000"},
+		{"cpu", "cpu.cfs_quota_us", "cpu.max", "25000"},
+		{"memory", "memory.soft_limit_in_bytes", "memory.low", "33554432"},
+	} {
+		if got := cgroupFile(t, id, tc.ctrl, tc.v1, tc.v2); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.v1, got, tc.want)
+		}
+	}
+	if got := e.must("exec", id, "cat", "/proc/self/oom_score_adj"); got != "300\n" {
+		t.Errorf("--oom-score-adj: %q", got)
+	}
+	if got := e.must("exec", id, "cat", "/proc/self/cgroup"); !strings.Contains(got, ":/\n") || strings.Contains(got, id) {
+		t.Errorf("--cgroupns private: /proc/self/cgroup shows host paths:\n%s", got)
+	}
+	spec, err := os.ReadFile(filepath.Join(e.root, "containers", id, "config.json"))
+	if err != nil || !strings.Contains(string(spec), `"org.example/a":"b"`) {
+		t.Errorf("--annotation not in the bundle: %v", err)
+	}
+	if got := e.inspect(id, `{{index .Config.Labels "from"}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CgroupnsMode}}`); got != "file 50000 25000 private" {
+		t.Errorf("inspect: %q", got)
+	}
+	e.refused("invalid device cgroup rule", "run", "--rm", "--device-cgroup-rule", "x 1:2 rwm", "busybox", "true")
+	e.refused("json-file", "run", "--rm", "--log-driver", "syslog", "busybox", "true")
+	e.refused("not a block device", "run", "--rm", "--device-read-bps", "/dev/null:1mb", "busybox", "true")
+}
