@@ -60,16 +60,7 @@ func (w *writer) file(name string, size int64, r io.Reader) error {
 }
 
 func (w *writer) blob(d digest.Digest) error {
-	name := "blobs/sha256/" + d.Encoded()
-	if w.written[name] {
-		return nil
-	}
-	b, err := w.cs.Open(d)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	return w.file(name, b.Size(), b)
+	return w.blobAs("blobs/sha256/"+d.Encoded(), d)
 }
 
 // Save writes images to out as one archive in format (FormatDocker or
