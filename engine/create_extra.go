@@ -26,7 +26,7 @@ type ExtraOptions struct {
 	CPUQuota          int64
 	CpusetMems        string
 	MemoryReservation string
-	MemorySwappiness  int64 // -1: not set
+	MemorySwappiness  *int64 // nil or -1: the kernel's
 	OomScoreAdj       int
 	OomKillDisable    bool
 	BlkioWeight       uint16
@@ -244,7 +244,8 @@ func extraResources(o CreateOptions, hc *HostConfig) error {
 		}
 		x.MemoryReservation = r
 	}
-	if s := o.MemorySwappiness; s != -1 {
+	if p := o.MemorySwappiness; p != nil && *p != -1 {
+		s := *p
 		if s < 0 || s > 100 {
 			return fmt.Errorf("invalid value: %d, valid memory swappiness range is 0-100", s)
 		}

@@ -80,15 +80,15 @@ func TestExtraResources(t *testing.T) {
 		hc   HostConfig
 		err  string
 	}{
-		{"ok", ExtraOptions{CPUPeriod: 50000, CPUQuota: 25000, MemoryReservation: "10m", MemorySwappiness: 10, OomScoreAdj: 500, BlkioWeight: 300}, HostConfig{Memory: 64 << 20}, ""},
-		{"nano and period", ExtraOptions{CPUPeriod: 50000, MemorySwappiness: -1}, HostConfig{NanoCPUs: 1e9}, "Nano CPUs and CPU Period"},
-		{"nano and quota", ExtraOptions{CPUQuota: 50000, MemorySwappiness: -1}, HostConfig{NanoCPUs: 1e9}, "Nano CPUs and CPU Quota"},
-		{"period too small", ExtraOptions{CPUPeriod: 10, MemorySwappiness: -1}, HostConfig{}, "period"},
-		{"quota too small", ExtraOptions{CPUQuota: 10, MemorySwappiness: -1}, HostConfig{}, "quota"},
-		{"reservation past memory", ExtraOptions{MemoryReservation: "100m", MemorySwappiness: -1}, HostConfig{Memory: 64 << 20}, "reservation"},
-		{"swappiness", ExtraOptions{MemorySwappiness: 101}, HostConfig{}, "swappiness"},
-		{"oom score", ExtraOptions{OomScoreAdj: 1001, MemorySwappiness: -1}, HostConfig{}, "oom score adj"},
-		{"blkio", ExtraOptions{BlkioWeight: 5, MemorySwappiness: -1}, HostConfig{}, "blkio weight"},
+		{"ok", ExtraOptions{CPUPeriod: 50000, CPUQuota: 25000, MemoryReservation: "10m", MemorySwappiness: ptr(10), OomScoreAdj: 500, BlkioWeight: 300}, HostConfig{Memory: 64 << 20}, ""},
+		{"nano and period", ExtraOptions{CPUPeriod: 50000}, HostConfig{NanoCPUs: 1e9}, "Nano CPUs and CPU Period"},
+		{"nano and quota", ExtraOptions{CPUQuota: 50000}, HostConfig{NanoCPUs: 1e9}, "Nano CPUs and CPU Quota"},
+		{"period too small", ExtraOptions{CPUPeriod: 10}, HostConfig{}, "period"},
+		{"quota too small", ExtraOptions{CPUQuota: 10}, HostConfig{}, "quota"},
+		{"reservation past memory", ExtraOptions{MemoryReservation: "100m"}, HostConfig{Memory: 64 << 20}, "reservation"},
+		{"swappiness", ExtraOptions{MemorySwappiness: ptr(101)}, HostConfig{}, "swappiness"},
+		{"oom score", ExtraOptions{OomScoreAdj: 1001}, HostConfig{}, "oom score adj"},
+		{"blkio", ExtraOptions{BlkioWeight: 5}, HostConfig{}, "blkio weight"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := tc.hc
@@ -191,3 +191,5 @@ func TestParseDeviceCgroupRule(t *testing.T) {
 		}
 	}
 }
+
+func ptr(n int64) *int64 { return &n }

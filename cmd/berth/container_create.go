@@ -20,6 +20,7 @@ type createFlags struct {
 	logOpts     []string
 	cidfile     string
 	quiet       bool
+	swappiness  int64
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -75,6 +76,7 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 	if f.stopTimeout >= 0 {
 		o.StopTimeout = &f.stopTimeout
 	}
+	f.extraOptions(cmd.Flags(), &o)
 	for _, l := range f.logOpts {
 		if v, ok := cutPrefix(l, "max-size="); ok {
 			o.LogMaxSize = v

@@ -26,7 +26,7 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&x.CPUQuota, "cpu-quota", 0, "limit CPU CFS (Completely Fair Scheduler) quota")
 	fs.StringVar(&x.CpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	fs.StringVar(&x.MemoryReservation, "memory-reservation", "", "memory soft limit")
-	fs.Int64Var(&x.MemorySwappiness, "memory-swappiness", -1, "tune container memory swappiness (0 to 100)")
+	fs.Int64Var(&f.swappiness, "memory-swappiness", -1, "tune container memory swappiness (0 to 100)")
 	fs.IntVar(&x.OomScoreAdj, "oom-score-adj", 0, "tune host's OOM preferences (-1000 to 1000)")
 	fs.BoolVar(&x.OomKillDisable, "oom-kill-disable", false, "disable OOM Killer")
 	fs.Uint16Var(&x.BlkioWeight, "blkio-weight", 0, "block IO (relative weight), between 10 and 1000, or 0 to disable")
@@ -40,6 +40,14 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&d.Annotations, "annotation", nil, "add an annotation to the container, passed through to the OCI runtime")
 	fs.StringVar(&d.LogDriver, "log-driver", "", "logging driver for the container (json-file only)")
 	fs.StringVar(&d.UsernsMode, "userns", "", "user namespace to use (host only)")
+}
+
+// extraOptions sets what registerExtraFlags cannot bind directly.
+func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) {
+	if fs.Changed("memory-swappiness") {
+		v := f.swappiness
+		o.MemorySwappiness = &v
+	}
 }
 
 // cidFile reserves --cidfile before the container is made.
