@@ -75,6 +75,12 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
 	}
 	c.Path, c.Args = argv[0], argv[1:]
+	if hc.UTSMode == "host" {
+		// As Docker: the host's UTS namespace, so the host's name.
+		if h, herr := os.Hostname(); herr == nil {
+			c.Config.Hostname = h
+		}
+	}
 	for p := range exposed {
 		if c.Config.ExposedPorts == nil {
 			c.Config.ExposedPorts = map[string]struct{}{}

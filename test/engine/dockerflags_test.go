@@ -22,7 +22,7 @@ func TestNamespaceAndKernelFlags(t *testing.T) {
 		t.Errorf("shm size, sysctls, domainname, groups:\n%s", out)
 	}
 	hostHost, _ := os.Hostname()
-	if got := strings.TrimSpace(e.must("run", "--rm", "--network", "none", "--uts", "host", "busybox", "hostname")); got != hostHost {
+	if got := strings.TrimSpace(e.must("run", "--rm", "--network", "none", "--uts", "host", "busybox", "sh", "-c", "hostname; echo $HOSTNAME; cat /etc/hostname")); got != hostHost+"\n"+hostHost+"\n"+hostHost {
 		t.Errorf("--uts host: hostname %q, host's %q", got, hostHost)
 	}
 	if got := e.must("run", "--rm", "--network", "none", "--pid", "host", "busybox", "sh", "-c", "test -d /proc/1 && cat /proc/1/comm"); got == "sh\n" {
