@@ -31,8 +31,9 @@ type ExtraOptions struct {
 	OomKillDisable    bool
 	BlkioWeight       uint16
 	LabelFiles        []string
-	Detach            bool // run -d: nothing attached (Config.Attach*)
-	DeviceOptions          // --device-cgroup-rule, --device-read-bps ... (devicerules.go)
+	Detach            bool              // run -d: nothing attached (Config.Attach*)
+	LogOpts           map[string]string // --log-opt as given, for inspect's LogConfig
+	DeviceOptions                       // --device-cgroup-rule, --device-read-bps ... (devicerules.go)
 }
 
 // ExtraHostConfig is the record of ExtraOptions.
@@ -55,7 +56,8 @@ type ExtraHostConfig struct {
 	BlkioWeight       uint16            `json:"blkioWeight,omitempty"`
 	// DefaultNetwork is set when no --network was given: Docker shows
 	// NetworkMode "default" then.
-	DefaultNetwork bool `json:"defaultNetwork,omitempty"`
+	DefaultNetwork bool              `json:"defaultNetwork,omitempty"`
+	LogOpts        map[string]string `json:"logOpts,omitempty"`
 
 	DeviceHostConfig
 }
@@ -106,7 +108,7 @@ func (e *Engine) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 	if err := e.checkVolumesFrom(o.VolumesFrom); err != nil {
 		return err
 	}
-	x.VolumesFrom, x.GroupAdd = o.VolumesFrom, o.GroupAdd
+	x.VolumesFrom, x.GroupAdd, x.LogOpts = o.VolumesFrom, o.GroupAdd, o.LogOpts
 	if x.DeviceHostConfig, err = deviceHostConfig(o.DeviceOptions); err != nil {
 		return err
 	}

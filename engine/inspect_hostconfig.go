@@ -101,6 +101,9 @@ func inspectHostConfig(hc HostConfig) InspectHostConfig {
 		Devices: []InspectDevice{}, MemoryReservation: x.MemoryReservation, MemorySwap: hc.MemorySwap,
 		MemorySwappiness: x.MemorySwappiness, OomKillDisable: x.OomKillDisable,
 	}
+	for k, v := range x.LogOpts {
+		out.LogConfig.Config[k] = v
+	}
 	if x.DefaultNetwork && hc.NetworkMode == DefaultNetworkMode {
 		out.NetworkMode = "default"
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -78,6 +79,12 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 	}
 	f.extraOptions(cmd.Flags(), &o)
 	for _, l := range f.logOpts {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			if o.LogOpts == nil {
+				o.LogOpts = map[string]string{}
+			}
+			o.LogOpts[k] = v
+		}
 		if v, ok := cutPrefix(l, "max-size="); ok {
 			o.LogMaxSize = v
 			continue

@@ -13,7 +13,7 @@ func TestInspectDockerShape(t *testing.T) {
 	e.must("create", "--name", "plain", "busybox", "true")
 	e.must("create", "--name", "full", "--cpus", "0.5", "-c", "512", "--pids-limit", "50", "--dns", "10.0.0.1",
 		"-v", "/tmp:/h:ro", "-v", "named:/v", "--tmpfs", "/run", "-p", "127.0.0.1:18080:80", "--domainname", "d.example",
-		"--cpu-quota", "0", "--ipc", "shareable", "-i", "busybox", "true")
+		"--cpu-quota", "0", "--ipc", "shareable", "--log-opt", "max-size=5m", "-i", "busybox", "true")
 	var in []map[string]any
 	if err := json.Unmarshal([]byte(e.must("inspect", "plain", "full")), &in); err != nil || len(in) != 2 {
 		t.Fatalf("inspect: %v", err)
@@ -32,6 +32,9 @@ func TestInspectDockerShape(t *testing.T) {
 	if full["NanoCpus"] != float64(5e8) || full["CpuShares"] != float64(512) || full["PidsLimit"] != float64(50) ||
 		full["IpcMode"] != "shareable" || full["NetworkMode"] != "default" {
 		t.Errorf("set values: %v %v %v %v %v", full["NanoCpus"], full["CpuShares"], full["PidsLimit"], full["IpcMode"], full["NetworkMode"])
+	}
+	if b, _ := json.Marshal(full["LogConfig"]); string(b) != `{"Config":{"max-size":"5m"},"Type":"json-file"}` {
+		t.Errorf("LogConfig: %s", b)
 	}
 	if b, _ := json.Marshal(full["Binds"]); string(b) != `["/tmp:/h:ro","named:/v"]` {
 		t.Errorf("Binds: %s", b)
