@@ -51,6 +51,7 @@ type Container struct {
 // Config is what the container runs: the image's config merged with flags.
 type Config struct {
 	Hostname     string              `json:"hostname"`
+	Domainname   string              `json:"domainname,omitempty"`
 	User         string              `json:"user,omitempty"`
 	Env          []string            `json:"env"`
 	Cmd          []string            `json:"cmd"`
@@ -61,6 +62,10 @@ type Config struct {
 	StopTimeout  *int                `json:"stopTimeout,omitempty"`
 	Tty          bool                `json:"tty"`
 	OpenStdin    bool                `json:"openStdin"`
+	AttachStdin  bool                `json:"attachStdin,omitempty"`
+	AttachStdout bool                `json:"attachStdout,omitempty"`
+	AttachStderr bool                `json:"attachStderr,omitempty"`
+	StdinOnce    bool                `json:"stdinOnce,omitempty"`
 	Volumes      map[string]struct{} `json:"volumes,omitempty"`
 	ExposedPorts map[string]struct{} `json:"exposedPorts,omitempty"`
 }
@@ -94,8 +99,9 @@ type HostConfig struct {
 	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 
-	NetworkConfig // networks, --add-host, --dns ... (network.go)
-	MoreResources // limits beside the above that update sets (update.go)
+	NetworkConfig   // networks, --add-host, --dns ... (network.go)
+	MoreResources   // limits beside the above that update sets (update.go)
+	ExtraHostConfig // --pid, --ipc, --sysctl ... (create_extra.go)
 }
 
 // RestartPolicy is --restart.

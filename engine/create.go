@@ -32,6 +32,18 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := e.networkConfig(opts, &hc); err != nil {
 		return nil, err
 	}
+	if err := e.extraHostConfig(opts, &hc); err != nil {
+		return nil, err
+	}
+	exposed, err := ParseExpose(opts.Expose)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := ReadLabelFiles(opts.LabelFiles)
+	if err != nil {
+		return nil, err
+	}
+	opts.Labels = append(labels, opts.Labels...)
 	if err := ValidateEnvFiles(opts.EnvFiles); err != nil {
 		return nil, err
 	}
@@ -64,9 +76,26 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
 	}
 	c.Path, c.Args = argv[0], argv[1:]
+	if hc.UTSMode == "host" {
+		// As Docker: the host's UTS namespace, so the host's name.
+		if h, herr := os.Hostname(); herr == nil {
+			c.Config.Hostname = h
+		}
+	}
+	for p := range exposed {
+		if c.Config.ExposedPorts == nil {
+			c.Config.ExposedPorts = map[string]struct{}{}
+		}
+		c.Config.ExposedPorts[p] = struct{}{}
+	}
 	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
+	from, err := e.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	c.HostConfig.Mounts = append(c.HostConfig.Mounts, from...)
 	dirLock, err := e.lockNewContainerDir(id)
 	if err != nil {
 		return nil, err
@@ -222,7 +251,7 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	cfg := Config{
-		Hostname: o.Hostname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
+		Hostname: o.Hostname, Domainname: o.Domainname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
 		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
 		Labels: map[string]string{},
@@ -233,6 +262,10 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]
 	}
+	// As Docker's run and create: stdout and stderr attached unless -d,
+	// stdin with -i, and then closed when the client detaches.
+	cfg.AttachStdout, cfg.AttachStderr = !o.Detach, !o.Detach
+	cfg.AttachStdin, cfg.StdinOnce = o.Interactive && !o.Detach, o.Interactive && !o.Detach
 	for k, v := range ic.Labels {
 		cfg.Labels[k] = v
 	}

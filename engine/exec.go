@@ -19,6 +19,7 @@ type ExecOptions struct {
 	TTY         bool
 	Detach      bool
 	Env         []string
+	EnvFiles    []string // read before Env, which wins, as in Docker
 	User        string
 	Workdir     string
 	Privileged  bool
@@ -47,6 +48,13 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	proc := *s.Process
 	proc.Args, proc.Terminal = o.Cmd, o.TTY
+	for _, f := range o.EnvFiles {
+		kvs, err := ParseEnvFile(f)
+		if err != nil {
+			return 125, err
+		}
+		proc.Env = mergeEnv(proc.Env, kvs)
+	}
 	if o.TTY && !hasEnv(proc.Env, "TERM") {
 		proc.Env = append(proc.Env, "TERM=xterm") // dockerd's, as for run -t
 	}

@@ -6,25 +6,25 @@ import (
 
 // Inspect is a container as `docker inspect` shows it.
 type Inspect struct {
-	ID              string          `json:"Id"`
-	Created         string          `json:"Created"`
-	Path            string          `json:"Path"`
-	Args            []string        `json:"Args"`
-	State           InspectState    `json:"State"`
-	Image           string          `json:"Image"`
-	ResolvConfPath  string          `json:"ResolvConfPath"`
-	HostnamePath    string          `json:"HostnamePath"`
-	HostsPath       string          `json:"HostsPath"`
-	LogPath         string          `json:"LogPath"`
-	Name            string          `json:"Name"`
-	RestartCount    int             `json:"RestartCount"`
-	Driver          string          `json:"Driver"`
-	Platform        string          `json:"Platform"`
-	HostConfig      HostConfig      `json:"HostConfig"`
-	Mounts          []InspectMount  `json:"Mounts"`
-	Config          InspectConfig   `json:"Config"`
-	NetworkSettings NetworkSettings `json:"NetworkSettings"`
-	GraphDriver     map[string]any  `json:"GraphDriver"`
+	ID              string            `json:"Id"`
+	Created         string            `json:"Created"`
+	Path            string            `json:"Path"`
+	Args            []string          `json:"Args"`
+	State           InspectState      `json:"State"`
+	Image           string            `json:"Image"`
+	ResolvConfPath  string            `json:"ResolvConfPath"`
+	HostnamePath    string            `json:"HostnamePath"`
+	HostsPath       string            `json:"HostsPath"`
+	LogPath         string            `json:"LogPath"`
+	Name            string            `json:"Name"`
+	RestartCount    int               `json:"RestartCount"`
+	Driver          string            `json:"Driver"`
+	Platform        string            `json:"Platform"`
+	HostConfig      InspectHostConfig `json:"HostConfig"`
+	Mounts          []InspectMount    `json:"Mounts"`
+	Config          InspectConfig     `json:"Config"`
+	NetworkSettings NetworkSettings   `json:"NetworkSettings"`
+	GraphDriver     map[string]any    `json:"GraphDriver"`
 }
 
 // InspectState is Docker's State object.
@@ -48,16 +48,23 @@ type InspectMount struct {
 	Name        string `json:"Name,omitempty"`
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
 	Mode        string `json:"Mode"`
 	RW          bool   `json:"RW"`
+	Propagation string `json:"Propagation"`
 }
 
 // InspectConfig is Docker's Config object.
 type InspectConfig struct {
 	Hostname     string              `json:"Hostname"`
+	Domainname   string              `json:"Domainname"`
 	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
 	Tty          bool                `json:"Tty"`
 	OpenStdin    bool                `json:"OpenStdin"`
+	StdinOnce    bool                `json:"StdinOnce"`
 	Env          []string            `json:"Env"`
 	Cmd          []string            `json:"Cmd"`
 	Image        string              `json:"Image"`
@@ -73,11 +80,12 @@ type InspectConfig struct {
 // NetworkSettings is what berth knows of the container's network: with
 // --network none or host, no addresses of its own.
 type NetworkSettings struct {
-	IPAddress  string                       `json:"IPAddress"`
-	Gateway    string                       `json:"Gateway"`
-	MacAddress string                       `json:"MacAddress"`
-	Networks   map[string]map[string]string `json:"Networks"`
-	Ports      map[string]any               `json:"Ports"`
+	IPAddress   string                    `json:"IPAddress"`
+	IPPrefixLen int                       `json:"IPPrefixLen"`
+	Gateway     string                    `json:"Gateway"`
+	MacAddress  string                    `json:"MacAddress"`
+	Networks    map[string]map[string]any `json:"Networks"`
+	Ports       map[string]any            `json:"Ports"`
 }
 
 func zeroTime(t time.Time) string {
@@ -105,9 +113,11 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		},
 		Image: c.ImageID, ResolvConfPath: "/etc/resolv.conf", HostnamePath: dir + "/hostname",
 		HostsPath: dir + "/hosts", LogPath: e.logPath(c.ID), Name: "/" + c.Name,
-		RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux", HostConfig: c.HostConfig,
+		RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux", HostConfig: inspectHostConfig(c.HostConfig),
 		Config: InspectConfig{
-			Hostname: c.Config.Hostname, User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
+			Hostname: c.Config.Hostname, Domainname: c.Config.Domainname, User: c.Config.User,
+			AttachStdin: c.Config.AttachStdin, AttachStdout: c.Config.AttachStdout, AttachStderr: c.Config.AttachStderr,
+			Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Image: c.Image, Volumes: c.Config.Volumes,
 			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
@@ -116,16 +126,10 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		Mounts:      []InspectMount{},
 	}
 	in.NetworkSettings = e.containerNetworks(c)
-	if in.HostConfig.Mounts == nil {
-		in.HostConfig.Mounts = []Mount{}
-	}
 	for _, m := range c.HostConfig.Mounts {
-		mode := ""
-		if m.ReadOnly {
-			mode = "ro"
+		if im, ok := inspectMount(m); ok {
+			in.Mounts = append(in.Mounts, im)
 		}
-		in.Mounts = append(in.Mounts, InspectMount{Type: m.Type, Name: m.Name, Source: m.Source,
-			Destination: m.Destination, Mode: mode, RW: !m.ReadOnly})
 	}
 	return in, nil
 }

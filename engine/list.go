@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -37,7 +38,9 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 			}
 			continue
 		}
-		if !o.All && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
+		// As Docker's: a status or exited filter looks at every container.
+		all := o.All || hasFilter(o.Filters, "status") || hasFilter(o.Filters, "exited")
+		if !all && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
 			continue
 		}
 		if !match(c) {
@@ -49,6 +52,15 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 		}
 	}
 	return out, nil
+}
+
+func hasFilter(fs []string, key string) bool {
+	for _, f := range fs {
+		if strings.HasPrefix(f, key+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // parseListFilters reads --filter key=value: status, name, label, ancestor,
@@ -102,7 +114,10 @@ func filterOne(c *Container, k, v string) bool {
 		n, _ := strconv.Atoi(v)
 		return c.State.Status == StatusExited && c.State.ExitCode == n
 	case "name":
-		return strings.Contains(c.Name, strings.TrimPrefix(v, "/"))
+		// Docker's: a regular expression, on the name with and without
+		// its leading slash; one that does not compile matches nothing.
+		re, err := regexp.Compile(v)
+		return err == nil && (re.MatchString(c.Name) || re.MatchString("/"+c.Name))
 	case "id":
 		return strings.HasPrefix(c.ID, v)
 	case "label":

@@ -155,7 +155,12 @@ type LogsOptions struct {
 	Since      time.Time
 	Until      time.Time
 	Timestamps bool
+	Details    bool // the line's attributes first, as Docker's --details (berth keeps none: a space)
 }
+
+// TimestampFormat is Docker's log timestamp: always nine fraction digits,
+// so the lines sort and cut by column.
+const TimestampFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 // Logs writes a container's log to stdout and stderr, each line to the
 // stream it came from. With Follow it goes on until the container stops.
@@ -177,7 +182,10 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 			w = stderr
 		}
 		if o.Timestamps {
-			io.WriteString(w, ent.Time.Format(time.RFC3339Nano)+" ")
+			io.WriteString(w, ent.Time.UTC().Format(TimestampFormat)+" ")
+		}
+		if o.Details {
+			io.WriteString(w, " ")
 		}
 		io.WriteString(w, ent.Log)
 	}

@@ -204,9 +204,9 @@ func (e *Engine) NetworkContainers(eps []network.Endpoint) map[string]string {
 // containerNetworks is NetworkSettings of inspect: live endpoints of a
 // running container, the recorded networks of a stopped one.
 func (e *Engine) containerNetworks(c *Container) NetworkSettings {
-	ns := NetworkSettings{Networks: map[string]map[string]string{}, Ports: map[string]any{}}
+	ns := NetworkSettings{Networks: map[string]map[string]any{}, Ports: map[string]any{}}
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
-		ns.Networks[c.HostConfig.NetworkMode] = map[string]string{}
+		ns.Networks[c.HostConfig.NetworkMode] = map[string]any{}
 		return ns
 	}
 	var eps []network.Endpoint
@@ -214,15 +214,16 @@ func (e *Engine) containerNetworks(c *Container) NetworkSettings {
 		eps, _ = e.Networks().Endpoints(c.ID)
 	}
 	for name := range c.HostConfig.Networks {
-		ns.Networks[name] = map[string]string{}
+		ns.Networks[name] = map[string]any{}
 	}
 	for _, ep := range eps {
-		ns.Networks[ep.NetworkName] = map[string]string{
+		ns.Networks[ep.NetworkName] = map[string]any{
 			"NetworkID": ep.Network, "EndpointID": ep.HostVeth, "Gateway": addrString(ep.Gateway),
-			"IPAddress": ep.IP.String(), "IPPrefixLen": fmt.Sprint(ep.Prefix), "MacAddress": ep.MAC,
+			"IPAddress": ep.IP.String(), "IPPrefixLen": ep.Prefix, "MacAddress": ep.MAC,
 		}
 		if ns.IPAddress == "" {
 			ns.IPAddress, ns.Gateway, ns.MacAddress = ep.IP.String(), addrString(ep.Gateway), ep.MAC
+			ns.IPPrefixLen = ep.Prefix
 		}
 		for _, m := range ep.Ports {
 			key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Protocol)

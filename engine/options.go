@@ -55,6 +55,7 @@ type CreateOptions struct {
 	LogMaxFile  string
 
 	NetworkOptions // --ip, -p, --dns ... (network.go)
+	ExtraOptions   // --pid, --ipc, --sysctl ... (create_extra.go)
 }
 
 // ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (binary units, an

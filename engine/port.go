@@ -10,8 +10,8 @@ import (
 
 // PortBinding is one host address a container port is published on.
 type PortBinding struct {
-	HostIP   string `json:"hostIp"`
-	HostPort string `json:"hostPort"`
+	HostIP   string `json:"HostIp"` // Docker's case; a record's older hostIp decodes too
+	HostPort string `json:"HostPort"`
 }
 
 // PortMapping is one line of `port`: "80/tcp -> 0.0.0.0:8080".

@@ -27,6 +27,9 @@ import (
 type Stdio struct {
 	In       *os.File // with -i; a terminal is put in raw mode with -t
 	Out, Err io.Writer
+	// NoSigProxy keeps the signals this process gets from the container
+	// (run --sig-proxy=false).
+	NoSigProxy bool
 	// detached marks a monitor's own Stdio (its attach server, attach.go);
 	// onConsole is given the pty master of a -t container.
 	detached  bool
@@ -123,6 +126,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	defer log.Close()
 	fw := container.NewForwarder()
 	defer fw.Stop()
+	fw.Hold = stdio != nil && stdio.NoSigProxy
 	opts := container.CreateOptions{Bundle: e.containerDir(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {

@@ -143,6 +143,9 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	if err := devices(s, c.HostConfig.Devices); err != nil {
 		return nil, err
 	}
+	if err := e.extraSpec(s, c, rootfs); err != nil {
+		return nil, err
+	}
 	if err := e.addMounts(s, c); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
@@ -49,7 +50,18 @@ func (e *Engine) Top(ref string, psArgs []string) (TopResult, error) {
 	if len(psArgs) == 0 {
 		psArgs = []string{"-ef"}
 	}
-	out, err := exec.Command("ps", psArgs...).Output()
+	// As Docker 20.10: ps picks the container's pids itself (-q), so BSD
+	// options such as `o pid,comm`, which list only this terminal's
+	// processes, show them; options that cannot go with -q (f) retry
+	// without it.
+	q := make([]string, len(pids))
+	for i, p := range pids {
+		q[i] = strconv.Itoa(p)
+	}
+	out, err := exec.Command("ps", append(append([]string{}, psArgs...), "-q", strings.Join(q, ","))...).Output()
+	if err != nil || len(pids) == 0 {
+		out, err = exec.Command("ps", psArgs...).Output()
+	}
 	if err != nil {
 		return TopResult{}, fmt.Errorf("ps %s failed: %w (give ps options it accepts)", strings.Join(psArgs, " "), err)
 	}

@@ -95,15 +95,11 @@ func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format s
 		if err != nil {
 			return err
 		}
+		// As docker save: the name asked for, or none for an image
+		// asked for by ID.
 		var names []string
 		if canonical, err := Normalize(ref); err == nil && match1(img, canonical) {
 			names = []string{canonical}
-		} else {
-			for _, r := range img.Records {
-				if r.Name != "" {
-					names = append(names, r.Name)
-				}
-			}
 		}
 		items = append(items, archive.SaveImage{Names: names, Manifest: img.Target, Parsed: img.Manifest, Config: img.Config})
 	}

@@ -22,6 +22,7 @@ type Inspect struct {
 	Variant      string        `json:"Variant,omitempty"`
 	Os           string        `json:"Os"`
 	Size         int64         `json:"Size"`
+	VirtualSize  int64         `json:"VirtualSize"` // Docker 20.10's: the same as Size
 	RootFS       InspectRootFS `json:"RootFS"`
 	Metadata     struct {
 		LastTagTime string `json:"LastTagTime"`
@@ -67,6 +68,7 @@ func (s *Service) Inspect(ctx context.Context, img *Image) Inspect {
 			Labels: c.Config.Labels, StopSignal: c.Config.StopSignal,
 		},
 	}
+	out.VirtualSize = out.Size
 	if n := len(c.History); n > 0 {
 		out.Comment = c.History[n-1].Comment
 	}

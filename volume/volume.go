@@ -44,6 +44,9 @@ type Volume struct {
 	CreatedAt  time.Time         `json:"CreatedAt"`
 	Labels     map[string]string `json:"Labels"`
 	Scope      string            `json:"Scope"`
+	// Options are the driver's options: berth's local driver takes none,
+	// so null, as Docker shows for a volume made without -o.
+	Options map[string]string `json:"Options"`
 }
 
 // AnonymousLabel marks volumes made for an image's VOLUME or -v /path, as

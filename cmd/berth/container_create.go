@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -17,6 +19,9 @@ type createFlags struct {
 	entrypoint  string
 	stopTimeout int
 	logOpts     []string
+	cidfile     string
+	quiet       bool
+	swappiness  int64
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +63,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Platform, "platform", "", "set platform if server is multi-platform capable")
 	fs.StringVar(&o.Runtime, "runtime", "", "runtime to use for this container: berth (its own, the default), runc, crun or the path of an OCI runtime")
 	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options (max-size=SIZE, max-file=N)")
+	f.registerExtraFlags(fs)
 	// -h is --hostname, as in Docker: help keeps only its long form.
 	fs.Bool("help", false, "print usage")
 }
@@ -71,7 +77,14 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 	if f.stopTimeout >= 0 {
 		o.StopTimeout = &f.stopTimeout
 	}
+	f.extraOptions(cmd.Flags(), &o)
 	for _, l := range f.logOpts {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			if o.LogOpts == nil {
+				o.LogOpts = map[string]string{}
+			}
+			o.LogOpts[k] = v
+		}
 		if v, ok := cutPrefix(l, "max-size="); ok {
 			o.LogMaxSize = v
 			continue
@@ -104,10 +117,24 @@ func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args 
 	if err != nil {
 		return nil, nil, err
 	}
-	p := progress.New(os.Stderr, progress.Plain)
+	cid, err := f.cidFile()
+	if err != nil {
+		return nil, nil, &engine.StatusError{Code: exitUsage, Err: err}
+	}
+	var pw io.Writer = os.Stderr
+	if f.quiet {
+		pw = io.Discard
+	}
+	p := progress.New(pw, progress.Plain)
 	c, err := e.Create(cmd.Context(), o, p)
 	p.Close()
+	if err == nil {
+		if err = cid.Write(c.ID); err != nil {
+			e.Remove(cmd.Context(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+		}
+	}
 	if err != nil {
+		cid.Abort()
 		return nil, nil, withTag(err)
 	}
 	return e, c, nil

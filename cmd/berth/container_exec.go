@@ -49,6 +49,7 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 	f.BoolVarP(&o.TTY, "tty", "t", false, "allocate a pseudo-TTY")
 	f.BoolVarP(&o.Detach, "detach", "d", false, "detached mode: run command in the background")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set environment variables")
+	f.StringArrayVar(&o.EnvFiles, "env-file", nil, "read in a file of environment variables")
 	f.StringVarP(&o.User, "user", "u", "", "username or UID (format: <name|uid>[:<group|gid>])")
 	f.StringVarP(&o.Workdir, "workdir", "w", "", "working directory inside the container")
 	f.BoolVar(&o.Privileged, "privileged", false, "give extended privileges to the command")

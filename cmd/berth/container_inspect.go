@@ -10,12 +10,11 @@ import (
 	"text/template"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berth-containers/berth/engine"
 )
 
 func newInspectContainerCommand(g *globalOptions) *cobra.Command {
-	var format string
+	var format, typ string
+	var size bool
 	cmd := &cobra.Command{
 		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
 		Short: "Return low-level information on containers (or images)",
@@ -29,30 +28,28 @@ NetworkSettings). A name that is no container is looked up as an image.`,
 			if err != nil {
 				return err
 			}
+			if cmd.Parent().Name() == "container" {
+				typ = "container"
+			}
 			var out []any
 			var errs []error
 			for _, ref := range a {
-				in, err := e.Inspect(ref)
-				if err == nil {
-					out = append(out, in)
-					continue
+				obj, err := inspectObject(cmd.Context(), g, e, ref, typ, size)
+				if _, usage := err.(usageError); usage {
+					return err
 				}
-				if !engine.IsNotFound(err) || cmd.Parent().Name() == "container" {
+				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				svc, _ := g.images()
-				img, ierr := svc.Get(cmd.Context(), ref)
-				if ierr != nil {
-					errs = append(errs, objectNotFound{ref})
-					continue
-				}
-				out = append(out, svc.Inspect(cmd.Context(), img))
+				out = append(out, obj)
 			}
 			return printInspect(cmd.OutOrStdout(), format, out, errs)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")
+	cmd.Flags().StringVar(&typ, "type", "", "only look for this type: container, image, network or volume")
+	cmd.Flags().BoolVarP(&size, "size", "s", false, "display total file sizes if the type is container")
 	return cmd
 }
 

@@ -48,6 +48,7 @@ json-file log. -f follows it until the container stops.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.Follow, "follow", "f", false, "follow log output")
 	f.BoolVarP(&o.Timestamps, "timestamps", "t", false, "show timestamps")
+	f.BoolVar(&o.Details, "details", false, "show extra details provided to logs")
 	f.StringVarP(&tail, "tail", "n", "all", "number of lines to show from the end of the logs")
 	f.StringVar(&sinceArg, "since", "", "show logs since timestamp (2013-01-02T13:23:37Z) or relative (42m)")
 	f.StringVar(&untilArg, "until", "", "show logs before a timestamp (2013-01-02T13:23:37Z) or relative (42m)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,29 @@ import (
 // psRow is one line of ps, with Docker's --format field names.
 type psRow struct {
 	ID, Image, Command, CreatedAt, RunningFor, Ports, Status, Size, Names, Labels, Mounts, Networks, State string
+
+	labels map[string]string
+}
+
+// Label is {{.Label "key"}}: one label's value, as Docker's ps template.
+func (r psRow) Label(key string) string { return r.labels[key] }
+
+// commandColumn is Docker's COMMAND: the arguments joined, those with
+// blanks in single quotes, cut to 20 characters unless --no-trunc, then
+// double-quoted.
+func commandColumn(argv []string, noTrunc bool) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n") {
+			a = "'" + a + "'"
+		}
+		parts[i] = a
+	}
+	command := strings.Join(parts, " ")
+	if r := []rune(command); !noTrunc && len(r) > 20 {
+		command = string(r[:19]) + "…"
+	}
+	return strconv.Quote(command)
 }
 
 func newPsCommand(g *globalOptions) *cobra.Command { return newPsCommandNamed(g, "ps") }
@@ -79,19 +103,15 @@ from records: a container whose monitor was killed shows as it really is.`,
 }
 
 func toPsRow(e *engine.Engine, c *engine.Container, noTrunc, size bool) psRow {
-	command := strings.Join(append([]string{c.Path}, c.Args...), " ")
-	if !noTrunc && len(command) > 20 {
-		command = command[:19] + "…"
-	}
 	labels := make([]string, 0, len(c.Config.Labels))
 	for k, v := range c.Config.Labels {
 		labels = append(labels, k+"="+v)
 	}
 	r := psRow{
-		ID: shortenID(c.ID, noTrunc), Image: c.Image, Command: fmt.Sprintf("%q", command),
+		ID: shortenID(c.ID, noTrunc), Image: c.Image, Command: commandColumn(append([]string{c.Path}, c.Args...), noTrunc),
 		CreatedAt: since(c.Created), RunningFor: since(c.Created), Status: statusText(c),
 		Names: c.Name, Labels: strings.Join(labels, ","), Networks: engine.NetworksColumn(c), State: c.State.Status,
-		Ports: e.PortsColumn(c),
+		Ports: e.PortsColumn(c), labels: c.Config.Labels,
 	}
 	if size {
 		if rw, err := e.Size(c); err == nil {

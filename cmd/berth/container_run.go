@@ -12,7 +12,7 @@ import (
 
 func newRunCommand(g *globalOptions) *cobra.Command {
 	var f createFlags
-	var detach bool
+	var detach, sigProxy bool
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Run a command in a new container",
@@ -28,6 +28,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
   berth run -d --name web --restart on-failure:3 busybox httpd -f -p 8080`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			f.o.Detach = detach
 			e, c, err := createContainer(cmd, g, &f, a)
 			if err != nil {
 				return err
@@ -39,7 +40,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
 				return nil
 			}
-			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr}
+			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr, NoSigProxy: !sigProxy}
 			if f.o.Interactive {
 				stdio.In = os.Stdin
 			}
@@ -55,6 +56,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run container in background and print container ID")
+	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "proxy received signals to the process")
 	return cmd
 }
 

@@ -34,6 +34,13 @@ all), read from their cgroups, refreshed every second until interrupted;
 				return err
 			}
 			o.Refs = a
+			// Docker's {{.Container}} is the name or ID as given.
+			given := map[string]string{}
+			for _, ref := range a {
+				if c, err := e.Get(ref); err == nil {
+					given[c.ID] = ref
+				}
+			}
 			out := cmd.OutOrStdout()
 			clear := !o.NoStream && term.IsTerminal(int(os.Stdout.Fd()))
 			if isDefaultFormat(format) {
@@ -47,7 +54,11 @@ all), read from their cgroups, refreshed every second until interrupted;
 				}
 				rows := make([]any, len(list))
 				for i, s := range list {
-					rows[i] = toStatsRow(s, noTrunc)
+					r := toStatsRow(s, noTrunc)
+					if ref, ok := given[s.ID]; ok {
+						r.Container = ref
+					}
+					rows[i] = r
 				}
 				return renderTemplate(out, format, headers, rows)
 			})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,7 +11,7 @@ import (
 )
 
 func newHistoryCommand(g *globalOptions) *cobra.Command {
-	var noTrunc, quiet bool
+	var noTrunc, quiet, human bool
 	var format string
 	cmd := &cobra.Command{
 		Use:   "history [OPTIONS] IMAGE",
@@ -42,8 +43,12 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 					fmt.Fprintln(cmd.OutOrStdout(), id)
 					continue
 				}
-				rows = append(rows, row{ID: id, CreatedSince: since(h.Created), CreatedAt: h.Created.Format("2006-01-02T15:04:05Z07:00"),
-					CreatedBy: strings.ReplaceAll(by, "\n", " "), Size: progress.HumanSize(h.Size), Comment: h.Comment})
+				r := row{ID: id, CreatedSince: since(h.Created), CreatedAt: h.Created.Format("2006-01-02T15:04:05Z07:00"),
+					CreatedBy: strings.ReplaceAll(by, "\n", " "), Size: progress.HumanSize(h.Size), Comment: h.Comment}
+				if !human { // as Docker's -H=false: the date and the bytes as they are
+					r.CreatedSince, r.Size = r.CreatedAt, strconv.FormatInt(h.Size, 10)
+				}
+				rows = append(rows, r)
 			}
 			if quiet {
 				return nil
@@ -56,6 +61,7 @@ func newHistoryCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "only show image IDs")
+	cmd.Flags().BoolVarP(&human, "human", "H", true, "print sizes and dates in human readable format")
 	cmd.Flags().StringVar(&format, "format", "", "format output with a Go template")
 	return cmd
 }

@@ -57,6 +57,8 @@ func newListCommand(g *globalOptions) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "only show image IDs")
+	// berth builds no images, so there are no intermediate ones to add.
+	fl.BoolVarP(new(bool), "all", "a", false, "show all images (berth has no intermediate images: the same list)")
 	fl.BoolVar(&o.digests, "digests", false, "show digests")
 	fl.BoolVar(&o.noTrunc, "no-trunc", false, "don't truncate output")
 	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")

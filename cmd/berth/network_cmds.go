@@ -110,6 +110,7 @@ func newNetworkListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			list = append(list, predefinedNetworks()...)
 			match, err := networkFilter(filters)
 			if err != nil {
 				return usageError{err}
@@ -241,23 +242,10 @@ func newNetworkInspectCommand(g *globalOptions) *cobra.Command {
 			var list []any
 			var errs []error
 			for _, ref := range a {
-				n, eps, err := e.Networks().Inspect(ref)
+				ni, err := networkInspectOf(e, ref)
 				if err != nil {
 					errs = append(errs, err)
 					continue
-				}
-				names := e.NetworkContainers(eps)
-				ni := networkInspect{Name: n.Name, ID: n.ID, Created: n.Created.Format(time.RFC3339Nano), Scope: "local",
-					Driver: n.Driver, Internal: n.Internal, Attachable: true, Containers: map[string]networkContainer{},
-					Options: map[string]string{"com.docker.network.bridge.name": n.Bridge}, Labels: n.Labels,
-					IPAM: networkIPAM{Driver: "default", Options: map[string]string{},
-						Config: []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
-				if ni.Labels == nil {
-					ni.Labels = map[string]string{}
-				}
-				for _, ep := range eps {
-					ni.Containers[ep.ContainerID] = networkContainer{Name: names[ep.ContainerID], EndpointID: ep.HostVeth,
-						MacAddress: ep.MAC, IPv4Address: fmt.Sprintf("%s/%d", ep.IP, ep.Prefix)}
 				}
 				list = append(list, ni)
 			}
@@ -284,6 +272,9 @@ func newNetworkRemoveCommand(g *globalOptions) *cobra.Command {
 			}
 			e.RepairNetworksSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
+				if err := refusePredefinedRemove(ref); err != nil {
+					return err
+				}
 				err := e.Networks().Remove(ref)
 				if force && errors.Is(err, network.ErrNotFound) {
 					return nil
@@ -367,4 +358,30 @@ func newNetworkDisconnectCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "force the container to disconnect from a network")
 	return cmd
+}
+
+// networkInspectOf is one network as Docker's inspect shows it, with the
+// containers attached now.
+func networkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
+	n, eps, err := e.Networks().Inspect(ref)
+	if p, ok := lookupPredefined(ref); ok && err != nil {
+		return predefinedInspect(p), nil
+	}
+	if err != nil {
+		return networkInspect{}, fmt.Errorf("network %s not found", ref)
+	}
+	names := e.NetworkContainers(eps)
+	ni := networkInspect{Name: n.Name, ID: n.ID, Created: n.Created.Format(time.RFC3339Nano), Scope: "local",
+		Driver: n.Driver, Internal: n.Internal, Attachable: true, Containers: map[string]networkContainer{},
+		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge}, Labels: n.Labels,
+		IPAM: networkIPAM{Driver: "default", Options: map[string]string{},
+			Config: []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+	if ni.Labels == nil {
+		ni.Labels = map[string]string{}
+	}
+	for _, ep := range eps {
+		ni.Containers[ep.ContainerID] = networkContainer{Name: names[ep.ContainerID], EndpointID: ep.HostVeth,
+			MacAddress: ep.MAC, IPv4Address: fmt.Sprintf("%s/%d", ep.IP, ep.Prefix)}
+	}
+	return ni, nil
 }

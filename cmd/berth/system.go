@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +18,8 @@ func addSystemCommands(root *cobra.Command, g *globalOptions) {
 }
 
 func newSystemDfCommand(g *globalOptions) *cobra.Command {
+	var format string
+	var verbose bool
 	cmd := &cobra.Command{
 		Use:     "df",
 		Short:   "Show berth disk usage",
@@ -29,23 +31,42 @@ func newSystemDfCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if verbose {
+				d, err := e.DiskUsageVerbose(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return printDiskUsageVerbose(cmd.OutOrStdout(), d)
+			}
 			rows, err := e.DiskUsage(cmd.Context())
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 10, 1, 3, ' ', 0)
-			fmt.Fprintln(w, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
-			for _, r := range rows {
-				recl := progress.HumanSize(r.Reclaimable)
-				if r.Size > 0 && r.Type != "Containers" {
-					recl += fmt.Sprintf(" (%d%%)", r.Reclaimable*100/r.Size)
-				}
-				fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", r.Type, r.Total, r.Active, progress.HumanSize(r.Size), recl)
-			}
-			return w.Flush()
+			return printDiskUsage(cmd.OutOrStdout(), format, rows)
 		},
 	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show detailed information on space usage")
+	cmd.Flags().StringVar(&format, "format", "", "format output with a Go template ({{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}), 'table TEMPLATE' or 'json'")
 	return cmd
+}
+
+// dfRow is a system df line as Docker's templates name its fields.
+type dfRow struct{ Type, TotalCount, Active, Size, Reclaimable string }
+
+func printDiskUsage(w io.Writer, format string, rows []engine.DiskUsageRow) error {
+	if format == "" {
+		format = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
+	}
+	var out []any
+	for _, r := range rows {
+		recl := progress.HumanSize(r.Reclaimable)
+		if r.Size > 0 && r.Type != "Containers" {
+			recl += fmt.Sprintf(" (%d%%)", r.Reclaimable*100/r.Size)
+		}
+		out = append(out, dfRow{Type: r.Type, TotalCount: fmt.Sprint(r.Total), Active: fmt.Sprint(r.Active),
+			Size: progress.HumanSize(r.Size), Reclaimable: recl})
+	}
+	return renderTemplate(w, format, dfRow{"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"}, out)
 }
 
 func newSystemPruneCommand(g *globalOptions) *cobra.Command {

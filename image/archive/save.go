@@ -60,16 +60,7 @@ func (w *writer) file(name string, size int64, r io.Reader) error {
 }
 
 func (w *writer) blob(d digest.Digest) error {
-	name := "blobs/sha256/" + d.Encoded()
-	if w.written[name] {
-		return nil
-	}
-	b, err := w.cs.Open(d)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	return w.file(name, b.Size(), b)
+	return w.blobAs("blobs/sha256/"+d.Encoded(), d)
 }
 
 // Save writes images to out as one archive in format (FormatDocker or
@@ -130,51 +121,6 @@ func tagOf(name string) string {
 		return name[i+1:]
 	}
 	return "latest"
-}
-
-// saveDocker writes docker save's format: uncompressed layers named by
-// their diff ID (what docker load and skopeo expect), the config, and
-// manifest.json and repositories.
-func (w *writer) saveDocker(ctx context.Context, images []SaveImage) error {
-	var manifests []dockerManifest
-	repos := map[string]map[string]string{}
-	for _, img := range images {
-		e := dockerManifest{Config: "blobs/sha256/" + img.Parsed.Config.Digest.Encoded(), RepoTags: familiar(img.Names)}
-		if err := w.blob(img.Parsed.Config.Digest); err != nil {
-			return err
-		}
-		for i, l := range img.Parsed.Layers {
-			if i >= len(img.Config.RootFS.DiffIDs) {
-				return fmt.Errorf("image %s: config lists fewer layers than the manifest", img.Manifest.Digest)
-			}
-			diffID := img.Config.RootFS.DiffIDs[i]
-			name := "blobs/sha256/" + diffID.Encoded()
-			if err := w.uncompressed(ctx, name, l.Digest, diffID); err != nil {
-				return err
-			}
-			e.Layers = append(e.Layers, name)
-		}
-		for _, t := range e.RepoTags {
-			repo := strings.TrimSuffix(t, ":"+tagOf(t))
-			if repos[repo] == nil {
-				repos[repo] = map[string]string{}
-			}
-			if n := len(e.Layers); n > 0 {
-				repos[repo][tagOf(t)] = strings.TrimPrefix(e.Layers[n-1], "blobs/sha256/")
-			}
-		}
-		manifests = append(manifests, e)
-	}
-	for name, v := range map[string]any{"manifest.json": manifests, "repositories": repos} {
-		data, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", name, err)
-		}
-		if err := w.bytes(name, data); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // uncompressed writes blob d decompressed as member name. A tar member needs

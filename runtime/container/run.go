@@ -29,6 +29,10 @@ func exitOf(ws unix.WaitStatus) Exit {
 type Forwarder struct {
 	ch     chan os.Signal
 	OnSize func() // called on SIGWINCH, if set
+	// Hold keeps the signals caught but not sent on (docker run
+	// --sig-proxy=false): the container does not see them, and they do
+	// not end this process either.
+	Hold bool
 
 	mu      sync.Mutex
 	stopped bool
@@ -111,6 +115,9 @@ func (f *Forwarder) Wait(pid int) (Exit, error) {
 				f.OnSize()
 			}
 		default:
+			if f.Hold {
+				continue
+			}
 			if err := unix.Kill(pid, s); err != nil && !errors.Is(err, unix.ESRCH) {
 				return 0, fmt.Errorf("forward %s to pid %d: %w", unix.SignalName(s), pid, err)
 			}

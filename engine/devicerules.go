@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// DeviceOptions are run's per-device flags: cgroup rules and block I/O
+// throttles, and the OCI annotations.
+type DeviceOptions struct {
+	DeviceCgroupRules []string
+	ReadBps           []string // PATH:RATE
+	WriteBps          []string
+	ReadIOps          []string
+	WriteIOps         []string
+	Annotations       []string // KEY=VALUE
+	LogDriver         string
+	UsernsMode        string
+}
+
+// DeviceHostConfig is the record of DeviceOptions, checked.
+type DeviceHostConfig struct {
+	DeviceCgroupRules []string          `json:"deviceCgroupRules,omitempty"`
+	BlkioReadBps      []ThrottleDevice  `json:"blkioReadBps,omitempty"`
+	BlkioWriteBps     []ThrottleDevice  `json:"blkioWriteBps,omitempty"`
+	BlkioReadIOps     []ThrottleDevice  `json:"blkioReadIOps,omitempty"`
+	BlkioWriteIOps    []ThrottleDevice  `json:"blkioWriteIOps,omitempty"`
+	Annotations       map[string]string `json:"annotations,omitempty"`
+}
+
+// ThrottleDevice is a rate for one block device, by path as given.
+type ThrottleDevice struct {
+	Path  string `json:"path"`
+	Rate  uint64 `json:"rate"`
+	Major int64  `json:"major"`
+	Minor int64  `json:"minor"`
+}
+
+// deviceHostConfig checks DeviceOptions as Docker does.
+func deviceHostConfig(o DeviceOptions) (DeviceHostConfig, error) {
+	var d DeviceHostConfig
+	switch o.LogDriver {
+	case "", "json-file":
+	default:
+		return d, fmt.Errorf("invalid --log-driver %q: berth keeps Docker's json-file log only", o.LogDriver)
+	}
+	switch o.UsernsMode {
+	case "", "host":
+	default:
+		return d, fmt.Errorf("invalid --userns %q: only host is supported (berth remaps no user namespace)", o.UsernsMode)
+	}
+	for _, r := range o.DeviceCgroupRules {
+		if _, err := ParseDeviceCgroupRule(r); err != nil {
+			return d, err
+		}
+	}
+	d.DeviceCgroupRules = o.DeviceCgroupRules
+	var err error
+	for _, t := range []struct {
+		flag string
+		in   []string
+		out  *[]ThrottleDevice
+		size bool
+	}{
+		{"--device-read-bps", o.ReadBps, &d.BlkioReadBps, true}, {"--device-write-bps", o.WriteBps, &d.BlkioWriteBps, true},
+		{"--device-read-iops", o.ReadIOps, &d.BlkioReadIOps, false}, {"--device-write-iops", o.WriteIOps, &d.BlkioWriteIOps, false},
+	} {
+		if *t.out, err = parseThrottles(t.flag, t.in, t.size); err != nil {
+			return d, err
+		}
+	}
+	for _, a := range o.Annotations {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return d, fmt.Errorf("invalid argument %q for \"--annotation\" flag: use KEY=VALUE", a)
+		}
+		if d.Annotations == nil {
+			d.Annotations = map[string]string{}
+		}
+		d.Annotations[k] = v
+	}
+	return d, nil
+}
+
+// ParseDeviceCgroupRule reads Docker's --device-cgroup-rule: "TYPE
+// MAJOR:MINOR ACCESS", type a, b or c, numbers or *, access of r, w, m.
+func ParseDeviceCgroupRule(s string) (specs.LinuxDeviceCgroup, error) {
+	bad := fmt.Errorf("invalid device cgroup rule %q: use 'c|b|a MAJOR:MINOR rwm', MAJOR and MINOR a number or *", s)
+	f := strings.Fields(s)
+	if len(f) != 3 || (f[0] != "a" && f[0] != "b" && f[0] != "c") || strings.Trim(f[2], "rwm") != "" || f[2] == "" {
+		return specs.LinuxDeviceCgroup{}, bad
+	}
+	majS, minS, ok := strings.Cut(f[1], ":")
+	if !ok {
+		return specs.LinuxDeviceCgroup{}, bad
+	}
+	rule := specs.LinuxDeviceCgroup{Allow: true, Type: f[0], Access: f[2]}
+	for _, p := range []struct {
+		s   string
+		out **int64
+	}{{majS, &rule.Major}, {minS, &rule.Minor}} {
+		if p.s == "*" {
+			continue
+		}
+		n, err := strconv.ParseInt(p.s, 10, 64)
+		if err != nil || n < 0 {
+			return specs.LinuxDeviceCgroup{}, bad
+		}
+		*p.out = &n
+	}
+	return rule, nil
+}
+
+// parseThrottles reads PATH:RATE values; the path must be a block device
+// (its numbers go to the cgroup), the rate a size or a count.
+func parseThrottles(flag string, list []string, size bool) ([]ThrottleDevice, error) {
+	var out []ThrottleDevice
+	for _, v := range list {
+		i := strings.LastIndex(v, ":")
+		if i <= 0 {
+			return nil, fmt.Errorf("invalid argument %q for %q flag: use PATH:RATE", v, flag)
+		}
+		path, rateS := v[:i], v[i+1:]
+		var rate uint64
+		if size {
+			n, err := ParseBytes(rateS)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("invalid argument %q for %q flag: the rate must be a positive size such as 1mb", v, flag)
+			}
+			rate = uint64(n)
+		} else {
+			n, err := strconv.ParseUint(rateS, 10, 64)
+			if err != nil || n == 0 {
+				return nil, fmt.Errorf("invalid argument %q for %q flag: the rate must be a positive number of operations", v, flag)
+			}
+			rate = n
+		}
+		var st unix.Stat_t
+		if err := unix.Stat(path, &st); err != nil {
+			return nil, fmt.Errorf("invalid argument %q for %q flag: %w", v, flag, &os.PathError{Op: "stat", Path: path, Err: err})
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFBLK {
+			return nil, fmt.Errorf("invalid argument %q for %q flag: %s is not a block device", v, flag, path)
+		}
+		out = append(out, ThrottleDevice{Path: path, Rate: rate, Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev))})
+	}
+	return out, nil
+}
+
+// deviceSpec adds the rules, throttles and annotations to the spec.
+func deviceSpec(s *specs.Spec, d DeviceHostConfig) {
+	for _, r := range d.DeviceCgroupRules {
+		rule, _ := ParseDeviceCgroupRule(r) // checked at create
+		s.Linux.Resources.Devices = append(s.Linux.Resources.Devices, rule)
+	}
+	conv := func(list []ThrottleDevice) []specs.LinuxThrottleDevice {
+		var out []specs.LinuxThrottleDevice
+		for _, t := range list {
+			td := specs.LinuxThrottleDevice{Rate: t.Rate}
+			td.Major, td.Minor = t.Major, t.Minor
+			out = append(out, td)
+		}
+		return out
+	}
+	if len(d.BlkioReadBps)+len(d.BlkioWriteBps)+len(d.BlkioReadIOps)+len(d.BlkioWriteIOps) > 0 {
+		r := s.Linux.Resources
+		if r.BlockIO == nil {
+			r.BlockIO = &specs.LinuxBlockIO{}
+		}
+		r.BlockIO.ThrottleReadBpsDevice = conv(d.BlkioReadBps)
+		r.BlockIO.ThrottleWriteBpsDevice = conv(d.BlkioWriteBps)
+		r.BlockIO.ThrottleReadIOPSDevice = conv(d.BlkioReadIOps)
+		r.BlockIO.ThrottleWriteIOPSDevice = conv(d.BlkioWriteIOps)
+	}
+	if len(d.Annotations) > 0 {
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		for k, v := range d.Annotations {
+			s.Annotations[k] = v
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/berth-containers/berth/image/unpack"
+	"github.com/berth-containers/berth/volume"
+)
+
+// DiskUsageImage is one image of system df -v.
+type DiskUsageImage struct {
+	ID                       string
+	RepoTags                 []string
+	Created                  time.Time
+	Size, SharedSize, Unique int64
+	Containers               int
+}
+
+// DiskUsageContainer is one container of system df -v.
+type DiskUsageContainer struct {
+	*Container
+	Size         int64
+	LocalVolumes int
+}
+
+// DiskUsageVolume is one volume of system df -v.
+type DiskUsageVolume struct {
+	Name  string
+	Links int
+	Size  int64
+}
+
+// DiskUsageDetail is system df -v: each image, container and volume.
+type DiskUsageDetail struct {
+	Images     []DiskUsageImage
+	Containers []DiskUsageContainer
+	Volumes    []DiskUsageVolume
+}
+
+// DiskUsageVerbose lists the objects DiskUsage sums. An image's shared
+// size is that of its layers another image has too, as Docker counts it.
+func (e *Engine) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) {
+	var d DiskUsageDetail
+	svc, err := e.imageService()
+	if err != nil {
+		return d, err
+	}
+	ctrs, err := e.List(ListOptions{All: true})
+	if err != nil {
+		return d, err
+	}
+	imgs, err := svc.List(ctx)
+	if err != nil {
+		return d, err
+	}
+	users := map[string]int{}
+	for _, c := range ctrs {
+		users[c.ImageID]++
+		size, _ := e.Size(c)
+		vols := 0
+		for _, m := range c.HostConfig.Mounts {
+			if m.Type == "volume" {
+				vols++
+			}
+		}
+		d.Containers = append(d.Containers, DiskUsageContainer{Container: c, Size: size, LocalVolumes: vols})
+	}
+	layerImages := map[string]int{}
+	for _, img := range imgs {
+		for _, ch := range unpack.ChainIDs(img.Config.RootFS.DiffIDs) {
+			layerImages[ch.String()]++
+		}
+	}
+	for _, img := range imgs {
+		row := DiskUsageImage{ID: img.ID.String(), RepoTags: img.RepoTags, Containers: users[img.ID.String()]}
+		if img.Config.Created != nil {
+			row.Created = *img.Config.Created
+		}
+		chains := unpack.ChainIDs(img.Config.RootFS.DiffIDs)
+		for i, sz := range svc.LayerSizes(ctx, img) {
+			row.Size += sz
+			if i < len(chains) && layerImages[chains[i].String()] > 1 {
+				row.SharedSize += sz
+			}
+		}
+		row.Unique = row.Size - row.SharedSize
+		d.Images = append(d.Images, row)
+	}
+	used, err := e.VolumesInUse()
+	if err != nil {
+		return d, err
+	}
+	vols, err := volume.New(e.root).List()
+	if err != nil {
+		return d, err
+	}
+	for _, v := range vols {
+		d.Volumes = append(d.Volumes, DiskUsageVolume{Name: v.Name, Links: len(used[v.Name]), Size: dirSize(v.Mountpoint)})
+	}
+	return d, nil
+}
