@@ -37,7 +37,7 @@ func inspectObject(ctx context.Context, g *globalOptions, e *engine.Engine, ref,
 		if img, err := svc.Get(ctx, ref); err == nil {
 			return svc.Inspect(ctx, img), nil
 		} else if typ == "image" {
-			return nil, fmt.Errorf("no such image: %s", ref)
+			return nil, err
 		}
 		fallthrough
 	case "network":
@@ -51,9 +51,9 @@ func inspectObject(ctx context.Context, g *globalOptions, e *engine.Engine, ref,
 		if v, err := volume.New(g.root).Get(ref); err == nil {
 			return v, nil
 		} else if typ == "volume" {
-			return nil, fmt.Errorf("no such volume: %s", ref)
+			return nil, err
 		}
-		return nil, fmt.Errorf("no such object: %s", ref)
+		return nil, objectNotFound{ref}
 	}
 	return nil, usageError{fmt.Errorf("%q is not a valid value for --type: use container, image, network or volume", typ)}
 }

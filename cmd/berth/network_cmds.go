@@ -368,7 +368,7 @@ func networkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
 		return predefinedInspect(p), nil
 	}
 	if err != nil {
-		return networkInspect{}, fmt.Errorf("network %s not found", ref)
+		return networkInspect{}, err
 	}
 	names := e.NetworkContainers(eps)
 	ni := networkInspect{Name: n.Name, ID: n.ID, Created: n.Created.Format(time.RFC3339Nano), Scope: "local",

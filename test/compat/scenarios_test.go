@@ -10,7 +10,9 @@ var (
 	sleeper = []string{"run", "-d", "--name", "c1", img, "sleep", "1000"}
 	// trapper exits 0 on SIGTERM, as a well-behaved service does.
 	trapper = []string{"run", "-d", "--name", "c1", img, "sh", "-c", `trap "exit 0" TERM; while :; do sleep 0.1; done`}
-	exited  = []string{"run", "--name", "c1", img, "sh", "-c", "echo out; echo err >&2; exit 3"}
+	// The pause orders the two lines in the log: they come through two
+	// pipes, which neither engine can order when both are ready at once.
+	exited = []string{"run", "--name", "c1", img, "sh", "-c", "echo out; sleep 0.2; echo err >&2; exit 3"}
 )
 
 func scenarios() []scenario {
@@ -95,7 +97,7 @@ func configScenarios() []scenario {
 		{name: "hostname", steps: []step{run("--hostname", "box", img, "hostname")}},
 		{name: "read-only", steps: []step{sh([]string{"--read-only"}, "touch /x; echo $?")}},
 		{name: "tmpfs", steps: []step{sh([]string{"--tmpfs", "/scratch"}, "stat -c '%a %U' /scratch")}},
-		{name: "pid1", steps: []step{sh(nil, "echo $$; ps -o pid,comm | wc -l")}},
+		{name: "pid1", steps: []step{sh(nil, "echo $$; ps -o pid,comm >/tmp/ps; wc -l </tmp/ps")}},
 		{name: "network/none", steps: []step{sh([]string{"--network", "none"}, "ls /sys/class/net")}},
 		{name: "network/default", steps: []step{sh(nil, "ls /sys/class/net; ip -4 -o addr show eth0 | cut -d' ' -f7")}},
 		{name: "cap-drop", steps: []step{sh([]string{"--cap-drop", "ALL"}, "grep CapEff /proc/self/status")}},
