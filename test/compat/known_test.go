@@ -8,8 +8,6 @@ const (
 	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
 	help       = "by design: help and usage text list berth's own commands and descriptions"
 	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
-	psFilters  = "open (issue 19): ps filters: status=exited without -a, anchored name regexps and {{.Label}} are missing"
-	bareNets   = "open (issue 19): there are no host and none networks, and the default bridge can be removed"
 	capital    = "open (issue 19): berth's engine messages start lower-case where Docker's say Container/Cannot"
 )
 
@@ -53,7 +51,7 @@ var known = map[string]string{
 	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
 	"restart:stdout":                    "open (issue 19): restart keeps the old State.ExitCode (137) of the stop; Docker resets it to 0 on start",
 	"volume/create-ls:stdout":           "open (issue 19): volume inspect has berth's field order and no Options",
-	"volume/prune:stdout":               "open (issue 19): volume prune -f removes nothing (Docker 20.10 removes every unused volume)",
+	"volume/prune:stdout":               "by design: volume prune removes unused anonymous volumes (named ones with -a), as Docker 23 and later; Docker 20.10 removes every unused volume",
 }
 
 // sometimes lists differences that show in some runs only: races of
