@@ -9,14 +9,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/statedir"
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/snapshot"
@@ -294,7 +293,9 @@ func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	info.oom = oomKilled(rc.CgroupPaths())
+	// A cgroup already gone (an external runtime's delete) reads as no OOM.
+	kills, _ := cgroups.Load(rc.CgroupPaths()).OOMKills()
+	info.oom = kills > 0
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
@@ -326,27 +327,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	case <-done:
 	case <-time.After(d):
 	}
-}
-
-// oomKilled reads the memory cgroup's OOM kill count (v1 memory.oom_control,
-// v2 memory.events) in whichever hierarchy has it.
-func oomKilled(paths map[string]string) bool {
-	for _, dir := range paths {
-		for _, f := range []string{"memory.oom_control", "memory.events"} {
-			data, err := os.ReadFile(filepath.Join(dir, f))
-			if err != nil {
-				continue
-			}
-			for _, line := range strings.Split(string(data), "\n") {
-				k, v, _ := strings.Cut(line, " ")
-				if k == "oom_kill" {
-					n, _ := strconv.Atoi(strings.TrimSpace(v))
-					return n > 0
-				}
-			}
-		}
-	}
-	return false
 }
 
 // rootfsMounts are the mounts of a container's root filesystem: its
