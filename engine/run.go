@@ -142,19 +142,11 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	var consoleConn *net.UnixConn
 	var s streams
 	if c.Config.Tty {
-		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		local, conn, err := console.Pair()
 		if err != nil {
-			return exitInfo{}, fmt.Errorf("console socketpair: %w", err)
+			return exitInfo{}, err
 		}
-		local := os.NewFile(uintptr(pair[0]), "console")
-		remote := os.NewFile(uintptr(pair[1]), "console-remote")
-		fc, err := net.FileConn(remote)
-		remote.Close()
-		if err != nil {
-			local.Close()
-			return exitInfo{}, fmt.Errorf("console socket: %w", err)
-		}
-		consoleConn = fc.(*net.UnixConn)
+		consoleConn = conn
 		closeAfter = append(closeAfter, consoleConn, local)
 		opts.Console = local
 		opts.Stdin, opts.Stdout, opts.Stderr = devNull, devNull, devNull
