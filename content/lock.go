@@ -81,6 +81,14 @@ func sameInode(f *os.File, path string) (bool, error) {
 	return held.Dev == named.Dev && held.Ino == named.Ino, nil
 }
 
+// releaseAfter runs a release step (an unlock, a writer's Close) once the
+// work is done; its error is the result only when the work succeeded.
+func releaseAfter(err *error, release func() error) {
+	if rerr := release(); rerr != nil && *err == nil {
+		*err = rerr
+	}
+}
+
 // Unlock releases the lock. The file is unlinked first, while still locked,
 // so a waiter that then gets the lock sees a stale inode and retries.
 func (l *fileLock) Unlock() error {

@@ -204,12 +204,12 @@ func (s *Store) Use(ctx context.Context) (release func() error, err error) {
 // blob and recording a reference to it; the caller may collect its own
 // objects (snapshots) there too. Sweep returns the blobs removed and their
 // total size.
-func (s *Store) Sweep(ctx context.Context, mark func() (map[digest.Digest]bool, error)) ([]digest.Digest, int64, error) {
+func (s *Store) Sweep(ctx context.Context, mark func() (map[digest.Digest]bool, error)) (_ []digest.Digest, _ int64, err error) {
 	l, err := lockFile(ctx, filepath.Join(s.root, "ingest", "gc.lock"), unix.LOCK_EX, true)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer l.Unlock()
+	defer releaseAfter(&err, l.Unlock)
 	keep, err := mark()
 	if err != nil {
 		return nil, 0, err

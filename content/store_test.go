@@ -69,7 +69,7 @@ func TestWriterSecondWaitsAndReuses(t *testing.T) {
 		defer wg.Done()
 		w2, err := s.Writer(ctx, d, int64(len(data)))
 		if err == nil {
-			w2.Close()
+			err = w2.Close()
 		}
 		second = err
 	}()

@@ -47,8 +47,7 @@ func (s *Store) Writer(ctx context.Context, d digest.Digest, size int64) (*Write
 	}
 	w, err := s.openWriter(ctx, d, size, p)
 	if err != nil {
-		release()
-		return nil, err
+		return nil, errors.Join(err, release())
 	}
 	w.release = release
 	return w, nil
@@ -61,15 +60,13 @@ func (s *Store) openWriter(ctx context.Context, d digest.Digest, size int64, blo
 		return nil, fmt.Errorf("blob %s: %w", d, err)
 	}
 	if _, err := os.Stat(blob); err == nil {
-		l.Unlock()
-		return nil, fmt.Errorf("blob %s: %w", d, ErrExists)
+		return nil, errors.Join(fmt.Errorf("blob %s: %w", d, ErrExists), l.Unlock())
 	}
 	// We hold the digest's lock: whatever is in the data file was left by
 	// a writer that died, so start over.
 	f, err := os.OpenFile(base+".data", os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		l.Unlock()
-		return nil, fmt.Errorf("blob %s: open ingest file: %w", d, err)
+		return nil, errors.Join(fmt.Errorf("blob %s: open ingest file: %w", d, err), l.Unlock())
 	}
 	return &Writer{s: s, expected: d, size: size, f: f, h: sha256.New(), lock: l}, nil
 }
@@ -97,11 +94,11 @@ func (w *Writer) Written() int64 { return w.n }
 
 // Commit checks size and digest, fsyncs and renames the blob into place.
 // On a mismatch the partial file is removed and the error wraps ErrMismatch.
-func (w *Writer) Commit() error {
+func (w *Writer) Commit() (err error) {
 	if w.f == nil {
 		return fmt.Errorf("blob %s: commit after close", w.expected)
 	}
-	defer w.Close()
+	defer releaseAfter(&err, w.Close)
 	if w.size >= 0 && w.n != w.size {
 		return fmt.Errorf("blob %s: got %d bytes, expected %d: %w", w.expected, w.n, w.size, ErrMismatch)
 	}
@@ -144,7 +141,7 @@ func (w *Writer) Close() error {
 
 // Ingest copies r into the store as blob d of the given size (-1 unknown),
 // verifying it. An already committed blob is not an error: r is not read.
-func (s *Store) Ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) error {
+func (s *Store) Ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (err error) {
 	w, err := s.Writer(ctx, d, size)
 	if errors.Is(err, ErrExists) {
 		return nil
@@ -152,7 +149,7 @@ func (s *Store) Ingest(ctx context.Context, d digest.Digest, size int64, r io.Re
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer releaseAfter(&err, w.Close)
 	if _, err := io.Copy(w, r); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
@@ -161,12 +158,12 @@ func (s *Store) Ingest(ctx context.Context, d digest.Digest, size int64, r io.Re
 
 // IngestUnknown stores r, whose digest is not known in advance (an archive
 // member, an imported tarball), and returns its digest and size.
-func (s *Store) IngestUnknown(ctx context.Context, r io.Reader) (digest.Digest, int64, error) {
+func (s *Store) IngestUnknown(ctx context.Context, r io.Reader) (_ digest.Digest, _ int64, err error) {
 	release, err := s.Use(ctx)
 	if err != nil {
 		return "", 0, err
 	}
-	defer release()
+	defer releaseAfter(&err, release)
 	tmp, err := os.CreateTemp(filepath.Join(s.root, "ingest"), "unknown-*.data")
 	if err != nil {
 		return "", 0, fmt.Errorf("content store: create ingest file: %w", err)

@@ -100,19 +100,11 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	var conn *net.UnixConn
 	if o.TTY {
-		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		local, remote, err := console.Pair()
 		if err != nil {
-			return 125, fmt.Errorf("console socketpair: %w", err)
-		}
-		local := os.NewFile(uintptr(pair[0]), "console")
-		remote := os.NewFile(uintptr(pair[1]), "console-remote")
-		fc, err := net.FileConn(remote)
-		remote.Close()
-		if err != nil {
-			local.Close()
 			return 125, err
 		}
-		conn = fc.(*net.UnixConn)
+		conn = remote
 		defer conn.Close()
 		defer local.Close()
 		opts.Console = local

@@ -200,7 +200,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 			unix.Kill(c.State.Pid, unix.SIGKILL)
 			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 		}
-		if cg, err := cgroups.New("/berth/"+c.ID, c.ID); err == nil {
+		if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
 			cg.Destroy()
 		}
 		os.RemoveAll(e.runtimeRoot() + "/" + c.ID)

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/berth-containers/berth/internal/filters"
 )
 
 // ListOptions are ps's flags.
@@ -66,28 +68,12 @@ func hasFilter(fs []string, key string) bool {
 // parseListFilters reads --filter key=value: status, name, label, ancestor,
 // exited, id. Filters of one key are ORed, different keys ANDed.
 func parseListFilters(fs []string) (func(*Container) bool, error) {
-	byKey := map[string][]string{}
-	for _, f := range fs {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("bad format of filter (expected name=value): %s", f)
-		}
-		switch k {
-		case "status":
-			switch v {
-			case StatusCreated, StatusRunning, StatusPaused, StatusRestarting, StatusExited, StatusDead, "removing":
-			default:
-				return nil, fmt.Errorf("invalid filter 'status=%s': use created, restarting, running, removing, paused, exited or dead", v)
-			}
-		case "exited":
-			if _, err := strconv.Atoi(v); err != nil {
-				return nil, fmt.Errorf("invalid filter 'exited=%s': the exit code must be a number", v)
-			}
-		case "name", "label", "ancestor", "id":
-		default:
-			return nil, fmt.Errorf("invalid filter '%s'", k)
-		}
-		byKey[k] = append(byKey[k], v)
+	byKey, err := filters.Set{
+		Keys:  []string{"status", "exited", "name", "label", "ancestor", "id"},
+		Check: checkListFilter,
+	}.Parse(fs)
+	if err != nil {
+		return nil, err
 	}
 	return func(c *Container) bool {
 		for k, vals := range byKey {
@@ -106,6 +92,22 @@ func parseListFilters(fs []string) (func(*Container) bool, error) {
 	}, nil
 }
 
+func checkListFilter(k, v string) error {
+	switch k {
+	case "status":
+		switch v {
+		case StatusCreated, StatusRunning, StatusPaused, StatusRestarting, StatusExited, StatusDead, "removing":
+		default:
+			return fmt.Errorf("invalid filter 'status=%s': use created, restarting, running, removing, paused, exited or dead", v)
+		}
+	case "exited":
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("invalid filter 'exited=%s': the exit code must be a number", v)
+		}
+	}
+	return nil
+}
+
 func filterOne(c *Container, k, v string) bool {
 	switch k {
 	case "status":
@@ -121,9 +123,7 @@ func filterOne(c *Container, k, v string) bool {
 	case "id":
 		return strings.HasPrefix(c.ID, v)
 	case "label":
-		lk, lv, hasVal := strings.Cut(v, "=")
-		got, ok := c.Config.Labels[lk]
-		return ok && (!hasVal || got == lv)
+		return filters.MatchLabel(c.Config.Labels, v)
 	case "ancestor":
 		return c.Image == v || strings.HasPrefix(c.Image, v+":") || strings.HasPrefix(strings.TrimPrefix(c.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
 	}

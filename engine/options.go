@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 // CreateOptions are the flags of create and run, as typed.
@@ -58,38 +60,10 @@ type CreateOptions struct {
 	ExtraOptions   // --pid, --ipc, --sysctl ... (create_extra.go)
 }
 
-// ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (binary units, an
-// optional trailing b).
-func ParseBytes(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.TrimSuffix(t, "b")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'k':
-			mult = 1 << 10
-		case 'm':
-			mult = 1 << 20
-		case 'g':
-			mult = 1 << 30
-		case 't':
-			mult = 1 << 40
-		}
-		if mult > 1 {
-			t = t[:n-1]
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, fmt.Errorf("invalid size: '%s'", s)
-	}
-	// int64 of a float past MaxInt64 is undefined (it came out as "no
-	// limit" for -m 99999999999999999999): such a size is an error.
-	if b := f * float64(mult); b >= math.MaxInt64 {
-		return 0, fmt.Errorf("invalid size: '%s': larger than the largest size, 8 EiB", s)
-	}
-	return int64(f * float64(mult)), nil
-}
+// ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (see
+// internal/bytesize). "-1" is an error; flags that take it for unlimited
+// check for it first.
+func ParseBytes(s string) (int64, error) { return bytesize.Parse(s) }
 
 // ParseCPUs turns --cpus into nano CPUs.
 func ParseCPUs(s string) (int64, error) {

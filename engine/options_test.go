@@ -54,31 +54,3 @@ func TestValidateEnv(t *testing.T) {
 		}
 	}
 }
-
-func TestParseBytes(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"512", 512, true},
-		{"64k", 64 << 10, true},
-		{"100m", 100 << 20, true},
-		{"1.5g", 3 << 29, true},
-		{"2TB", 2 << 40, true},
-		{"0", 0, true},
-		{"99999999999999999999", 0, false},
-		{"8388608t", 0, false}, // 2^63 bytes
-		{"-1", 0, false},
-		{"1e400", 0, false},
-		{"NaN", 0, false},
-		{"ten", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		got, err := ParseBytes(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseBytes(%q) = %d, %v; want %d ok %v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-}

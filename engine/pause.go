@@ -3,11 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -23,8 +20,8 @@ func (e *Engine) Unpause(ref string) error {
 	return e.setFrozen(ref, false)
 }
 
-// setFrozen writes the freezer of the container's cgroup (v1 freezer.state,
-// v2 cgroup.freeze) and waits until the kernel reports it done.
+// setFrozen freezes or thaws the container's cgroup and returns once the
+// kernel reports it done.
 func (e *Engine) setFrozen(ref string, freeze bool) error {
 	c, err := e.Get(ref)
 	if err != nil {
@@ -42,8 +39,9 @@ func (e *Engine) setFrozen(ref string, freeze bool) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.ID, err)
 	}
-	paths := rc.CgroupPaths()
-	if err := freezeCgroup(paths, freeze); err != nil {
+	// Both runtimes place the cgroup where CgroupPaths says; runtime/cgroups
+	// freezes it and waits for the kernel on v1 and v2 alike.
+	if err := cgroups.Load(rc.CgroupPaths()).Freeze(freeze); err != nil {
 		return fmt.Errorf("cannot pause container %s: %w", c.ID, err)
 	}
 	status := StatusRunning
@@ -55,37 +53,4 @@ func (e *Engine) setFrozen(ref string, freeze bool) error {
 		return nil
 	})
 	return err
-}
-
-func freezeCgroup(paths map[string]string, freeze bool) error {
-	for key, dir := range paths {
-		if strings.Contains(key, "freezer") {
-			want := "THAWED"
-			if freeze {
-				want = "FROZEN"
-			}
-			if err := os.WriteFile(filepath.Join(dir, "freezer.state"), []byte(want), 0); err != nil {
-				return err
-			}
-			for i := 0; i < 500; i++ {
-				got, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
-				if err != nil || strings.TrimSpace(string(got)) == want {
-					return err
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-			return fmt.Errorf("freezer of %s did not reach %s", dir, want)
-		}
-	}
-	for _, dir := range paths {
-		f := filepath.Join(dir, "cgroup.freeze")
-		if _, err := os.Stat(f); err == nil {
-			v := "0"
-			if freeze {
-				v = "1"
-			}
-			return os.WriteFile(f, []byte(v), 0)
-		}
-	}
-	return errors.New("no freezer cgroup for the container")
 }

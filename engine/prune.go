@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -24,49 +25,48 @@ type PruneFilter struct {
 // back from.
 func ParsePruneFilters(fs []string, now time.Time) (PruneFilter, error) {
 	var f PruneFilter
-	for _, s := range fs {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok {
-			return f, fmt.Errorf("bad format of filter (expected name=value): %s", s)
-		}
-		switch k {
-		case "until":
-			if d, err := time.ParseDuration(v); err == nil {
-				f.Until = now.Add(-d)
-				continue
+	args, err := filters.Set{
+		Keys: []string{"until", "label", "label!"},
+		Check: func(k, v string) error {
+			if k != "until" {
+				return nil
 			}
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return f, fmt.Errorf("invalid filter 'until=%s': use a duration (10m) or an RFC 3339 time", v)
-			}
-			f.Until = t
-		case "label":
-			f.Labels = append(f.Labels, v)
-		case "label!":
-			f.NotLab = append(f.NotLab, v)
-		default:
-			return f, fmt.Errorf("invalid filter '%s': use until or label", k)
-		}
+			t, err := parseUntil(v, now)
+			f.Until = t // a later until overrides an earlier one
+			return err
+		},
+		Key: func(_, k string) error { return fmt.Errorf("invalid filter '%s': use until or label", k) },
+	}.Parse(fs)
+	if err != nil {
+		return PruneFilter{}, err
 	}
+	f.Labels, f.NotLab = args["label"], args["label!"]
 	return f, nil
+}
+
+// parseUntil reads until=: a duration back from now or an RFC 3339 time.
+func parseUntil(v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, fmt.Errorf("invalid filter 'until=%s': use a duration (10m) or an RFC 3339 time", v)
+	}
+	return t, nil
 }
 
 func (f PruneFilter) match(created time.Time, labels map[string]string) bool {
 	if !f.Until.IsZero() && !created.Before(f.Until) {
 		return false
 	}
-	has := func(l string) bool {
-		k, v, hasVal := strings.Cut(l, "=")
-		got, ok := labels[k]
-		return ok && (!hasVal || got == v)
-	}
 	for _, l := range f.Labels {
-		if !has(l) {
+		if !filters.MatchLabel(labels, l) {
 			return false
 		}
 	}
 	for _, l := range f.NotLab {
-		if has(l) {
+		if filters.MatchLabel(labels, l) {
 			return false
 		}
 	}
@@ -190,7 +190,16 @@ func NewVolumeName() string { return newID() }
 
 // ListVolumes returns volumes matching filters: dangling=true|false (no
 // container uses it), name=<part>, label=<k>[=<v>].
-func (e *Engine) ListVolumes(filters []string) ([]volume.Volume, error) {
+func (e *Engine) ListVolumes(fs []string) ([]volume.Volume, error) {
+	args, err := filters.Set{
+		Keys: []string{"dangling", "name", "label", "driver"},
+		Key: func(_, k string) error {
+			return fmt.Errorf("invalid filter '%s': use dangling, name, label or driver", k)
+		},
+	}.Parse(fs)
+	if err != nil {
+		return nil, err
+	}
 	list, err := volume.New(e.root).List()
 	if err != nil {
 		return nil, err
@@ -202,23 +211,17 @@ func (e *Engine) ListVolumes(filters []string) ([]volume.Volume, error) {
 	var out []volume.Volume
 	for _, v := range list {
 		ok := true
-		for _, f := range filters {
-			k, val, found := strings.Cut(f, "=")
-			if !found {
-				return nil, fmt.Errorf("bad format of filter (expected name=value): %s", f)
-			}
-			switch k {
-			case "dangling":
-				ok = ok && (len(used[v.Name]) == 0) == (val == "true" || val == "1")
-			case "name":
-				ok = ok && strings.Contains(v.Name, val)
-			case "label":
-				ok = ok && PruneFilter{Labels: []string{val}}.match(time.Time{}, v.Labels)
-			case "driver":
-				ok = ok && v.Driver == val
-			default:
-				return nil, fmt.Errorf("invalid filter '%s': use dangling, name, label or driver", k)
-			}
+		for _, val := range args["dangling"] {
+			ok = ok && (len(used[v.Name]) == 0) == (val == "true" || val == "1")
+		}
+		for _, val := range args["name"] {
+			ok = ok && strings.Contains(v.Name, val)
+		}
+		for _, val := range args["label"] {
+			ok = ok && filters.MatchLabel(v.Labels, val)
+		}
+		for _, val := range args["driver"] {
+			ok = ok && v.Driver == val
 		}
 		if ok {
 			out = append(out, v)

@@ -9,14 +9,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/statedir"
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/snapshot"
@@ -147,19 +146,11 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	var consoleConn *net.UnixConn
 	var s streams
 	if c.Config.Tty {
-		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		local, conn, err := console.Pair()
 		if err != nil {
-			return exitInfo{}, fmt.Errorf("console socketpair: %w", err)
+			return exitInfo{}, err
 		}
-		local := os.NewFile(uintptr(pair[0]), "console")
-		remote := os.NewFile(uintptr(pair[1]), "console-remote")
-		fc, err := net.FileConn(remote)
-		remote.Close()
-		if err != nil {
-			local.Close()
-			return exitInfo{}, fmt.Errorf("console socket: %w", err)
-		}
-		consoleConn = fc.(*net.UnixConn)
+		consoleConn = conn
 		closeAfter = append(closeAfter, consoleConn, local)
 		opts.Console = local
 		opts.Stdin, opts.Stdout, opts.Stderr = devNull, devNull, devNull
@@ -298,7 +289,9 @@ func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	info.oom = oomKilled(rc.CgroupPaths())
+	// A cgroup already gone (an external runtime's delete) reads as no OOM.
+	kills, _ := cgroups.Load(rc.CgroupPaths()).OOMKills()
+	info.oom = kills > 0
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
@@ -330,27 +323,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	case <-done:
 	case <-time.After(d):
 	}
-}
-
-// oomKilled reads the memory cgroup's OOM kill count (v1 memory.oom_control,
-// v2 memory.events) in whichever hierarchy has it.
-func oomKilled(paths map[string]string) bool {
-	for _, dir := range paths {
-		for _, f := range []string{"memory.oom_control", "memory.events"} {
-			data, err := os.ReadFile(filepath.Join(dir, f))
-			if err != nil {
-				continue
-			}
-			for _, line := range strings.Split(string(data), "\n") {
-				k, v, _ := strings.Cut(line, " ")
-				if k == "oom_kill" {
-					n, _ := strconv.Atoi(strings.TrimSpace(v))
-					return n > 0
-				}
-			}
-		}
-	}
-	return false
 }
 
 // rootfsMounts are the mounts of a container's root filesystem: its

@@ -125,7 +125,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	if err := seccompProfile(s, c.HostConfig); err != nil {
 		return nil, err
 	}
-	s.Linux.CgroupsPath = "/berth/" + c.ID
+	s.Linux.CgroupsPath = cgroupsPath(c)
 	s.Linux.Resources = resources(c.HostConfig)
 	if err := e.networkSpec(s, c); err != nil {
 		return nil, err

@@ -8,16 +8,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/berth-containers/berth/internal/boltdb"
 	"github.com/berth-containers/berth/internal/statedir"
 )
-
-// OpenTimeout bounds how long an operation waits for another berth process
-// holding the metadata database.
-var OpenTimeout = 30 * time.Second
 
 var (
 	bucketContainers = []byte("containers")
@@ -48,12 +44,7 @@ func (s *store) update(fn func(recs, names *bolt.Bucket) error) error {
 	if err := statedir.MkdirAll(filepath.Dir(s.path), statedir.Mode); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(s.path), err)
 	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
-	}
-	defer db.Close()
-	return db.Update(func(tx *bolt.Tx) error {
+	return boltdb.Update(s.path, func(tx *bolt.Tx) error {
 		recs, err := tx.CreateBucketIfNotExists(bucketContainers)
 		if err != nil {
 			return fmt.Errorf("metadata %s: %w", s.path, err)
@@ -73,12 +64,7 @@ func (s *store) view(fn func(recs, names *bolt.Bucket) error) error {
 	if _, err := os.Stat(s.path); errors.Is(err, os.ErrNotExist) {
 		return fn(nil, nil)
 	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
-	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
+	return boltdb.View(s.path, func(tx *bolt.Tx) error {
 		return fn(tx.Bucket(bucketContainers), tx.Bucket(bucketNames))
 	})
 }

@@ -27,6 +27,9 @@ func (e *Engine) cgroupOf(c *Container) (*cgroups.Manager, error) {
 	return cgroups.New(cgroupsPath(c), c.ID)
 }
 
+// cgroupsPath is the container's linux.cgroupsPath, the one place it is
+// spelled: the spec gives it to the runtime, and top, rm and an external
+// runtime's pause find the cgroup by it when no runtime state is left.
 func cgroupsPath(c *Container) string { return "/berth/" + c.ID }
 
 // Top runs the host's ps with psArgs (Docker's default -ef) and keeps the

@@ -42,3 +42,10 @@ gobin=$(go env GOPATH)/bin
 if [[ ! -x $gobin/staticcheck ]] || ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#v}"; then
 	go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
 fi
+
+# errcheck, pinned, for `make lint` (staticcheck has no unchecked-error check).
+errcheck_version=v1.9.0
+# It has no -version: the binary's build info names its module version.
+if ! go version -m "$gobin/errcheck" 2>/dev/null | grep -q "mod[[:space:]]*github.com/kisielk/errcheck[[:space:]]*$errcheck_version"; then
+	go install "github.com/kisielk/errcheck@$errcheck_version"
+fi

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/image/unpack"
+	"github.com/berth-containers/berth/internal/filters"
 )
 
 // Row is one line of `images`: an image under one of its names.
@@ -31,26 +32,30 @@ type Filter struct {
 // ParseFilters parses Docker's key=value filters.
 func ParseFilters(args []string) (Filter, error) {
 	var f Filter
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			return f, fmt.Errorf("bad filter %q: want key=value (dangling=true, reference=busybox*, label=key=value)", a)
-		}
-		switch k {
-		case "dangling":
+	byKey, err := filters.Set{
+		Keys: []string{"dangling", "reference", "label"},
+		Check: func(k, v string) error {
+			if k != "dangling" {
+				return nil
+			}
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return f, fmt.Errorf("bad filter %q: dangling takes true or false", a)
+				return fmt.Errorf("bad filter %q: dangling takes true or false", k+"="+v)
 			}
-			f.Dangling = &b
-		case "reference":
-			f.References = append(f.References, v)
-		case "label":
-			f.Labels = append(f.Labels, v)
-		default:
-			return f, fmt.Errorf("bad filter %q: supported are dangling, reference and label", a)
-		}
+			f.Dangling = &b // a later dangling overrides an earlier one
+			return nil
+		},
+		Format: func(a string) error {
+			return fmt.Errorf("bad filter %q: want key=value (dangling=true, reference=busybox*, label=key=value)", a)
+		},
+		Key: func(a, _ string) error {
+			return fmt.Errorf("bad filter %q: supported are dangling, reference and label", a)
+		},
+	}.Parse(args)
+	if err != nil {
+		return Filter{}, err
 	}
+	f.References, f.Labels = byKey["reference"], byKey["label"]
 	return f, nil
 }
 
@@ -62,9 +67,7 @@ func (f Filter) match(r Row) bool {
 		return false
 	}
 	for _, l := range f.Labels {
-		k, v, hasValue := strings.Cut(l, "=")
-		got, ok := r.Image.Config.Config.Labels[k]
-		if !ok || (hasValue && got != v) {
+		if !filters.MatchLabel(r.Image.Config.Config.Labels, l) {
 			return false
 		}
 	}

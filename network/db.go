@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"time"
-
 	bolt "go.etcd.io/bbolt"
-)
 
-// OpenTimeout bounds how long an operation waits for another berth process
-// holding metadata.db (the same bound as image/store's).
-var OpenTimeout = 30 * time.Second
+	"github.com/berth-containers/berth/internal/boltdb"
+)
 
 // Records live in metadata.db under the top-level bucket "networks", with
 // two nested buckets: "defs" (network name -> Network) and "endpoints"
@@ -30,12 +26,7 @@ type tx struct {
 }
 
 func (s *Store) update(fn func(t tx) error) error {
-	db, err := bolt.Open(s.dbPath, 0o600, &bolt.Options{Timeout: OpenTimeout})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.dbPath, err)
-	}
-	defer db.Close()
-	return db.Update(func(btx *bolt.Tx) error {
+	return boltdb.Update(s.dbPath, func(btx *bolt.Tx) error {
 		top, err := btx.CreateBucketIfNotExists(bucketNetworks)
 		if err != nil {
 			return fmt.Errorf("metadata %s: %w", s.dbPath, err)

@@ -13,6 +13,8 @@ import (
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/kernfile"
 )
 
 // vethPrefix starts every host-side veth name; Repair looks for it.
@@ -105,7 +107,7 @@ func writeSysctl(key, value string) error {
 	if b, err := os.ReadFile(p); err == nil && strings.TrimSpace(string(b)) == value {
 		return nil
 	}
-	if err := os.WriteFile(p, []byte(value), 0o644); err != nil {
+	if err := kernfile.Write(p, []byte(value)); err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", strings.ReplaceAll(key, "/", "."), value, err)
 	}
 	return nil

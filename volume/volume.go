@@ -16,11 +16,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/berth-containers/berth/internal/boltdb"
 	"github.com/berth-containers/berth/internal/statedir"
 )
-
-// OpenTimeout bounds how long an operation waits for another process.
-var OpenTimeout = 30 * time.Second
 
 var bucket = []byte("volumes")
 
@@ -76,12 +74,7 @@ func (s *Store) update(fn func(b *bolt.Bucket) error) error {
 	if err := statedir.Ensure(s.root, statedir.Mode); err != nil {
 		return fmt.Errorf("create %s: %w", s.root, err)
 	}
-	db, err := bolt.Open(s.db, 0o600, &bolt.Options{Timeout: OpenTimeout})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.db, err)
-	}
-	defer db.Close()
-	return db.Update(func(tx *bolt.Tx) error {
+	return boltdb.Update(s.db, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
@@ -127,18 +126,11 @@ func newTerminal(opts *container.CreateOptions) (*terminal, error) {
 	if opts.ConsoleSocket != "" {
 		return nil, nil
 	}
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	local, remote, err := console.Pair()
 	if err != nil {
-		return nil, fmt.Errorf("console socketpair: %w", err)
+		return nil, err
 	}
-	remote := os.NewFile(uintptr(pair[1]), "console-remote")
-	conn, err := net.FileConn(remote)
-	remote.Close()
-	if err != nil {
-		unix.Close(pair[0])
-		return nil, fmt.Errorf("console socket: %w", err)
-	}
-	t := &terminal{local: os.NewFile(uintptr(pair[0]), "console-local"), remote: conn.(*net.UnixConn)}
+	t := &terminal{local: local, remote: remote}
 	opts.Console = t.local
 	return t, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/internal/bytesize"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
@@ -130,7 +130,12 @@ func resourcesFromFlags(fs *pflag.FlagSet) (*specs.LinuxResources, error) {
 		if !ok {
 			return nil
 		}
-		v, err := cgroups.ParseBytes(s)
+		// -1 is unlimited, as runc's update takes it.
+		v := int64(-1)
+		var err error
+		if s != "-1" {
+			v, err = bytesize.Parse(s)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--%s: %w", name, err))
 			return nil

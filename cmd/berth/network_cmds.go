@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -155,43 +156,46 @@ func newNetworkListCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func networkFilter(filters []string) (func(network.Network) bool, error) {
-	var checks []func(network.Network) bool
-	for _, f := range filters {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("bad format of filter (expected name=value): %s", f)
-		}
-		switch k {
-		case "name":
-			checks = append(checks, func(n network.Network) bool { return strings.Contains(n.Name, v) })
-		case "id":
-			checks = append(checks, func(n network.Network) bool { return strings.HasPrefix(n.ID, v) })
-		case "driver":
-			checks = append(checks, func(n network.Network) bool { return n.Driver == v })
-		case "label":
-			lk, lv, hasV := strings.Cut(v, "=")
-			checks = append(checks, func(n network.Network) bool {
-				got, ok := n.Labels[lk]
-				return ok && (!hasV || got == lv)
-			})
-		case "type":
-			if v != "custom" && v != "builtin" {
-				return nil, fmt.Errorf("invalid filter: 'type'='%s'", v)
+func networkFilter(fs []string) (func(network.Network) bool, error) {
+	args, err := filters.Set{
+		Keys: []string{"name", "id", "driver", "label", "type"},
+		Check: func(k, v string) error {
+			if k == "type" && v != "custom" && v != "builtin" {
+				return fmt.Errorf("invalid filter: 'type'='%s'", v)
 			}
-			checks = append(checks, func(n network.Network) bool { return (n.Name == network.DefaultName) == (v == "builtin") })
-		default:
-			return nil, fmt.Errorf("invalid filter '%s'", k)
-		}
+			return nil
+		},
+	}.Parse(fs)
+	if err != nil {
+		return nil, err
 	}
 	return func(n network.Network) bool {
-		for _, c := range checks {
-			if !c(n) {
-				return false
+		for k, vs := range args {
+			for _, v := range vs {
+				if !networkMatch(n, k, v) {
+					return false
+				}
 			}
 		}
 		return true
 	}, nil
+}
+
+// networkMatch is one filter of network ls; every one must match.
+func networkMatch(n network.Network, k, v string) bool {
+	switch k {
+	case "name":
+		return strings.Contains(n.Name, v)
+	case "id":
+		return strings.HasPrefix(n.ID, v)
+	case "driver":
+		return n.Driver == v
+	case "label":
+		return filters.MatchLabel(n.Labels, v)
+	case "type":
+		return (n.Name == network.DefaultName) == (v == "builtin")
+	}
+	return false
 }
 
 // networkInspect is Docker's `network inspect` JSON.

@@ -4,7 +4,7 @@
 //
 // bbolt allows one read-write opener of a file at a time, so the database is
 // opened per operation and closed at once: concurrent berth processes wait
-// their turn (up to OpenTimeout) rather than failing or holding each other
+// their turn (up to boltdb.Timeout) rather than failing or holding each other
 // off for a whole pull.
 package store
 
@@ -20,10 +20,9 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	bolt "go.etcd.io/bbolt"
-)
 
-// OpenTimeout bounds how long an operation waits for another process.
-var OpenTimeout = 30 * time.Second
+	"github.com/berth-containers/berth/internal/boltdb"
+)
 
 var bucket = []byte("images")
 
@@ -62,12 +61,7 @@ type Store struct {
 func New(path string) *Store { return &Store{path: path} }
 
 func (s *Store) update(fn func(b *bolt.Bucket) error) error {
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
-	}
-	defer db.Close()
-	return db.Update(func(tx *bolt.Tx) error {
+	return boltdb.Update(s.path, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return fmt.Errorf("metadata %s: %w", s.path, err)
@@ -94,12 +88,7 @@ func (s *Store) view(fn func(b *bolt.Bucket) error) error {
 }
 
 func (s *Store) viewExisting(fn func(b *bolt.Bucket) error) error {
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: OpenTimeout, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", s.path, err)
-	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
+	return boltdb.View(s.path, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
 			return errNoBucket

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // DefaultBinary is where Debian's busybox-static installs its binary.
@@ -70,7 +72,7 @@ func Build(dir, binary string) error {
 		}
 	}
 	for name, content := range etcFiles {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		if err := atomicfile.WriteFileUnsynced(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			return fmt.Errorf("busybox rootfs: %w", err)
 		}
 	}

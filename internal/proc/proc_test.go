@@ -23,7 +23,9 @@ func TestStartTimeAndAlive(t *testing.T) {
 	if Alive(pid, start+1) {
 		t.Error("another start time reported alive: pid reuse not caught")
 	}
-	cmd.Process.Kill()
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 200; i++ {
 		if _, s, _ := StartTime(pid); s == 'Z' {
 			break
@@ -33,7 +35,7 @@ func TestStartTimeAndAlive(t *testing.T) {
 	if Alive(pid, start) {
 		t.Error("zombie reported alive")
 	}
-	cmd.Wait()
+	_ = cmd.Wait() // the kill is its error
 	if Alive(pid, start) {
 		t.Error("reaped process reported alive")
 	}

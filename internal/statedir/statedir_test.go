@@ -50,8 +50,11 @@ func TestModesWhateverTheUmask(t *testing.T) {
 				if err := os.MkdirAll(leaf, 0o700); err != nil {
 					t.Fatal(err)
 				}
-				os.Chmod(filepath.Join(base, "a"), tc.old)
-				os.Chmod(leaf, tc.old)
+				for _, d := range []string{filepath.Join(base, "a"), leaf} {
+					if err := os.Chmod(d, tc.old); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			withUmask(t, tc.umask, func() {
 				if err := tc.make(leaf, tc.mode); err != nil {

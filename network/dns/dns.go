@@ -68,8 +68,9 @@ func Start(netnsPath, addr string, lookup Lookup, upstreams []string) (*Server, 
 	started := make(chan struct{}, 2)
 	s.udp.NotifyStartedFunc = func() { started <- struct{}{} }
 	s.tcp.NotifyStartedFunc = func() { started <- struct{}{} }
-	go s.udp.ActivateAndServe() //nolint:errcheck // ends with Close
-	go s.tcp.ActivateAndServe() //nolint:errcheck // ends with Close
+	// Serving ends with Close, whose error is Close's to report.
+	go func() { _ = s.udp.ActivateAndServe() }()
+	go func() { _ = s.tcp.ActivateAndServe() }()
 	<-started
 	<-started
 	return s, nil

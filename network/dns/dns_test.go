@@ -18,7 +18,7 @@ func TestResponder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer upstream.Close()
+	defer closeServer(t, upstream)
 	lookup := func(name string) []netip.Addr {
 		if name == "web" || name == "alias" {
 			return []netip.Addr{web}
@@ -29,12 +29,12 @@ func TestResponder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer plain.Close()
+	defer closeServer(t, plain)
 	fwd, err := Start("", "127.0.0.1:0", lookup, []string{"127.0.0.1:1", upstream.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fwd.Close()
+	defer closeServer(t, fwd)
 
 	tests := []struct {
 		name   string
@@ -78,5 +78,11 @@ func TestResponder(t *testing.T) {
 				t.Fatalf("answer %q, want %q", got, tt.answer)
 			}
 		})
+	}
+}
+
+func closeServer(t *testing.T, s *Server) {
+	if err := s.Close(); err != nil {
+		t.Errorf("close DNS server: %v", err)
 	}
 }

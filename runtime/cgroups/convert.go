@@ -136,28 +136,3 @@ func rdmaLines(r map[string]specs.LinuxRdma) []string {
 	}
 	return out
 }
-
-// ParseBytes reads a size as docker and runc's --memory take it: a number
-// with an optional b, k, m, g, t or p suffix (powers of 1024), or -1.
-func ParseBytes(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if t == "-1" {
-		return -1, nil
-	}
-	t = strings.TrimSuffix(t, "ib")
-	t = strings.TrimSuffix(t, "b")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		if i := strings.IndexByte("kmgtp", t[n-1]); i >= 0 {
-			t = t[:n-1]
-			for ; i >= 0; i-- {
-				mult *= 1024
-			}
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("invalid size %q: use a number of bytes with an optional k, m or g suffix, such as 512m", s)
-	}
-	return int64(f * float64(mult)), nil
-}

@@ -50,22 +50,6 @@ func TestSwapToV2(t *testing.T) {
 	}
 }
 
-func TestParseBytes(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-		err  bool
-	}{
-		{"1024", 1024, false}, {"1k", 1024, false}, {"512m", 512 << 20, false}, {"1G", 1 << 30, false},
-		{"2MiB", 2 << 20, false}, {"-1", -1, false}, {"1.5k", 1536, false}, {"x", 0, true}, {"-5", 0, true},
-	} {
-		got, err := ParseBytes(tc.in)
-		if got != tc.want || (err != nil) != tc.err {
-			t.Errorf("ParseBytes(%q) = %d, %v", tc.in, got, err)
-		}
-	}
-}
-
 func TestIOMaxLines(t *testing.T) {
 	b := &specs.LinuxBlockIO{
 		ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1048576}},

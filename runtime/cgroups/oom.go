@@ -107,3 +107,22 @@ func watchOOMv2(dir string) (*OOMWatch, error) {
 	}()
 	return &OOMWatch{C: ch, file: in}, nil
 }
+
+// OOMKills is how many times the OOM killer struck in the container's
+// cgroup: the oom_kill count of v1 memory.oom_control or v2 memory.events.
+func (m *Manager) OOMKills() (uint64, error) {
+	var dir, file string
+	switch d := m.driverFor(ctrlMemory).(type) {
+	case *v1Driver:
+		dir, file = d.dirs[ctrlMemory], "memory.oom_control"
+	case *v2Driver:
+		dir, file = d.dir, "memory.events"
+	default:
+		return 0, errors.New("count OOM kills: this host has no memory cgroup controller")
+	}
+	kv, err := readKeyValues(dir, file)
+	if err != nil {
+		return 0, fmt.Errorf("count OOM kills of %s: %w", dir, err)
+	}
+	return kv["oom_kill"], nil
+}

@@ -23,6 +23,25 @@ func SendFD(socketPath string, f *os.File) error {
 	return SendFDConn(c, f)
 }
 
+// Pair makes a connected console socket pair in place of a
+// --console-socket path: local is the container process's console socket
+// (CreateOptions.Console), and the pty master it sends arrives on remote,
+// for RecvFD. Both ends are close-on-exec.
+func Pair() (local *os.File, remote *net.UnixConn, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("console socketpair: %w", err)
+	}
+	rf := os.NewFile(uintptr(fds[1]), "console-remote")
+	conn, err := net.FileConn(rf) // a dup: rf is closed either way
+	rf.Close()
+	if err != nil {
+		unix.Close(fds[0])
+		return nil, nil, fmt.Errorf("console socket: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "console"), conn.(*net.UnixConn), nil
+}
+
 // SendFDConn sends f over an already connected socket. Init uses it with the
 // console socket the runtime opened for it before pivot_root hid the path.
 func SendFDConn(c *net.UnixConn, f *os.File) error {

@@ -67,6 +67,43 @@ func TestSendRecvPty(t *testing.T) {
 	readUntil(t, s, "through the socket\n")
 }
 
+// TestPair sends a pty master from the local end as a container's init
+// does and receives the same master on the remote end.
+func TestPair(t *testing.T) {
+	local, remote, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	defer remote.Close()
+	if flags, err := unix.FcntlInt(local.Fd(), unix.F_GETFD, 0); err != nil || flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("local end fd flags %#x, %v: want close-on-exec", flags, err)
+	}
+	m, p := newPty(t)
+	lc, err := net.FileConn(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	if err := SendFDConn(lc.(*net.UnixConn), m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := RecvFD(remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	s, err := os.OpenFile(p, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := got.WriteString("through the pair\n"); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, s, "through the pair\n")
+}
+
 func TestRecvFDErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -223,7 +223,11 @@ func testChain128(t *testing.T, f *fixture) {
 func testConcurrentPrepare(t *testing.T, f *fixture) {
 	f.commitLayer(t, "base", "", change{write: map[string]string{"a": "1"}})
 	other := f.make(t, f.root)
-	t.Cleanup(func() { other.Close() })
+	t.Cleanup(func() {
+		if err := other.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	sns := []snapshot.Snapshotter{f.sn, other}
 	const n = 16
 	var wg sync.WaitGroup
