@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/runtime/kfile"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/user"
@@ -36,7 +37,7 @@ func prepareProcess(c *Config) (*program, error) {
 		return nil, err
 	}
 	if proc.OOMScoreAdj != nil {
-		if err := writeProc("/proc/self/oom_score_adj", strconv.Itoa(*proc.OOMScoreAdj)); err != nil {
+		if err := kfile.WriteProc("self/oom_score_adj", []byte(strconv.Itoa(*proc.OOMScoreAdj))); err != nil {
 			return nil, err
 		}
 	}
@@ -213,21 +214,6 @@ func enterCwd(cwd string) error {
 	}
 	if !strings.HasPrefix(wd, "/") {
 		return fmt.Errorf("cwd %q is outside the container's root", wd)
-	}
-	return nil
-}
-
-func writeProc(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %q to %s: %w", value, path, err)
 	}
 	return nil
 }

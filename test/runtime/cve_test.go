@@ -43,3 +43,55 @@ func TestCVE2025_31133DevNullReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestCVE2025_52881ProcfsWriteRedirected: the runtime's procfs writes (a
+// sysctl, oom_score_adj) must reach the kernel file or fail. A
+// createContainer hook plays the container racing a mount over them: it
+// binds a host file over each target before the runtime writes. The old
+// runtime wrote the values into the host files.
+func TestCVE2025_52881ProcfsWriteRedirected(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		edit         func(*specs.Spec)
+	}{
+		{"sysctl", "proc/sys/kernel/shm_rmid_forced", func(s *specs.Spec) {
+			s.Linux.Sysctl = map[string]string{"kernel.shm_rmid_forced": "1"}
+		}},
+		{"oom_score_adj", "proc/1/oom_score_adj", func(s *specs.Spec) {
+			adj := 500
+			s.Process.OOMScoreAdj = &adj
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, b := setup(t)
+			decoy := filepath.Join(t.TempDir(), "decoy")
+			if err := os.WriteFile(decoy, []byte("untouched\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			target := filepath.Join(b.Rootfs, tc.target)
+			b.Update(func(s *specs.Spec) {
+				tc.edit(s)
+				if s.Hooks == nil {
+					s.Hooks = &specs.Hooks{}
+				}
+				s.Hooks.CreateContainer = append(s.Hooks.CreateContainer, specs.Hook{
+					Path: "/bin/sh", Args: []string{"sh", "-c", "mount --bind " + decoy + " " + target},
+				})
+			})
+			b.Shell("true")
+			res := runBundle(t, rt, b)
+			data, err := os.ReadFile(decoy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(data) != "untouched\n" {
+				t.Errorf("the %s write went to the file mounted over /%s: it now holds %q", tc.name, tc.target, data)
+			}
+			if res.ExitCode == 0 {
+				t.Errorf("container started though /%s was overmounted", tc.target)
+			} else if !strings.Contains(res.Stderr, "mounted over it") {
+				t.Errorf("refused, but not saying that something is mounted over /%s:\n%s", tc.target, res.Stderr)
+			}
+		})
+	}
+}
