@@ -4,7 +4,7 @@
 // without crossing a mount. A mount raced over /proc or over one file in it
 // (CVE-2025-52881) then makes the write fail instead of landing elsewhere.
 //
-// os.Create and os.WriteFile are banned in runtime/ (see lint_test.go):
+// os.Create and os.WriteFile are banned in runtime/ (`make lint`):
 // they follow symlinks and create files, neither of which a write to the
 // kernel needs.
 package kfile
