@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestCVE2025_31133DevNullReplaced: masked files are covered with a bind of
@@ -93,5 +96,77 @@ func TestCVE2025_52881ProcfsWriteRedirected(t *testing.T) {
 				t.Errorf("refused, but not saying that something is mounted over /%s:\n%s", tc.target, res.Stderr)
 			}
 		})
+	}
+}
+
+// runTerminal creates and starts the bundle with a terminal and returns
+// what the container wrote to it, or the failed create.
+func runTerminal(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle, script string) (string, testutil.Result) {
+	t.Helper()
+	b.Update(func(s *specs.Spec) {
+		s.Process.Terminal = true
+		s.Process.Args = []string{"sh", "-c", script}
+	})
+	cs := testutil.NewConsoleSocket(t)
+	id := testutil.NewID(t)
+	res := rt.Run(t, "create", "--console-socket", cs.Path, "--bundle", b.Dir, id)
+	if res.ExitCode != 0 {
+		return "", res
+	}
+	master := cs.Master(t)
+	defer master.Close()
+	rt.MustRun(t, "start", id)
+	var out strings.Builder
+	buf := make([]byte, 1024)
+	for {
+		// EIO once the container closes the last slave fd.
+		n, err := master.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return strings.ReplaceAll(strings.TrimSpace(out.String()), "\r\n", "\n"), res
+}
+
+// TestCVE2025_52565Console: a container with a terminal gets it as
+// /dev/console too, as with runc; the mount must land on /dev/console
+// itself. Here /dev is the attacker's directory and its console a symlink
+// to /proc/sys/kernel/core_pattern: the runtime must refuse rather than
+// mount the terminal over the host-wide file.
+func TestCVE2025_52565Console(t *testing.T) {
+	rt, b := setup(t)
+	out, res := runTerminal(t, rt, b, "stat -c %t:%T $(tty) /dev/console")
+	if res.ExitCode != 0 {
+		t.Fatalf("create with a terminal: %s", res)
+	}
+	if lines := strings.Split(out, "\n"); len(lines) != 2 || lines[0] != lines[1] {
+		t.Errorf("the terminal and /dev/console, major:minor: %q, want the same device twice", out)
+	}
+
+	rt, b = setup(t)
+	dev := t.TempDir()
+	b.Update(func(s *specs.Spec) {
+		for i, m := range s.Mounts {
+			if m.Destination == "/dev" {
+				s.Mounts[i] = specs.Mount{Destination: "/dev", Type: "bind", Source: dev, Options: []string{"rbind", "rw"}}
+			}
+		}
+	})
+	for name, target := range map[string]string{"ptmx": "pts/ptmx", "console": "/proc/sys/kernel/core_pattern"} {
+		if err := os.Symlink(target, filepath.Join(dev, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A real /dev/null, for masking to work.
+	if err := unix.Mknod(filepath.Join(dev, "null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatal(err)
+	}
+	out, res = runTerminal(t, rt, b, "cat /proc/sys/kernel/core_pattern")
+	if res.ExitCode == 0 {
+		t.Fatalf("container started with /dev/console a symlink to core_pattern; core_pattern reads %q", out)
+	}
+	if !strings.Contains(res.Stderr, "/dev/console: it is not a regular file or a character device") {
+		t.Errorf("refused, but not saying that /dev/console is no file to mount on:\n%s", res.Stderr)
 	}
 }
