@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -116,6 +117,10 @@ func runTerminal(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle, script 
 	master := cs.Master(t)
 	defer master.Close()
 	rt.MustRun(t, "start", id)
+	// The master takes no deadline: should the container hang, killing it
+	// closes the slave, and the read below returns.
+	timer := time.AfterFunc(20*time.Second, func() { rt.Command("kill", id, "KILL").Run() })
+	defer timer.Stop()
 	var out strings.Builder
 	buf := make([]byte, 1024)
 	for {
@@ -169,4 +174,99 @@ func TestCVE2025_52565Console(t *testing.T) {
 	if !strings.Contains(res.Stderr, "/dev/console: it is not a regular file or a character device") {
 		t.Errorf("refused, but not saying that /dev/console is no file to mount on:\n%s", res.Stderr)
 	}
+}
+
+// emptyDir fails the test if the host directory dir holds anything.
+func emptyDir(t *testing.T, dir, what string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		names := make([]string, len(entries))
+		for i, e := range entries {
+			names[i] = e.Name()
+		}
+		t.Errorf("%s: the runtime created %v in the host's %s", what, names, dir)
+	}
+}
+
+// TestCVE2026_41579DevSymlinks: /dev is set up before pivot_root, when the
+// host is still reachable by path. A rootfs whose /dev, or /dev/shm,
+// /dev/pts and /dev/mqueue, are symlinks to a host directory must get its
+// nodes, links and mounts inside the rootfs, nothing on the host.
+func TestCVE2026_41579DevSymlinks(t *testing.T) {
+	rt, b := setup(t)
+	sentinel := t.TempDir()
+	dev := filepath.Join(b.Rootfs, "dev")
+	os.RemoveAll(dev)
+	if err := os.Symlink(sentinel, dev); err != nil {
+		t.Fatal(err)
+	}
+	if out := shellOutput(t, rt, b, "stat -c %t:%T /dev/null"); out != "1:3" {
+		t.Errorf("/dev/null through the /dev symlink: %q, want 1:3", out)
+	}
+	emptyDir(t, sentinel, "rootfs /dev a symlink")
+
+	rt, b = setup(t)
+	sentinel = t.TempDir()
+	attacker := t.TempDir()
+	b.Update(func(s *specs.Spec) {
+		for i, m := range s.Mounts {
+			if m.Destination == "/dev" {
+				s.Mounts[i] = specs.Mount{Destination: "/dev", Type: "bind", Source: attacker, Options: []string{"rbind", "rw"}}
+			}
+		}
+	})
+	for _, name := range []string{"shm", "pts", "mqueue"} {
+		if err := os.Symlink(filepath.Join(sentinel, name), filepath.Join(attacker, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unix.Mknod(filepath.Join(attacker, "null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatal(err)
+	}
+	// The links resolve as in the container: to its own path sentinel.
+	script := `awk -v d=` + sentinel + ` 'index($2, d) == 1 {print substr($2, length(d) + 2), $3}' /proc/mounts`
+	if out, want := shellOutput(t, rt, b, script), "pts devpts\nshm tmpfs\nmqueue mqueue"; out != want {
+		t.Errorf("mounts through the /dev/pts, /dev/shm and /dev/mqueue links, inside the container:\n%s\nwant:\n%s", out, want)
+	}
+	emptyDir(t, sentinel, "/dev/shm, /dev/pts, /dev/mqueue symlinks")
+}
+
+// TestCVE2024_45310MkdirRace: a shared volume's owner swaps a directory
+// for a symlink to a host path while the runtime creates a mount target
+// below it. The runtime's mkdir must never follow the swap out of the
+// rootfs: the host directory stays empty.
+func TestCVE2024_45310MkdirRace(t *testing.T) {
+	rt, b := setup(t)
+	outside := t.TempDir()
+	shared := b.BindHostDir("/shared")
+	b.AddMount(specs.Mount{Destination: "/shared/a/b/c", Type: "tmpfs", Source: "tmpfs"})
+	b.Update(func(s *specs.Spec) { s.Root.Readonly = false })
+	b.SetArgs("true")
+	link := filepath.Join(shared, "a")
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			os.RemoveAll(link)
+			os.Mkdir(link, 0o755)
+			os.RemoveAll(link)
+			os.Symlink(outside, link)
+		}
+	}()
+	deadline := time.Now().Add(4 * time.Second)
+	for i := 0; i < 20 && time.Now().Before(deadline); i++ {
+		rt.Command("run", "--bundle", b.Dir, testutil.NewID(t)).Run()
+	}
+	close(stop)
+	<-done
+	emptyDir(t, outside, "mount target under a swapped directory")
 }
