@@ -121,17 +121,7 @@ func runTerminal(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle, script 
 	// closes the slave, and the read below returns.
 	timer := time.AfterFunc(20*time.Second, func() { rt.Command("kill", id, "KILL").Run() })
 	defer timer.Stop()
-	var out strings.Builder
-	buf := make([]byte, 1024)
-	for {
-		// EIO once the container closes the last slave fd.
-		n, err := master.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return strings.ReplaceAll(strings.TrimSpace(out.String()), "\r\n", "\n"), res
+	return readTerminal(master), res
 }
 
 // TestCVE2025_52565Console: a container with a terminal gets it as
@@ -247,26 +237,11 @@ func TestCVE2024_45310MkdirRace(t *testing.T) {
 	b.Update(func(s *specs.Spec) { s.Root.Readonly = false })
 	b.SetArgs("true")
 	link := filepath.Join(shared, "a")
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			os.RemoveAll(link)
-			os.Mkdir(link, 0o755)
-			os.RemoveAll(link)
-			os.Symlink(outside, link)
-		}
-	}()
-	deadline := time.Now().Add(4 * time.Second)
-	for i := 0; i < 20 && time.Now().Before(deadline); i++ {
-		rt.Command("run", "--bundle", b.Dir, testutil.NewID(t)).Run()
-	}
-	close(stop)
-	<-done
+	swapRace(t, rt, b, 4*time.Second, func() {
+		os.RemoveAll(link)
+		os.Mkdir(link, 0o755)
+		os.RemoveAll(link)
+		os.Symlink(outside, link)
+	})
 	emptyDir(t, outside, "mount target under a swapped directory")
 }
