@@ -100,6 +100,46 @@ func TestCVE2025_52881ProcfsWriteRedirected(t *testing.T) {
 	}
 }
 
+// TestCVE2025_52881ProcfsOvermounted is the same attack on a container the
+// runtime builds from its own thread (no hooks): the config's /proc is a
+// procfs with a file mounted over the sysctl's. (kernel.domainname: its
+// dentry is the same in every uts namespace, unlike those of ipc and net
+// sysctls, so the mount covers it for the container too.)
+func TestCVE2025_52881ProcfsOvermounted(t *testing.T) {
+	rt, b := setup(t)
+	dir := t.TempDir()
+	proc, decoy := filepath.Join(dir, "proc"), filepath.Join(dir, "decoy")
+	if err := os.WriteFile(decoy, []byte("untouched\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(proc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("proc", proc, "proc", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(proc, unix.MNT_DETACH) })
+	if err := unix.Mount(decoy, filepath.Join(proc, "sys/kernel/domainname"), "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(s *specs.Spec) {
+		s.Linux.Sysctl = map[string]string{"kernel.domainname": "pwned"}
+		for i, m := range s.Mounts {
+			if m.Destination == "/proc" {
+				s.Mounts[i] = specs.Mount{Destination: "/proc", Type: "bind", Source: proc, Options: []string{"rbind"}}
+			}
+		}
+	})
+	b.Shell("true")
+	res := runBundle(t, rt, b)
+	if data, err := os.ReadFile(decoy); err != nil || string(data) != "untouched\n" {
+		t.Errorf("the sysctl went to the file mounted over it: %q, %v", data, err)
+	}
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "mounted over it") {
+		t.Errorf("want a refusal saying something is mounted over the sysctl:\n%s", res)
+	}
+}
+
 // runTerminal creates and starts the bundle with a terminal and returns
 // what the container wrote to it, or the failed create.
 func runTerminal(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle, script string) (string, testutil.Result) {
