@@ -50,6 +50,10 @@ demo: deps build
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
+	@# As runc: the runtime writes kernel files only through runtime/kfile
+	@# (O_NOFOLLOW, procfs verified); os.Create and os.WriteFile follow
+	@# symlinks and create what is missing.
+	@out=$$(git grep -nE 'os\.(Create|WriteFile)\(' -- 'runtime/*.go' ':!*_test.go'); if [ -n "$$out" ]; then echo "os.Create/os.WriteFile banned in runtime/ (use runtime/kfile):" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	$(ERRCHECK) -exclude hack/errcheck-exclude.txt $(ERRCHECK_PKGS)

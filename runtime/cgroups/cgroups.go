@@ -16,6 +16,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/kfile"
 )
 
 // Root is where cgroup filesystems are mounted.
@@ -348,24 +350,7 @@ func inheritCpuset(dir string) error {
 }
 
 func writeFile(dir, name string, data []byte) error {
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// The kernel's errno is what tells; the path is already said.
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("write %q to %s: %w", strings.TrimSpace(string(data)), path, err)
-	}
-	return nil
+	return kfile.Write(filepath.Join(dir, name), data)
 }
 
 // OwnMemoryTasksFile is the tasks file of the caller's own v1 memory

@@ -72,6 +72,22 @@ func ClearONLCR(f *os.File) error {
 	return nil
 }
 
+// Peer opens the slave of master through the master itself (TIOCGPTPEER),
+// not by its /dev/pts/N path, which the container could have made a
+// symlink to something else (CVE-2025-52565).
+func Peer(master *os.File) (*os.File, error) {
+	fd, _, errno := unix.Syscall(unix.SYS_IOCTL, master.Fd(), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	if errno != 0 {
+		return nil, fmt.Errorf("open the pty slave of %s: %w", master.Name(), errno)
+	}
+	n, err := unix.IoctlGetUint32(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		unix.Close(int(fd))
+		return nil, fmt.Errorf("get pty number of %s: %w", master.Name(), err)
+	}
+	return os.NewFile(fd, fmt.Sprintf("/dev/pts/%d", n)), nil
+}
+
 // SetupSlave makes the pty slave at path the controlling terminal and the
 // stdin, stdout and stderr of the calling process. The caller must have
 // called setsid first: only a session leader without a terminal can acquire
@@ -81,6 +97,23 @@ func SetupSlave(path string) error {
 	if err != nil {
 		return fmt.Errorf("open pty slave %s: %w", path, err)
 	}
+	return setupSlave(fd, path)
+}
+
+// SetupSlaveFile is SetupSlave for a slave already open (see Peer). It
+// takes f over: f must not be used afterwards.
+func SetupSlaveFile(f *os.File) error {
+	fd, err := unix.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("dup pty slave %s: %w", f.Name(), err)
+	}
+	return setupSlave(fd, f.Name())
+}
+
+// setupSlave makes fd, the slave named path, the controlling terminal and
+// fds 0, 1 and 2, and closes it unless it is one of them.
+func setupSlave(fd int, path string) error {
 	if err := unix.IoctlSetInt(fd, unix.TIOCSCTTY, 0); err != nil {
 		unix.Close(fd)
 		return fmt.Errorf("make %s the controlling terminal: %w", path, err)

@@ -152,3 +152,30 @@ func TestSetupSlaveErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPeer(t *testing.T) {
+	m, p := newPty(t)
+	s, err := Peer(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Name() != p {
+		t.Errorf("peer named %q, want %q", s.Name(), p)
+	}
+	if err := ClearONLCR(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WriteString("from peer\n"); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, m, "from peer\n")
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	if _, err := Peer(devnull); err == nil {
+		t.Error("Peer of /dev/null succeeded")
+	}
+}

@@ -7,6 +7,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/kfile"
 )
 
 // ExecConfig describes a process exec'd into a running container. nsenter
@@ -59,12 +61,12 @@ func execProcess(c *Config) error {
 // as runc does.
 func setExecLabels(proc *specs.Process) error {
 	if proc.ApparmorProfile != "" && lsmEnabled("/sys/module/apparmor/parameters/enabled", "Y") {
-		if err := writeProc("/proc/self/attr/apparmor/exec", "exec "+proc.ApparmorProfile); err != nil {
+		if err := kfile.WriteProc("self/attr/apparmor/exec", []byte("exec "+proc.ApparmorProfile)); err != nil {
 			return fmt.Errorf("apparmor profile %q: %w", proc.ApparmorProfile, err)
 		}
 	}
 	if proc.SelinuxLabel != "" && lsmEnabled("/sys/fs/selinux/enforce", "") {
-		if err := writeProc("/proc/self/attr/exec", proc.SelinuxLabel); err != nil {
+		if err := kfile.WriteProc("self/attr/exec", []byte(proc.SelinuxLabel)); err != nil {
 			return fmt.Errorf("selinux label %q: %w", proc.SelinuxLabel, err)
 		}
 	}

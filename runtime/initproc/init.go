@@ -152,6 +152,13 @@ func setupFilesystem(p *peer, c *Config) error {
 	if err := rootfs.Setup(rc); err != nil {
 		return err
 	}
+	// As runc: the terminal and /dev/console before the read-only paths
+	// and a read-only /dev.
+	if s.Process.Terminal {
+		if err := setupTerminal(c, true); err != nil {
+			return err
+		}
+	}
 	return rootfs.Finalize(rc)
 }
 

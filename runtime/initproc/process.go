@@ -15,6 +15,8 @@ import (
 
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/user"
@@ -36,15 +38,15 @@ func prepareProcess(c *Config) (*program, error) {
 		return nil, err
 	}
 	if proc.OOMScoreAdj != nil {
-		if err := writeProc("/proc/self/oom_score_adj", strconv.Itoa(*proc.OOMScoreAdj)); err != nil {
+		if err := kfile.WriteProc("self/oom_score_adj", []byte(strconv.Itoa(*proc.OOMScoreAdj))); err != nil {
 			return nil, err
 		}
 	}
-	if proc.Terminal {
-		if err := setupTerminal(c); err != nil {
+	if proc.Terminal && !c.terminalSet {
+		if err := setupTerminal(c, false); err != nil {
 			return nil, err
 		}
-	} else if c.ConsoleFD >= 0 {
+	} else if !proc.Terminal && c.ConsoleFD >= 0 {
 		unix.Close(c.ConsoleFD)
 	}
 	env := withHome(proc.Env, proc.User.UID)
@@ -122,19 +124,31 @@ func personality(domain specs.LinuxPersonalityDomain) uintptr {
 
 // setupTerminal makes a pty inside the container (its devpts), hands the
 // master to whoever listens on the console socket, and makes the slave the
-// process's controlling terminal and stdio.
-func setupTerminal(c *Config) error {
+// process's controlling terminal and stdio; with mountConsole also
+// /dev/console. The slave is the master's peer, never opened by path.
+func setupTerminal(c *Config, mountConsole bool) error {
+	c.terminalSet = true
 	if c.ConsoleFD < 0 {
 		return errors.New("process.terminal is true but no --console-socket was given")
 	}
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
 	}
-	master, slave, err := console.NewPty()
+	master, _, err := console.NewPty()
 	if err != nil {
 		return err
 	}
 	defer master.Close()
+	slave, err := console.Peer(master)
+	if err != nil {
+		return err
+	}
+	defer slave.Close()
+	if mountConsole {
+		if err := rootfs.MountConsole(int(slave.Fd())); err != nil {
+			return err
+		}
+	}
 	if box := c.Spec.Process.ConsoleSize; box != nil {
 		if err := console.SetSize(master, *box); err != nil {
 			return err
@@ -154,7 +168,7 @@ func setupTerminal(c *Config) error {
 	if err := console.SendFDConn(uc, master); err != nil {
 		return err
 	}
-	return console.SetupSlave(slave)
+	return console.SetupSlaveFile(slave)
 }
 
 // withHome adds HOME from the container's /etc/passwd when the spec does
@@ -213,21 +227,6 @@ func enterCwd(cwd string) error {
 	}
 	if !strings.HasPrefix(wd, "/") {
 		return fmt.Errorf("cwd %q is outside the container's root", wd)
-	}
-	return nil
-}
-
-func writeProc(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %q to %s: %w", value, path, err)
 	}
 	return nil
 }

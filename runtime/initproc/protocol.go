@@ -50,6 +50,8 @@ type Config struct {
 	FifoFD int `json:"fifoFd"`
 	// ConsoleFD is a connected unix socket to send the pty master over, or -1.
 	ConsoleFD int `json:"consoleFd"`
+	// terminalSet: the terminal is already set up (before Finalize).
+	terminalSet bool
 	// ExeFD is the init's own executable, closed before anything else.
 	ExeFD int `json:"exeFd"`
 	// State is the container's state as hooks see it (pid filled in).

@@ -29,6 +29,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -244,6 +247,34 @@ static void drop_privileges(void)
 		bail("set no_new_privs");
 }
 
+// open_proc_file opens rel for writing in the procfs at /proc as
+// runtime/kfile does: /proc must be a procfs root, and rel is reached
+// without crossing a mount or a magic link, so a mount raced over the file
+// fails the write instead of taking it (CVE-2025-52881).
+static int open_proc_file(const char *rel)
+{
+	int proc = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sf;
+	struct stat st;
+	if (proc < 0 || fstatfs(proc, &sf) < 0 || fstat(proc, &st) < 0)
+		bail("open procfs /proc");
+	if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != 1) {
+		errno = 0;
+		bail("open procfs /proc: not the root of a procfs");
+	}
+	struct open_how how = {
+		.flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, proc, rel, &how, sizeof(how));
+	if (fd < 0 && errno == EXDEV)
+		bail("write to /proc/%s: something is mounted over it, refusing", rel);
+	if (fd < 0)
+		bail("open /proc/%s", rel);
+	close(proc);
+	return fd;
+}
+
 // prepare_process does everything before the wait for start and returns
 // the program to exec.
 const char *prepare_process(void)
@@ -260,9 +291,9 @@ const char *prepare_process(void)
 	}
 	if (x.misc.set_oom_score_adj) {
 		char v[16];
-		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		int n = snprintf(v, sizeof(v), "%d", x.misc.oom_score_adj);
-		if (fd < 0 || write(fd, v, (size_t)n) != n)
+		int fd = open_proc_file("self/oom_score_adj");
+		if (write(fd, v, (size_t)n) != n)
 			bail("write %s to /proc/self/oom_score_adj", v);
 		close(fd);
 	}

@@ -57,7 +57,7 @@ func maskPath(r *inRoot, p string) error {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		tree, err = emptyTmpfs()
 	} else {
-		tree, err = unix.OpenTree(r.fd, "dev/null", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		tree, err = cloneDevNull(r)
 	}
 	if err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
@@ -67,6 +67,33 @@ func maskPath(r *inRoot, p string) error {
 		return fmt.Errorf("mask %s: attach: %w", p, err)
 	}
 	return nil
+}
+
+// cloneDevNull returns a detached bind of the container's /dev/null, after
+// checking that it is the real 1:3 node. The container may have replaced
+// it with a symlink (to /proc/sys/kernel/core_pattern, say) or another
+// file: masking with that would expose or make writable what it names
+// (CVE-2025-31133). The node is opened without following a symlink and
+// cloned from that very fd.
+func cloneDevNull(r *inRoot) (int, error) {
+	fd, err := r.open("/dev/null", unix.O_PATH|unix.O_NOFOLLOW)
+	if err != nil {
+		return -1, fmt.Errorf("open /dev/null: %w", err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return -1, fmt.Errorf("stat /dev/null: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(1, 3) {
+		return -1, fmt.Errorf("/dev/null is not the 1:3 character device (mode %#o, device %d:%d): refusing to mask with it",
+			st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	}
+	tree, err := unix.OpenTree(fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return -1, fmt.Errorf("clone /dev/null: %w", err)
+	}
+	return tree, nil
 }
 
 // emptyTmpfs returns a detached, read-only, empty tmpfs.

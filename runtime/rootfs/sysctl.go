@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/berth-containers/berth/runtime/kfile"
 )
 
 // writeSysctls writes linux.sysctl through the container's /proc/sys, in
@@ -14,19 +14,25 @@ func writeSysctls(sysctl map[string]string) error {
 	if len(sysctl) == 0 {
 		return nil
 	}
-	dir, err := unix.Open("/proc/sys", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	// A verified procfs root, and no mount crossed below it: a mount raced
+	// over /proc/sys or one of its files fails the write (CVE-2025-52881).
+	proc, err := kfile.OpenProc("/proc")
 	if err != nil {
-		return fmt.Errorf("open /proc/sys for sysctls: %w", err)
+		return fmt.Errorf("sysctls: %w", err)
 	}
-	defer unix.Close(dir)
+	defer proc.Close()
 	names := make([]string, 0, len(sysctl))
 	for name := range sysctl {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if err := writeSysctl(dir, name, sysctl[name]); err != nil {
+		rel, err := sysctlPath(name)
+		if err != nil {
 			return err
+		}
+		if err := proc.Write("sys/"+rel, []byte(sysctl[name])); err != nil {
+			return fmt.Errorf("sysctl %s: %w", name, err)
 		}
 	}
 	return nil
@@ -40,23 +46,4 @@ func sysctlPath(name string) (string, error) {
 		return "", fmt.Errorf("sysctl %q: invalid name", name)
 	}
 	return strings.ReplaceAll(name, ".", "/"), nil
-}
-
-func writeSysctl(dir int, name, value string) error {
-	rel, err := sysctlPath(name)
-	if err != nil {
-		return err
-	}
-	fd, err := unix.Openat2(dir, rel, &unix.OpenHow{
-		Flags:   unix.O_WRONLY | unix.O_TRUNC | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS,
-	})
-	if err != nil {
-		return fmt.Errorf("sysctl %s: %w", name, err)
-	}
-	defer unix.Close(fd)
-	if _, err := unix.Write(fd, []byte(value)); err != nil {
-		return fmt.Errorf("sysctl %s=%q: %w", name, value, err)
-	}
-	return nil
 }

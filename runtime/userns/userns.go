@@ -14,6 +14,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/runtime/kfile"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
 
@@ -30,7 +31,7 @@ func WriteMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
 	}
 	if selfOnly(uids, os.Geteuid()) && selfOnly(gids, os.Getegid()) {
 		if len(gids) > 0 {
-			if err := os.WriteFile("/proc/"+strconv.Itoa(pid)+"/setgroups", []byte("deny"), 0); err != nil {
+			if err := kfile.WriteProc(strconv.Itoa(pid)+"/setgroups", []byte("deny")); err != nil {
 				return fmt.Errorf("deny setgroups for an unprivileged gid map: %w", err)
 			}
 		}

@@ -124,20 +124,25 @@ func TestTerminalConsoleSocket(t *testing.T) {
 	master := cs.Master(t)
 	defer master.Close()
 	rt.MustRun(t, "start", id)
+	got := readTerminal(master)
+	if want := "/dev/pts/0\n31 101"; got != want {
+		t.Errorf("tty; stty size: %q, want %q", got, want)
+	}
+}
+
+// readTerminal reads the pty master until the container closes its last
+// slave fd (EIO), and returns the output trimmed, with "\r\n" as "\n".
+func readTerminal(master *os.File) string {
 	var out strings.Builder
 	buf := make([]byte, 1024)
 	for {
-		// EIO once the container closes the last slave fd.
 		n, err := master.Read(buf)
 		out.Write(buf[:n])
 		if err != nil {
 			break
 		}
 	}
-	got := strings.ReplaceAll(strings.TrimSpace(out.String()), "\r\n", "\n")
-	if want := "/dev/pts/0\n31 101"; got != want {
-		t.Errorf("tty; stty size: %q, want %q", got, want)
-	}
+	return strings.ReplaceAll(strings.TrimSpace(out.String()), "\r\n", "\n")
 }
 
 // extraFile is a host file holding content, open for reading.

@@ -256,28 +256,12 @@ func TestMountDestinationSwapRace(t *testing.T) {
 	host := t.TempDir()
 	dest := filepath.Join(b.Rootfs, "data")
 	b.AddMount(specs.Mount{Destination: "/data", Type: "tmpfs", Source: "tmpfs"})
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			os.Remove(dest)
-			os.Mkdir(dest, 0o755)
-			os.Remove(dest)
-			os.Symlink(host, dest)
-		}
-	}()
-	deadline := time.Now().Add(3 * time.Second)
-	for i := 0; i < 20 && time.Now().Before(deadline); i++ {
-		rt.Command("run", "--bundle", b.Dir, "berthtest-race-"+strconv.Itoa(i)+"-"+filepath.Base(host)).Run()
-	}
-	close(stop)
-	<-done
+	swapRace(t, rt, b, 3*time.Second, func() {
+		os.Remove(dest)
+		os.Mkdir(dest, 0o755)
+		os.Remove(dest)
+		os.Symlink(host, dest)
+	})
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	if bytes.Contains(mounts, []byte(host)) {
 		t.Errorf("a container's mount landed on the host at %s", host)
@@ -287,4 +271,28 @@ func TestMountDestinationSwapRace(t *testing.T) {
 	if err := unix.Statfs(host, &st); err == nil && st.Type == unix.TMPFS_MAGIC {
 		t.Errorf("host dir %s has a tmpfs on it", host)
 	}
+}
+
+// swapRace runs the bundle up to 20 times within d while another goroutine
+// calls swap over and over: the attacker racing the runtime's set-up.
+func swapRace(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle, d time.Duration, swap func()) {
+	t.Helper()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			swap()
+		}
+	}()
+	deadline := time.Now().Add(d)
+	for i := 0; i < 20 && time.Now().Before(deadline); i++ {
+		rt.Command("run", "--bundle", b.Dir, testutil.NewID(t)).Run()
+	}
+	close(stop)
+	<-done
 }
