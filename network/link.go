@@ -14,7 +14,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/internal/kernfile"
+	"github.com/berth-containers/berth/internal/kfile"
 )
 
 // vethPrefix starts every host-side veth name; Repair looks for it.
@@ -107,7 +107,7 @@ func writeSysctl(key, value string) error {
 	if b, err := os.ReadFile(p); err == nil && strings.TrimSpace(string(b)) == value {
 		return nil
 	}
-	if err := kernfile.Write(p, []byte(value)); err != nil {
+	if err := kfile.WriteProc("sys/"+key, []byte(value)); err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", strings.ReplaceAll(key, "/", "."), value, err)
 	}
 	return nil

@@ -1,6 +1,6 @@
 // Command bans fails when a package writes files other than through
 // internal/atomicfile (state, records, config: a reader must never see a
-// torn file) or internal/kernfile (kernel files): it lists every use of
+// torn file) or internal/kfile (kernel files): it lists every use of
 // os.Create and os.WriteFile in the non-test Go files under the given
 // directories. runc and nerdctl ban them the same way. `make lint` runs it.
 package main
@@ -24,7 +24,7 @@ var banned = map[string]bool{"Create": true, "WriteFile": true}
 // packages that are not _test.go files.
 var exempt = map[string]bool{
 	"internal/atomicfile": true,
-	"internal/kernfile":   true,
+	"internal/kfile":      true,
 	"snapshot/testsuite":  true,
 }
 
@@ -58,7 +58,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, f)
 	}
 	if len(found) > 0 {
-		fmt.Fprintf(os.Stderr, "bans: %d banned call(s): write through internal/atomicfile (files berth owns) or internal/kernfile (/proc, /sys, cgroup files)\n", len(found))
+		fmt.Fprintf(os.Stderr, "bans: %d banned call(s): write through internal/atomicfile (files berth owns) or internal/kfile (/proc, /sys, cgroup files)\n", len(found))
 		os.Exit(1)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/internal/kfile"
 )
 
 // Root is where cgroup filesystems are mounted.

@@ -8,7 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/internal/kfile"
 )
 
 // ExecConfig describes a process exec'd into a running container. nsenter

@@ -13,9 +13,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/kfile"
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/console"
-	"github.com/berth-containers/berth/runtime/kfile"
 	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"

@@ -18,7 +18,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/internal/kfile"
 )
 
 // EnvSocket names the environment variable that tells the constructor which

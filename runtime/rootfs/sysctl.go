@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/internal/kfile"
 )
 
 // writeSysctls writes linux.sysctl through the container's /proc/sys, in

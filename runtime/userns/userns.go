@@ -14,7 +14,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-containers/berth/runtime/kfile"
+	"github.com/berth-containers/berth/internal/kfile"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
 

@@ -1,12 +1,15 @@
-// Package kfile is the one way the runtime writes kernel files (procfs,
-// cgroupfs): opened without following a final symlink, and, for procfs,
+// Package kfile is the one way berth writes kernel files (procfs, sysfs,
+// cgroupfs), from the runtime and from the engine's network set-up alike:
+// they exist already, take one value per write(2) and cannot be replaced
+// by a rename, so internal/atomicfile is not for them. Each is opened
+// without following a final symlink, and, for procfs,
 // through a handle verified to be a procfs root with the file reached
 // without crossing a mount. A mount raced over /proc or over one file in it
 // (CVE-2025-52881) then makes the write fail instead of landing elsewhere.
 //
-// os.Create and os.WriteFile are banned in runtime/ (`make lint`):
-// they follow symlinks and create files, neither of which a write to the
-// kernel needs.
+// os.Create and os.WriteFile are banned outside tests (`make lint`,
+// hack/bans): they follow symlinks and create files, neither of which a
+// write to the kernel needs.
 package kfile
 
 import (
