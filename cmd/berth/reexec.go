@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -35,6 +38,10 @@ func exitWithStatus(err error) {
 	if errors.Is(err, errSilent) {
 		os.Exit(exitError)
 	}
+	var sig *engine.SignaledError
+	if errors.As(err, &sig) {
+		dieBy(sig.Signal)
+	}
 	var se *engine.StatusError
 	if !errors.As(err, &se) {
 		return
@@ -43,4 +50,14 @@ func exitWithStatus(err error) {
 		fmt.Fprintf(os.Stderr, "berth: %s\n", se.Err)
 	}
 	os.Exit(se.Code)
+}
+
+// dieBy ends berth as sig ends a process that does not handle it, as
+// Docker's CLI ends on SIGINT or SIGTERM in logs -f and in attach without
+// the signal proxy.
+func dieBy(sig syscall.Signal) {
+	signal.Reset(sig)
+	syscall.Kill(os.Getpid(), sig)
+	time.Sleep(time.Second) // the signal is on its way
+	os.Exit(128 + int(sig))
 }
