@@ -53,6 +53,8 @@ type attachHello struct {
 	Stdin  bool `json:"stdin"`
 	Stdout bool `json:"stdout"`
 	Stderr bool `json:"stderr"`
+	// CloseStdin: an empty stdin frame ends the container's stdin.
+	CloseStdin bool `json:"closeStdin,omitempty"`
 }
 
 func writeFrame(w io.Writer, kind byte, p []byte) error {
@@ -201,14 +203,37 @@ func (s *attachServer) handle(conn *net.UnixConn) {
 		}
 		switch kind {
 		case frameStdin:
-			if ac.hello.Stdin && s.stdinW != nil {
-				s.stdinW.Write(p)
+			if ac.hello.Stdin && len(p) == 0 && ac.hello.CloseStdin {
+				s.closeStdin()
+			} else if ac.hello.Stdin {
+				s.writeStdin(p)
 			}
 		case frameResize:
 			if len(p) == 4 {
 				s.resize(specs.Box{Height: uint(binary.BigEndian.Uint16(p)), Width: uint(binary.BigEndian.Uint16(p[2:]))})
 			}
 		}
+	}
+}
+
+func (s *attachServer) writeStdin(p []byte) {
+	s.mu.Lock()
+	w := s.stdinW
+	s.mu.Unlock()
+	if w != nil {
+		w.Write(p)
+	}
+}
+
+// closeStdin gives the container EOF on its stdin, for good: a client of
+// start -ai reached the end of its own.
+func (s *attachServer) closeStdin() {
+	s.mu.Lock()
+	w := s.stdinW
+	s.stdinW = nil
+	s.mu.Unlock()
+	if w != nil {
+		w.Close()
 	}
 }
 

@@ -126,6 +126,7 @@ type LogsOptions struct {
 	Since      time.Time
 	Until      time.Time
 	Timestamps bool
+	Done       <-chan struct{} // ends a follow early (start -a detached)
 }
 
 // Logs writes a container's log to stdout and stderr, each line to the
@@ -175,7 +176,11 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		if !running || (!o.Until.IsZero() && time.Now().After(o.Until)) {
 			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-o.Done:
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 
