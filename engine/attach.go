@@ -101,7 +101,8 @@ type attachServer struct {
 	stdinW  *os.File
 	mu      sync.Mutex
 	clients map[*attachConn]bool
-	master  *os.File // the pty master while a -t container runs
+	master  *os.File   // the pty master while a -t container runs
+	size    *specs.Box // a resize that came before master
 	// conns counts connections being served and served is closed when
 	// the accept loop ends: a monitor goes idle only without any
 	// (monitor_idle.go).
@@ -161,7 +162,11 @@ func (s *attachServer) start() *Stdio {
 func (s *attachServer) setMaster(m *os.File) {
 	s.mu.Lock()
 	s.master = m
+	size := s.size
 	s.mu.Unlock()
+	if size != nil {
+		s.resize(*size)
+	}
 }
 
 func (s *attachServer) serve() {
@@ -240,10 +245,14 @@ func (s *attachServer) closeStdin() {
 func (s *attachServer) resize(b specs.Box) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.master != nil {
-		if err := console.SetSize(s.master, b); err != nil {
-			slog.Debug("attach resize", "error", err)
-		}
+	if s.master == nil {
+		// A monitor woken by this client gets its pty back a moment
+		// after it serves the socket: the size waits for it.
+		s.size = &b
+		return
+	}
+	if err := console.SetSize(s.master, b); err != nil {
+		slog.Debug("attach resize", "error", err)
 	}
 }
 
