@@ -169,7 +169,7 @@ func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions,
 		if cur, gerr := e.Get(c.ID); gerr != nil || cur.Running() {
 			return 125, a.err
 		}
-		code, err := e.Wait(ctx, c.ID)
+		code, err := e.Wait(context.WithoutCancel(ctx), c.ID)
 		if err != nil {
 			return 125, err
 		}
