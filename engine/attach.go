@@ -53,6 +53,8 @@ type attachHello struct {
 	Stdin  bool `json:"stdin"`
 	Stdout bool `json:"stdout"`
 	Stderr bool `json:"stderr"`
+	// CloseStdin: an empty stdin frame ends the container's stdin.
+	CloseStdin bool `json:"closeStdin,omitempty"`
 }
 
 func writeFrame(w io.Writer, kind byte, p []byte) error {
@@ -99,7 +101,8 @@ type attachServer struct {
 	stdinW  *os.File
 	mu      sync.Mutex
 	clients map[*attachConn]bool
-	master  *os.File // the pty master while a -t container runs
+	master  *os.File   // the pty master while a -t container runs
+	size    *specs.Box // a resize that came before master
 	// conns counts connections being served and served is closed when
 	// the accept loop ends: a monitor goes idle only without any
 	// (monitor_idle.go).
@@ -159,7 +162,11 @@ func (s *attachServer) start() *Stdio {
 func (s *attachServer) setMaster(m *os.File) {
 	s.mu.Lock()
 	s.master = m
+	size := s.size
 	s.mu.Unlock()
+	if size != nil {
+		s.resize(*size)
+	}
 }
 
 func (s *attachServer) serve() {
@@ -201,8 +208,10 @@ func (s *attachServer) handle(conn *net.UnixConn) {
 		}
 		switch kind {
 		case frameStdin:
-			if ac.hello.Stdin && s.stdinW != nil {
-				s.stdinW.Write(p)
+			if ac.hello.Stdin && len(p) == 0 && ac.hello.CloseStdin {
+				s.closeStdin()
+			} else if ac.hello.Stdin {
+				s.writeStdin(p)
 			}
 		case frameResize:
 			if len(p) == 4 {
@@ -212,13 +221,38 @@ func (s *attachServer) handle(conn *net.UnixConn) {
 	}
 }
 
+func (s *attachServer) writeStdin(p []byte) {
+	s.mu.Lock()
+	w := s.stdinW
+	s.mu.Unlock()
+	if w != nil {
+		w.Write(p)
+	}
+}
+
+// closeStdin gives the container EOF on its stdin, for good: a client of
+// start -ai reached the end of its own.
+func (s *attachServer) closeStdin() {
+	s.mu.Lock()
+	w := s.stdinW
+	s.stdinW = nil
+	s.mu.Unlock()
+	if w != nil {
+		w.Close()
+	}
+}
+
 func (s *attachServer) resize(b specs.Box) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.master != nil {
-		if err := console.SetSize(s.master, b); err != nil {
-			slog.Debug("attach resize", "error", err)
-		}
+	if s.master == nil {
+		// A monitor woken by this client gets its pty back a moment
+		// after it serves the socket: the size waits for it.
+		s.size = &b
+		return
+	}
+	if err := console.SetSize(s.master, b); err != nil {
+		slog.Debug("attach resize", "error", err)
 	}
 }
 

@@ -24,6 +24,9 @@ type AttachOptions struct {
 	NoStdin    bool
 	SigProxy   bool   // forward the signals berth gets to the container
 	DetachKeys string // "ctrl-p,ctrl-q" when empty
+	// CloseStdin closes the container's stdin at the end of ours, as
+	// Docker's StdinOnce for start -ai.
+	CloseStdin bool
 }
 
 // ErrDetached is returned when the user typed the detach keys.
@@ -47,7 +50,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	withStdin := !o.NoStdin && c.Config.OpenStdin && stdio.In != nil
-	conn, err := e.dialAttach(c, attachHello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil})
+	conn, err := e.dialAttach(c, attachHello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil, CloseStdin: withStdin && o.CloseStdin})
 	if err != nil {
 		return 125, err
 	}
@@ -62,8 +65,16 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 			stop := forwardSize(stdio.In, conn)
 			defer stop()
 		}
-		go copyStdin(conn, stdio.In, keys, detached)
+		go func() {
+			if copyStdin(conn, stdio.In, keys, detached) && o.CloseStdin {
+				writeFrame(conn, frameStdin, nil) // the end of stdin
+			}
+		}()
 	}
+	// As Docker's: with the proxy (not for a terminal) SIGINT and SIGTERM
+	// go to the container and attach stays until it exits; without, they
+	// end attach and the container runs on.
+	leave := make(chan os.Signal, 1)
 	if o.SigProxy && !c.Config.Tty {
 		ch := make(chan os.Signal, 8)
 		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
@@ -73,6 +84,9 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 				unix.Kill(c.State.Pid, sig.(unix.Signal))
 			}
 		}()
+	} else {
+		signal.Notify(leave, unix.SIGINT, unix.SIGTERM)
+		defer signal.Stop(leave)
 	}
 	type exit struct {
 		code int
@@ -105,6 +119,8 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	select {
 	case <-detached:
 		return 0, ErrDetached
+	case sig := <-leave:
+		return 0, &SignaledError{Signal: sig.(unix.Signal)}
 	case <-copied:
 	}
 	x := <-waited
@@ -114,8 +130,64 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	return x.code, nil
 }
 
-// copyStdin sends in to the container until EOF or the detach keys.
-func copyStdin(conn *net.UnixConn, in io.Reader, keys []byte, detached chan struct{}) {
+// StartAttached is start -a: it starts the container, prints its output
+// from the log (which has all of it, from the first byte, unlike an
+// attach made once it runs), with o's stdin (-i) feeds it through the
+// monitor, and returns its exit code. Signals go to the container as with
+// attach's proxy.
+func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
+	from := time.Now()
+	c, err := e.Start(ctx, ref)
+	if err != nil {
+		return 125, err
+	}
+	in := stdio
+	in.Out, in.Err = nil, nil
+	type attached struct {
+		code int
+		err  error
+	}
+	done := make(chan struct{})
+	ended := make(chan attached, 1)
+	go func() {
+		code, err := e.Attach(ctx, c.ID, o, in)
+		var sig *SignaledError
+		if errors.Is(err, ErrDetached) || errors.As(err, &sig) {
+			close(done) // the user left: stop following too
+		}
+		ended <- attached{code, err}
+	}()
+	lerr := e.Logs(c.ID, LogsOptions{Follow: true, Tail: -1, Since: from, Done: done}, stdio.Out, stdio.Err)
+	a := <-ended
+	var sig *SignaledError
+	switch {
+	case errors.Is(a.err, ErrDetached) || errors.As(a.err, &sig):
+		return 0, a.err
+	case a.err != nil:
+		// It ended before attach reached it: the log and the record
+		// have all there is.
+		if cur, gerr := e.Get(c.ID); gerr != nil || cur.Running() {
+			return 125, a.err
+		}
+		code, err := e.Wait(context.WithoutCancel(ctx), c.ID)
+		if err != nil {
+			return 125, err
+		}
+		return code, lerr
+	}
+	return a.code, lerr
+}
+
+// SignaledError ends a command that a signal should end as it ends a
+// process with no handler: the caller re-raises Signal once its clean-up
+// (a terminal's mode) is done.
+type SignaledError struct{ Signal unix.Signal }
+
+func (e *SignaledError) Error() string { return "interrupted by " + e.Signal.String() }
+
+// copyStdin sends in to the container until EOF or the detach keys; it
+// reports whether it read to the end.
+func copyStdin(conn *net.UnixConn, in io.Reader, keys []byte, detached chan struct{}) bool {
 	buf := make([]byte, 32<<10)
 	matched := 0
 	for {
@@ -129,7 +201,7 @@ func copyStdin(conn *net.UnixConn, in io.Reader, keys []byte, detached chan stru
 						matched++
 						if matched == len(keys) {
 							close(detached)
-							return
+							return false
 						}
 						continue
 					}
@@ -140,11 +212,11 @@ func copyStdin(conn *net.UnixConn, in io.Reader, keys []byte, detached chan stru
 				p = out.Bytes()
 			}
 			if len(p) > 0 && writeFrame(conn, frameStdin, p) != nil {
-				return
+				return false
 			}
 		}
 		if err != nil {
-			return
+			return errors.Is(err, io.EOF)
 		}
 	}
 }

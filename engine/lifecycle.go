@@ -21,6 +21,15 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One start at a time: a second one waits, then finds it running.
+	unlock, err := e.lockContainer(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if c, err = e.Get(c.ID); err != nil {
+		return nil, err
+	}
 	if c.Running() || c.State.Status == StatusRestarting {
 		return c, nil
 	}
@@ -37,6 +46,22 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// lockContainer takes the container's start lock, a flock of its
+// directory, held until the monitor reports the start or its failure (its
+// fd is close-on-exec: the monitor does not inherit it).
+func (e *Engine) lockContainer(id string) (unlock func(), err error) {
+	dir := e.containerDir(id)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lock container %s: %w", id, err)
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("lock container %s: %w", id, err)
+	}
+	return func() { unix.Close(fd) }, nil
 }
 
 // RunAttached runs a container in the foreground: this process is its
@@ -250,8 +275,11 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Each exit ends the wait, one the restart policy follows too (Docker
+	// wakes its waiters at SetRestarting): a new exit time tells it.
+	since := c.State.FinishedAt
 	for {
-		if !c.Running() && c.State.Status != StatusRestarting {
+		if !c.Running() && (c.State.Status != StatusRestarting || !c.State.FinishedAt.Equal(since)) {
 			return c.State.ExitCode, nil
 		}
 		select {

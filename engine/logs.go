@@ -155,7 +155,8 @@ type LogsOptions struct {
 	Since      time.Time
 	Until      time.Time
 	Timestamps bool
-	Details    bool // the line's attributes first, as Docker's --details (berth keeps none: a space)
+	Details    bool            // the line's attributes first, as Docker's --details (berth keeps none: a space)
+	Done       <-chan struct{} // ends a follow early (start -a detached)
 }
 
 // TimestampFormat is Docker's log timestamp: always nine fraction digits,
@@ -218,7 +219,11 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 			fl.poll(emit) // what was written before it stopped
 			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-o.Done:
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 

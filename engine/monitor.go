@@ -108,6 +108,8 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 	me, _, _ := proc.StartTime(os.Getpid())
 	reported := resumed != nil
 	var last exitInfo
+	var lastMsg string
+	var failed *monitorReport // the first start's failure, reported once recorded
 	for {
 		run := func(started func(int)) (exitInfo, error) { return e.runOnce(c, stdio, stdio == nil, started) }
 		if resumed != nil {
@@ -141,34 +143,33 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 			if errors.As(err, &se) {
 				code = se.Code
 			}
-			e.recordExit(c.ID, exitInfo{code: code}, err.Error())
+			last, lastMsg = exitInfo{code: code}, err.Error()
 			if !reported {
-				report(monitorReport{Error: err.Error(), Code: code})
-				reported = true
+				failed = &monitorReport{Error: err.Error(), Code: code}
 			}
-			last = exitInfo{code: code}
 			break
 		}
 		last = info
 		if c.HostConfig.AutoRemove {
 			break // its record goes now: nothing to write into it
 		}
-		rec, rerr := e.recordExit(c.ID, info, "")
-		if rerr != nil || !rec.shouldRestart(info.code) {
+		rec, rerr := e.recordRestarting(c.ID, info)
+		if rerr != nil || !e.restartWait(c.ID, restartDelay(rec.State.RestartCount)) {
 			break
 		}
-		time.Sleep(restartDelay(rec.State.RestartCount))
 		if _, err := e.db.modify(c.ID, func(r *Container) error {
 			if r.State.StopRequested {
 				return errStopped
 			}
-			r.State.Status = StatusRestarting
 			r.State.RestartCount++
 			return nil
 		}); err != nil {
 			break
 		}
 	}
+	// The exit is recorded only once the network and rootfs are gone: a
+	// start (or restart) that sees the container exited sets up its own,
+	// which this teardown must not remove.
 	if err := e.tearDownNetwork(c); err != nil {
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
@@ -177,6 +178,11 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 		if err := e.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
 		}
+	} else if _, err := e.recordExit(c.ID, last, lastMsg); err != nil && !errors.Is(err, ErrNotFound) {
+		slog.Warn("record container exit", "id", c.ID, "error", err)
+	}
+	if failed != nil {
+		report(*failed)
 	}
 	return last
 }
@@ -188,6 +194,39 @@ func restartDelay(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, time.Minute)
+}
+
+// recordRestarting records an exit that the restart policy follows with
+// another run, as Docker's SetRestarting: its code and time, with status
+// restarting, so that start leaves it to this monitor and stop finds it.
+// errNoRestart when the policy (or a stop) says the container stays down.
+func (e *Engine) recordRestarting(id string, info exitInfo) (*Container, error) {
+	return e.db.modify(id, func(r *Container) error {
+		if !r.shouldRestart(info.code) {
+			return errNoRestart
+		}
+		r.State.Status, r.State.Pid, r.State.PidStart = StatusRestarting, 0, 0
+		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
+		r.State.FinishedAt = time.Now().UTC()
+		return nil
+	})
+}
+
+// restartWait sleeps d before a restart; it returns false early when stop
+// or rm came meanwhile.
+func (e *Engine) restartWait(id string, d time.Duration) bool {
+	end := time.Now().Add(d)
+	for {
+		r, err := e.db.get(id)
+		if err != nil || r.State.StopRequested {
+			return false
+		}
+		left := time.Until(end)
+		if left <= 0 {
+			return true
+		}
+		time.Sleep(min(left, 100*time.Millisecond))
+	}
 }
 
 func (e *Engine) recordExit(id string, info exitInfo, msg string) (*Container, error) {
@@ -252,5 +291,9 @@ func (e *Engine) spawnMonitor(c *Container) error {
 	return nil
 }
 
-// errStopped ends the restart loop when stop or kill came during the delay.
-var errStopped = errors.New("container stopped by the user")
+var (
+	// errStopped ends the restart loop when stop or kill came during the delay.
+	errStopped = errors.New("container stopped by the user")
+	// errNoRestart: the restart policy does not run the container again.
+	errNoRestart = errors.New("no restart")
+)

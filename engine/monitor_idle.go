@@ -132,8 +132,12 @@ func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
 		p.Wake = l
 		fds.listen = fdOf(l)
 		if srv.stdinR != nil {
-			p.Keep = append(p.Keep, srv.stdinR, srv.stdinW)
-			fds.stdinR, fds.stdinW = fdOf(srv.stdinR), fdOf(srv.stdinW)
+			p.Keep = append(p.Keep, srv.stdinR)
+			fds.stdinR = fdOf(srv.stdinR)
+		}
+		if srv.stdinW != nil { // nil once a start -ai client closed it
+			p.Keep = append(p.Keep, srv.stdinW)
+			fds.stdinW = fdOf(srv.stdinW)
 		}
 	}
 	env := []string{monitorFDsEnv + "=" + fds.String()}

@@ -27,8 +27,12 @@ it running.`,
 				return err
 			}
 			code, err := e.Attach(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-			if errors.Is(err, engine.ErrDetached) {
+			var sig *engine.SignaledError
+			switch {
+			case errors.Is(err, engine.ErrDetached):
 				return nil
+			case errors.As(err, &sig):
+				return err
 			}
 			if err != nil && code == exitUsage {
 				return err // no such container, stopped or paused: 1, as Docker's

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +26,9 @@ json-file log. -f follows it until the container stops.`,
   berth logs --since 5m -t web`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			// As Docker's: SIGINT and SIGTERM end logs -f (main's handler
+			// would only cancel a context that following does not watch).
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
 			o.Tail = -1
 			if tail != "all" {
 				n, err := strconv.Atoi(tail)

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 
 func newStartCommand(g *globalOptions) *cobra.Command {
 	var attach, interactive bool
+	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start one or more stopped containers",
@@ -27,20 +29,19 @@ exit code.`,
 				return err
 			}
 			if attach || interactive {
-				from := time.Now()
-				if _, err := e.Start(cmd.Context(), a[0]); err != nil {
-					return err
+				if len(a) > 1 {
+					return usageError{errors.New("you cannot start and attach multiple containers at once")}
 				}
-				out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-				if err := e.Logs(a[0], engine.LogsOptions{Follow: true, Tail: -1, Since: from}, out, errw); err != nil {
+				o := engine.AttachOptions{SigProxy: true, NoStdin: !interactive, CloseStdin: true, DetachKeys: detachKeys}
+				code, err := e.StartAttached(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
+				var sig *engine.SignaledError
+				switch {
+				case errors.Is(err, engine.ErrDetached):
+					return nil
+				case errors.As(err, &sig):
 					return err
-				}
-				code, err := e.Wait(cmd.Context(), a[0])
-				if err != nil {
-					return err
-				}
-				if code != 0 {
-					return &engine.StatusError{Code: code}
+				case err != nil || code != 0:
+					return &engine.StatusError{Code: code, Err: err}
 				}
 				return nil
 			}
@@ -61,5 +62,6 @@ exit code.`,
 	}
 	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "attach STDOUT/STDERR and forward signals")
 	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "attach container's STDIN")
+	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "override the key sequence for detaching a container")
 	return cmd
 }

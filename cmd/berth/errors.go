@@ -154,10 +154,13 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 	var ae argsError
 	var uc unknownCommandError
 	var ue usageError
+	var sig *engine.SignaledError
 	isRun := cmd != nil && cmd.Name() == "run"
 	switch {
 	case errors.Is(err, errSilent):
 		return exitError
+	case errors.As(err, &sig):
+		dieBy(sig.Signal)
 	case errors.As(err, &fe):
 		path := "berth"
 		if cmd != nil {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -25,4 +28,14 @@ func reexec() {
 	case os.Args[0] == engine.InitPath:
 		os.Exit(engine.InitMain(os.Args[1:]))
 	}
+}
+
+// dieBy ends berth as sig ends a process that does not handle it, as
+// Docker's CLI ends on SIGINT or SIGTERM in logs -f and in attach without
+// the signal proxy.
+func dieBy(sig syscall.Signal) {
+	signal.Reset(sig)
+	syscall.Kill(os.Getpid(), sig)
+	time.Sleep(time.Second) // the signal is on its way
+	os.Exit(128 + int(sig))
 }

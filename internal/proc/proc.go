@@ -37,8 +37,37 @@ func StartTime(pid int) (start uint64, state byte, err error) {
 }
 
 // Alive says whether pid is still the process that started at start. A
-// zombie is not alive: it has exited and only waits to be reaped.
+// zombie is not alive: it has exited and only waits to be reaped. But a
+// leader shows as a zombie too while another of its threads execs (the
+// kernel's de_thread, as when a Go monitor execs its idle loop): the
+// process lives on while one of its threads does.
 func Alive(pid int, start uint64) bool {
 	got, state, err := StartTime(pid)
-	return err == nil && got == start && state != 'Z' && state != 'X'
+	if err != nil || got != start {
+		return false
+	}
+	return (state != 'Z' && state != 'X') || liveThread(pid)
+}
+
+// liveThread says whether a thread of pid other than its leader runs.
+func liveThread(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, t := range tasks {
+		if t.Name() == strconv.Itoa(pid) {
+			continue
+		}
+		data, err := os.ReadFile(dir + t.Name() + "/stat")
+		i := bytes.LastIndexByte(data, ')')
+		if err != nil || i < 0 || i+2 >= len(data) {
+			continue
+		}
+		if st := data[i+2]; st != 'Z' && st != 'X' {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,68 @@
+package engine_test
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// raceCycles is how many restarts and start-after-exit cycles the race
+// tests run: 30 in CI; BERTH_RACE_CYCLES=200 for the issue's figure.
+func raceCycles(t *testing.T) int {
+	if s := os.Getenv("BERTH_RACE_CYCLES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			t.Fatalf("BERTH_RACE_CYCLES=%q: want a positive number", s)
+		}
+		return n
+	}
+	return 30
+}
+
+// A start right after an exit used to race with the previous run's
+// monitor, which tore down the netns and unmounted the rootfs after it had
+// recorded the exit: the new start found "open network namespace ...: no
+// such file" or a rootfs without sh. Each cycle here must start a
+// container that really runs its shell on its network.
+func TestRestartRace(t *testing.T) {
+	e := newEnv(t)
+	n := raceCycles(t)
+	e.must("run", "-d", "--name", "again", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && exec sleep 100")
+	fails := 0
+	for i := 0; i < n; i++ {
+		if r := e.run("restart", "-t", "0", "again"); r.code != 0 {
+			fails++
+			t.Errorf("restart %d: exit %d: %s", i, r.code, r.stderr)
+		}
+	}
+	if got := e.inspect("again", "{{.State.Status}}"); got != "running" {
+		t.Errorf("after %d restarts: %q", n, got)
+	}
+	t.Logf("%d of %d restarts failed", fails, n)
+}
+
+func TestStartAfterExitRace(t *testing.T) {
+	e := newEnv(t)
+	n := raceCycles(t)
+	// The shell fails (and the container exits 1) unless it has eth0.
+	e.must("create", "--name", "job", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && echo up")
+	fails := 0
+	for i := 0; i < n; i++ {
+		r := e.run("start", "job")
+		if r.code == 0 {
+			r = e.run("wait", "job")
+			if strings.TrimSpace(r.stdout) != "0" {
+				r.code = 1
+			}
+		}
+		if r.code != 0 {
+			fails++
+			t.Errorf("cycle %d: exit %d: %s%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	if got := strings.Count(e.must("logs", "job"), "up\n"); got != n-fails {
+		t.Errorf("%d runs logged up, want %d", got, n-fails)
+	}
+	t.Logf("%d of %d start cycles failed", fails, n)
+}
