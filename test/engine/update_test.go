@@ -34,7 +34,7 @@ func TestUpdateLive(t *testing.T) {
 	}
 	want := "134217728 268435456 33554432 500000000 512 0 50 on-failure 3"
 	got := e.inspect("upd", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} "+
-		"{{.HostConfig.NanoCPUs}} {{.HostConfig.CPUShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.PidsLimit}} "+
+		"{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.PidsLimit}} "+
 		"{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}")
 	if got != want {
 		t.Errorf("inspect after update: %q, want %q", got, want)
