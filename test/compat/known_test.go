@@ -49,7 +49,6 @@ var known = map[string]string{
 	"err/--bogus-ps:stderr":             help + "; Docker prints its whole usage after an unknown global flag",
 	"network/default:stdout":            "by design: berth's default bridge is a /16 picked from 10.88-10.254 where no host route is, with its own address allocation; Docker's here is the test's /24",
 	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
-	"volume/create-ls:stdout":           "open (issue 19): volume inspect has berth's field order and no Options",
 	"volume/prune:stdout":               "by design: volume prune removes unused anonymous volumes (named ones with -a), as Docker 23 and later; Docker 20.10 removes every unused volume",
 }
 
