@@ -28,7 +28,6 @@ var known = map[string]string{
 	"err/ps---filter-bad=x:stderr":      wording,
 	"err/ps---filter-status=bad:stderr": wording + "; berth lists the valid states",
 	"err/kill-nosuch:stderr":            "by design: Docker's daemon prefixes `Cannot kill container: x:`; the No such container part is the same",
-	"attach/stopped:stderr":             "open (issue 19): Docker prints this one without the Error: prefix and capitalised",
 	"exit/127-not-found:stderr":         chain,
 	"exit/126-not-executable:stderr":    chain,
 	"exit/126-directory:stderr":         chain,
