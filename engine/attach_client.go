@@ -40,10 +40,10 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	if c.State.Status == StatusPaused {
-		return 125, fmt.Errorf("you cannot attach to a paused container, unpause it first")
+		return 125, &StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
 	}
 	if !c.Running() {
-		return 125, fmt.Errorf("you cannot attach to a stopped container, start it first")
+		return 125, &StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
 	}
 	keys, err := parseDetachKeys(o.DetachKeys)
 	if err != nil {

@@ -33,10 +33,10 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		return 125, err
 	}
 	if c.State.Status == StatusPaused {
-		return 125, fmt.Errorf("container %s is paused, unpause the container before exec", c.ID)
+		return 125, newStateError("", "container "+ref+" is paused, unpause the container before exec")
 	}
 	if !c.Running() {
-		return 125, fmt.Errorf("container %s is not running", c.ID)
+		return 125, newStateError("", "container "+c.ID+" is not running")
 	}
 	rc, err := e.loadRuntime(c)
 	if err != nil {

@@ -102,7 +102,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 		return nil, err
 	}
 	if !c.Running() {
-		return nil, fmt.Errorf("cannot kill container: %s: container %s is not running", ref, c.ID)
+		return nil, newStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
 		e.markStopped(c.ID)

@@ -122,6 +122,7 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
+				r.State.ExitCode = 0 // as Docker: a running container has not exited
 				return nil
 			})
 			if uerr != nil {

@@ -80,7 +80,7 @@ func (e *Engine) resolveMounts(_ context.Context, o CreateOptions, imageVolumes 
 			if m.Name == "" {
 				m.Name, m.Anonymous = newID(), true
 			}
-			v, err := vols.Create(m.Name, nil, m.Anonymous)
+			v, err := vols.Create(m.Name, nil, nil, m.Anonymous)
 			if err != nil {
 				return nil, err
 			}

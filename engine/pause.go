@@ -29,11 +29,11 @@ func (e *Engine) setFrozen(ref string, freeze bool) error {
 	}
 	switch {
 	case freeze && c.State.Status == StatusPaused:
-		return fmt.Errorf("container %s is already paused", c.ID)
+		return newStateError("", "container "+c.ID+" is already paused")
 	case !freeze && c.State.Status != StatusPaused:
-		return fmt.Errorf("container %s is not paused", c.ID)
+		return newStateError("", "container "+c.ID+" is not paused")
 	case !c.Running():
-		return fmt.Errorf("container %s is not running", c.ID)
+		return newStateError("", "container "+c.ID+" is not running")
 	}
 	rc, err := e.loadRuntime(c)
 	if err != nil {

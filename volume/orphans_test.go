@@ -12,7 +12,7 @@ import (
 func TestRemoveOrphans(t *testing.T) {
 	root := t.TempDir()
 	s := New(root)
-	v, err := s.Create("kept", nil, false)
+	v, err := s.Create("kept", nil, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,17 +34,18 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
-// Volume is one named volume, as `volume inspect` shows it.
+// Volume is one named volume, as `volume inspect` shows it: the fields in
+// Docker's order, so that its JSON is Docker's byte for byte.
 type Volume struct {
-	Name       string            `json:"Name"`
-	Driver     string            `json:"Driver"`
-	Mountpoint string            `json:"Mountpoint"`
 	CreatedAt  time.Time         `json:"CreatedAt"`
+	Driver     string            `json:"Driver"`
 	Labels     map[string]string `json:"Labels"`
-	Scope      string            `json:"Scope"`
-	// Options are the driver's options: berth's local driver takes none,
-	// so null, as Docker shows for a volume made without -o.
+	Mountpoint string            `json:"Mountpoint"`
+	Name       string            `json:"Name"`
+	// Options are the driver's options: berth's local driver takes none;
+	// {} or null as Create was given them, as Docker records them.
 	Options map[string]string `json:"Options"`
+	Scope   string            `json:"Scope"`
 }
 
 // AnonymousLabel marks volumes made for an image's VOLUME or -v /path, as
@@ -96,8 +97,10 @@ func get(b *bolt.Bucket, name string) (Volume, error) {
 }
 
 // Create makes a volume, or returns the existing one of that name, as
-// `docker volume create` does.
-func (s *Store) Create(name string, labels map[string]string, anonymous bool) (Volume, error) {
+// `docker volume create` does. opts are the driver options recorded as
+// given: `volume create` passes an empty map ({} in inspect, as Docker's CLI
+// sends one), a volume made on the fly by -v passes nil (null, as Docker).
+func (s *Store) Create(name string, labels, opts map[string]string, anonymous bool) (Volume, error) {
 	if !validName.MatchString(name) {
 		return Volume{}, fmt.Errorf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed", name, name)
 	}
@@ -122,7 +125,7 @@ func (s *Store) Create(name string, labels map[string]string, anonymous bool) (V
 			labels[AnonymousLabel] = ""
 		}
 		vol = Volume{Name: name, Driver: "local", Mountpoint: dir, CreatedAt: time.Now().UTC().Truncate(time.Second),
-			Labels: labels, Scope: "local"}
+			Labels: labels, Options: opts, Scope: "local"}
 		data, err := json.Marshal(vol)
 		if err != nil {
 			return err

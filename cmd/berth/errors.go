@@ -143,7 +143,19 @@ func message(err error) string {
 	if m, ok := noSuch(err); ok {
 		return m
 	}
+	// The engine's state errors are lower-case, as Go's are; Docker's
+	// words are capitalised, and scripts match them.
+	var st *engine.StateError
+	if errors.As(err, &st) {
+		return strings.Replace(err.Error(), st.Error(), st.Docker(), 1)
+	}
 	return err.Error()
+}
+
+// bare reports whether Docker's CLI prints err without "Error: ".
+func bare(err error) bool {
+	var st *engine.StateError
+	return errors.As(err, &st) && st.Bare && err.Error() == st.Error()
 }
 
 // report prints err, which cmd returned, as Docker's CLI would and returns
@@ -204,7 +216,11 @@ func daemonSide(err error) bool {
 // ...." and, for its own failures, where to read the usage).
 func printError(w io.Writer, cmd *cobra.Command, err error, isRun, seeHelp bool) {
 	if !isRun {
-		fmt.Fprintf(w, "Error: %s\n", message(err))
+		prefix := "Error: "
+		if bare(err) {
+			prefix = ""
+		}
+		fmt.Fprintf(w, "%s%s\n", prefix, message(err))
 		return
 	}
 	fmt.Fprintf(w, "berth: Error: %s.\n", strings.TrimSuffix(message(err), "."))

@@ -44,7 +44,7 @@ func newVolumeCreateCommand(g *globalOptions) *cobra.Command {
 				k, v, _ := strings.Cut(kv, "=")
 				l[k] = v
 			}
-			v, err := volume.New(g.root).Create(name, l, false)
+			v, err := volume.New(g.root).Create(name, l, map[string]string{}, false)
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,6 @@ const (
 	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
 	help       = "by design: help and usage text list berth's own commands and descriptions"
 	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
-	capital    = "open (issue 19): berth's engine messages start lower-case where Docker's say Container/Cannot"
 )
 
 // known lists the differences between Docker 20.10 and berth that the
@@ -29,11 +28,6 @@ var known = map[string]string{
 	"err/ps---filter-bad=x:stderr":      wording,
 	"err/ps---filter-status=bad:stderr": wording + "; berth lists the valid states",
 	"err/kill-nosuch:stderr":            "by design: Docker's daemon prefixes `Cannot kill container: x:`; the No such container part is the same",
-	"kill/not-running:stderr":           capital,
-	"exec/stopped:stderr":               capital,
-	"exec/paused:stderr":                capital + "; Docker names the container as given, berth by ID",
-	"pause:stderr":                      capital,
-	"attach/stopped:stderr":             "open (issue 19): Docker prints this one without the Error: prefix and capitalised",
 	"exit/127-not-found:stderr":         chain,
 	"exit/126-not-executable:stderr":    chain,
 	"exit/126-directory:stderr":         chain,
@@ -49,8 +43,6 @@ var known = map[string]string{
 	"err/--bogus-ps:stderr":             help + "; Docker prints its whole usage after an unknown global flag",
 	"network/default:stdout":            "by design: berth's default bridge is a /16 picked from 10.88-10.254 where no host route is, with its own address allocation; Docker's here is the test's /24",
 	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
-	"restart:stdout":                    "open (issue 19): restart keeps the old State.ExitCode (137) of the stop; Docker resets it to 0 on start",
-	"volume/create-ls:stdout":           "open (issue 19): volume inspect has berth's field order and no Options",
 	"volume/prune:stdout":               "by design: volume prune removes unused anonymous volumes (named ones with -a), as Docker 23 and later; Docker 20.10 removes every unused volume",
 }
 
