@@ -10,6 +10,11 @@ import (
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
+// maxCpusetID bounds a cpuset list's members: the kernel's NR_CPUS is at
+// most 8192, and a range like 0-999999999 must not become a billion-entry
+// map before the host check refuses it.
+const maxCpusetID = 8191
+
 // parseCpuset reads a cpuset list such as "0-2,4" into its members.
 func parseCpuset(s string) (map[int]bool, bool) {
 	out := map[int]bool{}
@@ -24,6 +29,9 @@ func parseCpuset(s string) (map[int]bool, bool) {
 			if b, err = strconv.Atoi(hi); err != nil || b < a {
 				return nil, false
 			}
+		}
+		if b > maxCpusetID {
+			return nil, false
 		}
 		for i := a; i <= b; i++ {
 			out[i] = true

@@ -107,7 +107,10 @@ func TestValidateHostValues(t *testing.T) {
 		{CreateOptions{Devices: []string{"/dev/null:/dev/n:"}}, "bad mode specified"},
 		{CreateOptions{Devices: []string{"/dev/null:dev/n"}}, "dev/n is not an absolute path"},
 		{CreateOptions{Devices: []string{"/dev/null:/a:r:x"}}, "invalid device specification"},
-		{CreateOptions{CpusetCpus: "0-1,3"}, ""},
+		{CreateOptions{CpusetCpus: "0-0,0"}, ""}, // a range and a list, and CPU 0 is online on every host
+		{CreateOptions{CpusetCpus: "0-999999999"}, "invalid value 0-999999999 for cpuset cpus"},
+		{CreateOptions{CpusetCpus: "0-8191"}, "requested CPUs are not available"},
+		{CreateOptions{ExtraOptions: ExtraOptions{CpusetMems: "0-"}}, "invalid value 0- for cpuset mems"},
 		{CreateOptions{CpusetCpus: "0\n1"}, "invalid value 0\n1 for cpuset cpus"},
 		{CreateOptions{CpusetCpus: "0-"}, "for cpuset cpus"},
 		{CreateOptions{Workdir: "/app"}, ""},

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -73,13 +72,11 @@ func validateAliases(aliases []string) error {
 	return nil
 }
 
-// cpuList is the kernel's list format of cpuset.cpus: 0-3,5.
-var cpuList = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
-
 // validateHostValues checks values that reach a cgroup file or the
 // process's working directory, with Docker's wording: --device's mode
 // (one each of r, w, m: it becomes a devices.allow line), --cpuset-cpus
-// (cpuset.cpus) and --workdir.
+// and --cpuset-mems (cpuset files; checkCpuset, as update checks them)
+// and --workdir.
 func validateHostValues(o CreateOptions) error {
 	for _, d := range o.Devices {
 		parts := strings.Split(d, ":")
@@ -93,8 +90,11 @@ func validateHostValues(o CreateOptions) error {
 			return fmt.Errorf("bad mode specified: %s", parts[2])
 		}
 	}
-	if o.CpusetCpus != "" && !cpuList.MatchString(o.CpusetCpus) {
-		return fmt.Errorf("invalid value %s for cpuset cpus", o.CpusetCpus)
+	if err := checkCpuset(o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
+		return err
+	}
+	if err := checkCpuset(o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
+		return err
 	}
 	if o.Workdir != "" && !path.IsAbs(o.Workdir) {
 		return fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", o.Workdir)
