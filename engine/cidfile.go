@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // CIDFile is a --cidfile: reserved before the container is made, so an
@@ -34,26 +35,8 @@ func (f *CIDFile) Write(id string) error {
 	if f.path == "" {
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".cidfile-*")
-	if err != nil {
-		return fmt.Errorf("write the container ID file %s: %w", f.path, err)
-	}
-	_, err = tmp.WriteString(id)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write the container ID file %s: %w", f.path, err)
+	if err := atomicfile.WriteFile(f.path, []byte(id), 0o644); err != nil {
+		return fmt.Errorf("write the container ID file: %w", err)
 	}
 	return nil
 }
