@@ -1,5 +1,9 @@
 # berth: make build | make test | make bench | make demo | make lint
-GO      ?= go
+# Go's own tarball installs in /usr/local/go; a root shell whose profile
+# does not add it (sudo's secure_path, a bare `su`) still finds it: the
+# recipes get it on PATH, and $(shell) calls use GO's full path.
+export PATH := $(PATH):/usr/local/go/bin
+GO      ?= $(shell command -v go || echo /usr/local/go/bin/go)
 BINDIR  ?= bin
 # Both programs are linked statically: the runtime's init runs inside
 # containers and VMs whose userland has no glibc of its own.
