@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/initreaper"
 	"github.com/berth-containers/berth/runtime/initproc"
 	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
 )
@@ -26,7 +27,7 @@ func reexec() {
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
 		os.Exit(engine.DNSMain(os.Args[2:]))
 	case os.Args[0] == engine.InitPath:
-		os.Exit(engine.InitMain(os.Args[1:]))
+		os.Exit(initreaper.Main(os.Args[1:]))
 	}
 }
 

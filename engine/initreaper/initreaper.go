@@ -1,4 +1,7 @@
-package engine
+// Package initreaper is berth --init: the small PID 1 a container gets
+// with --init, in the place of Docker's tini. The berth binary runs it when
+// re-executed as berth-init (cmd/berth/reexec.go).
+package initreaper
 
 import (
 	"errors"
@@ -10,11 +13,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// InitMain is --init's PID 1 inside the container, as Docker's tini: it
+// Main is --init's PID 1 inside the container, as Docker's tini: it
 // runs the command after "--", forwards every signal to it, reaps any
 // zombie reparented to it and exits as the command did (128+N after
 // signal N).
-func InitMain(args []string) int {
+func Main(args []string) int {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
