@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/idlemon"
+	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/internal/proc"
 )
 
@@ -76,7 +77,7 @@ func MonitorMain(args []string) int {
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
 		return e.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
 	}
-	closeInherited(4) // fds.go: 0-2 are /dev/null, 3 the report pipe
+	fds.CloseInherited(4) // 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
 	c, err := e.db.get(args[2])
 	if err != nil {
@@ -272,7 +273,7 @@ func (e *Engine) spawnMonitor(c *Container) error {
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
-	cloexecInherited()
+	fds.CloexecInherited()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

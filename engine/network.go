@@ -18,6 +18,7 @@ import (
 	"github.com/berth-containers/berth/network/etcfiles"
 	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
+	"github.com/berth-containers/berth/network/responder"
 )
 
 // A container's network, from create to rm:
@@ -324,7 +325,7 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 		ips = append(ips, ep.IP)
 		// The responder serves user networks' names and holds the
 		// published ports this process does not (network_ports.go).
-		user = user || ep.NetworkName != network.DefaultName || responderHolds(ep)
+		user = user || ep.NetworkName != network.DefaultName || responder.Holds(ep)
 	}
 	e.ph.mark("network: attach")
 	if err := e.writeEtcFiles(c, ips); err != nil {
@@ -375,7 +376,7 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 	e.releaseOwnPorts()
 	e.ph.mark("network: detach")
 	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName || responderHolds(ep) {
+		if ep.NetworkName != network.DefaultName || responder.Holds(ep) {
 			errs = append(errs, e.syncDNS(""))
 			break
 		}

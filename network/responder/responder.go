@@ -1,4 +1,8 @@
-package engine
+// Package responder is berth's one long-lived helper process per engine
+// root: the embedded DNS of user networks (127.0.0.11:53 in each container)
+// and the holder of published host ports. The engine starts it (Sync) and
+// the berth binary runs it when re-executed as "berth dns" (Main).
+package responder
 
 import (
 	"bufio"
@@ -18,6 +22,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/dns"
@@ -53,16 +58,20 @@ import (
 // lock: the caller retries). A killed responder is started again by the
 // next attach or by repairNetwork.
 
-// DNSEnv marks the responder process, so main routes it before flags.
-const DNSEnv = "BERTH_DNS"
+// Env marks the responder process, so main routes it before flags.
+const Env = "BERTH_DNS"
 
 func dnsSocket(runroot string) string { return filepath.Join(runroot, "dns.sock") }
 
-// DNSMain is the responder's whole life; it returns its exit code.
-func DNSMain(args []string) int {
+// OpenStore opens the network store of an engine root; the engine gives
+// it, so the responder names tables and bridges as the engine does.
+type OpenStore func(root, runroot string) *network.Store
+
+// Main is the responder's whole life; it returns its exit code.
+func Main(args []string, open OpenStore) int {
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(4 << 20)
-	closeInherited(4) // fds.go: 0-2 are /dev/null, 3 the report pipe
+	fds.CloseInherited(4) // 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
 	say := func(s string) {
 		if report != nil {
@@ -76,7 +85,6 @@ func DNSMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "berth dns: want <root> <runroot>")
 		return 2
 	}
-	e := New(Options{Root: args[0], Runroot: args[1]})
 	lock, err := os.OpenFile(filepath.Join(args[1], "dns.lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		say("error " + err.Error())
@@ -102,7 +110,7 @@ func DNSMain(args []string) int {
 	// The socket is unlinked by hand, before a close that ends the
 	// process: a stray's close must not unlink its successor's.
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	r := &responder{store: e.Networks(), servers: map[string]*dns.Server{}, ports: map[string]heldPort{}, ln: ln, sock: sock}
+	r := &responder{store: open(args[0], args[1]), servers: map[string]*dns.Server{}, ports: map[string]heldPort{}, ln: ln, sock: sock}
 	if _, err := r.sync(""); err != nil {
 		slog.Warn("dns sync", "error", err)
 	} else if r.stopped {
@@ -241,15 +249,16 @@ func (r *responder) sync(id string) (int, error) {
 	return len(r.servers) + len(r.ports), mine
 }
 
-// syncDNS tells the root's responder that endpoints changed, starting one
+// Sync tells the root's responder that endpoints changed, starting one
 // if none listens and some container needs it. id is the container whose
 // endpoints changed ("" for none): only its failure to be served is an
 // error here. A responder that is still starting, or on its way out,
 // answers busy or not at all: wait for it. A container's 127.0.0.11:53
 // still held by a responder that has lost its socket (it exits at its next
 // owner check) answers "address in use": wait past that check.
-func (e *Engine) syncDNS(id string) error {
-	sock := dnsSocket(e.runroot)
+// needed reports whether some container needs a responder at all.
+func Sync(root, runroot, id string, needed func() (bool, error)) error {
+	sock := dnsSocket(runroot)
 	var lastErr error
 	deadline := time.Now().Add(dnsSyncTimeout)
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
@@ -268,11 +277,11 @@ func (e *Engine) syncDNS(id string) error {
 			return lastErr
 		}
 		lastErr = err
-		needed, err := e.dnsNeeded()
-		if err != nil || !needed {
+		need, err := needed()
+		if err != nil || !need {
 			return err
 		}
-		rep, err := e.startDNS()
+		rep, err := start(root, runroot)
 		if err != nil {
 			return err
 		}
@@ -289,7 +298,7 @@ func (e *Engine) syncDNS(id string) error {
 	return fmt.Errorf("embedded dns: %w", lastErr)
 }
 
-// dnsSyncTimeout bounds syncDNS's wait for a responder; more than
+// dnsSyncTimeout bounds Sync's wait for a responder; more than
 // ownerCheckEvery, so that a stray has gone by then.
 const dnsSyncTimeout = 3*ownerCheckEvery + 4*time.Second
 
@@ -310,29 +319,17 @@ func dnsRequest(sock, id string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-// dnsNeeded reports whether some container is on a user network or
-// publishes a port.
-func (e *Engine) dnsNeeded() (bool, error) {
-	eps, err := e.Networks().Endpoints("")
-	for _, ep := range eps {
-		if ep.NetworkName != network.DefaultName || responderHolds(ep) {
-			return true, err
-		}
-	}
-	return false, err
-}
-
 func published(eps []network.Endpoint) bool {
 	for _, ep := range eps {
-		if responderHolds(ep) {
+		if Holds(ep) {
 			return true
 		}
 	}
 	return false
 }
 
-// startDNS spawns a responder and returns its report.
-func (e *Engine) startDNS() (string, error) {
+// start spawns a responder and returns its report.
+func start(root, runroot string) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("find berth's executable for the dns responder: %w", err)
@@ -342,13 +339,13 @@ func (e *Engine) startDNS() (string, error) {
 		return "", err
 	}
 	defer r.Close()
-	cmd := exec.Command(exe, "dns", e.root, e.runroot)
+	cmd := exec.Command(exe, "dns", root, runroot)
 	cmd.Args[0] = "berth-dns"
-	cmd.Env = []string{DNSEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0"}
+	cmd.Env = []string{Env + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0"}
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
-	cloexecInherited()
+	fds.CloexecInherited()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

@@ -1,4 +1,6 @@
-package engine
+// Package fds keeps inherited descriptors out of the long-lived processes
+// berth starts (the monitor, the DNS responder).
+package fds
 
 import (
 	"errors"
@@ -20,9 +22,9 @@ import (
 //	daemon:  every inherited descriptor above the ones it is given closed
 //	         first thing, whoever started it
 
-// cloexecInherited marks every descriptor from 3 up close-on-exec, so no
+// CloexecInherited marks every descriptor from 3 up close-on-exec, so no
 // program this process starts inherits one it was not given.
-func cloexecInherited() {
+func CloexecInherited() {
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil || !errors.Is(err, unix.ENOSYS) {
 		return
 	}
@@ -31,10 +33,10 @@ func cloexecInherited() {
 	}
 }
 
-// closeInherited closes the descriptors from first up that this process
+// CloseInherited closes the descriptors from first up that this process
 // inherited. They are the ones without close-on-exec: every descriptor
 // the Go runtime and berth open has it.
-func closeInherited(first int) {
+func CloseInherited(first int) {
 	for _, fd := range openFDs(first) {
 		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
 			unix.Close(fd)
