@@ -1,22 +1,19 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
-	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/engine/attach"
 )
 
 // AttachOptions are attach's flags.
@@ -45,12 +42,12 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	if !c.Running() {
 		return 125, &StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
 	}
-	keys, err := parseDetachKeys(o.DetachKeys)
+	keys, err := attach.ParseDetachKeys(o.DetachKeys)
 	if err != nil {
 		return 125, err
 	}
 	withStdin := !o.NoStdin && c.Config.OpenStdin && stdio.In != nil
-	conn, err := e.dialAttach(c, attachHello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil, CloseStdin: withStdin && o.CloseStdin})
+	conn, err := e.dialAttach(c, attach.Hello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil, CloseStdin: withStdin && o.CloseStdin})
 	if err != nil {
 		return 125, err
 	}
@@ -62,12 +59,12 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 			if err == nil {
 				defer term.Restore(int(stdio.In.Fd()), st)
 			}
-			stop := forwardSize(stdio.In, conn)
+			stop := attach.ForwardSize(stdio.In, conn)
 			defer stop()
 		}
 		go func() {
-			if copyStdin(conn, stdio.In, keys, detached) && o.CloseStdin {
-				writeFrame(conn, frameStdin, nil) // the end of stdin
+			if attach.CopyStdin(conn, stdio.In, keys, detached) && o.CloseStdin {
+				attach.CloseStdin(conn) // the end of stdin
 			}
 		}()
 	}
@@ -103,18 +100,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
-		for {
-			kind, p, err := readFrame(conn)
-			if err != nil {
-				return
-			}
-			switch {
-			case kind == frameStdout && stdio.Out != nil:
-				stdio.Out.Write(p)
-			case kind == frameStderr && stdio.Err != nil:
-				stdio.Err.Write(p)
-			}
-		}
+		attach.CopyOutput(conn, stdio.Out, stdio.Err)
 	}()
 	select {
 	case <-detached:
@@ -185,98 +171,40 @@ type SignaledError struct{ Signal unix.Signal }
 
 func (e *SignaledError) Error() string { return "interrupted by " + e.Signal.String() }
 
-// copyStdin sends in to the container until EOF or the detach keys; it
-// reports whether it read to the end.
-func copyStdin(conn *net.UnixConn, in io.Reader, keys []byte, detached chan struct{}) bool {
-	buf := make([]byte, 32<<10)
-	matched := 0
-	for {
-		n, err := in.Read(buf)
-		if n > 0 {
-			p := buf[:n]
-			if len(keys) > 0 {
-				var out bytes.Buffer
-				for _, b := range p {
-					if b == keys[matched] {
-						matched++
-						if matched == len(keys) {
-							close(detached)
-							return false
-						}
-						continue
-					}
-					out.Write(keys[:matched])
-					matched = 0
-					out.WriteByte(b)
-				}
-				p = out.Bytes()
-			}
-			if len(p) > 0 && writeFrame(conn, frameStdin, p) != nil {
-				return false
-			}
-		}
-		if err != nil {
-			return errors.Is(err, io.EOF)
-		}
+// ErrNoAttachSocket is returned for a container no monitor of its own
+// watches: one run in the foreground of `berth run`.
+var ErrNoAttachSocket = errors.New("no attach socket")
+
+// dialAttach connects to a container's monitor and says what it wants.
+func (e *Engine) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
+	conn, err := attach.Dial(e.runDir(c.ID), h)
+	var de *attach.DialError
+	if errors.As(err, &de) {
+		return nil, fmt.Errorf("cannot attach to container %s: it runs in the foreground of its berth run (%w: %v)", c.Name, ErrNoAttachSocket, de.Err)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("attach to %s: %w", c.Name, err)
+	}
+	return conn, nil
 }
 
-// forwardSize sends the terminal's size now and on every SIGWINCH.
-func forwardSize(f *os.File, conn *net.UnixConn) (stop func()) {
-	send := func() {
-		b, err := console.Size(f)
-		if err != nil {
-			return
-		}
-		var p [4]byte
-		binary.BigEndian.PutUint16(p[:], uint16(b.Height))
-		binary.BigEndian.PutUint16(p[2:], uint16(b.Width))
-		writeFrame(conn, frameResize, p[:])
+// monitorStdio makes the monitor's attach server and the Stdio that runs
+// the container through it. Without the socket a container still runs:
+// it only cannot be attached to.
+func (e *Engine) monitorStdio(c *Container) *Stdio {
+	srv, err := attach.Listen(e.runDir(c.ID), c.Config.OpenStdin)
+	if err != nil {
+		slog.Warn("attach socket", "id", c.ID, "error", err)
+		return nil
 	}
-	send()
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, unix.SIGWINCH)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ch:
-				send()
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+	return attachedStdio(srv)
 }
 
-// parseDetachKeys reads Docker's --detach-keys: comma-separated single
-// characters or ctrl-<x>. An empty string is Docker's ctrl-p,ctrl-q.
-func parseDetachKeys(s string) ([]byte, error) {
-	if s == "" {
-		s = "ctrl-p,ctrl-q"
+// attachedStdio is the Stdio that runs a container through srv.
+func attachedStdio(srv *attach.Server) *Stdio {
+	stdio := &Stdio{Out: srv.Stdout(), Err: srv.Stderr(), detached: true, onConsole: srv.SetMaster, attach: srv}
+	if in := srv.Stdin(); in != nil {
+		stdio.In = in
 	}
-	var out []byte
-	for _, k := range strings.Split(s, ",") {
-		lk := strings.ToLower(k)
-		switch {
-		case len(k) == 1:
-			out = append(out, k[0])
-		case strings.HasPrefix(lk, "ctrl-") && len(lk) == 6:
-			ch := lk[5]
-			switch {
-			case ch >= 'a' && ch <= 'z':
-				out = append(out, ch-'a'+1)
-			case ch == '@':
-				out = append(out, 0)
-			case ch >= '[' && ch <= '_':
-				out = append(out, ch-'['+27)
-			default:
-				return nil, fmt.Errorf("invalid detach keys %q: use ctrl-<a-z,@,[,\\,],^,_> or single characters, comma separated", s)
-			}
-		default:
-			return nil, fmt.Errorf("invalid detach keys %q: use ctrl-<a-z,@,[,\\,],^,_> or single characters, comma separated", s)
-		}
-	}
-	return out, nil
+	return stdio
 }

@@ -6,25 +6,6 @@ import (
 	"time"
 )
 
-func TestParseDetachKeys(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []byte
-		ok   bool
-	}{
-		{"", []byte{16, 17}, true},
-		{"ctrl-a,x", []byte{1, 'x'}, true},
-		{"ctrl-@,ctrl-[", []byte{0, 27}, true},
-		{"ctrl-1", nil, false},
-		{"ab", nil, false},
-	} {
-		got, err := parseDetachKeys(tc.in)
-		if (err == nil) != tc.ok || (tc.ok && !reflect.DeepEqual(got, tc.want)) {
-			t.Errorf("parseDetachKeys(%q) = %v, %v", tc.in, got, err)
-		}
-	}
-}
-
 func TestParsePS(t *testing.T) {
 	r := parsePS("UID PID PPID C STIME TTY TIME CMD\nroot 5 1 0 10:00 ? 00:00:00 sleep 100 --x\n")
 	if len(r.Titles) != 8 || !reflect.DeepEqual(r.Processes, [][]string{{"root", "5", "1", "0", "10:00", "?", "00:00:00", "sleep 100 --x"}}) {

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -68,14 +69,11 @@ func idleCapable(stdio *Stdio, keepStdin bool) bool {
 var errAttached = errors.New("a client is attached")
 
 // attachOf finds the attach server behind a monitor's Stdio.
-func attachOf(stdio *Stdio) *attachServer {
+func attachOf(stdio *Stdio) *attach.Server {
 	if stdio == nil {
 		return nil
 	}
-	if w, ok := stdio.Out.(streamWriter); ok {
-		return w.s
-	}
-	return nil
+	return stdio.attach
 }
 
 func fdOf(f *os.File) int {
@@ -105,39 +103,23 @@ func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
 		fds.keepStdR, fds.keepStdW = fdOf(s.keep[0]), fdOf(s.keep[1])
 	}
 	if srv := attachOf(stdio); srv != nil {
-		// A dup: the listener's own fd is the Go poller's.
-		l, err := srv.l.File()
+		l, busy, err := srv.Suspend()
 		if err != nil {
-			return fmt.Errorf("attach socket: %w", err)
+			return err
 		}
-		// Go stops accepting; a client that connects from now on waits in
-		// the backlog, where the C loop sees it and wakes Go again. One
-		// already connected would lose its connection in the exec: with
-		// one, this monitor stays in Go.
-		srv.l.Close()
-		<-srv.served
-		srv.mu.Lock()
-		busy := srv.conns > 0
-		srv.mu.Unlock()
 		if busy {
-			nl, err := net.FileListener(l)
-			l.Close()
-			if err != nil {
-				return fmt.Errorf("attach socket: %w", err)
-			}
-			srv.l = nl.(*net.UnixListener)
-			srv.start()
 			return errAttached
 		}
 		p.Wake = l
 		fds.listen = fdOf(l)
-		if srv.stdinR != nil {
-			p.Keep = append(p.Keep, srv.stdinR)
-			fds.stdinR = fdOf(srv.stdinR)
+		stdinR, stdinW := srv.StdinPipe()
+		if stdinR != nil {
+			p.Keep = append(p.Keep, stdinR)
+			fds.stdinR = fdOf(stdinR)
 		}
-		if srv.stdinW != nil { // nil once a start -ai client closed it
-			p.Keep = append(p.Keep, srv.stdinW)
-			fds.stdinW = fdOf(srv.stdinW)
+		if stdinW != nil { // nil once a start -ai client closed it
+			p.Keep = append(p.Keep, stdinW)
+			fds.stdinW = fdOf(stdinW)
 		}
 	}
 	env := []string{monitorFDsEnv + "=" + fds.String()}
@@ -179,9 +161,7 @@ func (e *Engine) resumeMonitor(id, why string) int {
 		l, err := net.FileListener(f)
 		f.Close()
 		if err == nil {
-			srv := &attachServer{clients: map[*attachConn]bool{}, l: l.(*net.UnixListener)}
-			srv.stdinR, srv.stdinW = adopt(fds.stdinR, "stdin"), adopt(fds.stdinW, "stdin-w")
-			stdio = srv.start()
+			stdio = attachedStdio(attach.Adopt(l.(*net.UnixListener), adopt(fds.stdinR, "stdin"), adopt(fds.stdinW, "stdin-w")))
 		}
 	}
 	// Held only so that the container's stdin stays open; a restart makes

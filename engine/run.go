@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
@@ -33,6 +34,7 @@ type Stdio struct {
 	// onConsole is given the pty master of a -t container.
 	detached  bool
 	onConsole func(master *os.File)
+	attach    *attach.Server
 }
 
 // prepare mounts the container's rootfs (unless a previous start left it
