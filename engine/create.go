@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
@@ -237,8 +238,8 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	}
 	if o.LogMaxFile != "" {
 		n, err := strconv.Atoi(o.LogMaxFile)
-		if err != nil || n < 1 || n > maxLogFiles {
-			return hc, fmt.Errorf("invalid --log-opt max-file %q: want a number of files from 1 to %d", o.LogMaxFile, maxLogFiles)
+		if err != nil || n < 1 || n > jsonlog.MaxFiles {
+			return hc, fmt.Errorf("invalid --log-opt max-file %q: want a number of files from 1 to %d", o.LogMaxFile, jsonlog.MaxFiles)
 		}
 		hc.LogMaxFile = n
 	}

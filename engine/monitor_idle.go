@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/idlemon"
+	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
@@ -88,7 +89,7 @@ func fdOf(f *os.File) int {
 func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
 	p := idlemon.Params{Pid: pid, LogPath: e.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: c.HostConfig.logFiles()}
 	if p.LogMax <= 0 {
-		p.LogMax = defaultLogMaxSize
+		p.LogMax = jsonlog.DefaultMaxSize
 	}
 	fds := monitorFDs{pid: pid, out: -1, err: -1, master: -1, listen: -1, stdinR: -1, stdinW: -1, keepStdR: -1, keepStdW: -1}
 	if s.master != nil {
@@ -179,7 +180,7 @@ func (e *Engine) resumeMonitor(id, why string) int {
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (exitInfo, error) {
-			log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+			log, err := jsonlog.Open(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 			if err != nil {
 				return exitInfo{}, err
 			}

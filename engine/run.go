@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
@@ -120,7 +121,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	if old, err := e.loadRuntime(c); err == nil {
 		old.Delete(true) // left by a monitor that was killed
 	}
-	log, err := openLog(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+	log, err := jsonlog.Open(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 	if err != nil {
 		return exitInfo{}, err
 	}
@@ -244,7 +245,7 @@ type streams struct {
 }
 
 // copyOutput starts the copies of s into the log and to stdio.
-func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *logFile) {
+func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *jsonlog.File) {
 	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {
@@ -252,8 +253,8 @@ func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *lo
 	}
 	if s.out != nil {
 		wg.Add(2)
-		go func() { defer wg.Done(); copyStream(log, "stdout", s.out, out) }()
-		go func() { defer wg.Done(); copyStream(log, "stderr", s.err, errw) }()
+		go func() { defer wg.Done(); jsonlog.CopyStream(log, "stdout", s.out, out) }()
+		go func() { defer wg.Done(); jsonlog.CopyStream(log, "stderr", s.err, errw) }()
 	}
 	if s.master != nil {
 		wg.Add(1)
@@ -263,7 +264,7 @@ func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *lo
 				console.Proxy(s.master, in, teeLog{log, out})
 				return
 			}
-			copyStream(log, "stdout", s.master, out)
+			jsonlog.CopyStream(log, "stdout", s.master, out)
 		}()
 	}
 }
@@ -304,12 +305,12 @@ func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
 // teeLog is the writer a foreground pty copies into: the terminal and the
 // log.
 type teeLog struct {
-	log *logFile
+	log *jsonlog.File
 	out io.Writer
 }
 
 func (t teeLog) Write(p []byte) (int, error) {
-	t.log.write("stdout", p)
+	t.log.Write("stdout", p)
 	if t.out != nil {
 		return t.out.Write(p)
 	}

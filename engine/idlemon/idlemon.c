@@ -44,7 +44,7 @@
 
 #define ENV_IDLE "_BERTH_IDLE"
 #define ENV_RESUME "BERTH_MONITOR_RESUME"
-// Docker cuts log lines at 16 KiB; so does engine/logs.go.
+// Docker cuts log lines at 16 KiB; so does engine/jsonlog.
 #define LINE_MAX_BYTES (16 << 10)
 
 struct stream {
@@ -70,7 +70,7 @@ static void open_log(void)
 }
 
 // rotate shifts the old files up by one and drops the oldest, keeping
-// log_files in all, as engine/logs.go does (json-file's max-file).
+// log_files in all, as engine/jsonlog does (json-file's max-file).
 static void rotate(void)
 {
 	char from[4096], to[4096];
