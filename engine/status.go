@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/berth-containers/berth/internal/proc"
@@ -63,11 +61,4 @@ func (c *Container) refresh() {
 // Running reports whether the container's process runs (or is paused).
 func (c *Container) Running() bool {
 	return c.State.Status == StatusRunning || c.State.Status == StatusPaused
-}
-
-func statIno(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Ino
-	}
-	return 0
 }

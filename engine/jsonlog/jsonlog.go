@@ -111,34 +111,26 @@ func (l *File) rotate() {
 func (l *File) Close() error { return l.f.Close() }
 
 // CopyStream logs r line by line under stream and copies it to also (if
-// set), until r ends. Long lines are cut at 16 KiB, as Docker cuts them.
+// set), until r ends. Long lines are cut at exactly maxLine bytes, as
+// Docker and the C loop (engine/idlemon) cut them.
 func CopyStream(l *File, stream string, r io.Reader, also io.Writer) {
-	buf := make([]byte, 16<<10)
-	var partial []byte
+	buf := make([]byte, maxLine)
+	partial := make([]byte, 0, maxLine)
 	for {
 		n, err := r.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if also != nil {
-				also.Write(chunk)
+		if n > 0 && also != nil {
+			also.Write(buf[:n])
+		}
+		for chunk := buf[:n]; len(chunk) > 0; {
+			room := min(maxLine-len(partial), len(chunk))
+			if i := bytes.IndexByte(chunk[:room], '\n'); i >= 0 {
+				room = i + 1
 			}
-			for len(chunk) > 0 {
-				i := bytes.IndexByte(chunk, '\n')
-				if i < 0 {
-					partial = append(partial, chunk...)
-					if len(partial) >= 16<<10 {
-						l.Write(stream, partial)
-						partial = partial[:0]
-					}
-					break
-				}
-				line := chunk[:i+1]
-				if len(partial) > 0 {
-					line = append(partial, line...)
-					partial = partial[:0]
-				}
-				l.Write(stream, line)
-				chunk = chunk[i+1:]
+			partial = append(partial, chunk[:room]...)
+			chunk = chunk[room:]
+			if partial[len(partial)-1] == '\n' || len(partial) == maxLine {
+				l.Write(stream, partial)
+				partial = partial[:0]
 			}
 		}
 		if err != nil {
@@ -149,6 +141,9 @@ func CopyStream(l *File, stream string, r io.Reader, also io.Writer) {
 		}
 	}
 }
+
+// maxLine is where a line without a newline is cut: Docker's 16 KiB.
+const maxLine = 16 << 10
 
 // Follower reads a log as it grows and across rotations. It keeps the
 // file it reads open, so that a rotation, even one that drops the file,

@@ -78,6 +78,26 @@ func TestFollowerAcrossRotation(t *testing.T) {
 	}
 }
 
+func TestCopyStreamCutsLongLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c-json.log")
+	l, err := Open(path, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CopyStream(l, "stdout", strings.NewReader("a\n"+strings.Repeat("x", 16<<10)+"y\nend"), nil)
+	l.Close()
+	got := logs(path)
+	want := []string{"stdout:a\n", "stdout:" + strings.Repeat("x", 16<<10), "stdout:y\n", "stdout:end"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %d lines of lengths %v", len(got), func() (n []int) {
+			for _, g := range got {
+				n = append(n, len(g))
+			}
+			return
+		}())
+	}
+}
+
 func TestFiles(t *testing.T) {
 	if Files(0) != DefaultFiles || Files(5) != 5 {
 		t.Errorf("Files(0)=%d Files(5)=%d", Files(0), Files(5))
