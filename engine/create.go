@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/jsonlog"
+	"github.com/berth-containers/berth/engine/ociruntime"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
@@ -178,7 +179,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if hc.Runtime == "" {
 		hc.Runtime = "berth"
 	}
-	if _, err := ResolveRuntime(hc.Runtime); err != nil {
+	if _, err := ociruntime.ResolveRuntime(hc.Runtime); err != nil {
 		return hc, err
 	}
 	if hc.RestartPolicy, err = ParseRestart(o.Restart); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/ociruntime"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
@@ -95,7 +96,7 @@ func (e *Engine) Info(ctx context.Context, insecure []string) (*Info, error) {
 	in := &Info{
 		Driver: "overlay", LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
 		OSType: runtime.GOOS, NCPU: runtime.NumCPU(), MemTotal: int64(hostMemory()),
-		DockerRootDir: e.root, DefaultRuntime: ownRuntime, Labels: []string{},
+		DockerRootDir: e.root, DefaultRuntime: ociruntime.Own, Labels: []string{},
 		Plugins:            InfoPlugins{Volume: []string{"local"}, Network: []string{"bridge", "host", "null"}, Log: []string{"json-file"}},
 		IndexServerAddress: "https://index.docker.io/v1/",
 		// No daemon: each container's monitor keeps it running whatever
@@ -273,7 +274,7 @@ func (in *Info) cgroupFacts() {
 func runtimes() map[string]InfoRuntime {
 	out := map[string]InfoRuntime{}
 	if exe, err := os.Executable(); err == nil {
-		out[ownRuntime] = InfoRuntime{Path: exe}
+		out[ociruntime.Own] = InfoRuntime{Path: exe}
 	}
 	for _, name := range []string{"runc", "crun"} {
 		if p, err := exec.LookPath(name); err == nil {

@@ -1,16 +1,11 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
 // UpdateOptions are `berth update`'s flags: a nil field is left as it is.
@@ -100,22 +95,6 @@ func (e *Engine) updateLive(c *Container, r *specs.LinuxResources) error {
 		return err
 	}
 	return h.Update(r)
-}
-
-// Update runs `<runtime> update --resources FILE`, runc's way of taking
-// linux.resources as JSON.
-func (o *ociContainer) Update(r *specs.LinuxResources) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode resources: %w", err)
-	}
-	path := filepath.Join(o.work, "update.json")
-	if err := atomicfile.WriteFileUnsynced(path, data, 0o600); err != nil {
-		return err
-	}
-	defer os.Remove(path)
-	_, err = o.run("update", "--resources", path, o.id)
-	return err
 }
 
 // apply checks o against the container's host config and returns the new

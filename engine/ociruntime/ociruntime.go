@@ -1,4 +1,8 @@
-package engine
+// Package ociruntime drives other OCI runtimes (runc, crun, any binary
+// with runc's command line) for the engine: one Container is one
+// container such a binary holds, with the same methods as berth's own
+// runtime library.
+package ociruntime
 
 import (
 	"bufio"
@@ -47,27 +51,8 @@ import (
 // Pause, stats and top use the container's cgroup, which both runtimes
 // place at linux.cgroupsPath (/berth/<id>).
 
-// ownRuntime is berth's own runtime library.
-const ownRuntime = "berth"
-
-// runtimeHandle is one container as its runtime holds it.
-type runtimeHandle interface {
-	Start() error
-	Pid() int
-	Signal(sig unix.Signal, all bool) error
-	Delete(force bool) error
-	// Finish cleans up after the container's process exited.
-	Finish() error
-	CgroupPaths() map[string]string
-	Spec() (*specs.Spec, error)
-	Exec(proc *specs.Process, opts container.ExecOptions) (int, error)
-	Update(r *specs.LinuxResources) error // update.go
-}
-
-// libContainer is berth's own runtime behind runtimeHandle.
-type libContainer struct{ *container.Container }
-
-func (l libContainer) CgroupPaths() map[string]string { return l.State().CgroupPaths }
+// Own is berth's own runtime library: the default, not driven here.
+const Own = "berth"
 
 // ociVersionExternal is the ociVersion a bundle says for an external
 // runtime: crun 1.8 refuses anything above 1.0.x, runc 1.1 takes it.
@@ -77,8 +62,8 @@ const ociVersionExternal = "1.0.2-dev"
 // PATH) or the absolute path of an executable.
 func ResolveRuntime(name string) (string, error) {
 	switch {
-	case name == "" || name == ownRuntime:
-		return ownRuntime, nil
+	case name == "" || name == Own:
+		return Own, nil
 	case name == "runc" || name == "crun":
 		path, err := exec.LookPath(name)
 		if err != nil {
@@ -95,53 +80,8 @@ func ResolveRuntime(name string) (string, error) {
 	return "", fmt.Errorf("unknown or invalid runtime name: %s (use berth, runc, crun or the path of an OCI runtime)", name)
 }
 
-// loadRuntime finds the runtime's state of a created or running container.
-func (e *Engine) loadRuntime(c *Container) (runtimeHandle, error) {
-	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ownRuntime {
-		rc, err := container.Load(e.runtimeRoot(), c.ID)
-		if err != nil {
-			return nil, err
-		}
-		return libContainer{rc}, nil
-	}
-	oc, err := e.ociContainer(c)
-	if err != nil {
-		return nil, err
-	}
-	st, err := oc.state()
-	if err != nil {
-		return nil, err
-	}
-	oc.pid = st.Pid
-	return oc, nil
-}
-
-// createRuntime creates the container, its process waiting for Start.
-func (e *Engine) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
-	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ownRuntime {
-		// The library leaves an existing root's mode (runc's way); older
-		// versions of berth made this one 0711.
-		if err := statedir.Ensure(e.runtimeRoot(), statedir.Mode); err != nil {
-			return nil, err
-		}
-		rc, err := container.Create(e.runtimeRoot(), c.ID, opts)
-		if err != nil {
-			return nil, err
-		}
-		return libContainer{rc}, nil
-	}
-	oc, err := e.ociContainer(c)
-	if err != nil {
-		return nil, err
-	}
-	if err := oc.create(opts); err != nil {
-		return nil, err
-	}
-	return oc, nil
-}
-
-// ociContainer is a container an OCI runtime binary runs.
-type ociContainer struct {
+// Container is a container an OCI runtime binary runs.
+type Container struct {
 	bin, root  string // the binary and its --root
 	id, bundle string
 	work       string // pid files, logs and console sockets of the engine
@@ -149,29 +89,10 @@ type ociContainer struct {
 	pid        int
 }
 
-func (e *Engine) ociContainer(c *Container) (*ociContainer, error) {
-	bin, err := ResolveRuntime(c.HostConfig.Runtime)
-	if err != nil {
-		return nil, err
-	}
-	key := strings.ReplaceAll(strings.TrimPrefix(c.HostConfig.Runtime, "/"), "/", "_")
-	oc := &ociContainer{
-		bin: bin, root: filepath.Join(e.runroot, "oci", key), id: c.ID,
-		bundle: e.containerDir(c.ID), work: e.runDir(c.ID), cgroupPath: cgroupsPath(c),
-	}
-	if err := statedir.Ensure(oc.root, statedir.Mode); err != nil {
-		return nil, fmt.Errorf("create state root of runtime %s: %w", c.HostConfig.Runtime, err)
-	}
-	if err := e.makeRunDir(c.ID); err != nil {
-		return nil, err
-	}
-	return oc, nil
-}
-
-func (o *ociContainer) logPath() string { return filepath.Join(o.work, "runtime.log") }
+func (o *Container) logPath() string { return filepath.Join(o.work, "runtime.log") }
 
 // command is the runtime binary with its global flags.
-func (o *ociContainer) command(args ...string) *exec.Cmd {
+func (o *Container) command(args ...string) *exec.Cmd {
 	full := append([]string{"--root", o.root, "--log", o.logPath(), "--log-format", "json"}, args...)
 	cmd := exec.Command(o.bin, full...)
 	cmd.Dir = "/"
@@ -180,7 +101,7 @@ func (o *ociContainer) command(args ...string) *exec.Cmd {
 
 // run runs a runtime command that does not touch the container's stdio and
 // returns its error with the runtime's own message.
-func (o *ociContainer) run(args ...string) ([]byte, error) {
+func (o *Container) run(args ...string) ([]byte, error) {
 	cmd := o.command(args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -192,7 +113,7 @@ func (o *ociContainer) run(args ...string) ([]byte, error) {
 
 // failure names a failed runtime command by what the runtime said: its
 // stderr, or its last error in the log.
-func (o *ociContainer) failure(verb string, err error, stderr []byte) error {
+func (o *Container) failure(verb string, err error, stderr []byte) error {
 	msg := strings.TrimSpace(string(stderr))
 	if msg == "" {
 		msg = o.lastLogError()
@@ -204,7 +125,7 @@ func (o *ociContainer) failure(verb string, err error, stderr []byte) error {
 }
 
 // lastLogError reads the last error the runtime wrote to its JSON log.
-func (o *ociContainer) lastLogError() string {
+func (o *Container) lastLogError() string {
 	f, err := os.Open(o.logPath())
 	if err != nil {
 		return ""
@@ -222,9 +143,9 @@ func (o *ociContainer) lastLogError() string {
 	return last
 }
 
-// create runs <rt> create with the container's stdio as its own: the
-// container's init inherits them.
-func (o *ociContainer) create(opts container.CreateOptions) (err error) {
+// Create runs <rt> create with the container's stdio as its own (the
+// container's init inherits them): its process waits for Start.
+func (o *Container) Create(opts container.CreateOptions) (err error) {
 	if err := o.pinOCIVersion(); err != nil {
 		return err
 	}
@@ -273,7 +194,7 @@ func (o *ociContainer) create(opts container.CreateOptions) (err error) {
 }
 
 // pinOCIVersion rewrites the bundle's ociVersion for external runtimes.
-func (o *ociContainer) pinOCIVersion() error {
+func (o *Container) pinOCIVersion() error {
 	s, err := spec.Load(o.bundle)
 	if err != nil {
 		return err
@@ -299,7 +220,7 @@ type consoleSocket struct {
 
 // listenConsole listens on a console socket and passes the pty master the
 // runtime sends on to to.
-func (o *ociContainer) listenConsole(to *os.File) (*consoleSocket, error) {
+func (o *Container) listenConsole(to *os.File) (*consoleSocket, error) {
 	dir, err := os.MkdirTemp(filepath.Dir(o.root), "console-")
 	if err != nil {
 		return nil, err
@@ -360,7 +281,7 @@ type ociState struct {
 	Status string `json:"status"`
 }
 
-func (o *ociContainer) state() (ociState, error) {
+func (o *Container) state() (ociState, error) {
 	var st ociState
 	out, err := o.run("state", o.id)
 	if err != nil {
@@ -372,14 +293,14 @@ func (o *ociContainer) state() (ociState, error) {
 	return st, nil
 }
 
-func (o *ociContainer) Start() error {
+func (o *Container) Start() error {
 	_, err := o.run("start", o.id)
 	return err
 }
 
-func (o *ociContainer) Pid() int { return o.pid }
+func (o *Container) Pid() int { return o.pid }
 
-func (o *ociContainer) Signal(sig unix.Signal, all bool) error {
+func (o *Container) Signal(sig unix.Signal, all bool) error {
 	args := []string{"kill"}
 	if all {
 		args = append(args, "--all")
@@ -388,7 +309,7 @@ func (o *ociContainer) Signal(sig unix.Signal, all bool) error {
 	return err
 }
 
-func (o *ociContainer) Delete(force bool) error {
+func (o *Container) Delete(force bool) error {
 	args := []string{"delete"}
 	if force {
 		args = append(args, "--force")
@@ -397,11 +318,11 @@ func (o *ociContainer) Delete(force bool) error {
 	return err
 }
 
-func (o *ociContainer) Finish() error { return o.Delete(true) }
+func (o *Container) Finish() error { return o.Delete(true) }
 
 // CgroupPaths are where the runtime puts the container: at its cgroups
 // path in every hierarchy it sees.
-func (o *ociContainer) CgroupPaths() map[string]string {
+func (o *Container) CgroupPaths() map[string]string {
 	cg, err := cgroups.New(o.cgroupPath, o.id)
 	if err != nil {
 		return nil
@@ -413,11 +334,11 @@ func (o *ociContainer) CgroupPaths() map[string]string {
 	return paths
 }
 
-func (o *ociContainer) Spec() (*specs.Spec, error) { return spec.Load(o.bundle) }
+func (o *Container) Spec() (*specs.Spec, error) { return spec.Load(o.bundle) }
 
 // Exec runs <rt> exec --detach: the process, reparented to the caller (a
 // child subreaper), is waited for by it.
-func (o *ociContainer) Exec(proc *specs.Process, opts container.ExecOptions) (int, error) {
+func (o *Container) Exec(proc *specs.Process, opts container.ExecOptions) (int, error) {
 	dir, err := os.MkdirTemp(o.work, "exec-")
 	if err != nil {
 		return 0, err
@@ -462,4 +383,50 @@ func (o *ociContainer) Exec(proc *specs.Process, opts container.ExecOptions) (in
 		return 0, fmt.Errorf("pid file of %s exec: %w", filepath.Base(o.bin), err)
 	}
 	return strconv.Atoi(strings.TrimSpace(string(pid)))
+}
+
+// New is container id of the runtime named name (as --runtime took it):
+// its state under stateRoot, its bundle, the engine's work directory for
+// pid files, logs and console sockets, and its cgroup path. It creates
+// nothing but stateRoot.
+func New(name, stateRoot, id, bundle, work, cgroupPath string) (*Container, error) {
+	bin, err := ResolveRuntime(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := statedir.Ensure(stateRoot, statedir.Mode); err != nil {
+		return nil, fmt.Errorf("create state root of runtime %s: %w", name, err)
+	}
+	return &Container{bin: bin, root: stateRoot, id: id, bundle: bundle, work: work, cgroupPath: cgroupPath}, nil
+}
+
+// StateKey names a runtime's state root under <runroot>/oci.
+func StateKey(name string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(name, "/"), "/", "_")
+}
+
+// Load reads the runtime's state of a created or running container.
+func (o *Container) Load() error {
+	st, err := o.state()
+	if err != nil {
+		return err
+	}
+	o.pid = st.Pid
+	return nil
+}
+
+// Update runs `<runtime> update --resources FILE`, runc's way of taking
+// linux.resources as JSON.
+func (o *Container) Update(r *specs.LinuxResources) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode resources: %w", err)
+	}
+	path := filepath.Join(o.work, "update.json")
+	if err := atomicfile.WriteFileUnsynced(path, data, 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	_, err = o.run("update", "--resources", path, o.id)
+	return err
 }
