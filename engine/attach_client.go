@@ -47,7 +47,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	withStdin := !o.NoStdin && c.Config.OpenStdin && stdio.In != nil
-	conn, err := e.dialAttach(c, attach.Hello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil, CloseStdin: withStdin && o.CloseStdin})
+	conn, err := e.mon.dialAttach(c, attach.Hello{Stdin: withStdin, Stdout: stdio.Out != nil, Stderr: stdio.Err != nil, CloseStdin: withStdin && o.CloseStdin})
 	if err != nil {
 		return 125, err
 	}
@@ -176,8 +176,8 @@ func (e *SignaledError) Error() string { return "interrupted by " + e.Signal.Str
 var ErrNoAttachSocket = errors.New("no attach socket")
 
 // dialAttach connects to a container's monitor and says what it wants.
-func (e *Engine) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
-	conn, err := attach.Dial(e.runDir(c.ID), h)
+func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
+	conn, err := attach.Dial(e.dirs.runDir(c.ID), h)
 	var de *attach.DialError
 	if errors.As(err, &de) {
 		return nil, fmt.Errorf("cannot attach to container %s: it runs in the foreground of its berth run (%w: %v)", c.Name, ErrNoAttachSocket, de.Err)
@@ -191,8 +191,8 @@ func (e *Engine) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error)
 // monitorStdio makes the monitor's attach server and the Stdio that runs
 // the container through it. Without the socket a container still runs:
 // it only cannot be attached to.
-func (e *Engine) monitorStdio(c *Container) *Stdio {
-	srv, err := attach.Listen(e.runDir(c.ID), c.Config.OpenStdin)
+func (e *monitorOps) monitorStdio(c *Container) *Stdio {
+	srv, err := attach.Listen(e.dirs.runDir(c.ID), c.Config.OpenStdin)
 	if err != nil {
 		slog.Warn("attach socket", "id", c.ID, "error", err)
 		return nil

@@ -22,8 +22,8 @@ const InitPath = "/sbin/berth-init"
 // addMounts adds /etc/hostname, /etc/hosts, /etc/resolv.conf and the
 // user's mounts. An empty volume is first filled from the image's content
 // at its mount point, as Docker does.
-func (e *Engine) addMounts(s *specs.Spec, c *Container) error {
-	if err := e.addEtcMounts(s, c); err != nil {
+func (e *runtimeOps) addMounts(s *specs.Spec, c *Container) error {
+	if err := e.Network().addEtcMounts(s, c); err != nil {
 		return err
 	}
 	for _, m := range c.HostConfig.Mounts {
@@ -93,10 +93,10 @@ func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
 }
 
 // writeBundle writes config.json into the container's directory.
-func (e *Engine) writeBundle(c *Container, s *specs.Spec) error {
+func (e *runtimeOps) writeBundle(c *Container, s *specs.Spec) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return atomicfile.WriteFileUnsynced(filepath.Join(e.containerDir(c.ID), "config.json"), data, 0o600)
+	return atomicfile.WriteFileUnsynced(filepath.Join(e.dirs.containerDir(c.ID), "config.json"), data, 0o600)
 }

@@ -69,7 +69,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if err != nil {
 		return "", fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	skip := mountPointFilter(e.containerDir(c.ID), upper)
+	skip := mountPointFilter(e.dirs.containerDir(c.ID), upper)
 	release, err := svc.Content.Use(ctx)
 	if err != nil {
 		return "", err

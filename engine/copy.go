@@ -29,7 +29,7 @@ func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptio
 	if err != nil {
 		return err
 	}
-	return e.withRootfs(ctx, c, true, func(dir string) error {
+	return e.rt.withRootfs(ctx, c, true, func(dir string) error {
 		from, err := openRoot(dir)
 		if err != nil {
 			return err
@@ -69,7 +69,7 @@ func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions
 	if err != nil {
 		return err
 	}
-	return e.withRootfs(ctx, c, true, func(dir string) error {
+	return e.rt.withRootfs(ctx, c, true, func(dir string) error {
 		to, err := openRoot(dir)
 		if err != nil {
 			return err
@@ -195,23 +195,23 @@ func copyTree(from *inRoot, src string, to *inRoot, dst string, o CopyOptions, c
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
 // stopped one gets its snapshot mounted for the call, and when live its
 // volumes and bind mounts too.
-func (e *Engine) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) error {
+func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) error {
 	if c.Running() {
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
 		}
-		if isMountPoint(e.rootfsDir(c.ID)) {
-			return fn(e.rootfsDir(c.ID))
+		if isMountPoint(e.dirs.rootfsDir(c.ID)) {
+			return fn(e.dirs.rootfsDir(c.ID))
 		}
 	}
 	mounts, err := e.rootfsMounts(ctx, c)
 	if err != nil {
 		return err
 	}
-	if err := e.makeRunDir(c.ID); err != nil {
+	if err := e.dirs.makeRunDir(c.ID); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(e.runDir(c.ID), "mnt-")
+	dir, err := os.MkdirTemp(e.dirs.runDir(c.ID), "mnt-")
 	if err != nil {
 		return err
 	}

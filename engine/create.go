@@ -31,10 +31,10 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
-	if err := e.networkConfig(opts, &hc); err != nil {
+	if err := e.Network().config(opts, &hc); err != nil {
 		return nil, err
 	}
-	if err := e.extraHostConfig(opts, &hc); err != nil {
+	if err := e.mk.extraHostConfig(opts, &hc); err != nil {
 		return nil, err
 	}
 	exposed, err := ParseExpose(opts.Expose)
@@ -54,7 +54,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", opts.Name)
 	}
 	e.ph.mark("command line")
-	img, err := e.resolveImage(ctx, opts, p)
+	img, err := e.mk.resolveImage(ctx, opts, p)
 	if err != nil {
 		return nil, err
 	}
@@ -90,22 +90,22 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		}
 		c.Config.ExposedPorts[p] = struct{}{}
 	}
-	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
+	if c.HostConfig.Mounts, err = e.mk.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
-	from, err := e.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
+	from, err := e.mk.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
 	if err != nil {
 		return nil, err
 	}
 	c.HostConfig.Mounts = append(c.HostConfig.Mounts, from...)
-	dirLock, err := e.lockNewContainerDir(id)
+	dirLock, err := e.dirs.lockNewContainerDir(id)
 	if err != nil {
 		return nil, err
 	}
 	defer dirLock.Close() // after the record is in, or the dir is gone
 	defer func() {
 		if err != nil {
-			os.RemoveAll(e.containerDir(id))
+			os.RemoveAll(e.dirs.containerDir(id))
 		}
 	}()
 	svc, err := e.imageService()
@@ -134,7 +134,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 }
 
 // resolveImage finds the image locally or pulls it, as --pull says.
-func (e *Engine) resolveImage(ctx context.Context, opts CreateOptions, p *progress.Progress) (*image.Image, error) {
+func (e *createOps) resolveImage(ctx context.Context, opts CreateOptions, p *progress.Progress) (*image.Image, error) {
 	svc, err := e.imageService()
 	if err != nil {
 		return nil, err

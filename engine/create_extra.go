@@ -63,7 +63,7 @@ type ExtraHostConfig struct {
 const defaultShmSize = 64 << 20
 
 // extraHostConfig checks and records ExtraOptions.
-func (e *Engine) extraHostConfig(o CreateOptions, hc *HostConfig) error {
+func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 	x := &hc.ExtraHostConfig
 	x.DefaultNetwork = o.Network == "" || o.Network == "default"
 	x.ShmSize = defaultShmSize
@@ -114,7 +114,7 @@ func (e *Engine) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 
 // nsMode checks a --pid, --ipc or --uts value: one of the named modes, or
 // container:NAME, recorded with the other container's ID.
-func (e *Engine) nsMode(flag, mode string, allowed ...string) (string, error) {
+func (e *createOps) nsMode(flag, mode string, allowed ...string) (string, error) {
 	if mode == "" {
 		return "", nil
 	}
@@ -171,7 +171,7 @@ func parseSysctls(list []string, hostNet bool, ipcMode string) (map[string]strin
 
 // checkVolumesFrom checks each --volumes-from NAME[:ro|rw] names a
 // container.
-func (e *Engine) checkVolumesFrom(list []string) error {
+func (e *createOps) checkVolumesFrom(list []string) error {
 	for _, v := range list {
 		ref, mode, _ := strings.Cut(v, ":")
 		if mode != "" && mode != "ro" && mode != "rw" {
@@ -187,7 +187,7 @@ func (e *Engine) checkVolumesFrom(list []string) error {
 // volumesFrom is the mounts of the --volumes-from containers, with their
 // mode overridden if one was given; the container's own mounts win on the
 // same destination.
-func (e *Engine) volumesFrom(list []string, own []Mount) ([]Mount, error) {
+func (e *createOps) volumesFrom(list []string, own []Mount) ([]Mount, error) {
 	taken := map[string]bool{}
 	for _, m := range own {
 		taken[m.Destination] = true

@@ -15,12 +15,12 @@ type DiskUsageRow struct {
 
 // DiskUsage sums the space of images, containers' writable layers and
 // volumes, and how much of it nothing uses.
-func (e *Engine) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
-	svc, err := e.imageService()
+func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
+	svc, err := ops.e.imageService()
 	if err != nil {
 		return nil, err
 	}
-	ctrs, err := e.List(ListOptions{All: true})
+	ctrs, err := ops.e.List(ListOptions{All: true})
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (e *Engine) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 	ct := DiskUsageRow{Type: "Containers", Total: len(ctrs)}
 	for _, c := range ctrs {
 		usedImg[c.ImageID] = true
-		size, _ := e.Size(c)
+		size, _ := ops.e.Size(c)
 		ct.Size += size
 		if c.Running() {
 			ct.Active++
@@ -50,11 +50,11 @@ func (e *Engine) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 			im.Reclaimable += size
 		}
 	}
-	used, err := e.VolumesInUse()
+	used, err := ops.e.Volumes().InUse()
 	if err != nil {
 		return nil, err
 	}
-	vols, err := volume.New(e.root).List()
+	vols, err := volume.New(ops.e.root).List()
 	if err != nil {
 		return nil, err
 	}

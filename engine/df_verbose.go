@@ -40,13 +40,13 @@ type DiskUsageDetail struct {
 
 // DiskUsageVerbose lists the objects DiskUsage sums. An image's shared
 // size is that of its layers another image has too, as Docker counts it.
-func (e *Engine) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) {
+func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) {
 	var d DiskUsageDetail
-	svc, err := e.imageService()
+	svc, err := ops.e.imageService()
 	if err != nil {
 		return d, err
 	}
-	ctrs, err := e.List(ListOptions{All: true})
+	ctrs, err := ops.e.List(ListOptions{All: true})
 	if err != nil {
 		return d, err
 	}
@@ -57,7 +57,7 @@ func (e *Engine) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) 
 	users := map[string]int{}
 	for _, c := range ctrs {
 		users[c.ImageID]++
-		size, _ := e.Size(c)
+		size, _ := ops.e.Size(c)
 		vols := 0
 		for _, m := range c.HostConfig.Mounts {
 			if m.Type == "volume" {
@@ -87,11 +87,11 @@ func (e *Engine) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) 
 		row.Unique = row.Size - row.SharedSize
 		d.Images = append(d.Images, row)
 	}
-	used, err := e.VolumesInUse()
+	used, err := ops.e.Volumes().InUse()
 	if err != nil {
 		return d, err
 	}
-	vols, err := volume.New(e.root).List()
+	vols, err := volume.New(ops.e.root).List()
 	if err != nil {
 		return d, err
 	}

@@ -48,7 +48,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	mounts, err := e.rootfsMounts(ctx, c)
+	mounts, err := e.rt.rootfsMounts(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return overlayChanges(upper, lowerOf(mounts), mountPointFilter(e.containerDir(c.ID), upper))
+	return overlayChanges(upper, lowerOf(mounts), mountPointFilter(e.dirs.containerDir(c.ID), upper))
 }
 
 // lowerOf lists the image's layers under an overlay mount, top first.

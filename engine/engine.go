@@ -35,17 +35,25 @@ type Engine struct {
 	// sparing a responder start (network_ports.go).
 	ownPorts bool
 	held     []io.Closer
+	// Views of the engine that own its internal steps (groups.go).
+	mon  *monitorOps
+	dirs *dirLayout
+	rt   *runtimeOps
+	life *lifecycleOps
+	mk   *createOps
 }
 
 // New returns the engine for opts.
 func New(opts Options) *Engine {
-	return &Engine{
+	e := &Engine{
 		root:    opts.Root,
 		runroot: opts.Runroot,
 		images:  opts.Images,
 		db:      &store{path: filepath.Join(opts.Root, "metadata.db")},
 		ph:      newPhases(),
 	}
+	e.mon, e.dirs, e.rt, e.life, e.mk = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}
+	return e
 }
 
 func (e *Engine) imageService() (*image.Service, error) {
@@ -60,11 +68,11 @@ func (e *Engine) imageService() (*image.Service, error) {
 	return svc, nil
 }
 
-func (e *Engine) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
-func (e *Engine) runDir(id string) string       { return filepath.Join(e.runroot, "containers", id) }
-func (e *Engine) rootfsDir(id string) string    { return filepath.Join(e.runDir(id), "rootfs") }
-func (e *Engine) runtimeRoot() string           { return filepath.Join(e.runroot, "runtime") }
-func (e *Engine) logPath(id string) string {
+func (e *dirLayout) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
+func (e *dirLayout) runDir(id string) string       { return filepath.Join(e.runroot, "containers", id) }
+func (e *dirLayout) rootfsDir(id string) string    { return filepath.Join(e.runDir(id), "rootfs") }
+func (e *dirLayout) runtimeRoot() string           { return filepath.Join(e.runroot, "runtime") }
+func (e *dirLayout) logPath(id string) string {
 	return filepath.Join(e.containerDir(id), id+"-json.log")
 }
 

@@ -38,7 +38,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if !c.Running() {
 		return 125, newStateError("", "container "+c.ID+" is not running")
 	}
-	rc, err := e.loadRuntime(c)
+	rc, err := e.rt.loadRuntime(c)
 	if err != nil {
 		return 125, err
 	}
@@ -68,7 +68,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Cwd = o.Workdir
 	}
 	if o.User != "" {
-		if proc.User, err = containerUser(e.rootfsDir(c.ID), o.User); err != nil {
+		if proc.User, err = containerUser(e.dirs.rootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
 			return 126, &StatusError{Code: 126, Err: err}
 		}

@@ -13,7 +13,7 @@ func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return e.withRootfs(ctx, c, false, func(dir string) error {
+	return e.rt.withRootfs(ctx, c, false, func(dir string) error {
 		root, err := openRoot(dir)
 		if err != nil {
 			return err

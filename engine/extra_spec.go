@@ -12,7 +12,7 @@ import (
 
 // extraSpec applies ExtraHostConfig and the Config fields that go with it
 // to the spec buildSpec made.
-func (e *Engine) extraSpec(s *specs.Spec, c *Container, rootfs string) error {
+func (e *runtimeOps) extraSpec(s *specs.Spec, c *Container, rootfs string) error {
 	x := c.HostConfig.ExtraHostConfig
 	s.Domainname = c.Config.Domainname
 	if err := e.shareNamespace(s, specs.PIDNamespace, "pid", x.PidMode); err != nil {
@@ -52,7 +52,7 @@ func dropNamespace(s *specs.Spec, t specs.LinuxNamespaceType) {
 
 // shareNamespace applies --pid or --ipc host (no namespace of its own) or
 // container:ID (the other one's, which must be running).
-func (e *Engine) shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, name, mode string) error {
+func (e *runtimeOps) shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, name, mode string) error {
 	switch {
 	case mode == "host":
 		dropNamespace(s, t)
@@ -68,7 +68,7 @@ func (e *Engine) shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, name,
 }
 
 // runningPid is the pid of the container whose namespace another joins.
-func (e *Engine) runningPid(what, ref string) (int, error) {
+func (e *runtimeOps) runningPid(what, ref string) (int, error) {
 	other, err := e.Get(ref)
 	if err != nil {
 		return 0, fmt.Errorf("joining %s namespace of container %s: %w", what, ref, err)

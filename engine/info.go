@@ -92,11 +92,11 @@ type IndexInfo struct {
 
 // Info gathers the system-wide information; insecure are the registries
 // the command line marks as reached over plain HTTP.
-func (e *Engine) Info(ctx context.Context, insecure []string) (*Info, error) {
+func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 	in := &Info{
 		Driver: "overlay", LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
 		OSType: runtime.GOOS, NCPU: runtime.NumCPU(), MemTotal: int64(hostMemory()),
-		DockerRootDir: e.root, DefaultRuntime: ociruntime.Own, Labels: []string{},
+		DockerRootDir: ops.e.root, DefaultRuntime: ociruntime.Own, Labels: []string{},
 		Plugins:            InfoPlugins{Volume: []string{"local"}, Network: []string{"bridge", "host", "null"}, Log: []string{"json-file"}},
 		IndexServerAddress: "https://index.docker.io/v1/",
 		// No daemon: each container's monitor keeps it running whatever
@@ -104,10 +104,10 @@ func (e *Engine) Info(ctx context.Context, insecure []string) (*Info, error) {
 		LiveRestoreEnabled: true,
 	}
 	var err error
-	if in.ID, err = e.engineID(); err != nil {
+	if in.ID, err = ops.engineID(); err != nil {
 		return nil, err
 	}
-	recs, err := e.db.list()
+	recs, err := ops.e.db.list()
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +123,10 @@ func (e *Engine) Info(ctx context.Context, insecure []string) (*Info, error) {
 			in.ContainersStopped++
 		}
 	}
-	if in.Images, err = e.imageCount(); err != nil {
+	if in.Images, err = ops.imageCount(); err != nil {
 		return nil, err
 	}
-	in.DriverStatus = [][2]string{{"Backing Filesystem", backingFS(filepath.Join(e.root, "snapshots"))},
+	in.DriverStatus = [][2]string{{"Backing Filesystem", backingFS(filepath.Join(ops.e.root, "snapshots"))},
 		{"Native Overlay Diff", "true"}} // diff and commit read the upper dir itself
 	in.hostFacts()
 	in.cgroupFacts()
@@ -138,21 +138,21 @@ func (e *Engine) Info(ctx context.Context, insecure []string) (*Info, error) {
 
 // engineID is the engine's ID, made on first use and kept in the root, as
 // Docker's engine-id file.
-func (e *Engine) engineID() (string, error) {
-	path := filepath.Join(e.root, "engine-id")
+func (ops *System) engineID() (string, error) {
+	path := filepath.Join(ops.e.root, "engine-id")
 	if data, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(data)), nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("read engine ID: %w", err)
 	}
-	if err := statedir.Ensure(e.root, statedir.Mode); err != nil {
-		return "", fmt.Errorf("create engine root %s: %w", e.root, err)
+	if err := statedir.Ensure(ops.e.root, statedir.Mode); err != nil {
+		return "", fmt.Errorf("create engine root %s: %w", ops.e.root, err)
 	}
 	id := newID()
 	id = fmt.Sprintf("%s-%s-%s-%s-%s", id[0:8], id[8:12], id[12:16], id[16:20], id[20:32])
 	// Written aside and linked into place: of two first callers, one wins
 	// and both print its ID.
-	tmp, err := os.CreateTemp(e.root, ".engine-id-")
+	tmp, err := os.CreateTemp(ops.e.root, ".engine-id-")
 	if err != nil {
 		return "", fmt.Errorf("write engine ID: %w", err)
 	}
@@ -172,8 +172,8 @@ func (e *Engine) engineID() (string, error) {
 }
 
 // imageCount counts images by their manifest, from the records alone.
-func (e *Engine) imageCount() (int, error) {
-	svc, err := e.imageService()
+func (ops *System) imageCount() (int, error) {
+	svc, err := ops.e.imageService()
 	if err != nil {
 		return 0, err
 	}

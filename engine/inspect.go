@@ -102,7 +102,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		return nil, err
 	}
 	st := c.State
-	dir := e.containerDir(c.ID)
+	dir := e.dirs.containerDir(c.ID)
 	in := &Inspect{
 		ID: c.ID, Created: c.Created.Format(time.RFC3339Nano), Path: c.Path, Args: c.Args,
 		State: InspectState{
@@ -112,7 +112,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			StartedAt: zeroTime(st.StartedAt), FinishedAt: zeroTime(st.FinishedAt),
 		},
 		Image: c.ImageID, ResolvConfPath: "/etc/resolv.conf", HostnamePath: dir + "/hostname",
-		HostsPath: dir + "/hosts", LogPath: e.logPath(c.ID), Name: "/" + c.Name,
+		HostsPath: dir + "/hosts", LogPath: e.dirs.logPath(c.ID), Name: "/" + c.Name,
 		RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux", HostConfig: inspectHostConfig(c.HostConfig),
 		Config: InspectConfig{
 			Hostname: c.Config.Hostname, Domainname: c.Config.Domainname, User: c.Config.User,
@@ -122,10 +122,10 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
 		},
-		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.rootfsDir(c.ID)}},
+		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.dirs.rootfsDir(c.ID)}},
 		Mounts:      []InspectMount{},
 	}
-	in.NetworkSettings = e.containerNetworks(c)
+	in.NetworkSettings = e.Network().containerNetworks(c)
 	for _, m := range c.HostConfig.Mounts {
 		if im, ok := inspectMount(m); ok {
 			in.Mounts = append(in.Mounts, im)

@@ -22,7 +22,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 		return nil, err
 	}
 	// One start at a time: a second one waits, then finds it running.
-	unlock, err := e.lockContainer(c.ID)
+	unlock, err := e.life.lockContainer(c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +39,10 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := e.prepare(ctx, c); err != nil {
+	if err := e.rt.prepare(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := e.spawnMonitor(c); err != nil {
+	if err := e.mon.spawnMonitor(c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -51,8 +51,8 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 // lockContainer takes the container's start lock, a flock of its
 // directory, held until the monitor reports the start or its failure (its
 // fd is close-on-exec: the monitor does not inherit it).
-func (e *Engine) lockContainer(id string) (unlock func(), err error) {
-	dir := e.containerDir(id)
+func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
+	dir := e.dirs.containerDir(id)
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("lock container %s: %w", id, err)
@@ -68,14 +68,14 @@ func (e *Engine) lockContainer(id string) (unlock func(), err error) {
 // monitor, with stdio attached, and the container's exit code is returned.
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
 	e.ownPorts = true
-	if err := e.prepare(ctx, c); err != nil {
+	if err := e.rt.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {
-			e.removeFiles(context.WithoutCancel(ctx), c, true)
+			e.life.removeFiles(context.WithoutCancel(ctx), c, true)
 		}
 		return 125, err
 	}
 	var startErr error
-	info := e.supervise(c, stdio, func(r monitorReport) {
+	info := e.mon.supervise(c, stdio, func(r monitorReport) {
 		if r.Error != "" {
 			startErr = &StatusError{Code: r.Code, Err: errors.New(r.Error)}
 		}
@@ -89,7 +89,7 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (i
 // Stop sends the stop signal, then SIGKILL after timeout seconds (<0: the
 // container's own stop timeout), and waits for the exit to be recorded.
 func (e *Engine) Stop(ref string, timeout int) (*Container, error) {
-	return e.signalStop(ref, 0, timeout)
+	return e.life.signalStop(ref, 0, timeout)
 }
 
 // Kill sends sig (SIGKILL if 0) to the container's process.
@@ -105,7 +105,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 		return nil, newStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
-		e.markStopped(c.ID)
+		e.life.markStopped(c.ID)
 	}
 	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 		return nil, fmt.Errorf("cannot kill container %s: %w", ref, err)
@@ -113,14 +113,14 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 	return c, nil
 }
 
-func (e *Engine) markStopped(id string) {
+func (e *lifecycleOps) markStopped(id string) {
 	e.db.modify(id, func(r *Container) error {
 		r.State.StopRequested = true
 		return nil
 	})
 }
 
-func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Container, error) {
+func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Container, error) {
 	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err
@@ -159,8 +159,8 @@ func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Containe
 }
 
 // killAll SIGKILLs every process of the container, through the runtime.
-func (e *Engine) killAll(c *Container) {
-	if rc, err := e.loadRuntime(c); err == nil {
+func (e *lifecycleOps) killAll(c *Container) {
+	if rc, err := e.rt.loadRuntime(c); err == nil {
 		rc.Signal(unix.SIGKILL, true)
 	}
 	if proc.Alive(c.State.Pid, c.State.PidStart) {
@@ -170,7 +170,7 @@ func (e *Engine) killAll(c *Container) {
 }
 
 // thaw resumes a paused container so it can act on a signal.
-func (e *Engine) thaw(c *Container) {
+func (e *lifecycleOps) thaw(c *Container) {
 	if c.State.Status == StatusPaused {
 		e.Unpause(c.ID)
 	}
@@ -208,13 +208,13 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
 		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
-	return e.removeFiles(ctx, c, o.Volumes)
+	return e.life.removeFiles(ctx, c, o.Volumes)
 }
 
 // removeFiles tears down everything of a container that is not running.
-func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) error {
+func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bool) error {
 	var errs []error
-	if rc, err := e.loadRuntime(c); err == nil {
+	if rc, err := e.rt.loadRuntime(c); err == nil {
 		if err := rc.Delete(true); err != nil {
 			errs = append(errs, err)
 		}
@@ -228,12 +228,12 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 		if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
 			cg.Destroy()
 		}
-		os.RemoveAll(e.runtimeRoot() + "/" + c.ID)
+		os.RemoveAll(e.dirs.runtimeRoot() + "/" + c.ID)
 	}
-	if err := e.tearDownNetwork(c); err != nil {
+	if err := e.Network().tearDown(c); err != nil {
 		errs = append(errs, err)
 	}
-	e.unmountRootfs(c.ID)
+	e.rt.unmountRootfs(c.ID)
 	e.ph.mark("rm: runtime state, unmount")
 	if svc, err := e.imageService(); err == nil {
 		if sn, err := svc.Snapshotter(); err == nil {
@@ -243,10 +243,10 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 		}
 	}
 	e.ph.mark("rm: snapshot")
-	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
+	if err := os.RemoveAll(e.dirs.runDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
-	if err := os.RemoveAll(e.containerDir(c.ID)); err != nil {
+	if err := os.RemoveAll(e.dirs.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
 	if err := e.db.remove(c.ID); err != nil && !errors.Is(err, ErrNotFound) {

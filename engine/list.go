@@ -35,7 +35,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 		if c.orphanedExit() {
 			// --rm, which the killed monitor (a foreground run, say)
 			// did not get to apply.
-			if err := e.removeFiles(context.Background(), c, true); err != nil {
+			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 				slog.Warn("remove a --rm container whose monitor was killed", "id", c.ID, "error", err)
 			}
 			continue

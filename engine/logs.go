@@ -34,7 +34,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	path := e.logPath(c.ID)
+	path := e.dirs.logPath(c.ID)
 	emit := func(ent jsonlog.Entry) {
 		if !o.Since.IsZero() && ent.Time.Before(o.Since) {
 			return

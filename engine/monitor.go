@@ -75,7 +75,7 @@ func MonitorMain(args []string) int {
 	}
 	e := New(Options{Root: args[0], Runroot: args[1]})
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
-		return e.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
+		return e.mon.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
 	}
 	fds.CloseInherited(4) // 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
@@ -84,7 +84,7 @@ func MonitorMain(args []string) int {
 		writeReport(report, monitorReport{Error: err.Error(), Code: 125})
 		return 1
 	}
-	e.supervise(c, e.monitorStdio(c), func(r monitorReport) { writeReport(report, r) })
+	e.mon.supervise(c, e.mon.monitorStdio(c), func(r monitorReport) { writeReport(report, r) })
 	return 0
 }
 
@@ -99,13 +99,13 @@ func writeReport(f *os.File, r monitorReport) {
 // supervise runs the container until it exits for good: it records each
 // start and exit, restarts it as its policy says, and removes it with
 // --rm. report is called once, after the first start or its failure.
-func (e *Engine) supervise(c *Container, stdio *Stdio, report func(monitorReport)) exitInfo {
+func (e *monitorOps) supervise(c *Container, stdio *Stdio, report func(monitorReport)) exitInfo {
 	return e.superviseFrom(c, stdio, report, nil)
 }
 
 // superviseFrom is supervise for a monitor that re-executed itself: the
 // first run is already underway, and resumed waits for its end.
-func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorReport), resumed func() (exitInfo, error)) exitInfo {
+func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monitorReport), resumed func() (exitInfo, error)) exitInfo {
 	me, _, _ := proc.StartTime(os.Getpid())
 	reported := resumed != nil
 	var last exitInfo
@@ -172,12 +172,12 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 	// The exit is recorded only once the network and rootfs are gone: a
 	// start (or restart) that sees the container exited sets up its own,
 	// which this teardown must not remove.
-	if err := e.tearDownNetwork(c); err != nil {
+	if err := e.Network().tearDown(c); err != nil {
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
-	e.unmountRootfs(c.ID)
+	e.rt.unmountRootfs(c.ID)
 	if c.HostConfig.AutoRemove {
-		if err := e.removeFiles(context.Background(), c, true); err != nil {
+		if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
 		}
 	} else if _, err := e.recordExit(c.ID, last, lastMsg); err != nil && !errors.Is(err, ErrNotFound) {
@@ -202,7 +202,7 @@ func restartDelay(n int) time.Duration {
 // another run, as Docker's SetRestarting: its code and time, with status
 // restarting, so that start leaves it to this monitor and stop finds it.
 // errNoRestart when the policy (or a stop) says the container stays down.
-func (e *Engine) recordRestarting(id string, info exitInfo) (*Container, error) {
+func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
 		if !r.shouldRestart(info.code) {
 			return errNoRestart
@@ -216,7 +216,7 @@ func (e *Engine) recordRestarting(id string, info exitInfo) (*Container, error) 
 
 // restartWait sleeps d before a restart; it returns false early when stop
 // or rm came meanwhile.
-func (e *Engine) restartWait(id string, d time.Duration) bool {
+func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 	end := time.Now().Add(d)
 	for {
 		r, err := e.db.get(id)
@@ -231,7 +231,7 @@ func (e *Engine) restartWait(id string, d time.Duration) bool {
 	}
 }
 
-func (e *Engine) recordExit(id string, info exitInfo, msg string) (*Container, error) {
+func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
 		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
@@ -256,7 +256,7 @@ func (c *Container) shouldRestart(code int) bool {
 }
 
 // spawnMonitor starts the container's monitor and waits for its report.
-func (e *Engine) spawnMonitor(c *Container) error {
+func (e *monitorOps) spawnMonitor(c *Container) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find berth's executable for the monitor: %w", err)

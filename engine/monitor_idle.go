@@ -86,8 +86,8 @@ func fdOf(f *os.File) int {
 
 // goIdle hands the running container pid to the C loop. It returns only
 // if the exec failed.
-func (e *Engine) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
-	p := idlemon.Params{Pid: pid, LogPath: e.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: c.HostConfig.logFiles()}
+func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
+	p := idlemon.Params{Pid: pid, LogPath: e.dirs.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: c.HostConfig.logFiles()}
 	if p.LogMax <= 0 {
 		p.LogMax = jsonlog.DefaultMaxSize
 	}
@@ -143,7 +143,7 @@ func adopt(fd int, name string) *os.File {
 
 // resumeMonitor is MonitorMain in a monitor that the C loop re-executed:
 // why is "exit:<code>" or "wake".
-func (e *Engine) resumeMonitor(id, why string) int {
+func (e *monitorOps) resumeMonitor(id, why string) int {
 	fds, err := parseMonitorFDs(os.Getenv(monitorFDsEnv))
 	os.Unsetenv(monitorFDsEnv)
 	os.Unsetenv(idlemon.EnvResume)
@@ -180,7 +180,7 @@ func (e *Engine) resumeMonitor(id, why string) int {
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (exitInfo, error) {
-			log, err := jsonlog.Open(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 			if err != nil {
 				return exitInfo{}, err
 			}

@@ -15,7 +15,7 @@ import (
 // resolveMounts turns -v, --mount, --tmpfs and the image's VOLUMEs into
 // mounts, creating named and anonymous volumes as Docker does. Image
 // volumes not covered by a flag get an anonymous volume each.
-func (e *Engine) resolveMounts(_ context.Context, o CreateOptions, imageVolumes map[string]struct{}) ([]Mount, error) {
+func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolumes map[string]struct{}) ([]Mount, error) {
 	var out []Mount
 	for _, v := range o.Volumes {
 		m, err := parseVolumeFlag(v)

@@ -100,7 +100,7 @@ func (e *Engine) Networks() *network.Store {
 }
 
 // networkConfig checks create's network flags and records them.
-func (e *Engine) networkConfig(o CreateOptions, hc *HostConfig) error {
+func (ops *Network) config(o CreateOptions, hc *HostConfig) error {
 	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
 		hc.NetworkMode = DefaultNetworkMode
 	}
@@ -122,7 +122,7 @@ func (e *Engine) networkConfig(o CreateOptions, hc *HostConfig) error {
 	switch {
 	case strings.HasPrefix(mode, "container:"):
 		ref := strings.TrimPrefix(mode, "container:")
-		other, err := e.db.get(ref)
+		other, err := ops.e.db.get(ref)
 		if err != nil {
 			return fmt.Errorf("no such container: %s", ref)
 		}
@@ -147,7 +147,7 @@ func (e *Engine) networkConfig(o CreateOptions, hc *HostConfig) error {
 			return errors.New("conflicting options: port publishing and the container type network mode")
 		}
 	default:
-		net, _, err := e.Networks().Inspect(mode)
+		net, _, err := ops.e.Networks().Inspect(mode)
 		if err != nil && !(errors.Is(err, network.ErrNotFound) && mode == DefaultNetworkMode) {
 			if errors.Is(err, network.ErrNotFound) {
 				return fmt.Errorf("network %s not found", mode)
@@ -267,36 +267,38 @@ func joinedNetworks(c *Container) []string {
 	return names
 }
 
-func (e *Engine) netnsPath(id string) string { return filepath.Join(e.Networks().NetNSDir(), id) }
+func (ops *Network) netnsPath(id string) string {
+	return filepath.Join(ops.e.Networks().NetNSDir(), id)
+}
 
 // setUpNetwork gives a starting container its network namespace, wired to
 // its networks, and writes its /etc files. On error nothing is left.
-func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
+func (ops *Network) setUp(ctx context.Context, c *Container) (err error) {
 	// The marker keeps a concurrent repair off this container until its
 	// monitor records it running.
-	if f, ferr := os.OpenFile(e.setupMarker(c.ID), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); ferr == nil {
+	if f, ferr := os.OpenFile(ops.setupMarker(c.ID), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); ferr == nil {
 		f.Close()
 	}
-	e.RepairNetworksSoon(ctx)
+	ops.RepairSoon(ctx)
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
-		return e.writeEtcFiles(c, nil)
+		return ops.writeEtcFiles(c, nil)
 	}
-	s := e.Networks()
-	path := e.netnsPath(c.ID)
+	s := ops.e.Networks()
+	path := ops.netnsPath(c.ID)
 	if _, serr := os.Lstat(path); serr == nil {
 		// Left by a run whose monitor was killed: start afresh.
-		if err := e.tearDownNetwork(c); err != nil {
+		if err := ops.tearDown(c); err != nil {
 			return err
 		}
 	}
-	e.ph.mark("network: repair")
+	ops.e.ph.mark("network: repair")
 	if path, err = netns.Create(s.NetNSDir(), c.ID); err != nil {
 		return err
 	}
-	e.ph.mark("network: netns")
+	ops.e.ph.mark("network: netns")
 	defer func() {
 		if err != nil {
-			e.tearDownNetwork(c)
+			ops.tearDown(c)
 		}
 	}()
 	ports, err := requestedPorts(c)
@@ -313,13 +315,13 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 		}
 		if i == 0 {
 			opts.Ports = ports
-			opts.PortsHolder, opts.PortsHolderStart = e.portsHolder()
+			opts.PortsHolder, opts.PortsHolderStart = ops.portsHolder()
 		}
 		ep, err := s.Attach(ctx, path, c.ID, opts)
 		if err != nil {
 			return portError(c, err)
 		}
-		if err := e.holdOwnPorts(c, ep); err != nil {
+		if err := ops.holdOwnPorts(c, ep); err != nil {
 			return err
 		}
 		ips = append(ips, ep.IP)
@@ -327,14 +329,14 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 		// published ports this process does not (network_ports.go).
 		user = user || ep.NetworkName != network.DefaultName || responder.Holds(ep)
 	}
-	e.ph.mark("network: attach")
-	if err := e.writeEtcFiles(c, ips); err != nil {
+	ops.e.ph.mark("network: attach")
+	if err := ops.writeEtcFiles(c, ips); err != nil {
 		return err
 	}
-	e.ph.mark("network: /etc files")
+	ops.e.ph.mark("network: /etc files")
 	if user {
-		err := portError(c, e.syncDNS(c.ID))
-		e.ph.mark("network: responder")
+		err := portError(c, ops.syncDNS(c.ID))
+		ops.e.ph.mark("network: responder")
 		return err
 	}
 	return nil
@@ -355,12 +357,12 @@ func portError(c *Container, err error) error {
 
 // tearDownNetwork detaches a container from every network and unpins its
 // namespace. It is idempotent: the monitor's exit path and rm both call it.
-func (e *Engine) tearDownNetwork(c *Container) error {
+func (ops *Network) tearDown(c *Container) error {
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
 	}
-	s := e.Networks()
-	path := e.netnsPath(c.ID)
+	s := ops.e.Networks()
+	path := ops.netnsPath(c.ID)
 	eps, err := s.Endpoints(c.ID)
 	if err != nil {
 		return err
@@ -373,11 +375,11 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 	// Unpinned first, the namespace takes the veths with it (network's
 	// undo), sparing a synchronous veth deletion.
 	errs := []error{netns.Remove(path), s.DetachAll(context.Background(), c.ID)}
-	e.releaseOwnPorts()
-	e.ph.mark("network: detach")
+	ops.releaseOwnPorts()
+	ops.e.ph.mark("network: detach")
 	for _, ep := range eps {
 		if ep.NetworkName != network.DefaultName || responder.Holds(ep) {
-			errs = append(errs, e.syncDNS(""))
+			errs = append(errs, ops.syncDNS(""))
 			break
 		}
 	}
@@ -386,7 +388,7 @@ func (e *Engine) tearDownNetwork(c *Container) error {
 
 // networkSpec points the spec's network namespace at the container's: none
 // (host), berth's pinned one, or another container's.
-func (e *Engine) networkSpec(s *specs.Spec, c *Container) error {
+func (ops *Network) spec(s *specs.Spec, c *Container) error {
 	mode := c.HostConfig.NetworkMode
 	path := ""
 	switch {
@@ -394,13 +396,13 @@ func (e *Engine) networkSpec(s *specs.Spec, c *Container) error {
 		return nil
 	case mode == "host":
 	case strings.HasPrefix(mode, "container:"):
-		p, err := e.sharedNetNS(strings.TrimPrefix(mode, "container:"))
+		p, err := ops.sharedNetNS(strings.TrimPrefix(mode, "container:"))
 		if err != nil {
 			return err
 		}
 		path = p
 	default:
-		path = e.netnsPath(c.ID)
+		path = ops.netnsPath(c.ID)
 	}
 	var nss []specs.LinuxNamespace
 	for _, ns := range s.Linux.Namespaces {
@@ -417,8 +419,8 @@ func (e *Engine) networkSpec(s *specs.Spec, c *Container) error {
 
 // sharedNetNS is the namespace path of a running container whose network
 // another joins (--network container:ID).
-func (e *Engine) sharedNetNS(ref string) (string, error) {
-	other, err := e.Get(ref)
+func (ops *Network) sharedNetNS(ref string) (string, error) {
+	other, err := ops.e.Get(ref)
 	if err != nil {
 		return "", fmt.Errorf("joining network of container %s: %w", ref, err)
 	}
@@ -428,10 +430,10 @@ func (e *Engine) sharedNetNS(ref string) (string, error) {
 	switch mode := other.HostConfig.NetworkMode; {
 	case mode == "host":
 		return "", fmt.Errorf("cannot join network of container %s: it uses the host's network (use --network host)", other.Name)
-	case ownsNetNS(mode) && netns.IsNetNS(e.netnsPath(other.ID)):
-		return e.netnsPath(other.ID), nil
+	case ownsNetNS(mode) && netns.IsNetNS(ops.netnsPath(other.ID)):
+		return ops.netnsPath(other.ID), nil
 	case strings.HasPrefix(mode, "container:"):
-		return e.sharedNetNS(strings.TrimPrefix(mode, "container:"))
+		return ops.sharedNetNS(strings.TrimPrefix(mode, "container:"))
 	}
 	return fmt.Sprintf("/proc/%d/ns/net", other.State.Pid), nil
 }

@@ -24,18 +24,20 @@ const repairInterval = 10 * time.Second
 // and endpoints before it is recorded as running.
 const setupGrace = time.Minute
 
-func (e *Engine) setupMarker(id string) string { return filepath.Join(e.runDir(id), "network-setup") }
+func (ops *Network) setupMarker(id string) string {
+	return filepath.Join(ops.e.dirs.runDir(id), "network-setup")
+}
 
 // RepairNetworksSoon undoes what killed berth processes left (network.Repair):
 // endpoints and namespaces of containers that are gone or no longer run,
 // at most once per repairInterval. Errors are only logged: a repair must
 // never fail the command that happened to run it.
-func (e *Engine) RepairNetworksSoon(ctx context.Context) {
-	stamp := filepath.Join(e.runroot, "network-repair")
+func (ops *Network) RepairSoon(ctx context.Context) {
+	stamp := filepath.Join(ops.e.runroot, "network-repair")
 	if st, err := os.Stat(stamp); err == nil && time.Since(st.ModTime()) < repairInterval {
 		return
 	}
-	if _, err := os.Stat(e.Networks().NetNSDir()); err != nil {
+	if _, err := os.Stat(ops.e.Networks().NetNSDir()); err != nil {
 		return // no container ever had a network here
 	}
 	now := time.Now()
@@ -43,15 +45,15 @@ func (e *Engine) RepairNetworksSoon(ctx context.Context) {
 		f.Close()
 		os.Chtimes(stamp, now, now)
 	}
-	if _, err := e.RepairNetworks(ctx); err != nil {
+	if _, err := ops.Repair(ctx); err != nil {
 		slog.Warn("network repair", "error", err)
 	}
 }
 
 // RepairNetworks runs network.Repair now, keeping the network of every
 // container that runs or is being started.
-func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
-	list, err := e.db.list()
+func (ops *Network) Repair(ctx context.Context) (network.Repaired, error) {
+	list, err := ops.e.db.list()
 	if err != nil {
 		return network.Repaired{}, err
 	}
@@ -70,21 +72,21 @@ func (e *Engine) RepairNetworks(ctx context.Context) (network.Repaired, error) {
 	// Being started: network set-up began lately (its marker is written
 	// before the namespace and endpoints) and no start was recorded since;
 	// a recorded start hands protection to the checks above.
-	exists := func(id string) bool { return live[id] || e.settingUp(id, started[id]) }
-	r, err := e.Networks().Repair(ctx, exists)
+	exists := func(id string) bool { return live[id] || ops.settingUp(id, started[id]) }
+	r, err := ops.e.Networks().Repair(ctx, exists)
 	if !r.Empty() {
 		slog.Info("network repair", "endpoints", r.Endpoints, "veths", r.Veths, "ports", r.Ports, "netns", r.NetNS)
 	}
 	if !r.Empty() || err == nil {
-		err = errors.Join(err, e.syncDNS(""))
+		err = errors.Join(err, ops.syncDNS(""))
 	}
 	return r, err
 }
 
 // settingUp says whether container id began network set-up lately and has
 // not been recorded as started since.
-func (e *Engine) settingUp(id string, startedAt time.Time) bool {
-	st, err := os.Stat(e.setupMarker(id))
+func (ops *Network) settingUp(id string, startedAt time.Time) bool {
+	st, err := os.Stat(ops.setupMarker(id))
 	return err == nil && time.Since(st.ModTime()) < setupGrace && startedAt.Before(st.ModTime())
 }
 
@@ -96,13 +98,13 @@ type ConnectOptions struct {
 
 // containerAndNetwork looks up both sides of a connect or disconnect, once
 // the networks have been judged after a crash.
-func (e *Engine) containerAndNetwork(ctx context.Context, ref, netRef string) (*Container, network.Network, error) {
-	e.RepairNetworksSoon(ctx)
-	c, err := e.Get(ref)
+func (ops *Network) containerAndNetwork(ctx context.Context, ref, netRef string) (*Container, network.Network, error) {
+	ops.RepairSoon(ctx)
+	c, err := ops.e.Get(ref)
 	if err != nil {
 		return nil, network.Network{}, err
 	}
-	n, _, err := e.Networks().Inspect(netRef)
+	n, _, err := ops.e.Networks().Inspect(netRef)
 	if err != nil {
 		return nil, network.Network{}, err
 	}
@@ -111,8 +113,8 @@ func (e *Engine) containerAndNetwork(ctx context.Context, ref, netRef string) (*
 
 // Connect joins a container to a network: recorded for its next starts,
 // and attached now if it runs.
-func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
-	c, n, err := e.containerAndNetwork(ctx, ref, netRef)
+func (ops *Network) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
+	c, n, err := ops.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err
 	}
@@ -133,19 +135,19 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptio
 		}
 	}
 	if c.Running() {
-		ep, err := e.Networks().Attach(ctx, e.netnsPath(c.ID), c.ID, network.AttachOptions{
+		ep, err := ops.e.Networks().Attach(ctx, ops.netnsPath(c.ID), c.ID, network.AttachOptions{
 			Network: n.ID, Name: c.Name, IP: ip, Aliases: o.Aliases, Hostname: c.Config.Hostname})
 		if err != nil {
 			return err
 		}
-		e.appendHosts(c, ep.IP)
+		ops.appendHosts(c, ep.IP)
 		if n.Name != network.DefaultName {
-			if err := e.syncDNS(c.ID); err != nil {
+			if err := ops.syncDNS(c.ID); err != nil {
 				return err
 			}
 		}
 	}
-	_, err = e.db.modify(c.ID, func(r *Container) error {
+	_, err = ops.e.db.modify(c.ID, func(r *Container) error {
 		if r.HostConfig.Networks == nil {
 			r.HostConfig.Networks = map[string]EndpointSettings{}
 		}
@@ -157,8 +159,8 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, o ConnectOptio
 
 // appendHosts adds a newly connected address to a running container's
 // /etc/hosts, in place (the file is bind-mounted: a rename would not show).
-func (e *Engine) appendHosts(c *Container, ip netip.Addr) {
-	f, err := os.OpenFile(filepath.Join(e.containerDir(c.ID), "hosts"), os.O_WRONLY|os.O_APPEND, 0)
+func (ops *Network) appendHosts(c *Container, ip netip.Addr) {
+	f, err := os.OpenFile(filepath.Join(ops.e.dirs.containerDir(c.ID), "hosts"), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return
 	}
@@ -167,22 +169,22 @@ func (e *Engine) appendHosts(c *Container, ip netip.Addr) {
 }
 
 // Disconnect removes a container from a network, now and for later starts.
-func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
-	c, n, err := e.containerAndNetwork(ctx, ref, netRef)
+func (ops *Network) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
+	c, n, err := ops.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err
 	}
 	if _, ok := c.HostConfig.Networks[n.Name]; !ok && !force {
 		return fmt.Errorf("container %s is not connected to network %s", c.ID, n.Name)
 	}
-	if err := e.Networks().Detach(ctx, c.ID, n.ID); err != nil {
+	if err := ops.e.Networks().Detach(ctx, c.ID, n.ID); err != nil {
 		return err
 	}
 	// Always: the default network's endpoint may have held ports.
-	if err := e.syncDNS(""); err != nil {
+	if err := ops.syncDNS(""); err != nil {
 		return err
 	}
-	_, err = e.db.modify(c.ID, func(r *Container) error {
+	_, err = ops.e.db.modify(c.ID, func(r *Container) error {
 		delete(r.HostConfig.Networks, n.Name)
 		return nil
 	})
@@ -191,10 +193,10 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string, force bool)
 
 // NetworkContainers names the containers of a network's endpoints, for
 // `network inspect`.
-func (e *Engine) NetworkContainers(eps []network.Endpoint) map[string]string {
+func (ops *Network) Containers(eps []network.Endpoint) map[string]string {
 	out := map[string]string{}
 	for _, ep := range eps {
-		if c, err := e.db.get(ep.ContainerID); err == nil {
+		if c, err := ops.e.db.get(ep.ContainerID); err == nil {
 			out[ep.ContainerID] = c.Name
 		}
 	}
@@ -203,7 +205,7 @@ func (e *Engine) NetworkContainers(eps []network.Endpoint) map[string]string {
 
 // containerNetworks is NetworkSettings of inspect: live endpoints of a
 // running container, the recorded networks of a stopped one.
-func (e *Engine) containerNetworks(c *Container) NetworkSettings {
+func (ops *Network) containerNetworks(c *Container) NetworkSettings {
 	ns := NetworkSettings{Networks: map[string]map[string]any{}, Ports: map[string]any{}}
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		ns.Networks[c.HostConfig.NetworkMode] = map[string]any{}
@@ -211,7 +213,7 @@ func (e *Engine) containerNetworks(c *Container) NetworkSettings {
 	}
 	var eps []network.Endpoint
 	if c.Running() {
-		eps, _ = e.Networks().Endpoints(c.ID)
+		eps, _ = ops.e.Networks().Endpoints(c.ID)
 	}
 	for name := range c.HostConfig.Networks {
 		ns.Networks[name] = map[string]any{}
@@ -252,12 +254,12 @@ func addrString(a netip.Addr) string {
 
 // publishedPorts are a running container's ports as published (host ports
 // picked), "80/tcp" -> bindings; none for a stopped one, as Docker's.
-func (e *Engine) publishedPorts(c *Container) map[string][]PortBinding {
+func (ops *Network) publishedPorts(c *Container) map[string][]PortBinding {
 	out := map[string][]PortBinding{}
 	if !c.Running() || !ownsNetNS(c.HostConfig.NetworkMode) {
 		return out
 	}
-	eps, _ := e.Networks().Endpoints(c.ID)
+	eps, _ := ops.e.Networks().Endpoints(c.ID)
 	for _, ep := range eps {
 		for _, m := range ep.Ports {
 			key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Protocol)
@@ -272,9 +274,9 @@ func (e *Engine) publishedPorts(c *Container) map[string][]PortBinding {
 }
 
 // PortsColumn is ps's PORTS: "127.0.0.1:8080->80/tcp, 53/udp".
-func (e *Engine) PortsColumn(c *Container) string {
+func (ops *Network) PortsColumn(c *Container) string {
 	var parts []string
-	for key, bs := range e.publishedPorts(c) {
+	for key, bs := range ops.publishedPorts(c) {
 		for _, b := range bs {
 			parts = append(parts, b.HostIP+":"+b.HostPort+"->"+key)
 		}

@@ -21,9 +21,9 @@ import (
 var etcNames = []string{"hostname", "hosts", "resolv.conf"}
 
 // writeEtcFiles writes the three files for a container reachable at ips.
-func (e *Engine) writeEtcFiles(c *Container, ips []netip.Addr) error {
+func (ops *Network) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	hc := c.HostConfig
-	dir := e.containerDir(c.ID)
+	dir := ops.e.dirs.containerDir(c.ID)
 	if err := checkEtcRecord(c); err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (e *Engine) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	files := map[string][]byte{"hostname": []byte(c.Config.Hostname + "\n")}
 	mode := hc.NetworkMode
 	dnsOpts := etcfiles.DNSOptions{Servers: hc.DNS, Search: hc.DNSSearch, Options: hc.DNSOptions}
-	host, err := etcfiles.HostResolv(e.Networks().Options().ResolvConf)
+	host, err := etcfiles.HostResolv(ops.e.Networks().Options().ResolvConf)
 	if err != nil {
 		return err
 	}
@@ -82,11 +82,11 @@ func (e *Engine) writeEtcFiles(c *Container, ips []netip.Addr) error {
 }
 
 // addEtcMounts binds the container's /etc files.
-func (e *Engine) addEtcMounts(s *specs.Spec, c *Container) error {
+func (ops *Network) addEtcMounts(s *specs.Spec, c *Container) error {
 	for _, name := range etcNames {
-		src := filepath.Join(e.containerDir(c.ID), name)
+		src := filepath.Join(ops.e.dirs.containerDir(c.ID), name)
 		if other, ok := strings.CutPrefix(c.HostConfig.NetworkMode, "container:"); ok && name != "hostname" {
-			src = filepath.Join(e.containerDir(other), name)
+			src = filepath.Join(ops.e.dirs.containerDir(other), name)
 		}
 		if _, err := os.Stat(src); err != nil {
 			continue

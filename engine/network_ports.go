@@ -11,8 +11,8 @@ import (
 
 // portsHolder is this process, for Attach, when it holds its container's
 // ports itself (a foreground run).
-func (e *Engine) portsHolder() (int, uint64) {
-	if !e.ownPorts {
+func (ops *Network) portsHolder() (int, uint64) {
+	if !ops.e.ownPorts {
 		return 0, 0
 	}
 	start, _, err := proc.StartTime(os.Getpid())
@@ -23,7 +23,7 @@ func (e *Engine) portsHolder() (int, uint64) {
 }
 
 // holdOwnPorts holds ep's ports in this process if Attach named it.
-func (e *Engine) holdOwnPorts(c *Container, ep network.Endpoint) error {
+func (ops *Network) holdOwnPorts(c *Container, ep network.Endpoint) error {
 	if ep.PortsHolder != os.Getpid() {
 		return nil
 	}
@@ -32,29 +32,29 @@ func (e *Engine) holdOwnPorts(c *Container, ep network.Endpoint) error {
 		if err != nil {
 			return portError(c, err)
 		}
-		e.held = append(e.held, h)
+		ops.e.held = append(ops.e.held, h)
 	}
 	return nil
 }
 
 // releaseOwnPorts closes the sockets holdOwnPorts opened.
-func (e *Engine) releaseOwnPorts() {
-	for _, h := range e.held {
+func (ops *Network) releaseOwnPorts() {
+	for _, h := range ops.e.held {
 		h.Close()
 	}
-	e.held = nil
+	ops.e.held = nil
 }
 
 // syncDNS tells the root's responder that container id's endpoints
 // changed ("" for none), starting one if some container needs it.
-func (e *Engine) syncDNS(id string) error {
-	return responder.Sync(e.root, e.runroot, id, e.dnsNeeded)
+func (ops *Network) syncDNS(id string) error {
+	return responder.Sync(ops.e.root, ops.e.runroot, id, ops.dnsNeeded)
 }
 
 // dnsNeeded reports whether some container is on a user network or
 // publishes a port.
-func (e *Engine) dnsNeeded() (bool, error) {
-	eps, err := e.Networks().Endpoints("")
+func (ops *Network) dnsNeeded() (bool, error) {
+	eps, err := ops.e.Networks().Endpoints("")
 	for _, ep := range eps {
 		if ep.NetworkName != network.DefaultName || responder.Holds(ep) {
 			return true, err

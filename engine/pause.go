@@ -12,17 +12,17 @@ func isSnapshotNotFound(err error) bool { return errors.Is(err, snapshot.ErrNotF
 
 // Pause freezes every process of a running container.
 func (e *Engine) Pause(ref string) error {
-	return e.setFrozen(ref, true)
+	return e.life.setFrozen(ref, true)
 }
 
 // Unpause thaws a paused container.
 func (e *Engine) Unpause(ref string) error {
-	return e.setFrozen(ref, false)
+	return e.life.setFrozen(ref, false)
 }
 
 // setFrozen freezes or thaws the container's cgroup and returns once the
 // kernel reports it done.
-func (e *Engine) setFrozen(ref string, freeze bool) error {
+func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (e *Engine) setFrozen(ref string, freeze bool) error {
 	case !c.Running():
 		return newStateError("", "container "+c.ID+" is not running")
 	}
-	rc, err := e.loadRuntime(c)
+	rc, err := e.rt.loadRuntime(c)
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.ID, err)
 	}

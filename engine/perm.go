@@ -51,8 +51,8 @@ func makeStateDir(base, id string) error {
 
 // makeRunDir makes the container's directory under the run root (its
 // rootfs mount point, attach socket, runtime files).
-func (e *Engine) makeRunDir(id string) error { return makeStateDir(e.runroot, id) }
+func (e *dirLayout) makeRunDir(id string) error { return makeStateDir(e.runroot, id) }
 
 // makeContainerDir makes the container's directory under the data root
 // (its bundle, log and /etc files).
-func (e *Engine) makeContainerDir(id string) error { return makeStateDir(e.root, id) }
+func (e *dirLayout) makeContainerDir(id string) error { return makeStateDir(e.root, id) }

@@ -30,8 +30,8 @@ func (m PortMapping) String() string {
 
 // Ports lists a container's published ports from its record, all of them
 // or those of one private port ("80" means 80/tcp), sorted as Docker's.
-func (e *Engine) Ports(ref, private string) ([]PortMapping, error) {
-	c, err := e.Get(ref)
+func (ops *Network) Ports(ref, private string) ([]PortMapping, error) {
+	c, err := ops.e.Get(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (e *Engine) Ports(ref, private string) ([]PortMapping, error) {
 		want = port + "/" + proto
 	}
 	var out []PortMapping
-	for p, bs := range e.publishedPorts(c) {
+	for p, bs := range ops.publishedPorts(c) {
 		if want != "" && p != want {
 			continue
 		}

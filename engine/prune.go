@@ -80,13 +80,13 @@ type PruneReport struct {
 }
 
 // PruneContainers removes every container that is not running.
-func (e *Engine) PruneContainers(ctx context.Context, f PruneFilter) (PruneReport, error) {
+func (ops *System) PruneContainers(ctx context.Context, f PruneFilter) (PruneReport, error) {
 	var rep PruneReport
 	// What killed commands left first: orphan snapshots pin image layers.
-	if err := e.RepairStorage(ctx); err != nil {
+	if err := ops.RepairStorage(ctx); err != nil {
 		return rep, err
 	}
-	list, err := e.List(ListOptions{All: true})
+	list, err := ops.e.List(ListOptions{All: true})
 	if err != nil {
 		return rep, err
 	}
@@ -95,8 +95,8 @@ func (e *Engine) PruneContainers(ctx context.Context, f PruneFilter) (PruneRepor
 		if c.Running() || c.State.Status == StatusRestarting || !f.match(c.Created, c.Config.Labels) {
 			continue
 		}
-		size, _ := e.Size(c)
-		if err := e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
+		size, _ := ops.e.Size(c)
+		if err := ops.e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
 			if !errors.Is(err, ErrNotFound) {
 				errs = append(errs, err)
 			}
@@ -110,8 +110,8 @@ func (e *Engine) PruneContainers(ctx context.Context, f PruneFilter) (PruneRepor
 
 // VolumesInUse maps each volume name to the containers whose mounts name
 // it.
-func (e *Engine) VolumesInUse() (map[string][]string, error) {
-	list, err := e.db.list()
+func (ops *Volumes) InUse() (map[string][]string, error) {
+	list, err := ops.e.db.list()
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +128,15 @@ func (e *Engine) VolumesInUse() (map[string][]string, error) {
 
 // RemoveVolume deletes a volume no container uses; force does not make
 // an in-use volume go (as Docker), only a missing one not an error.
-func (e *Engine) RemoveVolume(name string, force bool) error {
-	used, err := e.VolumesInUse()
+func (ops *Volumes) Remove(name string, force bool) error {
+	used, err := ops.InUse()
 	if err != nil {
 		return err
 	}
 	if ids := used[name]; len(ids) > 0 {
 		return fmt.Errorf("remove %s: volume is in use - [%s] (remove the container first)", name, strings.Join(ids, ", "))
 	}
-	err = volume.New(e.root).Remove(name)
+	err = volume.New(ops.e.root).Remove(name)
 	if force && errors.Is(err, volume.ErrNotFound) {
 		return nil
 	}
@@ -144,13 +144,13 @@ func (e *Engine) RemoveVolume(name string, force bool) error {
 }
 
 // PruneVolumes removes unused volumes: anonymous ones, or all with all.
-func (e *Engine) PruneVolumes(all bool, f PruneFilter) (PruneReport, error) {
+func (ops *Volumes) Prune(all bool, f PruneFilter) (PruneReport, error) {
 	var rep PruneReport
-	used, err := e.VolumesInUse()
+	used, err := ops.InUse()
 	if err != nil {
 		return rep, err
 	}
-	vols := volume.New(e.root)
+	vols := volume.New(ops.e.root)
 	list, err := vols.List()
 	if err != nil {
 		return rep, err
@@ -190,7 +190,7 @@ func NewVolumeName() string { return newID() }
 
 // ListVolumes returns volumes matching filters: dangling=true|false (no
 // container uses it), name=<part>, label=<k>[=<v>].
-func (e *Engine) ListVolumes(fs []string) ([]volume.Volume, error) {
+func (ops *Volumes) List(fs []string) ([]volume.Volume, error) {
 	args, err := filters.Set{
 		Keys: []string{"dangling", "name", "label", "driver"},
 		Key: func(_, k string) error {
@@ -200,11 +200,11 @@ func (e *Engine) ListVolumes(fs []string) ([]volume.Volume, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := volume.New(e.root).List()
+	list, err := volume.New(ops.e.root).List()
 	if err != nil {
 		return nil, err
 	}
-	used, err := e.VolumesInUse()
+	used, err := ops.InUse()
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ import (
 // lockNewContainerDir makes containers/<id> and locks it. A repair that
 // removed the dir between the mkdir and the lock is seen by the dir's
 // link count (0 once removed): it is made again.
-func (e *Engine) lockNewContainerDir(id string) (*os.File, error) {
+func (e *dirLayout) lockNewContainerDir(id string) (*os.File, error) {
 	dir := e.containerDir(id)
 	for {
 		if err := e.makeContainerDir(id); err != nil {
@@ -60,8 +60,8 @@ func (e *Engine) lockNewContainerDir(id string) (*os.File, error) {
 // the rootfs mounted there) and the writable snapshot; and volume dirs a
 // killed volume create left. A create in flight in another process holds
 // its dir's lock (or the volumes' db) and is left alone.
-func (e *Engine) RepairStorage(ctx context.Context) error {
-	svc, err := e.imageService()
+func (ops *System) RepairStorage(ctx context.Context) error {
+	svc, err := ops.e.imageService()
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 	// Run dirs are made by start, after the record, and rm removes the
 	// record last: only the root's own dirs and snapshots can be orphans.
 	cands := map[string]bool{}
-	dir := filepath.Join(e.root, "containers")
+	dir := filepath.Join(ops.e.root, "containers")
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("list %s: %w", dir, err)
@@ -90,7 +90,7 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 		return fmt.Errorf("list snapshots: %w", err)
 	}
 	var errs []error
-	if vols, err := volume.New(e.root).RemoveOrphans(); err != nil {
+	if vols, err := volume.New(ops.e.root).RemoveOrphans(); err != nil {
 		errs = append(errs, err)
 	} else if len(vols) > 0 {
 		slog.Info("removed volume dirs with no record", "volumes", vols)
@@ -99,7 +99,7 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 		if !isContainerID(id) {
 			continue
 		}
-		removed, err := e.removeOrphan(ctx, sn, id)
+		removed, err := ops.removeOrphan(ctx, sn, id)
 		if err != nil {
 			errs = append(errs, err)
 		} else if removed {
@@ -111,11 +111,11 @@ func (e *Engine) RepairStorage(ctx context.Context) error {
 
 // removeOrphan removes container id's files and snapshot if it has no
 // record and no create holds its dir.
-func (e *Engine) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id string) (bool, error) {
-	if _, err := e.db.get(id); !errors.Is(err, ErrNotFound) {
+func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id string) (bool, error) {
+	if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
 		return false, err
 	}
-	f, err := os.Open(e.containerDir(id))
+	f, err := os.Open(ops.e.dirs.containerDir(id))
 	switch {
 	case err == nil:
 		defer f.Close()
@@ -126,18 +126,18 @@ func (e *Engine) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id s
 			return false, fmt.Errorf("lock container directory of %s: %w", id, err)
 		}
 		// The create may have finished between the look-up and the lock.
-		if _, err := e.db.get(id); !errors.Is(err, ErrNotFound) {
+		if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
 			return false, err
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return false, fmt.Errorf("open container directory of %s: %w", id, err)
 	}
-	e.unmountRootfs(id)
+	ops.e.rt.unmountRootfs(id)
 	var errs []error
 	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {
 		errs = append(errs, fmt.Errorf("remove snapshot of container %s: %w", id, err))
 	}
-	for _, dir := range []string{e.runDir(id), e.containerDir(id)} {
+	for _, dir := range []string{ops.e.dirs.runDir(id), ops.e.dirs.containerDir(id)} {
 		if err := os.RemoveAll(dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove leftover %s: %w", dir, err))
 		}

@@ -40,13 +40,13 @@ type Stdio struct {
 
 // prepare mounts the container's rootfs (unless a previous start left it
 // mounted) and writes its bundle. Errors here are berth's own (exit 125).
-func (e *Engine) prepare(ctx context.Context, c *Container) error {
-	rootfs := e.rootfsDir(c.ID)
+func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
+	rootfs := e.dirs.rootfsDir(c.ID)
 	// The mount point is reached only through the container's 0700 run
 	// directory: the rootfs is mounted in the host's mount namespace
 	// without nosuid or nodev (the container needs its setuid binaries and
 	// device nodes), so no other user may look up paths in it.
-	if err := e.makeRunDir(c.ID); err != nil {
+	if err := e.dirs.makeRunDir(c.ID); err != nil {
 		return err
 	}
 	if err := statedir.Mkdir(rootfs, statedir.Mode); err != nil {
@@ -72,7 +72,7 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		}
 		e.ph.mark("mount rootfs")
 	}
-	if err := e.setUpNetwork(ctx, c); err != nil {
+	if err := e.Network().setUp(ctx, c); err != nil {
 		e.unmountRootfs(c.ID)
 		return err
 	}
@@ -82,15 +82,15 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 	}
 	e.ph.mark("spec and bundle")
 	if err != nil {
-		e.tearDownNetwork(c)
+		e.Network().tearDown(c)
 		e.unmountRootfs(c.ID)
 		return err
 	}
 	return nil
 }
 
-func (e *Engine) unmountRootfs(id string) {
-	rootfs := e.rootfsDir(id)
+func (e *runtimeOps) unmountRootfs(id string) {
+	rootfs := e.dirs.rootfsDir(id)
 	if isMountPoint(rootfs) {
 		snapshot.UnmountAll(rootfs)
 	}
@@ -117,11 +117,11 @@ type exitInfo struct {
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (monitor_idle.go), which re-executes berth when it exits.
-func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
-	if old, err := e.loadRuntime(c); err == nil {
+func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
+	if old, err := e.rt.loadRuntime(c); err == nil {
 		old.Delete(true) // left by a monitor that was killed
 	}
-	log, err := jsonlog.Open(e.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 	if err != nil {
 		return exitInfo{}, err
 	}
@@ -129,7 +129,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.containerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.dirs.containerDir(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
@@ -190,7 +190,7 @@ func (e *Engine) runOnce(c *Container, stdio *Stdio, keepStdin bool, started fun
 		e.copyOutput(&wg, s, stdio, log)
 	}
 	e.ph.mark("log, pipes")
-	rc, err := e.createRuntime(c, opts)
+	rc, err := e.rt.createRuntime(c, opts)
 	e.ph.mark("runtime create")
 	if opts.Stdout != devNull {
 		opts.Stdout.(*os.File).Close()
@@ -245,7 +245,7 @@ type streams struct {
 }
 
 // copyOutput starts the copies of s into the log and to stdio.
-func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *jsonlog.File) {
+func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *jsonlog.File) {
 	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {
@@ -271,11 +271,11 @@ func (e *Engine) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *js
 
 // follow waits for the container's process pid to exit and for its
 // output copies to end, then cleans up after it.
-func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
+func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
 	code, err := fw.Wait(pid)
 	e.ph.mark("container ran")
 	if err != nil {
-		if rc, lerr := e.loadRuntime(c); lerr == nil {
+		if rc, lerr := e.rt.loadRuntime(c); lerr == nil {
 			rc.Delete(true)
 		}
 		return exitInfo{}, err
@@ -286,9 +286,9 @@ func (e *Engine) follow(c *Container, pid int, fw *container.Forwarder, wg *sync
 
 // finishRun reads how a run that exited with code ended (OOM) and removes
 // what the runtime kept of it.
-func (e *Engine) finishRun(c *Container, code int) (exitInfo, error) {
+func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 	info := exitInfo{code: code}
-	rc, err := e.loadRuntime(c)
+	rc, err := e.rt.loadRuntime(c)
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
@@ -330,7 +330,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 
 // rootfsMounts are the mounts of a container's root filesystem: its
 // writable snapshot over its image's layers.
-func (e *Engine) rootfsMounts(ctx context.Context, c *Container) ([]snapshot.Mount, error) {
+func (e *runtimeOps) rootfsMounts(ctx context.Context, c *Container) ([]snapshot.Mount, error) {
 	svc, err := e.imageService()
 	if err != nil {
 		return nil, err

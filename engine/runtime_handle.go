@@ -34,9 +34,9 @@ type libContainer struct{ *container.Container }
 func (l libContainer) CgroupPaths() map[string]string { return l.State().CgroupPaths }
 
 // loadRuntime finds the runtime's state of a created or running container.
-func (e *Engine) loadRuntime(c *Container) (runtimeHandle, error) {
+func (e *runtimeOps) loadRuntime(c *Container) (runtimeHandle, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ociruntime.Own {
-		rc, err := container.Load(e.runtimeRoot(), c.ID)
+		rc, err := container.Load(e.dirs.runtimeRoot(), c.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -53,14 +53,14 @@ func (e *Engine) loadRuntime(c *Container) (runtimeHandle, error) {
 }
 
 // createRuntime creates the container, its process waiting for Start.
-func (e *Engine) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
+func (e *runtimeOps) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ociruntime.Own {
 		// The library leaves an existing root's mode (runc's way); older
 		// versions of berth made this one 0711.
-		if err := statedir.Ensure(e.runtimeRoot(), statedir.Mode); err != nil {
+		if err := statedir.Ensure(e.dirs.runtimeRoot(), statedir.Mode); err != nil {
 			return nil, err
 		}
-		rc, err := container.Create(e.runtimeRoot(), c.ID, opts)
+		rc, err := container.Create(e.dirs.runtimeRoot(), c.ID, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -77,13 +77,13 @@ func (e *Engine) createRuntime(c *Container, opts container.CreateOptions) (runt
 }
 
 // ociContainer is c as the OCI runtime binary it names holds it.
-func (e *Engine) ociContainer(c *Container) (*ociruntime.Container, error) {
+func (e *runtimeOps) ociContainer(c *Container) (*ociruntime.Container, error) {
 	rt := c.HostConfig.Runtime
-	oc, err := ociruntime.New(rt, filepath.Join(e.runroot, "oci", ociruntime.StateKey(rt)), c.ID, e.containerDir(c.ID), e.runDir(c.ID), cgroupsPath(c))
+	oc, err := ociruntime.New(rt, filepath.Join(e.runroot, "oci", ociruntime.StateKey(rt)), c.ID, e.dirs.containerDir(c.ID), e.dirs.runDir(c.ID), cgroupsPath(c))
 	if err != nil {
 		return nil, err
 	}
-	if err := e.makeRunDir(c.ID); err != nil {
+	if err := e.dirs.makeRunDir(c.ID); err != nil {
 		return nil, err
 	}
 	return oc, nil

@@ -82,7 +82,7 @@ func capabilities(hc HostConfig) []string {
 
 // buildSpec makes the container's config.json: runc's defaults, then the
 // image's config and the user's flags, the way Docker maps them.
-func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
+func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	s := spec.Default()
 	s.Root = &specs.Root{Path: rootfs, Readonly: c.HostConfig.ReadonlyRootfs}
 	s.Hostname = c.Config.Hostname
@@ -127,7 +127,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 	}
 	s.Linux.CgroupsPath = cgroupsPath(c)
 	s.Linux.Resources = resources(c.HostConfig)
-	if err := e.networkSpec(s, c); err != nil {
+	if err := e.Network().spec(s, c); err != nil {
 		return nil, err
 	}
 	if c.HostConfig.Privileged {

@@ -48,12 +48,12 @@ func (e *Engine) Stats(ctx context.Context, o StatsOptions, emit func([]StatsEnt
 		first = o.Interval / 2
 	}
 	prev := map[string]cpuSample{}
-	list, err := e.statsTargets(o)
+	list, err := e.rt.statsTargets(o)
 	if err != nil {
 		return err
 	}
 	for _, c := range list {
-		if s, err := e.sampleStats(c); err == nil {
+		if s, err := e.rt.sampleStats(c); err == nil {
 			prev[c.ID] = s.cpu
 		}
 	}
@@ -65,12 +65,12 @@ func (e *Engine) Stats(ctx context.Context, o StatsOptions, emit func([]StatsEnt
 		case <-time.After(wait):
 		}
 		wait = o.Interval
-		if list, err = e.statsTargets(o); err != nil {
+		if list, err = e.rt.statsTargets(o); err != nil {
 			return err
 		}
 		rows := make([]StatsEntry, 0, len(list))
 		for _, c := range list {
-			s, err := e.sampleStats(c)
+			s, err := e.rt.sampleStats(c)
 			if err != nil {
 				rows = append(rows, StatsEntry{ID: c.ID, Name: c.Name})
 				continue
@@ -87,7 +87,7 @@ func (e *Engine) Stats(ctx context.Context, o StatsOptions, emit func([]StatsEnt
 	}
 }
 
-func (e *Engine) statsTargets(o StatsOptions) ([]*Container, error) {
+func (e *runtimeOps) statsTargets(o StatsOptions) ([]*Container, error) {
 	if len(o.Refs) == 0 {
 		return e.List(ListOptions{All: o.All})
 	}
@@ -107,7 +107,7 @@ type statsSample struct {
 	cpu   cpuSample
 }
 
-func (e *Engine) sampleStats(c *Container) (statsSample, error) {
+func (e *runtimeOps) sampleStats(c *Container) (statsSample, error) {
 	s := statsSample{entry: StatsEntry{ID: c.ID, Name: c.Name}}
 	if !c.Running() {
 		return s, fmt.Errorf("container %s is not running", c.Name)

@@ -20,7 +20,7 @@ type TopResult struct {
 // cgroupOf finds a running container's cgroup: from the runtime's state,
 // or, for a container another OCI runtime runs, from the cgroups path
 // berth gave it in its bundle.
-func (e *Engine) cgroupOf(c *Container) (*cgroups.Manager, error) {
+func (e *runtimeOps) cgroupOf(c *Container) (*cgroups.Manager, error) {
 	if rc, err := e.loadRuntime(c); err == nil {
 		return cgroups.Load(rc.CgroupPaths()), nil
 	}
@@ -42,7 +42,7 @@ func (e *Engine) Top(ref string, psArgs []string) (TopResult, error) {
 	if !c.Running() {
 		return TopResult{}, fmt.Errorf("container %s is not running", c.ID)
 	}
-	cg, err := e.cgroupOf(c)
+	cg, err := e.rt.cgroupOf(c)
 	if err != nil {
 		return TopResult{}, err
 	}

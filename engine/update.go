@@ -79,7 +79,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) (warnings []string, err err
 		}
 		warnings = warn
 		if live != nil && rec.Running() {
-			if err := e.updateLive(rec, live); err != nil {
+			if err := e.rt.updateLive(rec, live); err != nil {
 				return err // names the container and the value refused
 			}
 		}
@@ -89,7 +89,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) (warnings []string, err err
 	return warnings, err
 }
 
-func (e *Engine) updateLive(c *Container, r *specs.LinuxResources) error {
+func (e *runtimeOps) updateLive(c *Container, r *specs.LinuxResources) error {
 	h, err := e.loadRuntime(c)
 	if err != nil {
 		return err

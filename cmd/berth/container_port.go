@@ -24,7 +24,7 @@ with a port, only that one, and an error when it is not published.`,
 			if len(a) == 2 {
 				private = a[1]
 			}
-			list, err := e.Ports(a[0], private)
+			list, err := e.Network().Ports(a[0], private)
 			if err != nil {
 				return err
 			}

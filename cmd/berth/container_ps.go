@@ -62,7 +62,7 @@ from records: a container whose monitor was killed shows as it really is.`,
 			if err != nil {
 				return err
 			}
-			e.RepairNetworksSoon(cmd.Context())
+			e.Network().RepairSoon(cmd.Context())
 			list, err := e.List(o)
 			if err != nil {
 				return usageError{err}
@@ -111,7 +111,7 @@ func toPsRow(e *engine.Engine, c *engine.Container, noTrunc, size bool) psRow {
 		ID: shortenID(c.ID, noTrunc), Image: c.Image, Command: commandColumn(append([]string{c.Path}, c.Args...), noTrunc),
 		CreatedAt: since(c.Created), RunningFor: since(c.Created), Status: statusText(c),
 		Names: c.Name, Labels: strings.Join(labels, ","), Networks: engine.NetworksColumn(c), State: c.State.Status,
-		Ports: e.PortsColumn(c), labels: c.Config.Labels,
+		Ports: e.Network().PortsColumn(c), labels: c.Config.Labels,
 	}
 	if size {
 		if rw, err := e.Size(c); err == nil {

@@ -24,7 +24,7 @@ writable layer, log and record; with -v their anonymous volumes too.`,
 			if err != nil {
 				return err
 			}
-			e.RepairNetworksSoon(cmd.Context())
+			e.Network().RepairSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
 				err := e.Remove(cmd.Context(), ref, o)
 				if o.Force && errors.Is(err, engine.ErrNotFound) {

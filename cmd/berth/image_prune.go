@@ -29,7 +29,7 @@ uses, then delete the blobs and layer snapshots nothing references.`,
 			// The snapshots of containers whose create was killed pin
 			// layers: they go first (system prune does this in its
 			// container step).
-			if err := e.RepairStorage(cmd.Context()); err != nil {
+			if err := e.System().RepairStorage(cmd.Context()); err != nil {
 				return err
 			}
 			svc, err := g.images()

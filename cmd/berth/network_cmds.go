@@ -274,7 +274,7 @@ func newNetworkRemoveCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.RepairNetworksSoon(cmd.Context())
+			e.Network().RepairSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
 				if err := refusePredefinedRemove(ref); err != nil {
 					return err
@@ -311,7 +311,7 @@ func newNetworkPruneCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.RepairNetworksSoon(cmd.Context())
+			e.Network().RepairSoon(cmd.Context())
 			removed, err := e.Networks().Prune()
 			printDeleted(cmd.OutOrStdout(), "Deleted Networks:", removed)
 			return err
@@ -336,7 +336,7 @@ name in the network's DNS), and at each later start.`,
 			if err != nil {
 				return err
 			}
-			return e.Connect(cmd.Context(), a[0], a[1], o)
+			return e.Network().Connect(cmd.Context(), a[0], a[1], o)
 		},
 	}
 	cmd.Flags().StringVar(&o.IP, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
@@ -357,7 +357,7 @@ func newNetworkDisconnectCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.Disconnect(cmd.Context(), a[0], a[1], force)
+			return e.Network().Disconnect(cmd.Context(), a[0], a[1], force)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "force the container to disconnect from a network")
@@ -374,7 +374,7 @@ func networkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
 	if err != nil {
 		return networkInspect{}, err
 	}
-	names := e.NetworkContainers(eps)
+	names := e.Network().Containers(eps)
 	ni := networkInspect{Name: n.Name, ID: n.ID, Created: n.Created.Format(time.RFC3339Nano), Scope: "local",
 		Driver: n.Driver, Internal: n.Internal, Attachable: true, Containers: map[string]networkContainer{},
 		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge}, Labels: n.Labels,

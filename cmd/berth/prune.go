@@ -55,7 +55,7 @@ func newContainerPruneCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := e.PruneContainers(cmd.Context(), f)
+			rep, err := e.System().PruneContainers(cmd.Context(), f)
 			w := cmd.OutOrStdout()
 			printDeleted(w, "Deleted Containers:", rep.Deleted)
 			fmt.Fprintf(w, "Total reclaimed space: %s\n", progress.HumanSize(rep.Reclaimed))

@@ -32,13 +32,13 @@ func newSystemDfCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			if verbose {
-				d, err := e.DiskUsageVerbose(cmd.Context())
+				d, err := e.System().DiskUsageVerbose(cmd.Context())
 				if err != nil {
 					return err
 				}
 				return printDiskUsageVerbose(cmd.OutOrStdout(), d)
 			}
-			rows, err := e.DiskUsage(cmd.Context())
+			rows, err := e.System().DiskUsage(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -102,14 +102,14 @@ uses); with --volumes, anonymous volumes no container uses.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
-			ctrs, err := e.PruneContainers(cmd.Context(), f)
+			ctrs, err := e.System().PruneContainers(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			printDeleted(w, "Deleted Containers:", ctrs.Deleted)
 			total := ctrs.Reclaimed
 			if volumes {
-				vols, err := e.PruneVolumes(false, f)
+				vols, err := e.Volumes().Prune(false, f)
 				if err != nil {
 					return err
 				}

@@ -42,7 +42,7 @@ and a few kernel files only (no layer is walked, no size computed).`,
 			if err != nil {
 				return err
 			}
-			in, err := e.Info(cmd.Context(), g.insecure)
+			in, err := e.System().Info(cmd.Context(), g.insecure)
 			if err != nil {
 				return err
 			}

@@ -77,7 +77,7 @@ func newVolumeListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := e.ListVolumes(filters)
+			list, err := e.Volumes().List(filters)
 			if err != nil {
 				return usageError{err}
 			}
@@ -151,7 +151,7 @@ func newVolumeRemoveCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return forEach(cmd.OutOrStdout(), a, func(n string) error { return e.RemoveVolume(n, force) })
+			return forEach(cmd.OutOrStdout(), a, func(n string) error { return e.Volumes().Remove(n, force) })
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not error when a volume does not exist")
@@ -183,7 +183,7 @@ func newVolumePruneCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := e.PruneVolumes(all, f)
+			rep, err := e.Volumes().Prune(all, f)
 			w := cmd.OutOrStdout()
 			printDeleted(w, "Deleted Volumes:", rep.Deleted)
 			fmt.Fprintf(w, "Total reclaimed space: %s\n", progress.HumanSize(rep.Reclaimed))

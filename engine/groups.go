@@ -1,0 +1,39 @@
+package engine
+
+// The engine's methods are grouped by what they do: containers as users
+// see them stay on *Engine; networking, volumes and the system-wide
+// commands are reachable from it (Network, Volumes, System), and its
+// internals live on small unexported views of it.
+
+// Network is the engine's network commands.
+type Network struct{ e *Engine }
+
+// Network returns the engine's network commands.
+func (e *Engine) Network() *Network { return &Network{e} }
+
+// Volumes is the engine's volume commands.
+type Volumes struct{ e *Engine }
+
+// Volumes returns the engine's volume commands.
+func (e *Engine) Volumes() *Volumes { return &Volumes{e} }
+
+// System is the engine's system-wide commands.
+type System struct{ e *Engine }
+
+// System returns the engine's system-wide commands.
+func (e *Engine) System() *System { return &System{e} }
+
+// monitorOps is the engine seen as its containers' monitor.
+type monitorOps struct{ *Engine }
+
+// dirLayout is the engine seen as its directories on disk.
+type dirLayout struct{ *Engine }
+
+// runtimeOps is the engine seen as its link to the runtime (bundles, specs, cgroups).
+type runtimeOps struct{ *Engine }
+
+// lifecycleOps is the engine seen as its lifecycle steps.
+type lifecycleOps struct{ *Engine }
+
+// createOps is the engine seen as its create steps.
+type createOps struct{ *Engine }
