@@ -30,6 +30,13 @@ var rules = []rule{
 	{"volume", []string{"internal"}},
 	{"network", []string{"network", "internal"}},
 	{"image", []string{"image", "content", "snapshot", "internal"}},
+	// engine's own packages sit below it: none imports engine, and each
+	// only the little it drives.
+	{"engine/attach", []string{"runtime/console", "internal"}},
+	{"engine/jsonlog", []string{"internal"}},
+	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
+	{"engine/initreaper", []string{"internal"}},
+	{"engine/ociruntime", []string{"runtime", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
 	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
@@ -160,6 +167,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"newthing", module + "/internal/proc", true},
 		{"test/engine", module + "/cmd/berth", true},
 		{"test/image", module + "/image/unpack", false},
+		{"engine/attach", module + "/engine", true},
+		{"engine/jsonlog", module + "/runtime/container", true},
+		{"engine/ociruntime", module + "/runtime/container", false},
+		{"engine/ociruntime", module + "/network", true},
+		{"engine/idlemon", module + "/engine/jsonlog", false},
+		{"engine/initreaper", module + "/engine/attach", true},
 	}
 	for _, c := range cases {
 		got := len(check(c.pkg, []string{c.imp})) > 0
