@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/internal/inroot"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,32 +23,29 @@ import (
 // its root.
 
 // inRoot is a directory tree opened at its root.
-type inRoot struct{ fd int }
+type inRoot struct {
+	fd  int
+	dir string // host path, for errors
+}
 
 func openRoot(dir string) (*inRoot, error) {
-	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := inroot.OpenDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open root %s: %w", dir, err)
 	}
-	return &inRoot{fd: fd}, nil
+	return &inRoot{fd: fd, dir: dir}, nil
 }
 
 func (r *inRoot) Close() error { return unix.Close(r.fd) }
 
-// open resolves p (a path inside the root) as if the root were "/".
+// open resolves p (a path inside the root) as if the root were "/"
+// (internal/inroot).
 func (r *inRoot) open(p string, flags int) (int, error) {
-	how := unix.OpenHow{Flags: uint64(flags | unix.O_CLOEXEC),
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
-	for {
-		fd, err := unix.Openat2(r.fd, p, &how)
-		if err == unix.EINTR || err == unix.EAGAIN {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: p, Err: err}
-		}
-		return fd, nil
+	fd, err := inroot.Openat(r.fd, r.dir, p, flags)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: p, Err: err}
 	}
+	return fd, nil
 }
 
 // parent opens the directory holding p and returns it with p's last name.

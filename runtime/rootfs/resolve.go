@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-containers/berth/internal/inroot"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,7 +20,7 @@ type inRoot struct {
 }
 
 func openInRoot(path string) (*inRoot, error) {
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := inroot.OpenDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("open rootfs %s: %w", path, err)
 	}
@@ -30,31 +31,12 @@ func (r *inRoot) close() { unix.Close(r.fd) }
 
 // relPath cleans p lexically and makes it relative to the root, "." for
 // the root itself.
-func relPath(p string) string {
-	rel := strings.TrimPrefix(filepath.Clean("/"+p), "/")
-	if rel == "" {
-		return "."
-	}
-	return rel
-}
+func relPath(p string) string { return inroot.Rel(p) }
 
-// open resolves p inside the root. O_CLOEXEC is always added.
+// open resolves p inside the root (internal/inroot). O_CLOEXEC is always
+// added.
 func (r *inRoot) open(p string, flags int) (int, error) {
-	how := &unix.OpenHow{
-		Flags:   uint64(flags | unix.O_CLOEXEC),
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	}
-	rel := relPath(p)
-	for range 64 {
-		fd, err := unix.Openat2(r.fd, rel, how)
-		// openat2 asks to be retried when a rename raced with ".."
-		// resolution.
-		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-			continue
-		}
-		return fd, err
-	}
-	return -1, fmt.Errorf("resolve %s in %s: %w", p, r.path, unix.EAGAIN)
+	return inroot.Openat(r.fd, r.path, p, flags)
 }
 
 // maxHops bounds how many dangling symlinks creating a path may follow,
