@@ -15,6 +15,13 @@
 // Status is never trusted from the record alone: a recorded pid counts as
 // alive only while /proc shows the same process (pid and start time), so a
 // SIGKILLed monitor or CLI cannot leave `ps` lying.
+//
+// What it is made of, each in a package of its own below it: the attach
+// protocol (engine/attach), the json-file log (engine/jsonlog), the
+// monitor's idle C loop (engine/idlemon), other OCI runtimes' command
+// lines (engine/ociruntime) and --init's reaper (engine/initreaper); the
+// DNS responder is network/responder. *Engine has the commands on
+// containers; Network(), Volumes() and System() the others (groups.go).
 package engine
 
 import (

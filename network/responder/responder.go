@@ -75,7 +75,10 @@ func Main(args []string, open OpenStore) int {
 	report := os.NewFile(3, "report")
 	say := func(s string) {
 		if report != nil {
-			fmt.Fprintln(report, s)
+			if _, err := fmt.Fprintln(report, s); err != nil {
+				// The starter reads EOF and reports that it did not start.
+				slog.Debug("dns responder report", "error", err)
+			}
 			report.Close()
 			report = nil
 		}
@@ -121,7 +124,13 @@ func Main(args []string, open OpenStore) int {
 	own, lockPath := fileID(sock), lock.Name()
 	lockID := fdID(int(lock.Fd()))
 	for {
-		ln.(*net.UnixListener).SetDeadline(time.Now().Add(ownerCheckEvery))
+		if err := ln.(*net.UnixListener).SetDeadline(time.Now().Add(ownerCheckEvery)); err != nil {
+			// Without the deadline the owner check never runs: a stray
+			// must not be left serving.
+			slog.Warn("dns responder: set accept deadline; exiting", "error", err)
+			r.closeAll()
+			return 1
+		}
 		conn, err := ln.Accept()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if fileID(sock) != own || fileID(lockPath) != lockID {
@@ -165,9 +174,8 @@ func fdID(fd int) string {
 func (r *responder) closeAll() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, srv := range r.servers {
-		srv.Close()
-		delete(r.servers, id)
+	for id := range r.servers {
+		r.stopServer(id)
 	}
 	r.ln.Close()
 }
@@ -184,19 +192,33 @@ type responder struct {
 
 func (r *responder) handle(conn net.Conn) {
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		slog.Debug("dns responder: connection deadline", "error", err)
+		return
+	}
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	verb, id, _ := strings.Cut(strings.TrimSpace(line), " ")
-	if err != nil || verb != "sync" {
-		fmt.Fprintln(conn, "error: want sync")
-		return
+	reply := "error: want sync"
+	if err == nil && verb == "sync" {
+		if n, err := r.sync(id); err != nil {
+			reply = fmt.Sprintf("error: %v", err)
+		} else {
+			reply = fmt.Sprintf("ok %d", n)
+		}
 	}
-	n, err := r.sync(id)
-	if err != nil {
-		fmt.Fprintf(conn, "error: %v\n", err)
-		return
+	// A reply that cannot be sent leaves the client with EOF, which it
+	// reports (Sync); the sync itself is done.
+	if _, err := fmt.Fprintln(conn, reply); err != nil {
+		slog.Debug("dns responder reply", "error", err)
 	}
-	fmt.Fprintf(conn, "ok %d\n", n)
+}
+
+// stopServer closes container id's DNS server and forgets it.
+func (r *responder) stopServer(id string) {
+	if err := r.servers[id].Close(); err != nil {
+		slog.Debug("close embedded dns", "container", id, "error", err)
+	}
+	delete(r.servers, id)
 }
 
 // sync serves exactly the containers with an endpoint on a user network,
@@ -216,10 +238,9 @@ func (r *responder) sync(id string) (int, error) {
 			want[ep.ContainerID] = ep.NetNS
 		}
 	}
-	for id, srv := range r.servers {
+	for id := range r.servers {
 		if _, ok := want[id]; !ok {
-			srv.Close()
-			delete(r.servers, id)
+			r.stopServer(id)
 		}
 	}
 	var mine error
@@ -308,7 +329,9 @@ func dnsRequest(sock, id string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return "", err
+	}
 	if _, err := io.WriteString(conn, strings.TrimSpace("sync "+id)+"\n"); err != nil {
 		return "", err
 	}
@@ -351,7 +374,9 @@ func start(root, runroot string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("start the dns responder: %w", err)
 	}
-	defer cmd.Process.Release()
+	// Release only forgets the pid (the responder is not waited for);
+	// there is nothing to report.
+	defer func() { _ = cmd.Process.Release() }()
 	data, _ := io.ReadAll(r)
 	rep := strings.TrimSpace(string(data))
 	if rep == "busy" || rep == "ok" {
