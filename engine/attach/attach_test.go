@@ -65,14 +65,20 @@ func TestFrames(t *testing.T) {
 		{frameStdout, bytes.Repeat([]byte("x"), 70000)},
 		{frameResize, []byte{0, 24, 0, 80}},
 	} {
-		go writeFrame(a, tc.kind, tc.p)
+		werr := make(chan error, 1)
+		go func() { werr <- writeFrame(a, tc.kind, tc.p) }()
 		kind, p, err := readFrame(b)
+		if err := <-werr; err != nil {
+			t.Fatalf("writeFrame: %v", err)
+		}
 		if err != nil || kind != tc.kind || !bytes.Equal(p, tc.p) && len(tc.p) > 0 {
 			t.Errorf("frame %d of %d bytes: got kind %d, %d bytes, %v", tc.kind, len(tc.p), kind, len(p), err)
 		}
 	}
 	// A header claiming more than maxFrame is refused, not allocated.
-	go a.Write([]byte{frameStdout, 0, 0, 0, 0xff, 0xff, 0xff, 0xff})
+	if _, err := a.Write([]byte{frameStdout, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := readFrame(b); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Errorf("oversized frame: %v", err)
 	}
@@ -145,15 +151,21 @@ func TestServerAndClient(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	io.WriteString(srv.Stdout(), "out\n")
-	io.WriteString(srv.Stderr(), "err\n")
+	if _, err := io.WriteString(srv.Stdout(), "out\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(srv.Stderr(), "err\n"); err != nil {
+		t.Fatal(err)
+	}
 	srv.l.Close()
 	<-srv.served
 	for _, tc := range []struct {
 		conn *net.UnixConn
 		want string
 	}{{outOnly, "out\n"}, {both, "out\nerr\n"}} {
-		tc.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if err := tc.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
 		var out bytes.Buffer
 		CopyOutput(tc.conn, &out, &out)
 		if out.String() != tc.want {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -54,11 +55,17 @@ func CopyOutput(conn io.Reader, out, errw io.Writer) {
 		if err != nil {
 			return
 		}
+		var w io.Writer
 		switch {
 		case kind == frameStdout && out != nil:
-			out.Write(p)
+			w = out
 		case kind == frameStderr && errw != nil:
-			errw.Write(p)
+			w = errw
+		}
+		if w != nil {
+			if _, err := w.Write(p); err != nil {
+				return // our own output is gone: nothing more to show
+			}
 		}
 	}
 }
@@ -113,7 +120,10 @@ func ForwardSize(f *os.File, conn *net.UnixConn) (stop func()) {
 		var p [4]byte
 		binary.BigEndian.PutUint16(p[:], uint16(b.Height))
 		binary.BigEndian.PutUint16(p[2:], uint16(b.Width))
-		writeFrame(conn, frameResize, p[:])
+		if err := writeFrame(conn, frameResize, p[:]); err != nil {
+			// The monitor went away; the output copy ends attach.
+			slog.Debug("attach resize", "error", err)
+		}
 	}
 	send()
 	ch := make(chan os.Signal, 1)

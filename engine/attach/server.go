@@ -161,14 +161,21 @@ func (s *Server) serve() {
 }
 
 func (s *Server) handle(conn *net.UnixConn) {
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	kind, p, err := readFrame(conn)
+	err := conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var kind byte
+	var p []byte
+	if err == nil {
+		kind, p, err = readFrame(conn)
+	}
 	ac := &attachConn{conn: conn}
 	if err != nil || kind != frameHello || json.Unmarshal(p, &ac.hello) != nil {
 		conn.Close()
 		return
 	}
-	conn.SetReadDeadline(time.Time{})
+	if err := conn.SetReadDeadline(time.Time{}); err != nil {
+		conn.Close()
+		return
+	}
 	s.mu.Lock()
 	s.clients[ac] = true
 	s.mu.Unlock()
@@ -198,7 +205,11 @@ func (s *Server) writeStdin(p []byte) {
 	w := s.stdinW
 	s.mu.Unlock()
 	if w != nil {
-		w.Write(p)
+		if _, err := w.Write(p); err != nil {
+			// The container closed its stdin: what the client types
+			// has nowhere to go, as with a closed terminal.
+			slog.Debug("attach stdin", "error", err)
+		}
 	}
 }
 
@@ -253,8 +264,10 @@ func (w streamWriter) Write(p []byte) (int, error) {
 	w.s.mu.Unlock()
 	for _, ac := range to {
 		ac.wmu.Lock()
-		ac.conn.SetWriteDeadline(time.Now().Add(time.Second))
-		err := writeFrame(ac.conn, w.kind, p)
+		err := ac.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		if err == nil {
+			err = writeFrame(ac.conn, w.kind, p)
+		}
 		ac.wmu.Unlock()
 		if err != nil {
 			w.s.drop(ac)

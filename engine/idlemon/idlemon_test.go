@@ -2,6 +2,7 @@ package idlemon
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +53,9 @@ func runLoop(dir string) int {
 		}
 	}
 	p := Params{Pid: cmd.Process.Pid, Out: outR, Err: errR, LogPath: filepath.Join(dir, "c.log"), LogMax: 1 << 30, LogFiles: 1}
-	Exec(os.Args, env, p)
+	if err := Exec(os.Args, env, p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	return 5
 }
 
@@ -107,7 +110,9 @@ func TestCAndGoWritersAgree(t *testing.T) {
 	}
 	jsonlog.CopyStream(l, "stdout", bytes.NewReader([]byte(out)), nil)
 	jsonlog.CopyStream(l, "stderr", bytes.NewReader([]byte(errOut)), nil)
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	cLines, goLines := byStream(readLog(t, filepath.Join(dir, "c.log"))), byStream(readLog(t, goPath))
 	if len(goLines["stdout"]) < 9 || len(goLines["stderr"]) != 2 {

@@ -44,7 +44,10 @@ func Main(args []string) int {
 		s := sig.(unix.Signal)
 		if s != unix.SIGCHLD {
 			if s != unix.SIGURG {
-				unix.Kill(child, s)
+				// ESRCH: it exited, and its SIGCHLD is on the way.
+				if err := unix.Kill(child, s); err != nil && err != unix.ESRCH {
+					fmt.Fprintf(os.Stderr, "berth-init: forward %v: %v\n", s, err)
+				}
 			}
 			continue
 		}

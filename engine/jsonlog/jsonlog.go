@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -89,7 +90,11 @@ func (l *File) Write(stream string, line []byte) {
 func (l *File) rotate() {
 	os.Remove(Rotated(l.path, l.files-1))
 	for n := l.files - 2; n >= 1; n-- {
-		os.Rename(Rotated(l.path, n), Rotated(l.path, n+1))
+		// A file missing from the set (fewer rotations yet) is no
+		// error; another failure only keeps an older file longer.
+		if err := os.Rename(Rotated(l.path, n), Rotated(l.path, n+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Warn("rotate container log", "path", l.path, "error", err)
+		}
 	}
 	var err error
 	if l.files > 1 {
@@ -119,7 +124,9 @@ func CopyStream(l *File, stream string, r io.Reader, also io.Writer) {
 	for {
 		n, err := r.Read(buf)
 		if n > 0 && also != nil {
-			also.Write(buf[:n])
+			if _, err := also.Write(buf[:n]); err != nil {
+				also = nil // the terminal went away; the log goes on
+			}
 		}
 		for chunk := buf[:n]; len(chunk) > 0; {
 			room := min(maxLine-len(partial), len(chunk))

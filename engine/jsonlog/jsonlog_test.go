@@ -27,7 +27,9 @@ func TestRotation(t *testing.T) {
 			for i := range 20 {
 				l.Write("stdout", []byte(fmt.Sprintf("line %02d\n", i)))
 			}
-			l.Close()
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
 			got := logs(path)
 			if len(got) == 0 || got[len(got)-1] != "stdout:line 19\n" {
 				t.Fatalf("newest line missing: %q", got)
@@ -57,7 +59,11 @@ func TestFollowerAcrossRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	l.Write("stderr", []byte("before\n"))
 	var got []string
 	fl := Read(path, func(e Entry) { got = append(got, e.Log) })
@@ -85,7 +91,9 @@ func TestCopyStreamCutsLongLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	CopyStream(l, "stdout", strings.NewReader("a\n"+strings.Repeat("x", 16<<10)+"y\nend"), nil)
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 	got := logs(path)
 	want := []string{"stdout:a\n", "stdout:" + strings.Repeat("x", 16<<10), "stdout:y\n", "stdout:end"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {

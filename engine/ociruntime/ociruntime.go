@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -170,12 +171,11 @@ func (o *Container) Create(opts container.CreateOptions) (err error) {
 	// With the container's output as its own, <rt> writes errors there
 	// too; the log has them for us.
 	if err := runRuntime(o.bin, cmd); err != nil {
-		o.run("delete", "--force", o.id)
-		return o.failure("create", err, nil)
+		return errors.Join(o.failure("create", err, nil), o.undoCreate())
 	}
 	defer func() {
 		if err != nil {
-			o.run("delete", "--force", o.id)
+			err = errors.Join(err, o.undoCreate())
 		}
 	}()
 	if cs != nil {
@@ -232,8 +232,7 @@ func (o *Container) listenConsole(to *os.File) (*consoleSocket, error) {
 		}
 	}
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("console socket: %w", err)
+		return nil, errors.Join(fmt.Errorf("console socket: %w", err), os.RemoveAll(dir))
 	}
 	go func() { cs.done <- passConsole(cs.l, to) }()
 	return cs, nil
@@ -251,13 +250,17 @@ func (cs *consoleSocket) wait() error {
 
 func (cs *consoleSocket) close() {
 	cs.l.Close()
-	os.RemoveAll(cs.dir)
+	if err := os.RemoveAll(cs.dir); err != nil {
+		slog.Warn("remove console socket", "dir", cs.dir, "error", err)
+	}
 }
 
 // passConsole receives the pty master the runtime sends and passes it on
 // over to (the socket runOnce reads, as berth's own runtime sends it).
 func passConsole(l *net.UnixListener, to *os.File) error {
-	l.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := l.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return fmt.Errorf("console socket: %w", err)
+	}
 	conn, err := l.AcceptUnix()
 	if err != nil {
 		return fmt.Errorf("console socket: %w", err)
@@ -343,7 +346,11 @@ func (o *Container) Exec(proc *specs.Process, opts container.ExecOptions) (int, 
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			slog.Warn("remove exec work dir", "dir", dir, "error", err)
+		}
+	}()
 	data, err := json.Marshal(proc)
 	if err != nil {
 		return 0, err
@@ -429,4 +436,13 @@ func (o *Container) Update(r *specs.LinuxResources) error {
 	defer os.Remove(path)
 	_, err = o.run("update", "--resources", path, o.id)
 	return err
+}
+
+// undoCreate deletes what a failed create left in the runtime; a
+// container it never made is no error.
+func (o *Container) undoCreate() error {
+	if _, err := o.run("delete", "--force", o.id); err != nil && o.Load() == nil {
+		return err
+	}
+	return nil
 }
