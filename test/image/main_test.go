@@ -5,13 +5,11 @@ package image_test
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/berth-containers/berth/test/testutil"
@@ -19,42 +17,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
 
-var (
-	berthOnce sync.Once
-	berthBin  string
-	berthErr  error
-)
-
-// berthBinary builds cmd/berth once per test binary, unless $BERTH_BINARY
-// names a berth already built (one from another checkout, say).
+// berthBinary is the berth command under test (testutil.BerthBinary).
 func berthBinary(t *testing.T) string {
 	t.Helper()
-	berthOnce.Do(func() {
-		if p := os.Getenv("BERTH_BINARY"); p != "" {
-			berthBin, berthErr = filepath.Abs(p)
-			return
-		}
-		root, err := testutil.RepoRoot()
-		if err != nil {
-			berthErr = err
-			return
-		}
-		dir, err := testutil.SuiteDir()
-		if err != nil {
-			berthErr = err
-			return
-		}
-		berthBin = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", berthBin, "./cmd/berth")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			berthErr = fmt.Errorf("build berth: %w\n%s", err, out)
-		}
-	})
-	if berthErr != nil {
-		t.Fatal(berthErr)
+	bin, err := testutil.BerthBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return berthBin
+	return bin
 }
 
 // env is one berth state root with its own credentials directory.

@@ -123,10 +123,21 @@ var (
 	berthErr  error
 )
 
+// EnvBerth names a berth binary to test instead of building one (say,
+// one from another checkout).
+const EnvBerth = "BERTH_BINARY"
+
 // BerthBinary is bin/berth built once per test binary with the Makefile's
-// flags, into the suite dir.
+// flags, into the suite dir, or $BERTH_BINARY. Every suite that runs the
+// berth command gets it here, so all test the same build.
 func BerthBinary() (string, error) {
-	berthOnce.Do(func() { berthPath, berthErr = buildCommand("berth") })
+	berthOnce.Do(func() {
+		if p := os.Getenv(EnvBerth); p != "" {
+			berthPath, berthErr = filepath.Abs(p)
+			return
+		}
+		berthPath, berthErr = buildCommand("berth")
+	})
 	return berthPath, berthErr
 }
 
