@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // responders lists the pids of the embedded DNS responders of this root.
@@ -110,15 +113,12 @@ func TestDNSStrayResponderGoesAway(t *testing.T) {
 	// It is this process's child: reap it when it ends.
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	testutil.Eventually(t, 10*time.Second, func() bool {
 		pids := e.responders()
-		if len(pids) == 1 && pids[0] == cmd.Process.Pid {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("responders %v, want only the second, %d", pids, cmd.Process.Pid)
-		}
-	}
+		return len(pids) == 1 && pids[0] == cmd.Process.Pid
+	}, func() string {
+		return fmt.Sprintf("responders %v, want only the second, %d", e.responders(), cmd.Process.Pid)
+	})
 	e.must("run", "-d", "--name", "s2", "--network", "stray", "busybox", "sleep", "600")
 	out := e.must("run", "--rm", "--network", "stray", "busybox", "sh", "-c", "nslookup s1; nslookup s2")
 	for _, name := range []string{"s1", "s2"} {
@@ -139,14 +139,8 @@ func TestDNSStrayResponderGoesAway(t *testing.T) {
 
 func waitNoResponder(t *testing.T, e *env) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if len(e.responders()) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("responders left: %v", e.responders())
-		}
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(e.responders()) == 0 },
+		func() string { return fmt.Sprintf("responders left: %v", e.responders()) })
 }
 
 // startResponder starts a DNS responder of the root by hand, as the engine

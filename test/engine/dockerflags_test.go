@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestNamespaceAndKernelFlags runs the flags Docker users type for
@@ -88,12 +90,8 @@ func TestCIDFileVolumesFromExpose(t *testing.T) {
 // waitVolume waits until the container has written its /data/f.
 func (e *env) waitVolume(ref string) {
 	e.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r := e.run("exec", ref, "cat", "/data/f"); r.stdout == "vol\n" {
-			return
-		}
-	}
-	e.t.Fatalf("%s never wrote /data/f", ref)
+	testutil.Eventually(e.t, 5*time.Second, func() bool { return e.run("exec", ref, "cat", "/data/f").stdout == "vol\n" },
+		func() string { return ref + " never wrote /data/f" })
 }
 
 // TestSigProxy: a foreground run passes a signal on by default, and not

@@ -58,11 +58,8 @@ func (e *env) storageLeft(ids ...string) []string {
 // one that is ending) and prunes everything.
 func (e *env) pruneAll() {
 	e.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); strings.TrimSpace(e.must("ps", "-q")) != ""; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("containers still run: %s", e.must("ps"))
-		}
-	}
+	testutil.Eventually(e.t, 10*time.Second, func() bool { return strings.TrimSpace(e.must("ps", "-q")) == "" },
+		func() string { return "containers still run: " + e.must("ps") })
 	e.must("system", "prune", "-a", "-f")
 }
 
@@ -173,19 +170,13 @@ func TestKilledMonitor(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); e.run("inspect", "-f", "{{.State.Running}}", "fg").stdout != "true\n"; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("fg never ran")
-		}
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.run("inspect", "-f", "{{.State.Running}}", "fg").stdout == "true\n" },
+		func() string { return "fg never ran" })
 	id := e.inspect("fg", "{{.ID}}")
 	cmd.Process.Kill()
 	cmd.Wait()
-	for deadline := time.Now().Add(10 * time.Second); strings.Contains(e.must("ps", "-a", "--no-trunc"), id); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the --rm container is still there after it exited:\n%s", e.must("ps", "-a"))
-		}
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return !strings.Contains(e.must("ps", "-a", "--no-trunc"), id) },
+		func() string { return "the --rm container is still there after it exited:\n" + e.must("ps", "-a") })
 	if _, err := os.Stat(filepath.Join(e.root, "containers", id)); !os.IsNotExist(err) {
 		t.Errorf("container dir of the removed --rm container: %v", err)
 	}

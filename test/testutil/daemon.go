@@ -246,6 +246,15 @@ func Tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// Eventually fails t unless cond holds within timeout (polled as WaitFor
+// does); why words the failure, read only then.
+func Eventually(t testing.TB, timeout time.Duration, cond func() bool, why func() string) {
+	t.Helper()
+	if !WaitFor(timeout, cond) {
+		t.Fatalf("after %v: %s", timeout, why())
+	}
+}
+
 // WaitFor polls cond every 50ms until it holds or timeout passes.
 func WaitFor(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
