@@ -55,6 +55,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	defer conn.Close()
+	e.emit(c, "attach")
 	detached := make(chan struct{})
 	if withStdin {
 		if c.Config.Tty && term.IsTerminal(int(stdio.In.Fd())) {

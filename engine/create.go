@@ -128,6 +128,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, err
 	}
 	e.ph.mark("insert record")
+	e.emit(c, "create")
 	return c, nil
 }
 

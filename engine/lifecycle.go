@@ -68,6 +68,7 @@ func (e *Engine) lockContainer(id string) (unlock func(), err error) {
 // monitor, with stdio attached, and the container's exit code is returned.
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
 	e.ownPorts = true
+	e.emit(c, "attach")
 	if err := e.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {
 			e.removeFiles(context.WithoutCancel(ctx), c, true)
@@ -107,6 +108,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
 		e.markStopped(c.ID)
 	}
+	e.emitKill(c, sig)
 	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 		return nil, fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
@@ -137,8 +139,10 @@ func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Containe
 	}
 	if c.Running() {
 		e.thaw(c)
+		e.emitKill(c, sig)
 		unix.Kill(c.State.Pid, sig)
 		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
+			e.emitKill(c, unix.SIGKILL)
 			e.killAll(c)
 		}
 	}
@@ -155,6 +159,7 @@ func (e *Engine) signalStop(ref string, sig unix.Signal, timeout int) (*Containe
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	e.emit(c, "stop")
 	return c, nil
 }
 
@@ -266,6 +271,7 @@ func (e *Engine) removeFiles(ctx context.Context, c *Container, volumes bool) er
 	if len(errs) > 0 {
 		return fmt.Errorf("remove container %s: %w", c.Name, errors.Join(errs...))
 	}
+	e.emit(c, "destroy")
 	return nil
 }
 

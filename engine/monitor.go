@@ -128,6 +128,7 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 			if uerr != nil {
 				slog.Warn("record container start", "id", c.ID, "error", uerr)
 			}
+			e.emit(c, "start")
 			if !reported {
 				reported = true
 				report(monitorReport{Pid: pid})
@@ -151,6 +152,7 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 			break
 		}
 		last = info
+		e.emitExit(c, info)
 		if c.HostConfig.AutoRemove {
 			break // its record goes now: nothing to write into it
 		}
@@ -175,6 +177,7 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
 	e.unmountRootfs(c.ID)
+	e.emitVolumes(c, "unmount")
 	if c.HostConfig.AutoRemove {
 		if err := e.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)

@@ -83,6 +83,7 @@ func (e *Engine) prepare(ctx context.Context, c *Container) error {
 		e.unmountRootfs(c.ID)
 		return err
 	}
+	e.emitVolumes(c, "mount")
 	return nil
 }
 
