@@ -69,7 +69,7 @@ func eventsOptions(since, until string, filterArgs []string) (eventsOpts, error)
 		}
 		v, err := eventlog.ParseTime(t.v, now)
 		if err != nil {
-			return o, err
+			return o, bareError{err} // the CLI's own check, as Docker's
 		}
 		*t.dst = v
 	}
