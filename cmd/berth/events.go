@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -103,14 +104,27 @@ func printEvents(w io.Writer, l *eventlog.Log, o eventsOpts, format string) erro
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	defer bw.Flush()
+	// {{json .}} is what scripts use: encoded straight, it costs a third
+	// of the template's run.
+	var enc *json.Encoder
+	if strings.TrimSpace(format) == "{{json .}}" {
+		enc = json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+	}
+	var scratch []byte
 	return l.Read(o.read, func(ev eventlog.Event) error {
 		if !o.filter.Match(ev) {
 			return nil
 		}
 		m := ev.Message()
-		if tmpl == nil {
-			printEventLine(bw, m)
-		} else {
+		switch {
+		case enc != nil:
+			if err := enc.Encode(m); err != nil {
+				return fmt.Errorf("format: %w", err)
+			}
+		case tmpl == nil:
+			scratch = printEventLine(bw, scratch[:0], m)
+		default:
 			if err := tmpl.Execute(bw, m); err != nil {
 				return fmt.Errorf("format: %w", err)
 			}
@@ -124,9 +138,11 @@ func printEvents(w io.Writer, l *eventlog.Log, o eventsOpts, format string) erro
 }
 
 // printEventLine is Docker's default line: local time with nanoseconds,
-// type, action, actor, and the attributes sorted by key.
-func printEventLine(w *bufio.Writer, m eventlog.Message) {
-	w.WriteString(time.Unix(0, m.TimeNano).Format("2006-01-02T15:04:05.000000000Z07:00"))
+// type, action, actor, and the attributes sorted by key. It returns
+// scratch, the buffer it formatted the time in, for the next line.
+func printEventLine(w *bufio.Writer, scratch []byte, m eventlog.Message) []byte {
+	scratch = time.Unix(0, m.TimeNano).AppendFormat(scratch, "2006-01-02T15:04:05.000000000Z07:00")
+	w.Write(scratch)
 	w.WriteByte(' ')
 	w.WriteString(m.Type + " " + m.Action + " " + m.Actor.ID)
 	if len(m.Actor.Attributes) > 0 {
@@ -145,4 +161,5 @@ func printEventLine(w *bufio.Writer, m eventlog.Message) {
 		w.WriteByte(')')
 	}
 	w.WriteByte('\n')
+	return scratch
 }

@@ -12,7 +12,9 @@
 package eventlog
 
 import (
-	"encoding/json"
+	"encoding/binary"
+	"errors"
+	"strings"
 	"time"
 )
 
@@ -70,23 +72,59 @@ func (ev Event) Message() Message {
 	return m
 }
 
-// payload is what a frame carries after its header (which has the time).
-type payload struct {
-	Type   string            `json:"t"`
-	Action string            `json:"a"`
-	ID     string            `json:"i"`
-	Attrs  map[string]string `json:"at,omitempty"`
+// A frame's payload (after its header, which has the time) is the type,
+// action, ID and attributes, each string a uvarint length and its bytes:
+// decoding is slicing, which keeps a read of 100,000 events well under a
+// second (JSON took twice as long as all the rest). Strings are made valid
+// UTF-8 first, so only a length byte can be 0xff, and the magic would need
+// it before a string of 12,671 bytes that starts "ev".
+func (ev Event) marshal() ([]byte, error) {
+	b := make([]byte, 0, 64+len(ev.Actor.ID))
+	put := func(s string) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	put(ev.Type)
+	put(ev.Action)
+	put(ev.Actor.ID)
+	b = binary.AppendUvarint(b, uint64(len(ev.Actor.Attributes)))
+	for k, v := range ev.Actor.Attributes {
+		put(k)
+		put(v)
+	}
+	return b, nil
 }
 
-func (ev Event) marshal() ([]byte, error) {
-	return json.Marshal(payload{ev.Type, ev.Action, ev.Actor.ID, ev.Actor.Attributes})
-}
+var errPayload = errors.New("event record: bad payload")
 
 func unmarshal(b []byte, t int64) (Event, error) {
-	var p payload
-	if err := json.Unmarshal(b, &p); err != nil {
-		return Event{}, err
+	bad := false
+	get := func() string {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			bad, b = true, nil
+			return ""
+		}
+		s := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		return s
 	}
-	return Event{Type: p.Type, Action: p.Action, Actor: Actor{ID: p.ID, Attributes: p.Attrs},
-		Time: time.Unix(0, t)}, nil
+	ev := Event{Type: get(), Action: get(), Actor: Actor{ID: get()}, Time: time.Unix(0, t)}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return Event{}, errPayload
+	}
+	b = b[k:]
+	if n > 0 {
+		ev.Actor.Attributes = make(map[string]string, n)
+		for i := uint64(0); i < n; i++ {
+			key := get()
+			ev.Actor.Attributes[key] = get()
+		}
+	}
+	if bad || len(b) != 0 {
+		return Event{}, errPayload
+	}
+	return ev, nil
 }

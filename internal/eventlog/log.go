@@ -18,9 +18,9 @@ import (
 //
 //	magic "\xffbev" | length uint32 | crc32c uint32 | time int64 (unix ns) | payload
 //
-// little-endian, the CRC over time and payload. The payload is JSON, which
-// is UTF-8 and so never holds the byte 0xff: a reader that finds a bad
-// frame searches for the next magic and goes on from there.
+// little-endian, the CRC over time and payload (event.go: its text is
+// UTF-8, which never holds the byte 0xff). A reader that finds a bad frame
+// searches for the next magic and goes on from there.
 const (
 	magic     = "\xffbev"
 	headerLen = 4 + 4 + 4 + 8

@@ -81,7 +81,7 @@ func TestTornRecords(t *testing.T) {
 		{"truncated tail", func(b []byte) []byte { return b[:len(b)-3] }, "[0 1 2]"},
 		{"torn middle", func(b []byte) []byte {
 			n := len(b) / 4
-			return append(append(append([]byte{}, b[:n+10]...), b[2*n:]...))
+			return append(append([]byte{}, b[:n+10]...), b[2*n:]...)
 		}, "[0 2 3]"},
 		{"garbage between", func(b []byte) []byte {
 			n := len(b) / 4
@@ -198,4 +198,19 @@ func TestFullDiskDoesNotPanic(t *testing.T) {
 		t.Fatal("append to a full disk succeeded")
 	}
 	Emit(dir, Container, "start", "x", nil) // must only log
+}
+
+func TestPayloadInvalidUTF8(t *testing.T) {
+	l := Open(t.TempDir())
+	ev := Event{Type: Container, Action: "create", Actor: Actor{ID: "x", Attributes: map[string]string{"l": "a\xffbev\xff", "": ""}}}
+	if err := l.Append(ev); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, l, ReadOptions{})
+	if len(got) != 1 || got[0].Actor.Attributes["l"] != "a\uFFFDbev\uFFFD" || len(got[0].Actor.Attributes) != 2 {
+		t.Fatalf("read back %+v", got)
+	}
+	if _, err := unmarshal([]byte{1, 'a', 1}, 0); err == nil {
+		t.Fatal("a short payload decoded")
+	}
 }

@@ -38,11 +38,16 @@ func (l *Log) Read(o ReadOptions, fn func(Event) error) error {
 	past := !o.Follow || !o.Since.IsZero()
 	if past {
 		for i := keep; i >= 1; i-- {
-			b, err := os.ReadFile(l.rotated(i))
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
+			f, err := os.Open(l.rotated(i))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("read event log: %w", err)
 			}
-			if _, err := s.scan(b, true); err != nil {
+			err = s.scanFile(f)
+			f.Close()
+			if err != nil {
 				return err
 			}
 		}
@@ -59,12 +64,7 @@ func (l *Log) Read(o ReadOptions, fn func(Event) error) error {
 		if f == nil {
 			return nil
 		}
-		b, err := io.ReadAll(f)
-		if err != nil {
-			return fmt.Errorf("read event log %s: %w", path, err)
-		}
-		_, err = s.scan(b, true)
-		return err
+		return s.scanFile(f)
 	}
 	if f != nil && !past {
 		if _, err := f.Seek(0, io.SeekEnd); err != nil {
@@ -174,6 +174,28 @@ func waitInotify(ino int, d time.Duration, done <-chan struct{}) error {
 			return nil
 		default:
 		}
+	}
+}
+
+// scanFile scans a file to its end in chunks, so that a read of a big log
+// needs little memory (and the kernel little page-faulting).
+func (s *scanner) scanFile(f *os.File) error {
+	buf := make([]byte, 0, 1<<20)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // a frame longer than the buffer
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		eof := err == io.EOF || (err == nil && n == 0)
+		if err != nil && !eof {
+			return fmt.Errorf("read event log %s: %w", f.Name(), err)
+		}
+		used, serr := s.scan(buf, eof)
+		if serr != nil || eof {
+			return serr
+		}
+		buf = buf[:copy(buf, buf[used:])]
 	}
 }
 
