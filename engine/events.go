@@ -78,3 +78,13 @@ func (e *Engine) emitVolumes(c *Container, action string) {
 		volume.Emit(e.root, action, m.Name, attrs)
 	}
 }
+
+// emitForcedRemove logs what rm -f of a running container does before its
+// destroy, as Docker's: a SIGKILL and the die it causes (the monitor,
+// killed first, cannot log it).
+func (e *Engine) emitForcedRemove(c *Container) {
+	if c.Running() || c.State.Status == StatusRestarting {
+		e.emitKill(c, unix.SIGKILL)
+		e.emit(c, "die", "exitCode", "137")
+	}
+}

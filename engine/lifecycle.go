@@ -213,6 +213,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
 		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
+	e.emitForcedRemove(c)
 	return e.removeFiles(ctx, c, o.Volumes)
 }
 

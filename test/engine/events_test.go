@@ -127,6 +127,14 @@ func TestEventsFromMonitor(t *testing.T) {
 	if strings.Count(got, "die 3") != 3 {
 		t.Errorf("restarts: %q", got)
 	}
+	// rm -f kills the monitor first; rm logs the kill and die itself.
+	e.must("run", "-d", "--name", "forced", "busybox", "sleep", "100")
+	e.must("rm", "-f", "forced")
+	got = e.waitEvents("destroy", "--filter", "container=forced", "--filter", "type=container",
+		"--format", "{{.Action}} {{.Actor.Attributes.signal}}{{.Actor.Attributes.exitCode}}")
+	if want := "create <no value><no value>\nstart <no value><no value>\nkill 9<no value>\ndie <no value>137\ndestroy <no value><no value>\n"; got != want {
+		t.Errorf("rm -f: %q, want %q", got, want)
+	}
 }
 
 // TestEventsFollow: a follower sees an event another berth process logs,
