@@ -27,6 +27,14 @@ func eventScenarios() []scenario {
 			cmd("exec", "c1", "sh", "-c", "exit 4"),
 			events("--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"),
 		}},
+		{name: "events/rm-force", setup: [][]string{sleeper}, steps: []step{
+			cmd("rm", "-f", "c1"),
+			events("--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.signal}} {{.Actor.Attributes.exitCode}}"),
+		}},
+		{name: "events/run-attached", steps: []step{
+			cmd("run", "--name", "c1", img, "sh", "-c", "exit 5"), cmd("rm", "c1"),
+			events("--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"),
+		}},
 		{name: "events/bad-input", steps: []step{
 			events("--filter", "bogus=1"),
 			cmd("events", "--filter", "noequals"),
