@@ -88,3 +88,14 @@ func (e *Engine) emitForcedRemove(c *Container) {
 		e.emit(c, "die", "exitCode", "137")
 	}
 }
+
+// emitAttach logs the attach of start -a, which Docker logs before the
+// start; it reports whether it did.
+func (e *Engine) emitAttach(ref string) bool {
+	c, err := e.db.get(ref)
+	if err != nil {
+		return false
+	}
+	e.emit(c, "attach")
+	return true
+}

@@ -35,6 +35,10 @@ func eventScenarios() []scenario {
 			cmd("run", "--name", "c1", img, "sh", "-c", "exit 5"), cmd("rm", "c1"),
 			events("--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"),
 		}},
+		{name: "events/start-attach", steps: []step{
+			cmd("create", "--name", "c1", img, "echo", "hi"), cmd("start", "-a", "c1"), cmd("rm", "c1"),
+			events("--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"),
+		}},
 		{name: "events/bad-input", steps: []step{
 			events("--filter", "bogus=1"),
 			cmd("events", "--filter", "noequals"),
