@@ -214,3 +214,52 @@ func TestPayloadInvalidUTF8(t *testing.T) {
 		t.Fatal("a short payload decoded")
 	}
 }
+
+func TestFollow(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    ReadOptions
+		want string
+	}{
+		// Only new events; the log rotates under the follower.
+		{"from now", ReadOptions{}, "[10 11 12 13 14 15 16 17 18 19]"},
+		// --until in the future: the logged ones first, as dockerd.
+		{"until", ReadOptions{Until: time.Now().Add(time.Hour)}, "[0 1 10 11 12 13 14 15 16 17 18 19]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := Open(t.TempDir()).WithMaxSize(400)
+			appendN(t, l, 0, 2, time.Now().Add(-time.Hour))
+			done := make(chan struct{})
+			got := make(chan []string, 1)
+			tc.o.Follow, tc.o.Done = true, done
+			var ids []string
+			go func() {
+				l.Read(tc.o, func(ev Event) error {
+					ids = append(ids, ev.Actor.ID)
+					if ev.Actor.ID == "19" {
+						close(done)
+					}
+					return nil
+				})
+				got <- ids
+			}()
+			time.Sleep(200 * time.Millisecond)
+			for i := 10; i < 20; i++ {
+				if err := l.Append(Event{Type: Container, Action: "start", Actor: Actor{ID: strconv.Itoa(i)}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case ids := <-got:
+				if fmt.Sprint(ids) != tc.want {
+					t.Fatalf("followed %v, want %s", ids, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("follower never saw event 19")
+			}
+			if files, _ := filepath.Glob(filepath.Join(l.dir, current+".*")); len(files) == 0 {
+				t.Fatal("the log never rotated while followed")
+			}
+		})
+	}
+}

@@ -17,7 +17,8 @@ import (
 // ReadOptions choose the events Read gives.
 type ReadOptions struct {
 	// Since and Until bound the events' times, both inclusive; zero is
-	// unbounded. Following without Since gives only events from now on.
+	// unbounded. Following with neither gives only events from now on;
+	// with either, the logged ones first (as dockerd's buffer).
 	Since, Until time.Time
 	// Follow waits for new events until Until passes or Done is closed.
 	Follow bool
@@ -35,7 +36,7 @@ func (l *Log) Read(o ReadOptions, fn func(Event) error) error {
 		hi = o.Until.UnixNano()
 	}
 	s := scanner{lo: lo, hi: hi, fn: fn}
-	past := !o.Follow || !o.Since.IsZero()
+	past := !o.Follow || !o.Since.IsZero() || !o.Until.IsZero()
 	if past {
 		for i := keep; i >= 1; i-- {
 			f, err := os.Open(l.rotated(i))
