@@ -24,6 +24,7 @@ type AttachOptions struct {
 	// CloseStdin closes the container's stdin at the end of ours, as
 	// Docker's StdinOnce for start -ai.
 	CloseStdin bool
+	logged     bool // the attach event is logged (start -a logs it before the start)
 }
 
 // ErrDetached is returned when the user typed the detach keys.
@@ -52,6 +53,9 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	defer conn.Close()
+	if !o.logged {
+		e.ev.emit(c, "attach")
+	}
 	detached := make(chan struct{})
 	if withStdin {
 		if c.Config.Tty && term.IsTerminal(int(stdio.In.Fd())) {
@@ -123,6 +127,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 // attach's proxy.
 func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
 	from := time.Now()
+	o.logged = e.ev.emitAttach(ref)
 	c, err := e.Start(ctx, ref)
 	if err != nil {
 		return 125, err

@@ -130,6 +130,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, err
 	}
 	e.ph.mark("insert record")
+	e.ev.emit(c, "create")
 	return c, nil
 }
 

@@ -41,6 +41,7 @@ type Engine struct {
 	rt   *runtimeOps
 	life *lifecycleOps
 	mk   *createOps
+	ev   *eventOps
 }
 
 // New returns the engine for opts.
@@ -52,7 +53,7 @@ func New(opts Options) *Engine {
 		db:      &store{path: filepath.Join(opts.Root, "metadata.db")},
 		ph:      newPhases(),
 	}
-	e.mon, e.dirs, e.rt, e.life, e.mk = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}
+	e.mon, e.dirs, e.rt, e.life, e.mk, e.ev = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}, &eventOps{e}
 	return e
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -109,6 +110,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		defer local.Close()
 		opts.Console = local
 	}
+	execID := e.ev.emitExec(c, o.Cmd)
 	pid, err := rc.Exec(&proc, opts)
 	if err != nil {
 		se := startFailure(err)
@@ -140,6 +142,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if err != nil {
 		return 125, err
 	}
+	e.ev.emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
 	select {
 	case <-done:
 	case <-time.After(time.Second):

@@ -37,3 +37,6 @@ type lifecycleOps struct{ *Engine }
 
 // createOps is the engine seen as its create steps.
 type createOps struct{ *Engine }
+
+// eventOps is the engine seen as the events it logs (events.go).
+type eventOps struct{ *Engine }

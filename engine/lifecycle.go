@@ -68,6 +68,7 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 // monitor, with stdio attached, and the container's exit code is returned.
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
 	e.ownPorts = true
+	e.ev.emit(c, "attach")
 	if err := e.rt.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {
 			e.life.removeFiles(context.WithoutCancel(ctx), c, true)
@@ -107,6 +108,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
 		e.life.markStopped(c.ID)
 	}
+	e.ev.emitKill(c, sig)
 	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 		return nil, fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
@@ -137,8 +139,10 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 	}
 	if c.Running() {
 		e.thaw(c)
+		e.ev.emitKill(c, sig)
 		unix.Kill(c.State.Pid, sig)
 		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
+			e.ev.emitKill(c, unix.SIGKILL)
 			e.killAll(c)
 		}
 	}
@@ -155,6 +159,7 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	e.ev.emit(c, "stop")
 	return c, nil
 }
 
@@ -208,6 +213,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
 		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
+	e.ev.emitForcedRemove(c)
 	return e.life.removeFiles(ctx, c, o.Volumes)
 }
 
@@ -266,6 +272,7 @@ func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bo
 	if len(errs) > 0 {
 		return fmt.Errorf("remove container %s: %w", c.Name, errors.Join(errs...))
 	}
+	e.ev.emit(c, "destroy")
 	return nil
 }
 

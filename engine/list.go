@@ -135,7 +135,12 @@ func (e *Engine) Rename(ref, name string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
-	return e.db.rename(ref, strings.TrimPrefix(name, "/"))
+	old, _ := e.db.get(ref)
+	if err := e.db.rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
+		return err
+	}
+	e.ev.emitRename(old, strings.TrimPrefix(name, "/"))
+	return nil
 }
 
 // Size is the disk space of the container's writable layer.

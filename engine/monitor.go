@@ -129,6 +129,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 			if uerr != nil {
 				slog.Warn("record container start", "id", c.ID, "error", uerr)
 			}
+			e.ev.emit(c, "start")
 			if !reported {
 				reported = true
 				report(monitorReport{Pid: pid})
@@ -152,6 +153,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 			break
 		}
 		last = info
+		e.ev.emitExit(c, info)
 		if c.HostConfig.AutoRemove {
 			break // its record goes now: nothing to write into it
 		}
@@ -176,6 +178,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
 	e.rt.unmountRootfs(c.ID)
+	e.ev.emitVolumes(c, "unmount")
 	if c.HostConfig.AutoRemove {
 		if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)

@@ -52,5 +52,6 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 		r.State.Status = status
 		return nil
 	})
+	e.ev.emit(c, map[bool]string{true: "pause", false: "unpause"}[freeze])
 	return err
 }

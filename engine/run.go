@@ -86,6 +86,7 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 		e.unmountRootfs(c.ID)
 		return err
 	}
+	e.ev.emitVolumes(c, "mount")
 	return nil
 }
 

@@ -40,6 +40,7 @@ func (s *Service) loadArchive(ctx context.Context, r io.Reader, platform *ocispe
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	var loaded []string
+	var done []*Image
 	for _, a := range imgs {
 		img, err := s.load(a.Manifest)
 		if err != nil {
@@ -48,6 +49,7 @@ func (s *Service) loadArchive(ctx context.Context, r io.Reader, platform *ocispe
 		if err := s.unpackLocal(ctx, img); err != nil {
 			return loaded, fmt.Errorf("load: %w", err)
 		}
+		done = append(done, img)
 		if len(a.Names) == 0 {
 			if err := s.Records.Put(store.Record{Target: a.Manifest}); err != nil {
 				return loaded, err
@@ -64,6 +66,9 @@ func (s *Service) loadArchive(ctx context.Context, r io.Reader, platform *ocispe
 			}
 			loaded = append(loaded, "Loaded image: "+Familiar(canonical))
 		}
+	}
+	for _, img := range done {
+		s.emitID("load", img)
 	}
 	return loaded, nil
 }
@@ -90,11 +95,13 @@ func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format s
 	}
 	defer release()
 	var items []archive.SaveImage
+	var saved []*Image
 	for _, ref := range refs {
 		img, err := s.Get(ctx, ref)
 		if err != nil {
 			return err
 		}
+		saved = append(saved, img)
 		// As docker save: the name asked for, or none for an image
 		// asked for by ID.
 		var names []string
@@ -105,6 +112,9 @@ func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format s
 	}
 	if err := archive.Save(ctx, s.Content, w, items, format); err != nil {
 		return fmt.Errorf("save: %w", err)
+	}
+	for _, img := range saved {
+		s.emitID("save", img)
 	}
 	return nil
 }
@@ -148,5 +158,6 @@ func (s *Service) Import(ctx context.Context, r io.Reader, ref string, opts buil
 	if err := s.Records.Put(store.Record{Name: canonical, Target: desc}); err != nil {
 		return nil, err
 	}
+	s.emitID("import", img)
 	return img, nil
 }

@@ -60,6 +60,7 @@ func (s *Service) Builtin(ctx context.Context, canonical string, p *progress.Pro
 		return nil, err
 	}
 	p.Printf("Status: Image is ready: %s (ID %s)", Familiar(canonical), shortID(img.ID))
+	s.emit("pull", Familiar(canonical), Familiar(canonical), img)
 	return img, nil
 }
 

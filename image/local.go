@@ -149,7 +149,11 @@ func (s *Service) Tag(ctx context.Context, src, dst string) error {
 	if strings.Contains(name, "@") {
 		return fmt.Errorf("tag %s: a tag cannot be a digest (use name:tag)", dst)
 	}
-	return s.Records.Put(store.Record{Name: name, Target: img.Target})
+	if err := s.Records.Put(store.Record{Name: name, Target: img.Target}); err != nil {
+		return err
+	}
+	s.emit("tag", img.ID.String(), Familiar(name), img)
+	return nil
 }
 
 // RemoveResult says what rmi did, in Docker's words.
@@ -175,6 +179,7 @@ func (s *Service) Remove(ctx context.Context, ref string, force bool) (RemoveRes
 			return res, err
 		}
 		res.Untagged = append(res.Untagged, Familiar(name))
+		s.emitID("untag", img)
 		return res, nil
 	}
 	if byID && len(img.RepoTags) > 1 && !force {
@@ -192,9 +197,11 @@ func (s *Service) Remove(ctx context.Context, ref string, force bool) (RemoveRes
 	for _, r := range removed {
 		if r.Name != "" {
 			res.Untagged = append(res.Untagged, Familiar(r.Name))
+			s.emitID("untag", img)
 		}
 	}
 	res.Deleted = append(res.Deleted, img.ID)
+	s.emitID("delete", img)
 	if _, err := s.GC(ctx); err != nil {
 		return res, fmt.Errorf("image %s removed, but cleaning its blobs failed: %w (run berth image prune)", ref, err)
 	}

@@ -71,6 +71,7 @@ func (s *Service) Pull(ctx context.Context, ref string, opts PullOptions) (*Imag
 	} else {
 		p.Printf("Status: Downloaded newer image for %s", Familiar(canonical))
 	}
+	s.emit("pull", Familiar(canonical), Familiar(canonical), img)
 	return img, nil
 }
 

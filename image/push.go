@@ -48,6 +48,7 @@ func (s *Service) Push(ctx context.Context, ref string, p *progress.Progress) (o
 	if _, ok := r.(name.Tag); ok {
 		p.Printf("%s: digest: %s size: %d", tag, img.Target.Digest, len(data))
 	}
+	s.emit("push", Familiar(canonical), Familiar(canonical), img)
 	return img.Target, nil
 }
 

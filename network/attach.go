@@ -72,6 +72,7 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 		}
 		return Endpoint{}, err
 	}
+	s.emit("connect", n.ID, n.Name, containerID)
 	return ep, nil
 }
 
@@ -190,6 +191,7 @@ func (s *Store) Detach(ctx context.Context, containerID, network string) error {
 	if err != nil || !found {
 		return err
 	}
+	s.emit("disconnect", ep.Network, ep.NetworkName, containerID)
 	return s.undo(ep)
 }
 
@@ -201,6 +203,7 @@ func (s *Store) DetachAll(ctx context.Context, containerID string) error {
 	}
 	var errs []error
 	for _, ep := range eps {
+		s.emit("disconnect", ep.Network, ep.NetworkName, containerID)
 		errs = append(errs, s.undo(ep))
 	}
 	return errors.Join(errs...)

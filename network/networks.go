@@ -149,6 +149,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
 		return Network{}, err
 	}
+	s.emit("create", n.ID, n.Name, "")
 	return n, nil
 }
 
@@ -292,12 +293,16 @@ func (s *Store) Remove(ref string) error {
 	if err := s.tearDown(n); err != nil {
 		return fmt.Errorf("remove network %s: %w", n.Name, err)
 	}
-	return s.update(func(t tx) error {
+	err = s.update(func(t tx) error {
 		if left, err := t.endpoints(n.ID); err != nil || len(left) > 0 {
 			return errors.Join(err, fmt.Errorf("remove network %s: %w (attached while removing)", n.Name, ErrInUse))
 		}
 		return t.defs.Delete([]byte(n.Name))
 	})
+	if err == nil {
+		s.emit("destroy", n.ID, n.Name, "")
+	}
+	return err
 }
 
 // Prune removes every network without endpoints, the default one included

@@ -105,11 +105,13 @@ func (s *Store) Create(name string, labels, opts map[string]string, anonymous bo
 		return Volume{}, fmt.Errorf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed", name, name)
 	}
 	var vol Volume
+	made := false
 	err := s.update(func(b *bolt.Bucket) error {
 		var err error
 		if vol, err = get(b, name); err == nil {
 			return nil
 		}
+		made = true
 		dir := filepath.Join(s.root, name, "_data")
 		err = statedir.Ensure(filepath.Dir(dir), statedir.Mode)
 		if err == nil {
@@ -132,6 +134,9 @@ func (s *Store) Create(name string, labels, opts map[string]string, anonymous bo
 		}
 		return b.Put([]byte(name), data)
 	})
+	if err == nil && made {
+		s.emit("create", name, nil)
+	}
 	return vol, err
 }
 
@@ -164,7 +169,7 @@ func (s *Store) List() ([]Volume, error) {
 
 // Remove deletes a volume and its data. The caller checks it is unused.
 func (s *Store) Remove(name string) error {
-	return s.update(func(b *bolt.Bucket) error {
+	err := s.update(func(b *bolt.Bucket) error {
 		if _, err := get(b, name); err != nil {
 			return err
 		}
@@ -173,6 +178,10 @@ func (s *Store) Remove(name string) error {
 		}
 		return b.Delete([]byte(name))
 	})
+	if err == nil {
+		s.emit("destroy", name, nil)
+	}
+	return err
 }
 
 // RemoveOrphans deletes the volume dirs no record names and returns their

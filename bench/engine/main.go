@@ -8,6 +8,8 @@
 //     (target <= 1 ms);
 //   - `berth ps -a` with 500 containers; target < 100 ms; `berth info` and
 //     `berth version` over the same store: target < 50 ms each;
+//   - `berth events --since X --until Y` over 100,000 logged events, each
+//     printed: target < 1 s (events.go);
 //   - memory per idle detached container: the summed PSS of every monitor
 //     of 50 idle containers, divided by 50; target <= 1.5 MiB. A monitor
 //     keeps its pid and command line when it turns into its C idle loop
@@ -40,8 +42,9 @@ func main() {
 	many := flag.Int("containers", 500, "containers for ps -a")
 	idle := flag.Int("idle", 50, "idle containers for the memory figure")
 	noPodman := flag.Bool("no-podman", false, "skip podman")
+	events := flag.Int("events", 100000, "logged events for events --since")
 	flag.Parse()
-	if err := run(*berth, *runs, *many, *idle, !*noPodman); err != nil {
+	if err := run(*berth, *runs, *many, *idle, *events, !*noPodman); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/engine:", err)
 		os.Exit(1)
 	}
@@ -98,7 +101,7 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func run(berth string, runs, many, idle int, podman bool) error {
+func run(berth string, runs, many, idle, events int, podman bool) error {
 	abs, err := filepath.Abs(berth)
 	if err != nil {
 		return err
@@ -121,6 +124,9 @@ func run(berth string, runs, many, idle int, podman bool) error {
 		return err
 	}
 	if err := benchIdle(b, idle); err != nil {
+		return err
+	}
+	if err := benchEvents(b, events); err != nil {
 		return err
 	}
 	return benchPs(b, many)

@@ -47,6 +47,9 @@ func newRestartCommand(g *globalOptions) *cobra.Command {
 					return err
 				}
 				_, err := e.Start(cmd.Context(), ref)
+				if err == nil {
+					e.EmitRestart(ref)
+				}
 				return err
 			})
 		},

@@ -155,8 +155,14 @@ func message(err error) string {
 // bare reports whether Docker's CLI prints err without "Error: ".
 func bare(err error) bool {
 	var st *engine.StateError
-	return errors.As(err, &st) && st.Bare && err.Error() == st.Error()
+	var be bareError
+	return errors.As(err, &be) || errors.As(err, &st) && st.Bare && err.Error() == st.Error()
 }
+
+// bareError is one Docker's CLI prints as it is, without "Error: ".
+type bareError struct{ error }
+
+func (b bareError) Unwrap() error { return b.error }
 
 // report prints err, which cmd returned, as Docker's CLI would and returns
 // the exit code.

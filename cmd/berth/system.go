@@ -13,8 +13,8 @@ import (
 
 func addSystemCommands(root *cobra.Command, g *globalOptions) {
 	group := &cobra.Command{Use: "system", Short: "Manage berth"}
-	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g))
-	root.AddCommand(group, newInfoCommand(g))
+	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g), newEventsCommand(g), newSystemBootCommand(g))
+	root.AddCommand(group, newInfoCommand(g), newEventsCommand(g))
 }
 
 func newSystemDfCommand(g *globalOptions) *cobra.Command {

@@ -23,6 +23,9 @@ type rule struct {
 // rules, most specific first: the first whose prefix matches a package is
 // the one that applies.
 var rules = []rule{
+	// The event log sits under everything that emits events (image,
+	// network, volume, engine): it may lean on nothing but the filters.
+	{"internal/eventlog", []string{"internal/filters"}},
 	{"internal", []string{"internal"}},
 	{"runtime", []string{"runtime", "internal"}},
 	{"content", []string{"internal"}},

@@ -122,6 +122,7 @@ func runScenario(t *testing.T, s *side, sc scenario) outcome {
 	}
 	defer os.RemoveAll(tmp)
 	defer removeMade(t, s, madeBy(sc))
+	s.started = time.Now()
 	for name, data := range sc.files {
 		if err := os.WriteFile(filepath.Join(tmp, name), []byte(data), 0o644); err != nil {
 			t.Error(err)

@@ -8,6 +8,7 @@ const (
 	execStream = "by design: Docker 20.10 writes a failed exec's error into the exec's stdout stream with CRLF; berth writes it to stderr, where errors belong"
 	help       = "by design: help and usage text list berth's own commands and descriptions"
 	wording    = "by design: berth's own wording of the same error (exit code and the object named are the same)"
+	badFilter  = "by design: berth refuses an unknown events filter key (invalid filter 'bogus', exit 1, as for ps and Docker's later daemons); Docker 20.10's daemon ignores it and prints nothing"
 )
 
 // known lists the differences between Docker 20.10 and berth that the
@@ -43,6 +44,8 @@ var known = map[string]string{
 	"err/--bogus-ps:stderr":             help + "; Docker prints its whole usage after an unknown global flag",
 	"network/default:stdout":            "by design: berth's default bridge is a /16 picked from 10.88-10.254 where no host route is, with its own address allocation; Docker's here is the test's /24",
 	"network/create:stdout":             "by design: berth's network inspect shows the gateway it chose; Docker echoes only the IPAM options given (--subnet)",
+	"events/bad-input:exit":             badFilter,
+	"events/bad-input:stderr":           badFilter,
 	"volume/prune:stdout":               "by design: volume prune removes unused anonymous volumes (named ones with -a), as Docker 23 and later; Docker 20.10 removes every unused volume",
 }
 

@@ -35,7 +35,9 @@ var (
 	reSpaces = regexp.MustCompile(`  +`)
 	// Docker's CLI names itself; a daemon's error reaches it wrapped.
 	reDockerWord = regexp.MustCompile(`\bdocker\b`)
-	reWaitNoise  = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n`)
+	// Event times in Docker's event JSON, seconds and nanoseconds.
+	reEventTime = regexp.MustCompile(`"(time|timeNano)":\d+`)
+	reWaitNoise = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n`)
 )
 
 // normalise rewrites out, one stream of one command.
@@ -57,6 +59,7 @@ func (n *normaliser) normalise(out string) string {
 		out = reDockerWord.ReplaceAllString(out, "berth")
 	}
 	out = reTime.ReplaceAllString(out, "{time}")
+	out = reEventTime.ReplaceAllString(out, `"$1":{time}`)
 	out = reTimeText.ReplaceAllString(out, "{time}")
 	out = reAgo.ReplaceAllString(out, "{duration}")
 	out = reSize.ReplaceAllString(out, "{size}")

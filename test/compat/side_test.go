@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ type side struct {
 	// replace maps literal text in this side's output to a placeholder:
 	// its temp dirs and data root, which differ between the sides.
 	replace [][2]string
+	// started is when the side began its current scenario: {since} in
+	// an argument; {until} is a second past the moment of the command.
+	started time.Time
 }
 
 // result is what one command printed and its exit code.
@@ -85,6 +89,8 @@ func (s *side) expand(args []string, tmp string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		a = strings.ReplaceAll(a, "{tmp}", tmp)
+		a = strings.ReplaceAll(a, "{since}", fmt.Sprintf("%d.%09d", s.started.Unix(), s.started.Nanosecond()))
+		a = strings.ReplaceAll(a, "{until}", strconv.FormatInt(time.Now().Unix()+1, 10))
 		out[i] = strings.ReplaceAll(a, "{net}", s.subnet)
 	}
 	return out

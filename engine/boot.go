@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+)
+
+// BootResult is what Boot did: containers it started (names), the stale
+// run state it cleaned (names), and the starts that failed.
+type BootResult struct {
+	Started, Cleaned []string
+	Failed           []error
+}
+
+// Boot is what a host runs once at boot (contrib/berth-boot.service) in
+// place of a daemon's restore: it cleans what the reboot left of
+// containers recorded as running (runtime state, cgroups, namespace pins,
+// endpoints, rootfs mounts), records them exited, then starts those whose
+// restart policy says they run: always, and unless-stopped unless the
+// user stopped it. on-failure and no stay down, as podman-restart leaves
+// them. Running it again starts nothing more: what runs is left alone.
+func (ops *System) Boot(ctx context.Context) (BootResult, error) {
+	e := ops.e
+	var res BootResult
+	if err := ops.RepairStorage(ctx); err != nil {
+		slog.Warn("boot: repair storage", "error", err)
+	}
+	list, err := e.db.list()
+	if err != nil {
+		return res, err
+	}
+	for _, c := range list {
+		was := c.State.Status
+		c.refresh()
+		if was != c.State.Status {
+			ops.cleanStale(c)
+			res.Cleaned = append(res.Cleaned, c.Name)
+		}
+	}
+	if _, err := e.Network().Repair(ctx); err != nil {
+		slog.Warn("boot: repair networks", "error", err)
+	}
+	for _, c := range list {
+		if c.Running() || c.State.Status == StatusRestarting || !c.bootStarts() {
+			continue
+		}
+		if _, err := e.Start(ctx, c.ID); err != nil {
+			res.Failed = append(res.Failed, fmt.Errorf("start %s: %w", c.Name, err))
+			continue
+		}
+		res.Started = append(res.Started, c.Name)
+	}
+	return res, nil
+}
+
+// bootStarts applies the restart policy to a boot, as dockerd's restore:
+// only a container that was started before, and that the user did not
+// stop unless its policy is always.
+func (c *Container) bootStarts() bool {
+	if c.State.StartedAt.IsZero() {
+		return false
+	}
+	switch c.HostConfig.RestartPolicy.Name {
+	case "always":
+		return true
+	case "unless-stopped":
+		return !c.State.StopRequested
+	}
+	return false
+}
+
+// cleanStale removes the run state of a container whose processes and
+// monitor are gone (refresh found it so), and records the exit refresh
+// worked out. Each step is idempotent: after a real reboot most of it is
+// already gone with /run.
+func (ops *System) cleanStale(c *Container) {
+	e := ops.e
+	if rc, err := e.rt.loadRuntime(c); err == nil {
+		if err := rc.Delete(true); err != nil {
+			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
+		}
+	}
+	os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID))
+	if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+		cg.Destroy() // left on a cgroup file system that outlived the processes
+	}
+	if err := e.Network().tearDown(c); err != nil {
+		slog.Debug("boot: tear down network", "id", c.ID, "error", err)
+	}
+	e.rt.unmountRootfs(c.ID)
+	e.ev.emitVolumes(c, "unmount")
+	state := c.State
+	if _, err := e.db.modify(c.ID, func(r *Container) error {
+		r.State = state
+		return nil
+	}); err != nil && !errors.Is(err, ErrNotFound) {
+		slog.Warn("boot: record exit", "id", c.ID, "error", err)
+	}
+	e.ev.emitExit(c, exitInfo{code: state.ExitCode})
+}
