@@ -1,0 +1,149 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/image"
+)
+
+// run does a RUN step: from the cache, or in a container of the stage's
+// image that is committed as the next layer and then removed.
+func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructions.RunCommand) error {
+	if len(cmd.Files) > 0 {
+		return errors.New("RUN with a heredoc is not supported by berth build yet")
+	}
+	if len(cmd.FlagsUsed) > 0 {
+		return fmt.Errorf("RUN --%s is not supported by berth build yet", strings.Join(cmd.FlagsUsed, ", --"))
+	}
+	argv := st.argv(cmd.ShellDependantCmdLine)
+	createdBy := "RUN " + strings.Join(argv, " ")
+	if len(st.args) > 0 {
+		// Docker's classic history: the build args the command saw.
+		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
+	}
+	st.chain(append([]string{"RUN", bd.opts.Network}, append(argv, st.runEnv()...)...)...)
+	v := bd.out.begin(name)
+	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
+		if err == nil {
+			v.cached()
+			st.history(createdBy+" # buildkit", false)
+		}
+		return err
+	}
+	img, err := bd.runStep(ctx, st, argv, createdBy, v)
+	if err != nil {
+		v.fail(err)
+		return err
+	}
+	if err := bd.advance(st, img); err != nil {
+		v.fail(err)
+		return err
+	}
+	st.history(createdBy+" # buildkit", false)
+	v.done()
+	return nil
+}
+
+// runStep creates the step's container, runs it with its output on the
+// progress, commits it and removes it whatever happened.
+func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdBy string, v *vertex) (*image.Image, error) {
+	base, err := bd.stateImage(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	empty := ""
+	network := bd.opts.Network
+	if network == "default" {
+		network = ""
+	}
+	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
+		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: st.runEnv(),
+		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
+		Labels: []string{StepLabel + "=" + string(st.key)},
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create the container of the step: %w", err)
+	}
+	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	out := v.output()
+	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out})
+	out.flush()
+	if err != nil {
+		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
+	}
+	if code != 0 {
+		return nil, &errStepFailed{argv: argv, code: code}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg := st.cfg.Config.ImageConfig
+	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: createdBy})
+	if err != nil {
+		return nil, err
+	}
+	return bd.Images.Get(ctx, id.String())
+}
+
+// stateImage is the image the state's layers are in: written first when
+// metadata steps or a scratch base left none.
+func (bd *build) stateImage(ctx context.Context, st *state) (*image.Image, error) {
+	if st.img != nil && len(st.img.Manifest.Layers) == len(st.layers) {
+		return st.img, nil
+	}
+	img, err := bd.writeImage(ctx, st, "")
+	if err != nil {
+		return nil, err
+	}
+	st.img = img
+	return img, nil
+}
+
+// advance takes img, made from the state's image by one layer more, as
+// the state's image, and records it in the cache under the step's key.
+func (bd *build) advance(st *state, img *image.Image) error {
+	if len(img.Manifest.Layers) != len(st.layers)+1 || len(img.Config.RootFS.DiffIDs) == 0 {
+		return fmt.Errorf("image %s of the step has %d layers, want %d", img.ID, len(img.Manifest.Layers), len(st.layers)+1)
+	}
+	diffIDs := img.Config.RootFS.DiffIDs
+	st.layers = append(st.layers, img.Manifest.Layers[len(img.Manifest.Layers)-1])
+	st.cfg.RootFS.Type = "layers"
+	st.cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, st.cfg.RootFS.DiffIDs...), diffIDs[len(diffIDs)-1])
+	st.img = img
+	if img.Config.Created != nil {
+		st.now = *img.Config.Created
+	}
+	return bd.cache.put(st.key, img.ID)
+}
+
+// fromCache takes the step's layer from the cache when it has one whose
+// image is still in the store and sits on the same layers.
+func (bd *build) fromCache(ctx context.Context, st *state) (bool, error) {
+	if bd.opts.NoCache {
+		return false, nil
+	}
+	id, ok, err := bd.cache.get(st.key)
+	if err != nil || !ok {
+		return false, err
+	}
+	img, err := bd.Images.Get(ctx, id.String())
+	if err != nil {
+		return false, nil // pruned: build the step again
+	}
+	if len(img.Manifest.Layers) != len(st.layers)+1 {
+		return false, nil
+	}
+	for i, l := range st.layers {
+		if img.Manifest.Layers[i].Digest != l.Digest {
+			return false, nil
+		}
+	}
+	return true, bd.advance(st, img)
+}
