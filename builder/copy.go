@@ -217,9 +217,8 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 func (l *copyLayer) addDir(src *buildctx.Context, rel, dest string, exists bool) error {
 	return src.Walk(rel, func(p string, fi fs.FileInfo) error {
 		sub := strings.TrimPrefix(strings.TrimPrefix(p, rel), "/")
-		if rel == "." {
-			sub = strings.TrimPrefix(p, ".")
-			sub = strings.TrimPrefix(sub, "/")
+		if rel == "." && p != "." {
+			sub = p
 		}
 		if sub == "" && exists {
 			return nil

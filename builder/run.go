@@ -58,6 +58,9 @@ func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdB
 	if err != nil {
 		return nil, err
 	}
+	if base == nil {
+		return nil, errors.New("RUN in a stage FROM scratch with no files yet: there is no shell to run it")
+	}
 	empty := ""
 	network := bd.opts.Network
 	if network == "default" {
@@ -93,10 +96,14 @@ func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdB
 }
 
 // stateImage is the image the state's layers are in: written first when
-// metadata steps or a scratch base left none.
+// a stage from scratch has layers but no image yet. It is nil for a
+// scratch stage with no layer.
 func (bd *build) stateImage(ctx context.Context, st *state) (*image.Image, error) {
 	if st.img != nil && len(st.img.Manifest.Layers) == len(st.layers) {
 		return st.img, nil
+	}
+	if len(st.layers) == 0 {
+		return nil, nil
 	}
 	img, err := bd.writeImage(ctx, st, "")
 	if err != nil {
