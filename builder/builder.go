@@ -77,6 +77,7 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	}
 	bd := &build{Builder: b, opts: o, f: o.File, out: newPrinter(o.Progress), cache: newCache(b.Root),
 		usedArgs: map[string]bool{}, stages: map[int]*state{}}
+	b.removeStale(ctx)
 	target := len(bd.f.Stages) - 1
 	if o.Target != "" {
 		target = bd.stageIndex(o.Target, len(bd.f.Stages))

@@ -2,11 +2,10 @@ package builder
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/unpack"
@@ -23,7 +22,8 @@ func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, 
 	if err := statedir.MkdirAll(base, 0o700); err != nil {
 		return "", nil, fmt.Errorf("build mounts %s: %w", base, err)
 	}
-	dir, err = os.MkdirTemp(base, "view-")
+	// The name carries the build's process, for removeStale.
+	dir, err = os.MkdirTemp(base, "view-"+strings.ReplaceAll(owner(), ":", ".")+"-")
 	if err != nil {
 		return "", nil, fmt.Errorf("build mounts: %w", err)
 	}
@@ -41,9 +41,7 @@ func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, 
 		os.Remove(dir)
 		return "", nil, err
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	key := "build-view-" + hex.EncodeToString(b[:])
+	key := "build-" + filepath.Base(dir)
 	mounts, err := sn.View(ctx, key, chain[len(chain)-1], nil)
 	if err != nil {
 		os.Remove(dir)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
@@ -69,23 +70,30 @@ func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdB
 	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
 		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: st.runEnv(),
 		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
-		Labels: []string{StepLabel + "=" + string(st.key)},
+		Labels: []string{StepLabel + "=" + string(st.key), OwnerLabel + "=" + owner()},
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
 	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	// An interrupted build kills its step, as Docker's daemon does when the
+	// client goes: PID 1 of the container may well ignore SIGINT.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build interrupted: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
 	out := v.output()
-	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out})
+	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
+	stop()
 	out.flush()
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build interrupted: %w", err)
+	}
 	if code != 0 {
 		return nil, &errStepFailed{argv: argv, code: code}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
 	}
 	cfg := st.cfg.Config.ImageConfig
 	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: createdBy})

@@ -7,7 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // context writes a build context of files (name: content) in a new
@@ -286,5 +290,44 @@ func TestBuildStdin(t *testing.T) {
 	}
 	if out := e.must("run", "--rm", "stdin:2", "cat", "/f"); out != "from-tar\n" {
 		t.Errorf("/f is %q", out)
+	}
+}
+
+// TestBuildInterrupted stops a build in a RUN step: with SIGINT the build
+// removes its container itself; after SIGKILL the next build removes what
+// the killed one left. Either way no container, process or mount stays
+// (newEnv's cleanup checks the mounts) and the next build works.
+func TestBuildInterrupted(t *testing.T) {
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY f /f\nRUN echo started && sleep 60\n", "f": "x"})
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		cmd := e.cmd("build", "--progress", "plain", dir)
+		var stderr testutil.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if !stderr.WaitFor(" started\n", 20*time.Second) { // the RUN's output, not its name
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the RUN step never started:\n%s", stderr.String())
+		}
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 && ee.ProcessState.Success() {
+			t.Errorf("%v: the build ended with %v, want a failure", sig, err)
+		}
+		if sig == syscall.SIGKILL {
+			// What the killed build left goes with the next one.
+			if r := e.runIn([]byte("FROM busybox\nRUN true\n"), "build", "-q", "-f", "-", dir); r.code != 0 {
+				t.Fatalf("the build after SIGKILL: exit %d\n%s", r.code, r.stderr)
+			}
+		}
+		if ps := e.must("ps", "-aq"); ps != "" {
+			t.Errorf("after %v: containers left: %s", sig, ps)
+		}
+		if left, _ := filepath.Glob(filepath.Join(e.root, "builder", "mnt", "*")); len(left) > 0 {
+			t.Errorf("after %v: views left: %v", sig, left)
+		}
 	}
 }
