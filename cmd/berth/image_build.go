@@ -108,15 +108,10 @@ func runBuild(cmd *cobra.Command, g *globalOptions, f *buildFlags, ctxPath strin
 	if !f.quiet {
 		o.Progress = cmd.ErrOrStderr()
 	}
-	e, err := g.engine()
+	b, err := g.builder()
 	if err != nil {
 		return err
 	}
-	svc, err := g.images()
-	if err != nil {
-		return err
-	}
-	b := &builder.Builder{Engine: e, Images: svc, Root: g.root}
 	id, err := b.Build(cmd.Context(), o)
 	if err != nil {
 		return err
@@ -181,6 +176,18 @@ func openContext(g *globalOptions, ctxPath, file string, stdin io.Reader) (*buil
 	return bctx, data, name, cleanup, nil
 }
 
+func (g *globalOptions) builder() (*builder.Builder, error) {
+	e, err := g.engine()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := g.images()
+	if err != nil {
+		return nil, err
+	}
+	return &builder.Builder{Engine: e, Images: svc, Root: g.root}, nil
+}
+
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
@@ -204,15 +211,11 @@ the blobs and layer snapshots that nothing references afterwards.`,
 			if !force && !askYes(cmd, "This will remove all dangling build cache.") {
 				return nil
 			}
-			e, err := g.engine()
+			b, err := g.builder()
 			if err != nil {
 				return err
 			}
-			svc, err := g.images()
-			if err != nil {
-				return err
-			}
-			rep, err := (&builder.Builder{Engine: e, Images: svc, Root: g.root}).Prune(cmd.Context(), all)
+			rep, err := b.Prune(cmd.Context(), all)
 			w := cmd.OutOrStdout()
 			if len(rep.Deleted) > 0 {
 				fmt.Fprintln(w, "Deleted build cache objects:")

@@ -31,22 +31,6 @@ func buildContext(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-// runIn runs berth with stdin.
-func (e *env) runIn(stdin []byte, args ...string) result {
-	e.t.Helper()
-	cmd := e.cmd(args...)
-	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("berth %v: %v", args, err)
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
-}
-
 // TestBuildCmdForms is the documents' experiment, with busybox httpd for
 // redis: the shell form of CMD is stored as /bin/sh -c and runs as a shell
 // (PID 1), the exec form runs httpd itself as PID 1. busybox's sh execs a
