@@ -62,7 +62,6 @@ type build struct {
 	cache    *cache
 	usedArgs map[string]bool
 	stages   map[int]*state // built stages, by index
-	total    int            // steps of the stages built, for [i/n]
 }
 
 // Build runs the Dockerfile and returns the new image's ID.

@@ -54,15 +54,6 @@ func (v *vertex) cached() { v.p.printf("#%d CACHED\n", v.n) }
 
 func (v *vertex) fail(err error) { v.p.printf("#%d ERROR: %v\n", v.n, err) }
 
-// end closes the vertex as err says.
-func (v *vertex) end(err error) {
-	if err != nil {
-		v.fail(err)
-		return
-	}
-	v.done()
-}
-
 // output is a writer for a step's process output: whole lines, each with
 // the vertex number and the time since the step began, as BuildKit shows.
 func (v *vertex) output() *lineWriter { return &lineWriter{v: v} }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/content"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -25,6 +26,7 @@ type PruneReport struct {
 func (b *Builder) Prune(ctx context.Context, all bool) (PruneReport, error) {
 	var rep PruneReport
 	var errs []error
+	before := b.storeSize()
 	named, err := b.namedChains(ctx)
 	if err != nil {
 		return rep, err
@@ -61,9 +63,22 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	gc, err := b.Images.GC(ctx)
-	rep.Reclaimed = gc.Reclaimed
+	_, err = b.Images.GC(ctx)
+	// rmi collects each image's blobs itself: the reclaimed space is what
+	// the store lost in all.
+	if after := b.storeSize(); after < before {
+		rep.Reclaimed = before - after
+	}
 	return rep, errors.Join(append(errs, err)...)
+}
+
+func (b *Builder) storeSize() int64 {
+	var n int64
+	b.Images.Content.Walk(func(i content.Info) error {
+		n += i.Size
+		return nil
+	})
+	return n
 }
 
 // namedChains are the layer lists, and each of their beginnings, of the
