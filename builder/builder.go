@@ -10,6 +10,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -117,8 +118,12 @@ func (bd *build) stage(ctx context.Context, i int) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, total := 1, layerSteps(s.Commands)+1
-	for _, cmd := range s.Commands {
+	cmds, err := bd.onBuild(st, s)
+	if err != nil {
+		return nil, err
+	}
+	n, total := 1, layerSteps(cmds)+1
+	for _, cmd := range cmds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -148,6 +153,10 @@ func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total i
 	case *instructions.RunCommand:
 		err = bd.run(ctx, st, name, cmd)
 	case *instructions.CopyCommand:
+		if len(cmd.ExcludePatterns) > 0 || cmd.Parents {
+			err = errors.New("COPY --exclude and --parents are not supported by berth build yet")
+			break
+		}
 		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
 	case *instructions.AddCommand:
 		err = bd.add(ctx, st, name, cmd)
@@ -207,6 +216,28 @@ func (e *errStepFailed) Error() string {
 
 // ExitCode is the failed process's exit code.
 func (e *errStepFailed) ExitCode() int { return e.code }
+
+// onBuild puts the base image's ONBUILD triggers before the stage's own
+// instructions, as Docker runs them right after FROM; the new image does not
+// inherit them. A trigger's errors name the stage's FROM line.
+func (bd *build) onBuild(st *state, s instructions.Stage) ([]instructions.Command, error) {
+	triggers := st.cfg.Config.OnBuild
+	if len(triggers) == 0 {
+		return s.Commands, nil
+	}
+	st.cfg.Config.OnBuild = nil
+	f, err := dockerfile.Parse([]byte("FROM scratch\n"+strings.Join(triggers, "\n")+"\n"), bd.f.Name)
+	if err != nil {
+		return nil, bd.f.At(s.Location, fmt.Errorf("ONBUILD trigger of the base image: %w", err))
+	}
+	for _, c := range f.Stages[0].Commands {
+		switch c.(type) {
+		case *instructions.OnbuildCommand:
+			return nil, bd.f.At(s.Location, errors.New("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"))
+		}
+	}
+	return append(f.Stages[0].Commands, s.Commands...), nil
+}
 
 // clock is the time a step records: the epoch when asked for one.
 func (bd *build) clock(t time.Time) time.Time {

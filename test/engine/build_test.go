@@ -141,6 +141,7 @@ func TestBuildMultiStage(t *testing.T) {
 	dir := buildContext(t, map[string]string{"Dockerfile": `FROM busybox AS build
 WORKDIR /src
 RUN echo built > out && mkdir -p /tree/sub && echo t > /tree/sub/f
+ONBUILD RUN echo triggered > /trig
 FROM busybox AS broken
 RUN exit 7
 FROM build AS test
@@ -152,8 +153,8 @@ COPY --from=busybox /bin/busybox /bin/sh
 CMD ["/bin/sh", "-c", "cat /app/out /tree/sub/f"]
 `})
 	e.must("build", "--target", "test", "-t", "ms:test", dir)
-	if out := e.must("run", "--rm", "ms:test", "cat", "/tested"); out != "built\n" {
-		t.Errorf("--target test: /tested is %q", out)
+	if out := e.must("run", "--rm", "ms:test", "cat", "/tested", "/trig"); out != "built\ntriggered\n" {
+		t.Errorf("--target test: /tested and the ONBUILD trigger's /trig are %q", out)
 	}
 	r := e.runIn(nil, "build", "--progress=plain", "-t", "ms:final", dir)
 	if r.code != 0 {
