@@ -257,10 +257,11 @@ func TestBuildErrors(t *testing.T) {
 // of the context on stdin, with -f naming a file in it.
 func TestBuildStdin(t *testing.T) {
 	e := newEnv(t)
-	if r := e.runIn([]byte("FROM busybox\nRUN echo piped > /p\n"), "build", "-t", "stdin:1", "-"); r.code != 0 {
+	// A heredoc RUN too: its text is the shell's script.
+	if r := e.runIn([]byte("FROM busybox\nRUN <<EOF\necho piped > /p\necho two >> /p\nEOF\n"), "build", "-t", "stdin:1", "-"); r.code != 0 {
 		t.Fatalf("build - with a Dockerfile: exit %d\n%s", r.code, r.stderr)
 	}
-	if out := e.must("run", "--rm", "stdin:1", "cat", "/p"); out != "piped\n" {
+	if out := e.must("run", "--rm", "stdin:1", "cat", "/p"); out != "piped\ntwo\n" {
 		t.Errorf("/p is %q", out)
 	}
 	var buf bytes.Buffer
