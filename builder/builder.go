@@ -6,6 +6,15 @@
 // instructions change the config only. Each layer step is cached by its
 // parent, its instruction and what it copies (cache.go). Output follows
 // BuildKit's plain progress.
+//
+// Not done yet, each refused with a clear error rather than ignored:
+// RUN --mount/--network/--security, heredoc scripts with their own #!,
+// COPY heredocs, --exclude and --parents, ADD of URLs and archives (and
+// --checksum). Also still to come: --secret, --output, --cache-from/to,
+// an updating TTY display (tty and auto print plain lines), stages built
+// in parallel, WORKDIR making its directory in a layer of its own when no
+// later step does, and hiding the cache's intermediate images from
+// `images` as Docker's classic builder did.
 package builder
 
 import (
