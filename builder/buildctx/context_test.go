@@ -8,25 +8,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestIgnoreRules(t *testing.T) {
-	dir := writeTree(t, map[string]string{
+	dir := testutil.WriteTree(t, map[string]string{
 		".dockerignore": "# comment\n*.log\n!keep.log\n**/*.tmp\nbuild\n!build/out\n",
 		"a.log":         "", "keep.log": "", "x.tmp": "", "d/e/y.tmp": "", "d/e/z": "",
 		"build/obj": "", "build/out": "", "src/main.go": "",
@@ -51,7 +38,7 @@ func TestIgnoreRules(t *testing.T) {
 }
 
 func TestDockerfileDockerignore(t *testing.T) {
-	dir := writeTree(t, map[string]string{".dockerignore": "a\n", "ci/Dockerfile.dockerignore": "b\n", "a": "", "b": ""})
+	dir := testutil.WriteTree(t, map[string]string{".dockerignore": "a\n", "ci/Dockerfile.dockerignore": "b\n", "a": "", "b": ""})
 	c, err := Open(dir, filepath.Join(dir, "ci", "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +49,7 @@ func TestDockerfileDockerignore(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	dir := writeTree(t, map[string]string{"a.txt": "", "b.txt": "", "sub/c": "", ".dockerignore": "b.txt\n"})
+	dir := testutil.WriteTree(t, map[string]string{"a.txt": "", "b.txt": "", "sub/c": "", ".dockerignore": "b.txt\n"})
 	outside := t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)

@@ -14,30 +14,13 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-// context writes a build context of files (name: content) in a new
-// directory and returns it.
-func buildContext(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestBuildCmdForms is the documents' experiment, with busybox httpd for
 // redis: the shell form of CMD is stored as /bin/sh -c and runs as a shell
 // (PID 1), the exec form runs httpd itself as PID 1. busybox's sh execs a
 // lone command, so the shell form keeps a shell with "|| exit 1".
 func TestBuildCmdForms(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{
+	dir := testutil.WriteTree(t, map[string]string{
 		"dockerfile_shell": "FROM busybox\nCMD httpd -f -p 8080 || exit 1\n",
 		"dockerfile_exec":  "FROM busybox\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\"]\n",
 	})
@@ -64,7 +47,7 @@ func TestBuildCmdForms(t *testing.T) {
 // builder prune.
 func TestBuildCache(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{
+	dir := testutil.WriteTree(t, map[string]string{
 		"Dockerfile": "FROM busybox\nCOPY a /a\nRUN cat /a > /b\nENV X=1\nCOPY c /c\nRUN cat /b /c > /d\n",
 		"a":          "A\n", "c": "C\n",
 	})
@@ -111,7 +94,7 @@ func TestBuildCache(t *testing.T) {
 // (a later line wins) and a directory left out whole.
 func TestBuildDockerignore(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{
+	dir := testutil.WriteTree(t, map[string]string{
 		"Dockerfile":    "FROM busybox\nCOPY . /ctx/\n",
 		".dockerignore": "*.log\n!keep.log\n**/*.tmp\nsecret\nsub/**/cache\n",
 		"a.log":         "x", "keep.log": "x", "b.txt": "x", "x.tmp": "x", "deep/er/y.tmp": "x", "deep/er/z.txt": "x",
@@ -138,7 +121,7 @@ func TestBuildDockerignore(t *testing.T) {
 // fail) is never built.
 func TestBuildMultiStage(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{"Dockerfile": `FROM busybox AS build
+	dir := testutil.WriteTree(t, map[string]string{"Dockerfile": `FROM busybox AS build
 WORKDIR /src
 RUN echo built > out && mkdir -p /tree/sub && echo t > /tree/sub/f
 ONBUILD RUN echo triggered > /trig
@@ -175,7 +158,7 @@ CMD ["/bin/sh", "-c", "cat /app/out /tree/sub/f"]
 // --build-arg (with and without =), and the config instructions.
 func TestBuildArgsAndConfig(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{"Dockerfile": `ARG BASE=nothing
+	dir := testutil.WriteTree(t, map[string]string{"Dockerfile": `ARG BASE=nothing
 FROM ${BASE}
 ARG V=default
 ARG FROMENV
@@ -233,7 +216,7 @@ func TestBuildErrors(t *testing.T) {
 		{"FROM busybox\nCOPY a b /x\n", "the destination must be a directory and end with a /"},
 		{"FROM busybox\nRUN echo started; sleep 0.1; exit 3\n", `Dockerfile:2: process "/bin/sh -c echo started; sleep 0.1; exit 3" did not complete successfully: exit code: 3`},
 	} {
-		dir := buildContext(t, map[string]string{"Dockerfile": c.dockerfile, "a": "a", "b": "b"})
+		dir := testutil.WriteTree(t, map[string]string{"Dockerfile": c.dockerfile, "a": "a", "b": "b"})
 		r := e.runIn(nil, "build", dir)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 1 and %q", c.dockerfile, r.code, r.stderr, c.want)
@@ -285,7 +268,7 @@ func TestBuildStdin(t *testing.T) {
 // (newEnv's cleanup checks the mounts) and the next build works.
 func TestBuildInterrupted(t *testing.T) {
 	e := newEnv(t)
-	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY f /f\nRUN echo started && sleep 60\n", "f": "x"})
+	dir := testutil.WriteTree(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY f /f\nRUN echo started && sleep 60\n", "f": "x"})
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		cmd := e.cmd("build", "--progress", "plain", dir)
 		var stderr testutil.Buffer
