@@ -115,15 +115,24 @@ func (v Vars) Keys() []string {
 	return keys
 }
 
-// Set returns v with key set to val.
+// Set returns v with key set to val: in its place when v has it (as
+// Docker's ENV replaces a variable), else at the end.
 func (v Vars) Set(key, val string) Vars {
 	out := make(Vars, 0, len(v)+1)
+	found := false
 	for _, kv := range v {
-		if k, _, _ := strings.Cut(kv, "="); k != key {
-			out = append(out, kv)
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			if found {
+				continue
+			}
+			kv, found = key+"="+val, true
 		}
+		out = append(out, kv)
 	}
-	return append(out, key+"="+val)
+	if !found {
+		out = append(out, key+"="+val)
+	}
+	return out
 }
 
 // Expand substitutes variables in one word as Docker does (${VAR},

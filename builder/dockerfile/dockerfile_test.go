@@ -55,7 +55,7 @@ func TestExpand(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q", word, got, err, want)
 		}
 	}
-	if got := vars.Set("A", "3"); len(got) != 2 || got[1] != "A=3" {
+	if got := vars.Set("A", "3"); len(got) != 2 || got[0] != "A=3" || got[1] != "B=" {
 		t.Errorf("Set: %v", got)
 	}
 }

@@ -24,6 +24,7 @@ func scenarios() []scenario {
 	all = append(all, listScenarios()...)
 	all = append(all, storageScenarios()...)
 	all = append(all, errorScenarios()...)
+	all = append(all, buildScenarios()...)
 	return all
 }
 
