@@ -26,6 +26,11 @@ type CommitOptions struct {
 	Message string
 	Changes []string // Dockerfile instructions, as import --change
 	Pause   bool     // freeze a running container during the copy (Docker's default)
+	// Config, when set, is the new image's config instead of the
+	// container's merged one, and CreatedBy its history's command: a
+	// build's RUN step commits the stage's config, not the step's command.
+	Config    *ocispec.ImageConfig
+	CreatedBy string
 }
 
 // Commit makes a new image of the container: its image's layers, then one
@@ -54,6 +59,9 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	}
 	cfg := base.Config
 	cfg.Config = c.imageConfig(base.Config.Config)
+	if o.Config != nil {
+		cfg.Config = *o.Config
+	}
 	if err := build.ApplyChanges(&cfg.Config, o.Changes); err != nil {
 		return "", err
 	}
@@ -93,8 +101,12 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	cfg.Author = o.Author
 	cfg.RootFS.Type = "layers"
 	cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, cfg.RootFS.DiffIDs...), layer)
+	createdBy := strings.Join(c.argv(), " ")
+	if o.CreatedBy != "" {
+		createdBy = o.CreatedBy
+	}
 	cfg.History = append(append([]ocispec.History{}, cfg.History...), ocispec.History{
-		Created: &now, CreatedBy: strings.Join(c.argv(), " "), Author: o.Author, Comment: o.Message,
+		Created: &now, CreatedBy: createdBy, Author: o.Author, Comment: o.Message,
 	})
 	layers := append(append([]ocispec.Descriptor{}, base.Manifest.Layers...),
 		ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer, Size: size})

@@ -19,6 +19,7 @@ var imageCommands = []struct {
 	{"load", newLoadCommand},
 	{"save", newSaveCommand},
 	{"import", newImportCommand},
+	{"build", newBuildCommand},
 }
 
 func addImageCommands(root *cobra.Command, g *globalOptions) {
@@ -40,5 +41,5 @@ func addImageCommands(root *cobra.Command, g *globalOptions) {
 			root.AddCommand(top)
 		}
 	}
-	root.AddCommand(group)
+	root.AddCommand(group, newBuilderCommand(g))
 }

@@ -41,13 +41,16 @@ var rules = []rule{
 	{"engine/initreaper", []string{"internal"}},
 	{"engine/ociruntime", []string{"runtime", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	// The Dockerfile builder drives the engine's containers and the image
+	// store, as cmd/berth does; only cmd sits above it.
+	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
-	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth", []string{"builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
 	// Integration tests drive the libraries directly; only the command
 	// lines stay out of their reach (they run the built binaries instead).
-	{"test", []string{"test", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"test", []string{"test", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
 }
 
 // testHelpers may also be imported by any package's own tests.

@@ -25,6 +25,7 @@ func scenarios() []scenario {
 	all = append(all, storageScenarios()...)
 	all = append(all, errorScenarios()...)
 	all = append(all, eventScenarios()...)
+	all = append(all, buildScenarios()...)
 	return all
 }
 

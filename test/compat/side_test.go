@@ -284,7 +284,7 @@ func madeBy(sc scenario) made {
 			m.containers = m.containers || a == "run" || a == "create"
 			m.volumes = m.volumes || a == "-v" || a == "volume"
 			m.networks = m.networks || a == "network"
-			m.images = m.images || a == "tag" || a == "commit" || a == "load"
+			m.images = m.images || a == "tag" || a == "commit" || a == "load" || a == "build"
 		}
 	}
 	for _, a := range sc.setup {

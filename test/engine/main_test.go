@@ -77,8 +77,17 @@ func (e *env) cmd(args ...string) *exec.Cmd {
 
 func (e *env) run(args ...string) result {
 	e.t.Helper()
+	return e.runIn(nil, args...)
+}
+
+// runIn runs berth with stdin (nil: none).
+func (e *env) runIn(stdin []byte, args ...string) result {
+	e.t.Helper()
 	cmd := e.cmd(args...)
 	var out, errb bytes.Buffer
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0

@@ -1,0 +1,272 @@
+// Package builder runs Dockerfile builds on berth's own engine, the way
+// Docker's classic builder did: each RUN is an ordinary engine container
+// made from the stage's image so far, run with the stage's ENV, USER,
+// WORKDIR, SHELL and build args, and committed as the next layer; COPY and
+// ADD write a layer of files from the context (or another stage); the other
+// instructions change the config only. Each layer step is cached by its
+// parent, its instruction and what it copies (cache.go). Output follows
+// BuildKit's plain progress.
+//
+// Not done yet, each refused with a clear error rather than ignored:
+// RUN --mount/--network/--security, heredoc scripts with their own #!,
+// COPY heredocs, --exclude and --parents, ADD of URLs and archives (and
+// --checksum). Also still to come: --secret, --output, --cache-from/to,
+// an updating TTY display (tty and auto print plain lines), stages built
+// in parallel, WORKDIR making its directory in a layer of its own when no
+// later step does, and hiding the cache's intermediate images from
+// `images` as Docker's classic builder did.
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/image"
+)
+
+// StepLabel marks the containers of RUN steps, which a build removes once
+// committed.
+const StepLabel = "berth.build.step"
+
+// Options are build's flags.
+type Options struct {
+	Dockerfile []byte // its contents
+	File       *dockerfile.File
+	Context    *buildctx.Context
+	Tags       []string
+	BuildArgs  map[string]string // --build-arg, with values resolved
+	Target     string
+	NoCache    bool
+	Pull       bool
+	Labels     map[string]string
+	Network    string    // default, none, host
+	Platform   string    // empty or the host's
+	Progress   io.Writer // nil: quiet
+	// Epoch, when set (SOURCE_DATE_EPOCH), is every time the image records.
+	Epoch *time.Time
+}
+
+// Builder builds images with one engine and its image service.
+type Builder struct {
+	Engine *engine.Engine
+	Images *image.Service
+	Root   string // the engine's root: the cache index lives under it
+}
+
+type build struct {
+	*Builder
+	opts     Options
+	f        *dockerfile.File
+	out      *printer
+	cache    *cache
+	usedArgs map[string]bool
+	stages   map[int]*state // built stages, by index
+}
+
+// Build runs the Dockerfile and returns the new image's ID.
+func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
+	if err := checkPlatform(o.Platform); err != nil {
+		return "", err
+	}
+	switch o.Network {
+	case "", "default", "bridge", "none", "host":
+	default:
+		return "", fmt.Errorf("invalid --network %q: a build's RUN steps take default, none or host", o.Network)
+	}
+	bd := &build{Builder: b, opts: o, f: o.File, out: newPrinter(o.Progress), cache: newCache(b.Root),
+		usedArgs: map[string]bool{}, stages: map[int]*state{}}
+	b.removeStale(ctx)
+	target := len(bd.f.Stages) - 1
+	if o.Target != "" {
+		target = bd.stageIndex(o.Target, len(bd.f.Stages))
+		if target < 0 {
+			return "", fmt.Errorf("failed to reach build target %s in Dockerfile", o.Target)
+		}
+	}
+	st, err := bd.stage(ctx, target)
+	if err != nil {
+		return "", err
+	}
+	for k := range o.BuildArgs {
+		if !bd.usedArgs[k] && !isPlatformArg(k) {
+			bd.out.printf("[Warning] One or more build-args [%s] were not consumed\n", k)
+		}
+	}
+	return bd.export(ctx, st)
+}
+
+// stageIndex finds a stage by name (case-insensitive, as Docker) or index,
+// among the stages before limit.
+func (bd *build) stageIndex(name string, limit int) int {
+	for i := 0; i < limit; i++ {
+		if strings.EqualFold(bd.f.Stages[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// stage builds stage i (once), building first the stages it needs.
+func (bd *build) stage(ctx context.Context, i int) (*state, error) {
+	if st, ok := bd.stages[i]; ok {
+		return st, nil
+	}
+	s := bd.f.Stages[i]
+	st, err := bd.from(ctx, i, s)
+	if err != nil {
+		return nil, err
+	}
+	cmds, err := bd.onBuild(st, s)
+	if err != nil {
+		return nil, err
+	}
+	n, total := 1, layerSteps(cmds)+1
+	for _, cmd := range cmds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := bd.step(ctx, st, i, &n, total, cmd); err != nil {
+			return nil, err
+		}
+	}
+	bd.stages[i] = st
+	return st, nil
+}
+
+func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total int, cmd instructions.Command) error {
+	// The shell does the substitution in RUN, CMD and ENTRYPOINT.
+	if err := bd.f.ExpandCommand(cmd, st.env()); err != nil {
+		return err
+	}
+	if ok, err := st.meta(bd.f, cmd); ok || err != nil {
+		if err != nil {
+			return bd.f.At(cmd.Location(), err)
+		}
+		return nil
+	}
+	*n++
+	name := bd.vertexName(stage, *n, total, fmt.Sprint(cmd))
+	var err error
+	switch cmd := cmd.(type) {
+	case *instructions.RunCommand:
+		err = bd.run(ctx, st, name, cmd)
+	case *instructions.CopyCommand:
+		if len(cmd.ExcludePatterns) > 0 || cmd.Parents {
+			err = errors.New("COPY --exclude and --parents are not supported by berth build yet")
+			break
+		}
+		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
+	case *instructions.AddCommand:
+		err = bd.add(ctx, st, name, cmd)
+	default:
+		err = fmt.Errorf("%s is not supported by berth build yet", strings.ToUpper(cmd.Name()))
+	}
+	if err != nil {
+		return bd.f.At(cmd.Location(), err)
+	}
+	return nil
+}
+
+// vertexName is BuildKit's "[stage 2/5] RUN make": the stage's name only
+// when the Dockerfile has more than one.
+func (bd *build) vertexName(stage, n, total int, text string) string {
+	prefix := ""
+	if len(bd.f.Stages) > 1 {
+		name := bd.f.Stages[stage].Name
+		if name == "" {
+			name = fmt.Sprintf("stage-%d", stage)
+		}
+		prefix = name + " "
+	}
+	return fmt.Sprintf("[%s%d/%d] %s", prefix, n, total, text)
+}
+
+func checkPlatform(p string) error {
+	host := "linux/" + runtime.GOARCH
+	if p == "" || p == host || p == "linux" {
+		return nil
+	}
+	return fmt.Errorf("platform %q is not supported: berth builds for the host's platform only (%s)", p, host)
+}
+
+func platformArgs() map[string]string {
+	p := "linux/" + runtime.GOARCH
+	return map[string]string{
+		"TARGETPLATFORM": p, "TARGETOS": "linux", "TARGETARCH": runtime.GOARCH, "TARGETVARIANT": "",
+		"BUILDPLATFORM": p, "BUILDOS": "linux", "BUILDARCH": runtime.GOARCH, "BUILDVARIANT": "",
+	}
+}
+
+func isPlatformArg(k string) bool {
+	_, ok := platformArgs()[k]
+	return ok
+}
+
+// errStepFailed is a RUN that exited non-zero, in BuildKit's words.
+type errStepFailed struct {
+	argv []string
+	code int
+}
+
+func (e *errStepFailed) Error() string {
+	return fmt.Sprintf("process %q did not complete successfully: exit code: %d", strings.Join(e.argv, " "), e.code)
+}
+
+// ExitCode is the failed process's exit code.
+func (e *errStepFailed) ExitCode() int { return e.code }
+
+// onBuild puts the base image's ONBUILD triggers before the stage's own
+// instructions, as Docker runs them right after FROM; the new image does not
+// inherit them. A trigger's errors name the stage's FROM line.
+func (bd *build) onBuild(st *state, s instructions.Stage) ([]instructions.Command, error) {
+	triggers := st.cfg.Config.OnBuild
+	if len(triggers) == 0 {
+		return s.Commands, nil
+	}
+	st.cfg.Config.OnBuild = nil
+	f, err := dockerfile.Parse([]byte("FROM scratch\n"+strings.Join(triggers, "\n")+"\n"), bd.f.Name)
+	if err != nil {
+		return nil, bd.f.At(s.Location, fmt.Errorf("ONBUILD trigger of the base image: %w", err))
+	}
+	for _, c := range f.Stages[0].Commands {
+		switch c.(type) {
+		case *instructions.OnbuildCommand:
+			return nil, bd.f.At(s.Location, errors.New("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"))
+		}
+	}
+	return append(f.Stages[0].Commands, s.Commands...), nil
+}
+
+// clock is the time a step records: the epoch when asked for one.
+func (bd *build) clock(t time.Time) time.Time {
+	if bd.opts.Epoch != nil {
+		return bd.opts.Epoch.UTC()
+	}
+	if t.IsZero() {
+		return time.Now().UTC()
+	}
+	return t.UTC()
+}
+
+// layerSteps counts a stage's steps that show as BuildKit's vertices.
+func layerSteps(cmds []instructions.Command) int {
+	n := 0
+	for _, c := range cmds {
+		switch c.(type) {
+		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand:
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,280 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/image"
+)
+
+// copySpec is a COPY or ADD after substitution.
+type copySpec struct {
+	instructions.SourcesAndDest
+	from, chown, chmod, text string
+}
+
+// entry is one file of a COPY layer: where it comes from and where it goes.
+type entry struct {
+	src    string // absolute path on the host; empty for a parent directory made
+	target string // absolute path in the image
+	info   fs.FileInfo
+}
+
+// copyLayer is what a COPY writes, before it is written.
+type copyLayer struct {
+	entries  []entry
+	uid, gid int
+	mode     *fs.FileMode // --chmod
+}
+
+func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructions.AddCommand) error {
+	if cmd.Checksum != "" {
+		return errors.New("ADD --checksum is not supported by berth build yet")
+	}
+	for _, s := range cmd.SourcePaths {
+		if strings.Contains(s, "://") {
+			return fmt.Errorf("ADD %s: remote sources are not supported by berth build yet", s)
+		}
+		if p := filepath.Join(bd.opts.Context.Dir, filepath.Clean("/"+s)); isArchive(p) {
+			return fmt.Errorf("ADD %s: unpacking archives is not supported by berth build yet: COPY it and RUN tar", s)
+		}
+	}
+	return bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
+}
+
+// copy does a COPY step: the files are planned and hashed, then taken from
+// the cache or written as a layer of their own.
+func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) error {
+	if len(c.SourceContents) > 0 {
+		return errors.New("COPY with a heredoc is not supported by berth build yet")
+	}
+	v := bd.out.begin(name)
+	err := bd.copySteps(ctx, st, c, v)
+	if err != nil {
+		v.fail(err)
+	}
+	return err
+}
+
+func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex) error {
+	src, releaseSrc, err := bd.copySource(ctx, c.from)
+	if err != nil {
+		return err
+	}
+	defer releaseSrc()
+	base, err := bd.stateImage(ctx, st)
+	if err != nil {
+		return err
+	}
+	view, release, err := bd.mountImage(ctx, base)
+	if err != nil {
+		return err
+	}
+	defer release()
+	layer, err := planCopy(src, view, st.cfg.Config.WorkingDir, c)
+	if err != nil {
+		return err
+	}
+	sum, err := layer.hash()
+	if err != nil {
+		return err
+	}
+	st.chain("COPY", c.text, c.from, sum.String())
+	createdBy := c.text + " # buildkit"
+	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
+		if hit {
+			v.cached()
+			st.history(createdBy, false)
+		}
+		return err
+	}
+	desc, err := bd.writeLayer(ctx, layer)
+	if err != nil {
+		return err
+	}
+	st.layers = append(st.layers, desc)
+	st.cfg.RootFS.Type = "layers"
+	st.cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, st.cfg.RootFS.DiffIDs...), desc.Digest)
+	st.now = time.Now().UTC()
+	st.history(createdBy, false)
+	img, err := bd.writeImage(ctx, st, "")
+	if err != nil {
+		return err
+	}
+	st.img = img
+	if err := bd.cache.put(st.key, img.ID); err != nil {
+		return err
+	}
+	v.done()
+	return nil
+}
+
+// copySource is where a COPY reads: the context, or with --from a stage of
+// this Dockerfile or an image, mounted read-only.
+func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context, func(), error) {
+	if from == "" {
+		return bd.opts.Context, func() {}, nil
+	}
+	var img *image.Image
+	j := bd.stageIndex(from, len(bd.f.Stages))
+	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(bd.f.Stages) {
+		j = n
+	}
+	if j >= 0 {
+		other, err := bd.stage(ctx, j)
+		if err != nil {
+			return nil, nil, err
+		}
+		if img, err = bd.stateImage(ctx, other); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		var err error
+		if img, err = bd.baseImage(ctx, from); err != nil {
+			return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
+		}
+	}
+	dir, release, err := bd.mountImage(ctx, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	return buildctx.Plain(dir), release, nil
+}
+
+// planCopy lists the layer's files. view is the image being built on, for
+// the destination and the --chown names.
+func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLayer, error) {
+	l := &copyLayer{}
+	var err error
+	if l.uid, l.gid, err = resolveChown(view, c.chown); err != nil {
+		return nil, err
+	}
+	if c.chmod != "" {
+		m, err := strconv.ParseUint(c.chmod, 8, 32)
+		if err != nil || m > 0o7777 {
+			return nil, fmt.Errorf("invalid --chmod=%s: want an octal mode such as 0755", c.chmod)
+		}
+		mode := fs.FileMode(m)
+		l.mode = &mode
+	}
+	var rels []string
+	for _, s := range c.SourcePaths {
+		r, err := src.Resolve(s)
+		if err != nil {
+			return nil, err
+		}
+		rels = append(rels, r...)
+	}
+	dest := c.DestPath
+	if !path.IsAbs(dest) {
+		dest = path.Join("/", workdir, dest)
+	}
+	destDir := strings.HasSuffix(c.DestPath, "/") || strings.HasSuffix(c.DestPath, "/.") || isDir(view, dest)
+	if len(rels) > 1 && !destDir {
+		return nil, errors.New("when using COPY with more than one source file, the destination must be a directory and end with a /")
+	}
+	dest = path.Clean(dest)
+	for _, rel := range rels {
+		info, err := os.Lstat(filepath.Join(src.Dir, rel))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", rel, err)
+		}
+		if info.IsDir() {
+			err = l.addDir(src, rel, dest, isDir(view, dest))
+		} else {
+			target := dest
+			if destDir {
+				target = path.Join(dest, path.Base(rel))
+			}
+			err = src.Walk(rel, func(p string, fi fs.FileInfo) error {
+				l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, p), target: target, info: fi})
+				return nil
+			})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	l.addParents(view)
+	return l, nil
+}
+
+// addDir copies a directory's contents into dest (Docker copies what is in
+// the directory, not the directory itself). An existing dest keeps its own
+// mode and owner.
+func (l *copyLayer) addDir(src *buildctx.Context, rel, dest string, exists bool) error {
+	return src.Walk(rel, func(p string, fi fs.FileInfo) error {
+		sub := strings.TrimPrefix(strings.TrimPrefix(p, rel), "/")
+		if rel == "." && p != "." {
+			sub = p
+		}
+		if sub == "" && exists {
+			return nil
+		}
+		l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, p), target: path.Join(dest, sub), info: fi})
+		return nil
+	})
+}
+
+// addParents adds the directories on the way to each file that neither the
+// image nor the layer has, as Docker makes them: 0755, root's.
+func (l *copyLayer) addParents(view string) {
+	have := map[string]bool{"/": true}
+	for _, e := range l.entries {
+		if e.info.IsDir() {
+			have[e.target] = true
+		}
+	}
+	var parents []entry
+	for _, e := range l.entries {
+		for d := path.Dir(e.target); !have[d]; d = path.Dir(d) {
+			have[d] = true
+			if !isDir(view, d) {
+				parents = append(parents, entry{target: d, info: dirInfo{name: path.Base(d)}})
+			}
+		}
+	}
+	// Parents first, shallowest first, so that unpacking makes them before
+	// what goes in them.
+	for i := len(parents) - 1; i >= 0; i-- {
+		l.entries = append([]entry{parents[i]}, l.entries...)
+	}
+}
+
+func isDir(root, p string) bool {
+	if root == "" {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(root, filepath.Clean("/"+p)))
+	return err == nil && st.IsDir()
+}
+
+// isArchive sniffs a local ADD source for a tar, gzip, bzip2 or xz stream.
+func isArchive(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := f.Read(head)
+	head = head[:n]
+	for _, magic := range []string{"\x1f\x8b", "BZh", "\xfd7zXZ\x00"} {
+		if strings.HasPrefix(string(head), magic) {
+			return true
+		}
+	}
+	return len(head) >= 262 && string(head[257:262]) == "ustar"
+}

@@ -1,0 +1,200 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/image"
+)
+
+// run does a RUN step: from the cache, or in a container of the stage's
+// image that is committed as the next layer and then removed.
+func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructions.RunCommand) error {
+	if len(cmd.FlagsUsed) > 0 {
+		return fmt.Errorf("RUN --%s is not supported by berth build yet", strings.Join(cmd.FlagsUsed, ", --"))
+	}
+	line, err := heredoc(cmd.ShellDependantCmdLine)
+	if err != nil {
+		return err
+	}
+	argv := st.argv(line)
+	createdBy := "RUN " + strings.Join(argv, " ")
+	if len(st.args) > 0 {
+		// Docker's classic history: the build args the command saw.
+		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
+	}
+	st.chain(append([]string{"RUN", bd.opts.Network}, append(argv, st.runEnv()...)...)...)
+	v := bd.out.begin(name)
+	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
+		if err == nil {
+			v.cached()
+			st.history(createdBy+" # buildkit", false)
+		}
+		return err
+	}
+	img, err := bd.runStep(ctx, st, argv, createdBy, v)
+	if err != nil {
+		v.fail(err)
+		return err
+	}
+	if err := bd.advance(st, img); err != nil {
+		v.fail(err)
+		return err
+	}
+	st.history(createdBy+" # buildkit", false)
+	v.done()
+	return nil
+}
+
+// runStep creates the step's container, runs it with its output on the
+// progress, commits it and removes it whatever happened.
+func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdBy string, v *vertex) (*image.Image, error) {
+	base, err := bd.stateImage(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if base == nil {
+		return nil, errors.New("RUN in a stage FROM scratch with no files yet: there is no shell to run it")
+	}
+	empty := ""
+	network := bd.opts.Network
+	if network == "default" {
+		network = ""
+	}
+	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
+		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: st.runEnv(),
+		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
+		Labels: []string{StepLabel + "=" + string(st.key), OwnerLabel + "=" + owner()},
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create the container of the step: %w", err)
+	}
+	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	// An interrupted build kills its step, as Docker's daemon does when the
+	// client goes: PID 1 of the container may well ignore SIGINT.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build interrupted: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
+	out := v.output()
+	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
+	stop()
+	out.flush()
+	if err != nil {
+		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build interrupted: %w", err)
+	}
+	if code != 0 {
+		return nil, &errStepFailed{argv: argv, code: code}
+	}
+	cfg := st.cfg.Config.ImageConfig
+	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: createdBy})
+	if err != nil {
+		return nil, err
+	}
+	return bd.Images.Get(ctx, id.String())
+}
+
+// stateImage is the image the state's layers are in: written first when
+// a stage from scratch has layers but no image yet. It is nil for a
+// scratch stage with no layer.
+func (bd *build) stateImage(ctx context.Context, st *state) (*image.Image, error) {
+	if st.img != nil && len(st.img.Manifest.Layers) == len(st.layers) {
+		return st.img, nil
+	}
+	if len(st.layers) == 0 {
+		return nil, nil
+	}
+	img, err := bd.writeImage(ctx, st, "")
+	if err != nil {
+		return nil, err
+	}
+	st.img = img
+	return img, nil
+}
+
+// advance takes img, made from the state's image by one layer more, as
+// the state's image, and records it in the cache under the step's key.
+func (bd *build) advance(st *state, img *image.Image) error {
+	if len(img.Manifest.Layers) != len(st.layers)+1 || len(img.Config.RootFS.DiffIDs) == 0 {
+		return fmt.Errorf("image %s of the step has %d layers, want %d", img.ID, len(img.Manifest.Layers), len(st.layers)+1)
+	}
+	diffIDs := img.Config.RootFS.DiffIDs
+	st.layers = append(st.layers, img.Manifest.Layers[len(img.Manifest.Layers)-1])
+	st.cfg.RootFS.Type = "layers"
+	st.cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, st.cfg.RootFS.DiffIDs...), diffIDs[len(diffIDs)-1])
+	st.img = img
+	if img.Config.Created != nil {
+		st.now = *img.Config.Created
+	}
+	return bd.cache.put(st.key, img.ID)
+}
+
+// fromCache takes the step's layer from the cache when it has one whose
+// image is still in the store and sits on the same layers.
+func (bd *build) fromCache(ctx context.Context, st *state) (bool, error) {
+	if bd.opts.NoCache {
+		return false, nil
+	}
+	id, ok, err := bd.cache.get(st.key)
+	if err != nil || !ok {
+		return false, err
+	}
+	img, err := bd.Images.Get(ctx, id.String())
+	if err != nil {
+		return false, nil // pruned: build the step again
+	}
+	if len(img.Manifest.Layers) != len(st.layers)+1 {
+		return false, nil
+	}
+	for i, l := range st.layers {
+		if img.Manifest.Layers[i].Digest != l.Digest {
+			return false, nil
+		}
+	}
+	return true, bd.advance(st, img)
+}
+
+// heredoc turns RUN <<EOF into the command BuildKit runs: a lone heredoc's
+// text is the shell's script; a command line with heredocs is given to the
+// shell whole, documents included, for it to read them.
+func heredoc(c instructions.ShellDependantCmdLine) (instructions.ShellDependantCmdLine, error) {
+	if len(c.Files) == 0 {
+		return c, nil
+	}
+	if len(c.CmdLine) != 1 || !c.PrependShell {
+		return c, fmt.Errorf("parsing produced an invalid run command: %v", c.CmdLine)
+	}
+	out := c
+	out.Files = nil
+	if parser.MustParseHeredoc(c.CmdLine[0]) != nil {
+		data := c.Files[0].Data
+		if c.Files[0].Chomp {
+			data = parser.ChompHeredocContent(data)
+		}
+		if strings.HasPrefix(data, "#!") {
+			return c, errors.New("RUN with a heredoc script that has its own #! interpreter is not supported by berth build yet")
+		}
+		out.CmdLine = []string{data}
+		return out, nil
+	}
+	var b strings.Builder
+	b.WriteString(c.CmdLine[0])
+	for _, f := range c.Files {
+		b.WriteByte('\n')
+		b.WriteString(f.Data)
+		b.WriteString(f.Name)
+	}
+	out.CmdLine = []string{b.String()}
+	return out, nil
+}
