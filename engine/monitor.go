@@ -176,6 +176,9 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 	}
 	e.unmountRootfs(c.ID)
 	if c.HostConfig.AutoRemove {
+		// The exit is recorded before the record goes, so a waiter that
+		// polls it (the API's wait) can tell the code.
+		e.recordExit(c.ID, last, lastMsg)
 		if err := e.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
 		}

@@ -31,8 +31,10 @@ var rules = []rule{
 	{"network", []string{"network", "internal"}},
 	{"image", []string{"image", "content", "snapshot", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	// The Engine API server is a front end over the engine, as the CLI.
+	{"api", []string{"engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
-	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth", []string{"api", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
 	// Integration tests drive the libraries directly; only the command

@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"os"
+)
+
+// AttachStream is one attach connection to a running container's monitor
+// for a program that does its own I/O, as the API server does for its
+// hijacked connections (attach.go has the protocol).
+type AttachStream struct{ conn *net.UnixConn }
+
+// StreamOptions say which streams an AttachStream carries; CloseStdin
+// makes an empty WriteStdin end the container's stdin (Docker's StdinOnce).
+type StreamOptions struct{ Stdin, Stdout, Stderr, CloseStdin bool }
+
+// DialAttach connects to the monitor of the running container ref.
+func (e *Engine) DialAttach(ref string, o StreamOptions) (*AttachStream, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Running() {
+		return nil, newStateError("", "container "+c.ID+" is not running")
+	}
+	conn, err := e.dialAttach(c, attachHello{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, CloseStdin: o.CloseStdin})
+	if err != nil {
+		return nil, err
+	}
+	return &AttachStream{conn: conn}, nil
+}
+
+// Read returns the next output: 1 for stdout, 2 for stderr, and its bytes.
+func (a *AttachStream) Read() (byte, []byte, error) { return readFrame(a.conn) }
+
+// WriteStdin sends p to the container's stdin; empty p ends it.
+func (a *AttachStream) WriteStdin(p []byte) error { return writeFrame(a.conn, frameStdin, p) }
+
+// Resize sets the size of the container's terminal.
+func (a *AttachStream) Resize(height, width uint16) error {
+	var p [4]byte
+	binary.BigEndian.PutUint16(p[:], height)
+	binary.BigEndian.PutUint16(p[2:], width)
+	return writeFrame(a.conn, frameResize, p[:])
+}
+
+// Close ends the connection; the container runs on.
+func (a *AttachStream) Close() error { return a.conn.Close() }
+
+// OpenLog opens the container's JSON log for reading, creating it empty
+// when the container has not run yet (the monitor appends to it). A
+// reader that opens it before the start keeps every line even when --rm
+// deletes the file right after the exit.
+func (e *Engine) OpenLog(ref string) (*os.File, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(e.logPath(c.ID), os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open the log of container %s: %w", c.ID, err)
+	}
+	return f, nil
+}
