@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -82,12 +83,18 @@ func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return containerErr(id, err)
 	}
+	release := func() {}
+	if c.HostConfig.AutoRemove {
+		if release, err = e.HoldRemoval(c.ID); err != nil {
+			return err
+		}
+	}
 	// Docker sends the header at once: a client knows the wait is in place
 	// before it starts the container.
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	newFlushWriter(w).f.Flush()
-	code, err := waitFor(r.Context(), e, c, cond)
+	code, err := waitFor(r.Context(), e, c, cond, release)
 	resp := container.WaitResponse{StatusCode: int64(code)}
 	if err != nil {
 		resp.Error = &container.WaitExitError{Message: err.Error()}
@@ -99,10 +106,13 @@ func jsonLine(w io.Writer, v any) error {
 	return writeJSONTo(w, v)
 }
 
-// waitFor polls the record until cond holds and returns the exit code.
-func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond string) (int, error) {
+// waitFor polls the record until cond holds and returns the exit code;
+// release lets a --rm container go once its exit is read.
+func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond string, release func()) (int, error) {
 	started, finished := c.State.StartedAt, c.State.FinishedAt
 	last := c
+	var once sync.Once
+	defer once.Do(release)
 	for {
 		cur, err := e.Get(c.ID)
 		if errors.Is(err, engine.ErrNotFound) {
@@ -113,13 +123,16 @@ func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond st
 		}
 		last = cur
 		stopped := !cur.Running() && cur.State.Status != engine.StatusRestarting
+		ran := !cur.State.FinishedAt.Equal(finished) || cur.State.StartedAt.After(started) && stopped
+		if ran && stopped && !cur.State.FinishedAt.IsZero() {
+			once.Do(release) // the exit is read: removed may come
+		}
 		switch cond {
 		case "", "not-running":
 			if stopped {
 				return cur.State.ExitCode, nil
 			}
 		case "next-exit":
-			ran := !cur.State.FinishedAt.Equal(finished) || cur.State.StartedAt.After(started) && stopped
 			if ran && stopped && !cur.State.FinishedAt.IsZero() {
 				return cur.State.ExitCode, nil
 			}

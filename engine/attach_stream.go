@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // AttachStream is one attach connection to a running container's monitor
@@ -63,4 +66,35 @@ func (e *Engine) OpenLog(ref string) (*os.File, error) {
 		return nil, fmt.Errorf("open the log of container %s: %w", c.ID, err)
 	}
 	return f, nil
+}
+
+// HoldRemoval keeps a --rm container's record until release: its monitor
+// records the exit, then waits (a few seconds at most) for the shared
+// locks of the log to go before it removes the container. A waiter that
+// takes one before the exit (the API's wait, which docker run calls
+// before start) so always reads the exit code.
+func (e *Engine) HoldRemoval(ref string) (release func(), err error) {
+	f, err := e.OpenLog(ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock the log of container %s: %w", ref, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// awaitWaiters is the monitor's side of HoldRemoval.
+func (e *Engine) awaitWaiters(id string) {
+	f, err := os.Open(e.logPath(id))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			return
+		}
+	}
 }

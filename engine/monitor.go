@@ -179,6 +179,7 @@ func (e *Engine) superviseFrom(c *Container, stdio *Stdio, report func(monitorRe
 		// The exit is recorded before the record goes, so a waiter that
 		// polls it (the API's wait) can tell the code.
 		e.recordExit(c.ID, last, lastMsg)
+		e.awaitWaiters(c.ID)
 		if err := e.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
 		}
