@@ -38,23 +38,21 @@ func imageSummaries(r *http.Request, svc *bimage.Service, fs []string) ([]image.
 		return nil, err
 	}
 	out := []image.Summary{}
-	seen := map[string]int{}
+	seen := map[string]bool{}
 	for _, row := range rows {
 		img := row.Image
-		i, ok := seen[img.ID.String()]
-		if !ok {
-			labels := img.Config.Config.Labels
-			if labels == nil {
-				labels = map[string]string{}
-			}
-			out = append(out, image.Summary{
-				ID: img.ID.String(), RepoTags: append([]string{}, img.RepoTags...), RepoDigests: append([]string{}, img.RepoDigests...),
-				Created: row.Created.Unix(), Size: row.Size, SharedSize: -1, Containers: -1, Labels: labels,
-			})
-			i = len(out) - 1
-			seen[img.ID.String()] = i
+		if seen[img.ID.String()] {
+			continue // one row per image, with all its names
 		}
-		_ = out[i]
+		seen[img.ID.String()] = true
+		labels := img.Config.Config.Labels
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		out = append(out, image.Summary{
+			ID: img.ID.String(), RepoTags: append([]string{}, img.RepoTags...), RepoDigests: append([]string{}, img.RepoDigests...),
+			Created: row.Created.Unix(), Size: row.Size, SharedSize: -1, Containers: -1, Labels: labels,
+		})
 	}
 	return out, nil
 }

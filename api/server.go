@@ -15,7 +15,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -214,7 +213,5 @@ func (s *Server) version() string {
 	}
 	return s.opts.Version
 }
-
-var _ = fmt.Sprintf
 
 func writeJSONTo(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

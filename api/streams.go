@@ -95,13 +95,6 @@ type hijacked struct {
 
 func (h *hijacked) Read(p []byte) (int, error) { return h.r.Read(p) }
 
-// closeWrite ends our half: a client reading to EOF learns the end.
-func (h *hijacked) closeWrite() {
-	if cw, ok := h.Conn.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	}
-}
-
 // hijack answers as Docker's daemon: 101 UPGRADED when the client asked
 // for the upgrade (Upgrade: tcp), else 200 OK, then a raw stream.
 func hijack(w http.ResponseWriter, r *http.Request) (*hijacked, error) {

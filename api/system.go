@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"runtime"
-	"strings"
-	"time"
 
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
@@ -55,13 +53,12 @@ func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request) error {
 		Os:            runtime.GOOS,
 		Arch:          runtime.GOARCH,
 		KernelVersion: kernelVersion(),
-		BuildTime:     time.Now().UTC().Format(time.RFC3339),
 		Components: []system.ComponentVersion{{
 			Name: "Engine", Version: s.version(),
-			Details: map[string]string{"ApiVersion": MaxVersion, "MinAPIVersion": MinVersion, "Os": runtime.GOOS, "Arch": runtime.GOARCH},
+			Details: map[string]string{"ApiVersion": MaxVersion, "MinAPIVersion": MinVersion, "Os": runtime.GOOS, "Arch": runtime.GOARCH,
+				"GoVersion": runtime.Version(), "GitCommit": s.opts.GitCommit, "KernelVersion": kernelVersion()},
 		}},
 	}
-	v.BuildTime = ""
 	return writeJSON(w, http.StatusOK, v)
 }
 
@@ -103,14 +100,4 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 		out["Volumes"] = d.Volumes
 		return writeJSON(w, http.StatusOK, out)
 	})
-}
-
-// osName is the PRETTY_NAME of os-release, for places that want it.
-func osName(osRelease string) string {
-	for _, l := range strings.Split(osRelease, "\n") {
-		if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
-			return strings.Trim(v, `"`)
-		}
-	}
-	return ""
 }

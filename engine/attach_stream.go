@@ -28,7 +28,7 @@ func (e *Engine) DialAttach(ref string, o StreamOptions) (*AttachStream, error) 
 	if !c.Running() {
 		return nil, newStateError("", "container "+c.ID+" is not running")
 	}
-	conn, err := e.dialAttach(c, attachHello{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, CloseStdin: o.CloseStdin})
+	conn, err := e.dialAttach(c, attachHello(o))
 	if err != nil {
 		return nil, err
 	}

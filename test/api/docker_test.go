@@ -3,7 +3,6 @@ package api_test
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,5 +208,3 @@ func (s *service) dockerTTY(t *testing.T, input string, args ...string) (string,
 	}
 	return out.String(), cmd.ProcessState.ExitCode()
 }
-
-var _ = filepath.Join

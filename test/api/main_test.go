@@ -128,8 +128,7 @@ func (s *service) docker(stdin string, args ...string) result {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := s.dockerCmd(args...)
-	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	cmd := exec.CommandContext(ctx, dockerBin, args...)
 	cmd.Env, cmd.Dir = s.dockerCmd().Env, s.dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
