@@ -42,11 +42,7 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	o.Done = r.Context().Done()
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		c, err := e.Get(id)
-		if err != nil {
-			return containerErr(id, err)
-		}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		w.Header().Set("Content-Type", "application/vnd.docker.raw-stream")
 		w.WriteHeader(http.StatusOK)
 		fw := newFlushWriter(w)
@@ -74,17 +70,15 @@ func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return badRequest("invalid condition: %q", cond)
 	}
-	e, svc, err := s.open()
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	c, err := e.Get(id)
-	if err != nil {
-		return containerErr(id, err)
-	}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		return waitResponse(w, r, e, c, cond)
+	})
+}
+
+func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container, cond string) error {
 	release := func() {}
 	if c.HostConfig.AutoRemove {
+		var err error
 		if release, err = e.HoldRemoval(c.ID); err != nil {
 			return err
 		}
@@ -148,11 +142,7 @@ func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond st
 // resizeContainer sets the terminal size through the monitor.
 func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	h, err := intQuery(r, "h", 0)
-	if err != nil {
-		return err
-	}
-	wd, err := intQuery(r, "w", 0)
+	h, wd, err := sizeQuery(r)
 	if err != nil {
 		return err
 	}
@@ -176,16 +166,13 @@ func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) error {
 // byte of its first moments is lost and --rm deleting the log after the
 // exit takes nothing from us; stdin goes through the monitor once it runs.
 func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	e, svc, err := s.open()
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	c, err := e.Get(id)
-	if err != nil {
-		return containerErr(id, err)
-	}
+	return s.withContainer(r.PathValue("id"), func(e *engine.Engine, c *engine.Container) error {
+		return attach(w, r, e, c)
+	})
+}
+
+func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container) error {
+	var err error
 	a := attachment{e: e, c: c, stdin: boolQuery(r, "stdin") && c.Config.OpenStdin,
 		stdout: boolQuery(r, "stdout"), stderr: boolQuery(r, "stderr"), logs: boolQuery(r, "logs")}
 	if !c.Running() && boolQuery(r, "stream") {
@@ -329,4 +316,13 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// sizeQuery reads a terminal size: ?h=ROWS&w=COLUMNS.
+func sizeQuery(r *http.Request) (h, w int, err error) {
+	if h, err = intQuery(r, "h", 0); err != nil {
+		return 0, 0, err
+	}
+	w, err = intQuery(r, "w", 0)
+	return h, w, err
 }

@@ -38,6 +38,7 @@ func (s *Server) routeContainers() {
 	s.handle("GET /containers/{id}/logs", s.containerLogs)
 	s.handle("POST /containers/{id}/attach", s.attachContainer)
 	s.handle("POST /containers/{id}/resize", s.resizeContainer)
+	s.handle("GET /containers/{id}/top", s.topContainer)
 }
 
 func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
@@ -165,11 +166,7 @@ func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		c, err := e.Get(id)
-		if err != nil {
-			return containerErr(id, err)
-		}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if c.Running() {
 			return errNotModified
 		}
@@ -198,11 +195,7 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		c, err := e.Get(id)
-		if err != nil {
-			return containerErr(id, err)
-		}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if !c.Running() && c.State.Status != engine.StatusRestarting {
 			return errNotModified
 		}
@@ -281,11 +274,7 @@ func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		c, err := e.Get(id)
-		if err != nil {
-			return containerErr(id, err)
-		}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		force := boolQuery(r, "force")
 		if c.Running() && !force {
 			return conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
@@ -342,4 +331,16 @@ func startErr(id string, err error) error {
 		}
 	}
 	return &httpError{status: http.StatusBadRequest, msg: msg, err: err}
+}
+
+// topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.
+func (s *Server) topContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		res, err := e.Top(c.ID, strings.Fields(r.URL.Query().Get("ps_args")))
+		if err != nil {
+			return containerErr(id, err)
+		}
+		return writeJSON(w, http.StatusOK, container.TopResponse{Titles: res.Titles, Processes: res.Processes})
+	})
 }

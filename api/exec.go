@@ -10,13 +10,13 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/term"
 
 	"github.com/berth-containers/berth/engine"
-	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/runtime/console"
 )
 
@@ -31,6 +31,7 @@ type execInstance struct {
 	mu              sync.Mutex
 	running         bool
 	exitCode        *int
+	ended           time.Time
 	pid             int
 	pty             *os.File // the master of a -t exec, for resize
 }
@@ -51,6 +52,25 @@ func (s *execStore) get(id string) (*execInstance, error) {
 	return nil, &httpError{status: http.StatusNotFound, msg: "No such exec instance: " + id}
 }
 
+// keepEnded is how long an ended exec can still be inspected; Docker keeps
+// them until its container goes, berth until then or this long.
+const keepEnded = 10 * time.Minute
+
+// add records x and forgets the instances that ended long enough ago.
+func (s *execStore) add(x *execInstance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, old := range s.m {
+		old.mu.Lock()
+		gone := !old.ended.IsZero() && time.Since(old.ended) > keepEnded
+		old.mu.Unlock()
+		if gone {
+			delete(s.m, id)
+		}
+	}
+	s.m[x.id] = x
+}
+
 func (s *Server) routeExec() {
 	s.handle("POST /containers/{id}/exec", s.createExec)
 	s.handle("POST /exec/{id}/start", s.startExec)
@@ -67,11 +87,7 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Cmd) == 0 {
 		return badRequest("No exec command specified")
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		c, err := e.Get(id)
-		if err != nil {
-			return containerErr(id, err)
-		}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if c.State.Status == engine.StatusPaused {
 			return conflict("Container %s is paused, unpause the container before exec", c.ID)
 		}
@@ -81,9 +97,7 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) error {
 		var b [32]byte
 		rand.Read(b[:])
 		x := &execInstance{id: hex.EncodeToString(b[:]), containerID: c.ID, cfg: req}
-		s.execs.mu.Lock()
-		s.execs.m[x.id] = x
-		s.execs.mu.Unlock()
+		s.execs.add(x)
 		return writeJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: x.id})
 	})
 }
@@ -173,7 +187,7 @@ func (x *execInstance) finish(cmd *exec.Cmd, err error) {
 		code = 126
 	}
 	x.mu.Lock()
-	x.running, x.exitCode = false, &code
+	x.running, x.exitCode, x.ended = false, &code, time.Now()
 	if cmd.Process != nil {
 		x.pid = cmd.Process.Pid
 	}
@@ -240,11 +254,7 @@ func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h, err := intQuery(r, "h", 0)
-	if err != nil {
-		return err
-	}
-	wd, err := intQuery(r, "w", 0)
+	h, wd, err := sizeQuery(r)
 	if err != nil {
 		return err
 	}

@@ -215,3 +215,15 @@ func (s *Server) version() string {
 }
 
 func writeJSONTo(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// withContainer runs f with an engine opened for this request and the
+// container id names; a missing one is Docker's 404.
+func (s *Server) withContainer(id string, f func(e *engine.Engine, c *engine.Container) error) error {
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		c, err := e.Get(id)
+		if err != nil {
+			return containerErr(id, err)
+		}
+		return f(e, c)
+	})
+}

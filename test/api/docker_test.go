@@ -73,6 +73,7 @@ func TestDockerCLI(t *testing.T) {
 			t.Errorf("docker logs web never showed started")
 		}
 		wantContains(t, "berth ps", s.berth("ps"), "web")
+		wantContains(t, "docker top", s.must("top", "web"), "sleep 1000")
 		wantContains(t, "docker exec", s.must("exec", "web", "echo", "exec-ok"), "exec-ok")
 		if r := s.docker("", "exec", "web", "sh", "-c", "exit 5"); r.code != 5 {
 			t.Errorf("docker exec exit 5: got %d", r.code)
