@@ -251,10 +251,12 @@ func (a *attachment) serve() {
 		if err != nil {
 			return
 		}
+		w := out
 		if kind == streamStderr {
-			errw.Write(p)
-		} else {
-			out.Write(p)
+			w = errw
+		}
+		if _, err := w.Write(p); err != nil {
+			return // the client went
 		}
 	}
 }
@@ -280,16 +282,22 @@ func (a *attachment) copyStdin(st *engine.AttachStream) {
 func (a *attachment) fromLog(gone <-chan struct{}) {
 	out, errw := a.writers()
 	lr := &logReader{r: bufio.NewReaderSize(a.log, 64<<10)}
+	var werr error
 	emit := func(l logLine) {
+		w := out
 		if l.Stream == "stderr" {
-			errw.Write([]byte(l.Log))
-		} else {
-			out.Write([]byte(l.Log))
+			w = errw
+		}
+		if werr == nil {
+			_, werr = w.Write([]byte(l.Log))
 		}
 	}
 	started, stdinDone := a.c.State.StartedAt, !a.stdin
 	for {
 		if lr.next(emit) {
+			if werr != nil {
+				return // the client went
+			}
 			continue
 		}
 		cur, err := a.e.Get(a.c.ID)

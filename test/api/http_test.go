@@ -222,3 +222,57 @@ func TestServiceLifecycle(t *testing.T) {
 	// Let the cleanup's stop find nothing to stop.
 	s.cmd = nil
 }
+
+// TestAttachClientGone: a client that hangs up in the middle of an attach
+// stream frees what the service held for it, and the service serves on.
+func TestAttachClientGone(t *testing.T) {
+	s := startService(t)
+	s.must("pull", "busybox")
+	id := strings.TrimSpace(s.must("create", "--network", "none", "busybox", "sh", "-c", "while true; do echo tick; sleep 0.05; done"))
+	conn, err := net.Dial("unix", s.sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "POST /v1.41/containers/" + id + "/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := conn.Read(buf)
+	if err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 101 UPGRADED") {
+		t.Fatalf("attach answer %q (%v), want 101 UPGRADED", buf[:n], err)
+	}
+	if status, _, body := s.call(t, "POST", "/v1.41/containers/"+id+"/start", ""); status != 204 {
+		t.Fatalf("start: %d %s", status, body)
+	}
+	var got strings.Builder
+	for !strings.Contains(got.String(), "tick") {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("attach stream: %v after %q", err, got.String())
+		}
+		got.Write(buf[:n])
+	}
+	if buf[0] != 1 {
+		t.Errorf("first byte of a non-tty stream %d, want 1 (stdout frame)", buf[0])
+	}
+	conn.Close()
+	pid := s.cmd.Process.Pid
+	holds := func() bool {
+		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+		for _, fd := range fds {
+			if l, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name()); strings.Contains(l, id+"-json.log") {
+				return true
+			}
+		}
+		return false
+	}
+	if !testutil.WaitFor(10*time.Second, func() bool { return !holds() }) {
+		t.Errorf("the service still holds the log of %s after its attach client went", id)
+	}
+	if status, _, _ := s.call(t, "GET", "/_ping", ""); status != 200 {
+		t.Errorf("ping after the client went: %d", status)
+	}
+}
