@@ -126,6 +126,15 @@ func TestDockerCLI(t *testing.T) {
 			t.Errorf("inspect of a missing image: exit %d, %q", r.code, r.stderr)
 		}
 	})
+	t.Run("Prune", func(t *testing.T) {
+		s.must("create", "--name", "gone", "--network", "none", "busybox", "true")
+		wantContains(t, "docker system df", s.must("system", "df"), "Containers      1")
+		wantContains(t, "docker container prune", s.must("container", "prune", "-f"), "Deleted Containers:")
+		if strings.Contains(s.berth("ps", "-a"), "gone") {
+			t.Errorf("container prune left gone")
+		}
+		s.must("image", "prune", "-f")
+	})
 	t.Run("Networks", func(t *testing.T) {
 		s.must("network", "create", "--subnet", "10.231.187.0/24", "apinet")
 		wantContains(t, "docker network ls", s.must("network", "ls"), "apinet")
