@@ -13,7 +13,7 @@ import (
 // is lost or left.
 func TestConcurrentWithCLI(t *testing.T) {
 	s := startService(t)
-	s.must("pull", "busybox")
+	s.must(t, "pull", "busybox")
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make(chan string, 2*n)
@@ -48,7 +48,7 @@ func TestConcurrentWithCLI(t *testing.T) {
 		sort.Strings(f)
 		return strings.Join(f, " ")
 	}
-	if got := names(s.must("ps", "--format", "{{.Names}}")); got != strings.Join(want, " ") {
+	if got := names(s.must(t, "ps", "--format", "{{.Names}}")); got != strings.Join(want, " ") {
 		t.Errorf("docker ps = %s, want %s", got, strings.Join(want, " "))
 	}
 	if got := names(s.berth("ps", "--format", "{{.Names}}")); got != strings.Join(want, " ") {
@@ -64,7 +64,7 @@ func TestConcurrentWithCLI(t *testing.T) {
 	if left := strings.TrimSpace(s.berth("ps", "-aq")); left != "" {
 		t.Errorf("containers left after the removals: %s", left)
 	}
-	if left := strings.TrimSpace(s.must("ps", "-aq")); left != "" {
+	if left := strings.TrimSpace(s.must(t, "ps", "-aq")); left != "" {
 		t.Errorf("docker ps -aq after the removals: %s", left)
 	}
 }

@@ -23,20 +23,20 @@ func wantContains(t *testing.T, what, got, want string) {
 func TestDockerCLI(t *testing.T) {
 	s := startService(t)
 	t.Run("Version", func(t *testing.T) {
-		out := s.must("version", "--format", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}")
+		out := s.must(t, "version", "--format", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}")
 		if strings.TrimSpace(out) != "1.44 1.24 1.41" {
 			t.Errorf("docker version = %q, want server 1.44 (min 1.24) and the client at its own 1.41", out)
 		}
 	})
 	t.Run("Info", func(t *testing.T) {
-		out := s.must("info", "--format", "{{.Driver}} {{.LoggingDriver}} {{.DockerRootDir}}")
+		out := s.must(t, "info", "--format", "{{.Driver}} {{.LoggingDriver}} {{.DockerRootDir}}")
 		if strings.TrimSpace(out) != "overlay json-file "+s.root {
 			t.Errorf("docker info = %q", out)
 		}
 	})
-	s.must("pull", "busybox")
+	s.must(t, "pull", "busybox")
 	t.Run("RunRm", func(t *testing.T) {
-		out := s.must("run", "--rm", "--network", "none", "busybox", "echo", "hi")
+		out := s.must(t, "run", "--rm", "--network", "none", "busybox", "echo", "hi")
 		if out != "hi\n" {
 			t.Errorf("docker run --rm busybox echo hi = %q", out)
 		}
@@ -65,7 +65,7 @@ func TestDockerCLI(t *testing.T) {
 		}
 	})
 	t.Run("Detached", func(t *testing.T) {
-		id := strings.TrimSpace(s.must("run", "-d", "--name", "web", "--network", "none", "busybox", "sh", "-c", `echo started; trap "exit 0" TERM; sleep 1000 & wait`))
+		id := strings.TrimSpace(s.must(t, "run", "-d", "--name", "web", "--network", "none", "busybox", "sh", "-c", `echo started; trap "exit 0" TERM; sleep 1000 & wait`))
 		if len(id) != 64 {
 			t.Fatalf("docker run -d printed %q, want an ID", id)
 		}
@@ -73,32 +73,32 @@ func TestDockerCLI(t *testing.T) {
 			t.Errorf("docker logs web never showed started")
 		}
 		wantContains(t, "berth ps", s.berth("ps"), "web")
-		wantContains(t, "docker top", s.must("top", "web"), "sleep 1000")
-		wantContains(t, "docker exec", s.must("exec", "web", "echo", "exec-ok"), "exec-ok")
+		wantContains(t, "docker top", s.must(t, "top", "web"), "sleep 1000")
+		wantContains(t, "docker exec", s.must(t, "exec", "web", "echo", "exec-ok"), "exec-ok")
 		if r := s.docker("", "exec", "web", "sh", "-c", "exit 5"); r.code != 5 {
 			t.Errorf("docker exec exit 5: got %d", r.code)
 		}
-		if out := s.must("exec", "-i", "web", "cat"); out != "" {
+		if out := s.must(t, "exec", "-i", "web", "cat"); out != "" {
 			t.Errorf("exec -i cat with no stdin printed %q", out)
 		}
 		if r := s.docker("in through exec\n", "exec", "-i", "web", "cat"); r.stdout != "in through exec\n" {
 			t.Errorf("exec -i cat = %q", r.stdout)
 		}
-		ps := s.must("ps", "-a", "--format", "{{.Names}}|{{.Image}}|{{.Status}}")
+		ps := s.must(t, "ps", "-a", "--format", "{{.Names}}|{{.Image}}|{{.Status}}")
 		wantContains(t, "docker ps -a --format", ps, "web|busybox|Up ")
-		if st := strings.TrimSpace(s.must("inspect", "-f", "{{.State.Status}} {{.Name}} {{.Id}}", "web")); st != "running /web "+id {
+		if st := strings.TrimSpace(s.must(t, "inspect", "-f", "{{.State.Status}} {{.Name}} {{.Id}}", "web")); st != "running /web "+id {
 			t.Errorf("docker inspect = %q", st)
 		}
 		start := time.Now()
-		s.must("stop", "web")
+		s.must(t, "stop", "web")
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("docker stop took %s: SIGTERM did not reach the container", d)
 		}
-		if code := strings.TrimSpace(s.must("inspect", "-f", "{{.State.ExitCode}}", "web")); code != "0" {
+		if code := strings.TrimSpace(s.must(t, "inspect", "-f", "{{.State.ExitCode}}", "web")); code != "0" {
 			t.Errorf("exit code after stop = %s, want the trap's 0", code)
 		}
 		wantContains(t, "berth ps -a after docker stop", s.berth("ps", "-a"), "Exited (0)")
-		s.must("rm", "web")
+		s.must(t, "rm", "web")
 		if r := s.docker("", "rm", "web"); r.code == 0 || !strings.Contains(r.stderr, "No such container: web") {
 			t.Errorf("second docker rm: exit %d, %q", r.code, r.stderr)
 		}
@@ -118,46 +118,51 @@ func TestDockerCLI(t *testing.T) {
 		wantContains(t, "docker run -it", out, "/dev/pts/")
 	})
 	t.Run("Images", func(t *testing.T) {
-		wantContains(t, "docker images", s.must("images", "--format", "{{.Repository}}:{{.Tag}}"), "busybox:latest")
-		s.must("tag", "busybox", "mybox:1")
-		wantContains(t, "docker images after tag", s.must("images"), "mybox")
-		wantContains(t, "docker rmi", s.must("rmi", "mybox:1"), "Untagged: mybox:1")
+		wantContains(t, "docker images", s.must(t, "images", "--format", "{{.Repository}}:{{.Tag}}"), "busybox:latest")
+		s.must(t, "tag", "busybox", "mybox:1")
+		wantContains(t, "docker images after tag", s.must(t, "images"), "mybox")
+		wantContains(t, "docker rmi", s.must(t, "rmi", "mybox:1"), "Untagged: mybox:1")
 		if r := s.docker("", "image", "inspect", "nosuch:1"); r.code == 0 || !strings.Contains(r.stderr, "No such image: nosuch:1") {
 			t.Errorf("inspect of a missing image: exit %d, %q", r.code, r.stderr)
 		}
 	})
 	t.Run("Prune", func(t *testing.T) {
-		s.must("create", "--name", "gone", "--network", "none", "busybox", "true")
-		wantContains(t, "docker system df", s.must("system", "df"), "Containers      1")
-		wantContains(t, "docker container prune", s.must("container", "prune", "-f"), "Deleted Containers:")
+		s.must(t, "create", "--name", "gone", "--network", "none", "busybox", "true")
+		wantContains(t, "docker system df", s.must(t, "system", "df"), "Containers      1")
+		wantContains(t, "docker container prune", s.must(t, "container", "prune", "-f"), "Deleted Containers:")
 		if strings.Contains(s.berth("ps", "-a"), "gone") {
 			t.Errorf("container prune left gone")
 		}
-		s.must("image", "prune", "-f")
+		s.must(t, "image", "prune", "-f")
 	})
 	t.Run("Networks", func(t *testing.T) {
-		s.must("network", "create", "--subnet", "10.231.187.0/24", "apinet")
-		wantContains(t, "docker network ls", s.must("network", "ls"), "apinet")
+		s.must(t, "network", "create", "--subnet", "10.231.187.0/24", "apinet")
+		wantContains(t, "docker network ls", s.must(t, "network", "ls"), "apinet")
 		wantContains(t, "berth network ls", s.berth("network", "ls"), "apinet")
-		if sub := strings.TrimSpace(s.must("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "apinet")); sub != "10.231.187.0/24" {
+		if sub := strings.TrimSpace(s.must(t, "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "apinet")); sub != "10.231.187.0/24" {
 			t.Errorf("network inspect subnet = %q", sub)
 		}
-		s.must("network", "rm", "apinet")
+		s.must(t, "run", "-d", "--name", "joiner", "busybox", "sleep", "600")
+		s.must(t, "network", "connect", "apinet", "joiner")
+		wantContains(t, "network inspect after connect", s.must(t, "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}", "apinet"), "joiner 10.231.187.")
+		s.must(t, "network", "disconnect", "apinet", "joiner")
+		s.must(t, "rm", "-f", "joiner")
+		s.must(t, "network", "rm", "apinet")
 		if strings.Contains(s.berth("network", "ls"), "apinet") {
 			t.Errorf("network rm left apinet")
 		}
 	})
 	t.Run("Volumes", func(t *testing.T) {
-		s.must("volume", "create", "apivol")
-		wantContains(t, "docker volume ls", s.must("volume", "ls"), "apivol")
-		out := s.must("run", "--rm", "--network", "none", "-v", "apivol:/data", "busybox", "sh", "-c", "echo kept > /data/f")
+		s.must(t, "volume", "create", "apivol")
+		wantContains(t, "docker volume ls", s.must(t, "volume", "ls"), "apivol")
+		out := s.must(t, "run", "--rm", "--network", "none", "-v", "apivol:/data", "busybox", "sh", "-c", "echo kept > /data/f")
 		if out != "" {
 			t.Errorf("write to a volume printed %q", out)
 		}
-		if got := s.must("run", "--rm", "--network", "none", "-v", "apivol:/data", "busybox", "cat", "/data/f"); got != "kept\n" {
+		if got := s.must(t, "run", "--rm", "--network", "none", "-v", "apivol:/data", "busybox", "cat", "/data/f"); got != "kept\n" {
 			t.Errorf("read back from the volume = %q", got)
 		}
-		s.must("volume", "rm", "apivol")
+		s.must(t, "volume", "rm", "apivol")
 		if strings.Contains(s.berth("volume", "ls"), "apivol") {
 			t.Errorf("volume rm left apivol")
 		}

@@ -49,7 +49,7 @@ func TestHTTP(t *testing.T) {
 	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Gid != 0 {
 		t.Errorf("socket owned by %d:%d, want root:root", st.Uid, st.Gid)
 	}
-	s.must("pull", "busybox")
+	s.must(t, "pull", "busybox")
 	for _, tc := range []struct {
 		method, path, body string
 		status             int
@@ -141,12 +141,18 @@ func TestPullFromRegistry(t *testing.T) {
 		t.Logf("berth push: %s", out)
 	}
 	s.berth("rmi", ref)
-	out := s.must("pull", ref)
+	out := s.must(t, "pull", ref)
 	wantContains(t, "docker pull", out, "Digest: sha256:")
-	wantContains(t, "docker images after pull", s.must("images", "--format", "{{.Repository}}:{{.Tag}}"), reg+"/apitest/busybox:v1")
-	if got := s.must("run", "--rm", "--network", "none", ref, "echo", "pulled"); got != "pulled\n" {
+	wantContains(t, "docker images after pull", s.must(t, "images", "--format", "{{.Repository}}:{{.Tag}}"), reg+"/apitest/busybox:v1")
+	if got := s.must(t, "run", "--rm", "--network", "none", ref, "echo", "pulled"); got != "pulled\n" {
 		t.Errorf("run of the pulled image = %q", got)
 	}
+	// Push through the API, then pull it back by the CLI.
+	pushed := reg + "/apitest/pushed:v2"
+	s.must(t, "tag", "busybox", pushed)
+	wantContains(t, "docker push", s.must(t, "push", pushed), "digest: sha256:")
+	s.must(t, "rmi", pushed)
+	wantContains(t, "berth pull of what docker pushed", s.berth("pull", pushed), pushed)
 	r := s.docker("", "pull", reg+"/apitest/nosuch:v1")
 	if r.code == 0 {
 		t.Errorf("pull of a missing image succeeded: %s", r.stdout)
@@ -227,8 +233,8 @@ func TestServiceLifecycle(t *testing.T) {
 // stream frees what the service held for it, and the service serves on.
 func TestAttachClientGone(t *testing.T) {
 	s := startService(t)
-	s.must("pull", "busybox")
-	id := strings.TrimSpace(s.must("create", "--network", "none", "busybox", "sh", "-c", "while true; do echo tick; sleep 0.05; done"))
+	s.must(t, "pull", "busybox")
+	id := strings.TrimSpace(s.must(t, "create", "--network", "none", "busybox", "sh", "-c", "while true; do echo tick; sleep 0.05; done"))
 	conn, err := net.Dial("unix", s.sock)
 	if err != nil {
 		t.Fatal(err)

@@ -146,11 +146,11 @@ func (s *service) docker(stdin string, args ...string) result {
 }
 
 // must runs docker and fails the test unless it exits 0.
-func (s *service) must(args ...string) string {
-	s.t.Helper()
+func (s *service) must(t testing.TB, args ...string) string {
+	t.Helper()
 	r := s.docker("", args...)
 	if r.code != 0 {
-		s.t.Fatalf("docker %s: exit %d\nstdout: %s\nstderr: %s\nservice log:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, s.log)
+		t.Fatalf("docker %s: exit %d\nstdout: %s\nstderr: %s\nservice log:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, s.log)
 	}
 	return r.stdout
 }
