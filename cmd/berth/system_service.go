@@ -46,6 +46,6 @@ activation (LISTEN_FDS) the passed socket is used and left to systemd.`,
 		},
 	}
 	cmd.Flags().IntVarP(&seconds, "time", "t", 5, "seconds without a request before the service exits, 0 for never")
-	cmd.Flags().StringVar(&group, "group", "", "group that owns the socket besides root (name or GID)")
+	cmd.Flags().StringVar(&group, "group", "", "group that owns the socket besides root (name or GID); its directory must let the group in: /run/berth is root's only, use for example unix:///run/berth.sock")
 	return cmd
 }
