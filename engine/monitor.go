@@ -180,6 +180,10 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 	e.rt.unmountRootfs(c.ID)
 	e.ev.emitVolumes(c, "unmount")
 	if c.HostConfig.AutoRemove {
+		// The exit is recorded before the record goes, so a waiter that
+		// polls it (the API's wait) can tell the code.
+		e.recordExit(c.ID, last, lastMsg)
+		e.awaitWaiters(c.ID)
 		if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
 		}

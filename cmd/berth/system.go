@@ -13,7 +13,7 @@ import (
 
 func addSystemCommands(root *cobra.Command, g *globalOptions) {
 	group := &cobra.Command{Use: "system", Short: "Manage berth"}
-	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g), newEventsCommand(g), newSystemBootCommand(g))
+	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g), newEventsCommand(g), newSystemBootCommand(g), newSystemServiceCommand(g))
 	root.AddCommand(group, newInfoCommand(g), newEventsCommand(g))
 }
 

@@ -44,8 +44,10 @@ var rules = []rule{
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
+	// The Engine API server is a front end over the engine, as the CLI.
+	{"api", []string{"engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
-	{"cmd/berth", []string{"builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
 	// Integration tests drive the libraries directly; only the command

@@ -1,0 +1,346 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	units "github.com/docker/go-units"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/runtime/signals"
+)
+
+func (s *Server) routeContainers() {
+	s.handle("POST /containers/create", s.createContainer)
+	s.handle("GET /containers/json", s.listContainers)
+	s.handle("GET /containers/{id}/json", s.inspectContainer)
+	s.handle("POST /containers/{id}/start", s.startContainer)
+	s.handle("POST /containers/{id}/stop", s.stopContainer)
+	s.handle("POST /containers/{id}/restart", s.restartContainer)
+	s.handle("POST /containers/{id}/kill", s.killContainer)
+	s.handle("POST /containers/{id}/pause", s.pauseContainer)
+	s.handle("POST /containers/{id}/unpause", s.pauseContainer)
+	s.handle("POST /containers/{id}/rename", s.renameContainer)
+	s.handle("POST /containers/{id}/wait", s.waitContainer)
+	s.handle("DELETE /containers/{id}", s.removeContainer)
+	s.handle("POST /containers/prune", s.pruneContainers)
+	s.handle("GET /containers/{id}/logs", s.containerLogs)
+	s.handle("POST /containers/{id}/attach", s.attachContainer)
+	s.handle("POST /containers/{id}/resize", s.resizeContainer)
+	s.handle("GET /containers/{id}/top", s.topContainer)
+}
+
+func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
+	o, err := createOptions(r)
+	if err != nil {
+		return err
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		c, err := e.Create(r.Context(), o, nil)
+		if err != nil {
+			var nf *image.NotFoundError
+			if errors.As(err, &nf) {
+				return &httpError{status: http.StatusNotFound, msg: "No such image: " + nf.Ref, err: err}
+			}
+			return createErr(err)
+		}
+		return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
+	})
+}
+
+// createErr: a create that fails on a name in use is a conflict; one that
+// fails the option checks is the client's (400); the rest are berth's.
+func createErr(err error) error {
+	status, _ := statusOf(err)
+	if status != http.StatusInternalServerError {
+		return err
+	}
+	msg := err.Error()
+	for _, w := range []string{"invalid", "unknown", "must", "cannot", "not supported", "conflicting", "requires"} {
+		if strings.Contains(strings.ToLower(msg), w) {
+			return &httpError{status: http.StatusBadRequest, msg: msg, err: err}
+		}
+	}
+	return err
+}
+
+func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
+	fs, err := filterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	limit, err := intQuery(r, "limit", 0)
+	if err != nil {
+		return err
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		list, err := e.List(engine.ListOptions{All: boolQuery(r, "all"), Last: limit, Filters: fs})
+		if err != nil {
+			return &httpError{status: http.StatusBadRequest, msg: err.Error(), err: err}
+		}
+		return writeJSON(w, http.StatusOK, containerSummaries(e, list, boolQuery(r, "size")))
+	})
+}
+
+// containerSummaries are the rows of GET /containers/json.
+func containerSummaries(e *engine.Engine, list []*engine.Container, size bool) []container.Summary {
+	out := make([]container.Summary, 0, len(list))
+	for _, c := range list {
+		sum := container.Summary{
+			ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
+			Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
+			Labels: c.Config.Labels, State: container.ContainerState(c.State.Status), Status: statusText(c),
+			Ports: []container.PortSummary{}, Mounts: []container.MountPoint{},
+			NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}},
+		}
+		if sum.Labels == nil {
+			sum.Labels = map[string]string{}
+		}
+		sum.HostConfig.NetworkMode = c.HostConfig.NetworkMode
+		for name := range c.HostConfig.Networks {
+			sum.NetworkSettings.Networks[name] = &network.EndpointSettings{}
+		}
+		for port, bs := range c.HostConfig.PortBindings {
+			num, proto, _ := strings.Cut(port, "/")
+			n, _ := strconv.ParseUint(num, 10, 16)
+			for _, b := range bs {
+				pub, _ := strconv.ParseUint(b.HostPort, 10, 16)
+				ps := container.PortSummary{PrivatePort: uint16(n), PublicPort: uint16(pub), Type: proto}
+				ps.IP, _ = netip.ParseAddr(b.HostIP)
+				sum.Ports = append(sum.Ports, ps)
+			}
+		}
+		for _, m := range c.HostConfig.Mounts {
+			sum.Mounts = append(sum.Mounts, container.MountPoint{Type: mount.Type(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination, RW: !m.ReadOnly})
+		}
+		if size {
+			sum.SizeRw, _ = e.Size(c)
+		}
+		out = append(out, sum)
+	}
+	return out
+}
+
+// statusText is Docker's Status of a list row: "Up 2 minutes", "Exited
+// (0) 3 seconds ago", "Created".
+func statusText(c *engine.Container) string {
+	st := c.State
+	ago := func(t time.Time) string { return units.HumanDuration(time.Since(t)) + " ago" }
+	switch st.Status {
+	case engine.StatusRunning:
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+	case engine.StatusPaused:
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
+	case engine.StatusRestarting:
+		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
+	case engine.StatusExited:
+		if !st.StartedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
+		}
+	}
+	return "Created"
+}
+
+// inspectContainer serves the engine's Inspect, which is Docker's shape.
+func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		in, err := e.Inspect(id)
+		if err != nil {
+			return containerErr(id, err)
+		}
+		return writeJSON(w, http.StatusOK, in)
+	})
+}
+
+func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		if c.Running() {
+			return errNotModified
+		}
+		// The start outlives the request: a client that hangs up must
+		// not leave a half-started container.
+		if _, err := e.Start(context.WithoutCancel(r.Context()), c.ID); err != nil {
+			return startErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// stopTimeout reads ?t= (or ?timeout=): seconds, -1 for the container's own.
+func stopTimeout(r *http.Request) (int, error) {
+	name := "t"
+	if r.URL.Query().Has("timeout") {
+		name = "timeout"
+	}
+	return intQuery(r, name, -1)
+}
+
+func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	t, err := stopTimeout(r)
+	if err != nil {
+		return err
+	}
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		if !c.Running() && c.State.Status != engine.StatusRestarting {
+			return errNotModified
+		}
+		if _, err := e.Stop(c.ID, t); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	t, err := stopTimeout(r)
+	if err != nil {
+		return err
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		if _, err := e.Stop(id, t); err != nil {
+			return containerErr(id, err)
+		}
+		if _, err := e.Start(context.WithoutCancel(r.Context()), id); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) killContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	sig := unix.SIGKILL
+	if v := r.URL.Query().Get("signal"); v != "" {
+		var err error
+		if sig, err = signals.Parse(v); err != nil {
+			return badRequest("%v", err)
+		}
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		if _, err := e.Kill(id, sig); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) pauseContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		op := e.Pause
+		if strings.HasSuffix(r.URL.Path, "/unpause") {
+			op = e.Unpause
+		}
+		if err := op(id); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) error {
+	id, name := r.PathValue("id"), r.URL.Query().Get("name")
+	if name == "" {
+		return badRequest("name is required")
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		if err := e.Rename(id, name); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		force := boolQuery(r, "force")
+		if c.Running() && !force {
+			return conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
+		}
+		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: boolQuery(r, "v")}); err != nil {
+			return containerErr(id, err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) error {
+	fs, err := filterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	f, err := engine.ParsePruneFilters(fs, time.Now())
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		rep, err := e.System().PruneContainers(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		if rep.Deleted == nil {
+			rep.Deleted = []string{}
+		}
+		return writeJSON(w, http.StatusOK, container.PruneReport{ContainersDeleted: rep.Deleted, SpaceReclaimed: uint64(rep.Reclaimed)})
+	})
+}
+
+// startErr words a process that could not be started as Docker's daemon
+// does, since clients read the words: docker run exits 127 for
+// "executable file not found" or "no such file or directory" and 126 for
+// "permission denied".
+func startErr(id string, err error) error {
+	var se *engine.StatusError
+	if !errors.As(err, &se) {
+		return containerErr(id, err)
+	}
+	msg := err.Error()
+	switch se.Code {
+	case 126:
+		msg = strings.ReplaceAll(msg, "Permission denied", "permission denied")
+		if !strings.Contains(msg, "permission denied") {
+			msg += ": permission denied"
+		}
+	case 127:
+		msg = strings.ReplaceAll(msg, "No such file or directory", "no such file or directory")
+		if !strings.Contains(msg, "executable file not found") && !strings.Contains(msg, "no such file or directory") {
+			msg += ": no such file or directory"
+		}
+	}
+	return &httpError{status: http.StatusBadRequest, msg: msg, err: err}
+}
+
+// topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.
+func (s *Server) topContainer(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		res, err := e.Top(c.ID, strings.Fields(r.URL.Query().Get("ps_args")))
+		if err != nil {
+			return containerErr(id, err)
+		}
+		return writeJSON(w, http.StatusOK, container.TopResponse{Titles: res.Titles, Processes: res.Processes})
+	})
+}

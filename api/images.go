@@ -1,0 +1,309 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/moby/moby/api/types/image"
+
+	"github.com/berth-containers/berth/engine"
+	bimage "github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/progress"
+	"github.com/berth-containers/berth/image/registry"
+)
+
+func (s *Server) routeImages() {
+	s.handle("GET /images/json", s.listImages)
+	s.handle("POST /images/create", s.pullImage)
+	s.handle("GET /images/{name...}", s.imageByName)
+	s.handle("POST /images/{name...}", s.imageAction)
+	s.handle("DELETE /images/{name...}", s.removeImage)
+	s.handle("POST /images/prune", s.pruneImages)
+}
+
+// imageSummaries are the rows of GET /images/json, one per image.
+func imageSummaries(r *http.Request, svc *bimage.Service, fs []string) ([]image.Summary, error) {
+	f, err := bimage.ParseFilters(fs)
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	rows, err := svc.Rows(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	out := []image.Summary{}
+	seen := map[string]bool{}
+	for _, row := range rows {
+		img := row.Image
+		if seen[img.ID.String()] {
+			continue // one row per image, with all its names
+		}
+		seen[img.ID.String()] = true
+		labels := img.Config.Config.Labels
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		out = append(out, image.Summary{
+			ID: img.ID.String(), RepoTags: append([]string{}, img.RepoTags...), RepoDigests: append([]string{}, img.RepoDigests...),
+			Created: row.Created.Unix(), Size: row.Size, SharedSize: -1, Containers: -1, Labels: labels,
+		})
+	}
+	return out, nil
+}
+
+func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
+	fs, err := filterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		list, err := imageSummaries(r, svc, fs)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, list)
+	})
+}
+
+// imageByName is GET /images/{name}/json (inspect) and .../history; an
+// image name holds slashes, so the verb is the path's last element.
+func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) error {
+	name, verb := splitVerb(r.PathValue("name"))
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		img, err := svc.Get(r.Context(), name)
+		if err != nil {
+			return noSuchImage(name, err)
+		}
+		switch verb {
+		case "json":
+			return writeJSON(w, http.StatusOK, svc.Inspect(r.Context(), img))
+		case "history":
+			return writeJSON(w, http.StatusOK, svc.History(r.Context(), img))
+		}
+		return &httpError{status: http.StatusNotFound, msg: "page not found"}
+	})
+}
+
+func splitVerb(p string) (name, verb string) {
+	i := strings.LastIndex(p, "/")
+	if i < 0 {
+		return p, ""
+	}
+	return p[:i], p[i+1:]
+}
+
+func noSuchImage(name string, err error) error {
+	status, _ := statusOf(err)
+	if status == http.StatusNotFound {
+		return &httpError{status: http.StatusNotFound, msg: "No such image: " + name, err: err}
+	}
+	return err
+}
+
+// imageAction is POST /images/{name}/tag and /images/{name}/push.
+func (s *Server) imageAction(w http.ResponseWriter, r *http.Request) error {
+	name, verb := splitVerb(r.PathValue("name"))
+	switch verb {
+	case "tag":
+		return s.tagImage(w, r, name)
+	case "push":
+		return s.pushImage(w, r, name)
+	}
+	return &httpError{status: http.StatusNotFound, msg: "page not found"}
+}
+
+func (s *Server) tagImage(w http.ResponseWriter, r *http.Request, name string) error {
+	repo, tag := r.URL.Query().Get("repo"), r.URL.Query().Get("tag")
+	if repo == "" {
+		return badRequest("repository name must have at least one component")
+	}
+	dst := repo
+	if tag != "" {
+		dst += ":" + tag
+	}
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		if err := svc.Tag(r.Context(), name, dst); err != nil {
+			if errorsIsNotFound(err) {
+				return noSuchImage(name, err)
+			}
+			return &httpError{status: http.StatusBadRequest, msg: err.Error(), err: err}
+		}
+		w.WriteHeader(http.StatusCreated)
+		return nil
+	})
+}
+
+func errorsIsNotFound(err error) bool {
+	status, _ := statusOf(err)
+	return status == http.StatusNotFound
+}
+
+func (s *Server) removeImage(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		res, err := svc.Remove(r.Context(), name, boolQuery(r, "force"))
+		if err != nil {
+			if errorsIsNotFound(err) {
+				return noSuchImage(name, err)
+			}
+			if strings.Contains(err.Error(), "container") {
+				return conflict("%v", err)
+			}
+			return err
+		}
+		out := []image.DeleteResponse{}
+		for _, u := range res.Untagged {
+			out = append(out, image.DeleteResponse{Untagged: u})
+		}
+		for _, d := range res.Deleted {
+			out = append(out, image.DeleteResponse{Deleted: d.String()})
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
+
+func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) error {
+	fs, err := filterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	all := false
+	for _, f := range fs {
+		if f == "dangling=false" || f == "dangling=0" {
+			all = true
+		}
+	}
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		rep, err := svc.Prune(r.Context(), all)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, pruneReport(rep))
+	})
+}
+
+// pullImage is POST /images/create?fromImage=&tag=: the JSON progress
+// stream, an error in it once the status 200 is sent.
+func (s *Server) pullImage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	ref := q.Get("fromImage")
+	if ref == "" {
+		return &httpError{status: http.StatusNotImplemented, msg: "berth does not import images through the API yet: use fromImage"}
+	}
+	if tag := q.Get("tag"); tag != "" {
+		if strings.HasPrefix(tag, "sha256:") {
+			ref += "@" + tag
+		} else {
+			ref += ":" + tag
+		}
+	}
+	plat, err := registry.ParsePlatform(q.Get("platform"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		js := newJSONProgress(newFlushWriter(w))
+		p := progress.New(js, progress.Plain)
+		img, err := svc.Pull(r.Context(), ref, bimage.PullOptions{Platform: plat, Progress: p})
+		p.Close()
+		if err != nil {
+			js.message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
+			return nil
+		}
+		if len(img.RepoDigests) > 0 {
+			js.message(map[string]string{"status": "Digest: " + strings.SplitN(img.RepoDigests[0], "@", 2)[1]})
+		}
+		js.message(map[string]string{"status": "Status: Image is up to date for " + ref})
+		return nil
+	})
+}
+
+func (s *Server) pushImage(w http.ResponseWriter, r *http.Request, name string) error {
+	if tag := r.URL.Query().Get("tag"); tag != "" {
+		name += ":" + tag
+	}
+	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		if _, err := svc.Get(r.Context(), name); err != nil {
+			return noSuchImage(name, err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		js := newJSONProgress(newFlushWriter(w))
+		p := progress.New(js, progress.Plain)
+		desc, err := svc.Push(r.Context(), name, p)
+		p.Close()
+		if err != nil {
+			js.message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
+			return nil
+		}
+		tag := name[strings.LastIndex(name, ":")+1:]
+		js.message(map[string]string{"status": tag + ": digest: " + desc.Digest.String() + " size: " + itoa64(desc.Size)})
+		return nil
+	})
+}
+
+// jsonProgress turns the plain progress lines ("3f4d90098f5b: Pull
+// complete") into Docker's JSON messages ({"id":..., "status":...}).
+type jsonProgress struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func newJSONProgress(w io.Writer) *jsonProgress { return &jsonProgress{w: w} }
+
+var layerLine = regexp.MustCompile(`^([0-9a-f]{12}): (.*)$`)
+
+func (j *jsonProgress) Write(p []byte) (int, error) {
+	j.mu.Lock()
+	j.buf.Write(p)
+	var lines []string
+	for {
+		line, err := j.buf.ReadString('\n')
+		if err != nil {
+			j.buf.WriteString(line)
+			break
+		}
+		lines = append(lines, strings.TrimRight(line, "\r\n"))
+	}
+	j.mu.Unlock()
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		if m := layerLine.FindStringSubmatch(l); m != nil {
+			j.message(map[string]string{"id": m[1], "status": m[2]})
+		} else {
+			j.message(map[string]string{"status": l})
+		}
+	}
+	return len(p), nil
+}
+
+func (j *jsonProgress) message(v any) {
+	b, _ := json.Marshal(v)
+	j.mu.Lock()
+	j.w.Write(append(b, '\r', '\n'))
+	j.mu.Unlock()
+}
+
+func pruneReport(rep bimage.PruneReport) image.PruneReport {
+	out := image.PruneReport{ImagesDeleted: []image.DeleteResponse{}, SpaceReclaimed: uint64(rep.Reclaimed)}
+	for _, u := range rep.Untagged {
+		out.ImagesDeleted = append(out.ImagesDeleted, image.DeleteResponse{Untagged: u})
+	}
+	for _, d := range rep.Deleted {
+		out.ImagesDeleted = append(out.ImagesDeleted, image.DeleteResponse{Deleted: d.String()})
+	}
+	return out
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
