@@ -9,6 +9,8 @@ import (
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/runtime/initproc"
 	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
+	"github.com/berth-containers/berth/rootless"
+	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
 )
 
 // reexec routes the processes berth starts from its own binary before any
@@ -25,6 +27,8 @@ func reexec() {
 		os.Exit(engine.MonitorMain(os.Args[2:]))
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
 		os.Exit(engine.DNSMain(os.Args[2:]))
+	case os.Args[1] == "rootless-pause":
+		rootless.PauseMain()
 	case os.Args[0] == engine.InitPath:
 		os.Exit(engine.InitMain(os.Args[1:]))
 	}

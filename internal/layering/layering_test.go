@@ -28,16 +28,17 @@ var rules = []rule{
 	{"content", []string{"internal"}},
 	{"snapshot", []string{"snapshot", "internal"}},
 	{"volume", []string{"internal"}},
+	{"rootless", []string{"rootless", "internal"}},
 	{"network", []string{"network", "internal"}},
 	{"image", []string{"image", "content", "snapshot", "internal"}},
-	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
-	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
 	// Integration tests drive the libraries directly; only the command
 	// lines stay out of their reach (they run the built binaries instead).
-	{"test", []string{"test", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"test", []string{"test", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 }
 
 // testHelpers may also be imported by any package's own tests.

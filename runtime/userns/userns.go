@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -75,6 +76,19 @@ func helper(name string, pid int, m []specs.LinuxIDMapping) error {
 // IgnoreCgroupError says whether a cgroup error may be ignored: runc's
 // --rootless auto does so for a permission error of an unprivileged user,
 // who may own no cgroup; the container then runs in the caller's cgroup.
+// Root of a user namespace (rootless berth's store namespace) is such a
+// user too: the cgroup tree belongs to the host's root.
 func IgnoreCgroupError(err error) bool {
-	return Rootless() && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
+	return (Rootless() || InUserNS()) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
+}
+
+// InUserNS says whether this process is in a user namespace other than
+// the host's, whose uid_map is the identity of all 2^32-1 ids.
+func InUserNS() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
 }
