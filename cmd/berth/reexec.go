@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine"
-	"github.com/berth-containers/berth/runtime/initproc"
-	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
 	"github.com/berth-containers/berth/rootless"
 	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
+	"github.com/berth-containers/berth/runtime/initproc"
+	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
 )
 
 // reexec routes the processes berth starts from its own binary before any
