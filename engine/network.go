@@ -18,6 +18,7 @@ import (
 	"github.com/berth-containers/berth/network/etcfiles"
 	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
+	"github.com/berth-containers/berth/rootless"
 )
 
 // A container's network, from create to rm:
@@ -298,6 +299,9 @@ func (e *Engine) setUpNetwork(ctx context.Context, c *Container) (err error) {
 			e.tearDownNetwork(c)
 		}
 	}()
+	if rootless.Active() {
+		return e.rootlessNetwork(c, path)
+	}
 	ports, err := requestedPorts(c)
 	if err != nil {
 		return err
@@ -357,6 +361,9 @@ func portError(c *Container, err error) error {
 func (e *Engine) tearDownNetwork(c *Container) error {
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
+	}
+	if rootless.Active() { // pasta's, not the host's bridge
+		return errors.Join(netns.Remove(e.netnsPath(c.ID)), rootless.StopPasta(e.runroot, c.ID))
 	}
 	s := e.Networks()
 	path := e.netnsPath(c.ID)

@@ -127,7 +127,7 @@ func ensurePause(run string) (int, error) {
 		return 0, err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(run, pauseFile), []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
-		unix.Kill(pid, unix.SIGKILL)
+		_ = unix.Kill(pid, unix.SIGKILL) // unrecorded, it must not live on
 		return 0, fmt.Errorf("rootless berth: record the pause process: %w", err)
 	}
 	return pid, nil
@@ -164,22 +164,23 @@ func startPause() (int, error) {
 		return 0, fmt.Errorf("rootless berth: start the pause process (are unprivileged user namespaces enabled? sysctl user.max_user_namespaces): %w", err)
 	}
 	pid := cmd.Process.Pid
-	if err := writeMap("newuidmap", pid, mapArgs(os.Getuid(), uids)); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+	// A failed set-up leaves no namespace: the child is killed and reaped
+	// (its exit status says nothing we do not know).
+	abort := func(err error) (int, error) {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		return 0, err
+	}
+	if err := writeMap("newuidmap", pid, mapArgs(os.Getuid(), uids)); err != nil {
+		return abort(err)
 	}
 	if err := writeMap("newgidmap", pid, mapArgs(os.Getgid(), gids)); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return 0, err
+		return abort(err)
 	}
 	if _, err := w.Write([]byte{1}); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return 0, fmt.Errorf("rootless berth: release the pause process: %w", err)
+		return abort(fmt.Errorf("rootless berth: release the pause process: %w", err))
 	}
-	cmd.Process.Release() // it outlives this command; whoever inherits it reaps it
+	_ = cmd.Process.Release() // it outlives this command; whoever inherits it reaps it
 	return pid, nil
 }
 
