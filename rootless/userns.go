@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/userns"
 	"github.com/berth-containers/berth/rootless/join"
 )
 
@@ -41,14 +42,7 @@ const (
 )
 
 // Active says whether this berth is a user's, inside the store's namespace.
-func Active() bool { return os.Getenv(EnvRootless) == "1" && inUserNS() }
-
-// inUserNS says whether this process is in a user namespace other than
-// the host's, whose uid_map is the identity of all 2^32-1 ids.
-func inUserNS() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
-	return err == nil && strings.Join(strings.Fields(string(b)), " ") != "0 0 4294967295"
-}
+func Active() bool { return os.Getenv(EnvRootless) == "1" && userns.Inside() }
 
 // Enter puts an unprivileged berth into the user's store namespace, or
 // returns nil at once for root and for a berth that is in it already. It

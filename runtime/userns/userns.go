@@ -11,11 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/internal/kfile"
+	nested "github.com/berth-containers/berth/internal/userns"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
 
@@ -79,16 +79,5 @@ func helper(name string, pid int, m []specs.LinuxIDMapping) error {
 // Root of a user namespace (rootless berth's store namespace) is such a
 // user too: the cgroup tree belongs to the host's root.
 func IgnoreCgroupError(err error) bool {
-	return (Rootless() || InUserNS()) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
-}
-
-// InUserNS says whether this process is in a user namespace other than
-// the host's, whose uid_map is the identity of all 2^32-1 ids.
-func InUserNS() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b))
-	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
+	return (Rootless() || nested.Inside()) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
 }

@@ -164,3 +164,21 @@ func TestBadEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Overlay in the user namespace keeps its metadata in user.overlay.*
+// (userxattr): a deleted file and a replaced directory stay so in the
+// container, and through commit's diff and the unpack of its layer.
+func TestWhiteoutsAndOpaqueDirs(t *testing.T) {
+	e := newEnv(t)
+	e.ok("run", "--name", "c0", "--network", "none", "busybox", "sh", "-c", "mkdir /data && touch /data/a /data/b")
+	e.ok("commit", "c0", "base:1")
+	script := "rm -rf /data && mkdir /data && touch /data/only && rm /bin/ls && ls /data"
+	if out := e.ok("run", "--name", "c1", "--network", "none", "base:1", "sh", "-c", script); out != "only\n" {
+		t.Fatalf("replaced /data in the container: %q", out)
+	}
+	e.ok("commit", "c1", "mod:1")
+	out := e.ok("run", "--rm", "--network", "none", "mod:1", "sh", "-c", "ls /data; test -e /bin/ls || echo ls-gone")
+	if out != "only\nls-gone\n" {
+		t.Fatalf("the committed layer's opaque dir and whiteout: %q", out)
+	}
+}
