@@ -159,7 +159,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 			Options: []string{"bind", "ro", "nosuid", "nodev"}})
 		p.Args = append([]string{InitPath, "--"}, p.Args...)
 	}
-	return s, rootless.Spec(s)
+	return s, rootless.Spec(s, c.HostConfig.UsernsMode)
 }
 
 // containerUser resolves -u as dockerd does: runc's rules (user.Parse),

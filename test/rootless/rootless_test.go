@@ -182,3 +182,22 @@ func TestWhiteoutsAndOpaqueDirs(t *testing.T) {
 		t.Fatalf("the committed layer's opaque dir and whiteout: %q", out)
 	}
 }
+
+// --userns=keep-id: the user is itself in the container, and its own
+// files (bound from its home) are its own there.
+func TestKeepID(t *testing.T) {
+	e := newEnv(t)
+	mine := filepath.Join(e.u.Home, "mine")
+	if err := os.WriteFile(mine, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(mine, e.u.UID, e.u.GID); err != nil {
+		t.Fatal(err)
+	}
+	out := e.ok("run", "--rm", "--userns", "keep-id", "--network", "none", "-v", e.u.Home+":/h", "busybox",
+		"sh", "-c", "id -u; id -g; stat -c %u:%g /h/mine")
+	want := strconv.Itoa(e.u.UID) + "\n" + strconv.Itoa(e.u.GID) + "\n" + strconv.Itoa(e.u.UID) + ":" + strconv.Itoa(e.u.GID) + "\n"
+	if out != want {
+		t.Fatalf("keep-id: %q, want %q", out, want)
+	}
+}
