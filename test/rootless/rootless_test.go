@@ -25,6 +25,9 @@ func TestRunAsUser(t *testing.T) {
 	if got := strings.Fields(e.ok("unshare", "cat", "/proc/self/uid_map")); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("berth unshare's uid_map: %v, want %v", got, want)
 	}
+	if info := e.ok("info"); !strings.Contains(info, "rootless") {
+		t.Errorf("berth info as a user does not say rootless:\n%s", info)
+	}
 	pid := e.pausePID()
 	e.ok("run", "--rm", "--network", "none", "busybox", "true")
 	if again := e.pausePID(); pid == 0 || again != pid {
