@@ -15,12 +15,12 @@ STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 ERRCHECK ?= $(shell $(GO) env GOPATH)/bin/errcheck
 # Packages errcheck keeps clean; engine itself, image, cmd and runtime
 # still drop errors (issue 13) and join the list as they are fixed.
-ERRCHECK_PKGS := ./internal/... ./content/... ./snapshot/... ./network/... ./volume/... \
+ERRCHECK_PKGS := ./internal/... ./content/... ./snapshot/... ./network/... ./volume/... ./rootless/... \
 	./engine/attach/... ./engine/jsonlog/... ./engine/idlemon/... ./engine/initreaper/... ./engine/ociruntime/...
 # Where files are written only through internal/atomicfile (files berth
 # owns) or internal/kfile (kernel files): hack/bans lists any os.Create or
 # os.WriteFile outside tests, as runc bans them.
-BAN_DIRS := runtime engine image network volume snapshot content internal cmd
+BAN_DIRS := runtime engine image network volume snapshot content internal cmd rootless
 
 .PHONY: all build deps test unit integration bench demo lint clean vm-test
 

@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/rootless"
 )
 
 // DeviceOptions are run's per-device flags: cgroup rules and block I/O
@@ -31,6 +33,7 @@ type DeviceHostConfig struct {
 	BlkioReadIOps     []ThrottleDevice  `json:"blkioReadIOps,omitempty"`
 	BlkioWriteIOps    []ThrottleDevice  `json:"blkioWriteIOps,omitempty"`
 	Annotations       map[string]string `json:"annotations,omitempty"`
+	UsernsMode        string            `json:"usernsMode,omitempty"` // "" or keep-id (rootless)
 }
 
 // ThrottleDevice is a rate for one block device, by path as given.
@@ -51,8 +54,13 @@ func deviceHostConfig(o DeviceOptions) (DeviceHostConfig, error) {
 	}
 	switch o.UsernsMode {
 	case "", "host":
+	case rootless.KeepID:
+		if !rootless.Active() {
+			return d, fmt.Errorf("invalid --userns %q: keep-id is for rootless berth (root's containers share the host's ids)", o.UsernsMode)
+		}
+		d.UsernsMode = o.UsernsMode
 	default:
-		return d, fmt.Errorf("invalid --userns %q: only host is supported (berth remaps no user namespace)", o.UsernsMode)
+		return d, fmt.Errorf("invalid --userns %q: use host, or keep-id as a rootless user", o.UsernsMode)
 	}
 	for _, r := range o.DeviceCgroupRules {
 		if _, err := ParseDeviceCgroupRule(r); err != nil {

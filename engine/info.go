@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
@@ -293,7 +294,7 @@ func securityOptions() []string {
 	if seccompSupported() {
 		out = append(out, "name=seccomp,profile=builtin")
 	}
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 || rootless.Active() { // a user's store runs as 0 of its namespace
 		out = append(out, "name=rootless")
 	}
 	return out

@@ -19,6 +19,7 @@ import (
 	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
 	"github.com/berth-containers/berth/network/responder"
+	"github.com/berth-containers/berth/rootless"
 )
 
 // A container's network, from create to rm:
@@ -301,6 +302,9 @@ func (ops *Network) setUp(ctx context.Context, c *Container) (err error) {
 			ops.tearDown(c)
 		}
 	}()
+	if rootless.Active() {
+		return ops.rootlessNetwork(c, path)
+	}
 	ports, err := requestedPorts(c)
 	if err != nil {
 		return err
@@ -360,6 +364,9 @@ func portError(c *Container, err error) error {
 func (ops *Network) tearDown(c *Container) error {
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
+	}
+	if rootless.Active() { // pasta's, not the host's bridge
+		return errors.Join(netns.Remove(ops.netnsPath(c.ID)), rootless.StopPasta(ops.e.runroot, c.ID))
 	}
 	s := ops.e.Networks()
 	path := ops.netnsPath(c.ID)

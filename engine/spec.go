@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/internal/statedir"
+	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/user"
 )
@@ -158,7 +159,7 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 			Options: []string{"bind", "ro", "nosuid", "nodev"}})
 		p.Args = append([]string{InitPath, "--"}, p.Args...)
 	}
-	return s, nil
+	return s, rootless.Spec(s, c.HostConfig.UsernsMode)
 }
 
 // containerUser resolves -u as dockerd does: runc's rules (user.Parse),

@@ -12,6 +12,7 @@ packages=(
 	docker.io                     #   docker.io's own service is not used and may stay stopped)
 	libseccomp-dev                # seccomp filters
 	uidmap                        # newuidmap/newgidmap for rootless containers
+	passt                         # pasta: the network of rootless containers (rootless/pasta.go)
 	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
 	nftables util-linux           # nft for berth's network table; nsenter for network tests
 	containernetworking-plugins   # podman's CNI in bench/network (berth's side side by side)
@@ -31,6 +32,13 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Rootless networking (pasta) opens /dev/net/tun as the user. udev makes it
+# 0666 on a Debian host (its default rule); a host without udev, as this
+# one, leaves the kernel's 0600.
+if [[ -c /dev/net/tun && $(stat -c %a /dev/net/tun) != 666 && $(id -u) -eq 0 ]]; then
+	chmod 0666 /dev/net/tun
 fi
 
 # Go modules, so the build and the tests need no network afterwards.

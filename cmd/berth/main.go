@@ -44,6 +44,10 @@ func main() {
 	// The container's init and the monitor re-execute berth; they skip the
 	// command line parser (see reexec.go).
 	reexec()
+	if err := enterRootless(); err != nil {
+		fmt.Fprintln(os.Stderr, "berth:", err)
+		os.Exit(exitUsage)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	cmd, err := newRootCommand().ExecuteContextC(ctx)
 	stop()
@@ -77,8 +81,9 @@ busybox and needs no network.`,
 	root.SetVersionTemplate(versionTemplate())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
 	f := root.PersistentFlags()
-	f.StringVar(&g.root, "root", "/var/lib/berth", "directory of images, containers and volumes")
-	f.StringVar(&g.runroot, "runroot", "/run/berth", "directory of run-time state")
+	defRoot, defRunroot := defaultRoots()
+	f.StringVar(&g.root, "root", defRoot, "directory of images, containers and volumes")
+	f.StringVar(&g.runroot, "runroot", defRunroot, "directory of run-time state")
 	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	f.StringVar(&g.configDir, "config", "", "directory of the client's config.json (default $DOCKER_CONFIG or ~/.docker)")
 	f.StringSliceVar(&g.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (repeatable); loopback registries always are")
@@ -88,7 +93,7 @@ busybox and needs no network.`,
 	addVolumeCommands(root, g)
 	addNetworkCommands(root, g)
 	addSystemCommands(root, g)
-	root.AddCommand(newVersionCommand())
+	root.AddCommand(newVersionCommand(), newUnshareCommand())
 	dockerGroups(root)
 	return root
 }

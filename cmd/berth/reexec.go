@@ -8,6 +8,8 @@ import (
 
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/initreaper"
+	"github.com/berth-containers/berth/rootless"
+	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
 	"github.com/berth-containers/berth/runtime/initproc"
 	_ "github.com/berth-containers/berth/runtime/nsenter" // links the namespace-joining constructor
 )
@@ -26,6 +28,8 @@ func reexec() {
 		os.Exit(engine.MonitorMain(os.Args[2:]))
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
 		os.Exit(engine.DNSMain(os.Args[2:]))
+	case os.Args[1] == "rootless-pause":
+		rootless.PauseMain()
 	case os.Args[0] == engine.InitPath:
 		os.Exit(initreaper.Main(os.Args[1:]))
 	}

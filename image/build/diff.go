@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/userns"
 )
 
 // OCI whiteouts, as image/layer reads them.
@@ -136,9 +138,9 @@ func readXattrs(path string) (map[string]string, bool, error) {
 			return nil, false, fmt.Errorf("xattr %s of %s: %w", name, path, err)
 		}
 		switch {
-		case name == "trusted.overlay.opaque":
+		case name == userns.OverlayPrefix()+"opaque":
 			opaque = string(val) == "y"
-		case strings.HasPrefix(name, "trusted.overlay."):
+		case userns.IsOverlayXattr(name):
 		default:
 			out[name] = string(val)
 		}

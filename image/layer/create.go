@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/userns"
 )
 
 // readError is a failure to read an entry's content from the stream, as
@@ -180,7 +182,7 @@ func (a *applier) whiteout(parent, base string) error {
 		return err
 	}
 	if base == whiteoutOpaque {
-		if err := unix.Fsetxattr(pfd, "trusted.overlay.opaque", []byte("y"), 0); err != nil {
+		if err := unix.Fsetxattr(pfd, userns.OverlayPrefix()+"opaque", []byte("y"), 0); err != nil {
 			return fmt.Errorf("mark %s opaque: %w", parent, err)
 		}
 		return nil
@@ -275,7 +277,7 @@ func xattrs(hdr *tar.Header) map[string]string {
 
 func xattrAllowed(name string) bool {
 	switch {
-	case strings.HasPrefix(name, "trusted.overlay."):
+	case userns.IsOverlayXattr(name):
 		return false
 	case strings.HasPrefix(name, "user."), strings.HasPrefix(name, "trusted."):
 		return true

@@ -31,6 +31,7 @@ var rules = []rule{
 	{"content", []string{"internal"}},
 	{"snapshot", []string{"snapshot", "internal"}},
 	{"volume", []string{"internal"}},
+	{"rootless", []string{"rootless", "internal"}},
 	{"network", []string{"network", "internal"}},
 	{"image", []string{"image", "content", "snapshot", "internal"}},
 	// engine's own packages sit below it: none imports engine, and each
@@ -40,19 +41,19 @@ var rules = []rule{
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
 	{"engine/initreaper", []string{"internal"}},
 	{"engine/ociruntime", []string{"runtime", "internal"}},
-	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
 	// The Engine API server is a front end over the engine, as the CLI.
 	{"api", []string{"engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
-	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
 	// Integration tests drive the libraries directly; only the command
 	// lines stay out of their reach (they run the built binaries instead).
-	{"test", []string{"test", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "internal"}},
+	{"test", []string{"test", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 }
 
 // testHelpers may also be imported by any package's own tests.

@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/internal/kfile"
+	nested "github.com/berth-containers/berth/internal/userns"
 	"github.com/berth-containers/berth/runtime/nsenter"
 )
 
@@ -75,6 +76,8 @@ func helper(name string, pid int, m []specs.LinuxIDMapping) error {
 // IgnoreCgroupError says whether a cgroup error may be ignored: runc's
 // --rootless auto does so for a permission error of an unprivileged user,
 // who may own no cgroup; the container then runs in the caller's cgroup.
+// Root of a user namespace (rootless berth's store namespace) is such a
+// user too: the cgroup tree belongs to the host's root.
 func IgnoreCgroupError(err error) bool {
-	return Rootless() && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
+	return (Rootless() || nested.Inside()) && (errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist))
 }

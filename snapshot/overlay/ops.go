@@ -14,6 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/berth-containers/berth/internal/userns"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -125,17 +126,27 @@ func (s *Snapshotter) mounts(tx *bolt.Tx, r record) ([]snapshot.Mount, error) {
 		case 1:
 			return []snapshot.Mount{bind(s.fsDir(parents[0]), "ro")}, nil
 		}
-		return []snapshot.Mount{{Type: "overlay", Source: "overlay", Options: []string{"ro", s.lowerDirs(parents)}}}, nil
+		return []snapshot.Mount{{Type: "overlay", Source: "overlay", Options: withUserXattr([]string{"ro", s.lowerDirs(parents)})}}, nil
 	}
 	if len(parents) == 0 {
 		return []snapshot.Mount{bind(s.fsDir(r.ID), "rw")}, nil
 	}
-	return []snapshot.Mount{{Type: "overlay", Source: "overlay", Options: []string{
+	return []snapshot.Mount{{Type: "overlay", Source: "overlay", Options: withUserXattr([]string{
 		"index=off",
 		"workdir=" + s.workDir(r.ID),
 		"upperdir=" + s.fsDir(r.ID),
 		s.lowerDirs(parents),
-	}}}, nil
+	})}}, nil
+}
+
+// withUserXattr adds userxattr in a user namespace (rootless berth's
+// store), where overlay can keep whiteouts and opaque dirs only in
+// user.overlay.* xattrs; the layers were unpacked with the same prefix.
+func withUserXattr(opts []string) []string {
+	if userns.Inside() {
+		return append(opts, "userxattr")
+	}
+	return opts
 }
 
 func bind(dir, mode string) snapshot.Mount {

@@ -1,0 +1,44 @@
+// Joins rootless berth's store namespaces before the Go runtime starts:
+// setns(2) into a user namespace needs a single-threaded process, which a
+// Go program never is by the time main runs.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void fail(const char *what, const char *pid)
+{
+	fprintf(stderr, "berth: rootless: %s of the store's pause process %s: %s (run berth again to start a new one)\n",
+		what, pid, strerror(errno));
+	exit(125);
+}
+
+__attribute__((constructor)) static void berth_userns_join(void)
+{
+	const char *pid = getenv("_BERTH_USERNS_JOIN");
+	char path[64];
+	int userfd, mntfd;
+
+	if (pid == NULL || *pid == '\0')
+		return;
+	// Both are opened first: once in the user namespace, the pause
+	// process's /proc entries are still ours, but keep it one step.
+	snprintf(path, sizeof(path), "/proc/%s/ns/user", pid);
+	if ((userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		fail("open the user namespace", pid);
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", pid);
+	if ((mntfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		fail("open the mount namespace", pid);
+	if (setns(userfd, CLONE_NEWUSER) < 0)
+		fail("join the user namespace", pid);
+	if (setns(mntfd, CLONE_NEWNS) < 0)
+		fail("join the mount namespace", pid);
+	close(userfd);
+	close(mntfd);
+	// The user's own uid and gid are 0 in there: no setuid needed.
+	unsetenv("_BERTH_USERNS_JOIN");
+}
