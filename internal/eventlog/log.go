@@ -132,7 +132,9 @@ func (l *Log) rotate(full os.FileInfo) error {
 		return nil // another writer rotated it first
 	}
 	for i := keep; i > 1; i-- {
-		os.Rename(l.rotated(i-1), l.rotated(i)) // a missing one is fine
+		if err := os.Rename(l.rotated(i-1), l.rotated(i)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("rotate event log: %w", err)
+		}
 	}
 	if err := os.Rename(path, l.rotated(1)); err != nil {
 		return fmt.Errorf("rotate event log: %w", err)

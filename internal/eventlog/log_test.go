@@ -233,8 +233,9 @@ func TestFollow(t *testing.T) {
 			got := make(chan []string, 1)
 			tc.o.Follow, tc.o.Done = true, done
 			var ids []string
+			readErr := make(chan error, 1)
 			go func() {
-				l.Read(tc.o, func(ev Event) error {
+				readErr <- l.Read(tc.o, func(ev Event) error {
 					ids = append(ids, ev.Actor.ID)
 					if ev.Actor.ID == "19" {
 						close(done)
@@ -251,6 +252,9 @@ func TestFollow(t *testing.T) {
 			}
 			select {
 			case ids := <-got:
+				if err := <-readErr; err != nil {
+					t.Fatalf("follow: %v", err)
+				}
 				if fmt.Sprint(ids) != tc.want {
 					t.Fatalf("followed %v, want %s", ids, tc.want)
 				}

@@ -167,7 +167,7 @@ func waitInotify(ino int, d time.Duration, done <-chan struct{}) error {
 		}
 		if n > 0 {
 			var ev [4096]byte
-			unix.Read(ino, ev[:]) // drain; which file changed does not matter
+			_, _ = unix.Read(ino, ev[:]) // drain; which file changed does not matter
 			return nil
 		}
 		select {
