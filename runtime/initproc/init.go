@@ -124,8 +124,8 @@ func run(p *peer) error {
 	return nil
 }
 
-// setupFilesystem builds the rootfs when the container has its own mount
-// namespace, with the hooks round trip just before pivot_root.
+// setupFilesystem builds the rootfs when the container has a mount
+// namespace of its own, new or joined, with the hooks round trip just before pivot_root.
 func setupFilesystem(p *peer, c *Config) error {
 	s := c.Spec
 	beforePivot := func() error {
@@ -140,12 +140,14 @@ func setupFilesystem(p *peer, c *Config) error {
 		}
 		if s.Hooks != nil && len(s.Hooks.CreateContainer) > 0 {
 			st := c.State
-			st.Status = specs.StateCreating
+			st.Status = specs.StateCreated // step 5, after create's step 2: see runtimeHooks
 			return hooks.Run("createContainer", s.Hooks.CreateContainer, &st)
 		}
 		return nil
 	}
-	if !hasNewNamespace(s, specs.MountNamespace) {
+	// As runc: a mount namespace joined by path gets the rootfs built in
+	// it too; only a container sharing the runtime's has none.
+	if s.Linux == nil || !rootfs.HasNamespace(s.Linux, specs.MountNamespace) {
 		return beforePivot()
 	}
 	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot}
