@@ -405,9 +405,11 @@ func (b *builder) hasCreateHooks() bool {
 }
 
 // runtimeHooks runs prestart and createRuntime hooks in the runtime's
-// namespaces, after the container's exist and before pivot_root.
+// namespaces, after the container's exist and before pivot_root. Their
+// state says created: runtime-spec 1.3 calls a container created after
+// step 2 of the lifecycle, and these hooks are steps 3 and 4.
 func (b *builder) runtimeHooks() error {
-	st := b.ociState(specs.StateCreating)
+	st := b.ociState(specs.StateCreated)
 	//lint:ignore SA1019 prestart is deprecated but still honoured, as runc does
 	if err := hooks.Run("prestart", b.spec.Hooks.Prestart, &st); err != nil {
 		return err

@@ -1,0 +1,93 @@
+package runtime_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// TestJoinMountNamespaceByPath: a mount namespace joined by path gets the
+// rootfs built in it, as runc does, so the container's program is the
+// rootfs's and runs there (runtime-tools' linux_ns_path).
+func TestJoinMountNamespaceByPath(t *testing.T) {
+	rt, b := setup(t)
+	holder := exec.Command("unshare", "--mount", "--propagation", "private", "sleep", "100")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	own := nsLinkOf(t, "self", "mnt")
+	var want string
+	for i := 0; i < 100; i++ {
+		if want = nsLinkOf(t, holder.Process.Pid, "mnt"); want != own {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := os.WriteFile(filepath.Join(b.Rootfs, "berth-marker"), []byte("in-rootfs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(s *specs.Spec) {
+		for i, ns := range s.Linux.Namespaces {
+			if ns.Type == specs.MountNamespace {
+				s.Linux.Namespaces[i].Path = "/proc/" + itoa(holder.Process.Pid) + "/ns/mnt"
+			}
+		}
+	})
+	out := shellOutput(t, rt, b, "cat /berth-marker; readlink /proc/self/ns/mnt")
+	if got := strings.Fields(out); len(got) != 2 || got[0] != "in-rootfs" || got[1] != want {
+		t.Errorf("container in a joined mount namespace printed %q, want in-rootfs and %s", out, want)
+	}
+}
+
+// TestFailingHooks: runtime-spec 1.3's lifecycle. A failed poststart hook
+// is an error of start and stops the container without running the hooks
+// after it; a failed poststop hook is a warning, and the remaining poststop
+// hooks and the delete go on.
+func TestFailingHooks(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		hooks     func(fail, mark specs.Hook) *specs.Hooks
+		startFail bool
+		markRuns  bool
+	}{
+		{"poststart", func(f, m specs.Hook) *specs.Hooks { return &specs.Hooks{Poststart: []specs.Hook{f, m}} }, true, false},
+		{"poststop", func(f, m specs.Hook) *specs.Hooks { return &specs.Hooks{Poststop: []specs.Hook{f, m}} }, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, b := setup(t)
+			mark := filepath.Join(t.TempDir(), "mark")
+			fail := specs.Hook{Path: "/bin/false"}
+			marker := specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "echo ran > " + mark}}
+			b.Update(func(s *specs.Spec) { s.Hooks = tc.hooks(fail, marker) })
+			b.SetArgs("sleep", "100")
+			id := testutil.NewID(t)
+			rt.MustRun(t, "create", "--bundle", b.Dir, id)
+			res := rt.Run(t, "start", id)
+			if failed := res.ExitCode != 0; failed != tc.startFail {
+				t.Fatalf("start: exit %d stderr %q, want failure %v", res.ExitCode, res.Stderr, tc.startFail)
+			}
+			if tc.startFail {
+				if !strings.Contains(res.Stderr, "poststart hook 0") {
+					t.Errorf("start stderr %q does not name the failed hook", res.Stderr)
+				}
+				rt.WaitState(t, id, "stopped", 10*time.Second)
+			} else {
+				rt.MustRun(t, "kill", id, "KILL")
+				rt.WaitState(t, id, "stopped", 10*time.Second)
+			}
+			rt.MustRun(t, "delete", id)
+			_, err := os.Stat(mark)
+			if ran := err == nil; ran != tc.markRuns {
+				t.Errorf("hook after the failed one ran: %v, want %v", ran, tc.markRuns)
+			}
+			assertNothingLeft(t, rt, id, b)
+		})
+	}
+}
