@@ -53,16 +53,24 @@ func run(kind string, hs []specs.Hook, state *specs.State, all bool) error {
 	if err != nil {
 		return fmt.Errorf("%s hooks: encode state: %w", kind, err)
 	}
-	var errs []error
+	var first error
 	for i, h := range hs {
-		if err := runOne(h, js); err != nil {
-			errs = append(errs, fmt.Errorf("%s hook %d (%s): %w", kind, i, h.Path, err))
-			if !all {
-				break
-			}
+		err := runOne(h, js)
+		if err == nil {
+			continue
+		}
+		err = fmt.Errorf("%s hook %d (%s): %w", kind, i, h.Path, err)
+		if !all {
+			return err
+		}
+		if first == nil {
+			first = err
+		} else {
+			// One line for the log, the first failure still unwrappable.
+			first = fmt.Errorf("%w; %v", first, err)
 		}
 	}
-	return errors.Join(errs...)
+	return first
 }
 
 func runOne(h specs.Hook, state []byte) error {

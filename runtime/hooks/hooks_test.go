@@ -3,6 +3,7 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -211,5 +212,35 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	}
 	if !ws.Signaled() || ws.Signal() != unix.SIGKILL {
 		t.Fatalf("child %d ended with %v, want killed", pid, ws)
+	}
+}
+
+// TestRunAllGoesOn: RunAll (poststop) runs every hook past failures and
+// names each failure on one line.
+func TestRunAllGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	fail := script(t, dir, "fail", "exit 3\n")
+	marker := filepath.Join(dir, "ran")
+	after := script(t, dir, "after", "touch "+marker+"\n")
+	for _, tt := range []struct {
+		name    string
+		hooks   []specs.Hook
+		wantErr string
+	}{
+		{"none fail", []specs.Hook{{Path: after}}, ""},
+		{"first fails", []specs.Hook{{Path: fail}, {Path: after}}, "poststop hook 0 (" + fail + "): exit status 3"},
+		{"two fail", []specs.Hook{{Path: fail}, {Path: after}, {Path: fail}},
+			"poststop hook 0 (" + fail + "): exit status 3; poststop hook 2 (" + fail + "): exit status 3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(marker)
+			err := RunAll("poststop", tt.hooks, testState)
+			if msg := fmt.Sprint(err); tt.wantErr == "" && err != nil || tt.wantErr != "" && msg != tt.wantErr {
+				t.Errorf("RunAll: %v, want %q", err, tt.wantErr)
+			}
+			if _, err := os.Stat(marker); err != nil {
+				t.Errorf("the hook after a failed one did not run: %v", err)
+			}
+		})
 	}
 }
