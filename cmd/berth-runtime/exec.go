@@ -123,7 +123,7 @@ func execForeground(c *container.Container, proc *specs.Process, opts container.
 		if tty, err = newTerminal(&copts); err != nil {
 			return 0, err
 		}
-		opts.Console = copts.Console
+		opts.Console, opts.ClearONLCR = copts.Console, copts.ClearONLCR
 	}
 	pid, err := c.Exec(proc, opts)
 	if tty != nil {

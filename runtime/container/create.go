@@ -35,7 +35,10 @@ type CreateOptions struct {
 	ConsoleSocket string
 	// Console, if set, is used instead of ConsoleSocket: the caller keeps
 	// the other end (foreground run with a terminal).
-	Console      *os.File
+	Console *os.File
+	// ClearONLCR makes the pty pass "\n" as is, not as "\r\n", before
+	// the master is sent: what runc does when it is the console's end.
+	ClearONLCR   bool
 	PidFile      string
 	NoPivot      bool
 	NoNewKeyring bool
@@ -297,7 +300,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	}
 	b.cmd = cmd
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the

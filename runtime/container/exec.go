@@ -27,7 +27,9 @@ type ExecOptions struct {
 	// Console, if set, is used instead of ConsoleSocket: the caller keeps
 	// the other end (foreground exec with a terminal).
 	Console *os.File
-	PidFile string
+	// ClearONLCR: as CreateOptions.ClearONLCR.
+	ClearONLCR bool
+	PidFile    string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
 	// Stdio of the process; nil means the caller's own.
@@ -254,7 +256,7 @@ func (e *execer) start() (int, error) {
 		return e.pid, nsenter.WaitExec(sock)
 	}
 	cfg := initproc.Config{
-		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
+		FifoFD: -1, ConsoleFD: consoleFD, ClearONLCR: e.opts.ClearONLCR, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
 		State: e.c.OCIState(),
 		Exec:  &initproc.ExecConfig{Process: e.proc, Pid: e.pid},
 	}

@@ -139,6 +139,11 @@ func setupTerminal(c *Config, mountConsole bool) error {
 		return err
 	}
 	defer master.Close()
+	if c.ClearONLCR {
+		if err := console.ClearONLCR(master); err != nil {
+			return err
+		}
+	}
 	slave, err := console.Peer(master)
 	if err != nil {
 		return err
