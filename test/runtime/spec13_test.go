@@ -91,3 +91,20 @@ func TestFailingHooks(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownCapabilitiesIgnored: as runc 1.2 and later, capability names
+// that are no capability are ignored with a warning, not refused.
+func TestUnknownCapabilitiesIgnored(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Process.Capabilities.Bounding = []string{"CAP_UNKNOWN", "UNKNOWN_CAP", "CAP_KILL"}
+	})
+	b.Shell("grep CapBnd /proc/self/status")
+	res := runBundle(t, rt, b)
+	if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "CapBnd:\t0000000000000020" {
+		t.Errorf("run with unknown capabilities: exit %d stdout %q stderr %q, want CapBnd of CAP_KILL alone", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "ignoring unknown or unavailable capabilities: [CAP_UNKNOWN UNKNOWN_CAP]") {
+		t.Errorf("stderr %q does not warn about the unknown capabilities", res.Stderr)
+	}
+}
