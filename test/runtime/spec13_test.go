@@ -108,3 +108,19 @@ func TestUnknownCapabilitiesIgnored(t *testing.T) {
 		t.Errorf("stderr %q does not warn about the unknown capabilities", res.Stderr)
 	}
 }
+
+// TestListMissingRoot: as runc, list under a --root that does not exist is
+// an error (a missing default root is only no containers yet).
+func TestListMissingRoot(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		root string
+		ok   bool
+	}{{filepath.Join(dir, "missing"), false}, {dir, true}} {
+		out, err := exec.Command(rt.Binary, "--root", tc.root, "list").CombinedOutput()
+		if (err == nil) != tc.ok {
+			t.Errorf("list --root %s: %v %q, want success %v", tc.root, err, out, tc.ok)
+		}
+	}
+}
