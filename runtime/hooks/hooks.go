@@ -59,7 +59,8 @@ func run(kind string, hs []specs.Hook, state *specs.State, all bool) error {
 		if err == nil {
 			continue
 		}
-		err = fmt.Errorf("%s hook %d (%s): %w", kind, i, h.Path, err)
+		// runc's words, which clients and runc's tests match.
+		err = fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)
 		if !all {
 			return err
 		}

@@ -110,7 +110,7 @@ func run(p *peer) error {
 	if s.Hooks != nil && len(s.Hooks.StartContainer) > 0 {
 		st := c.State
 		st.Status = specs.StateCreated // what runc reports: start has not returned yet
-		if err := hooks.Run("startContainer", s.Hooks.StartContainer, &st); err != nil {
+		if err := hooks.Run("startContainer", defaultEnv(s.Hooks.StartContainer, prog.env), &st); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -122,6 +122,20 @@ func run(p *peer) error {
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)
 	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)
 	return nil
+}
+
+// defaultEnv gives the hooks without an env of their own the process's (its
+// HOME included), as runc does for startContainer hooks: not in the spec,
+// but what hooks written for runc expect.
+func defaultEnv(hs []specs.Hook, env []string) []specs.Hook {
+	out := make([]specs.Hook, len(hs))
+	for i, h := range hs {
+		if len(h.Env) == 0 {
+			h.Env = env
+		}
+		out[i] = h
+	}
+	return out
 }
 
 // setupFilesystem builds the rootfs when the container has a mount

@@ -74,7 +74,7 @@ func TestFailingHooks(t *testing.T) {
 				t.Fatalf("start: exit %d stderr %q, want failure %v", res.ExitCode, res.Stderr, tc.startFail)
 			}
 			if tc.startFail {
-				if !strings.Contains(res.Stderr, "poststart hook 0") {
+				if !strings.Contains(res.Stderr, "error running poststart hook #0:") {
 					t.Errorf("start stderr %q does not name the failed hook", res.Stderr)
 				}
 				rt.WaitState(t, id, "stopped", 10*time.Second)
@@ -122,5 +122,43 @@ func TestListMissingRoot(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("list --root %s: %v %q, want success %v", tc.root, err, out, tc.ok)
 		}
+	}
+}
+
+// TestStartContainerHookEnv: a startContainer hook with no env of its own
+// runs with the process's (HOME included), as runc's; one with an env keeps
+// it. A failed hook is named in runc's words ("error running ... hook #N:").
+func TestStartContainerHookEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"inherits", nil, "two /root"},
+		{"own env", []string{"ONE=own"}, "own"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, b := setup(t)
+			script := "#!/bin/sh\necho \"$ONE $HOME\" > /hook-out\n"
+			if err := os.WriteFile(filepath.Join(b.Rootfs, "check-env.sh"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b.Update(func(s *specs.Spec) {
+				s.Root.Readonly = false
+				s.Process.Env = []string{"ONE=two", "PATH=/bin:/usr/bin"}
+				s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/check-env.sh", Env: tc.env}}}
+			})
+			b.SetArgs("cat", "/hook-out")
+			if res := runBundle(t, rt, b); res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != tc.want {
+				t.Errorf("hook saw %q (exit %d, stderr %q), want %q", res.Stdout, res.ExitCode, res.Stderr, tc.want)
+			}
+		})
+	}
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}, {Path: "/bin/false"}}}
+	})
+	if res := runBundle(t, rt, b); res.ExitCode == 0 || !strings.Contains(res.Stderr, "error running startContainer hook #1:") {
+		t.Errorf("failed startContainer hook: exit %d stderr %q, want runc's wording", res.ExitCode, res.Stderr)
 	}
 }
