@@ -19,7 +19,7 @@ func newExecCommand() *cobra.Command {
 	var f container.ExecFlags
 	var opts container.ExecOptions
 	var processFile string
-	var detach, ignorePaused bool
+	var detach bool
 	var gids []string
 	cmd := &cobra.Command{
 		Use:   "exec [flags] <container-id> <command> [args...]",
@@ -91,8 +91,7 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.BoolVar(&f.NoNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
 	fl.StringVar(&f.Apparmor, "apparmor", "", "AppArmor profile for the process")
 	fl.StringVar(&f.ProcessLabel, "process-label", "", "SELinux label for the process")
-	fl.BoolVar(&ignorePaused, "ignore-paused", false, "accepted for runc compatibility; exec into a paused container is refused")
-	fl.MarkHidden("ignore-paused")
+	fl.BoolVar(&opts.IgnorePaused, "ignore-paused", false, "exec into a paused container: the process waits, frozen, until resume")
 	return cmd
 }
 

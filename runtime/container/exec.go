@@ -29,6 +29,9 @@ type ExecOptions struct {
 	Console *os.File
 	// ClearONLCR: as CreateOptions.ClearONLCR.
 	ClearONLCR bool
+	// IgnorePaused lets the process join a paused container, where it
+	// waits, frozen, until a resume (runc's exec --ignore-paused).
+	IgnorePaused bool
 	PidFile    string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
@@ -72,7 +75,7 @@ func (c *Container) config() (*specs.Spec, error) {
 // to its cwd; nothing is mounted or pivoted again.
 func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	ph := newPhases("exec")
-	if err := c.checkExecutable(); err != nil {
+	if err := c.checkExecutable(opts.IgnorePaused); err != nil {
 		return 0, err
 	}
 	s, err := c.config()
@@ -110,12 +113,12 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 }
 
 // checkExecutable refuses containers that cannot take a new process.
-func (c *Container) checkExecutable() error {
+func (c *Container) checkExecutable(ignorePaused bool) error {
 	switch c.Status() {
 	case specs.StateStopped:
 		return fmt.Errorf("cannot exec in a stopped container: %s", c.ID())
 	}
-	if c.frozen() {
+	if !ignorePaused && c.frozen() {
 		return fmt.Errorf("cannot exec in a paused container: %s (resume it first)", c.ID())
 	}
 	return nil

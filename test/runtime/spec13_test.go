@@ -162,3 +162,27 @@ func TestStartContainerHookEnv(t *testing.T) {
 		t.Errorf("failed startContainer hook: exit %d stderr %q, want runc's wording", res.ExitCode, res.Stderr)
 	}
 }
+
+// TestExecIgnorePaused: exec --ignore-paused into a paused container waits,
+// frozen, until resume, then runs (runc's flag); without it, exec is refused.
+func TestExecIgnorePaused(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	rt.MustRun(t, "pause", id)
+	if res := rt.Run(t, "exec", id, "true"); res.ExitCode == 0 {
+		t.Errorf("exec into a paused container without --ignore-paused succeeded")
+	}
+	go func() {
+		time.Sleep(time.Second)
+		rt.Command("resume", id).Run()
+	}()
+	start := time.Now()
+	res := rt.Run(t, "exec", "--ignore-paused", id, "echo", "ok")
+	if res.ExitCode != 0 || res.Stdout != "ok\n" {
+		t.Fatalf("exec --ignore-paused: exit %d stdout %q stderr %q", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if took := time.Since(start); took < 900*time.Millisecond {
+		t.Errorf("exec --ignore-paused took %s: it ran before the resume 1s later", took)
+	}
+}
