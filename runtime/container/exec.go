@@ -32,7 +32,7 @@ type ExecOptions struct {
 	// IgnorePaused lets the process join a paused container, where it
 	// waits, frozen, until a resume (runc's exec --ignore-paused).
 	IgnorePaused bool
-	PidFile    string
+	PidFile      string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
 	// Stdio of the process; nil means the caller's own.
