@@ -166,6 +166,10 @@ func (b *builder) build() error {
 		}
 		b.cg = cgroups.Load(nil) // rootless: no cgroup of our own, as runc
 	}
+	// As runc: the init would hang in a cgroup frozen before it came.
+	if b.cg.Frozen() {
+		return fmt.Errorf("create container %s: container's cgroup unexpectedly frozen", b.id)
+	}
 	b.phases.mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {
 		return err

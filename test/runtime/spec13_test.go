@@ -186,3 +186,31 @@ func TestExecIgnorePaused(t *testing.T) {
 		t.Errorf("exec --ignore-paused took %s: it ran before the resume 1s later", took)
 	}
 }
+
+// TestFrozenCgroupRefused: as runc, create into an existing cgroup that is
+// frozen fails at once with runc's words, instead of hanging in it.
+func TestFrozenCgroupRefused(t *testing.T) {
+	rt, b := setup(t)
+	id := testutil.NewID(t)
+	rel := "/" + id + "-frozen"
+	dir, file, frozen, thawed := filepath.Join("/sys/fs/cgroup/freezer", rel), "freezer.state", "FROZEN", "THAWED"
+	if _, err := os.Stat("/sys/fs/cgroup/freezer"); err != nil {
+		dir, file, frozen, thawed = filepath.Join("/sys/fs/cgroup", rel), "cgroup.freeze", "1", "0"
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(filepath.Join(dir, file), []byte(thawed), 0o644); os.Remove(dir) })
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(frozen), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(s *specs.Spec) { s.Linux.CgroupsPath = rel })
+	start := time.Now()
+	res := rt.Run(t, "run", "--bundle", b.Dir, id)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "container's cgroup unexpectedly frozen") {
+		t.Errorf("run in a frozen cgroup: exit %d stderr %q, want runc's refusal", res.ExitCode, res.Stderr)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("run in a frozen cgroup took %s", took)
+	}
+}
