@@ -88,6 +88,11 @@ func dropPrivileges(proc *specs.Process) error {
 	if err := cs.ApplyBounding(); err != nil {
 		return err
 	}
+	if proc.Terminal {
+		if err := fixStdioOwner(int(proc.User.UID)); err != nil {
+			return err
+		}
+	}
 	if err := user.Apply(proc.User); err != nil {
 		return err
 	}

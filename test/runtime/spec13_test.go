@@ -214,3 +214,24 @@ func TestFrozenCgroupRefused(t *testing.T) {
 		t.Errorf("run in a frozen cgroup took %s", took)
 	}
 }
+
+// TestTerminalOwner: a process of uid 1000 owns its terminal, whose group
+// stays devpts' tty (5), on run and on exec, as runc.
+func TestTerminalOwner(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Process.Terminal = true
+		s.Process.User = specs.User{UID: 1000, GID: 100}
+	})
+	b.Shell("stat -c %u:%g $(tty)")
+	if res := runBundle(t, rt, b); res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "1000:5" {
+		t.Errorf("run -t as uid 1000: exit %d stdout %q stderr %q, want 1000:5", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	b.Update(func(s *specs.Spec) { s.Process.Terminal = false })
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	res := rt.Run(t, "exec", "-t", "--user", "1000:100", id, "sh", "-c", "stat -c %u:%g $(tty)")
+	if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "1000:5" {
+		t.Errorf("exec -t as uid 1000: exit %d stdout %q stderr %q, want 1000:5", res.ExitCode, res.Stdout, res.Stderr)
+	}
+}
