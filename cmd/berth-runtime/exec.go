@@ -54,6 +54,7 @@ In the foreground exec forwards signals and exits with the process's status
 			} else {
 				f.Args = args[1:]
 				proc, err = c.ExecProcess(f)
+				opts.AddedCaps = f.Caps
 			}
 			if err != nil {
 				return err
@@ -87,7 +88,7 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.StringArrayVarP(&f.Env, "env", "e", nil, "set an environment variable (KEY=value)")
 	fl.StringVarP(&f.User, "user", "u", "", "run as uid[:gid]")
 	fl.StringArrayVarP(&gids, "additional-gids", "g", nil, "an additional gid for the process")
-	fl.StringArrayVarP(&f.Caps, "cap", "c", nil, "add a capability (it must be in the container's bounding set)")
+	fl.StringArrayVarP(&f.Caps, "cap", "c", nil, "add a capability to the bounding, effective and permitted sets (and ambient when the spec has inheritable ones), as runc")
 	fl.BoolVar(&f.NoNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
 	fl.StringVar(&f.Apparmor, "apparmor", "", "AppArmor profile for the process")
 	fl.StringVar(&f.ProcessLabel, "process-label", "", "SELinux label for the process")

@@ -29,6 +29,9 @@ type ExecOptions struct {
 	Console *os.File
 	// ClearONLCR: as CreateOptions.ClearONLCR.
 	ClearONLCR bool
+	// AddedCaps are capabilities the caller asked for by name (exec
+	// --cap): as runc, they may go past the container's bounding set.
+	AddedCaps []string
 	// IgnorePaused lets the process join a paused container, where it
 	// waits, frozen, until a resume (runc's exec --ignore-paused).
 	IgnorePaused bool
@@ -82,7 +85,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := boundProcess(proc, s); err != nil {
+	if err := boundProcess(proc, s, opts.AddedCaps); err != nil {
 		return 0, err
 	}
 	if proc.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {

@@ -235,3 +235,34 @@ func TestTerminalOwner(t *testing.T) {
 		t.Errorf("exec -t as uid 1000: exit %d stdout %q stderr %q, want 1000:5", res.ExitCode, res.Stdout, res.Stderr)
 	}
 }
+
+// TestExecCapAmbient: as runc 1.5, exec --cap adds to the ambient set too
+// when the spec has inheritable capabilities (CAP_CHOWN 0, CAP_KILL 5,
+// CAP_SYSLOG 34).
+func TestExecCapAmbient(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) {
+		s.Process.Capabilities = &specs.LinuxCapabilities{
+			Inheritable: []string{"CAP_CHOWN", "CAP_SYSLOG"}, Permitted: []string{"CAP_KILL", "CAP_CHOWN"},
+			Effective: []string{"CAP_KILL"}, Bounding: []string{"CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"},
+			Ambient: []string{"CAP_CHOWN"},
+		}
+	})
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"CapInh:\t0000000400000001", "CapPrm:\t0000000000000021", "CapBnd:\t0000000400000021", "CapAmb:\t0000000000000001"}},
+		{[]string{"--cap", "CAP_SYSLOG"}, []string{"CapInh:\t0000000400000001", "CapPrm:\t0000000400000021", "CapEff:\t0000000400000021", "CapAmb:\t0000000400000001"}},
+	} {
+		args := append(append([]string{"exec"}, tc.args...), id, "grep", "^Cap", "/proc/self/status")
+		res := rt.Run(t, args...)
+		for _, w := range tc.want {
+			if !strings.Contains(res.Stdout, w) {
+				t.Errorf("exec %v: %q lacks %q (stderr %q)", tc.args, res.Stdout, w, res.Stderr)
+			}
+		}
+	}
+}
