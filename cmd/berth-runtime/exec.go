@@ -93,6 +93,9 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.StringVar(&f.Apparmor, "apparmor", "", "AppArmor profile for the process")
 	fl.StringVar(&f.ProcessLabel, "process-label", "", "SELinux label for the process")
 	fl.BoolVar(&opts.IgnorePaused, "ignore-paused", false, "exec into a paused container: the process waits, frozen, until resume")
+	// As runc: exec that fails itself (not the process) exits 255, so a
+	// caller tells it from the process's own exit code.
+	cmd.RunE = failWith(255, cmd.RunE)
 	return cmd
 }
 

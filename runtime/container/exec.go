@@ -109,7 +109,9 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 			err = atomicfile.WriteFile(path, []byte(strconv.Itoa(pid)), 0o644)
 		}
 		if err != nil {
-			return pid, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
+			// A failed exec leaves nothing running, as runc.
+			e.kill()
+			return 0, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
 		}
 	}
 	return pid, nil

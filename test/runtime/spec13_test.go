@@ -266,3 +266,25 @@ func TestExecCapAmbient(t *testing.T) {
 		}
 	}
 }
+
+// TestExecFailureExits255: as runc, an exec that fails itself exits 255,
+// apart from the process's own exit codes.
+func TestExecFailureExits255(t *testing.T) {
+	rt, b := setup(t)
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{id, "false"}, 1},
+		{[]string{id, "sh", "-c", "exit 42"}, 42},
+		{[]string{"--pid-file", "/non-existent/directory", id, "true"}, 255},
+		{[]string{id, "no-such-binary"}, 255},
+		{[]string{"no-such-container-" + id, "true"}, 255},
+	} {
+		if res := rt.Run(t, append([]string{"exec"}, tc.args...)...); res.ExitCode != tc.want {
+			t.Errorf("exec %v: exit %d, want %d (stderr %q)", tc.args, res.ExitCode, tc.want, res.Stderr)
+		}
+	}
+}
