@@ -36,7 +36,10 @@ func (c *Container) Start() error {
 	}
 	ph.mark("exec fifo")
 	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
+		// The state as of the start: a program that is quick may have
+		// exited already, but the hook is about its having run.
 		st := c.OCIState()
+		st.Status, st.Pid = specs.StateRunning, c.state.InitPid
 		if err := hooks.Run("poststart", h.Poststart, &st); err != nil {
 			// runtime-spec 1.3: a failed poststart hook is an error, and
 			// the container is stopped (as runc 1.2 and later do).

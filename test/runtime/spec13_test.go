@@ -288,3 +288,19 @@ func TestExecFailureExits255(t *testing.T) {
 		}
 	}
 }
+
+// TestPoststartStateOfQuickProcess: the poststart hook is told running and
+// the pid, even when the program (true) has exited before the hook runs.
+func TestPoststartStateOfQuickProcess(t *testing.T) {
+	rt, b := setup(t)
+	host := t.TempDir()
+	b.Update(func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststart: []specs.Hook{recordHook(host, "poststart")}} })
+	id := testutil.NewID(t)
+	rt.MustRun(t, "create", "--bundle", b.Dir, id)
+	created := rt.State(t, id)
+	rt.MustRun(t, "start", id)
+	st := readHookState(t, host, "poststart")
+	if st.Status != "running" || st.Pid != created.Pid {
+		t.Errorf("poststart state: status %q pid %d, want running and %d", st.Status, st.Pid, created.Pid)
+	}
+}
