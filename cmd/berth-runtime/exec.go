@@ -19,7 +19,7 @@ func newExecCommand() *cobra.Command {
 	var f container.ExecFlags
 	var opts container.ExecOptions
 	var processFile string
-	var detach, ignorePaused bool
+	var detach bool
 	var gids []string
 	cmd := &cobra.Command{
 		Use:   "exec [flags] <container-id> <command> [args...]",
@@ -54,6 +54,7 @@ In the foreground exec forwards signals and exits with the process's status
 			} else {
 				f.Args = args[1:]
 				proc, err = c.ExecProcess(f)
+				opts.AddedCaps = f.Caps
 			}
 			if err != nil {
 				return err
@@ -87,12 +88,14 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.StringArrayVarP(&f.Env, "env", "e", nil, "set an environment variable (KEY=value)")
 	fl.StringVarP(&f.User, "user", "u", "", "run as uid[:gid]")
 	fl.StringArrayVarP(&gids, "additional-gids", "g", nil, "an additional gid for the process")
-	fl.StringArrayVarP(&f.Caps, "cap", "c", nil, "add a capability (it must be in the container's bounding set)")
+	fl.StringArrayVarP(&f.Caps, "cap", "c", nil, "add a capability to the bounding, effective and permitted sets (and ambient when the spec has inheritable ones), as runc")
 	fl.BoolVar(&f.NoNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
 	fl.StringVar(&f.Apparmor, "apparmor", "", "AppArmor profile for the process")
 	fl.StringVar(&f.ProcessLabel, "process-label", "", "SELinux label for the process")
-	fl.BoolVar(&ignorePaused, "ignore-paused", false, "accepted for runc compatibility; exec into a paused container is refused")
-	fl.MarkHidden("ignore-paused")
+	fl.BoolVar(&opts.IgnorePaused, "ignore-paused", false, "exec into a paused container: the process waits, frozen, until resume")
+	// As runc: exec that fails itself (not the process) exits 255, so a
+	// caller tells it from the process's own exit code.
+	cmd.RunE = failWith(255, cmd.RunE)
 	return cmd
 }
 
@@ -123,7 +126,7 @@ func execForeground(c *container.Container, proc *specs.Process, opts container.
 		if tty, err = newTerminal(&copts); err != nil {
 			return 0, err
 		}
-		opts.Console = copts.Console
+		opts.Console, opts.ClearONLCR = copts.Console, copts.ClearONLCR
 	}
 	pid, err := c.Exec(proc, opts)
 	if tty != nil {

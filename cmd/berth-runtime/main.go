@@ -19,6 +19,28 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// codedError is a failure reported as any other, ending the runtime with
+// code instead of 1.
+type codedError struct {
+	err  error
+	code int
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
+
+// failWith makes run's failures (not an exitError) end with code.
+func failWith(code int, run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, args []string) error {
+		err := run(c, args)
+		var ee exitError
+		if err != nil && !errors.As(err, &ee) {
+			return codedError{err: err, code: code}
+		}
+		return err
+	}
+}
+
 func main() {
 	// The container's init re-executes this binary; it must not pay for the
 	// command line parser or logging set-up.
@@ -37,7 +59,11 @@ func main() {
 		if !logToStderr {
 			fmt.Fprintln(os.Stderr, err)
 		}
-		os.Exit(1)
+		code := 1
+		if ce := (codedError{}); errors.As(err, &ce) {
+			code = ce.code
+		}
+		os.Exit(code)
 	}
 }
 

@@ -132,6 +132,8 @@ func newTerminal(opts *container.CreateOptions) (*terminal, error) {
 	}
 	t := &terminal{local: local, remote: remote}
 	opts.Console = t.local
+	// As runc's own console end: "\n" reaches stdout as "\n", not "\r\n".
+	opts.ClearONLCR = true
 	return t, nil
 }
 

@@ -67,7 +67,14 @@ func newListCommand() *cobra.Command {
   berth-runtime list -q
   berth-runtime list -f json`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// As runc: a missing default root is no containers yet, a
+			// missing --root given is an error.
+			if f := cmd.Flag("root"); f != nil && f.Changed {
+				if _, err := os.Stat(globals.root); err != nil {
+					return fmt.Errorf("list containers in %s: %w", globals.root, err)
+				}
+			}
 			cs, err := container.List(globals.root)
 			if err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/bits"
+	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -34,8 +35,8 @@ type Caps struct {
 
 // New turns the capability names of a spec into sets. A nil c gives empty
 // sets: runc drops every capability when the spec lists none. A name that is
-// a capability the running kernel lacks is ignored with a warning, as runc
-// does; a name that is no capability at all is an error.
+// no capability, or one the running kernel lacks, is ignored with a
+// warning, as runc 1.2 and later do.
 func New(c *specs.LinuxCapabilities) (*Caps, error) {
 	out := &Caps{}
 	if c == nil {
@@ -56,18 +57,18 @@ func New(c *specs.LinuxCapabilities) (*Caps, error) {
 	} {
 		for _, name := range set.names {
 			n, ok := byName[name]
-			if !ok {
-				return nil, fmt.Errorf("capabilities.%s: unknown capability %q", set.name, name)
-			}
-			if n > last {
-				ignored = append(ignored, name)
+			if !ok || n > last {
+				if !slices.Contains(ignored, name) {
+					ignored = append(ignored, name)
+				}
 				continue
 			}
 			*set.dst |= 1 << n
 		}
 	}
 	if len(ignored) > 0 {
-		slog.Warn("ignoring capabilities unknown to the running kernel", "capabilities", strings.Join(ignored, ","))
+		slices.Sort(ignored)
+		slog.Warn("ignoring unknown or unavailable capabilities: [" + strings.Join(ignored, " ") + "]")
 	}
 	return out, nil
 }

@@ -35,7 +35,10 @@ type CreateOptions struct {
 	ConsoleSocket string
 	// Console, if set, is used instead of ConsoleSocket: the caller keeps
 	// the other end (foreground run with a terminal).
-	Console      *os.File
+	Console *os.File
+	// ClearONLCR makes the pty pass "\n" as is, not as "\r\n", before
+	// the master is sent: what runc does when it is the console's end.
+	ClearONLCR   bool
 	PidFile      string
 	NoPivot      bool
 	NoNewKeyring bool
@@ -162,6 +165,10 @@ func (b *builder) build() error {
 			return err
 		}
 		b.cg = cgroups.Load(nil) // rootless: no cgroup of our own, as runc
+	}
+	// As runc: the init would hang in a cgroup frozen before it came.
+	if b.cg.Frozen() {
+		return fmt.Errorf("create container %s: container's cgroup unexpectedly frozen", b.id)
 	}
 	b.phases.mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {
@@ -297,7 +304,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	}
 	b.cmd = cmd
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the
@@ -405,9 +412,11 @@ func (b *builder) hasCreateHooks() bool {
 }
 
 // runtimeHooks runs prestart and createRuntime hooks in the runtime's
-// namespaces, after the container's exist and before pivot_root.
+// namespaces, after the container's exist and before pivot_root. Their
+// state says created: runtime-spec 1.3 calls a container created after
+// step 2 of the lifecycle, and these hooks are steps 3 and 4.
 func (b *builder) runtimeHooks() error {
-	st := b.ociState(specs.StateCreating)
+	st := b.ociState(specs.StateCreated)
 	//lint:ignore SA1019 prestart is deprecated but still honoured, as runc does
 	if err := hooks.Run("prestart", b.spec.Hooks.Prestart, &st); err != nil {
 		return err

@@ -27,7 +27,15 @@ type ExecOptions struct {
 	// Console, if set, is used instead of ConsoleSocket: the caller keeps
 	// the other end (foreground exec with a terminal).
 	Console *os.File
-	PidFile string
+	// ClearONLCR: as CreateOptions.ClearONLCR.
+	ClearONLCR bool
+	// AddedCaps are capabilities the caller asked for by name (exec
+	// --cap): as runc, they may go past the container's bounding set.
+	AddedCaps []string
+	// IgnorePaused lets the process join a paused container, where it
+	// waits, frozen, until a resume (runc's exec --ignore-paused).
+	IgnorePaused bool
+	PidFile      string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
 	// Stdio of the process; nil means the caller's own.
@@ -70,14 +78,14 @@ func (c *Container) config() (*specs.Spec, error) {
 // to its cwd; nothing is mounted or pivoted again.
 func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	ph := newPhases("exec")
-	if err := c.checkExecutable(); err != nil {
+	if err := c.checkExecutable(opts.IgnorePaused); err != nil {
 		return 0, err
 	}
 	s, err := c.config()
 	if err != nil {
 		return 0, err
 	}
-	if err := boundProcess(proc, s); err != nil {
+	if err := boundProcess(proc, s, opts.AddedCaps); err != nil {
 		return 0, err
 	}
 	if proc.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
@@ -101,19 +109,21 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 			err = atomicfile.WriteFile(path, []byte(strconv.Itoa(pid)), 0o644)
 		}
 		if err != nil {
-			return pid, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
+			// A failed exec leaves nothing running, as runc.
+			e.kill()
+			return 0, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
 		}
 	}
 	return pid, nil
 }
 
 // checkExecutable refuses containers that cannot take a new process.
-func (c *Container) checkExecutable() error {
+func (c *Container) checkExecutable(ignorePaused bool) error {
 	switch c.Status() {
 	case specs.StateStopped:
 		return fmt.Errorf("cannot exec in a stopped container: %s", c.ID())
 	}
-	if c.frozen() {
+	if !ignorePaused && c.frozen() {
 		return fmt.Errorf("cannot exec in a paused container: %s (resume it first)", c.ID())
 	}
 	return nil
@@ -254,7 +264,7 @@ func (e *execer) start() (int, error) {
 		return e.pid, nsenter.WaitExec(sock)
 	}
 	cfg := initproc.Config{
-		FifoFD: -1, ConsoleFD: consoleFD, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
+		FifoFD: -1, ConsoleFD: consoleFD, ClearONLCR: e.opts.ClearONLCR, ExeFD: exeFD, PassFDs: e.opts.PassFDs, SeccompListenerFD: listenerFD,
 		State: e.c.OCIState(),
 		Exec:  &initproc.ExecConfig{Process: e.proc, Pid: e.pid},
 	}

@@ -69,17 +69,28 @@ func (c *Container) ExecProcess(f ExecFlags) (*specs.Process, error) {
 			cs = *p.Capabilities
 		}
 		for _, name := range f.Caps {
-			name = strings.ToUpper(name)
-			if !strings.HasPrefix(name, "CAP_") {
-				name = "CAP_" + name
-			}
+			name = capName(name)
 			cs.Bounding = appendNew(cs.Bounding, name)
 			cs.Effective = appendNew(cs.Effective, name)
 			cs.Permitted = appendNew(cs.Permitted, name)
+			// As runc: ambient too when the spec has inheritable
+			// capabilities (ambient needs inheritable to be raised).
+			if len(cs.Inheritable) > 0 {
+				cs.Ambient = appendNew(cs.Ambient, name)
+			}
 		}
 		p.Capabilities = &cs
 	}
 	return &p, nil
+}
+
+// capName is a --cap name in the spec's form: upper case, CAP_ prefixed.
+func capName(name string) string {
+	name = strings.ToUpper(name)
+	if !strings.HasPrefix(name, "CAP_") {
+		name = "CAP_" + name
+	}
+	return name
 }
 
 func appendNew(list []string, name string) []string {
@@ -109,7 +120,7 @@ func parseUIDGID(s string) (uint32, uint32, error) {
 // was given: never a capability outside its bounding set, no_new_privs if
 // the container has it, and the container's rlimits unless the process
 // sets its own.
-func boundProcess(p *specs.Process, s *specs.Spec) error {
+func boundProcess(p *specs.Process, s *specs.Spec, added []string) error {
 	if len(p.Args) == 0 {
 		return errors.New("exec: process args must not be empty")
 	}
@@ -126,6 +137,9 @@ func boundProcess(p *specs.Process, s *specs.Spec) error {
 	var bounding []string
 	if cp.Capabilities != nil {
 		bounding = cp.Capabilities.Bounding
+	}
+	for _, name := range added {
+		bounding = append(slices.Clip(bounding), capName(name))
 	}
 	if c := p.Capabilities; c != nil {
 		for _, set := range [][]string{c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient} {

@@ -36,10 +36,15 @@ func (c *Container) Start() error {
 	}
 	ph.mark("exec fifo")
 	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
+		// The state as of the start: a program that is quick may have
+		// exited already, but the hook is about its having run.
 		st := c.OCIState()
+		st.Status, st.Pid = specs.StateRunning, c.state.InitPid
 		if err := hooks.Run("poststart", h.Poststart, &st); err != nil {
-			// The spec: a failed poststart hook is logged and the lifecycle goes on.
-			slog.Warn(err.Error())
+			// runtime-spec 1.3: a failed poststart hook is an error, and
+			// the container is stopped (as runc 1.2 and later do).
+			c.killAll()
+			return fmt.Errorf("start container %s: %w", c.ID(), err)
 		}
 	}
 	return nil
@@ -199,7 +204,9 @@ func (c *Container) destroy() error {
 		return fmt.Errorf("delete container %s: %w", c.ID(), err)
 	}
 	if h := c.state.Hooks; h != nil && len(h.Poststop) > 0 {
-		if err := hooks.Run("poststop", h.Poststop, &st); err != nil {
+		// runtime-spec 1.3: a failed poststop hook is a warning and the
+		// remaining hooks still run.
+		if err := hooks.RunAll("poststop", h.Poststop, &st); err != nil {
 			slog.Warn(err.Error())
 		}
 	}

@@ -1,7 +1,7 @@
 // Package hooks runs the OCI lifecycle hooks of a container (prestart,
 // createRuntime, createContainer, startContainer, poststart, poststop) the
 // way runc does: one after the other, each with the container's state JSON
-// on stdin, stopping at the first failure.
+// on stdin, stopping at the first failure (RunAll, for poststop, goes on).
 package hooks
 
 import (
@@ -35,6 +35,17 @@ const waitDelay = 2 * time.Second
 // stops the run; the error names the kind, the index and the path and
 // carries the hook's output.
 func Run(kind string, hs []specs.Hook, state *specs.State) error {
+	return run(kind, hs, state, false)
+}
+
+// RunAll runs every hook of hs even when some fail, as runtime-spec 1.3
+// asks of poststop hooks ("the remaining hooks and lifecycle continue as
+// if the hook had succeeded"), and returns each failure, joined.
+func RunAll(kind string, hs []specs.Hook, state *specs.State) error {
+	return run(kind, hs, state, true)
+}
+
+func run(kind string, hs []specs.Hook, state *specs.State, all bool) error {
 	if len(hs) == 0 {
 		return nil
 	}
@@ -42,12 +53,25 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 	if err != nil {
 		return fmt.Errorf("%s hooks: encode state: %w", kind, err)
 	}
+	var first error
 	for i, h := range hs {
-		if err := runOne(h, js); err != nil {
-			return fmt.Errorf("%s hook %d (%s): %w", kind, i, h.Path, err)
+		err := runOne(h, js)
+		if err == nil {
+			continue
+		}
+		// runc's words, which clients and runc's tests match.
+		err = fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)
+		if !all {
+			return err
+		}
+		if first == nil {
+			first = err
+		} else {
+			// One line for the log, the first failure still unwrappable.
+			first = fmt.Errorf("%w; %v", first, err)
 		}
 	}
-	return nil
+	return first
 }
 
 func runOne(h specs.Hook, state []byte) error {

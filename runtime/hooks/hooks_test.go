@@ -3,6 +3,7 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,14 +116,14 @@ func TestRunErrors(t *testing.T) {
 		{"none", "prestart", nil, "", false},
 		{"all succeed", "createRuntime", []specs.Hook{{Path: ok}, {Path: ok, Timeout: seconds(5)}}, "", false},
 		{"non-zero exit", "createContainer", []specs.Hook{{Path: ok}, {Path: fail}, {Path: after}},
-			"createContainer hook 1 (" + fail + `): exit status 3, stdout: "some output", stderr: "it broke"`, false},
+			"error running createContainer hook #1: " + fail + `: exit status 3, stdout: "some output", stderr: "it broke"`, false},
 		{"timeout", "poststart", []specs.Hook{{Path: slow, Timeout: seconds(1)}, {Path: after}},
-			"poststart hook 0 (" + slow + "): ran past its timeout of 1s", false},
+			"error running poststart hook #0: " + slow + ": ran past its timeout of 1s", false},
 		{"missing", "startContainer", []specs.Hook{{Path: filepath.Join(dir, "nope")}},
-			"startContainer hook 0 (" + filepath.Join(dir, "nope") + "): fork/exec " + filepath.Join(dir, "nope") + ": no such file or directory", false},
-		{"relative", "prestart", []specs.Hook{{Path: "ok"}}, "prestart hook 0 (ok): path is not absolute", false},
-		{"zero timeout", "prestart", []specs.Hook{{Path: ok, Timeout: seconds(0)}}, "prestart hook 0 (" + ok + "): timeout 0 is not positive", false},
-		{"bounded output", "poststop", []specs.Hook{{Path: chatty}}, "poststop hook 0 (" + chatty + `): exit status 1, stdout: "0123456789\n`, true},
+			"error running startContainer hook #0: " + filepath.Join(dir, "nope") + ": fork/exec " + filepath.Join(dir, "nope") + ": no such file or directory", false},
+		{"relative", "prestart", []specs.Hook{{Path: "ok"}}, "error running prestart hook #0: ok: path is not absolute", false},
+		{"zero timeout", "prestart", []specs.Hook{{Path: ok, Timeout: seconds(0)}}, "error running prestart hook #0: " + ok + ": timeout 0 is not positive", false},
+		{"bounded output", "poststop", []specs.Hook{{Path: chatty}}, "error running poststop hook #0: " + chatty + `: exit status 1, stdout: "0123456789\n`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +196,7 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	hook := script(t, dir, "spawn", "sleep 30 &\necho $! > "+pidFile+"\nexec sleep 30\n")
 	start := time.Now()
 	err := Run("prestart", []specs.Hook{{Path: hook, Timeout: seconds(1)}}, testState)
-	if want := "prestart hook 0 (" + hook + "): ran past its timeout of 1s"; err == nil || err.Error() != want {
+	if want := "error running prestart hook #0: " + hook + ": ran past its timeout of 1s"; err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
 	if took := time.Since(start); took > 1900*time.Millisecond {
@@ -211,5 +212,35 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	}
 	if !ws.Signaled() || ws.Signal() != unix.SIGKILL {
 		t.Fatalf("child %d ended with %v, want killed", pid, ws)
+	}
+}
+
+// TestRunAllGoesOn: RunAll (poststop) runs every hook past failures and
+// names each failure on one line.
+func TestRunAllGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	fail := script(t, dir, "fail", "exit 3\n")
+	marker := filepath.Join(dir, "ran")
+	after := script(t, dir, "after", "touch "+marker+"\n")
+	for _, tt := range []struct {
+		name    string
+		hooks   []specs.Hook
+		wantErr string
+	}{
+		{"none fail", []specs.Hook{{Path: after}}, ""},
+		{"first fails", []specs.Hook{{Path: fail}, {Path: after}}, "error running poststop hook #0: " + fail + ": exit status 3"},
+		{"two fail", []specs.Hook{{Path: fail}, {Path: after}, {Path: fail}},
+			"error running poststop hook #0: " + fail + ": exit status 3; error running poststop hook #2: " + fail + ": exit status 3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(marker)
+			err := RunAll("poststop", tt.hooks, testState)
+			if msg := fmt.Sprint(err); tt.wantErr == "" && err != nil || tt.wantErr != "" && msg != tt.wantErr {
+				t.Errorf("RunAll: %v, want %q", err, tt.wantErr)
+			}
+			if _, err := os.Stat(marker); err != nil {
+				t.Errorf("the hook after a failed one did not run: %v", err)
+			}
+		})
 	}
 }

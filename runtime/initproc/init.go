@@ -110,7 +110,7 @@ func run(p *peer) error {
 	if s.Hooks != nil && len(s.Hooks.StartContainer) > 0 {
 		st := c.State
 		st.Status = specs.StateCreated // what runc reports: start has not returned yet
-		if err := hooks.Run("startContainer", s.Hooks.StartContainer, &st); err != nil {
+		if err := hooks.Run("startContainer", defaultEnv(s.Hooks.StartContainer, prog.env), &st); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -124,8 +124,22 @@ func run(p *peer) error {
 	return nil
 }
 
-// setupFilesystem builds the rootfs when the container has its own mount
-// namespace, with the hooks round trip just before pivot_root.
+// defaultEnv gives the hooks without an env of their own the process's (its
+// HOME included), as runc does for startContainer hooks: not in the spec,
+// but what hooks written for runc expect.
+func defaultEnv(hs []specs.Hook, env []string) []specs.Hook {
+	out := make([]specs.Hook, len(hs))
+	for i, h := range hs {
+		if len(h.Env) == 0 {
+			h.Env = env
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// setupFilesystem builds the rootfs when the container has a mount
+// namespace of its own, new or joined, with the hooks round trip just before pivot_root.
 func setupFilesystem(p *peer, c *Config) error {
 	s := c.Spec
 	beforePivot := func() error {
@@ -140,12 +154,14 @@ func setupFilesystem(p *peer, c *Config) error {
 		}
 		if s.Hooks != nil && len(s.Hooks.CreateContainer) > 0 {
 			st := c.State
-			st.Status = specs.StateCreating
+			st.Status = specs.StateCreated // step 5, after create's step 2: see runtimeHooks
 			return hooks.Run("createContainer", s.Hooks.CreateContainer, &st)
 		}
 		return nil
 	}
-	if !hasNewNamespace(s, specs.MountNamespace) {
+	// As runc: a mount namespace joined by path gets the rootfs built in
+	// it too; only a container sharing the runtime's has none.
+	if s.Linux == nil || !rootfs.HasNamespace(s.Linux, specs.MountNamespace) {
 		return beforePivot()
 	}
 	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot}

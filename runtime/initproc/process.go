@@ -88,6 +88,11 @@ func dropPrivileges(proc *specs.Process) error {
 	if err := cs.ApplyBounding(); err != nil {
 		return err
 	}
+	if proc.Terminal {
+		if err := fixStdioOwner(int(proc.User.UID)); err != nil {
+			return err
+		}
+	}
 	if err := user.Apply(proc.User); err != nil {
 		return err
 	}
@@ -139,6 +144,11 @@ func setupTerminal(c *Config, mountConsole bool) error {
 		return err
 	}
 	defer master.Close()
+	if c.ClearONLCR {
+		if err := console.ClearONLCR(master); err != nil {
+			return err
+		}
+	}
 	slave, err := console.Peer(master)
 	if err != nil {
 		return err

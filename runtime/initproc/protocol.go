@@ -50,6 +50,9 @@ type Config struct {
 	FifoFD int `json:"fifoFd"`
 	// ConsoleFD is a connected unix socket to send the pty master over, or -1.
 	ConsoleFD int `json:"consoleFd"`
+	// ClearONLCR: the pty is made not to turn "\n" into "\r\n" before
+	// its master is sent, before the process can write.
+	ClearONLCR bool `json:"clearOnlcr,omitempty"`
 	// terminalSet: the terminal is already set up (before Finalize).
 	terminalSet bool
 	// ExeFD is the init's own executable, closed before anything else.

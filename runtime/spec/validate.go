@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/berth-containers/berth/runtime/caps"
 )
 
 // Validate checks what runc's validator checks without asking the kernel.
@@ -66,7 +64,9 @@ func checkProcess(s *specs.Spec, _ string) error {
 	if err := checkRlimits(p.Rlimits); err != nil {
 		return err
 	}
-	return checkCapabilities(p.Capabilities)
+	// Capability names are not checked: runc 1.2 and later ignore unknown
+	// ones with a warning (runtime/caps).
+	return nil
 }
 
 func checkRlimits(rls []specs.POSIXRlimit) error {
@@ -81,27 +81,6 @@ func checkRlimits(rls []specs.POSIXRlimit) error {
 		seen[rl.Type] = true
 		if rl.Soft > rl.Hard {
 			return fmt.Errorf("process.rlimits[%d]: soft limit %d above hard limit %d", i, rl.Soft, rl.Hard)
-		}
-	}
-	return nil
-}
-
-func checkCapabilities(c *specs.LinuxCapabilities) error {
-	if c == nil {
-		return nil
-	}
-	sets := []struct {
-		name  string
-		names []string
-	}{
-		{"bounding", c.Bounding}, {"effective", c.Effective}, {"inheritable", c.Inheritable},
-		{"permitted", c.Permitted}, {"ambient", c.Ambient},
-	}
-	for _, set := range sets {
-		for i, n := range set.names {
-			if !caps.Known(n) {
-				return fmt.Errorf("process.capabilities.%s[%d]: unknown capability %q", set.name, i, n)
-			}
 		}
 	}
 	return nil

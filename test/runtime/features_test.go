@@ -35,6 +35,38 @@ func TestFeatures(t *testing.T) {
 	if f.Linux.Cgroup == nil || f.Linux.Cgroup.V1 == nil || !*f.Linux.Cgroup.V1 {
 		t.Errorf("linux.cgroup.v1 not true: %+v", f.Linux.Cgroup)
 	}
+	if rt.Name() == "berth-runtime" {
+		berthFeatures(t, f.Linux)
+	}
+}
+
+// berthFeatures: the runtime-spec 1.3 blocks say what berth does and does
+// not do (idmapped mounts, Intel RDT and net devices: not implemented).
+func berthFeatures(t *testing.T, l *features.Linux) {
+	t.Helper()
+	sc := l.Seccomp
+	if sc == nil || sc.Enabled == nil || !*sc.Enabled {
+		t.Fatalf("linux.seccomp not enabled: %+v", sc)
+	}
+	requireAll(t, "linux.seccomp.actions", sc.Actions, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_NOTIFY")
+	requireAll(t, "linux.seccomp.operators", sc.Operators, "SCMP_CMP_EQ", "SCMP_CMP_MASKED_EQ")
+	requireAll(t, "linux.seccomp.archs", sc.Archs, "SCMP_ARCH_X86_64", "SCMP_ARCH_X86")
+	requireAll(t, "linux.seccomp.supportedFlags", sc.SupportedFlags, "SECCOMP_FILTER_FLAG_LOG")
+	off := map[string]*bool{"intelRdt": nil, "mountExtensions.idmap": nil, "netDevices": nil}
+	if l.IntelRdt != nil {
+		off["intelRdt"] = l.IntelRdt.Enabled
+	}
+	if l.MountExtensions != nil && l.MountExtensions.IDMap != nil {
+		off["mountExtensions.idmap"] = l.MountExtensions.IDMap.Enabled
+	}
+	if l.NetDevices != nil {
+		off["netDevices"] = l.NetDevices.Enabled
+	}
+	for name, enabled := range off {
+		if enabled == nil || *enabled {
+			t.Errorf("linux.%s.enabled: %v, want false (not implemented)", name, enabled)
+		}
+	}
 }
 
 func requireAll(t *testing.T, field string, have []string, want ...string) {

@@ -130,6 +130,25 @@ func TestTerminalConsoleSocket(t *testing.T) {
 	}
 }
 
+// TestForegroundTerminalNewlines: run and exec with a terminal and no
+// --console-socket copy the pty to stdout byte for byte, as runc does
+// (it clears ONLCR on the master): lines end in "\n", not "\r\n".
+func TestForegroundTerminalNewlines(t *testing.T) {
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) { s.Process.Terminal = true })
+	b.Shell("printf 'a\\nb\\n'")
+	if res := runBundle(t, rt, b); res.ExitCode != 0 || res.Stdout != "a\nb\n" {
+		t.Errorf("run -t: exit %d stdout %q, want \"a\\nb\\n\"", res.ExitCode, res.Stdout)
+	}
+	b.Update(func(s *specs.Spec) { s.Process.Terminal = false })
+	b.SetArgs("sleep", "100")
+	id, _ := startDetached(t, rt, b)
+	res := rt.Run(t, "exec", "-t", id, "sh", "-c", "printf 'c\\nd\\n'")
+	if res.ExitCode != 0 || res.Stdout != "c\nd\n" {
+		t.Errorf("exec -t: exit %d stdout %q, want \"c\\nd\\n\"", res.ExitCode, res.Stdout)
+	}
+}
+
 // readTerminal reads the pty master until the container closes its last
 // slave fd (EIO), and returns the output trimmed, with "\r\n" as "\n".
 func readTerminal(master *os.File) string {
