@@ -382,7 +382,8 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		if (child < 0)
 			bail("fork into the pid namespace");
 		if (child > 0) {
-			ktrace("fork() = %d: pid 1 of the new pid namespace", child);
+			ktrace("fork() = %d: %s", child,
+			       (rest & CLONE_NEWPID) ? "pid 1 of the new pid namespace" : "a process in the pid namespace joined");
 			write_all("P", 1);
 			pid = (int32_t)child;
 			write_all(&pid, sizeof(pid));
