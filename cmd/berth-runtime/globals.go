@@ -102,26 +102,10 @@ func version() string {
 	return v + "\nspec: 1.2.0"
 }
 
-// startTrace opens --trace: stderr, or a file only its owner can read (a
-// trace shows the container's command line and environment paths).
+// startTrace opens --trace (a bare --trace is "-": stderr).
 func (g *globalFlags) startTrace() error {
-	if err := ktrace.CheckFormat(g.traceFormat); err != nil {
-		return err
-	}
 	if g.trace == "" {
-		return nil
+		return ktrace.CheckFormat(g.traceFormat)
 	}
-	f := os.Stderr
-	if g.trace != "-" {
-		var err error
-		f, err = os.OpenFile(g.trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fmt.Errorf("open trace file %s: %w", g.trace, err)
-		}
-		if err := f.Chmod(0o600); err != nil {
-			f.Close()
-			return fmt.Errorf("open trace file %s: %w", g.trace, err)
-		}
-	}
-	return ktrace.Start(f, g.traceFormat, "runtime")
+	return ktrace.Open(g.trace, g.traceFormat, "runtime")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/pflag"
 
@@ -23,24 +22,11 @@ func (t *traceFlags) register(f *pflag.FlagSet) {
 // inherit it. detached: a monitor, not this process, would start the
 // container, and it does not carry the trace.
 func (t *traceFlags) start(detached bool) error {
-	if err := ktrace.CheckFormat(t.format); err != nil {
-		return err
-	}
 	if t.file == "" {
-		return nil
+		return ktrace.CheckFormat(t.format)
 	}
 	if detached {
 		return fmt.Errorf("--trace: not with --detach (the monitor starts a detached container); trace it in the foreground")
 	}
-	f := os.Stderr
-	if t.file != "-" {
-		var err error
-		if f, err = os.OpenFile(t.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
-			return fmt.Errorf("open trace file %s: %w", t.file, err)
-		}
-		if err := f.Chmod(0o600); err != nil {
-			return fmt.Errorf("open trace file %s: %w", t.file, err)
-		}
-	}
-	return ktrace.Start(f, t.format, "berth")
+	return ktrace.Open(t.file, t.format, "berth")
 }

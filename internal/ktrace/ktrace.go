@@ -53,6 +53,26 @@ func Start(f *os.File, format, proc string) error {
 	return nil
 }
 
+// Open starts the trace of --trace=path: "-" is stderr, else a file only
+// its owner may read (a trace shows command lines and host paths).
+func Open(path, format, proc string) error {
+	if err := CheckFormat(format); err != nil {
+		return err
+	}
+	f := os.Stderr
+	if path != "-" {
+		var err error
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return fmt.Errorf("open trace file %s: %w", path, err)
+		}
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return fmt.Errorf("open trace file %s: %w", path, err)
+		}
+	}
+	return Start(f, format, proc)
+}
+
 // FromEnv starts the trace a parent passed in $_BERTH_TRACE, if any, and
 // removes the variable so that nothing after this process inherits it.
 func FromEnv(proc string) {
