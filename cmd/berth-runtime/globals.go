@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // globalFlags are runc's global options.
@@ -20,6 +22,8 @@ type globalFlags struct {
 	debug         bool
 	systemdCgroup bool
 	rootless      string
+	trace         string
+	traceFormat   string
 }
 
 var globals globalFlags
@@ -36,6 +40,9 @@ func (g *globalFlags) register(cmd *cobra.Command) {
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd to manage cgroups (needs a running systemd)")
 	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors: true, false or auto")
+	f.StringVar(&g.trace, "trace", "", "write each step asked of the kernel to `FILE` (--trace alone: stderr)")
+	f.Lookup("trace").NoOptDefVal = "-"
+	f.StringVar(&g.traceFormat, "trace-format", "text", "trace format: text or json")
 }
 
 // setup opens the log and checks options that every command shares.
@@ -63,6 +70,9 @@ func (g *globalFlags) setup() error {
 		return fmt.Errorf("--log-format %q: must be text or json", g.logFormat)
 	}
 	slog.SetDefault(slog.New(h))
+	if err := g.startTrace(); err != nil {
+		return err
+	}
 	if g.systemdCgroup {
 		if _, err := os.Stat("/run/systemd/system"); err != nil {
 			return fmt.Errorf("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the default cgroupfs driver instead")
@@ -90,4 +100,12 @@ func version() string {
 		v = bi.Main.Version
 	}
 	return v + "\nspec: 1.2.0"
+}
+
+// startTrace opens --trace (a bare --trace is "-": stderr).
+func (g *globalFlags) startTrace() error {
+	if g.trace == "" {
+		return ktrace.CheckFormat(g.traceFormat)
+	}
+	return ktrace.Open(g.trace, g.traceFormat, "runtime")
 }

@@ -11,6 +11,7 @@ import (
 
 func newExecCommand(g *globalOptions) *cobra.Command {
 	var o engine.ExecOptions
+	var trace traceFlags
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
 		Short: "Run a command in a running container",
@@ -25,6 +26,9 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 			e, err := g.engine()
 			if err != nil {
 				return err
+			}
+			if err := trace.start(o.Detach); err != nil {
+				return usageError{err}
 			}
 			o.Cmd = a[1:]
 			code, err := e.Exec(a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
@@ -53,5 +57,6 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 	f.StringVarP(&o.User, "user", "u", "", "username or UID (format: <name|uid>[:<group|gid>])")
 	f.StringVarP(&o.Workdir, "workdir", "w", "", "working directory inside the container")
 	f.BoolVar(&o.Privileged, "privileged", false, "give extended privileges to the command")
+	trace.register(f)
 	return cmd
 }

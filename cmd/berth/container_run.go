@@ -13,6 +13,7 @@ import (
 func newRunCommand(g *globalOptions) *cobra.Command {
 	var f createFlags
 	var detach, sigProxy bool
+	var trace traceFlags
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Run a command in a new container",
@@ -29,6 +30,9 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			f.o.Detach = detach
+			if err := trace.start(detach); err != nil {
+				return usageError{err}
+			}
 			e, c, err := createContainer(cmd, g, &f, a)
 			if err != nil {
 				return err
@@ -57,6 +61,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run container in background and print container ID")
 	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "proxy received signals to the process")
+	trace.register(cmd.Flags())
 	return cmd
 }
 

@@ -6,6 +6,7 @@ package cgroups
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +17,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 
 	"github.com/berth-containers/berth/internal/kfile"
 )
@@ -350,7 +353,14 @@ func inheritCpuset(dir string) error {
 }
 
 func writeFile(dir, name string, data []byte) error {
-	return kfile.Write(filepath.Join(dir, name), data)
+	p := filepath.Join(dir, name)
+	if err := kfile.Write(p, data); err != nil {
+		return err
+	}
+	if ktrace.On() {
+		ktrace.F("write(%s <- %s)", p, bytes.TrimRight(data, "\n"))
+	}
+	return nil
 }
 
 // OwnMemoryTasksFile is the tasks file of the caller's own v1 memory

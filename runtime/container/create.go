@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
@@ -269,6 +270,10 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		defer listener.Close()
 	}
 	listenerFD := max(files.add(listener), 0)
+	env := []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)}
+	if tf := ktrace.File(); tf != nil {
+		env = append(env, ktrace.EnvFor(files.add(tf)))
+	}
 	unified, err := b.cg.OpenUnified()
 	if err != nil {
 		return err
@@ -279,7 +284,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"berth-runtime", "init"},
-		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
+		Env:        env,
 		ExtraFiles: files.list,
 		Stdin:      b.opts.Stdin,
 		Stdout:     b.opts.Stdout,
@@ -303,6 +308,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		return fmt.Errorf("start container init: %w", err)
 	}
 	b.cmd = cmd
+	traceClone(cmd, unified)
 	b.phases.mark("start init process")
 	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
 }

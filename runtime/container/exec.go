@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -219,10 +220,14 @@ func (e *execer) start() (int, error) {
 		childSock.Close()
 		return 0, err
 	}
+	env := []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)}
+	if tf := ktrace.File(); tf != nil {
+		env = append(env, ktrace.EnvFor(files.add(tf)))
+	}
 	e.cmd = &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"berth-runtime", "init"},
-		Env:        []string{nsenter.EnvSocket + "=" + strconv.Itoa(sockFD), initproc.EnvSocket + "=" + strconv.Itoa(sockFD)},
+		Env:        env,
 		ExtraFiles: files.list,
 		Stdin:      e.opts.Stdin,
 		Stdout:     e.opts.Stdout,
@@ -249,6 +254,7 @@ func (e *execer) start() (int, error) {
 		e.cmd = nil
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
+	traceClone(e.cmd, unified)
 	e.phases.mark("start process")
 	program := compileSeccomp(e.c.root, e.spec)
 	var inC *nsenter.Exec

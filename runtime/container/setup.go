@@ -9,6 +9,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/rootfs"
@@ -188,9 +189,14 @@ func joinNamespaces(pid int, l *specs.Linux) error {
 		}
 		fds, names = append(fds, fd), append(names, string(t))
 	}
+	ktrace.F("unshare(CLONE_FS): this thread's root and cwd become its own")
 	for i, fd := range fds {
 		if err := unix.Setns(fd, 0); err != nil {
 			return fmt.Errorf("join the init's %s namespace: %w", names[i], err)
+		}
+		if ktrace.On() {
+			ktrace.F("setns(/proc/%d/ns/%s, %s): a runtime thread joins the init", pid,
+				nsFiles[specs.LinuxNamespaceType(names[i])], ktrace.Names(uint64(nsenter.Flags[specs.LinuxNamespaceType(names[i])]), ktrace.CloneFlags))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/kfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // ExecConfig describes a process exec'd into a running container. nsenter
@@ -52,6 +53,7 @@ func execProcess(c *Config) error {
 	if err := prog.loadSeccomp(c); err != nil {
 		return err
 	}
+	ktrace.F("execve(%q, %s)", prog.path, ktrace.Argv(proc.Args))
 	err = unix.Exec(prog.path, proc.Args, prog.env)
 	return fmt.Errorf("exec %s: %w", proc.Args[0], err)
 }

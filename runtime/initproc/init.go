@@ -11,6 +11,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/ktrace"
+
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -28,6 +30,7 @@ func Main() {
 		os.Exit(1)
 	}
 	os.Unsetenv(EnvSocket)
+	ktrace.FromEnv("init")
 	sock := os.NewFile(uintptr(fd), "init-socket")
 	p := &peer{enc: json.NewEncoder(sock), dec: json.NewDecoder(sock)}
 	if err := run(p); err != nil {
@@ -119,6 +122,7 @@ func run(p *peer) error {
 		fmt.Fprintf(os.Stderr, "berth-runtime: %v\n", err)
 		return nil
 	}
+	ktrace.F("execve(%q, %s)", prog.path, ktrace.Argv(s.Process.Args))
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)
 	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)
 	return nil
@@ -193,11 +197,13 @@ func SetupNames(s *specs.Spec) error {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return fmt.Errorf("set hostname %q: %w", s.Hostname, err)
 		}
+		ktrace.F("sethostname(%q)", s.Hostname)
 	}
 	if s.Domainname != "" {
 		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
 			return fmt.Errorf("set domainname %q: %w", s.Domainname, err)
 		}
+		ktrace.F("setdomainname(%q)", s.Domainname)
 	}
 	return nil
 }
@@ -284,5 +290,6 @@ func loopbackUp() error {
 	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("bring up lo: %w", err)
 	}
+	ktrace.F("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP|IFF_LOOPBACK|IFF_RUNNING)")
 	return nil
 }

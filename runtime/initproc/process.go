@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/kfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/caps"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/rootfs"
@@ -99,10 +100,13 @@ func dropPrivileges(proc *specs.Process) error {
 	if err := cs.ApplyAll(); err != nil {
 		return err
 	}
+	ktrace.F("prctl(PR_CAPBSET_DROP, ...): bounding set now %#x; setresgid(%d), setresuid(%d)", uint64(cs.Bounding), proc.User.GID, proc.User.UID)
+	ktrace.F("capset(effective=%#x, permitted=%#x, inheritable=%#x)", uint64(cs.Effective), uint64(cs.Permitted), uint64(cs.Inheritable))
 	if proc.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("set no_new_privs: %w", err)
 		}
+		ktrace.F("prctl(PR_SET_NO_NEW_PRIVS, 1)")
 	}
 	return nil
 }
@@ -116,6 +120,7 @@ func setRlimits(limits []specs.POSIXRlimit) error {
 		if err := unix.Prlimit(0, res, &unix.Rlimit{Cur: l.Soft, Max: l.Hard}, nil); err != nil {
 			return fmt.Errorf("set %s to soft %d, hard %d: %w", l.Type, l.Soft, l.Hard, err)
 		}
+		ktrace.F("prlimit64(0, %s, {cur=%d, max=%d})", l.Type, l.Soft, l.Hard)
 	}
 	return nil
 }

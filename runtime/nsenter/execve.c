@@ -199,6 +199,7 @@ static void load_seccomp(void)
 	struct sock_fprog prog = {.len = (unsigned short)x.bpf_len, .filter = x.bpf};
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, x.misc.seccomp_flags, &prog) < 0)
 		bail("load seccomp filter");
+	ktrace("seccomp(SECCOMP_SET_MODE_FILTER, %#x, {len=%zu instructions})", x.misc.seccomp_flags, x.bpf_len);
 }
 
 // drop_privileges is initproc's dropPrivileges: bounding set (needs
@@ -209,6 +210,7 @@ static void drop_privileges(void)
 	for (uint32_t n = 0; n <= x.caps.last && n < 64; n++)
 		if (!(x.caps.bounding & (1ULL << n)) && prctl(PR_CAPBSET_DROP, n, 0, 0, 0) < 0)
 			bail("drop capability %u from the bounding set", n);
+	ktrace("prctl(PR_CAPBSET_DROP, ...): bounding set now %#llx", (unsigned long long)x.caps.bounding);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		bail("set keepcaps");
 	// The container must not keep the runtime's groups, so even an empty
@@ -219,6 +221,8 @@ static void drop_privileges(void)
 		bail("setresgid %u", x.ids->gid);
 	if (syscall(SYS_setresuid, x.ids->uid, x.ids->uid, x.ids->uid) < 0)
 		bail("setresuid %u", x.ids->uid);
+	ktrace("setgroups(%u groups), setresgid(%u), setresuid(%u)", x.ids->setgroups ? (unsigned)x.ids->ngids : 0,
+	       x.ids->gid, x.ids->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		bail("clear keepcaps");
 	// capset(2) by hand: struct __user_cap_data_struct, version 3, two halves.
@@ -236,6 +240,8 @@ static void drop_privileges(void)
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		bail("capset");
+	ktrace("capset(effective=%#llx, permitted=%#llx, inheritable=%#llx)", (unsigned long long)x.caps.effective,
+	       (unsigned long long)x.caps.permitted, (unsigned long long)x.caps.inheritable);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		bail("clear the ambient set");
 	// As initproc (and runc 1.1): an ambient capability that is not both
@@ -245,6 +251,8 @@ static void drop_privileges(void)
 			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n, 0, 0);
 	if (x.misc.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		bail("set no_new_privs");
+	if (x.misc.no_new_privs)
+		ktrace("prctl(PR_SET_NO_NEW_PRIVS, 1)");
 }
 
 // open_proc_file opens rel for writing in the procfs at /proc as
@@ -288,6 +296,12 @@ const char *prepare_process(void)
 		if (setrlimit((int)x.rlimits[i].resource, &rl) < 0)
 			bail("set rlimit %u to soft %llu, hard %llu", x.rlimits[i].resource,
 			     (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+		static const char *const rlimit_names[] = {"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK",
+			"RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",
+			"RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME"};
+		uint32_t r = x.rlimits[i].resource;
+		ktrace("setrlimit(%s, {cur=%llu, max=%llu})", r < 16 ? rlimit_names[r] : "?", (unsigned long long)rl.rlim_cur,
+		       (unsigned long long)rl.rlim_max);
 	}
 	if (x.misc.set_oom_score_adj) {
 		char v[16];
@@ -324,6 +338,13 @@ void exec_prepared(const char *prog)
 {
 	if (x.misc.no_new_privs)
 		load_seccomp();
+	if (trace_on()) {
+		char argv[1024];
+		size_t n = 0;
+		for (char **a = x.argv; *a != NULL && n < sizeof(argv); a++)
+			n += (size_t)snprintf(argv + n, sizeof(argv) - n, "%s\"%s\"", a == x.argv ? "" : ", ", *a);
+		ktrace("execve(\"%s\", [%s])", prog, argv);
+	}
 	execve(prog, x.argv, x.envp);
 	bail("exec %s", x.argv[0]);
 }

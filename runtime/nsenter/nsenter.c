@@ -157,6 +157,7 @@ static void join_cgroup(const char *tasks)
 		bail("join cgroup: open %s", tasks);
 	if (write(fd, "0", 1) != 1)
 		bail("join cgroup: write %s", tasks);
+	ktrace("write(%s <- 0)", tasks);
 	close(fd);
 }
 
@@ -256,6 +257,8 @@ static void join_namespaces(struct bootstrap *b)
 				continue;
 			if (setns(b->joins[i].fd, (int)b->joins[i].type) < 0)
 				bail("join %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
+			char names[64];
+			ktrace("setns(%s, %s)", b->joins[i].path, clone_names(b->joins[i].type, names, sizeof(names)));
 			close(b->joins[i].fd);
 		}
 	}
@@ -273,6 +276,7 @@ static void new_user_namespace(void)
 {
 	if (unshare(CLONE_NEWUSER) < 0)
 		bail("unshare user namespace");
+	ktrace("unshare(CLONE_NEWUSER)");
 	char ack;
 	// An unprivileged parent may write our maps and setgroups only while we
 	// are dumpable (as runc); no container process exists yet to abuse it.
@@ -286,6 +290,7 @@ static void new_user_namespace(void)
 		errno = 0;
 		bail("nsenter: parent did not write the id maps");
 	}
+	ktrace("the runtime wrote /proc/self/uid_map and gid_map");
 }
 
 // enter_new_time_namespace: offsets can only be written before any process is
@@ -306,6 +311,7 @@ static void enter_new_time_namespace(struct bootstrap *b)
 		bail("open /proc/self/ns/time_for_children");
 	if (setns(fd, CLONE_NEWTIME) < 0)
 		bail("enter new time namespace");
+	ktrace("setns(/proc/self/ns/time_for_children, CLONE_NEWTIME)");
 	close(fd);
 }
 
@@ -332,6 +338,7 @@ __attribute__((constructor)) static void berth_nsenter(void)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		bail("prctl(PR_SET_DUMPABLE)");
 
+	trace_init();
 	static struct bootstrap b;
 	read_bootstrap(&b);
 	join_namespaces(&b);
@@ -343,16 +350,22 @@ __attribute__((constructor)) static void berth_nsenter(void)
 	if ((b.flags & CLONE_NEWCGROUP) && nleaves > 0) {
 		if (unshare(CLONE_NEWCGROUP) < 0)
 			bail("unshare cgroup namespace");
+		ktrace("unshare(CLONE_NEWCGROUP)");
 		b.flags &= ~(uint32_t)CLONE_NEWCGROUP;
 		for (int i = 0; i < nleaves; i++) {
 			if (write(leave_fds[i], "0", 1) != 1)
 				bail("leave cgroup");
+			ktrace("write(memory cgroup tasks <- 0): leave it until exec");
 			close(leave_fds[i]);
 		}
 	}
 	uint32_t rest = b.flags & ~(uint32_t)CLONE_NEWUSER;
 	if (rest != 0 && unshare((int)rest) < 0)
 		bail("unshare namespaces (flags %#x)", rest);
+	if (rest != 0) {
+		char names[160];
+		ktrace("unshare(%s)", clone_names(rest, names, sizeof(names)));
+	}
 	if (rest & CLONE_NEWTIME)
 		enter_new_time_namespace(&b);
 
@@ -369,6 +382,8 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		if (child < 0)
 			bail("fork into the pid namespace");
 		if (child > 0) {
+			ktrace("fork() = %d: %s", child,
+			       (rest & CLONE_NEWPID) ? "pid 1 of the new pid namespace" : "a process in the pid namespace joined");
 			write_all("P", 1);
 			pid = (int32_t)child;
 			write_all(&pid, sizeof(pid));

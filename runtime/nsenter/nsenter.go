@@ -18,6 +18,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/ktrace"
+
 	"github.com/berth-containers/berth/internal/kfile"
 )
 
@@ -190,7 +192,11 @@ func WriteIDMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
 			fmt.Fprintf(&sb, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
 		}
 		// The host's /proc, verified: nothing mounted over the file.
-		return kfile.WriteProc(fmt.Sprintf("%d/%s", pid, name), []byte(sb.String()))
+		if err := kfile.WriteProc(fmt.Sprintf("%d/%s", pid, name), []byte(sb.String())); err != nil {
+			return err
+		}
+		ktrace.F("write(/proc/%d/%s <- %q)", pid, name, sb.String())
+		return nil
 	}
 	if err := write("uid_map", uids); err != nil {
 		return err

@@ -51,3 +51,10 @@ void read_records(void);
 // bail_to_stderr makes bail print to stderr: once create has returned,
 // nobody reads the socket.
 extern int bail_to_stderr;
+
+// The trace (trace.c): trace_init reads $_BERTH_TRACE; ktrace writes one
+// step when tracing; clone_names spells CLONE_NEW* bits as the man pages.
+void trace_init(void);
+int trace_on(void);
+void ktrace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *clone_names(uint32_t flags, char *buf, size_t size);

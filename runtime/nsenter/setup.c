@@ -119,6 +119,7 @@ static void wait_for_start(int fifo)
 		bail("open exec fifo");
 	if (write(fd, "0", 1) != 1)
 		bail("write exec fifo");
+	ktrace("write(exec fifo): started");
 	close(fifo);
 }
 
@@ -133,11 +134,14 @@ void setup_process(void)
 	if (s.keyring[0] != '\0' && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s.keyring) < 0 &&
 	    errno != ENOSYS)
 		bail("join a new session keyring");
+	if (s.keyring[0] != '\0')
+		ktrace("keyctl(KEYCTL_JOIN_SESSION_KEYRING, \"%s\")", s.keyring);
 	int proc = -1;
 	if (s.opts.proc) {
 		proc = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
 		if (proc < 0)
 			bail("fsopen proc");
+		ktrace("fsopen(\"proc\", FSOPEN_CLOEXEC) = %d: sent to the runtime, which mounts it", proc);
 	}
 	send_ready_for_setup(proc);
 	if (proc >= 0)

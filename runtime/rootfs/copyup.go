@@ -23,6 +23,7 @@ func (s *setup) tmpfsCopyUp(e *entry, dst int, flags uintptr, data string) error
 	if err := unix.Mount(e.src, procFd(dst), "tmpfs", flags&^unix.MS_RDONLY, data); err != nil {
 		return fmt.Errorf("mount tmpfs on %s (mounts[%d]): %w", e.dst, e.idx, err)
 	}
+	traceMount(e.src, s.target(e), "tmpfs", flags&^unix.MS_RDONLY, data)
 	top, err := s.root.open(e.dst, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
 		return e.errorf("tmpcopyup: reopen", err)

@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // defaultDevices are the nodes every container gets, as with runc.
@@ -109,6 +111,7 @@ func (s *setup) createDevice(d specs.LinuxDevice) error {
 		case errors.Is(err, unix.EEXIST):
 			return nil
 		case err == nil:
+			ktrace.F("mknod(%q, %#o, makedev(%d, %d))", d.Path, mode, d.Major, d.Minor)
 			return chownDevice(parent, name, d)
 		case !errors.Is(err, unix.EPERM):
 			return fmt.Errorf("mknod device %s: %w", d.Path, err)
@@ -165,5 +168,7 @@ func (s *setup) bindDevice(parent int, name string, d specs.LinuxDevice) error {
 	if err := moveMount(tree, dst); err != nil {
 		return fmt.Errorf("bind device %s from host: %w", d.Path, err)
 	}
+	ktrace.F("open_tree(AT_FDCWD, %q, OPEN_TREE_CLONE)", d.Path)
+	traceMoveMount("tree", d.Path)
 	return nil
 }

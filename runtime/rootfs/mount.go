@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // entry is one spec mount being made.
@@ -66,6 +68,7 @@ func (s *setup) mountBind(e *entry) error {
 	if err != nil {
 		return e.errorf("bind", err)
 	}
+	ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	defer unix.Close(tree)
 	var st unix.Stat_t
 	if err := unix.Fstat(tree, &st); err != nil {
@@ -97,6 +100,7 @@ func (s *setup) mountBind(e *entry) error {
 	if err := moveMount(tree, dst); err != nil {
 		return e.errorf("bind", err)
 	}
+	traceMoveMount("tree", s.target(e))
 	return applyPropagation(e, tree)
 }
 
@@ -107,6 +111,9 @@ func setBindAttr(tree int, o MountOptions) error {
 	attr := bindAttr(o.Flags, o.Cleared)
 	err := setattr(tree, false, &attr)
 	if !errors.Is(err, unix.EPERM) {
+		if err == nil {
+			traceSetattr("tree", false, &attr)
+		}
 		return err
 	}
 	var sf unix.Statfs_t
@@ -194,8 +201,16 @@ func (s *setup) mountFS(e *entry) error {
 	}
 	if e.typ == "proc" && s.c.ProcFS > 0 {
 		err = mountContext(s.c.ProcFS, dst, e.src, flags, data)
+		if err == nil && ktrace.On() {
+			ktrace.F("fsconfig(proc, FSCONFIG_SET_STRING, \"source\", %q), fsconfig(FSCONFIG_CMD_CREATE), fsmount(%s)", e.src,
+				ktrace.Names(uint64(flags), ktrace.MountFlags))
+			traceMoveMount("proc", s.target(e))
+		}
 	} else {
 		err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
+		if err == nil {
+			traceMount(e.src, s.target(e), e.typ, flags, data)
+		}
 	}
 	if errors.Is(err, unix.EPERM) && e.typ == "sysfs" {
 		// A user namespace without its own network namespace may not
@@ -234,6 +249,7 @@ func (s *setup) afterMount(e *entry) error {
 		if err := setattr(fd, true, a); err != nil {
 			return e.errorf("set recursive flags of "+e.typ, err)
 		}
+		traceSetattr(e.dst, true, a)
 	}
 	return applyPropagation(e, fd)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // These run after pivot_root, when / is the container's root. They use
@@ -35,6 +37,10 @@ func readonlyPath(r *inRoot, p string) error {
 	if err := moveMount(tree, fd); err != nil {
 		return fmt.Errorf("make %s read-only: attach: %w", p, err)
 	}
+	if ktrace.On() {
+		ktrace.F("open_tree(%q, OPEN_TREE_CLONE|AT_RECURSIVE), mount_setattr(tree, {attr_set=%s})", p, ktrace.Names(attr.Attr_set, ktrace.MountAttrs))
+		traceMoveMount("tree", p)
+	}
 	return nil
 }
 
@@ -54,8 +60,10 @@ func maskPath(r *inRoot, p string) error {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
 	var tree int
+	what := "tree of /dev/null"
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		tree, err = emptyTmpfs()
+		what = "empty read-only tmpfs"
 	} else {
 		tree, err = cloneDevNull(r)
 	}
@@ -66,6 +74,7 @@ func maskPath(r *inRoot, p string) error {
 	if err := moveMount(tree, fd); err != nil {
 		return fmt.Errorf("mask %s: attach: %w", p, err)
 	}
+	traceMoveMount(what, p)
 	return nil
 }
 
@@ -123,5 +132,6 @@ func remountReadonly(r *inRoot, p string) error {
 	if err := setattr(fd, false, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
 		return fmt.Errorf("remount %s read-only: %w", p, err)
 	}
+	ktrace.F("mount_setattr(%q, \"\", AT_EMPTY_PATH, {attr_set=MOUNT_ATTR_RDONLY})", p)
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // rootPropagation returns linux.rootfsPropagation as mount flags; runc's
@@ -28,6 +30,7 @@ func prepareRoot(rootfs string, prop uintptr) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return fmt.Errorf("make / %s: %w", propagationName(prop), err)
 	}
+	traceMount("", "/", "", prop, "")
 	// pivot_root and MS_MOVE refuse a rootfs whose parent mount is shared.
 	// A recursive slave or private / already took care of that; otherwise
 	// make the mount holding the rootfs private (only that mount: it is
@@ -40,6 +43,7 @@ func prepareRoot(rootfs string, prop uintptr) error {
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
 	}
+	traceMount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 	return nil
 }
 
@@ -61,6 +65,7 @@ func privateParentMount(dir string) error {
 		if err := unix.Mount("", p, "", unix.MS_PRIVATE, ""); err != nil {
 			return fmt.Errorf("make %s (parent mount of rootfs %s) private: %w", p, dir, err)
 		}
+		traceMount("", p, "", unix.MS_PRIVATE, "")
 		return nil
 	}
 }
@@ -85,6 +90,7 @@ func pivotRoot(rootfs string) error {
 	if err := unix.PivotRoot(".", "."); err != nil {
 		return fmt.Errorf("pivot_root to %s: %w", rootfs, err)
 	}
+	ktrace.F("chdir(%q), pivot_root(\".\", \".\"): the old root is now stacked under the new one", rootfs)
 	if err := unix.Fchdir(oldroot); err != nil {
 		return fmt.Errorf("chdir to old root: %w", err)
 	}
@@ -93,9 +99,11 @@ func pivotRoot(rootfs string) error {
 	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("make old root rslave: %w", err)
 	}
+	traceMount("", ". (old root)", "", unix.MS_SLAVE|unix.MS_REC, "")
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detach old root: %w", err)
 	}
+	ktrace.F("umount2(\". (old root)\", MNT_DETACH)")
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
 	}
@@ -111,9 +119,11 @@ func moveRoot(rootfs string) error {
 	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 		return fmt.Errorf("move rootfs %s onto /: %w", rootfs, err)
 	}
+	traceMount(rootfs, "/", "", unix.MS_MOVE, "")
 	if err := unix.Chroot("."); err != nil {
 		return fmt.Errorf("chroot to %s: %w", rootfs, err)
 	}
+	ktrace.F("chroot(%q)", rootfs)
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
 	}
@@ -134,6 +144,7 @@ func finishRootPropagation(spec *specs.Spec) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return fmt.Errorf("make container root %s: %w", spec.Linux.RootfsPropagation, err)
 	}
+	traceMount("", "/", "", prop, "")
 	return nil
 }
 

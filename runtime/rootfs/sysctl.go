@@ -1,6 +1,8 @@
 package rootfs
 
 import (
+	"github.com/berth-containers/berth/internal/ktrace"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -34,6 +36,7 @@ func writeSysctls(sysctl map[string]string) error {
 		if err := proc.Write("sys/"+rel, []byte(sysctl[name])); err != nil {
 			return fmt.Errorf("sysctl %s: %w", name, err)
 		}
+		ktrace.F("write(/proc/sys/%s <- %s)", rel, sysctl[name])
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // Program is a filter compiled to BPF, ready for seccomp(2): the runtime
@@ -68,6 +70,7 @@ func (p *Program) Load() (int, error) {
 	if errno != 0 {
 		return -1, fmt.Errorf("load seccomp filter: %w", errno)
 	}
+	ktrace.F("seccomp(SECCOMP_SET_MODE_FILTER, %#x, {len=%d instructions})", flags, prog.Len)
 	if !p.Notify {
 		return -1, nil
 	}
