@@ -74,6 +74,9 @@ func MonitorMain(args []string) int {
 		return 2
 	}
 	e := New(Options{Root: args[0], Runroot: args[1]})
+	if os.Getenv(healthEnv) != "" {
+		return e.mon.probeMain(args[2]) // a probe the monitor started (health_run.go)
+	}
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
 		return e.mon.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
 	}
@@ -124,6 +127,10 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
 				r.State.ExitCode = 0 // as Docker: a running container has not exited
+				r.State.Health = nil
+				if probing(r.Config.Healthcheck) {
+					r.State.Health = &Health{Status: HealthStarting, Log: []HealthResult{}}
+				}
 				return nil
 			})
 			if uerr != nil {
