@@ -104,6 +104,16 @@ func HealthFlags(o HealthOptions) (*HealthConfig, error) {
 	return hc, nil
 }
 
+// ErrHealthcheck marks a healthcheck that Docker's daemon refuses (create
+// exits 1 for it, as Docker's, not 125).
+var ErrHealthcheck = errors.New("invalid healthcheck")
+
+// healthError is one of ValidateHealth's, in Docker's words.
+type healthError string
+
+func (h healthError) Error() string   { return string(h) }
+func (h healthError) Is(t error) bool { return t == ErrHealthcheck }
+
 // ValidateHealth is the daemon's check (verifyContainerSettings), with its
 // wording: durations are 0 (the default) or at least 1ms.
 func ValidateHealth(hc *HealthConfig) error {
@@ -115,18 +125,17 @@ func ValidateHealth(hc *HealthConfig) error {
 		v    time.Duration
 	}{{"Interval", hc.Interval}, {"Timeout", hc.Timeout}, {"StartPeriod", hc.StartPeriod}, {"StartInterval", hc.StartInterval}} {
 		if d.v != 0 && d.v < minimumHealthDur {
-			return fmt.Errorf("%s in Healthcheck cannot be less than %s", d.name, minimumHealthDur)
+			return healthError(fmt.Sprintf("%s in Healthcheck cannot be less than %s", d.name, minimumHealthDur))
 		}
 	}
 	if hc.Retries < 0 {
-		//lint:ignore ST1005 Docker's wording
-		return errors.New("Retries in Healthcheck cannot be negative")
+		return healthError("Retries in Healthcheck cannot be negative")
 	}
 	if len(hc.Test) > 0 {
 		switch hc.Test[0] {
 		case "NONE", "CMD", "CMD-SHELL":
 		default:
-			return fmt.Errorf("unknown Healthcheck test type %q: use CMD, CMD-SHELL or NONE", hc.Test[0])
+			return healthError(fmt.Sprintf("unknown Healthcheck test type %q: use CMD, CMD-SHELL or NONE", hc.Test[0]))
 		}
 	}
 	return nil

@@ -113,6 +113,10 @@ func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args 
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
+	if _, err := engine.HealthFlags(o.HealthOptions); err != nil {
+		// Docker's CLI finds these: "docker: ....", its usage, 125.
+		return nil, nil, flagError{fmt.Errorf("berth: %v.", err)}
+	}
 	e, err := g.engine()
 	if err != nil {
 		return nil, nil, err
