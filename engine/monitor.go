@@ -66,6 +66,12 @@ type monitorReport struct {
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
 func MonitorMain(args []string) int {
+	if os.Getenv(healthEnv) != "" && len(args) == 3 {
+		// A probe is a short-lived command like exec: the monitor's
+		// small heap (GOGC=20 in its environment) would only slow it.
+		debug.SetGCPercent(100)
+		return New(Options{Root: args[0], Runroot: args[1]}).mon.probeMain(args[2]) // health_run.go
+	}
 	// Idle monitors are most of berth's memory: keep the heap small.
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(4 << 20)
@@ -74,9 +80,6 @@ func MonitorMain(args []string) int {
 		return 2
 	}
 	e := New(Options{Root: args[0], Runroot: args[1]})
-	if os.Getenv(healthEnv) != "" {
-		return e.mon.probeMain(args[2]) // a probe the monitor started (health_run.go)
-	}
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
 		return e.mon.resumeMonitor(args[2], why) // its fds are its own (monitorFDs)
 	}

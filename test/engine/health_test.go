@@ -151,13 +151,17 @@ func TestHealthImage(t *testing.T) {
 		{[]string{"--no-healthcheck", "--health-cmd", "true"}, "--no-healthcheck conflicts with --health-* options"},
 		{[]string{"--health-interval", "often"}, "invalid argument \"often\" for \"--health-interval\" flag"},
 	} {
-		r := e.run(append(append([]string{"create"}, c.args...), "busybox", "true")...)
+		r := e.run(append(append([]string{"run"}, c.args...), "busybox", "true")...)
 		if r.code != 125 || !strings.Contains(r.stderr, c.want) {
-			t.Errorf("create %v: exit %d, %q; want 125 and %q", c.args, r.code, r.stderr, c.want)
+			t.Errorf("run %v: exit %d, %q; want 125 and %q", c.args, r.code, r.stderr, c.want)
 		}
 	}
+	// Docker's create: the daemon's refusal exits 1, the CLI's 125.
+	if r := e.run("create", "--health-interval", "500us", "busybox", "true"); r.code != 1 {
+		t.Errorf("create --health-interval 500us: exit %d, want 1", r.code)
+	}
 	if got := strings.Fields(e.must("ps", "-aq")); len(got) != 3 {
-		t.Errorf("refused creates left containers: %v", got)
+		t.Errorf("refused runs left containers: %v", got)
 	}
 }
 
