@@ -42,7 +42,7 @@ func benchHealth(b *bench, secs, runs int) error {
 	probes := len(strings.Fields(evs))
 	fmt.Printf("idle container, healthcheck every 2s, %d s:\n  monitor PSS mean %d KiB, peak %d KiB (target <= 1024)\n", secs, sum/int64(secs), peak)
 	if probes > 0 {
-		fmt.Printf("  %d probes, monitor's children CPU %v per probe\n", probes, ((cpu1-cpu0)/time.Duration(probes)).Round(100*time.Microsecond))
+		fmt.Printf("  %d probes, monitor's children CPU %v per probe\n", probes, ((cpu1 - cpu0) / time.Duration(probes)).Round(100*time.Microsecond))
 	}
 	var pw, pc, ew, ec []time.Duration
 	for i := 0; i < runs; i++ {
