@@ -113,20 +113,31 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func run(berth string, runs, many, idle, events int, podman bool, healthSecs int) error {
+// newBench makes the bench's temp roots with busybox in them; cleanup
+// removes them.
+func newBench(berth string) (*bench, error) {
 	abs, err := filepath.Abs(berth)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir, err := benchenv.Setup("berthbench-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b := &bench{berth: abs, dir: dir}
-	defer cleanup(b, podman)
 	if _, err := b.must("pull", "-q", "busybox"); err != nil {
+		cleanup(b, false)
+		return nil, err
+	}
+	return b, nil
+}
+
+func run(berth string, runs, many, idle, events int, podman bool, healthSecs int) error {
+	b, err := newBench(berth)
+	if err != nil {
 		return err
 	}
+	defer cleanup(b, podman)
 	if podman {
 		if err := loadPodman(b); err != nil {
 			return err
@@ -149,19 +160,11 @@ func run(berth string, runs, many, idle, events int, podman bool, healthSecs int
 
 // runHealth is run with the healthcheck part alone.
 func runHealth(berth string, secs, runs int) error {
-	abs, err := filepath.Abs(berth)
+	b, err := newBench(berth)
 	if err != nil {
 		return err
 	}
-	dir, err := benchenv.Setup("berthbench-")
-	if err != nil {
-		return err
-	}
-	b := &bench{berth: abs, dir: dir}
 	defer cleanup(b, false)
-	if _, err := b.must("pull", "-q", "busybox"); err != nil {
-		return err
-	}
 	return benchHealth(b, secs, runs)
 }
 
