@@ -236,6 +236,15 @@ func (h *Health) record(hc *HealthConfig, r HealthResult, started time.Time) boo
 	return old != h.Status
 }
 
+// stopped is what Docker's CloseMonitorChannel does when the probes stop
+// (exit, restart, pause): the status reads unhealthy, "for
+// compatibility", with no event. h may be nil.
+func (h *Health) stopped() {
+	if h != nil {
+		h.Status = HealthUnhealthy
+	}
+}
+
 // limitedOutput keeps the first healthOutputMax bytes of a probe's output
 // and marks a cut with "...", as Docker's limitedBuffer.
 type limitedOutput struct {

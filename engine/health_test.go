@@ -160,3 +160,13 @@ func TestLimitedOutput(t *testing.T) {
 		t.Errorf("cut output ends %q (%d bytes)", got[len(got)-6:], len(got))
 	}
 }
+
+func TestHealthStopped(t *testing.T) {
+	var none *Health
+	none.stopped() // no healthcheck: nothing to do
+	h := &Health{Status: HealthHealthy}
+	h.stopped()
+	if h.Status != HealthUnhealthy {
+		t.Errorf("stopped probes: %s, want unhealthy (Docker's CloseMonitorChannel)", h.Status)
+	}
+}

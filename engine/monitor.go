@@ -225,6 +225,7 @@ func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, err
 			return errNoRestart
 		}
 		r.State.Status, r.State.Pid, r.State.PidStart = StatusRestarting, 0, 0
+		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
@@ -251,6 +252,7 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
 		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
+		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
 		return nil

@@ -19,6 +19,10 @@ func healthScenarios() []scenario {
 			settled, ps, cmd("ps", "--format", "{{.Names}}", "--filter", "health=healthy")}},
 		{name: "health/unhealthy", setup: run("--health-cmd", "exit 1", "--health-interval", "200ms", "--health-retries", "2"), steps: []step{
 			settled, ps, cmd("ps", "--format", "{{.Names}}", "--filter", "health=unhealthy")}},
+		{name: "health/stopped", setup: run("--health-cmd", "true", "--health-interval", "200ms"), steps: []step{
+			settled, cmd("kill", "c1"), cmd("wait", "c1"), cmd("inspect", "-f", "{{.State.Health.Status}}", "c1"), cmd("ps", "-a", "--format", "{{.Names}} {{.Status}}")}},
+		{name: "health/paused", setup: run("--health-cmd", "true", "--health-interval", "200ms"), steps: []step{
+			settled, cmd("pause", "c1"), cmd("inspect", "-f", "{{.State.Health.Status}}", "c1"), ps, cmd("unpause", "c1"), settled}},
 		{name: "health/none", setup: run("--no-healthcheck"), steps: []step{
 			cmd("inspect", "-f", "{{json .State.Health}}", "c1"), ps}},
 		{name: "health/short-interval", steps: []step{
