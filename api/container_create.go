@@ -110,9 +110,6 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 	if len(bad) > 0 {
 		return o, badRequest("berth does not support HostConfig.%s", strings.Join(bad, ", HostConfig."))
 	}
-	if req.Healthcheck != nil && len(req.Healthcheck.Test) > 0 && req.Healthcheck.Test[0] != "NONE" {
-		return o, badRequest("berth does not support Healthcheck yet")
-	}
 	var hc container.HostConfig
 	if len(req.HostConfig) > 0 {
 		if err := json.Unmarshal(req.HostConfig, &hc); err != nil {
@@ -127,6 +124,10 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 		Image: c.Image, Cmd: c.Cmd, Name: r.URL.Query().Get("name"), Env: c.Env, Workdir: c.WorkingDir,
 		User: c.User, Hostname: c.Hostname, TTY: c.Tty, Interactive: c.OpenStdin, StopSignal: c.StopSignal,
 		StopTimeout: c.StopTimeout, Pull: "never", Platform: r.URL.Query().Get("platform"),
+	}
+	if h := c.Healthcheck; h != nil {
+		o.Healthcheck = &engine.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if c.Entrypoint != nil {
 		ep := strings.Join(c.Entrypoint, " ")

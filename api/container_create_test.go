@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-containers/berth/engine"
 )
@@ -35,7 +36,10 @@ func TestCreateOptions(t *testing.T) {
 		}, ""},
 		{"unsupported", "", `{"Image":"busybox","HostConfig":{"Links":["a:b"]}}`, nil, "berth does not support HostConfig.Links"},
 		{"log driver", "", `{"Image":"busybox","HostConfig":{"LogConfig":{"Type":"journald"}}}`, nil, "journald log driver"},
-		{"healthcheck", "", `{"Image":"busybox","Healthcheck":{"Test":["CMD","true"]}}`, nil, "Healthcheck"},
+		{"healthcheck", "", `{"Image":"busybox","Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":2000000000,"Retries":2}}`, func(o engine.CreateOptions) bool {
+			h := o.Healthcheck
+			return h != nil && reflect.DeepEqual(h.Test, []string{"CMD-SHELL", "true"}) && h.Interval == 2*time.Second && h.Retries == 2
+		}, ""},
 		{"no image", "", `{"Cmd":["true"]}`, nil, "Image is required"},
 		{"malformed", "", `{"Image":`, nil, "invalid JSON"},
 		{"wrong type", "", `{"Image":"busybox","HostConfig":{"Memory":"lots"}}`, nil, "invalid HostConfig"},

@@ -139,7 +139,7 @@ func statusText(c *engine.Container) string {
 	ago := func(t time.Time) string { return units.HumanDuration(time.Since(t)) + " ago" }
 	switch st.Status {
 	case engine.StatusRunning:
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + c.HealthText()
 	case engine.StatusPaused:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
 	case engine.StatusRestarting:

@@ -75,6 +75,7 @@ type Config struct {
 	StdinOnce    bool                `json:"stdinOnce,omitempty"`
 	Volumes      map[string]struct{} `json:"volumes,omitempty"`
 	ExposedPorts map[string]struct{} `json:"exposedPorts,omitempty"`
+	Healthcheck  *HealthConfig       `json:"healthcheck,omitempty"` // flags over the image's (health.go)
 }
 
 // HostConfig is how the container is run on this host.
@@ -156,6 +157,8 @@ type State struct {
 	// bring the container back (Docker: a manually stopped container stays
 	// stopped).
 	StopRequested bool `json:"stopRequested,omitempty"`
+	// Health is the healthcheck's state, reset to starting at each start.
+	Health *Health `json:"health,omitempty"`
 }
 
 // imageConfig is the part of an image's config a container starts from.

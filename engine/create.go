@@ -37,6 +37,13 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := e.mk.extraHostConfig(opts, &hc); err != nil {
 		return nil, err
 	}
+	health, err := HealthFlags(opts.HealthOptions)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateHealth(health); err != nil {
+		return nil, err
+	}
 	exposed, err := ParseExpose(opts.Expose)
 	if err != nil {
 		return nil, err
@@ -69,6 +76,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		Config:     containerConfig(opts, img.Config.Config, id),
 		HostConfig: hc,
 		State:      State{Status: StatusCreated},
+	}
+	if c.Config.Healthcheck, err = e.mk.healthConfig(health, img); err != nil {
+		return nil, err
 	}
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
 		c.ChainID = chain[len(chain)-1].String()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,6 +25,9 @@ type ExecOptions struct {
 	User        string
 	Workdir     string
 	Privileged  bool
+	// Timeout, if set, kills the process when it runs longer (a
+	// healthcheck's): Exec then returns errProbeTimeout.
+	Timeout time.Duration
 }
 
 // Exec runs a process in a running container through the runtime library
@@ -138,9 +142,17 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if o.Detach {
 		return 0, nil
 	}
+	var timedOut atomic.Bool
+	if o.Timeout > 0 {
+		t := time.AfterFunc(o.Timeout, func() { timedOut.Store(true); unix.Kill(pid, unix.SIGKILL) })
+		defer t.Stop()
+	}
 	code, err := fw.Wait(pid)
 	if err != nil {
 		return 125, err
+	}
+	if timedOut.Load() {
+		return -1, errProbeTimeout
 	}
 	e.ev.emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
 	select {

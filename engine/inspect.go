@@ -29,17 +29,18 @@ type Inspect struct {
 
 // InspectState is Docker's State object.
 type InspectState struct {
-	Status     string `json:"Status"`
-	Running    bool   `json:"Running"`
-	Paused     bool   `json:"Paused"`
-	Restarting bool   `json:"Restarting"`
-	OOMKilled  bool   `json:"OOMKilled"`
-	Dead       bool   `json:"Dead"`
-	Pid        int    `json:"Pid"`
-	ExitCode   int    `json:"ExitCode"`
-	Error      string `json:"Error"`
-	StartedAt  string `json:"StartedAt"`
-	FinishedAt string `json:"FinishedAt"`
+	Status     string  `json:"Status"`
+	Running    bool    `json:"Running"`
+	Paused     bool    `json:"Paused"`
+	Restarting bool    `json:"Restarting"`
+	OOMKilled  bool    `json:"OOMKilled"`
+	Dead       bool    `json:"Dead"`
+	Pid        int     `json:"Pid"`
+	ExitCode   int     `json:"ExitCode"`
+	Error      string  `json:"Error"`
+	StartedAt  string  `json:"StartedAt"`
+	FinishedAt string  `json:"FinishedAt"`
+	Health     *Health `json:"Health,omitempty"`
 }
 
 // InspectMount is one entry of Mounts.
@@ -75,6 +76,7 @@ type InspectConfig struct {
 	StopSignal   string              `json:"StopSignal,omitempty"`
 	StopTimeout  *int                `json:"StopTimeout,omitempty"`
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // NetworkSettings is what berth knows of the container's network: with
@@ -109,7 +111,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			Status: st.Status, Running: c.Running(), Paused: st.Status == StatusPaused,
 			Restarting: st.Status == StatusRestarting, OOMKilled: st.OOMKilled, Dead: st.Status == StatusDead,
 			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
-			StartedAt: zeroTime(st.StartedAt), FinishedAt: zeroTime(st.FinishedAt),
+			StartedAt: zeroTime(st.StartedAt), FinishedAt: zeroTime(st.FinishedAt), Health: st.Health,
 		},
 		Image: c.ImageID, ResolvConfPath: "/etc/resolv.conf", HostnamePath: dir + "/hostname",
 		HostsPath: dir + "/hosts", LogPath: e.dirs.logPath(c.ID), Name: "/" + c.Name,
@@ -121,6 +123,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Image: c.Image, Volumes: c.Config.Volumes,
 			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
+			Healthcheck: c.Config.Healthcheck,
 		},
 		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.dirs.rootfsDir(c.ID)}},
 		Mounts:      []InspectMount{},

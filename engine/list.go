@@ -69,7 +69,7 @@ func hasFilter(fs []string, key string) bool {
 // exited, id. Filters of one key are ORed, different keys ANDed.
 func parseListFilters(fs []string) (func(*Container) bool, error) {
 	byKey, err := filters.Set{
-		Keys:  []string{"status", "exited", "name", "label", "ancestor", "id"},
+		Keys:  []string{"status", "exited", "name", "label", "ancestor", "id", "health"},
 		Check: checkListFilter,
 	}.Parse(fs)
 	if err != nil {
@@ -100,6 +100,13 @@ func checkListFilter(k, v string) error {
 		default:
 			return fmt.Errorf("invalid filter 'status=%s': use created, restarting, running, removing, paused, exited or dead", v)
 		}
+	case "health":
+		switch v {
+		case HealthStarting, HealthHealthy, HealthUnhealthy, HealthNone:
+		default:
+			//lint:ignore ST1005 Docker's wording
+			return fmt.Errorf("Unrecognised filter value for health: %s", v)
+		}
 	case "exited":
 		if _, err := strconv.Atoi(v); err != nil {
 			return fmt.Errorf("invalid filter 'exited=%s': the exit code must be a number", v)
@@ -122,6 +129,8 @@ func filterOne(c *Container, k, v string) bool {
 		return err == nil && (re.MatchString(c.Name) || re.MatchString("/"+c.Name))
 	case "id":
 		return strings.HasPrefix(c.ID, v)
+	case "health":
+		return c.HealthStatus() == v
 	case "label":
 		return filters.MatchLabel(c.Config.Labels, v)
 	case "ancestor":

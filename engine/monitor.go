@@ -66,6 +66,12 @@ type monitorReport struct {
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
 func MonitorMain(args []string) int {
+	if os.Getenv(healthEnv) != "" && len(args) == 3 {
+		// A probe is a short-lived command like exec: the monitor's
+		// small heap (GOGC=20 in its environment) would only slow it.
+		debug.SetGCPercent(100)
+		return New(Options{Root: args[0], Runroot: args[1]}).mon.probeMain(args[2]) // health_run.go
+	}
 	// Idle monitors are most of berth's memory: keep the heap small.
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(4 << 20)
@@ -124,6 +130,10 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
 				r.State.ExitCode = 0 // as Docker: a running container has not exited
+				r.State.Health = nil
+				if probing(r.Config.Healthcheck) {
+					r.State.Health = &Health{Status: HealthStarting, Log: []HealthResult{}}
+				}
 				return nil
 			})
 			if uerr != nil {
@@ -215,6 +225,7 @@ func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, err
 			return errNoRestart
 		}
 		r.State.Status, r.State.Pid, r.State.PidStart = StatusRestarting, 0, 0
+		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
@@ -241,6 +252,7 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
 		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
+		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
 		return nil

@@ -91,6 +91,9 @@ func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) erro
 	if p.LogMax <= 0 {
 		p.LogMax = jsonlog.DefaultMaxSize
 	}
+	if probing(c.Config.Healthcheck) {
+		p.Probe = firstProbe(c.Config.Healthcheck)
+	}
 	fds := monitorFDs{pid: pid, out: -1, err: -1, master: -1, listen: -1, stdinR: -1, stdinW: -1, keepStdR: -1, keepStdW: -1}
 	if s.master != nil {
 		p.Out = s.master

@@ -58,6 +58,7 @@ type CreateOptions struct {
 
 	NetworkOptions // --ip, -p, --dns ... (network.go)
 	ExtraOptions   // --pid, --ipc, --sysctl ... (create_extra.go)
+	HealthOptions  // --health-cmd ... (health.go)
 }
 
 // ParseBytes reads Docker's sizes: 512, 64k, 100m, 1g (see

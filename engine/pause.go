@@ -50,6 +50,9 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
 		r.State.Status = status
+		if freeze {
+			r.State.Health.stopped()
+		}
 		return nil
 	})
 	e.ev.emit(c, map[bool]string{true: "pause", false: "unpause"}[freeze])

@@ -273,7 +273,9 @@ func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log
 // follow waits for the container's process pid to exit and for its
 // output copies to end, then cleans up after it.
 func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
+	stopHealth := e.watchHealth(c)
 	code, err := fw.Wait(pid)
+	stopHealth()
 	e.ph.mark("container ran")
 	if err != nil {
 		if rc, lerr := e.rt.loadRuntime(c); lerr == nil {

@@ -10,6 +10,9 @@
 //     `berth version` over the same store: target < 50 ms each;
 //   - `berth events --since X --until Y` over 100,000 logged events, each
 //     printed: target < 1 s (events.go);
+//   - an idle container with a healthcheck every 2 s: its monitor's PSS
+//     over a minute (target <= 1 MiB) and a probe's cost against berth
+//     exec of the same command (target <= 1.2x) (health.go);
 //   - memory per idle detached container: the summed PSS of every monitor
 //     of 50 idle containers, divided by 50; target <= 1.5 MiB. A monitor
 //     keeps its pid and command line when it turns into its C idle loop
@@ -43,8 +46,17 @@ func main() {
 	idle := flag.Int("idle", 50, "idle containers for the memory figure")
 	noPodman := flag.Bool("no-podman", false, "skip podman")
 	events := flag.Int("events", 100000, "logged events for events --since")
+	healthSecs := flag.Int("health-secs", 60, "seconds the healthchecked container's monitor is sampled")
+	only := flag.String("only", "", "run only this part (health)")
 	flag.Parse()
-	if err := run(*berth, *runs, *many, *idle, *events, !*noPodman); err != nil {
+	if *only == "health" {
+		if err := runHealth(*berth, *healthSecs, *runs); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/engine:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*berth, *runs, *many, *idle, *events, !*noPodman, *healthSecs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/engine:", err)
 		os.Exit(1)
 	}
@@ -101,26 +113,40 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func run(berth string, runs, many, idle, events int, podman bool) error {
+// newBench makes the bench's temp roots with busybox in them; cleanup
+// removes them.
+func newBench(berth string) (*bench, error) {
 	abs, err := filepath.Abs(berth)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir, err := benchenv.Setup("berthbench-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b := &bench{berth: abs, dir: dir}
-	defer cleanup(b, podman)
 	if _, err := b.must("pull", "-q", "busybox"); err != nil {
+		cleanup(b, false)
+		return nil, err
+	}
+	return b, nil
+}
+
+func run(berth string, runs, many, idle, events int, podman bool, healthSecs int) error {
+	b, err := newBench(berth)
+	if err != nil {
 		return err
 	}
+	defer cleanup(b, podman)
 	if podman {
 		if err := loadPodman(b); err != nil {
 			return err
 		}
 	}
 	if err := benchRun(b, runs, podman); err != nil {
+		return err
+	}
+	if err := benchHealth(b, healthSecs, runs); err != nil {
 		return err
 	}
 	if err := benchIdle(b, idle); err != nil {
@@ -130,6 +156,16 @@ func run(berth string, runs, many, idle, events int, podman bool) error {
 		return err
 	}
 	return benchPs(b, many)
+}
+
+// runHealth is run with the healthcheck part alone.
+func runHealth(berth string, secs, runs int) error {
+	b, err := newBench(berth)
+	if err != nil {
+		return err
+	}
+	defer cleanup(b, false)
+	return benchHealth(b, secs, runs)
 }
 
 func loadPodman(b *bench) error {

@@ -113,6 +113,11 @@ func createContainer(cmd *cobra.Command, g *globalOptions, f *createFlags, args 
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
+	if _, err := engine.HealthFlags(o.HealthOptions); err != nil {
+		// Docker's CLI finds these: "docker: ....", its usage, 125.
+		//lint:ignore ST1005 printed as Docker's CLI prints it
+		return nil, nil, flagError{fmt.Errorf("berth: %v.", err)}
+	}
 	e, err := g.engine()
 	if err != nil {
 		return nil, nil, err

@@ -40,6 +40,14 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&d.Annotations, "annotation", nil, "add an annotation to the container, passed through to the OCI runtime")
 	fs.StringVar(&d.LogDriver, "log-driver", "", "logging driver for the container (json-file only)")
 	fs.StringVar(&d.UsernsMode, "userns", "", "user namespace to use (host only)")
+	h := &f.o.HealthOptions
+	fs.StringVar(&h.HealthCmd, "health-cmd", "", "command to run to check health")
+	fs.DurationVar(&h.HealthInterval, "health-interval", 0, "time between running the check (ms|s|m|h) (default 0s)")
+	fs.DurationVar(&h.HealthTimeout, "health-timeout", 0, "maximum time to allow one check to run (ms|s|m|h) (default 0s)")
+	fs.DurationVar(&h.HealthStartPeriod, "health-start-period", 0, "start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)")
+	fs.DurationVar(&h.HealthStartInterval, "health-start-interval", 0, "time between running the check during the start period (ms|s|m|h) (default 0s)")
+	fs.IntVar(&h.HealthRetries, "health-retries", 0, "consecutive failures needed to report unhealthy")
+	fs.BoolVar(&h.NoHealthcheck, "no-healthcheck", false, "disable any container-specified HEALTHCHECK")
 }
 
 // extraOptions sets what registerExtraFlags cannot bind directly.

@@ -130,7 +130,7 @@ func statusText(c *engine.Container) string {
 		if c.Unmonitored() {
 			return "Up " + humanDuration(time.Since(st.StartedAt)) + " (monitor killed)"
 		}
-		return "Up " + humanDuration(time.Since(st.StartedAt))
+		return "Up " + humanDuration(time.Since(st.StartedAt)) + c.HealthText()
 	case engine.StatusPaused:
 		return "Up " + humanDuration(time.Since(st.StartedAt)) + " (Paused)"
 	case engine.StatusRestarting:

@@ -215,7 +215,7 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 // CLI, would have found the fault.
 func daemonSide(err error) bool {
 	_, missing := noSuch(err)
-	return missing || errors.Is(err, engine.ErrNameInUse) || errors.Is(err, network.ErrNotFound)
+	return missing || errors.Is(err, engine.ErrNameInUse) || errors.Is(err, network.ErrNotFound) || errors.Is(err, engine.ErrHealthcheck)
 }
 
 // printError prints one error: run's as Docker's run does ("berth: Error:

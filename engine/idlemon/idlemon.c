@@ -24,26 +24,36 @@
 //	                                           client waiting, at once with
 //	                                             BERTH_MONITOR_RESUME=wake
 //
-// $_BERTH_IDLE is "<pid>:<out fd>:<err fd>:<wake fd>:<max log bytes>:<log files>:<log path>"
+// With a healthcheck, a timerfd fires each probe: a fork that re-executes
+// berth with $_BERTH_HEALTH=1 (engine/health_run.go), which runs the test
+// in the container, records it and writes the wait before the next probe,
+// in ms, to its fd 3, a pipe this loop reads. One probe at a time; the
+// loop itself stays a timer and a pipe.
+//
+// $_BERTH_IDLE is "<pid>:<out fd>:<err fd>:<wake fd>:<max log bytes>:<log files>:<first probe ms>:<log path>"
 // (fd -1: none; with a terminal, out is the pty master and err is -1). The
 // argv is kept; every other environment variable is passed on unchanged, so
 // Go finds its fds again where it left them.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ENV_IDLE "_BERTH_IDLE"
 #define ENV_RESUME "BERTH_MONITOR_RESUME"
+#define ENV_HEALTH "_BERTH_HEALTH=1"
 // Docker cuts log lines at 16 KiB; so does engine/jsonlog.
 #define LINE_MAX_BYTES (16 << 10)
 
@@ -172,6 +182,54 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+// env_without copies envp without $_BERTH_IDLE into env, adding extra.
+static void env_without(char **envp, char **env, char *extra)
+{
+	size_t k = 0;
+	for (size_t i = 0; envp[i]; i++)
+		if (strncmp(envp[i], ENV_IDLE "=", sizeof(ENV_IDLE)) != 0)
+			env[k++] = envp[i];
+	env[k++] = extra;
+	env[k] = NULL;
+}
+
+static void arm(int tfd, long long ms)
+{
+	struct itimerspec it = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000}};
+	timerfd_settime(tfd, 0, &it, NULL);
+}
+
+// probe forks one health-mode berth and returns the read end of its
+// report pipe, -1 if it could not.
+static int probe(char **argv, char **envp, const sigset_t *orig)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	size_t n = 0;
+	while (envp[n])
+		n++;
+	char *env[n + 2];
+	env_without(envp, env, ENV_HEALTH);
+	pid_t child = fork();
+	if (child == 0) {
+		// Fds from 4 up are closed by berth at once (fds.CloseInherited).
+		if (p[1] == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(p[1], 3) != 3)
+			_exit(125);
+		sigprocmask(SIG_SETMASK, orig, NULL);
+		execve("/proc/self/exe", argv, env);
+		_exit(125);
+	}
+	close(p[1]);
+	if (child < 0) {
+		close(p[0]);
+		return -1;
+	}
+	return p[0];
+}
+
 // resume re-executes berth with why added to the environment.
 static void resume(char **argv, char **envp, const sigset_t *orig, const char *why)
 {
@@ -180,13 +238,8 @@ static void resume(char **argv, char **envp, const sigset_t *orig, const char *w
 		n++;
 	char *env[n + 2];
 	char what[64];
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], ENV_IDLE "=", sizeof(ENV_IDLE)) != 0)
-			env[k++] = envp[i];
 	snprintf(what, sizeof(what), ENV_RESUME "=%s", why);
-	env[k++] = what;
-	env[k] = NULL;
+	env_without(envp, env, what);
 	flush(&out);
 	flush(&err);
 	if (log_fd >= 0)
@@ -218,6 +271,27 @@ static void reap(pid_t pid, int *exited, int *code, long long *deadline)
 	}
 }
 
+// drop_segments lets go of the binary's read-only pages that starting up
+// touched (the Go runtime's and the other constructors' text, and the
+// kernel's fault-around of 64 KiB each): ~1 MiB of a 40 MiB binary that
+// this loop never runs again. They are clean file pages, so the kernel
+// reads back only those the loop uses. Writable segments are left alone.
+static int drop_segments(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	long page = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+			continue;
+		uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
+		uintptr_t end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	return 1; // the executable is the first object: enough
+}
+
 __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, char **envp)
 {
 	(void)argc;
@@ -230,6 +304,7 @@ __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, ch
 	int wake = (int)num(&spec);
 	log_max = num(&spec);
 	log_files = num(&spec);
+	long long wait_ms = num(&spec);
 	log_path = spec;
 	open_log();
 
@@ -242,17 +317,27 @@ __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, ch
 	sigprocmask(SIG_BLOCK, &mask, &orig);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
+	// Probes: tfd fires each, rfd is the running one's report.
+	int tfd = wait_ms > 0 ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) : -1;
+	int rfd = -1;
+	char rep[32];
+	size_t rep_len = 0;
+	if (tfd >= 0)
+		arm(tfd, wait_ms);
 	int exited = 0, code = 0;
 	long long deadline = 0;
+	dl_iterate_phdr(drop_segments, NULL);
 	// The container may have exited before SIGCHLD was blocked, its signal
 	// taken by Go's handler or lost in the exec: look once first.
 	reap(pid, &exited, &code, &deadline);
 	for (;;) {
-		struct pollfd fds[4] = {
+		struct pollfd fds[6] = {
 			{.fd = out.done ? -1 : out.fd, .events = POLLIN},
 			{.fd = err.done ? -1 : err.fd, .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
 			{.fd = exited ? -1 : wake, .events = POLLIN},
+			{.fd = exited ? -1 : tfd, .events = POLLIN},
+			{.fd = rfd, .events = POLLIN},
 		};
 		if (exited && (out.done || out.fd < 0) && (err.done || err.fd < 0))
 			break;
@@ -262,7 +347,7 @@ __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, ch
 			if (timeout <= 0)
 				break;
 		}
-		if (poll(fds, 4, timeout) < 0) {
+		if (poll(fds, 6, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			_exit(125);
@@ -279,6 +364,29 @@ __attribute__((constructor)) static void berth_idlemon(int argc, char **argv, ch
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD && !exited)
 				kill(pid, (int)si.ssi_signo);
 			reap(pid, &exited, &code, &deadline);
+		}
+		if (fds[4].revents) {
+			long long ticks;
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && rfd < 0) {
+				rep_len = 0;
+				if ((rfd = probe(argv, envp, &orig)) < 0)
+					arm(tfd, wait_ms); // try again later
+			}
+		}
+		if (fds[5].revents) {
+			ssize_t r = read(rfd, rep + rep_len, sizeof(rep) - 1 - rep_len);
+			if (r > 0) {
+				rep_len += (size_t)r;
+			} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+				// The probe is done: its report is the next wait.
+				rep[rep_len] = 0;
+				long long ms = strtoll(rep, NULL, 10);
+				if (ms > 0)
+					wait_ms = ms;
+				close(rfd);
+				rfd = -1;
+				arm(tfd, wait_ms);
+			}
 		}
 		if (fds[3].revents && !exited)
 			resume(argv, envp, &orig, "wake");

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,6 +39,8 @@ type Params struct {
 	LogMax  int64
 	// LogFiles is how many log files are kept, the current one with them.
 	LogFiles int
+	// Probe is the wait before the first healthcheck probe; 0: none.
+	Probe time.Duration
 }
 
 // Exec replaces this process with the C loop, keeping its pid, its
@@ -64,7 +67,7 @@ func Exec(argv, env []string, p Params) error {
 	}
 	spec := strings.Join([]string{
 		strconv.Itoa(p.Pid), strconv.Itoa(fd(p.Out)), strconv.Itoa(fd(p.Err)), strconv.Itoa(fd(p.Wake)),
-		strconv.FormatInt(p.LogMax, 10), strconv.Itoa(max(p.LogFiles, 1)), p.LogPath,
+		strconv.FormatInt(p.LogMax, 10), strconv.Itoa(max(p.LogFiles, 1)), strconv.FormatInt(p.Probe.Milliseconds(), 10), p.LogPath,
 	}, ":")
 	env = append(env[:len(env):len(env)], envIdle+"="+spec)
 	err := unix.Exec("/proc/self/exe", argv, env)

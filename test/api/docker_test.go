@@ -109,6 +109,17 @@ func TestDockerCLI(t *testing.T) {
 			t.Errorf("docker run -i: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 		}
 	})
+	t.Run("Healthcheck", func(t *testing.T) {
+		s.must(t, "run", "-d", "--name", "hc", "--network", "none", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "100")
+		healthy := func() bool {
+			return strings.TrimSpace(s.docker("", "inspect", "-f", "{{.State.Health.Status}}", "hc").stdout) == "healthy"
+		}
+		if !waitFor(healthy) {
+			t.Errorf("docker run --health-cmd: never healthy; State.Health %s", s.docker("", "inspect", "-f", "{{json .State.Health}}", "hc").stdout)
+		}
+		wantContains(t, "docker ps --filter health=healthy", s.must(t, "ps", "--filter", "health=healthy", "--format", "{{.Names}} {{.Status}}"), "(healthy)")
+		s.must(t, "rm", "-f", "hc")
+	})
 	t.Run("TTY", func(t *testing.T) {
 		out, code := s.dockerTTY(t, "echo tty-$((6*7)); tty; exit 3\n", "run", "--rm", "-it", "--network", "none", "busybox", "sh")
 		if code != 3 {

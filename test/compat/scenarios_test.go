@@ -26,6 +26,7 @@ func scenarios() []scenario {
 	all = append(all, errorScenarios()...)
 	all = append(all, eventScenarios()...)
 	all = append(all, buildScenarios()...)
+	all = append(all, healthScenarios()...)
 	return all
 }
 

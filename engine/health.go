@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
+	"github.com/berth-containers/berth/image"
+)
+
+// Healthchecks as Docker's: the config (flags over the image's HEALTHCHECK),
+// the state inspect shows, and how a probe's result moves it. Running the
+// probes is health_run.go's.
+
+// HealthConfig is a container's healthcheck, as Docker's HealthConfig:
+// Test is {"CMD", args...}, {"CMD-SHELL", command} or {"NONE"}.
+type HealthConfig = dockerspec.HealthcheckConfig
+
+// Docker's health statuses; none is ps's filter for no healthcheck.
+const (
+	HealthStarting  = "starting"
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+	HealthNone      = "none"
+)
+
+// Docker's defaults and limits (daemon/health.go, api/types/container).
+const (
+	defaultProbeInterval = 30 * time.Second
+	defaultProbeTimeout  = 30 * time.Second
+	defaultProbeRetries  = 3
+	minimumHealthDur     = time.Millisecond
+	healthLogEntries     = 5
+	healthOutputMax      = 4096
+)
+
+// Health is State.Health, with Docker's field names.
+type Health struct {
+	Status        string         `json:"Status"`
+	FailingStreak int            `json:"FailingStreak"`
+	Log           []HealthResult `json:"Log"`
+}
+
+// HealthResult is one probe.
+type HealthResult struct {
+	Start    time.Time `json:"Start"`
+	End      time.Time `json:"End"`
+	ExitCode int       `json:"ExitCode"`
+	Output   string    `json:"Output"`
+}
+
+// HealthOptions are the --health-* flags as given.
+type HealthOptions struct {
+	HealthCmd           string
+	HealthInterval      time.Duration
+	HealthTimeout       time.Duration
+	HealthStartPeriod   time.Duration
+	HealthStartInterval time.Duration
+	HealthRetries       int
+	NoHealthcheck       bool
+	// Healthcheck, when set, is taken as it is in place of the flags (the
+	// API's Config.Healthcheck).
+	Healthcheck *HealthConfig
+}
+
+// HealthFlags turns the flags into a config as Docker's CLI does: nil
+// when none is given (the image's stays), Test {"NONE"} with
+// --no-healthcheck, Test empty (the image's) with durations only.
+func HealthFlags(o HealthOptions) (*HealthConfig, error) {
+	if o.Healthcheck != nil {
+		return o.Healthcheck, nil
+	}
+	some := o.HealthCmd != "" || o.HealthInterval != 0 || o.HealthTimeout != 0 ||
+		o.HealthStartPeriod != 0 || o.HealthStartInterval != 0 || o.HealthRetries != 0
+	if o.NoHealthcheck {
+		if some {
+			return nil, errors.New("--no-healthcheck conflicts with --health-* options")
+		}
+		return &HealthConfig{Test: []string{"NONE"}}, nil
+	}
+	if !some {
+		return nil, nil
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"interval", o.HealthInterval}, {"timeout", o.HealthTimeout}, {"start-period", o.HealthStartPeriod}, {"start-interval", o.HealthStartInterval}} {
+		if d.v < 0 {
+			return nil, fmt.Errorf("--health-%s cannot be negative", d.flag)
+		}
+	}
+	if o.HealthRetries < 0 {
+		return nil, errors.New("--health-retries cannot be negative")
+	}
+	hc := &HealthConfig{Interval: o.HealthInterval, Timeout: o.HealthTimeout, StartPeriod: o.HealthStartPeriod,
+		StartInterval: o.HealthStartInterval, Retries: o.HealthRetries}
+	if o.HealthCmd != "" {
+		hc.Test = []string{"CMD-SHELL", o.HealthCmd}
+	}
+	return hc, nil
+}
+
+// ErrHealthcheck marks a healthcheck that Docker's daemon refuses (create
+// exits 1 for it, as Docker's, not 125).
+var ErrHealthcheck = errors.New("invalid healthcheck")
+
+// healthError is one of ValidateHealth's, in Docker's words.
+type healthError string
+
+func (h healthError) Error() string   { return string(h) }
+func (h healthError) Is(t error) bool { return t == ErrHealthcheck }
+
+// ValidateHealth is the daemon's check (verifyContainerSettings), with its
+// wording: durations are 0 (the default) or at least 1ms.
+func ValidateHealth(hc *HealthConfig) error {
+	if hc == nil {
+		return nil
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"Interval", hc.Interval}, {"Timeout", hc.Timeout}, {"StartPeriod", hc.StartPeriod}, {"StartInterval", hc.StartInterval}} {
+		if d.v != 0 && d.v < minimumHealthDur {
+			return healthError(fmt.Sprintf("%s in Healthcheck cannot be less than %s", d.name, minimumHealthDur))
+		}
+	}
+	if hc.Retries < 0 {
+		return healthError("Retries in Healthcheck cannot be negative")
+	}
+	if len(hc.Test) > 0 {
+		switch hc.Test[0] {
+		case "NONE", "CMD", "CMD-SHELL":
+		default:
+			return healthError(fmt.Sprintf("unknown Healthcheck test type %q: use CMD, CMD-SHELL or NONE", hc.Test[0]))
+		}
+	}
+	return nil
+}
+
+// mergeHealth lays the container's config over the image's as Docker's
+// merge does: an empty Test and zero fields take the image's.
+func mergeHealth(user, img *HealthConfig) *HealthConfig {
+	if user == nil {
+		if img == nil {
+			return nil
+		}
+		c := *img
+		return &c
+	}
+	c := *user
+	if img != nil {
+		if len(c.Test) == 0 {
+			c.Test = img.Test
+		}
+		if c.Interval == 0 {
+			c.Interval = img.Interval
+		}
+		if c.Timeout == 0 {
+			c.Timeout = img.Timeout
+		}
+		if c.StartPeriod == 0 {
+			c.StartPeriod = img.StartPeriod
+		}
+		if c.StartInterval == 0 {
+			c.StartInterval = img.StartInterval
+		}
+		if c.Retries == 0 {
+			c.Retries = img.Retries
+		}
+	}
+	return &c
+}
+
+// probing reports whether hc runs probes (a test that is not NONE).
+func probing(hc *HealthConfig) bool {
+	return hc != nil && len(hc.Test) > 0 && hc.Test[0] != "NONE"
+}
+
+// probeArgv is what a probe execs: CMD's args, or CMD-SHELL's command
+// under /bin/sh -c, as Docker on Linux.
+func probeArgv(hc *HealthConfig) []string {
+	if hc.Test[0] == "CMD-SHELL" {
+		return []string{"/bin/sh", "-c", strings.Join(hc.Test[1:], " ")}
+	}
+	return hc.Test[1:]
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// nextProbe is the wait before the next probe: the start interval while
+// the container is starting within its start period (when one is set: a
+// container without it probes at its interval throughout, as Docker
+// 20.10), the interval otherwise.
+func nextProbe(hc *HealthConfig, h *Health, started time.Time, now time.Time) time.Duration {
+	if hc.StartInterval != 0 && (h == nil || h.Status == HealthStarting) && now.Sub(started) < hc.StartPeriod {
+		return hc.StartInterval
+	}
+	return orDefault(hc.Interval, defaultProbeInterval)
+}
+
+// record applies one probe's result to h as Docker's handleProbeResult:
+// success resets the streak and makes it healthy; a failure counts only
+// past the start period (or once a probe succeeded), and retries of them
+// in a row make it unhealthy. It returns whether the status changed.
+func (h *Health) record(hc *HealthConfig, r HealthResult, started time.Time) bool {
+	old := h.Status
+	h.Log = append(h.Log, r)
+	if len(h.Log) > healthLogEntries {
+		h.Log = append([]HealthResult(nil), h.Log[len(h.Log)-healthLogEntries:]...)
+	}
+	if r.ExitCode == 0 {
+		h.FailingStreak = 0
+		h.Status = HealthHealthy
+		return old != h.Status
+	}
+	if h.Status == HealthStarting && r.Start.Sub(started) < hc.StartPeriod {
+		return false
+	}
+	h.FailingStreak++
+	retries := hc.Retries
+	if retries <= 0 {
+		retries = defaultProbeRetries
+	}
+	if h.FailingStreak >= retries {
+		h.Status = HealthUnhealthy
+	}
+	return old != h.Status
+}
+
+// stopped is what Docker's CloseMonitorChannel does when the probes stop
+// (exit, restart, pause): the status reads unhealthy, "for
+// compatibility", with no event. h may be nil.
+func (h *Health) stopped() {
+	if h != nil {
+		h.Status = HealthUnhealthy
+	}
+}
+
+// limitedOutput keeps the first healthOutputMax bytes of a probe's output
+// and marks a cut with "...", as Docker's limitedBuffer.
+type limitedOutput struct {
+	buf  []byte
+	over bool
+}
+
+func (l *limitedOutput) Write(p []byte) (int, error) {
+	room := healthOutputMax - len(l.buf)
+	if len(p) > room {
+		l.buf = append(l.buf, p[:max(room, 0)]...)
+		l.over = true
+		return len(p), nil
+	}
+	l.buf = append(l.buf, p...)
+	return len(p), nil
+}
+
+func (l *limitedOutput) String() string {
+	if l.over {
+		return string(l.buf) + "..."
+	}
+	return string(l.buf)
+}
+
+// healthConfig is the container's healthcheck: the flags' (checked as the
+// daemon does) over the image's HEALTHCHECK, which Docker's config keeps
+// beside the OCI fields.
+func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthConfig, error) {
+	svc, err := e.imageService()
+	if err != nil {
+		return nil, err
+	}
+	data, err := svc.Content.ReadBlob(img.Manifest.Config.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("read the config of image %s: %w", img.ID, err)
+	}
+	var cfg dockerspec.DockerOCIImage
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("parse the config of image %s: %w", img.ID, err)
+	}
+	return mergeHealth(user, cfg.Config.Healthcheck), nil
+}
+
+// HealthStatus is the container's health for ps's filter: none without a
+// healthcheck.
+func (c *Container) HealthStatus() string {
+	if c.State.Health == nil {
+		return HealthNone
+	}
+	return c.State.Health.Status
+}
+
+// HealthText is what ps adds to a running container's "Up ...": " (healthy)",
+// " (unhealthy)", " (health: starting)", or nothing.
+func (c *Container) HealthText() string {
+	switch h := c.State.Health; {
+	case h == nil || !c.Running():
+		return ""
+	case h.Status == HealthStarting:
+		return " (health: starting)"
+	default:
+		return " (" + h.Status + ")"
+	}
+}

@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth-containers/berth/internal/fds"
+)
+
+// Running the probes, without a daemon. The container's monitor owns the
+// schedule; each probe is a short-lived berth process in "health" mode:
+//
+//	monitor (C idle loop: a timerfd; Go: a timer)
+//	  | fork + execve berth, $_BERTH_HEALTH=1, fd 3 = report pipe
+//	  v
+//	berth health: record -> exec the test in the container (as berth exec,
+//	  killed at its timeout) -> record the result (Health.record) ->
+//	  health_status event on a change -> writes the next wait in ms to fd 3
+//
+// so the idle monitor stays the small C loop (it only keeps a timer and
+// reads one line), and a probe costs what berth exec costs. Probes never
+// overlap: the next wait starts when the previous probe has reported.
+
+// healthEnv marks a monitor process as one probe.
+const healthEnv = "_BERTH_HEALTH"
+
+// errProbeTimeout: the probe ran past its timeout and was killed.
+var errProbeTimeout = errors.New("health check timed out")
+
+// errStaleProbe: the container restarted (or lost its healthcheck) while
+// the probe ran; its result belongs to no run.
+var errStaleProbe = errors.New("the container restarted during the probe")
+
+// probeMain is a health-mode process's life: one probe of container id,
+// its report on fd 3.
+func (e *monitorOps) probeMain(id string) int {
+	fds.CloseInherited(4) // what the monitor holds stays with it
+	report := os.NewFile(3, "report")
+	defer report.Close()
+	c, err := e.db.get(id)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth health:", err)
+		return 1
+	}
+	hc := c.Config.Healthcheck
+	if !probing(hc) {
+		return 0
+	}
+	next := nextProbe(hc, c.State.Health, c.State.StartedAt, time.Now())
+	defer func() { fmt.Fprintf(report, "%d\n", next.Milliseconds()) }()
+	if c.State.Status != StatusRunning || !c.Running() || c.State.Health == nil {
+		return 0 // paused, or going: as Docker, no probe then
+	}
+	r := e.runProbe(c, hc)
+	var changed bool
+	rec, err := e.db.modify(id, func(x *Container) error {
+		if x.State.Health == nil || !x.State.StartedAt.Equal(c.State.StartedAt) || !probing(x.Config.Healthcheck) {
+			return errStaleProbe
+		}
+		changed = x.State.Health.record(hc, r, x.State.StartedAt)
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, errStaleProbe) && !errors.Is(err, ErrNotFound) {
+			slog.Warn("record health check", "id", id, "error", err)
+		}
+		return 0
+	}
+	next = nextProbe(hc, rec.State.Health, rec.State.StartedAt, time.Now())
+	if changed {
+		e.ev.emit(rec, "health_status: "+rec.State.Health.Status)
+	}
+	return 0
+}
+
+// runProbe execs hc's test in c as berth exec does and reads its result:
+// exit code and output (cut as Docker's), -1 when it could not run or ran
+// past its timeout.
+func (e *monitorOps) runProbe(c *Container, hc *HealthConfig) HealthResult {
+	timeout := orDefault(hc.Timeout, defaultProbeTimeout)
+	r := HealthResult{Start: time.Now().UTC()}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		r.End, r.ExitCode, r.Output = time.Now().UTC(), -1, err.Error()
+		return r
+	}
+	defer pr.Close()
+	var out limitedOutput
+	copied := make(chan struct{})
+	go func() { io.Copy(&out, pr); close(copied) }()
+	code, err := e.Exec(c.ID, ExecOptions{Cmd: probeArgv(hc), Timeout: timeout}, Stdio{Out: pw, Err: pw})
+	pw.Close()
+	// A process the test left behind may hold the pipe: do not wait on it.
+	pr.SetReadDeadline(time.Now().Add(time.Second))
+	<-copied
+	r.End = time.Now().UTC()
+	switch {
+	case errors.Is(err, errProbeTimeout):
+		r.ExitCode, r.Output = -1, fmt.Sprintf("Health check exceeded timeout (%v)", timeout)
+	case err != nil:
+		r.ExitCode, r.Output = -1, err.Error()
+	default:
+		r.ExitCode, r.Output = code, out.String()
+	}
+	return r
+}
+
+// firstProbe is the wait from a start to its first probe.
+func firstProbe(hc *HealthConfig) time.Duration {
+	now := time.Now()
+	return nextProbe(hc, nil, now, now)
+}
+
+// watchHealth probes c from a monitor that stays in Go (a foreground run,
+// or a detached one serving attach) until stop is called.
+func (e *monitorOps) watchHealth(c *Container) (stop func()) {
+	if !probing(c.Config.Healthcheck) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		wait := firstProbe(c.Config.Healthcheck)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(wait):
+			}
+			wait = e.spawnProbe(c, wait)
+		}
+	}()
+	return func() { close(done) }
+}
+
+// spawnProbe runs one health-mode berth and returns the wait it reports
+// (last if it reports none). It is not waited for: the monitor's signal
+// forwarder reaps every child, so the end of the report pipe tells that
+// it is done.
+func (e *monitorOps) spawnProbe(c *Container, last time.Duration) time.Duration {
+	exe, err := os.Executable()
+	if err != nil {
+		slog.Warn("health check", "id", c.ID, "error", err)
+		return last
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		slog.Warn("health check", "id", c.ID, "error", err)
+		return last
+	}
+	defer r.Close()
+	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
+	cmd.Args[0] = "berth-health"
+	cmd.Env = append(os.Environ(), MonitorEnv+"=1", healthEnv+"=1")
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Dir = "/"
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		slog.Warn("start a health check", "id", c.ID, "error", err)
+		return last
+	}
+	cmd.Process.Release()
+	data, _ := io.ReadAll(r)
+	ms, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil || ms <= 0 {
+		return last
+	}
+	return time.Duration(ms) * time.Millisecond
+}
