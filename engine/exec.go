@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -118,7 +119,8 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	done := make(chan struct{})
 	if conn != nil {
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		// Fails only on a closed socket, where RecvFD fails too.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		master, err := console.RecvFD(conn)
 		if err != nil {
 			return 125, fmt.Errorf("receive the exec's pty: %w", err)
@@ -129,7 +131,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 			if !o.Interactive || in == nil {
 				in = devNull
 			}
-			console.Proxy(master, in, stdio.Out)
+			if err := console.Proxy(master, in, stdio.Out); err != nil {
+				slog.Warn("proxy the exec's terminal", "container", c.ID, "error", err)
+			}
 			close(done)
 		}()
 	} else {

@@ -92,7 +92,11 @@ func writeReport(f *os.File, r monitorReport) {
 	if f == nil {
 		return
 	}
-	json.NewEncoder(f).Encode(r)
+	// The report goes to the waiting parent; if it is gone, no one is
+	// left to tell.
+	if err := json.NewEncoder(f).Encode(r); err != nil {
+		slog.Debug("monitor: write the report", "error", err)
+	}
 	f.Close()
 }
 
@@ -177,12 +181,16 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 	if err := e.Network().tearDown(c); err != nil {
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
-	e.rt.unmountRootfs(c.ID)
+	if err := e.rt.unmountRootfs(c.ID); err != nil {
+		slog.Warn("after the container's exit", "id", c.ID, "error", err)
+	}
 	e.ev.emitVolumes(c, "unmount")
 	if c.HostConfig.AutoRemove {
 		// The exit is recorded before the record goes, so a waiter that
 		// polls it (the API's wait) can tell the code.
-		e.recordExit(c.ID, last, lastMsg)
+		if _, err := e.recordExit(c.ID, last, lastMsg); err != nil && !errors.Is(err, ErrNotFound) {
+			slog.Warn("record container exit", "id", c.ID, "error", err)
+		}
 		e.awaitWaiters(c.ID)
 		if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
@@ -288,7 +296,8 @@ func (e *monitorOps) spawnMonitor(c *Container) error {
 	}
 	// The monitor outlives us: whoever reaps orphans here (a subreaper
 	// above us, or init) collects it.
-	defer cmd.Process.Release()
+	// Release only frees the handle: it fails on one already released.
+	defer func() { _ = cmd.Process.Release() }()
 	data, _ := io.ReadAll(r)
 	var rep monitorReport
 	if err := json.Unmarshal(data, &rep); err != nil {
