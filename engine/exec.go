@@ -72,7 +72,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if o.User != "" {
 		if proc.User, err = containerUser(e.dirs.rootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
-			return 126, &StatusError{Code: 126, Err: err}
+			return 126, &ExecError{Reason: ExecFailed, Err: err}
 		}
 	}
 	if proc.User.Umask == nil {
@@ -114,8 +114,8 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	execID := e.ev.emitExec(c, o.Cmd)
 	pid, err := rc.Exec(&proc, opts)
 	if err != nil {
-		se := startFailure(err)
-		return se.Code, se
+		xe := execFailure(err)
+		return xe.Reason.exitCode(), xe
 	}
 	done := make(chan struct{})
 	if conn != nil {

@@ -79,7 +79,7 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (i
 	var startErr error
 	info := e.mon.supervise(c, stdio, func(r monitorReport) {
 		if r.Error != "" {
-			startErr = &StatusError{Code: r.Code, Err: errors.New(r.Error)}
+			startErr = r.err()
 		}
 	})
 	if startErr != nil {

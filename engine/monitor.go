@@ -59,9 +59,18 @@ import (
 const MonitorEnv = "BERTH_MONITOR"
 
 type monitorReport struct {
-	Pid   int    `json:"pid,omitempty"`
-	Error string `json:"error,omitempty"`
-	Code  int    `json:"code,omitempty"`
+	Pid    int        `json:"pid,omitempty"`
+	Error  string     `json:"error,omitempty"`
+	Code   int        `json:"code,omitempty"`
+	Reason ExecReason `json:"reason,omitempty"` // with Error: why the program did not run
+}
+
+// err is the start failure r reports, typed as it was in the monitor.
+func (r monitorReport) err() error {
+	if r.Reason != ExecFailed {
+		return &ExecError{Reason: r.Reason, Err: errors.New(r.Error)}
+	}
+	return &StatusError{Code: r.Code, Err: errors.New(r.Error)}
 }
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
@@ -146,13 +155,14 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		})
 		if err != nil {
 			code := 125
-			var se *StatusError
-			if errors.As(err, &se) {
-				code = se.Code
+			var reason ExecReason
+			var xe *ExecError
+			if errors.As(err, &xe) {
+				code, reason = xe.Reason.exitCode(), xe.Reason
 			}
 			last, lastMsg = exitInfo{code: code}, err.Error()
 			if !reported {
-				failed = &monitorReport{Error: err.Error(), Code: code}
+				failed = &monitorReport{Error: err.Error(), Code: code, Reason: reason}
 			}
 			break
 		}
@@ -304,7 +314,7 @@ func (e *monitorOps) spawnMonitor(c *Container) error {
 		return fmt.Errorf("the container's monitor exited without a report (%q): see berth logs %s", data, c.Name)
 	}
 	if rep.Error != "" {
-		return &StatusError{Code: rep.Code, Err: errors.New(rep.Error)}
+		return rep.err()
 	}
 	return nil
 }

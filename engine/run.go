@@ -220,7 +220,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			e.copyOutput(&wg, s, stdio, log)
 		}
 		wg.Wait()
-		return exitInfo{}, startFailure(err)
+		return exitInfo{}, execFailure(err)
 	}
 	if consoleConn != nil {
 		// Fails only on a closed socket, where RecvFD fails too.
@@ -241,7 +241,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	}
 	if err := rc.Start(); err != nil {
 		deleteRuntime(rc, c.ID)
-		return exitInfo{}, startFailure(err)
+		return exitInfo{}, execFailure(err)
 	}
 	e.ph.mark("runtime start")
 	started(rc.Pid())

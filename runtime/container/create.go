@@ -382,7 +382,7 @@ func (b *builder) converse(sock *os.File, enc *json.Encoder) error {
 		}
 		switch m.Type {
 		case initproc.MsgError:
-			return errors.New(m.Error)
+			return initproc.MessageError(m)
 		case initproc.MsgHooks:
 			if err := b.runtimeHooks(); err != nil {
 				return err
