@@ -104,6 +104,9 @@ func (ops *System) cleanStale(c *Container) {
 	e.ev.emitVolumes(c, "unmount")
 	state := c.State
 	if _, err := e.db.modify(c.ID, func(r *Container) error {
+		if err := r.setStatus(state.Status); err != nil {
+			return err
+		}
 		r.State = state
 		return nil
 	}); err != nil && !errors.Is(err, ErrNotFound) {

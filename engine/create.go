@@ -69,7 +69,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		Created:    time.Now().UTC(),
 		Config:     containerConfig(opts, img.Config.Config, id),
 		HostConfig: hc,
-		State:      State{Status: StatusCreated},
+	}
+	if err := c.setStatus(StatusCreated); err != nil {
+		return nil, err
 	}
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
 		c.ChainID = chain[len(chain)-1].String()

@@ -133,7 +133,10 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		info, err := run(func(pid int) {
 			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
-				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start
+				if err := r.setStatus(StatusRunning); err != nil {
+					return err
+				}
+				r.State.Pid, r.State.PidStart = pid, start
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
 				r.State.ExitCode = 0 // as Docker: a running container has not exited
@@ -232,7 +235,10 @@ func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, err
 		if !r.shouldRestart(info.code) {
 			return errNoRestart
 		}
-		r.State.Status, r.State.Pid, r.State.PidStart = StatusRestarting, 0, 0
+		if err := r.setStatus(StatusRestarting); err != nil {
+			return err
+		}
+		r.State.Pid, r.State.PidStart = 0, 0
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
@@ -258,7 +264,10 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
+		if err := r.setStatus(StatusExited); err != nil {
+			return err
+		}
+		r.State.Pid, r.State.PidStart = 0, 0
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
 		return nil

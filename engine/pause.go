@@ -49,8 +49,7 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 		status = StatusPaused
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
-		r.State.Status = status
-		return nil
+		return r.setStatus(status)
 	})
 	e.ev.emit(c, map[bool]string{true: "pause", false: "unpause"}[freeze])
 	return err
