@@ -314,17 +314,23 @@ func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) error {
 // "permission denied".
 func startErr(id string, err error) error {
 	var se *engine.StatusError
-	if !errors.As(err, &se) {
+	var xe *engine.ExecError
+	isStatus, isExec := errors.As(err, &se), errors.As(err, &xe)
+	if !isStatus && !isExec {
 		return containerErr(id, err)
 	}
 	msg := err.Error()
-	switch se.Code {
-	case 126:
+	var reason engine.ExecReason
+	if xe != nil {
+		reason = xe.Reason
+	}
+	switch reason {
+	case engine.ExecNotExecutable:
 		msg = strings.ReplaceAll(msg, "Permission denied", "permission denied")
 		if !strings.Contains(msg, "permission denied") {
 			msg += ": permission denied"
 		}
-	case 127:
+	case engine.ExecNotFound:
 		msg = strings.ReplaceAll(msg, "No such file or directory", "no such file or directory")
 		if !strings.Contains(msg, "executable file not found") && !strings.Contains(msg, "no such file or directory") {
 			msg += ": no such file or directory"

@@ -61,14 +61,20 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		if c.Config.Tty && term.IsTerminal(int(stdio.In.Fd())) {
 			st, err := term.MakeRaw(int(stdio.In.Fd()))
 			if err == nil {
-				defer term.Restore(int(stdio.In.Fd()), st)
+				defer func() {
+					if err := term.Restore(int(stdio.In.Fd()), st); err != nil {
+						slog.Warn("attach: restore the terminal", "error", err)
+					}
+				}()
 			}
 			stop := attach.ForwardSize(stdio.In, conn)
 			defer stop()
 		}
 		go func() {
 			if attach.CopyStdin(conn, stdio.In, keys, detached) && o.CloseStdin {
-				attach.CloseStdin(conn) // the end of stdin
+				if err := attach.CloseStdin(conn); err != nil { // the end of stdin
+					slog.Debug("attach: close stdin", "container", c.ID, "error", err)
+				}
 			}
 		}()
 	}
@@ -82,7 +88,9 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		defer signal.Stop(ch)
 		go func() {
 			for sig := range ch {
-				unix.Kill(c.State.Pid, sig.(unix.Signal))
+				if err := unix.Kill(c.State.Pid, sig.(unix.Signal)); err != nil {
+					slog.Debug("attach: proxy signal", "container", c.ID, "signal", sig, "error", err)
+				}
 			}
 		}()
 	} else {
@@ -98,7 +106,8 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		code, err := e.Wait(context.WithoutCancel(ctx), c.ID)
 		// What the container wrote last is in the socket already: read
 		// it, then stop.
-		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		// Fails only on a closed socket, whose reads have ended anyway.
+		_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		waited <- exit{code, err}
 	}()
 	copied := make(chan struct{})

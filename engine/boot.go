@@ -86,17 +86,27 @@ func (ops *System) cleanStale(c *Container) {
 			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
 		}
 	}
-	os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID))
+	if err := os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID)); err != nil {
+		slog.Warn("boot: remove runtime state", "id", c.ID, "error", err)
+	}
 	if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
-		cg.Destroy() // left on a cgroup file system that outlived the processes
+		// Left on a cgroup file system that outlived the processes.
+		if err := cg.Destroy(); err != nil {
+			slog.Warn("boot: remove cgroup", "id", c.ID, "error", err)
+		}
 	}
 	if err := e.Network().tearDown(c); err != nil {
 		slog.Debug("boot: tear down network", "id", c.ID, "error", err)
 	}
-	e.rt.unmountRootfs(c.ID)
+	if err := e.rt.unmountRootfs(c.ID); err != nil {
+		slog.Warn("boot: unmount", "id", c.ID, "error", err)
+	}
 	e.ev.emitVolumes(c, "unmount")
 	state := c.State
 	if _, err := e.db.modify(c.ID, func(r *Container) error {
+		if err := r.setStatus(state.Status); err != nil {
+			return err
+		}
 		r.State = state
 		return nil
 	}); err != nil && !errors.Is(err, ErrNotFound) {

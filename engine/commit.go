@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,7 @@ type CommitOptions struct {
 // merges the container's config into the image's), with o.Changes applied
 // and one history entry more. The image is unpacked, ready to run, and
 // named ref (empty: dangling). It returns the new image's ID.
-func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) (digest.Digest, error) {
+func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) (_ digest.Digest, err error) {
 	c, err := e.Get(ref)
 	if err != nil {
 		return "", err
@@ -82,12 +83,22 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if err != nil {
 		return "", err
 	}
-	defer release()
+	defer func() {
+		if rerr := release(); rerr != nil {
+			slog.Warn("commit: release the content store", "container", c.Name, "error", rerr)
+		}
+	}()
 	if o.Pause && c.Running() && c.State.Status != StatusPaused {
 		if err := e.Pause(c.ID); err != nil {
 			return "", err
 		}
-		defer e.Unpause(c.ID)
+		// A container left paused is a change the user did not ask for:
+		// the commit fails with it, though the image may exist.
+		defer func() {
+			if uerr := e.Unpause(c.ID); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("unpause container %s after commit: %w", c.Name, uerr))
+			}
+		}()
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(build.WriteOverlayDiff(pw, upper, skip)) }()

@@ -195,7 +195,7 @@ func copyTree(from *inRoot, src string, to *inRoot, dst string, o CopyOptions, c
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
 // stopped one gets its snapshot mounted for the call, and when live its
 // volumes and bind mounts too.
-func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) error {
+func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) (err error) {
 	if c.Running() {
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
@@ -219,7 +219,11 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 	if err := snapshot.MountAll(mounts, dir); err != nil {
 		return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
 	}
-	defer snapshot.UnmountAll(dir)
+	defer func() {
+		if uerr := snapshot.UnmountAll(dir); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("unmount root filesystem of container %s: %w", c.Name, uerr))
+		}
+	}()
 	if live {
 		undo, err := bindVolumes(dir, c.HostConfig.Mounts)
 		if err != nil {

@@ -103,9 +103,12 @@ func bindOne(root *inRoot, m Mount) (boundMount, error) {
 		what  string
 	}{{unix.MS_PRIVATE | unix.MS_REC, "make private"}, {flags, "remount"}} {
 		if err := unix.Mount("", fdPath(fd), "", step.flags, ""); err != nil {
-			unix.Unmount(fdPath(fd), unix.MNT_DETACH)
+			err = fmt.Errorf("%s %s: %w", step.what, m.Destination, err)
+			if uerr := unix.Unmount(fdPath(fd), unix.MNT_DETACH); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("unmount %s: %w", m.Destination, uerr))
+			}
 			unix.Close(fd)
-			return boundMount{}, fmt.Errorf("%s %s: %w", step.what, m.Destination, err)
+			return boundMount{}, err
 		}
 	}
 	return b, nil

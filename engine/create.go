@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strconv"
@@ -75,7 +76,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		Created:    time.Now().UTC(),
 		Config:     containerConfig(opts, img.Config.Config, id),
 		HostConfig: hc,
-		State:      State{Status: StatusCreated},
+	}
+	if err := c.setStatus(StatusCreated); err != nil {
+		return nil, err
 	}
 	if c.Config.Healthcheck, err = e.mk.healthConfig(health, img); err != nil {
 		return nil, err
@@ -115,7 +118,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	defer dirLock.Close() // after the record is in, or the dir is gone
 	defer func() {
 		if err != nil {
-			os.RemoveAll(e.dirs.containerDir(id))
+			if rerr := os.RemoveAll(e.dirs.containerDir(id)); rerr != nil {
+				slog.Warn("create: remove the new container's directory", "id", id, "error", rerr)
+			}
 		}
 	}()
 	svc, err := e.imageService()
@@ -133,7 +138,9 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	e.ph.mark("prepare snapshot")
 	defer func() {
 		if err != nil {
-			sn.Remove(context.WithoutCancel(ctx), id)
+			if rerr := sn.Remove(context.WithoutCancel(ctx), id); rerr != nil {
+				slog.Warn("create: remove the new container's snapshot", "id", id, "error", rerr)
+			}
 		}
 	}()
 	if err := e.db.insert(c); err != nil {

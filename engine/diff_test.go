@@ -14,27 +14,33 @@ import (
 func TestOverlayChanges(t *testing.T) {
 	lower, upper := t.TempDir(), t.TempDir()
 	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, d := range []string{"etc", "bin", "var/log", "same"} {
-		os.MkdirAll(filepath.Join(lower, d), 0o755)
+		must(os.MkdirAll(filepath.Join(lower, d), 0o755))
 	}
 	for _, f := range []string{"etc/passwd", "bin/ls", "var/log/x"} {
-		os.WriteFile(filepath.Join(lower, f), []byte("x"), 0o644)
+		must(os.WriteFile(filepath.Join(lower, f), []byte("x"), 0o644))
 	}
 	// Upper: same's copy-up keeps lower's mode and time (no change); etc
 	// has a changed passwd and a new file; bin has a whiteout; var/log a
 	// new file below an unchanged var.
 	for _, d := range []string{"same", "etc", "bin", "var/log"} {
-		os.MkdirAll(filepath.Join(upper, d), 0o755)
+		must(os.MkdirAll(filepath.Join(upper, d), 0o755))
 	}
-	os.WriteFile(filepath.Join(upper, "etc/passwd"), []byte("xy"), 0o644)
-	os.WriteFile(filepath.Join(upper, "etc/new"), nil, 0o644)
-	os.WriteFile(filepath.Join(upper, "var/log/y"), nil, 0o644)
+	must(os.WriteFile(filepath.Join(upper, "etc/passwd"), []byte("xy"), 0o644))
+	must(os.WriteFile(filepath.Join(upper, "etc/new"), nil, 0o644))
+	must(os.WriteFile(filepath.Join(upper, "var/log/y"), nil, 0o644))
 	if err := unix.Mknod(filepath.Join(upper, "bin/ls"), unix.S_IFCHR, 0); err != nil {
 		t.Fatalf("whiteout: %v", err)
 	}
 	for _, d := range []string{"same", "var"} {
 		for _, root := range []string{lower, upper} {
-			os.Chtimes(filepath.Join(root, d), old, old)
+			must(os.Chtimes(filepath.Join(root, d), old, old))
 		}
 	}
 	got, err := overlayChanges(upper, []string{lower}, nil)

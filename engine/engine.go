@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/opencontainers/go-digest"
 
@@ -120,8 +119,8 @@ func (u inUse) ContainersUsing(_ context.Context, id digest.Digest) ([]string, e
 }
 
 // StatusError carries the exit code a command should end with: Docker's 125
-// for berth's own failures, 126 and 127 when the container's command cannot
-// be run, else the container's own.
+// for berth's own failures, else the container's own. A program that could
+// not be run is an ExecError instead, which cmd/berth maps to 126 or 127.
 type StatusError struct {
 	Code int
 	Err  error
@@ -135,20 +134,6 @@ func (s *StatusError) Error() string {
 }
 
 func (s *StatusError) Unwrap() error { return s.Err }
-
-// startFailure wraps a failed container start with Docker's exit code:
-// 127 when the command is not found, 126 when it cannot be invoked.
-func startFailure(err error) *StatusError {
-	msg := strings.ToLower(err.Error()) // crun: "No such file or directory"
-	code := 125
-	switch {
-	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
-		code = 127
-	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
-		code = 126
-	}
-	return &StatusError{Code: code, Err: fmt.Errorf("failed to create task for container: %w", err)}
-}
 
 // IsNotFound reports whether err says a container does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -75,7 +76,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if o.User != "" {
 		if proc.User, err = containerUser(e.dirs.rootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
-			return 126, &StatusError{Code: 126, Err: err}
+			return 126, &ExecError{Reason: ExecFailed, Err: err}
 		}
 	}
 	if proc.User.Umask == nil {
@@ -117,12 +118,13 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	execID := e.ev.emitExec(c, o.Cmd)
 	pid, err := rc.Exec(&proc, opts)
 	if err != nil {
-		se := startFailure(err)
-		return se.Code, se
+		xe := execFailure(err)
+		return xe.Reason.exitCode(), xe
 	}
 	done := make(chan struct{})
 	if conn != nil {
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		// Fails only on a closed socket, where RecvFD fails too.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		master, err := console.RecvFD(conn)
 		if err != nil {
 			return 125, fmt.Errorf("receive the exec's pty: %w", err)
@@ -133,7 +135,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 			if !o.Interactive || in == nil {
 				in = devNull
 			}
-			console.Proxy(master, in, stdio.Out)
+			if err := console.Proxy(master, in, stdio.Out); err != nil {
+				slog.Warn("proxy the exec's terminal", "container", c.ID, "error", err)
+			}
 			close(done)
 		}()
 	} else {

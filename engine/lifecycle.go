@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -71,14 +72,14 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (i
 	e.ev.emit(c, "attach")
 	if err := e.rt.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {
-			e.life.removeFiles(context.WithoutCancel(ctx), c, true)
+			err = errors.Join(err, e.life.removeFiles(context.WithoutCancel(ctx), c, true))
 		}
 		return 125, err
 	}
 	var startErr error
 	info := e.mon.supervise(c, stdio, func(r monitorReport) {
 		if r.Error != "" {
-			startErr = &StatusError{Code: r.Code, Err: errors.New(r.Error)}
+			startErr = r.err()
 		}
 	})
 	if startErr != nil {
@@ -106,7 +107,9 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 		return nil, newStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
-		e.life.markStopped(c.ID)
+		if err := e.life.markStopped(c.ID); err != nil {
+			return nil, err
+		}
 	}
 	e.ev.emitKill(c, sig)
 	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
@@ -115,11 +118,17 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 	return c, nil
 }
 
-func (e *lifecycleOps) markStopped(id string) {
-	e.db.modify(id, func(r *Container) error {
+// markStopped records that the user stopped the container, so that its
+// monitor does not restart it.
+func (e *lifecycleOps) markStopped(id string) error {
+	_, err := e.db.modify(id, func(r *Container) error {
 		r.State.StopRequested = true
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("record the stop of container %s: %w", id, err)
+	}
+	return nil
 }
 
 func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Container, error) {
@@ -130,7 +139,9 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 	if !c.Running() && c.State.Status != StatusRestarting {
 		return c, nil
 	}
-	e.markStopped(c.ID)
+	if err := e.markStopped(c.ID); err != nil {
+		return nil, err
+	}
 	if sig == 0 {
 		sig = c.stopSignal()
 	}
@@ -140,7 +151,9 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 	if c.Running() {
 		e.thaw(c)
 		e.ev.emitKill(c, sig)
-		unix.Kill(c.State.Pid, sig)
+		if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+			return nil, fmt.Errorf("cannot stop container %s: %w", ref, err)
+		}
 		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
 			e.ev.emitKill(c, unix.SIGKILL)
 			e.killAll(c)
@@ -164,12 +177,17 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 }
 
 // killAll SIGKILLs every process of the container, through the runtime.
+// What it cannot kill shows in the wait after it: failures are logged.
 func (e *lifecycleOps) killAll(c *Container) {
 	if rc, err := e.rt.loadRuntime(c); err == nil {
-		rc.Signal(unix.SIGKILL, true)
+		if err := rc.Signal(unix.SIGKILL, true); err != nil {
+			slog.Warn("stop: kill the container's processes", "id", c.ID, "error", err)
+		}
 	}
 	if proc.Alive(c.State.Pid, c.State.PidStart) {
-		unix.Kill(c.State.Pid, unix.SIGKILL)
+		if err := unix.Kill(c.State.Pid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+			slog.Warn("stop: kill the container's process", "id", c.ID, "error", err)
+		}
 	}
 	waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 }
@@ -177,7 +195,11 @@ func (e *lifecycleOps) killAll(c *Container) {
 // thaw resumes a paused container so it can act on a signal.
 func (e *lifecycleOps) thaw(c *Container) {
 	if c.State.Status == StatusPaused {
-		e.Unpause(c.ID)
+		// A container that stays frozen still gets the signal, and
+		// SIGKILL after the timeout: the stop goes on.
+		if err := e.Unpause(c.ID); err != nil {
+			slog.Warn("stop: unpause", "id", c.ID, "error", err)
+		}
 	}
 }
 
@@ -210,7 +232,9 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	}
 	// The monitor goes first, so it cannot restart what we tear down.
 	if proc.Alive(c.State.MonitorPid, c.State.MonitorStart) && c.State.MonitorPid != os.Getpid() {
-		unix.Kill(c.State.MonitorPid, unix.SIGKILL)
+		if err := unix.Kill(c.State.MonitorPid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("remove container %s: kill its monitor %d: %w", c.Name, c.State.MonitorPid, err)
+		}
 		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
 	e.ev.emitForcedRemove(c)
@@ -228,18 +252,26 @@ func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bo
 		// No runtime state (a create was killed half way): kill what the
 		// record knows and remove the cgroup by its path.
 		if proc.Alive(c.State.Pid, c.State.PidStart) {
-			unix.Kill(c.State.Pid, unix.SIGKILL)
+			if err := unix.Kill(c.State.Pid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+				errs = append(errs, fmt.Errorf("kill process %d: %w", c.State.Pid, err))
+			}
 			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 		}
 		if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
-			cg.Destroy()
+			if err := cg.Destroy(); err != nil {
+				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+			}
 		}
-		os.RemoveAll(e.dirs.runtimeRoot() + "/" + c.ID)
+		if err := os.RemoveAll(e.dirs.runtimeRoot() + "/" + c.ID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := e.Network().tearDown(c); err != nil {
 		errs = append(errs, err)
 	}
-	e.rt.unmountRootfs(c.ID)
+	if err := e.rt.unmountRootfs(c.ID); err != nil {
+		errs = append(errs, err)
+	}
 	e.ph.mark("rm: runtime state, unmount")
 	if svc, err := e.imageService(); err == nil {
 		if sn, err := svc.Snapshotter(); err == nil {

@@ -35,7 +35,12 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		return err
 	}
 	path := e.dirs.logPath(c.ID)
+	// The first failed write (a reader gone) ends the logs with its error.
+	var werr error
 	emit := func(ent jsonlog.Entry) {
+		if werr != nil {
+			return
+		}
 		if !o.Since.IsZero() && ent.Time.Before(o.Since) {
 			return
 		}
@@ -46,13 +51,14 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		if ent.Stream == "stderr" {
 			w = stderr
 		}
-		if o.Timestamps {
-			io.WriteString(w, ent.Time.UTC().Format(TimestampFormat)+" ")
-		}
+		line := ent.Log
 		if o.Details {
-			io.WriteString(w, " ")
+			line = " " + line
 		}
-		io.WriteString(w, ent.Log)
+		if o.Timestamps {
+			line = ent.Time.UTC().Format(TimestampFormat) + " " + line
+		}
+		_, werr = io.WriteString(w, line)
 	}
 	var entries []jsonlog.Entry
 	fl := jsonlog.Read(path, func(ent jsonlog.Entry) { entries = append(entries, ent) })
@@ -63,10 +69,13 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 	for _, ent := range entries {
 		emit(ent)
 	}
-	if !o.Follow {
-		return nil
+	if !o.Follow || werr != nil {
+		return werr
 	}
 	for {
+		if werr != nil {
+			return werr
+		}
 		if !o.Until.IsZero() && time.Now().After(o.Until) {
 			return nil
 		}
@@ -76,7 +85,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		c, err := e.Get(c.ID)
 		if err != nil || !c.Running() && c.State.Status != StatusRestarting {
 			fl.Poll(emit) // what was written before it stopped
-			return nil
+			return werr
 		}
 		select {
 		case <-o.Done:

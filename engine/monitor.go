@@ -59,9 +59,18 @@ import (
 const MonitorEnv = "BERTH_MONITOR"
 
 type monitorReport struct {
-	Pid   int    `json:"pid,omitempty"`
-	Error string `json:"error,omitempty"`
-	Code  int    `json:"code,omitempty"`
+	Pid    int        `json:"pid,omitempty"`
+	Error  string     `json:"error,omitempty"`
+	Code   int        `json:"code,omitempty"`
+	Reason ExecReason `json:"reason,omitempty"` // with Error: why the program did not run
+}
+
+// err is the start failure r reports, typed as it was in the monitor.
+func (r monitorReport) err() error {
+	if r.Reason != ExecFailed {
+		return &ExecError{Reason: r.Reason, Err: errors.New(r.Error)}
+	}
+	return &StatusError{Code: r.Code, Err: errors.New(r.Error)}
 }
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
@@ -98,7 +107,11 @@ func writeReport(f *os.File, r monitorReport) {
 	if f == nil {
 		return
 	}
-	json.NewEncoder(f).Encode(r)
+	// The report goes to the waiting parent; if it is gone, no one is
+	// left to tell.
+	if err := json.NewEncoder(f).Encode(r); err != nil {
+		slog.Debug("monitor: write the report", "error", err)
+	}
 	f.Close()
 }
 
@@ -126,7 +139,10 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		info, err := run(func(pid int) {
 			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
-				r.State.Status, r.State.Pid, r.State.PidStart = StatusRunning, pid, start
+				if err := r.setStatus(StatusRunning); err != nil {
+					return err
+				}
+				r.State.Pid, r.State.PidStart = pid, start
 				r.State.MonitorPid, r.State.MonitorStart = os.Getpid(), me
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
 				r.State.ExitCode = 0 // as Docker: a running container has not exited
@@ -152,13 +168,14 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		})
 		if err != nil {
 			code := 125
-			var se *StatusError
-			if errors.As(err, &se) {
-				code = se.Code
+			var reason ExecReason
+			var xe *ExecError
+			if errors.As(err, &xe) {
+				code, reason = xe.Reason.exitCode(), xe.Reason
 			}
 			last, lastMsg = exitInfo{code: code}, err.Error()
 			if !reported {
-				failed = &monitorReport{Error: err.Error(), Code: code}
+				failed = &monitorReport{Error: err.Error(), Code: code, Reason: reason}
 			}
 			break
 		}
@@ -187,12 +204,16 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 	if err := e.Network().tearDown(c); err != nil {
 		slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 	}
-	e.rt.unmountRootfs(c.ID)
+	if err := e.rt.unmountRootfs(c.ID); err != nil {
+		slog.Warn("after the container's exit", "id", c.ID, "error", err)
+	}
 	e.ev.emitVolumes(c, "unmount")
 	if c.HostConfig.AutoRemove {
 		// The exit is recorded before the record goes, so a waiter that
 		// polls it (the API's wait) can tell the code.
-		e.recordExit(c.ID, last, lastMsg)
+		if _, err := e.recordExit(c.ID, last, lastMsg); err != nil && !errors.Is(err, ErrNotFound) {
+			slog.Warn("record container exit", "id", c.ID, "error", err)
+		}
 		e.awaitWaiters(c.ID)
 		if err := e.life.removeFiles(context.Background(), c, true); err != nil {
 			slog.Warn("remove container after exit", "id", c.ID, "error", err)
@@ -224,7 +245,10 @@ func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, err
 		if !r.shouldRestart(info.code) {
 			return errNoRestart
 		}
-		r.State.Status, r.State.Pid, r.State.PidStart = StatusRestarting, 0, 0
+		if err := r.setStatus(StatusRestarting); err != nil {
+			return err
+		}
+		r.State.Pid, r.State.PidStart = 0, 0
 		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
@@ -251,7 +275,10 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		r.State.Status, r.State.Pid, r.State.PidStart = StatusExited, 0, 0
+		if err := r.setStatus(StatusExited); err != nil {
+			return err
+		}
+		r.State.Pid, r.State.PidStart = 0, 0
 		r.State.Health.stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
@@ -300,14 +327,15 @@ func (e *monitorOps) spawnMonitor(c *Container) error {
 	}
 	// The monitor outlives us: whoever reaps orphans here (a subreaper
 	// above us, or init) collects it.
-	defer cmd.Process.Release()
+	// Release only frees the handle: it fails on one already released.
+	defer func() { _ = cmd.Process.Release() }()
 	data, _ := io.ReadAll(r)
 	var rep monitorReport
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return fmt.Errorf("the container's monitor exited without a report (%q): see berth logs %s", data, c.Name)
 	}
 	if rep.Error != "" {
-		return &StatusError{Code: rep.Code, Err: errors.New(rep.Error)}
+		return rep.err()
 	}
 	return nil
 }

@@ -148,8 +148,9 @@ func adopt(fd int, name string) *os.File {
 // why is "exit:<code>" or "wake".
 func (e *monitorOps) resumeMonitor(id, why string) int {
 	fds, err := parseMonitorFDs(os.Getenv(monitorFDsEnv))
-	os.Unsetenv(monitorFDsEnv)
-	os.Unsetenv(idlemon.EnvResume)
+	// Constant, valid names: Unsetenv cannot fail on them.
+	_ = os.Unsetenv(monitorFDsEnv)
+	_ = os.Unsetenv(idlemon.EnvResume)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 2
@@ -182,12 +183,16 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 		// anything now.
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
-		resumed = func() (exitInfo, error) {
+		resumed = func() (_ exitInfo, err error) {
 			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 			if err != nil {
 				return exitInfo{}, err
 			}
-			defer log.Close()
+			defer func() {
+				if cerr := log.Close(); cerr != nil {
+					err = errors.Join(err, fmt.Errorf("close the log of container %s: %w", c.Name, cerr))
+				}
+			}()
 			fw := container.NewForwarder()
 			defer fw.Stop()
 			s := streams{out: adopt(fds.out, "stdout"), err: adopt(fds.err, "stderr"), master: adopt(fds.master, "console")}

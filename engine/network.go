@@ -299,7 +299,9 @@ func (ops *Network) setUp(ctx context.Context, c *Container) (err error) {
 	ops.e.ph.mark("network: netns")
 	defer func() {
 		if err != nil {
-			ops.tearDown(c)
+			if terr := ops.tearDown(c); terr != nil {
+				err = errors.Join(err, fmt.Errorf("tear down the network of container %s: %w", c.Name, terr))
+			}
 		}
 	}()
 	if rootless.Active() {

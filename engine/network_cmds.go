@@ -43,7 +43,9 @@ func (ops *Network) RepairSoon(ctx context.Context) {
 	now := time.Now()
 	if f, err := os.OpenFile(stamp, os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
 		f.Close()
-		os.Chtimes(stamp, now, now)
+		if err := os.Chtimes(stamp, now, now); err != nil {
+			slog.Debug("network repair: touch the stamp", "path", stamp, "error", err)
+		}
 	}
 	if _, err := ops.Repair(ctx); err != nil {
 		slog.Warn("network repair", "error", err)
@@ -165,7 +167,10 @@ func (ops *Network) appendHosts(c *Container, ip netip.Addr) {
 		return
 	}
 	defer f.Close()
-	fmt.Fprintf(f, "%s\t%s\n", ip, c.Config.Hostname)
+	// The connect is done; only name lookups through /etc/hosts miss it.
+	if _, err := fmt.Fprintf(f, "%s\t%s\n", ip, c.Config.Hostname); err != nil {
+		slog.Warn("network connect: append to /etc/hosts", "id", c.ID, "error", err)
+	}
 }
 
 // Disconnect removes a container from a network, now and for later starts.

@@ -49,7 +49,9 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 		status = StatusPaused
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
-		r.State.Status = status
+		if err := r.setStatus(status); err != nil {
+			return err
+		}
 		if freeze {
 			r.State.Health.stopped()
 		}

@@ -132,8 +132,10 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	case !errors.Is(err, os.ErrNotExist):
 		return false, fmt.Errorf("open container directory of %s: %w", id, err)
 	}
-	ops.e.rt.unmountRootfs(id)
 	var errs []error
+	if err := ops.e.rt.unmountRootfs(id); err != nil {
+		errs = append(errs, err)
+	}
 	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {
 		errs = append(errs, fmt.Errorf("remove snapshot of container %s: %w", id, err))
 	}

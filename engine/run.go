@@ -73,8 +73,7 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 		e.ph.mark("mount rootfs")
 	}
 	if err := e.Network().setUp(ctx, c); err != nil {
-		e.unmountRootfs(c.ID)
-		return err
+		return errors.Join(err, e.unmountRootfs(c.ID))
 	}
 	s, err := e.buildSpec(c, rootfs)
 	if err == nil {
@@ -82,18 +81,33 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 	}
 	e.ph.mark("spec and bundle")
 	if err != nil {
-		e.Network().tearDown(c)
-		e.unmountRootfs(c.ID)
-		return err
+		if nerr := e.Network().tearDown(c); nerr != nil {
+			err = errors.Join(err, fmt.Errorf("tear down the network of container %s: %w", c.Name, nerr))
+		}
+		return errors.Join(err, e.unmountRootfs(c.ID))
 	}
 	e.ev.emitVolumes(c, "mount")
 	return nil
 }
 
-func (e *runtimeOps) unmountRootfs(id string) {
+// unmountRootfs unmounts the container's root filesystem, if mounted.
+func (e *runtimeOps) unmountRootfs(id string) error {
 	rootfs := e.dirs.rootfsDir(id)
-	if isMountPoint(rootfs) {
-		snapshot.UnmountAll(rootfs)
+	if !isMountPoint(rootfs) {
+		return nil
+	}
+	if err := snapshot.UnmountAll(rootfs); err != nil {
+		return fmt.Errorf("unmount root filesystem of container %s: %w", id, err)
+	}
+	return nil
+}
+
+// deleteRuntime removes the runtime's state of a run that failed or was
+// left by a killed monitor; the caller's error (or none) is what matters,
+// so a failed delete is only logged.
+func deleteRuntime(rc runtimeHandle, id string) {
+	if err := rc.Delete(true); err != nil {
+		slog.Warn("delete runtime state", "id", id, "error", err)
 	}
 }
 
@@ -118,15 +132,19 @@ type exitInfo struct {
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (monitor_idle.go), which re-executes berth when it exits.
-func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (exitInfo, error) {
+func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
 	if old, err := e.rt.loadRuntime(c); err == nil {
-		old.Delete(true) // left by a monitor that was killed
+		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
 	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
 	if err != nil {
 		return exitInfo{}, err
 	}
-	defer log.Close()
+	defer func() {
+		if cerr := log.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close the log of container %s: %w", c.Name, cerr))
+		}
+	}()
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
@@ -202,13 +220,14 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			e.copyOutput(&wg, s, stdio, log)
 		}
 		wg.Wait()
-		return exitInfo{}, startFailure(err)
+		return exitInfo{}, execFailure(err)
 	}
 	if consoleConn != nil {
-		consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		// Fails only on a closed socket, where RecvFD fails too.
+		_ = consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		master, err := console.RecvFD(consoleConn)
 		if err != nil {
-			rc.Delete(true)
+			deleteRuntime(rc, c.ID)
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
 		}
 		closeAfter = append(closeAfter, master)
@@ -221,8 +240,8 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		}
 	}
 	if err := rc.Start(); err != nil {
-		rc.Delete(true)
-		return exitInfo{}, startFailure(err)
+		deleteRuntime(rc, c.ID)
+		return exitInfo{}, execFailure(err)
 	}
 	e.ph.mark("runtime start")
 	started(rc.Pid())
@@ -262,7 +281,9 @@ func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log
 		go func() {
 			defer wg.Done()
 			if in != nil {
-				console.Proxy(s.master, in, teeLog{log, out})
+				if err := console.Proxy(s.master, in, teeLog{log, out}); err != nil {
+					slog.Warn("proxy the container's terminal", "error", err)
+				}
 				return
 			}
 			jsonlog.CopyStream(log, "stdout", s.master, out)
@@ -279,7 +300,7 @@ func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *
 	e.ph.mark("container ran")
 	if err != nil {
 		if rc, lerr := e.rt.loadRuntime(c); lerr == nil {
-			rc.Delete(true)
+			deleteRuntime(rc, c.ID)
 		}
 		return exitInfo{}, err
 	}

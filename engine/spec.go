@@ -102,7 +102,10 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)
 		// Docker creates a missing working directory.
 		if dir, err := securejoin.SecureJoin(rootfs, p.Cwd); err == nil {
-			statedir.MkdirAll(dir, 0o755) // the container's users enter it, whatever berth's umask
+			// The container's users enter it, whatever berth's umask.
+			if err := statedir.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("create working directory %s: %w", p.Cwd, err)
+			}
 		}
 	}
 	var err error

@@ -251,7 +251,9 @@ func (r *inRoot) extractOne(tr io.Reader, hdr *tar.Header, p string, o extractOp
 		return fail("replace", fmt.Errorf("cannot overwrite directory with non-directory"))
 	}
 	if exists && hdr.Typeflag != tar.TypeDir && hdr.Typeflag != tar.TypeReg {
-		unix.Unlinkat(dfd, name, 0)
+		if err := unix.Unlinkat(dfd, name, 0); err != nil && err != unix.ENOENT {
+			return fail("replace", err)
+		}
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
@@ -273,7 +275,9 @@ func (r *inRoot) extractOne(tr io.Reader, hdr *tar.Header, p string, o extractOp
 	case tar.TypeReg:
 		fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 		if err == unix.ELOOP { // a symlink there: replace it, do not follow it
-			unix.Unlinkat(dfd, name, 0)
+			if err := unix.Unlinkat(dfd, name, 0); err != nil && err != unix.ENOENT {
+				return fail("replace", err)
+			}
 			fd, err = unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 		}
 		if err != nil {
@@ -326,7 +330,9 @@ func (r *inRoot) extractOne(tr io.Reader, hdr *tar.Header, p string, o extractOp
 	}
 	if hdr.Typeflag != tar.TypeSymlink && hdr.Typeflag != tar.TypeLink {
 		ts := []unix.Timespec{unix.NsecToTimespec(hdr.ModTime.UnixNano()), unix.NsecToTimespec(hdr.ModTime.UnixNano())}
-		unix.UtimesNanoAt(dfd, name, ts, unix.AT_SYMLINK_NOFOLLOW)
+		if err := unix.UtimesNanoAt(dfd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fail("chtimes", err)
+		}
 	}
 	return nil
 }

@@ -32,13 +32,13 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 			}
 			o.Cmd = a[1:]
 			code, err := e.Exec(a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-			var se *engine.StatusError
+			var xe *engine.ExecError
 			switch {
-			case errors.As(err, &se):
+			case errors.As(err, &xe):
 				// The process could not be started in the container:
 				// Docker's exec exits 126 for every such failure (not
 				// found, bad -w, unknown -u), unlike run's 127.
-				return &engine.StatusError{Code: exitCannotInvoke, Err: se.Err}
+				return &engine.StatusError{Code: exitCannotInvoke, Err: xe}
 			case err != nil:
 				return err // no such container, stopped or paused: 1
 			case code != 0:

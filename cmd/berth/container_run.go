@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -69,6 +70,10 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 func withCode(err error, code int) error {
 	if _, ok := err.(*engine.StatusError); ok {
 		return err
+	}
+	var xe *engine.ExecError
+	if errors.As(err, &xe) {
+		return err // report gives its code
 	}
 	if code == 0 {
 		code = exitUsage

@@ -159,6 +159,18 @@ func bare(err error) bool {
 	return errors.As(err, &be) || errors.As(err, &st) && st.Bare && err.Error() == st.Error()
 }
 
+// execExitCode is Docker's exit code for a container's program that did
+// not run: 127 when it is not there, 126 when it cannot be invoked.
+func execExitCode(xe *engine.ExecError) int {
+	switch xe.Reason {
+	case engine.ExecNotFound:
+		return exitNotFound
+	case engine.ExecNotExecutable:
+		return exitCannotInvoke
+	}
+	return exitUsage
+}
+
 // bareError is one Docker's CLI prints as it is, without "Error: ".
 type bareError struct{ error }
 
@@ -168,6 +180,7 @@ func (b bareError) Unwrap() error { return b.error }
 // the exit code.
 func report(w io.Writer, cmd *cobra.Command, err error) int {
 	var se *engine.StatusError
+	var xe *engine.ExecError
 	var fe flagError
 	var ae argsError
 	var uc unknownCommandError
@@ -197,6 +210,10 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 			printError(w, cmd, se.Err, isRun, se.Code == exitUsage)
 		}
 		return se.Code
+	case errors.As(err, &xe):
+		code := execExitCode(xe)
+		printError(w, cmd, xe, isRun, code == exitUsage)
+		return code
 	case isRun:
 		printError(w, cmd, err, true, true)
 		return exitUsage

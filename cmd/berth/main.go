@@ -22,6 +22,7 @@ const (
 	exitError        = 1
 	exitUsage        = 125
 	exitCannotInvoke = 126
+	exitNotFound     = 127
 )
 
 // usageError marks a bad option value (exit 125 for run and create, whose

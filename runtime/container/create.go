@@ -104,7 +104,7 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	}
 	defer func() {
 		if err != nil {
-			b.undo()
+			err = errors.Join(err, b.undo())
 		}
 	}()
 	if err := b.build(); err != nil {
@@ -376,8 +376,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	}
 	// The init works on its config now; do our own chores meanwhile.
 	if pid != b.cmd.Process.Pid {
-		// nsenter's intermediate process has reported and exits now.
-		b.cmd.Wait()
+		// nsenter's intermediate process has reported and exits now; how
+		// it went is in that report, so its exit status adds nothing.
+		_ = b.cmd.Wait()
 		b.cmd = nil
 	}
 	b.state = b.newState()
@@ -394,7 +395,7 @@ func (b *builder) converse(sock *os.File, enc *json.Encoder) error {
 		}
 		switch m.Type {
 		case initproc.MsgError:
-			return errors.New(m.Error)
+			return initproc.MessageError(m)
 		case initproc.MsgHooks:
 			if err := b.runtimeHooks(); err != nil {
 				return err
@@ -471,19 +472,34 @@ func (b *builder) ociState(status specs.ContainerState) specs.State {
 	return specs.State{Version: specs.Version, ID: b.id, Status: status, Pid: b.initPid, Bundle: b.bundle, Annotations: b.spec.Annotations}
 }
 
-// undo removes everything a failed create made, in reverse order.
-func (b *builder) undo() {
+// undo removes everything a failed create made, in reverse order, and
+// says what it could not remove.
+func (b *builder) undo() error {
+	var errs []error
 	if b.initPid > 0 {
-		unix.Kill(b.initPid, unix.SIGKILL)
+		if err := unix.Kill(b.initPid, unix.SIGKILL); err != nil && err != unix.ESRCH {
+			errs = append(errs, fmt.Errorf("kill init %d: %w", b.initPid, err))
+		}
 		var ws unix.WaitStatus
-		unix.Wait4(b.initPid, &ws, 0, nil)
+		if _, err := unix.Wait4(b.initPid, &ws, 0, nil); err != nil && err != unix.ECHILD {
+			errs = append(errs, fmt.Errorf("wait for init %d: %w", b.initPid, err))
+		}
 	}
 	if b.cmd != nil && b.cmd.Process != nil && b.cmd.ProcessState == nil {
-		b.cmd.Process.Kill()
-		b.cmd.Wait()
+		// Killed here: Wait's error is that kill, or that it had exited.
+		_ = b.cmd.Process.Kill()
+		_ = b.cmd.Wait()
 	}
 	if b.cg != nil {
-		b.cg.Destroy()
+		if err := b.cg.Destroy(); err != nil {
+			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+		}
 	}
-	os.RemoveAll(b.dir)
+	if err := os.RemoveAll(b.dir); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("undo the create of %s: %w", b.id, errors.Join(errs...))
+	}
+	return nil
 }

@@ -345,7 +345,7 @@ func (e *execer) converse(sock *os.File, cfg initproc.Config) error {
 		}
 		switch m.Type {
 		case initproc.MsgError:
-			return errors.New(m.Error)
+			return initproc.MessageError(m)
 		default:
 			return fmt.Errorf("exec process sent unknown message %q", m.Type)
 		}

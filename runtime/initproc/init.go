@@ -34,7 +34,7 @@ func Main() {
 	sock := os.NewFile(uintptr(fd), "init-socket")
 	p := &peer{enc: json.NewEncoder(sock), dec: json.NewDecoder(sock)}
 	if err := run(p); err != nil {
-		p.send(Message{Type: MsgError, Error: err.Error()})
+		p.send(Message{Type: MsgError, Error: err.Error(), Reason: reasonOf(err)})
 		os.Exit(1)
 	}
 	// run only returns nil if execve failed after "ready", which it reports.

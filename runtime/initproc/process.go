@@ -203,11 +203,18 @@ func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
 		st, err := os.Stat(name)
 		if err != nil {
-			return "", fmt.Errorf("exec: %q: %w", name, err)
+			err = fmt.Errorf("exec: %q: %w", name, err)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				err = &ExecError{Reason: ReasonNotFound, Err: err}
+			case errors.Is(err, fs.ErrPermission):
+				err = &ExecError{Reason: ReasonNotExecutable, Err: err}
+			}
+			return "", err
 		}
 		// As runc: a directory or a non-executable file cannot be invoked.
 		if st.IsDir() || st.Mode()&0o111 == 0 {
-			return "", fmt.Errorf("exec: %q: %w", name, fs.ErrPermission)
+			return "", &ExecError{Reason: ReasonNotExecutable, Err: fmt.Errorf("exec: %q: %w", name, fs.ErrPermission)}
 		}
 		return name, nil
 	}
@@ -226,7 +233,7 @@ func lookPath(name string, env []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("exec: %q: %w", name, exec.ErrNotFound)
+	return "", &ExecError{Reason: ReasonNotFound, Err: fmt.Errorf("exec: %q: %w", name, exec.ErrNotFound)}
 }
 
 // enterCwd changes to the process's working directory and checks that it is

@@ -87,6 +87,7 @@ const (
 
 // Message is one line of the protocol after Config.
 type Message struct {
-	Type  string `json:"type"`
-	Error string `json:"error,omitempty"`
+	Type   string `json:"type"`
+	Error  string `json:"error,omitempty"`
+	Reason string `json:"reason,omitempty"` // with an error: an ExecError's reason
 }

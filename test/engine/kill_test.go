@@ -192,10 +192,7 @@ func TestKilledMonitor(t *testing.T) {
 	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(e.must("ps"), "monitor killed"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("ps after the monitor was killed:\n%s", e.must("ps"))
-		}
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return strings.Contains(e.must("ps"), "monitor killed") },
+		func() string { return "ps after the monitor was killed:\n" + e.must("ps") })
 	e.must("rm", "-f", "bg")
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // responderPid finds the root's embedded DNS responder by its command
@@ -43,12 +45,8 @@ func TestNetworkBrokenEndpointDoesNotBreakOthers(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); e.responderPid() == pid; {
-		if time.Now().After(deadline) {
-			t.Fatalf("responder %d still runs after SIGKILL", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.responderPid() != pid },
+		func() string { return fmt.Sprintf("responder %d still runs after SIGKILL", pid) })
 	for _, name := range []string{"good1", "good2", "good3"} {
 		e.must("run", "-d", "--name", name, "--network", "app", "busybox", "sleep", "600")
 	}

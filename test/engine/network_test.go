@@ -320,14 +320,8 @@ func TestNetworkCrashRepair(t *testing.T) {
 		t.Fatal(err)
 	}
 	go io.Copy(io.Discard, bufio.NewReader(stdout))
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if e.run("inspect", "-f", "{{.State.Running}}", "victim").stdout == "true\n" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("victim never ran")
-		}
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.run("inspect", "-f", "{{.State.Running}}", "victim").stdout == "true\n" },
+		func() string { return "victim never ran" })
 	pid, _ := strconv.Atoi(e.inspect("victim", "{{.State.Pid}}"))
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
@@ -335,14 +329,8 @@ func TestNetworkCrashRepair(t *testing.T) {
 	if s := e.netState("crash"); s.endpoints != 1 || len(s.netns) != 1 {
 		t.Fatalf("before repair: %+v (want the crashed container's endpoint and netns)", s)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if e.inspect("victim", "{{.State.Running}}") == "false" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("victim still runs after SIGKILL")
-		}
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.inspect("victim", "{{.State.Running}}") == "false" },
+		func() string { return "victim still runs after SIGKILL" })
 	os.Remove(filepath.Join(e.runroot, "network-repair")) // repairs are rate-limited
 	e.must("ps", "-a")
 	if s := e.settled("crash"); !s.empty() {

@@ -159,14 +159,9 @@ func TestCgroupForkBombStoppedAtPidsMax(t *testing.T) {
 	// The subshell dies at the first refused fork; pid 1 lives on.
 	b.Shell("(for i in $(seq 1 64); do sleep 60 & done) 2>/dev/null; exec sleep 60")
 	id, st := startDetached(t, rt, b)
-	deadline := time.Now().Add(10 * time.Second)
 	eventsFile := cgroupFile(t, st.Pid, "pids", "pids.events")
-	for readCgroupKey(t, eventsFile, "max") == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no fork refused at pids.max", eventsFile)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return readCgroupKey(t, eventsFile, "max") != 0 },
+		func() string { return eventsFile + ": no fork refused at pids.max" })
 	s := stats(t, rt, id)
 	if s.Data.Pids.Limit != 16 || s.Data.Pids.Current > 16 || s.Data.Pids.Current < 2 {
 		t.Errorf("pids: current %d, limit %d; want at most 16 of 16", s.Data.Pids.Current, s.Data.Pids.Limit)
@@ -297,13 +292,8 @@ func TestCgroupStatsAfterWork(t *testing.T) {
 		events.Process.Kill()
 		events.Wait()
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(out.String(), `"type":"stats"`) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("events --interval 100ms printed fewer than 2 stats in 10s:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return strings.Count(out.String(), `"type":"stats"`) >= 2 },
+		func() string { return "events --interval 100ms printed fewer than 2 stats in 10s:\n" + out.String() })
 }
 
 func TestCgroupDeleteRemovesCgroup(t *testing.T) {
