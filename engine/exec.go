@@ -148,7 +148,11 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	var timedOut atomic.Bool
 	if o.Timeout > 0 {
-		t := time.AfterFunc(o.Timeout, func() { timedOut.Store(true); unix.Kill(pid, unix.SIGKILL) })
+		t := time.AfterFunc(o.Timeout, func() {
+			timedOut.Store(true)
+			// ESRCH: it ended by itself just now, which Wait reports.
+			_ = unix.Kill(pid, unix.SIGKILL)
+		})
 		defer t.Stop()
 	}
 	code, err := fw.Wait(pid)

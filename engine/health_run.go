@@ -54,7 +54,11 @@ func (e *monitorOps) probeMain(id string) int {
 		return 0
 	}
 	next := nextProbe(hc, c.State.Health, c.State.StartedAt, time.Now())
-	defer func() { fmt.Fprintf(report, "%d\n", next.Milliseconds()) }()
+	defer func() {
+		if _, err := fmt.Fprintf(report, "%d\n", next.Milliseconds()); err != nil {
+			slog.Debug("health check: report the next probe to the monitor", "id", c.ID, "error", err)
+		}
+	}()
 	if c.State.Status != StatusRunning || !c.Running() || c.State.Health == nil {
 		return 0 // paused, or going: as Docker, no probe then
 	}
@@ -94,11 +98,17 @@ func (e *monitorOps) runProbe(c *Container, hc *HealthConfig) HealthResult {
 	defer pr.Close()
 	var out limitedOutput
 	copied := make(chan struct{})
-	go func() { io.Copy(&out, pr); close(copied) }()
+	go func() {
+		// A read error ends the output early; what was read is the log.
+		_, _ = io.Copy(&out, pr)
+		close(copied)
+	}()
 	code, err := e.Exec(c.ID, ExecOptions{Cmd: probeArgv(hc), Timeout: timeout}, Stdio{Out: pw, Err: pw})
 	pw.Close()
 	// A process the test left behind may hold the pipe: do not wait on it.
-	pr.SetReadDeadline(time.Now().Add(time.Second))
+	if err := pr.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+		slog.Debug("health check: bound the output read", "id", c.ID, "error", err)
+	}
 	<-copied
 	r.End = time.Now().UTC()
 	switch {
@@ -166,7 +176,7 @@ func (e *monitorOps) spawnProbe(c *Container, last time.Duration) time.Duration 
 		slog.Warn("start a health check", "id", c.ID, "error", err)
 		return last
 	}
-	cmd.Process.Release()
+	_ = cmd.Process.Release() // never waited for: the monitor reaps every child; the pipe tells the end
 	data, _ := io.ReadAll(r)
 	ms, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
 	if err != nil || ms <= 0 {

@@ -154,8 +154,11 @@ func TestNextProbe(t *testing.T) {
 
 func TestLimitedOutput(t *testing.T) {
 	var l limitedOutput
-	l.Write([]byte(strings.Repeat("a", healthOutputMax-1)))
-	l.Write([]byte("bc"))
+	for _, p := range []string{strings.Repeat("a", healthOutputMax-1), "bc"} {
+		if _, err := l.Write([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if got := l.String(); got != strings.Repeat("a", healthOutputMax-1)+"b..." {
 		t.Errorf("cut output ends %q (%d bytes)", got[len(got)-6:], len(got))
 	}

@@ -80,7 +80,7 @@ func FromEnv(proc string) {
 	if !ok {
 		return
 	}
-	os.Unsetenv(Env)
+	_ = os.Unsetenv(Env) // fails only for a name with "=" or NUL, not this constant
 	fd, format, _ := strings.Cut(v, ",")
 	n, err := strconv.Atoi(fd)
 	if err != nil || n < 3 {
