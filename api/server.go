@@ -69,6 +69,7 @@ func New(opts Options) *Server {
 	s.routeImages()
 	s.routeNetworks()
 	s.routeVolumes()
+	s.routeEvents()
 	return s
 }
 
