@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-containers/berth/engine"
 	bimage "github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/archive"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -85,6 +86,9 @@ func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) error {
 			return writeJSON(w, http.StatusOK, svc.Inspect(r.Context(), img))
 		case "history":
 			return writeJSON(w, http.StatusOK, svc.History(r.Context(), img))
+		case "get":
+			w.Header().Set("Content-Type", "application/x-tar")
+			return stream(w, func(w io.Writer) error { return svc.Save(r.Context(), w, []string{name}, archive.FormatDocker) })
 		}
 		return &httpError{status: http.StatusNotFound, msg: "page not found"}
 	})
@@ -194,7 +198,7 @@ func (s *Server) pullImage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ref := q.Get("fromImage")
 	if ref == "" {
-		return &httpError{status: http.StatusNotImplemented, msg: "berth does not import images through the API yet: use fromImage"}
+		return s.importImage(w, r)
 	}
 	if tag := q.Get("tag"); tag != "" {
 		if strings.HasPrefix(tag, "sha256:") {

@@ -70,6 +70,8 @@ func New(opts Options) *Server {
 	s.routeNetworks()
 	s.routeVolumes()
 	s.routeEvents()
+	s.routeArchive()
+	s.routeMore()
 	return s
 }
 
