@@ -85,6 +85,13 @@ func (s *Server) Idle() time.Duration {
 	return time.Since(s.last)
 }
 
+// lastRequest is when the last request ended (or the server was made).
+func (s *Server) lastRequest() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
 func (s *Server) track(delta int) {
 	s.mu.Lock()
 	s.active += delta
