@@ -11,7 +11,9 @@ import (
 	"sync"
 
 	"github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/engine"
 	bimage "github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/archive"
@@ -29,11 +31,13 @@ func (s *Server) routeImages() {
 }
 
 // imageSummaries are the rows of GET /images/json, one per image.
-func imageSummaries(r *http.Request, svc *bimage.Service, fs []string) ([]image.Summary, error) {
+// Without all, intermediate are left out (the build cache's images).
+func imageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermediate map[digest.Digest]bool) ([]image.Summary, error) {
 	f, err := bimage.ParseFilters(fs)
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
+	f.Intermediate = intermediate
 	rows, err := svc.Rows(r.Context(), f)
 	if err != nil {
 		return nil, err
@@ -63,8 +67,14 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var hide map[digest.Digest]bool
+	if !boolQuery(r, "all") {
+		if hide, err = builder.CacheImages(s.opts.Root); err != nil {
+			return err
+		}
+	}
 	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
-		list, err := imageSummaries(r, svc, fs)
+		list, err := imageSummaries(r, svc, fs, hide)
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,18 @@ func TestDockerBuild(t *testing.T) {
 		}
 		wantContains(t, "berth images", s.berth("images"), "built")
 	})
+	// Before --no-cache: the rebuild leaves the first images dangling.
+	t.Run("IntermediateHidden", func(t *testing.T) {
+		for _, list := range []struct{ what, plain, all string }{
+			{"docker images", s.must(t, "images"), s.must(t, "images", "-a")},
+			{"berth images", s.berth("images"), s.berth("images", "-a")},
+		} {
+			if strings.Contains(list.plain, "<none>") || !strings.Contains(list.plain, "built") {
+				t.Errorf("%s shows the build's intermediate images (or not the result):\n%s", list.what, list.plain)
+			}
+			wantContains(t, list.what+" -a", list.all, "<none>")
+		}
+	})
 	t.Run("CacheAndNoCache", func(t *testing.T) {
 		r := build(t, "-t", "built:v1", "--build-arg", "GREETING=hi there", "--target", "base", ctx)
 		wantContains(t, "rebuild", r.stdout, "CACHED")
