@@ -30,7 +30,7 @@ func (s *Server) Serve(ctx context.Context, l *Listener, idle time.Duration) err
 	}
 	// Once requests have stopped for a while, what they faulted in and
 	// allocated is given back, as at the start (ReleaseStartup).
-	trim := time.NewTicker(trimAfter / 2)
+	trim := time.NewTicker(time.Second)
 	defer trim.Stop()
 	var trimmed time.Time
 	var err error
