@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"archive/tar"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -77,6 +78,25 @@ func TestDockerFiles(t *testing.T) {
 		f := strings.Fields(out)
 		if len(f) < 3 || f[0] != "f1" || f[len(f)-1] == "0" || !strings.Contains(out, "B /") {
 			t.Errorf("docker stats --no-stream = %q", out)
+		}
+		// Streamed: one answer a second until the client goes.
+		resp, err := s.http().Get("http://berth/v1.41/containers/f1/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		dec := json.NewDecoder(resp.Body)
+		for i := 0; i < 2; i++ {
+			var st struct {
+				Name      string
+				PidsStats struct{ Current int } `json:"pids_stats"`
+			}
+			if err := dec.Decode(&st); err != nil {
+				t.Fatalf("stats stream, answer %d: %v", i, err)
+			}
+			if st.Name != "/f1" || st.PidsStats.Current == 0 {
+				t.Errorf("stats stream, answer %d: %+v", i, st)
+			}
 		}
 	})
 	t.Run("Update", func(t *testing.T) {
