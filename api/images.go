@@ -11,9 +11,12 @@ import (
 	"sync"
 
 	"github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/engine"
 	bimage "github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/archive"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -28,11 +31,13 @@ func (s *Server) routeImages() {
 }
 
 // imageSummaries are the rows of GET /images/json, one per image.
-func imageSummaries(r *http.Request, svc *bimage.Service, fs []string) ([]image.Summary, error) {
+// Without all, intermediate are left out (the build cache's images).
+func imageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermediate map[digest.Digest]bool) ([]image.Summary, error) {
 	f, err := bimage.ParseFilters(fs)
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
+	f.Intermediate = intermediate
 	rows, err := svc.Rows(r.Context(), f)
 	if err != nil {
 		return nil, err
@@ -62,8 +67,14 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var hide map[digest.Digest]bool
+	if !boolQuery(r, "all") {
+		if hide, err = builder.CacheImages(s.opts.Root); err != nil {
+			return err
+		}
+	}
 	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
-		list, err := imageSummaries(r, svc, fs)
+		list, err := imageSummaries(r, svc, fs, hide)
 		if err != nil {
 			return err
 		}
@@ -85,6 +96,9 @@ func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) error {
 			return writeJSON(w, http.StatusOK, svc.Inspect(r.Context(), img))
 		case "history":
 			return writeJSON(w, http.StatusOK, svc.History(r.Context(), img))
+		case "get":
+			w.Header().Set("Content-Type", "application/x-tar")
+			return stream(w, func(w io.Writer) error { return svc.Save(r.Context(), w, []string{name}, archive.FormatDocker) })
 		}
 		return &httpError{status: http.StatusNotFound, msg: "page not found"}
 	})
@@ -194,7 +208,7 @@ func (s *Server) pullImage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ref := q.Get("fromImage")
 	if ref == "" {
-		return &httpError{status: http.StatusNotImplemented, msg: "berth does not import images through the API yet: use fromImage"}
+		return s.importImage(w, r)
 	}
 	if tag := q.Get("tag"); tag != "" {
 		if strings.HasPrefix(tag, "sha256:") {

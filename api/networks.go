@@ -75,7 +75,7 @@ func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		out := []networkJSON{}
-		for _, n := range list {
+		for _, n := range append(list, network.Predefined()...) {
 			out = append(out, toNetworkJSON(n, nil))
 		}
 		return writeJSON(w, http.StatusOK, out)
@@ -129,6 +129,9 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
 		n, eps, err := e.Networks().Inspect(r.PathValue("id"))
+		if p, ok := network.LookupPredefined(r.PathValue("id")); ok && err != nil {
+			n, eps, err = p, nil, nil
+		}
 		if err != nil {
 			return err
 		}
@@ -138,6 +141,9 @@ func (s *Server) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) removeNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+		if err := network.RefusePredefinedRemove(r.PathValue("id")); err != nil {
+			return &httpError{status: http.StatusForbidden, msg: err.Error(), err: err}
+		}
 		if err := e.Networks().Remove(r.PathValue("id")); err != nil {
 			return err
 		}

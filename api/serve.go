@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// trimAfter is how long the service waits without a request before it
+// gives memory back.
+const trimAfter = 10 * time.Second
+
 // Serve answers on l until ctx ends (SIGTERM) or, with idle > 0, until no
 // request has come for idle; it then closes l (removing the socket it
 // made). Containers run on: their monitors are not the service's.
@@ -24,6 +28,11 @@ func (s *Server) Serve(ctx context.Context, l *Listener, idle time.Duration) err
 		defer t.Stop()
 		tick = t.C
 	}
+	// Once requests have stopped for a while, what they faulted in and
+	// allocated is given back, as at the start (ReleaseStartup).
+	trim := time.NewTicker(time.Second)
+	defer trim.Stop()
+	var trimmed time.Time
 	var err error
 loop:
 	for {
@@ -33,6 +42,11 @@ loop:
 		case <-ctx.Done():
 			slog.Info("berth service stopping", "reason", "signal")
 			break loop
+		case <-trim.C:
+			if last := s.lastRequest(); last.After(trimmed) && s.Idle() >= trimAfter {
+				ReleaseStartup()
+				trimmed = last
+			}
 		case <-tick:
 			if s.Idle() >= idle {
 				slog.Info("berth service stopping", "reason", "idle", "after", idle)

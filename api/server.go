@@ -69,6 +69,9 @@ func New(opts Options) *Server {
 	s.routeImages()
 	s.routeNetworks()
 	s.routeVolumes()
+	s.routeEvents()
+	s.routeArchive()
+	s.routeMore()
 	return s
 }
 
@@ -80,6 +83,13 @@ func (s *Server) Idle() time.Duration {
 		return 0
 	}
 	return time.Since(s.last)
+}
+
+// lastRequest is when the last request ended (or the server was made).
+func (s *Server) lastRequest() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 func (s *Server) track(delta int) {

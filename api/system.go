@@ -82,7 +82,7 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		out := map[string]any{"BuildCache": []any{}}
-		imgs, err := imageSummaries(r, svc, nil)
+		imgs, err := imageSummaries(r, svc, nil, nil)
 		if err != nil {
 			return err
 		}

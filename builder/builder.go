@@ -12,9 +12,8 @@
 // COPY heredocs, --exclude and --parents, ADD of URLs and archives (and
 // --checksum). Also still to come: --secret, --output, --cache-from/to,
 // an updating TTY display (tty and auto print plain lines), stages built
-// in parallel, WORKDIR making its directory in a layer of its own when no
-// later step does, and hiding the cache's intermediate images from
-// `images` as Docker's classic builder did.
+// in parallel, and WORKDIR making its directory in a layer of its own when
+// no later step does.
 package builder
 
 import (

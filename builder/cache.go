@@ -90,3 +90,20 @@ func (c *cache) put(key, img digest.Digest) error {
 		return true, nil
 	})
 }
+
+// CacheImages are the images the build cache at root keeps for its steps:
+// `images` leaves the untagged ones out without -a, as Docker's classic
+// builder's intermediate images.
+func CacheImages(root string) (map[digest.Digest]bool, error) {
+	out := map[digest.Digest]bool{}
+	if _, err := os.Stat(filepath.Join(root, "builder", "cache.json")); errors.Is(err, fs.ErrNotExist) {
+		return out, nil // no build yet: no lock file made for a listing
+	}
+	err := newCache(root).locked(func(ix *cacheIndex) (bool, error) {
+		for _, e := range ix.Entries {
+			out[e.Image] = true
+		}
+		return false, nil
+	})
+	return out, err
+}

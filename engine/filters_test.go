@@ -43,3 +43,25 @@ func TestPruneUntilLastWins(t *testing.T) {
 		t.Errorf("until=1h until=2h: %v, %v; want %v", f.Until, err, now.Add(-2*time.Hour))
 	}
 }
+
+// TestListLabelsANDed: two label filters both have to match, as Docker's.
+func TestListLabelsANDed(t *testing.T) {
+	c := &Container{Config: Config{Labels: map[string]string{"p": "x", "s": "web"}}}
+	for _, tt := range []struct {
+		fs   []string
+		want bool
+	}{
+		{[]string{"label=p=x", "label=s=web"}, true},
+		{[]string{"label=p=x", "label=s=client"}, false},
+		{[]string{"label=p"}, true},
+		{[]string{"name=nomatch", "name=.*", "label=p=x"}, true},
+	} {
+		match, err := parseListFilters(tt.fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := match(c); got != tt.want {
+			t.Errorf("%v: match = %v, want %v", tt.fs, got, tt.want)
+		}
+	}
+}

@@ -66,7 +66,8 @@ func hasFilter(fs []string, key string) bool {
 }
 
 // parseListFilters reads --filter key=value: status, name, label, ancestor,
-// exited, id. Filters of one key are ORed, different keys ANDed.
+// exited, id. Filters of one key are ORed, different keys ANDed, and
+// labels are all ANDed, as Docker's (compose asks for project AND service).
 func parseListFilters(fs []string) (func(*Container) bool, error) {
 	byKey, err := filters.Set{
 		Keys:  []string{"status", "exited", "name", "label", "ancestor", "id", "health"},
@@ -79,9 +80,12 @@ func parseListFilters(fs []string) (func(*Container) bool, error) {
 		for k, vals := range byKey {
 			ok := false
 			for _, v := range vals {
-				if filterOne(c, k, v) {
+				m := filterOne(c, k, v)
+				if k == "label" && !m {
+					return false
+				}
+				if m {
 					ok = true
-					break
 				}
 			}
 			if !ok {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/internal/filters"
 )
@@ -27,6 +29,9 @@ type Filter struct {
 	Dangling   *bool
 	References []string // globs on repo or repo:tag
 	Labels     []string // key or key=value
+	// Intermediate are image IDs left out while untagged: the build
+	// cache's step images, which Docker lists only with -a.
+	Intermediate map[digest.Digest]bool
 }
 
 // ParseFilters parses Docker's key=value filters.
@@ -61,6 +66,9 @@ func ParseFilters(args []string) (Filter, error) {
 
 func (f Filter) match(r Row) bool {
 	if f.Dangling != nil && *f.Dangling != (r.Repository == "<none>") {
+		return false
+	}
+	if r.Repository == "<none>" && f.Intermediate[r.Image.ID] {
 		return false
 	}
 	if len(f.References) > 0 && !f.matchReference(r) {

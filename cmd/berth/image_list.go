@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 )
@@ -19,6 +20,7 @@ var listHeaders = listRow{ID: "IMAGE ID", Repository: "REPOSITORY", Tag: "TAG", 
 
 type listOptions struct {
 	quiet, digests, noTrunc bool
+	all                     bool
 	filters                 []string
 	format                  string
 }
@@ -44,6 +46,11 @@ func newListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			if !o.all {
+				if f.Intermediate, err = builder.CacheImages(g.root); err != nil {
+					return err
+				}
+			}
 			svc, err := g.images()
 			if err != nil {
 				return err
@@ -57,8 +64,7 @@ func newListCommand(g *globalOptions) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "only show image IDs")
-	// berth builds no images, so there are no intermediate ones to add.
-	fl.BoolVarP(new(bool), "all", "a", false, "show all images (berth has no intermediate images: the same list)")
+	fl.BoolVarP(&o.all, "all", "a", false, "show all images (default hides the build cache's intermediate images)")
 	fl.BoolVar(&o.digests, "digests", false, "show digests")
 	fl.BoolVar(&o.noTrunc, "no-trunc", false, "don't truncate output")
 	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")

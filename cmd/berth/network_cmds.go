@@ -111,7 +111,7 @@ func newNetworkListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list = append(list, predefinedNetworks()...)
+			list = append(list, network.Predefined()...)
 			match, err := networkFilter(filters)
 			if err != nil {
 				return usageError{err}
@@ -276,7 +276,7 @@ func newNetworkRemoveCommand(g *globalOptions) *cobra.Command {
 			}
 			e.Network().RepairSoon(cmd.Context())
 			return forEach(cmd.OutOrStdout(), a, func(ref string) error {
-				if err := refusePredefinedRemove(ref); err != nil {
+				if err := network.RefusePredefinedRemove(ref); err != nil {
 					return err
 				}
 				err := e.Networks().Remove(ref)
@@ -368,7 +368,7 @@ func newNetworkDisconnectCommand(g *globalOptions) *cobra.Command {
 // containers attached now.
 func networkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
 	n, eps, err := e.Networks().Inspect(ref)
-	if p, ok := lookupPredefined(ref); ok && err != nil {
+	if p, ok := network.LookupPredefined(ref); ok && err != nil {
 		return predefinedInspect(p), nil
 	}
 	if err != nil {

@@ -42,6 +42,7 @@ activation (LISTEN_FDS) the passed socket is used and left to systemd.`,
 			b := readBuildInfo()
 			s := api.New(api.Options{Root: g.root, Runroot: g.runroot, ConfigDir: g.configDir, Insecure: g.insecure, Version: b.version, GitCommit: b.commit})
 			slog.Info("berth service listening", "uri", l.URI(), "activated", l.Activated, "idle", seconds)
+			api.ReleaseStartup()
 			return s.Serve(cmd.Context(), l, time.Duration(seconds)*time.Second)
 		},
 	}
