@@ -122,7 +122,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			WorkingDir: c.Config.WorkingDir, Entrypoint: c.Config.Entrypoint, Labels: c.Config.Labels,
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
 		},
-		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.dirs.rootfsDir(c.ID)}},
+		GraphDriver: e.rt.graphDriver(c),
 		Mounts:      []InspectMount{},
 	}
 	in.NetworkSettings = e.Network().containerNetworks(c)
