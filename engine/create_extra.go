@@ -29,6 +29,7 @@ type ExtraOptions struct {
 	MemorySwappiness  *int64 // nil or -1: the kernel's
 	OomScoreAdj       int
 	OomKillDisable    bool
+	CgroupParent      string // the cgroup the container's is made under (default /berth)
 	BlkioWeight       uint16
 	LabelFiles        []string
 	Detach            bool              // run -d: nothing attached (Config.Attach*)
@@ -51,6 +52,7 @@ type ExtraHostConfig struct {
 	MemorySwappiness *int64            `json:"memorySwappiness,omitempty"`
 	OomScoreAdj      int               `json:"oomScoreAdj,omitempty"`
 	OomKillDisable   bool              `json:"oomKillDisable,omitempty"`
+	CgroupParent     string            `json:"cgroupParent,omitempty"`
 	// DefaultNetwork is set when no --network was given: Docker shows
 	// NetworkMode "default" then.
 	DefaultNetwork bool              `json:"defaultNetwork,omitempty"`
@@ -105,7 +107,7 @@ func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 	if err := e.checkVolumesFrom(o.VolumesFrom); err != nil {
 		return err
 	}
-	x.VolumesFrom, x.GroupAdd, x.LogOpts = o.VolumesFrom, o.GroupAdd, o.LogOpts
+	x.VolumesFrom, x.GroupAdd, x.LogOpts, x.CgroupParent = o.VolumesFrom, o.GroupAdd, o.LogOpts, o.CgroupParent
 	if x.DeviceHostConfig, err = deviceHostConfig(o.DeviceOptions); err != nil {
 		return err
 	}
