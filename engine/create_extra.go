@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type ExtraOptions struct {
 	OomScoreAdj       int
 	OomKillDisable    bool
 	CgroupParent      string // the cgroup the container's is made under (default /berth)
+	MacAddress        string // the first network's address of the container
 	BlkioWeight       uint16
 	LabelFiles        []string
 	Detach            bool              // run -d: nothing attached (Config.Attach*)
@@ -53,6 +55,7 @@ type ExtraHostConfig struct {
 	OomScoreAdj      int               `json:"oomScoreAdj,omitempty"`
 	OomKillDisable   bool              `json:"oomKillDisable,omitempty"`
 	CgroupParent     string            `json:"cgroupParent,omitempty"`
+	MacAddress       string            `json:"macAddress,omitempty"`
 	// DefaultNetwork is set when no --network was given: Docker shows
 	// NetworkMode "default" then.
 	DefaultNetwork bool              `json:"defaultNetwork,omitempty"`
@@ -103,6 +106,13 @@ func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 	}
 	if x.Sysctls, err = parseSysctls(o.Sysctls, hc.NetworkMode == "host" || o.Network == "host", x.IpcMode); err != nil {
 		return err
+	}
+	if o.MacAddress != "" {
+		mac, err := net.ParseMAC(o.MacAddress)
+		if err != nil || len(mac) != 6 {
+			return fmt.Errorf("%s is not a valid mac address", o.MacAddress)
+		}
+		x.MacAddress = mac.String()
 	}
 	if err := e.checkVolumesFrom(o.VolumesFrom); err != nil {
 		return err
