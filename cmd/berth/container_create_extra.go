@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"net"
+
 	"github.com/spf13/pflag"
 
 	"github.com/berth-containers/berth/engine"
@@ -45,11 +48,18 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 }
 
 // extraOptions sets what registerExtraFlags cannot bind directly.
-func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) {
+// A malformed --mac-address is the CLI's usage error, as Docker's.
+func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) error {
 	if fs.Changed("memory-swappiness") {
 		v := f.swappiness
 		o.MemorySwappiness = &v
 	}
+	if mac := o.MacAddress; mac != "" {
+		if _, err := net.ParseMAC(mac); err != nil {
+			return bareError{fmt.Errorf("%s is not a valid mac address", mac)}
+		}
+	}
+	return nil
 }
 
 // cidFile reserves --cidfile before the container is made.

@@ -22,7 +22,7 @@ func TestMacAddress(t *testing.T) {
 		t.Errorf("after restart: eth0 address %q, want %q", got, mac)
 	}
 	r := e.run("run", "--rm", "--name", "badmac", "--mac-address", "92:d0:c6", "busybox", "true")
-	if r.code != 125 || !strings.Contains(r.stderr, "92:d0:c6 is not a valid mac address") {
+	if r.code != 125 || !strings.Contains(r.stderr, "berth: 92:d0:c6 is not a valid mac address.") {
 		t.Errorf("bad mac: exit %d, %s", r.code, r.stderr)
 	}
 	if e.run("inspect", "badmac").code == 0 {
