@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -29,6 +30,8 @@ type ExtraOptions struct {
 	MemorySwappiness  *int64 // nil or -1: the kernel's
 	OomScoreAdj       int
 	OomKillDisable    bool
+	CgroupParent      string // the cgroup the container's is made under (default /berth)
+	MacAddress        string // the first network's address of the container
 	BlkioWeight       uint16
 	LabelFiles        []string
 	Detach            bool              // run -d: nothing attached (Config.Attach*)
@@ -51,6 +54,8 @@ type ExtraHostConfig struct {
 	MemorySwappiness *int64            `json:"memorySwappiness,omitempty"`
 	OomScoreAdj      int               `json:"oomScoreAdj,omitempty"`
 	OomKillDisable   bool              `json:"oomKillDisable,omitempty"`
+	CgroupParent     string            `json:"cgroupParent,omitempty"`
+	MacAddress       string            `json:"macAddress,omitempty"`
 	// DefaultNetwork is set when no --network was given: Docker shows
 	// NetworkMode "default" then.
 	DefaultNetwork bool              `json:"defaultNetwork,omitempty"`
@@ -102,10 +107,17 @@ func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 	if x.Sysctls, err = parseSysctls(o.Sysctls, hc.NetworkMode == "host" || o.Network == "host", x.IpcMode); err != nil {
 		return err
 	}
+	if o.MacAddress != "" {
+		mac, err := net.ParseMAC(o.MacAddress)
+		if err != nil || len(mac) != 6 {
+			return fmt.Errorf("%s is not a valid mac address", o.MacAddress)
+		}
+		x.MacAddress = mac.String()
+	}
 	if err := e.checkVolumesFrom(o.VolumesFrom); err != nil {
 		return err
 	}
-	x.VolumesFrom, x.GroupAdd, x.LogOpts = o.VolumesFrom, o.GroupAdd, o.LogOpts
+	x.VolumesFrom, x.GroupAdd, x.LogOpts, x.CgroupParent = o.VolumesFrom, o.GroupAdd, o.LogOpts, o.CgroupParent
 	if x.DeviceHostConfig, err = deviceHostConfig(o.DeviceOptions); err != nil {
 		return err
 	}

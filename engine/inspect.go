@@ -59,6 +59,7 @@ type InspectMount struct {
 type InspectConfig struct {
 	Hostname     string              `json:"Hostname"`
 	Domainname   string              `json:"Domainname"`
+	MacAddress   string              `json:"MacAddress,omitempty"`
 	User         string              `json:"User"`
 	AttachStdin  bool                `json:"AttachStdin"`
 	AttachStdout bool                `json:"AttachStdout"`
@@ -117,7 +118,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		HostsPath: dir + "/hosts", LogPath: e.dirs.logPath(c.ID), Name: "/" + c.Name,
 		RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux", HostConfig: inspectHostConfig(c.HostConfig),
 		Config: InspectConfig{
-			Hostname: c.Config.Hostname, Domainname: c.Config.Domainname, User: c.Config.User,
+			Hostname: c.Config.Hostname, Domainname: c.Config.Domainname, MacAddress: c.HostConfig.MacAddress, User: c.Config.User,
 			AttachStdin: c.Config.AttachStdin, AttachStdout: c.Config.AttachStdout, AttachStderr: c.Config.AttachStderr,
 			Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 			Env: c.Config.Env, Cmd: c.Config.Cmd, Image: c.Image, Volumes: c.Config.Volumes,
@@ -125,7 +126,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 			StopSignal: c.Config.StopSignal, StopTimeout: c.Config.StopTimeout, ExposedPorts: c.Config.ExposedPorts,
 			Healthcheck: c.Config.Healthcheck,
 		},
-		GraphDriver: map[string]any{"Name": "overlay", "Data": map[string]string{"MergedDir": e.dirs.rootfsDir(c.ID)}},
+		GraphDriver: e.rt.graphDriver(c),
 		Mounts:      []InspectMount{},
 	}
 	in.NetworkSettings = e.Network().containerNetworks(c)

@@ -20,6 +20,7 @@ type InspectHostConfig struct {
 	CapAdd            []string                 `json:"CapAdd"`
 	CapDrop           []string                 `json:"CapDrop"`
 	CgroupnsMode      string                   `json:"CgroupnsMode"`
+	CgroupParent      string                   `json:"CgroupParent"`
 	Dns               []string                 `json:"Dns"`
 	DnsOptions        []string                 `json:"DnsOptions"`
 	DnsSearch         []string                 `json:"DnsSearch"`
@@ -91,7 +92,7 @@ func inspectHostConfig(hc HostConfig) InspectHostConfig {
 		RestartPolicy: InspectRestartPolicy{Name: hc.RestartPolicy.Name,
 			MaximumRetryCount: hc.RestartPolicy.MaximumRetryCount},
 		AutoRemove: hc.AutoRemove, VolumesFrom: x.VolumesFrom, CapAdd: hc.CapAdd, CapDrop: hc.CapDrop,
-		CgroupnsMode: x.CgroupnsMode, Dns: nonNil(hc.DNS), DnsOptions: nonNil(hc.DNSOptions),
+		CgroupnsMode: x.CgroupnsMode, CgroupParent: x.CgroupParent, Dns: nonNil(hc.DNS), DnsOptions: nonNil(hc.DNSOptions),
 		DnsSearch: nonNil(hc.DNSSearch), ExtraHosts: hc.ExtraHosts, GroupAdd: x.GroupAdd,
 		IpcMode: x.IpcMode, OomScoreAdj: x.OomScoreAdj, PidMode: x.PidMode, Privileged: hc.Privileged,
 		PublishAllPorts: hc.PublishAllPorts, ReadonlyRootfs: hc.ReadonlyRootfs, SecurityOpt: hc.SecurityOpt,

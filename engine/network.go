@@ -320,6 +320,7 @@ func (ops *Network) setUp(ctx context.Context, c *Container) (err error) {
 			opts.IP, _ = netip.ParseAddr(set.IP)
 		}
 		if i == 0 {
+			opts.MAC = c.HostConfig.MacAddress
 			opts.Ports = ports
 			opts.PortsHolder, opts.PortsHolderStart = ops.portsHolder()
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os/exec"
+	"path"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,14 @@ func (e *runtimeOps) cgroupOf(c *Container) (*cgroups.Manager, error) {
 // cgroupsPath is the container's linux.cgroupsPath, the one place it is
 // spelled: the spec gives it to the runtime, and top, rm and an external
 // runtime's pause find the cgroup by it when no runtime state is left.
-func cgroupsPath(c *Container) string { return "/berth/" + c.ID }
+// --cgroup-parent puts it under another cgroup, as dockerd's cgroupfs
+// driver does (a relative parent is taken from the root too).
+func cgroupsPath(c *Container) string {
+	if p := c.HostConfig.CgroupParent; p != "" {
+		return path.Join("/", p, c.ID)
+	}
+	return "/berth/" + c.ID
+}
 
 // Top runs the host's ps with psArgs (Docker's default -ef) and keeps the
 // lines of the container's processes, found in its cgroup.

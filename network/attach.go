@@ -19,6 +19,7 @@ type AttachOptions struct {
 	Name     string     // container name, resolvable by other containers
 	IP       netip.Addr // --ip; zero picks the next free address
 	Aliases  []string   // --network-alias
+	MAC      string     // --mac-address (checked by the caller); "" lets the kernel pick
 	Hostname string
 	Ports    []portmap.Mapping // --publish, parsed by portmap.Parse
 	// PortsHolder and PortsHolderStart name the process that holds the
@@ -51,7 +52,7 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 		ref = DefaultName
 	}
 	ep := Endpoint{ContainerID: containerID, Name: opts.Name, Aliases: opts.Aliases, Hostname: opts.Hostname,
-		NetNS: netnsPath, PortsHolder: opts.PortsHolder, PortsHolderStart: opts.PortsHolderStart, Created: time.Now().UTC()}
+		MAC: opts.MAC, NetNS: netnsPath, PortsHolder: opts.PortsHolder, PortsHolderStart: opts.PortsHolderStart, Created: time.Now().UTC()}
 	var n Network
 	reserveTx := func(t tx) (err error) {
 		n, err = reserve(t, ref, &ep, opts)

@@ -142,6 +142,11 @@ func plugVeth(n Network, ep *Endpoint) (err error) {
 		PeerName:      ifName,
 		PeerNamespace: netlink.NsFd(int(ns)),
 	}
+	if ep.MAC != "" {
+		if veth.PeerHardwareAddr, err = net.ParseMAC(ep.MAC); err != nil {
+			return fmt.Errorf("mac address of %s: %w", ep.ContainerID, err)
+		}
+	}
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("create veth %s for %s: %w", ep.HostVeth, ep.ContainerID, err)
 	}

@@ -77,7 +77,9 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateO
 	if f.stopTimeout >= 0 {
 		o.StopTimeout = &f.stopTimeout
 	}
-	f.extraOptions(cmd.Flags(), &o)
+	if err := f.extraOptions(cmd.Flags(), &o); err != nil {
+		return o, err
+	}
 	for _, l := range f.logOpts {
 		if k, v, ok := strings.Cut(l, "="); ok {
 			if o.LogOpts == nil {

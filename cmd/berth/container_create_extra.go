@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"net"
+
 	"github.com/spf13/pflag"
 
 	"github.com/berth-containers/berth/engine"
@@ -29,6 +32,8 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.swappiness, "memory-swappiness", -1, "tune container memory swappiness (0 to 100)")
 	fs.IntVar(&x.OomScoreAdj, "oom-score-adj", 0, "tune host's OOM preferences (-1000 to 1000)")
 	fs.BoolVar(&x.OomKillDisable, "oom-kill-disable", false, "disable OOM Killer")
+	fs.StringVar(&x.MacAddress, "mac-address", "", "container MAC address (e.g., 92:d0:c6:0a:29:33)")
+	fs.StringVar(&x.CgroupParent, "cgroup-parent", "", "optional parent cgroup for the container")
 	fs.Uint16Var(&x.BlkioWeight, "blkio-weight", 0, "block IO (relative weight), between 10 and 1000, or 0 to disable")
 	fs.StringArrayVar(&x.LabelFiles, "label-file", nil, "read in a line delimited file of labels")
 	d := &x.DeviceOptions
@@ -51,11 +56,18 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 }
 
 // extraOptions sets what registerExtraFlags cannot bind directly.
-func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) {
+// A malformed --mac-address is the CLI's usage error, as Docker's.
+func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) error {
 	if fs.Changed("memory-swappiness") {
 		v := f.swappiness
 		o.MemorySwappiness = &v
 	}
+	if mac := o.MacAddress; mac != "" {
+		if _, err := net.ParseMAC(mac); err != nil {
+			return bareError{fmt.Errorf("%s is not a valid mac address", mac)}
+		}
+	}
+	return nil
 }
 
 // cidFile reserves --cidfile before the container is made.

@@ -246,7 +246,11 @@ func printError(w io.Writer, cmd *cobra.Command, err error, isRun, seeHelp bool)
 		fmt.Fprintf(w, "%s%s\n", prefix, message(err))
 		return
 	}
-	fmt.Fprintf(w, "berth: Error: %s.\n", strings.TrimSuffix(message(err), "."))
+	prefix := "Error: "
+	if be := (bareError{}); errors.As(err, &be) {
+		prefix = "" // the CLI's own check: "docker: <error>."
+	}
+	fmt.Fprintf(w, "berth: %s%s.\n", prefix, strings.TrimSuffix(message(err), "."))
 	if seeHelp {
 		fmt.Fprintf(w, "See '%s --help'.\n", cmd.CommandPath())
 	}

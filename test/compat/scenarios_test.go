@@ -105,6 +105,9 @@ func configScenarios() []scenario {
 		{name: "network/default", steps: []step{sh(nil, "ls /sys/class/net; ip -4 -o addr show eth0 | cut -d' ' -f7")}},
 		{name: "cap-drop", steps: []step{sh([]string{"--cap-drop", "ALL"}, "grep CapEff /proc/self/status")}},
 		{name: "caps-default", steps: []step{sh(nil, "grep Cap /proc/self/status")}},
+		{name: "config/mac-address", steps: []step{
+			cmd("run", "--rm", "--mac-address", "92:D0:C6:0A:29:33", img, "cat", "/sys/class/net/eth0/address"),
+			cmd("run", "--rm", "--mac-address", "92:d0:c6", img, "true")}},
 		{name: "mounts", steps: []step{sh(nil, "grep -E ' /(proc|sys|dev|dev/shm|dev/pts|dev/mqueue) ' /proc/mounts | cut -d' ' -f1-3 | sort")}},
 		{name: "etc-files", steps: []step{sh([]string{"--hostname", "box", "--add-host", "h1:192.0.2.9"}, "cat /etc/hostname; grep -c h1 /etc/hosts")}},
 		{name: "labels", setup: [][]string{{"create", "--name", "c1", "-l", "a=b", "--label", "k=v", img}},
