@@ -46,7 +46,7 @@ var rules = []rule{
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
 	// The Engine API server is a front end over the engine, as the CLI.
-	{"api", []string{"engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
+	{"api", []string{"builder", "engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
 	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
