@@ -81,6 +81,7 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.StringVarP(&processFile, "process", "p", "", "JSON file with the whole process to run (a config.json \"process\")")
 	fl.BoolVarP(&detach, "detach", "d", false, "return once the process runs, without waiting for it")
 	fl.StringVar(&opts.PidFile, "pid-file", "", "file to write the process's pid to")
+	fl.StringVar(&opts.PidfdSocket, "pidfd-socket", "", "unix socket to send a pidfd of the process to")
 	fl.StringVar(&opts.ConsoleSocket, "console-socket", "", "unix socket to send the pty master to, with --tty")
 	fl.IntVar(&opts.PassFDs, "preserve-fds", 0, "pass this many fds, from 3 up, to the process")
 	fl.BoolVarP(&f.Terminal, "tty", "t", false, "give the process a pseudo-terminal")

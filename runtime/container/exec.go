@@ -36,6 +36,8 @@ type ExecOptions struct {
 	// waits, frozen, until a resume (runc's exec --ignore-paused).
 	IgnorePaused bool
 	PidFile      string
+	// PidfdSocket is a unix socket to send a pidfd of the process to.
+	PidfdSocket string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
 	// Stdio of the process; nil means the caller's own.
@@ -113,6 +115,10 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 			e.kill()
 			return 0, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
 		}
+	}
+	if err := sendPidfd(opts.PidfdSocket, pid); err != nil {
+		e.kill()
+		return 0, err
 	}
 	return pid, nil
 }
