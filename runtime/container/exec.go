@@ -265,6 +265,9 @@ func (e *execer) start() (int, error) {
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
 	e.phases.mark("start process")
+	if err := setInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
+		return 0, err
+	}
 	program := compileSeccomp(e.c.root, e.spec)
 	var inC *nsenter.Exec
 	if e.execInC() {
@@ -285,6 +288,7 @@ func (e *execer) start() (int, error) {
 	}
 	if l := e.spec.Linux; l != nil {
 		cfg.Exec.Seccomp = l.Seccomp
+		cfg.Exec.Personality = l.Personality
 	}
 	if cfg.Seccomp, err = program(); err != nil {
 		return 0, err

@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/initproc"
 )
 
 // ParseExecCgroups reads exec --cgroup values as runc does: "path" puts the
@@ -74,4 +78,21 @@ func subCgroups(paths, subs map[string]string) (*cgroups.Manager, error) {
 		}
 	}
 	return cgroups.Load(out), nil
+}
+
+// setInitialAffinity pins the exec'd process to execCPUAffinity.initial
+// before it joins the container's cgroups, as runtime-spec 1.3 says; the
+// process sets .final itself once inside (initproc).
+func setInitialAffinity(pid int, a *specs.CPUAffinity) error {
+	if a == nil || a.Initial == "" {
+		return nil
+	}
+	set, err := initproc.ParseCPUs(a.Initial)
+	if err != nil {
+		return fmt.Errorf("process.execCPUAffinity.initial: %w", err)
+	}
+	if err := unix.SchedSetaffinity(pid, &set); err != nil {
+		return fmt.Errorf("set the initial CPU affinity of exec'd process %d: %w", pid, err)
+	}
+	return nil
 }
