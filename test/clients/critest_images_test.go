@@ -9,7 +9,9 @@ import (
 	"io"
 	"maps"
 	"os"
+	"os/exec"
 	goruntime "runtime"
+	"strings"
 	"testing"
 
 	"github.com/berth-containers/berth/test/testutil"
@@ -51,12 +53,13 @@ var critestEtc = map[string]layerFile{
 
 func critestImages(nonewprivs []byte) []critestImage {
 	// nginx: busybox's httpd under a binary named nginx (pidof looks at
-	// the process name), started by a shell that leaves nginx's pid file.
+	// the process name), started by a shell that leaves nginx's pid file;
+	// its command line says "master process", as nginx's title does.
 	nginx := func(port string) critestImage {
 		return critestImage{
 			files: map[string]layerFile{"usr/share/nginx/html/index.html": {0o644, []byte("<h1>Welcome to nginx!</h1>\n")}},
 			entrypoint: []string{"sh", "-c", "mkdir -p /var/run && echo $$ > /var/run/nginx.pid && " +
-				"exec -a httpd /usr/sbin/nginx -f -p " + port + " -h /usr/share/nginx/html"},
+				"exec -a httpd /usr/sbin/nginx -f -p " + port + " -h /usr/share/nginx/html 'master process'"},
 		}
 	}
 	web := nginx("80")
@@ -65,10 +68,12 @@ func critestImages(nonewprivs []byte) []critestImage {
 	hostnet.refs = []string{criImages + "hostnet-nginx-" + goruntime.GOARCH + ":latest"}
 	pause := []string{"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait; done"}
 	imgs := []critestImage{
-		{refs: []string{e2eImages + "busybox:1.29-2", criImages + "test-image-latest:latest",
+		{refs: []string{e2eImages + "busybox:1.29-2"}, cmd: []string{"sh"}},
+		// Apart from busybox: the image specs remove what they pull, by ID.
+		{refs: []string{criImages + "test-image-latest:latest",
 			criImages + "test-image-tag:test", criImages + "test-image-tag:all",
 			criImages + "test-image-tags:1", criImages + "test-image-tags:2", criImages + "test-image-tags:3"},
-			cmd: []string{"sh"}},
+			files: map[string]layerFile{"test-image": {0o644, []byte("x\n")}}, cmd: []string{"sh"}},
 		{refs: []string{"registry.k8s.io/pause:3.9", "k8s.gcr.io/pause:3.9"}, entrypoint: pause},
 		{refs: []string{e2eImages + "nonewprivs:1.3"}, files: map[string]layerFile{"usr/local/bin/nnp": {0o4755, nonewprivs}},
 			entrypoint: []string{"/usr/local/bin/nnp"}},
@@ -101,6 +106,8 @@ func pushCritestImages(t *testing.T, addr string) {
 	}
 	common := maps.Clone(critestEtc)
 	common["usr/sbin/nginx"] = layerFile{0o755, nginxBin}
+	// busybox-static has no ipcs: the host's, with its libraries.
+	addHostProgram(t, common, "/usr/bin/ipcs", "usr/local/bin/ipcs")
 	etc, err := fileLayer(common)
 	if err != nil {
 		t.Fatalf("critest /etc layer: %v", err)
@@ -144,6 +151,29 @@ func pushCritestImages(t *testing.T, addr string) {
 				t.Fatalf("push %s as %s: %v", ref, local, err)
 			}
 		}
+	}
+}
+
+// addHostProgram adds the host's dynamic program bin at dst, with the
+// libraries ldd names at their host paths.
+func addHostProgram(t *testing.T, files map[string]layerFile, bin, dst string) {
+	t.Helper()
+	out, err := exec.Command("ldd", bin).Output()
+	if err != nil {
+		t.Fatalf("ldd %s: %v", bin, err)
+	}
+	paths := map[string]string{bin: dst}
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasPrefix(f, "/") {
+			paths[f] = strings.TrimPrefix(f, "/")
+		}
+	}
+	for src, dst := range paths {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[dst] = layerFile{0o755, data}
 	}
 }
 

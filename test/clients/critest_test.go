@@ -165,11 +165,18 @@ func critestCounts(out string) (passed, failed, skipped int, ok bool) {
 	return passed, failed, skipped, true
 }
 
-// critestFailures is the "Summarizing N Failures" block ginkgo prints.
+// critestFailures is each failure's reason (ginkgo's "[FAILED]" lines
+// and what follows) and the closing summary.
 func critestFailures(out string) string {
-	if i := strings.Index(out, "Summarizing"); i >= 0 {
-		return out[i:]
+	lines := strings.Split(out, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		if strings.Contains(l, "[FAILED]") && !strings.Contains(l, "[FAIL]") {
+			b.WriteString(strings.Join(lines[i:min(i+8, len(lines))], "\n") + "\n--\n")
+		}
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return strings.Join(lines[max(0, len(lines)-40):], "\n")
+	if i := strings.Index(out, "Summarizing"); i >= 0 {
+		b.WriteString(out[i:])
+	}
+	return b.String()
 }
