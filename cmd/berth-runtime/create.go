@@ -16,6 +16,7 @@ type createFlags struct {
 	bundle        string
 	consoleSocket string
 	pidFile       string
+	pidfdSocket   string
 	noPivot       bool
 	noNewKeyring  bool
 	preserveFDs   int
@@ -25,6 +26,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.bundle, "bundle", "b", "", "bundle directory holding config.json (default: current directory)")
 	fs.StringVar(&f.consoleSocket, "console-socket", "", "unix socket to send the pty master to, when process.terminal is true")
 	fs.StringVar(&f.pidFile, "pid-file", "", "file to write the container process's pid to")
+	fs.StringVar(&f.pidfdSocket, "pidfd-socket", "", "unix socket to send a pidfd of the container's process to")
 	fs.BoolVar(&f.noPivot, "no-pivot", false, "use MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramdisk)")
 	fs.BoolVar(&f.noNewKeyring, "no-new-keyring", false, "keep the caller's session keyring instead of a new one")
 	fs.IntVar(&f.preserveFDs, "preserve-fds", 0, "pass this many fds, from 3 up, to the container's process")
@@ -43,7 +45,7 @@ func (f *createFlags) options() (container.CreateOptions, error) {
 		return container.CreateOptions{}, fmt.Errorf("--preserve-fds %d: must not be negative", f.preserveFDs)
 	}
 	opts := container.CreateOptions{
-		Bundle: bundle, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile,
+		Bundle: bundle, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile, PidfdSocket: f.pidfdSocket,
 		NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PassFDs: f.preserveFDs,
 	}
 	// Socket activation, as runc: fds from systemd are passed on and the

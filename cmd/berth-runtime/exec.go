@@ -20,7 +20,7 @@ func newExecCommand() *cobra.Command {
 	var opts container.ExecOptions
 	var processFile string
 	var detach bool
-	var gids []string
+	var gids, execCgroups []string
 	cmd := &cobra.Command{
 		Use:   "exec [flags] <container-id> <command> [args...]",
 		Short: "Run a new process inside a running container",
@@ -59,6 +59,9 @@ In the foreground exec forwards signals and exits with the process's status
 			if err != nil {
 				return err
 			}
+			if opts.SubCgroups, err = container.ParseExecCgroups(execCgroups); err != nil {
+				return err
+			}
 			if opts.PassFDs < 0 {
 				return fmt.Errorf("--preserve-fds %d: must not be negative", opts.PassFDs)
 			}
@@ -81,6 +84,8 @@ In the foreground exec forwards signals and exits with the process's status
 	fl.StringVarP(&processFile, "process", "p", "", "JSON file with the whole process to run (a config.json \"process\")")
 	fl.BoolVarP(&detach, "detach", "d", false, "return once the process runs, without waiting for it")
 	fl.StringVar(&opts.PidFile, "pid-file", "", "file to write the process's pid to")
+	fl.StringArrayVar(&execCgroups, "cgroup", nil, "run the process in an existing sub-cgroup of the container's: path, or controller[,controller]:path (repeatable)")
+	fl.StringVar(&opts.PidfdSocket, "pidfd-socket", "", "unix socket to send a pidfd of the process to")
 	fl.StringVar(&opts.ConsoleSocket, "console-socket", "", "unix socket to send the pty master to, with --tty")
 	fl.IntVar(&opts.PassFDs, "preserve-fds", 0, "pass this many fds, from 3 up, to the process")
 	fl.BoolVarP(&f.Terminal, "tty", "t", false, "give the process a pseudo-terminal")

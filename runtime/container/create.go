@@ -39,8 +39,10 @@ type CreateOptions struct {
 	Console *os.File
 	// ClearONLCR makes the pty pass "\n" as is, not as "\r\n", before
 	// the master is sent: what runc does when it is the console's end.
-	ClearONLCR   bool
-	PidFile      string
+	ClearONLCR bool
+	PidFile    string
+	// PidfdSocket is a unix socket to send a pidfd of the process to.
+	PidfdSocket  string
 	NoPivot      bool
 	NoNewKeyring bool
 	// PassFDs is how many fds from 3 up the process inherits.
@@ -447,7 +449,7 @@ func (b *builder) finish() error {
 			return err
 		}
 	}
-	return nil
+	return sendPidfd(b.opts.PidfdSocket, b.initPid)
 }
 
 func (b *builder) newState() *State {

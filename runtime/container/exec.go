@@ -16,6 +16,7 @@ import (
 
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -37,6 +38,11 @@ type ExecOptions struct {
 	// waits, frozen, until a resume (runc's exec --ignore-paused).
 	IgnorePaused bool
 	PidFile      string
+	// PidfdSocket is a unix socket to send a pidfd of the process to.
+	PidfdSocket string
+	// SubCgroups puts the process in sub-cgroups of the container's
+	// (exec --cgroup, see ParseExecCgroups).
+	SubCgroups map[string]string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
 	// Stdio of the process; nil means the caller's own.
@@ -96,7 +102,11 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("become child subreaper: %w", err)
 	}
-	e := &execer{c: c, spec: s, proc: proc, opts: opts, phases: ph}
+	cg, err := subCgroups(c.state.CgroupPaths, opts.SubCgroups)
+	if err != nil {
+		return 0, err
+	}
+	e := &execer{c: c, spec: s, proc: proc, opts: opts, phases: ph, cg: cg}
 	defer e.close()
 	pid, err := e.start()
 	if err != nil {
@@ -114,6 +124,10 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 			e.kill()
 			return 0, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
 		}
+	}
+	if err := sendPidfd(opts.PidfdSocket, pid); err != nil {
+		e.kill()
+		return 0, err
 	}
 	return pid, nil
 }
@@ -156,7 +170,8 @@ type execer struct {
 	phases *phases
 	cmd    *exec.Cmd
 	pid    int
-	files  []*os.File // closed when exec returns
+	cg     *cgroups.Manager // the cgroups the process joins
+	files  []*os.File       // closed when exec returns
 }
 
 func (e *execer) close() {
@@ -215,7 +230,7 @@ func (e *execer) start() (int, error) {
 		e.keep(listener)
 	}
 	listenerFD := max(files.add(listener), 0)
-	unified, err := e.c.cgroup().OpenUnified()
+	unified, err := e.cg.OpenUnified()
 	if err != nil {
 		childSock.Close()
 		return 0, err
@@ -256,6 +271,9 @@ func (e *execer) start() (int, error) {
 	}
 	traceClone(e.cmd, unified)
 	e.phases.mark("start process")
+	if err := setInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
+		return 0, err
+	}
 	program := compileSeccomp(e.c.root, e.spec)
 	var inC *nsenter.Exec
 	if e.execInC() {
@@ -276,6 +294,7 @@ func (e *execer) start() (int, error) {
 	}
 	if l := e.spec.Linux; l != nil {
 		cfg.Exec.Seccomp = l.Seccomp
+		cfg.Exec.Personality = l.Personality
 	}
 	if cfg.Seccomp, err = program(); err != nil {
 		return 0, err
@@ -297,7 +316,7 @@ func (e *execer) consoleSocket() (*os.File, error) {
 // goes on to exec the process itself.
 func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 	init := strconv.Itoa(e.c.state.InitPid)
-	boot := &nsenter.Bootstrap{CgroupFiles: e.c.cgroup().SelfJoinFiles(), Exec: inC}
+	boot := &nsenter.Bootstrap{CgroupFiles: e.cg.SelfJoinFiles(), Exec: inC}
 	seen := map[specs.LinuxNamespaceType]bool{}
 	for _, ns := range e.c.state.Namespaces {
 		if seen[ns.Type] {

@@ -22,7 +22,9 @@ import (
 // runtime/initproc's Go path.
 func (e *execer) execInC() bool {
 	p := e.proc
-	return !p.Terminal && !seccomp.Notifies(seccompConfig(e.spec)) && p.ApparmorProfile == "" && p.SelinuxLabel == ""
+	// Scheduling, CPU affinity and personality are set in Go (initproc).
+	return !p.Terminal && !seccomp.Notifies(seccompConfig(e.spec)) && p.ApparmorProfile == "" && p.SelinuxLabel == "" &&
+		p.Scheduler == nil && p.IOPriority == nil && p.ExecCPUAffinity == nil && (e.spec.Linux == nil || e.spec.Linux.Personality == nil)
 }
 
 // cExec resolves the process for execve.c: what initproc would work out

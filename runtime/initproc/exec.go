@@ -30,6 +30,9 @@ type ExecConfig struct {
 	// bounds into it.
 	Process *specs.Process      `json:"process"`
 	Seccomp *specs.LinuxSeccomp `json:"seccomp,omitempty"`
+	// Personality is the container's linux.personality, which an exec'd
+	// process gets too, as runc's.
+	Personality *specs.LinuxPersonality `json:"personality,omitempty"`
 	// Pid is the process as the host sees it (for the seccomp agent).
 	Pid int `json:"pid"`
 }
@@ -40,7 +43,10 @@ func execProcess(c *Config) error {
 	if proc == nil || len(proc.Args) == 0 {
 		return fmt.Errorf("exec: process args must not be empty")
 	}
-	c.Spec = &specs.Spec{Process: proc, Linux: &specs.Linux{Seccomp: c.Exec.Seccomp}}
+	c.Spec = &specs.Spec{Process: proc, Linux: &specs.Linux{Seccomp: c.Exec.Seccomp, Personality: c.Exec.Personality}}
+	if err := setExecAffinity(proc.ExecCPUAffinity); err != nil {
+		return err
+	}
 	// LSM labels are set up for the next execve; they must be written while
 	// the process still has the privileges to change them.
 	if err := setExecLabels(proc); err != nil {

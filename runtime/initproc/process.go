@@ -64,6 +64,9 @@ func prepareProcess(c *Config) (*program, error) {
 			return nil, fmt.Errorf("set personality %s: %w", c.Spec.Linux.Personality.Domain, errno)
 		}
 	}
+	if err := setScheduling(proc); err != nil {
+		return nil, err
+	}
 	if proc.User.Umask != nil {
 		unix.Umask(int(*proc.User.Umask))
 	}

@@ -34,7 +34,7 @@ func Compile(cfg *specs.LinuxSeccomp) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{BPF: bpf, Flags: flags, Notify: f.notify}
+	p := &Program{BPF: append(enosysStub(cfg), bpf...), Flags: flags, Notify: f.notify}
 	if err := p.check(); err != nil {
 		return nil, err
 	}

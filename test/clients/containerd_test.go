@@ -85,18 +85,7 @@ func startContainerd(t testing.TB) *ctrd {
 	e.HostPath("/run/containerd")
 	e.HostPath("/run/containerd/s")
 	sock := e.Path("containerd.sock")
-	config := fmt.Sprintf(`version = 2
-root = %q
-state = %q
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-[grpc]
-  address = %q
-[ttrpc]
-  address = %q
-[plugins."io.containerd.internal.v1.opt"]
-  path = %q
-`, e.Path("root"), e.Path("state"), sock, sock+".ttrpc", e.Path("opt"))
+	config := containerdConfig(e, sock, true)
 	if err := os.WriteFile(e.Path("config.toml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +105,28 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 	c.logs = append(c.logs, d.Log)
 	t.Cleanup(func() { c.removeAll(t) })
 	return c
+}
+
+// containerdConfig is the part of a private containerd's config.toml that
+// puts its root, state, sockets and opt dir in e; withoutCRI disables the
+// CRI plugin.
+func containerdConfig(e *testutil.DaemonEnv, sock string, withoutCRI bool) string {
+	cri := ""
+	if withoutCRI {
+		cri = `"io.containerd.grpc.v1.cri", `
+	}
+	return fmt.Sprintf(`version = 2
+root = %q
+state = %q
+disabled_plugins = [%s"io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = %q
+[ttrpc]
+  address = %q
+[plugins."io.containerd.internal.v1.opt"]
+  path = %q
+`, e.Path("root"), e.Path("state"), cri, sock, sock+".ttrpc", e.Path("opt"))
 }
 
 // runArgs is `ctr run` with the runtime flags, flags, the image, a new

@@ -1,0 +1,120 @@
+package initproc
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+var schedPolicies = map[specs.LinuxSchedulerPolicy]uint32{
+	specs.SchedOther: 0, specs.SchedFIFO: 1, specs.SchedRR: 2, specs.SchedBatch: 3,
+	specs.SchedISO: 4, specs.SchedIdle: 5, specs.SchedDeadline: 6,
+}
+
+var schedFlags = map[specs.LinuxSchedulerFlag]uint64{
+	specs.SchedFlagResetOnFork: 0x01, specs.SchedFlagReclaim: 0x02, specs.SchedFlagDLOverrun: 0x04,
+	specs.SchedFlagKeepPolicy: 0x08, specs.SchedFlagKeepParams: 0x10,
+	specs.SchedFlagUtilClampMin: 0x20, specs.SchedFlagUtilClampMax: 0x40,
+}
+
+// schedAttr is the kernel's struct sched_attr (SCHED_ATTR_SIZE_VER0).
+type schedAttr struct {
+	size     uint32
+	policy   uint32
+	flags    uint64
+	nice     int32
+	priority uint32
+	runtime  uint64
+	deadline uint64
+	period   uint64
+}
+
+var ioprioClasses = map[specs.IOPriorityClass]int{
+	specs.IOPRIO_CLASS_RT: 1, specs.IOPRIO_CLASS_BE: 2, specs.IOPRIO_CLASS_IDLE: 3,
+}
+
+// setScheduling applies process.scheduler (sched_setattr) and
+// process.ioPriority (ioprio_set) to the calling process, which its
+// program inherits, as runc does for the init and every exec.
+func setScheduling(proc *specs.Process) error {
+	if s := proc.Scheduler; s != nil {
+		policy, ok := schedPolicies[s.Policy]
+		if !ok {
+			return fmt.Errorf("process.scheduler.policy: unknown %q", s.Policy)
+		}
+		attr := schedAttr{policy: policy, nice: s.Nice, priority: uint32(s.Priority),
+			runtime: s.Runtime, deadline: s.Deadline, period: s.Period}
+		attr.size = uint32(unsafe.Sizeof(attr))
+		for _, f := range s.Flags {
+			bit, ok := schedFlags[f]
+			if !ok {
+				return fmt.Errorf("process.scheduler.flags: unknown %q", f)
+			}
+			attr.flags |= bit
+		}
+		if _, _, errno := unix.Syscall(unix.SYS_SCHED_SETATTR, 0, uintptr(unsafe.Pointer(&attr)), 0); errno != 0 {
+			return fmt.Errorf("set process.scheduler %s: %w", s.Policy, errno)
+		}
+	}
+	if p := proc.IOPriority; p != nil {
+		class, ok := ioprioClasses[p.Class]
+		if !ok {
+			return fmt.Errorf("process.ioPriority.class: unknown %q", p.Class)
+		}
+		if p.Priority < 0 || p.Priority > 7 {
+			return fmt.Errorf("process.ioPriority.priority %d: must be 0 to 7", p.Priority)
+		}
+		const whoProcess = 1
+		if _, _, errno := unix.Syscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(class<<13|p.Priority)); errno != 0 {
+			return fmt.Errorf("set process.ioPriority %s %d: %w", p.Class, p.Priority, errno)
+		}
+	}
+	return nil
+}
+
+// ParseCPUs reads a CPU list such as "0-3,7".
+func ParseCPUs(list string) (unix.CPUSet, error) {
+	var set unix.CPUSet
+	for _, part := range strings.Split(strings.TrimSpace(list), ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil || a < 0 || b < a || b >= 1024 {
+			return set, fmt.Errorf("cpu list %q: bad item %q", list, part)
+		}
+		for c := a; c <= b; c++ {
+			set.Set(c)
+		}
+	}
+	return set, nil
+}
+
+// setExecAffinity pins an exec'd process, now in the container's cgroups,
+// to execCPUAffinity.final; without one it resets the affinity it
+// inherited from the runtime to every CPU, which the kernel narrows to
+// the container's cpuset (runc 1.2+: a runtime pinned by its caller does
+// not pin the container's processes).
+func setExecAffinity(a *specs.CPUAffinity) error {
+	var set unix.CPUSet
+	if a != nil && a.Final != "" {
+		var err error
+		if set, err = ParseCPUs(a.Final); err != nil {
+			return fmt.Errorf("process.execCPUAffinity.final: %w", err)
+		}
+	} else {
+		for c := 0; c < 1024; c++ {
+			set.Set(c)
+		}
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("set the CPU affinity of the exec'd process: %w", err)
+	}
+	return nil
+}
