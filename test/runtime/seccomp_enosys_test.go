@@ -1,3 +1,9 @@
+// libseccomp names the syscalls this test probes, so it needs cgo; the
+// cgroup v2 VM (test/vm) builds this package without it and runs only its
+// cgroup tests.
+
+//go:build cgo
+
 package runtime_test
 
 import (
