@@ -70,9 +70,12 @@ func TestAttach(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(300 * time.Millisecond) // the attach has sent the size
-		master.Write([]byte("stty size; echo $((6*7))\r"))
-		if !out.WaitFor("33 77", 5*time.Second) || !out.WaitFor("42", time.Second) {
+		// Nothing says when attach has sent the size: ask until it shows.
+		sized := testutil.WaitFor(5*time.Second, func() bool {
+			master.Write([]byte("stty size; echo $((6*7))\r"))
+			return out.WaitFor("33 77", 300*time.Millisecond)
+		})
+		if !sized || !out.WaitFor("42", time.Second) {
 			t.Errorf("tty output: %q", out.String())
 		}
 		master.Write([]byte{16, 17}) // ctrl-p ctrl-q

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,11 +25,8 @@ func (e *env) reboot(names ...string) {
 		mon := parentOf(e.t, pid)
 		unix.Kill(mon, unix.SIGKILL)
 		unix.Kill(pid, unix.SIGKILL)
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if unix.Kill(pid, 0) != nil && unix.Kill(mon, 0) != nil {
-				break
-			}
-		}
+		testutil.Eventually(e.t, 5*time.Second, func() bool { return testutil.ProcessEnded(pid) && testutil.ProcessEnded(mon) },
+			func() string { return fmt.Sprintf("%s: init %d or monitor %d outlived SIGKILL", n, pid, mon) })
 	}
 	mounts, err := testutil.MountedUnder(e.runroot)
 	if err != nil {

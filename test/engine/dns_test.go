@@ -65,14 +65,8 @@ func TestDNSOneResponderUnderParallelRuns(t *testing.T) {
 	// A starter that found the lock taken reports "busy" and exits: give
 	// it a moment to be gone.
 	var pids []int
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if pids = e.responders(); len(pids) == 1 {
-			break
-		}
-	}
-	if len(pids) != 1 {
-		t.Errorf("%d responders run, want 1: %v", len(pids), pids)
-	}
+	testutil.Eventually(t, 2*time.Second, func() bool { pids = e.responders(); return len(pids) == 1 },
+		func() string { return fmt.Sprintf("%d responders run, want 1: %v", len(pids), pids) })
 	// The lock is held: another responder started by hand stands down.
 	if cmd, got := e.startResponder(); got != "busy" {
 		t.Errorf("a second responder reported %q, want busy", got)

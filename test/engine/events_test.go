@@ -3,12 +3,15 @@ package engine_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // untilNow is an --until just past now: Docker's durations count whole
@@ -19,14 +22,11 @@ func untilNow() string { return strconv.FormatInt(time.Now().Unix()+1, 10) }
 func (e *env) waitEvents(want string, args ...string) string {
 	e.t.Helper()
 	var got string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testutil.Eventually(e.t, 10*time.Second, func() bool {
 		got = e.must(append([]string{"events", "--since", "1h", "--until", untilNow()}, args...)...)
-		if strings.Contains(got, want) {
-			return got
-		}
-	}
-	e.t.Fatalf("events %v never showed %q; got:\n%s", args, want, got)
-	return ""
+		return strings.Contains(got, want)
+	}, func() string { return fmt.Sprintf("events %v never showed %q; got:\n%s", args, want, got) })
+	return got
 }
 
 func TestEventsLifecycle(t *testing.T) {
@@ -158,15 +158,21 @@ func TestEventsFollow(t *testing.T) {
 		}
 		close(lines)
 	}()
-	time.Sleep(300 * time.Millisecond) // past the follower's start: it shows only new events
-	e.must("create", "--name", "followed", "busybox", "true")
-	select {
-	case l := <-lines:
-		if l != "followed" {
-			t.Errorf("follower printed %q", l)
+	// The follower shows only events logged after it started, and nothing
+	// says when it has: create until it prints one of them.
+	created := map[string]bool{}
+	var l string
+	for deadline := time.Now().Add(10 * time.Second); l == "" && time.Now().Before(deadline); {
+		name := fmt.Sprintf("followed%d", len(created))
+		e.must("create", "--name", name, "busybox", "true")
+		created[name] = true
+		select {
+		case l = <-lines:
+		case <-time.After(200 * time.Millisecond):
 		}
-	case <-time.After(5 * time.Second):
-		t.Error("follower saw no create")
+	}
+	if !created[l] {
+		t.Errorf("follower printed %q, want one of the creates %v", l, created)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {

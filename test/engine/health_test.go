@@ -35,13 +35,11 @@ func (e *env) health(ref string) *health {
 func (e *env) waitHealth(ref, want string, within time.Duration) *health {
 	e.t.Helper()
 	var h *health
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if h = e.health(ref); h != nil && h.Status == want {
-			return h
-		}
-	}
-	e.t.Fatalf("%s never became %s: %+v", ref, want, h)
-	return nil
+	testutil.Eventually(e.t, within, func() bool {
+		h = e.health(ref)
+		return h != nil && h.Status == want
+	}, func() string { return fmt.Sprintf("%s never became %s: %+v", ref, want, h) })
+	return h
 }
 
 // TestHealthHealthyThenUnhealthy: a passing check makes the container
@@ -95,9 +93,10 @@ func TestHealthStartPeriod(t *testing.T) {
 	e := newEnv(t)
 	e.must("run", "-d", "--name", "slow", "--health-cmd", "false", "--health-interval", "200ms",
 		"--health-retries", "1", "--health-start-period", "2s", "busybox", "sleep", "100")
-	time.Sleep(1200 * time.Millisecond)
-	h := e.health("slow")
-	if h.Status != "starting" || h.FailingStreak != 0 || len(h.Log) == 0 {
+	var h *health
+	testutil.Eventually(t, 2*time.Second, func() bool { h = e.health("slow"); return h != nil && len(h.Log) > 1 },
+		func() string { return fmt.Sprintf("no two probes within the 2s start period: %+v", h) })
+	if h.Status != "starting" || h.FailingStreak != 0 {
 		t.Errorf("within the start period: %+v, want starting, streak 0, some probes", h)
 	}
 	h = e.waitHealth("slow", "unhealthy", 10*time.Second)
@@ -120,10 +119,12 @@ func TestHealthTimeout(t *testing.T) {
 	if d := l.End.Sub(l.Start); d < 300*time.Millisecond || d > 3*time.Second {
 		t.Errorf("hung probe took %v, want its timeout (300ms)", d)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if ps := e.must("exec", "hang", "ps", "-o", "args"); strings.Count(ps, "sleep 30") > 1 {
-		t.Errorf("hung probes left running:\n%s", ps)
-	}
+	// The probe running now may be one; those that timed out are gone.
+	var ps string
+	testutil.Eventually(t, 3*time.Second, func() bool {
+		ps = e.must("exec", "hang", "ps", "-o", "args")
+		return strings.Count(ps, "sleep 30") <= 1
+	}, func() string { return "hung probes left running:\n" + ps })
 }
 
 // TestHealthImage: the image's HEALTHCHECK runs unless --no-healthcheck,
@@ -182,11 +183,9 @@ func TestHealthForeground(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Wait()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if r := e.run("inspect", "-f", "{{.State.Status}}", "fg"); strings.TrimSpace(r.stdout) == "running" {
-			break
-		}
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return strings.TrimSpace(e.run("inspect", "-f", "{{.State.Status}}", "fg").stdout) == "running"
+	}, func() string { return "the foreground run never reached running" })
 	e.waitHealth("fg", "healthy", 3*time.Second)
 	if err := cmd.Wait(); err != nil {
 		if _, ok := err.(*exec.ExitError); !ok {

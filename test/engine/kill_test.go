@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -133,7 +134,10 @@ func (e *env) killInWindow(dir, db string, args ...string) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		e.t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond) // it reaches the lock
+	// It has reached the lock once it holds the file open (bbolt retries
+	// a non-blocking flock, so there is no waiter to see in /proc/locks).
+	testutil.Eventually(e.t, 20*time.Second, func() bool { return testutil.HasOpen(cmd.Process.Pid, db) },
+		func() string { return fmt.Sprintf("berth %v never opened %s", args, db) })
 }
 
 // TestKillInWindowPruneLeavesNothing kills create between its container

@@ -2,13 +2,14 @@ package engine_test
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 func TestDetachedLifecycle(t *testing.T) {
@@ -79,14 +80,9 @@ func TestCreateStartAttach(t *testing.T) {
 func TestRestartPolicy(t *testing.T) {
 	e := newEnv(t)
 	e.must("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 1")
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if e.inspect("flaky", "{{.State.Status}} {{.RestartCount}}") == "exited 2" {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Errorf("on-failure:2: %s", e.inspect("flaky", "{{.State.Status}} {{.RestartCount}}"))
+	const format = "{{.State.Status}} {{.RestartCount}}"
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.inspect("flaky", format) == "exited 2" },
+		func() string { return fmt.Sprintf("on-failure:2: %s, want exited 2", e.inspect("flaky", format)) })
 }
 
 func TestRmAfterSIGKILLedMonitor(t *testing.T) {
@@ -94,23 +90,19 @@ func TestRmAfterSIGKILLedMonitor(t *testing.T) {
 	e.must("run", "-d", "--name", "orphan", "busybox", "sleep", "100")
 	mon, _ := strconv.Atoi(e.inspect("orphan", "{{.State.Pid}}"))
 	// Find the monitor: the container's init's parent.
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", mon))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-	ppid, _ := strconv.Atoi(fields[1])
+	ppid := parentOf(t, mon)
 	syscall.Kill(ppid, syscall.SIGKILL)
-	time.Sleep(100 * time.Millisecond)
+	testutil.Eventually(t, 5*time.Second, func() bool { return testutil.ProcessEnded(ppid) },
+		func() string { return fmt.Sprintf("monitor %d still alive after SIGKILL", ppid) })
 	// The container still runs: ps says so.
 	if got := e.inspect("orphan", "{{.State.Status}}"); got != "running" {
 		t.Errorf("after monitor SIGKILL: %q, want running", got)
 	}
 	syscall.Kill(mon, syscall.SIGKILL)
-	time.Sleep(100 * time.Millisecond)
-	if got := e.inspect("orphan", "{{.State.Status}}"); got != "exited" {
-		t.Errorf("after init SIGKILL with no monitor: %q, want exited", got)
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.inspect("orphan", "{{.State.Status}}") == "exited" },
+		func() string {
+			return fmt.Sprintf("after init SIGKILL with no monitor: %q, want exited", e.inspect("orphan", "{{.State.Status}}"))
+		})
 	e.must("rm", "-f", "orphan")
 }
 

@@ -5,6 +5,7 @@ package engine_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,10 +118,8 @@ func (e *env) inspect(ref, format string) string {
 // waitLog waits until the container's log has text.
 func (e *env) waitLog(ref, text string) {
 	e.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r := e.run("logs", ref); strings.Contains(r.stdout+r.stderr, text) {
-			return
-		}
-	}
-	e.t.Fatalf("%s never logged %q", ref, text)
+	testutil.Eventually(e.t, 5*time.Second, func() bool {
+		r := e.run("logs", ref)
+		return strings.Contains(r.stdout+r.stderr, text)
+	}, func() string { return fmt.Sprintf("%s never logged %q", ref, text) })
 }

@@ -9,17 +9,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // parentOf reads a process's parent from /proc.
 func parentOf(t *testing.T, pid int) int {
 	t.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
+	ppid := testutil.ParentOf(pid)
+	if ppid == 0 {
+		t.Fatalf("process %d is gone: no parent to find", pid)
 	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-	ppid, _ := strconv.Atoi(fields[1])
 	return ppid
 }
 
@@ -40,13 +40,11 @@ func idleMonitor(t *testing.T, e *env, name string) int {
 	t.Helper()
 	init, _ := strconv.Atoi(e.inspect(name, "{{.State.Pid}}"))
 	mon := parentOf(t, init)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if procField(mon, "status", "Threads") == "1" {
-			return mon
-		}
-	}
-	t.Fatalf("monitor %d of %s never went idle: %s threads", mon, name, procField(mon, "status", "Threads"))
-	return 0
+	testutil.Eventually(t, 5*time.Second, func() bool { return procField(mon, "status", "Threads") == "1" },
+		func() string {
+			return fmt.Sprintf("monitor %d of %s never went idle: %s threads", mon, name, procField(mon, "status", "Threads"))
+		})
+	return mon
 }
 
 func TestIdleMonitor(t *testing.T) {
@@ -82,24 +80,14 @@ func TestIdleMonitor(t *testing.T) {
 		e.must("run", "-d", "--name", "fails", "--restart", "on-failure:2", "busybox", "sh", "-c", "sleep 0.3; echo try; exit 5")
 		// Between runs the record says exited too: wait for the last one.
 		const format = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if e.inspect("fails", format) == "exited 5 2" {
-				break
-			}
-		}
-		if got := e.inspect("fails", format); got != "exited 5 2" {
-			t.Errorf("after restarts: %q", got)
-		}
+		testutil.Eventually(t, 10*time.Second, func() bool { return e.inspect("fails", format) == "exited 5 2" },
+			func() string { return fmt.Sprintf("after restarts: %q, want exited 5 2", e.inspect("fails", format)) })
 		if got := e.must("logs", "fails"); got != "try\ntry\ntry\n" {
 			t.Errorf("logs of three runs: %q", got)
 		}
 		e.must("run", "-d", "--rm", "--name", "gone", "busybox", "sh", "-c", "sleep 0.3")
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if r := e.run("inspect", "gone"); r.code != 0 {
-				return
-			}
-		}
-		t.Errorf("--rm container still there")
+		testutil.Eventually(t, 5*time.Second, func() bool { return e.run("inspect", "gone").code != 0 },
+			func() string { return "--rm container still there" })
 	})
 	t.Run("OOM", func(t *testing.T) {
 		e.must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
@@ -114,7 +102,8 @@ func TestIdleMonitor(t *testing.T) {
 		e.must("run", "-d", "--name", "orphan2", "busybox", "sleep", "100")
 		mon := idleMonitor(t, e, "orphan2")
 		syscall.Kill(mon, syscall.SIGKILL)
-		time.Sleep(100 * time.Millisecond)
+		testutil.Eventually(t, 5*time.Second, func() bool { return testutil.ProcessEnded(mon) },
+			func() string { return fmt.Sprintf("monitor %d still alive after SIGKILL", mon) })
 		if got := e.inspect("orphan2", "{{.State.Status}}"); got != "running" {
 			t.Errorf("after monitor SIGKILL: %q, want running", got)
 		}

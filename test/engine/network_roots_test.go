@@ -98,14 +98,13 @@ func TestNetworkPublishedPortHeld(t *testing.T) {
 	if err := fg.Start(); err != nil {
 		t.Fatal(err)
 	}
-	held := false
-	for deadline := time.Now().Add(10 * time.Second); !held && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if l, err := net.Listen("tcp4", "127.0.0.1:"+port); err == nil {
+	held := testutil.WaitFor(10*time.Second, func() bool {
+		l, err := net.Listen("tcp4", "127.0.0.1:"+port)
+		if err == nil {
 			l.Close()
-		} else {
-			held = true
 		}
-	}
+		return err != nil
+	})
 	if !held {
 		t.Errorf("a foreground run's port %s was never held", port)
 	}

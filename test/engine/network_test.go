@@ -114,11 +114,7 @@ func (e *env) nftTable() string {
 func (e *env) settled(networks ...string) netState {
 	e.t.Helper()
 	var s netState
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s = e.netState(networks...); s.empty() {
-			break
-		}
-	}
+	testutil.WaitFor(3*time.Second, func() bool { s = e.netState(networks...); return s.empty() })
 	return s
 }
 

@@ -71,10 +71,12 @@ func TestLogsFollowSignals(t *testing.T) {
 func TestAttachSignals(t *testing.T) {
 	e := newEnv(t)
 	e.must("run", "-d", "--name", "trapper", "busybox", "sh", "-c",
-		`trap 'echo got INT' INT; trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done`)
-	e.waitLog("trapper", "ready")
+		`trap 'echo got INT' INT; trap 'echo got TERM; exit 7' TERM; while :; do echo tick; sleep 0.1; done`)
 	cmd, out, done := e.startBerth("attach", "trapper")
-	time.Sleep(500 * time.Millisecond) // connected to the monitor
+	// attach shows no old output: a tick means it is connected.
+	if !out.WaitFor("tick", 5*time.Second) {
+		t.Fatalf("attach never showed the container's output: %q", out.String())
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	if !out.WaitFor("got INT", 5*time.Second) {
 		t.Errorf("SIGINT not proxied: %q", out.String())
@@ -86,10 +88,12 @@ func TestAttachSignals(t *testing.T) {
 		t.Errorf("attach after proxied SIGTERM: %v, output %q; want exit 7 and got TERM", err, out.String())
 	}
 
-	e.must("run", "-d", "--name", "sleeper", "busybox", "sleep", "100")
+	e.must("run", "-d", "--name", "sleeper", "busybox", "sh", "-c", "while :; do echo tick; sleep 0.1; done")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		cmd, _, done := e.startBerth("attach", "--sig-proxy=false", "sleeper")
-		time.Sleep(500 * time.Millisecond)
+		cmd, out, done := e.startBerth("attach", "--sig-proxy=false", "sleeper")
+		if !out.WaitFor("tick", 5*time.Second) {
+			t.Fatalf("attach --sig-proxy=false never showed the container's output: %q", out.String())
+		}
 		cmd.Process.Signal(sig)
 		if err := endsWithin(t, cmd, done, 5*time.Second); !signaledBy(err, sig) {
 			t.Errorf("attach --sig-proxy=false after %v: %v, want death by the signal", sig, err)

@@ -1,12 +1,15 @@
 package engine_test
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestUpdateLive changes a running container's limits: the cgroup files
@@ -145,10 +148,9 @@ func TestUpdateRestartLive(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if got := e.inspect("rs", "{{.RestartCount}} {{.State.Status}}"); got == "1 running" {
-			return
-		}
-	}
-	t.Errorf("killed after update --restart on-failure: %q, want restarted once", e.inspect("rs", "{{.RestartCount}} {{.State.Status}}"))
+	const format = "{{.RestartCount}} {{.State.Status}}"
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.inspect("rs", format) == "1 running" },
+		func() string {
+			return fmt.Sprintf("killed after update --restart on-failure: %q, want restarted once", e.inspect("rs", format))
+		})
 }

@@ -340,3 +340,31 @@ func reapZombies() {
 		}
 	}
 }
+
+// ProcessEnded says whether pid has exited: gone, or a zombie its parent
+// has not reaped yet (kill(pid, 0) still succeeds on a zombie, so tests that
+// wait for a death ask this instead).
+func ProcessEnded(pid int) bool {
+	_, state, ok := procStat(pid)
+	return !ok || state == "Z" || state == "X"
+}
+
+// ParentOf is pid's parent process, or 0 when pid is gone.
+func ParentOf(pid int) int {
+	ppid, _, _ := procStat(pid)
+	return ppid
+}
+
+// HasOpen says whether process pid holds path open.
+func HasOpen(pid int, path string) bool {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && target == path {
+			return true
+		}
+	}
+	return false
+}
