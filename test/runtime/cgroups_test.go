@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -185,11 +186,11 @@ func TestCgroupCPUQuotaThrottles(t *testing.T) {
 	})
 	b.Shell("while :; do :; done")
 	id, _ := startDetached(t, rt, b)
-	time.Sleep(300 * time.Millisecond)
-	s := stats(t, rt, id)
-	if s.Data.CPU.Throttling.ThrottledPeriods == 0 {
-		t.Errorf("a busy loop at 10%% quota was never throttled: %+v", s.Data.CPU.Throttling)
-	}
+	var s cgStats
+	testutil.Eventually(t, 5*time.Second, func() bool { s = stats(t, rt, id); return s.Data.CPU.Throttling.ThrottledPeriods > 0 },
+		func() string {
+			return fmt.Sprintf("a busy loop at 10%% quota was never throttled: %+v", s.Data.CPU.Throttling)
+		})
 }
 
 func TestCgroupPauseResume(t *testing.T) {
@@ -212,10 +213,8 @@ func TestCgroupPauseResume(t *testing.T) {
 	if st := rt.State(t, id); st.Status != "running" {
 		t.Fatalf("after resume: state %q, want running", st.Status)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if after := stats(t, rt, id).Data.CPU.Usage.Total; after <= before {
-		t.Error("the busy loop made no progress after resume")
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return stats(t, rt, id).Data.CPU.Usage.Total > before },
+		func() string { return "the busy loop made no progress after resume" })
 	// delete --force of a paused container must thaw it to kill it.
 	rt.MustRun(t, "pause", id)
 	rt.MustRun(t, "delete", "--force", id)
@@ -276,11 +275,13 @@ func TestCgroupStatsAfterWork(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo done; sleep 60")
 	id, _ := startDetached(t, rt, b)
-	time.Sleep(200 * time.Millisecond)
-	s := stats(t, rt, id)
-	if s.Data.CPU.Usage.Total == 0 || s.Data.Memory.Usage.Usage == 0 || s.Data.Pids.Current == 0 {
-		t.Errorf("stats after work: cpu %d ns, memory %d bytes, pids %d", s.Data.CPU.Usage.Total, s.Data.Memory.Usage.Usage, s.Data.Pids.Current)
-	}
+	var s cgStats
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		s = stats(t, rt, id)
+		return s.Data.CPU.Usage.Total > 0 && s.Data.Memory.Usage.Usage > 0 && s.Data.Pids.Current > 0
+	}, func() string {
+		return fmt.Sprintf("stats after work: cpu %d ns, memory %d bytes, pids %d", s.Data.CPU.Usage.Total, s.Data.Memory.Usage.Usage, s.Data.Pids.Current)
+	})
 	// events --interval streams stats until stopped.
 	events := rt.Command("events", "--interval", "100ms", id)
 	var out testutil.Buffer

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // assertNothingLeft checks that a failed create or run of id left no state

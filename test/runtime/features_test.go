@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-containers/berth/test/testutil"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 func TestFeatures(t *testing.T) {

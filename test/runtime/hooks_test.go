@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // recordHook writes its stdin (the state JSON) to <dir>/<name>.json and its

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // After create the process must be blocked: it has not run until start.
@@ -80,13 +82,11 @@ func TestStateFields(t *testing.T) {
 	// The pid is the container's init, sleeping in the host's view. Right
 	// after start it may not have reached execve yet (runc too): poll.
 	var comm string
-	for deadline := time.Now().Add(5 * time.Second); comm != "sleep" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	testutil.Eventually(t, 5*time.Second, func() bool {
 		b, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/comm")
 		comm = strings.TrimSpace(string(b))
-	}
-	if comm != "sleep" {
-		t.Errorf("state pid %d runs %q, want sleep", st.Pid, comm)
-	}
+		return comm == "sleep"
+	}, func() string { return fmt.Sprintf("state pid %d runs %q, want sleep", st.Pid, comm) })
 }
 
 func TestList(t *testing.T) {
@@ -224,14 +224,10 @@ func TestDeleteForceDuringCreate(t *testing.T) {
 	if err := create.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(rt.Root, id)); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("create never made its state dir")
-		}
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(rt.Root, id))
+		return err == nil
+	}, func() string { return "create never made its state dir" })
 	rt.MustRun(t, "delete", "-f", id)
 	create.Wait()
 	if res := rt.Run(t, "state", id); res.ExitCode == 0 {

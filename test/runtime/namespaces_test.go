@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // nsLinks prints the namespace links of the container's shell, one

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // hostOnlyProbe fails unless the container sees its rootfs as / and none

@@ -171,12 +171,10 @@ func TestRootlessSubuidRangesAndExec(t *testing.T) {
 		reapChildren()
 	})
 	var res testutil.Result
-	for i := 0; i < 100; i++ {
-		if res = env.run(t, "exec", "--user", "500:500", id, "sh", "-c", "id -u; wc -l < /proc/self/uid_map"); res.ExitCode == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(2*time.Second, func() bool {
+		res = env.run(t, "exec", "--user", "500:500", id, "sh", "-c", "id -u; wc -l < /proc/self/uid_map")
+		return res.ExitCode == 0
+	})
 	if got := strings.Join(strings.Fields(res.Stdout), " "); got != "500 2" {
 		t.Errorf("exec as 500 in a two-range user namespace: exit %d, %q, want \"500 2\"", res.ExitCode, got)
 	}

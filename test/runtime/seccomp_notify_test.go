@@ -254,12 +254,9 @@ func TestSeccompNotifyExec(t *testing.T) {
 	if strings.TrimSpace(res.Stdout) != "denied=1\nok" {
 		t.Fatalf("exec'd mkdir under the agent: exit %d, %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	states, paths := agent.snapshot()
-	for len(states) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		states, paths = agent.snapshot()
-	}
+	var states []specs.ContainerProcessState
+	var paths []string
+	testutil.WaitFor(5*time.Second, func() bool { states, paths = agent.snapshot(); return len(states) >= 2 })
 	if len(states) != 2 {
 		t.Fatalf("agent got %d notify fds, want 2 (init and exec)", len(states))
 	}

@@ -66,12 +66,10 @@ func TestCVE2019_5736ExecOverwrite(t *testing.T) {
 	}
 	// Generous waits: on a loaded host the attacker's scan of /proc is slow,
 	// and a pass does not wait for them.
-	for i := 0; i < 3000; i++ {
-		if _, err := os.Stat(filepath.Join(out, "held")); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(60*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(out, "held"))
+		return err == nil
+	})
 	stdin.Close()
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -79,10 +77,7 @@ func TestCVE2019_5736ExecOverwrite(t *testing.T) {
 	// to the test (the subreaper); kill it so the attacker goes on.
 	killContainerProcess(t, rt, id, "evil")
 	var result []byte
-	for i := 0; i < 3000 && len(result) == 0; i++ {
-		result, _ = os.ReadFile(filepath.Join(out, "result"))
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(60*time.Second, func() bool { result, _ = os.ReadFile(filepath.Join(out, "result")); return len(result) > 0 })
 	target, _ := os.ReadFile(filepath.Join(out, "target"))
 	why, _ := os.ReadFile(filepath.Join(out, "error"))
 	t.Logf("attack from inside: %s on %s: %s", bytes.TrimSpace(result), bytes.TrimSpace(target), bytes.TrimSpace(why))

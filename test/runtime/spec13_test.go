@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-containers/berth/test/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestJoinMountNamespaceByPath: a mount namespace joined by path gets the
@@ -24,12 +25,8 @@ func TestJoinMountNamespaceByPath(t *testing.T) {
 	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
 	own := nsLinkOf(t, "self", "mnt")
 	var want string
-	for i := 0; i < 100; i++ {
-		if want = nsLinkOf(t, holder.Process.Pid, "mnt"); want != own {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, 5*time.Second, func() bool { want = nsLinkOf(t, holder.Process.Pid, "mnt"); return want != own },
+		func() string { return "the holder never entered its own mount namespace" })
 	if err := os.WriteFile(filepath.Join(b.Rootfs, "berth-marker"), []byte("in-rootfs\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
