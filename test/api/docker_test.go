@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 func wantContains(t *testing.T, what, got, want string) {
@@ -180,14 +181,8 @@ func TestDockerCLI(t *testing.T) {
 	})
 }
 
-func waitFor(cond func() bool) bool {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return true
-		}
-	}
-	return false
-}
+// waitFor polls cond for up to 10 s.
+func waitFor(cond func() bool) bool { return testutil.WaitFor(10*time.Second, cond) }
 
 // dockerTTY runs docker on a new terminal, types input, and returns what
 // the terminal showed and the exit status.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +62,21 @@ func TestDockerEvents(t *testing.T) {
 			}
 			close(lines)
 		}()
-		time.Sleep(500 * time.Millisecond) // the follower is connected
+		// Nothing says when the follower is connected: create until it
+		// shows one, then it sees everything after.
+		connected := false
+		for i := 0; !connected && i < 50; i++ {
+			name := fmt.Sprintf("evf%d", i)
+			s.must(t, "create", "--network", "none", "--name", name, "busybox", "true")
+			select {
+			case l := <-lines:
+				connected = strings.HasPrefix(l, "create evf")
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		if !connected {
+			t.Fatal("the follower showed none of 50 creates")
+		}
 		s.must(t, "run", "--rm", "--network", "none", "--name", "ev2", "busybox", "true")
 		want := []string{"create ev2", "start ev2", "die ev2"}
 		timeout := time.After(10 * time.Second)

@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestLoginLogout against a registry with htpasswd basic auth.
 func TestLoginLogout(t *testing.T) {
 	a := newEnv(t)
-	reg := startRegistry(t, registryOptions{user: "alice", password: "s3cret"})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{User: "alice", Password: "s3cret"})
 	a.ok("pull", "busybox")
 	ref := reg.Addr + "/private/bb:1"
 	a.ok("tag", "busybox", ref)

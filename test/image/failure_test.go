@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // storeState lists the blobs and ingest files of a berth root.
@@ -28,7 +30,7 @@ func storeState(t *testing.T, e *env) (blobs, ingest []string) {
 // pull fails naming the digest, and nothing of it stays in the store.
 func TestCorruptBlobRejected(t *testing.T) {
 	a, b := newEnv(t), newEnv(t)
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	layer := randomLayer(t, "f", 1<<20, 3)
 	a.ok("load", "-i", ociArchive(t, "bad:1", [][]byte{layer}))
 	ref := reg.Addr + "/x/bad:1"
@@ -66,7 +68,7 @@ func TestCorruptBlobRejected(t *testing.T) {
 // through a slow proxy: the store stays consistent and a retry succeeds.
 func TestRegistryKilledMidPull(t *testing.T) {
 	a, b := newEnv(t), newEnv(t)
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	a.ok("load", "-i", ociArchive(t, "big:1", [][]byte{randomLayer(t, "big", 48<<20, 5)}))
 	a.ok("tag", "big:1", reg.Addr+"/x/big:1")
 	a.ok("push", reg.Addr+"/x/big:1")
@@ -87,7 +89,7 @@ func TestRegistryKilledMidPull(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	reg.kill()
+	reg.Kill()
 	if code := <-done; code != 1 {
 		t.Fatalf("pull with the registry killed: exit %d, want 1", code)
 	}
@@ -103,7 +105,7 @@ func TestRegistryKilledMidPull(t *testing.T) {
 	if out := b.ok("images", "-q"); out != "" {
 		t.Errorf("image recorded after a failed pull: %q", out)
 	}
-	reg.start()
+	reg.Start()
 	out := b.ok("pull", p.Addr+"/x/big:1")
 	if !strings.Contains(out, "Downloaded newer image") {
 		t.Errorf("retry: %s", out)

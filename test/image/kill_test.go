@@ -9,6 +9,8 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // leftovers lists what a root holds in its blobs, ingest and snapshots.
@@ -30,7 +32,7 @@ func leftovers(t *testing.T, e *env) []string {
 func TestKilledPullPruneLeavesNothing(t *testing.T) {
 	src, e := newEnv(t), newEnv(t)
 	runroot := filepath.Join(t.TempDir(), "run")
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	layers := [][]byte{randomLayer(t, "a", 6<<20, 11), randomLayer(t, "b", 6<<20, 12), randomLayer(t, "c", 64<<10, 13)}
 	src.ok("load", "-i", ociArchive(t, "kill:1", layers))
 	ref := reg.Addr + "/x/kill:1"

@@ -16,6 +16,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	berthreg "github.com/berth-containers/berth/image/registry"
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // rawRepo uploads to a plain-HTTP registry with the distribution API
@@ -117,7 +118,7 @@ func TestMultiPlatformIndex(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skipf("host architecture %s is in neither index", runtime.GOARCH)
 	}
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	amd64 := ocispec.Platform{OS: "linux", Architecture: "amd64"}
 	arm64 := ocispec.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
 	host, other := amd64, arm64

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/console"
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // runTTY runs berth with stdout on a new pseudo-terminal (stdin and stderr
@@ -54,7 +55,7 @@ func (e *env) runTTY(args ...string) (string, string) {
 // per state change, and -q prints only the reference.
 func TestPullProgress(t *testing.T) {
 	a := newEnv(t)
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	a.ok("load", "-i", ociArchive(t, "prog:1", [][]byte{randomLayer(t, "one", 3<<20, 11), randomLayer(t, "two", 3<<20, 12)}))
 	a.ok("tag", "prog:1", reg.Addr+"/p/prog:1")
 	a.ok("push", reg.Addr+"/p/prog:1")

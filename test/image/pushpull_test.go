@@ -3,6 +3,8 @@ package image_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // TestPushPullRoundTrip loads a generated multi-layer image (gzip, zstd and
@@ -10,7 +12,7 @@ import (
 // registry, pulls it into a fresh root and compares digests and trees.
 func TestPushPullRoundTrip(t *testing.T) {
 	a, b := newEnv(t), newEnv(t)
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	arch := ociArchive(t, "rich:1", richLayers(t), gz, gz, zst)
 	if out := a.ok("load", "-i", arch); !strings.Contains(out, "Loaded image: rich:1") {
 		t.Fatalf("load output: %q", out)
@@ -64,7 +66,7 @@ func TestPushPullRoundTrip(t *testing.T) {
 // blob GETs.
 func TestConcurrentPullsFetchSharedLayerOnce(t *testing.T) {
 	a, b := newEnv(t), newEnv(t)
-	reg := startRegistry(t, registryOptions{})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{})
 	shared := randomLayer(t, "shared.bin", 8<<20, 7)
 	a.ok("load", "-i", ociArchive(t, "one:1", [][]byte{shared, randomLayer(t, "one", 1<<10, 1)}))
 	a.ok("load", "-i", ociArchive(t, "two:1", [][]byte{shared, randomLayer(t, "two", 1<<10, 2)}))

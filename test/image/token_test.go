@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // tokenServer is a distribution token-auth server on 127.0.0.1, in the
@@ -168,7 +170,7 @@ func (ts *tokenServer) granted() []string {
 // pull with the tokens it grants, stale credentials, logout.
 func TestBearerTokenAuth(t *testing.T) {
 	ts := startTokenServer(t, "bob", "t0ken-pass")
-	reg := startRegistry(t, registryOptions{token: ts})
+	reg := testutil.NewRegistry(t, testutil.RegistryOptions{Auth: ts.config()})
 	a := newEnv(t)
 	a.ok("pull", "busybox")
 	ref := reg.Addr + "/private/bb:1"

@@ -9,8 +9,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/berth-containers/berth/internal/busyboxfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/internal/busyboxfs"
 )
 
 // Bundle is an OCI bundle in a temp dir: rootfs/ and config.json.
