@@ -16,15 +16,15 @@ import (
 func TestAttach(t *testing.T) {
 	e := newEnv(t)
 	t.Run("output and exit code", func(t *testing.T) {
-		e.must("run", "-d", "--name", "late", "busybox", "sh", "-c", "sleep 1; echo out; echo err >&2; exit 3")
-		r := e.run("attach", "late")
-		if r.code != 3 || r.stdout != "out\n" || r.stderr != "err\n" {
-			t.Errorf("attach: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		e.Must("run", "-d", "--name", "late", "busybox", "sh", "-c", "sleep 1; echo out; echo err >&2; exit 3")
+		r := e.Run("attach", "late")
+		if r.ExitCode != 3 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+			t.Errorf("attach: exit %d stdout %q stderr %q", r.ExitCode, r.Stdout, r.Stderr)
 		}
 	})
 	t.Run("stdin", func(t *testing.T) {
-		e.must("run", "-d", "-i", "--name", "reader", "busybox", "sh", "-c", "read l; echo got $l; exit 4")
-		cmd := e.cmd("attach", "reader")
+		e.Must("run", "-d", "-i", "--name", "reader", "busybox", "sh", "-c", "read l; echo got $l; exit 4")
+		cmd := e.Cmd("attach", "reader")
 		cmd.Stdin = strings.NewReader("hello\n")
 		out, err := cmd.Output()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 || string(out) != "got hello\n" {
@@ -32,13 +32,13 @@ func TestAttach(t *testing.T) {
 		}
 	})
 	t.Run("stopped", func(t *testing.T) {
-		e.must("create", "--name", "idle", "busybox", "true")
-		if r := e.run("attach", "idle"); r.code != 1 || !strings.Contains(r.stderr, "start it first") {
-			t.Errorf("attach to created: exit %d %q", r.code, r.stderr)
+		e.Must("create", "--name", "idle", "busybox", "true")
+		if r := e.Run("attach", "idle"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "start it first") {
+			t.Errorf("attach to created: exit %d %q", r.ExitCode, r.Stderr)
 		}
 	})
 	t.Run("tty resize and detach keys", func(t *testing.T) {
-		e.must("run", "-dit", "--name", "tty", "busybox", "sh")
+		e.Must("run", "-dit", "--name", "tty", "busybox", "sh")
 		master, slavePath, err := console.NewPty()
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +52,7 @@ func TestAttach(t *testing.T) {
 		if err := console.SetSize(slave, specs.Box{Height: 33, Width: 77}); err != nil {
 			t.Fatal(err)
 		}
-		cmd := e.cmd("attach", "tty")
+		cmd := e.Cmd("attach", "tty")
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -88,7 +88,7 @@ func TestAttach(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatal("detach keys did not end attach")
 		}
-		if got := e.inspect("tty", "{{.State.Status}}"); got != "running" {
+		if got := e.Inspect("tty", "{{.State.Status}}"); got != "running" {
 			t.Errorf("after detach: %s", got)
 		}
 	})

@@ -26,12 +26,12 @@ func TestCgroupParent(t *testing.T) {
 			}
 		}
 	})
-	e.must("run", "-d", "--name", "cgp", "--network", "none", "--cgroup-parent", parent, "busybox", "sleep", "1000")
-	id := e.inspect("cgp", "{{.Id}}")
-	if got := e.inspect("cgp", "{{.HostConfig.CgroupParent}}"); got != parent {
+	e.Must("run", "-d", "--name", "cgp", "--network", "none", "--cgroup-parent", parent, "busybox", "sleep", "1000")
+	id := e.Inspect("cgp", "{{.Id}}")
+	if got := e.Inspect("cgp", "{{.HostConfig.CgroupParent}}"); got != parent {
 		t.Errorf("HostConfig.CgroupParent %q, want %q", got, parent)
 	}
-	out := e.must("exec", "cgp", "cat", "/proc/self/cgroup")
+	out := e.Must("exec", "cgp", "cat", "/proc/self/cgroup")
 	want := "/" + parent + "/" + id
 	n := 0
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -47,10 +47,10 @@ func TestCgroupParent(t *testing.T) {
 	if n == 0 {
 		t.Fatalf("no controller hierarchy in /proc/self/cgroup:\n%s", out)
 	}
-	if got := e.must("top", "cgp"); !strings.Contains(got, "sleep") {
+	if got := e.Must("top", "cgp"); !strings.Contains(got, "sleep") {
 		t.Errorf("top finds no process under the parent: %s", got)
 	}
-	e.must("rm", "-f", "cgp")
+	e.Must("rm", "-f", "cgp")
 	if m, _ := filepath.Glob("/sys/fs/cgroup/*/" + parent + "/" + id); len(m) > 0 {
 		t.Errorf("rm left the container's cgroups: %v", m)
 	}

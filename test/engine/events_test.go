@@ -20,10 +20,10 @@ func untilNow() string { return strconv.FormatInt(time.Now().Unix()+1, 10) }
 
 // waitEvents polls the log until format's lines for filters include want.
 func (e *env) waitEvents(want string, args ...string) string {
-	e.t.Helper()
+	e.T.Helper()
 	var got string
-	testutil.Eventually(e.t, 10*time.Second, func() bool {
-		got = e.must(append([]string{"events", "--since", "1h", "--until", untilNow()}, args...)...)
+	testutil.Eventually(e.T, 10*time.Second, func() bool {
+		got = e.Must(append([]string{"events", "--since", "1h", "--until", untilNow()}, args...)...)
 		return strings.Contains(got, want)
 	}, func() string { return fmt.Sprintf("events %v never showed %q; got:\n%s", args, want, got) })
 	return got
@@ -31,18 +31,18 @@ func (e *env) waitEvents(want string, args ...string) string {
 
 func TestEventsLifecycle(t *testing.T) {
 	e := newEnv(t)
-	e.must("pull", "busybox")
-	e.must("create", "--name", "ev", "--label", "tier=web", "busybox", "sh", "-c", "trap 'exit 0' TERM; sleep 100 & wait")
-	e.must("start", "ev")
-	if r := e.run("exec", "ev", "sh", "-c", "exit 4"); r.code != 4 {
-		t.Fatalf("exec: exit %d %s", r.code, r.stderr)
+	e.Must("pull", "busybox")
+	e.Must("create", "--name", "ev", "--label", "tier=web", "busybox", "sh", "-c", "trap 'exit 0' TERM; sleep 100 & wait")
+	e.Must("start", "ev")
+	if r := e.Run("exec", "ev", "sh", "-c", "exit 4"); r.ExitCode != 4 {
+		t.Fatalf("exec: exit %d %s", r.ExitCode, r.Stderr)
 	}
-	e.must("pause", "ev")
-	e.must("unpause", "ev")
-	e.must("kill", "-s", "USR1", "ev")
-	e.must("stop", "ev")
-	e.must("rename", "ev", "ev2")
-	e.must("rm", "ev2")
+	e.Must("pause", "ev")
+	e.Must("unpause", "ev")
+	e.Must("kill", "-s", "USR1", "ev")
+	e.Must("stop", "ev")
+	e.Must("rename", "ev", "ev2")
+	e.Must("rm", "ev2")
 	f := []string{"--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.tier}} {{.Actor.Attributes.exitCode}}{{.Actor.Attributes.signal}}"}
 	got := e.waitEvents("destroy", f...)
 	want := `create ev web <no value><no value>
@@ -63,7 +63,7 @@ destroy ev2 web <no value><no value>
 		t.Errorf("container events:\n%s\nwant:\n%s", got, want)
 	}
 	// Docker's JSON, with 20.10's status, id and from.
-	line := e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=die", "--format", "{{json .}}")
+	line := e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=die", "--format", "{{json .}}")
 	var m map[string]any
 	if err := json.Unmarshal([]byte(line), &m); err != nil {
 		t.Fatalf("json: %v: %q", err, line)
@@ -74,23 +74,23 @@ destroy ev2 web <no value><no value>
 		t.Errorf("die as JSON: %s", line)
 	}
 	// Filters: same key OR, different keys AND; image events by name.
-	if got := e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=pause", "--filter", "event=unpause",
+	if got := e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=pause", "--filter", "event=unpause",
 		"--filter", "container=ev", "--format", "{{.Action}}"); got != "pause\nunpause\n" {
 		t.Errorf("event OR, container AND: %q", got)
 	}
-	if got := e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "image=busybox", "--filter", "type=image",
+	if got := e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "image=busybox", "--filter", "type=image",
 		"--format", "{{.Type}} {{.Action}} {{.Actor.ID}}"); got != "image pull busybox:latest\n" {
 		t.Errorf("image filter: %q", got)
 	}
-	if got := e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "label=tier=web", "--filter", "event=create",
+	if got := e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "label=tier=web", "--filter", "event=create",
 		"--format", "{{.Action}}"); got != "create\n" {
 		t.Errorf("label filter: %q", got)
 	}
-	if got := e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "network=bridge", "--format", "{{.Action}}"); got != "create\nconnect\ndisconnect\n" {
+	if got := e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "network=bridge", "--format", "{{.Action}}"); got != "create\nconnect\ndisconnect\n" {
 		t.Errorf("network filter: %q", got)
 	}
 	// The default line, as Docker's.
-	line = e.must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=rename")
+	line = e.Must("events", "--since", "1h", "--until", untilNow(), "--filter", "event=rename")
 	if !strings.Contains(line, " container rename ") || !strings.HasSuffix(line, "(image=busybox, name=ev2, oldName=/ev, tier=web)\n") {
 		t.Errorf("default line: %q", line)
 	}
@@ -105,9 +105,9 @@ destroy ev2 web <no value><no value>
 		{[]string{"--since", "2026-13-01"}, 1, "month out of range"},
 		{[]string{"--since", "100", "--until", "50"}, 1, "cannot be after"},
 	} {
-		r := e.run(append([]string{"events"}, bad.args...)...)
-		if r.code != bad.code || !strings.Contains(r.stderr, bad.msg) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
-			t.Errorf("events %v: exit %d %q", bad.args, r.code, r.stderr)
+		r := e.Run(append([]string{"events"}, bad.args...)...)
+		if r.ExitCode != bad.code || !strings.Contains(r.Stderr, bad.msg) || strings.Count(strings.TrimSpace(r.Stderr), "\n") > 1 {
+			t.Errorf("events %v: exit %d %q", bad.args, r.ExitCode, r.Stderr)
 		}
 	}
 }
@@ -116,20 +116,20 @@ destroy ev2 web <no value><no value>
 // the restarts' starts, with no berth command running.
 func TestEventsFromMonitor(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
+	e.Must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
 	got := e.waitEvents("die", "--filter", "container=hog", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}")
 	if !strings.HasSuffix(got, "oom <no value>\ndie 137\n") {
 		t.Errorf("OOM kill: %q", got)
 	}
-	e.must("run", "-d", "--name", "flap", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3")
+	e.Must("run", "-d", "--name", "flap", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3")
 	got = e.waitEvents("start <no value>\ndie 3\nstart <no value>\ndie 3\nstart <no value>\ndie 3\n", "--filter", "container=flap", "--filter", "event=start", "--filter", "event=die",
 		"--format", "{{.Action}} {{.Actor.Attributes.exitCode}}")
 	if strings.Count(got, "die 3") != 3 {
 		t.Errorf("restarts: %q", got)
 	}
 	// rm -f kills the monitor first; rm logs the kill and die itself.
-	e.must("run", "-d", "--name", "forced", "busybox", "sleep", "100")
-	e.must("rm", "-f", "forced")
+	e.Must("run", "-d", "--name", "forced", "busybox", "sleep", "100")
+	e.Must("rm", "-f", "forced")
 	got = e.waitEvents("destroy", "--filter", "container=forced", "--filter", "type=container",
 		"--format", "{{.Action}} {{.Actor.Attributes.signal}}{{.Actor.Attributes.exitCode}}")
 	if want := "create <no value><no value>\nstart <no value><no value>\nkill 9<no value>\ndie <no value>137\ndestroy <no value><no value>\n"; got != want {
@@ -141,8 +141,8 @@ func TestEventsFromMonitor(t *testing.T) {
 // and ends with exit 0 on Ctrl-C.
 func TestEventsFollow(t *testing.T) {
 	e := newEnv(t)
-	e.must("pull", "busybox")
-	cmd := e.cmd("events", "--filter", "event=create", "--format", "{{.Actor.Attributes.name}}")
+	e.Must("pull", "busybox")
+	cmd := e.Cmd("events", "--filter", "event=create", "--format", "{{.Actor.Attributes.name}}")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestEventsFollow(t *testing.T) {
 	var l string
 	for deadline := time.Now().Add(10 * time.Second); l == "" && time.Now().Before(deadline); {
 		name := fmt.Sprintf("followed%d", len(created))
-		e.must("create", "--name", name, "busybox", "true")
+		e.Must("create", "--name", name, "busybox", "true")
 		created[name] = true
 		select {
 		case l = <-lines:
@@ -184,9 +184,9 @@ func TestEventsFollow(t *testing.T) {
 // garbage in the middle is read past both, and written to afterwards.
 func TestEventsTornLog(t *testing.T) {
 	e := newEnv(t)
-	e.must("volume", "create", "v1")
-	e.must("volume", "create", "v2")
-	path := filepath.Join(e.root, "events", "events.log")
+	e.Must("volume", "create", "v1")
+	e.Must("volume", "create", "v2")
+	path := filepath.Join(e.Root, "events", "events.log")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +196,8 @@ func TestEventsTornLog(t *testing.T) {
 	if err := os.WriteFile(path, torn, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.must("volume", "create", "v3")
-	got := e.must("events", "--since", "1h", "--until", untilNow(), "--format", "{{.Actor.ID}}")
+	e.Must("volume", "create", "v3")
+	got := e.Must("events", "--since", "1h", "--until", untilNow(), "--format", "{{.Actor.ID}}")
 	if got != "v1\nv3\n" {
 		t.Errorf("after a torn record: %q, want v1 and v3", got)
 	}
@@ -206,7 +206,7 @@ func TestEventsTornLog(t *testing.T) {
 	if err := os.Symlink("/dev/full", path); err != nil {
 		t.Fatal(err)
 	}
-	if r := e.run("volume", "create", "v4"); r.code != 0 || r.stderr != "" {
-		t.Errorf("volume create with a full event log: exit %d %q", r.code, r.stderr)
+	if r := e.Run("volume", "create", "v4"); r.ExitCode != 0 || r.Stderr != "" {
+		t.Errorf("volume create with a full event log: exit %d %q", r.ExitCode, r.Stderr)
 	}
 }

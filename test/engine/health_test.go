@@ -23,19 +23,19 @@ type health struct {
 }
 
 func (e *env) health(ref string) *health {
-	e.t.Helper()
+	e.T.Helper()
 	var h *health
-	if err := json.Unmarshal([]byte(e.inspect(ref, "{{json .State.Health}}")), &h); err != nil {
-		e.t.Fatalf("inspect %s: State.Health: %v", ref, err)
+	if err := json.Unmarshal([]byte(e.Inspect(ref, "{{json .State.Health}}")), &h); err != nil {
+		e.T.Fatalf("inspect %s: State.Health: %v", ref, err)
 	}
 	return h
 }
 
 // waitHealth waits until ref's health status is want.
 func (e *env) waitHealth(ref, want string, within time.Duration) *health {
-	e.t.Helper()
+	e.T.Helper()
 	var h *health
-	testutil.Eventually(e.t, within, func() bool {
+	testutil.Eventually(e.T, within, func() bool {
 		h = e.health(ref)
 		return h != nil && h.Status == want
 	}, func() string { return fmt.Sprintf("%s never became %s: %+v", ref, want, h) })
@@ -48,22 +48,22 @@ func (e *env) waitHealth(ref, want string, within time.Duration) *health {
 // last five results in inspect.
 func TestHealthHealthyThenUnhealthy(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "hc", "--health-cmd", "cat /tmp/ok", "--health-interval", "200ms",
+	e.Must("run", "-d", "--name", "hc", "--health-cmd", "cat /tmp/ok", "--health-interval", "200ms",
 		"--health-retries", "2", "busybox", "sh", "-c", "echo fine > /tmp/ok; exec sleep 100")
-	e.must("run", "-d", "--name", "plain", "busybox", "sleep", "100")
+	e.Must("run", "-d", "--name", "plain", "busybox", "sleep", "100")
 	h := e.waitHealth("hc", "healthy", 10*time.Second)
 	if l := h.Log[len(h.Log)-1]; l.ExitCode != 0 || l.Output != "fine\n" || !l.End.After(l.Start) {
 		t.Errorf("passing probe logged as %+v", l)
 	}
-	if got := e.must("ps", "--format", "{{.Names}} {{.Status}}", "--filter", "name=hc"); !strings.HasSuffix(strings.TrimSpace(got), "(healthy)") {
+	if got := e.Must("ps", "--format", "{{.Names}} {{.Status}}", "--filter", "name=hc"); !strings.HasSuffix(strings.TrimSpace(got), "(healthy)") {
 		t.Errorf("ps status: %q", got)
 	}
 	for filter, want := range map[string]string{"healthy": "hc", "unhealthy": "", "starting": "", "none": "plain"} {
-		if got := strings.TrimSpace(e.must("ps", "--format", "{{.Names}}", "--filter", "health="+filter)); got != want {
+		if got := strings.TrimSpace(e.Must("ps", "--format", "{{.Names}}", "--filter", "health="+filter)); got != want {
 			t.Errorf("ps --filter health=%s: %q, want %q", filter, got, want)
 		}
 	}
-	e.must("exec", "hc", "rm", "/tmp/ok")
+	e.Must("exec", "hc", "rm", "/tmp/ok")
 	h = e.waitHealth("hc", "unhealthy", 10*time.Second)
 	if h.FailingStreak < 2 || len(h.Log) < 2 || len(h.Log) > 5 || h.Log[len(h.Log)-1].ExitCode != 1 {
 		t.Errorf("unhealthy: streak %d, %d log entries, last %+v", h.FailingStreak, len(h.Log), h.Log[len(h.Log)-1])
@@ -75,15 +75,15 @@ func TestHealthHealthyThenUnhealthy(t *testing.T) {
 	if len(h.Log) != 5 || h.Log[0].ExitCode != 1 || h.Log[4].ExitCode != 1 {
 		t.Errorf("after %d failures: %d log entries, want the last 5 failures: %+v", h.FailingStreak, len(h.Log), h.Log)
 	}
-	if got := e.must("ps", "--format", "{{.Status}}", "--filter", "health=unhealthy"); !strings.Contains(got, "(unhealthy)") {
+	if got := e.Must("ps", "--format", "{{.Status}}", "--filter", "health=unhealthy"); !strings.Contains(got, "(unhealthy)") {
 		t.Errorf("ps status: %q", got)
 	}
 	got := e.waitEvents("health_status: unhealthy", "--filter", "container=hc", "--filter", "event=health_status", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
 	if got != "health_status: healthy hc\nhealth_status: unhealthy hc\n" {
 		t.Errorf("events: %q", got)
 	}
-	if r := e.run("ps", "--filter", "health=sick"); r.code == 0 || !strings.Contains(r.stderr, "Unrecognised filter value for health: sick") {
-		t.Errorf("ps --filter health=sick: exit %d, %q", r.code, r.stderr)
+	if r := e.Run("ps", "--filter", "health=sick"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "Unrecognised filter value for health: sick") {
+		t.Errorf("ps --filter health=sick: exit %d, %q", r.ExitCode, r.Stderr)
 	}
 }
 
@@ -91,7 +91,7 @@ func TestHealthHealthyThenUnhealthy(t *testing.T) {
 // (the container stays starting, streak 0), those after it do.
 func TestHealthStartPeriod(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "slow", "--health-cmd", "false", "--health-interval", "200ms",
+	e.Must("run", "-d", "--name", "slow", "--health-cmd", "false", "--health-interval", "200ms",
 		"--health-retries", "1", "--health-start-period", "2s", "busybox", "sleep", "100")
 	var h *health
 	testutil.Eventually(t, 2*time.Second, func() bool { h = e.health("slow"); return h != nil && len(h.Log) > 1 },
@@ -109,7 +109,7 @@ func TestHealthStartPeriod(t *testing.T) {
 // counts as a failure, with Docker's message; nothing of it is left.
 func TestHealthTimeout(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "hang", "--health-cmd", "sleep 30", "--health-timeout", "300ms",
+	e.Must("run", "-d", "--name", "hang", "--health-cmd", "sleep 30", "--health-timeout", "300ms",
 		"--health-interval", "200ms", "--health-retries", "1", "busybox", "sleep", "100")
 	h := e.waitHealth("hang", "unhealthy", 10*time.Second)
 	l := h.Log[0]
@@ -122,7 +122,7 @@ func TestHealthTimeout(t *testing.T) {
 	// The probe running now may be one; those that timed out are gone.
 	var ps string
 	testutil.Eventually(t, 3*time.Second, func() bool {
-		ps = e.must("exec", "hang", "ps", "-o", "args")
+		ps = e.Must("exec", "hang", "ps", "-o", "args")
 		return strings.Count(ps, "sleep 30") <= 1
 	}, func() string { return "hung probes left running:\n" + ps })
 }
@@ -132,20 +132,20 @@ func TestHealthTimeout(t *testing.T) {
 func TestHealthImage(t *testing.T) {
 	e := newEnv(t)
 	dir := testutil.WriteTree(t, map[string]string{"Dockerfile": "FROM busybox\nHEALTHCHECK --interval=200ms --retries=1 CMD [\"test\", \"-e\", \"/etc/passwd\"]\n"})
-	e.must("build", "-t", "checked", dir)
-	e.must("run", "-d", "--name", "img", "checked", "sleep", "100")
+	e.Must("build", "-t", "checked", dir)
+	e.Must("run", "-d", "--name", "img", "checked", "sleep", "100")
 	e.waitHealth("img", "healthy", 10*time.Second)
-	if got := e.inspect("img", "{{json .Config.Healthcheck}}"); got != `{"Test":["CMD","test","-e","/etc/passwd"],"Interval":200000000,"Retries":1}` {
+	if got := e.Inspect("img", "{{json .Config.Healthcheck}}"); got != `{"Test":["CMD","test","-e","/etc/passwd"],"Interval":200000000,"Retries":1}` {
 		t.Errorf("Config.Healthcheck: %s", got)
 	}
-	e.must("run", "-d", "--name", "over", "--health-cmd", "exit 1", "checked", "sleep", "100")
+	e.Must("run", "-d", "--name", "over", "--health-cmd", "exit 1", "checked", "sleep", "100")
 	e.waitHealth("over", "unhealthy", 10*time.Second)
-	e.must("run", "-d", "--name", "off", "--no-healthcheck", "checked", "sleep", "100")
+	e.Must("run", "-d", "--name", "off", "--no-healthcheck", "checked", "sleep", "100")
 	time.Sleep(500 * time.Millisecond)
-	if got := e.inspect("off", "{{json .State.Health}}"); got != "null" {
+	if got := e.Inspect("off", "{{json .State.Health}}"); got != "null" {
 		t.Errorf("--no-healthcheck: State.Health %s", got)
 	}
-	if got := strings.TrimSpace(e.must("ps", "--format", "{{.Names}} {{.Status}}", "--filter", "health=none")); !strings.HasPrefix(got, "off Up ") || strings.Contains(got, "(") {
+	if got := strings.TrimSpace(e.Must("ps", "--format", "{{.Names}} {{.Status}}", "--filter", "health=none")); !strings.HasPrefix(got, "off Up ") || strings.Contains(got, "(") {
 		t.Errorf("--no-healthcheck in ps: %q", got)
 	}
 	for _, c := range []struct {
@@ -160,16 +160,16 @@ func TestHealthImage(t *testing.T) {
 		{[]string{"--no-healthcheck", "--health-cmd", "true"}, "--no-healthcheck conflicts with --health-* options"},
 		{[]string{"--health-interval", "often"}, "invalid argument \"often\" for \"--health-interval\" flag"},
 	} {
-		r := e.run(append(append([]string{"run"}, c.args...), "busybox", "true")...)
-		if r.code != 125 || !strings.Contains(r.stderr, c.want) {
-			t.Errorf("run %v: exit %d, %q; want 125 and %q", c.args, r.code, r.stderr, c.want)
+		r := e.Run(append(append([]string{"run"}, c.args...), "busybox", "true")...)
+		if r.ExitCode != 125 || !strings.Contains(r.Stderr, c.want) {
+			t.Errorf("run %v: exit %d, %q; want 125 and %q", c.args, r.ExitCode, r.Stderr, c.want)
 		}
 	}
 	// Docker's create: the daemon's refusal exits 1, the CLI's 125.
-	if r := e.run("create", "--health-interval", "500us", "busybox", "true"); r.code != 1 {
-		t.Errorf("create --health-interval 500us: exit %d, want 1", r.code)
+	if r := e.Run("create", "--health-interval", "500us", "busybox", "true"); r.ExitCode != 1 {
+		t.Errorf("create --health-interval 500us: exit %d, want 1", r.ExitCode)
 	}
-	if got := strings.Fields(e.must("ps", "-aq")); len(got) != 3 {
+	if got := strings.Fields(e.Must("ps", "-aq")); len(got) != 3 {
 		t.Errorf("refused runs left containers: %v", got)
 	}
 }
@@ -178,13 +178,13 @@ func TestHealthImage(t *testing.T) {
 // probes too.
 func TestHealthForeground(t *testing.T) {
 	e := newEnv(t)
-	cmd := e.cmd("run", "--name", "fg", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "4")
+	cmd := e.Cmd("run", "--name", "fg", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "4")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Wait()
 	testutil.Eventually(t, 5*time.Second, func() bool {
-		return strings.TrimSpace(e.run("inspect", "-f", "{{.State.Status}}", "fg").stdout) == "running"
+		return strings.TrimSpace(e.Run("inspect", "-f", "{{.State.Status}}", "fg").Stdout) == "running"
 	}, func() string { return "the foreground run never reached running" })
 	e.waitHealth("fg", "healthy", 3*time.Second)
 	if err := cmd.Wait(); err != nil {

@@ -19,11 +19,11 @@ var killDelays = []time.Duration{0, 2, 5, 10, 20, 30, 45, 60, 80, 110, 150, 250}
 
 // killAt starts berth with args and SIGKILLs it after d (or lets it end).
 func (e *env) killAt(d time.Duration, stdin *os.File, args ...string) {
-	e.t.Helper()
-	cmd := e.cmd(args...)
+	e.T.Helper()
+	cmd := e.Cmd(args...)
 	cmd.Stdin = stdin
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	time.Sleep(d)
 	cmd.Process.Kill()
@@ -34,10 +34,10 @@ func (e *env) killAt(d time.Duration, stdin *os.File, args ...string) {
 // blobs, ingest leftovers, snapshots, container and run dirs, mounts and
 // the containers' cgroups.
 func (e *env) storageLeft(ids ...string) []string {
-	e.t.Helper()
+	e.T.Helper()
 	var left []string
 	for _, dir := range []string{"blobs/sha256", "ingest", "snapshots/overlay/snapshots", "containers"} {
-		entries, _ := os.ReadDir(filepath.Join(e.root, dir))
+		entries, _ := os.ReadDir(filepath.Join(e.Root, dir))
 		for _, en := range entries {
 			if dir == "ingest" && en.Name() == "gc.lock" {
 				continue
@@ -45,11 +45,11 @@ func (e *env) storageLeft(ids ...string) []string {
 			left = append(left, filepath.Join(dir, en.Name()))
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(e.runroot, "containers"))
+	entries, _ := os.ReadDir(filepath.Join(e.Runroot, "containers"))
 	for _, en := range entries {
 		left = append(left, "run/containers/"+en.Name())
 	}
-	mounts, _ := testutil.MountedUnder(filepath.Dir(e.root))
+	mounts, _ := testutil.MountedUnder(filepath.Dir(e.Root))
 	left = append(left, mounts...)
 	cgs, _ := testutil.CgroupDirs(ids...)
 	return append(left, cgs...)
@@ -58,10 +58,10 @@ func (e *env) storageLeft(ids ...string) []string {
 // pruneAll waits until no container runs (a killed run may have started
 // one that is ending) and prunes everything.
 func (e *env) pruneAll() {
-	e.t.Helper()
-	testutil.Eventually(e.t, 10*time.Second, func() bool { return strings.TrimSpace(e.must("ps", "-q")) == "" },
-		func() string { return "containers still run: " + e.must("ps") })
-	e.must("system", "prune", "-a", "-f")
+	e.T.Helper()
+	testutil.Eventually(e.T, 10*time.Second, func() bool { return strings.TrimSpace(e.Must("ps", "-q")) == "" },
+		func() string { return "containers still run: " + e.Must("ps") })
+	e.Must("system", "prune", "-a", "-f")
 }
 
 // TestKillAnyMomentPruneLeavesNothing SIGKILLs create, run, rm and load at
@@ -70,8 +70,8 @@ func (e *env) pruneAll() {
 func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
 	e := newEnv(t)
 	archive := filepath.Join(t.TempDir(), "busybox.tar")
-	e.must("pull", "busybox")
-	e.must("save", "-o", archive, "busybox")
+	e.Must("pull", "busybox")
+	e.Must("save", "-o", archive, "busybox")
 	e.pruneAll()
 	steps := []struct {
 		name string
@@ -80,7 +80,7 @@ func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
 	}{
 		{"create", nil, func() []string { return []string{"create", "busybox", "true"} }},
 		{"run", nil, func() []string { return []string{"run", "-d", "busybox", "true"} }},
-		{"rm", func() { e.must("create", "--name", "victim", "busybox", "true") },
+		{"rm", func() { e.Must("create", "--name", "victim", "busybox", "true") },
 			func() []string { return []string{"rm", "victim"} }},
 		{"load", nil, func() []string { return []string{"load", "-i", archive} }},
 	}
@@ -89,9 +89,9 @@ func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
 			if st.prep != nil {
 				st.prep()
 			}
-			ids := strings.Fields(e.must("ps", "-aq", "--no-trunc"))
+			ids := strings.Fields(e.Must("ps", "-aq", "--no-trunc"))
 			e.killAt(d, nil, st.args()...)
-			ids = append(ids, strings.Fields(e.must("ps", "-aq", "--no-trunc"))...)
+			ids = append(ids, strings.Fields(e.Must("ps", "-aq", "--no-trunc"))...)
 			e.pruneAll()
 			if left := e.storageLeft(ids...); len(left) > 0 {
 				t.Errorf("%s killed after %v: prune left %v", st.name, d, left)
@@ -105,15 +105,15 @@ func TestKillAnyMomentPruneLeavesNothing(t *testing.T) {
 // for its next step: it waits there, in the window between two writes, and
 // is SIGKILLed in it.
 func (e *env) killInWindow(dir, db string, args ...string) {
-	e.t.Helper()
+	e.T.Helper()
 	before := map[string]bool{}
 	entries, _ := os.ReadDir(dir)
 	for _, en := range entries {
 		before[en.Name()] = true
 	}
-	cmd := e.cmd(args...)
+	cmd := e.Cmd(args...)
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
@@ -123,20 +123,20 @@ func (e *env) killInWindow(dir, db string, args ...string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("berth %v never made anything in %s", args, dir)
+			e.T.Fatalf("berth %v never made anything in %s", args, dir)
 		}
 	}
 	f, err := os.OpenFile(db, os.O_RDWR, 0)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	// It has reached the lock once it holds the file open (bbolt retries
 	// a non-blocking flock, so there is no waiter to see in /proc/locks).
-	testutil.Eventually(e.t, 20*time.Second, func() bool { return testutil.HasOpen(cmd.Process.Pid, db) },
+	testutil.Eventually(e.T, 20*time.Second, func() bool { return testutil.HasOpen(cmd.Process.Pid, db) },
 		func() string { return fmt.Sprintf("berth %v never opened %s", args, db) })
 }
 
@@ -146,17 +146,17 @@ func (e *env) killInWindow(dir, db string, args ...string) {
 func TestKillInWindowPruneLeavesNothing(t *testing.T) {
 	e := newEnv(t)
 	archive := filepath.Join(t.TempDir(), "busybox.tar")
-	e.must("pull", "busybox")
-	e.must("save", "-o", archive, "busybox")
-	snaps := filepath.Join(e.root, "snapshots", "overlay", "snapshots")
+	e.Must("pull", "busybox")
+	e.Must("save", "-o", archive, "busybox")
+	snaps := filepath.Join(e.Root, "snapshots", "overlay", "snapshots")
 	// containers/<id> is made before the snapshot; the record needs the
 	// root's db.
-	e.killInWindow(filepath.Join(e.root, "containers"), filepath.Join(e.root, "metadata.db"), "create", "busybox", "true")
+	e.killInWindow(filepath.Join(e.Root, "containers"), filepath.Join(e.Root, "metadata.db"), "create", "busybox", "true")
 	e.pruneAll()
 	if left := e.storageLeft(); len(left) > 0 {
 		t.Errorf("create killed before its record: prune left %v", left)
 	}
-	e.killInWindow(snaps, filepath.Join(e.root, "snapshots", "overlay", "metadata.db"), "load", "-i", archive)
+	e.killInWindow(snaps, filepath.Join(e.Root, "snapshots", "overlay", "metadata.db"), "load", "-i", archive)
 	e.pruneAll()
 	if left := e.storageLeft(); len(left) > 0 {
 		t.Errorf("load killed before its unpack committed: prune left %v", left)
@@ -169,24 +169,24 @@ func TestKillInWindowPruneLeavesNothing(t *testing.T) {
 // whose monitor is SIGKILLed shows so in ps instead of a plain Up.
 func TestKilledMonitor(t *testing.T) {
 	e := newEnv(t)
-	e.must("pull", "busybox")
-	cmd := e.cmd("run", "--rm", "--name", "fg", "busybox", "sleep", "1")
+	e.Must("pull", "busybox")
+	cmd := e.Cmd("run", "--rm", "--name", "fg", "busybox", "sleep", "1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 10*time.Second, func() bool { return e.run("inspect", "-f", "{{.State.Running}}", "fg").stdout == "true\n" },
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.Run("inspect", "-f", "{{.State.Running}}", "fg").Stdout == "true\n" },
 		func() string { return "fg never ran" })
-	id := e.inspect("fg", "{{.ID}}")
+	id := e.Inspect("fg", "{{.ID}}")
 	cmd.Process.Kill()
 	cmd.Wait()
-	testutil.Eventually(t, 10*time.Second, func() bool { return !strings.Contains(e.must("ps", "-a", "--no-trunc"), id) },
-		func() string { return "the --rm container is still there after it exited:\n" + e.must("ps", "-a") })
-	if _, err := os.Stat(filepath.Join(e.root, "containers", id)); !os.IsNotExist(err) {
+	testutil.Eventually(t, 10*time.Second, func() bool { return !strings.Contains(e.Must("ps", "-a", "--no-trunc"), id) },
+		func() string { return "the --rm container is still there after it exited:\n" + e.Must("ps", "-a") })
+	if _, err := os.Stat(filepath.Join(e.Root, "containers", id)); !os.IsNotExist(err) {
 		t.Errorf("container dir of the removed --rm container: %v", err)
 	}
 
-	e.must("run", "-d", "--name", "bg", "busybox", "sleep", "600")
-	pid := e.inspect("bg", "{{.State.Pid}}")
+	e.Must("run", "-d", "--name", "bg", "busybox", "sleep", "600")
+	pid := e.Inspect("bg", "{{.State.Pid}}")
 	stat, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestKilledMonitor(t *testing.T) {
 	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 5*time.Second, func() bool { return strings.Contains(e.must("ps"), "monitor killed") },
-		func() string { return "ps after the monitor was killed:\n" + e.must("ps") })
-	e.must("rm", "-f", "bg")
+	testutil.Eventually(t, 5*time.Second, func() bool { return strings.Contains(e.Must("ps"), "monitor killed") },
+		func() string { return "ps after the monitor was killed:\n" + e.Must("ps") })
+	e.Must("rm", "-f", "bg")
 }

@@ -38,7 +38,7 @@ func procField(pid int, file, name string) string {
 // loop (one thread: a Go process has several) and returns its pid.
 func idleMonitor(t *testing.T, e *env, name string) int {
 	t.Helper()
-	init, _ := strconv.Atoi(e.inspect(name, "{{.State.Pid}}"))
+	init, _ := strconv.Atoi(e.Inspect(name, "{{.State.Pid}}"))
 	mon := parentOf(t, init)
 	testutil.Eventually(t, 5*time.Second, func() bool { return procField(mon, "status", "Threads") == "1" },
 		func() string {
@@ -50,17 +50,17 @@ func idleMonitor(t *testing.T, e *env, name string) int {
 func TestIdleMonitor(t *testing.T) {
 	e := newEnv(t)
 	t.Run("log rotation and escaping", func(t *testing.T) {
-		id := strings.TrimSpace(e.must("run", "-d", "--name", "chatty", "--log-opt", "max-size=4k", "busybox", "sh", "-c",
+		id := strings.TrimSpace(e.Must("run", "-d", "--name", "chatty", "--log-opt", "max-size=4k", "busybox", "sh", "-c",
 			`sleep 0.5; i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); done; printf '<&>"q"\t\\\n'; echo e >&2; exec sleep 100`))
 		mon := idleMonitor(t, e, "chatty")
-		e.waitLog("chatty", "line 299")
-		e.waitLog("chatty", "e\n")
+		e.WaitLog("chatty", "line 299")
+		e.WaitLog("chatty", "e\n")
 		// Memory that is this monitor's own: the goal is well under 1 MiB.
 		dirty := procField(mon, "smaps_rollup", "Private_Dirty")
 		if kb, _ := strconv.Atoi(strings.TrimSuffix(dirty, " kB")); kb == 0 || kb > 512 {
 			t.Errorf("idle monitor Private_Dirty %q", dirty)
 		}
-		log := filepath.Join(e.root, "containers", id, id+"-json.log")
+		log := filepath.Join(e.Root, "containers", id, id+"-json.log")
 		st, err := os.Stat(log)
 		if err != nil || st.Size() > 4096 {
 			t.Errorf("log not rotated at 4k: %v %v", st, err)
@@ -68,47 +68,47 @@ func TestIdleMonitor(t *testing.T) {
 		if _, err := os.Stat(log + ".1"); err != nil {
 			t.Errorf("no rotated log: %v", err)
 		}
-		r := e.run("logs", "chatty")
-		if !strings.HasSuffix(r.stdout, "line 299\n<&>\"q\"\t\\\n") || r.stderr != "e\n" {
-			t.Errorf("logs after rotation: stdout ends %q, stderr %q", r.stdout[max(0, len(r.stdout)-40):], r.stderr)
+		r := e.Run("logs", "chatty")
+		if !strings.HasSuffix(r.Stdout, "line 299\n<&>\"q\"\t\\\n") || r.Stderr != "e\n" {
+			t.Errorf("logs after rotation: stdout ends %q, stderr %q", r.Stdout[max(0, len(r.Stdout)-40):], r.Stderr)
 		}
-		if got := e.inspect("chatty", "{{.State.Status}}"); got != "running" {
+		if got := e.Inspect("chatty", "{{.State.Status}}"); got != "running" {
 			t.Errorf("status %q", got)
 		}
 	})
 	t.Run("exit code, restart and rm", func(t *testing.T) {
-		e.must("run", "-d", "--name", "fails", "--restart", "on-failure:2", "busybox", "sh", "-c", "sleep 0.3; echo try; exit 5")
+		e.Must("run", "-d", "--name", "fails", "--restart", "on-failure:2", "busybox", "sh", "-c", "sleep 0.3; echo try; exit 5")
 		// Between runs the record says exited too: wait for the last one.
 		const format = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
-		testutil.Eventually(t, 10*time.Second, func() bool { return e.inspect("fails", format) == "exited 5 2" },
-			func() string { return fmt.Sprintf("after restarts: %q, want exited 5 2", e.inspect("fails", format)) })
-		if got := e.must("logs", "fails"); got != "try\ntry\ntry\n" {
+		testutil.Eventually(t, 10*time.Second, func() bool { return e.Inspect("fails", format) == "exited 5 2" },
+			func() string { return fmt.Sprintf("after restarts: %q, want exited 5 2", e.Inspect("fails", format)) })
+		if got := e.Must("logs", "fails"); got != "try\ntry\ntry\n" {
 			t.Errorf("logs of three runs: %q", got)
 		}
-		e.must("run", "-d", "--rm", "--name", "gone", "busybox", "sh", "-c", "sleep 0.3")
-		testutil.Eventually(t, 5*time.Second, func() bool { return e.run("inspect", "gone").code != 0 },
+		e.Must("run", "-d", "--rm", "--name", "gone", "busybox", "sh", "-c", "sleep 0.3")
+		testutil.Eventually(t, 5*time.Second, func() bool { return e.Run("inspect", "gone").ExitCode != 0 },
 			func() string { return "--rm container still there" })
 	})
 	t.Run("OOM", func(t *testing.T) {
-		e.must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
-		if got := strings.TrimSpace(e.must("wait", "hog")); got != "137" {
+		e.Must("run", "-d", "--name", "hog", "-m", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "sleep 0.3; tail /dev/zero")
+		if got := strings.TrimSpace(e.Must("wait", "hog")); got != "137" {
 			t.Errorf("wait: %q", got)
 		}
-		if got := e.inspect("hog", "{{.State.OOMKilled}} {{.State.ExitCode}}"); got != "true 137" {
+		if got := e.Inspect("hog", "{{.State.OOMKilled}} {{.State.ExitCode}}"); got != "true 137" {
 			t.Errorf("after OOM: %q", got)
 		}
 	})
 	t.Run("SIGKILLed idle monitor", func(t *testing.T) {
-		e.must("run", "-d", "--name", "orphan2", "busybox", "sleep", "100")
+		e.Must("run", "-d", "--name", "orphan2", "busybox", "sleep", "100")
 		mon := idleMonitor(t, e, "orphan2")
 		syscall.Kill(mon, syscall.SIGKILL)
 		testutil.Eventually(t, 5*time.Second, func() bool { return testutil.ProcessEnded(mon) },
 			func() string { return fmt.Sprintf("monitor %d still alive after SIGKILL", mon) })
-		if got := e.inspect("orphan2", "{{.State.Status}}"); got != "running" {
+		if got := e.Inspect("orphan2", "{{.State.Status}}"); got != "running" {
 			t.Errorf("after monitor SIGKILL: %q, want running", got)
 		}
-		e.must("rm", "-f", "orphan2")
-		if r := e.run("inspect", "orphan2"); r.code == 0 {
+		e.Must("rm", "-f", "orphan2")
+		if r := e.Run("inspect", "orphan2"); r.ExitCode == 0 {
 			t.Errorf("inspect after rm -f succeeded")
 		}
 	})

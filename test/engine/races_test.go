@@ -28,15 +28,15 @@ func raceCycles(t *testing.T) int {
 func TestRestartRace(t *testing.T) {
 	e := newEnv(t)
 	n := raceCycles(t)
-	e.must("run", "-d", "--name", "again", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && exec sleep 100")
+	e.Must("run", "-d", "--name", "again", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && exec sleep 100")
 	fails := 0
 	for i := 0; i < n; i++ {
-		if r := e.run("restart", "-t", "0", "again"); r.code != 0 {
+		if r := e.Run("restart", "-t", "0", "again"); r.ExitCode != 0 {
 			fails++
-			t.Errorf("restart %d: exit %d: %s", i, r.code, r.stderr)
+			t.Errorf("restart %d: exit %d: %s", i, r.ExitCode, r.Stderr)
 		}
 	}
-	if got := e.inspect("again", "{{.State.Status}}"); got != "running" {
+	if got := e.Inspect("again", "{{.State.Status}}"); got != "running" {
 		t.Errorf("after %d restarts: %q", n, got)
 	}
 	t.Logf("%d of %d restarts failed", fails, n)
@@ -46,22 +46,22 @@ func TestStartAfterExitRace(t *testing.T) {
 	e := newEnv(t)
 	n := raceCycles(t)
 	// The shell fails (and the container exits 1) unless it has eth0.
-	e.must("create", "--name", "job", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && echo up")
+	e.Must("create", "--name", "job", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && echo up")
 	fails := 0
 	for i := 0; i < n; i++ {
-		r := e.run("start", "job")
-		if r.code == 0 {
-			r = e.run("wait", "job")
-			if strings.TrimSpace(r.stdout) != "0" {
-				r.code = 1
+		r := e.Run("start", "job")
+		if r.ExitCode == 0 {
+			r = e.Run("wait", "job")
+			if strings.TrimSpace(r.Stdout) != "0" {
+				r.ExitCode = 1
 			}
 		}
-		if r.code != 0 {
+		if r.ExitCode != 0 {
 			fails++
-			t.Errorf("cycle %d: exit %d: %s%s", i, r.code, r.stdout, r.stderr)
+			t.Errorf("cycle %d: exit %d: %s%s", i, r.ExitCode, r.Stdout, r.Stderr)
 		}
 	}
-	if got := strings.Count(e.must("logs", "job"), "up\n"); got != n-fails {
+	if got := strings.Count(e.Must("logs", "job"), "up\n"); got != n-fails {
 		t.Errorf("%d runs logged up, want %d", got, n-fails)
 	}
 	t.Logf("%d of %d start cycles failed", fails, n)

@@ -27,19 +27,19 @@ func TestRunExitCodes(t *testing.T) {
 		{"missing bind", []string{"--mount", "type=bind,source=/nonexistent-berth,target=/x", "busybox", "true"}, 125, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.run(append([]string{"run", "--rm"}, tc.args...)...)
-			if r.code != tc.code {
-				t.Fatalf("exit %d, want %d (stderr %q)", r.code, tc.code, r.stderr)
+			r := e.Run(append([]string{"run", "--rm"}, tc.args...)...)
+			if r.ExitCode != tc.code {
+				t.Fatalf("exit %d, want %d (stderr %q)", r.ExitCode, tc.code, r.Stderr)
 			}
-			if tc.out != "" && r.stdout != tc.out {
-				t.Errorf("stdout %q, want %q", r.stdout, tc.out)
+			if tc.out != "" && r.Stdout != tc.out {
+				t.Errorf("stdout %q, want %q", r.Stdout, tc.out)
 			}
-			if tc.code == 125 && strings.Count(strings.TrimSpace(r.stderr), "\n") > 2 {
-				t.Errorf("error is not short: %q", r.stderr)
+			if tc.code == 125 && strings.Count(strings.TrimSpace(r.Stderr), "\n") > 2 {
+				t.Errorf("error is not short: %q", r.Stderr)
 			}
 		})
 	}
-	if ids := strings.TrimSpace(e.must("ps", "-aq")); ids != "" {
+	if ids := strings.TrimSpace(e.Must("ps", "-aq")); ids != "" {
 		t.Errorf("--rm and failed runs left containers: %s", ids)
 	}
 }
@@ -71,7 +71,7 @@ func TestRunConfig(t *testing.T) {
 		{"label", []string{"-l", "a=b", "busybox", "true"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := strings.TrimSpace(e.must(append([]string{"run", "--rm"}, tc.args...)...))
+			out := strings.TrimSpace(e.Must(append([]string{"run", "--rm"}, tc.args...)...))
 			if !strings.HasPrefix(out, tc.want) {
 				t.Errorf("got %q, want prefix %q", out, tc.want)
 			}
@@ -82,16 +82,16 @@ func TestRunConfig(t *testing.T) {
 func TestStopTimeoutKillsIgnoringProcess(t *testing.T) {
 	e := newEnv(t)
 	// sh as PID 1 ignores SIGTERM: stop must fall back to SIGKILL.
-	e.must("run", "-d", "--name", "stubborn", "--stop-timeout", "1", "busybox", "sleep", "100")
-	e.must("stop", "stubborn")
-	if got := e.inspect("stubborn", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
+	e.Must("run", "-d", "--name", "stubborn", "--stop-timeout", "1", "busybox", "sleep", "100")
+	e.Must("stop", "stubborn")
+	if got := e.Inspect("stubborn", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
 		t.Errorf("after stop: %q, want exited 137", got)
 	}
 	// With --init, SIGTERM reaches sleep, which dies of it at once.
-	e.must("run", "-d", "--init", "--name", "inited", "busybox", "sh", "-c", "echo ready; exec sleep 100")
-	e.waitLog("inited", "ready") // berth-init has its signal handlers by then
-	e.must("stop", "-t", "10", "inited")
-	if got := e.inspect("inited", "{{.State.ExitCode}}"); got != "143" {
+	e.Must("run", "-d", "--init", "--name", "inited", "busybox", "sh", "-c", "echo ready; exec sleep 100")
+	e.WaitLog("inited", "ready") // berth-init has its signal handlers by then
+	e.Must("stop", "-t", "10", "inited")
+	if got := e.Inspect("inited", "{{.State.ExitCode}}"); got != "143" {
 		t.Errorf("--init stop exit code %q, want 143", got)
 	}
 }

@@ -13,12 +13,12 @@ import (
 
 // startBerth starts berth in the background with its output in a Buffer.
 func (e *env) startBerth(args ...string) (*exec.Cmd, *testutil.Buffer, <-chan error) {
-	e.t.Helper()
+	e.T.Helper()
 	var out testutil.Buffer
-	cmd := e.cmd(args...)
+	cmd := e.Cmd(args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -52,7 +52,7 @@ func signaledBy(err error, sig syscall.Signal) bool {
 // Docker's CLI installs no handler in logs -f: SIGINT and SIGTERM end it.
 func TestLogsFollowSignals(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo hi; exec sleep 100")
+	e.Must("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo hi; exec sleep 100")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		cmd, out, done := e.startBerth("logs", "-f", "talker")
 		if !out.WaitFor("hi", 5*time.Second) {
@@ -70,7 +70,7 @@ func TestLogsFollowSignals(t *testing.T) {
 // runs on.
 func TestAttachSignals(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "trapper", "busybox", "sh", "-c",
+	e.Must("run", "-d", "--name", "trapper", "busybox", "sh", "-c",
 		`trap 'echo got INT' INT; trap 'echo got TERM; exit 7' TERM; while :; do echo tick; sleep 0.1; done`)
 	cmd, out, done := e.startBerth("attach", "trapper")
 	// attach shows no old output: a tick means it is connected.
@@ -88,7 +88,7 @@ func TestAttachSignals(t *testing.T) {
 		t.Errorf("attach after proxied SIGTERM: %v, output %q; want exit 7 and got TERM", err, out.String())
 	}
 
-	e.must("run", "-d", "--name", "sleeper", "busybox", "sh", "-c", "while :; do echo tick; sleep 0.1; done")
+	e.Must("run", "-d", "--name", "sleeper", "busybox", "sh", "-c", "while :; do echo tick; sleep 0.1; done")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		cmd, out, done := e.startBerth("attach", "--sig-proxy=false", "sleeper")
 		if !out.WaitFor("tick", 5*time.Second) {
@@ -98,7 +98,7 @@ func TestAttachSignals(t *testing.T) {
 		if err := endsWithin(t, cmd, done, 5*time.Second); !signaledBy(err, sig) {
 			t.Errorf("attach --sig-proxy=false after %v: %v, want death by the signal", sig, err)
 		}
-		if got := e.inspect("sleeper", "{{.State.Status}}"); got != "running" {
+		if got := e.Inspect("sleeper", "{{.State.Status}}"); got != "running" {
 			t.Errorf("after attach --sig-proxy=false got %v: %s, want running", sig, got)
 		}
 	}
@@ -109,16 +109,16 @@ func TestAttachSignals(t *testing.T) {
 // exit code, every time.
 func TestStartAttachStdin(t *testing.T) {
 	e := newEnv(t)
-	e.must("create", "-i", "--name", "cat", "busybox", "cat")
-	e.must("create", "-i", "--name", "three", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
+	e.Must("create", "-i", "--name", "cat", "busybox", "cat")
+	e.Must("create", "-i", "--name", "three", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
 	for i := 0; i < 5; i++ {
-		cmd := e.cmd("start", "-ai", "cat")
+		cmd := e.Cmd("start", "-ai", "cat")
 		cmd.Stdin = strings.NewReader("hi\n")
 		out, err := runWithin(t, cmd, 20*time.Second)
 		if err != nil || out != "hi\n" {
 			t.Errorf("start -ai %d: %v, stdout %q", i, err, out)
 		}
-		cmd = e.cmd("start", "-a", "three")
+		cmd = e.Cmd("start", "-a", "three")
 		cmd.Stdin = strings.NewReader("x\n")
 		out, err = runWithin(t, cmd, 20*time.Second)
 		var ee *exec.ExitError

@@ -16,38 +16,38 @@ import (
 // change at once and inspect's HostConfig shows the new values.
 func TestUpdateLive(t *testing.T) {
 	e := newEnv(t)
-	id := strings.TrimSpace(e.must("run", "-d", "--name", "upd", "-m", "64m", "busybox", "sleep", "100"))
-	out := e.must("update", "-m", "128m", "--memory-swap", "256m", "--memory-reservation", "32m", "--cpus", "0.5",
+	id := strings.TrimSpace(e.Must("run", "-d", "--name", "upd", "-m", "64m", "busybox", "sleep", "100"))
+	out := e.Must("update", "-m", "128m", "--memory-swap", "256m", "--memory-reservation", "32m", "--cpus", "0.5",
 		"--cpu-shares", "512", "--cpuset-cpus", "0", "--pids-limit", "50", "--restart", "on-failure:3", "upd")
 	if out != "upd\n" {
 		t.Errorf("update printed %q, want the name as given", out)
 	}
-	checkCgroupFiles(t, id, "update", []cgroupWant{
-		{"memory", "memory.limit_in_bytes", "memory.max", "134217728"},
-		{"memory", "memory.soft_limit_in_bytes", "memory.low", "33554432"},
-		{"cpu", "cpu.cfs_quota_us", "cpu.max", "50000"},
-		{"cpu", "cpu.shares", "cpu.weight", "512"},
-		{"cpuset", "cpuset.cpus", "cpuset.cpus", "0"},
-		{"pids", "pids.max", "pids.max", "50"},
+	testutil.CheckCgroupFiles(t, id, "update", []testutil.CgroupWant{
+		{Ctrl: "memory", V1: "memory.limit_in_bytes", V2: "memory.max", Want: "134217728"},
+		{Ctrl: "memory", V1: "memory.soft_limit_in_bytes", V2: "memory.low", Want: "33554432"},
+		{Ctrl: "cpu", V1: "cpu.cfs_quota_us", V2: "cpu.max", Want: "50000"},
+		{Ctrl: "cpu", V1: "cpu.shares", V2: "cpu.weight", Want: "512"},
+		{Ctrl: "cpuset", V1: "cpuset.cpus", V2: "cpuset.cpus", Want: "0"},
+		{Ctrl: "pids", V1: "pids.max", V2: "pids.max", Want: "50"},
 	})
 	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"); err == nil {
-		if got := cgroupFile(t, id, "memory", "memory.memsw.limit_in_bytes", ""); got != "268435456" {
+		if got := testutil.CgroupFile(t, id, "memory", "memory.memsw.limit_in_bytes", ""); got != "268435456" {
 			t.Errorf("--memory-swap 256m: memsw limit %q", got)
 		}
 	}
 	want := "134217728 268435456 33554432 500000000 512 0 50 on-failure 3"
-	got := e.inspect("upd", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} "+
+	got := e.Inspect("upd", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} "+
 		"{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.PidsLimit}} "+
 		"{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}")
 	if got != want {
 		t.Errorf("inspect after update: %q, want %q", got, want)
 	}
 	// Unlimited again: -1 pids, 0 CPUs.
-	e.must("update", "--pids-limit", "-1", "--cpus", "0", "upd")
-	if got := cgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "max" {
+	e.Must("update", "--pids-limit", "-1", "--cpus", "0", "upd")
+	if got := testutil.CgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "max" {
 		t.Errorf("--pids-limit -1: pids.max %q", got)
 	}
-	if got := cgroupFile(t, id, "cpu", "cpu.cfs_quota_us", "cpu.max"); got != "-1" && !strings.HasPrefix(got, "max") {
+	if got := testutil.CgroupFile(t, id, "cpu", "cpu.cfs_quota_us", "cpu.max"); got != "-1" && !strings.HasPrefix(got, "max") {
 		t.Errorf("--cpus 0: quota %q", got)
 	}
 }
@@ -57,7 +57,7 @@ func TestUpdateLive(t *testing.T) {
 // the record.
 func TestUpdateRejects(t *testing.T) {
 	e := newEnv(t)
-	id := strings.TrimSpace(e.must("run", "-d", "--name", "rej", "-m", "64m", "--memory-swap", "64m", "busybox", "sleep", "100"))
+	id := strings.TrimSpace(e.Must("run", "-d", "--name", "rej", "-m", "64m", "--memory-swap", "64m", "busybox", "sleep", "100"))
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -77,25 +77,25 @@ func TestUpdateRejects(t *testing.T) {
 		{[]string{"--pids-limit", "many"}, 125, "invalid argument"},
 		{nil, 1, "you must provide one or more flags"},
 	} {
-		r := e.run(append(append([]string{"update"}, tc.args...), "rej")...)
-		if r.code != tc.code || !strings.Contains(strings.ToLower(r.stderr), strings.ToLower(tc.want)) {
-			t.Errorf("update %v: exit %d, %q; want exit %d and %q", tc.args, r.code, r.stderr, tc.code, tc.want)
+		r := e.Run(append(append([]string{"update"}, tc.args...), "rej")...)
+		if r.ExitCode != tc.code || !strings.Contains(strings.ToLower(r.Stderr), strings.ToLower(tc.want)) {
+			t.Errorf("update %v: exit %d, %q; want exit %d and %q", tc.args, r.ExitCode, r.Stderr, tc.code, tc.want)
 		}
 	}
 	// 20 MiB in tmpfs is charged to the container: 8m cannot hold it.
-	e.must("exec", "rej", "dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=20")
-	r := e.run("update", "-m", "8m", "--memory-swap", "8m", "rej")
-	if r.code != 1 || !strings.Contains(r.stderr, id) {
-		t.Errorf("limit below usage: exit %d, %q; want exit 1 naming the container", r.code, r.stderr)
+	e.Must("exec", "rej", "dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=20")
+	r := e.Run("update", "-m", "8m", "--memory-swap", "8m", "rej")
+	if r.ExitCode != 1 || !strings.Contains(r.Stderr, id) {
+		t.Errorf("limit below usage: exit %d, %q; want exit 1 naming the container", r.ExitCode, r.Stderr)
 	}
-	if got := cgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "67108864" {
+	if got := testutil.CgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "67108864" {
 		t.Errorf("refused limit: cgroup now %q, want 67108864 kept", got)
 	}
-	if got := e.inspect("rej", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}"); got != "67108864 67108864" {
+	if got := e.Inspect("rej", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}"); got != "67108864 67108864" {
 		t.Errorf("refused limit: record now %q", got)
 	}
-	if r := e.run("update", "-m", "32m", "nosuch"); r.code != 1 {
-		t.Errorf("update of a missing container: exit %d", r.code)
+	if r := e.Run("update", "-m", "32m", "nosuch"); r.ExitCode != 1 {
+		t.Errorf("update of a missing container: exit %d", r.ExitCode)
 	}
 }
 
@@ -103,35 +103,35 @@ func TestUpdateRejects(t *testing.T) {
 // applies it) and several at once, and a runc container through runc.
 func TestUpdateStopped(t *testing.T) {
 	e := newEnv(t)
-	e.must("create", "--name", "s1", "busybox", "sleep", "100")
-	e.must("create", "--name", "s2", "--runtime", "runc", "busybox", "sleep", "100")
-	if out := e.must("update", "-m", "32m", "--pids-limit", "20", "s1", "s2"); out != "s1\ns2\n" {
+	e.Must("create", "--name", "s1", "busybox", "sleep", "100")
+	e.Must("create", "--name", "s2", "--runtime", "runc", "busybox", "sleep", "100")
+	if out := e.Must("update", "-m", "32m", "--pids-limit", "20", "s1", "s2"); out != "s1\ns2\n" {
 		t.Errorf("update of two: printed %q", out)
 	}
 	for _, name := range []string{"s1", "s2"} {
-		e.must("start", name)
-		id := e.inspect(name, "{{.ID}}")
-		if got := cgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "33554432" {
+		e.Must("start", name)
+		id := e.Inspect(name, "{{.ID}}")
+		if got := testutil.CgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "33554432" {
 			t.Errorf("%s started after update: memory limit %q", name, got)
 		}
-		if got := cgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "20" {
+		if got := testutil.CgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "20" {
 			t.Errorf("%s started after update: pids.max %q", name, got)
 		}
 	}
 	// Live through runc update.
-	e.must("update", "-m", "48m", "--pids-limit", "30", "s2")
-	id := e.inspect("s2", "{{.ID}}")
-	if got := cgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "50331648" {
+	e.Must("update", "-m", "48m", "--pids-limit", "30", "s2")
+	id := e.Inspect("s2", "{{.ID}}")
+	if got := testutil.CgroupFile(t, id, "memory", "memory.limit_in_bytes", "memory.max"); got != "50331648" {
 		t.Errorf("runc update: memory limit %q", got)
 	}
-	if got := cgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "30" {
+	if got := testutil.CgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "30" {
 		t.Errorf("runc update: pids.max %q", got)
 	}
-	if r := e.run("run", "-d", "--rm", "--name", "auto", "busybox", "sleep", "100"); r.code != 0 {
-		t.Fatalf("run --rm: %s", r.stderr)
+	if r := e.Run("run", "-d", "--rm", "--name", "auto", "busybox", "sleep", "100"); r.ExitCode != 0 {
+		t.Fatalf("run --rm: %s", r.Stderr)
 	}
-	if r := e.run("update", "--restart", "always", "auto"); r.code != 1 || !strings.Contains(r.stderr, "AutoRemove") {
-		t.Errorf("--restart on an --rm container: exit %d, %q", r.code, r.stderr)
+	if r := e.Run("update", "--restart", "always", "auto"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "AutoRemove") {
+		t.Errorf("--restart on an --rm container: exit %d, %q", r.ExitCode, r.Stderr)
 	}
 }
 
@@ -139,9 +139,9 @@ func TestUpdateStopped(t *testing.T) {
 // monitor follows it when the process is killed.
 func TestUpdateRestartLive(t *testing.T) {
 	e := newEnv(t)
-	e.must("run", "-d", "--name", "rs", "busybox", "sleep", "100")
-	e.must("update", "--restart", "on-failure", "rs")
-	pid, err := strconv.Atoi(e.inspect("rs", "{{.State.Pid}}"))
+	e.Must("run", "-d", "--name", "rs", "busybox", "sleep", "100")
+	e.Must("update", "--restart", "on-failure", "rs")
+	pid, err := strconv.Atoi(e.Inspect("rs", "{{.State.Pid}}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +149,8 @@ func TestUpdateRestartLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	const format = "{{.RestartCount}} {{.State.Status}}"
-	testutil.Eventually(t, 10*time.Second, func() bool { return e.inspect("rs", format) == "1 running" },
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.Inspect("rs", format) == "1 running" },
 		func() string {
-			return fmt.Sprintf("killed after update --restart on-failure: %q, want restarted once", e.inspect("rs", format))
+			return fmt.Sprintf("killed after update --restart on-failure: %q, want restarted once", e.Inspect("rs", format))
 		})
 }

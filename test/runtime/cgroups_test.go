@@ -120,7 +120,7 @@ func TestCgroupMemoryHogOOMKilled(t *testing.T) {
 	memoryLimit(b, 32<<20)
 	b.Shell("sleep 1; exec tail /dev/zero")
 	id := testutil.NewID(t)
-	run, _, _ := startForeground(t, rt, b, id)
+	run, _, _ := rt.StartForeground(t, b, id)
 	rt.WaitState(t, id, "running", 10*time.Second)
 	events := rt.Command("events", "--interval", "1h", id)
 	var out testutil.Buffer
@@ -148,7 +148,7 @@ func TestCgroupMemoryOneMiBRunsEcho(t *testing.T) {
 	}
 	memoryLimit(b, 1<<20)
 	b.SetArgs("echo", "small")
-	res := runBundle(t, rt, b)
+	res := rt.RunBundle(t, b)
 	if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "small" {
 		t.Fatalf("echo under a 1 MiB limit: exit %d, stdout %q", res.ExitCode, res.Stdout)
 	}
@@ -159,7 +159,7 @@ func TestCgroupForkBombStoppedAtPidsMax(t *testing.T) {
 	b.Update(func(s *specs.Spec) { resources(s).Pids = &specs.LinuxPids{Limit: i64(16)} })
 	// The subshell dies at the first refused fork; pid 1 lives on.
 	b.Shell("(for i in $(seq 1 64); do sleep 60 & done) 2>/dev/null; exec sleep 60")
-	id, st := startDetached(t, rt, b)
+	id, st := rt.StartDetached(t, b)
 	eventsFile := cgroupFile(t, st.Pid, "pids", "pids.events")
 	testutil.Eventually(t, 10*time.Second, func() bool { return readCgroupKey(t, eventsFile, "max") != 0 },
 		func() string { return eventsFile + ": no fork refused at pids.max" })
@@ -185,7 +185,7 @@ func TestCgroupCPUQuotaThrottles(t *testing.T) {
 		resources(s).CPU = &specs.LinuxCPU{Quota: i64(2000), Period: &period}
 	})
 	b.Shell("while :; do :; done")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	var s cgStats
 	testutil.Eventually(t, 5*time.Second, func() bool { s = stats(t, rt, id); return s.Data.CPU.Throttling.ThrottledPeriods > 0 },
 		func() string {
@@ -196,7 +196,7 @@ func TestCgroupCPUQuotaThrottles(t *testing.T) {
 func TestCgroupPauseResume(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("while :; do :; done")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	rt.MustRun(t, "pause", id)
 	if st := rt.State(t, id); st.Status != "paused" {
 		t.Fatalf("after pause: state %q, want paused", st.Status)
@@ -225,7 +225,7 @@ func TestCgroupLiveUpdate(t *testing.T) {
 	memoryLimit(b, 64<<20)
 	b.Update(func(s *specs.Spec) { resources(s).Pids = &specs.LinuxPids{Limit: i64(50)} })
 	b.SetArgs("sleep", "60")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	rt.MustRun(t, "update", "--memory", "48m", "--memory-swap", "48m", "--pids-limit", "30", id)
 	s := stats(t, rt, id)
 	if s.Data.Memory.Usage.Limit != 48<<20 || s.Data.Pids.Limit != 30 {
@@ -260,7 +260,7 @@ func TestCgroupDeviceRuleDenies(t *testing.T) {
 				r.Devices = append(r.Devices, specs.LinuxDeviceCgroup{Allow: false, Type: "c", Major: i64(1), Minor: i64(11), Access: "w"})
 			}
 		})
-		got := shellOutput(t, rt, b, "if echo berth-device-test > /dev/kmsg; then echo open; else echo denied; fi 2>/dev/null; echo x > /dev/null && echo null-ok")
+		got := rt.ShellOutput(t, b, "if echo berth-device-test > /dev/kmsg; then echo open; else echo denied; fi 2>/dev/null; echo x > /dev/null && echo null-ok")
 		want := "open\nnull-ok"
 		if deny {
 			want = "denied\nnull-ok"
@@ -274,7 +274,7 @@ func TestCgroupDeviceRuleDenies(t *testing.T) {
 func TestCgroupStatsAfterWork(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo done; sleep 60")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	var s cgStats
 	testutil.Eventually(t, 5*time.Second, func() bool {
 		s = stats(t, rt, id)
@@ -300,7 +300,7 @@ func TestCgroupStatsAfterWork(t *testing.T) {
 func TestCgroupDeleteRemovesCgroup(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "60")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	if dirs, err := testutil.CgroupDirs(id); err != nil || len(dirs) == 0 {
 		t.Fatalf("running container has no cgroup dirs: %v %v", dirs, err)
 	}

@@ -12,36 +12,6 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-// assertNothingLeft checks that a failed create or run of id left no state
-// dir, cgroup, mount or process behind.
-func assertNothingLeft(t *testing.T, rt *testutil.Runtime, id string, b *testutil.Bundle) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(rt.Root, id)); !os.IsNotExist(err) {
-		t.Errorf("state dir %s left behind (%v)", filepath.Join(rt.Root, id), err)
-	}
-	cgroups, err := testutil.CgroupDirs(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cgroups) > 0 {
-		t.Errorf("cgroups left behind: %v", cgroups)
-	}
-	mounts, err := testutil.MountedUnder(b.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(mounts) > 0 {
-		t.Errorf("mounts left behind: %v", mounts)
-	}
-	procs, err := testutil.ChildProcesses()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(procs) > 0 {
-		t.Errorf("processes left behind: %v", procs)
-	}
-}
-
 // oneErrorLine checks stderr is a single line naming want.
 func oneErrorLine(t *testing.T, stderr, want string) {
 	t.Helper()
@@ -76,7 +46,7 @@ func TestBadConfig(t *testing.T) {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
 			oneErrorLine(t, res.Stderr, c.names)
-			assertNothingLeft(t, rt, id, b)
+			rt.AssertNothingLeft(t, id, b)
 		})
 	}
 }
@@ -104,13 +74,13 @@ func TestWrongJSONType(t *testing.T) {
 		t.Errorf("exit %d, want 1", res.ExitCode)
 	}
 	oneErrorLine(t, res.Stderr, "args")
-	assertNothingLeft(t, rt, id, b)
+	rt.AssertNothingLeft(t, id, b)
 }
 
 func TestDuplicateID(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "100")
-	id, st := startDetached(t, rt, b)
+	id, st := rt.StartDetached(t, b)
 	res := rt.Run(t, "create", "--bundle", b.Dir, id)
 	if res.ExitCode != 1 {
 		t.Errorf("create of an existing ID: exit %d, want 1", res.ExitCode)
@@ -156,7 +126,7 @@ func TestLogFormatJSON(t *testing.T) {
 	if !sawError {
 		t.Errorf("log has no error line naming /no-such-binary:\n%s", data)
 	}
-	assertNothingLeft(t, rt, id, b)
+	rt.AssertNothingLeft(t, id, b)
 }
 
 func TestSystemdCgroupWithoutSystemd(t *testing.T) {
@@ -173,5 +143,5 @@ func TestSystemdCgroupWithoutSystemd(t *testing.T) {
 	if !strings.Contains(strings.ToLower(res.Stderr), "systemd") && !strings.Contains(res.Stderr, "dbus") {
 		t.Errorf("stderr %q does not say systemd (or its dbus) is missing", res.Stderr)
 	}
-	assertNothingLeft(t, rt, id, b)
+	rt.AssertNothingLeft(t, id, b)
 }

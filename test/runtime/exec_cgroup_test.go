@@ -38,7 +38,7 @@ func hierarchyDir(ctrls string) string {
 // (controller:path), as runc's; a missing sub-cgroup or controller fails.
 func TestExecCgroup(t *testing.T) {
 	rt, b := setup(t)
-	id, st := runningSleeper(t, rt, b)
+	id, st := rt.RunningSleeper(t, b)
 	data, err := os.ReadFile("/proc/" + itoa(st.Pid) + "/cgroup")
 	if err != nil {
 		t.Fatal(err)
@@ -82,14 +82,14 @@ func TestExecCgroup(t *testing.T) {
 		}
 	}
 
-	got := cgroupLines(t, execOut(t, rt, "--cgroup", "all", id, "cat", "/proc/self/cgroup"))
+	got := cgroupLines(t, rt.ExecOut(t, "--cgroup", "all", id, "cat", "/proc/self/cgroup"))
 	for ctrls, path := range init {
 		if got[ctrls] != path+"/all" {
 			t.Errorf("exec --cgroup all: %q cgroup %s, want %s/all", ctrls, got[ctrls], path)
 		}
 	}
 	if memory != "" {
-		got = cgroupLines(t, execOut(t, rt, "--cgroup", "memory:mem", id, "cat", "/proc/self/cgroup"))
+		got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "memory:mem", id, "cat", "/proc/self/cgroup"))
 		for ctrls, path := range init {
 			want := path
 			if ctrls == memory {
@@ -101,7 +101,7 @@ func TestExecCgroup(t *testing.T) {
 		}
 	}
 	// A path cannot climb out of the container's cgroup: ../.. is its root.
-	got = cgroupLines(t, execOut(t, rt, "--cgroup", "../..", id, "cat", "/proc/self/cgroup"))
+	got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "../..", id, "cat", "/proc/self/cgroup"))
 	for ctrls, path := range init {
 		if got[ctrls] != path {
 			t.Errorf("exec --cgroup ../..: %q cgroup %s, want the container's %s", ctrls, got[ctrls], path)

@@ -11,12 +11,12 @@ import (
 // names a cwd that does not exist.
 func TestExecProcessSetup(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
-	out := execOut(t, rt, "--cwd", "/etc", id, "sh", "-c", `echo "$HOME $(pwd)"`)
+	id, _ := rt.RunningSleeper(t, b)
+	out := rt.ExecOut(t, "--cwd", "/etc", id, "sh", "-c", `echo "$HOME $(pwd)"`)
 	if out != "/root /etc" {
 		t.Errorf("exec as root in /etc: %q, want HOME /root, cwd /etc", out)
 	}
-	if out := execOut(t, rt, "--user", "65534:65534", id, "sh", "-c", `echo "$HOME $(id -u):$(id -g)"`); out != "/nonexistent 65534:65534" {
+	if out := rt.ExecOut(t, "--user", "65534:65534", id, "sh", "-c", `echo "$HOME $(id -u):$(id -g)"`); out != "/nonexistent 65534:65534" {
 		t.Errorf("exec as nobody: %q", out)
 	}
 	res := rt.Run(t, "exec", "--cwd", "/no/such/dir", id, "true")

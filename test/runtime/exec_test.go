@@ -15,28 +15,10 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-// runningSleeper starts the bundle with `sleep 1000` detached.
-func runningSleeper(t *testing.T, rt *testutil.Runtime, b *testutil.Bundle) (string, testutil.State) {
-	t.Helper()
-	b.SetArgs("sleep", "1000")
-	return startDetached(t, rt, b)
-}
-
-// execOut runs `exec args...` and returns trimmed stdout, failing on a
-// non-zero status.
-func execOut(t *testing.T, rt *testutil.Runtime, args ...string) string {
-	t.Helper()
-	res := rt.Run(t, append([]string{"exec"}, args...)...)
-	if res.ExitCode != 0 {
-		t.Fatalf("exec %v: exit %d", args, res.ExitCode)
-	}
-	return strings.TrimSpace(res.Stdout)
-}
-
 func TestExecOutputAndStatus(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
-	if out := execOut(t, rt, id, "echo", "hello"); out != "hello" {
+	id, _ := rt.RunningSleeper(t, b)
+	if out := rt.ExecOut(t, id, "echo", "hello"); out != "hello" {
 		t.Errorf("exec echo: %q, want hello", out)
 	}
 	if res := rt.Run(t, "exec", id, "sh", "-c", "exit 7"); res.ExitCode != 7 {
@@ -58,13 +40,13 @@ func TestExecJoinsNamespacesAndCgroups(t *testing.T) {
 	b.Update(func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	})
-	id, st := runningSleeper(t, rt, b)
+	id, st := rt.RunningSleeper(t, b)
 	for _, ns := range []string{"mnt", "pid", "net", "uts", "ipc", "cgroup"} {
 		want, err := os.Readlink("/proc/" + itoa(st.Pid) + "/ns/" + ns)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := execOut(t, rt, id, "readlink", "/proc/self/ns/"+ns); got != want {
+		if got := rt.ExecOut(t, id, "readlink", "/proc/self/ns/"+ns); got != want {
 			t.Errorf("%s namespace of exec'd process %s, want the init's %s", ns, got, want)
 		}
 	}
@@ -74,7 +56,7 @@ func TestExecJoinsNamespacesAndCgroups(t *testing.T) {
 	}
 	// The exec'd process reads its own cgroup file: same lines as the init's
 	// from the host (the cgroup namespace is rooted at the container's).
-	out := execOut(t, rt, id, "sh", "-c", "cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup")
+	out := rt.ExecOut(t, id, "sh", "-c", "cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup")
 	self, one, _ := strings.Cut(out, "\n---\n")
 	if self != strings.TrimSpace(one) {
 		t.Errorf("exec'd process's cgroups:\n%s\ninit's:\n%s", self, one)
@@ -82,7 +64,7 @@ func TestExecJoinsNamespacesAndCgroups(t *testing.T) {
 	if len(strings.TrimSpace(string(init))) == 0 {
 		t.Errorf("init has no cgroups")
 	}
-	if got := execOut(t, rt, id, "sh", "-c", "echo $$"); got == "1" || got == "" {
+	if got := rt.ExecOut(t, id, "sh", "-c", "echo $$"); got == "1" || got == "" {
 		t.Errorf("exec'd shell's pid in the container: %q", got)
 	}
 }
@@ -90,8 +72,8 @@ func TestExecJoinsNamespacesAndCgroups(t *testing.T) {
 func TestExecFlags(t *testing.T) {
 	rt, b := setup(t)
 	b.Update(func(s *specs.Spec) { s.Process.Env = append(s.Process.Env, "FROM_SPEC=1") })
-	id, _ := runningSleeper(t, rt, b)
-	out := execOut(t, rt, "--env", "FOO=bar", "--cwd", "/tmp", "--user", "1000:1001", "--additional-gids", "10",
+	id, _ := rt.RunningSleeper(t, b)
+	out := rt.ExecOut(t, "--env", "FOO=bar", "--cwd", "/tmp", "--user", "1000:1001", "--additional-gids", "10",
 		id, "sh", "-c", `echo $FOO $FROM_SPEC; pwd; id -u; id -g; grep Groups: /proc/self/status | cut -f2`)
 	if want := "bar 1\n/tmp\n1000\n1001\n10"; out != want {
 		t.Errorf("exec with flags:\n%s\nwant:\n%s", out, want)
@@ -103,7 +85,7 @@ func TestExecFlags(t *testing.T) {
 
 func TestExecProcessFile(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
+	id, _ := rt.RunningSleeper(t, b)
 	p := b.Spec().Process
 	p.Args = []string{"sleep", "100"}
 	p.Env = []string{"PATH=/bin:/usr/bin", "X=from-process-file"}
@@ -113,7 +95,7 @@ func TestExecProcessFile(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pid := execDetached(t, rt, "--process", path, id)
+	pid := rt.ExecDetached(t, "--process", path, id)
 	st := procStatus(t, pid)
 	if !strings.HasPrefix(st["Uid"], "33\t") || !strings.HasPrefix(st["Gid"], "34\t") {
 		t.Errorf("--process user 33:34: Uid %q Gid %q", st["Uid"], st["Gid"])
@@ -125,30 +107,6 @@ func TestExecProcessFile(t *testing.T) {
 	if !strings.Contains(string(env), "X=from-process-file\x00") {
 		t.Errorf("--process env: %q", env)
 	}
-}
-
-// execDetached runs `exec --detach --pid-file F args...` and returns the
-// pid from F. The test process is the subreaper of that process: it kills
-// and reaps it at the end, or the container's init (which waits for every
-// process of its pid namespace to be reaped) could not finish dying.
-func execDetached(t *testing.T, rt *testutil.Runtime, args ...string) int {
-	t.Helper()
-	pidFile := filepath.Join(t.TempDir(), "exec.pid")
-	rt.MustRun(t, append([]string{"exec", "--detach", "--pid-file", pidFile}, args...)...)
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("--pid-file: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatalf("pid file holds %q", raw)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(pid, syscall.SIGKILL)
-		var ws syscall.WaitStatus
-		syscall.Wait4(pid, &ws, 0, nil)
-	})
-	return pid
 }
 
 func TestExecBoundedByContainer(t *testing.T) {
@@ -165,9 +123,9 @@ func TestExecBoundedByContainer(t *testing.T) {
 		c.Bounding = []string{"CAP_KILL", "CAP_CHOWN"}
 		c.Effective, c.Permitted, c.Inheritable, c.Ambient = c.Bounding, c.Bounding, nil, nil
 	})
-	id, st := runningSleeper(t, rt, b)
+	id, st := rt.RunningSleeper(t, b)
 	init := procStatus(t, st.Pid)
-	out := execOut(t, rt, id, "sh", "-c", "grep -E '^(CapBnd|CapEff|CapInh|CapAmb|NoNewPrivs)' /proc/self/status; ulimit -n")
+	out := rt.ExecOut(t, id, "sh", "-c", "grep -E '^(CapBnd|CapEff|CapInh|CapAmb|NoNewPrivs)' /proc/self/status; ulimit -n")
 	for _, key := range []string{"CapBnd", "CapEff", "NoNewPrivs"} {
 		if !strings.Contains(out, key+":\t"+init[key]) {
 			t.Errorf("exec'd %s differs from the init's %s:\n%s", key, init[key], out)
@@ -183,10 +141,10 @@ func TestExecBoundedByContainer(t *testing.T) {
 	}
 	// As runc, a capability named by --cap may go past the container's
 	// bounding set (CAP_SYS_ADMIN is bit 21).
-	if out := execOut(t, rt, "--cap", "CAP_SYS_ADMIN", id, "grep", "CapBnd", "/proc/self/status"); out != "CapBnd:\t0000000000200021" {
+	if out := rt.ExecOut(t, "--cap", "CAP_SYS_ADMIN", id, "grep", "CapBnd", "/proc/self/status"); out != "CapBnd:\t0000000000200021" {
 		t.Errorf("exec --cap CAP_SYS_ADMIN: %q, want CapBnd 0000000000200021", out)
 	}
-	out = execOut(t, rt, "--cap", "CAP_KILL", id, "grep", "CapEff", "/proc/self/status")
+	out = rt.ExecOut(t, "--cap", "CAP_KILL", id, "grep", "CapEff", "/proc/self/status")
 	if !strings.Contains(out, init["CapEff"]) {
 		t.Errorf("exec --cap CAP_KILL: %s, want %s", out, init["CapEff"])
 	}
@@ -209,15 +167,15 @@ func procStatus(t *testing.T, pid int) map[string]string {
 
 func TestExecNoNewPrivsFlag(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
-	if out := execOut(t, rt, "--no-new-privs", id, "grep", "NoNewPrivs", "/proc/self/status"); !strings.HasSuffix(out, "1") {
+	id, _ := rt.RunningSleeper(t, b)
+	if out := rt.ExecOut(t, "--no-new-privs", id, "grep", "NoNewPrivs", "/proc/self/status"); !strings.HasSuffix(out, "1") {
 		t.Errorf("exec --no-new-privs: %q", out)
 	}
 }
 
 func TestExecForwardsSignals(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
+	id, _ := rt.RunningSleeper(t, b)
 	cmd := rt.Command("exec", id, "sh", "-c", "trap 'exit 42' TERM; echo ready; while true; do sleep 0.05; done")
 	var out testutil.Buffer
 	cmd.Stdout = &out
@@ -238,9 +196,9 @@ func TestExecForwardsSignals(t *testing.T) {
 
 func TestExecTerminal(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
+	id, _ := rt.RunningSleeper(t, b)
 	cs := testutil.NewConsoleSocket(t)
-	execDetached(t, rt, "--tty", "--console-socket", cs.Path, id, "sh", "-c", "tty; sleep 100")
+	rt.ExecDetached(t, "--tty", "--console-socket", cs.Path, id, "sh", "-c", "tty; sleep 100")
 	master := cs.Master(t)
 	defer master.Close()
 	master.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -256,7 +214,7 @@ func TestExecTerminal(t *testing.T) {
 
 func TestExecPreserveFds(t *testing.T) {
 	rt, b := setup(t)
-	id, _ := runningSleeper(t, rt, b)
+	id, _ := rt.RunningSleeper(t, b)
 	f, err := os.CreateTemp(t.TempDir(), "fd")
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +232,7 @@ func TestExecPreserveFds(t *testing.T) {
 
 func TestExecStoppedOrPaused(t *testing.T) {
 	rt, b := setup(t)
-	id, st := runningSleeper(t, rt, b)
+	id, st := rt.RunningSleeper(t, b)
 	freezer := cgroupDir(t, st.Pid, "freezer")
 	if freezer == "" {
 		t.Log("no v1 freezer: skipping the paused case")

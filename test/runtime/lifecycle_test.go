@@ -92,7 +92,7 @@ func TestStateFields(t *testing.T) {
 func TestList(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "100")
-	id, st := startDetached(t, rt, b)
+	id, st := rt.StartDetached(t, b)
 
 	table := rt.MustRun(t, "list", "-f", "table").Stdout
 	lines := strings.Split(strings.TrimSpace(table), "\n")
@@ -126,7 +126,7 @@ func TestKillSignalNames(t *testing.T) {
 			// inside, but not from the parent namespace; the trap makes TERM
 			// deadly too.
 			b.Shell("trap 'exit 0' TERM; while :; do sleep 0.1; done")
-			id, _ := startDetached(t, rt, b)
+			id, _ := rt.StartDetached(t, b)
 			rt.MustRun(t, "kill", id, sig)
 			rt.WaitState(t, id, "stopped", 10*time.Second)
 			rt.MustRun(t, "delete", id)
@@ -153,7 +153,7 @@ func TestKillStoppedSaysRuncWords(t *testing.T) {
 func TestKillAll(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("sleep 100 & sleep 100 & wait")
-	id, st := startDetached(t, rt, b)
+	id, st := rt.StartDetached(t, b)
 	rt.MustRun(t, "kill", "--all", id, "KILL")
 	rt.WaitState(t, id, "stopped", 10*time.Second)
 	// Every process of the container went, not only its init.
@@ -172,7 +172,7 @@ func TestKillAll(t *testing.T) {
 func TestDeleteRunningRefused(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "100")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	res := rt.Run(t, "delete", id)
 	if res.ExitCode != 1 {
 		t.Errorf("delete of a running container: exit %d, want 1", res.ExitCode)
@@ -189,7 +189,7 @@ func TestDeleteRunningRefused(t *testing.T) {
 func TestDeleteForce(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "100")
-	id, st := startDetached(t, rt, b)
+	id, st := rt.StartDetached(t, b)
 	rt.MustRun(t, "delete", "--force", id)
 	if res := rt.Run(t, "state", id); res.ExitCode == 0 {
 		t.Errorf("state after delete --force succeeded")

@@ -26,7 +26,7 @@ func TestRlimitNofile(t *testing.T) {
 	b.Update(func(s *specs.Spec) {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: hard, Soft: soft}}
 	})
-	if out, want := shellOutput(t, rt, b, "ulimit -n; ulimit -Hn"), fmt.Sprintf("%d\n%d", soft, hard); out != want {
+	if out, want := rt.ShellOutput(t, b, "ulimit -n; ulimit -Hn"), fmt.Sprintf("%d\n%d", soft, hard); out != want {
 		t.Errorf("ulimit -n, -Hn: %q, want %q", out, want)
 	}
 }
@@ -41,7 +41,7 @@ func TestOOMScoreAdj(t *testing.T) {
 	// Lowering it needs CAP_SYS_RESOURCE, which this host withholds.
 	adj := min(own+123, 1000)
 	b.Update(func(s *specs.Spec) { s.Process.OOMScoreAdj = &adj })
-	if out := shellOutput(t, rt, b, "cat /proc/self/oom_score_adj"); out != strconv.Itoa(adj) {
+	if out := rt.ShellOutput(t, b, "cat /proc/self/oom_score_adj"); out != strconv.Itoa(adj) {
 		t.Errorf("oom_score_adj %q, want %d", out, adj)
 	}
 }
@@ -50,7 +50,7 @@ func TestUmask(t *testing.T) {
 	rt, b := setup(t)
 	mask := uint32(0o027)
 	b.Update(func(s *specs.Spec) { s.Process.User.Umask = &mask })
-	if out := shellOutput(t, rt, b, "umask"); out != "0027" {
+	if out := rt.ShellOutput(t, b, "umask"); out != "0027" {
 		t.Errorf("umask %q, want 0027", out)
 	}
 }
@@ -60,7 +60,7 @@ func TestUserGroups(t *testing.T) {
 	b.Update(func(s *specs.Spec) {
 		s.Process.User = specs.User{UID: 1000, GID: 1001, AdditionalGids: []uint32{10, 20}}
 	})
-	out := shellOutput(t, rt, b, "id -u; id -g; grep Groups: /proc/self/status | cut -f2")
+	out := rt.ShellOutput(t, b, "id -u; id -g; grep Groups: /proc/self/status | cut -f2")
 	if want := "1000\n1001\n10 20"; out != want {
 		t.Errorf("uid, gid, groups: %q, want %q", out, want)
 	}
@@ -91,7 +91,7 @@ func TestCapabilities(t *testing.T) {
 	b.Update(func(s *specs.Spec) {
 		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: bnd, Effective: eff, Permitted: eff}
 	})
-	out := shellOutput(t, rt, b, "grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status")
+	out := rt.ShellOutput(t, b, "grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status")
 	want := fmt.Sprintf("CapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t%016x", capMask(t, eff), capMask(t, bnd), 0)
 	if out != want {
 		t.Errorf("capabilities:\n%s\nwant:\n%s", out, want)
@@ -106,7 +106,7 @@ func TestNoNewPrivileges(t *testing.T) {
 		if nnp {
 			want = "NoNewPrivs:\t1"
 		}
-		if out := shellOutput(t, rt, b, "grep NoNewPrivs /proc/self/status"); out != want {
+		if out := rt.ShellOutput(t, b, "grep NoNewPrivs /proc/self/status"); out != want {
 			t.Errorf("noNewPrivileges=%v: %q, want %q", nnp, out, want)
 		}
 	}
@@ -125,7 +125,7 @@ func TestTerminalConsoleSocket(t *testing.T) {
 	master := cs.Master(t)
 	defer master.Close()
 	rt.MustRun(t, "start", id)
-	got := readTerminal(master)
+	got := testutil.ReadTerminal(master)
 	if want := "/dev/pts/0\n31 101"; got != want {
 		t.Errorf("tty; stty size: %q, want %q", got, want)
 	}
@@ -138,31 +138,16 @@ func TestForegroundTerminalNewlines(t *testing.T) {
 	rt, b := setup(t)
 	b.Update(func(s *specs.Spec) { s.Process.Terminal = true })
 	b.Shell("printf 'a\\nb\\n'")
-	if res := runBundle(t, rt, b); res.ExitCode != 0 || res.Stdout != "a\nb\n" {
+	if res := rt.RunBundle(t, b); res.ExitCode != 0 || res.Stdout != "a\nb\n" {
 		t.Errorf("run -t: exit %d stdout %q, want \"a\\nb\\n\"", res.ExitCode, res.Stdout)
 	}
 	b.Update(func(s *specs.Spec) { s.Process.Terminal = false })
 	b.SetArgs("sleep", "100")
-	id, _ := startDetached(t, rt, b)
+	id, _ := rt.StartDetached(t, b)
 	res := rt.Run(t, "exec", "-t", id, "sh", "-c", "printf 'c\\nd\\n'")
 	if res.ExitCode != 0 || res.Stdout != "c\nd\n" {
 		t.Errorf("exec -t: exit %d stdout %q, want \"c\\nd\\n\"", res.ExitCode, res.Stdout)
 	}
-}
-
-// readTerminal reads the pty master until the container closes its last
-// slave fd (EIO), and returns the output trimmed, with "\r\n" as "\n".
-func readTerminal(master *os.File) string {
-	var out strings.Builder
-	buf := make([]byte, 1024)
-	for {
-		n, err := master.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return strings.ReplaceAll(strings.TrimSpace(out.String()), "\r\n", "\n")
 }
 
 // extraFile is a host file holding content, open for reading.

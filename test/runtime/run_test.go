@@ -12,7 +12,7 @@ import (
 func TestRunStdoutStderrSeparate(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("echo to-stdout; echo to-stderr >&2")
-	res := runBundle(t, rt, b)
+	res := rt.RunBundle(t, b)
 	if res.ExitCode != 0 {
 		t.Fatalf("exit %d", res.ExitCode)
 	}
@@ -27,7 +27,7 @@ func TestRunStdoutStderrSeparate(t *testing.T) {
 func TestRunExitCode(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("exit 3")
-	if res := runBundle(t, rt, b); res.ExitCode != 3 {
+	if res := rt.RunBundle(t, b); res.ExitCode != 3 {
 		t.Errorf("exit %d, want 3", res.ExitCode)
 	}
 }
@@ -48,7 +48,7 @@ func TestRunKilledBySignal(t *testing.T) {
 	rt, b := setup(t)
 	b.SetArgs("sleep", "100")
 	id := testutil.NewID(t)
-	cmd, _, _ := startForeground(t, rt, b, id)
+	cmd, _, _ := rt.StartForeground(t, b, id)
 	rt.WaitState(t, id, "running", 10*time.Second)
 	rt.MustRun(t, "kill", id, "KILL")
 	err := cmd.Wait()
@@ -62,7 +62,7 @@ func TestRunForwardsSignals(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("trap 'exit 42' TERM; echo ready; while :; do sleep 0.1; done")
 	id := testutil.NewID(t)
-	cmd, stdout, _ := startForeground(t, rt, b, id)
+	cmd, stdout, _ := rt.StartForeground(t, b, id)
 	rt.WaitState(t, id, "running", 10*time.Second)
 	// The trap must be set before the signal arrives.
 	if !stdout.WaitFor("ready", 10*time.Second) {

@@ -25,13 +25,13 @@ func TestProcessScheduling(t *testing.T) {
 		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
 	})
 	b.Shell(schedProbe)
-	out := strings.Split(strings.TrimSpace(runBundle(t, rt, b).Stdout), "\n")
+	out := strings.Split(strings.TrimSpace(rt.RunBundle(t, b).Stdout), "\n")
 	if len(out) != 4 || out[0] != "policy : 3" || out[1] != "idle" || out[3] != "i686" {
 		t.Errorf("init with SCHED_BATCH, IOPRIO_CLASS_IDLE and LINUX32: got %q, want policy 3, idle, i686", out)
 	}
 
 	b.Update(func(s *specs.Spec) { s.Process.Scheduler, s.Process.IOPriority = nil, nil })
-	id, _ := runningSleeper(t, rt, b)
+	id, _ := rt.RunningSleeper(t, b)
 	proc := b.Spec().Process
 	proc.Args = []string{"sh", "-c", schedProbe}
 	proc.Scheduler = &specs.Scheduler{Policy: specs.SchedIdle}
@@ -45,7 +45,7 @@ func TestProcessScheduling(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out = strings.Split(execOut(t, rt, "--process", file, id), "\n")
+	out = strings.Split(rt.ExecOut(t, "--process", file, id), "\n")
 	if len(out) != 4 || out[0] != "policy : 5" || out[1] != "best-effort: prio 6" || out[2] != "1" || out[3] != "i686" {
 		t.Errorf("exec with SCHED_IDLE, best-effort 6, execCPUAffinity 0 in a LINUX32 container: got %q, want policy 5, best-effort: prio 6, mask 1, i686", out)
 	}

@@ -1,0 +1,67 @@
+package security_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil"
+)
+
+// usernsMaps are two ranges, so that a map written line by line shows.
+var usernsMaps = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 1000, HostID: 300000, Size: 64536}}
+
+// withUserNamespace gives the bundle a user namespace: a new one with
+// usernsMaps, or the one at path. The ids inside need to reach the rootfs
+// through the test's temp dirs, so those become world-searchable.
+func withUserNamespace(t *testing.T, b *testutil.Bundle, path string) {
+	t.Helper()
+	for dir := b.Dir; dir != "/tmp" && dir != "/"; dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Update(func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: path})
+		s.Linux.UIDMappings, s.Linux.GIDMappings = usernsMaps, usernsMaps
+	})
+}
+
+// TestJoinUserNamespaceByPath: a second container given the first one's
+// /proc/PID/ns/user lives in that user namespace, with its id maps, and
+// the namespaces it makes of its own are owned by it.
+func TestJoinUserNamespaceByPath(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	first := testutil.NewBundle(t, rt)
+	withUserNamespace(t, first, "")
+	_, st := rt.RunningSleeper(t, first)
+
+	second := testutil.NewBundle(t, rt)
+	withUserNamespace(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	out := rt.ShellOutput(t, second, "cat /proc/self/uid_map /proc/self/gid_map; id -u; readlink /proc/self/ns/user")
+	lines := strings.Split(out, "\n")
+	var want []string
+	for range 2 {
+		for _, m := range usernsMaps {
+			want = append(want, fmt.Sprintf("%d %d %d", m.ContainerID, m.HostID, m.Size))
+		}
+	}
+	want = append(want, "0", testutil.NsLink(t, st.Pid, "user"))
+	var got []string
+	for i, l := range lines {
+		if i < 4 {
+			l = strings.Join(strings.Fields(l), " ")
+		}
+		got = append(got, l)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("second container's uid_map, gid_map, uid and user namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if host := testutil.NsLink(t, "self", "user"); host == testutil.NsLink(t, st.Pid, "user") {
+		t.Errorf("the first container shares the host's user namespace %s", host)
+	}
+}
