@@ -216,7 +216,7 @@ func TestNetworkUDPPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	echo := filepath.Join(t.TempDir(), "udpecho")
-	build := exec.Command("go", "build", "-o", echo, "./test/engine/testdata/udpecho")
+	build := exec.Command("go", "build", "-o", echo, "./test/engine/network/testdata/udpecho")
 	build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build udpecho: %v\n%s", err, out)

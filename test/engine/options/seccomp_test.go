@@ -144,7 +144,7 @@ func buildProbe(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), name)
-	build := exec.Command("go", "build", "-o", bin, "./test/engine/testdata/"+name)
+	build := exec.Command("go", "build", "-o", bin, "./test/engine/options/testdata/"+name)
 	build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", name, err, out)
