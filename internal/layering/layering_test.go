@@ -48,6 +48,20 @@ var rules = []rule{
 	// The Engine API server is a front end over the engine, as the CLI.
 	{"api", []string{"builder", "engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
+	// berth's command groups, as docker/cli's cli/command/...: each leans
+	// on the shared cli package and the libraries it drives, never on
+	// cmd/berth (main: the root command and the exit codes). The few
+	// sideways imports are named: container create takes network's flags
+	// and inspect its view, image has build's verb, system df shows
+	// containers as ps does.
+	{"cmd/berth/internal/cli", []string{"builder", "engine", "image", "network", "volume", "internal"}},
+	{"cmd/berth/internal/build", []string{"cmd/berth/internal/cli", "builder", "engine", "image", "internal"}},
+	{"cmd/berth/internal/network", []string{"cmd/berth/internal/cli", "engine", "network", "internal"}},
+	{"cmd/berth/internal/volume", []string{"cmd/berth/internal/cli", "engine", "image", "volume", "internal"}},
+	{"cmd/berth/internal/image", []string{"cmd/berth/internal/cli", "cmd/berth/internal/build", "builder", "engine", "image", "internal"}},
+	{"cmd/berth/internal/container", []string{"cmd/berth/internal/cli", "cmd/berth/internal/network", "engine", "image", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth/internal/system", []string{"cmd/berth/internal/cli", "cmd/berth/internal/container", "api", "engine", "image", "network", "volume", "runtime", "rootless", "internal"}},
+	{"cmd/berth/internal", []string{}},
 	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
@@ -182,6 +196,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/ociruntime", module + "/network", true},
 		{"engine/idlemon", module + "/engine/jsonlog", false},
 		{"engine/initreaper", module + "/engine/attach", true},
+		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
+		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
+		{"cmd/berth/internal/network", module + "/cmd/berth", true},
+		{"cmd/berth/internal/cli", module + "/cmd/berth/internal/image", true},
+		{"cmd/berth/internal/newgroup", module + "/engine", true},
+		{"api", module + "/cmd/berth/internal/cli", true},
 	}
 	for _, c := range cases {
 		got := len(check(c.pkg, []string{c.imp})) > 0
