@@ -45,8 +45,20 @@ var rules = []rule{
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
-	// The Engine API server is a front end over the engine, as the CLI.
-	{"api", []string{"builder", "engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
+	// The Engine API server is a front end over the engine, as the CLI,
+	// split by resource as the API is (moby's api/server/router/...): each
+	// resource package leans on api/router, and only api (the server, the
+	// version check, the listener) puts them together. system's df lists
+	// containers and images as their packages do.
+	{"api/router", []string{"engine", "image", "network", "volume", "internal"}},
+	{"api/containers", []string{"api/router", "engine", "image", "runtime/signals", "runtime/console", "internal"}},
+	{"api/exec", []string{"api/router", "engine", "runtime/console", "internal"}},
+	{"api/images", []string{"api/router", "builder", "engine", "image", "internal"}},
+	{"api/build", []string{"api/router", "builder", "engine", "image", "internal"}},
+	{"api/networks", []string{"api/router", "engine", "image", "network", "internal"}},
+	{"api/volumes", []string{"api/router", "engine", "image", "volume", "internal"}},
+	{"api/system", []string{"api/router", "api/containers", "api/images", "engine", "image", "internal"}},
+	{"api", []string{"internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
 	// berth's command groups, as docker/cli's cli/command/...: each leans
 	// on the shared cli package and the libraries it drives, never on
@@ -202,6 +214,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"cmd/berth/internal/cli", module + "/cmd/berth/internal/image", true},
 		{"cmd/berth/internal/newgroup", module + "/engine", true},
 		{"api", module + "/cmd/berth/internal/cli", true},
+		{"api/volumes", module + "/api/containers", true},
+		{"api/router", module + "/api", true},
+		{"api/system", module + "/api/images", false},
+		{"api/newresource", module + "/engine", true},
 	}
 	for _, c := range cases {
 		got := len(check(c.pkg, []string{c.imp})) > 0

@@ -1,4 +1,5 @@
-package api
+// Package build serves POST /build with berth's Dockerfile builder.
+package build
 
 import (
 	"bytes"
@@ -12,6 +13,7 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
@@ -19,24 +21,33 @@ import (
 	bimage "github.com/berth-containers/berth/image"
 )
 
+// Register adds this package's routes to r.
+func Register(r *router.Router) {
+	s := &buildAPI{r}
+	s.Handle("POST /build", s.build)
+}
+
 // build is POST /build, the classic builder's API (the CLI with
 // DOCKER_BUILDKIT=0, as /_ping says Builder-Version 1): the body is the
 // context's tar, the answer a JSON stream of {"stream": ...} lines with
 // the builder's output, an aux message with the ID, and Docker's
 // "Successfully built/tagged" lines that the CLI and compose look for.
-func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
+// buildAPI serves the build endpoints of the Engine API.
+type buildAPI struct{ *router.Router }
+
+func (s *buildAPI) build(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	o := builder.Options{Tags: q["t"], Target: q.Get("target"), NoCache: boolQuery(r, "nocache"), Pull: boolQuery(r, "pull"),
+	o := builder.Options{Tags: q["t"], Target: q.Get("target"), NoCache: router.BoolQuery(r, "nocache"), Pull: router.BoolQuery(r, "pull"),
 		Network: q.Get("networkmode"), Platform: q.Get("platform"), BuildArgs: map[string]string{}, Labels: map[string]string{}}
 	for _, t := range o.Tags {
 		if _, err := bimage.Normalize(t); err != nil {
-			return badRequest("invalid reference format: %v", err)
+			return router.BadRequest("invalid reference format: %v", err)
 		}
 	}
 	if v := q.Get("buildargs"); v != "" {
 		var args map[string]*string
 		if err := json.Unmarshal([]byte(v), &args); err != nil {
-			return badRequest("invalid buildargs %q: %v", v, err)
+			return router.BadRequest("invalid buildargs %q: %v", v, err)
 		}
 		for k, p := range args {
 			if p != nil { // a name alone, unset in the client's environment
@@ -46,16 +57,16 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v := q.Get("labels"); v != "" {
 		if err := json.Unmarshal([]byte(v), &o.Labels); err != nil {
-			return badRequest("invalid labels %q: %v", v, err)
+			return router.BadRequest("invalid labels %q: %v", v, err)
 		}
 	}
-	tmp := filepath.Join(s.opts.Root, "builder")
+	tmp := filepath.Join(s.Opts.Root, "builder")
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return fmt.Errorf("build context: %w", err)
 	}
 	dir, data, err := buildctx.FromStdin(r.Body, tmp)
 	if err != nil {
-		return badRequest("%v", err)
+		return router.BadRequest("%v", err)
 	}
 	defer os.RemoveAll(dir)
 	name, path := q.Get("dockerfile"), ""
@@ -65,42 +76,42 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	if data == nil {
 		// Resolved inside the context: a symlink in the tar leads nowhere else.
 		if path, err = securejoin.SecureJoin(dir, name); err != nil {
-			return badRequest("Cannot locate specified Dockerfile: %s", name)
+			return router.BadRequest("Cannot locate specified Dockerfile: %s", name)
 		}
 		if data, err = os.ReadFile(path); err != nil {
-			return badRequest("Cannot locate specified Dockerfile: %s", name)
+			return router.BadRequest("Cannot locate specified Dockerfile: %s", name)
 		}
 	}
 	if o.Context, err = buildctx.Open(dir, path); err != nil {
-		return badRequest("%v", err)
+		return router.BadRequest("%v", err)
 	}
 	if o.File, err = dockerfile.Parse(data, name); err != nil {
-		return badRequest("%v", err)
+		return router.BadRequest("%v", err)
 	}
-	quiet := boolQuery(r, "q")
-	return s.withEngine(func(e *engine.Engine, svc *bimage.Service) error {
+	quiet := router.BoolQuery(r, "q")
+	return s.WithEngine(func(e *engine.Engine, svc *bimage.Service) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		js := newJSONStream(newFlushWriter(w))
+		js := newJSONStream(router.NewFlushWriter(w))
 		if !quiet {
 			o.Progress = js
 		}
-		b := &builder.Builder{Engine: e, Images: svc, Root: s.opts.Root}
+		b := &builder.Builder{Engine: e, Images: svc, Root: s.Opts.Root}
 		id, err := b.Build(r.Context(), o)
 		js.flush()
 		if err != nil {
-			js.message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
+			js.Message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
 			return nil
 		}
-		js.message(map[string]any{"aux": map[string]string{"ID": id.String()}})
+		js.Message(map[string]any{"aux": map[string]string{"ID": id.String()}})
 		if quiet {
-			js.message(map[string]string{"stream": id.String() + "\n"})
+			js.Message(map[string]string{"stream": id.String() + "\n"})
 			return nil
 		}
-		js.message(map[string]string{"stream": "Successfully built " + id.Encoded()[:12] + "\n"})
+		js.Message(map[string]string{"stream": "Successfully built " + id.Encoded()[:12] + "\n"})
 		for _, t := range o.Tags {
 			if n, err := bimage.Normalize(t); err == nil {
-				js.message(map[string]string{"stream": "Successfully tagged " + bimage.Familiar(n) + "\n"})
+				js.Message(map[string]string{"stream": "Successfully tagged " + bimage.Familiar(n) + "\n"})
 			}
 		}
 		return nil
@@ -110,12 +121,14 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 // jsonStream sends what is written to it as {"stream": ...} messages, a
 // line each (the rest at flush), the way dockerd wraps a build's output.
 type jsonStream struct {
-	*jsonProgress
+	*router.JSONProgress
 	mu      sync.Mutex
 	pending []byte
 }
 
-func newJSONStream(w io.Writer) *jsonStream { return &jsonStream{jsonProgress: newJSONProgress(w)} }
+func newJSONStream(w io.Writer) *jsonStream {
+	return &jsonStream{JSONProgress: router.NewJSONProgress(w)}
+}
 
 func (j *jsonStream) Write(p []byte) (int, error) {
 	j.mu.Lock()
@@ -126,7 +139,7 @@ func (j *jsonStream) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		j.message(map[string]string{"stream": string(j.pending[:i+1])})
+		j.Message(map[string]string{"stream": string(j.pending[:i+1])})
 		j.pending = j.pending[i+1:]
 	}
 }
@@ -135,7 +148,7 @@ func (j *jsonStream) flush() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if len(j.pending) > 0 {
-		j.message(map[string]string{"stream": string(j.pending)})
+		j.Message(map[string]string{"stream": string(j.pending)})
 		j.pending = nil
 	}
 }

@@ -1,41 +1,42 @@
-package api
+package containers
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
 
 // routeArchive: what docker cp, docker export and docker diff use.
-func (s *Server) routeArchive() {
-	s.handle("HEAD /containers/{id}/archive", s.statArchive)
-	s.handle("GET /containers/{id}/archive", s.getArchive)
-	s.handle("PUT /containers/{id}/archive", s.putArchive)
-	s.handle("GET /containers/{id}/export", s.exportContainer)
-	s.handle("GET /containers/{id}/changes", s.containerChanges)
+func routesArchive(r *router.Router) {
+	s := &containersAPI{r}
+	s.Handle("HEAD /containers/{id}/archive", s.statArchive)
+	s.Handle("GET /containers/{id}/archive", s.getArchive)
+	s.Handle("PUT /containers/{id}/archive", s.putArchive)
+	s.Handle("GET /containers/{id}/export", s.exportContainer)
+	s.Handle("GET /containers/{id}/changes", s.containerChanges)
 }
 
 // pathStat stats the path query parameter and sets Docker's header of it.
 func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id string) error {
 	p := r.URL.Query().Get("path")
 	if p == "" {
-		return badRequest("path cannot be empty")
+		return router.BadRequest("path cannot be empty")
 	}
 	st, err := e.StatPath(r.Context(), id, p)
 	if err != nil {
 		if errors.Is(err, engine.ErrNotFound) {
 			if _, gerr := e.Get(id); gerr != nil {
-				return noSuchContainer(id, gerr)
+				return router.NoSuchContainer(id, gerr)
 			}
-			return &httpError{status: http.StatusNotFound, msg: "Could not find the file " + p + " in container " + id, err: err}
+			return &router.HttpError{Status: http.StatusNotFound, Msg: "Could not find the file " + p + " in container " + id, Err: err}
 		}
 		return err
 	}
@@ -47,8 +48,8 @@ func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id strin
 	return nil
 }
 
-func (s *Server) statArchive(w http.ResponseWriter, r *http.Request) error {
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+func (s *containersAPI) statArchive(w http.ResponseWriter, r *http.Request) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := pathStat(w, r, e, r.PathValue("id")); err != nil {
 			return err
 		}
@@ -58,14 +59,14 @@ func (s *Server) statArchive(w http.ResponseWriter, r *http.Request) error {
 }
 
 // getArchive is a tar of the path, its entries named as docker cp wants.
-func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) getArchive(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := pathStat(w, r, e, id); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/x-tar")
-		return stream(w, func(w io.Writer) error {
+		return router.Stream(w, func(w io.Writer) error {
 			return e.CopyFrom(r.Context(), id, r.URL.Query().Get("path"), "-", engine.CopyOptions{Archive: true}, w)
 		})
 	})
@@ -73,30 +74,30 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) error {
 
 // putArchive extracts the body, a tar, into the directory path: the CLI
 // has already rebased its entries on the destination's name.
-func (s *Server) putArchive(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	p := r.URL.Query().Get("path")
 	if p == "" {
-		return badRequest("path cannot be empty")
+		return router.BadRequest("path cannot be empty")
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		err := e.CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: boolQuery(r, "copyUIDGID")}, r.Body)
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
+		err := e.CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
 		if err != nil {
 			if errors.Is(err, engine.ErrNotFound) {
-				return noSuchContainer(id, err)
+				return router.NoSuchContainer(id, err)
 			}
-			return badRequest("%v", err)
+			return router.BadRequest("%v", err)
 		}
 		w.WriteHeader(http.StatusOK)
 		return nil
 	})
 }
 
-func (s *Server) exportContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) exportContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
 		w.Header().Set("Content-Type", "application/x-tar")
-		return stream(w, func(w io.Writer) error { return e.Export(r.Context(), id, w) })
+		return router.Stream(w, func(w io.Writer) error { return e.Export(r.Context(), id, w) })
 	})
 }
 
@@ -107,9 +108,9 @@ var changeKinds = map[string]container.ChangeType{
 	engine.ChangeDelete: container.ChangeDelete,
 }
 
-func (s *Server) containerChanges(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) containerChanges(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
 		changes, err := e.Diff(r.Context(), id)
 		if err != nil {
 			return err
@@ -118,28 +119,6 @@ func (s *Server) containerChanges(w http.ResponseWriter, r *http.Request) error 
 		for _, c := range changes {
 			out = append(out, container.FilesystemChange{Kind: changeKinds[c.Kind], Path: c.Path})
 		}
-		return writeJSON(w, http.StatusOK, out)
+		return router.WriteJSON(w, http.StatusOK, out)
 	})
-}
-
-// stream runs f on w: an error before f sent a byte is the answer's,
-// one after can only end the stream (the status is sent), so it is logged.
-func stream(w io.Writer, f func(io.Writer) error) error {
-	sw := &sentWriter{w: w}
-	err := f(sw)
-	if err != nil && sw.sent {
-		slog.Warn("api stream ended", "err", err)
-		return nil
-	}
-	return err
-}
-
-type sentWriter struct {
-	w    io.Writer
-	sent bool
-}
-
-func (s *sentWriter) Write(b []byte) (int, error) {
-	s.sent = s.sent || len(b) > 0
-	return s.w.Write(b)
 }

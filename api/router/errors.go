@@ -1,4 +1,4 @@
-package api
+package router
 
 import (
 	"encoding/json"
@@ -14,50 +14,50 @@ import (
 	"github.com/berth-containers/berth/volume"
 )
 
-// httpError is an error with the status Docker answers it with.
-type httpError struct {
-	status int
-	msg    string
-	err    error
+// HttpError is an error with the status Docker answers it with.
+type HttpError struct {
+	Status int
+	Msg    string
+	Err    error
 }
 
-func (e *httpError) Error() string { return e.msg }
-func (e *httpError) Unwrap() error { return e.err }
+func (e *HttpError) Error() string { return e.Msg }
+func (e *HttpError) Unwrap() error { return e.Err }
 
-func badRequest(format string, a ...any) error {
-	return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, a...)}
+func BadRequest(format string, a ...any) error {
+	return &HttpError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, a...)}
 }
 
-func conflict(format string, a ...any) error {
-	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, a...)}
+func Conflict(format string, a ...any) error {
+	return &HttpError{Status: http.StatusConflict, Msg: fmt.Sprintf(format, a...)}
 }
 
 // notModified is start of a running or stop of a stopped container: Docker
 // answers 304 with no body.
-var errNotModified = &httpError{status: http.StatusNotModified}
+var ErrNotModified = &HttpError{Status: http.StatusNotModified}
 
-// noSuchContainer words a missing container as Docker's daemon does.
-func noSuchContainer(ref string, err error) error {
-	return &httpError{status: http.StatusNotFound, msg: "No such container: " + ref, err: err}
+// NoSuchContainer words a missing container as Docker's daemon does.
+func NoSuchContainer(ref string, err error) error {
+	return &HttpError{Status: http.StatusNotFound, Msg: "No such container: " + ref, Err: err}
 }
 
-// containerErr maps an engine error about container ref to Docker's status.
-func containerErr(ref string, err error) error {
+// ContainerErr maps an engine error about container ref to Docker's status.
+func ContainerErr(ref string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, engine.ErrNotFound) {
-		return noSuchContainer(ref, err)
+		return NoSuchContainer(ref, err)
 	}
 	return err
 }
 
-// statusOf picks Docker's status for err: typed errors first, then the
+// StatusOf picks Docker's status for err: typed errors first, then the
 // kinds the engine and its stores return.
-func statusOf(err error) (int, string) {
-	var he *httpError
+func StatusOf(err error) (int, string) {
+	var he *HttpError
 	if errors.As(err, &he) {
-		return he.status, he.msg
+		return he.Status, he.Msg
 	}
 	var se *engine.StateError
 	var inr *image.NotFoundError
@@ -76,9 +76,9 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, err.Error()
 }
 
-// writeError answers with Docker's {"message": "..."} body.
-func writeError(w http.ResponseWriter, err error) {
-	status, msg := statusOf(err)
+// WriteError answers with Docker's {"message": "..."} body.
+func WriteError(w http.ResponseWriter, err error) {
+	status, msg := StatusOf(err)
 	if status == http.StatusNotModified {
 		w.WriteHeader(status)
 		return
@@ -88,10 +88,10 @@ func writeError(w http.ResponseWriter, err error) {
 	json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }
 
-// filterArgs turns Docker's filters parameter, {"status":["exited"]} or
+// FilterArgs turns Docker's filters parameter, {"status":["exited"]} or
 // the old {"status":{"exited":true}}, into berth's key=value filters,
 // sorted so that a filter's order does not depend on a map.
-func filterArgs(raw string) ([]string, error) {
+func FilterArgs(raw string) ([]string, error) {
 	if raw == "" {
 		return nil, nil
 	}
@@ -99,7 +99,7 @@ func filterArgs(raw string) ([]string, error) {
 	if err := json.Unmarshal([]byte(raw), &lists); err != nil {
 		var sets map[string]map[string]bool
 		if err2 := json.Unmarshal([]byte(raw), &sets); err2 != nil {
-			return nil, badRequest("invalid filters %q: %v", raw, err)
+			return nil, BadRequest("invalid filters %q: %v", raw, err)
 		}
 		lists = map[string][]string{}
 		for k, set := range sets {

@@ -1,23 +1,30 @@
-package api
+// Package networks serves /networks/...
+package networks
 
 import (
 	"context"
 	"net/http"
 	"time"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 )
 
-func (s *Server) routeNetworks() {
-	s.handle("GET /networks", s.listNetworks)
-	s.handle("POST /networks/create", s.createNetwork)
-	s.handle("GET /networks/{id}", s.inspectNetwork)
-	s.handle("DELETE /networks/{id}", s.removeNetwork)
-	s.handle("POST /networks/{id}/connect", s.connectNetwork)
-	s.handle("POST /networks/{id}/disconnect", s.disconnectNetwork)
-	s.handle("POST /networks/prune", s.pruneNetworks)
+// networksAPI serves the networks endpoints of the Engine API.
+type networksAPI struct{ *router.Router }
+
+// Register adds this package's routes to r.
+func Register(r *router.Router) {
+	s := &networksAPI{r}
+	s.Handle("GET /networks", s.listNetworks)
+	s.Handle("POST /networks/create", s.createNetwork)
+	s.Handle("GET /networks/{id}", s.inspectNetwork)
+	s.Handle("DELETE /networks/{id}", s.removeNetwork)
+	s.Handle("POST /networks/{id}/connect", s.connectNetwork)
+	s.Handle("POST /networks/{id}/disconnect", s.disconnectNetwork)
+	s.Handle("POST /networks/prune", s.pruneNetworks)
 }
 
 // networkJSON is a network as Docker's API shows it.
@@ -63,13 +70,13 @@ func toNetworkJSON(n network.Network, eps []network.Endpoint) networkJSON {
 	}
 	for _, ep := range eps {
 		j.Containers[ep.ContainerID] = networkContainer{Name: ep.Name, EndpointID: ep.ContainerID, MacAddress: ep.MAC,
-			IPv4Address: ep.IP.String() + "/" + itoa64(int64(ep.Prefix))}
+			IPv4Address: ep.IP.String() + "/" + router.Itoa64(int64(ep.Prefix))}
 	}
 	return j
 }
 
-func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) error {
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+func (s *networksAPI) listNetworks(w http.ResponseWriter, r *http.Request) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		list, err := e.Networks().List()
 		if err != nil {
 			return err
@@ -78,11 +85,11 @@ func (s *Server) listNetworks(w http.ResponseWriter, r *http.Request) error {
 		for _, n := range append(list, network.Predefined()...) {
 			out = append(out, toNetworkJSON(n, nil))
 		}
-		return writeJSON(w, http.StatusOK, out)
+		return router.WriteJSON(w, http.StatusOK, out)
 	})
 }
 
-func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) error {
+func (s *networksAPI) createNetwork(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Name       string
 		Driver     string
@@ -94,40 +101,40 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) error {
 		Options map[string]string
 		Labels  map[string]string
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return err
 	}
 	if req.Name == "" {
-		return badRequest("network name is required")
+		return router.BadRequest("network name is required")
 	}
 	if req.EnableIPv6 {
-		return badRequest("berth's networks are IPv4 only")
+		return router.BadRequest("berth's networks are IPv4 only")
 	}
 	if len(req.Options) > 0 {
-		return badRequest("driver options are not supported by berth's bridge driver")
+		return router.BadRequest("driver options are not supported by berth's bridge driver")
 	}
 	o := network.CreateOptions{Name: req.Name, Driver: req.Driver, Internal: req.Internal, Labels: req.Labels}
 	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
 		if len(req.IPAM.Config) > 1 || req.IPAM.Config[0].IPRange != "" {
-			return badRequest("berth's networks take one subnet and no IP range")
+			return router.BadRequest("berth's networks take one subnet and no IP range")
 		}
 		o.Subnet, o.Gateway = req.IPAM.Config[0].Subnet, req.IPAM.Config[0].Gateway
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		n, err := e.Networks().Create(o)
 		if err != nil {
-			status, _ := statusOf(err)
+			status, _ := router.StatusOf(err)
 			if status == http.StatusInternalServerError {
-				return &httpError{status: http.StatusBadRequest, msg: err.Error(), err: err}
+				return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 			}
 			return err
 		}
-		return writeJSON(w, http.StatusCreated, map[string]string{"Id": n.ID, "Warning": ""})
+		return router.WriteJSON(w, http.StatusCreated, map[string]string{"Id": n.ID, "Warning": ""})
 	})
 }
 
-func (s *Server) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+func (s *networksAPI) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		n, eps, err := e.Networks().Inspect(r.PathValue("id"))
 		if p, ok := network.LookupPredefined(r.PathValue("id")); ok && err != nil {
 			n, eps, err = p, nil, nil
@@ -135,14 +142,14 @@ func (s *Server) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, toNetworkJSON(n, eps))
+		return router.WriteJSON(w, http.StatusOK, toNetworkJSON(n, eps))
 	})
 }
 
-func (s *Server) removeNetwork(w http.ResponseWriter, r *http.Request) error {
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+func (s *networksAPI) removeNetwork(w http.ResponseWriter, r *http.Request) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := network.RefusePredefinedRemove(r.PathValue("id")); err != nil {
-			return &httpError{status: http.StatusForbidden, msg: err.Error(), err: err}
+			return &router.HttpError{Status: http.StatusForbidden, Msg: err.Error(), Err: err}
 		}
 		if err := e.Networks().Remove(r.PathValue("id")); err != nil {
 			return err
@@ -152,7 +159,7 @@ func (s *Server) removeNetwork(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Server) connectNetwork(w http.ResponseWriter, r *http.Request) error {
+func (s *networksAPI) connectNetwork(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Container      string
 		EndpointConfig *struct {
@@ -160,7 +167,7 @@ func (s *Server) connectNetwork(w http.ResponseWriter, r *http.Request) error {
 			IPAMConfig *struct{ IPv4Address string }
 		}
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return err
 	}
 	var o engine.ConnectOptions
@@ -170,34 +177,34 @@ func (s *Server) connectNetwork(w http.ResponseWriter, r *http.Request) error {
 			o.IP = ec.IPAMConfig.IPv4Address
 		}
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := e.Network().Connect(context.WithoutCancel(r.Context()), r.PathValue("id"), req.Container, o); err != nil {
-			return containerErr(req.Container, err)
+			return router.ContainerErr(req.Container, err)
 		}
 		w.WriteHeader(http.StatusOK)
 		return nil
 	})
 }
 
-func (s *Server) disconnectNetwork(w http.ResponseWriter, r *http.Request) error {
+func (s *networksAPI) disconnectNetwork(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Container string
 		Force     bool
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := e.Network().Disconnect(context.WithoutCancel(r.Context()), r.PathValue("id"), req.Container, req.Force); err != nil {
-			return containerErr(req.Container, err)
+			return router.ContainerErr(req.Container, err)
 		}
 		w.WriteHeader(http.StatusOK)
 		return nil
 	})
 }
 
-func (s *Server) pruneNetworks(w http.ResponseWriter, r *http.Request) error {
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+func (s *networksAPI) pruneNetworks(w http.ResponseWriter, r *http.Request) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		removed, err := e.Networks().Prune()
 		if err != nil {
 			return err
@@ -205,6 +212,6 @@ func (s *Server) pruneNetworks(w http.ResponseWriter, r *http.Request) error {
 		if removed == nil {
 			removed = []string{}
 		}
-		return writeJSON(w, http.StatusOK, map[string]any{"NetworksDeleted": removed})
+		return router.WriteJSON(w, http.StatusOK, map[string]any{"NetworksDeleted": removed})
 	})
 }

@@ -1,16 +1,38 @@
-package api
+package router
 
 import (
 	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 )
+
+// Stream runs f on w: an error before f sent a byte is the answer's,
+// one after can only end the stream (the status is sent), so it is logged.
+func Stream(w io.Writer, f func(io.Writer) error) error {
+	sw := &sentWriter{w: w}
+	err := f(sw)
+	if err != nil && sw.sent {
+		slog.Warn("api stream ended", "err", err)
+		return nil
+	}
+	return err
+}
+
+type sentWriter struct {
+	w    io.Writer
+	sent bool
+}
+
+func (s *sentWriter) Write(b []byte) (int, error) {
+	s.sent = s.sent || len(b) > 0
+	return s.w.Write(b)
+}
 
 // Docker's stream kinds in the multiplexed (stdcopy) format: each frame
 // is one byte of kind, three zero bytes, a big-endian uint32 length, then
@@ -18,7 +40,7 @@ import (
 const (
 	streamStdin  byte = 0
 	streamStdout byte = 1
-	streamStderr byte = 2
+	StreamStderr byte = 2
 )
 
 // muxWriter writes each Write as one stdcopy frame of its stream; the
@@ -56,48 +78,48 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// outputs returns the writers of stdout and stderr on w: raw for a
+// Outputs returns the writers of stdout and stderr on w: raw for a
 // terminal (it has one stream), multiplexed otherwise, as Docker's.
-func outputs(w io.Writer, tty bool) (stdout, stderr io.Writer) {
+func Outputs(w io.Writer, tty bool) (stdout, stderr io.Writer) {
 	mu := &sync.Mutex{}
 	if tty {
 		lw := lockedWriter{w, mu}
 		return lw, lw
 	}
-	return muxWriter{w, streamStdout, mu}, muxWriter{w, streamStderr, mu}
+	return muxWriter{w, streamStdout, mu}, muxWriter{w, StreamStderr, mu}
 }
 
 // flushWriter flushes an HTTP response after each write, for streams.
 type flushWriter struct {
 	w http.ResponseWriter
-	f http.Flusher
+	F http.Flusher
 }
 
-func newFlushWriter(w http.ResponseWriter) flushWriter {
+func NewFlushWriter(w http.ResponseWriter) flushWriter {
 	f, _ := w.(http.Flusher)
-	return flushWriter{w: w, f: f}
+	return flushWriter{w: w, F: f}
 }
 
 func (f flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
-	if f.f != nil {
-		f.f.Flush()
+	if f.F != nil {
+		f.F.Flush()
 	}
 	return n, err
 }
 
-// hijacked is a connection taken over from the HTTP server for a raw
+// Hijacked is a connection taken over from the HTTP server for a raw
 // stream (attach, exec start), with what the server had buffered of it.
-type hijacked struct {
+type Hijacked struct {
 	net.Conn
 	r *bufio.Reader
 }
 
-func (h *hijacked) Read(p []byte) (int, error) { return h.r.Read(p) }
+func (h *Hijacked) Read(p []byte) (int, error) { return h.r.Read(p) }
 
-// hijack answers as Docker's daemon: 101 UPGRADED when the client asked
+// Hijack answers as Docker's daemon: 101 UPGRADED when the client asked
 // for the upgrade (Upgrade: tcp), else 200 OK, then a raw stream.
-func hijack(w http.ResponseWriter, r *http.Request) (*hijacked, error) {
+func Hijack(w http.ResponseWriter, r *http.Request) (*Hijacked, error) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		return nil, errors.New("the connection cannot be hijacked for a stream")
@@ -115,39 +137,5 @@ func hijack(w http.ResponseWriter, r *http.Request) (*hijacked, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &hijacked{Conn: conn, r: brw.Reader}, nil
-}
-
-// logLine is one line of the engine's JSON log (Docker's json-file).
-type logLine struct {
-	Log    string    `json:"log"`
-	Stream string    `json:"stream"`
-	Time   time.Time `json:"time"`
-}
-
-// logReader reads complete lines of a log file that is still growing.
-type logReader struct {
-	r       *bufio.Reader
-	partial []byte
-}
-
-// next calls emit for each complete line now in the file; it reports
-// whether it read any.
-func (l *logReader) next(emit func(logLine)) bool {
-	read := false
-	for {
-		b, err := l.r.ReadBytes('\n')
-		if len(b) > 0 && err == nil {
-			line := append(l.partial, b...)
-			l.partial = nil
-			var ent logLine
-			if json.Unmarshal(line, &ent) == nil {
-				emit(ent)
-			}
-			read = true
-			continue
-		}
-		l.partial = append(l.partial, b...)
-		return read
-	}
+	return &Hijacked{Conn: conn, r: brw.Reader}, nil
 }

@@ -1,4 +1,4 @@
-package api
+package containers
 
 import (
 	"bufio"
@@ -13,22 +13,23 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
 
 // containerLogs is GET /containers/{id}/logs: the multiplexed stream
 // unless the container has a terminal.
-func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if !boolQuery(r, "stdout") && !boolQuery(r, "stderr") {
-		return badRequest("Bad parameters: you must choose at least one stream")
+	if !router.BoolQuery(r, "stdout") && !router.BoolQuery(r, "stderr") {
+		return router.BadRequest("Bad parameters: you must choose at least one stream")
 	}
-	o := engine.LogsOptions{Follow: boolQuery(r, "follow"), Timestamps: boolQuery(r, "timestamps"), Tail: -1}
+	o := engine.LogsOptions{Follow: router.BoolQuery(r, "follow"), Timestamps: router.BoolQuery(r, "timestamps"), Tail: -1}
 	if t := r.URL.Query().Get("tail"); t != "" && t != "all" {
 		n, err := strconv.Atoi(t)
 		if err != nil {
-			return badRequest("invalid tail %q: a number or all", t)
+			return router.BadRequest("invalid tail %q: a number or all", t)
 		}
 		o.Tail = n
 	}
@@ -36,22 +37,22 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 		if v := r.URL.Query().Get(name); v != "" && v != "0" {
 			sec, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return badRequest("invalid %s %q: a Unix time in seconds", name, v)
+				return router.BadRequest("invalid %s %q: a Unix time in seconds", name, v)
 			}
 			*dst = time.Unix(0, int64(sec*1e9))
 		}
 	}
 	o.Done = r.Context().Done()
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		w.Header().Set("Content-Type", "application/vnd.docker.raw-stream")
 		w.WriteHeader(http.StatusOK)
-		fw := newFlushWriter(w)
-		fw.f.Flush()
-		stdout, stderr := outputs(fw, c.Config.Tty)
-		if !boolQuery(r, "stdout") {
+		fw := router.NewFlushWriter(w)
+		fw.F.Flush()
+		stdout, stderr := router.Outputs(fw, c.Config.Tty)
+		if !router.BoolQuery(r, "stdout") {
 			stdout = io.Discard
 		}
-		if !boolQuery(r, "stderr") {
+		if !router.BoolQuery(r, "stderr") {
 			stderr = io.Discard
 		}
 		return e.Logs(c.ID, o, stdout, stderr)
@@ -62,15 +63,15 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 // (the default) returns at once for a stopped container; next-exit waits
 // for the exit after this call, across a start still to come (docker run
 // waits before it starts); removed waits until the record is gone.
-func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) waitContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	cond := r.URL.Query().Get("condition")
 	switch cond {
 	case "", "not-running", "next-exit", "removed":
 	default:
-		return badRequest("invalid condition: %q", cond)
+		return router.BadRequest("invalid condition: %q", cond)
 	}
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		return waitResponse(w, r, e, c, cond)
 	})
 }
@@ -87,7 +88,7 @@ func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *e
 	// before it starts the container.
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	newFlushWriter(w).f.Flush()
+	router.NewFlushWriter(w).F.Flush()
 	code, err := waitFor(r.Context(), e, c, cond, release)
 	resp := container.WaitResponse{StatusCode: int64(code)}
 	if err != nil {
@@ -97,7 +98,7 @@ func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *e
 }
 
 func jsonLine(w io.Writer, v any) error {
-	return writeJSONTo(w, v)
+	return router.WriteJSONTo(w, v)
 }
 
 // waitFor polls the record until cond holds and returns the exit code;
@@ -140,16 +141,16 @@ func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond st
 }
 
 // resizeContainer sets the terminal size through the monitor.
-func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) resizeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	h, wd, err := sizeQuery(r)
+	h, wd, err := router.SizeQuery(r)
 	if err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		a, err := e.DialAttach(id, engine.StreamOptions{})
 		if err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		defer a.Close()
 		if err := a.Resize(uint16(h), uint16(wd)); err != nil {
@@ -165,23 +166,23 @@ func (s *Server) resizeContainer(w http.ResponseWriter, r *http.Request) error {
 // attaches first, then starts) it comes from the log, opened now, so no
 // byte of its first moments is lost and --rm deleting the log after the
 // exit takes nothing from us; stdin goes through the monitor once it runs.
-func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
-	return s.withContainer(r.PathValue("id"), func(e *engine.Engine, c *engine.Container) error {
+func (s *containersAPI) attachContainer(w http.ResponseWriter, r *http.Request) error {
+	return s.WithContainer(r.PathValue("id"), func(e *engine.Engine, c *engine.Container) error {
 		return attach(w, r, e, c)
 	})
 }
 
 func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container) error {
 	var err error
-	a := attachment{e: e, c: c, stdin: boolQuery(r, "stdin") && c.Config.OpenStdin,
-		stdout: boolQuery(r, "stdout"), stderr: boolQuery(r, "stderr"), logs: boolQuery(r, "logs")}
-	if !c.Running() && boolQuery(r, "stream") {
+	a := attachment{e: e, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
+		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
+	if !c.Running() && router.BoolQuery(r, "stream") {
 		if a.log, err = e.OpenLog(c.ID); err != nil {
 			return err
 		}
 		defer a.log.Close()
 	}
-	conn, err := hijack(w, r)
+	conn, err := router.Hijack(w, r)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.
 		out, errw := a.writers()
 		e.Logs(c.ID, engine.LogsOptions{Tail: -1}, out, errw)
 	}
-	if !boolQuery(r, "stream") {
+	if !router.BoolQuery(r, "stream") {
 		return nil
 	}
 	a.serve()
@@ -201,13 +202,13 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.
 type attachment struct {
 	e                           *engine.Engine
 	c                           *engine.Container
-	conn                        *hijacked
+	conn                        *router.Hijacked
 	log                         *os.File
 	stdin, stdout, stderr, logs bool
 }
 
 func (a *attachment) writers() (io.Writer, io.Writer) {
-	out, errw := outputs(a.conn, a.c.Config.Tty)
+	out, errw := router.Outputs(a.conn, a.c.Config.Tty)
 	if !a.stdout {
 		out = io.Discard
 	}
@@ -252,7 +253,7 @@ func (a *attachment) serve() {
 			return
 		}
 		w := out
-		if kind == streamStderr {
+		if kind == router.StreamStderr {
 			w = errw
 		}
 		if _, err := w.Write(p); err != nil {
@@ -324,13 +325,4 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-// sizeQuery reads a terminal size: ?h=ROWS&w=COLUMNS.
-func sizeQuery(r *http.Request) (h, w int, err error) {
-	if h, err = intQuery(r, "h", 0); err != nil {
-		return 0, 0, err
-	}
-	w, err = intQuery(r, "w", 0)
-	return h, w, err
 }

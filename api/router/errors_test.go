@@ -1,4 +1,4 @@
-package api
+package router
 
 import (
 	"errors"
@@ -18,15 +18,15 @@ func TestStatusOf(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"container", noSuchContainer("c1", engine.ErrNotFound), http.StatusNotFound, "No such container: c1"},
+		{"container", NoSuchContainer("c1", engine.ErrNotFound), http.StatusNotFound, "No such container: c1"},
 		{"image", fmt.Errorf("create: %w", &image.NotFoundError{Ref: "x:1"}), http.StatusNotFound, "No such image: x:1"},
 		{"name", fmt.Errorf("conflict: %w", engine.ErrNameInUse), http.StatusConflict, "conflict: name already in use"},
 		{"state", &engine.StateError{Msg: "container c is not running"}, http.StatusConflict, "container c is not running"},
-		{"bad", badRequest("bad %d", 1), http.StatusBadRequest, "bad 1"},
+		{"bad", BadRequest("bad %d", 1), http.StatusBadRequest, "bad 1"},
 		{"other", errors.New("disk on fire"), http.StatusInternalServerError, "disk on fire"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, msg := statusOf(tc.err)
+			status, msg := StatusOf(tc.err)
 			if status != tc.status || msg != tc.msg {
 				t.Errorf("statusOf = %d %q, want %d %q", status, msg, tc.status, tc.msg)
 			}
@@ -45,17 +45,9 @@ func TestFilterArgs(t *testing.T) {
 		{`{"name":{"web":true,"db":false}}`, []string{"name=web"}, false},
 		{`{"name":`, nil, true},
 	} {
-		got, err := filterArgs(tc.raw)
+		got, err := FilterArgs(tc.raw)
 		if (err != nil) != tc.err || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("filterArgs(%q) = %v, %v; want %v (error %v)", tc.raw, got, err, tc.want, tc.err)
-		}
-	}
-}
-
-func TestCheckVersion(t *testing.T) {
-	for v, ok := range map[string]bool{"1.24": true, "1.41": true, "1.44": true, "1.45": false, "1.9": false, "1.100": false, "2.0": false} {
-		if err := checkVersion(v); (err == nil) != ok {
-			t.Errorf("checkVersion(%s) = %v, want ok %v", v, err, ok)
 		}
 	}
 }

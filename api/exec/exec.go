@@ -1,4 +1,6 @@
-package api
+// Package exec serves /containers/{id}/exec and /exec/{id}/...: the exec
+// instances live in memory between create and start, as in Docker's daemon.
+package exec
 
 import (
 	"crypto/rand"
@@ -16,6 +18,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/term"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/runtime/console"
 )
@@ -25,6 +28,13 @@ import (
 // exec` child of the server: the engine's Exec reaps every child and
 // forwards every signal of the process that calls it, which a server that
 // serves many requests cannot let it do.
+// execAPI serves /containers/{id}/exec and /exec/...: the exec instances
+// live between create and start in its store, as in Docker's daemon.
+type execAPI struct {
+	*router.Router
+	execs *execStore
+}
+
 type execInstance struct {
 	id, containerID string
 	cfg             container.ExecCreateRequest
@@ -49,7 +59,7 @@ func (s *execStore) get(id string) (*execInstance, error) {
 	if x, ok := s.m[id]; ok {
 		return x, nil
 	}
-	return nil, &httpError{status: http.StatusNotFound, msg: "No such exec instance: " + id}
+	return nil, &router.HttpError{Status: http.StatusNotFound, Msg: "No such exec instance: " + id}
 }
 
 // keepEnded is how long an ended exec can still be inspected; Docker keeps
@@ -71,44 +81,46 @@ func (s *execStore) add(x *execInstance) {
 	s.m[x.id] = x
 }
 
-func (s *Server) routeExec() {
-	s.handle("POST /containers/{id}/exec", s.createExec)
-	s.handle("POST /exec/{id}/start", s.startExec)
-	s.handle("POST /exec/{id}/resize", s.resizeExec)
-	s.handle("GET /exec/{id}/json", s.inspectExec)
+// Register adds this package's routes to r.
+func Register(r *router.Router) {
+	s := &execAPI{Router: r, execs: newExecStore()}
+	s.Handle("POST /containers/{id}/exec", s.createExec)
+	s.Handle("POST /exec/{id}/start", s.startExec)
+	s.Handle("POST /exec/{id}/resize", s.resizeExec)
+	s.Handle("GET /exec/{id}/json", s.inspectExec)
 }
 
-func (s *Server) createExec(w http.ResponseWriter, r *http.Request) error {
+func (s *execAPI) createExec(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var req container.ExecCreateRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return err
 	}
 	if len(req.Cmd) == 0 {
-		return badRequest("No exec command specified")
+		return router.BadRequest("No exec command specified")
 	}
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if c.State.Status == engine.StatusPaused {
-			return conflict("Container %s is paused, unpause the container before exec", c.ID)
+			return router.Conflict("Container %s is paused, unpause the container before exec", c.ID)
 		}
 		if !c.Running() {
-			return conflict("Container %s is not running", c.ID)
+			return router.Conflict("Container %s is not running", c.ID)
 		}
 		var b [32]byte
 		rand.Read(b[:])
 		x := &execInstance{id: hex.EncodeToString(b[:]), containerID: c.ID, cfg: req}
 		s.execs.add(x)
-		return writeJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: x.id})
+		return router.WriteJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: x.id})
 	})
 }
 
 // command is the `berth exec` that runs x.
-func (s *Server) command(x *execInstance, detach bool) (*exec.Cmd, error) {
+func (s *execAPI) command(x *execInstance, detach bool) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--root", s.opts.Root, "--runroot", s.opts.Runroot, "exec"}
+	args := []string{"--root", s.Opts.Root, "--runroot", s.Opts.Runroot, "exec"}
 	c := x.cfg
 	flag := func(on bool, f string) {
 		if on {
@@ -135,19 +147,19 @@ func (s *Server) command(x *execInstance, detach bool) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
+func (s *execAPI) startExec(w http.ResponseWriter, r *http.Request) error {
 	x, err := s.execs.get(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	var req container.ExecStartRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return err
 	}
 	x.mu.Lock()
 	if x.running || x.exitCode != nil {
 		x.mu.Unlock()
-		return conflict("Error: Exec command %s is already running", x.id)
+		return router.Conflict("Error: Exec command %s is already running", x.id)
 	}
 	x.running = true
 	x.mu.Unlock()
@@ -161,9 +173,9 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, struct{}{})
+		return router.WriteJSON(w, http.StatusOK, struct{}{})
 	}
-	conn, err := hijack(w, r)
+	conn, err := router.Hijack(w, r)
 	if err != nil {
 		return err
 	}
@@ -195,8 +207,8 @@ func (x *execInstance) finish(cmd *exec.Cmd, err error) {
 }
 
 // runPipes runs a non-terminal exec: its output goes out multiplexed.
-func (x *execInstance) runPipes(cmd *exec.Cmd, conn *hijacked) error {
-	cmd.Stdout, cmd.Stderr = outputs(conn, false)
+func (x *execInstance) runPipes(cmd *exec.Cmd, conn *router.Hijacked) error {
+	cmd.Stdout, cmd.Stderr = router.Outputs(conn, false)
 	if x.cfg.AttachStdin {
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -215,7 +227,7 @@ func (x *execInstance) runPipes(cmd *exec.Cmd, conn *hijacked) error {
 
 // runTTY gives `berth exec -t` a terminal of ours, in raw mode so that
 // the bytes pass as they are: the client's own terminal does the echo.
-func (x *execInstance) runTTY(cmd *exec.Cmd, conn *hijacked) error {
+func (x *execInstance) runTTY(cmd *exec.Cmd, conn *router.Hijacked) error {
 	master, slavePath, err := console.NewPty()
 	if err != nil {
 		return err
@@ -249,12 +261,12 @@ func (x *execInstance) runTTY(cmd *exec.Cmd, conn *hijacked) error {
 	return err
 }
 
-func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) error {
+func (s *execAPI) resizeExec(w http.ResponseWriter, r *http.Request) error {
 	x, err := s.execs.get(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	h, wd, err := sizeQuery(r)
+	h, wd, err := router.SizeQuery(r)
 	if err != nil {
 		return err
 	}
@@ -268,7 +280,7 @@ func (s *Server) resizeExec(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) inspectExec(w http.ResponseWriter, r *http.Request) error {
+func (s *execAPI) inspectExec(w http.ResponseWriter, r *http.Request) error {
 	x, err := s.execs.get(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -280,5 +292,5 @@ func (s *Server) inspectExec(w http.ResponseWriter, r *http.Request) error {
 		OpenStdin: x.cfg.AttachStdin, OpenStdout: x.cfg.AttachStdout, OpenStderr: x.cfg.AttachStderr,
 		ProcessConfig: &container.ExecProcessConfig{Tty: x.cfg.Tty, Entrypoint: x.cfg.Cmd[0], Arguments: x.cfg.Cmd[1:], Privileged: &x.cfg.Privileged, User: x.cfg.User},
 	}
-	return writeJSON(w, http.StatusOK, resp)
+	return router.WriteJSON(w, http.StatusOK, resp)
 }

@@ -1,4 +1,4 @@
-package api
+package system
 
 import (
 	"encoding/json"
@@ -7,17 +7,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/internal/eventlog"
 )
 
-func (s *Server) routeEvents() {
-	s.handle("GET /events", s.events)
+// RegisterEvents adds the /events routes to r.
+func RegisterEvents(r *router.Router) {
+	s := &systemAPI{r}
+	s.Handle("GET /events", s.events)
 }
 
 // events streams the event log as dockerd's /events: one JSON message a
 // line, flushed as each comes, until `until` passes or the client goes.
 // The clients send since and until as unix seconds with a fraction.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
+func (s *systemAPI) events(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var o eventlog.ReadOptions
 	now := time.Now()
@@ -31,14 +34,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		tm, err := eventlog.ParseTime(v, now)
 		if err != nil {
-			return badRequest("invalid value for %s: %v", t.name, err)
+			return router.BadRequest("invalid value for %s: %v", t.name, err)
 		}
 		*t.dst = tm
 	}
 	if !o.Since.IsZero() && !o.Until.IsZero() && o.Since.After(o.Until) {
-		return badRequest("`since` time (%s) cannot be after `until` (%s)", q.Get("since"), q.Get("until"))
+		return router.BadRequest("`since` time (%s) cannot be after `until` (%s)", q.Get("since"), q.Get("until"))
 	}
-	args, err := filterArgs(q.Get("filters"))
+	args, err := router.FilterArgs(q.Get("filters"))
 	if err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	enc := json.NewEncoder(w)
 	gone := false
-	err = eventlog.Open(s.opts.Root).Read(o, func(ev eventlog.Event) error {
+	err = eventlog.Open(s.Opts.Root).Read(o, func(ev eventlog.Event) error {
 		if !f.Match(ev) {
 			return nil
 		}

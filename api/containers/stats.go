@@ -1,4 +1,4 @@
-package api
+package containers
 
 import (
 	"encoding/json"
@@ -11,16 +11,14 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 )
 
-func (s *Server) routeMore() {
-	s.handle("GET /containers/{id}/stats", s.containerStats)
-	s.handle("POST /containers/{id}/update", s.updateContainer)
-	s.handle("POST /commit", s.commit)
-	s.handle("GET /images/get", s.saveImages)
-	s.handle("POST /images/load", s.loadImages)
-	s.handle("POST /build", s.build)
+func routesMore(r *router.Router) {
+	s := &containersAPI{r}
+	s.Handle("GET /containers/{id}/stats", s.containerStats)
+	s.Handle("POST /containers/{id}/update", s.updateContainer)
 }
 
 // statsScale is the host CPU time one answer says passed: the engine gives
@@ -47,17 +45,17 @@ func statsResponse(row engine.StatsEntry, read time.Time) container.StatsRespons
 
 // containerStats is one answer with stream=false, else one a second until
 // the client goes (or the container stops, as Docker ends the stream).
-func (s *Server) containerStats(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) containerStats(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	stream := r.URL.Query().Get("stream") == "" || boolQuery(r, "stream")
-	oneShot := boolQuery(r, "one-shot")
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	stream := r.URL.Query().Get("stream") == "" || router.BoolQuery(r, "stream")
+	oneShot := router.BoolQuery(r, "one-shot")
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		o := engine.StatsOptions{Refs: []string{c.ID}, NoStream: !stream}
 		if oneShot {
 			o.Interval = 2 * time.Millisecond // no wait: one sample, its CPU % not measured
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fw := newFlushWriter(w)
+		fw := router.NewFlushWriter(w)
 		enc := json.NewEncoder(fw)
 		return stream2(w, func() error {
 			return e.Stats(r.Context(), o, func(rows []engine.StatsEntry) error {
@@ -79,7 +77,7 @@ var errStatsEnd = fmt.Errorf("container stopped")
 
 // stream2 is stream for handlers that write through their own encoder.
 func stream2(w http.ResponseWriter, f func() error) error {
-	err := stream(w, func(_ io.Writer) error { return f() })
+	err := router.Stream(w, func(_ io.Writer) error { return f() })
 	if err == errStatsEnd {
 		return nil
 	}
@@ -88,9 +86,9 @@ func stream2(w http.ResponseWriter, f func() error) error {
 
 // updateContainer maps Docker's UpdateConfig onto update's flags: a zero
 // field is a flag not given, as the CLI sends them.
-func (s *Server) updateContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) updateContainer(w http.ResponseWriter, r *http.Request) error {
 	var u container.UpdateConfig
-	if err := decodeBody(r, &u); err != nil {
+	if err := router.DecodeBody(r, &u); err != nil {
 		return err
 	}
 	var o engine.UpdateOptions
@@ -135,14 +133,14 @@ func (s *Server) updateContainer(w http.ResponseWriter, r *http.Request) error {
 		o.Restart = &v
 	}
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
 		warnings, err := e.Update(id, o)
 		if err != nil {
-			return badRequest("Cannot update container %s: %v", id, err)
+			return router.BadRequest("Cannot update container %s: %v", id, err)
 		}
 		if warnings == nil {
 			warnings = []string{}
 		}
-		return writeJSON(w, http.StatusOK, container.UpdateResponse{Warnings: warnings})
+		return router.WriteJSON(w, http.StatusOK, container.UpdateResponse{Warnings: warnings})
 	})
 }

@@ -1,4 +1,6 @@
-package api
+// Package containers serves /containers/...: create, list, inspect, the
+// lifecycle, logs, wait, attach, stats, update, archive, export, changes.
+package containers
 
 import (
 	"context"
@@ -16,85 +18,93 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/runtime/signals"
 )
 
-func (s *Server) routeContainers() {
-	s.handle("POST /containers/create", s.createContainer)
-	s.handle("GET /containers/json", s.listContainers)
-	s.handle("GET /containers/{id}/json", s.inspectContainer)
-	s.handle("POST /containers/{id}/start", s.startContainer)
-	s.handle("POST /containers/{id}/stop", s.stopContainer)
-	s.handle("POST /containers/{id}/restart", s.restartContainer)
-	s.handle("POST /containers/{id}/kill", s.killContainer)
-	s.handle("POST /containers/{id}/pause", s.pauseContainer)
-	s.handle("POST /containers/{id}/unpause", s.pauseContainer)
-	s.handle("POST /containers/{id}/rename", s.renameContainer)
-	s.handle("POST /containers/{id}/wait", s.waitContainer)
-	s.handle("DELETE /containers/{id}", s.removeContainer)
-	s.handle("POST /containers/prune", s.pruneContainers)
-	s.handle("GET /containers/{id}/logs", s.containerLogs)
-	s.handle("POST /containers/{id}/attach", s.attachContainer)
-	s.handle("POST /containers/{id}/resize", s.resizeContainer)
-	s.handle("GET /containers/{id}/top", s.topContainer)
+// containersAPI serves the containers endpoints of the Engine API.
+type containersAPI struct{ *router.Router }
+
+// Register adds this package's routes to r.
+func Register(r *router.Router) {
+	routesArchive(r)
+	routesMore(r)
+	s := &containersAPI{r}
+	s.Handle("POST /containers/create", s.createContainer)
+	s.Handle("GET /containers/json", s.listContainers)
+	s.Handle("GET /containers/{id}/json", s.inspectContainer)
+	s.Handle("POST /containers/{id}/start", s.startContainer)
+	s.Handle("POST /containers/{id}/stop", s.stopContainer)
+	s.Handle("POST /containers/{id}/restart", s.restartContainer)
+	s.Handle("POST /containers/{id}/kill", s.killContainer)
+	s.Handle("POST /containers/{id}/pause", s.pauseContainer)
+	s.Handle("POST /containers/{id}/unpause", s.pauseContainer)
+	s.Handle("POST /containers/{id}/rename", s.renameContainer)
+	s.Handle("POST /containers/{id}/wait", s.waitContainer)
+	s.Handle("DELETE /containers/{id}", s.removeContainer)
+	s.Handle("POST /containers/prune", s.pruneContainers)
+	s.Handle("GET /containers/{id}/logs", s.containerLogs)
+	s.Handle("POST /containers/{id}/attach", s.attachContainer)
+	s.Handle("POST /containers/{id}/resize", s.resizeContainer)
+	s.Handle("GET /containers/{id}/top", s.topContainer)
 }
 
-func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) createContainer(w http.ResponseWriter, r *http.Request) error {
 	o, err := createOptions(r)
 	if err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		c, err := e.Create(r.Context(), o, nil)
 		if err != nil {
 			var nf *image.NotFoundError
 			if errors.As(err, &nf) {
-				return &httpError{status: http.StatusNotFound, msg: "No such image: " + nf.Ref, err: err}
+				return &router.HttpError{Status: http.StatusNotFound, Msg: "No such image: " + nf.Ref, Err: err}
 			}
 			return createErr(err)
 		}
-		return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
+		return router.WriteJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
 	})
 }
 
 // createErr: a create that fails on a name in use is a conflict; one that
 // fails the option checks is the client's (400); the rest are berth's.
 func createErr(err error) error {
-	status, _ := statusOf(err)
+	status, _ := router.StatusOf(err)
 	if status != http.StatusInternalServerError {
 		return err
 	}
 	msg := err.Error()
 	for _, w := range []string{"invalid", "unknown", "must", "cannot", "not supported", "conflicting", "requires"} {
 		if strings.Contains(strings.ToLower(msg), w) {
-			return &httpError{status: http.StatusBadRequest, msg: msg, err: err}
+			return &router.HttpError{Status: http.StatusBadRequest, Msg: msg, Err: err}
 		}
 	}
 	return err
 }
 
-func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
-	fs, err := filterArgs(r.URL.Query().Get("filters"))
+func (s *containersAPI) listContainers(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
-	limit, err := intQuery(r, "limit", 0)
+	limit, err := router.IntQuery(r, "limit", 0)
 	if err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
-		list, err := e.List(engine.ListOptions{All: boolQuery(r, "all"), Last: limit, Filters: fs})
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
+		list, err := e.List(engine.ListOptions{All: router.BoolQuery(r, "all"), Last: limit, Filters: fs})
 		if err != nil {
-			return &httpError{status: http.StatusBadRequest, msg: err.Error(), err: err}
+			return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 		}
-		return writeJSON(w, http.StatusOK, containerSummaries(e, list, boolQuery(r, "size")))
+		return router.WriteJSON(w, http.StatusOK, ContainerSummaries(e, list, router.BoolQuery(r, "size")))
 	})
 }
 
-// containerSummaries are the rows of GET /containers/json.
-func containerSummaries(e *engine.Engine, list []*engine.Container, size bool) []container.Summary {
+// ContainerSummaries are the rows of GET /containers/json.
+func ContainerSummaries(e *engine.Engine, list []*engine.Container, size bool) []container.Summary {
 	out := make([]container.Summary, 0, len(list))
 	for _, c := range list {
 		sum := container.Summary{
@@ -153,22 +163,22 @@ func statusText(c *engine.Container) string {
 }
 
 // inspectContainer serves the engine's Inspect, which is Docker's shape.
-func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) inspectContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		in, err := e.Inspect(id)
 		if err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
-		return writeJSON(w, http.StatusOK, in)
+		return router.WriteJSON(w, http.StatusOK, in)
 	})
 }
 
-func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) startContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if c.Running() {
-			return errNotModified
+			return router.ErrNotModified
 		}
 		// The start outlives the request: a client that hangs up must
 		// not leave a half-started container.
@@ -186,117 +196,117 @@ func stopTimeout(r *http.Request) (int, error) {
 	if r.URL.Query().Has("timeout") {
 		name = "timeout"
 	}
-	return intQuery(r, name, -1)
+	return router.IntQuery(r, name, -1)
 }
 
-func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) stopContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	t, err := stopTimeout(r)
 	if err != nil {
 		return err
 	}
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		if !c.Running() && c.State.Status != engine.StatusRestarting {
-			return errNotModified
+			return router.ErrNotModified
 		}
 		if _, err := e.Stop(c.ID, t); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) restartContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	t, err := stopTimeout(r)
 	if err != nil {
 		return err
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if _, err := e.Stop(id, t); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		if _, err := e.Start(context.WithoutCancel(r.Context()), id); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) killContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) killContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	sig := unix.SIGKILL
 	if v := r.URL.Query().Get("signal"); v != "" {
 		var err error
 		if sig, err = signals.Parse(v); err != nil {
-			return badRequest("%v", err)
+			return router.BadRequest("%v", err)
 		}
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if _, err := e.Kill(id, sig); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) pauseContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) pauseContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		op := e.Pause
 		if strings.HasSuffix(r.URL.Path, "/unpause") {
 			op = e.Unpause
 		}
 		if err := op(id); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) renameContainer(w http.ResponseWriter, r *http.Request) error {
 	id, name := r.PathValue("id"), r.URL.Query().Get("name")
 	if name == "" {
-		return badRequest("name is required")
+		return router.BadRequest("name is required")
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := e.Rename(id, name); err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) removeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
-		force := boolQuery(r, "force")
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+		force := router.BoolQuery(r, "force")
 		if c.Running() && !force {
-			return conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
+			return router.Conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
 		}
-		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: boolQuery(r, "v")}); err != nil {
-			return containerErr(id, err)
+		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
+			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
 
-func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) error {
-	fs, err := filterArgs(r.URL.Query().Get("filters"))
+func (s *containersAPI) pruneContainers(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
 	f, err := engine.ParsePruneFilters(fs, time.Now())
 	if err != nil {
-		return badRequest("%v", err)
+		return router.BadRequest("%v", err)
 	}
-	return s.withEngine(func(e *engine.Engine, _ *image.Service) error {
+	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		rep, err := e.System().PruneContainers(r.Context(), f)
 		if err != nil {
 			return err
@@ -304,7 +314,7 @@ func (s *Server) pruneContainers(w http.ResponseWriter, r *http.Request) error {
 		if rep.Deleted == nil {
 			rep.Deleted = []string{}
 		}
-		return writeJSON(w, http.StatusOK, container.PruneReport{ContainersDeleted: rep.Deleted, SpaceReclaimed: uint64(rep.Reclaimed)})
+		return router.WriteJSON(w, http.StatusOK, container.PruneReport{ContainersDeleted: rep.Deleted, SpaceReclaimed: uint64(rep.Reclaimed)})
 	})
 }
 
@@ -317,7 +327,7 @@ func startErr(id string, err error) error {
 	var xe *engine.ExecError
 	isStatus, isExec := errors.As(err, &se), errors.As(err, &xe)
 	if !isStatus && !isExec {
-		return containerErr(id, err)
+		return router.ContainerErr(id, err)
 	}
 	msg := err.Error()
 	var reason engine.ExecReason
@@ -336,17 +346,17 @@ func startErr(id string, err error) error {
 			msg += ": no such file or directory"
 		}
 	}
-	return &httpError{status: http.StatusBadRequest, msg: msg, err: err}
+	return &router.HttpError{Status: http.StatusBadRequest, Msg: msg, Err: err}
 }
 
 // topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.
-func (s *Server) topContainer(w http.ResponseWriter, r *http.Request) error {
+func (s *containersAPI) topContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.withContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
 		res, err := e.Top(c.ID, strings.Fields(r.URL.Query().Get("ps_args")))
 		if err != nil {
-			return containerErr(id, err)
+			return router.ContainerErr(id, err)
 		}
-		return writeJSON(w, http.StatusOK, container.TopResponse{Titles: res.Titles, Processes: res.Processes})
+		return router.WriteJSON(w, http.StatusOK, container.TopResponse{Titles: res.Titles, Processes: res.Processes})
 	})
 }

@@ -1,4 +1,4 @@
-package api
+package containers
 
 import (
 	"net/http/httptest"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 )
 
@@ -51,7 +52,7 @@ func TestCreateOptions(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("createOptions: %v, want an error with %q", err, tc.err)
 				}
-				if status, _ := statusOf(err); status != 400 {
+				if status, _ := router.StatusOf(err); status != 400 {
 					t.Errorf("status %d, want 400", status)
 				}
 				return

@@ -1,18 +1,16 @@
-package api
+// Package images serves /images/... and /commit: list, pull, push, tag,
+// remove, prune, inspect, history, save, load and import.
+package images
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/engine"
 	bimage "github.com/berth-containers/berth/image"
@@ -21,21 +19,29 @@ import (
 	"github.com/berth-containers/berth/image/registry"
 )
 
-func (s *Server) routeImages() {
-	s.handle("GET /images/json", s.listImages)
-	s.handle("POST /images/create", s.pullImage)
-	s.handle("GET /images/{name...}", s.imageByName)
-	s.handle("POST /images/{name...}", s.imageAction)
-	s.handle("DELETE /images/{name...}", s.removeImage)
-	s.handle("POST /images/prune", s.pruneImages)
+// imagesAPI serves the images endpoints of the Engine API.
+type imagesAPI struct{ *router.Router }
+
+// Register adds this package's routes to r.
+func Register(r *router.Router) {
+	s := &imagesAPI{r}
+	s.Handle("GET /images/json", s.listImages)
+	s.Handle("POST /images/create", s.pullImage)
+	s.Handle("GET /images/{name...}", s.imageByName)
+	s.Handle("POST /images/{name...}", s.imageAction)
+	s.Handle("DELETE /images/{name...}", s.removeImage)
+	s.Handle("POST /images/prune", s.pruneImages)
+	s.Handle("POST /commit", s.commit)
+	s.Handle("GET /images/get", s.saveImages)
+	s.Handle("POST /images/load", s.loadImages)
 }
 
-// imageSummaries are the rows of GET /images/json, one per image.
+// ImageSummaries are the rows of GET /images/json, one per image.
 // Without all, intermediate are left out (the build cache's images).
-func imageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermediate map[digest.Digest]bool) ([]image.Summary, error) {
+func ImageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermediate map[digest.Digest]bool) ([]image.Summary, error) {
 	f, err := bimage.ParseFilters(fs)
 	if err != nil {
-		return nil, badRequest("%v", err)
+		return nil, router.BadRequest("%v", err)
 	}
 	f.Intermediate = intermediate
 	rows, err := svc.Rows(r.Context(), f)
@@ -62,45 +68,45 @@ func imageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermedi
 	return out, nil
 }
 
-func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
-	fs, err := filterArgs(r.URL.Query().Get("filters"))
+func (s *imagesAPI) listImages(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
 	var hide map[digest.Digest]bool
-	if !boolQuery(r, "all") {
-		if hide, err = builder.CacheImages(s.opts.Root); err != nil {
+	if !router.BoolQuery(r, "all") {
+		if hide, err = builder.CacheImages(s.Opts.Root); err != nil {
 			return err
 		}
 	}
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
-		list, err := imageSummaries(r, svc, fs, hide)
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		list, err := ImageSummaries(r, svc, fs, hide)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, list)
+		return router.WriteJSON(w, http.StatusOK, list)
 	})
 }
 
 // imageByName is GET /images/{name}/json (inspect) and .../history; an
 // image name holds slashes, so the verb is the path's last element.
-func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) error {
+func (s *imagesAPI) imageByName(w http.ResponseWriter, r *http.Request) error {
 	name, verb := splitVerb(r.PathValue("name"))
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		img, err := svc.Get(r.Context(), name)
 		if err != nil {
 			return noSuchImage(name, err)
 		}
 		switch verb {
 		case "json":
-			return writeJSON(w, http.StatusOK, svc.Inspect(r.Context(), img))
+			return router.WriteJSON(w, http.StatusOK, svc.Inspect(r.Context(), img))
 		case "history":
-			return writeJSON(w, http.StatusOK, svc.History(r.Context(), img))
+			return router.WriteJSON(w, http.StatusOK, svc.History(r.Context(), img))
 		case "get":
 			w.Header().Set("Content-Type", "application/x-tar")
-			return stream(w, func(w io.Writer) error { return svc.Save(r.Context(), w, []string{name}, archive.FormatDocker) })
+			return router.Stream(w, func(w io.Writer) error { return svc.Save(r.Context(), w, []string{name}, archive.FormatDocker) })
 		}
-		return &httpError{status: http.StatusNotFound, msg: "page not found"}
+		return &router.HttpError{Status: http.StatusNotFound, Msg: "page not found"}
 	})
 }
 
@@ -113,15 +119,15 @@ func splitVerb(p string) (name, verb string) {
 }
 
 func noSuchImage(name string, err error) error {
-	status, _ := statusOf(err)
+	status, _ := router.StatusOf(err)
 	if status == http.StatusNotFound {
-		return &httpError{status: http.StatusNotFound, msg: "No such image: " + name, err: err}
+		return &router.HttpError{Status: http.StatusNotFound, Msg: "No such image: " + name, Err: err}
 	}
 	return err
 }
 
 // imageAction is POST /images/{name}/tag and /images/{name}/push.
-func (s *Server) imageAction(w http.ResponseWriter, r *http.Request) error {
+func (s *imagesAPI) imageAction(w http.ResponseWriter, r *http.Request) error {
 	name, verb := splitVerb(r.PathValue("name"))
 	switch verb {
 	case "tag":
@@ -129,24 +135,24 @@ func (s *Server) imageAction(w http.ResponseWriter, r *http.Request) error {
 	case "push":
 		return s.pushImage(w, r, name)
 	}
-	return &httpError{status: http.StatusNotFound, msg: "page not found"}
+	return &router.HttpError{Status: http.StatusNotFound, Msg: "page not found"}
 }
 
-func (s *Server) tagImage(w http.ResponseWriter, r *http.Request, name string) error {
+func (s *imagesAPI) tagImage(w http.ResponseWriter, r *http.Request, name string) error {
 	repo, tag := r.URL.Query().Get("repo"), r.URL.Query().Get("tag")
 	if repo == "" {
-		return badRequest("repository name must have at least one component")
+		return router.BadRequest("repository name must have at least one component")
 	}
 	dst := repo
 	if tag != "" {
 		dst += ":" + tag
 	}
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		if err := svc.Tag(r.Context(), name, dst); err != nil {
 			if errorsIsNotFound(err) {
 				return noSuchImage(name, err)
 			}
-			return &httpError{status: http.StatusBadRequest, msg: err.Error(), err: err}
+			return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 		}
 		w.WriteHeader(http.StatusCreated)
 		return nil
@@ -154,20 +160,20 @@ func (s *Server) tagImage(w http.ResponseWriter, r *http.Request, name string) e
 }
 
 func errorsIsNotFound(err error) bool {
-	status, _ := statusOf(err)
+	status, _ := router.StatusOf(err)
 	return status == http.StatusNotFound
 }
 
-func (s *Server) removeImage(w http.ResponseWriter, r *http.Request) error {
+func (s *imagesAPI) removeImage(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
-		res, err := svc.Remove(r.Context(), name, boolQuery(r, "force"))
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+		res, err := svc.Remove(r.Context(), name, router.BoolQuery(r, "force"))
 		if err != nil {
 			if errorsIsNotFound(err) {
 				return noSuchImage(name, err)
 			}
 			if strings.Contains(err.Error(), "container") {
-				return conflict("%v", err)
+				return router.Conflict("%v", err)
 			}
 			return err
 		}
@@ -178,12 +184,12 @@ func (s *Server) removeImage(w http.ResponseWriter, r *http.Request) error {
 		for _, d := range res.Deleted {
 			out = append(out, image.DeleteResponse{Deleted: d.String()})
 		}
-		return writeJSON(w, http.StatusOK, out)
+		return router.WriteJSON(w, http.StatusOK, out)
 	})
 }
 
-func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) error {
-	fs, err := filterArgs(r.URL.Query().Get("filters"))
+func (s *imagesAPI) pruneImages(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
@@ -193,18 +199,18 @@ func (s *Server) pruneImages(w http.ResponseWriter, r *http.Request) error {
 			all = true
 		}
 	}
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		rep, err := svc.Prune(r.Context(), all)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, pruneReport(rep))
+		return router.WriteJSON(w, http.StatusOK, pruneReport(rep))
 	})
 }
 
 // pullImage is POST /images/create?fromImage=&tag=: the JSON progress
 // stream, an error in it once the status 200 is sent.
-func (s *Server) pullImage(w http.ResponseWriter, r *http.Request) error {
+func (s *imagesAPI) pullImage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ref := q.Get("fromImage")
 	if ref == "" {
@@ -219,94 +225,49 @@ func (s *Server) pullImage(w http.ResponseWriter, r *http.Request) error {
 	}
 	plat, err := registry.ParsePlatform(q.Get("platform"))
 	if err != nil {
-		return badRequest("%v", err)
+		return router.BadRequest("%v", err)
 	}
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		js := newJSONProgress(newFlushWriter(w))
+		js := router.NewJSONProgress(router.NewFlushWriter(w))
 		p := progress.New(js, progress.Plain)
 		img, err := svc.Pull(r.Context(), ref, bimage.PullOptions{Platform: plat, Progress: p})
 		p.Close()
 		if err != nil {
-			js.message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
+			js.Message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
 			return nil
 		}
 		if len(img.RepoDigests) > 0 {
-			js.message(map[string]string{"status": "Digest: " + strings.SplitN(img.RepoDigests[0], "@", 2)[1]})
+			js.Message(map[string]string{"status": "Digest: " + strings.SplitN(img.RepoDigests[0], "@", 2)[1]})
 		}
-		js.message(map[string]string{"status": "Status: Image is up to date for " + ref})
+		js.Message(map[string]string{"status": "Status: Image is up to date for " + ref})
 		return nil
 	})
 }
 
-func (s *Server) pushImage(w http.ResponseWriter, r *http.Request, name string) error {
+func (s *imagesAPI) pushImage(w http.ResponseWriter, r *http.Request, name string) error {
 	if tag := r.URL.Query().Get("tag"); tag != "" {
 		name += ":" + tag
 	}
-	return s.withEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		if _, err := svc.Get(r.Context(), name); err != nil {
 			return noSuchImage(name, err)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		js := newJSONProgress(newFlushWriter(w))
+		js := router.NewJSONProgress(router.NewFlushWriter(w))
 		p := progress.New(js, progress.Plain)
 		desc, err := svc.Push(r.Context(), name, p)
 		p.Close()
 		if err != nil {
-			js.message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
+			js.Message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
 			return nil
 		}
 		tag := name[strings.LastIndex(name, ":")+1:]
-		js.message(map[string]string{"status": tag + ": digest: " + desc.Digest.String() + " size: " + itoa64(desc.Size)})
+		js.Message(map[string]string{"status": tag + ": digest: " + desc.Digest.String() + " size: " + router.Itoa64(desc.Size)})
 		return nil
 	})
-}
-
-// jsonProgress turns the plain progress lines ("3f4d90098f5b: Pull
-// complete") into Docker's JSON messages ({"id":..., "status":...}).
-type jsonProgress struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf bytes.Buffer
-}
-
-func newJSONProgress(w io.Writer) *jsonProgress { return &jsonProgress{w: w} }
-
-var layerLine = regexp.MustCompile(`^([0-9a-f]{12}): (.*)$`)
-
-func (j *jsonProgress) Write(p []byte) (int, error) {
-	j.mu.Lock()
-	j.buf.Write(p)
-	var lines []string
-	for {
-		line, err := j.buf.ReadString('\n')
-		if err != nil {
-			j.buf.WriteString(line)
-			break
-		}
-		lines = append(lines, strings.TrimRight(line, "\r\n"))
-	}
-	j.mu.Unlock()
-	for _, l := range lines {
-		if l == "" {
-			continue
-		}
-		if m := layerLine.FindStringSubmatch(l); m != nil {
-			j.message(map[string]string{"id": m[1], "status": m[2]})
-		} else {
-			j.message(map[string]string{"status": l})
-		}
-	}
-	return len(p), nil
-}
-
-func (j *jsonProgress) message(v any) {
-	b, _ := json.Marshal(v)
-	j.mu.Lock()
-	j.w.Write(append(b, '\r', '\n'))
-	j.mu.Unlock()
 }
 
 func pruneReport(rep bimage.PruneReport) image.PruneReport {
@@ -319,5 +280,3 @@ func pruneReport(rep bimage.PruneReport) image.PruneReport {
 	}
 	return out
 }
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

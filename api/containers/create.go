@@ -1,4 +1,4 @@
-package api
+package containers
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 )
 
@@ -40,7 +41,7 @@ func unsupported(raw json.RawMessage, known map[string]bool) ([]string, error) {
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, badRequest("invalid JSON in request body: %v", err)
+		return nil, router.BadRequest("invalid JSON in request body: %v", err)
 	}
 	var out []string
 	for k, v := range m {
@@ -100,7 +101,7 @@ type createRequest struct {
 func createOptions(r *http.Request) (engine.CreateOptions, error) {
 	var req createRequest
 	var o engine.CreateOptions
-	if err := decodeBody(r, &req); err != nil {
+	if err := router.DecodeBody(r, &req); err != nil {
 		return o, err
 	}
 	bad, err := unsupported(req.HostConfig, hostConfigFields)
@@ -108,17 +109,17 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 		return o, err
 	}
 	if len(bad) > 0 {
-		return o, badRequest("berth does not support HostConfig.%s", strings.Join(bad, ", HostConfig."))
+		return o, router.BadRequest("berth does not support HostConfig.%s", strings.Join(bad, ", HostConfig."))
 	}
 	var hc container.HostConfig
 	if len(req.HostConfig) > 0 {
 		if err := json.Unmarshal(req.HostConfig, &hc); err != nil {
-			return o, badRequest("invalid HostConfig: %v", err)
+			return o, router.BadRequest("invalid HostConfig: %v", err)
 		}
 	}
 	c := req.Config
 	if c.Image == "" {
-		return o, badRequest("config.Image is required")
+		return o, router.BadRequest("config.Image is required")
 	}
 	o = engine.CreateOptions{
 		Image: c.Image, Cmd: c.Cmd, Name: r.URL.Query().Get("name"), Env: c.Env, Workdir: c.WorkingDir,
@@ -239,7 +240,7 @@ func mountFlag[T ~string](typ T, src, dst string, ro bool) string {
 
 func logOptions(o *engine.CreateOptions, lc container.LogConfig) error {
 	if lc.Type != "" && lc.Type != "json-file" {
-		return badRequest("berth does not support the %s log driver: it keeps json-file logs", lc.Type)
+		return router.BadRequest("berth does not support the %s log driver: it keeps json-file logs", lc.Type)
 	}
 	o.LogMaxSize, o.LogMaxFile = lc.Config["max-size"], lc.Config["max-file"]
 	if len(lc.Config) > 0 {
