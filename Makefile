@@ -7,8 +7,11 @@ GO      ?= $(shell command -v go || echo /usr/local/go/bin/go)
 BINDIR  ?= bin
 # Both programs are linked statically: the runtime's init runs inside
 # containers and VMs whose userland has no glibc of its own.
-# The commit and its time, for `berth version` where Go's VCS stamp is off.
-VCSFLAGS := $(shell git log -1 --format='-X main.gitCommit=%h -X main.buildTime=%ct' 2>/dev/null)
+# The commit and its time, for `berth version` where Go's VCS stamp is off:
+# berth-runtime keeps them in main, berth in its system commands' package
+# (the linker skips a -X whose variable a program lacks).
+VERSIONPKG := github.com/berth-containers/berth/cmd/berth/internal/system
+VCSFLAGS := $(shell git log -1 --format='-X main.gitCommit=%h -X main.buildTime=%ct -X $(VERSIONPKG).gitCommit=%h -X $(VERSIONPKG).buildTime=%ct' 2>/dev/null)
 LDFLAGS := -s -w -extldflags=-static $(VCSFLAGS)
 GOTAGS  := netgo,osusergo
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck

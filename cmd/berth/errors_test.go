@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
@@ -27,7 +28,7 @@ func TestWantArgs(t *testing.T) {
 		{cobra.MaximumNArgs(1), "requires at most 1 argument"},
 		{cobra.RangeArgs(1, 2), "requires at least 1 and at most 2 arguments"},
 	} {
-		if got := wantArgs(cmd, tc.check); got != tc.want {
+		if got := cli.WantArgs(cmd, tc.check); got != tc.want {
 			t.Errorf("wantArgs = %q, want %q", got, tc.want)
 		}
 	}
@@ -48,17 +49,17 @@ func TestReport(t *testing.T) {
 		code int
 		out  string
 	}{
-		{"flag", ps, flagError{errors.New("unknown flag: --x")}, 125, "unknown flag: --x\nSee 'berth ps --help'.\n"},
+		{"flag", ps, cli.FlagError{Err: errors.New("unknown flag: --x")}, 125, "unknown flag: --x\nSee 'berth ps --help'.\n"},
 		{"unknown command", root, unknownCommandError{"x"}, 1, "berth: 'x' is not a berth command.\nSee 'berth --help'\n"},
 		{"container", ps, fmt.Errorf("stop: %w", &engine.NotFoundError{Ref: "c"}), 1, "Error: No such container: c\n"},
 		{"image", ps, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
 		{"network", ps, &network.NotFoundError{Ref: "n"}, 1, "Error: No such network: n\n"},
 		{"volume", ps, &volume.NotFoundError{Name: "v"}, 1, "Error: No such volume: v\n"},
-		{"object", ps, objectNotFound{"o"}, 1, "Error: No such object: o\n"},
+		{"object", ps, cli.ObjectNotFound{Ref: "o"}, 1, "Error: No such object: o\n"},
 		{"joined", ps, errors.Join(&volume.NotFoundError{Name: "a"}, &volume.NotFoundError{Name: "b"}), 1,
 			"Error: No such volume: a\nError: No such volume: b\n"},
-		{"bad value", ps, usageError{errors.New("invalid filter 'x'")}, 1, "Error: invalid filter 'x'\n"},
-		{"create option", create, usageError{errors.New("bad -m")}, 125, "Error: bad -m\n"},
+		{"bad value", ps, cli.UsageError{Err: errors.New("invalid filter 'x'")}, 1, "Error: invalid filter 'x'\n"},
+		{"create option", create, cli.UsageError{Err: errors.New("bad -m")}, 125, "Error: bad -m\n"},
 		{"create missing image", create, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
 		{"create name in use", create, fmt.Errorf("conflict: %w", engine.ErrNameInUse), 1, "Error: conflict: name already in use\n"},
 		{"create bad env", create, errors.New("invalid environment variable: =bad"), 125, "Error: invalid environment variable: =bad\n"},
@@ -70,9 +71,9 @@ func TestReport(t *testing.T) {
 		{"run other start failure", run, &engine.ExecError{Err: errors.New("cgroup: no such controller")}, 125,
 			"berth: Error: cgroup: no such controller.\nSee 'berth run --help'.\n"},
 		{"container code", run, &engine.StatusError{Code: 3}, 3, ""},
-		{"silent", ps, errSilent, 1, ""},
-		{"tagged", ps, withTag(&image.NotFoundError{Ref: "127.0.0.1:5000/a"}), 1, "Error: No such image: 127.0.0.1:5000/a:latest\n"},
-		{"has tag", ps, withTag(&image.NotFoundError{Ref: "a:1"}), 1, "Error: No such image: a:1\n"},
+		{"silent", ps, cli.ErrSilent, 1, ""},
+		{"tagged", ps, cli.WithTag(&image.NotFoundError{Ref: "127.0.0.1:5000/a"}), 1, "Error: No such image: 127.0.0.1:5000/a:latest\n"},
+		{"has tag", ps, cli.WithTag(&image.NotFoundError{Ref: "a:1"}), 1, "Error: No such image: a:1\n"},
 	} {
 		var w bytes.Buffer
 		if code := report(&w, tc.cmd, tc.err); code != tc.code || w.String() != tc.out {

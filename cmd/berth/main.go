@@ -6,40 +6,19 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-containers/berth/engine"
-	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/cmd/berth/internal/cli"
+	"github.com/berth-containers/berth/cmd/berth/internal/container"
+	"github.com/berth-containers/berth/cmd/berth/internal/image"
+	"github.com/berth-containers/berth/cmd/berth/internal/network"
+	"github.com/berth-containers/berth/cmd/berth/internal/system"
+	"github.com/berth-containers/berth/cmd/berth/internal/volume"
 )
-
-// Exit codes, as Docker's CLI.
-const (
-	exitError        = 1
-	exitUsage        = 125
-	exitCannotInvoke = 126
-	exitNotFound     = 127
-)
-
-// usageError marks a bad option value (exit 125 for run and create, whose
-// options Docker's flag parser checks; 1 elsewhere, as Docker's).
-type usageError struct{ err error }
-
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
-
-type globalOptions struct {
-	root      string
-	runroot   string
-	logLevel  string
-	configDir string
-	insecure  []string
-	svc       *image.Service
-}
 
 func main() {
 	// The container's init and the monitor re-execute berth; they skip the
@@ -47,7 +26,7 @@ func main() {
 	reexec()
 	if err := enterRootless(); err != nil {
 		fmt.Fprintln(os.Stderr, "berth:", err)
-		os.Exit(exitUsage)
+		os.Exit(cli.ExitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	cmd, err := newRootCommand().ExecuteContextC(ctx)
@@ -59,7 +38,7 @@ func main() {
 }
 
 func newRootCommand() *cobra.Command {
-	g := &globalOptions{}
+	g := &cli.Context{}
 	root := &cobra.Command{
 		Use:   "berth [OPTIONS] COMMAND",
 		Short: "A daemonless container engine with Docker's command line",
@@ -75,60 +54,26 @@ busybox and needs no network.`,
   berth save -o app.tar app:v1 && berth load -i app.tar`,
 		SilenceUsage:       true,
 		SilenceErrors:      true,
-		PersistentPreRunE:  func(cmd *cobra.Command, _ []string) error { return g.setup(cmd) },
-		PersistentPostRunE: func(*cobra.Command, []string) error { return g.close() },
-		Version:            readBuildInfo().version,
+		PersistentPreRunE:  func(cmd *cobra.Command, _ []string) error { return g.Setup(cmd) },
+		PersistentPostRunE: func(*cobra.Command, []string) error { return g.Close() },
+		Version:            system.ReadBuildInfo().Version,
 	}
-	root.SetVersionTemplate(versionTemplate())
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
+	root.SetVersionTemplate(system.VersionTemplate())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.FlagError{Err: err} })
 	f := root.PersistentFlags()
 	defRoot, defRunroot := defaultRoots()
-	f.StringVar(&g.root, "root", defRoot, "directory of images, containers and volumes")
-	f.StringVar(&g.runroot, "runroot", defRunroot, "directory of run-time state")
-	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
-	f.StringVar(&g.configDir, "config", "", "directory of the client's config.json (default $DOCKER_CONFIG or ~/.docker)")
-	f.StringSliceVar(&g.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (repeatable); loopback registries always are")
-	addImageCommands(root, g)
-	root.AddCommand(newLoginCommand(g), newLogoutCommand(g))
-	addContainerCommands(root, g)
-	addVolumeCommands(root, g)
-	addNetworkCommands(root, g)
-	addSystemCommands(root, g)
-	root.AddCommand(newVersionCommand(), newUnshareCommand())
+	f.StringVar(&g.Root, "root", defRoot, "directory of images, containers and volumes")
+	f.StringVar(&g.Runroot, "runroot", defRunroot, "directory of run-time state")
+	f.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	f.StringVar(&g.ConfigDir, "config", "", "directory of the client's config.json (default $DOCKER_CONFIG or ~/.docker)")
+	f.StringSliceVar(&g.Insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (repeatable); loopback registries always are")
+	image.AddCommands(root, g)
+	root.AddCommand(image.NewLoginCommand(g), image.NewLogoutCommand(g))
+	container.AddCommands(root, g)
+	volume.AddCommands(root, g)
+	network.AddCommands(root, g)
+	system.AddCommands(root, g)
+	root.AddCommand(system.NewVersionCommand(), newUnshareCommand())
 	dockerGroups(root)
 	return root
-}
-
-// setup runs before every command: logging, and the roots made or
-// repaired root-only before anything is written in them.
-func (g *globalOptions) setup(cmd *cobra.Command) error {
-	if err := setupLogging(g.logLevel); err != nil {
-		return err
-	}
-	for c := cmd; c != nil; c = c.Parent() {
-		if c.Name() == "help" || c.Name() == "completion" || c.Name() == cobra.ShellCompRequestCmd {
-			return nil // makes nothing on disk
-		}
-	}
-	return engine.SecureRoots(g.root, g.runroot)
-}
-
-func setupLogging(level string) error {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return usageError{fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", level)}
-	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
-	return nil
-}
-
-// args wraps a cobra argument check so a wrong count fails as Docker's:
-// exit 1, its wording and the usage.
-func args(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, a []string) error {
-		if err := check(cmd, a); err != nil {
-			return argsError{cmd: cmd, want: wantArgs(cmd, check)}
-		}
-		return nil
-	}
 }

@@ -45,9 +45,35 @@ var rules = []rule{
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
-	// The Engine API server is a front end over the engine, as the CLI.
-	{"api", []string{"builder", "engine", "image", "network", "volume", "runtime/signals", "runtime/console", "internal"}},
+	// The Engine API server is a front end over the engine, as the CLI,
+	// split by resource as the API is (moby's api/server/router/...): each
+	// resource package leans on api/router, and only api (the server, the
+	// version check, the listener) puts them together. system's df lists
+	// containers and images as their packages do.
+	{"api/router", []string{"engine", "image", "network", "volume", "internal"}},
+	{"api/containers", []string{"api/router", "engine", "image", "runtime/signals", "runtime/console", "internal"}},
+	{"api/exec", []string{"api/router", "engine", "runtime/console", "internal"}},
+	{"api/images", []string{"api/router", "builder", "engine", "image", "internal"}},
+	{"api/build", []string{"api/router", "builder", "engine", "image", "internal"}},
+	{"api/networks", []string{"api/router", "engine", "image", "network", "internal"}},
+	{"api/volumes", []string{"api/router", "engine", "image", "volume", "internal"}},
+	{"api/system", []string{"api/router", "api/containers", "api/images", "engine", "image", "internal"}},
+	{"api", []string{"internal"}},
 	{"cmd/berth-runtime", []string{"runtime", "internal"}},
+	// berth's command groups, as docker/cli's cli/command/...: each leans
+	// on the shared cli package and the libraries it drives, never on
+	// cmd/berth (main: the root command and the exit codes). The few
+	// sideways imports are named: container create takes network's flags
+	// and inspect its view, image has build's verb, system df shows
+	// containers as ps does.
+	{"cmd/berth/internal/cli", []string{"builder", "engine", "image", "network", "volume", "internal"}},
+	{"cmd/berth/internal/build", []string{"cmd/berth/internal/cli", "builder", "engine", "image", "internal"}},
+	{"cmd/berth/internal/network", []string{"cmd/berth/internal/cli", "engine", "network", "internal"}},
+	{"cmd/berth/internal/volume", []string{"cmd/berth/internal/cli", "engine", "image", "volume", "internal"}},
+	{"cmd/berth/internal/image", []string{"cmd/berth/internal/cli", "cmd/berth/internal/build", "builder", "engine", "image", "internal"}},
+	{"cmd/berth/internal/container", []string{"cmd/berth/internal/cli", "cmd/berth/internal/network", "engine", "image", "network", "volume", "runtime", "internal"}},
+	{"cmd/berth/internal/system", []string{"cmd/berth/internal/cli", "cmd/berth/internal/container", "api", "engine", "image", "network", "volume", "runtime", "rootless", "internal"}},
+	{"cmd/berth/internal", []string{}},
 	{"cmd/berth", []string{"api", "builder", "engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	{"bench", []string{"bench", "runtime/spec", "internal"}},
 	{"hack", []string{"internal"}},
@@ -182,6 +208,16 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/ociruntime", module + "/network", true},
 		{"engine/idlemon", module + "/engine/jsonlog", false},
 		{"engine/initreaper", module + "/engine/attach", true},
+		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
+		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
+		{"cmd/berth/internal/network", module + "/cmd/berth", true},
+		{"cmd/berth/internal/cli", module + "/cmd/berth/internal/image", true},
+		{"cmd/berth/internal/newgroup", module + "/engine", true},
+		{"api", module + "/cmd/berth/internal/cli", true},
+		{"api/volumes", module + "/api/containers", true},
+		{"api/router", module + "/api", true},
+		{"api/system", module + "/api/images", false},
+		{"api/newresource", module + "/engine", true},
 	}
 	for _, c := range cases {
 		got := len(check(c.pkg, []string{c.imp})) > 0

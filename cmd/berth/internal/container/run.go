@@ -1,0 +1,83 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/cmd/berth/internal/cli"
+	"github.com/berth-containers/berth/engine"
+)
+
+func newRunCommand(g *cli.Context) *cobra.Command {
+	var f createFlags
+	var detach, sigProxy bool
+	var trace traceFlags
+	cmd := &cobra.Command{
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Run a command in a new container",
+		Long: `Create a container and run it. In the foreground berth itself watches the
+container, passes its stdio (-i for stdin, -t for a terminal) and exits with
+its exit code. With -d a small monitor process watches it instead, keeps its
+log and applies --rm and --restart; berth prints the ID and returns.
+
+Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
+127 when it is not found, else the container's own.`,
+		Example: `  berth run --rm busybox echo hello
+  berth run -it busybox sh
+  berth run -d --name web --restart on-failure:3 busybox httpd -f -p 8080`,
+		Args: cli.Args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			f.o.Detach = detach
+			if err := trace.start(detach); err != nil {
+				return cli.UsageError{Err: err}
+			}
+			e, c, err := createContainer(cmd, g, &f, a)
+			if err != nil {
+				return err
+			}
+			if detach {
+				if _, err := e.Start(cmd.Context(), c.ID); err != nil {
+					return withCode(err, cli.ExitUsage)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
+				return nil
+			}
+			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr, NoSigProxy: !sigProxy}
+			if f.o.Interactive {
+				stdio.In = os.Stdin
+			}
+			code, err := e.RunAttached(context.WithoutCancel(cmd.Context()), c, stdio)
+			if err != nil {
+				return withCode(err, code)
+			}
+			if code != 0 {
+				return &engine.StatusError{Code: code}
+			}
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run container in background and print container ID")
+	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "proxy received signals to the process")
+	trace.register(cmd.Flags())
+	return cmd
+}
+
+// withCode gives err an exit code unless it carries one.
+func withCode(err error, code int) error {
+	if _, ok := err.(*engine.StatusError); ok {
+		return err
+	}
+	var xe *engine.ExecError
+	if errors.As(err, &xe) {
+		return err // report gives its code
+	}
+	if code == 0 {
+		code = cli.ExitUsage
+	}
+	return &engine.StatusError{Code: code, Err: err}
+}

@@ -1,0 +1,38 @@
+package image
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/berth-containers/berth/cmd/berth/internal/cli"
+)
+
+func newInspectCommand(g *cli.Context) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] IMAGE [IMAGE...]",
+		Short: "Show details of images as JSON",
+		Example: `  berth image inspect busybox
+  berth image inspect --format '{{.Id}} {{.Config.Cmd}}' busybox
+  berth image inspect --format '{{json .RootFS}}' app:v1`,
+		Args: cli.Args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			svc, err := g.Images()
+			if err != nil {
+				return err
+			}
+			var out []any
+			var errs []error
+			for _, ref := range a {
+				img, err := svc.Get(cmd.Context(), ref)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				out = append(out, svc.Inspect(cmd.Context(), img))
+			}
+			return cli.PrintInspect(cmd.OutOrStdout(), format, out, errs)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")
+	return cmd
+}
