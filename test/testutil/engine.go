@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -113,4 +114,12 @@ func (e *Engine) Refused(want string, args ...string) {
 	if r.ExitCode != 125 || !strings.Contains(msg, want) || strings.Contains(msg, "\n") {
 		e.T.Errorf("berth %q: exit %d, stderr %q; want 125 and one line with %q", args, r.ExitCode, r.Stderr, want)
 	}
+}
+
+// EngineMain is TestMain for the engine's test packages: containers get
+// the default bridge network, and no test needs the host to forward for
+// them, so berth leaves the host's ip_forward alone.
+func EngineMain(m *testing.M) int {
+	os.Setenv("BERTH_SKIP_IP_FORWARD", "1")
+	return Main(m)
 }

@@ -9,10 +9,7 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-func TestMain(m *testing.M) {
-	os.Setenv("BERTH_SKIP_IP_FORWARD", "1")
-	os.Exit(testutil.Main(m))
-}
+func TestMain(m *testing.M) { os.Exit(testutil.EngineMain(m)) }
 
 // env is one engine of the test's own (testutil.Engine); the tests' own
 // helpers are its methods.

@@ -13,8 +13,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(probeEnv) != "" { // perm_test.go: as an unprivileged user
 		os.Exit(permProbe(os.Args[1:]))
 	}
-	os.Setenv("BERTH_SKIP_IP_FORWARD", "1")
-	os.Exit(testutil.Main(m))
+	os.Exit(testutil.EngineMain(m))
 }
 
 // env is one engine of the test's own (testutil.Engine); the tests' own
