@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
@@ -69,7 +70,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	e.ph.mark("resolve image")
 	id := newID()
 	if name == "" {
-		name = randomName(id)
+		name = store.RandomName(id)
 	}
 	c = &Container{
 		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),

@@ -39,6 +39,7 @@ var rules = []rule{
 	// The container record is the engine's vocabulary: it leans on no
 	// part of the engine, so everything below the engine can share it.
 	{"engine/record", []string{"runtime/signals", "internal"}},
+	{"engine/store", []string{"engine/record", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -215,6 +216,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/record", module + "/engine/jsonlog", true},
 		{"engine/record", module + "/runtime/container", true},
 		{"engine/record", module + "/internal/proc", false},
+		{"engine/store", module + "/engine/record", false},
+		{"engine/store", module + "/image", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},
