@@ -5,6 +5,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/store"
 )
@@ -33,6 +34,15 @@ type (
 	ExtraHostConfig  = record.ExtraHostConfig
 	DeviceHostConfig = record.DeviceHostConfig
 	ThrottleDevice   = record.ThrottleDevice
+)
+
+// create's and run's flags moved to engine/options, as the record did.
+type (
+	CreateOptions  = options.CreateOptions
+	NetworkOptions = options.NetworkOptions
+	ExtraOptions   = options.ExtraOptions
+	DeviceOptions  = options.DeviceOptions
+	HealthOptions  = options.HealthOptions
 )
 
 // Status and health names, as record's.

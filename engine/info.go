@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/berth-containers/berth/internal/statedir"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/berth-containers/berth/internal/statedir"
 
 	"golang.org/x/sys/unix"
 

@@ -40,6 +40,9 @@ var rules = []rule{
 	// part of the engine, so everything below the engine can share it.
 	{"engine/record", []string{"runtime/signals", "internal"}},
 	{"engine/store", []string{"engine/record", "internal"}},
+	// create's flags, checked with Docker's wording: the etc-file checks
+	// are network/etcfiles', keep-id rootless'.
+	{"engine/options", []string{"engine/record", "network/etcfiles", "rootless", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -220,6 +223,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/record", module + "/internal/proc", false},
 		{"engine/store", module + "/engine/record", false},
 		{"engine/store", module + "/image", true},
+		{"engine/options", module + "/network/etcfiles", false},
+		{"engine/options", module + "/network", true},
+		{"engine/options", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
