@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/engine/stats"
 	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
@@ -96,7 +97,7 @@ type IndexInfo struct {
 func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 	in := &Info{
 		Driver: "overlay", LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
-		OSType: runtime.GOOS, NCPU: runtime.NumCPU(), MemTotal: int64(hostMemory()),
+		OSType: runtime.GOOS, NCPU: runtime.NumCPU(), MemTotal: int64(stats.HostMemory()),
 		DockerRootDir: ops.e.root, DefaultRuntime: ociruntime.Own, Labels: []string{},
 		Plugins:            InfoPlugins{Volume: []string{"local"}, Network: []string{"bridge", "host", "null"}, Log: []string{"json-file"}},
 		IndexServerAddress: "https://index.docker.io/v1/",

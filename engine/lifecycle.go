@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/proc"
-	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -257,7 +256,7 @@ func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bo
 			}
 			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 		}
-		if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+		if cg, err := cgroupByPath(c); err == nil {
 			if err := cg.Destroy(); err != nil {
 				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 			}
