@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/sysinfo"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
@@ -126,7 +127,7 @@ func Sample(t Target) (Snapshot, error) {
 		return s, err
 	}
 	s.CPU = CPUSample{Container: st.CPU.Usage.Total, System: systemCPU()}
-	fill(&s.Entry, st, HostMemory())
+	fill(&s.Entry, st, sysinfo.MemTotal())
 	if !t.HostNetwork {
 		s.Entry.NetRx, s.Entry.NetTx = netIO(t.Pid)
 	}
@@ -189,25 +190,6 @@ func parseProcStat(sc *bufio.Scanner) uint64 {
 				ticks += n
 			}
 			return ticks * 10_000_000
-		}
-	}
-	return 0
-}
-
-// HostMemory is MemTotal of /proc/meminfo in bytes.
-func HostMemory() uint64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	return parseMemTotal(string(data))
-}
-
-func parseMemTotal(data string) uint64 {
-	for _, l := range strings.Split(data, "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
-			kb, _ := strconv.ParseUint(f[1], 10, 64)
-			return kb << 10
 		}
 	}
 	return 0
