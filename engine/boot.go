@@ -35,7 +35,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 	}
 	for _, c := range list {
 		was := c.State.Status
-		c.refresh()
+		c.Refresh()
 		if was != c.State.Status {
 			ops.cleanStale(c)
 			res.Cleaned = append(res.Cleaned, c.Name)
@@ -45,7 +45,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		slog.Warn("boot: repair networks", "error", err)
 	}
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !c.bootStarts() {
+		if c.Running() || c.State.Status == StatusRestarting || !c.BootStarts() {
 			continue
 		}
 		if _, err := e.Start(ctx, c.ID); err != nil {
@@ -55,22 +55,6 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		res.Started = append(res.Started, c.Name)
 	}
 	return res, nil
-}
-
-// bootStarts applies the restart policy to a boot, as dockerd's restore:
-// only a container that was started before, and that the user did not
-// stop unless its policy is always.
-func (c *Container) bootStarts() bool {
-	if c.State.StartedAt.IsZero() {
-		return false
-	}
-	switch c.HostConfig.RestartPolicy.Name {
-	case "always":
-		return true
-	case "unless-stopped":
-		return !c.State.StopRequested
-	}
-	return false
 }
 
 // cleanStale removes the run state of a container whose processes and
@@ -102,7 +86,7 @@ func (ops *System) cleanStale(c *Container) {
 	e.ev.emitVolumes(c, "unmount")
 	state := c.State
 	if _, err := e.db.modify(c.ID, func(r *Container) error {
-		if err := r.setStatus(state.Status); err != nil {
+		if err := r.SetStatus(state.Status); err != nil {
 			return err
 		}
 		r.State = state

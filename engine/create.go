@@ -77,7 +77,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		Config:     containerConfig(opts, img.Config.Config, id),
 		HostConfig: hc,
 	}
-	if err := c.setStatus(StatusCreated); err != nil {
+	if err := c.SetStatus(StatusCreated); err != nil {
 		return nil, err
 	}
 	if c.Config.Healthcheck, err = e.mk.healthConfig(health, img); err != nil {
@@ -86,7 +86,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
 		c.ChainID = chain[len(chain)-1].String()
 	}
-	argv := c.argv()
+	argv := c.Argv()
 	if len(argv) == 0 {
 		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
 	}
@@ -338,13 +338,6 @@ func hasEnv(env []string, key string) bool {
 		}
 	}
 	return false
-}
-
-// argv is the process's command line: entrypoint then cmd. An image's
-// shell-form instructions are already stored as /bin/sh -c "..." in its
-// config, so composing the two lists is all Docker does too.
-func (c *Container) argv() []string {
-	return append(append([]string{}, c.Config.Entrypoint...), c.Config.Cmd...)
 }
 
 // ValidateEnvFiles checks every --env-file can be read.

@@ -39,31 +39,6 @@ type ExtraOptions struct {
 	DeviceOptions                       // --device-cgroup-rule, --device-read-bps ... (devicerules.go)
 }
 
-// ExtraHostConfig is the record of ExtraOptions.
-// CPU period and quota, cpuset mems, memory reservation and blkio weight
-// are MoreResources (update.go): update changes them too.
-type ExtraHostConfig struct {
-	ShmSize          int64             `json:"shmSize,omitempty"`
-	Sysctls          map[string]string `json:"sysctls,omitempty"`
-	PidMode          string            `json:"pidMode,omitempty"`
-	IpcMode          string            `json:"ipcMode,omitempty"`
-	UTSMode          string            `json:"utsMode,omitempty"`
-	CgroupnsMode     string            `json:"cgroupnsMode,omitempty"`
-	VolumesFrom      []string          `json:"volumesFrom,omitempty"`
-	GroupAdd         []string          `json:"groupAdd,omitempty"`
-	MemorySwappiness *int64            `json:"memorySwappiness,omitempty"`
-	OomScoreAdj      int               `json:"oomScoreAdj,omitempty"`
-	OomKillDisable   bool              `json:"oomKillDisable,omitempty"`
-	CgroupParent     string            `json:"cgroupParent,omitempty"`
-	MacAddress       string            `json:"macAddress,omitempty"`
-	// DefaultNetwork is set when no --network was given: Docker shows
-	// NetworkMode "default" then.
-	DefaultNetwork bool              `json:"defaultNetwork,omitempty"`
-	LogOpts        map[string]string `json:"logOpts,omitempty"`
-
-	DeviceHostConfig
-}
-
 // defaultShmSize is Docker's /dev/shm size.
 const defaultShmSize = 64 << 20
 

@@ -25,25 +25,6 @@ type DeviceOptions struct {
 	UsernsMode        string
 }
 
-// DeviceHostConfig is the record of DeviceOptions, checked.
-type DeviceHostConfig struct {
-	DeviceCgroupRules []string          `json:"deviceCgroupRules,omitempty"`
-	BlkioReadBps      []ThrottleDevice  `json:"blkioReadBps,omitempty"`
-	BlkioWriteBps     []ThrottleDevice  `json:"blkioWriteBps,omitempty"`
-	BlkioReadIOps     []ThrottleDevice  `json:"blkioReadIOps,omitempty"`
-	BlkioWriteIOps    []ThrottleDevice  `json:"blkioWriteIOps,omitempty"`
-	Annotations       map[string]string `json:"annotations,omitempty"`
-	UsernsMode        string            `json:"usernsMode,omitempty"` // "" or keep-id (rootless)
-}
-
-// ThrottleDevice is a rate for one block device, by path as given.
-type ThrottleDevice struct {
-	Path  string `json:"path"`
-	Rate  uint64 `json:"rate"`
-	Major int64  `json:"major"`
-	Minor int64  `json:"minor"`
-}
-
 // deviceHostConfig checks DeviceOptions as Docker does.
 func deviceHostConfig(o DeviceOptions) (DeviceHostConfig, error) {
 	var d DeviceHostConfig

@@ -83,7 +83,7 @@ func (e *Engine) Get(ref string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.refresh()
+	c.Refresh()
 	return c, nil
 }
 

@@ -34,7 +34,7 @@ func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 		return nil, err
 	}
 	for _, c := range recs {
-		c.refresh()
+		c.Refresh()
 		in.Containers++
 		switch c.State.Status {
 		case StatusPaused:

@@ -142,10 +142,10 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 		return nil, err
 	}
 	if sig == 0 {
-		sig = c.stopSignal()
+		sig = c.StopSignal()
 	}
 	if timeout < 0 {
-		timeout = c.stopTimeout()
+		timeout = c.StopTimeout()
 	}
 	if c.Running() {
 		e.thaw(c)

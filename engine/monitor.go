@@ -135,7 +135,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		info, err := run(func(pid int) {
 			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
-				if err := r.setStatus(StatusRunning); err != nil {
+				if err := r.SetStatus(StatusRunning); err != nil {
 					return err
 				}
 				r.State.Pid, r.State.PidStart = pid, start
@@ -238,14 +238,14 @@ func restartDelay(n int) time.Duration {
 // errNoRestart when the policy (or a stop) says the container stays down.
 func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		if !r.shouldRestart(info.code) {
+		if !r.ShouldRestart(info.code) {
 			return errNoRestart
 		}
-		if err := r.setStatus(StatusRestarting); err != nil {
+		if err := r.SetStatus(StatusRestarting); err != nil {
 			return err
 		}
 		r.State.Pid, r.State.PidStart = 0, 0
-		r.State.Health.stopped()
+		r.State.Health.Stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
@@ -271,30 +271,15 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		if err := r.setStatus(StatusExited); err != nil {
+		if err := r.SetStatus(StatusExited); err != nil {
 			return err
 		}
 		r.State.Pid, r.State.PidStart = 0, 0
-		r.State.Health.stopped()
+		r.State.Health.Stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
 	})
-}
-
-// shouldRestart applies the restart policy to an exit.
-func (c *Container) shouldRestart(code int) bool {
-	if c.State.StopRequested {
-		return false
-	}
-	switch c.HostConfig.RestartPolicy.Name {
-	case "always", "unless-stopped":
-		return true
-	case "on-failure":
-		max := c.HostConfig.RestartPolicy.MaximumRetryCount
-		return code != 0 && (max == 0 || c.State.RestartCount < max)
-	}
-	return false
 }
 
 // spawnMonitor starts the container's monitor and waits for its report.

@@ -65,7 +65,7 @@ func (ops *Network) Repair(ctx context.Context) (network.Repaired, error) {
 	live := map[string]bool{}
 	started := map[string]time.Time{}
 	for _, c := range list {
-		c.refresh()
+		c.Refresh()
 		if c.Running() || c.State.Status == StatusRestarting || proc.Alive(c.State.MonitorPid, c.State.MonitorStart) {
 			live[c.ID] = true
 		}

@@ -136,7 +136,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	if old, err := e.rt.loadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
-	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 	if err != nil {
 		return exitInfo{}, err
 	}

@@ -89,7 +89,7 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 	s.Hostname = c.Config.Hostname
 	p := s.Process
 	p.Terminal = c.Config.Tty
-	p.Args = c.argv()
+	p.Args = c.Argv()
 	// dockerd's order: PATH, HOSTNAME and TERM first, then the image's
 	// and -e's variables, which replace them.
 	own := []string{defaultPath, "HOSTNAME=" + c.Config.Hostname}

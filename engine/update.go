@@ -19,15 +19,6 @@ type UpdateOptions struct {
 	Restart                               *string
 }
 
-// MoreResources are the limits of HostConfig that `update` brought.
-type MoreResources struct {
-	MemoryReservation int64  `json:"memoryReservation,omitempty"`
-	CPUPeriod         int64  `json:"cpuPeriod,omitempty"`
-	CPUQuota          int64  `json:"cpuQuota,omitempty"`
-	CpusetMems        string `json:"cpusetMems,omitempty"`
-	BlkioWeight       uint16 `json:"blkioWeight,omitempty"`
-}
-
 // moreResources adds what update set to the resources a start applies.
 func moreResources(r *specs.LinuxResources, m MoreResources) {
 	if m.MemoryReservation > 0 {
@@ -72,7 +63,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) (warnings []string, err err
 		return nil, err
 	}
 	_, err = e.db.modify(c.ID, func(rec *Container) error {
-		rec.refresh()
+		rec.Refresh()
 		hc, live, warn, err := o.apply(rec.HostConfig, rec.HostConfig.AutoRemove)
 		if err != nil {
 			return err

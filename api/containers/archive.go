@@ -36,7 +36,7 @@ func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id strin
 			if _, gerr := e.Get(id); gerr != nil {
 				return router.NoSuchContainer(id, gerr)
 			}
-			return &router.HttpError{Status: http.StatusNotFound, Msg: "Could not find the file " + p + " in container " + id, Err: err}
+			return &router.HTTPError{Status: http.StatusNotFound, Msg: "Could not find the file " + p + " in container " + id, Err: err}
 		}
 		return err
 	}

@@ -61,7 +61,7 @@ func (s *containersAPI) createContainer(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			var nf *image.NotFoundError
 			if errors.As(err, &nf) {
-				return &router.HttpError{Status: http.StatusNotFound, Msg: "No such image: " + nf.Ref, Err: err}
+				return &router.HTTPError{Status: http.StatusNotFound, Msg: "No such image: " + nf.Ref, Err: err}
 			}
 			return createErr(err)
 		}
@@ -79,7 +79,7 @@ func createErr(err error) error {
 	msg := err.Error()
 	for _, w := range []string{"invalid", "unknown", "must", "cannot", "not supported", "conflicting", "requires"} {
 		if strings.Contains(strings.ToLower(msg), w) {
-			return &router.HttpError{Status: http.StatusBadRequest, Msg: msg, Err: err}
+			return &router.HTTPError{Status: http.StatusBadRequest, Msg: msg, Err: err}
 		}
 	}
 	return err
@@ -97,7 +97,7 @@ func (s *containersAPI) listContainers(w http.ResponseWriter, r *http.Request) e
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		list, err := e.List(engine.ListOptions{All: router.BoolQuery(r, "all"), Last: limit, Filters: fs})
 		if err != nil {
-			return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
+			return &router.HTTPError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 		}
 		return router.WriteJSON(w, http.StatusOK, ContainerSummaries(e, list, router.BoolQuery(r, "size")))
 	})
@@ -346,7 +346,7 @@ func startErr(id string, err error) error {
 			msg += ": no such file or directory"
 		}
 	}
-	return &router.HttpError{Status: http.StatusBadRequest, Msg: msg, Err: err}
+	return &router.HTTPError{Status: http.StatusBadRequest, Msg: msg, Err: err}
 }
 
 // topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.

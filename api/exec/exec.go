@@ -59,7 +59,7 @@ func (s *execStore) get(id string) (*execInstance, error) {
 	if x, ok := s.m[id]; ok {
 		return x, nil
 	}
-	return nil, &router.HttpError{Status: http.StatusNotFound, Msg: "No such exec instance: " + id}
+	return nil, &router.HTTPError{Status: http.StatusNotFound, Msg: "No such exec instance: " + id}
 }
 
 // keepEnded is how long an ended exec can still be inspected; Docker keeps

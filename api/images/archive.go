@@ -88,7 +88,7 @@ func (s *imagesAPI) loadImages(w http.ResponseWriter, r *http.Request) error {
 func (s *imagesAPI) importImage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if src := q.Get("fromSrc"); src != "-" {
-		return &router.HttpError{Status: http.StatusNotImplemented, Msg: "berth imports from the request body only (fromSrc=-), not " + src}
+		return &router.HTTPError{Status: http.StatusNotImplemented, Msg: "berth imports from the request body only (fromSrc=-), not " + src}
 	}
 	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
 		img, err := svc.Import(r.Context(), r.Body, repoTag(r), build.ImportOptions{Source: "-", Changes: q["changes"], Message: q.Get("message")})

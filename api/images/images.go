@@ -106,7 +106,7 @@ func (s *imagesAPI) imageByName(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Content-Type", "application/x-tar")
 			return router.Stream(w, func(w io.Writer) error { return svc.Save(r.Context(), w, []string{name}, archive.FormatDocker) })
 		}
-		return &router.HttpError{Status: http.StatusNotFound, Msg: "page not found"}
+		return &router.HTTPError{Status: http.StatusNotFound, Msg: "page not found"}
 	})
 }
 
@@ -121,7 +121,7 @@ func splitVerb(p string) (name, verb string) {
 func noSuchImage(name string, err error) error {
 	status, _ := router.StatusOf(err)
 	if status == http.StatusNotFound {
-		return &router.HttpError{Status: http.StatusNotFound, Msg: "No such image: " + name, Err: err}
+		return &router.HTTPError{Status: http.StatusNotFound, Msg: "No such image: " + name, Err: err}
 	}
 	return err
 }
@@ -135,7 +135,7 @@ func (s *imagesAPI) imageAction(w http.ResponseWriter, r *http.Request) error {
 	case "push":
 		return s.pushImage(w, r, name)
 	}
-	return &router.HttpError{Status: http.StatusNotFound, Msg: "page not found"}
+	return &router.HTTPError{Status: http.StatusNotFound, Msg: "page not found"}
 }
 
 func (s *imagesAPI) tagImage(w http.ResponseWriter, r *http.Request, name string) error {
@@ -152,7 +152,7 @@ func (s *imagesAPI) tagImage(w http.ResponseWriter, r *http.Request, name string
 			if errorsIsNotFound(err) {
 				return noSuchImage(name, err)
 			}
-			return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
+			return &router.HTTPError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 		}
 		w.WriteHeader(http.StatusCreated)
 		return nil

@@ -125,7 +125,7 @@ func (s *networksAPI) createNetwork(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			status, _ := router.StatusOf(err)
 			if status == http.StatusInternalServerError {
-				return &router.HttpError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
+				return &router.HTTPError{Status: http.StatusBadRequest, Msg: err.Error(), Err: err}
 			}
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *networksAPI) inspectNetwork(w http.ResponseWriter, r *http.Request) err
 func (s *networksAPI) removeNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		if err := network.RefusePredefinedRemove(r.PathValue("id")); err != nil {
-			return &router.HttpError{Status: http.StatusForbidden, Msg: err.Error(), Err: err}
+			return &router.HTTPError{Status: http.StatusForbidden, Msg: err.Error(), Err: err}
 		}
 		if err := e.Networks().Remove(r.PathValue("id")); err != nil {
 			return err

@@ -14,31 +14,31 @@ import (
 	"github.com/berth-containers/berth/volume"
 )
 
-// HttpError is an error with the status Docker answers it with.
-type HttpError struct {
+// HTTPError is an error with the status Docker answers it with.
+type HTTPError struct {
 	Status int
 	Msg    string
 	Err    error
 }
 
-func (e *HttpError) Error() string { return e.Msg }
-func (e *HttpError) Unwrap() error { return e.Err }
+func (e *HTTPError) Error() string { return e.Msg }
+func (e *HTTPError) Unwrap() error { return e.Err }
 
 func BadRequest(format string, a ...any) error {
-	return &HttpError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, a...)}
+	return &HTTPError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, a...)}
 }
 
 func Conflict(format string, a ...any) error {
-	return &HttpError{Status: http.StatusConflict, Msg: fmt.Sprintf(format, a...)}
+	return &HTTPError{Status: http.StatusConflict, Msg: fmt.Sprintf(format, a...)}
 }
 
 // notModified is start of a running or stop of a stopped container: Docker
 // answers 304 with no body.
-var ErrNotModified = &HttpError{Status: http.StatusNotModified}
+var ErrNotModified = &HTTPError{Status: http.StatusNotModified}
 
 // NoSuchContainer words a missing container as Docker's daemon does.
 func NoSuchContainer(ref string, err error) error {
-	return &HttpError{Status: http.StatusNotFound, Msg: "No such container: " + ref, Err: err}
+	return &HTTPError{Status: http.StatusNotFound, Msg: "No such container: " + ref, Err: err}
 }
 
 // ContainerErr maps an engine error about container ref to Docker's status.
@@ -55,7 +55,7 @@ func ContainerErr(ref string, err error) error {
 // StatusOf picks Docker's status for err: typed errors first, then the
 // kinds the engine and its stores return.
 func StatusOf(err error) (int, string) {
-	var he *HttpError
+	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Status, he.Msg
 	}
