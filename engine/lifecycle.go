@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/proc"
+	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -261,7 +262,7 @@ func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bo
 				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 			}
 		}
-		if err := os.RemoveAll(e.dirs.runtimeRoot() + "/" + c.ID); err != nil {
+		if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}
