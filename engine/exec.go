@@ -125,9 +125,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	done := make(chan struct{})
 	if conn != nil {
-		// Fails only on a closed socket, where RecvFD fails too.
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		master, err := console.RecvFD(conn)
+		master, err := console.RecvMaster(conn, 5*time.Second)
 		if err != nil {
 			return 125, fmt.Errorf("receive the exec's pty: %w", err)
 		}

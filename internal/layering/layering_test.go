@@ -55,6 +55,11 @@ var rules = []rule{
 	{"engine/ociruntime", []string{"runtime", "internal"}},
 	// In-root file operations work on a directory, whoever's root it is.
 	{"engine/fsops", []string{"internal"}},
+	// Stats and top read a cgroup and /proc (the host's memory as
+	// sysinfo reads it); the runtime's ps filter.
+	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/container", "internal"}},
+	// Host facts: cgroup controllers, rootless, the runtimes' names.
+	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
@@ -239,6 +244,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/specgen", module + "/runtime/container", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
+		{"engine/stats", module + "/runtime/cgroups", false},
+		{"engine/stats", module + "/engine", true},
+		{"engine/sysinfo", module + "/engine/stats", true},
+		{"engine/sysinfo", module + "/image", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},
