@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
-	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/runtime/ps"
 )
 
 // TopResult is `top`'s table: ps's column titles and one row per process
@@ -76,7 +76,7 @@ func (e *Engine) Top(ref string, psArgs []string) (TopResult, error) {
 	if err != nil {
 		return TopResult{}, fmt.Errorf("ps %s failed: %w (give ps options it accepts)", strings.Join(psArgs, " "), err)
 	}
-	kept, err := container.FilterPS(out, pids)
+	kept, err := ps.Filter(out, pids)
 	if err != nil {
 		return TopResult{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/mountopt"
 )
 
 // entry is one spec mount being made.
@@ -18,7 +19,7 @@ type entry struct {
 	typ  string // "bind" for binds whatever the spec's type says
 	src  string
 	dst  string // cleaned destination, container path
-	opts MountOptions
+	opts mountopt.Options
 }
 
 func (e *entry) errorf(op string, err error) error {
@@ -29,7 +30,7 @@ func (s *setup) mount(i int, m *specs.Mount) error {
 	if len(m.UIDMappings) != 0 || len(m.GIDMappings) != 0 {
 		return fmt.Errorf("mount %s (mounts[%d]): id-mapped mounts are not supported", m.Destination, i)
 	}
-	opts, err := ParseMountOptions(m.Options)
+	opts, err := mountopt.Parse(m.Options)
 	if err != nil {
 		return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)
 	}
@@ -87,7 +88,7 @@ func (s *setup) mountBind(e *entry) error {
 	if err := s.checkProcDest(e, dst, tree); err != nil {
 		return err
 	}
-	if needsBindAttr(e.opts.Flags) {
+	if mountopt.NeedsBindAttr(e.opts.Flags) {
 		if err := setBindAttr(tree, e.opts); err != nil {
 			return e.errorf("set flags of bind", err)
 		}
@@ -107,8 +108,8 @@ func (s *setup) mountBind(e *entry) error {
 // setBindAttr does runc's bind remount with mount_setattr. When the kernel
 // refuses to clear a flag locked by a user namespace (EPERM), the flags of
 // the source are kept, unless the user explicitly asked to clear them.
-func setBindAttr(tree int, o MountOptions) error {
-	attr := bindAttr(o.Flags, o.Cleared)
+func setBindAttr(tree int, o mountopt.Options) error {
+	attr := mountopt.BindAttr(o.Flags, o.Cleared)
 	err := setattr(tree, false, &attr)
 	if !errors.Is(err, unix.EPERM) {
 		if err == nil {
@@ -121,7 +122,7 @@ func setBindAttr(tree int, o MountOptions) error {
 		return err
 	}
 	locked := statfsFlags(sf.Flags) &^ o.Cleared
-	attr = bindAttr(o.Flags|locked, o.Cleared)
+	attr = mountopt.BindAttr(o.Flags|locked, o.Cleared)
 	return setattr(tree, false, &attr)
 }
 
@@ -151,7 +152,7 @@ func statfsFlags(f int64) uintptr {
 func applyPropagation(e *entry, fd int) error {
 	for _, p := range e.opts.Propagation {
 		if err := setPropagation(fd, p); err != nil {
-			return e.errorf("make "+propagationName(p)+" mount", err)
+			return e.errorf("make "+mountopt.PropagationName(p)+" mount", err)
 		}
 	}
 	return nil

@@ -1,4 +1,11 @@
-package rootfs
+// Package maskpaths applies a container's linux.maskedPaths and
+// linux.readonlyPaths once it is in its root: /dev/null over a masked
+// file, an empty read-only tmpfs over a masked directory, a read-only
+// bind of a path onto itself; and the read-only remount of /dev and of
+// the root. Every path is resolved inside the root through a Root, and
+// the mounts are made with the new mount API on those handles, so none
+// of this needs /proc (the spec may not mount one).
+package maskpaths
 
 import (
 	"errors"
@@ -9,15 +16,20 @@ import (
 	"github.com/berth-containers/berth/internal/ktrace"
 )
 
-// These run after pivot_root, when / is the container's root. They use
-// the new mount API on resolved handles so they need no /proc: the spec may
-// not mount one.
+// Root resolves paths inside the container's root; runtime/rootfs's
+// resolver is one. These run after pivot_root, when / is the container's
+// root.
+type Root interface {
+	// Open opens p inside the root (O_CLOEXEC added); the caller closes
+	// the fd.
+	Open(p string, flags int) (int, error)
+}
 
-// readonlyPath binds p onto itself read-only, nosuid, nodev and noexec.
+// Readonly binds p onto itself read-only, nosuid, nodev and noexec.
 // mount_setattr only sets flags, so flags the source already had (locked
 // ones included) stay. A missing path is skipped, as with runc.
-func readonlyPath(r *inRoot, p string) error {
-	fd, err := r.open(p, unix.O_PATH)
+func Readonly(r Root, p string) error {
+	fd, err := r.Open(p, unix.O_PATH)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -44,10 +56,10 @@ func readonlyPath(r *inRoot, p string) error {
 	return nil
 }
 
-// maskPath hides p: /dev/null over a file, an empty read-only tmpfs over
+// Mask hides p: /dev/null over a file, an empty read-only tmpfs over
 // a directory. A missing path is skipped.
-func maskPath(r *inRoot, p string) error {
-	fd, err := r.open(p, unix.O_PATH)
+func Mask(r Root, p string) error {
+	fd, err := r.Open(p, unix.O_PATH)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -84,8 +96,8 @@ func maskPath(r *inRoot, p string) error {
 // file: masking with that would expose or make writable what it names
 // (CVE-2025-31133). The node is opened without following a symlink and
 // cloned from that very fd.
-func cloneDevNull(r *inRoot) (int, error) {
-	fd, err := r.open("/dev/null", unix.O_PATH|unix.O_NOFOLLOW)
+func cloneDevNull(r Root) (int, error) {
+	fd, err := r.Open("/dev/null", unix.O_PATH|unix.O_NOFOLLOW)
 	if err != nil {
 		return -1, fmt.Errorf("open /dev/null: %w", err)
 	}
@@ -122,9 +134,9 @@ func emptyTmpfs() (int, error) {
 	return m, nil
 }
 
-// remountReadonly makes the mount at p read-only, keeping its other flags.
-func remountReadonly(r *inRoot, p string) error {
-	fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY)
+// RemountReadonly makes the mount at p read-only, keeping its other flags.
+func RemountReadonly(r Root, p string) error {
+	fd, err := r.Open(p, unix.O_PATH|unix.O_DIRECTORY)
 	if err != nil {
 		return fmt.Errorf("remount %s read-only: %w", p, err)
 	}
@@ -134,4 +146,23 @@ func remountReadonly(r *inRoot, p string) error {
 	}
 	ktrace.F("mount_setattr(%q, \"\", AT_EMPTY_PATH, {attr_set=MOUNT_ATTR_RDONLY})", p)
 	return nil
+}
+
+// moveMount attaches the detached mount tree to the file or directory
+// open as dst.
+func moveMount(tree, dst int) error {
+	return unix.MoveMount(tree, "", dst, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+}
+
+// setattr runs mount_setattr on the mount open as fd.
+func setattr(fd int, recursive bool, attr *unix.MountAttr) error {
+	flags := uint(unix.AT_EMPTY_PATH)
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	return unix.MountSetattr(fd, "", flags, attr)
+}
+
+func traceMoveMount(what, dst string) {
+	ktrace.F("move_mount(%s, \"\", AT_FDCWD, %q, MOVE_MOUNT_F_EMPTY_PATH)", what, dst)
 }
