@@ -10,6 +10,7 @@ package maskpaths
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -56,9 +57,43 @@ func Readonly(r Root, p string) error {
 	return nil
 }
 
-// Mask hides p: /dev/null over a file, an empty read-only tmpfs over
-// a directory. A missing path is skipped.
-func Mask(r Root, p string) error {
+// Mask hides each of paths: /dev/null over a file, an empty read-only
+// tmpfs over a directory. A missing path is skipped; a path listed twice
+// (however spelled: "/a/", "/a") is masked once, as runc does, so the
+// container does not see two stacked masks. Every masked directory gets a
+// clone of one tmpfs instead of a tmpfs of its own: one superblock for
+// all of them, as in runc, however many the spec lists.
+func Mask(r Root, paths []string) error {
+	tmpfs := -1
+	defer func() {
+		if tmpfs >= 0 {
+			unix.Close(tmpfs)
+		}
+	}()
+	for _, p := range Unique(paths) {
+		if err := mask(r, p, &tmpfs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unique is paths cleaned, in their first order, without repeats.
+func Unique(paths []string) []string {
+	seen := make(map[string]bool, len(paths))
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mask hides p. *tmpfs is the shared empty tmpfs, made on first use.
+func mask(r Root, p string, tmpfs *int) error {
 	fd, err := r.Open(p, unix.O_PATH)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
@@ -71,14 +106,10 @@ func Mask(r Root, p string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
-	var tree int
-	what := "tree of /dev/null"
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		tree, err = emptyTmpfs()
-		what = "empty read-only tmpfs"
-	} else {
-		tree, err = cloneDevNull(r)
+		return maskDir(fd, p, tmpfs)
 	}
+	tree, err := cloneDevNull(r)
 	if err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
@@ -86,7 +117,39 @@ func Mask(r Root, p string) error {
 	if err := moveMount(tree, fd); err != nil {
 		return fmt.Errorf("mask %s: attach: %w", p, err)
 	}
-	traceMoveMount(what, p)
+	traceMoveMount("tree of /dev/null", p)
+	return nil
+}
+
+// maskDir covers the directory open as fd with the shared empty tmpfs.
+// The first masked directory gets the new tmpfs itself; its fd, attached
+// from then on, is kept in *tmpfs and each later directory gets a clone
+// of it (open_tree clones only attached mounts before Linux 6.15, so the
+// clones are made after the first attach). A clone keeps the read-only
+// flag, and all share the one superblock.
+func maskDir(fd int, p string, tmpfs *int) error {
+	if *tmpfs >= 0 {
+		tree, err := unix.OpenTree(*tmpfs, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+		if err != nil {
+			return fmt.Errorf("mask %s: clone the masking tmpfs: %w", p, err)
+		}
+		defer unix.Close(tree)
+		if err := moveMount(tree, fd); err != nil {
+			return fmt.Errorf("mask %s: attach: %w", p, err)
+		}
+		traceMoveMount("clone of the masking tmpfs", p)
+		return nil
+	}
+	tree, err := emptyTmpfs()
+	if err != nil {
+		return fmt.Errorf("mask %s: %w", p, err)
+	}
+	if err := moveMount(tree, fd); err != nil {
+		unix.Close(tree)
+		return fmt.Errorf("mask %s: attach: %w", p, err)
+	}
+	traceMoveMount("empty read-only tmpfs", p)
+	*tmpfs = tree
 	return nil
 }
 

@@ -161,6 +161,9 @@ func applyPropagation(e *entry, fd int) error {
 // mountFS mounts a new filesystem instance (proc, sysfs, tmpfs, devpts,
 // mqueue, ...) with mount(2) through the destination's handle.
 func (s *setup) mountFS(e *entry) error {
+	if err := s.checkOrdinaryDir(e); err != nil {
+		return err
+	}
 	existed := false
 	if e.typ == "tmpfs" {
 		if fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_DIRECTORY); err == nil {
@@ -260,6 +263,34 @@ func (s *setup) sysfsFallback(e *entry) error {
 	b.typ, b.src = "bind", "/sys"
 	b.opts.Flags |= unix.MS_BIND | unix.MS_REC
 	return s.mountBind(&b)
+}
+
+// checkOrdinaryDir refuses a proc or sysfs destination that exists in
+// the rootfs as anything but a directory, as runc does (and in its
+// words, which clients match). A symlink there would be followed, inside
+// the root, to wherever the image points it: a procfs or sysfs mounted
+// at a place the spec never named, and masks and read-only paths applied
+// to a /proc or /sys that is not the mounted one.
+func (s *setup) checkOrdinaryDir(e *entry) error {
+	if e.typ != "proc" && e.typ != "sysfs" {
+		return nil
+	}
+	fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return e.errorf("check destination of", err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return e.errorf("check destination of", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("mount %s on %s (mounts[%d]): filesystem %q must be mounted on ordinary directory", e.typ, e.dst, e.idx, e.typ)
+	}
+	return nil
 }
 
 // procMountsAllowed are the files under /proc that may be covered, for

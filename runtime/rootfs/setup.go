@@ -141,10 +141,8 @@ func Finalize(c *Config) error {
 				return err
 			}
 		}
-		for _, p := range l.MaskedPaths {
-			if err := maskpaths.Mask(r, p); err != nil {
-				return err
-			}
+		if err := maskpaths.Mask(r, l.MaskedPaths); err != nil {
+			return err
 		}
 	}
 	if devReadonly(c.Spec.Mounts) {
