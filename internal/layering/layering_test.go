@@ -57,7 +57,7 @@ var rules = []rule{
 	{"engine/fsops", []string{"internal"}},
 	// Stats and top read a cgroup and /proc (the host's memory as
 	// sysinfo reads it); the runtime's ps filter.
-	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/container", "internal"}},
+	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/ps", "internal"}},
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
