@@ -127,30 +127,29 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 	if from == "" {
 		return bd.opts.Context, func() {}, nil
 	}
-	var img *image.Image
-	j := bd.stageIndex(from, len(bd.f.Stages))
-	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(bd.f.Stages) {
-		j = n
-	}
-	if j >= 0 {
-		other, err := bd.stage(ctx, j)
-		if err != nil {
-			return nil, nil, err
-		}
-		if img, err = bd.stateImage(ctx, other); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		var err error
-		if img, err = bd.baseImage(ctx, from); err != nil {
-			return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
-		}
+	img, err := bd.fromImage(ctx, from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
 	}
 	dir, release, err := bd.mountImage(ctx, img)
 	if err != nil {
 		return nil, nil, err
 	}
 	return buildctx.Plain(dir), release, nil
+}
+
+// fromImage is the image of --from: a stage of this Dockerfile (built
+// first), by name or index, or else an image (pulled when missing). It is
+// nil for a stage from scratch with no files.
+func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, error) {
+	if j := bd.fromStage(from); j >= 0 {
+		other, err := bd.stage(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		return bd.stateImage(ctx, other)
+	}
+	return bd.baseImage(ctx, from)
 }
 
 // planCopy lists the layer's files. view is the image being built on, for
