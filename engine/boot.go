@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
-	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/container"
 )
 
 // BootResult is what Boot did: containers it started (names), the stale
@@ -70,10 +68,10 @@ func (ops *System) cleanStale(c *Container) {
 			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
 		}
 	}
-	if err := os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID)); err != nil {
+	if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
 		slog.Warn("boot: remove runtime state", "id", c.ID, "error", err)
 	}
-	if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+	if cg, err := cgroupByPath(c); err == nil {
 		// Left on a cgroup file system that outlived the processes.
 		if err := cg.Destroy(); err != nil {
 			slog.Warn("boot: remove cgroup", "id", c.ID, "error", err)

@@ -48,18 +48,6 @@ import (
 // --network, as Docker's.
 const DefaultNetworkMode = network.DefaultName
 
-// NetworkOptions are run and create's network flags besides --network.
-type NetworkOptions struct {
-	IP         string   // --ip
-	Aliases    []string // --network-alias
-	AddHosts   []string // --add-host name:ip
-	DNS        []string // --dns
-	DNSSearch  []string // --dns-search
-	DNSOptions []string // --dns-option
-	Publish    []string // -p, --publish
-	PublishAll bool     // -P
-}
-
 // ownsNetNS reports whether a network mode gives the container a namespace
 // pinned by berth: bridge and user networks.
 func ownsNetNS(mode string) bool {

@@ -223,9 +223,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		return exitInfo{}, execFailure(err)
 	}
 	if consoleConn != nil {
-		// Fails only on a closed socket, where RecvFD fails too.
-		_ = consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		master, err := console.RecvFD(consoleConn)
+		master, err := console.RecvMaster(consoleConn, 5*time.Second)
 		if err != nil {
 			deleteRuntime(rc, c.ID)
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)

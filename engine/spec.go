@@ -10,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -96,7 +97,7 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 	if c.Config.Tty {
 		own = append(own, "TERM=xterm")
 	}
-	p.Env = mergeEnv(own, c.Config.Env)
+	p.Env = options.MergeEnv(own, c.Config.Env)
 	p.Cwd = "/"
 	if c.Config.WorkingDir != "" {
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)
