@@ -8,12 +8,13 @@
 // BuildKit's plain progress.
 //
 // RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
-// cachemount.go; --output is output.go.
+// cachemount.go; --output is output.go; ADD's URLs and archives are
+// add.go and archive.go.
 //
 // Not done yet, each refused with a clear error rather than ignored:
 // RUN --mount=type=ssh and --security=insecure, heredoc scripts with their
-// own #!, COPY heredocs, --exclude and --parents, ADD of URLs and archives
-// (and --checksum). Also still to come: --cache-from/to, an updating TTY
+// own #!, COPY heredocs, --exclude and --parents, ADD of git sources.
+// Also still to come: --cache-from/to, an updating TTY
 // display (tty and auto print plain lines), stages built in parallel, and
 // WORKDIR making its directory in a layer of its own when no later step
 // does.
