@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -237,7 +238,9 @@ func (d *v2Driver) frozen() (bool, error) {
 // enableControllers delegates every available controller down to dir's
 // parent, level by level from the root, as a pure-v2 host needs before
 // the container's cgroup can have limits. A level that has them all is
-// only read.
+// only read. A level a rootless caller may not write (EACCES: one above
+// its delegation, whose owner enabled what it delegates) is skipped: a
+// limit that needs a controller missing below it fails in Set, saying so.
 func enableControllers(dir string) error {
 	rel, err := filepath.Rel(Root, filepath.Dir(dir))
 	if err != nil || strings.HasPrefix(rel, "..") {
@@ -268,7 +271,8 @@ func enableControllers(dir string) error {
 			}
 		}
 		if len(add) > 0 {
-			if err := writeFile(cur, "cgroup.subtree_control", []byte(strings.Join(add, " "))); err != nil {
+			err := writeFile(cur, "cgroup.subtree_control", []byte(strings.Join(add, " ")))
+			if err != nil && !(unprivileged() && errors.Is(err, fs.ErrPermission)) {
 				return fmt.Errorf("delegate controllers: %w (a cgroup with processes of its own cannot delegate: move them into a child cgroup)", err)
 			}
 		}

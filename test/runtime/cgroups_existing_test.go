@@ -250,7 +250,9 @@ func TestCgroupUpdateDevices(t *testing.T) {
 		rt.Run(t, "delete", "--force", id)
 		_ = cmd.Wait()
 	}()
-	rt.WaitState(t, id, "running", 10*time.Second)
+	// A minute: the VM's emulated CPU takes several seconds to start one.
+	testutil.Eventually(t, time.Minute, func() bool { return rt.Run(t, "state", id).ExitCode == 0 && rt.State(t, id).Status == "running" },
+		func() string { return "the container did not start:\n" + out.String() })
 	devices := `{"devices":[{"allow":false,"access":"rwm"},{"allow":false,"type":"c","major":1,"minor":11,"access":"rwa"}]}`
 	for i := 0; i < 15; i++ {
 		rt.MustRun(t, "update", "--pids-limit", "30", id)
