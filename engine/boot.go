@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
-	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/container"
 )
 
 // BootResult is what Boot did: containers it started (names), the stale
@@ -37,7 +35,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 	}
 	for _, c := range list {
 		was := c.State.Status
-		c.refresh()
+		c.Refresh()
 		if was != c.State.Status {
 			ops.cleanStale(c)
 			res.Cleaned = append(res.Cleaned, c.Name)
@@ -47,7 +45,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		slog.Warn("boot: repair networks", "error", err)
 	}
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !c.bootStarts() {
+		if c.Running() || c.State.Status == StatusRestarting || !c.BootStarts() {
 			continue
 		}
 		if _, err := e.Start(ctx, c.ID); err != nil {
@@ -57,22 +55,6 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		res.Started = append(res.Started, c.Name)
 	}
 	return res, nil
-}
-
-// bootStarts applies the restart policy to a boot, as dockerd's restore:
-// only a container that was started before, and that the user did not
-// stop unless its policy is always.
-func (c *Container) bootStarts() bool {
-	if c.State.StartedAt.IsZero() {
-		return false
-	}
-	switch c.HostConfig.RestartPolicy.Name {
-	case "always":
-		return true
-	case "unless-stopped":
-		return !c.State.StopRequested
-	}
-	return false
 }
 
 // cleanStale removes the run state of a container whose processes and
@@ -86,10 +68,10 @@ func (ops *System) cleanStale(c *Container) {
 			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
 		}
 	}
-	if err := os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID)); err != nil {
+	if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
 		slog.Warn("boot: remove runtime state", "id", c.ID, "error", err)
 	}
-	if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+	if cg, err := cgroupByPath(c); err == nil {
 		// Left on a cgroup file system that outlived the processes.
 		if err := cg.Destroy(); err != nil {
 			slog.Warn("boot: remove cgroup", "id", c.ID, "error", err)
@@ -104,7 +86,7 @@ func (ops *System) cleanStale(c *Container) {
 	e.ev.emitVolumes(c, "unmount")
 	state := c.State
 	if _, err := e.db.modify(c.ID, func(r *Container) error {
-		if err := r.setStatus(state.Status); err != nil {
+		if err := r.SetStatus(state.Status); err != nil {
 			return err
 		}
 		r.State = state

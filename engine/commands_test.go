@@ -1,51 +1,9 @@
 package engine
 
 import (
-	"reflect"
 	"testing"
 	"time"
 )
-
-func TestParsePS(t *testing.T) {
-	r := parsePS("UID PID PPID C STIME TTY TIME CMD\nroot 5 1 0 10:00 ? 00:00:00 sleep 100 --x\n")
-	if len(r.Titles) != 8 || !reflect.DeepEqual(r.Processes, [][]string{{"root", "5", "1", "0", "10:00", "?", "00:00:00", "sleep 100 --x"}}) {
-		t.Errorf("parsePS: %+v", r)
-	}
-}
-
-func TestParseNetDev(t *testing.T) {
-	data := `Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-    lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0
-  eth0:     300       3    0    0    0     0          0         0      200       2    0    0    0     0       0          0
-  eth1:      30       3    0    0    0     0          0         0       20       2    0    0    0     0       0          0
-`
-	if rx, tx := parseNetDev(data); rx != 330 || tx != 220 {
-		t.Errorf("parseNetDev = %d, %d; want 330, 220", rx, tx)
-	}
-}
-
-func TestEntryName(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		rename [2]string
-		want   string
-		ok     bool
-	}{
-		{"a/b", [2]string{}, "a/b", true},
-		{"/a/../b", [2]string{}, "b", true},
-		{"../etc/passwd", [2]string{}, "", false},
-		{"a/../../x", [2]string{}, "", false},
-		{"src/f", [2]string{"src", "dst"}, "dst/f", true},
-		{"src", [2]string{"src", "dst"}, "dst", true},
-		{"srcx/f", [2]string{"src", "dst"}, "srcx/f", true},
-	} {
-		got, ok := entryName(tc.name, tc.rename)
-		if ok != tc.ok || got != tc.want {
-			t.Errorf("entryName(%q, %v) = %q, %v", tc.name, tc.rename, got, ok)
-		}
-	}
-}
 
 func TestParsePruneFilters(t *testing.T) {
 	now := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
@@ -71,21 +29,6 @@ func TestParsePruneFilters(t *testing.T) {
 	for _, bad := range []string{"until", "until=soon", "dangling=true"} {
 		if _, err := ParsePruneFilters([]string{bad}, now); err == nil {
 			t.Errorf("filter %q accepted", bad)
-		}
-	}
-}
-
-func TestPortMapping(t *testing.T) {
-	for _, tc := range []struct {
-		m    PortMapping
-		want string
-	}{
-		{PortMapping{"80/tcp", PortBinding{"", "8080"}}, "80/tcp -> 0.0.0.0:8080"},
-		{PortMapping{"53/udp", PortBinding{"127.0.0.1", "5353"}}, "53/udp -> 127.0.0.1:5353"},
-		{PortMapping{"80/tcp", PortBinding{"::", "80"}}, "80/tcp -> [::]:80"},
-	} {
-		if got := tc.m.String(); got != tc.want {
-			t.Errorf("%+v: %q", tc.m, got)
 		}
 	}
 }

@@ -59,7 +59,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 		return "", fmt.Errorf("image %s of container %s: %w", c.Image, c.Name, err)
 	}
 	cfg := base.Config
-	cfg.Config = c.imageConfig(base.Config.Config)
+	cfg.Config = c.ImageConfig(base.Config.Config)
 	if o.Config != nil {
 		cfg.Config = *o.Config
 	}
@@ -112,7 +112,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	cfg.Author = o.Author
 	cfg.RootFS.Type = "layers"
 	cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, cfg.RootFS.DiffIDs...), layer)
-	createdBy := strings.Join(c.argv(), " ")
+	createdBy := strings.Join(c.Argv(), " ")
 	if o.CreatedBy != "" {
 		createdBy = o.CreatedBy
 	}
@@ -130,18 +130,6 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 		return "", fmt.Errorf("commit container %s: %w", c.Name, err)
 	}
 	return img.ID, nil
-}
-
-// imageConfig is the container's config as an image config: what Docker's
-// commit keeps of it (not the hostname, the tty or stdin).
-func (c *Container) imageConfig(ic ocispec.ImageConfig) ocispec.ImageConfig {
-	ic.User, ic.Env, ic.Entrypoint, ic.Cmd = c.Config.User, c.Config.Env, c.Config.Entrypoint, c.Config.Cmd
-	ic.WorkingDir, ic.StopSignal = c.Config.WorkingDir, c.Config.StopSignal
-	ic.Volumes, ic.ExposedPorts = c.Config.Volumes, c.Config.ExposedPorts
-	if len(c.Config.Labels) > 0 {
-		ic.Labels = c.Config.Labels
-	}
-	return ic
 }
 
 // upperOf finds the writable directory of a container's snapshot: the

@@ -1,26 +1,18 @@
 package engine
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
-	"path/filepath"
-	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/snapshot"
 )
 
 // CopyOptions are cp's flags.
-type CopyOptions struct {
-	Archive    bool // keep uid and gid (else the files belong to root)
-	FollowLink bool // follow a symlink given as the source
-}
+type CopyOptions = fsops.CopyOptions
 
 // CopyFrom copies src, a path in the container, to dst on the host; with
 // dst "-" it writes a tar of src to w instead.
@@ -30,35 +22,7 @@ func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptio
 		return err
 	}
 	return e.rt.withRootfs(ctx, c, true, func(dir string) error {
-		from, err := openRoot(dir)
-		if err != nil {
-			return err
-		}
-		defer from.Close()
-		if dst == "-" {
-			p, as, err := sourceOf(from, src, o, c.Name)
-			if err != nil {
-				return err
-			}
-			tw := tar.NewWriter(w)
-			if err := from.writeTar(tw, p, as); err != nil {
-				return err
-			}
-			return tw.Close()
-		}
-		to, err := openRoot("/")
-		if err != nil {
-			return err
-		}
-		defer to.Close()
-		abs, err := filepath.Abs(dst)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(dst, "/") {
-			abs += "/"
-		}
-		return copyTree(from, src, to, abs, o, c.Name)
+		return fsops.CopyOut(dir, src, dst, o, c.Name, w)
 	})
 }
 
@@ -70,124 +34,8 @@ func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions
 		return err
 	}
 	return e.rt.withRootfs(ctx, c, true, func(dir string) error {
-		to, err := openRoot(dir)
-		if err != nil {
-			return err
-		}
-		defer to.Close()
-		if src == "-" {
-			st, err := statFollow(to, dst)
-			if err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
-				return fmt.Errorf("destination %q must be a directory in container %s", dst, c.Name)
-			}
-			return to.extractTar(r, path.Clean("/"+dst), extractOptions{keepOwner: o.Archive})
-		}
-		from, err := openRoot("/")
-		if err != nil {
-			return err
-		}
-		defer from.Close()
-		abs, err := filepath.Abs(src)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(src, "/.") {
-			abs += "/."
-		}
-		return copyTree(from, abs, to, dst, o, "")
+		return fsops.CopyIn(dir, src, dst, o, c.Name, r)
 	})
-}
-
-// sourceOf resolves a cp source and names its tar entries as Docker
-// does: "dir/." copies the directory's contents.
-func sourceOf(from *inRoot, src string, o CopyOptions, ctr string) (p, as string, err error) {
-	p = path.Clean("/" + src)
-	if o.FollowLink {
-		if p, err = from.follow(p); err != nil {
-			return "", "", err
-		}
-	}
-	st, err := from.lstat(p)
-	if err != nil {
-		if ctr != "" && errors.Is(err, unix.ENOENT) {
-			return "", "", fmt.Errorf("could not find the file %s in container %s", src, ctr)
-		}
-		return "", "", err
-	}
-	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
-	if strings.HasSuffix(src, "/") && !isDir {
-		return "", "", fmt.Errorf("%s: not a directory", src)
-	}
-	as = path.Base(p)
-	if isDir && (strings.HasSuffix(src, "/.") || p == "/") {
-		as = "."
-	}
-	return p, as, nil
-}
-
-// statFollow stats p, following symlinks inside the root.
-func statFollow(r *inRoot, p string) (unix.Stat_t, error) {
-	var st unix.Stat_t
-	fd, err := r.open(path.Clean("/"+p), unix.O_PATH)
-	if err != nil {
-		return st, err
-	}
-	defer unix.Close(fd)
-	err = unix.Fstat(fd, &st)
-	return st, err
-}
-
-// copyTree copies src in from to dst in to with docker cp's rules: into
-// dst when it is a directory, as dst when it does not exist yet, over dst
-// when both are files.
-func copyTree(from *inRoot, src string, to *inRoot, dst string, o CopyOptions, ctr string) error {
-	p, as, err := sourceOf(from, src, o, ctr)
-	if err != nil {
-		return err
-	}
-	srcDir := false
-	if st, err := from.lstat(p); err == nil {
-		srcDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
-	}
-	dstClean := path.Clean("/" + dst)
-	into, rename := dstClean, [2]string{}
-	st, err := statFollow(to, dstClean)
-	switch {
-	case err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR:
-	case err == nil:
-		if srcDir {
-			return fmt.Errorf("cannot copy a directory to a file: %s", dst)
-		}
-		into, rename = path.Dir(dstClean), [2]string{as, path.Base(dstClean)}
-	case errors.Is(err, unix.ENOENT):
-		if strings.HasSuffix(dst, "/") {
-			return fmt.Errorf("destination directory %s does not exist", dst)
-		}
-		pst, perr := statFollow(to, path.Dir(dstClean))
-		if perr != nil || pst.Mode&unix.S_IFMT != unix.S_IFDIR {
-			return fmt.Errorf("the parent directory of %s does not exist: create it first", dst)
-		}
-		into = path.Dir(dstClean)
-		if as == "." {
-			as = path.Base(dstClean) // the contents land in a new directory
-		} else {
-			rename = [2]string{as, path.Base(dstClean)}
-		}
-	default:
-		return err
-	}
-	pr, pw := io.Pipe()
-	go func() {
-		tw := tar.NewWriter(pw)
-		err := from.writeTar(tw, p, as)
-		if err == nil {
-			err = tw.Close()
-		}
-		pw.CloseWithError(err)
-	}()
-	err = to.extractTar(pr, into, extractOptions{rename: rename, keepOwner: o.Archive})
-	pr.CloseWithError(errors.New("extraction ended"))
-	return err
 }
 
 // withRootfs calls fn with a directory showing the container's files. A
@@ -225,7 +73,7 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 		}
 	}()
 	if live {
-		undo, err := bindVolumes(dir, c.HostConfig.Mounts)
+		undo, err := fsops.BindVolumes(dir, volumeBinds(c.HostConfig.Mounts))
 		if err != nil {
 			return fmt.Errorf("mount volumes of container %s: %w", c.Name, err)
 		}
@@ -233,4 +81,16 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 		return errors.Join(err, undo())
 	}
 	return fn(dir)
+}
+
+// volumeBinds are the mounts of a stopped container that have content of
+// their own: volumes and bind mounts (tmpfs is empty while it is stopped).
+func volumeBinds(mounts []Mount) []fsops.Bind {
+	var binds []fsops.Bind
+	for _, m := range mounts {
+		if m.Type == "bind" || m.Type == "volume" {
+			binds = append(binds, fsops.Bind{Source: m.Source, Destination: m.Destination, ReadOnly: m.ReadOnly})
+		}
+	}
+	return binds
 }

@@ -13,10 +13,13 @@ import (
 
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
 	"github.com/berth-containers/berth/image/unpack"
+	"github.com/berth-containers/berth/internal/bytesize"
 	"github.com/berth-containers/berth/runtime/signals"
 )
 
@@ -25,7 +28,7 @@ var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // Create makes a container from opts: its record, its name and its
 // writable snapshot. It does not start it. On error nothing is left.
 func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Progress) (c *Container, err error) {
-	if opts, err = validateEtcValues(opts); err != nil {
+	if opts, err = options.ValidateEtcValues(opts); err != nil {
 		return nil, err
 	}
 	hc, err := hostConfig(opts)
@@ -45,11 +48,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := ValidateHealth(health); err != nil {
 		return nil, err
 	}
-	exposed, err := ParseExpose(opts.Expose)
+	exposed, err := options.ParseExpose(opts.Expose)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := ReadLabelFiles(opts.LabelFiles)
+	labels, err := options.ReadLabelFiles(opts.LabelFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +72,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	e.ph.mark("resolve image")
 	id := newID()
 	if name == "" {
-		name = randomName(id)
+		name = store.RandomName(id)
 	}
 	c = &Container{
 		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),
@@ -77,7 +80,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		Config:     containerConfig(opts, img.Config.Config, id),
 		HostConfig: hc,
 	}
-	if err := c.setStatus(StatusCreated); err != nil {
+	if err := c.SetStatus(StatusCreated); err != nil {
 		return nil, err
 	}
 	if c.Config.Healthcheck, err = e.mk.healthConfig(health, img); err != nil {
@@ -86,7 +89,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
 		c.ChainID = chain[len(chain)-1].String()
 	}
-	argv := c.argv()
+	argv := c.Argv()
 	if len(argv) == 0 {
 		return nil, errors.New("no command specified: give one after the image name, or use an image with a CMD or ENTRYPOINT")
 	}
@@ -200,14 +203,14 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if _, err := ociruntime.ResolveRuntime(hc.Runtime); err != nil {
 		return hc, err
 	}
-	if hc.RestartPolicy, err = ParseRestart(o.Restart); err != nil {
+	if hc.RestartPolicy, err = options.ParseRestart(o.Restart); err != nil {
 		return hc, err
 	}
 	if hc.AutoRemove && hc.RestartPolicy.Name != "no" {
 		return hc, errors.New("conflicting options: cannot specify both --restart and --rm")
 	}
 	if o.Memory != "" {
-		if hc.Memory, err = ParseBytes(o.Memory); err != nil {
+		if hc.Memory, err = bytesize.Parse(o.Memory); err != nil {
 			return hc, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %w", o.Memory, err)
 		}
 		if hc.Memory > 0 && hc.Memory < 6<<20 {
@@ -217,7 +220,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if o.MemorySwap != "" {
 		if o.MemorySwap == "-1" {
 			hc.MemorySwap = -1
-		} else if hc.MemorySwap, err = ParseBytes(o.MemorySwap); err != nil {
+		} else if hc.MemorySwap, err = bytesize.Parse(o.MemorySwap); err != nil {
 			return hc, fmt.Errorf("invalid argument %q for \"--memory-swap\" flag: %w", o.MemorySwap, err)
 		}
 		if hc.Memory == 0 {
@@ -231,7 +234,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		hc.MemorySwap = defaultSwap("/sys/fs/cgroup", hc.Memory)
 	}
 	if o.CPUs != "" {
-		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
+		if hc.NanoCPUs, err = options.ParseCPUs(o.CPUs); err != nil {
 			return hc, err
 		}
 	}
@@ -239,7 +242,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		return hc, fmt.Errorf("invalid --pids-limit %d: use -1 or 0 for unlimited, or a positive number", o.PidsLimit)
 	}
 	for _, u := range o.Ulimits {
-		ul, err := ParseUlimit(u)
+		ul, err := options.ParseUlimit(u)
 		if err != nil {
 			return hc, err
 		}
@@ -251,7 +254,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		}
 	}
 	if o.LogMaxSize != "" {
-		if hc.LogMaxSize, err = ParseBytes(o.LogMaxSize); err != nil {
+		if hc.LogMaxSize, err = bytesize.Parse(o.LogMaxSize); err != nil {
 			return hc, fmt.Errorf("invalid --log-opt max-size %q: %w", o.LogMaxSize, err)
 		}
 	}
@@ -317,14 +320,14 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	var fromFiles []string
 	for _, f := range o.EnvFiles {
 		// Errors surface in validateEnvFiles before Create gets here.
-		kv, _ := ParseEnvFile(f)
+		kv, _ := options.ParseEnvFile(f)
 		fromFiles = append(fromFiles, kv...)
 	}
 	var flags []string
 	for _, kv := range o.Env {
-		flags = append(flags, expandEnv(kv)...)
+		flags = append(flags, options.ExpandEnv(kv)...)
 	}
-	cfg.Env = mergeEnv(ic.Env, fromFiles, flags)
+	cfg.Env = options.MergeEnv(ic.Env, fromFiles, flags)
 	if !hasEnv(cfg.Env, "PATH") {
 		cfg.Env = append([]string{defaultPath}, cfg.Env...)
 	}
@@ -340,17 +343,10 @@ func hasEnv(env []string, key string) bool {
 	return false
 }
 
-// argv is the process's command line: entrypoint then cmd. An image's
-// shell-form instructions are already stored as /bin/sh -c "..." in its
-// config, so composing the two lists is all Docker does too.
-func (c *Container) argv() []string {
-	return append(append([]string{}, c.Config.Entrypoint...), c.Config.Cmd...)
-}
-
 // ValidateEnvFiles checks every --env-file can be read.
 func ValidateEnvFiles(files []string) error {
 	for _, f := range files {
-		if _, err := ParseEnvFile(f); err != nil {
+		if _, err := options.ParseEnvFile(f); err != nil {
 			return err
 		}
 	}

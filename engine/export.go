@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"archive/tar"
 	"context"
 	"io"
+
+	"github.com/berth-containers/berth/engine/fsops"
 )
 
 // Export writes a tar of the container's root filesystem, its image's
@@ -14,15 +15,6 @@ func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
 		return err
 	}
 	return e.rt.withRootfs(ctx, c, false, func(dir string) error {
-		root, err := openRoot(dir)
-		if err != nil {
-			return err
-		}
-		defer root.Close()
-		tw := tar.NewWriter(w)
-		if err := root.writeTar(tw, "/", "."); err != nil {
-			return err
-		}
-		return tw.Close()
+		return fsops.Export(dir, w)
 	})
 }

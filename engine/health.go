@@ -13,59 +13,16 @@ import (
 )
 
 // Healthchecks as Docker's: the config (flags over the image's HEALTHCHECK),
-// the state inspect shows, and how a probe's result moves it. Running the
-// probes is health_run.go's.
-
-// HealthConfig is a container's healthcheck, as Docker's HealthConfig:
-// Test is {"CMD", args...}, {"CMD-SHELL", command} or {"NONE"}.
-type HealthConfig = dockerspec.HealthcheckConfig
-
-// Docker's health statuses; none is ps's filter for no healthcheck.
-const (
-	HealthStarting  = "starting"
-	HealthHealthy   = "healthy"
-	HealthUnhealthy = "unhealthy"
-	HealthNone      = "none"
-)
+// the state inspect shows and how a probe's result moves it (the last two
+// in engine/record). Running the probes is health_run.go's.
 
 // Docker's defaults and limits (daemon/health.go, api/types/container).
 const (
 	defaultProbeInterval = 30 * time.Second
 	defaultProbeTimeout  = 30 * time.Second
-	defaultProbeRetries  = 3
 	minimumHealthDur     = time.Millisecond
-	healthLogEntries     = 5
 	healthOutputMax      = 4096
 )
-
-// Health is State.Health, with Docker's field names.
-type Health struct {
-	Status        string         `json:"Status"`
-	FailingStreak int            `json:"FailingStreak"`
-	Log           []HealthResult `json:"Log"`
-}
-
-// HealthResult is one probe.
-type HealthResult struct {
-	Start    time.Time `json:"Start"`
-	End      time.Time `json:"End"`
-	ExitCode int       `json:"ExitCode"`
-	Output   string    `json:"Output"`
-}
-
-// HealthOptions are the --health-* flags as given.
-type HealthOptions struct {
-	HealthCmd           string
-	HealthInterval      time.Duration
-	HealthTimeout       time.Duration
-	HealthStartPeriod   time.Duration
-	HealthStartInterval time.Duration
-	HealthRetries       int
-	NoHealthcheck       bool
-	// Healthcheck, when set, is taken as it is in place of the flags (the
-	// API's Config.Healthcheck).
-	Healthcheck *HealthConfig
-}
 
 // HealthFlags turns the flags into a config as Docker's CLI does: nil
 // when none is given (the image's stays), Test {"NONE"} with
@@ -207,44 +164,6 @@ func nextProbe(hc *HealthConfig, h *Health, started time.Time, now time.Time) ti
 	return orDefault(hc.Interval, defaultProbeInterval)
 }
 
-// record applies one probe's result to h as Docker's handleProbeResult:
-// success resets the streak and makes it healthy; a failure counts only
-// past the start period (or once a probe succeeded), and retries of them
-// in a row make it unhealthy. It returns whether the status changed.
-func (h *Health) record(hc *HealthConfig, r HealthResult, started time.Time) bool {
-	old := h.Status
-	h.Log = append(h.Log, r)
-	if len(h.Log) > healthLogEntries {
-		h.Log = append([]HealthResult(nil), h.Log[len(h.Log)-healthLogEntries:]...)
-	}
-	if r.ExitCode == 0 {
-		h.FailingStreak = 0
-		h.Status = HealthHealthy
-		return old != h.Status
-	}
-	if h.Status == HealthStarting && r.Start.Sub(started) < hc.StartPeriod {
-		return false
-	}
-	h.FailingStreak++
-	retries := hc.Retries
-	if retries <= 0 {
-		retries = defaultProbeRetries
-	}
-	if h.FailingStreak >= retries {
-		h.Status = HealthUnhealthy
-	}
-	return old != h.Status
-}
-
-// stopped is what Docker's CloseMonitorChannel does when the probes stop
-// (exit, restart, pause): the status reads unhealthy, "for
-// compatibility", with no event. h may be nil.
-func (h *Health) stopped() {
-	if h != nil {
-		h.Status = HealthUnhealthy
-	}
-}
-
 // limitedOutput keeps the first healthOutputMax bytes of a probe's output
 // and marks a cut with "...", as Docker's limitedBuffer.
 type limitedOutput struct {
@@ -287,26 +206,4 @@ func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthC
 		return nil, fmt.Errorf("parse the config of image %s: %w", img.ID, err)
 	}
 	return mergeHealth(user, cfg.Config.Healthcheck), nil
-}
-
-// HealthStatus is the container's health for ps's filter: none without a
-// healthcheck.
-func (c *Container) HealthStatus() string {
-	if c.State.Health == nil {
-		return HealthNone
-	}
-	return c.State.Health.Status
-}
-
-// HealthText is what ps adds to a running container's "Up ...": " (healthy)",
-// " (unhealthy)", " (health: starting)", or nothing.
-func (c *Container) HealthText() string {
-	switch h := c.State.Health; {
-	case h == nil || !c.Running():
-		return ""
-	case h.Status == HealthStarting:
-		return " (health: starting)"
-	default:
-		return " (" + h.Status + ")"
-	}
 }

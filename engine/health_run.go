@@ -68,7 +68,7 @@ func (e *monitorOps) probeMain(id string) int {
 		if x.State.Health == nil || !x.State.StartedAt.Equal(c.State.StartedAt) || !probing(x.Config.Healthcheck) {
 			return errStaleProbe
 		}
-		changed = x.State.Health.record(hc, r, x.State.StartedAt)
+		changed = x.State.Health.Record(hc, r, x.State.StartedAt)
 		return nil
 	})
 	if err != nil {

@@ -31,8 +31,8 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 	}
 	var out []*Container
 	for _, c := range recs {
-		c.refresh()
-		if c.orphanedExit() {
+		c.Refresh()
+		if c.OrphanedExit() {
 			// --rm, which the killed monitor (a foreground run, say)
 			// did not get to apply.
 			if err := e.life.removeFiles(context.Background(), c, true); err != nil {

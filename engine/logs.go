@@ -7,11 +7,6 @@ import (
 	"github.com/berth-containers/berth/engine/jsonlog"
 )
 
-// logFiles is how many files of the container's log are kept.
-func (hc *HostConfig) logFiles() int {
-	return jsonlog.Files(hc.LogMaxFile)
-}
-
 // LogsOptions are the flags of logs.
 type LogsOptions struct {
 	Follow     bool

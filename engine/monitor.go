@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime/debug"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/internal/fds"
@@ -139,7 +135,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 		info, err := run(func(pid int) {
 			start, _, _ := proc.StartTime(pid)
 			_, uerr := e.db.modify(c.ID, func(r *Container) error {
-				if err := r.setStatus(StatusRunning); err != nil {
+				if err := r.SetStatus(StatusRunning); err != nil {
 					return err
 				}
 				r.State.Pid, r.State.PidStart = pid, start
@@ -242,14 +238,14 @@ func restartDelay(n int) time.Duration {
 // errNoRestart when the policy (or a stop) says the container stays down.
 func (e *monitorOps) recordRestarting(id string, info exitInfo) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		if !r.shouldRestart(info.code) {
+		if !r.ShouldRestart(info.code) {
 			return errNoRestart
 		}
-		if err := r.setStatus(StatusRestarting); err != nil {
+		if err := r.SetStatus(StatusRestarting); err != nil {
 			return err
 		}
 		r.State.Pid, r.State.PidStart = 0, 0
-		r.State.Health.stopped()
+		r.State.Health.Stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, ""
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
@@ -275,61 +271,25 @@ func (e *monitorOps) restartWait(id string, d time.Duration) bool {
 
 func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Container, error) {
 	return e.db.modify(id, func(r *Container) error {
-		if err := r.setStatus(StatusExited); err != nil {
+		if err := r.SetStatus(StatusExited); err != nil {
 			return err
 		}
 		r.State.Pid, r.State.PidStart = 0, 0
-		r.State.Health.stopped()
+		r.State.Health.Stopped()
 		r.State.ExitCode, r.State.OOMKilled, r.State.Error = info.code, info.oom, msg
 		r.State.FinishedAt = time.Now().UTC()
 		return nil
 	})
 }
 
-// shouldRestart applies the restart policy to an exit.
-func (c *Container) shouldRestart(code int) bool {
-	if c.State.StopRequested {
-		return false
-	}
-	switch c.HostConfig.RestartPolicy.Name {
-	case "always", "unless-stopped":
-		return true
-	case "on-failure":
-		max := c.HostConfig.RestartPolicy.MaximumRetryCount
-		return code != 0 && (max == 0 || c.State.RestartCount < max)
-	}
-	return false
-}
-
 // spawnMonitor starts the container's monitor and waits for its report.
 func (e *monitorOps) spawnMonitor(c *Container) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find berth's executable for the monitor: %w", err)
-	}
-	r, w, err := os.Pipe()
+	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
+	env := []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
+	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.root, e.runroot, c.ID}, env)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
-	cmd.Args[0] = "berth-monitor"
-	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
-	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
-	fds.CloexecInherited()
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return fmt.Errorf("start the container's monitor: %w", err)
-	}
-	// The monitor outlives us: whoever reaps orphans here (a subreaper
-	// above us, or init) collects it.
-	// Release only frees the handle: it fails on one already released.
-	defer func() { _ = cmd.Process.Release() }()
-	data, _ := io.ReadAll(r)
 	var rep monitorReport
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return fmt.Errorf("the container's monitor exited without a report (%q): see berth logs %s", data, c.Name)

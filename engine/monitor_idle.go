@@ -87,7 +87,7 @@ func fdOf(f *os.File) int {
 // goIdle hands the running container pid to the C loop. It returns only
 // if the exec failed.
 func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
-	p := idlemon.Params{Pid: pid, LogPath: e.dirs.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: c.HostConfig.logFiles()}
+	p := idlemon.Params{Pid: pid, LogPath: e.dirs.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile)}
 	if p.LogMax <= 0 {
 		p.LogMax = jsonlog.DefaultMaxSize
 	}
@@ -184,7 +184,7 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (_ exitInfo, err error) {
-			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 			if err != nil {
 				return exitInfo{}, err
 			}

@@ -48,36 +48,6 @@ import (
 // --network, as Docker's.
 const DefaultNetworkMode = network.DefaultName
 
-// NetworkOptions are run and create's network flags besides --network.
-type NetworkOptions struct {
-	IP         string   // --ip
-	Aliases    []string // --network-alias
-	AddHosts   []string // --add-host name:ip
-	DNS        []string // --dns
-	DNSSearch  []string // --dns-search
-	DNSOptions []string // --dns-option
-	Publish    []string // -p, --publish
-	PublishAll bool     // -P
-}
-
-// NetworkConfig is the part of HostConfig about networks.
-type NetworkConfig struct {
-	ExtraHosts      []string `json:"extraHosts,omitempty"`
-	DNS             []string `json:"dns,omitempty"`
-	DNSSearch       []string `json:"dnsSearch,omitempty"`
-	DNSOptions      []string `json:"dnsOptions,omitempty"`
-	PublishAllPorts bool     `json:"publishAllPorts,omitempty"`
-	// Networks are the networks joined at each start, by name: the mode's
-	// own (bridge or a user network), then those of `network connect`.
-	Networks map[string]EndpointSettings `json:"networks,omitempty"`
-}
-
-// EndpointSettings are the per-network flags of a container.
-type EndpointSettings struct {
-	IP      string   `json:"ip,omitempty"`
-	Aliases []string `json:"aliases,omitempty"`
-}
-
 // ownsNetNS reports whether a network mode gives the container a namespace
 // pinned by berth: bridge and user networks.
 func ownsNetNS(mode string) bool {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/network"
 )
@@ -65,7 +66,7 @@ func (ops *Network) Repair(ctx context.Context) (network.Repaired, error) {
 	live := map[string]bool{}
 	started := map[string]time.Time{}
 	for _, c := range list {
-		c.refresh()
+		c.Refresh()
 		if c.Running() || c.State.Status == StatusRestarting || proc.Alive(c.State.MonitorPid, c.State.MonitorStart) {
 			live[c.ID] = true
 		}
@@ -126,7 +127,7 @@ func (ops *Network) Connect(ctx context.Context, netRef, ref string, o ConnectOp
 	if _, ok := c.HostConfig.Networks[n.Name]; ok {
 		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
 	}
-	if err := validateAliases(o.Aliases); err != nil {
+	if err := options.ValidateAliases(o.Aliases); err != nil {
 		return err
 	}
 	set := EndpointSettings(o)

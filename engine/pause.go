@@ -49,11 +49,11 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 		status = StatusPaused
 	}
 	_, err = e.db.modify(c.ID, func(r *Container) error {
-		if err := r.setStatus(status); err != nil {
+		if err := r.SetStatus(status); err != nil {
 			return err
 		}
 		if freeze {
-			r.State.Health.stopped()
+			r.State.Health.Stopped()
 		}
 		return nil
 	})

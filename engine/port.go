@@ -2,31 +2,10 @@ package engine
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
 )
-
-// PortBinding is one host address a container port is published on.
-type PortBinding struct {
-	HostIP   string `json:"HostIp"` // Docker's case; a record's older hostIp decodes too
-	HostPort string `json:"HostPort"`
-}
-
-// PortMapping is one line of `port`: "80/tcp -> 0.0.0.0:8080".
-type PortMapping struct {
-	Private string // 80/tcp
-	Binding PortBinding
-}
-
-func (m PortMapping) String() string {
-	ip := m.Binding.HostIP
-	if ip == "" {
-		ip = "0.0.0.0"
-	}
-	return m.Private + " -> " + net.JoinHostPort(ip, m.Binding.HostPort)
-}
 
 // Ports lists a container's published ports from its record, all of them
 // or those of one private port ("80" means 80/tcp), sorted as Docker's.

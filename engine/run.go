@@ -136,7 +136,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	if old, err := e.rt.loadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
-	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, c.HostConfig.logFiles())
+	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 	if err != nil {
 		return exitInfo{}, err
 	}
@@ -223,9 +223,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		return exitInfo{}, execFailure(err)
 	}
 	if consoleConn != nil {
-		// Fails only on a closed socket, where RecvFD fails too.
-		_ = consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		master, err := console.RecvFD(consoleConn)
+		master, err := console.RecvMaster(consoleConn, 5*time.Second)
 		if err != nil {
 			deleteRuntime(rc, c.ID)
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)

@@ -10,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -89,14 +90,14 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 	s.Hostname = c.Config.Hostname
 	p := s.Process
 	p.Terminal = c.Config.Tty
-	p.Args = c.argv()
+	p.Args = c.Argv()
 	// dockerd's order: PATH, HOSTNAME and TERM first, then the image's
 	// and -e's variables, which replace them.
 	own := []string{defaultPath, "HOSTNAME=" + c.Config.Hostname}
 	if c.Config.Tty {
 		own = append(own, "TERM=xterm")
 	}
-	p.Env = mergeEnv(own, c.Config.Env)
+	p.Env = options.MergeEnv(own, c.Config.Env)
 	p.Cwd = "/"
 	if c.Config.WorkingDir != "" {
 		p.Cwd = filepath.Clean("/" + c.Config.WorkingDir)

@@ -6,6 +6,9 @@ import (
 	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 // UpdateOptions are `berth update`'s flags: a nil field is left as it is.
@@ -17,15 +20,6 @@ type UpdateOptions struct {
 	PidsLimit                             *int64 // 0 or -1: unlimited
 	BlkioWeight                           *uint16
 	Restart                               *string
-}
-
-// MoreResources are the limits of HostConfig that `update` brought.
-type MoreResources struct {
-	MemoryReservation int64  `json:"memoryReservation,omitempty"`
-	CPUPeriod         int64  `json:"cpuPeriod,omitempty"`
-	CPUQuota          int64  `json:"cpuQuota,omitempty"`
-	CpusetMems        string `json:"cpusetMems,omitempty"`
-	BlkioWeight       uint16 `json:"blkioWeight,omitempty"`
 }
 
 // moreResources adds what update set to the resources a start applies.
@@ -72,7 +66,7 @@ func (e *Engine) Update(ref string, o UpdateOptions) (warnings []string, err err
 		return nil, err
 	}
 	_, err = e.db.modify(c.ID, func(rec *Container) error {
-		rec.refresh()
+		rec.Refresh()
 		hc, live, warn, err := o.apply(rec.HostConfig, rec.HostConfig.AutoRemove)
 		if err != nil {
 			return err
@@ -134,7 +128,7 @@ func (o UpdateOptions) apply(hc HostConfig, autoRemove bool) (HostConfig, *specs
 		if autoRemove {
 			return hc, nil, nil, errors.New("restart policy cannot be updated because AutoRemove is enabled for the container")
 		}
-		p, err := ParseRestart(*o.Restart)
+		p, err := options.ParseRestart(*o.Restart)
 		if err != nil {
 			return hc, nil, nil, err
 		}
@@ -151,7 +145,7 @@ func (o UpdateOptions) applyMemory(hc *HostConfig, r *specs.LinuxResources) erro
 		if *s == "-1" && flag == "--memory-swap" {
 			return -1, nil
 		}
-		n, err := ParseBytes(*s)
+		n, err := bytesize.Parse(*s)
 		if err != nil {
 			return 0, fmt.Errorf("invalid argument %q for \"%s\" flag: %w", *s, flag, err)
 		}
@@ -228,7 +222,7 @@ func (o UpdateOptions) applyCPU(hc *HostConfig, r *specs.LinuxResources) error {
 		return errors.New("conflicting options: Nano CPUs and CPU Period cannot both be set")
 	}
 	if o.CPUs != nil {
-		n, err := ParseCPUs(*o.CPUs)
+		n, err := options.ParseCPUs(*o.CPUs)
 		if err != nil {
 			return err
 		}
@@ -283,14 +277,14 @@ func (o UpdateOptions) applyCPU(hc *HostConfig, r *specs.LinuxResources) error {
 		cpu.Shares = &sh
 	}
 	if o.CpusetCpus != nil {
-		if err := checkCpuset(*o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
+		if err := options.CheckCpuset(*o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
 			return err
 		}
 		hc.CpusetCpus = *o.CpusetCpus
 		cpu.Cpus = orAll(*o.CpusetCpus, "/sys/devices/system/cpu/online")
 	}
 	if o.CpusetMems != nil {
-		if err := checkCpuset(*o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
+		if err := options.CheckCpuset(*o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
 			return err
 		}
 		hc.CpusetMems = *o.CpusetMems

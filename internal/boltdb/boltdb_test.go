@@ -79,3 +79,27 @@ func TestTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestFileTimeout: a File's own timeout bounds its wait, whatever the
+// package's Timeout.
+func TestFileTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metadata.db")
+	f := File{Path: path, Timeout: 50 * time.Millisecond}
+	if err := f.Update(func(*bolt.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var inner error
+	start := time.Now()
+	if err := Update(path, func(*bolt.Tx) error {
+		inner = f.View(func(*bolt.Tx) error { return nil })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(inner, bolterrors.ErrTimeout) {
+		t.Errorf("view while a write holds the file: %v; want bbolt's timeout", inner)
+	}
+	if waited := time.Since(start); waited > Timeout/2 {
+		t.Errorf("waited %v: the File's 50ms did not apply", waited)
+	}
+}

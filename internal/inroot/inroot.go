@@ -2,7 +2,7 @@
 // openat2(RESOLVE_IN_ROOT) keeps every symlink and ".." inside it, so a
 // container's own links cannot lead out of its root. The runtime mounts
 // through it (runtime/rootfs) and the engine copies trees through it
-// (engine/tree.go).
+// (engine/fsops).
 package inroot
 
 import (

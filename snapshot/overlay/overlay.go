@@ -31,6 +31,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/berth-containers/berth/internal/boltdb"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -88,45 +89,29 @@ func (s *Snapshotter) trashDir(id uint64) string {
 	return filepath.Join(s.root, "snapshots", "rm-"+strconv.FormatUint(id, 10))
 }
 
-func (s *Snapshotter) open(readOnly bool) (*bolt.DB, error) {
-	db, err := bolt.Open(s.dbPath(), 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			err = fmt.Errorf("%w after %s", errDBLocked, lockTimeout)
-		}
-		return nil, fmt.Errorf("open snapshot metadata %s: %w", s.dbPath(), err)
+// db is the snapshot metadata, opened per operation (internal/boltdb).
+func (s *Snapshotter) db() boltdb.File { return boltdb.File{Path: s.dbPath(), Timeout: lockTimeout} }
+
+// dbError names a lock that did not come free in time as errDBLocked.
+func dbError(err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return fmt.Errorf("snapshot metadata: %w after %s: %w", errDBLocked, lockTimeout, err)
 	}
-	return db, nil
+	return err
 }
 
 // update runs fn in a write transaction of its own.
 func (s *Snapshotter) update(fn func(*bolt.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	db, err := s.open(false)
-	if err != nil {
-		return err
-	}
-	err = db.Update(fn)
-	if cerr := db.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close snapshot metadata %s: %w", s.dbPath(), cerr)
-	}
-	return err
+	return dbError(s.db().Update(fn))
 }
 
 // view runs fn in a read transaction of its own; readers share the lock.
 func (s *Snapshotter) view(fn func(*bolt.Tx) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	db, err := s.open(true)
-	if err != nil {
-		return err
-	}
-	err = db.View(fn)
-	if cerr := db.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close snapshot metadata %s: %w", s.dbPath(), cerr)
-	}
-	return err
+	return dbError(s.db().View(fn))
 }
 
 // collectOrphans renames directories that no record names out of the way

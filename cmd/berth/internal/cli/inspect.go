@@ -10,6 +10,27 @@ import (
 	"text/template"
 )
 
+// InspectEach looks up each ref with get and prints what it found as
+// PrintInspect does: the names not found are reported after the others
+// are printed, as Docker's inspect does, while a usage error (a bad --type)
+// ends the command at once.
+func InspectEach(w io.Writer, format string, refs []string, get func(ref string) (any, error)) error {
+	var out []any
+	var errs []error
+	for _, ref := range refs {
+		obj, err := get(ref)
+		if _, usage := err.(UsageError); usage {
+			return err
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, obj)
+	}
+	return PrintInspect(w, format, out, errs)
+}
+
 // PrintInspect writes what an inspect command found, as Docker does: each
 // object through the --format template, or all of them as one indented JSON
 // array; then it returns the errors of the names not found.

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -33,5 +35,40 @@ func TestPrintInspectTemplates(t *testing.T) {
 	}
 	if err := PrintInspect(&b, "{{.ID", objs, nil); err == nil {
 		t.Error("a broken template gave no error")
+	}
+}
+
+func TestInspectEach(t *testing.T) {
+	objs := map[string]any{"a": map[string]string{"Id": "a1"}, "b": map[string]string{"Id": "b1"}}
+	get := func(ref string) (any, error) {
+		if ref == "bad-type" {
+			return nil, UsageError{Err: errors.New("unknown type")}
+		}
+		if o, ok := objs[ref]; ok {
+			return o, nil
+		}
+		return nil, fmt.Errorf("no such object: %s", ref)
+	}
+	tests := []struct {
+		refs    []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"a", "b"}, "a1\nb1\n", ""},
+		{[]string{"a", "x", "b"}, "a1\nb1\n", "no such object: x"},
+		{[]string{"x", "y"}, "", "no such object: x\nno such object: y"},
+		// A usage error ends the command before anything is printed.
+		{[]string{"a", "bad-type", "b"}, "", "unknown type"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		err := InspectEach(&b, "{{.Id}}", tt.refs, get)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if b.String() != tt.want || gotErr != tt.wantErr {
+			t.Errorf("%v: printed %q, error %q; want %q, %q", tt.refs, b.String(), gotErr, tt.want, tt.wantErr)
+		}
 	}
 }

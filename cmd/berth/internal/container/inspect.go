@@ -25,20 +25,9 @@ NetworkSettings). A name that is no container is looked up as an image.`,
 			if cmd.Parent().Name() == "container" {
 				typ = "container"
 			}
-			var out []any
-			var errs []error
-			for _, ref := range a {
-				obj, err := inspectObject(cmd.Context(), g, e, ref, typ, size)
-				if _, usage := err.(cli.UsageError); usage {
-					return err
-				}
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				out = append(out, obj)
-			}
-			return cli.PrintInspect(cmd.OutOrStdout(), format, out, errs)
+			return cli.InspectEach(cmd.OutOrStdout(), format, a, func(ref string) (any, error) {
+				return inspectObject(cmd.Context(), g, e, ref, typ, size)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")

@@ -20,17 +20,13 @@ func newInspectCommand(g *cli.Context) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out []any
-			var errs []error
-			for _, ref := range a {
+			return cli.InspectEach(cmd.OutOrStdout(), format, a, func(ref string) (any, error) {
 				img, err := svc.Get(cmd.Context(), ref)
 				if err != nil {
-					errs = append(errs, err)
-					continue
+					return nil, err
 				}
-				out = append(out, svc.Inspect(cmd.Context(), img))
-			}
-			return cli.PrintInspect(cmd.OutOrStdout(), format, out, errs)
+				return svc.Inspect(cmd.Context(), img), nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template")

@@ -247,17 +247,9 @@ func newNetworkInspectCommand(g *cli.Context) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var list []any
-			var errs []error
-			for _, ref := range a {
-				ni, err := NetworkInspectOf(e, ref)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				list = append(list, ni)
-			}
-			return cli.PrintInspect(cmd.OutOrStdout(), format, list, errs)
+			return cli.InspectEach(cmd.OutOrStdout(), format, a, func(ref string) (any, error) {
+				return NetworkInspectOf(e, ref)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

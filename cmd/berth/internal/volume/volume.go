@@ -123,17 +123,9 @@ func newVolumeInspectCommand(g *cli.Context) *cobra.Command {
 		Args:    cli.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			vols := volume.New(g.Root)
-			var list []any
-			var errs []error
-			for _, n := range a {
-				v, err := vols.Get(n)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				list = append(list, v)
-			}
-			return cli.PrintInspect(cmd.OutOrStdout(), format, list, errs)
+			return cli.InspectEach(cmd.OutOrStdout(), format, a, func(name string) (any, error) {
+				return vols.Get(name)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

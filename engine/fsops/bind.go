@@ -1,4 +1,4 @@
-package engine
+package fsops
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // A running container's volumes are seen through /proc/PID/root. A
 // stopped one's rootfs is mounted for cp without them, so a copy into a
 // volume path went to the directory under it (and was never seen by the
-// container) and a copy out of one found nothing. bindVolumes mounts them
+// container) and a copy out of one found nothing. BindVolumes mounts them
 // for the call, as Docker's cp does: each destination is resolved inside
 // the root (a symlink in the container cannot lead the mount out), made if
 // missing, and bound from the volume or host path by descriptor.
@@ -26,16 +26,19 @@ type boundMount struct {
 	dst string
 }
 
-// bindVolumes binds the volume and bind mounts of c at their
-// destinations under dir; the returned function undoes them. tmpfs mounts
-// have no content while the container is stopped and are left out.
-func bindVolumes(dir string, mounts []Mount) (undo func() error, err error) {
-	var todo []Mount
-	for _, m := range mounts {
-		if m.Type == "bind" || m.Type == "volume" {
-			todo = append(todo, m)
-		}
-	}
+// Bind is one volume or bind mount to make over a root: Source on the
+// host at Destination inside the root.
+type Bind struct {
+	Source      string
+	Destination string
+	ReadOnly    bool
+}
+
+// BindVolumes binds each of binds at its destination under dir; the
+// returned function undoes them. The caller leaves out tmpfs mounts: they
+// have no content while the container is stopped.
+func BindVolumes(dir string, binds []Bind) (undo func() error, err error) {
+	todo := append([]Bind(nil), binds...)
 	// Parents before the mounts inside them.
 	sort.SliceStable(todo, func(i, j int) bool { return len(todo[i].Destination) < len(todo[j].Destination) })
 	root, err := openRoot(dir)
@@ -66,7 +69,7 @@ func bindVolumes(dir string, mounts []Mount) (undo func() error, err error) {
 }
 
 // bindOne binds m.Source at m.Destination inside root.
-func bindOne(root *inRoot, m Mount) (boundMount, error) {
+func bindOne(root *inRoot, m Bind) (boundMount, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(m.Source, &st); err != nil {
 		return boundMount{}, fmt.Errorf("mount %s at %s: %w", m.Source, m.Destination, err)

@@ -1,4 +1,4 @@
-package engine
+package record
 
 import (
 	"errors"
@@ -7,8 +7,8 @@ import (
 )
 
 // transitions are the status changes a container's record may make, from
-// the status it really has (see setStatus): every write of a status goes
-// through setStatus, which refuses any other.
+// the status it really has (see SetStatus): every write of a status goes
+// through SetStatus, which refuses any other.
 //
 //	(new)      → created                      create
 //	created    → running                      start
@@ -29,21 +29,21 @@ var transitions = map[string][]string{
 	StatusExited:     {StatusRunning, StatusExited},
 }
 
-// errTransition is a status change the table does not allow.
-var errTransition = errors.New("status change not allowed")
+// ErrTransition is a status change the table does not allow.
+var ErrTransition = errors.New("status change not allowed")
 
-// canTransition says whether the table allows from → to.
-func canTransition(from, to string) bool { return slices.Contains(transitions[from], to) }
+// CanTransition says whether the table allows from → to.
+func CanTransition(from, to string) bool { return slices.Contains(transitions[from], to) }
 
-// setStatus moves the record to status to. The change is judged from the
-// status the container really has, as refresh sees it: a record left
+// SetStatus moves the record to status to. The change is judged from the
+// status the container really has, as Refresh sees it: a record left
 // "running" by a killed monitor is exited, and may start again.
-func (c *Container) setStatus(to string) error {
+func (c *Container) SetStatus(to string) error {
 	cur := *c
-	cur.refresh()
+	cur.Refresh()
 	from := cur.State.Status
-	if !canTransition(from, to) {
-		return fmt.Errorf("container %s: %s → %s: %w", c.ID, from, to, errTransition)
+	if !CanTransition(from, to) {
+		return fmt.Errorf("container %s: %s → %s: %w", c.ID, from, to, ErrTransition)
 	}
 	c.State.Status = to
 	return nil

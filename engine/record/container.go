@@ -1,33 +1,23 @@
-// Package engine is the container half of berth: containers as users see
-// them. It keeps their records (names, config, state) in the metadata
-// database, builds each one's OCI bundle from an image's config and the
-// user's flags, and runs it through the runtime library under a small
-// monitor process that outlives the command that started it.
+// Package record holds a container's record as the engine keeps it in its
+// metadata store: what the container runs (Config), how it runs on this
+// host (HostConfig), and what it is doing as last recorded (State), with
+// the rules that read and change them: the status a record really has
+// (Refresh), the status changes it may make (SetStatus), the restart
+// policy and the healthcheck's state machine.
 //
-// A container's files:
-//
-//	<root>/containers/<id>/config.json    bundle, written at each start
-//	<root>/containers/<id>/hostname, hosts
-//	<root>/containers/<id>/<id>-json.log  Docker's json-file log
-//	<runroot>/containers/<id>/rootfs      the snapshot, mounted while it runs
-//	<runroot>/runtime/<id>/               the runtime library's state
-//
-// Status is never trusted from the record alone: a recorded pid counts as
-// alive only while /proc shows the same process (pid and start time), so a
-// SIGKILLed monitor or CLI cannot leave `ps` lying.
-//
-// What it is made of, each in a package of its own below it: the attach
-// protocol (engine/attach), the json-file log (engine/jsonlog), the
-// monitor's idle C loop (engine/idlemon), other OCI runtimes' command
-// lines (engine/ociruntime) and --init's reaper (engine/initreaper); the
-// DNS responder is network/responder. *Engine has the commands on
-// containers; Network(), Volumes() and System() the others (groups.go).
-package engine
+// The types are the store's JSON: a field renamed or retagged here is a
+// record that older berth binaries no longer read. The package imports
+// nothing of the engine, so the store, the option parsers and the spec
+// generator below the engine can all share it.
+package record
 
 import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/signals"
 )
 
 // Status names, as Docker's.
@@ -102,14 +92,14 @@ type HostConfig struct {
 	Tmpfs          map[string]string `json:"tmpfs,omitempty"`
 	LogMaxSize     int64             `json:"logMaxSize,omitempty"`
 	// LogMaxFile is how many log files are kept, the current one with
-	// them (--log-opt max-file); 0 means defaultLogFiles.
+	// them (--log-opt max-file); 0 means the json-file log's default.
 	LogMaxFile int `json:"logMaxFile,omitempty"`
 	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 
 	NetworkConfig   // networks, --add-host, --dns ... (network.go)
-	MoreResources   // limits beside the above that update sets (update.go)
-	ExtraHostConfig // --pid, --ipc, --sysctl ... (create_extra.go)
+	MoreResources   // limits beside the above that update sets (resources.go)
+	ExtraHostConfig // --pid, --ipc, --sysctl ... (resources.go)
 }
 
 // RestartPolicy is --restart.
@@ -161,5 +151,71 @@ type State struct {
 	Health *Health `json:"health,omitempty"`
 }
 
-// imageConfig is the part of an image's config a container starts from.
-type imageConfig = ocispec.ImageConfig
+// Argv is the process's command line: entrypoint then cmd. An image's
+// shell-form instructions are already stored as /bin/sh -c "..." in its
+// config, so composing the two lists is all Docker does too.
+func (c *Container) Argv() []string {
+	return append(append([]string{}, c.Config.Entrypoint...), c.Config.Cmd...)
+}
+
+// StopSignal is the signal stop sends first: the container's, else TERM.
+func (c *Container) StopSignal() unix.Signal {
+	if c.Config.StopSignal != "" {
+		if sig, err := signals.Parse(c.Config.StopSignal); err == nil {
+			return sig
+		}
+	}
+	return unix.SIGTERM
+}
+
+// StopTimeout is how long stop waits before SIGKILL: --stop-timeout, else
+// Docker's 10 seconds.
+func (c *Container) StopTimeout() int {
+	if c.Config.StopTimeout != nil {
+		return *c.Config.StopTimeout
+	}
+	return 10
+}
+
+// ShouldRestart applies the restart policy to an exit.
+func (c *Container) ShouldRestart(code int) bool {
+	if c.State.StopRequested {
+		return false
+	}
+	switch c.HostConfig.RestartPolicy.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		max := c.HostConfig.RestartPolicy.MaximumRetryCount
+		return code != 0 && (max == 0 || c.State.RestartCount < max)
+	}
+	return false
+}
+
+// BootStarts applies the restart policy to a boot, as dockerd's restore:
+// only a container that was started before, and that the user did not
+// stop unless its policy is always.
+func (c *Container) BootStarts() bool {
+	if c.State.StartedAt.IsZero() {
+		return false
+	}
+	switch c.HostConfig.RestartPolicy.Name {
+	case "always":
+		return true
+	case "unless-stopped":
+		return !c.State.StopRequested
+	}
+	return false
+}
+
+// ImageConfig is the container's config as an image config over ic: what
+// Docker's commit keeps of it (not the hostname, the tty or stdin).
+func (c *Container) ImageConfig(ic ocispec.ImageConfig) ocispec.ImageConfig {
+	ic.User, ic.Env, ic.Entrypoint, ic.Cmd = c.Config.User, c.Config.Env, c.Config.Entrypoint, c.Config.Cmd
+	ic.WorkingDir, ic.StopSignal = c.Config.WorkingDir, c.Config.StopSignal
+	ic.Volumes, ic.ExposedPorts = c.Config.Volumes, c.Config.ExposedPorts
+	if len(c.Config.Labels) > 0 {
+		ic.Labels = c.Config.Labels
+	}
+	return ic
+}

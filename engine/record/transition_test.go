@@ -1,4 +1,4 @@
-package engine
+package record
 
 import (
 	"errors"
@@ -32,12 +32,12 @@ func TestTransitions(t *testing.T) {
 	for _, from := range all {
 		for _, to := range all {
 			key := fmt.Sprintf("%s → %s", from, to)
-			if got := canTransition(from, to); got != allowed[key] {
+			if got := CanTransition(from, to); got != allowed[key] {
 				t.Errorf("%s: allowed %v, want %v", key, got, allowed[key])
 			}
 		}
 	}
-	// setStatus on records whose processes are live (this test's own pid
+	// SetStatus on records whose processes are live (this test's own pid
 	// as the container's and the monitor's) judges from the record.
 	self := selfProcess(t)
 	for _, tc := range []struct{ from, to string }{
@@ -51,13 +51,13 @@ func TestTransitions(t *testing.T) {
 	} {
 		c := &Container{ID: "c", State: self}
 		c.State.Status = tc.from
-		if err := c.setStatus(tc.to); !errors.Is(err, errTransition) || c.State.Status != tc.from {
+		if err := c.SetStatus(tc.to); !errors.Is(err, ErrTransition) || c.State.Status != tc.from {
 			t.Errorf("%q → %q: error %v, status now %q; want refused, unchanged", tc.from, tc.to, err, c.State.Status)
 		}
 	}
 	c := &Container{ID: "c", State: self}
 	c.State.Status = StatusRunning
-	if err := c.setStatus(StatusPaused); err != nil || c.State.Status != StatusPaused {
+	if err := c.SetStatus(StatusPaused); err != nil || c.State.Status != StatusPaused {
 		t.Errorf("running → paused: %v, status %q", err, c.State.Status)
 	}
 }
@@ -68,18 +68,18 @@ func TestTransitions(t *testing.T) {
 func TestTransitionFromStaleRecord(t *testing.T) {
 	for _, status := range []string{StatusRunning, StatusPaused, StatusRestarting} {
 		c := &Container{ID: "c", State: State{Status: status, Pid: 0, MonitorPid: 0}}
-		if err := c.setStatus(StatusPaused); !errors.Is(err, errTransition) {
+		if err := c.SetStatus(StatusPaused); !errors.Is(err, ErrTransition) {
 			t.Errorf("stale %s → paused: %v; want refused", status, err)
 		}
 		c.State.Status = status
-		if err := c.setStatus(StatusRunning); err != nil {
+		if err := c.SetStatus(StatusRunning); err != nil {
 			t.Errorf("stale %s → running: %v", status, err)
 		}
 	}
 }
 
 // selfProcess is a State whose container and monitor are this process:
-// alive, so refresh keeps the recorded status.
+// alive, so Refresh keeps the recorded status.
 func selfProcess(t *testing.T) State {
 	start, _, err := proc.StartTime(os.Getpid())
 	if err != nil {

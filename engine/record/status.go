@@ -1,4 +1,4 @@
-package engine
+package record
 
 import (
 	"time"
@@ -6,11 +6,11 @@ import (
 	"github.com/berth-containers/berth/internal/proc"
 )
 
-// exitUnknown is the exit code shown when nobody saw the container end
+// ExitUnknown is the exit code shown when nobody saw the container end
 // (its monitor was killed): Docker shows 255 after a daemon crash.
-const exitUnknown = 255
+const ExitUnknown = 255
 
-// The errors refresh reports when a container's monitor is gone.
+// The errors Refresh reports when a container's monitor is gone.
 const (
 	errMonitorKilled = "the container's monitor was killed; its exit code is unknown"
 	errUnmonitored   = "the container's monitor was killed: its output is not logged and its exit will not be recorded (berth rm -f removes it)"
@@ -19,15 +19,15 @@ const (
 // Unmonitored says whether the container runs with its monitor gone.
 func (c *Container) Unmonitored() bool { return c.Running() && c.State.Error == errUnmonitored }
 
-// orphanedExit says whether the container ended after its monitor was
+// OrphanedExit says whether the container ended after its monitor was
 // killed, so nobody applied its --rm.
-func (c *Container) orphanedExit() bool {
+func (c *Container) OrphanedExit() bool {
 	return c.State.Status == StatusExited && c.State.Error == errMonitorKilled && c.HostConfig.AutoRemove
 }
 
-// refresh corrects the recorded status with what /proc shows: a container
+// Refresh corrects the recorded status with what /proc shows: a container
 // whose init is gone is exited whatever the record says.
-func (c *Container) refresh() {
+func (c *Container) Refresh() {
 	st := &c.State
 	switch st.Status {
 	case StatusRunning, StatusPaused:
@@ -51,7 +51,7 @@ func (c *Container) refresh() {
 	}
 	// The monitor would have recorded the exit; it died first.
 	st.Status, st.Pid = StatusExited, 0
-	st.ExitCode = exitUnknown
+	st.ExitCode = ExitUnknown
 	st.Error = errMonitorKilled
 	if st.FinishedAt.IsZero() || st.FinishedAt.Before(st.StartedAt) {
 		st.FinishedAt = time.Now().UTC()

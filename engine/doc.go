@@ -1,0 +1,25 @@
+// Package engine is the container half of berth: containers as users see
+// them. It keeps their records (names, config, state) in the metadata
+// database, builds each one's OCI bundle from an image's config and the
+// user's flags, and runs it through the runtime library under a small
+// monitor process that outlives the command that started it.
+//
+// A container's files:
+//
+//	<root>/containers/<id>/config.json    bundle, written at each start
+//	<root>/containers/<id>/hostname, hosts
+//	<root>/containers/<id>/<id>-json.log  Docker's json-file log
+//	<runroot>/containers/<id>/rootfs      the snapshot, mounted while it runs
+//	<runroot>/runtime/<id>/               the runtime library's state
+//
+// Status is never trusted from the record alone: a recorded pid counts as
+// alive only while /proc shows the same process (pid and start time), so a
+// SIGKILLed monitor or CLI cannot leave `ps` lying.
+//
+// What it is made of, each in a package of its own below it: the attach
+// protocol (engine/attach), the json-file log (engine/jsonlog), the
+// monitor's idle C loop (engine/idlemon), other OCI runtimes' command
+// lines (engine/ociruntime) and --init's reaper (engine/initreaper); the
+// DNS responder is network/responder. *Engine has the commands on
+// containers; Network(), Volumes() and System() the others (groups.go).
+package engine
