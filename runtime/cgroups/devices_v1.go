@@ -142,6 +142,23 @@ func targetDevState(rules []specs.LinuxDeviceCgroup) (devState, error) {
 	return s, nil
 }
 
+// specRules renders the state as rules whose last match wins (v2's
+// filter): the default, then each exception against it.
+func (s devState) specRules() []specs.LinuxDeviceCgroup {
+	out := []specs.LinuxDeviceCgroup{{Allow: s.allowAll, Type: "a", Access: "rwm"}}
+	for _, m := range sortedMetas(s.rules) {
+		r := specs.LinuxDeviceCgroup{Allow: !s.allowAll, Type: string(m.typ), Access: s.rules[m].String()}
+		if m.major >= 0 {
+			r.Major = ptr(m.major)
+		}
+		if m.minor >= 0 {
+			r.Minor = ptr(m.minor)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // parseDevicesList reads devices.list: "a *:* rwm" alone for a cgroup that
 // allows everything, else the allowed exceptions, one a line.
 func parseDevicesList(data string) (devState, error) {

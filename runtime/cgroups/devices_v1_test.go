@@ -104,3 +104,25 @@ func TestParseDevicesList(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecRules: v2's filter gets the state, not the rules as written: the
+// default first, then the exceptions, a redundant deny gone.
+func TestSpecRules(t *testing.T) {
+	s, err := targetDevState([]specs.LinuxDeviceCgroup{
+		devRule(false, "", -1, -1, "rwm"), devRule(false, "c", 1, 11, "rwa"), devRule(true, "c", 136, -1, "rw"), devRule(true, "c", 1, 3, "rwm"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []specs.LinuxDeviceCgroup{
+		{Allow: false, Type: "a", Access: "rwm"},
+		devRule(true, "c", 1, 3, "rwm"),
+		devRule(true, "c", 136, -1, "rw"),
+	}
+	if got := s.specRules(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if _, err := deviceFilter(s.specRules()); err != nil {
+		t.Errorf("the filter of the state: %v", err)
+	}
+}
