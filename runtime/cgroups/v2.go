@@ -12,6 +12,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // v2Driver writes the container's cgroup in the unified hierarchy. On a
@@ -239,8 +240,10 @@ func (d *v2Driver) frozen() (bool, error) {
 // parent, level by level from the root, as a pure-v2 host needs before
 // the container's cgroup can have limits. A level that has them all is
 // only read. A level a rootless caller may not write (EACCES: one above
-// its delegation, whose owner enabled what it delegates) is skipped: a
-// limit that needs a controller missing below it fails in Set, saying so.
+// its delegation, whose owner enabled what it delegates), or cannot
+// (EBUSY: a delegation that holds the caller's own processes), is
+// skipped: a container without limits runs anyway, and a limit that
+// needs a controller missing below it fails in Set, saying so.
 func enableControllers(dir string) error {
 	rel, err := filepath.Rel(Root, filepath.Dir(dir))
 	if err != nil || strings.HasPrefix(rel, "..") {
@@ -272,7 +275,7 @@ func enableControllers(dir string) error {
 		}
 		if len(add) > 0 {
 			err := writeFile(cur, "cgroup.subtree_control", []byte(strings.Join(add, " ")))
-			if err != nil && !(unprivileged() && errors.Is(err, fs.ErrPermission)) {
+			if err != nil && !(unprivileged() && (errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EBUSY))) {
 				return fmt.Errorf("delegate controllers: %w (a cgroup with processes of its own cannot delegate: move them into a child cgroup)", err)
 			}
 		}

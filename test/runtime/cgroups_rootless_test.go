@@ -244,5 +244,15 @@ func TestCgroupRootless(t *testing.T) {
 		if dirs, err := testutil.CgroupDirs(id); err != nil || len(dirs) > 0 {
 			t.Errorf("a rootless run without a delegation made cgroups: %v %v", dirs, err)
 		}
+		if !pureV2() {
+			return
+		}
+		// A delegation holding the user's own processes cannot enable
+		// controllers for children (EBUSY): still no error without limits.
+		u.cgroup = "/sys/fs/cgroup" + delegate(t, u)
+		id = testutil.NewID(t)
+		if res := u.run(t, "run", id); res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != "hi" {
+			t.Errorf("rootless run from inside its delegation: exit %d, %q", res.ExitCode, res.Stdout)
+		}
 	})
 }
