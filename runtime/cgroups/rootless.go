@@ -45,6 +45,10 @@ func v2Name(c string) string {
 // missing is Set's error for a resource whose controller the container's
 // cgroup lacks: one line with what to do about it.
 func (m *Manager) missing(c string) error {
+	if _, v2 := m.paths[Unified]; c == ctrlUnified && len(m.paths) > 0 && !(v2 && len(m.paths) == 1) {
+		// runc's words, which its callers match.
+		return fmt.Errorf("linux.resources.unified: invalid configuration: cannot use unified on cgroup v1 (this host is %s): set the limits through the other linux.resources fields", m.layoutName())
+	}
 	if !unprivileged() {
 		return fmt.Errorf("linux.resources: the %s cgroup controller is not available on this host (%s): remove the setting or enable the controller", c, m.layoutName())
 	}

@@ -60,10 +60,14 @@ func (d *v1Driver) set(c string, r *specs.LinuxResources) error {
 	return fmt.Errorf("cgroup v1: no writer for controller %s", c)
 }
 
-// pidsLimit: the spec's 0 and -1 both mean no limit, as in runc.
+// pidsLimit: a negative limit means none; 0 means 1, as in runc 1.2 and
+// later (systemd has no TasksMax=0, and runc's two drivers agree).
 func pidsLimit(v *int64) int64 {
-	if *v <= 0 {
+	switch {
+	case *v < 0:
 		return -1
+	case *v == 0:
+		return 1
 	}
 	return *v
 }

@@ -51,7 +51,9 @@ func (d *v2Driver) has(c string) bool {
 	case ctrlDevices:
 		return d.pure // an eBPF program; in hybrid mode v1's devices controller rules
 	case ctrlUnified:
-		return true
+		// As runc: raw v2 files only on a v2 host. On a hybrid one the
+		// unified mount has no controllers the container's limits are in.
+		return d.pure
 	case ctrlBlkio:
 		return d.enabled("io")
 	case ctrlCpuacct:

@@ -267,3 +267,40 @@ func TestCgroupUpdateDevices(t *testing.T) {
 		t.Errorf("the container read /dev/kmsg or lost /dev/null during updates:\n%.300s", got)
 	}
 }
+
+// TestCgroupPidsLimitZero: a pids limit of 0 means 1, as runc 1.2 and
+// later (its systemd driver has no TasksMax=0); -1 means none.
+func TestCgroupPidsLimitZero(t *testing.T) {
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{{0, "1"}, {-1, "max"}} {
+		rt, b := setup(t)
+		b.Update(func(s *specs.Spec) { resources(s).Pids = &specs.LinuxPids{Limit: i64(tc.limit)} })
+		b.SetArgs("sleep", "60")
+		id, st := rt.StartDetached(t, b)
+		if got := cgroupValue(t, st.Pid, "pids", "pids.max"); got != tc.want {
+			t.Errorf("pids.limit %d: pids.max %s, want %s", tc.limit, got, tc.want)
+		}
+		rt.MustRun(t, "delete", "--force", id)
+	}
+}
+
+// TestCgroupUnifiedOnV1Refused: linux.resources.unified (raw cgroup v2
+// files) is refused where the controllers are v1's, with runc's "invalid
+// configuration", before the container starts.
+func TestCgroupUnifiedOnV1Refused(t *testing.T) {
+	if pureV2() {
+		t.Skip("a pure cgroup v2 host takes unified settings")
+	}
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) { resources(s).Unified = map[string]string{"memory.min": "131072"} })
+	id := testutil.NewID(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, id)
+	if msg := strings.TrimSpace(res.Stderr); res.ExitCode == 0 || !strings.Contains(msg, "invalid configuration") || strings.Contains(msg, "\n") {
+		t.Errorf("unified on cgroup v1: exit %d, stderr %q; want one line saying invalid configuration", res.ExitCode, msg)
+	}
+	if dirs, err := testutil.CgroupDirs(id); err != nil || len(dirs) > 0 {
+		t.Errorf("the refused run left cgroups: %v %v", dirs, err)
+	}
+}
