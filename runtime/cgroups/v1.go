@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups/devices"
 )
 
 // v1Driver writes cgroup v1 files: each controller in its own hierarchy's
@@ -53,7 +55,7 @@ func (d *v1Driver) set(c string, r *specs.LinuxResources) error {
 		}
 		return nil
 	case ctrlDevices:
-		return v1SetDevices(dir, r.Devices)
+		return devices.SetV1(dir, r.Devices)
 	case ctrlRdma:
 		return writeLines(dir, "rdma.max", rdmaLines(r.Rdma))
 	}

@@ -13,6 +13,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups/devices"
 )
 
 // v2Driver writes the container's cgroup in the unified hierarchy. On a
@@ -84,7 +86,7 @@ func (d *v2Driver) set(c string, r *specs.LinuxResources) error {
 	case ctrlRdma:
 		return writeLines(d.dir, "rdma.max", rdmaLines(r.Rdma))
 	case ctrlDevices:
-		return v2SetDevices(d.dir, r.Devices)
+		return devices.SetV2(d.dir, r.Devices)
 	case ctrlUnified:
 		return d.setUnified(r.Unified)
 	}

@@ -1,4 +1,4 @@
-package cgroups
+package devices
 
 import (
 	"errors"
@@ -99,7 +99,7 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 	return append(insns, asm.Mov.Imm(asm.R0, 0).WithSymbol("rule-1"), asm.Return()), nil
 }
 
-// v2SetDevices loads the filter and attaches it to the cgroup. The
+// SetV2 loads the filter and attaches it to the v2 cgroup dir. The
 // attachment (not a bpf link) keeps the program alive after this process
 // exits, and goes with the cgroup. The rules are first evaluated as v1's
 // controller would (devState, as runc does), so both layouts take the
@@ -109,7 +109,7 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 // Every attached program must allow an access, so an update attaches the
 // new program and then detaches those attached before it, as runc does:
 // the cgroup is never without a filter, and updates do not pile up.
-func v2SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
+func SetV2(dir string, rules []specs.LinuxDeviceCgroup) error {
 	state, err := targetDevState(withDefaultDevices(rules))
 	if err != nil {
 		return err
