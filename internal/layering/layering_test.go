@@ -60,6 +60,10 @@ var rules = []rule{
 	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/ps", "internal"}},
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
+	// The container side of networking: the records it joins to
+	// networks (read and updated in the store), create's network flags,
+	// the networks and pasta it drives.
+	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
