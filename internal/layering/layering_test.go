@@ -64,6 +64,9 @@ var rules = []rule{
 	// networks (read and updated in the store), create's network flags,
 	// the networks and pasta it drives.
 	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
+	// Healthchecks: create's flags, the record a probe's result moves,
+	// the store it is kept in; the probe's exec is handed in.
+	{"engine/health", []string{"engine/record", "engine/store", "engine/options", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
