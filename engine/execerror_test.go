@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/runtime/initproc"
 )
 
@@ -35,11 +36,11 @@ func TestExecFailure(t *testing.T) {
 // from the monitor to the starting process.
 func TestMonitorReportKeepsReason(t *testing.T) {
 	var xe *ExecError
-	if err := (monitorReport{Error: "x", Code: 127, Reason: ExecNotFound}).err(); !errors.As(err, &xe) || xe.Reason != ExecNotFound {
+	if err := reportErr(monitor.Report{Error: "x", Code: 127, Reason: string(ExecNotFound)}); !errors.As(err, &xe) || xe.Reason != ExecNotFound {
 		t.Errorf("report with a reason: %#v", err)
 	}
 	var se *StatusError
-	if err := (monitorReport{Error: "x", Code: 125}).err(); !errors.As(err, &se) || se.Code != 125 {
+	if err := reportErr(monitor.Report{Error: "x", Code: 125}); !errors.As(err, &se) || se.Code != 125 {
 		t.Errorf("report without a reason: %#v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/volume"
@@ -77,9 +78,9 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (i
 		return 125, err
 	}
 	var startErr error
-	info := e.mon.supervise(c, stdio, func(r monitorReport) {
+	info := e.mon.supervise(c, stdio, func(r monitor.Report) {
 		if r.Error != "" {
-			startErr = r.err()
+			startErr = reportErr(r)
 		}
 	})
 	if startErr != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/jsonlog"
+	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
@@ -247,7 +248,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	if idle {
 		// Returns only if the idle loop could not be started: then this
 		// process goes on watching the container itself.
-		if err := e.goIdle(c, rc.Pid(), s, stdio); !errors.Is(err, errAttached) {
+		if err := e.goIdle(c, rc.Pid(), s, stdio); !errors.Is(err, monitor.ErrAttached) {
 			slog.Warn("monitor stays in Go", "id", c.ID, "error", err)
 		}
 		e.copyOutput(&wg, s, stdio, log)

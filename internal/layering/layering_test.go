@@ -67,6 +67,10 @@ var rules = []rule{
 	// Healthchecks: create's flags, the record a probe's result moves,
 	// the store it is kept in; the probe's exec is handed in.
 	{"engine/health", []string{"engine/record", "engine/store", "engine/options", "internal"}},
+	// The container monitor: the records it keeps, the probes it
+	// schedules, the C idle loop and attach server it hands over to;
+	// the runs themselves are the engine's, handed in.
+	{"engine/monitor", []string{"engine/record", "engine/store", "engine/health", "engine/attach", "engine/idlemon", "engine/jsonlog", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
