@@ -88,7 +88,9 @@ func runForeground(id string, opts container.CreateOptions, keep bool) (int, err
 	var proxied chan error
 	if tty != nil && c.State().Terminal {
 		if proxied, err = tty.proxy(); err != nil {
-			c.Delete(true)
+			if derr := c.Delete(true); derr != nil {
+				return 0, errors.Join(err, derr)
+			}
 			return 0, err
 		}
 	}
@@ -141,7 +143,9 @@ func newTerminal(opts *container.CreateOptions) (*terminal, error) {
 // returned, and copies it to and from this process's stdio.
 func (t *terminal) proxy() (chan error, error) {
 	defer t.remote.Close()
-	t.remote.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := t.remote.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
 	master, err := console.RecvFD(t.remote)
 	if err != nil {
 		return nil, fmt.Errorf("receive pty master: %w", err)
