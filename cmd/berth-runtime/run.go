@@ -143,10 +143,7 @@ func newTerminal(opts *container.CreateOptions) (*terminal, error) {
 // returned, and copies it to and from this process's stdio.
 func (t *terminal) proxy() (chan error, error) {
 	defer t.remote.Close()
-	if err := t.remote.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		return nil, fmt.Errorf("console socket: %w", err)
-	}
-	master, err := console.RecvFD(t.remote)
+	master, err := console.RecvMaster(t.remote, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("receive pty master: %w", err)
 	}

@@ -76,22 +76,6 @@ func TestCPUMax(t *testing.T) {
 	}
 }
 
-func TestDeviceRuleString(t *testing.T) {
-	for _, tc := range []struct {
-		r    specs.LinuxDeviceCgroup
-		want string
-	}{
-		{specs.LinuxDeviceCgroup{Access: "rwm"}, "a"},
-		{specs.LinuxDeviceCgroup{Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "rw"}, "c 1:3 rw"},
-		{specs.LinuxDeviceCgroup{Type: "c", Major: ptr[int64](136), Access: "rwm"}, "c 136:* rwm"},
-		{specs.LinuxDeviceCgroup{Type: "b", Access: "m"}, "b *:* m"},
-	} {
-		if got := deviceRuleString(tc.r); got != tc.want {
-			t.Errorf("deviceRuleString(%+v) = %q, want %q", tc.r, got, tc.want)
-		}
-	}
-}
-
 // TestDeviceFilterLoads runs the kernel's verifier over the program for a
 // typical rule list (it is not attached anywhere).
 func TestDeviceFilterLoads(t *testing.T) {

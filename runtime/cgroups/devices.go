@@ -1,9 +1,6 @@
 package cgroups
 
 import (
-	"fmt"
-	"strconv"
-
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -30,43 +27,4 @@ var defaultDeviceRules = []specs.LinuxDeviceCgroup{
 func withDefaultDevices(rules []specs.LinuxDeviceCgroup) []specs.LinuxDeviceCgroup {
 	out := make([]specs.LinuxDeviceCgroup, 0, len(rules)+len(defaultDeviceRules))
 	return append(append(out, rules...), defaultDeviceRules...)
-}
-
-// deviceRuleString renders a rule as devices.allow takes it: "c 1:3 rwm",
-// "a" alone for every device with every access.
-func deviceRuleString(r specs.LinuxDeviceCgroup) string {
-	typ := r.Type
-	if typ == "" {
-		typ = "a"
-	}
-	access := r.Access
-	if access == "" {
-		access = "rwm"
-	}
-	if typ == "a" && r.Major == nil && r.Minor == nil && isAllAccess(access) {
-		return "a"
-	}
-	return fmt.Sprintf("%s %s:%s %s", typ, devNum(r.Major), devNum(r.Minor), access)
-}
-
-func devNum(n *int64) string {
-	if n == nil || *n < 0 {
-		return "*"
-	}
-	return strconv.FormatInt(*n, 10)
-}
-
-func isAllAccess(a string) bool {
-	var r, w, m bool
-	for _, c := range a {
-		switch c {
-		case 'r':
-			r = true
-		case 'w':
-			w = true
-		case 'm':
-			m = true
-		}
-	}
-	return r && w && m
 }

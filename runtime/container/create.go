@@ -156,7 +156,7 @@ func (b *builder) build() error {
 	if b.spec.Linux != nil {
 		cgPath = b.spec.Linux.CgroupsPath
 	}
-	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
+	if b.cg, err = cgroups.NewUnused(cgPath, b.id); err != nil {
 		return err
 	}
 	// Before the first mkdir: a kill half way through Create leaves

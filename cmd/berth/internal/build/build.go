@@ -25,7 +25,7 @@ import (
 type buildFlags struct {
 	tags, buildArgs, labels    []string
 	file, target, iidfile, net string
-	progress, platform         string
+	progress, platform, output string
 	noCache, quiet, pull       bool
 }
 
@@ -58,6 +58,7 @@ files from the context; each layer step is cached. .dockerignore (or
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
+	fl.StringVarP(&f.output, "output", "o", "", `output destination: "type=local,dest=DIR", "type=tar,dest=FILE", "type=oci,dest=FILE" or DIR`)
 	return cmd
 }
 
@@ -70,6 +71,7 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 	if ctxPath == "-" && f.file == "-" {
 		return errors.New("invalid argument: can't use stdin for both build context and dockerfile")
 	}
+	var err error
 	o := builder.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, Pull: f.pull,
 		Network: f.net, Platform: f.platform, BuildArgs: map[string]string{}, Labels: map[string]string{}}
 	for _, t := range f.tags {
@@ -93,6 +95,12 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		}
 		t := time.Unix(sec, 0).UTC()
 		o.Epoch = &t
+	}
+	if f.output != "" {
+		if o.Output, err = builder.ParseOutput(f.output); err != nil {
+			return err
+		}
+		o.Output.Stdout = cmd.OutOrStdout()
 	}
 	for _, l := range f.labels {
 		k, v, _ := strings.Cut(l, "=")

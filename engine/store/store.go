@@ -1,4 +1,18 @@
-package engine
+// Package store keeps the engine's container records in berth's metadata
+// database (<root>/metadata.db, bbolt, shared with the image, network and
+// volume records) and resolves the references users give: a full ID, a
+// name (with or without Docker's leading "/") or a unique ID prefix.
+//
+// Two buckets hold them:
+//
+//	containers       ID -> the record, JSON (engine/record.Container)
+//	container-names  name -> ID
+//
+// A record and its name change in one transaction, so two concurrent
+// creates cannot both take a name. The database is opened per operation
+// and closed at once (internal/boltdb): many berth processes take turns on
+// it rather than fail.
+package store
 
 import (
 	"encoding/json"
@@ -11,6 +25,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/boltdb"
 	"github.com/berth-containers/berth/internal/statedir"
 )
@@ -33,14 +48,15 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // ErrNameInUse is returned when a name is taken by another container.
 var ErrNameInUse = errors.New("name already in use")
 
-// store keeps container records in <root>/metadata.db, shared with the image
-// store ("images"). The database is opened per operation and closed at once,
-// so many berth processes take turns on it rather than fail.
-type store struct {
+// Store is the container records of one database file.
+type Store struct {
 	path string
 }
 
-func (s *store) update(fn func(recs, names *bolt.Bucket) error) error {
+// New is the store of the database at path, created at its first write.
+func New(path string) *Store { return &Store{path: path} }
+
+func (s *Store) update(fn func(recs, names *bolt.Bucket) error) error {
 	if err := statedir.MkdirAll(filepath.Dir(s.path), statedir.Mode); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(s.path), err)
 	}
@@ -60,7 +76,7 @@ func (s *store) update(fn func(recs, names *bolt.Bucket) error) error {
 // view reads in a read-only transaction. A missing database means no
 // containers; bbolt's read-only open takes a shared lock, so readers do not
 // wait for each other.
-func (s *store) view(fn func(recs, names *bolt.Bucket) error) error {
+func (s *Store) view(fn func(recs, names *bolt.Bucket) error) error {
 	if _, err := os.Stat(s.path); errors.Is(err, os.ErrNotExist) {
 		return fn(nil, nil)
 	}
@@ -69,7 +85,7 @@ func (s *store) view(fn func(recs, names *bolt.Bucket) error) error {
 	})
 }
 
-func getRecord(recs *bolt.Bucket, id string) (*Container, error) {
+func getRecord(recs *bolt.Bucket, id string) (*record.Container, error) {
 	if recs == nil {
 		return nil, &NotFoundError{Ref: id}
 	}
@@ -77,14 +93,14 @@ func getRecord(recs *bolt.Bucket, id string) (*Container, error) {
 	if v == nil {
 		return nil, &NotFoundError{Ref: id}
 	}
-	var c Container
+	var c record.Container
 	if err := json.Unmarshal(v, &c); err != nil {
 		return nil, fmt.Errorf("container record %s: %w (remove it with berth rm -f)", id, err)
 	}
 	return &c, nil
 }
 
-func putRecord(recs *bolt.Bucket, c *Container) error {
+func putRecord(recs *bolt.Bucket, c *record.Container) error {
 	v, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode container record %s: %w", c.ID, err)
@@ -94,7 +110,7 @@ func putRecord(recs *bolt.Bucket, c *Container) error {
 
 // resolve finds a container by full ID, name or unique ID prefix, as
 // Docker does.
-func resolve(recs, names *bolt.Bucket, ref string) (*Container, error) {
+func resolve(recs, names *bolt.Bucket, ref string) (*record.Container, error) {
 	if recs == nil {
 		return nil, &NotFoundError{Ref: ref}
 	}
@@ -118,9 +134,9 @@ func resolve(recs, names *bolt.Bucket, ref string) (*Container, error) {
 	return getRecord(recs, match)
 }
 
-// insert adds a new record, taking its name in the same transaction so two
+// Insert adds a new record, taking its name in the same transaction so two
 // concurrent creates cannot both get it.
-func (s *store) insert(c *Container) error {
+func (s *Store) Insert(c *record.Container) error {
 	return s.update(func(recs, names *bolt.Bucket) error {
 		if id := names.Get([]byte(c.Name)); id != nil {
 			return fmt.Errorf("conflict: the container name %q is already in use by container %q: %w (remove or rename that container to reuse the name)", "/"+c.Name, string(id), ErrNameInUse)
@@ -132,9 +148,9 @@ func (s *store) insert(c *Container) error {
 	})
 }
 
-// get returns a record by ID, name or ID prefix.
-func (s *store) get(ref string) (*Container, error) {
-	var c *Container
+// Get returns a record by ID, name or ID prefix.
+func (s *Store) Get(ref string) (*record.Container, error) {
+	var c *record.Container
 	err := s.view(func(recs, names *bolt.Bucket) (err error) {
 		c, err = resolve(recs, names, ref)
 		return err
@@ -142,9 +158,9 @@ func (s *store) get(ref string) (*Container, error) {
 	return c, err
 }
 
-// modify applies fn to the current record of id in one transaction.
-func (s *store) modify(id string, fn func(c *Container) error) (*Container, error) {
-	var out *Container
+// Modify applies fn to the current record of id in one transaction.
+func (s *Store) Modify(id string, fn func(c *record.Container) error) (*record.Container, error) {
+	var out *record.Container
 	err := s.update(func(recs, names *bolt.Bucket) error {
 		c, err := getRecord(recs, id)
 		if err != nil {
@@ -159,8 +175,8 @@ func (s *store) modify(id string, fn func(c *Container) error) (*Container, erro
 	return out, err
 }
 
-// rename moves a record to a new name.
-func (s *store) rename(ref, name string) error {
+// Rename moves a record to a new name.
+func (s *Store) Rename(ref, name string) error {
 	return s.update(func(recs, names *bolt.Bucket) error {
 		c, err := resolve(recs, names, ref)
 		if err != nil {
@@ -180,8 +196,8 @@ func (s *store) rename(ref, name string) error {
 	})
 }
 
-// remove deletes a record and frees its name.
-func (s *store) remove(id string) error {
+// Remove deletes a record and frees its name.
+func (s *Store) Remove(id string) error {
 	return s.update(func(recs, names *bolt.Bucket) error {
 		c, err := getRecord(recs, id)
 		if err != nil {
@@ -196,15 +212,15 @@ func (s *store) remove(id string) error {
 	})
 }
 
-// list returns every record, newest first.
-func (s *store) list() ([]*Container, error) {
-	var out []*Container
+// List returns every record, newest first.
+func (s *Store) List() ([]*record.Container, error) {
+	var out []*record.Container
 	err := s.view(func(recs, _ *bolt.Bucket) error {
 		if recs == nil {
 			return nil
 		}
 		return recs.ForEach(func(k, v []byte) error {
-			var c Container
+			var c record.Container
 			if err := json.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("container record %s: %w", k, err)
 			}

@@ -1,26 +1,28 @@
-package engine
+package options
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/engine/record"
 )
 
 func TestParseMountFlag(t *testing.T) {
 	tests := []mountCase{
-		{in: "type=bind,src=/h,dst=/c", want: Mount{Type: "bind", Source: "/h", Destination: "/c"}},
-		{in: "type=bind,source=/h/,target=/c/,readonly", want: Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
-		{in: "type=bind,src=/h,dst=/c,ro=1", want: Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
-		{in: "type=bind,src=/h,dst=/c,readonly=true", want: Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
-		{in: "type=bind,src=/h,dst=/c,readonly=false", want: Mount{Type: "bind", Source: "/h", Destination: "/c"}},
-		{in: "type=bind,src=/h,dst=/c,readonly=0", want: Mount{Type: "bind", Source: "/h", Destination: "/c"}},
-		{in: "type=bind,src=/h,dst=/c,bind-propagation=rslave", want: Mount{Type: "bind", Source: "/h", Destination: "/c", Propagation: "rslave"}},
-		{in: "type=bind,src=/h,destination=/c,consistency=cached", want: Mount{Type: "bind", Source: "/h", Destination: "/c"}},
-		{in: `type=bind,"src=/h,x",dst=/c`, want: Mount{Type: "bind", Source: "/h,x", Destination: "/c"}},
-		{in: "dst=/c", want: Mount{Type: "volume", Destination: "/c"}},
-		{in: "type=volume,src=v,dst=/c,volume-nocopy", want: Mount{Type: "volume", Name: "v", Destination: "/c", NoCopy: true}},
-		{in: "type=volume,src=v,dst=/c,volume-nocopy=false", want: Mount{Type: "volume", Name: "v", Destination: "/c"}},
-		{in: "type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1770", want: Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/t", Options: "size=67108864,mode=1770"}},
-		{in: "TYPE=TMPFS,DST=/t", want: Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/t"}},
+		{in: "type=bind,src=/h,dst=/c", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c"}},
+		{in: "type=bind,source=/h/,target=/c/,readonly", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
+		{in: "type=bind,src=/h,dst=/c,ro=1", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
+		{in: "type=bind,src=/h,dst=/c,readonly=true", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true}},
+		{in: "type=bind,src=/h,dst=/c,readonly=false", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c"}},
+		{in: "type=bind,src=/h,dst=/c,readonly=0", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c"}},
+		{in: "type=bind,src=/h,dst=/c,bind-propagation=rslave", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", Propagation: "rslave"}},
+		{in: "type=bind,src=/h,destination=/c,consistency=cached", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c"}},
+		{in: `type=bind,"src=/h,x",dst=/c`, want: record.Mount{Type: "bind", Source: "/h,x", Destination: "/c"}},
+		{in: "dst=/c", want: record.Mount{Type: "volume", Destination: "/c"}},
+		{in: "type=volume,src=v,dst=/c,volume-nocopy", want: record.Mount{Type: "volume", Name: "v", Destination: "/c", NoCopy: true}},
+		{in: "type=volume,src=v,dst=/c,volume-nocopy=false", want: record.Mount{Type: "volume", Name: "v", Destination: "/c"}},
+		{in: "type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1770", want: record.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/t", Options: "size=67108864,mode=1770"}},
+		{in: "TYPE=TMPFS,DST=/t", want: record.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/t"}},
 
 		{in: "type=bind,src=/h,dst=/c,readonly=yes", wantErr: "invalid value for readonly: yes"},
 		{in: "type=bind,src=/h,dst=/c,ro=on", wantErr: "invalid value for ro: on"},
@@ -45,17 +47,17 @@ func TestParseMountFlag(t *testing.T) {
 		{in: "type=npipe,dst=/c", wantErr: `invalid mount config for type "npipe": mount type unknown`},
 		{in: `type=bind,src="/h,dst=/c`, wantErr: `invalid argument`},
 	}
-	checkMountParser(t, "parseMountFlag", parseMountFlag, tests)
+	checkMountParser(t, "ParseMount", ParseMount, tests)
 }
 
 func TestParseVolumeFlag(t *testing.T) {
 	tests := []mountCase{
-		{in: "/data", want: Mount{Type: "volume", Destination: "/data"}},
-		{in: "v:/data", want: Mount{Type: "volume", Name: "v", Destination: "/data"}},
-		{in: "v:/data:ro,nocopy", want: Mount{Type: "volume", Name: "v", Destination: "/data", ReadOnly: true, NoCopy: true}},
-		{in: "/h:/c", want: Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create"}},
-		{in: "/h:/c:ro,rshared,Z", want: Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create", ReadOnly: true, Propagation: "rshared"}},
-		{in: "/h:/c:rw,cached", want: Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create"}},
+		{in: "/data", want: record.Mount{Type: "volume", Destination: "/data"}},
+		{in: "v:/data", want: record.Mount{Type: "volume", Name: "v", Destination: "/data"}},
+		{in: "v:/data:ro,nocopy", want: record.Mount{Type: "volume", Name: "v", Destination: "/data", ReadOnly: true, NoCopy: true}},
+		{in: "/h:/c", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create"}},
+		{in: "/h:/c:ro,rshared,Z", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create", ReadOnly: true, Propagation: "rshared"}},
+		{in: "/h:/c:rw,cached", want: record.Mount{Type: "bind", Source: "/h", Destination: "/c", Options: "create"}},
 
 		{in: ":/data", wantErr: "invalid volume specification: ':/data'"},
 		{in: "", wantErr: "invalid volume specification: ''"},
@@ -70,16 +72,16 @@ func TestParseVolumeFlag(t *testing.T) {
 		{in: "/h:/c:nocopy", wantErr: "nocopy is only for volumes"},
 		{in: "v:/c:rshared", wantErr: "propagation is only for bind mounts"},
 	}
-	checkMountParser(t, "parseVolumeFlag", parseVolumeFlag, tests)
+	checkMountParser(t, "ParseVolume", ParseVolume, tests)
 }
 
 type mountCase struct {
 	in      string
-	want    Mount
+	want    record.Mount
 	wantErr string
 }
 
-func checkMountParser(t *testing.T, name string, parse func(string) (Mount, error), tests []mountCase) {
+func checkMountParser(t *testing.T, name string, parse func(string) (record.Mount, error), tests []mountCase) {
 	t.Helper()
 	for _, tt := range tests {
 		got, err := parse(tt.in)
@@ -125,23 +127,25 @@ func TestValidateHostValues(t *testing.T) {
 }
 
 func TestCheckEtcRecord(t *testing.T) {
-	good := func() *Container {
-		return &Container{Name: "c", Config: Config{Hostname: "0123456789ab"}, HostConfig: HostConfig{
-			NetworkConfig: NetworkConfig{DNSSearch: []string{"example.org"}, DNSOptions: []string{"ndots:1"},
-				Networks: map[string]EndpointSettings{"app": {Aliases: []string{"db"}}}}}}
+	good := func() *record.Container {
+		return &record.Container{Name: "c", Config: record.Config{Hostname: "0123456789ab"}, HostConfig: record.HostConfig{
+			NetworkConfig: record.NetworkConfig{DNSSearch: []string{"example.org"}, DNSOptions: []string{"ndots:1"},
+				Networks: map[string]record.EndpointSettings{"app": {Aliases: []string{"db"}}}}}}
 	}
-	if err := checkEtcRecord(good()); err != nil {
+	if err := CheckEtcRecord(good()); err != nil {
 		t.Fatalf("a good record: %v", err)
 	}
-	for name, spoil := range map[string]func(c *Container){
-		"hostname":   func(c *Container) { c.Config.Hostname = "h\n10.0.0.66 db" },
-		"dns-search": func(c *Container) { c.HostConfig.DNSSearch = []string{"x.org\nnameserver 10.0.0.66"} },
-		"dns-option": func(c *Container) { c.HostConfig.DNSOptions = []string{"a b"} },
-		"alias":      func(c *Container) { c.HostConfig.Networks["app"] = EndpointSettings{Aliases: []string{"x\ny"}} },
+	for name, spoil := range map[string]func(c *record.Container){
+		"hostname":   func(c *record.Container) { c.Config.Hostname = "h\n10.0.0.66 db" },
+		"dns-search": func(c *record.Container) { c.HostConfig.DNSSearch = []string{"x.org\nnameserver 10.0.0.66"} },
+		"dns-option": func(c *record.Container) { c.HostConfig.DNSOptions = []string{"a b"} },
+		"alias": func(c *record.Container) {
+			c.HostConfig.Networks["app"] = record.EndpointSettings{Aliases: []string{"x\ny"}}
+		},
 	} {
 		c := good()
 		spoil(c)
-		if err := checkEtcRecord(c); err == nil {
+		if err := CheckEtcRecord(c); err == nil {
 			t.Errorf("a record with a bad %s passed", name)
 		}
 	}

@@ -1,4 +1,4 @@
-package engine
+package store
 
 import (
 	"encoding/binary"
@@ -15,9 +15,9 @@ var (
 		"shannon", "turing", "volta", "wiles", "yalow", "zuse"}
 )
 
-// randomName derives a name from the (random) ID, with a number taken from
-// it too so that collisions stay rare; insert refuses a taken name anyway.
-func randomName(id string) string {
+// RandomName derives a name from the (random) ID, with a number taken from
+// it too so that collisions stay rare; Insert refuses a taken name anyway.
+func RandomName(id string) string {
 	b, _ := hex.DecodeString(id[:16])
 	n := binary.BigEndian.Uint64(b)
 	a := adjectives[n%uint64(len(adjectives))]

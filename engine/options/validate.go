@@ -1,4 +1,4 @@
-package engine
+package options
 
 import (
 	"fmt"
@@ -6,22 +6,23 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/network/etcfiles"
 )
 
-// validateEtcValues checks the flags whose values become words of the
+// ValidateEtcValues checks the flags whose values become words of the
 // container's /etc/hosts and resolv.conf, or of a network's names file:
 // one with a newline or a blank in it would add records of its own (a
 // forged "db" for every container on the network); and -e values, which
 // become the process's environment. It returns the options with the
 // --dns-search domains in their clean form.
-func validateEtcValues(o CreateOptions) (CreateOptions, error) {
+func ValidateEtcValues(o CreateOptions) (CreateOptions, error) {
 	if o.Hostname != "" {
 		if err := etcfiles.ValidateHostname(o.Hostname); err != nil {
 			return o, err
 		}
 	}
-	if err := validateAliases(o.Aliases); err != nil {
+	if err := ValidateAliases(o.Aliases); err != nil {
 		return o, err
 	}
 	for _, kv := range o.Env {
@@ -48,22 +49,22 @@ func validateEtcValues(o CreateOptions) (CreateOptions, error) {
 	return o, nil
 }
 
-// checkEtcRecord checks a container's record again before its files are
+// CheckEtcRecord checks a container's record again before its files are
 // written: a record made before these checks, or edited, must not put
 // lines of its own into them.
-func checkEtcRecord(c *Container) error {
+func CheckEtcRecord(c *record.Container) error {
 	o := CreateOptions{Hostname: c.Config.Hostname}
 	o.DNSSearch, o.DNSOptions = c.HostConfig.DNSSearch, c.HostConfig.DNSOptions
 	for _, ep := range c.HostConfig.Networks {
 		o.Aliases = append(o.Aliases, ep.Aliases...)
 	}
-	if _, err := validateEtcValues(o); err != nil {
+	if _, err := ValidateEtcValues(o); err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
 	return nil
 }
 
-func validateAliases(aliases []string) error {
+func ValidateAliases(aliases []string) error {
 	for _, a := range aliases {
 		if err := etcfiles.ValidateAlias(a); err != nil {
 			return err
@@ -75,7 +76,7 @@ func validateAliases(aliases []string) error {
 // validateHostValues checks values that reach a cgroup file or the
 // process's working directory, with Docker's wording: --device's mode
 // (one each of r, w, m: it becomes a devices.allow line), --cpuset-cpus
-// and --cpuset-mems (cpuset files; checkCpuset, as update checks them)
+// and --cpuset-mems (cpuset files; CheckCpuset, as update checks them)
 // and --workdir.
 func validateHostValues(o CreateOptions) error {
 	for _, d := range o.Devices {
@@ -90,10 +91,10 @@ func validateHostValues(o CreateOptions) error {
 			return fmt.Errorf("bad mode specified: %s", parts[2])
 		}
 	}
-	if err := checkCpuset(o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
+	if err := CheckCpuset(o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
 		return err
 	}
-	if err := checkCpuset(o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
+	if err := CheckCpuset(o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
 		return err
 	}
 	if o.Workdir != "" && !path.IsAbs(o.Workdir) {

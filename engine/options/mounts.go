@@ -1,4 +1,4 @@
-package engine
+package options
 
 import (
 	"encoding/csv"
@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 // The -v and --mount parsers follow Docker 20.10: the CLI's syntax checks
@@ -35,8 +38,8 @@ func mountConfigError(typ string, err error) error {
 	return fmt.Errorf("invalid mount config for type %q: %w", typ, err)
 }
 
-// checkTarget applies the daemon's rules for a container path.
-func checkTarget(typ, dst string) (string, error) {
+// CheckTarget applies the daemon's rules for a container path.
+func CheckTarget(typ, dst string) (string, error) {
 	if dst == "" {
 		return "", mountConfigError(typ, errors.New("field Target must not be empty"))
 	}
@@ -49,22 +52,22 @@ func checkTarget(typ, dst string) (string, error) {
 	return path.Clean(dst), nil
 }
 
-// parseVolumeFlag reads -v [SRC:]DST[:MODE,...]. SRC is an absolute host
+// ParseVolume reads -v [SRC:]DST[:MODE,...]. SRC is an absolute host
 // path (a bind) or a volume name; MODE is at most one each of ro|rw,
 // z|Z, a propagation, nocopy and a consistency.
-func parseVolumeFlag(v string) (Mount, error) {
+func ParseVolume(v string) (record.Mount, error) {
 	if strings.Count(v, ":") > 2 {
-		return Mount{}, errVolumeSpec(v)
+		return record.Mount{}, errVolumeSpec(v)
 	}
 	parts := strings.SplitN(v, ":", 3)
 	if parts[0] == "" {
-		return Mount{}, errVolumeSpec(v) // "-v :/data" is no anonymous volume
+		return record.Mount{}, errVolumeSpec(v) // "-v :/data" is no anonymous volume
 	}
-	var m Mount
+	var m record.Mount
 	var mode string
 	switch len(parts) {
 	case 1:
-		m = Mount{Type: "volume", Destination: parts[0]}
+		m = record.Mount{Type: "volume", Destination: parts[0]}
 	case 2:
 		if validVolumeMode(parts[1]) == nil {
 			return m, errVolumeSpec(v) // "/foo:rw": a destination with no source
@@ -101,7 +104,7 @@ func parseVolumeFlag(v string) (Mount, error) {
 			}
 		}
 	}
-	dst, err := checkTarget(m.Type, m.Destination)
+	dst, err := CheckTarget(m.Type, m.Destination)
 	if err != nil {
 		return m, fmt.Errorf("invalid volume specification: '%s': %w", v, err)
 	}
@@ -136,21 +139,21 @@ func validVolumeMode(mode string) error {
 
 // mountFlag is --mount as typed, before the checks that need its type.
 type mountFlag struct {
-	Mount
+	record.Mount
 	bindOpts, volumeOpts, tmpfsOpts bool
 }
 
-// parseMountFlag reads --mount type=bind|volume|tmpfs,source=,target=,...
+// ParseMount reads --mount type=bind|volume|tmpfs,source=,target=,...
 // as Docker's CSV syntax; an unknown key or a bad value is an error.
-func parseMountFlag(v string) (Mount, error) {
+func ParseMount(v string) (record.Mount, error) {
 	fields, err := csv.NewReader(strings.NewReader(v)).Read()
 	if err != nil {
-		return Mount{}, fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", v, err)
+		return record.Mount{}, fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", v, err)
 	}
-	f := mountFlag{Mount: Mount{Type: "volume"}}
+	f := mountFlag{Mount: record.Mount{Type: "volume"}}
 	for _, field := range fields {
 		if err := f.set(field); err != nil {
-			return Mount{}, err
+			return record.Mount{}, err
 		}
 	}
 	return f.check()
@@ -195,7 +198,7 @@ func (f *mountFlag) set(field string) error {
 		}
 		f.volumeOpts = true
 	case "tmpfs-size":
-		n, err := ParseBytes(val)
+		n, err := bytesize.Parse(val)
 		if err != nil {
 			return fmt.Errorf("invalid value for %s: %s", key, val)
 		}
@@ -213,7 +216,7 @@ func (f *mountFlag) set(field string) error {
 }
 
 // check applies the CLI's and then the daemon's checks of the whole mount.
-func (f *mountFlag) check() (Mount, error) {
+func (f *mountFlag) check() (record.Mount, error) {
 	m := f.Mount
 	switch {
 	case m.Type == "":
@@ -227,7 +230,7 @@ func (f *mountFlag) check() (Mount, error) {
 	case f.tmpfsOpts && m.Type != "tmpfs":
 		return m, fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
 	}
-	dst, err := checkTarget(m.Type, m.Destination)
+	dst, err := CheckTarget(m.Type, m.Destination)
 	if err != nil {
 		return m, err
 	}
@@ -262,4 +265,11 @@ func (f *mountFlag) check() (Mount, error) {
 		return m, mountConfigError(m.Type, errors.New("mount type unknown (use bind, volume or tmpfs)"))
 	}
 	return m, nil
+}
+
+func joinOpt(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "," + b
 }

@@ -1,4 +1,4 @@
-package engine
+package options
 
 import (
 	"fmt"
@@ -9,25 +9,14 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/internal/bytesize"
 	"github.com/berth-containers/berth/rootless"
 )
 
-// DeviceOptions are run's per-device flags: cgroup rules and block I/O
-// throttles, and the OCI annotations.
-type DeviceOptions struct {
-	DeviceCgroupRules []string
-	ReadBps           []string // PATH:RATE
-	WriteBps          []string
-	ReadIOps          []string
-	WriteIOps         []string
-	Annotations       []string // KEY=VALUE
-	LogDriver         string
-	UsernsMode        string
-}
-
-// deviceHostConfig checks DeviceOptions as Docker does.
-func deviceHostConfig(o DeviceOptions) (DeviceHostConfig, error) {
-	var d DeviceHostConfig
+// ParseDeviceOptions checks DeviceOptions as Docker does.
+func ParseDeviceOptions(o DeviceOptions) (record.DeviceHostConfig, error) {
+	var d record.DeviceHostConfig
 	switch o.LogDriver {
 	case "", "json-file":
 	default:
@@ -53,7 +42,7 @@ func deviceHostConfig(o DeviceOptions) (DeviceHostConfig, error) {
 	for _, t := range []struct {
 		flag string
 		in   []string
-		out  *[]ThrottleDevice
+		out  *[]record.ThrottleDevice
 		size bool
 	}{
 		{"--device-read-bps", o.ReadBps, &d.BlkioReadBps, true}, {"--device-write-bps", o.WriteBps, &d.BlkioWriteBps, true},
@@ -107,8 +96,8 @@ func ParseDeviceCgroupRule(s string) (specs.LinuxDeviceCgroup, error) {
 
 // parseThrottles reads PATH:RATE values; the path must be a block device
 // (its numbers go to the cgroup), the rate a size or a count.
-func parseThrottles(flag string, list []string, size bool) ([]ThrottleDevice, error) {
-	var out []ThrottleDevice
+func parseThrottles(flag string, list []string, size bool) ([]record.ThrottleDevice, error) {
+	var out []record.ThrottleDevice
 	for _, v := range list {
 		i := strings.LastIndex(v, ":")
 		if i <= 0 {
@@ -117,7 +106,7 @@ func parseThrottles(flag string, list []string, size bool) ([]ThrottleDevice, er
 		path, rateS := v[:i], v[i+1:]
 		var rate uint64
 		if size {
-			n, err := ParseBytes(rateS)
+			n, err := bytesize.Parse(rateS)
 			if err != nil || n <= 0 {
 				return nil, fmt.Errorf("invalid argument %q for %q flag: the rate must be a positive size such as 1mb", v, flag)
 			}
@@ -136,42 +125,7 @@ func parseThrottles(flag string, list []string, size bool) ([]ThrottleDevice, er
 		if st.Mode&unix.S_IFMT != unix.S_IFBLK {
 			return nil, fmt.Errorf("invalid argument %q for %q flag: %s is not a block device", v, flag, path)
 		}
-		out = append(out, ThrottleDevice{Path: path, Rate: rate, Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev))})
+		out = append(out, record.ThrottleDevice{Path: path, Rate: rate, Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev))})
 	}
 	return out, nil
-}
-
-// deviceSpec adds the rules, throttles and annotations to the spec.
-func deviceSpec(s *specs.Spec, d DeviceHostConfig) {
-	for _, r := range d.DeviceCgroupRules {
-		rule, _ := ParseDeviceCgroupRule(r) // checked at create
-		s.Linux.Resources.Devices = append(s.Linux.Resources.Devices, rule)
-	}
-	conv := func(list []ThrottleDevice) []specs.LinuxThrottleDevice {
-		var out []specs.LinuxThrottleDevice
-		for _, t := range list {
-			td := specs.LinuxThrottleDevice{Rate: t.Rate}
-			td.Major, td.Minor = t.Major, t.Minor
-			out = append(out, td)
-		}
-		return out
-	}
-	if len(d.BlkioReadBps)+len(d.BlkioWriteBps)+len(d.BlkioReadIOps)+len(d.BlkioWriteIOps) > 0 {
-		r := s.Linux.Resources
-		if r.BlockIO == nil {
-			r.BlockIO = &specs.LinuxBlockIO{}
-		}
-		r.BlockIO.ThrottleReadBpsDevice = conv(d.BlkioReadBps)
-		r.BlockIO.ThrottleWriteBpsDevice = conv(d.BlkioWriteBps)
-		r.BlockIO.ThrottleReadIOPSDevice = conv(d.BlkioReadIOps)
-		r.BlockIO.ThrottleWriteIOPSDevice = conv(d.BlkioWriteIOps)
-	}
-	if len(d.Annotations) > 0 {
-		if s.Annotations == nil {
-			s.Annotations = map[string]string{}
-		}
-		for k, v := range d.Annotations {
-			s.Annotations[k] = v
-		}
-	}
 }
