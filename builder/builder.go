@@ -34,6 +34,7 @@ import (
 
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/export"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -60,7 +61,7 @@ type Options struct {
 	Epoch *time.Time
 	// Output, when set, also writes the result out (--output); the image
 	// stays in the store, as the cache's last step.
-	Output *Output
+	Output *export.Output
 	// Secrets are --secret's, by id, for RUN --mount=type=secret.
 	Secrets map[string][]byte
 }

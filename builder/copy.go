@@ -16,6 +16,8 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/builder/passwd"
+	"github.com/berth-containers/berth/builder/tarball"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -153,7 +155,7 @@ func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, erro
 func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLayer, error) {
 	l := &copyLayer{}
 	var err error
-	if l.uid, l.gid, err = resolveChown(view, c.chown); err != nil {
+	if l.uid, l.gid, err = passwd.Chown(view, c.chown); err != nil {
 		return nil, err
 	}
 	if c.chmod != "" {
@@ -190,9 +192,9 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		d := c.add.files[u]
 		target := dest
 		if destDir {
-			target = path.Join(dest, d.name)
+			target = path.Join(dest, d.Name)
 		}
-		l.entries = append(l.entries, entry{src: d.path, target: target, info: d.info})
+		l.entries = append(l.entries, entry{src: d.Path, target: target, info: d.Info})
 	}
 	for _, rel := range rels {
 		info, err := os.Lstat(filepath.Join(src.Dir, rel))
@@ -202,7 +204,7 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		switch {
 		case info.IsDir():
 			err = l.addDir(src, rel, dest, isDir(view, dest))
-		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && isArchive(filepath.Join(src.Dir, rel)):
+		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && tarball.Is(filepath.Join(src.Dir, rel)):
 			// Into dest as a directory, whatever its trailing slash.
 			if !isDir(view, dest) {
 				l.entries = append(l.entries, entry{target: dest, info: dirInfo{name: path.Base(dest)}})
@@ -274,15 +276,4 @@ func isDir(root, p string) bool {
 	}
 	st, err := os.Stat(filepath.Join(root, filepath.Clean("/"+p)))
 	return err == nil && st.IsDir()
-}
-
-// isArchive reports whether a local ADD source is a tar archive, plain or
-// compressed (archive.go).
-func isArchive(p string) bool {
-	_, closeFn, ok, err := archiveReader(p)
-	if err != nil || !ok {
-		return false
-	}
-	closeFn()
-	return true
 }

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -27,7 +27,7 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 	if err != nil {
 		return err
 	}
-	line, err := heredoc(cmd.ShellDependantCmdLine)
+	line, err := dockerfile.RunScript(cmd.ShellDependantCmdLine)
 	if err != nil {
 		return err
 	}
@@ -217,38 +217,4 @@ func (bd *build) fromCache(ctx context.Context, st *state) (bool, error) {
 		}
 	}
 	return true, bd.advance(st, img)
-}
-
-// heredoc turns RUN <<EOF into the command BuildKit runs: a lone heredoc's
-// text is the shell's script; a command line with heredocs is given to the
-// shell whole, documents included, for it to read them.
-func heredoc(c instructions.ShellDependantCmdLine) (instructions.ShellDependantCmdLine, error) {
-	if len(c.Files) == 0 {
-		return c, nil
-	}
-	if len(c.CmdLine) != 1 || !c.PrependShell {
-		return c, fmt.Errorf("parsing produced an invalid run command: %v", c.CmdLine)
-	}
-	out := c
-	out.Files = nil
-	if parser.MustParseHeredoc(c.CmdLine[0]) != nil {
-		data := c.Files[0].Data
-		if c.Files[0].Chomp {
-			data = parser.ChompHeredocContent(data)
-		}
-		if strings.HasPrefix(data, "#!") {
-			return c, errors.New("RUN with a heredoc script that has its own #! interpreter is not supported by berth build yet")
-		}
-		out.CmdLine = []string{data}
-		return out, nil
-	}
-	var b strings.Builder
-	b.WriteString(c.CmdLine[0])
-	for _, f := range c.Files {
-		b.WriteByte('\n')
-		b.WriteString(f.Data)
-		b.WriteString(f.Name)
-	}
-	out.CmdLine = []string{b.String()}
-	return out, nil
 }

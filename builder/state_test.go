@@ -64,7 +64,7 @@ func TestHeredoc(t *testing.T) {
 			t.Fatalf("%q: %v", c.src, err)
 		}
 		run := f.Stages[0].Commands[0].(*instructions.RunCommand)
-		line, err := heredoc(run.ShellDependantCmdLine)
+		line, err := dockerfile.RunScript(run.ShellDependantCmdLine)
 		if err != nil {
 			t.Fatalf("%q: %v", c.src, err)
 		}
