@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/engine/store"
 )
 
@@ -58,6 +59,12 @@ const (
 	HealthHealthy   = record.HealthHealthy
 	HealthUnhealthy = record.HealthUnhealthy
 	HealthNone      = record.HealthNone
+)
+
+// InitPath and Docker's PATH, as the spec generator has them.
+const (
+	InitPath    = specgen.InitPath
+	defaultPath = specgen.DefaultPath
 )
 
 // exitUnknown is record.ExitUnknown, under the name the monitor uses.

@@ -58,7 +58,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 }
 
 // cleanStale removes the run state of a container whose processes and
-// monitor are gone (refresh found it so), and records the exit refresh
+// monitor are gone (Refresh found it so), and records the exit Refresh
 // worked out. Each step is idempotent: after a real reboot most of it is
 // already gone with /run.
 func (ops *System) cleanStale(c *Container) {

@@ -14,6 +14,7 @@ import (
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
@@ -194,7 +195,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
 	}
 	var err error
-	if hc.SecurityOpt, err = loadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
+	if hc.SecurityOpt, err = specgen.LoadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
 		return hc, err
 	}
 	if hc.Runtime == "" {
@@ -267,9 +268,6 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	}
 	return hc, nil
 }
-
-// defaultPath is Docker's PATH for an image that sets none.
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {

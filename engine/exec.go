@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -87,7 +88,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.User.Umask = &umask
 	}
 	if o.Privileged {
-		caps := boundedCaps(allCaps())
+		caps := specgen.Bounded(specgen.AllCaps(), capBound())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	// The exec'd process comes back to us to be reaped.

@@ -48,7 +48,7 @@ import (
 // $BERTH_MONITOR_FDS (monitorFDs in monitor_idle.go) names the fds the Go
 // side finds again: output pipes or pty master, attach socket, stdin pipe.
 // A SIGKILL at any point leaves what a killed Go monitor leaves: a record
-// whose monitor is gone (Container.refresh) and a runtime state rm -f removes.
+// whose monitor is gone (Container.Refresh) and a runtime state rm -f removes.
 
 // MonitorEnv marks a process as a monitor, so main routes it before any
 // command-line parsing.

@@ -22,35 +22,6 @@ type UpdateOptions struct {
 	Restart                               *string
 }
 
-// moreResources adds what update set to the resources a start applies.
-func moreResources(r *specs.LinuxResources, m MoreResources) {
-	if m.MemoryReservation > 0 {
-		if r.Memory == nil {
-			r.Memory = &specs.LinuxMemory{}
-		}
-		v := m.MemoryReservation
-		r.Memory.Reservation = &v
-	}
-	if m.CPUPeriod > 0 || m.CPUQuota > 0 || m.CpusetMems != "" {
-		if r.CPU == nil {
-			r.CPU = &specs.LinuxCPU{}
-		}
-		if m.CPUPeriod > 0 {
-			p := uint64(m.CPUPeriod)
-			r.CPU.Period = &p
-		}
-		if m.CPUQuota > 0 {
-			q := m.CPUQuota
-			r.CPU.Quota = &q
-		}
-		r.CPU.Mems = m.CpusetMems
-	}
-	if m.BlkioWeight > 0 {
-		w := m.BlkioWeight
-		r.BlockIO = &specs.LinuxBlockIO{Weight: &w}
-	}
-}
-
 // minMemory is Docker's smallest memory limit and reservation.
 const minMemory = 6 << 20
 

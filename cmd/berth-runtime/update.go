@@ -33,7 +33,7 @@ var updateFlags = []struct{ name, usage string }{
 	{"memory-swap", "memory plus swap limit in bytes; -1 for unlimited swap"},
 	{"kernel-memory", "obsolete; ignored"},
 	{"kernel-memory-tcp", "kernel TCP buffer memory limit in bytes"},
-	{"pids-limit", "maximum number of processes (0 or -1: no limit)"},
+	{"pids-limit", "maximum number of processes (-1: no limit; 0 means 1, as runc)"},
 	{"l3-cache-schema", "Intel RDT L3 cache schema (not supported)"},
 	{"mem-bw-schema", "Intel RDT memory bandwidth schema (not supported)"},
 }

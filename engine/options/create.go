@@ -77,7 +77,7 @@ type NetworkOptions struct {
 
 // ExtraOptions are create's flags past the first set: namespaces shared
 // with the host or another container, kernel tunables and finer resource
-// limits (the spec generator puts them in the spec).
+// limits (engine/specgen puts them in the spec).
 type ExtraOptions struct {
 	ShmSize           string
 	Sysctls           []string

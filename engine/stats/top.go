@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
-	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/runtime/ps"
 )
 
 // TopResult is `top`'s table: ps's column titles and one row per process
@@ -48,7 +48,7 @@ func Top(cg *cgroups.Manager, name string, psArgs []string) (TopResult, error) {
 // table keeps the lines of ps output whose PID is one of pids, and splits
 // them into columns.
 func table(out []byte, pids []int) (TopResult, error) {
-	kept, err := container.FilterPS(out, pids)
+	kept, err := ps.Filter(out, pids)
 	if err != nil {
 		return TopResult{}, err
 	}

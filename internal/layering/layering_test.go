@@ -43,6 +43,11 @@ var rules = []rule{
 	// create's flags, checked with Docker's wording: the etc-file checks
 	// are network/etcfiles', keep-id rootless'.
 	{"engine/options", []string{"engine/record", "network/etcfiles", "rootless", "internal"}},
+	// Spec generation is pure: the record and its options in, the
+	// runtime's default spec, capability names and seccomp (its tests'
+	// compile cache) from the runtime's own packages; nothing that
+	// touches the host or another part of the engine.
+	{"engine/specgen", []string{"engine/record", "engine/options", "runtime/spec", "runtime/caps", "runtime/seccomp", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -52,7 +57,7 @@ var rules = []rule{
 	{"engine/fsops", []string{"internal"}},
 	// Stats and top read a cgroup and /proc (the host's memory as
 	// sysinfo reads it); the runtime's ps filter.
-	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/container", "internal"}},
+	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/ps", "internal"}},
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
@@ -239,6 +244,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/options", module + "/network/etcfiles", false},
 		{"engine/options", module + "/network", true},
 		{"engine/options", module + "/engine/store", true},
+		{"engine/specgen", module + "/engine/options", false},
+		{"engine/specgen", module + "/runtime/caps", false},
+		{"engine/specgen", module + "/engine/store", true},
+		{"engine/specgen", module + "/network", true},
+		{"engine/specgen", module + "/rootless", true},
+		{"engine/specgen", module + "/runtime/container", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},

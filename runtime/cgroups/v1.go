@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups/devices"
 )
 
 // v1Driver writes cgroup v1 files: each controller in its own hierarchy's
@@ -53,17 +55,21 @@ func (d *v1Driver) set(c string, r *specs.LinuxResources) error {
 		}
 		return nil
 	case ctrlDevices:
-		return v1SetDevices(dir, r.Devices)
+		return devices.SetV1(dir, r.Devices)
 	case ctrlRdma:
 		return writeLines(dir, "rdma.max", rdmaLines(r.Rdma))
 	}
 	return fmt.Errorf("cgroup v1: no writer for controller %s", c)
 }
 
-// pidsLimit: the spec's 0 and -1 both mean no limit, as in runc.
+// pidsLimit: a negative limit means none; 0 means 1, as in runc 1.2 and
+// later (systemd has no TasksMax=0, and runc's two drivers agree).
 func pidsLimit(v *int64) int64 {
-	if *v <= 0 {
+	switch {
+	case *v < 0:
 		return -1
+	case *v == 0:
+		return 1
 	}
 	return *v
 }

@@ -250,7 +250,9 @@ func TestCgroupUpdateDevices(t *testing.T) {
 		rt.Run(t, "delete", "--force", id)
 		_ = cmd.Wait()
 	}()
-	rt.WaitState(t, id, "running", 10*time.Second)
+	// A minute: the VM's emulated CPU takes several seconds to start one.
+	testutil.Eventually(t, time.Minute, func() bool { return rt.Run(t, "state", id).ExitCode == 0 && rt.State(t, id).Status == "running" },
+		func() string { return "the container did not start:\n" + out.String() })
 	devices := `{"devices":[{"allow":false,"access":"rwm"},{"allow":false,"type":"c","major":1,"minor":11,"access":"rwa"}]}`
 	for i := 0; i < 15; i++ {
 		rt.MustRun(t, "update", "--pids-limit", "30", id)
@@ -263,5 +265,42 @@ func TestCgroupUpdateDevices(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if got := out.String(); got != "" {
 		t.Errorf("the container read /dev/kmsg or lost /dev/null during updates:\n%.300s", got)
+	}
+}
+
+// TestCgroupPidsLimitZero: a pids limit of 0 means 1, as runc 1.2 and
+// later (its systemd driver has no TasksMax=0); -1 means none.
+func TestCgroupPidsLimitZero(t *testing.T) {
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{{0, "1"}, {-1, "max"}} {
+		rt, b := setup(t)
+		b.Update(func(s *specs.Spec) { resources(s).Pids = &specs.LinuxPids{Limit: i64(tc.limit)} })
+		b.SetArgs("sleep", "60")
+		id, st := rt.StartDetached(t, b)
+		if got := cgroupValue(t, st.Pid, "pids", "pids.max"); got != tc.want {
+			t.Errorf("pids.limit %d: pids.max %s, want %s", tc.limit, got, tc.want)
+		}
+		rt.MustRun(t, "delete", "--force", id)
+	}
+}
+
+// TestCgroupUnifiedOnV1Refused: linux.resources.unified (raw cgroup v2
+// files) is refused where the controllers are v1's, with runc's "invalid
+// configuration", before the container starts.
+func TestCgroupUnifiedOnV1Refused(t *testing.T) {
+	if pureV2() {
+		t.Skip("a pure cgroup v2 host takes unified settings")
+	}
+	rt, b := setup(t)
+	b.Update(func(s *specs.Spec) { resources(s).Unified = map[string]string{"memory.min": "131072"} })
+	id := testutil.NewID(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, id)
+	if msg := strings.TrimSpace(res.Stderr); res.ExitCode == 0 || !strings.Contains(msg, "invalid configuration") || strings.Contains(msg, "\n") {
+		t.Errorf("unified on cgroup v1: exit %d, stderr %q; want one line saying invalid configuration", res.ExitCode, msg)
+	}
+	if dirs, err := testutil.CgroupDirs(id); err != nil || len(dirs) > 0 {
+		t.Errorf("the refused run left cgroups: %v %v", dirs, err)
 	}
 }

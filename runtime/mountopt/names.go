@@ -1,9 +1,9 @@
-package rootfs
+package mountopt
 
 import "sort"
 
-// OptionNames lists every mount option Setup understands, for `features`.
-func OptionNames() []string {
+// Names lists every mount option Parse understands, for `features`.
+func Names() []string {
 	names := []string{"tmpcopyup"}
 	for n := range mountFlags {
 		names = append(names, n)

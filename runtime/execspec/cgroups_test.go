@@ -1,11 +1,11 @@
-package container
+package execspec
 
 import (
 	"reflect"
 	"testing"
 )
 
-func TestParseExecCgroups(t *testing.T) {
+func TestParseCgroups(t *testing.T) {
 	for _, tc := range []struct {
 		in   []string
 		want map[string]string
@@ -17,9 +17,9 @@ func TestParseExecCgroups(t *testing.T) {
 		{in: []string{"memory:"}, err: true},
 		{in: []string{"memory:a", "memory:b"}, err: true},
 	} {
-		got, err := ParseExecCgroups(tc.in)
+		got, err := ParseCgroups(tc.in)
 		if (err != nil) != tc.err || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("ParseExecCgroups(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
+			t.Errorf("ParseCgroups(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
 		}
 	}
 }

@@ -1,4 +1,9 @@
-package container
+// Package execspec builds the process of `exec` from the container's
+// own: the command line's changes applied as runc applies them (Apply),
+// then bounded by what the container was given (Bound), and the exec
+// --cgroup values read (ParseCgroups). It is pure: it reads specs and
+// flags and touches nothing.
+package execspec
 
 import (
 	"errors"
@@ -11,9 +16,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// ExecFlags are exec's command-line changes to the container's own
-// process.
-type ExecFlags struct {
+// Flags are exec's command-line changes to the container's own process.
+type Flags struct {
 	Args           []string
 	Env            []string
 	Cwd            string
@@ -26,17 +30,14 @@ type ExecFlags struct {
 	ProcessLabel   string
 }
 
-// ExecProcess builds the process for `exec [flags] ID CMD...` as runc does:
-// the container's process with the flags applied.
-func (c *Container) ExecProcess(f ExecFlags) (*specs.Process, error) {
-	s, err := c.config()
-	if err != nil {
-		return nil, err
-	}
-	if s.Process == nil {
+// Apply builds the process for `exec [flags] ID CMD...` as runc does: a
+// copy of the container's process base with the flags applied. base is
+// not changed.
+func Apply(base *specs.Process, f Flags) (*specs.Process, error) {
+	if base == nil {
 		return nil, errors.New("config.json: process is required")
 	}
-	p := *s.Process
+	p := *base
 	p.Args = f.Args
 	p.Env = append(slices.Clip(p.Env), f.Env...)
 	p.Terminal = f.Terminal
@@ -116,11 +117,11 @@ func parseUIDGID(s string) (uint32, uint32, error) {
 	return uint32(uid), uint32(gid), nil
 }
 
-// boundProcess keeps an exec'd process within what the container itself
+// Bound keeps an exec'd process within what the container itself
 // was given: never a capability outside its bounding set, no_new_privs if
 // the container has it, and the container's rlimits unless the process
 // sets its own.
-func boundProcess(p *specs.Process, s *specs.Spec, added []string) error {
+func Bound(p *specs.Process, s *specs.Spec, added []string) error {
 	if len(p.Args) == 0 {
 		return errors.New("exec: process args must not be empty")
 	}
@@ -161,4 +162,31 @@ func boundProcess(p *specs.Process, s *specs.Spec, added []string) error {
 		p.SelinuxLabel = cp.SelinuxLabel
 	}
 	return nil
+}
+
+// ParseCgroups reads exec --cgroup values as runc does: "path" puts the
+// process in that sub-cgroup of the container's cgroup in every hierarchy,
+// "controller[,controller...]:path" only in those controllers' ones. The
+// result maps a controller ("" for all) to its path.
+func ParseCgroups(values []string) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, v := range values {
+		ctrls, path, ok := strings.Cut(v, ":")
+		if !ok {
+			ctrls, path = "", v
+		}
+		if path == "" {
+			return nil, fmt.Errorf("exec --cgroup %q: empty path", v)
+		}
+		for _, c := range strings.Split(ctrls, ",") {
+			if _, dup := out[c]; dup {
+				return nil, fmt.Errorf("exec --cgroup %q: controller %q given twice", v, c)
+			}
+			out[c] = path
+		}
+	}
+	return out, nil
 }

@@ -1,8 +1,11 @@
-package cgroups
+package devices
 
 import (
+	"os"
 	"reflect"
 	"testing"
+
+	"github.com/cilium/ebpf"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -102,5 +105,50 @@ func TestParseDevicesList(t *testing.T) {
 		if !tc.bad && !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%q: got %+v, want %+v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestSpecRules: v2's filter gets the state, not the rules as written: the
+// default first, then the exceptions, a redundant deny gone.
+func TestSpecRules(t *testing.T) {
+	s, err := targetDevState([]specs.LinuxDeviceCgroup{
+		devRule(false, "", -1, -1, "rwm"), devRule(false, "c", 1, 11, "rwa"), devRule(true, "c", 136, -1, "rw"), devRule(true, "c", 1, 3, "rwm"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []specs.LinuxDeviceCgroup{
+		{Allow: false, Type: "a", Access: "rwm"},
+		devRule(true, "c", 1, 3, "rwm"),
+		devRule(true, "c", 136, -1, "rw"),
+	}
+	if got := s.specRules(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if _, err := deviceFilter(s.specRules()); err != nil {
+		t.Errorf("the filter of the state: %v", err)
+	}
+}
+
+// TestDeviceFilterLoads runs the kernel's verifier over the program for a
+// typical rule list (it is not attached anywhere).
+func TestDeviceFilterLoads(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("loading an eBPF program needs root")
+	}
+	insns, err := deviceFilter(withDefaultDevices([]specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "b", Major: ptr(int64(8)), Access: "r"},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.CGroupDevice, Instructions: insns, License: "Apache-2.0"})
+	if err != nil {
+		t.Fatalf("verifier refused the device filter: %v\n%v", err, insns)
+	}
+	prog.Close()
+	if _, err := deviceFilter([]specs.LinuxDeviceCgroup{{Type: "x"}}); err == nil {
+		t.Error("unknown device type accepted")
 	}
 }

@@ -1,18 +1,21 @@
-package rootfs
+// Package sysctl writes a container's linux.sysctl settings into its
+// /proc/sys, through a verified procfs handle so that a mount raced over
+// /proc/sys cannot redirect the write (CVE-2025-52881), and checks that a
+// name cannot leave /proc/sys.
+package sysctl
 
 import (
-	"github.com/berth-containers/berth/internal/ktrace"
-
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/berth-containers/berth/internal/kfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
-// writeSysctls writes linux.sysctl through the container's /proc/sys, in
+// Write writes linux.sysctl through the container's /proc/sys, in
 // name order so a failure is reproducible.
-func writeSysctls(sysctl map[string]string) error {
+func Write(sysctl map[string]string) error {
 	if len(sysctl) == 0 {
 		return nil
 	}
@@ -29,7 +32,7 @@ func writeSysctls(sysctl map[string]string) error {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		rel, err := sysctlPath(name)
+		rel, err := Path(name)
 		if err != nil {
 			return err
 		}
@@ -41,9 +44,9 @@ func writeSysctls(sysctl map[string]string) error {
 	return nil
 }
 
-// sysctlPath turns "net.ipv4.ip_forward" into "net/ipv4/ip_forward" and
+// Path turns "net.ipv4.ip_forward" into "net/ipv4/ip_forward" and
 // refuses names that could leave /proc/sys.
-func sysctlPath(name string) (string, error) {
+func Path(name string) (string, error) {
 	if name == "" || strings.Contains(name, "/") || strings.Contains(name, "..") ||
 		strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
 		return "", fmt.Errorf("sysctl %q: invalid name", name)

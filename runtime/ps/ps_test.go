@@ -1,8 +1,8 @@
-package container
+package ps
 
 import "testing"
 
-func TestFilterPS(t *testing.T) {
+func TestFilter(t *testing.T) {
 	const ef = "UID          PID    PPID  C STIME TTY          TIME CMD\n" +
 		"root           1       0  0 10:00 ?        00:00:01 /sbin/init\n" +
 		"root         412       1  0 10:01 ?        00:00:00 sleep 60\n" +
@@ -22,7 +22,7 @@ func TestFilterPS(t *testing.T) {
 		{"no PID column", "USER COMMAND\nroot init\n", []int{1}, "", true},
 		{"empty", "", nil, "", true},
 	} {
-		got, err := FilterPS([]byte(tc.out), tc.pids)
+		got, err := Filter([]byte(tc.out), tc.pids)
 		if (err != nil) != tc.err || string(got) != tc.want {
 			t.Errorf("%s: got %q, %v; want %q", tc.name, got, err, tc.want)
 		}

@@ -1,4 +1,4 @@
-package rootfs
+package mountopt
 
 import (
 	"fmt"
@@ -7,10 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// MountOptions is a spec mount's option list split the way the kernel wants
+// Options is a spec mount's option list split the way the kernel wants
 // it: mount(2) flags, propagation changes, a recursive mount_setattr and the
 // filesystem-specific data string.
-type MountOptions struct {
+type Options struct {
 	// Flags are the MS_* flags to pass to mount(2).
 	Flags uintptr
 	// Cleared are the MS_* flags an option explicitly turned off (rw, suid,
@@ -32,7 +32,7 @@ type MountOptions struct {
 }
 
 // IsBind reports whether the options make a bind mount.
-func (o MountOptions) IsBind() bool { return o.Flags&unix.MS_BIND != 0 }
+func (o Options) IsBind() bool { return o.Flags&unix.MS_BIND != 0 }
 
 // flagOpt maps an option to the flag it sets or, when clear, clears.
 type flagOpt struct {
@@ -111,11 +111,11 @@ var recAttrFlags = map[string]struct {
 	"rnostrictatime": {true, unix.MOUNT_ATTR_STRICTATIME},
 }
 
-// ParseMountOptions turns spec mount options into flags, propagation, a
+// Parse turns spec mount options into flags, propagation, a
 // recursive mount_setattr and data, as runc's specconv does. Later options
 // win over earlier ones ("ro,rw" is rw).
-func ParseMountOptions(opts []string) (MountOptions, error) {
-	var o MountOptions
+func Parse(opts []string) (Options, error) {
+	var o Options
 	var data []string
 	for _, opt := range opts {
 		if f, ok := mountFlags[opt]; ok {
@@ -140,9 +140,9 @@ func ParseMountOptions(opts []string) (MountOptions, error) {
 		case "tmpcopyup":
 			o.CopyUp = true
 		case "idmap", "ridmap":
-			return MountOptions{}, fmt.Errorf("mount option %q: id-mapped mounts are not supported", opt)
+			return Options{}, fmt.Errorf("mount option %q: id-mapped mounts are not supported", opt)
 		case "":
-			return MountOptions{}, fmt.Errorf("empty mount option")
+			return Options{}, fmt.Errorf("empty mount option")
 		default:
 			data = append(data, opt)
 		}
@@ -151,7 +151,7 @@ func ParseMountOptions(opts []string) (MountOptions, error) {
 	return o, nil
 }
 
-func addRecAttr(o *MountOptions, clear bool, flag uint64) {
+func addRecAttr(o *Options, clear bool, flag uint64) {
 	if o.RecAttr == nil {
 		o.RecAttr = &unix.MountAttr{}
 	}
@@ -186,11 +186,11 @@ var perMountFlags = []struct {
 
 const atimeFlags = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
 
-// bindAttr computes the mount_setattr equivalent of runc's
+// BindAttr computes the mount_setattr equivalent of runc's
 // mount(MS_BIND|MS_REMOUNT|flags): every per-mount flag not asked for is
 // cleared, except the access-time mode, which stays as the source had it
 // unless an atime option was given.
-func bindAttr(flags, cleared uintptr) unix.MountAttr {
+func BindAttr(flags, cleared uintptr) unix.MountAttr {
 	var a unix.MountAttr
 	for _, f := range perMountFlags {
 		if flags&f.ms != 0 {
@@ -213,8 +213,25 @@ func bindAttr(flags, cleared uintptr) unix.MountAttr {
 	return a
 }
 
-// needsBindAttr reports whether a bind mount needs its flags changed after
+// NeedsBindAttr reports whether a bind mount needs its flags changed after
 // the bind: runc remounts when any flag beyond bind/rec/remount is present.
-func needsBindAttr(flags uintptr) bool {
+func NeedsBindAttr(flags uintptr) bool {
 	return flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0
+}
+
+// Propagation returns the mount flags of a propagation mode name
+// ("rslave", "private", ...), as linux.rootfsPropagation spells it.
+func Propagation(name string) (uintptr, bool) {
+	p, ok := propagationFlags[name]
+	return p, ok
+}
+
+// PropagationName is the mode name of propagation flags, for messages.
+func PropagationName(p uintptr) string {
+	for name, f := range propagationFlags {
+		if f == p {
+			return name
+		}
+	}
+	return fmt.Sprintf("propagation %#x", p)
 }

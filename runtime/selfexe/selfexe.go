@@ -1,4 +1,9 @@
-package container
+// Package selfexe gives berth-runtime a handle on its own binary that a
+// container cannot write through, for re-executing /proc/self/exe as the
+// container's init and exec'd processes: the CVE-2019-5736 defence, where
+// a container that overwrites its /proc/PID/exe would otherwise replace
+// the runtime on the host.
+package selfexe
 
 import (
 	"fmt"
@@ -9,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// SealedExecutable returns an O_PATH fd of berth-runtime's own binary that a
+// Sealed returns an O_PATH fd of berth-runtime's own binary that a
 // container cannot write through (CVE-2019-5736). The container's init is
 // started from it; while it runs, its /proc/PID/exe points there.
 //
@@ -19,7 +24,7 @@ import (
 // write through /proc/PID/exe fails with EROFS. No copy is made, so it costs
 // three syscalls. Where the kernel lacks the new mount API, the binary is
 // copied into a sealed memfd instead.
-func SealedExecutable() (*os.File, error) {
+func Sealed() (*os.File, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)

@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"fmt"
@@ -7,18 +7,36 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-containers/berth/runtime/user"
+	"github.com/berth-containers/berth/engine/record"
 )
 
-// extraSpec applies ExtraHostConfig and the Config fields that go with it
-// to the spec buildSpec made.
-func (e *runtimeOps) extraSpec(s *specs.Spec, c *Container, rootfs string) error {
+// networkNamespace points the spec's network namespace at the
+// container's: none (host), or path (berth's pinned one, or another
+// container's). Mode none keeps the runtime's new, empty one.
+func networkNamespace(s *specs.Spec, mode, path string) {
+	if mode == "none" {
+		return
+	}
+	var nss []specs.LinuxNamespace
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type != specs.NetworkNamespace {
+			nss = append(nss, ns)
+		}
+	}
+	if mode != "host" {
+		nss = append(nss, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
+	}
+	s.Linux.Namespaces = nss
+}
+
+// extraSpec applies ExtraHostConfig and the Config fields that go with it.
+func extraSpec(s *specs.Spec, c *record.Container, h Host) error {
 	x := c.HostConfig.ExtraHostConfig
 	s.Domainname = c.Config.Domainname
-	if err := e.shareNamespace(s, specs.PIDNamespace, "pid", x.PidMode); err != nil {
+	if err := shareNamespace(s, specs.PIDNamespace, x.PidMode, h.NamespacePaths); err != nil {
 		return err
 	}
-	if err := e.shareNamespace(s, specs.IPCNamespace, "ipc", x.IpcMode); err != nil {
+	if err := shareNamespace(s, specs.IPCNamespace, x.IpcMode, h.NamespacePaths); err != nil {
 		return err
 	}
 	if x.UTSMode == "host" {
@@ -32,11 +50,7 @@ func (e *runtimeOps) extraSpec(s *specs.Spec, c *Container, rootfs string) error
 	if len(x.Sysctls) > 0 {
 		s.Linux.Sysctl = x.Sysctls
 	}
-	gids, err := user.Groups(rootfs, x.GroupAdd)
-	if err != nil {
-		return err
-	}
-	s.Process.User.AdditionalGids = append(s.Process.User.AdditionalGids, gids...)
+	s.Process.User.AdditionalGids = append(s.Process.User.AdditionalGids, h.GroupAdd...)
 	if x.OomScoreAdj != 0 {
 		adj := x.OomScoreAdj
 		s.Process.OOMScoreAdj = &adj
@@ -51,32 +65,20 @@ func dropNamespace(s *specs.Spec, t specs.LinuxNamespaceType) {
 }
 
 // shareNamespace applies --pid or --ipc host (no namespace of its own) or
-// container:ID (the other one's, which must be running).
-func (e *runtimeOps) shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, name, mode string) error {
+// container:ID (the other one's, whose path the engine found).
+func shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, mode string, paths map[specs.LinuxNamespaceType]string) error {
 	switch {
 	case mode == "host":
 		dropNamespace(s, t)
 	case strings.HasPrefix(mode, "container:"):
-		pid, err := e.runningPid(name, strings.TrimPrefix(mode, "container:"))
-		if err != nil {
-			return err
+		path, ok := paths[t]
+		if !ok {
+			return fmt.Errorf("%s namespace of %s: no path given", t, mode)
 		}
 		dropNamespace(s, t)
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: t, Path: fmt.Sprintf("/proc/%d/ns/%s", pid, name)})
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: t, Path: path})
 	}
 	return nil
-}
-
-// runningPid is the pid of the container whose namespace another joins.
-func (e *runtimeOps) runningPid(what, ref string) (int, error) {
-	other, err := e.Get(ref)
-	if err != nil {
-		return 0, fmt.Errorf("joining %s namespace of container %s: %w", what, ref, err)
-	}
-	if !other.Running() {
-		return 0, fmt.Errorf("cannot join %s namespace of a non running container: %s", what, other.ID)
-	}
-	return other.State.Pid, nil
 }
 
 // shmMount sizes /dev/shm (--shm-size), or with --ipc host binds the
@@ -84,7 +86,7 @@ func (e *runtimeOps) runningPid(what, ref string) (int, error) {
 // IPC namespace (SysV IPC, mqueues) is shared but /dev/shm stays the
 // container's own: the other's tmpfs lives in another mount namespace,
 // which the kernel does not let a bind mount reach (EINVAL).
-func shmMount(s *specs.Spec, x ExtraHostConfig) {
+func shmMount(s *specs.Spec, x record.ExtraHostConfig) {
 	i := slices.IndexFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/shm" })
 	if i < 0 {
 		return
@@ -101,24 +103,5 @@ func shmMount(s *specs.Spec, x ExtraHostConfig) {
 				m.Options[j] = fmt.Sprintf("size=%d", x.ShmSize)
 			}
 		}
-	}
-}
-
-// extraResourceSpec adds the memory settings only create sets (swappiness,
-// the OOM killer) to r; moreResources adds those update can change too.
-func extraResourceSpec(r *specs.LinuxResources, x ExtraHostConfig) {
-	if x.MemorySwappiness == nil && !x.OomKillDisable {
-		return
-	}
-	if r.Memory == nil {
-		r.Memory = &specs.LinuxMemory{}
-	}
-	if x.MemorySwappiness != nil {
-		v := uint64(*x.MemorySwappiness)
-		r.Memory.Swappiness = &v
-	}
-	if x.OomKillDisable {
-		t := true
-		r.Memory.DisableOOMKiller = &t
 	}
 }

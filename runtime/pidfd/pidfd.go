@@ -1,4 +1,6 @@
-package container
+// Package pidfd hands a process's pidfd to a client over a unix socket,
+// as runc's --pidfd-socket does for run, create and exec.
+package pidfd
 
 import (
 	"fmt"
@@ -7,10 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sendPidfd sends a pidfd of pid over the unix socket at path, as runc's
+// Send sends a pidfd of pid over the unix socket at path, as runc's
 // --pidfd-socket: a client that holds it can wait for and signal the
 // process with no pid-reuse race. The message's data is the fd's name.
-func sendPidfd(path string, pid int) error {
+// An empty path sends nothing.
+func Send(path string, pid int) error {
 	if path == "" {
 		return nil
 	}

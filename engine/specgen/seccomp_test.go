@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"encoding/json"
@@ -10,15 +10,16 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/spec"
 )
 
 // seccompFor runs the part of buildSpec that seccompProfile depends on.
-func seccompFor(t testing.TB, hc HostConfig) *specs.Spec {
+func seccompFor(t testing.TB, hc record.HostConfig) *specs.Spec {
 	t.Helper()
 	s := spec.Default()
-	caps := capabilities(hc)
+	caps := capabilities(hc, nil)
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Permitted: caps, Effective: caps}
 	if err := seccompProfile(s, hc); err != nil {
 		t.Fatal(err)
@@ -40,17 +41,17 @@ func TestSeccompProfile(t *testing.T) {
 	custom := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}`
 	for _, tc := range []struct {
 		name     string
-		hc       HostConfig
+		hc       record.HostConfig
 		confined bool
 		unshare  bool // unshare(2) allowed outright
 	}{
-		{"default", HostConfig{}, true, false},
-		{"builtin", HostConfig{SecurityOpt: []string{"seccomp=builtin"}}, true, false},
-		{"cap-add SYS_ADMIN", HostConfig{CapAdd: []string{"SYS_ADMIN"}}, true, true},
-		{"cap-add ALL", HostConfig{CapAdd: []string{"ALL"}}, true, true},
-		{"unconfined", HostConfig{SecurityOpt: []string{"seccomp=unconfined"}}, false, false},
-		{"privileged", HostConfig{Privileged: true}, false, false},
-		{"privileged with a profile", HostConfig{Privileged: true, SecurityOpt: []string{"seccomp=" + custom}}, false, false},
+		{"default", record.HostConfig{}, true, false},
+		{"builtin", record.HostConfig{SecurityOpt: []string{"seccomp=builtin"}}, true, false},
+		{"cap-add SYS_ADMIN", record.HostConfig{CapAdd: []string{"SYS_ADMIN"}}, true, true},
+		{"cap-add ALL", record.HostConfig{CapAdd: []string{"ALL"}}, true, true},
+		{"unconfined", record.HostConfig{SecurityOpt: []string{"seccomp=unconfined"}}, false, false},
+		{"privileged", record.HostConfig{Privileged: true}, false, false},
+		{"privileged with a profile", record.HostConfig{Privileged: true, SecurityOpt: []string{"seccomp=" + custom}}, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prof := seccompFor(t, tc.hc).Linux.Seccomp
@@ -74,7 +75,7 @@ func TestSeccompProfile(t *testing.T) {
 			}
 		})
 	}
-	prof := seccompFor(t, HostConfig{SecurityOpt: []string{"seccomp=" + custom}}).Linux.Seccomp
+	prof := seccompFor(t, record.HostConfig{SecurityOpt: []string{"seccomp=" + custom}}).Linux.Seccomp
 	if prof == nil || prof.DefaultAction != specs.ActAllow || len(prof.Syscalls) != 1 || prof.Syscalls[0].Names[0] != "mkdir" {
 		t.Errorf("custom profile: %+v", prof)
 	}
@@ -82,7 +83,7 @@ func TestSeccompProfile(t *testing.T) {
 
 // The personality filter lets only the personalities Docker allows through.
 func TestSeccompPersonality(t *testing.T) {
-	prof := seccompFor(t, HostConfig{}).Linux.Seccomp
+	prof := seccompFor(t, record.HostConfig{}).Linux.Seccomp
 	var values []uint64
 	for _, sc := range prof.Syscalls {
 		if slices.Contains(sc.Names, "personality") {
@@ -129,7 +130,7 @@ func TestLoadSecurityOpts(t *testing.T) {
 			false, nil, "both 'architectures' and 'archMap'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := loadSecurityOpts(tc.opts, tc.privileged)
+			got, err := LoadSecurityOpts(tc.opts, tc.privileged)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
@@ -151,10 +152,10 @@ func BenchmarkDefaultSeccomp(b *testing.B) {
 	cache := filepath.Join(b.TempDir(), "cache")
 	for _, tc := range []struct {
 		name string
-		hc   HostConfig
+		hc   record.HostConfig
 	}{
-		{"default", HostConfig{}},
-		{"unconfined", HostConfig{SecurityOpt: []string{"seccomp=unconfined"}}},
+		{"default", record.HostConfig{}},
+		{"unconfined", record.HostConfig{SecurityOpt: []string{"seccomp=unconfined"}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {

@@ -1,4 +1,11 @@
-package rootfs
+// Package devnode fills a container's /dev: the default nodes every
+// container gets (null, zero, full, tty, random, urandom, as with runc)
+// merged with linux.devices, made with mknod or, where a user namespace
+// forbids mknod, bound from the host's node of the same path; then
+// /dev/ptmx pointing at the devpts instance and the /proc/self/fd links.
+// Every path is resolved inside the rootfs through a Root, so a rootfs
+// symlink cannot lead a node out of it.
+package devnode
 
 import (
 	"errors"
@@ -12,8 +19,19 @@ import (
 	"github.com/berth-containers/berth/internal/ktrace"
 )
 
-// defaultDevices are the nodes every container gets, as with runc.
-var defaultDevices = []specs.LinuxDevice{
+// Root resolves paths inside the container's rootfs; each method returns
+// a descriptor the caller closes. runtime/rootfs's resolver is one.
+type Root interface {
+	// Open opens p inside the root (O_CLOEXEC added).
+	Open(p string, flags int) (int, error)
+	// MkdirAll creates p's missing directories and returns an O_PATH fd.
+	MkdirAll(p string, mode uint32) (int, error)
+	// Parent returns an fd of p's parent directory and p's last element.
+	Parent(p string) (int, string, error)
+}
+
+// Defaults are the nodes every container gets, as with runc.
+var Defaults = []specs.LinuxDevice{
 	charDevice("/dev/null", 1, 3),
 	charDevice("/dev/zero", 1, 5),
 	charDevice("/dev/full", 1, 7),
@@ -36,20 +54,22 @@ var devLinks = [][2]string{
 	{"/proc/self/fd/2", "stderr"},
 }
 
-// createDev fills /dev: the default and spec devices, /dev/ptmx pointing
-// at the devpts instance, and the /proc/self/fd links.
-func (s *setup) createDev() error {
+// Create fills /dev under r: the default and spec devices, /dev/ptmx
+// pointing at the devpts instance, and the /proc/self/fd links. userns
+// says that mknod is impossible, so nodes are bound from the host; rootfs
+// names the root in errors.
+func Create(r Root, rootfs string, spec *specs.Spec, userns bool) error {
 	// Nodes get exactly the spec's modes.
 	old := unix.Umask(0)
 	defer unix.Umask(old)
-	for _, d := range devices(s.c.Spec) {
-		if err := s.createDevice(d); err != nil {
+	for _, d := range Merge(spec) {
+		if err := create(r, d, userns); err != nil {
 			return err
 		}
 	}
-	dev, err := s.root.mkdirAll("/dev", 0o755)
+	dev, err := r.MkdirAll("/dev", 0o755)
 	if err != nil {
-		return fmt.Errorf("open /dev in rootfs %s: %w", s.c.Rootfs, err)
+		return fmt.Errorf("open /dev in rootfs %s: %w", rootfs, err)
 	}
 	defer unix.Close(dev)
 	if err := unix.Unlinkat(dev, "ptmx", 0); err != nil && !errors.Is(err, unix.ENOENT) {
@@ -68,15 +88,15 @@ func (s *setup) createDev() error {
 	return nil
 }
 
-// devices merges the defaults with linux.devices; a spec entry replaces a
+// Merge is the defaults with linux.devices; a spec entry replaces a
 // default of the same path.
-func devices(spec *specs.Spec) []specs.LinuxDevice {
+func Merge(spec *specs.Spec) []specs.LinuxDevice {
 	var extra []specs.LinuxDevice
-	if spec.Linux != nil {
+	if spec != nil && spec.Linux != nil {
 		extra = spec.Linux.Devices
 	}
-	out := make([]specs.LinuxDevice, 0, len(defaultDevices)+len(extra))
-	for _, d := range defaultDevices {
+	out := make([]specs.LinuxDevice, 0, len(Defaults)+len(extra))
+	for _, d := range Defaults {
 		if !hasDevice(extra, d.Path) {
 			out = append(out, d)
 		}
@@ -93,19 +113,19 @@ func hasDevice(list []specs.LinuxDevice, path string) bool {
 	return false
 }
 
-// createDevice makes one node with mknod, or bind-mounts the host's node
-// when mknod is not allowed (user namespace).
-func (s *setup) createDevice(d specs.LinuxDevice) error {
-	mode, err := deviceMode(d)
+// create makes one node with mknod, or bind-mounts the host's node when
+// mknod is not allowed (user namespace).
+func create(r Root, d specs.LinuxDevice, userns bool) error {
+	mode, err := Mode(d)
 	if err != nil {
 		return err
 	}
-	parent, name, err := s.root.parent(d.Path)
+	parent, name, err := r.Parent(d.Path)
 	if err != nil {
 		return fmt.Errorf("create device %s: %w", d.Path, err)
 	}
 	defer unix.Close(parent)
-	if !s.userns {
+	if !userns {
 		err = unix.Mknodat(parent, name, mode, int(unix.Mkdev(uint32(d.Major), uint32(d.Minor))))
 		switch {
 		case errors.Is(err, unix.EEXIST):
@@ -117,10 +137,12 @@ func (s *setup) createDevice(d specs.LinuxDevice) error {
 			return fmt.Errorf("mknod device %s: %w", d.Path, err)
 		}
 	}
-	return s.bindDevice(parent, name, d)
+	return bindDevice(r, parent, name, d)
 }
 
-func deviceMode(d specs.LinuxDevice) (uint32, error) {
+// Mode is d's mknod mode: its file type from d.Type ("c", "u", "b", "p")
+// and its permissions from d.FileMode, 0666 when unset.
+func Mode(d specs.LinuxDevice) (uint32, error) {
 	perm := uint32(0o666)
 	if d.FileMode != nil {
 		perm = uint32(*d.FileMode & os.ModePerm)
@@ -151,11 +173,11 @@ func chownDevice(parent int, name string, d specs.LinuxDevice) error {
 }
 
 // bindDevice covers an empty file with the host's node of the same path.
-func (s *setup) bindDevice(parent int, name string, d specs.LinuxDevice) error {
+func bindDevice(r Root, parent int, name string, d specs.LinuxDevice) error {
 	if err := unix.Mknodat(parent, name, unix.S_IFREG|0o666, 0); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("create mount point for device %s: %w", d.Path, err)
 	}
-	dst, err := s.root.open(d.Path, unix.O_PATH)
+	dst, err := r.Open(d.Path, unix.O_PATH)
 	if err != nil {
 		return fmt.Errorf("open mount point for device %s: %w", d.Path, err)
 	}
@@ -165,10 +187,10 @@ func (s *setup) bindDevice(parent int, name string, d specs.LinuxDevice) error {
 		return fmt.Errorf("bind device %s from host: %w", d.Path, err)
 	}
 	defer unix.Close(tree)
-	if err := moveMount(tree, dst); err != nil {
+	if err := unix.MoveMount(tree, "", dst, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 		return fmt.Errorf("bind device %s from host: %w", d.Path, err)
 	}
 	ktrace.F("open_tree(AT_FDCWD, %q, OPEN_TREE_CLONE)", d.Path)
-	traceMoveMount("tree", d.Path)
+	ktrace.F("move_mount(tree, \"\", AT_FDCWD, %q, MOVE_MOUNT_F_EMPTY_PATH)", d.Path)
 	return nil
 }

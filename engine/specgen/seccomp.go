@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // HostConfig.SecurityOpt keeps seccomp options the way dockerd keeps them:
@@ -17,9 +19,9 @@ import (
 // does not depend on the file afterwards, and inspect shows what it runs
 // with, as Docker's does.
 
-// loadSecurityOpts reads and checks the profile of each seccomp=PATH and
+// LoadSecurityOpts reads and checks the profile of each seccomp=PATH and
 // adds the label=disable that dockerd records for a privileged container.
-func loadSecurityOpts(opts []string, privileged bool) ([]string, error) {
+func LoadSecurityOpts(opts []string, privileged bool) ([]string, error) {
 	var out []string
 	label := false
 	for _, o := range opts {
@@ -71,7 +73,7 @@ func readSeccompProfile(path string) (string, error) {
 // it). So it runs after the capabilities are set. The same capabilities
 // give the same linux.seccomp, so the runtime's compile cache serves
 // every container but the first.
-func seccompProfile(s *specs.Spec, hc HostConfig) error {
+func seccompProfile(s *specs.Spec, hc record.HostConfig) error {
 	s.Linux.Seccomp = nil
 	if hc.Privileged {
 		return nil

@@ -1,4 +1,9 @@
-package cgroups
+// Package devices applies a container's device cgroup rules
+// (linux.resources.devices, with runc's defaults after them): on cgroup v1
+// by writing devices.allow and devices.deny, on v2 by attaching an eBPF
+// filter. Both first evaluate the rules into the state they describe, as
+// runc does, so the two layouts take the same rules alike.
+package devices
 
 import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"

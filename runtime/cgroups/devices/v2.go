@@ -1,6 +1,7 @@
-package cgroups
+package devices
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -98,11 +99,22 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 	return append(insns, asm.Mov.Imm(asm.R0, 0).WithSymbol("rule-1"), asm.Return()), nil
 }
 
-// v2SetDevices loads the filter and attaches it to the cgroup. The
+// SetV2 loads the filter and attaches it to the v2 cgroup dir. The
 // attachment (not a bpf link) keeps the program alive after this process
-// exits, and goes with the cgroup.
-func v2SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
-	insns, err := deviceFilter(withDefaultDevices(rules))
+// exits, and goes with the cgroup. The rules are first evaluated as v1's
+// controller would (devState, as runc does), so both layouts take the
+// same rules alike: a redundant deny with a letter the kernel does not
+// know ("c 1:11 rwa" under a deny-all) is no error on either.
+//
+// Every attached program must allow an access, so an update attaches the
+// new program and then detaches those attached before it, as runc does:
+// the cgroup is never without a filter, and updates do not pile up.
+func SetV2(dir string, rules []specs.LinuxDeviceCgroup) error {
+	state, err := targetDevState(withDefaultDevices(rules))
+	if err != nil {
+		return err
+	}
+	insns, err := deviceFilter(state.specRules())
 	if err != nil {
 		return err
 	}
@@ -120,6 +132,10 @@ func v2SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
 		return fmt.Errorf("open cgroup %s: %w", dir, err)
 	}
 	defer cg.Close()
+	old, err := link.QueryPrograms(link.QueryOptions{Target: int(cg.Fd()), Attach: ebpf.AttachCGroupDevice})
+	if err != nil {
+		return fmt.Errorf("list the eBPF device filters of %s: %w", dir, err)
+	}
 	err = link.RawAttachProgram(link.RawAttachProgramOptions{
 		Target:  int(cg.Fd()),
 		Program: prog,
@@ -129,5 +145,22 @@ func v2SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if err != nil {
 		return fmt.Errorf("attach the eBPF device filter to %s: %w", dir, err)
 	}
+	for _, ap := range old.Programs {
+		if err := detachDeviceFilter(cg, ap.ID); err != nil {
+			return fmt.Errorf("detach the previous eBPF device filter from %s: %w", dir, err)
+		}
+	}
 	return nil
+}
+
+func detachDeviceFilter(cg *os.File, id ebpf.ProgramID) error {
+	p, err := ebpf.NewProgramFromID(id)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // gone meanwhile
+		}
+		return err
+	}
+	defer p.Close()
+	return link.RawDetachProgram(link.RawDetachProgramOptions{Target: int(cg.Fd()), Program: p, Attach: ebpf.AttachCGroupDevice})
 }

@@ -1,4 +1,4 @@
-package cgroups
+package devices
 
 import (
 	"fmt"
@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/internal/kfile"
+	"github.com/berth-containers/berth/internal/ktrace"
 )
 
 // The v1 devices controller keeps a default (allow or deny every device)
@@ -142,6 +145,23 @@ func targetDevState(rules []specs.LinuxDeviceCgroup) (devState, error) {
 	return s, nil
 }
 
+// specRules renders the state as rules whose last match wins (v2's
+// filter): the default, then each exception against it.
+func (s devState) specRules() []specs.LinuxDeviceCgroup {
+	out := []specs.LinuxDeviceCgroup{{Allow: s.allowAll, Type: "a", Access: "rwm"}}
+	for _, m := range sortedMetas(s.rules) {
+		r := specs.LinuxDeviceCgroup{Allow: !s.allowAll, Type: string(m.typ), Access: s.rules[m].String()}
+		if m.major >= 0 {
+			r.Major = ptr(m.major)
+		}
+		if m.minor >= 0 {
+			r.Minor = ptr(m.minor)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // parseDevicesList reads devices.list: "a *:* rwm" alone for a cgroup that
 // allows everything, else the allowed exceptions, one a line.
 func parseDevicesList(data string) (devState, error) {
@@ -226,9 +246,9 @@ func devTransition(cur, target devState) []devUpdate {
 	return out
 }
 
-// v1SetDevices brings the cgroup to the state of the spec's rules plus
-// runc's defaults, writing only what changes.
-func v1SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
+// SetV1 brings the v1 devices cgroup dir to the state of the spec's rules
+// plus runc's defaults, writing only what changes.
+func SetV1(dir string, rules []specs.LinuxDeviceCgroup) error {
 	target, err := targetDevState(withDefaultDevices(rules))
 	if err != nil {
 		return err
@@ -249,6 +269,17 @@ func v1SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
 		if err := writeFile(dir, file, []byte(w.rule)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func writeFile(dir, name string, data []byte) error {
+	p := filepath.Join(dir, name)
+	if err := kfile.Write(p, data); err != nil {
+		return err
+	}
+	if ktrace.On() {
+		ktrace.F("write(%s <- %s)", p, data)
 	}
 	return nil
 }
