@@ -42,6 +42,7 @@ type copyLayer struct {
 	entries  []entry
 	uid, gid int
 	chown    bool         // --chown given: archives' entries take it too
+	clamp    time.Time    // SOURCE_DATE_EPOCH: no later time in the layer
 	mode     *fs.FileMode // --chmod
 }
 
@@ -84,6 +85,9 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex
 	layer, err := planCopy(src, view, st.cfg.Config.WorkingDir, c)
 	if err != nil {
 		return err
+	}
+	if bd.opts.Epoch != nil {
+		layer.clamp = bd.opts.Epoch.UTC()
 	}
 	sum, err := layer.hash()
 	if err != nil {

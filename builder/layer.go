@@ -48,6 +48,9 @@ func (l *copyLayer) header(e entry) (*tar.Header, error) {
 	}
 	h.Uid, h.Gid, h.Uname, h.Gname = l.uid, l.gid, "", ""
 	h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
+	if !l.clamp.IsZero() && h.ModTime.After(l.clamp) {
+		h.ModTime = l.clamp
+	}
 	if l.mode != nil && e.src != "" && h.Typeflag != tar.TypeSymlink {
 		h.Mode = int64(*l.mode)
 	}
@@ -112,7 +115,7 @@ func (l *copyLayer) writeTar(w io.Writer) error {
 	tw := tar.NewWriter(bw)
 	for _, e := range l.entries {
 		if e.archive {
-			if err := tarball.Rebase(tw, e.src, e.target, tarball.Override{Chown: l.chown, UID: l.uid, GID: l.gid, Mode: l.mode}); err != nil {
+			if err := tarball.Rebase(tw, e.src, e.target, tarball.Override{Chown: l.chown, UID: l.uid, GID: l.gid, Mode: l.mode, Clamp: l.clamp}); err != nil {
 				return err
 			}
 			continue

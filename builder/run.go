@@ -123,7 +123,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 		return nil, &errStepFailed{argv: argv, code: code}
 	}
 	cfg := st.cfg.Config.ImageConfig
-	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: s.createdBy})
+	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: s.createdBy, Epoch: bd.opts.Epoch})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
@@ -77,6 +78,7 @@ type Override struct {
 	Chown    bool // UID and GID replace the archive's owners
 	UID, GID int
 	Mode     *fs.FileMode // nil: the archive's modes
+	Clamp    time.Time    // non-zero: no entry's time is later
 }
 
 // Is reports whether p is a tar archive, plain or compressed.
@@ -129,6 +131,10 @@ func Rebase(tw *tar.Writer, src, dest string, o Override) error {
 		if o.Mode != nil && h.Typeflag != tar.TypeSymlink {
 			h.Mode = int64(*o.Mode)
 		}
+		if !o.Clamp.IsZero() && h.ModTime.After(o.Clamp) {
+			h.ModTime = o.Clamp
+		}
+		h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
 		h.Format = tar.FormatPAX
 		if err := tw.WriteHeader(h); err != nil {
 			return fmt.Errorf("ADD %s: entry %s: %w", src, h.Name, err)
