@@ -14,13 +14,13 @@ import (
 
 // output writes the built image img to the --output destination.
 func (bd *build) output(ctx context.Context, img *image.Image, o *export.Output) error {
-	v := bd.out.begin("exporting to " + o.Type)
+	v := bd.out.Begin("exporting to " + o.Type)
 	err := bd.writeOutput(ctx, img, o)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return fmt.Errorf("--output type=%s,dest=%s: %w", o.Type, o.Dest, err)
 	}
-	v.done()
+	v.Done()
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -27,36 +29,43 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 	if err != nil {
 		return err
 	}
-	line, err := dockerfile.RunScript(cmd.ShellDependantCmdLine)
+	line, script, err := dockerfile.RunScript(cmd.ShellDependantCmdLine)
 	if err != nil {
 		return err
 	}
 	argv := st.argv(line)
+	var files map[string]string
+	if script != nil {
+		// BuildKit's place for a heredoc run as a file.
+		p := "/dev/pipes/" + path.Base(path.Clean("/"+script.Name))
+		argv, files = []string{p}, map[string]string{p: script.Data}
+		mountKey = append(mountKey, "script", script.Data)
+	}
 	createdBy := "RUN " + strings.Join(argv, " ")
 	if len(st.args) > 0 {
 		// Docker's classic history: the build args the command saw.
 		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
 	}
 	st.chain(append(append([]string{"RUN", network}, append(argv, st.runEnv()...)...), mountKey...)...)
-	v := bd.out.begin(name)
+	v := bd.out.Begin(name)
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if err == nil {
-			v.cached()
+			v.Cached()
 			st.history(createdBy+" # buildkit", false)
 		}
 		return err
 	}
-	img, err := bd.runStep(ctx, st, stepSpec{argv: argv, createdBy: createdBy, network: network, mounts: mounts}, v)
+	img, err := bd.runStep(ctx, st, stepSpec{argv: argv, createdBy: createdBy, network: network, mounts: mounts, files: files}, v)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return err
 	}
 	if err := bd.advance(st, img); err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return err
 	}
 	st.history(createdBy+" # buildkit", false)
-	v.done()
+	v.Done()
 	return nil
 }
 
@@ -68,9 +77,10 @@ type stepSpec struct {
 	createdBy string
 	network   string // default, none, host
 	mounts    []*instructions.Mount
+	files     map[string]string // executable files to bind read-only, by path: #! heredocs
 }
 
-func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) (_ *image.Image, err error) {
+func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
@@ -79,7 +89,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 	if base == nil {
 		return nil, errors.New("RUN in a stage FROM scratch with no files yet: there is no shell to run it")
 	}
-	sm, err := bd.prepareMounts(ctx, st, s.mounts)
+	sm, err := bd.prepareMounts(ctx, st, s.mounts, s.files)
 	if err != nil {
 		return nil, err
 	}
@@ -109,10 +119,10 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 		return nil, fmt.Errorf("build interrupted: %w", err)
 	}
 	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
-	out := v.output()
+	out := v.Output()
 	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
 	stop()
-	out.flush()
+	out.Flush()
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
 	}

@@ -148,9 +148,9 @@ func secretID(m *instructions.Mount) string {
 
 // prepareMounts makes a RUN's mounts ready. The caller calls done, which
 // undoes them whatever happened.
-func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instructions.Mount) (_ *stepMounts, err error) {
+func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instructions.Mount, files map[string]string) (_ *stepMounts, err error) {
 	sm := &stepMounts{}
-	if len(ms) == 0 {
+	if len(ms) == 0 && len(files) == 0 {
 		return sm, nil
 	}
 	if sm.dir, err = bd.stepDir(); err != nil {
@@ -161,6 +161,18 @@ func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instruction
 			err = errors.Join(err, sm.done())
 		}
 	}()
+	n := 0
+	for target, data := range files {
+		p := filepath.Join(sm.dir.Path, fmt.Sprintf("file-%d", n))
+		n++
+		if err := os.WriteFile(p, []byte(data), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(p, 0o755); err != nil {
+			return nil, err
+		}
+		sm.mounts = append(sm.mounts, bindSpec(p, target, true))
+	}
 	for i, m := range ms {
 		target := bd.mountTarget(st, m)
 		switch m.Type {

@@ -69,6 +69,7 @@ var rules = []rule{
 	{"builder/stepdir", []string{"internal"}},
 	{"builder/passwd", []string{"internal"}},
 	{"builder/export", []string{"internal"}},
+	{"builder/progress", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
