@@ -61,6 +61,15 @@ var rules = []rule{
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
+	// The builder's leaves: archives, downloads, cache mounts, a step's
+	// directory, --chown names, --output; none knows of the engine.
+	{"builder/tarball", []string{"internal"}},
+	{"builder/fetch", []string{"internal"}},
+	{"builder/cachemount", []string{"internal"}},
+	{"builder/stepdir", []string{"internal"}},
+	{"builder/passwd", []string{"internal"}},
+	{"builder/export", []string{"internal"}},
+	{"builder/progress", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
