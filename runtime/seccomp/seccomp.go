@@ -84,23 +84,19 @@ func (out *Filter) build(cfg *specs.LinuxSeccomp, def libseccomp.ScmpAction) err
 			return fmt.Errorf("linux.seccomp.architectures: add %s: %w", a, err)
 		}
 	}
-	for _, fl := range cfg.Flags {
-		var err error
-		switch string(fl) {
-		case flagLog:
-			err = f.SetLogBit(true)
-			out.kernelFlags |= unix.SECCOMP_FILTER_FLAG_LOG
-		case flagSpecAllow:
-			err = f.SetSSB(true)
-			out.kernelFlags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
-		case flagTsync:
-			// The filter is loaded by the one thread that then execs: the
-			// other threads of the runtime die with the execve.
-		default:
-			err = errors.New("unsupported flag")
+	flags, err := kernelFlags(cfg)
+	if err != nil {
+		return err
+	}
+	out.kernelFlags = flags
+	if flags&unix.SECCOMP_FILTER_FLAG_LOG != 0 {
+		if err := f.SetLogBit(true); err != nil {
+			return fmt.Errorf("linux.seccomp.flags: %s: %w", flagLog, err)
 		}
-		if err != nil {
-			return fmt.Errorf("linux.seccomp.flags: %s: %w", fl, err)
+	}
+	if flags&unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW != 0 {
+		if err := f.SetSSB(true); err != nil {
+			return fmt.Errorf("linux.seccomp.flags: %s: %w", flagSpecAllow, err)
 		}
 	}
 	for i, sc := range cfg.Syscalls {
@@ -109,6 +105,25 @@ func (out *Filter) build(cfg *specs.LinuxSeccomp, def libseccomp.ScmpAction) err
 		}
 	}
 	return nil
+}
+
+// kernelFlags are the SECCOMP_FILTER_FLAG_* bits of cfg.Flags.
+func kernelFlags(cfg *specs.LinuxSeccomp) (uint32, error) {
+	var flags uint32
+	for _, fl := range cfg.Flags {
+		switch string(fl) {
+		case flagLog:
+			flags |= unix.SECCOMP_FILTER_FLAG_LOG
+		case flagSpecAllow:
+			flags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+		case flagTsync:
+			// The filter is loaded by the one thread that then execs: the
+			// other threads of the runtime die with the execve.
+		default:
+			return 0, fmt.Errorf("linux.seccomp.flags: %s: unsupported flag", fl)
+		}
+	}
+	return flags, nil
 }
 
 // addRule adds one syscalls entry. As runc: a name libseccomp does not know
