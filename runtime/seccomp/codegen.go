@@ -94,7 +94,7 @@ func (p *plan) generate() ([]bpf.Instruction, error) {
 		g.emit(bpf.LoadAbsolute{Off: offNr, Size: 4})
 		segs := p.segments(a)
 		var blocks []segment
-		g.search(segs, &blocks)
+		g.search(segs, 1<<32, &blocks)
 		for _, s := range blocks {
 			g.place(g.blockLabel(s.sys))
 			g.argTests(s.sys, g.ret(s.ret), g.ret(p.def))
@@ -104,27 +104,80 @@ func (p *plan) generate() ([]bpf.Instruction, error) {
 	return g.resolve()
 }
 
-// search emits a binary search over segs, with A holding the number: each
-// test splits the ranges in halves, and a single range is its outcome's
-// label (a shared return, or its argument tests, appended to blocks).
-func (g *asm) search(segs []segment, blocks *[]segment) label {
+// search emits a binary search over segs, which end at end, with A holding
+// the number: each test splits the ranges in halves, and a single range is
+// its outcome's label (a shared return, or its argument tests, appended to
+// blocks). Ranges that are all one outcome but for a few single numbers
+// are a chain of equality tests instead, fewer instructions than the
+// search (two tests a number).
+func (g *asm) search(segs []segment, end uint64, blocks *[]segment) label {
 	if len(segs) == 1 {
-		s := segs[0]
-		if s.sys == nil {
-			return g.ret(s.ret)
+		return g.outcome(segs[0], blocks)
+	}
+	if bg, points, ok := chain(segs, end); ok {
+		here := g.newLabel()
+		g.place(here)
+		for i, p := range points {
+			var next label = -1
+			if i == len(points)-1 {
+				next = g.outcome(bg, blocks)
+			}
+			g.jump(bpf.JumpEqual, p.lo, g.outcome(p, blocks), next)
 		}
-		if _, ok := g.blocks[s.sys]; !ok {
-			*blocks = append(*blocks, s)
-		}
-		return g.blockLabel(s.sys)
+		return here
 	}
 	here := g.newLabel()
 	g.place(here)
 	mid := len(segs) / 2
 	at := g.jump(bpf.JumpGreaterOrEqual, segs[mid].lo, label(-1), label(-1))
-	g.ins[at].jf = g.search(segs[:mid], blocks)
-	g.ins[at].jt = g.search(segs[mid:], blocks)
+	g.ins[at].jf = g.search(segs[:mid], uint64(segs[mid].lo), blocks)
+	g.ins[at].jt = g.search(segs[mid:], end, blocks)
 	return here
+}
+
+// maxChain is the most single numbers chain tests one by one.
+const maxChain = 4
+
+// chain finds an outcome bg of segs such that every segment of another
+// outcome is a single number, and at most maxChain of them.
+func chain(segs []segment, end uint64) (bg segment, points []segment, ok bool) {
+	single := func(i int) bool {
+		next := end
+		if i+1 < len(segs) {
+			next = uint64(segs[i+1].lo)
+		}
+		return next == uint64(segs[i].lo)+1
+	}
+	for i, cand := range segs {
+		if single(i) {
+			continue
+		}
+		points = points[:0]
+		for j, s := range segs {
+			if s.ret == cand.ret && s.sys == cand.sys {
+				continue
+			}
+			if !single(j) || len(points) == maxChain {
+				points = nil
+				break
+			}
+			points = append(points, s)
+		}
+		if points != nil {
+			return cand, points, true
+		}
+	}
+	return segment{}, nil, false
+}
+
+func (g *asm) outcome(s segment, blocks *[]segment) label {
+	if s.sys == nil {
+		return g.ret(s.ret)
+	}
+	if _, ok := g.blocks[s.sys]; !ok {
+		*blocks = append(*blocks, s)
+	}
+	return g.blockLabel(s.sys)
 }
 
 func (g *asm) blockLabel(s *sysPlan) label {
@@ -307,34 +360,54 @@ func (g *asm) flushRets() {
 }
 
 // resolve turns labels into skips. A conditional jump reaches at most 255
-// instructions ahead; a farther target gets a trampoline (an unconditional
-// jump, 32-bit reach) right after the jump, until every jump fits.
+// instructions ahead; a jump to a farther target goes to a stand-in for
+// it: a copy of the return it jumps to, or an unconditional jump (32-bit
+// reach). Stand-ins are shared by every jump within reach of one, and put
+// as far ahead as the jump reaches, so that the most later jumps can share
+// them, until every jump fits.
 func (g *asm) resolve() ([]bpf.Instruction, error) {
+	standIns := map[label][]label{}
 	for again := true; again; {
 		again = false
-		for i := range g.ins {
+		for i := 0; i < len(g.ins) && !again; i++ {
 			if _, ok := g.ins[i].in.(bpf.JumpIf); !ok {
 				continue
 			}
-			for _, false_ := range []bool{false, true} {
-				l := g.ins[i].jt
-				if false_ {
-					l = g.ins[i].jf
-				}
-				if l < 0 || g.pos[l]-i-1 <= 255 {
+			for _, br := range []*label{&g.ins[i].jt, &g.ins[i].jf} {
+				l := *br
+				if g.pos[l]-i-1 <= 255 {
 					continue
 				}
-				g.insert(i+1, insn{in: bpf.Jump{}, jt: l, jf: -1})
-				t := g.newLabel()
-				g.pos[t] = i + 1
-				if false_ {
-					g.ins[i].jf = t
+				if f := slices.IndexFunc(standIns[l], func(f label) bool {
+					d := g.pos[f] - i - 1
+					return d >= 0 && d <= 255
+				}); f >= 0 {
+					*br = standIns[l][f]
+					continue
+				}
+				at := i + 1
+				for j := min(i+256, len(g.ins)); j > i+1; j-- {
+					if !fallsThrough(g.ins[j-1].in) {
+						at = j
+						break
+					}
+				}
+				in := insn{in: bpf.Jump{}, jt: l, jf: -1}
+				if r, ok := g.ins[g.pos[l]].in.(bpf.RetConstant); ok {
+					in = insn{in: r, jt: -1, jf: -1}
+				}
+				// br points into g.ins, which insert reallocates.
+				jf := br == &g.ins[i].jf
+				g.insert(at, in)
+				f := g.newLabel()
+				g.pos[f] = at
+				standIns[l] = append(standIns[l], f)
+				if jf {
+					g.ins[i].jf = f
 				} else {
-					g.ins[i].jt = t
+					g.ins[i].jt = f
 				}
 				again = true
-			}
-			if again {
 				break
 			}
 		}
@@ -375,6 +448,16 @@ func (g *asm) resolve() ([]bpf.Instruction, error) {
 		}
 	}
 	return out, nil
+}
+
+// fallsThrough says whether in may go on to the next instruction other
+// than through a label: an instruction can be put after one that does not.
+func fallsThrough(in bpf.Instruction) bool {
+	switch in.(type) {
+	case bpf.JumpIf, bpf.Jump, bpf.RetConstant:
+		return false
+	}
+	return true
 }
 
 // insert puts in at index at, moving the labels at or after it.

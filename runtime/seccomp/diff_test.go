@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -280,5 +282,31 @@ func TestPlanArchitectures(t *testing.T) {
 	}
 	if len(p.archs) != 1 || p.archs[0].arch != native {
 		t.Fatalf("archs %v, want the native one alone", p.archs)
+	}
+}
+
+// TestDumpPrograms writes Docker's default profile compiled both ways to
+// $BERTH_SECCOMP_DUMP, for a load-cost probe (see the commit that adds it):
+// docker-libseccomp.bpf (with the ENOSYS stub), docker-berth.bpf, allow.bpf.
+func TestDumpPrograms(t *testing.T) {
+	dir := os.Getenv("BERTH_SECCOMP_DUMP")
+	if dir == "" {
+		t.Skip("BERTH_SECCOMP_DUMP not set")
+	}
+	cfg := dockerProfile(t)
+	lib, err := compileLibseccomp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := compileBPF(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := binary.NativeEndian.AppendUint16(nil, unix.BPF_RET|unix.BPF_K)
+	allow = binary.NativeEndian.AppendUint32(append(allow, 0, 0), unix.SECCOMP_RET_ALLOW)
+	for name, b := range map[string][]byte{"docker-libseccomp.bpf": lib.BPF, "docker-berth.bpf": own.BPF, "allow.bpf": allow} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
