@@ -7,13 +7,17 @@
 // parent, its instruction and what it copies (cache.go). Output follows
 // BuildKit's plain progress.
 //
+// RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
+// cachemount.go; --output is output.go; ADD's URLs and archives are
+// add.go and archive.go.
+//
 // Not done yet, each refused with a clear error rather than ignored:
-// RUN --mount/--network/--security, heredoc scripts with their own #!,
-// COPY heredocs, --exclude and --parents, ADD of URLs and archives (and
-// --checksum). Also still to come: --secret, --output, --cache-from/to,
-// an updating TTY display (tty and auto print plain lines), stages built
-// in parallel, and WORKDIR making its directory in a layer of its own when
-// no later step does.
+// RUN --mount=type=ssh and --security=insecure, heredoc scripts with their
+// own #!, COPY heredocs, --exclude and --parents, ADD of git sources.
+// Also still to come: --cache-from/to, an updating TTY
+// display (tty and auto print plain lines), stages built in parallel, and
+// WORKDIR making its directory in a layer of its own when no later step
+// does.
 package builder
 
 import (
@@ -54,6 +58,11 @@ type Options struct {
 	Progress   io.Writer // nil: quiet
 	// Epoch, when set (SOURCE_DATE_EPOCH), is every time the image records.
 	Epoch *time.Time
+	// Output, when set, also writes the result out (--output); the image
+	// stays in the store, as the cache's last step.
+	Output *Output
+	// Secrets are --secret's, by id, for RUN --mount=type=secret.
+	Secrets map[string][]byte
 }
 
 // Builder builds images with one engine and its image service.
@@ -102,7 +111,15 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 			bd.out.printf("[Warning] One or more build-args [%s] were not consumed\n", k)
 		}
 	}
-	return bd.export(ctx, st)
+	id, err := bd.export(ctx, st)
+	if err != nil || o.Output == nil {
+		return id, err
+	}
+	img, err := b.Images.Get(ctx, id.String())
+	if err != nil {
+		return "", err
+	}
+	return id, bd.output(ctx, img, o.Output)
 }
 
 // stageIndex finds a stage by name (case-insensitive, as Docker) or index,

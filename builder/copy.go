@@ -23,6 +23,7 @@ import (
 type copySpec struct {
 	instructions.SourcesAndDest
 	from, chown, chmod, text string
+	add                      *addSpec // ADD's URLs and archives; nil for COPY
 }
 
 // entry is one file of a COPY layer: where it comes from and where it goes.
@@ -30,28 +31,16 @@ type entry struct {
 	src    string // absolute path on the host; empty for a parent directory made
 	target string // absolute path in the image
 	info   fs.FileInfo
+	// archive: src is a tar archive (ADD) whose entries go under target.
+	archive bool
 }
 
 // copyLayer is what a COPY writes, before it is written.
 type copyLayer struct {
 	entries  []entry
 	uid, gid int
+	chown    bool         // --chown given: archives' entries take it too
 	mode     *fs.FileMode // --chmod
-}
-
-func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructions.AddCommand) error {
-	if cmd.Checksum != "" {
-		return errors.New("ADD --checksum is not supported by berth build yet")
-	}
-	for _, s := range cmd.SourcePaths {
-		if strings.Contains(s, "://") {
-			return fmt.Errorf("ADD %s: remote sources are not supported by berth build yet", s)
-		}
-		if p := filepath.Join(bd.opts.Context.Dir, filepath.Clean("/"+s)); isArchive(p) {
-			return fmt.Errorf("ADD %s: unpacking archives is not supported by berth build yet: COPY it and RUN tar", s)
-		}
-	}
-	return bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
 }
 
 // copy does a COPY step: the files are planned and hashed, then taken from
@@ -74,6 +63,13 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex
 		return err
 	}
 	defer releaseSrc()
+	if c.add != nil {
+		done, err := bd.fetchURLs(ctx, &c)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return err
@@ -127,30 +123,29 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 	if from == "" {
 		return bd.opts.Context, func() {}, nil
 	}
-	var img *image.Image
-	j := bd.stageIndex(from, len(bd.f.Stages))
-	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(bd.f.Stages) {
-		j = n
-	}
-	if j >= 0 {
-		other, err := bd.stage(ctx, j)
-		if err != nil {
-			return nil, nil, err
-		}
-		if img, err = bd.stateImage(ctx, other); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		var err error
-		if img, err = bd.baseImage(ctx, from); err != nil {
-			return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
-		}
+	img, err := bd.fromImage(ctx, from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
 	}
 	dir, release, err := bd.mountImage(ctx, img)
 	if err != nil {
 		return nil, nil, err
 	}
 	return buildctx.Plain(dir), release, nil
+}
+
+// fromImage is the image of --from: a stage of this Dockerfile (built
+// first), by name or index, or else an image (pulled when missing). It is
+// nil for a stage from scratch with no files.
+func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, error) {
+	if j := bd.fromStage(from); j >= 0 {
+		other, err := bd.stage(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		return bd.stateImage(ctx, other)
+	}
+	return bd.baseImage(ctx, from)
 }
 
 // planCopy lists the layer's files. view is the image being built on, for
@@ -169,8 +164,13 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		mode := fs.FileMode(m)
 		l.mode = &mode
 	}
-	var rels []string
+	l.chown = c.chown != ""
+	var rels, urls []string
 	for _, s := range c.SourcePaths {
+		if c.add != nil && isURL(s) {
+			urls = append(urls, s)
+			continue
+		}
 		r, err := src.Resolve(s)
 		if err != nil {
 			return nil, err
@@ -182,18 +182,33 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		dest = path.Join("/", workdir, dest)
 	}
 	destDir := strings.HasSuffix(c.DestPath, "/") || strings.HasSuffix(c.DestPath, "/.") || isDir(view, dest)
-	if len(rels) > 1 && !destDir {
+	if len(rels)+len(urls) > 1 && !destDir {
 		return nil, errors.New("when using COPY with more than one source file, the destination must be a directory and end with a /")
 	}
 	dest = path.Clean(dest)
+	for _, u := range urls {
+		d := c.add.files[u]
+		target := dest
+		if destDir {
+			target = path.Join(dest, d.name)
+		}
+		l.entries = append(l.entries, entry{src: d.path, target: target, info: d.info})
+	}
 	for _, rel := range rels {
 		info, err := os.Lstat(filepath.Join(src.Dir, rel))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rel, err)
 		}
-		if info.IsDir() {
+		switch {
+		case info.IsDir():
 			err = l.addDir(src, rel, dest, isDir(view, dest))
-		} else {
+		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && isArchive(filepath.Join(src.Dir, rel)):
+			// Into dest as a directory, whatever its trailing slash.
+			if !isDir(view, dest) {
+				l.entries = append(l.entries, entry{target: dest, info: dirInfo{name: path.Base(dest)}})
+			}
+			l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, rel), target: dest, info: info, archive: true})
+		default:
 			target := dest
 			if destDir {
 				target = path.Join(dest, path.Base(rel))
@@ -261,20 +276,13 @@ func isDir(root, p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// isArchive sniffs a local ADD source for a tar, gzip, bzip2 or xz stream.
+// isArchive reports whether a local ADD source is a tar archive, plain or
+// compressed (archive.go).
 func isArchive(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
+	_, closeFn, ok, err := archiveReader(p)
+	if err != nil || !ok {
 		return false
 	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := f.Read(head)
-	head = head[:n]
-	for _, magic := range []string{"\x1f\x8b", "BZh", "\xfd7zXZ\x00"} {
-		if strings.HasPrefix(string(head), magic) {
-			return true
-		}
-	}
-	return len(head) >= 262 && string(head[257:262]) == "ustar"
+	closeFn()
+	return true
 }

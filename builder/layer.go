@@ -71,6 +71,13 @@ func usable(e entry) bool {
 func (l *copyLayer) hash() (digest.Digest, error) {
 	h := sha256.New()
 	for _, e := range l.entries {
+		if e.archive {
+			fmt.Fprintf(h, "archive\x00%s\x00", e.target)
+			if err := hashFile(h, e.src); err != nil {
+				return "", err
+			}
+			continue
+		}
 		if !usable(e) {
 			continue
 		}
@@ -105,6 +112,12 @@ func (l *copyLayer) writeTar(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	tw := tar.NewWriter(bw)
 	for _, e := range l.entries {
+		if e.archive {
+			if err := l.writeArchive(tw, e.src, e.target); err != nil {
+				return err
+			}
+			continue
+		}
 		if !usable(e) {
 			continue
 		}

@@ -63,12 +63,18 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	n, mounts, merr := pruneCacheMounts(b.Root)
+	for _, m := range mounts {
+		rep.Deleted = append(rep.Deleted, digest.NewDigestFromEncoded(digest.SHA256, m))
+	}
+	errs = append(errs, merr)
 	_, err = b.Images.GC(ctx)
 	// rmi collects each image's blobs itself: the reclaimed space is what
 	// the store lost in all.
 	if after := b.storeSize(); after < before {
 		rep.Reclaimed = before - after
 	}
+	rep.Reclaimed += n
 	return rep, errors.Join(append(errs, err)...)
 }
 

@@ -18,8 +18,14 @@ import (
 // run does a RUN step: from the cache, or in a container of the stage's
 // image that is committed as the next layer and then removed.
 func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructions.RunCommand) error {
-	if len(cmd.FlagsUsed) > 0 {
-		return fmt.Errorf("RUN --%s is not supported by berth build yet", strings.Join(cmd.FlagsUsed, ", --"))
+	network, err := bd.runFlags(cmd)
+	if err != nil {
+		return err
+	}
+	mounts := instructions.GetMounts(cmd)
+	mountKey, err := bd.mountKey(ctx, st, mounts)
+	if err != nil {
+		return err
 	}
 	line, err := heredoc(cmd.ShellDependantCmdLine)
 	if err != nil {
@@ -31,7 +37,7 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 		// Docker's classic history: the build args the command saw.
 		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
 	}
-	st.chain(append([]string{"RUN", bd.opts.Network}, append(argv, st.runEnv()...)...)...)
+	st.chain(append(append([]string{"RUN", network}, append(argv, st.runEnv()...)...), mountKey...)...)
 	v := bd.out.begin(name)
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if err == nil {
@@ -40,7 +46,7 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 		}
 		return err
 	}
-	img, err := bd.runStep(ctx, st, argv, createdBy, v)
+	img, err := bd.runStep(ctx, st, stepSpec{argv: argv, createdBy: createdBy, network: network, mounts: mounts}, v)
 	if err != nil {
 		v.fail(err)
 		return err
@@ -56,7 +62,16 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 
 // runStep creates the step's container, runs it with its output on the
 // progress, commits it and removes it whatever happened.
-func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdBy string, v *vertex) (*image.Image, error) {
+// stepSpec is a RUN step's process and what it runs with.
+type stepSpec struct {
+	argv      []string
+	createdBy string
+	network   string // default, none, host
+	mounts    []*instructions.Mount
+}
+
+func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) (_ *image.Image, err error) {
+	argv := s.argv
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return nil, err
@@ -64,14 +79,24 @@ func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdB
 	if base == nil {
 		return nil, errors.New("RUN in a stage FROM scratch with no files yet: there is no shell to run it")
 	}
+	sm, err := bd.prepareMounts(ctx, st, s.mounts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if derr := sm.done(); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
 	empty := ""
-	network := bd.opts.Network
+	network := s.network
 	if network == "default" {
 		network = ""
 	}
 	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
-		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: st.runEnv(),
+		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: append(st.runEnv(), sm.env...),
 		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
+		Mounts: sm.mounts, Tmpfs: sm.tmpfs,
 		Labels: []string{StepLabel + "=" + string(st.key), OwnerLabel + "=" + owner()},
 	}, nil)
 	if err != nil {
@@ -98,11 +123,40 @@ func (bd *build) runStep(ctx context.Context, st *state, argv []string, createdB
 		return nil, &errStepFailed{argv: argv, code: code}
 	}
 	cfg := st.cfg.Config.ImageConfig
-	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: createdBy})
+	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: s.createdBy})
 	if err != nil {
 		return nil, err
 	}
 	return bd.Images.Get(ctx, id.String())
+}
+
+// runFlags checks RUN's flags other than --mount and returns the step's
+// network: --network (default, none, host) or the build's.
+func (bd *build) runFlags(cmd *instructions.RunCommand) (string, error) {
+	network := bd.opts.Network
+	for _, f := range cmd.FlagsUsed {
+		switch f {
+		case "mount":
+		case "network":
+			switch n := instructions.GetNetwork(cmd); n {
+			case instructions.NetworkDefault, "":
+			case instructions.NetworkNone, instructions.NetworkHost:
+				network = string(n)
+			default:
+				return "", fmt.Errorf("RUN --network=%s: berth build takes default, none or host", n)
+			}
+		case "security":
+			if s := instructions.GetSecurity(cmd); s != instructions.SecuritySandbox {
+				return "", fmt.Errorf("RUN --security=%s is not allowed: berth build runs every step sandboxed", s)
+			}
+		default:
+			return "", fmt.Errorf("RUN --%s is not supported by berth build", f)
+		}
+	}
+	if network == "" {
+		network = "default"
+	}
+	return network, nil
 }
 
 // stateImage is the image the state's layers are in: written first when

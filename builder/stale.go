@@ -70,4 +70,20 @@ func (b *Builder) removeStale(ctx context.Context) {
 		sn.Remove(ctx, "build-"+filepath.Base(dir))
 		os.Remove(dir)
 	}
+	// A RUN's mount files: its overlays unmounted first, and nothing
+	// removed while anything is still mounted there.
+	steps, _ := filepath.Glob(filepath.Join(b.Root, "builder", "mnt", "step-*"))
+	for _, dir := range steps {
+		who, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), "step-"), "-")
+		if ownerAlive(strings.ReplaceAll(who, ".", ":")) {
+			continue
+		}
+		mounted, _ := mountsUnder(dir)
+		for i := len(mounted) - 1; i >= 0; i-- {
+			unmountDir(mounted[i])
+		}
+		if err := removeUnmounted(dir); err != nil {
+			slog.Warn("remove a killed build's mounts", "dir", dir, "err", err)
+		}
+	}
 }

@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"path/filepath"
+
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/specgen"
+	"github.com/berth-containers/berth/engine/store"
 )
 
 // The container record moved to engine/record (issue 13). These aliases
@@ -32,6 +37,15 @@ type (
 	ThrottleDevice   = record.ThrottleDevice
 )
 
+// create's and run's flags moved to engine/options, as the record did.
+type (
+	CreateOptions  = options.CreateOptions
+	NetworkOptions = options.NetworkOptions
+	ExtraOptions   = options.ExtraOptions
+	DeviceOptions  = options.DeviceOptions
+	HealthOptions  = options.HealthOptions
+)
+
 // Status and health names, as record's.
 const (
 	StatusCreated    = record.StatusCreated
@@ -47,8 +61,42 @@ const (
 	HealthNone      = record.HealthNone
 )
 
+// InitPath and Docker's PATH, as the spec generator has them.
+const (
+	InitPath    = specgen.InitPath
+	defaultPath = specgen.DefaultPath
+)
+
 // exitUnknown is record.ExitUnknown, under the name the monitor uses.
 const exitUnknown = record.ExitUnknown
 
 // imageConfig is the part of an image's config a container starts from.
 type imageConfig = ocispec.ImageConfig
+
+// The store's errors, as engine.ErrNotFound and so on for the CLI and the
+// API, which test for them with errors.Is and errors.As.
+var (
+	ErrNotFound  = store.ErrNotFound
+	ErrNameInUse = store.ErrNameInUse
+)
+
+// NotFoundError is store.NotFoundError.
+type NotFoundError = store.NotFoundError
+
+// recordStore is engine/store under the method names the engine's files
+// call it by (e.db.get, e.db.modify ...); it goes with the aliases.
+type recordStore struct{ s *store.Store }
+
+// newRecordStore is the store of the records under root.
+func newRecordStore(root string) *recordStore {
+	return &recordStore{s: store.New(filepath.Join(root, "metadata.db"))}
+}
+
+func (d *recordStore) insert(c *Container) error          { return d.s.Insert(c) }
+func (d *recordStore) get(ref string) (*Container, error) { return d.s.Get(ref) }
+func (d *recordStore) list() ([]*Container, error)        { return d.s.List() }
+func (d *recordStore) rename(ref, name string) error      { return d.s.Rename(ref, name) }
+func (d *recordStore) remove(id string) error             { return d.s.Remove(id) }
+func (d *recordStore) modify(id string, fn func(*Container) error) (*Container, error) {
+	return d.s.Modify(id, fn)
+}

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
-	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/container"
 )
 
 // BootResult is what Boot did: containers it started (names), the stale
@@ -60,7 +58,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 }
 
 // cleanStale removes the run state of a container whose processes and
-// monitor are gone (refresh found it so), and records the exit refresh
+// monitor are gone (Refresh found it so), and records the exit Refresh
 // worked out. Each step is idempotent: after a real reboot most of it is
 // already gone with /run.
 func (ops *System) cleanStale(c *Container) {
@@ -70,10 +68,10 @@ func (ops *System) cleanStale(c *Container) {
 			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
 		}
 	}
-	if err := os.RemoveAll(filepath.Join(e.dirs.runtimeRoot(), c.ID)); err != nil {
+	if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
 		slog.Warn("boot: remove runtime state", "id", c.ID, "error", err)
 	}
-	if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+	if cg, err := cgroupByPath(c); err == nil {
 		// Left on a cgroup file system that outlived the processes.
 		if err := cg.Destroy(); err != nil {
 			slog.Warn("boot: remove cgroup", "id", c.ID, "error", err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -15,46 +14,16 @@ import (
 	"github.com/berth-containers/berth/volume"
 )
 
-// InitPath is where --init binds berth's own init, as Docker binds
-// docker-init.
-const InitPath = "/sbin/berth-init"
-
-// addMounts adds /etc/hostname, /etc/hosts, /etc/resolv.conf and the
-// user's mounts. An empty volume is first filled from the image's content
-// at its mount point, as Docker does.
-func (e *runtimeOps) addMounts(s *specs.Spec, c *Container) error {
-	if err := e.Network().addEtcMounts(s, c); err != nil {
-		return err
-	}
-	for _, m := range c.HostConfig.Mounts {
-		prop := m.Propagation
-		if prop == "" {
-			prop = "rprivate"
-		}
-		opts := []string{"rbind", prop}
-		if m.ReadOnly {
-			opts = append(opts, "ro")
-		}
-		switch m.Type {
-		case "tmpfs":
-			topts := []string{"nosuid", "nodev", "noexec"}
-			if m.Options != "" {
-				topts = append(topts, strings.Split(m.Options, ",")...)
-			}
-			if m.ReadOnly {
-				topts = append(topts, "ro")
-			}
-			s.Mounts = append(s.Mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: topts})
+// fillVolumes fills each empty volume of mounts from the image's content
+// at its mount point, as Docker does, unless it was asked for nocopy.
+func fillVolumes(rootfs string, mounts []Mount) error {
+	for _, m := range mounts {
+		if m.Type != "volume" || m.NoCopy {
 			continue
-		case "volume":
-			if m.NoCopy {
-				break
-			}
-			if err := fillVolume(s.Root.Path, m); err != nil {
-				return err
-			}
 		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: opts})
+		if err := fillVolume(rootfs, m); err != nil {
+			return err
+		}
 	}
 	return nil
 }

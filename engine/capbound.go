@@ -8,33 +8,25 @@ import (
 	"github.com/berth-containers/berth/runtime/caps"
 )
 
-// boundedCaps keeps the capabilities berth itself may hand on (its
-// bounding set, CapBnd of /proc/self/status): --privileged and --cap-add
-// ALL ask for "all" the kernel knows, and a sandbox that lacks one (this
-// machine lacks CAP_SYS_RESOURCE) would make every such container fail.
-// Podman bounds --privileged the same way.
-func boundedCaps(list []string) []string {
+// capBound is berth's own bounding set, CapBnd of /proc/self/status, which
+// --privileged and --cap-add ALL are kept within (specgen.Bounded); nil
+// when it cannot be read.
+func capBound() *caps.Set {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return list
+		return nil
 	}
-	var bnd uint64
-	found := false
+	var bnd *caps.Set
 	for _, l := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
-			bnd, err = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			found = err == nil
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				bnd = nil
+				continue
+			}
+			s := caps.Set(n)
+			bnd = &s
 		}
 	}
-	if !found {
-		return list
-	}
-	var out []string
-	for _, name := range list {
-		n, ok := caps.Number(name)
-		if !ok || n >= 64 || bnd&(1<<n) != 0 {
-			out = append(out, name)
-		}
-	}
-	return out
+	return bnd
 }

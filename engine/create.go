@@ -13,10 +13,14 @@ import (
 
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/specgen"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
 	"github.com/berth-containers/berth/image/unpack"
+	"github.com/berth-containers/berth/internal/bytesize"
 	"github.com/berth-containers/berth/runtime/signals"
 )
 
@@ -25,7 +29,7 @@ var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // Create makes a container from opts: its record, its name and its
 // writable snapshot. It does not start it. On error nothing is left.
 func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Progress) (c *Container, err error) {
-	if opts, err = validateEtcValues(opts); err != nil {
+	if opts, err = options.ValidateEtcValues(opts); err != nil {
 		return nil, err
 	}
 	hc, err := hostConfig(opts)
@@ -45,11 +49,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err := ValidateHealth(health); err != nil {
 		return nil, err
 	}
-	exposed, err := ParseExpose(opts.Expose)
+	exposed, err := options.ParseExpose(opts.Expose)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := ReadLabelFiles(opts.LabelFiles)
+	labels, err := options.ReadLabelFiles(opts.LabelFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +73,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	e.ph.mark("resolve image")
 	id := newID()
 	if name == "" {
-		name = randomName(id)
+		name = store.RandomName(id)
 	}
 	c = &Container{
 		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),
@@ -191,7 +195,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		CPUShares: o.CPUShares, CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit,
 	}
 	var err error
-	if hc.SecurityOpt, err = loadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
+	if hc.SecurityOpt, err = specgen.LoadSecurityOpts(o.SecurityOpt, o.Privileged); err != nil {
 		return hc, err
 	}
 	if hc.Runtime == "" {
@@ -200,14 +204,14 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if _, err := ociruntime.ResolveRuntime(hc.Runtime); err != nil {
 		return hc, err
 	}
-	if hc.RestartPolicy, err = ParseRestart(o.Restart); err != nil {
+	if hc.RestartPolicy, err = options.ParseRestart(o.Restart); err != nil {
 		return hc, err
 	}
 	if hc.AutoRemove && hc.RestartPolicy.Name != "no" {
 		return hc, errors.New("conflicting options: cannot specify both --restart and --rm")
 	}
 	if o.Memory != "" {
-		if hc.Memory, err = ParseBytes(o.Memory); err != nil {
+		if hc.Memory, err = bytesize.Parse(o.Memory); err != nil {
 			return hc, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %w", o.Memory, err)
 		}
 		if hc.Memory > 0 && hc.Memory < 6<<20 {
@@ -217,7 +221,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	if o.MemorySwap != "" {
 		if o.MemorySwap == "-1" {
 			hc.MemorySwap = -1
-		} else if hc.MemorySwap, err = ParseBytes(o.MemorySwap); err != nil {
+		} else if hc.MemorySwap, err = bytesize.Parse(o.MemorySwap); err != nil {
 			return hc, fmt.Errorf("invalid argument %q for \"--memory-swap\" flag: %w", o.MemorySwap, err)
 		}
 		if hc.Memory == 0 {
@@ -231,7 +235,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		hc.MemorySwap = defaultSwap("/sys/fs/cgroup", hc.Memory)
 	}
 	if o.CPUs != "" {
-		if hc.NanoCPUs, err = ParseCPUs(o.CPUs); err != nil {
+		if hc.NanoCPUs, err = options.ParseCPUs(o.CPUs); err != nil {
 			return hc, err
 		}
 	}
@@ -239,7 +243,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		return hc, fmt.Errorf("invalid --pids-limit %d: use -1 or 0 for unlimited, or a positive number", o.PidsLimit)
 	}
 	for _, u := range o.Ulimits {
-		ul, err := ParseUlimit(u)
+		ul, err := options.ParseUlimit(u)
 		if err != nil {
 			return hc, err
 		}
@@ -251,7 +255,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 		}
 	}
 	if o.LogMaxSize != "" {
-		if hc.LogMaxSize, err = ParseBytes(o.LogMaxSize); err != nil {
+		if hc.LogMaxSize, err = bytesize.Parse(o.LogMaxSize); err != nil {
 			return hc, fmt.Errorf("invalid --log-opt max-size %q: %w", o.LogMaxSize, err)
 		}
 	}
@@ -264,9 +268,6 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 	}
 	return hc, nil
 }
-
-// defaultPath is Docker's PATH for an image that sets none.
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // containerConfig merges the image's config with the flags, as Docker does.
 func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
@@ -317,14 +318,14 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	var fromFiles []string
 	for _, f := range o.EnvFiles {
 		// Errors surface in validateEnvFiles before Create gets here.
-		kv, _ := ParseEnvFile(f)
+		kv, _ := options.ParseEnvFile(f)
 		fromFiles = append(fromFiles, kv...)
 	}
 	var flags []string
 	for _, kv := range o.Env {
-		flags = append(flags, expandEnv(kv)...)
+		flags = append(flags, options.ExpandEnv(kv)...)
 	}
-	cfg.Env = mergeEnv(ic.Env, fromFiles, flags)
+	cfg.Env = options.MergeEnv(ic.Env, fromFiles, flags)
 	if !hasEnv(cfg.Env, "PATH") {
 		cfg.Env = append([]string{defaultPath}, cfg.Env...)
 	}
@@ -343,7 +344,7 @@ func hasEnv(env []string, key string) bool {
 // ValidateEnvFiles checks every --env-file can be read.
 func ValidateEnvFiles(files []string) error {
 	for _, f := range files {
-		if _, err := ParseEnvFile(f); err != nil {
+		if _, err := options.ParseEnvFile(f); err != nil {
 			return err
 		}
 	}

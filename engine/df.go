@@ -3,15 +3,12 @@ package engine
 import (
 	"context"
 
+	"github.com/berth-containers/berth/engine/sysinfo"
 	"github.com/berth-containers/berth/volume"
 )
 
 // DiskUsageRow is one line of system df.
-type DiskUsageRow struct {
-	Type              string
-	Total, Active     int
-	Size, Reclaimable int64
-}
+type DiskUsageRow = sysinfo.DiskUsageRow
 
 // DiskUsage sums the space of images, containers' writable layers and
 // volumes, and how much of it nothing uses.
@@ -29,26 +26,15 @@ func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 		return nil, err
 	}
 	usedImg := map[string]bool{}
-	ct := DiskUsageRow{Type: "Containers", Total: len(ctrs)}
+	ctUse := make([]sysinfo.Usage, 0, len(ctrs))
 	for _, c := range ctrs {
 		usedImg[c.ImageID] = true
 		size, _ := ops.e.Size(c)
-		ct.Size += size
-		if c.Running() {
-			ct.Active++
-		} else {
-			ct.Reclaimable += size
-		}
+		ctUse = append(ctUse, sysinfo.Usage{Size: size, Active: c.Running()})
 	}
-	im := DiskUsageRow{Type: "Images", Total: len(imgs)}
+	imUse := make([]sysinfo.Usage, 0, len(imgs))
 	for _, img := range imgs {
-		size := svc.Size(ctx, img)
-		im.Size += size
-		if usedImg[img.ID.String()] {
-			im.Active++
-		} else {
-			im.Reclaimable += size
-		}
+		imUse = append(imUse, sysinfo.Usage{Size: svc.Size(ctx, img), Active: usedImg[img.ID.String()]})
 	}
 	used, err := ops.e.Volumes().InUse()
 	if err != nil {
@@ -58,15 +44,10 @@ func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	vo := DiskUsageRow{Type: "Local Volumes", Total: len(vols)}
+	voUse := make([]sysinfo.Usage, 0, len(vols))
 	for _, v := range vols {
-		size := dirSize(v.Mountpoint)
-		vo.Size += size
-		if len(used[v.Name]) > 0 {
-			vo.Active++
-		} else {
-			vo.Reclaimable += size
-		}
+		voUse = append(voUse, sysinfo.Usage{Size: dirSize(v.Mountpoint), Active: len(used[v.Name]) > 0})
 	}
-	return []DiskUsageRow{im, ct, vo, {Type: "Build Cache"}}, nil
+	return []DiskUsageRow{sysinfo.Tally("Images", imUse), sysinfo.Tally("Containers", ctUse),
+		sysinfo.Tally("Local Volumes", voUse), {Type: "Build Cache"}}, nil
 }

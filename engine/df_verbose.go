@@ -2,20 +2,14 @@ package engine
 
 import (
 	"context"
-	"time"
 
+	"github.com/berth-containers/berth/engine/sysinfo"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/volume"
 )
 
 // DiskUsageImage is one image of system df -v.
-type DiskUsageImage struct {
-	ID                       string
-	RepoTags                 []string
-	Created                  time.Time
-	Size, SharedSize, Unique int64
-	Containers               int
-}
+type DiskUsageImage = sysinfo.DiskUsageImage
 
 // DiskUsageContainer is one container of system df -v.
 type DiskUsageContainer struct {
@@ -25,11 +19,7 @@ type DiskUsageContainer struct {
 }
 
 // DiskUsageVolume is one volume of system df -v.
-type DiskUsageVolume struct {
-	Name  string
-	Links int
-	Size  int64
-}
+type DiskUsageVolume = sysinfo.DiskUsageVolume
 
 // DiskUsageDetail is system df -v: each image, container and volume.
 type DiskUsageDetail struct {
@@ -66,27 +56,20 @@ func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error
 		}
 		d.Containers = append(d.Containers, DiskUsageContainer{Container: c, Size: size, LocalVolumes: vols})
 	}
-	layerImages := map[string]int{}
-	for _, img := range imgs {
-		for _, ch := range unpack.ChainIDs(img.Config.RootFS.DiffIDs) {
-			layerImages[ch.String()]++
-		}
-	}
+	layers := make([]sysinfo.ImageLayers, 0, len(imgs))
 	for _, img := range imgs {
 		row := DiskUsageImage{ID: img.ID.String(), RepoTags: img.RepoTags, Containers: users[img.ID.String()]}
 		if img.Config.Created != nil {
 			row.Created = *img.Config.Created
 		}
-		chains := unpack.ChainIDs(img.Config.RootFS.DiffIDs)
-		for i, sz := range svc.LayerSizes(ctx, img) {
-			row.Size += sz
-			if i < len(chains) && layerImages[chains[i].String()] > 1 {
-				row.SharedSize += sz
-			}
-		}
-		row.Unique = row.Size - row.SharedSize
 		d.Images = append(d.Images, row)
+		l := sysinfo.ImageLayers{Sizes: svc.LayerSizes(ctx, img)}
+		for _, ch := range unpack.ChainIDs(img.Config.RootFS.DiffIDs) {
+			l.Chains = append(l.Chains, ch.String())
+		}
+		layers = append(layers, l)
 	}
+	sysinfo.LayerSizes(d.Images, layers)
 	used, err := ops.e.Volumes().InUse()
 	if err != nil {
 		return d, err

@@ -16,9 +16,11 @@
 // alive only while /proc shows the same process (pid and start time), so a
 // SIGKILLed monitor or CLI cannot leave `ps` lying.
 //
-// What it is made of, each in a package of its own below it: the attach
-// protocol (engine/attach), the json-file log (engine/jsonlog), the
-// monitor's idle C loop (engine/idlemon), other OCI runtimes' command
+// What it is made of, each in a package of its own below it: the
+// container record (engine/record), its store (engine/store), create's
+// flags (engine/options), the spec made from a record (engine/specgen),
+// the attach protocol (engine/attach), the json-file log (engine/jsonlog),
+// the monitor's idle C loop (engine/idlemon), other OCI runtimes' command
 // lines (engine/ociruntime) and --init's reaper (engine/initreaper); the
 // DNS responder is network/responder. *Engine has the commands on
 // containers; Network(), Volumes() and System() the others (groups.go).

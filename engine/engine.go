@@ -27,7 +27,7 @@ type Options struct {
 type Engine struct {
 	root, runroot string
 	images        *image.Service
-	db            *store
+	db            *recordStore
 	ph            *phases // debug timings of this process's steps
 	// ownPorts is set in a foreground run, whose process is the
 	// container's monitor: it holds the published ports itself (held),
@@ -49,7 +49,7 @@ func New(opts Options) *Engine {
 		root:    opts.Root,
 		runroot: opts.Runroot,
 		images:  opts.Images,
-		db:      &store{path: filepath.Join(opts.Root, "metadata.db")},
+		db:      newRecordStore(opts.Root),
 		ph:      newPhases(),
 	}
 	e.mon, e.dirs, e.rt, e.life, e.mk, e.ev = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}, &eventOps{e}
@@ -96,12 +96,12 @@ func newID() string {
 }
 
 // inUse answers image.InUse from the container records.
-type inUse struct{ db *store }
+type inUse struct{ db *recordStore }
 
 // NewInUse returns the image.InUse of the containers under root, so that
 // rmi and image prune leave images that containers use.
 func NewInUse(root string) image.InUse {
-	return inUse{db: &store{path: filepath.Join(root, "metadata.db")}}
+	return inUse{db: newRecordStore(root)}
 }
 
 func (u inUse) ContainersUsing(_ context.Context, id digest.Digest) ([]string, error) {

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -55,20 +57,20 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	proc := *s.Process
 	proc.Args, proc.Terminal = o.Cmd, o.TTY
 	for _, f := range o.EnvFiles {
-		kvs, err := ParseEnvFile(f)
+		kvs, err := options.ParseEnvFile(f)
 		if err != nil {
 			return 125, err
 		}
-		proc.Env = mergeEnv(proc.Env, kvs)
+		proc.Env = options.MergeEnv(proc.Env, kvs)
 	}
 	if o.TTY && !hasEnv(proc.Env, "TERM") {
 		proc.Env = append(proc.Env, "TERM=xterm") // dockerd's, as for run -t
 	}
 	for _, kv := range o.Env {
-		if err := ValidateEnv(kv); err != nil {
+		if err := options.ValidateEnv(kv); err != nil {
 			return 125, err
 		}
-		proc.Env = mergeEnv(proc.Env, expandEnv(kv))
+		proc.Env = options.MergeEnv(proc.Env, options.ExpandEnv(kv))
 	}
 	if o.Workdir != "" {
 		proc.Cwd = o.Workdir
@@ -86,7 +88,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.User.Umask = &umask
 	}
 	if o.Privileged {
-		caps := boundedCaps(allCaps())
+		caps := specgen.Bounded(specgen.AllCaps(), capBound())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	// The exec'd process comes back to us to be reaped.
@@ -123,9 +125,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	}
 	done := make(chan struct{})
 	if conn != nil {
-		// Fails only on a closed socket, where RecvFD fails too.
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		master, err := console.RecvFD(conn)
+		master, err := console.RecvMaster(conn, 5*time.Second)
 		if err != nil {
 			return 125, fmt.Errorf("receive the exec's pty: %w", err)
 		}

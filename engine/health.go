@@ -24,20 +24,6 @@ const (
 	healthOutputMax      = 4096
 )
 
-// HealthOptions are the --health-* flags as given.
-type HealthOptions struct {
-	HealthCmd           string
-	HealthInterval      time.Duration
-	HealthTimeout       time.Duration
-	HealthStartPeriod   time.Duration
-	HealthStartInterval time.Duration
-	HealthRetries       int
-	NoHealthcheck       bool
-	// Healthcheck, when set, is taken as it is in place of the flags (the
-	// API's Config.Healthcheck).
-	Healthcheck *HealthConfig
-}
-
 // HealthFlags turns the flags into a config as Docker's CLI does: nil
 // when none is given (the image's stays), Test {"NONE"} with
 // --no-healthcheck, Test empty (the image's) with durations only.

@@ -177,7 +177,10 @@ func (e *monitorOps) spawnProbe(c *Container, last time.Duration) time.Duration 
 		return last
 	}
 	_ = cmd.Process.Release() // never waited for: the monitor reaps every child; the pipe tells the end
-	data, _ := io.ReadAll(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		slog.Warn("health check: read the probe's report", "id", c.ID, "error", err)
+	}
 	ms, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
 	if err != nil || ms <= 0 {
 		return last

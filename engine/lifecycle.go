@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/proc"
-	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/container"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -257,12 +257,12 @@ func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bo
 			}
 			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 		}
-		if cg, err := cgroups.New(cgroupsPath(c), c.ID); err == nil {
+		if cg, err := cgroupByPath(c); err == nil {
 			if err := cg.Destroy(); err != nil {
 				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 			}
 		}
-		if err := os.RemoveAll(e.dirs.runtimeRoot() + "/" + c.ID); err != nil {
+		if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime/debug"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/internal/fds"
@@ -52,7 +48,7 @@ import (
 // $BERTH_MONITOR_FDS (monitorFDs in monitor_idle.go) names the fds the Go
 // side finds again: output pipes or pty master, attach socket, stdin pipe.
 // A SIGKILL at any point leaves what a killed Go monitor leaves: a record
-// whose monitor is gone (Container.refresh) and a runtime state rm -f removes.
+// whose monitor is gone (Container.Refresh) and a runtime state rm -f removes.
 
 // MonitorEnv marks a process as a monitor, so main routes it before any
 // command-line parsing.
@@ -288,33 +284,12 @@ func (e *monitorOps) recordExit(id string, info exitInfo, msg string) (*Containe
 
 // spawnMonitor starts the container's monitor and waits for its report.
 func (e *monitorOps) spawnMonitor(c *Container) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find berth's executable for the monitor: %w", err)
-	}
-	r, w, err := os.Pipe()
+	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
+	env := []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
+	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.root, e.runroot, c.ID}, env)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
-	cmd.Args[0] = "berth-monitor"
-	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
-	cmd.Env = []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
-	fds.CloexecInherited()
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return fmt.Errorf("start the container's monitor: %w", err)
-	}
-	// The monitor outlives us: whoever reaps orphans here (a subreaper
-	// above us, or init) collects it.
-	// Release only frees the handle: it fails on one already released.
-	defer func() { _ = cmd.Process.Release() }()
-	data, _ := io.ReadAll(r)
 	var rep monitorReport
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return fmt.Errorf("the container's monitor exited without a report (%q): see berth logs %s", data, c.Name)

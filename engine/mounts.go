@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/volume"
 )
@@ -18,14 +19,14 @@ import (
 func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolumes map[string]struct{}) ([]Mount, error) {
 	var out []Mount
 	for _, v := range o.Volumes {
-		m, err := parseVolumeFlag(v)
+		m, err := options.ParseVolume(v)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
 	}
 	for _, v := range o.Mounts {
-		m, err := parseMountFlag(v)
+		m, err := options.ParseMount(v)
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +34,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 	}
 	for _, t := range o.Tmpfs {
 		dst, opts, _ := strings.Cut(t, ":")
-		dst, err := checkTarget("tmpfs", dst)
+		dst, err := options.CheckTarget("tmpfs", dst)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +50,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 	var imgVols []string
 	for dst := range imageVolumes {
 		// An image's VOLUME is the image author's input, checked as -v's.
-		clean, err := checkTarget("volume", dst)
+		clean, err := options.CheckTarget("volume", dst)
 		if err != nil {
 			return nil, fmt.Errorf("volume %q of the image: %w", dst, err)
 		}
@@ -88,11 +89,4 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 		}
 	}
 	return out, nil
-}
-
-func joinOpt(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "," + b
 }

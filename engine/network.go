@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/etcfiles"
 	"github.com/berth-containers/berth/network/netns"
@@ -30,7 +28,7 @@ import (
 //	start    prepare -> setUpNetwork: a netns pinned at <runroot>/netns/<id>,
 //	         network.Attach for each network (veth, lease, DNAT), the /etc
 //	         files written, the DNS responder told; buildSpec joins the netns
-//	         by path (networkSpec) and binds the files (addEtcMounts), so the
+//	         by path (netNSPath) and binds the files (addEtcMounts), so the
 //	         container's first instruction already has its network
 //	restart  the netns and its endpoints stay (the monitor's restart loop
 //	         does not prepare again)
@@ -47,18 +45,6 @@ import (
 // DefaultNetworkMode is the network of a container created without
 // --network, as Docker's.
 const DefaultNetworkMode = network.DefaultName
-
-// NetworkOptions are run and create's network flags besides --network.
-type NetworkOptions struct {
-	IP         string   // --ip
-	Aliases    []string // --network-alias
-	AddHosts   []string // --add-host name:ip
-	DNS        []string // --dns
-	DNSSearch  []string // --dns-search
-	DNSOptions []string // --dns-option
-	Publish    []string // -p, --publish
-	PublishAll bool     // -P
-}
 
 // ownsNetNS reports whether a network mode gives the container a namespace
 // pinned by berth: bridge and user networks.
@@ -376,37 +362,6 @@ func (ops *Network) tearDown(c *Container) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// networkSpec points the spec's network namespace at the container's: none
-// (host), berth's pinned one, or another container's.
-func (ops *Network) spec(s *specs.Spec, c *Container) error {
-	mode := c.HostConfig.NetworkMode
-	path := ""
-	switch {
-	case mode == "none":
-		return nil
-	case mode == "host":
-	case strings.HasPrefix(mode, "container:"):
-		p, err := ops.sharedNetNS(strings.TrimPrefix(mode, "container:"))
-		if err != nil {
-			return err
-		}
-		path = p
-	default:
-		path = ops.netnsPath(c.ID)
-	}
-	var nss []specs.LinuxNamespace
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type != specs.NetworkNamespace {
-			nss = append(nss, ns)
-		}
-	}
-	if mode != "host" {
-		nss = append(nss, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
-	}
-	s.Linux.Namespaces = nss
-	return nil
 }
 
 // sharedNetNS is the namespace path of a running container whose network

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/network"
 )
@@ -126,7 +127,7 @@ func (ops *Network) Connect(ctx context.Context, netRef, ref string, o ConnectOp
 	if _, ok := c.HostConfig.Networks[n.Name]; ok {
 		return fmt.Errorf("endpoint with name %s already exists in network %s", c.Name, n.Name)
 	}
-	if err := validateAliases(o.Aliases); err != nil {
+	if err := options.ValidateAliases(o.Aliases); err != nil {
 		return err
 	}
 	set := EndpointSettings(o)

@@ -8,6 +8,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/etcfiles"
@@ -24,7 +25,7 @@ var etcNames = []string{"hostname", "hosts", "resolv.conf"}
 func (ops *Network) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	hc := c.HostConfig
 	dir := ops.e.dirs.containerDir(c.ID)
-	if err := checkEtcRecord(c); err != nil {
+	if err := options.CheckEtcRecord(c); err != nil {
 		return err
 	}
 	var extra []etcfiles.Host

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -223,9 +224,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		return exitInfo{}, execFailure(err)
 	}
 	if consoleConn != nil {
-		// Fails only on a closed socket, where RecvFD fails too.
-		_ = consoleConn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		master, err := console.RecvFD(consoleConn)
+		master, err := console.RecvMaster(consoleConn, 5*time.Second)
 		if err != nil {
 			deleteRuntime(rc, c.ID)
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
@@ -316,8 +315,12 @@ func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	// A cgroup already gone (an external runtime's delete) reads as no OOM.
-	kills, _ := cgroups.Load(rc.CgroupPaths()).OOMKills()
+	// A cgroup already gone (an external runtime's delete) reads as no OOM;
+	// any other failure is logged, and the exit recorded without OOM.
+	kills, err := cgroups.Load(rc.CgroupPaths()).OOMKills()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
+	}
 	info.oom = kills > 0
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)

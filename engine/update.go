@@ -6,6 +6,9 @@ import (
 	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 // UpdateOptions are `berth update`'s flags: a nil field is left as it is.
@@ -17,35 +20,6 @@ type UpdateOptions struct {
 	PidsLimit                             *int64 // 0 or -1: unlimited
 	BlkioWeight                           *uint16
 	Restart                               *string
-}
-
-// moreResources adds what update set to the resources a start applies.
-func moreResources(r *specs.LinuxResources, m MoreResources) {
-	if m.MemoryReservation > 0 {
-		if r.Memory == nil {
-			r.Memory = &specs.LinuxMemory{}
-		}
-		v := m.MemoryReservation
-		r.Memory.Reservation = &v
-	}
-	if m.CPUPeriod > 0 || m.CPUQuota > 0 || m.CpusetMems != "" {
-		if r.CPU == nil {
-			r.CPU = &specs.LinuxCPU{}
-		}
-		if m.CPUPeriod > 0 {
-			p := uint64(m.CPUPeriod)
-			r.CPU.Period = &p
-		}
-		if m.CPUQuota > 0 {
-			q := m.CPUQuota
-			r.CPU.Quota = &q
-		}
-		r.CPU.Mems = m.CpusetMems
-	}
-	if m.BlkioWeight > 0 {
-		w := m.BlkioWeight
-		r.BlockIO = &specs.LinuxBlockIO{Weight: &w}
-	}
 }
 
 // minMemory is Docker's smallest memory limit and reservation.
@@ -125,7 +99,7 @@ func (o UpdateOptions) apply(hc HostConfig, autoRemove bool) (HostConfig, *specs
 		if autoRemove {
 			return hc, nil, nil, errors.New("restart policy cannot be updated because AutoRemove is enabled for the container")
 		}
-		p, err := ParseRestart(*o.Restart)
+		p, err := options.ParseRestart(*o.Restart)
 		if err != nil {
 			return hc, nil, nil, err
 		}
@@ -142,7 +116,7 @@ func (o UpdateOptions) applyMemory(hc *HostConfig, r *specs.LinuxResources) erro
 		if *s == "-1" && flag == "--memory-swap" {
 			return -1, nil
 		}
-		n, err := ParseBytes(*s)
+		n, err := bytesize.Parse(*s)
 		if err != nil {
 			return 0, fmt.Errorf("invalid argument %q for \"%s\" flag: %w", *s, flag, err)
 		}
@@ -219,7 +193,7 @@ func (o UpdateOptions) applyCPU(hc *HostConfig, r *specs.LinuxResources) error {
 		return errors.New("conflicting options: Nano CPUs and CPU Period cannot both be set")
 	}
 	if o.CPUs != nil {
-		n, err := ParseCPUs(*o.CPUs)
+		n, err := options.ParseCPUs(*o.CPUs)
 		if err != nil {
 			return err
 		}
@@ -274,14 +248,14 @@ func (o UpdateOptions) applyCPU(hc *HostConfig, r *specs.LinuxResources) error {
 		cpu.Shares = &sh
 	}
 	if o.CpusetCpus != nil {
-		if err := checkCpuset(*o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
+		if err := options.CheckCpuset(*o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
 			return err
 		}
 		hc.CpusetCpus = *o.CpusetCpus
 		cpu.Cpus = orAll(*o.CpusetCpus, "/sys/devices/system/cpu/online")
 	}
 	if o.CpusetMems != nil {
-		if err := checkCpuset(*o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
+		if err := options.CheckCpuset(*o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
 			return err
 		}
 		hc.CpusetMems = *o.CpusetMems

@@ -14,24 +14,21 @@ import (
 const KeepID = "keep-id"
 
 // ErrNoCgroup is why a rootless container cannot have limits here.
-var ErrNoCgroup = errors.New("rootless berth cannot set resource limits (-m, --cpus, --pids-limit, ...): they need a cgroup v2 subtree delegated to your user (systemd's user@.service with Delegate=yes), and this host has none; run without the limit flags")
+var ErrNoCgroup = errors.New("rootless berth cannot set resource limits (-m, --cpus, --pids-limit, ...) without a cgroup v2 subtree delegated to your user")
 
 // Spec makes an engine spec runnable in the store's namespace, as podman
-// does without a delegated cgroup: the cgroup tree belongs to the host's
-// root, so the container runs in the caller's cgroup with no limits. The
-// device allow-list goes (the namespace cannot mknod a device anyway, and
-// the runtime bind-mounts the default nodes); any limit is an error rather
-// than silently unenforced. usernsMode KeepID adds keepID's namespace.
+// does: the container's cgroup goes under the user's delegated cgroup v2
+// subtree, where its limits work; without one, it runs in the caller's
+// cgroup with no limits, and any limit is an error rather than silently
+// unenforced (placeCgroup). The device allow-list goes (the namespace
+// cannot mknod a device anyway, and the runtime bind-mounts the default
+// nodes). usernsMode KeepID adds keepID's namespace.
 func Spec(s *specs.Spec, usernsMode string) error {
 	if !Active() || s.Linux == nil {
 		return nil
 	}
-	if r := s.Linux.Resources; r != nil {
-		if r.Memory != nil || r.CPU != nil || r.Pids != nil || r.BlockIO != nil ||
-			len(r.HugepageLimits) > 0 || r.Network != nil || len(r.Rdma) > 0 || len(r.Unified) > 0 {
-			return ErrNoCgroup
-		}
-		s.Linux.Resources = nil
+	if err := placeCgroup(s); err != nil {
+		return err
 	}
 	if usernsMode == KeepID {
 		return keepID(s)

@@ -175,3 +175,7 @@ func hasWildcard(s string) bool { return strings.ContainsAny(s, `*?[`) }
 // Plain is a context of dir with nothing excluded: another stage's or
 // image's files for COPY --from.
 func Plain(dir string) *Context { return &Context{Dir: dir} }
+
+// Filters reports whether .dockerignore leaves anything out of the
+// context: a bind mount of it then needs a filtered copy.
+func (c *Context) Filters() bool { return c.ignore != nil }

@@ -13,10 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/runtime/execspec"
 )
 
 func newExecCommand() *cobra.Command {
-	var f container.ExecFlags
+	var f execspec.Flags
 	var opts container.ExecOptions
 	var processFile string
 	var detach bool
@@ -59,7 +60,7 @@ In the foreground exec forwards signals and exits with the process's status
 			if err != nil {
 				return err
 			}
-			if opts.SubCgroups, err = container.ParseExecCgroups(execCgroups); err != nil {
+			if opts.SubCgroups, err = execspec.ParseCgroups(execCgroups); err != nil {
 				return err
 			}
 			if opts.PassFDs < 0 {

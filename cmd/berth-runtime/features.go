@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/runtime/caps"
-	"github.com/berth-containers/berth/runtime/rootfs"
+	"github.com/berth-containers/berth/runtime/mountopt"
 	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
@@ -27,7 +27,7 @@ build of berth-runtime understands. Higher-level tools read it.`,
 				OCIVersionMin: "1.0.0",
 				OCIVersionMax: specs.Version,
 				Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
-				MountOptions:  rootfs.OptionNames(),
+				MountOptions:  mountopt.Names(),
 				Linux: &features.Linux{
 					Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 					Capabilities: caps.Names(),

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/runtime/container"
+	"github.com/berth-containers/berth/runtime/ps"
 )
 
 func newPsCommand() *cobra.Command {
@@ -50,7 +51,7 @@ array of host pids.`,
 			if err != nil {
 				return fmt.Errorf("run ps %v: %w", psArgs, err)
 			}
-			filtered, err := container.FilterPS(out, pids)
+			filtered, err := ps.Filter(out, pids)
 			if err != nil {
 				return err
 			}

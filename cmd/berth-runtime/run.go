@@ -141,8 +141,7 @@ func newTerminal(opts *container.CreateOptions) (*terminal, error) {
 // returned, and copies it to and from this process's stdio.
 func (t *terminal) proxy() (chan error, error) {
 	defer t.remote.Close()
-	t.remote.SetReadDeadline(time.Now().Add(5 * time.Second))
-	master, err := console.RecvFD(t.remote)
+	master, err := console.RecvMaster(t.remote, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("receive pty master: %w", err)
 	}

@@ -28,11 +28,12 @@ var updateFlags = []struct{ name, usage string }{
 	{"cpuset-cpus", "CPUs to use (0-3, 0,1)"},
 	{"cpuset-mems", "memory nodes to use (0-3, 0,1)"},
 	{"memory", "memory limit in bytes (suffixes k, m, g)"},
+	{"cpu-idle", "1 to give the cgroup SCHED_IDLE priority, 0 to clear it"},
 	{"memory-reservation", "memory soft limit in bytes"},
 	{"memory-swap", "memory plus swap limit in bytes; -1 for unlimited swap"},
 	{"kernel-memory", "obsolete; ignored"},
 	{"kernel-memory-tcp", "kernel TCP buffer memory limit in bytes"},
-	{"pids-limit", "maximum number of processes (0 or -1: no limit)"},
+	{"pids-limit", "maximum number of processes (-1: no limit; 0 means 1, as runc)"},
 	{"l3-cache-schema", "Intel RDT L3 cache schema (not supported)"},
 	{"mem-bw-schema", "Intel RDT memory bandwidth schema (not supported)"},
 }
@@ -151,7 +152,7 @@ func resourcesFromFlags(fs *pflag.FlagSet) (*specs.LinuxResources, error) {
 	}
 	cpu := &specs.LinuxCPU{
 		Period: u64("cpu-period"), Quota: i64("cpu-quota"), Burst: u64("cpu-burst"), Shares: u64("cpu-share"),
-		RealtimePeriod: u64("cpu-rt-period"), RealtimeRuntime: i64("cpu-rt-runtime"),
+		RealtimePeriod: u64("cpu-rt-period"), RealtimeRuntime: i64("cpu-rt-runtime"), Idle: i64("cpu-idle"),
 	}
 	cpu.Cpus, _ = get("cpuset-cpus")
 	cpu.Mems, _ = get("cpuset-mems")

@@ -65,7 +65,7 @@ type Config struct {
 	StdinOnce    bool                `json:"stdinOnce,omitempty"`
 	Volumes      map[string]struct{} `json:"volumes,omitempty"`
 	ExposedPorts map[string]struct{} `json:"exposedPorts,omitempty"`
-	Healthcheck  *HealthConfig       `json:"healthcheck,omitempty"` // flags over the image's (health.go)
+	Healthcheck  *HealthConfig       `json:"healthcheck,omitempty"` // flags over the image's
 }
 
 // HostConfig is how the container is run on this host.
@@ -94,7 +94,7 @@ type HostConfig struct {
 	// LogMaxFile is how many log files are kept, the current one with
 	// them (--log-opt max-file); 0 means the json-file log's default.
 	LogMaxFile int `json:"logMaxFile,omitempty"`
-	// PortBindings are published ports, "80/tcp" -> host addresses (port.go).
+	// PortBindings are published ports, "80/tcp" -> host addresses (network.go).
 	PortBindings map[string][]PortBinding `json:"portBindings,omitempty"`
 
 	NetworkConfig   // networks, --add-host, --dns ... (network.go)

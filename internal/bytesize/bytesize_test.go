@@ -49,3 +49,33 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestCallers pins the values each caller passes: the engine's size flags
+// (-m, --memory-swap, --memory-reservation, --shm-size, --mount
+// tmpfs-size, --device-read-bps, --log-opt max-size, update) and
+// berth-runtime's update (runc's --memory, --memory-swap ...). Both
+// callers take "-1" (unlimited) themselves before calling Parse, which
+// refuses it, so neither can mistake it for a size.
+func TestCallers(t *testing.T) {
+	for _, tt := range []struct {
+		caller, in string
+		want       int64
+	}{
+		{"berth run -m", "64m", 64 << 20},
+		{"berth run --memory-swap", "1g", 1 << 30},
+		{"berth run --shm-size", "128MB", 128 << 20},
+		{"berth run --mount tmpfs-size", "64MiB", 64 << 20},
+		{"berth run --device-read-bps", "1mb", 1 << 20},
+		{"berth run --log-opt max-size", "10k", 10 << 10},
+		{"berth-runtime update --memory", "1048576", 1 << 20},
+		{"berth-runtime update --memory", "10M", 10 << 20},
+		{"berth-runtime update --memory-swap", "1GB", 1 << 30},
+	} {
+		if got, err := Parse(tt.in); err != nil || got != tt.want {
+			t.Errorf("%s %q: %d, %v; want %d", tt.caller, tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := Parse("-1"); err == nil {
+		t.Error(`Parse("-1") succeeded; the callers handle unlimited, Parse must not take it for a size`)
+	}
+}

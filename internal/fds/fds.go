@@ -1,5 +1,6 @@
-// Package fds keeps inherited descriptors out of the long-lived processes
-// berth starts (the monitor, the DNS responder).
+// Package fds starts the long-lived processes berth spawns (the monitor,
+// the DNS responder) one way, and keeps inherited descriptors out of
+// them.
 package fds
 
 import (

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -353,31 +352,11 @@ func published(eps []network.Endpoint) bool {
 
 // start spawns a responder and returns its report.
 func start(root, runroot string) (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find berth's executable for the dns responder: %w", err)
-	}
-	r, w, err := os.Pipe()
+	env := []string{Env + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0"}
+	data, err := fds.SpawnDaemon("dns responder", "berth-dns", []string{"dns", root, runroot}, env)
 	if err != nil {
 		return "", err
 	}
-	defer r.Close()
-	cmd := exec.Command(exe, "dns", root, runroot)
-	cmd.Args[0] = "berth-dns"
-	cmd.Env = []string{Env + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0"}
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
-	fds.CloexecInherited()
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return "", fmt.Errorf("start the dns responder: %w", err)
-	}
-	// Release only forgets the pid (the responder is not waited for);
-	// there is nothing to report.
-	defer func() { _ = cmd.Process.Release() }()
-	data, _ := io.ReadAll(r)
 	rep := strings.TrimSpace(string(data))
 	if rep == "busy" || rep == "ok" {
 		return rep, nil

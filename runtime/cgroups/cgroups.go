@@ -75,10 +75,12 @@ type Manager struct {
 
 // New resolves cgroupsPath (absolute, or relative to the caller's own
 // cgroup, as runc reads linux.cgroupsPath) on every mounted hierarchy.
-// An empty path means /<id>. Nothing is created until Apply.
+// An empty path means /<id>, or <delegation>/berth-<id> for a rootless
+// caller with a delegated subtree (defaultPath). Nothing is created until
+// Apply.
 func New(cgroupsPath, id string) (*Manager, error) {
 	if cgroupsPath == "" {
-		cgroupsPath = "/" + id
+		cgroupsPath = defaultPath(id)
 	}
 	if strings.Contains(cgroupsPath, "..") {
 		return nil, fmt.Errorf("linux.cgroupsPath %q: must not contain \"..\"", cgroupsPath)

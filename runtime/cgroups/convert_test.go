@@ -1,11 +1,9 @@
 package cgroups
 
 import (
-	"os"
 	"reflect"
 	"testing"
 
-	"github.com/cilium/ebpf"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -73,44 +71,5 @@ func TestCPUMax(t *testing.T) {
 		if got := cpuMax(tc.quota, tc.period); got != tc.want {
 			t.Errorf("cpuMax = %q, want %q", got, tc.want)
 		}
-	}
-}
-
-func TestDeviceRuleString(t *testing.T) {
-	for _, tc := range []struct {
-		r    specs.LinuxDeviceCgroup
-		want string
-	}{
-		{specs.LinuxDeviceCgroup{Access: "rwm"}, "a"},
-		{specs.LinuxDeviceCgroup{Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "rw"}, "c 1:3 rw"},
-		{specs.LinuxDeviceCgroup{Type: "c", Major: ptr[int64](136), Access: "rwm"}, "c 136:* rwm"},
-		{specs.LinuxDeviceCgroup{Type: "b", Access: "m"}, "b *:* m"},
-	} {
-		if got := deviceRuleString(tc.r); got != tc.want {
-			t.Errorf("deviceRuleString(%+v) = %q, want %q", tc.r, got, tc.want)
-		}
-	}
-}
-
-// TestDeviceFilterLoads runs the kernel's verifier over the program for a
-// typical rule list (it is not attached anywhere).
-func TestDeviceFilterLoads(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("loading an eBPF program needs root")
-	}
-	insns, err := deviceFilter(withDefaultDevices([]specs.LinuxDeviceCgroup{
-		{Allow: false, Access: "rwm"},
-		{Allow: true, Type: "b", Major: ptr[int64](8), Access: "r"},
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.CGroupDevice, Instructions: insns, License: "Apache-2.0"})
-	if err != nil {
-		t.Fatalf("verifier refused the device filter: %v\n%v", err, insns)
-	}
-	prog.Close()
-	if _, err := deviceFilter([]specs.LinuxDeviceCgroup{{Type: "x"}}); err == nil {
-		t.Error("unknown device type accepted")
 	}
 }

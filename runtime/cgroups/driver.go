@@ -128,7 +128,7 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 	for _, c := range wanted(r) {
 		d := m.driverFor(c)
 		if d == nil {
-			return fmt.Errorf("linux.resources: the %s cgroup controller is not available on this host (%s): remove the setting or enable the controller", c, m.layoutName())
+			return m.missing(c)
 		}
 		if err := d.set(c, r); err != nil {
 			return err

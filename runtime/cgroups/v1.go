@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups/devices"
 )
 
 // v1Driver writes cgroup v1 files: each controller in its own hierarchy's
@@ -53,17 +55,21 @@ func (d *v1Driver) set(c string, r *specs.LinuxResources) error {
 		}
 		return nil
 	case ctrlDevices:
-		return v1SetDevices(dir, r.Devices)
+		return devices.SetV1(dir, r.Devices)
 	case ctrlRdma:
 		return writeLines(dir, "rdma.max", rdmaLines(r.Rdma))
 	}
 	return fmt.Errorf("cgroup v1: no writer for controller %s", c)
 }
 
-// pidsLimit: the spec's 0 and -1 both mean no limit, as in runc.
+// pidsLimit: a negative limit means none; 0 means 1, as in runc 1.2 and
+// later (systemd has no TasksMax=0, and runc's two drivers agree).
 func pidsLimit(v *int64) int64 {
-	if *v <= 0 {
+	switch {
+	case *v < 0:
 		return -1
+	case *v == 0:
+		return 1
 	}
 	return *v
 }
@@ -118,18 +124,38 @@ func v1SetCPU(dir string, c *specs.LinuxCPU) error {
 			return err
 		}
 	}
-	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
-		if err := writeFile(dir, "cpu.rt_period_us", []byte(strconv.FormatUint(*c.RealtimePeriod, 10))); err != nil {
-			return err
-		}
-	}
-	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
-		if err := writeFile(dir, "cpu.rt_runtime_us", []byte(strconv.FormatInt(*c.RealtimeRuntime, 10))); err != nil {
-			return fmt.Errorf("%w (the parent cgroup's cpu.rt_runtime_us must leave room for it)", err)
-		}
+	if err := v1SetRealtime(dir, c); err != nil {
+		return err
 	}
 	if c.Idle != nil {
 		return writeFile(dir, "cpu.idle", []byte(strconv.FormatInt(*c.Idle, 10)))
+	}
+	return nil
+}
+
+// v1SetRealtime writes the realtime period and runtime. The kernel checks
+// runtime <= period as each is written, so a period below the current
+// runtime is refused (EINVAL) until the runtime is lowered: then the
+// runtime goes first and the period after it, as runc does.
+func v1SetRealtime(dir string, c *specs.LinuxCPU) error {
+	hasRuntime := c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0
+	var period []byte
+	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
+		period = []byte(strconv.FormatUint(*c.RealtimePeriod, 10))
+		if err := writeFile(dir, "cpu.rt_period_us", period); err == nil {
+			period = nil
+		} else if !errors.Is(err, unix.EINVAL) || !hasRuntime {
+			return err
+		}
+	}
+	if !hasRuntime {
+		return nil
+	}
+	if err := writeFile(dir, "cpu.rt_runtime_us", []byte(strconv.FormatInt(*c.RealtimeRuntime, 10))); err != nil {
+		return fmt.Errorf("%w (the parent cgroup's cpu.rt_runtime_us must leave room for it)", err)
+	}
+	if period != nil {
+		return writeFile(dir, "cpu.rt_period_us", period)
 	}
 	return nil
 }
@@ -284,21 +310,6 @@ func v1SetBlkio(dir string, b *specs.LinuxBlockIO) error {
 		{"blkio.throttle.write_iops_device", b.ThrottleWriteIOPSDevice},
 	} {
 		if err := writeLines(dir, t.file, deviceLines(t.devs)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// v1SetDevices writes the rules in order, runc's defaults last. A rule
-// for every device ("a") switches the default; others add exceptions.
-func v1SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
-	for _, r := range withDefaultDevices(rules) {
-		file := "devices.deny"
-		if r.Allow {
-			file = "devices.allow"
-		}
-		if err := writeFile(dir, file, []byte(deviceRuleString(r))); err != nil {
 			return err
 		}
 	}

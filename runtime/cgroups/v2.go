@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/cgroups/devices"
 )
 
 // v2Driver writes the container's cgroup in the unified hierarchy. On a
@@ -49,7 +53,9 @@ func (d *v2Driver) has(c string) bool {
 	case ctrlDevices:
 		return d.pure // an eBPF program; in hybrid mode v1's devices controller rules
 	case ctrlUnified:
-		return true
+		// As runc: raw v2 files only on a v2 host. On a hybrid one the
+		// unified mount has no controllers the container's limits are in.
+		return d.pure
 	case ctrlBlkio:
 		return d.enabled("io")
 	case ctrlCpuacct:
@@ -80,7 +86,7 @@ func (d *v2Driver) set(c string, r *specs.LinuxResources) error {
 	case ctrlRdma:
 		return writeLines(d.dir, "rdma.max", rdmaLines(r.Rdma))
 	case ctrlDevices:
-		return v2SetDevices(d.dir, r.Devices)
+		return devices.SetV2(d.dir, r.Devices)
 	case ctrlUnified:
 		return d.setUnified(r.Unified)
 	}
@@ -237,7 +243,11 @@ func (d *v2Driver) frozen() (bool, error) {
 // enableControllers delegates every available controller down to dir's
 // parent, level by level from the root, as a pure-v2 host needs before
 // the container's cgroup can have limits. A level that has them all is
-// only read.
+// only read. A level a rootless caller may not write (EACCES: one above
+// its delegation, whose owner enabled what it delegates), or cannot
+// (EBUSY: a delegation that holds the caller's own processes), is
+// skipped: a container without limits runs anyway, and a limit that
+// needs a controller missing below it fails in Set, saying so.
 func enableControllers(dir string) error {
 	rel, err := filepath.Rel(Root, filepath.Dir(dir))
 	if err != nil || strings.HasPrefix(rel, "..") {
@@ -268,7 +278,8 @@ func enableControllers(dir string) error {
 			}
 		}
 		if len(add) > 0 {
-			if err := writeFile(cur, "cgroup.subtree_control", []byte(strings.Join(add, " "))); err != nil {
+			err := writeFile(cur, "cgroup.subtree_control", []byte(strings.Join(add, " ")))
+			if err != nil && !(unprivileged() && (errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EBUSY))) {
 				return fmt.Errorf("delegate controllers: %w (a cgroup with processes of its own cannot delegate: move them into a child cgroup)", err)
 			}
 		}

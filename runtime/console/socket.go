@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,6 +41,16 @@ func Pair() (local *os.File, remote *net.UnixConn, err error) {
 		return nil, nil, fmt.Errorf("console socket: %w", err)
 	}
 	return os.NewFile(uintptr(fds[0]), "console"), conn.(*net.UnixConn), nil
+}
+
+// RecvMaster receives the pty master the container's process sends over
+// the other end of a Pair, waiting at most timeout: the process sends it
+// before create or exec returns, so a longer wait means it never will.
+func RecvMaster(remote *net.UnixConn, timeout time.Duration) (*os.File, error) {
+	if err := remote.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
+	return RecvFD(remote)
 }
 
 // SendFDConn sends f over an already connected socket. Init uses it with the

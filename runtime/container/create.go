@@ -25,7 +25,9 @@ import (
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/pidfd"
 	"github.com/berth-containers/berth/runtime/seccomp"
+	"github.com/berth-containers/berth/runtime/selfexe"
 	"github.com/berth-containers/berth/runtime/spec"
 	"github.com/berth-containers/berth/runtime/userns"
 )
@@ -154,7 +156,7 @@ func (b *builder) build() error {
 	if b.spec.Linux != nil {
 		cgPath = b.spec.Linux.CgroupsPath
 	}
-	if b.cg, err = cgroups.New(cgPath, b.id); err != nil {
+	if b.cg, err = cgroups.NewUnused(cgPath, b.id); err != nil {
 		return err
 	}
 	// Before the first mkdir: a kill half way through Create leaves
@@ -238,7 +240,7 @@ func makeFifo(dir string) (*os.File, error) {
 }
 
 func (b *builder) startInit(fifo, consoleSock *os.File) error {
-	exe, err := SealedExecutable()
+	exe, err := selfexe.Sealed()
 	if err != nil {
 		return err
 	}
@@ -449,7 +451,7 @@ func (b *builder) finish() error {
 			return err
 		}
 	}
-	return sendPidfd(b.opts.PidfdSocket, b.initPid)
+	return pidfd.Send(b.opts.PidfdSocket, b.initPid)
 }
 
 func (b *builder) newState() *State {

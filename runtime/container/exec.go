@@ -17,9 +17,12 @@ import (
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/execspec"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
+	"github.com/berth-containers/berth/runtime/pidfd"
 	"github.com/berth-containers/berth/runtime/seccomp"
+	"github.com/berth-containers/berth/runtime/selfexe"
 	"github.com/berth-containers/berth/runtime/spec"
 )
 
@@ -41,7 +44,7 @@ type ExecOptions struct {
 	// PidfdSocket is a unix socket to send a pidfd of the process to.
 	PidfdSocket string
 	// SubCgroups puts the process in sub-cgroups of the container's
-	// (exec --cgroup, see ParseExecCgroups).
+	// (exec --cgroup, see execspec.ParseCgroups).
 	SubCgroups map[string]string
 	// PassFDs is how many fds from 3 up the process inherits.
 	PassFDs int
@@ -92,7 +95,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := boundProcess(proc, s, opts.AddedCaps); err != nil {
+	if err := execspec.Bound(proc, s, opts.AddedCaps); err != nil {
 		return 0, err
 	}
 	if proc.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
@@ -125,7 +128,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 			return 0, fmt.Errorf("pid file %s: %w", opts.PidFile, err)
 		}
 	}
-	if err := sendPidfd(opts.PidfdSocket, pid); err != nil {
+	if err := pidfd.Send(opts.PidfdSocket, pid); err != nil {
 		e.kill()
 		return 0, err
 	}
@@ -203,7 +206,7 @@ func (e *execer) start() (int, error) {
 	// this binary, never the host's file, so that while it is still our code
 	// running in the container nothing there can write the host binary
 	// through /proc/PID/exe.
-	exe, err := SealedExecutable()
+	exe, err := selfexe.Sealed()
 	if err != nil {
 		return 0, err
 	}
@@ -369,4 +372,14 @@ func (e *execer) converse(sock *os.File, cfg initproc.Config) error {
 			return fmt.Errorf("exec process sent unknown message %q", m.Type)
 		}
 	}
+}
+
+// ExecProcess builds the process for `exec [flags] ID CMD...` as runc does:
+// the container's process with the flags applied (execspec.Apply).
+func (c *Container) ExecProcess(f execspec.Flags) (*specs.Process, error) {
+	s, err := c.config()
+	if err != nil {
+		return nil, err
+	}
+	return execspec.Apply(s.Process, f)
 }

@@ -14,33 +14,6 @@ import (
 	"github.com/berth-containers/berth/runtime/initproc"
 )
 
-// ParseExecCgroups reads exec --cgroup values as runc does: "path" puts the
-// process in that sub-cgroup of the container's cgroup in every hierarchy,
-// "controller[,controller...]:path" only in those controllers' ones. The
-// result maps a controller ("" for all) to its path.
-func ParseExecCgroups(values []string) (map[string]string, error) {
-	if len(values) == 0 {
-		return nil, nil
-	}
-	out := map[string]string{}
-	for _, v := range values {
-		ctrls, path, ok := strings.Cut(v, ":")
-		if !ok {
-			ctrls, path = "", v
-		}
-		if path == "" {
-			return nil, fmt.Errorf("exec --cgroup %q: empty path", v)
-		}
-		for _, c := range strings.Split(ctrls, ",") {
-			if _, dup := out[c]; dup {
-				return nil, fmt.Errorf("exec --cgroup %q: controller %q given twice", v, c)
-			}
-			out[c] = path
-		}
-	}
-	return out, nil
-}
-
 // subCgroups is the container's cgroup with subs applied: each hierarchy's
 // directory moves down to the sub-cgroup named for one of its controllers,
 // or for all. The sub-cgroups must exist (runc does not create them), and

@@ -122,6 +122,20 @@ func Delete(root, id string, force bool) error {
 	return c.Delete(force)
 }
 
+// RemoveState removes what is left of container id's state directory
+// under root when no state can be loaded from it (a create killed half
+// way, a state from before a reboot): the caller has killed what the
+// container ran and removed its cgroup. Missing is not an error.
+func RemoveState(root, id string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(root, id)); err != nil {
+		return fmt.Errorf("remove the state of container %s: %w", id, err)
+	}
+	return nil
+}
+
 func loadAfterCreate(root, id string, force bool) (*Container, error) {
 	dir := filepath.Join(root, id)
 	lf, err := lock(dir)

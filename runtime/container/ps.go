@@ -1,11 +1,7 @@
 package container
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // Pids lists the container's processes as the host numbers them, read
@@ -16,40 +12,4 @@ func (c *Container) Pids() ([]int, error) {
 		return nil, fmt.Errorf("processes of container %s: %w", c.ID(), err)
 	}
 	return pids, nil
-}
-
-// FilterPS keeps, from the output of the host's ps, the header and the
-// lines of the given pids, as `runc ps` does: the PID column is found by
-// its header.
-func FilterPS(out []byte, pids []int) ([]byte, error) {
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(lines) == 0 || lines[0] == "" {
-		return nil, errors.New("ps printed nothing")
-	}
-	col := -1
-	for i, h := range strings.Fields(lines[0]) {
-		if h == "PID" {
-			col = i
-			break
-		}
-	}
-	if col < 0 {
-		return nil, fmt.Errorf("ps output has no PID column (header %q): give ps options that print it, such as -ef", lines[0])
-	}
-	want := make(map[int]bool, len(pids))
-	for _, p := range pids {
-		want[p] = true
-	}
-	var b bytes.Buffer
-	b.WriteString(lines[0] + "\n")
-	for _, l := range lines[1:] {
-		f := strings.Fields(l)
-		if len(f) <= col {
-			continue
-		}
-		if pid, err := strconv.Atoi(f[col]); err == nil && want[pid] {
-			b.WriteString(l + "\n")
-		}
-	}
-	return b.Bytes(), nil
 }

@@ -7,19 +7,6 @@ import (
 	"io"
 )
 
-// Record kinds of an exec done by the constructor; keep in sync with
-// nsenter.h.
-const (
-	recExecArg    = 7
-	recExecEnv    = 8
-	recExecCwd    = 9
-	recExecIDs    = 10
-	recExecCaps   = 11
-	recExecRlimit = 12
-	recExecMisc   = 13
-	recExecBPF    = 14
-)
-
 // Exec is a process for the constructor to set up and execve itself once
 // it is in the container's namespaces (execve.c): everything resolved,
 // nothing left to parse. The Go path (runtime/initproc) remains for
@@ -51,7 +38,8 @@ type Rlimit struct {
 	Soft, Hard uint64
 }
 
-// maxPayload keeps each record below nsenter.c's MAX_RECORD.
+// maxPayload keeps each record below records.h's MAX_RECORD
+// (maxRecord), with room to spare for a string's NUL.
 const maxPayload = 4000
 
 // check refuses what does not fit the records; a nil Exec is fine.

@@ -49,31 +49,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-// Fixed-size records; keep in sync with Exec.encode in exec.go.
-struct exec_ids {
-	uint32_t uid, gid;
-	uint32_t setgroups; // 0: the user namespace denies setgroups(2)
-	uint32_t ngids;
-	uint32_t gids[];
-};
-struct exec_caps {
-	uint64_t bounding, effective, permitted, inheritable, ambient;
-	uint32_t last; // /proc/sys/kernel/cap_last_cap, read by the parent
-	uint32_t pad;
-};
-struct exec_rlimit {
-	uint32_t resource, pad;
-	uint64_t soft, hard;
-};
-struct exec_misc {
-	int32_t oom_score_adj;
-	uint32_t set_oom_score_adj;
-	int32_t umask; // -1: keep
-	uint32_t no_new_privs;
-	uint32_t pass_fds;      // fds 3..3+pass_fds-1 reach the program
-	uint32_t seccomp_flags; // SECCOMP_FILTER_FLAG_*
-};
-
 // Grown with each record: argv and envp are NULL-terminated for execve.
 static struct {
 	char **argv, **envp;

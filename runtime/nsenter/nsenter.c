@@ -49,9 +49,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-// Record kinds; keep in sync with nsenter.go.
-enum { REC_FLAGS = 1, REC_JOIN = 2, REC_TIMEOFFSETS = 3, REC_END = 4, REC_CGROUP_JOIN = 5, REC_CGROUP_LEAVE = 6 };
-
 // REC_CGROUP_LEAVE names a tasks file to write "0" to right after a new
 // cgroup namespace is made: the process joined the container's v1 memory
 // cgroup only so that the namespace is rooted there, and goes back out so
@@ -62,7 +59,6 @@ static int leave_fds[MAX_LEAVES];
 static int nleaves;
 
 #define MAX_JOINS 16
-#define MAX_RECORD 4096
 
 static int sync_fd = -1;
 int bail_to_stderr;

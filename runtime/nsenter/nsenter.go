@@ -27,16 +27,6 @@ import (
 // file descriptor carries its bootstrap.
 const EnvSocket = "_BERTH_NSENTER"
 
-// Record kinds; keep in sync with nsenter.c.
-const (
-	recFlags       = 1
-	recJoin        = 2
-	recTimeOffsets = 3
-	recEnd         = 4
-	recCgroupJoin  = 5
-	recCgroupLeave = 6
-)
-
 // Flags maps a runtime-spec namespace type to its CLONE_NEW* flag.
 var Flags = map[specs.LinuxNamespaceType]uintptr{
 	specs.PIDNamespace:     unix.CLONE_NEWPID,

@@ -3,18 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Record kinds of an exec done in C; keep in sync with exec.go. The
-// bootstrap's own kinds (1-6) are in nsenter.c.
-enum {
-	REC_EXEC_ARG = 7,     // one argv string
-	REC_EXEC_ENV = 8,     // one "KEY=value"
-	REC_EXEC_CWD = 9,     // the working directory
-	REC_EXEC_IDS = 10,    // struct exec_ids
-	REC_EXEC_CAPS = 11,   // struct exec_caps
-	REC_EXEC_RLIMIT = 12, // struct exec_rlimit, one per limit
-	REC_EXEC_MISC = 13,   // struct exec_misc
-	REC_EXEC_BPF = 14,    // struct sock_filter[], in pieces
-};
+#include "records.h"
 
 // bail reports an error to the parent ('E' len msg) and exits.
 void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -29,12 +18,6 @@ void exec_process(void) __attribute__((noreturn));
 // program for exec_prepared, which loads a last seccomp filter and execs.
 const char *prepare_process(void);
 void exec_prepared(const char *prog) __attribute__((noreturn));
-
-// Record kinds of a container whose set-up the runtime does (setup.c).
-enum {
-	REC_SETUP = 15,   // struct setup_opts
-	REC_KEYRING = 16, // the session keyring's name
-};
 
 // setup_record keeps one REC_SETUP or REC_KEYRING record; 0 if kind is not one.
 int setup_record(uint32_t kind, const char *buf, uint32_t len);

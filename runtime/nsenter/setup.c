@@ -43,12 +43,6 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-// Keep in sync with Setup.encode in setup.go.
-struct setup_opts {
-	uint32_t proc;   // open a procfs context for the runtime
-	int32_t fifo_fd; // the exec fifo (O_PATH), or -1: no wait for start
-};
-
 static struct {
 	int requested;
 	struct setup_opts opts;

@@ -11,12 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Record kinds of setup.c; keep in sync with nsenter.h.
-const (
-	recSetup   = 15
-	recKeyring = 16
-)
-
 // Setup asks the constructor to act as a container's init whose filesystem
 // the runtime builds (setup.c): it reports once in its namespaces, waits
 // for the process (SendProcess), then waits for start and execs it.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-containers/berth/runtime/maskpaths"
+	"github.com/berth-containers/berth/runtime/mountopt"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,7 +60,7 @@ func (s *setup) mountCgroup2(e *entry) error {
 // namespace, a fresh mount of the hierarchy. Co-mounted controllers
 // ("cpu,cpuacct") also get a symlink per controller.
 func (s *setup) mountCgroup1(e *entry) error {
-	tmpfs := &entry{idx: e.idx, typ: "tmpfs", src: "tmpfs", dst: e.dst, opts: MountOptions{
+	tmpfs := &entry{idx: e.idx, typ: "tmpfs", src: "tmpfs", dst: e.dst, opts: mountopt.Options{
 		Flags:       unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC,
 		Data:        "mode=755",
 		Propagation: e.opts.Propagation,
@@ -81,7 +83,7 @@ func (s *setup) mountCgroup1(e *entry) error {
 	if e.opts.Flags&unix.MS_RDONLY == 0 {
 		return nil
 	}
-	if err := remountReadonly(s.root, e.dst); err != nil {
+	if err := maskpaths.RemountReadonly(s.root, e.dst); err != nil {
 		return fmt.Errorf("mount cgroup on %s (mounts[%d]): %w", e.dst, e.idx, err)
 	}
 	return nil

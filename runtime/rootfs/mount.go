@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/mountopt"
 )
 
 // entry is one spec mount being made.
@@ -18,7 +19,7 @@ type entry struct {
 	typ  string // "bind" for binds whatever the spec's type says
 	src  string
 	dst  string // cleaned destination, container path
-	opts MountOptions
+	opts mountopt.Options
 }
 
 func (e *entry) errorf(op string, err error) error {
@@ -29,7 +30,7 @@ func (s *setup) mount(i int, m *specs.Mount) error {
 	if len(m.UIDMappings) != 0 || len(m.GIDMappings) != 0 {
 		return fmt.Errorf("mount %s (mounts[%d]): id-mapped mounts are not supported", m.Destination, i)
 	}
-	opts, err := ParseMountOptions(m.Options)
+	opts, err := mountopt.Parse(m.Options)
 	if err != nil {
 		return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)
 	}
@@ -87,7 +88,7 @@ func (s *setup) mountBind(e *entry) error {
 	if err := s.checkProcDest(e, dst, tree); err != nil {
 		return err
 	}
-	if needsBindAttr(e.opts.Flags) {
+	if mountopt.NeedsBindAttr(e.opts.Flags) {
 		if err := setBindAttr(tree, e.opts); err != nil {
 			return e.errorf("set flags of bind", err)
 		}
@@ -107,8 +108,8 @@ func (s *setup) mountBind(e *entry) error {
 // setBindAttr does runc's bind remount with mount_setattr. When the kernel
 // refuses to clear a flag locked by a user namespace (EPERM), the flags of
 // the source are kept, unless the user explicitly asked to clear them.
-func setBindAttr(tree int, o MountOptions) error {
-	attr := bindAttr(o.Flags, o.Cleared)
+func setBindAttr(tree int, o mountopt.Options) error {
+	attr := mountopt.BindAttr(o.Flags, o.Cleared)
 	err := setattr(tree, false, &attr)
 	if !errors.Is(err, unix.EPERM) {
 		if err == nil {
@@ -121,7 +122,7 @@ func setBindAttr(tree int, o MountOptions) error {
 		return err
 	}
 	locked := statfsFlags(sf.Flags) &^ o.Cleared
-	attr = bindAttr(o.Flags|locked, o.Cleared)
+	attr = mountopt.BindAttr(o.Flags|locked, o.Cleared)
 	return setattr(tree, false, &attr)
 }
 
@@ -151,7 +152,7 @@ func statfsFlags(f int64) uintptr {
 func applyPropagation(e *entry, fd int) error {
 	for _, p := range e.opts.Propagation {
 		if err := setPropagation(fd, p); err != nil {
-			return e.errorf("make "+propagationName(p)+" mount", err)
+			return e.errorf("make "+mountopt.PropagationName(p)+" mount", err)
 		}
 	}
 	return nil
@@ -160,6 +161,9 @@ func applyPropagation(e *entry, fd int) error {
 // mountFS mounts a new filesystem instance (proc, sysfs, tmpfs, devpts,
 // mqueue, ...) with mount(2) through the destination's handle.
 func (s *setup) mountFS(e *entry) error {
+	if err := s.checkOrdinaryDir(e); err != nil {
+		return err
+	}
 	existed := false
 	if e.typ == "tmpfs" {
 		if fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_DIRECTORY); err == nil {
@@ -259,6 +263,34 @@ func (s *setup) sysfsFallback(e *entry) error {
 	b.typ, b.src = "bind", "/sys"
 	b.opts.Flags |= unix.MS_BIND | unix.MS_REC
 	return s.mountBind(&b)
+}
+
+// checkOrdinaryDir refuses a proc or sysfs destination that exists in
+// the rootfs as anything but a directory, as runc does (and in its
+// words, which clients match). A symlink there would be followed, inside
+// the root, to wherever the image points it: a procfs or sysfs mounted
+// at a place the spec never named, and masks and read-only paths applied
+// to a /proc or /sys that is not the mounted one.
+func (s *setup) checkOrdinaryDir(e *entry) error {
+	if e.typ != "proc" && e.typ != "sysfs" {
+		return nil
+	}
+	fd, err := s.root.open(e.dst, unix.O_PATH|unix.O_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return e.errorf("check destination of", err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return e.errorf("check destination of", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("mount %s on %s (mounts[%d]): filesystem %q must be mounted on ordinary directory", e.typ, e.dst, e.idx, e.typ)
+	}
+	return nil
 }
 
 // procMountsAllowed are the files under /proc that may be covered, for

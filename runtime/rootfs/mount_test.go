@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/berth-containers/berth/runtime/devnode"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -178,7 +179,7 @@ func childBindDevices(f fixture) error {
 	}
 	var c checks
 	checkDevices(&c)
-	for _, d := range defaultDevices {
+	for _, d := range devnode.Defaults {
 		if _, err := topMount(d.Path); err != nil {
 			c.errorf("%s is not a bind mount: %v", d.Path, err)
 		}

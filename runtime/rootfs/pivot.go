@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/mountopt"
 )
 
 // rootPropagation returns linux.rootfsPropagation as mount flags; runc's
@@ -17,7 +18,7 @@ func rootPropagation(spec *specs.Spec) (uintptr, error) {
 	if spec.Linux == nil || spec.Linux.RootfsPropagation == "" {
 		return unix.MS_SLAVE | unix.MS_REC, nil
 	}
-	p, ok := propagationFlags[spec.Linux.RootfsPropagation]
+	p, ok := mountopt.Propagation(spec.Linux.RootfsPropagation)
 	if !ok {
 		return 0, fmt.Errorf("linux.rootfsPropagation %q: unknown propagation mode", spec.Linux.RootfsPropagation)
 	}
@@ -28,7 +29,7 @@ func rootPropagation(spec *specs.Spec) (uintptr, error) {
 // the rootfs into a mount of its own, which pivot_root requires.
 func prepareRoot(rootfs string, prop uintptr) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
-		return fmt.Errorf("make / %s: %w", propagationName(prop), err)
+		return fmt.Errorf("make / %s: %w", mountopt.PropagationName(prop), err)
 	}
 	traceMount("", "/", "", prop, "")
 	// pivot_root and MS_MOVE refuse a rootfs whose parent mount is shared.
@@ -146,13 +147,4 @@ func finishRootPropagation(spec *specs.Spec) error {
 	}
 	traceMount("", "/", "", prop, "")
 	return nil
-}
-
-func propagationName(p uintptr) string {
-	for name, f := range propagationFlags {
-		if f == p {
-			return name
-		}
-	}
-	return fmt.Sprintf("propagation %#x", p)
 }

@@ -39,6 +39,13 @@ func (r *inRoot) open(p string, flags int) (int, error) {
 	return inroot.Openat(r.fd, r.path, p, flags)
 }
 
+// Open, MkdirAll and Parent are open, mkdirAll and parent for the
+// packages that work inside the root through an interface (devnode,
+// maskpaths).
+func (r *inRoot) Open(p string, flags int) (int, error)       { return r.open(p, flags) }
+func (r *inRoot) MkdirAll(p string, mode uint32) (int, error) { return r.mkdirAll(p, mode) }
+func (r *inRoot) Parent(p string) (int, string, error)        { return r.parent(p) }
+
 // maxHops bounds how many dangling symlinks creating a path may follow,
 // like the kernel's limit of 40 links per lookup.
 const maxHops = 40

@@ -19,6 +19,10 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/berth-containers/berth/runtime/devnode"
+	"github.com/berth-containers/berth/runtime/maskpaths"
+	"github.com/berth-containers/berth/runtime/mountopt"
+	"github.com/berth-containers/berth/runtime/sysctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -92,7 +96,7 @@ func Setup(c *Config) error {
 		}
 	}
 	if needsDev(c.Spec.Mounts) {
-		if err := s.createDev(); err != nil {
+		if err := devnode.Create(s.root, s.c.Rootfs, s.c.Spec, s.userns); err != nil {
 			return err
 		}
 	}
@@ -129,27 +133,25 @@ func Finalize(c *Config) error {
 	}
 	defer r.close()
 	if l := c.Spec.Linux; l != nil {
-		if err := writeSysctls(l.Sysctl); err != nil {
+		if err := sysctl.Write(l.Sysctl); err != nil {
 			return err
 		}
 		for _, p := range l.ReadonlyPaths {
-			if err := readonlyPath(r, p); err != nil {
+			if err := maskpaths.Readonly(r, p); err != nil {
 				return err
 			}
 		}
-		for _, p := range l.MaskedPaths {
-			if err := maskPath(r, p); err != nil {
-				return err
-			}
+		if err := maskpaths.Mask(r, l.MaskedPaths); err != nil {
+			return err
 		}
 	}
 	if devReadonly(c.Spec.Mounts) {
-		if err := remountReadonly(r, "/dev"); err != nil {
+		if err := maskpaths.RemountReadonly(r, "/dev"); err != nil {
 			return err
 		}
 	}
 	if c.Spec.Root != nil && c.Spec.Root.Readonly {
-		if err := remountReadonly(r, "/"); err != nil {
+		if err := maskpaths.RemountReadonly(r, "/"); err != nil {
 			return err
 		}
 	}
@@ -202,7 +204,7 @@ func devReadonly(mounts []specs.Mount) bool {
 		if filepath.Clean(m.Destination) != "/dev" || IsBind(m) {
 			continue
 		}
-		o, err := ParseMountOptions(m.Options)
+		o, err := mountopt.Parse(m.Options)
 		ro = err == nil && o.Flags&unix.MS_RDONLY != 0
 	}
 	return ro

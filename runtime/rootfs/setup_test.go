@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/berth-containers/berth/runtime/devnode"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -125,7 +126,7 @@ func hasOpt(list, opt string) bool {
 }
 
 func checkDevices(c *checks) {
-	for _, d := range defaultDevices {
+	for _, d := range devnode.Defaults {
 		var st unix.Stat_t
 		if err := unix.Lstat(d.Path, &st); err != nil {
 			c.add(err)

@@ -24,8 +24,9 @@ import (
 
 type buildFlags struct {
 	tags, buildArgs, labels    []string
+	secrets                    []string
 	file, target, iidfile, net string
-	progress, platform         string
+	progress, platform, output string
 	noCache, quiet, pull       bool
 }
 
@@ -58,6 +59,8 @@ files from the context; each layer step is cached. .dockerignore (or
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
+	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build: "id=mysecret[,src=/local/secret]" or "id=TOKEN,env=TOKEN"`)
+	fl.StringVarP(&f.output, "output", "o", "", `output destination: "type=local,dest=DIR", "type=tar,dest=FILE", "type=oci,dest=FILE" or DIR`)
 	return cmd
 }
 
@@ -70,6 +73,7 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 	if ctxPath == "-" && f.file == "-" {
 		return errors.New("invalid argument: can't use stdin for both build context and dockerfile")
 	}
+	var err error
 	o := builder.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, Pull: f.pull,
 		Network: f.net, Platform: f.platform, BuildArgs: map[string]string{}, Labels: map[string]string{}}
 	for _, t := range f.tags {
@@ -93,6 +97,15 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		}
 		t := time.Unix(sec, 0).UTC()
 		o.Epoch = &t
+	}
+	if f.output != "" {
+		if o.Output, err = builder.ParseOutput(f.output); err != nil {
+			return err
+		}
+		o.Output.Stdout = cmd.OutOrStdout()
+	}
+	if o.Secrets, err = readSecrets(f.secrets); err != nil {
+		return err
 	}
 	for _, l := range f.labels {
 		k, v, _ := strings.Cut(l, "=")
@@ -176,6 +189,62 @@ func openContext(g *cli.Context, ctxPath, file string, stdin io.Reader) (*buildc
 		return nil, nil, "", nil, err
 	}
 	return bctx, data, name, cleanup, nil
+}
+
+// readSecrets reads --secret as buildx does: id=ID with src= (or
+// source=) a file, or env= a variable; with neither, the variable named ID
+// if set, else a file named ID.
+func readSecrets(specs []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, spec := range specs {
+		var id, src, env, typ string
+		for _, f := range strings.Split(spec, ",") {
+			k, v, ok := strings.Cut(f, "=")
+			if !ok {
+				return nil, fmt.Errorf("invalid --secret %q: %q is not key=value", spec, f)
+			}
+			switch strings.ToLower(k) {
+			case "id":
+				id = v
+			case "src", "source":
+				src = v
+			case "env":
+				env = v
+			case "type":
+				typ = v
+			default:
+				return nil, fmt.Errorf("invalid --secret %q: unexpected key %q", spec, k)
+			}
+		}
+		if id == "" {
+			return nil, fmt.Errorf("invalid --secret %q: id is missing", spec)
+		}
+		if typ == "env" && env == "" {
+			env = src
+			src = ""
+		}
+		if src == "" && env == "" {
+			if _, ok := os.LookupEnv(id); ok && typ != "file" {
+				env = id
+			} else {
+				src = id
+			}
+		}
+		if env != "" {
+			v, ok := os.LookupEnv(env)
+			if !ok {
+				return nil, fmt.Errorf("--secret %s: environment variable %s is not set", id, env)
+			}
+			out[id] = []byte(v)
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("--secret %s: %w", id, err)
+		}
+		out[id] = data
+	}
+	return out, nil
 }
 
 func exists(p string) bool {

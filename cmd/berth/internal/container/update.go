@@ -9,6 +9,8 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 func newUpdateCommand(g *cli.Context) *cobra.Command {
@@ -94,12 +96,12 @@ func checkUpdateFlags(o engine.UpdateOptions) error {
 		if f.v == nil || (*f.v == "-1" && f.name == "--memory-swap") {
 			continue
 		}
-		if _, err := engine.ParseBytes(*f.v); err != nil {
+		if _, err := bytesize.Parse(*f.v); err != nil {
 			return fmt.Errorf("invalid argument %q for \"%s\" flag: %w", *f.v, f.name, err)
 		}
 	}
 	if o.CPUs != nil {
-		if _, err := engine.ParseCPUs(*o.CPUs); err != nil {
+		if _, err := options.ParseCPUs(*o.CPUs); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,36 @@
+package engine
+
+import (
+	"path"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
+)
+
+// cgroupOf finds a running container's cgroup: from the runtime's state,
+// or, for a container another OCI runtime runs, from the cgroups path
+// berth gave it in its bundle.
+func (e *runtimeOps) cgroupOf(c *Container) (*cgroups.Manager, error) {
+	if rc, err := e.loadRuntime(c); err == nil {
+		return cgroups.Load(rc.CgroupPaths()), nil
+	}
+	return cgroupByPath(c)
+}
+
+// cgroupByPath is the container's cgroup found by its path alone, for
+// when no runtime state is left to say where it is (a create killed half
+// way, a stale container at boot, another runtime's container).
+func cgroupByPath(c *Container) (*cgroups.Manager, error) {
+	return cgroups.New(cgroupsPath(c), c.ID)
+}
+
+// cgroupsPath is the container's linux.cgroupsPath, the one place it is
+// spelled: the spec gives it to the runtime, and top, rm and an external
+// runtime's pause find the cgroup by it when no runtime state is left.
+// --cgroup-parent puts it under another cgroup, as dockerd's cgroupfs
+// driver does (a relative parent is taken from the root too).
+func cgroupsPath(c *Container) string {
+	if p := c.HostConfig.CgroupParent; p != "" {
+		return path.Join("/", p, c.ID)
+	}
+	return "/berth/" + c.ID
+}
