@@ -39,7 +39,7 @@ import (
 // itself. A file that fails any check is compiled again and replaced.
 const (
 	cacheMagic  = "berthbpf"
-	cacheTag    = "berth seccomp cache 1"
+	cacheTag    = "berth seccomp cache 2"
 	cacheHeader = len(cacheMagic) + sha256.Size + 8
 )
 
