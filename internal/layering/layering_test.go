@@ -51,6 +51,8 @@ var rules = []rule{
 	// Docker's inspect view is the record rearranged; the snapshot's
 	// mount type is what GraphDriver reads.
 	{"engine/inspect", []string{"engine/record", "snapshot", "internal"}},
+	// ps's filters read records, with the shared filter parser.
+	{"engine/containerfilter", []string{"engine/record", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -248,6 +250,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/inspect", module + "/engine/record", false},
 		{"engine/inspect", module + "/engine", true},
 		{"engine/inspect", module + "/network", true},
+		{"engine/containerfilter", module + "/internal/filters", false},
+		{"engine/containerfilter", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},
