@@ -64,7 +64,7 @@ func benchHealth(b *bench, secs, runs int) error {
 }
 
 // probeCmd is the process a monitor forks for one probe
-// (engine/health_run.go), with its report pipe.
+// (engine/health), with its report pipe.
 func (b *bench) probeCmd(id string) *exec.Cmd {
 	c := exec.Command(b.berth, "monitor", filepath.Join(b.dir, "root"), filepath.Join(b.dir, "run"), id)
 	c.Args[0] = "berth-health"

@@ -36,17 +36,17 @@ import (
 //	create   flags checked; the record keeps the mode (HostConfig.NetworkMode),
 //	         the networks to join with --ip/--network-alias (Networks), the
 //	         requested ports (PortBindings) and the /etc options
-//	start    prepare -> setUpNetwork: a netns pinned at <runroot>/netns/<id>,
+//	start    prepare -> SetUp: a netns pinned at <runroot>/netns/<id>,
 //	         network.Attach for each network (veth, lease, DNAT), the /etc
 //	         files written, the DNS responder told; buildSpec joins the netns
-//	         by path (netNSPath) and binds the files (addEtcMounts), so the
+//	         by path (NetNSPath) and binds the files (AddEtcMounts), so the
 //	         container's first instruction already has its network
 //	restart  the netns and its endpoints stay (the monitor's restart loop
 //	         does not prepare again)
-//	exit     the monitor's final exit path -> tearDownNetwork: DetachAll,
+//	exit     the monitor's final exit path -> TearDown: DetachAll,
 //	         the netns unpinned, the responder told; rm does the same
 //	crash    a killed CLI or monitor leaves endpoints of a container that does
-//	         not run: repairNetwork, from ps, run, create, rm and the network
+//	         not run: Repair, from ps, run, create, rm and the network
 //	         commands (at most once per repairInterval), undoes them
 //
 // The network modes: "bridge" and user network names (a netns of berth's),
@@ -351,7 +351,7 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 		}
 		ips = append(ips, ep.IP)
 		// The responder serves user networks' names and holds the
-		// published ports this process does not (network_ports.go).
+		// published ports this process does not (ports.go).
 		user = user || ep.NetworkName != network.DefaultName || responder.Holds(ep)
 	}
 	s.mark("network: attach")
