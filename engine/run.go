@@ -133,7 +133,7 @@ type exitInfo struct {
 // copies its output into the log (and to io, if attached), and waits for
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
-// its idle loop (monitor_idle.go), which re-executes berth when it exits.
+// its idle loop (engine/monitor), which re-executes berth when it exits.
 func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
 	if old, err := e.rt.loadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed

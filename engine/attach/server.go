@@ -30,7 +30,7 @@ type Server struct {
 	size    *specs.Box // a resize that came before master
 	// conns counts connections being served and served is closed when
 	// the accept loop ends: a monitor goes idle only without any
-	// (engine/monitor_idle.go).
+	// (engine/monitor).
 	conns  int
 	served chan struct{}
 }
@@ -72,7 +72,7 @@ func Listen(dir string, openStdin bool) (*Server, error) {
 }
 
 // Adopt serves a listener and stdin pipe a monitor kept across its
-// re-execution (engine/monitor_idle.go); the pipe ends may be nil.
+// re-execution (engine/monitor); the pipe ends may be nil.
 func Adopt(l *net.UnixListener, stdinR, stdinW *os.File) *Server {
 	s := &Server{clients: map[*attachConn]bool{}, l: l, stdinR: stdinR, stdinW: stdinW}
 	s.start()

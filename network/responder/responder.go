@@ -183,7 +183,7 @@ type responder struct {
 	mu      sync.Mutex
 	store   *network.Store
 	servers map[string]*dns.Server // container ID -> its responder
-	ports   map[string]heldPort    // portKey -> its socket (network_ports.go)
+	ports   map[string]heldPort    // portKey -> its socket (engine/netsetup/ports.go)
 	ln      net.Listener
 	sock    string
 	stopped bool // the listener is closed: nothing left to serve
