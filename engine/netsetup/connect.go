@@ -41,7 +41,7 @@ func (s *Setup) Connect(ctx context.Context, netRef, ref string, o ConnectOption
 	if err != nil {
 		return err
 	}
-	if !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return fmt.Errorf("container sharing network namespace with another container or host cannot be connected to any other network")
 	}
 	if _, ok := c.HostConfig.Networks[n.Name]; ok {

@@ -61,7 +61,7 @@ type Settings struct {
 // running container, the recorded networks of a stopped one.
 func (s *Setup) Settings(c *record.Container) Settings {
 	ns := Settings{Networks: map[string]map[string]any{}, Ports: map[string]any{}}
-	if !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		ns.Networks[c.HostConfig.NetworkMode] = map[string]any{}
 		return ns
 	}
@@ -110,7 +110,7 @@ func addrString(a netip.Addr) string {
 // picked), "80/tcp" -> bindings; none for a stopped one, as Docker's.
 func (s *Setup) publishedPorts(c *record.Container) map[string][]record.PortBinding {
 	out := map[string][]record.PortBinding{}
-	if !c.Running() || !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !c.Running() || !ownsNetNS(c.HostConfig.NetworkMode) {
 		return out
 	}
 	eps, _ := s.networks().Endpoints(c.ID)
@@ -141,8 +141,8 @@ func (s *Setup) PortsColumn(c *record.Container) string {
 
 // NetworksColumn is ps's NETWORKS: the mode, or the networks joined.
 func NetworksColumn(c *record.Container) string {
-	if !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return c.HostConfig.NetworkMode
 	}
-	return strings.Join(JoinedNetworks(c), ",")
+	return strings.Join(joinedNetworks(c), ",")
 }

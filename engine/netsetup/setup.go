@@ -95,9 +95,9 @@ func (s *Setup) get(ref string) (*record.Container, error) {
 
 func (s *Setup) networks() *network.Store { return Networks(s.Root, s.RunRoot) }
 
-// OwnsNetNS reports whether a network mode gives the container a namespace
+// ownsNetNS reports whether a network mode gives the container a namespace
 // pinned by berth: bridge and user networks.
-func OwnsNetNS(mode string) bool {
+func ownsNetNS(mode string) bool {
 	return mode != "none" && mode != "host" && !strings.HasPrefix(mode, "container:")
 }
 
@@ -189,7 +189,7 @@ func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
 		}
 		nc.Networks = map[string]record.EndpointSettings{hc.NetworkMode: ep}
 	}
-	if !OwnsNetNS(mode) && (n.IP != "" || len(n.Aliases) > 0) {
+	if !ownsNetNS(mode) && (n.IP != "" || len(n.Aliases) > 0) {
 		return errors.New("conflicting options: --ip and --network-alias need a bridge or user network")
 	}
 	for _, p := range n.Publish {
@@ -269,9 +269,9 @@ func requestedPorts(c *record.Container) ([]portmap.Mapping, error) {
 	return out, nil
 }
 
-// JoinedNetworks lists the networks a container joins at start, its mode's
+// joinedNetworks lists the networks a container joins at start, its mode's
 // first.
-func JoinedNetworks(c *record.Container) []string {
+func joinedNetworks(c *record.Container) []string {
 	var names []string
 	for n := range c.HostConfig.Networks {
 		if n != c.HostConfig.NetworkMode {
@@ -299,7 +299,7 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 		f.Close()
 	}
 	s.RepairSoon(ctx)
-	if !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return s.writeEtcFiles(c, nil)
 	}
 	nets := s.networks()
@@ -331,7 +331,7 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 	}
 	var ips []netip.Addr
 	user := false
-	for i, name := range JoinedNetworks(c) {
+	for i, name := range joinedNetworks(c) {
 		set := c.HostConfig.Networks[name]
 		opts := network.AttachOptions{Network: name, Name: c.Name, Aliases: set.Aliases, Hostname: c.Config.Hostname}
 		if set.IP != "" {
@@ -383,7 +383,7 @@ func portError(c *record.Container, err error) error {
 // TearDown detaches a container from every network and unpins its
 // namespace. It is idempotent: the monitor's exit path and rm both call it.
 func (s *Setup) TearDown(c *record.Container) error {
-	if !OwnsNetNS(c.HostConfig.NetworkMode) {
+	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
 	}
 	if rootless.Active() { // pasta's, not the host's bridge
@@ -427,7 +427,7 @@ func (s *Setup) SharedNetNS(ref string) (string, error) {
 	switch mode := other.HostConfig.NetworkMode; {
 	case mode == "host":
 		return "", fmt.Errorf("cannot join network of container %s: it uses the host's network (use --network host)", other.Name)
-	case OwnsNetNS(mode) && netns.IsNetNS(s.NetNSPath(other.ID)):
+	case ownsNetNS(mode) && netns.IsNetNS(s.NetNSPath(other.ID)):
 		return s.NetNSPath(other.ID), nil
 	case strings.HasPrefix(mode, "container:"):
 		return s.SharedNetNS(strings.TrimPrefix(mode, "container:"))
