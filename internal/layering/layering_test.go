@@ -48,6 +48,11 @@ var rules = []rule{
 	// compile cache) from the runtime's own packages; nothing that
 	// touches the host or another part of the engine.
 	{"engine/specgen", []string{"engine/record", "engine/options", "runtime/spec", "runtime/caps", "runtime/seccomp", "internal"}},
+	// Docker's inspect view is the record rearranged; the snapshot's
+	// mount type is what GraphDriver reads.
+	{"engine/inspect", []string{"engine/record", "snapshot", "internal"}},
+	// ps's filters read records, with the shared filter parser.
+	{"engine/containerfilter", []string{"engine/record", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -258,6 +263,11 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/specgen", module + "/network", true},
 		{"engine/specgen", module + "/rootless", true},
 		{"engine/specgen", module + "/runtime/container", true},
+		{"engine/inspect", module + "/engine/record", false},
+		{"engine/inspect", module + "/engine", true},
+		{"engine/inspect", module + "/network", true},
+		{"engine/containerfilter", module + "/internal/filters", false},
+		{"engine/containerfilter", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},
