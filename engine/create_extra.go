@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/bytesize"
 )
 
 // defaultShmSize is Docker's /dev/shm size.
-const defaultShmSize = 64 << 20
+const defaultShmSize = record.DefaultShmSize
 
 // extraHostConfig checks and records ExtraOptions.
 func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {

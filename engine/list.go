@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"strconv"
 	"strings"
 
-	"github.com/berth-containers/berth/internal/filters"
+	"github.com/berth-containers/berth/engine/containerfilter"
 )
 
 // ListOptions are ps's flags.
@@ -21,7 +19,7 @@ type ListOptions struct {
 // List returns containers, newest first, with their status checked
 // against the running system.
 func (e *Engine) List(o ListOptions) ([]*Container, error) {
-	match, err := parseListFilters(o.Filters)
+	match, err := containerfilter.Parse(o.Filters)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +38,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 			}
 			continue
 		}
-		// As Docker's: a status or exited filter looks at every container.
-		all := o.All || hasFilter(o.Filters, "status") || hasFilter(o.Filters, "exited")
+		all := o.All || containerfilter.ShowsAll(o.Filters)
 		if !all && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
 			continue
 		}
@@ -54,93 +51,6 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 		}
 	}
 	return out, nil
-}
-
-func hasFilter(fs []string, key string) bool {
-	for _, f := range fs {
-		if strings.HasPrefix(f, key+"=") {
-			return true
-		}
-	}
-	return false
-}
-
-// parseListFilters reads --filter key=value: status, name, label, ancestor,
-// exited, id. Filters of one key are ORed, different keys ANDed, and
-// labels are all ANDed, as Docker's (compose asks for project AND service).
-func parseListFilters(fs []string) (func(*Container) bool, error) {
-	byKey, err := filters.Set{
-		Keys:  []string{"status", "exited", "name", "label", "ancestor", "id", "health"},
-		Check: checkListFilter,
-	}.Parse(fs)
-	if err != nil {
-		return nil, err
-	}
-	return func(c *Container) bool {
-		for k, vals := range byKey {
-			ok := false
-			for _, v := range vals {
-				m := filterOne(c, k, v)
-				if k == "label" && !m {
-					return false
-				}
-				if m {
-					ok = true
-				}
-			}
-			if !ok {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-func checkListFilter(k, v string) error {
-	switch k {
-	case "status":
-		switch v {
-		case StatusCreated, StatusRunning, StatusPaused, StatusRestarting, StatusExited, StatusDead, "removing":
-		default:
-			return fmt.Errorf("invalid filter 'status=%s': use created, restarting, running, removing, paused, exited or dead", v)
-		}
-	case "health":
-		switch v {
-		case HealthStarting, HealthHealthy, HealthUnhealthy, HealthNone:
-		default:
-			//lint:ignore ST1005 Docker's wording
-			return fmt.Errorf("Unrecognised filter value for health: %s", v)
-		}
-	case "exited":
-		if _, err := strconv.Atoi(v); err != nil {
-			return fmt.Errorf("invalid filter 'exited=%s': the exit code must be a number", v)
-		}
-	}
-	return nil
-}
-
-func filterOne(c *Container, k, v string) bool {
-	switch k {
-	case "status":
-		return c.State.Status == v
-	case "exited":
-		n, _ := strconv.Atoi(v)
-		return c.State.Status == StatusExited && c.State.ExitCode == n
-	case "name":
-		// Docker's: a regular expression, on the name with and without
-		// its leading slash; one that does not compile matches nothing.
-		re, err := regexp.Compile(v)
-		return err == nil && (re.MatchString(c.Name) || re.MatchString("/"+c.Name))
-	case "id":
-		return strings.HasPrefix(c.ID, v)
-	case "health":
-		return c.HealthStatus() == v
-	case "label":
-		return filters.MatchLabel(c.Config.Labels, v)
-	case "ancestor":
-		return c.Image == v || strings.HasPrefix(c.Image, v+":") || strings.HasPrefix(strings.TrimPrefix(c.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
-	}
-	return false
 }
 
 // Rename gives a container a new name.

@@ -7,71 +7,10 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
-
-// PruneFilter is prune's --filter: until=<time> and label=<k>[=<v>] (or
-// label!=...), as Docker reads them.
-type PruneFilter struct {
-	Until  time.Time
-	Labels []string
-	NotLab []string
-}
-
-// ParsePruneFilters reads --filter values; now is the time "until" counts
-// back from.
-func ParsePruneFilters(fs []string, now time.Time) (PruneFilter, error) {
-	var f PruneFilter
-	args, err := filters.Set{
-		Keys: []string{"until", "label", "label!"},
-		Check: func(k, v string) error {
-			if k != "until" {
-				return nil
-			}
-			t, err := parseUntil(v, now)
-			f.Until = t // a later until overrides an earlier one
-			return err
-		},
-		Key: func(_, k string) error { return fmt.Errorf("invalid filter '%s': use until or label", k) },
-	}.Parse(fs)
-	if err != nil {
-		return PruneFilter{}, err
-	}
-	f.Labels, f.NotLab = args["label"], args["label!"]
-	return f, nil
-}
-
-// parseUntil reads until=: a duration back from now or an RFC 3339 time.
-func parseUntil(v string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(v); err == nil {
-		return now.Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return t, fmt.Errorf("invalid filter 'until=%s': use a duration (10m) or an RFC 3339 time", v)
-	}
-	return t, nil
-}
-
-func (f PruneFilter) match(created time.Time, labels map[string]string) bool {
-	if !f.Until.IsZero() && !created.Before(f.Until) {
-		return false
-	}
-	for _, l := range f.Labels {
-		if !filters.MatchLabel(labels, l) {
-			return false
-		}
-	}
-	for _, l := range f.NotLab {
-		if filters.MatchLabel(labels, l) {
-			return false
-		}
-	}
-	return true
-}
 
 // PruneReport lists what a prune removed.
 type PruneReport struct {
@@ -80,7 +19,7 @@ type PruneReport struct {
 }
 
 // PruneContainers removes every container that is not running.
-func (ops *System) PruneContainers(ctx context.Context, f PruneFilter) (PruneReport, error) {
+func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneReport, error) {
 	var rep PruneReport
 	// What killed commands left first: orphan snapshots pin image layers.
 	if err := ops.RepairStorage(ctx); err != nil {
@@ -92,7 +31,7 @@ func (ops *System) PruneContainers(ctx context.Context, f PruneFilter) (PruneRep
 	}
 	var errs []error
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !f.match(c.Created, c.Config.Labels) {
+		if c.Running() || c.State.Status == StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		size, _ := ops.e.Size(c)
@@ -144,7 +83,7 @@ func (ops *Volumes) Remove(name string, force bool) error {
 }
 
 // PruneVolumes removes unused volumes: anonymous ones, or all with all.
-func (ops *Volumes) Prune(all bool, f PruneFilter) (PruneReport, error) {
+func (ops *Volumes) Prune(all bool, f filters.Prune) (PruneReport, error) {
 	var rep PruneReport
 	used, err := ops.InUse()
 	if err != nil {
@@ -157,7 +96,7 @@ func (ops *Volumes) Prune(all bool, f PruneFilter) (PruneReport, error) {
 	}
 	var errs []error
 	for _, v := range list {
-		if len(used[v.Name]) > 0 || (!all && !v.Anonymous()) || !f.match(v.CreatedAt, v.Labels) {
+		if len(used[v.Name]) > 0 || (!all && !v.Anonymous()) || !f.Match(v.CreatedAt, v.Labels) {
 			continue
 		}
 		size := dirSize(v.Mountpoint)

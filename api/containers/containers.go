@@ -21,6 +21,7 @@ import (
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/runtime/signals"
 )
 
@@ -302,7 +303,7 @@ func (s *containersAPI) pruneContainers(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	f, err := engine.ParsePruneFilters(fs, time.Now())
+	f, err := filters.ParsePrune(fs, time.Now())
 	if err != nil {
 		return router.BadRequest("%v", err)
 	}

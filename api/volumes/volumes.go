@@ -8,6 +8,7 @@ import (
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -108,7 +109,7 @@ func (s *volumesAPI) pruneVolumes(w http.ResponseWriter, r *http.Request) error 
 		}
 		rest = append(rest, f)
 	}
-	f, err := engine.ParsePruneFilters(rest, time.Now())
+	f, err := filters.ParsePrune(rest, time.Now())
 	if err != nil {
 		return router.BadRequest("%v", err)
 	}

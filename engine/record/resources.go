@@ -54,3 +54,8 @@ type ThrottleDevice struct {
 	Major int64  `json:"major"`
 	Minor int64  `json:"minor"`
 }
+
+// DefaultShmSize is Docker's /dev/shm size: create records it when no
+// --shm-size is given, and inspect shows it for records made before the
+// flag, which hold 0.
+const DefaultShmSize = 64 << 20

@@ -1,7 +1,8 @@
 // Package filters reads Docker's --filter key=value arguments: the one
 // parser behind ps, images, volume ls, network ls and the prunes. Each
 // command names the keys it accepts and how it words a refusal; what a
-// key matches stays the command's.
+// key matches stays the command's, but for the prunes' until and label
+// (Prune), which container, volume and system prune share.
 package filters
 
 import (

@@ -48,6 +48,11 @@ var rules = []rule{
 	// compile cache) from the runtime's own packages; nothing that
 	// touches the host or another part of the engine.
 	{"engine/specgen", []string{"engine/record", "engine/options", "runtime/spec", "runtime/caps", "runtime/seccomp", "internal"}},
+	// Docker's inspect view is the record rearranged; the snapshot's
+	// mount type is what GraphDriver reads.
+	{"engine/inspect", []string{"engine/record", "snapshot", "internal"}},
+	// ps's filters read records, with the shared filter parser.
+	{"engine/containerfilter", []string{"engine/record", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -60,7 +65,23 @@ var rules = []rule{
 	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/ps", "internal"}},
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
+	// The container side of networking: the records it joins to
+	// networks (read and updated in the store), create's network flags,
+	// the networks and pasta it drives.
+	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
+	// Healthchecks: create's flags, the record a probe's result moves,
+	// the store it is kept in; the probe's exec is handed in.
+	{"engine/health", []string{"engine/record", "engine/store", "engine/options", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
+	// The builder's leaves: archives, downloads, cache mounts, a step's
+	// directory, --chown names, --output; none knows of the engine.
+	{"builder/tarball", []string{"internal"}},
+	{"builder/fetch", []string{"internal"}},
+	{"builder/cachemount", []string{"internal"}},
+	{"builder/stepdir", []string{"internal"}},
+	{"builder/passwd", []string{"internal"}},
+	{"builder/export", []string{"internal"}},
+	{"builder/progress", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
@@ -242,6 +263,11 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/specgen", module + "/network", true},
 		{"engine/specgen", module + "/rootless", true},
 		{"engine/specgen", module + "/runtime/container", true},
+		{"engine/inspect", module + "/engine/record", false},
+		{"engine/inspect", module + "/engine", true},
+		{"engine/inspect", module + "/network", true},
+		{"engine/containerfilter", module + "/internal/filters", false},
+		{"engine/containerfilter", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},

@@ -7,13 +7,14 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/cmd/berth/internal/network"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/inspect"
 	"github.com/berth-containers/berth/volume"
 )
 
 // sizedInspect is a container with -s: the size of its writable layer and
 // of its whole root filesystem, as Docker's SizeRw and SizeRootFs.
 type sizedInspect struct {
-	*engine.Inspect
+	*inspect.Container
 	SizeRw     int64 `json:"SizeRw"`
 	SizeRootFs int64 `json:"SizeRootFs"`
 }
@@ -60,7 +61,7 @@ func inspectObject(ctx context.Context, g *cli.Context, e *engine.Engine, ref, t
 	return nil, cli.UsageError{Err: fmt.Errorf("%q is not a valid value for --type: use container, image, network or volume", typ)}
 }
 
-func withSize(ctx context.Context, g *cli.Context, e *engine.Engine, in *engine.Inspect) (any, error) {
+func withSize(ctx context.Context, g *cli.Context, e *engine.Engine, in *inspect.Container) (any, error) {
 	c, err := e.Get(in.ID)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func withSize(ctx context.Context, g *cli.Context, e *engine.Engine, in *engine.
 	if err != nil {
 		return nil, err
 	}
-	out := sizedInspect{Inspect: in, SizeRw: rw, SizeRootFs: rw}
+	out := sizedInspect{Container: in, SizeRw: rw, SizeRootFs: rw}
 	if svc, err := g.Images(); err == nil {
 		if img, err := svc.Get(ctx, c.ImageID); err == nil {
 			out.SizeRootFs += svc.Size(ctx, img)

@@ -7,13 +7,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image/progress"
+	"github.com/berth-containers/berth/internal/filters"
 )
 
 func newContainerPruneCommand(g *cli.Context) *cobra.Command {
 	var force bool
-	var filters []string
+	var filterArgs []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
 		Short: "Remove all stopped containers",
@@ -22,7 +22,7 @@ func newContainerPruneCommand(g *cli.Context) *cobra.Command {
   berth container prune -f --filter until=24h --filter label=tmp`,
 		Args: cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := engine.ParsePruneFilters(filters, time.Now())
+			f, err := filters.ParsePrune(filterArgs, time.Now())
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -41,6 +41,6 @@ func newContainerPruneCommand(g *cli.Context) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "provide filter values (e.g. 'until=<timestamp>')")
+	cmd.Flags().StringArrayVar(&filterArgs, "filter", nil, "provide filter values (e.g. 'until=<timestamp>')")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image/progress"
+	"github.com/berth-containers/berth/internal/filters"
 )
 
 // AddCommands adds `berth system` and the top-level info and events.
@@ -75,7 +76,7 @@ func printDiskUsage(w io.Writer, format string, rows []engine.DiskUsageRow) erro
 
 func newSystemPruneCommand(g *cli.Context) *cobra.Command {
 	var all, force, volumes bool
-	var filters []string
+	var filterArgs []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
 		Short: "Remove unused data",
@@ -85,7 +86,7 @@ uses); with --volumes, anonymous volumes no container uses.`,
   berth system prune -a -f --volumes`,
 		Args: cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := engine.ParsePruneFilters(filters, time.Now())
+			f, err := filters.ParsePrune(filterArgs, time.Now())
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -140,6 +141,6 @@ uses); with --volumes, anonymous volumes no container uses.`,
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all unused images not just dangling ones")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	cmd.Flags().BoolVar(&volumes, "volumes", false, "prune anonymous volumes")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "provide filter values (e.g. 'label=<key>=<value>')")
+	cmd.Flags().StringArrayVar(&filterArgs, "filter", nil, "provide filter values (e.g. 'label=<key>=<value>')")
 	return cmd
 }

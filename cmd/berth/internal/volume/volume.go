@@ -11,6 +11,7 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image/progress"
+	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
 
@@ -155,7 +156,7 @@ func newVolumeRemoveCommand(g *cli.Context) *cobra.Command {
 
 func newVolumePruneCommand(g *cli.Context) *cobra.Command {
 	var force, all bool
-	var filters []string
+	var filterArgs []string
 	cmd := &cobra.Command{
 		Use:     "prune [OPTIONS]",
 		Short:   "Remove unused local volumes",
@@ -163,7 +164,7 @@ func newVolumePruneCommand(g *cli.Context) *cobra.Command {
 		Example: `  berth volume prune -f`,
 		Args:    cli.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := engine.ParsePruneFilters(filters, time.Now())
+			f, err := filters.ParsePrune(filterArgs, time.Now())
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -187,6 +188,6 @@ func newVolumePruneCommand(g *cli.Context) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all unused volumes, not just anonymous ones")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "provide filter values (e.g. 'label=<label>')")
+	cmd.Flags().StringArrayVar(&filterArgs, "filter", nil, "provide filter values (e.g. 'label=<label>')")
 	return cmd
 }
