@@ -53,6 +53,9 @@ var rules = []rule{
 	{"engine/inspect", []string{"engine/record", "snapshot", "internal"}},
 	// ps's filters read records, with the shared filter parser.
 	{"engine/containerfilter", []string{"engine/record", "internal"}},
+	// update's checks: the record and create's parsers in, the resources
+	// out; the cgroup is the engine's to write.
+	{"engine/update", []string{"engine/record", "engine/options", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -252,6 +255,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/inspect", module + "/network", true},
 		{"engine/containerfilter", module + "/internal/filters", false},
 		{"engine/containerfilter", module + "/engine/store", true},
+		{"engine/update", module + "/engine/options", false},
+		{"engine/update", module + "/runtime/cgroups", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},
