@@ -16,10 +16,13 @@ LDFLAGS := -s -w -extldflags=-static $(VCSFLAGS)
 GOTAGS  := netgo,osusergo
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 ERRCHECK ?= $(shell $(GO) env GOPATH)/bin/errcheck
-# Packages errcheck keeps clean; image, cmd and runtime
-# still drop errors (issue 13) and join the list as they are fixed.
-ERRCHECK_PKGS := ./internal/... ./content/... ./snapshot/... ./network/... ./volume/... ./rootless/... \
-	./engine/...
+# Packages errcheck keeps clean; cmd/berth, builder and api still drop
+# errors (issue 13) and join the list as they are fixed. runtime/cgroups
+# is left out until its own clean-up lands; every other runtime package
+# is in.
+ERRCHECK_RUNTIME = $(shell $(GO) list ./runtime/... | grep -Ev '/runtime/cgroups(/|$$)')
+ERRCHECK_PKGS = ./internal/... ./content/... ./snapshot/... ./network/... ./volume/... ./rootless/... \
+	./engine/... ./image/... ./cmd/berth-runtime/... $(ERRCHECK_RUNTIME)
 # Where files are written only through internal/atomicfile (files berth
 # owns) or internal/kfile (kernel files): hack/bans lists any os.Create or
 # os.WriteFile outside tests, as runc bans them.

@@ -9,15 +9,13 @@
 //
 // RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
 // cachemount.go; --output is output.go; ADD's URLs and archives are
-// add.go and archive.go.
+// add.go.
 //
 // Not done yet, each refused with a clear error rather than ignored:
-// RUN --mount=type=ssh and --security=insecure, heredoc scripts with their
-// own #!, COPY heredocs, --exclude and --parents, ADD of git sources.
-// Also still to come: --cache-from/to, an updating TTY
-// display (tty and auto print plain lines), stages built in parallel, and
-// WORKDIR making its directory in a layer of its own when no later step
-// does.
+// RUN --mount=type=ssh and --security=insecure,
+// COPY --exclude and --parents, ADD of git sources, COPY heredocs mixed
+// with other sources. Also still to come: --cache-from/to, an updating
+// TTY display (tty and auto print plain lines), stages built in parallel.
 package builder
 
 import (
@@ -34,6 +32,8 @@ import (
 
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/export"
+	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -60,7 +60,7 @@ type Options struct {
 	Epoch *time.Time
 	// Output, when set, also writes the result out (--output); the image
 	// stays in the store, as the cache's last step.
-	Output *Output
+	Output *export.Output
 	// Secrets are --secret's, by id, for RUN --mount=type=secret.
 	Secrets map[string][]byte
 }
@@ -76,7 +76,7 @@ type build struct {
 	*Builder
 	opts     Options
 	f        *dockerfile.File
-	out      *printer
+	out      *progress.Printer
 	cache    *cache
 	usedArgs map[string]bool
 	stages   map[int]*state // built stages, by index
@@ -92,7 +92,7 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	default:
 		return "", fmt.Errorf("invalid --network %q: a build's RUN steps take default, none or host", o.Network)
 	}
-	bd := &build{Builder: b, opts: o, f: o.File, out: newPrinter(o.Progress), cache: newCache(b.Root),
+	bd := &build{Builder: b, opts: o, f: o.File, out: progress.New(o.Progress), cache: newCache(b.Root),
 		usedArgs: map[string]bool{}, stages: map[int]*state{}}
 	b.removeStale(ctx)
 	target := len(bd.f.Stages) - 1
@@ -108,7 +108,7 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	}
 	for k := range o.BuildArgs {
 		if !bd.usedArgs[k] && !isPlatformArg(k) {
-			bd.out.printf("[Warning] One or more build-args [%s] were not consumed\n", k)
+			bd.out.Printf("[Warning] One or more build-args [%s] were not consumed\n", k)
 		}
 	}
 	id, err := bd.export(ctx, st)
@@ -166,6 +166,10 @@ func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total i
 		return err
 	}
 	if ok, err := st.meta(bd.f, cmd); ok || err != nil {
+		if err == nil && isWorkdir(cmd) {
+			*n++
+			err = bd.workdir(ctx, st, bd.vertexName(stage, *n, total, "WORKDIR "+st.cfg.Config.WorkingDir))
+		}
 		if err != nil {
 			return bd.f.At(cmd.Location(), err)
 		}
@@ -280,7 +284,7 @@ func layerSteps(cmds []instructions.Command) int {
 	n := 0
 	for _, c := range cmds {
 		switch c.(type) {
-		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand:
+		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.WorkdirCommand:
 			n++
 		}
 	}

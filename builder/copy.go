@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,6 +17,9 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/builder/passwd"
+	"github.com/berth-containers/berth/builder/progress"
+	"github.com/berth-containers/berth/builder/tarball"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -23,7 +27,8 @@ import (
 type copySpec struct {
 	instructions.SourcesAndDest
 	from, chown, chmod, text string
-	add                      *addSpec // ADD's URLs and archives; nil for COPY
+	add                      *addSpec          // ADD's URLs and archives; nil for COPY
+	inline                   *buildctx.Context // the files of COPY <<EOF, in place of the context
 }
 
 // entry is one file of a COPY layer: where it comes from and where it goes.
@@ -40,25 +45,35 @@ type copyLayer struct {
 	entries  []entry
 	uid, gid int
 	chown    bool         // --chown given: archives' entries take it too
+	clamp    time.Time    // SOURCE_DATE_EPOCH: no later time in the layer
 	mode     *fs.FileMode // --chmod
 }
 
 // copy does a COPY step: the files are planned and hashed, then taken from
 // the cache or written as a layer of their own.
 func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) error {
+	v := bd.out.Begin(name)
+	var err error
 	if len(c.SourceContents) > 0 {
-		return errors.New("COPY with a heredoc is not supported by berth build yet")
+		var done func()
+		if c, done, err = bd.heredocSources(st, c); err == nil {
+			defer done()
+		}
 	}
-	v := bd.out.begin(name)
-	err := bd.copySteps(ctx, st, c, v)
+	if err == nil {
+		err = bd.copySteps(ctx, st, c, v)
+	}
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 	}
 	return err
 }
 
-func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex) error {
+func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progress.Vertex) error {
 	src, releaseSrc, err := bd.copySource(ctx, c.from)
+	if c.inline != nil {
+		src, releaseSrc, err = c.inline, func() {}, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -83,6 +98,9 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex
 	if err != nil {
 		return err
 	}
+	if bd.opts.Epoch != nil {
+		layer.clamp = bd.opts.Epoch.UTC()
+	}
 	sum, err := layer.hash()
 	if err != nil {
 		return err
@@ -91,11 +109,21 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex
 	createdBy := c.text + " # buildkit"
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if hit {
-			v.cached()
+			v.Cached()
 			st.history(createdBy, false)
 		}
 		return err
 	}
+	if err := bd.commitLayer(ctx, st, layer, createdBy); err != nil {
+		return err
+	}
+	v.Done()
+	return nil
+}
+
+// commitLayer writes layer as the state's next one, with its history
+// entry, and caches the image under the step's key.
+func (bd *build) commitLayer(ctx context.Context, st *state, layer *copyLayer, createdBy string) error {
 	desc, err := bd.writeLayer(ctx, layer)
 	if err != nil {
 		return err
@@ -110,11 +138,46 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *vertex
 		return err
 	}
 	st.img = img
-	if err := bd.cache.put(st.key, img.ID); err != nil {
-		return err
+	return bd.cache.put(st.key, img.ID)
+}
+
+// heredocSources writes the documents of COPY <<EOF (variables expanded
+// unless the delimiter was quoted) as 0644 files of a step directory that
+// stands in for the context, named as the documents are.
+func (bd *build) heredocSources(st *state, c copySpec) (copySpec, func(), error) {
+	if len(c.SourcePaths) > 0 || c.from != "" {
+		return c, nil, errors.New("COPY with heredocs and other sources (or --from) is not supported by berth build")
 	}
-	v.done()
-	return nil
+	d, err := bd.stepDir()
+	if err != nil {
+		return c, nil, err
+	}
+	done := func() {
+		if err := d.Remove(); err != nil {
+			slog.Warn("remove the build's heredoc files", "dir", d.Path, "err", err)
+		}
+	}
+	for _, sc := range c.SourceContents {
+		data := sc.Data
+		if sc.Expand {
+			if data, err = bd.f.ExpandRaw(data, st.env()); err != nil {
+				done()
+				return c, nil, err
+			}
+		}
+		name := strings.TrimPrefix(path.Clean("/"+sc.Path), "/")
+		err := os.WriteFile(filepath.Join(d.Path, name), []byte(data), 0o644)
+		if err == nil {
+			err = os.Chmod(filepath.Join(d.Path, name), 0o644) // whatever the umask
+		}
+		if err != nil {
+			done()
+			return c, nil, fmt.Errorf("COPY <<%s: %w", sc.Path, err)
+		}
+		c.SourcePaths = append(c.SourcePaths, name)
+	}
+	c.inline = buildctx.Plain(d.Path)
+	return c, done, nil
 }
 
 // copySource is where a COPY reads: the context, or with --from a stage of
@@ -153,7 +216,7 @@ func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, erro
 func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLayer, error) {
 	l := &copyLayer{}
 	var err error
-	if l.uid, l.gid, err = resolveChown(view, c.chown); err != nil {
+	if l.uid, l.gid, err = passwd.Chown(view, c.chown); err != nil {
 		return nil, err
 	}
 	if c.chmod != "" {
@@ -190,9 +253,9 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		d := c.add.files[u]
 		target := dest
 		if destDir {
-			target = path.Join(dest, d.name)
+			target = path.Join(dest, d.Name)
 		}
-		l.entries = append(l.entries, entry{src: d.path, target: target, info: d.info})
+		l.entries = append(l.entries, entry{src: d.Path, target: target, info: d.Info})
 	}
 	for _, rel := range rels {
 		info, err := os.Lstat(filepath.Join(src.Dir, rel))
@@ -202,7 +265,7 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		switch {
 		case info.IsDir():
 			err = l.addDir(src, rel, dest, isDir(view, dest))
-		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && isArchive(filepath.Join(src.Dir, rel)):
+		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && tarball.Is(filepath.Join(src.Dir, rel)):
 			// Into dest as a directory, whatever its trailing slash.
 			if !isDir(view, dest) {
 				l.entries = append(l.entries, entry{target: dest, info: dirInfo{name: path.Base(dest)}})
@@ -274,15 +337,4 @@ func isDir(root, p string) bool {
 	}
 	st, err := os.Stat(filepath.Join(root, filepath.Clean("/"+p)))
 	return err == nil && st.IsDir()
-}
-
-// isArchive reports whether a local ADD source is a tar archive, plain or
-// compressed (archive.go).
-func isArchive(p string) bool {
-	_, closeFn, ok, err := archiveReader(p)
-	if err != nil || !ok {
-		return false
-	}
-	closeFn()
-	return true
 }

@@ -80,23 +80,23 @@ func (bd *build) from(ctx context.Context, i int, s instructions.Stage) (*state,
 	if n, err := image.Normalize(base); err == nil && !strings.EqualFold(base, "scratch") {
 		shown = n
 	}
-	v := bd.out.begin(bd.vertexName(i, 1, layerSteps(s.Commands)+1, "FROM "+shown))
+	v := bd.out.Begin(bd.vertexName(i, 1, layerSteps(s.Commands)+1, "FROM "+shown))
 	if strings.EqualFold(base, "scratch") {
 		st.cfg.OS, st.cfg.Architecture, st.cfg.RootFS.Type = "linux", runtime.GOARCH, "layers"
 		st.key = digest.FromString("scratch")
-		v.done()
+		v.Done()
 		return st, nil
 	}
 	img, err := bd.baseImage(ctx, base)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return nil, bd.f.At(s.Location, err)
 	}
 	if err := bd.useImage(st, img); err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return nil, err
 	}
-	v.done()
+	v.Done()
 	return st, nil
 }
 
@@ -186,7 +186,7 @@ func (bd *build) writeImage(ctx context.Context, st *state, ref string) (*image.
 // export writes the target stage as the build's image, with --label, and
 // names it with every -t.
 func (bd *build) export(ctx context.Context, st *state) (digest.Digest, error) {
-	v := bd.out.begin("exporting to image")
+	v := bd.out.Begin("exporting to image")
 	if len(bd.opts.Labels) > 0 {
 		if st.cfg.Config.Labels == nil {
 			st.cfg.Config.Labels = map[string]string{}
@@ -201,14 +201,14 @@ func (bd *build) export(ctx context.Context, st *state) (digest.Digest, error) {
 	}
 	img, err := bd.writeImage(ctx, st, first)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return "", err
 	}
-	v.log("writing image %s done", img.ID)
+	v.Log("writing image %s done", img.ID)
 	for i, t := range bd.opts.Tags {
 		if i > 0 {
 			if err := bd.Images.Tag(ctx, img.ID.String(), t); err != nil {
-				v.fail(err)
+				v.Fail(err)
 				return "", err
 			}
 		}
@@ -216,8 +216,8 @@ func (bd *build) export(ctx context.Context, st *state) (digest.Digest, error) {
 		if err != nil {
 			return "", err
 		}
-		v.log("naming to %s done", name)
+		v.Log("naming to %s done", name)
 	}
-	v.done()
+	v.Done()
 	return img.ID, nil
 }

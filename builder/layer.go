@@ -10,11 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/builder/tarball"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -49,6 +48,9 @@ func (l *copyLayer) header(e entry) (*tar.Header, error) {
 	}
 	h.Uid, h.Gid, h.Uname, h.Gname = l.uid, l.gid, "", ""
 	h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
+	if !l.clamp.IsZero() && h.ModTime.After(l.clamp) {
+		h.ModTime = l.clamp
+	}
 	if l.mode != nil && e.src != "" && h.Typeflag != tar.TypeSymlink {
 		h.Mode = int64(*l.mode)
 	}
@@ -113,7 +115,7 @@ func (l *copyLayer) writeTar(w io.Writer) error {
 	tw := tar.NewWriter(bw)
 	for _, e := range l.entries {
 		if e.archive {
-			if err := l.writeArchive(tw, e.src, e.target); err != nil {
+			if err := tarball.Rebase(tw, e.src, e.target, tarball.Override{Chown: l.chown, UID: l.uid, GID: l.gid, Mode: l.mode, Clamp: l.clamp}); err != nil {
 				return err
 			}
 			continue
@@ -162,53 +164,4 @@ func (bd *build) writeLayer(ctx context.Context, l *copyLayer) (ocispec.Descript
 		return ocispec.Descriptor{}, fmt.Errorf("write the layer: %w", err)
 	}
 	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: size}, nil
-}
-
-// resolveChown reads --chown=user[:group], names looked up in the image's
-// /etc/passwd and /etc/group; a user alone means its primary group.
-func resolveChown(view, spec string) (int, int, error) {
-	if spec == "" {
-		return 0, 0, nil
-	}
-	user, group, hasGroup := strings.Cut(spec, ":")
-	uid, gid, err := lookup(view, "etc/passwd", user, true)
-	if err != nil {
-		return 0, 0, fmt.Errorf("--chown=%s: %w", spec, err)
-	}
-	if hasGroup {
-		if gid, _, err = lookup(view, "etc/group", group, false); err != nil {
-			return 0, 0, fmt.Errorf("--chown=%s: %w", spec, err)
-		}
-	} else if _, err := strconv.Atoi(user); err == nil {
-		gid = uid // Docker: a numeric user alone is also the group
-	}
-	return uid, gid, nil
-}
-
-// lookup finds name (or a number) in a passwd or group file of the image:
-// it returns the ID and, for passwd, the primary group.
-func lookup(view, file, name string, passwd bool) (int, int, error) {
-	if n, err := strconv.Atoi(name); err == nil {
-		return n, 0, nil
-	}
-	data, err := os.ReadFile(filepath.Join(view, file))
-	if err != nil {
-		return 0, 0, fmt.Errorf("no /%s in the image to look up %q", file, name)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Split(line, ":")
-		if len(f) < 3 || f[0] != name {
-			continue
-		}
-		id, err := strconv.Atoi(f[2])
-		if err != nil {
-			break
-		}
-		gid := 0
-		if passwd && len(f) > 3 {
-			gid, _ = strconv.Atoi(f[3])
-		}
-		return id, gid, nil
-	}
-	return 0, 0, fmt.Errorf("unable to find %q in /%s of the image", name, file)
 }

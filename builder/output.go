@@ -1,89 +1,36 @@
 package builder
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
+	"github.com/berth-containers/berth/builder/export"
 	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/archive"
 )
 
-// Output is --output: where the result goes besides the image store.
-// BuildKit's exporters: local writes the files of the target stage to a
-// directory, tar writes them as a tar, oci writes an OCI image layout tar.
-type Output struct {
-	Type string // local, tar, oci
-	Dest string // a directory (local), a file or "-" for Stdout (tar, oci)
-	// Stdout takes a tar or oci output with Dest "-".
-	Stdout io.Writer
-}
-
-// ParseOutput reads --output as BuildKit does: "type=local,dest=DIR",
-// "type=tar,dest=FILE", "type=oci,dest=FILE", or a lone DIR for
-// type=local ("-" alone is a tar on stdout).
-func ParseOutput(s string) (*Output, error) {
-	if !strings.Contains(s, "=") {
-		if s == "-" {
-			return &Output{Type: "tar", Dest: "-"}, nil
-		}
-		return &Output{Type: "local", Dest: s}, nil
-	}
-	o := &Output{}
-	for _, f := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("invalid --output %q: %q is not key=value", s, f)
-		}
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "type":
-			o.Type = v
-		case "dest":
-			o.Dest = v
-		default:
-			return nil, fmt.Errorf("invalid --output %q: berth build takes type and dest, not %s", s, k)
-		}
-	}
-	switch o.Type {
-	case "local", "tar", "oci":
-	case "":
-		return nil, fmt.Errorf("invalid --output %q: type is missing (local, tar or oci)", s)
-	default:
-		return nil, fmt.Errorf("invalid --output %q: type %s is not supported (local, tar or oci)", s, o.Type)
-	}
-	if o.Dest == "" {
-		return nil, fmt.Errorf("invalid --output %q: dest is missing", s)
-	}
-	if o.Type == "local" && o.Dest == "-" {
-		return nil, fmt.Errorf("invalid --output %q: a local output needs a directory", s)
-	}
-	return o, nil
-}
-
 // output writes the built image img to the --output destination.
-func (bd *build) output(ctx context.Context, img *image.Image, o *Output) error {
-	v := bd.out.begin("exporting to " + o.Type)
+func (bd *build) output(ctx context.Context, img *image.Image, o *export.Output) error {
+	v := bd.out.Begin("exporting to " + o.Type)
 	err := bd.writeOutput(ctx, img, o)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return fmt.Errorf("--output type=%s,dest=%s: %w", o.Type, o.Dest, err)
 	}
-	v.done()
+	v.Done()
 	return nil
 }
 
-func (bd *build) writeOutput(ctx context.Context, img *image.Image, o *Output) error {
+func (bd *build) writeOutput(ctx context.Context, img *image.Image, o *export.Output) error {
 	if o.Type == "oci" {
 		refs := []string{img.ID.String()}
 		if len(bd.opts.Tags) > 0 {
 			refs = []string{bd.opts.Tags[0]} // the layout names it, as BuildKit's
 		}
-		return writeDest(o, func(w io.Writer) error { return bd.Images.Save(ctx, w, refs, archive.FormatOCI) })
+		return o.Write(func(w io.Writer) error { return bd.Images.Save(ctx, w, refs, archive.FormatOCI) })
 	}
 	view, release, err := bd.mountImage(ctx, img)
 	if err != nil {
@@ -91,41 +38,10 @@ func (bd *build) writeOutput(ctx context.Context, img *image.Image, o *Output) e
 	}
 	defer release()
 	if o.Type == "tar" {
-		return writeDest(o, func(w io.Writer) error { return fsops.Export(view, w) })
+		return o.Write(func(w io.Writer) error { return fsops.Export(view, w) })
 	}
 	if err := os.MkdirAll(o.Dest, 0o755); err != nil {
 		return err
 	}
 	return fsops.CopyOut(view, "/.", o.Dest, fsops.CopyOptions{Archive: true}, "", nil)
-}
-
-// writeDest gives fn the output's file (a temp file renamed into place,
-// so a failed build leaves no half-written archive) or stdout.
-func writeDest(o *Output, fn func(io.Writer) error) error {
-	if o.Dest == "-" {
-		if o.Stdout == nil {
-			return fmt.Errorf("no stdout for dest=-")
-		}
-		return fn(o.Stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(o.Dest), "."+filepath.Base(o.Dest)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	err = fn(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), o.Dest)
 }

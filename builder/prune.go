@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/builder/cachemount"
 	"github.com/berth-containers/berth/content"
 	"github.com/berth-containers/berth/image"
 )
@@ -63,7 +64,7 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	n, mounts, merr := pruneCacheMounts(b.Root)
+	n, mounts, merr := cachemount.Prune(cacheMountsDir(b.Root))
 	for _, m := range mounts {
 		rep.Deleted = append(rep.Deleted, digest.NewDigestFromEncoded(digest.SHA256, m))
 	}

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -27,36 +29,43 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 	if err != nil {
 		return err
 	}
-	line, err := heredoc(cmd.ShellDependantCmdLine)
+	line, script, err := dockerfile.RunScript(cmd.ShellDependantCmdLine)
 	if err != nil {
 		return err
 	}
 	argv := st.argv(line)
+	var files map[string]string
+	if script != nil {
+		// BuildKit's place for a heredoc run as a file.
+		p := "/dev/pipes/" + path.Base(path.Clean("/"+script.Name))
+		argv, files = []string{p}, map[string]string{p: script.Data}
+		mountKey = append(mountKey, "script", script.Data)
+	}
 	createdBy := "RUN " + strings.Join(argv, " ")
 	if len(st.args) > 0 {
 		// Docker's classic history: the build args the command saw.
 		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
 	}
 	st.chain(append(append([]string{"RUN", network}, append(argv, st.runEnv()...)...), mountKey...)...)
-	v := bd.out.begin(name)
+	v := bd.out.Begin(name)
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if err == nil {
-			v.cached()
+			v.Cached()
 			st.history(createdBy+" # buildkit", false)
 		}
 		return err
 	}
-	img, err := bd.runStep(ctx, st, stepSpec{argv: argv, createdBy: createdBy, network: network, mounts: mounts}, v)
+	img, err := bd.runStep(ctx, st, stepSpec{argv: argv, createdBy: createdBy, network: network, mounts: mounts, files: files}, v)
 	if err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return err
 	}
 	if err := bd.advance(st, img); err != nil {
-		v.fail(err)
+		v.Fail(err)
 		return err
 	}
 	st.history(createdBy+" # buildkit", false)
-	v.done()
+	v.Done()
 	return nil
 }
 
@@ -68,9 +77,10 @@ type stepSpec struct {
 	createdBy string
 	network   string // default, none, host
 	mounts    []*instructions.Mount
+	files     map[string]string // executable files to bind read-only, by path: #! heredocs
 }
 
-func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) (_ *image.Image, err error) {
+func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
@@ -79,7 +89,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 	if base == nil {
 		return nil, errors.New("RUN in a stage FROM scratch with no files yet: there is no shell to run it")
 	}
-	sm, err := bd.prepareMounts(ctx, st, s.mounts)
+	sm, err := bd.prepareMounts(ctx, st, s.mounts, s.files)
 	if err != nil {
 		return nil, err
 	}
@@ -109,10 +119,10 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 		return nil, fmt.Errorf("build interrupted: %w", err)
 	}
 	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
-	out := v.output()
+	out := v.Output()
 	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
 	stop()
-	out.flush()
+	out.Flush()
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
 	}
@@ -123,7 +133,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *vertex) 
 		return nil, &errStepFailed{argv: argv, code: code}
 	}
 	cfg := st.cfg.Config.ImageConfig
-	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: s.createdBy})
+	id, err := bd.Engine.Commit(ctx, c.ID, "", engine.CommitOptions{Config: &cfg, CreatedBy: s.createdBy, Epoch: bd.opts.Epoch})
 	if err != nil {
 		return nil, err
 	}
@@ -217,38 +227,4 @@ func (bd *build) fromCache(ctx context.Context, st *state) (bool, error) {
 		}
 	}
 	return true, bd.advance(st, img)
-}
-
-// heredoc turns RUN <<EOF into the command BuildKit runs: a lone heredoc's
-// text is the shell's script; a command line with heredocs is given to the
-// shell whole, documents included, for it to read them.
-func heredoc(c instructions.ShellDependantCmdLine) (instructions.ShellDependantCmdLine, error) {
-	if len(c.Files) == 0 {
-		return c, nil
-	}
-	if len(c.CmdLine) != 1 || !c.PrependShell {
-		return c, fmt.Errorf("parsing produced an invalid run command: %v", c.CmdLine)
-	}
-	out := c
-	out.Files = nil
-	if parser.MustParseHeredoc(c.CmdLine[0]) != nil {
-		data := c.Files[0].Data
-		if c.Files[0].Chomp {
-			data = parser.ChompHeredocContent(data)
-		}
-		if strings.HasPrefix(data, "#!") {
-			return c, errors.New("RUN with a heredoc script that has its own #! interpreter is not supported by berth build yet")
-		}
-		out.CmdLine = []string{data}
-		return out, nil
-	}
-	var b strings.Builder
-	b.WriteString(c.CmdLine[0])
-	for _, f := range c.Files {
-		b.WriteByte('\n')
-		b.WriteString(f.Data)
-		b.WriteString(f.Name)
-	}
-	out.CmdLine = []string{b.String()}
-	return out, nil
 }

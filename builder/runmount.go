@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,9 +13,8 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"golang.org/x/sys/unix"
 
-	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/builder/stepdir"
 	"github.com/berth-containers/berth/internal/statedir"
 )
 
@@ -26,11 +24,10 @@ import (
 // context or another stage (read-only unless asked; writes to a
 // read-write one are discarded), and tmpfs.
 type stepMounts struct {
-	mounts  []string // the engine's --mount specs
-	tmpfs   []string
-	env     []string // secrets with env=
-	dir     string   // the step's own files: secrets, filtered copies, overlays
-	release []func() error
+	mounts []string // the engine's --mount specs
+	tmpfs  []string
+	env    []string     // secrets with env=
+	dir    *stepdir.Dir // the step's own files: secrets, filtered copies, overlays
 }
 
 // mountKey is what the cache key takes from a RUN's mounts: their specs,
@@ -151,24 +148,31 @@ func secretID(m *instructions.Mount) string {
 
 // prepareMounts makes a RUN's mounts ready. The caller calls done, which
 // undoes them whatever happened.
-func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instructions.Mount) (_ *stepMounts, err error) {
+func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instructions.Mount, files map[string]string) (_ *stepMounts, err error) {
 	sm := &stepMounts{}
-	if len(ms) == 0 {
+	if len(ms) == 0 && len(files) == 0 {
 		return sm, nil
 	}
-	base := filepath.Join(bd.Root, "builder", "mnt")
-	if err := statedir.MkdirAll(base, 0o700); err != nil {
-		return nil, fmt.Errorf("build mounts %s: %w", base, err)
-	}
-	// The name carries the build's process, for removeStale.
-	if sm.dir, err = os.MkdirTemp(base, "step-"+strings.ReplaceAll(owner(), ":", ".")+"-"); err != nil {
-		return nil, fmt.Errorf("build mounts: %w", err)
+	if sm.dir, err = bd.stepDir(); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, sm.done())
 		}
 	}()
+	n := 0
+	for target, data := range files {
+		p := filepath.Join(sm.dir.Path, fmt.Sprintf("file-%d", n))
+		n++
+		if err := os.WriteFile(p, []byte(data), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(p, 0o755); err != nil {
+			return nil, err
+		}
+		sm.mounts = append(sm.mounts, bindSpec(p, target, true))
+	}
 	for i, m := range ms {
 		target := bd.mountTarget(st, m)
 		switch m.Type {
@@ -194,20 +198,28 @@ func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instruction
 	return sm, nil
 }
 
-// done unmounts and removes what prepareMounts made, the last first. The
-// step directory is removed only once nothing is mounted in it, so that a
-// bind of the context can never be emptied through it.
+// done unmounts and removes what prepareMounts made.
 func (sm *stepMounts) done() error {
-	var errs []error
-	for i := len(sm.release) - 1; i >= 0; i-- {
-		errs = append(errs, sm.release[i]())
+	if sm.dir == nil {
+		return nil
 	}
-	sm.release = nil
-	if sm.dir != "" {
-		errs = append(errs, removeUnmounted(sm.dir))
-		sm.dir = ""
+	err := sm.dir.Remove()
+	sm.dir = nil
+	return err
+}
+
+// stepDir makes a directory of the step's own under <root>/builder/mnt.
+func (bd *build) stepDir() (*stepdir.Dir, error) {
+	base := filepath.Join(bd.Root, "builder", "mnt")
+	if err := statedir.MkdirAll(base, 0o700); err != nil {
+		return nil, fmt.Errorf("build mounts %s: %w", base, err)
 	}
-	return errors.Join(errs...)
+	// The name carries the build's process, for removeStale.
+	d, err := stepdir.New(base, "step-"+strings.ReplaceAll(owner(), ":", ".")+"-")
+	if err != nil {
+		return nil, fmt.Errorf("build mounts: %w", err)
+	}
+	return d, nil
 }
 
 // secretMount writes the secret to a file of the step (mode 0400 and
@@ -233,7 +245,7 @@ func (bd *build) secretMount(sm *stepMounts, i int, m *instructions.Mount, targe
 			return nil
 		}
 	}
-	p := filepath.Join(sm.dir, fmt.Sprintf("secret-%d", i))
+	p := filepath.Join(sm.dir.Path, fmt.Sprintf("secret-%d", i))
 	mode, uid, gid := fileInfo(m, 0o400)
 	if err := os.WriteFile(p, data, 0o400); err != nil {
 		return fmt.Errorf("secret %s: %w", id, err)
@@ -285,7 +297,7 @@ func (bd *build) bindMount(ctx context.Context, sm *stepMounts, i int, m *instru
 		if err != nil {
 			return err
 		}
-		sm.release = append(sm.release, func() error { release(); return nil })
+		sm.dir.OnRemove(func() error { release(); return nil })
 		if src, err = securejoin.SecureJoin(view, m.Source); err != nil {
 			return fmt.Errorf("RUN --mount source %s: %w", m.Source, err)
 		}
@@ -299,8 +311,8 @@ func (bd *build) bindMount(ctx context.Context, sm *stepMounts, i int, m *instru
 		}
 		src = filepath.Join(bd.opts.Context.Dir, rel)
 		if bd.opts.Context.Filters() {
-			dst := filepath.Join(sm.dir, fmt.Sprintf("ctx-%d", i))
-			if err := copyKept(bd.opts.Context, rel, dst); err != nil {
+			dst := filepath.Join(sm.dir.Path, fmt.Sprintf("ctx-%d", i))
+			if err := bd.opts.Context.CopyKept(rel, dst); err != nil {
 				return err
 			}
 			src = dst
@@ -310,141 +322,10 @@ func (bd *build) bindMount(ctx context.Context, sm *stepMounts, i int, m *instru
 		sm.mounts = append(sm.mounts, bindSpec(src, target, true))
 		return nil
 	}
-	dir, err := overlayOver(sm, i, src)
+	dir, err := sm.dir.Overlay(fmt.Sprintf("rw-%d", i), src)
 	if err != nil {
 		return err
 	}
 	sm.mounts = append(sm.mounts, bindSpec(dir, target, false))
 	return nil
-}
-
-// overlayOver makes a writable overlay on src in the step's directory:
-// the container's writes to a read-write bind land in its upper dir and
-// go with it. A file is copied instead.
-func overlayOver(sm *stepMounts, i int, src string) (string, error) {
-	st, err := os.Stat(src)
-	if err != nil {
-		return "", err
-	}
-	base := filepath.Join(sm.dir, fmt.Sprintf("rw-%d", i))
-	if !st.IsDir() {
-		return base, copyRegular(src, base, st.Mode())
-	}
-	upper, work, merged := base+"-upper", base+"-work", base
-	for _, d := range []string{upper, work, merged} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return "", err
-		}
-	}
-	opts := "lowerdir=" + src + ",upperdir=" + upper + ",workdir=" + work
-	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
-		return "", fmt.Errorf("read-write bind of %s: mount overlay: %w", src, err)
-	}
-	sm.release = append(sm.release, func() error { return unmountDir(merged) })
-	return merged, nil
-}
-
-func unmountDir(dir string) error {
-	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmount %s: %w", dir, err)
-	}
-	return nil
-}
-
-// copyKept copies what .dockerignore keeps under rel to dst: hard links
-// where it can (nothing writes through them: the bind is read-only or an
-// overlay is on it), else copies.
-func copyKept(c *buildctx.Context, rel, dst string) error {
-	return c.Walk(rel, func(p string, fi fs.FileInfo) error {
-		sub := strings.TrimPrefix(strings.TrimPrefix(p, rel), "/")
-		if rel == "." {
-			sub = p
-		}
-		to := filepath.Join(dst, sub)
-		from := filepath.Join(c.Dir, p)
-		switch {
-		case fi.IsDir():
-			return os.MkdirAll(to, fi.Mode().Perm())
-		case fi.Mode()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(from)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, to)
-		case fi.Mode().IsRegular():
-			if os.Link(from, to) == nil {
-				return nil
-			}
-			return copyRegular(from, to, fi.Mode())
-		}
-		return nil
-	})
-}
-
-func copyRegular(from, to string, mode fs.FileMode) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// removeUnmounted removes dir unless something is still mounted under it.
-func removeUnmounted(dir string) error {
-	mounted, err := mountsUnder(dir)
-	if err != nil {
-		return err
-	}
-	if len(mounted) > 0 {
-		return fmt.Errorf("build mounts %s: still mounted: %v", dir, mounted)
-	}
-	return os.RemoveAll(dir)
-}
-
-// mountsUnder lists the mount points at or below dir.
-func mountsUnder(dir string) ([]string, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out = append(out, mp)
-		}
-	}
-	return out, nil
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-containers/berth/builder/stepdir"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/snapshot"
@@ -78,11 +79,7 @@ func (b *Builder) removeStale(ctx context.Context) {
 		if ownerAlive(strings.ReplaceAll(who, ".", ":")) {
 			continue
 		}
-		mounted, _ := mountsUnder(dir)
-		for i := len(mounted) - 1; i >= 0; i-- {
-			unmountDir(mounted[i])
-		}
-		if err := removeUnmounted(dir); err != nil {
+		if err := stepdir.RemoveStale(dir); err != nil {
 			slog.Warn("remove a killed build's mounts", "dir", dir, "err", err)
 		}
 	}

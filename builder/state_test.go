@@ -2,10 +2,7 @@ package builder
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
-
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
 )
@@ -48,30 +45,6 @@ func TestMeta(t *testing.T) {
 		}
 		if len(st.cfg.History) != len(f.Stages[0].Commands) || !st.cfg.History[0].EmptyLayer {
 			t.Errorf("%s: history %+v", c.name, st.cfg.History)
-		}
-	}
-}
-
-func TestHeredoc(t *testing.T) {
-	for _, c := range []struct{ src, want string }{
-		{"RUN <<EOF\necho a\necho b\nEOF", `["/bin/sh","-c","echo a\necho b\n"]`},
-		{"RUN <<-EOF\n\techo tabbed\nEOF", `["/bin/sh","-c","echo tabbed\n"]`},
-		{"RUN cat <<EOF > /x\nhello\nEOF", `["/bin/sh","-c","cat <<EOF > /x\nhello\nEOF"]`},
-		{"RUN echo plain", `["/bin/sh","-c","echo plain"]`},
-	} {
-		f, err := dockerfile.Parse([]byte("FROM scratch\n"+c.src+"\n"), "Dockerfile")
-		if err != nil {
-			t.Fatalf("%q: %v", c.src, err)
-		}
-		run := f.Stages[0].Commands[0].(*instructions.RunCommand)
-		line, err := heredoc(run.ShellDependantCmdLine)
-		if err != nil {
-			t.Fatalf("%q: %v", c.src, err)
-		}
-		st := &state{}
-		got, _ := json.Marshal(st.argv(line))
-		if s := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(string(got)); s != c.want {
-			t.Errorf("%q: argv %s, want %s", c.src, got, c.want)
 		}
 	}
 }

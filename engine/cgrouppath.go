@@ -3,6 +3,7 @@ package engine
 import (
 	"path"
 
+	"github.com/berth-containers/berth/rootless"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
@@ -18,9 +19,11 @@ func (e *runtimeOps) cgroupOf(c *Container) (*cgroups.Manager, error) {
 
 // cgroupByPath is the container's cgroup found by its path alone, for
 // when no runtime state is left to say where it is (a create killed half
-// way, a stale container at boot, another runtime's container).
+// way, a stale container at boot, another runtime's container). A
+// rootless container's is under the user's delegated subtree, where
+// rootless.Spec put it.
 func cgroupByPath(c *Container) (*cgroups.Manager, error) {
-	return cgroups.New(cgroupsPath(c), c.ID)
+	return cgroups.New(rootless.CgroupsPath(cgroupsPath(c)), c.ID)
 }
 
 // cgroupsPath is the container's linux.cgroupsPath, the one place it is

@@ -32,6 +32,9 @@ type CommitOptions struct {
 	// build's RUN step commits the stage's config, not the step's command.
 	Config    *ocispec.ImageConfig
 	CreatedBy string
+	// Epoch, when set (a build's SOURCE_DATE_EPOCH), is the image's time
+	// and the latest time of a file in the layer.
+	Epoch *time.Time
 }
 
 // Commit makes a new image of the container: its image's layers, then one
@@ -101,13 +104,20 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 		}()
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(build.WriteOverlayDiff(pw, upper, skip)) }()
+	var clamp time.Time
+	if o.Epoch != nil {
+		clamp = o.Epoch.UTC()
+	}
+	go func() { pw.CloseWithError(build.WriteOverlayDiffClamped(pw, upper, skip, clamp)) }()
 	layer, size, err := svc.Content.IngestUnknown(ctx, pr)
 	pr.CloseWithError(errors.New("commit ended"))
 	if err != nil {
 		return "", fmt.Errorf("commit container %s: %w", c.Name, err)
 	}
 	now := time.Now().UTC()
+	if o.Epoch != nil {
+		now = clamp
+	}
 	cfg.Created = &now
 	cfg.Author = o.Author
 	cfg.RootFS.Type = "layers"

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-containers/berth/engine/netsetup"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -29,11 +29,9 @@ type Engine struct {
 	images        *image.Service
 	db            *recordStore
 	ph            *phases // debug timings of this process's steps
-	// ownPorts is set in a foreground run, whose process is the
-	// container's monitor: it holds the published ports itself (held),
-	// sparing a responder start (network_ports.go).
-	ownPorts bool
-	held     []io.Closer
+	// net is the container side of networking; it holds the published
+	// ports of a foreground run's container (netsetup.Setup.OwnPorts).
+	net *netsetup.Setup
 	// Views of the engine that own its internal steps (groups.go).
 	mon  *monitorOps
 	dirs *dirLayout
@@ -53,6 +51,7 @@ func New(opts Options) *Engine {
 		ph:      newPhases(),
 	}
 	e.mon, e.dirs, e.rt, e.life, e.mk, e.ev = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}, &eventOps{e}
+	e.net = newNetSetup(e)
 	return e
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/runtime/console"
@@ -29,7 +30,7 @@ type ExecOptions struct {
 	Workdir     string
 	Privileged  bool
 	// Timeout, if set, kills the process when it runs longer (a
-	// healthcheck's): Exec then returns errProbeTimeout.
+	// healthcheck's): Exec then returns health.ErrTimeout.
 	Timeout time.Duration
 }
 
@@ -160,7 +161,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		return 125, err
 	}
 	if timedOut.Load() {
-		return -1, errProbeTimeout
+		return -1, health.ErrTimeout
 	}
 	e.ev.emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
 	select {

@@ -68,7 +68,7 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 // RunAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
-	e.ownPorts = true
+	e.net.OwnPorts = true
 	e.ev.emit(c, "attach")
 	if err := e.rt.prepare(ctx, c); err != nil {
 		if c.HostConfig.AutoRemove {

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/internal/proc"
@@ -71,11 +72,11 @@ func (r monitorReport) err() error {
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
 func MonitorMain(args []string) int {
-	if os.Getenv(healthEnv) != "" && len(args) == 3 {
+	if os.Getenv(health.Env) != "" && len(args) == 3 {
 		// A probe is a short-lived command like exec: the monitor's
 		// small heap (GOGC=20 in its environment) would only slow it.
 		debug.SetGCPercent(100)
-		return New(Options{Root: args[0], Runroot: args[1]}).mon.probeMain(args[2]) // health_run.go
+		return New(Options{Root: args[0], Runroot: args[1]}).mon.prober().Main(args[2]) // engine/health
 	}
 	// Idle monitors are most of berth's memory: keep the heap small.
 	debug.SetGCPercent(20)
@@ -143,7 +144,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 				r.State.StartedAt, r.State.Error, r.State.OOMKilled = time.Now().UTC(), "", false
 				r.State.ExitCode = 0 // as Docker: a running container has not exited
 				r.State.Health = nil
-				if probing(r.Config.Healthcheck) {
+				if health.Probing(r.Config.Healthcheck) {
 					r.State.Health = &Health{Status: HealthStarting, Log: []HealthResult{}}
 				}
 				return nil

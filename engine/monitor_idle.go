@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/runtime/container"
@@ -91,8 +92,8 @@ func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) erro
 	if p.LogMax <= 0 {
 		p.LogMax = jsonlog.DefaultMaxSize
 	}
-	if probing(c.Config.Healthcheck) {
-		p.Probe = firstProbe(c.Config.Healthcheck)
+	if health.Probing(c.Config.Healthcheck) {
+		p.Probe = health.First(c.Config.Healthcheck)
 	}
 	fds := monitorFDs{pid: pid, out: -1, err: -1, master: -1, listen: -1, stdinR: -1, stdinW: -1, keepStdR: -1, keepStdW: -1}
 	if s.master != nil {

@@ -22,7 +22,10 @@ func (s *Service) Load(ctx context.Context, r io.Reader, platform *ocispec.Platf
 		return nil, err
 	}
 	defer func() {
-		release()
+		// Released before the clean-up below: GC takes the lock exclusively.
+		if rerr := release(); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release the content store: %w", rerr))
+		}
 		if err != nil {
 			// The blobs and snapshots of what was not recorded go: a
 			// failed load leaves nothing behind.
@@ -86,14 +89,14 @@ func (s *Service) unpackLocal(ctx context.Context, img *Image) error {
 
 // Save writes the images refs name to w as one archive in format
 // (archive.FormatDocker or archive.FormatOCI).
-func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format string) error {
+func (s *Service) Save(ctx context.Context, w io.Writer, refs []string, format string) (err error) {
 	// Shared GC lock: the blobs stay while they are read, and GC knows
 	// the save's temp files in ingest/ are in flight.
 	release, err := s.Content.Use(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer releaseAfter(&err, release)
 	var items []archive.SaveImage
 	var saved []*Image
 	for _, ref := range refs {
@@ -131,10 +134,9 @@ func match1(img *Image, canonical string) bool {
 
 // Import makes a one-layer image of a rootfs tarball, named ref (empty:
 // dangling), unpacked and ready to run.
-func (s *Service) Import(ctx context.Context, r io.Reader, ref string, opts build.ImportOptions) (*Image, error) {
+func (s *Service) Import(ctx context.Context, r io.Reader, ref string, opts build.ImportOptions) (_ *Image, err error) {
 	canonical := ""
 	if ref != "" {
-		var err error
 		if canonical, err = Normalize(ref); err != nil {
 			return nil, err
 		}
@@ -143,7 +145,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, ref string, opts buil
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer releaseAfter(&err, release)
 	desc, err := build.Import(ctx, s.Content, r, opts)
 	if err != nil {
 		return nil, err

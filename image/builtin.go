@@ -38,13 +38,13 @@ func IsBuiltin(canonical string) bool {
 // Builtin makes canonical (busybox:<any tag>) name the image built from
 // the host's static busybox, building and unpacking it the first time. No
 // network is used.
-func (s *Service) Builtin(ctx context.Context, canonical string, p *progress.Progress) (*Image, error) {
+func (s *Service) Builtin(ctx context.Context, canonical string, p *progress.Progress) (_ *Image, err error) {
 	p.Printf("Using berth's built-in busybox image for %s (built from the host's %s, no network)", Familiar(canonical), busyboxfs.DefaultBinary)
 	release, err := s.Content.Use(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer releaseAfter(&err, release)
 	desc, err := s.buildBusybox(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("built-in busybox: %w", err)
@@ -66,19 +66,19 @@ func (s *Service) Builtin(ctx context.Context, canonical string, p *progress.Pro
 
 // buildBusybox writes the layer, config and manifest of the built-in
 // image; they are content-addressed, so a second build reuses the blobs.
-func (s *Service) buildBusybox(ctx context.Context) (ocispec.Descriptor, error) {
+func (s *Service) buildBusybox(ctx context.Context) (_ ocispec.Descriptor, err error) {
 	dir, err := os.MkdirTemp(filepath.Join(s.root, "ingest"), "busybox-")
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	defer os.RemoveAll(dir)
+	defer releaseAfter(&err, func() error { return os.RemoveAll(dir) })
 	if err := busyboxfs.Build(dir, ""); err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(build.WriteTar(pw, dir, epoch)) }()
 	layer, size, err := s.Content.IngestUnknown(ctx, pr)
-	pr.Close()
+	_ = pr.Close() // an io.PipeReader's Close always returns nil
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}

@@ -32,7 +32,7 @@ type PullOptions struct {
 // Pull fetches ref from its registry into the content store, unpacks its
 // layers into snapshots while the others download, and records its name.
 // busybox (any tag) is the built-in image and needs no network.
-func (s *Service) Pull(ctx context.Context, ref string, opts PullOptions) (*Image, error) {
+func (s *Service) Pull(ctx context.Context, ref string, opts PullOptions) (_ *Image, err error) {
 	canonical, err := Normalize(ref)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func (s *Service) Pull(ctx context.Context, ref string, opts PullOptions) (*Imag
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer releaseAfter(&err, release)
 	p := opts.Progress
 	if _, ok := r.(name.Tag); ok {
 		p.Printf("%s: Pulling from %s", r.Identifier(), r.Context().RepositoryStr())
@@ -110,7 +110,7 @@ func (s *Service) fetch(ctx context.Context, res *registry.Resolved, p *progress
 }
 
 // download fetches one blob into the content store unless it is there.
-func (s *Service) download(ctx context.Context, repo *registry.Repo, desc ocispec.Descriptor, bar *progress.Bar) error {
+func (s *Service) download(ctx context.Context, repo *registry.Repo, desc ocispec.Descriptor, bar *progress.Bar) (err error) {
 	w, err := s.Content.Writer(ctx, desc.Digest, desc.Size)
 	if errors.Is(err, content.ErrExists) {
 		return nil
@@ -118,7 +118,7 @@ func (s *Service) download(ctx context.Context, repo *registry.Repo, desc ocispe
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer releaseAfter(&err, w.Close)
 	body, _, err := repo.Blob(ctx, desc.Digest.String())
 	if err != nil {
 		return err

@@ -83,11 +83,11 @@ func placeCgroup(s *specs.Spec) error {
 				l.flags, l.controller, d.Dir, strings.Join(d.Controllers, " "), usercgroup.FixHint)
 		}
 	}
-	id := path.Base(s.Linux.CgroupsPath)
-	if id == "." || id == "/" {
+	p, ok := delegatedPath(d, s.Linux.CgroupsPath)
+	if !ok {
 		return fmt.Errorf("rootless berth: the container's cgroupsPath %q names no container", s.Linux.CgroupsPath)
 	}
-	s.Linux.CgroupsPath = d.ContainerPath(id)
+	s.Linux.CgroupsPath = p
 	if r := s.Linux.Resources; r != nil {
 		// Device rules are an eBPF program on cgroup v2, which a user
 		// cannot attach; the store's namespace cannot make device nodes
@@ -95,4 +95,32 @@ func placeCgroup(s *specs.Spec) error {
 		r.Devices = nil
 	}
 	return nil
+}
+
+// delegatedPath is where a container whose engine cgroupsPath is p has its
+// cgroup under d: the id, p's last element, as <delegation>/berth-<id>.
+func delegatedPath(d *usercgroup.Delegation, p string) (string, bool) {
+	id := path.Base(p)
+	if id == "." || id == "/" {
+		return "", false
+	}
+	return d.ContainerPath(id), true
+}
+
+// CgroupsPath is the cgroup a rootless container with the engine's
+// cgroupsPath p was given by Spec, for finding it again when no runtime
+// state says where it is (a stale container, a create killed half way).
+// Outside the rootless store, or without a delegation, it is p itself.
+func CgroupsPath(p string) string {
+	if !Active() {
+		return p
+	}
+	d, err := usercgroup.Find()
+	if err != nil {
+		return p
+	}
+	if dp, ok := delegatedPath(d, p); ok {
+		return dp
+	}
+	return p
 }

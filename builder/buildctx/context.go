@@ -8,6 +8,7 @@ package buildctx
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -179,3 +180,50 @@ func Plain(dir string) *Context { return &Context{Dir: dir} }
 // Filters reports whether .dockerignore leaves anything out of the
 // context: a bind mount of it then needs a filtered copy.
 func (c *Context) Filters() bool { return c.ignore != nil }
+
+// CopyKept copies what .dockerignore keeps under rel to dst: hard links
+// where it can (nothing writes through them: the bind is read-only or an
+// overlay is on it), else copies.
+func (c *Context) CopyKept(rel, dst string) error {
+	return c.Walk(rel, func(p string, fi fs.FileInfo) error {
+		sub := strings.TrimPrefix(strings.TrimPrefix(p, rel), "/")
+		if rel == "." {
+			sub = p
+		}
+		to := filepath.Join(dst, sub)
+		from := filepath.Join(c.Dir, p)
+		switch {
+		case fi.IsDir():
+			return os.MkdirAll(to, fi.Mode().Perm())
+		case fi.Mode()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(from)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, to)
+		case fi.Mode().IsRegular():
+			if os.Link(from, to) == nil {
+				return nil
+			}
+			return copyFile(from, to, fi.Mode())
+		}
+		return nil
+	})
+}
+
+func copyFile(from, to string, mode fs.FileMode) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

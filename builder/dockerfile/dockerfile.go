@@ -23,6 +23,7 @@ type File struct {
 	Stages   []instructions.Stage
 	MetaArgs []instructions.ArgCommand // ARGs before the first FROM
 	lex      *shell.Lex
+	escape   rune
 }
 
 // Parse reads a Dockerfile. name is how errors call it.
@@ -38,7 +39,7 @@ func Parse(data []byte, name string) (*File, error) {
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("%s: no FROM instruction: a Dockerfile starts with FROM (after ARGs and parser directives)", name)
 	}
-	return &File{Name: name, Stages: stages, MetaArgs: meta, lex: shell.NewLex(res.EscapeToken)}, nil
+	return &File{Name: name, Stages: stages, MetaArgs: meta, lex: shell.NewLex(res.EscapeToken), escape: res.EscapeToken}, nil
 }
 
 // LineError makes err read "Dockerfile:3: what went wrong" when it carries
@@ -153,4 +154,55 @@ func (f *File) ExpandCommand(cmd instructions.Command, vars Vars) error {
 		return f.At(cmd.Location(), err)
 	}
 	return nil
+}
+
+// Script is a RUN heredoc with its own #! interpreter: BuildKit runs it as
+// an executable file, not through the shell.
+type Script struct {
+	Name string // the heredoc's name: EOF
+	Data string
+}
+
+// RunScript turns RUN <<EOF into the command BuildKit runs: a lone heredoc's
+// text is the shell's script (or, when it starts with #!, a file to run,
+// returned as script); a command line with heredocs is given to the shell
+// whole, documents included, for it to read them.
+func RunScript(c instructions.ShellDependantCmdLine) (_ instructions.ShellDependantCmdLine, script *Script, _ error) {
+	if len(c.Files) == 0 {
+		return c, nil, nil
+	}
+	if len(c.CmdLine) != 1 || !c.PrependShell {
+		return c, nil, fmt.Errorf("parsing produced an invalid run command: %v", c.CmdLine)
+	}
+	out := c
+	out.Files = nil
+	if parser.MustParseHeredoc(c.CmdLine[0]) != nil {
+		data := c.Files[0].Data
+		if c.Files[0].Chomp {
+			data = parser.ChompHeredocContent(data)
+		}
+		if strings.HasPrefix(data, "#!") {
+			return c, &Script{Name: c.Files[0].Name, Data: data}, nil
+		}
+		out.CmdLine = []string{data}
+		return out, nil, nil
+	}
+	var b strings.Builder
+	b.WriteString(c.CmdLine[0])
+	for _, f := range c.Files {
+		b.WriteByte('\n')
+		b.WriteString(f.Data)
+		b.WriteString(f.Name)
+	}
+	out.CmdLine = []string{b.String()}
+	return out, nil, nil
+}
+
+// ExpandRaw substitutes variables in a heredoc's text as BuildKit does for
+// COPY <<EOF: quotes and backslashes are kept as written.
+func (f *File) ExpandRaw(data string, vars Vars) (string, error) {
+	lex := shell.NewLex(f.escape)
+	lex.RawQuotes, lex.RawEscapes, lex.SkipProcessQuotes = true, true, true
+	s, _, err := lex.ProcessWord(data, vars)
+	return s, err
 }

@@ -3,6 +3,8 @@ package dockerfile
 import (
 	"strings"
 	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -57,5 +59,45 @@ func TestExpand(t *testing.T) {
 	}
 	if got := vars.Set("A", "3"); len(got) != 2 || got[0] != "A=3" || got[1] != "B=" {
 		t.Errorf("Set: %v", got)
+	}
+}
+
+func TestRunScript(t *testing.T) {
+	for _, c := range []struct{ src, want, script string }{
+		{"RUN <<EOF\necho a\necho b\nEOF", "echo a\necho b\n", ""},
+		{"RUN <<-EOF\n\techo tabbed\nEOF", "echo tabbed\n", ""},
+		{"RUN cat <<EOF > /x\nhello\nEOF", "cat <<EOF > /x\nhello\nEOF", ""},
+		{"RUN echo plain", "echo plain", ""},
+		{"RUN <<EOF\n#!/bin/sh -e\necho hi\nEOF", "", "#!/bin/sh -e\necho hi\n"},
+	} {
+		f, err := Parse([]byte("FROM scratch\n"+c.src+"\n"), "Dockerfile")
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		run := f.Stages[0].Commands[0].(*instructions.RunCommand)
+		line, script, err := RunScript(run.ShellDependantCmdLine)
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		if c.script != "" {
+			if script == nil || script.Data != c.script || script.Name != "EOF" {
+				t.Errorf("%q: script %+v, want %q", c.src, script, c.script)
+			}
+			continue
+		}
+		if script != nil || !line.PrependShell || strings.Join(line.CmdLine, " ") != c.want {
+			t.Errorf("%q: %q (script %v), want %q", c.src, line.CmdLine, script, c.want)
+		}
+	}
+}
+
+func TestExpandRaw(t *testing.T) {
+	f, err := Parse([]byte("FROM scratch\n"), "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.ExpandRaw("a=$A \"q\" 'b' \\n ${U:-d}\n", Vars{"A=1"})
+	if want := "a=1 \"q\" 'b' \\n d\n"; err != nil || got != want {
+		t.Errorf("ExpandRaw = %q, %v; want %q", got, err, want)
 	}
 }

@@ -88,7 +88,9 @@ func runForeground(id string, opts container.CreateOptions, keep bool) (int, err
 	var proxied chan error
 	if tty != nil && c.State().Terminal {
 		if proxied, err = tty.proxy(); err != nil {
-			c.Delete(true)
+			if derr := c.Delete(true); derr != nil {
+				return 0, errors.Join(err, derr)
+			}
 			return 0, err
 		}
 	}

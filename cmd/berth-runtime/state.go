@@ -94,9 +94,10 @@ func newListCommand() *cobra.Command {
 				return json.NewEncoder(os.Stdout).Encode(states)
 			case "table":
 				w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
-				fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
+				// The tabwriter buffers: a write error comes back from Flush.
+				_, _ = fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 				for _, s := range states {
-					fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created.Format(time.RFC3339Nano), s.Owner)
+					_, _ = fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created.Format(time.RFC3339Nano), s.Owner)
 				}
 				return w.Flush()
 			}

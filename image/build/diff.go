@@ -33,6 +33,13 @@ const (
 // skip, if set, is asked for each path relative to upper ("etc/hosts") and
 // leaves out what it returns true for (the mount points of a container).
 func WriteOverlayDiff(w io.Writer, upper string, skip func(rel string, d fs.DirEntry) bool) error {
+	return WriteOverlayDiffClamped(w, upper, skip, time.Time{})
+}
+
+// WriteOverlayDiffClamped is WriteOverlayDiff with every time after clamp
+// written as clamp (none when clamp is zero): SOURCE_DATE_EPOCH's
+// reproducible layers, as BuildKit's rewrite-timestamp makes them.
+func WriteOverlayDiffClamped(w io.Writer, upper string, skip func(rel string, d fs.DirEntry) bool, clamp time.Time) error {
 	tw := tar.NewWriter(w)
 	links := map[[2]uint64]string{} // (dev, ino) of a file with nlink > 1 -> its first name
 	err := filepath.WalkDir(upper, func(path string, d fs.DirEntry, err error) error {
@@ -50,7 +57,7 @@ func WriteOverlayDiff(w io.Writer, upper string, skip func(rel string, d fs.DirE
 			}
 			return nil
 		}
-		return addDiffEntry(tw, path, rel, links)
+		return addDiffEntry(tw, path, rel, links, clamp)
 	})
 	if err != nil {
 		return fmt.Errorf("layer of %s: %w", upper, err)
@@ -58,12 +65,15 @@ func WriteOverlayDiff(w io.Writer, upper string, skip func(rel string, d fs.DirE
 	return tw.Close()
 }
 
-func addDiffEntry(tw *tar.Writer, path, rel string, links map[[2]uint64]string) error {
+func addDiffEntry(tw *tar.Writer, path, rel string, links map[[2]uint64]string, clamp time.Time) error {
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err != nil {
 		return err
 	}
 	mtime := unixTime(st.Mtim)
+	if !clamp.IsZero() && mtime.After(clamp) {
+		mtime = clamp
+	}
 	if st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0 {
 		dir, base := filepath.Split(rel)
 		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: dir + whiteoutPrefix + base,

@@ -206,7 +206,9 @@ func TestDecompress(t *testing.T) {
 	payload := tarOf(t, file("hello", strings.Repeat("hello world ", 1000), 0o644))
 	var gz, zs bytes.Buffer
 	gw := gzip.NewWriter(&gz)
-	gw.Write(payload)
+	if _, err := gw.Write(payload); err != nil {
+		t.Fatal(err)
+	}
 	if err := gw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,9 @@ func TestDecompress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zw.Write(payload)
+	if _, err := zw.Write(payload); err != nil {
+		t.Fatal(err)
+	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}

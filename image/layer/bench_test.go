@@ -17,16 +17,22 @@ func BenchmarkApply(b *testing.B) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	small, large := bytes.Repeat([]byte("s"), 8<<10), bytes.Repeat([]byte("L"), 8<<20)
+	add := func(h *tar.Header, body []byte) {
+		if err := tw.WriteHeader(h); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tw.Write(body); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for d := range 200 {
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: fmt.Sprintf("usr/lib/d%d/", d), Mode: 0o755})
+		add(&tar.Header{Typeflag: tar.TypeDir, Name: fmt.Sprintf("usr/lib/d%d/", d), Mode: 0o755}, nil)
 		for f := range 25 {
-			tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("usr/lib/d%d/f%d", d, f), Mode: 0o644, Size: int64(len(small))})
-			tw.Write(small)
+			add(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("usr/lib/d%d/f%d", d, f), Mode: 0o644, Size: int64(len(small))}, small)
 		}
 	}
 	for f := range 6 {
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("big%d", f), Mode: 0o755, Size: int64(len(large))})
-		tw.Write(large)
+		add(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("big%d", f), Mode: 0o755, Size: int64(len(large))}, large)
 	}
 	if err := tw.Close(); err != nil {
 		b.Fatal(err)

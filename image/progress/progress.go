@@ -93,7 +93,7 @@ func (p *Progress) Printf(format string, args ...any) {
 		p.redraw()
 		return
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	p.print(fmt.Sprintf(format+"\n", args...))
 }
 
 // Close draws the final state and stops redrawing.
@@ -108,11 +108,18 @@ func (p *Progress) Close() {
 	p.mu.Unlock()
 }
 
+// print writes s to the progress output. Progress is a display beside
+// the work: a write that fails (a closed terminal, a full pipe's reader
+// gone) must not fail the pull or push it reports on, so it is dropped.
+func (p *Progress) print(s string) {
+	_, _ = io.WriteString(p.w, s)
+}
+
 // erase moves the cursor to the first bar line so the next output replaces
 // the bars.
 func (p *Progress) erase() {
 	if p.drawn > 0 {
-		fmt.Fprintf(p.w, "\x1b[%dA", p.drawn)
+		p.print(fmt.Sprintf("\x1b[%dA", p.drawn))
 		p.drawn = 0
 	}
 }
@@ -129,7 +136,7 @@ func (p *Progress) redraw() {
 	for _, msg := range p.tail {
 		b.WriteString("\x1b[2K" + msg + "\n")
 	}
-	io.WriteString(p.w, b.String())
+	p.print(b.String())
 	p.drawn = len(p.bars) + len(p.tail)
 }
 
@@ -178,7 +185,7 @@ func (b *Bar) Set(state string) {
 		b.started, b.current = time.Now(), 0
 	}
 	if b.p.mode == Plain {
-		fmt.Fprintf(b.p.w, "%s: %s\n", b.id, state)
+		b.p.print(fmt.Sprintf("%s: %s\n", b.id, state))
 	}
 }
 

@@ -93,9 +93,9 @@ func (ra *readahead) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close stops the goroutine without waiting for it: it may be blocked
+// Stop stops the goroutine without waiting for it: it may be blocked
 // reading src, which the caller unblocks by closing what src reads from.
-func (ra *readahead) Close() error {
+// It cannot fail, and a second Stop does nothing.
+func (ra *readahead) Stop() {
 	ra.stop.Do(func() { close(ra.done) })
-	return nil
 }

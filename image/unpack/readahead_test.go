@@ -45,7 +45,7 @@ func TestReadahead(t *testing.T) {
 			h := sha256.New()
 			ra := newReadahead(cs, h, 2, chunk)
 			got, err := io.ReadAll(iotest.OneByteReader(ra))
-			ra.Close()
+			ra.Stop()
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
@@ -76,8 +76,8 @@ func TestReadaheadCloseEarly(t *testing.T) {
 	if _, err := ra.Read(make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
-	ra.Close()
-	ra.Close() // twice is fine
+	ra.Stop()
+	ra.Stop() // twice is fine
 	select {
 	case <-cs.closed:
 	case <-time.After(5 * time.Second):

@@ -134,7 +134,7 @@ func apply(ctx context.Context, l Layer, upper string, lowers []string) error {
 	}
 	verifier := l.DiffID.Algorithm().Digester()
 	ra := newReadahead(dr, verifier.Hash(), readaheadDepth, readaheadChunk)
-	defer ra.Close()
+	defer ra.Stop()
 	if _, err := layer.Apply(ctx, upper, ra, layer.ApplyOptions{Parents: lowers}); err != nil {
 		return err
 	}
@@ -173,6 +173,6 @@ func upperDir(mounts []snapshot.Mount) (string, []string, error) {
 
 func randomHex() string {
 	b := make([]byte, 6)
-	rand.Read(b) // crypto/rand.Read never fails (Go 1.24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24): it crashes instead
 	return hex.EncodeToString(b)
 }

@@ -68,7 +68,23 @@ var rules = []rule{
 	{"engine/stats", []string{"engine/sysinfo", "runtime/cgroups", "runtime/ps", "internal"}},
 	// Host facts: cgroup controllers, rootless, the runtimes' names.
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
+	// The container side of networking: the records it joins to
+	// networks (read and updated in the store), create's network flags,
+	// the networks and pasta it drives.
+	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
+	// Healthchecks: create's flags, the record a probe's result moves,
+	// the store it is kept in; the probe's exec is handed in.
+	{"engine/health", []string{"engine/record", "engine/store", "engine/options", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
+	// The builder's leaves: archives, downloads, cache mounts, a step's
+	// directory, --chown names, --output; none knows of the engine.
+	{"builder/tarball", []string{"internal"}},
+	{"builder/fetch", []string{"internal"}},
+	{"builder/cachemount", []string{"internal"}},
+	{"builder/stepdir", []string{"internal"}},
+	{"builder/passwd", []string{"internal"}},
+	{"builder/export", []string{"internal"}},
+	{"builder/progress", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},

@@ -82,6 +82,14 @@ func find(root, selfCgroup string) (*Delegation, error) {
 	}
 	p, ok := highestWritable(own, func(p string) bool { return writable(filepath.Join(root, p)) })
 	if !ok {
+		// A login session's scope (ssh, a console) is root's, beside the
+		// user's delegated service rather than under it, and moving a
+		// process across needs their common parent, which is root's too.
+		uid := hostUID()
+		svc := fmt.Sprintf("/user.slice/user-%d.slice/user@%d.service", uid, uid)
+		if writable(filepath.Join(root, svc)) {
+			return nil, none("its cgroup %s is outside %s, which systemd delegates to it: start berth inside that (systemd-run --user --scope berth ...)", own, svc)
+		}
 		return nil, none("it cannot write its own cgroup %s", filepath.Join(root, own))
 	}
 	dir := filepath.Join(root, p)
@@ -117,6 +125,23 @@ func ownPath(selfCgroup string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s has no cgroup v2 line", selfCgroup)
+}
+
+// hostUID is the caller's uid on the host, through its user namespace's
+// uid_map (rootless berth's store namespace makes the user 0).
+func hostUID() int {
+	uid := os.Getuid()
+	data, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return uid
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var in, out, n int
+		if _, err := fmt.Sscan(line, &in, &out, &n); err == nil && uid >= in && uid < in+n {
+			return out + uid - in
+		}
+	}
+	return uid
 }
 
 // writable: the caller can make children in dir, move processes through

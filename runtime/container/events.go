@@ -42,7 +42,11 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 		// Stats are still worth having without OOM events.
 		slog.Warn("no oom events for this container", "id", c.ID(), "err", err)
 	} else {
-		defer w.Close()
+		defer func() {
+			if err := w.Close(); err != nil {
+				slog.Warn("stop watching oom events", "id", c.ID(), "err", err)
+			}
+		}()
 		oom = w.C
 	}
 	var tick <-chan time.Time

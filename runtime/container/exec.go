@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,13 +192,18 @@ func (e *execer) keep(f *os.File) *os.File {
 // kill ends and reaps a process that failed to start.
 func (e *execer) kill() {
 	if e.pid > 0 {
-		unix.Kill(e.pid, unix.SIGKILL)
+		sigkill(e.pid)
 		var ws unix.WaitStatus
-		unix.Wait4(e.pid, &ws, 0, nil)
+		if _, err := unix.Wait4(e.pid, &ws, 0, nil); err != nil && !errors.Is(err, unix.ECHILD) {
+			slog.Warn("reap exec'd process that failed to start", "pid", e.pid, "err", err)
+		}
 	}
 	if e.cmd != nil && e.cmd.ProcessState == nil {
-		e.cmd.Process.Kill()
-		e.cmd.Wait()
+		if err := e.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			slog.Warn("kill exec's nsenter process", "pid", e.cmd.Process.Pid, "err", err)
+		}
+		// Killed just above: Wait's error is that signal; it only reaps.
+		_ = e.cmd.Wait()
 	}
 }
 
@@ -338,8 +344,11 @@ func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 	}
 	e.pid = pid
 	if pid != e.cmd.Process.Pid {
-		// nsenter's intermediate process exits once it reported the pid.
-		e.cmd.Wait()
+		// nsenter's intermediate process exits once it reported the pid;
+		// the pid it reported is the exec's outcome, its own exit is not.
+		if err := e.cmd.Wait(); err != nil {
+			slog.Debug("exec: nsenter's intermediate process", "err", err)
+		}
 	}
 	e.cmd = nil
 	if !e.c.state.alive() {

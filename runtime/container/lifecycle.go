@@ -154,7 +154,7 @@ func loadAfterCreate(root, id string, force bool) (*Container, error) {
 			cg := cgroups.Load(paths)
 			if pids, err := cg.Pids(); err == nil {
 				for _, pid := range pids {
-					unix.Kill(pid, unix.SIGKILL)
+					sigkill(pid)
 				}
 			}
 			if derr := destroyCgroup(cg); derr != nil {
@@ -194,10 +194,10 @@ func (c *Container) Delete(force bool) error {
 func (c *Container) killAll() {
 	if pids, err := c.cgroup().Pids(); err == nil {
 		for _, pid := range pids {
-			unix.Kill(pid, unix.SIGKILL)
+			sigkill(pid)
 		}
 	}
-	unix.Kill(c.state.InitPid, unix.SIGKILL)
+	sigkill(c.state.InitPid)
 	c.thawForKill()
 	for i := 0; i < 500 && c.state.alive(); i++ {
 		time.Sleep(2 * time.Millisecond)

@@ -13,7 +13,11 @@ func TestRemoveState(t *testing.T) {
 	if err := os.Mkdir(outside, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(outside)
+	t.Cleanup(func() {
+		if err := os.RemoveAll(outside); err != nil {
+			t.Errorf("remove %s: %v", outside, err)
+		}
+	})
 	for _, tc := range []struct {
 		name, id string
 		make     bool // a state dir left behind

@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -155,13 +156,17 @@ func reap(pid int) (Exit, bool, error) {
 func (c *Container) Finish() error {
 	if pids, err := c.cgroup().Pids(); err == nil && len(pids) > 0 {
 		for _, p := range pids {
-			unix.Kill(p, unix.SIGKILL)
+			sigkill(p)
 		}
 		for i := 0; i < 100; i++ {
 			if pids, _ := c.cgroup().Pids(); len(pids) == 0 {
 				break
 			}
-			reap(-1)
+			// Reaps whatever of ours has exited; "not a child" is the
+			// usual answer here (the leftovers were the init's).
+			if _, _, err := reap(-1); err != nil {
+				slog.Debug("reap leftovers", "id", c.ID(), "err", err)
+			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	}

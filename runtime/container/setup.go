@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -86,8 +87,11 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 		procFD = int(procfs.Fd())
 	}
 	if b.initPid != b.cmd.Process.Pid {
-		// nsenter's intermediate process has reported and exits now.
-		b.cmd.Wait()
+		// nsenter's intermediate process has reported and exits now; the
+		// pid it reported is the outcome, its own exit is not.
+		if err := b.cmd.Wait(); err != nil {
+			slog.Debug("create: nsenter's intermediate process", "err", err)
+		}
 		b.cmd = nil
 	}
 	b.state = b.newState()

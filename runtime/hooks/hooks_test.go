@@ -190,7 +190,11 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	defer func() {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0); err != nil {
+			t.Errorf("clear PR_SET_CHILD_SUBREAPER: %v", err)
+		}
+	}()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child")
 	hook := script(t, dir, "spawn", "sleep 30 &\necho $! > "+pidFile+"\nexec sleep 30\n")

@@ -29,12 +29,16 @@ func Main() {
 		fmt.Fprintf(os.Stderr, "berth-runtime init: bad %s: %v\n", EnvSocket, err)
 		os.Exit(1)
 	}
-	os.Unsetenv(EnvSocket)
+	// Unsetenv fails only for a name with "=" or NUL, not this constant.
+	_ = os.Unsetenv(EnvSocket)
 	ktrace.FromEnv("init")
 	sock := os.NewFile(uintptr(fd), "init-socket")
 	p := &peer{enc: json.NewEncoder(sock), dec: json.NewDecoder(sock)}
 	if err := run(p); err != nil {
-		p.send(Message{Type: MsgError, Error: err.Error(), Reason: reasonOf(err)})
+		if serr := p.send(Message{Type: MsgError, Error: err.Error(), Reason: reasonOf(err)}); serr != nil {
+			// The runtime is gone or deaf: stderr is all that is left.
+			fmt.Fprintf(os.Stderr, "berth-runtime init: %v (%v)\n", err, serr)
+		}
 		os.Exit(1)
 	}
 	// run only returns nil if execve failed after "ready", which it reports.

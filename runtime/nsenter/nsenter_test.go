@@ -3,6 +3,7 @@ package nsenter
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -44,7 +45,9 @@ func TestEncode(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := make([]byte, hdr[1])
-		r.Read(p)
+		if _, err := io.ReadFull(r, p); err != nil {
+			t.Fatal(err)
+		}
 		kinds = append(kinds, hdr[0])
 		payloads = append(payloads, string(p))
 	}

@@ -141,7 +141,9 @@ func runScenario(t *testing.T, name string) {
 		for _, p := range s.hostAbsent(f) {
 			if _, err := os.Lstat(p); err == nil {
 				t.Errorf("%s appeared on the host: a mount escaped the rootfs", p)
-				os.RemoveAll(p)
+				if err := os.RemoveAll(p); err != nil {
+					t.Errorf("remove escaped %s: %v", p, err)
+				}
 			}
 		}
 	}

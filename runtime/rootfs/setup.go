@@ -1,7 +1,10 @@
 // Package rootfs builds a container's filesystem from inside its new mount
 // namespace, the way runc's libcontainer/rootfs_linux.go does: spec mounts,
 // /dev, pivot_root, then masked and read-only paths, sysctls and a
-// read-only root.
+// read-only root. It drives the packages that own each step: mountopt
+// parses the mount options, devnode fills /dev, maskpaths masks and makes
+// read-only, sysctl writes /proc/sys; the resolver here is what they all
+// open paths through.
 //
 // Every destination is resolved inside the rootfs with openat2
 // (RESOLVE_IN_ROOT) and mounted through the resulting file descriptor, so a

@@ -39,7 +39,7 @@ import (
 // itself. A file that fails any check is compiled again and replaced.
 const (
 	cacheMagic  = "berthbpf"
-	cacheTag    = "berth seccomp cache 1"
+	cacheTag    = "berth seccomp cache 2"
 	cacheHeader = len(cacheMagic) + sha256.Size + 8
 )
 
@@ -110,7 +110,8 @@ func cacheKey(cfg *specs.LinuxSeccomp) ([]byte, error) {
 	}
 	major, minor, micro := libseccomp.GetLibraryVersion()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%x\x00%d.%d.%d\x00%s\x00%s\x00", cacheTag, id, major, minor, micro,
+	// A hash.Hash's Write never returns an error.
+	_, _ = fmt.Fprintf(h, "%s\x00%x\x00%d.%d.%d\x00%s\x00%s\x00", cacheTag, id, major, minor, micro,
 		runtime.GOARCH, unix.ByteSliceToString(uts.Release[:]))
 	h.Write(canon)
 	return h.Sum(nil), nil

@@ -88,30 +88,39 @@ func TestCompileCachedRefusesTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := good[len(cacheMagic) : len(cacheMagic)+32]
+	write := func(path string, b []byte) {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for name, tamper := range map[string]func(){
 		"flipped byte": func() {
 			b := bytes.Clone(good)
 			b[len(b)-3] ^= 0xff
-			os.WriteFile(path, b, 0o600)
+			write(path, b)
 		},
-		"truncated": func() { os.WriteFile(path, good[:len(good)-8], 0o600) },
+		"truncated": func() { write(path, good[:len(good)-8]) },
 		"other program, old hash": func() {
 			b := append(bytes.Clone(good[:cacheHeader]), allowAll.BPF...)
 			copy(b[len(cacheMagic):], sum)
-			os.WriteFile(path, b, 0o600)
+			write(path, b)
 		},
 		"other profile's entry": func() {
-			os.WriteFile(path, encodeCached(allowAll, make([]byte, 32)), 0o600)
+			write(path, encodeCached(allowAll, make([]byte, 32)))
 		},
 		"group-readable": func() {
-			os.WriteFile(path, good, 0o600)
-			os.Chmod(path, 0o640)
+			write(path, good)
+			if err := os.Chmod(path, 0o640); err != nil {
+				t.Fatal(err)
+			}
 		},
 		"symlink": func() {
 			os.Remove(path)
 			elsewhere := filepath.Join(t.TempDir(), "elsewhere.bpf")
-			os.WriteFile(elsewhere, good, 0o600)
-			os.Symlink(elsewhere, path)
+			write(elsewhere, good)
+			if err := os.Symlink(elsewhere, path); err != nil {
+				t.Fatal(err)
+			}
 		},
 	} {
 		tamper()

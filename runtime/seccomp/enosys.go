@@ -27,26 +27,8 @@ const x32Bit = 0x40000000
 // default lets calls through anyway, when the default already is ENOSYS,
 // or when the profile names no syscall known here.
 func enosysStub(cfg *specs.LinuxSeccomp) []byte {
-	switch cfg.DefaultAction {
-	case specs.ActAllow, specs.ActLog, specs.ActNotify:
-		return nil
-	}
-	if cfg.DefaultErrnoRet != nil && *cfg.DefaultErrnoRet == uint(unix.ENOSYS) {
-		return nil
-	}
-	arch, ok := nativeAudit[runtime.GOARCH]
+	arch, last, ok := enosysRange(cfg)
 	if !ok {
-		return nil
-	}
-	last := -1
-	for _, sc := range cfg.Syscalls {
-		for _, name := range sc.Names {
-			if nr, err := libseccomp.GetSyscallFromName(name); err == nil && int(nr) > last {
-				last = int(nr)
-			}
-		}
-	}
-	if last < 0 {
 		return nil
 	}
 	const (
@@ -63,7 +45,7 @@ func enosysStub(cfg *specs.LinuxSeccomp) []byte {
 		{Code: jeq, K: arch, Jt: 0, Jf: 4},
 		{Code: ldAbs, K: 0},
 		{Code: jge, K: x32Bit, Jt: 2, Jf: 0},
-		{Code: jgt, K: uint32(last), Jt: 0, Jf: 1},
+		{Code: jgt, K: last, Jt: 0, Jf: 1},
 		{Code: ret, K: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
 	}
 	out := make([]byte, 0, 8*len(insns))
@@ -73,4 +55,33 @@ func enosysStub(cfg *specs.LinuxSeccomp) []byte {
 		out = binary.NativeEndian.AppendUint32(out, in.K)
 	}
 	return out
+}
+
+// enosysRange is the native AUDIT_ARCH_* value and the highest native
+// syscall number the profile names, above which enosysStub answers ENOSYS;
+// ok is false when the stub would be empty.
+func enosysRange(cfg *specs.LinuxSeccomp) (arch, last uint32, ok bool) {
+	switch cfg.DefaultAction {
+	case specs.ActAllow, specs.ActLog, specs.ActNotify:
+		return 0, 0, false
+	}
+	if cfg.DefaultErrnoRet != nil && *cfg.DefaultErrnoRet == uint(unix.ENOSYS) {
+		return 0, 0, false
+	}
+	arch, ok = nativeAudit[runtime.GOARCH]
+	if !ok {
+		return 0, 0, false
+	}
+	max := -1
+	for _, sc := range cfg.Syscalls {
+		for _, name := range sc.Names {
+			if nr, err := libseccomp.GetSyscallFromName(name); err == nil && int(nr) > max {
+				max = int(nr)
+			}
+		}
+	}
+	if max < 0 {
+		return 0, 0, false
+	}
+	return arch, uint32(max), true
 }

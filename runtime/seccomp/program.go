@@ -3,6 +3,7 @@ package seccomp
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"unsafe"
 
@@ -24,8 +25,51 @@ type Program struct {
 	Notify bool `json:"notify,omitempty"`
 }
 
-// Compile compiles cfg with libseccomp and exports it; nil for a nil cfg.
+// Compile compiles cfg; nil for a nil cfg. Its own compiler (plan.go,
+// codegen.go) gives a program of the same decisions as libseccomp's, a
+// fraction of the size and searched in log time; what that compiler does
+// not handle goes to libseccomp, as do invalid profiles, so errors read
+// as they always did.
 func Compile(cfg *specs.LinuxSeccomp) (*Program, error) {
+	if cfg == nil {
+		return nil, nil
+	}
+	p, err := compileBPF(cfg)
+	if err == nil {
+		return p, nil
+	}
+	slog.Debug("seccomp: compiling with libseccomp", "reason", err)
+	return compileLibseccomp(cfg)
+}
+
+// compileBPF is berth's own compiler.
+func compileBPF(cfg *specs.LinuxSeccomp) (*Program, error) {
+	pl, err := newPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := pl.generate()
+	if err != nil {
+		return nil, err
+	}
+	b, err := encode(prog)
+	if err != nil {
+		return nil, err
+	}
+	flags, err := kernelFlags(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Program{BPF: b, Flags: flags, Notify: Notifies(cfg)}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// compileLibseccomp compiles cfg with libseccomp and exports it, behind
+// the ENOSYS stub.
+func compileLibseccomp(cfg *specs.LinuxSeccomp) (*Program, error) {
 	f, err := New(cfg)
 	if err != nil || f == nil {
 		return nil, err

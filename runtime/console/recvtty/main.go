@@ -25,7 +25,8 @@ func main() {
 	mode := flag.String("mode", "single", "single: proxy one terminal to stdio; null: drain every terminal")
 	pidFile := flag.String("pid-file", "", "write the pid of recvtty to this file once listening")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: recvtty [--mode single|null] [--pid-file FILE] SOCKET")
+		// Usage goes to stderr; if that fails there is nowhere to say so.
+		_, _ = fmt.Fprintln(flag.CommandLine.Output(), "usage: recvtty [--mode single|null] [--pid-file FILE] SOCKET")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

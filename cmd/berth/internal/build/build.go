@@ -16,6 +16,7 @@ import (
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/export"
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
@@ -99,7 +100,7 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		o.Epoch = &t
 	}
 	if f.output != "" {
-		if o.Output, err = builder.ParseOutput(f.output); err != nil {
+		if o.Output, err = export.Parse(f.output); err != nil {
 			return err
 		}
 		o.Output.Stdout = cmd.OutOrStdout()

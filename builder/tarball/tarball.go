@@ -1,4 +1,9 @@
-package builder
+// Package tarball reads the local tar archives that ADD unpacks: plain,
+// gzip, bzip2, xz or zstd, told apart by their magic bytes and, as Docker
+// does, by a tar header at the start of the decompressed stream (a file
+// that only looks compressed is no archive), and writes their entries into
+// a layer under the destination.
+package tarball
 
 import (
 	"archive/tar"
@@ -9,22 +14,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )
 
-// ADD of a local tar archive (plain, gzip, bzip2, xz or zstd) writes its
-// entries into the destination directory instead of the file, as Docker
-// does. A file that only looks compressed, or whose stream does not start
-// with a tar header, is copied as it is.
-
-// archiveReader opens p's decompressed stream when it is a tar archive; ok
-// is false for any other file.
-func archiveReader(p string) (r io.Reader, closeFn func() error, ok bool, err error) {
+// Open opens p's decompressed stream when it is a tar archive; ok is
+// false for any other file.
+func Open(p string) (r io.Reader, closeFn func() error, ok bool, err error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("ADD %s: %w", p, err)
@@ -71,13 +73,31 @@ func tarHeader(block []byte) bool {
 	return err == nil || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// writeArchive copies the archive's entries into tw under dest, each name
+// Override is what --chown and --chmod set on every entry.
+type Override struct {
+	Chown    bool // UID and GID replace the archive's owners
+	UID, GID int
+	Mode     *fs.FileMode // nil: the archive's modes
+	Clamp    time.Time    // non-zero: no entry's time is later
+}
+
+// Is reports whether p is a tar archive, plain or compressed.
+func Is(p string) bool {
+	_, closeFn, ok, err := Open(p)
+	if err != nil || !ok {
+		return false
+	}
+	closeFn()
+	return true
+}
+
+// Rebase copies the archive src's entries into tw under dest, each name
 // cleaned so that none climbs out of it (a hard link's target too). The
-// owners and modes are the archive's unless --chown or --chmod say
-// otherwise. Overlay whiteouts are not carried: an archive adds files, it
-// does not delete the image's.
-func (l *copyLayer) writeArchive(tw *tar.Writer, src, dest string) error {
-	r, closeFn, ok, err := archiveReader(src)
+// owners and modes are the archive's unless o says otherwise. Overlay
+// whiteouts are not carried: an archive adds files, it does not delete
+// the image's.
+func Rebase(tw *tar.Writer, src, dest string, o Override) error {
+	r, closeFn, ok, err := Open(src)
 	if err != nil {
 		return err
 	}
@@ -105,12 +125,16 @@ func (l *copyLayer) writeArchive(tw *tar.Writer, src, dest string) error {
 		if h.Typeflag == tar.TypeLink {
 			h.Linkname = strings.TrimPrefix(path.Join(dest, path.Clean("/"+h.Linkname)), "/")
 		}
-		if l.chown {
-			h.Uid, h.Gid, h.Uname, h.Gname = l.uid, l.gid, "", ""
+		if o.Chown {
+			h.Uid, h.Gid, h.Uname, h.Gname = o.UID, o.GID, "", ""
 		}
-		if l.mode != nil && h.Typeflag != tar.TypeSymlink {
-			h.Mode = int64(*l.mode)
+		if o.Mode != nil && h.Typeflag != tar.TypeSymlink {
+			h.Mode = int64(*o.Mode)
 		}
+		if !o.Clamp.IsZero() && h.ModTime.After(o.Clamp) {
+			h.ModTime = o.Clamp
+		}
+		h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
 		h.Format = tar.FormatPAX
 		if err := tw.WriteHeader(h); err != nil {
 			return fmt.Errorf("ADD %s: entry %s: %w", src, h.Name, err)

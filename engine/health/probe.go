@@ -1,4 +1,4 @@
-package engine
+package health
 
 import (
 	"errors"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/internal/fds"
 )
 
@@ -21,89 +23,112 @@ import (
 //	  | fork + execve berth, $_BERTH_HEALTH=1, fd 3 = report pipe
 //	  v
 //	berth health: record -> exec the test in the container (as berth exec,
-//	  killed at its timeout) -> record the result (Health.record) ->
+//	  killed at its timeout) -> record the result (record.Health.Record) ->
 //	  health_status event on a change -> writes the next wait in ms to fd 3
 //
 // so the idle monitor stays the small C loop (it only keeps a timer and
 // reads one line), and a probe costs what berth exec costs. Probes never
 // overlap: the next wait starts when the previous probe has reported.
 
-// healthEnv marks a monitor process as one probe.
-const healthEnv = "_BERTH_HEALTH"
+// Env marks a monitor process as one probe.
+const Env = "_BERTH_HEALTH"
 
-// errProbeTimeout: the probe ran past its timeout and was killed.
-var errProbeTimeout = errors.New("health check timed out")
+// ErrTimeout is what an ExecFunc returns for a probe that ran past its
+// timeout and was killed.
+var ErrTimeout = errors.New("health check timed out")
 
 // errStaleProbe: the container restarted (or lost its healthcheck) while
 // the probe ran; its result belongs to no run.
 var errStaleProbe = errors.New("the container restarted during the probe")
 
-// probeMain is a health-mode process's life: one probe of container id,
+// ExecFunc runs argv in container c as berth exec does, its stdout and
+// stderr to out, killed past timeout (then ErrTimeout); it returns the
+// exit code.
+type ExecFunc func(c *record.Container, argv []string, timeout time.Duration, out io.Writer) (int, error)
+
+// Prober runs the probes of the containers of one record store.
+type Prober struct {
+	Records *store.Store
+	Exec    ExecFunc
+	// Emit logs a health_status event; nil for none.
+	Emit func(c *record.Container, action string)
+	// Command is the health-mode berth process that probes container id
+	// once (Main in it), its report pipe to be added as fd 3.
+	Command func(id string) (*exec.Cmd, error)
+}
+
+func (p *Prober) emit(c *record.Container, action string) {
+	if p.Emit != nil {
+		p.Emit(c, action)
+	}
+}
+
+// Main is a health-mode process's life: one probe of container id,
 // its report on fd 3.
-func (e *monitorOps) probeMain(id string) int {
+func (p *Prober) Main(id string) int {
 	fds.CloseInherited(4) // what the monitor holds stays with it
 	report := os.NewFile(3, "report")
 	defer report.Close()
-	c, err := e.db.get(id)
+	c, err := p.Records.Get(id)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth health:", err)
 		return 1
 	}
 	hc := c.Config.Healthcheck
-	if !probing(hc) {
+	if !Probing(hc) {
 		return 0
 	}
-	next := nextProbe(hc, c.State.Health, c.State.StartedAt, time.Now())
+	next := Next(hc, c.State.Health, c.State.StartedAt, time.Now())
 	defer func() {
 		if _, err := fmt.Fprintf(report, "%d\n", next.Milliseconds()); err != nil {
 			slog.Debug("health check: report the next probe to the monitor", "id", c.ID, "error", err)
 		}
 	}()
-	if c.State.Status != StatusRunning || !c.Running() || c.State.Health == nil {
+	if c.State.Status != record.StatusRunning || !c.Running() || c.State.Health == nil {
 		return 0 // paused, or going: as Docker, no probe then
 	}
-	r := e.runProbe(c, hc)
+	r := p.Run(c, hc)
 	var changed bool
-	rec, err := e.db.modify(id, func(x *Container) error {
-		if x.State.Health == nil || !x.State.StartedAt.Equal(c.State.StartedAt) || !probing(x.Config.Healthcheck) {
+	rec, err := p.Records.Modify(id, func(x *record.Container) error {
+		if x.State.Health == nil || !x.State.StartedAt.Equal(c.State.StartedAt) || !Probing(x.Config.Healthcheck) {
 			return errStaleProbe
 		}
 		changed = x.State.Health.Record(hc, r, x.State.StartedAt)
 		return nil
 	})
 	if err != nil {
-		if !errors.Is(err, errStaleProbe) && !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, errStaleProbe) && !errors.Is(err, store.ErrNotFound) {
 			slog.Warn("record health check", "id", id, "error", err)
 		}
 		return 0
 	}
-	next = nextProbe(hc, rec.State.Health, rec.State.StartedAt, time.Now())
+	next = Next(hc, rec.State.Health, rec.State.StartedAt, time.Now())
 	if changed {
-		e.ev.emit(rec, "health_status: "+rec.State.Health.Status)
+		p.emit(rec, "health_status: "+rec.State.Health.Status)
 	}
 	return 0
 }
 
-// runProbe execs hc's test in c as berth exec does and reads its result:
+// Run execs hc's test in c as berth exec does and reads its result:
 // exit code and output (cut as Docker's), -1 when it could not run or ran
 // past its timeout.
-func (e *monitorOps) runProbe(c *Container, hc *HealthConfig) HealthResult {
+func (p *Prober) Run(c *record.Container, hc *record.HealthConfig) record.HealthResult {
 	timeout := orDefault(hc.Timeout, defaultProbeTimeout)
-	r := HealthResult{Start: time.Now().UTC()}
+	r := record.HealthResult{Start: time.Now().UTC()}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		r.End, r.ExitCode, r.Output = time.Now().UTC(), -1, err.Error()
 		return r
 	}
 	defer pr.Close()
-	var out limitedOutput
+	var out output
 	copied := make(chan struct{})
 	go func() {
 		// A read error ends the output early; what was read is the log.
 		_, _ = io.Copy(&out, pr)
 		close(copied)
 	}()
-	code, err := e.Exec(c.ID, ExecOptions{Cmd: probeArgv(hc), Timeout: timeout}, Stdio{Out: pw, Err: pw})
+	code, err := p.Exec(c, Argv(hc), timeout, pw)
 	pw.Close()
 	// A process the test left behind may hold the pipe: do not wait on it.
 	if err := pr.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
@@ -112,7 +137,7 @@ func (e *monitorOps) runProbe(c *Container, hc *HealthConfig) HealthResult {
 	<-copied
 	r.End = time.Now().UTC()
 	switch {
-	case errors.Is(err, errProbeTimeout):
+	case errors.Is(err, ErrTimeout):
 		r.ExitCode, r.Output = -1, fmt.Sprintf("Health check exceeded timeout (%v)", timeout)
 	case err != nil:
 		r.ExitCode, r.Output = -1, err.Error()
@@ -122,39 +147,39 @@ func (e *monitorOps) runProbe(c *Container, hc *HealthConfig) HealthResult {
 	return r
 }
 
-// firstProbe is the wait from a start to its first probe.
-func firstProbe(hc *HealthConfig) time.Duration {
+// First is the wait from a start to its first probe.
+func First(hc *record.HealthConfig) time.Duration {
 	now := time.Now()
-	return nextProbe(hc, nil, now, now)
+	return Next(hc, nil, now, now)
 }
 
-// watchHealth probes c from a monitor that stays in Go (a foreground run,
+// Watch probes c from a monitor that stays in Go (a foreground run,
 // or a detached one serving attach) until stop is called.
-func (e *monitorOps) watchHealth(c *Container) (stop func()) {
-	if !probing(c.Config.Healthcheck) {
+func (p *Prober) Watch(c *record.Container) (stop func()) {
+	if !Probing(c.Config.Healthcheck) {
 		return func() {}
 	}
 	done := make(chan struct{})
 	go func() {
-		wait := firstProbe(c.Config.Healthcheck)
+		wait := First(c.Config.Healthcheck)
 		for {
 			select {
 			case <-done:
 				return
 			case <-time.After(wait):
 			}
-			wait = e.spawnProbe(c, wait)
+			wait = p.Spawn(c, wait)
 		}
 	}()
 	return func() { close(done) }
 }
 
-// spawnProbe runs one health-mode berth and returns the wait it reports
+// Spawn runs one health-mode berth and returns the wait it reports
 // (last if it reports none). It is not waited for: the monitor's signal
 // forwarder reaps every child, so the end of the report pipe tells that
 // it is done.
-func (e *monitorOps) spawnProbe(c *Container, last time.Duration) time.Duration {
-	exe, err := os.Executable()
+func (p *Prober) Spawn(c *record.Container, last time.Duration) time.Duration {
+	cmd, err := p.Command(c.ID)
 	if err != nil {
 		slog.Warn("health check", "id", c.ID, "error", err)
 		return last
@@ -165,9 +190,6 @@ func (e *monitorOps) spawnProbe(c *Container, last time.Duration) time.Duration 
 		return last
 	}
 	defer r.Close()
-	cmd := exec.Command(exe, "monitor", e.root, e.runroot, c.ID)
-	cmd.Args[0] = "berth-health"
-	cmd.Env = append(os.Environ(), MonitorEnv+"=1", healthEnv+"=1")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Dir = "/"
 	err = cmd.Start()

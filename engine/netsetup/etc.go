@@ -1,4 +1,4 @@
-package engine
+package netsetup
 
 import (
 	"net/netip"
@@ -9,6 +9,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/etcfiles"
@@ -22,9 +23,9 @@ import (
 var etcNames = []string{"hostname", "hosts", "resolv.conf"}
 
 // writeEtcFiles writes the three files for a container reachable at ips.
-func (ops *Network) writeEtcFiles(c *Container, ips []netip.Addr) error {
+func (s *Setup) writeEtcFiles(c *record.Container, ips []netip.Addr) error {
 	hc := c.HostConfig
-	dir := ops.e.dirs.containerDir(c.ID)
+	dir := s.ContainerDir(c.ID)
 	if err := options.CheckEtcRecord(c); err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func (ops *Network) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	files := map[string][]byte{"hostname": []byte(c.Config.Hostname + "\n")}
 	mode := hc.NetworkMode
 	dnsOpts := etcfiles.DNSOptions{Servers: hc.DNS, Search: hc.DNSSearch, Options: hc.DNSOptions}
-	host, err := etcfiles.HostResolv(ops.e.Networks().Options().ResolvConf)
+	host, err := etcfiles.HostResolv(s.networks().Options().ResolvConf)
 	if err != nil {
 		return err
 	}
@@ -82,12 +83,12 @@ func (ops *Network) writeEtcFiles(c *Container, ips []netip.Addr) error {
 	return nil
 }
 
-// addEtcMounts binds the container's /etc files.
-func (ops *Network) addEtcMounts(s *specs.Spec, c *Container) error {
+// AddEtcMounts binds the container's /etc files.
+func (s *Setup) AddEtcMounts(spec *specs.Spec, c *record.Container) error {
 	for _, name := range etcNames {
-		src := filepath.Join(ops.e.dirs.containerDir(c.ID), name)
+		src := filepath.Join(s.ContainerDir(c.ID), name)
 		if other, ok := strings.CutPrefix(c.HostConfig.NetworkMode, "container:"); ok && name != "hostname" {
-			src = filepath.Join(ops.e.dirs.containerDir(other), name)
+			src = filepath.Join(s.ContainerDir(other), name)
 		}
 		if _, err := os.Stat(src); err != nil {
 			continue
@@ -96,7 +97,7 @@ func (ops *Network) addEtcMounts(s *specs.Spec, c *Container) error {
 		if c.HostConfig.ReadonlyRootfs {
 			opts = append(opts, "ro") // dockerd's: --read-only covers them too
 		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind", Source: src, Options: opts})
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind", Source: src, Options: opts})
 	}
 	return nil
 }
