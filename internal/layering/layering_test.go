@@ -56,6 +56,9 @@ var rules = []rule{
 	// update's checks: the record and create's parsers in, the resources
 	// out; the cgroup is the engine's to write.
 	{"engine/update", []string{"engine/record", "engine/options", "internal"}},
+	// commit's layer and image: the snapshot's mounts and the bundle's
+	// spec in, no store or image service.
+	{"engine/commit", []string{"snapshot", "runtime/spec", "internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -273,6 +276,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/containerfilter", module + "/engine/store", true},
 		{"engine/update", module + "/engine/options", false},
 		{"engine/update", module + "/runtime/cgroups", true},
+		{"engine/commit", module + "/runtime/spec", false},
+		{"engine/commit", module + "/image", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},
