@@ -59,6 +59,8 @@ var rules = []rule{
 	// commit's layer and image: the snapshot's mounts and the bundle's
 	// spec in, no store or image service.
 	{"engine/commit", []string{"snapshot", "runtime/spec", "internal"}},
+	// A create's lock on its directory, which the storage repair tries.
+	{"engine/dirlock", []string{"internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -278,6 +280,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/update", module + "/runtime/cgroups", true},
 		{"engine/commit", module + "/runtime/spec", false},
 		{"engine/commit", module + "/image", true},
+		{"engine/dirlock", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},
