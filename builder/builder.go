@@ -166,7 +166,7 @@ func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total i
 		return err
 	}
 	if ok, err := st.meta(bd.f, cmd); ok || err != nil {
-		if err == nil && isWorkdir(cmd) {
+		if _, wd := cmd.(*instructions.WorkdirCommand); wd && err == nil {
 			*n++
 			err = bd.workdir(ctx, st, bd.vertexName(stage, *n, total, "WORKDIR "+st.cfg.Config.WorkingDir))
 		}

@@ -245,7 +245,11 @@ func (bd *build) secretMount(sm *stepMounts, i int, m *instructions.Mount, targe
 			return nil
 		}
 	}
-	p := filepath.Join(sm.dir.Path, fmt.Sprintf("secret-%d", i))
+	dir, err := sm.dir.Tmpfs("secrets") // in memory only, never on a disk
+	if err != nil {
+		return fmt.Errorf("secret %s: %w", id, err)
+	}
+	p := filepath.Join(dir, fmt.Sprint(i))
 	mode, uid, gid := fileInfo(m, 0o400)
 	if err := os.WriteFile(p, data, 0o400); err != nil {
 		return fmt.Errorf("secret %s: %w", id, err)

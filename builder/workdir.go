@@ -5,7 +5,6 @@ import (
 	"path"
 
 	"github.com/berth-containers/berth/builder/progress"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // workdir makes WORKDIR's directory, as BuildKit does with a mkdir -p of
@@ -54,9 +53,4 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 	}
 	v.Done()
 	return nil
-}
-
-func isWorkdir(cmd instructions.Command) bool {
-	_, ok := cmd.(*instructions.WorkdirCommand)
-	return ok
 }

@@ -10,6 +10,7 @@ packages=(
 	skopeo docker-registry        # peer image tool and a real registry for image tests
 	containerd podman conmon      # clients of berth-runtime in test/clients (private daemons;
 	docker.io                     #   docker.io's own service is not used and may stay stopped)
+	buildah                       # bench/build: buildah bud beside berth build and docker build
 	docker-compose                # test/api: compose 1.29 drives berth system service
 	libseccomp-dev                # seccomp filters
 	uidmap                        # newuidmap/newgidmap for rootless containers

@@ -21,8 +21,9 @@ import (
 
 // Dir is one step's directory.
 type Dir struct {
-	Path string
-	undo []func() error
+	Path  string
+	undo  []func() error
+	tmpfs map[string]string // Tmpfs's mounts, by name
 }
 
 // New makes a directory under base whose name starts with prefix.
@@ -90,6 +91,27 @@ func (d *Dir) Overlay(name, src string) (string, error) {
 	}
 	d.OnRemove(func() error { return unmount(merged) })
 	return merged, nil
+}
+
+// Tmpfs mounts (once) a small tmpfs named name in the directory, for
+// files that must never reach a disk: secrets.
+func (d *Dir) Tmpfs(name string) (string, error) {
+	if p, ok := d.tmpfs[name]; ok {
+		return p, nil
+	}
+	p := filepath.Join(d.Path, name)
+	if err := os.Mkdir(p, 0o700); err != nil {
+		return "", err
+	}
+	if err := unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=16m,mode=0700"); err != nil {
+		return "", fmt.Errorf("mount tmpfs at %s: %w", p, err)
+	}
+	d.OnRemove(func() error { return unmount(p) })
+	if d.tmpfs == nil {
+		d.tmpfs = map[string]string{}
+	}
+	d.tmpfs[name] = p
+	return p, nil
 }
 
 func unmount(dir string) error {

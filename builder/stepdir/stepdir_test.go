@@ -70,3 +70,30 @@ func TestOverlayOfAFileCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTmpfs(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to mount")
+	}
+	d, err := New(t.TempDir(), "step-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Tmpfs("secrets")
+	if err != nil {
+		t.Skipf("tmpfs: %v", err)
+	}
+	if again, err := d.Tmpfs("secrets"); err != nil || again != p {
+		t.Errorf("second Tmpfs: %s, %v", again, err)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(p, &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Errorf("%s is not a tmpfs (%x, %v)", p, st.Type, err)
+	}
+	if err := d.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d.Path); !os.IsNotExist(err) {
+		t.Errorf("step dir still there: %v", err)
+	}
+}
