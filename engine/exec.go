@@ -35,7 +35,8 @@ type ExecOptions struct {
 }
 
 // Exec runs a process in a running container through the runtime library
-// and, unless Detach, waits for it and returns its exit code.
+// and waits for it, returning its exit code; a Detach one is waited for by
+// a process of its own (execDetached).
 func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	c, err := e.Get(ref)
 	if err != nil {
@@ -92,6 +93,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		caps := specgen.Bounded(specgen.AllCaps(), capBound())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
+	if o.Detach {
+		return e.execDetached(c, &proc, o.TTY, e.ev.emitExec(c, o.Cmd))
+	}
 	// The exec'd process comes back to us to be reaped.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 125, fmt.Errorf("become child subreaper: %w", err)
@@ -143,9 +147,6 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		}()
 	} else {
 		close(done)
-	}
-	if o.Detach {
-		return 0, nil
 	}
 	var timedOut atomic.Bool
 	if o.Timeout > 0 {

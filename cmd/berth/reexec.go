@@ -16,7 +16,8 @@ import (
 
 // reexec routes the processes berth starts from its own binary before any
 // flag parsing: the container's init (as berth-runtime's), the monitor of
-// a detached container, and --init's zombie reaper inside a container.
+// a detached container, the waiter of a detached exec, and --init's
+// zombie reaper inside a container.
 func reexec() {
 	if len(os.Args) < 2 {
 		return
@@ -26,6 +27,8 @@ func reexec() {
 		initproc.Main()
 	case os.Args[1] == "monitor" && os.Getenv(engine.MonitorEnv) != "":
 		os.Exit(engine.MonitorMain(os.Args[2:]))
+	case os.Args[1] == "exec-wait" && os.Getenv(engine.ExecWaitEnv) != "":
+		os.Exit(engine.ExecWaitMain(os.Args[2:]))
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
 		os.Exit(engine.DNSMain(os.Args[2:]))
 	case os.Args[1] == "rootless-pause":

@@ -137,6 +137,30 @@ func TestEventsFromMonitor(t *testing.T) {
 	}
 }
 
+// TestEventsDetachedExec: exec -d returns at once, and the exec's waiter
+// logs exec_die with the exit code when the process ends, as dockerd does;
+// with -t too. A program that is not there fails the exec itself.
+func TestEventsDetachedExec(t *testing.T) {
+	e := newEnv(t)
+	e.Must("run", "-d", "--name", "dx", "busybox", "sleep", "100")
+	id := strings.TrimSpace(e.Must("inspect", "-f", "{{.Id}}", "dx"))
+	e.Must("exec", "-d", "dx", "sh", "-c", "sleep 0.5; exit 7")
+	e.Must("exec", "-dt", "dx", "sh", "-c", "echo to nowhere; exit 3")
+	if r := e.Run("exec", "-d", "dx", "/no/such/program"); r.ExitCode != 126 || !strings.Contains(r.Stderr, "/no/such/program") {
+		t.Errorf("exec -d of a missing program: exit %d, stderr %q; want 126 naming it", r.ExitCode, r.Stderr)
+	}
+	f := []string{"--filter", "container=dx", "--filter", "event=exec_die", "--format", "{{.Actor.Attributes.exitCode}}"}
+	got := e.waitEvents("7", f...)
+	if got != "3\n7\n" {
+		t.Errorf("exec_die exit codes: %q, want the -t one (3) then the -d one (7)", got)
+	}
+	// The waiters are gone with their processes.
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return !strings.Contains(e.Must("top", "dx", "-o", "pid,args"), "sh -c")
+	}, func() string { return "exec'd processes still running: " + e.Must("top", "dx") })
+	e.Must("rm", "-f", id)
+}
+
 // TestEventsFollow: a follower sees an event another berth process logs,
 // and ends with exit 0 on Ctrl-C.
 func TestEventsFollow(t *testing.T) {
