@@ -90,6 +90,8 @@ var rules = []rule{
 	{"builder/passwd", []string{"internal"}},
 	{"builder/export", []string{"internal"}},
 	{"builder/progress", []string{"internal"}},
+	{"builder/filesum", []string{"internal"}},
+	{"builder/stepcache", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
