@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -33,7 +35,9 @@ import (
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/export"
+	"github.com/berth-containers/berth/builder/filesum"
 	"github.com/berth-containers/berth/builder/progress"
+	"github.com/berth-containers/berth/builder/stepcache"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
 )
@@ -77,7 +81,8 @@ type build struct {
 	opts     Options
 	f        *dockerfile.File
 	out      *progress.Printer
-	cache    *cache
+	cache    *stepcache.Cache
+	sums     *filesum.Cache // the context's file checksums, kept across builds
 	usedArgs map[string]bool
 	stages   map[int]*state // built stages, by index
 }
@@ -92,8 +97,17 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	default:
 		return "", fmt.Errorf("invalid --network %q: a build's RUN steps take default, none or host", o.Network)
 	}
-	bd := &build{Builder: b, opts: o, f: o.File, out: progress.New(o.Progress), cache: newCache(b.Root),
+	bd := &build{Builder: b, opts: o, f: o.File, out: progress.New(o.Progress), cache: stepcache.Open(b.Root),
 		usedArgs: map[string]bool{}, stages: map[int]*state{}}
+	if o.Context != nil && !o.Context.Ephemeral {
+		bd.sums = filesum.Open(filepath.Join(b.Root, "builder", "filesums", filesum.Name(o.Context.Dir)))
+		defer func() {
+			// The checksums are right whatever became of the build.
+			if err := bd.sums.Save(); err != nil {
+				slog.Debug("build: file checksums not kept", "error", err)
+			}
+		}()
+	}
 	b.removeStale(ctx)
 	target := len(bd.f.Stages) - 1
 	if o.Target != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/buildctx"
+	"github.com/berth-containers/berth/builder/filesum"
 	"github.com/berth-containers/berth/builder/passwd"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/builder/tarball"
@@ -47,6 +48,11 @@ type copyLayer struct {
 	chown    bool         // --chown given: archives' entries take it too
 	clamp    time.Time    // SOURCE_DATE_EPOCH: no later time in the layer
 	mode     *fs.FileMode // --chmod
+	// sums serves the checksums of files under sumsRoot (the build
+	// context, a directory of the host's whose inodes stay put); the
+	// others, in other stages' mounts, are read each time.
+	sums     *filesum.Cache
+	sumsRoot string
 }
 
 // copy does a COPY step: the files are planned and hashed, then taken from
@@ -101,6 +107,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 	if bd.opts.Epoch != nil {
 		layer.clamp = bd.opts.Epoch.UTC()
 	}
+	layer.sums, layer.sumsRoot = bd.sums, bd.opts.Context.Dir
 	sum, err := layer.hash()
 	if err != nil {
 		return err
@@ -138,7 +145,7 @@ func (bd *build) commitLayer(ctx context.Context, st *state, layer *copyLayer, c
 		return err
 	}
 	st.img = img
-	return bd.cache.put(st.key, img.ID)
+	return bd.cache.Put(st.key, img.ID)
 }
 
 // heredocSources writes the documents of COPY <<EOF (variables expanded

@@ -10,9 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/builder/filesum"
 	"github.com/berth-containers/berth/builder/tarball"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -75,7 +77,7 @@ func (l *copyLayer) hash() (digest.Digest, error) {
 	for _, e := range l.entries {
 		if e.archive {
 			fmt.Fprintf(h, "archive\x00%s\x00", e.target)
-			if err := hashFile(h, e.src); err != nil {
+			if err := l.hashFile(h, e); err != nil {
 				return "", err
 			}
 			continue
@@ -89,7 +91,7 @@ func (l *copyLayer) hash() (digest.Digest, error) {
 		}
 		fmt.Fprintf(h, "%s\x00%c\x00%o\x00%d:%d\x00%s\x00%d\x00", th.Name, th.Typeflag, th.Mode, th.Uid, th.Gid, th.Linkname, th.Size)
 		if th.Typeflag == tar.TypeReg {
-			if err := hashFile(h, e.src); err != nil {
+			if err := l.hashFile(h, e); err != nil {
 				return "", err
 			}
 		}
@@ -97,16 +99,21 @@ func (l *copyLayer) hash() (digest.Digest, error) {
 	return digest.NewDigestFromBytes(digest.SHA256, h.Sum(nil)), nil
 }
 
-func hashFile(w io.Writer, p string) error {
-	f, err := os.Open(p)
+// hashFile adds the checksum of e's content to w: from the kept sums for
+// a file of the context, read for any other.
+func (l *copyLayer) hashFile(w io.Writer, e entry) error {
+	var sum []byte
+	var err error
+	if l.sums != nil && strings.HasPrefix(e.src, filepath.Clean(l.sumsRoot)+"/") {
+		sum, err = l.sums.Sum(e.src, e.info)
+	} else {
+		sum, err = filesum.Read(e.src)
+	}
 	if err != nil {
-		return fmt.Errorf("copy %s: %w", p, err)
+		return fmt.Errorf("copy %s: %w", e.src, err)
 	}
-	defer f.Close()
-	if _, err := io.Copy(w, f); err != nil {
-		return fmt.Errorf("copy %s: %w", p, err)
-	}
-	return nil
+	_, err = w.Write(sum)
+	return err
 }
 
 // writeTar writes the layer as an uncompressed tar.

@@ -10,6 +10,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/cachemount"
+	"github.com/berth-containers/berth/builder/stepcache"
 	"github.com/berth-containers/berth/content"
 	"github.com/berth-containers/berth/image"
 )
@@ -32,7 +33,7 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	err = newCache(b.Root).locked(func(ix *cacheIndex) (bool, error) {
+	err = stepcache.Open(b.Root).Locked(func(ix *stepcache.Index) (bool, error) {
 		for key, e := range ix.Entries {
 			img, err := b.Images.Get(ctx, e.Image.String())
 			if errors.Is(err, image.ErrNotFound) {
@@ -115,3 +116,8 @@ func layerChain(layers []ocispec.Descriptor) string {
 	}
 	return sb.String()
 }
+
+// CacheImages are the images the build cache at root keeps for its steps:
+// `images` leaves the untagged ones out without -a, as Docker's classic
+// builder's intermediate images.
+func CacheImages(root string) (map[digest.Digest]bool, error) { return stepcache.Images(root) }

@@ -201,7 +201,7 @@ func (bd *build) advance(st *state, img *image.Image) error {
 	if img.Config.Created != nil {
 		st.now = *img.Config.Created
 	}
-	return bd.cache.put(st.key, img.ID)
+	return bd.cache.Put(st.key, img.ID)
 }
 
 // fromCache takes the step's layer from the cache when it has one whose
@@ -210,7 +210,7 @@ func (bd *build) fromCache(ctx context.Context, st *state) (bool, error) {
 	if bd.opts.NoCache {
 		return false, nil
 	}
-	id, ok, err := bd.cache.get(st.key)
+	id, ok, err := bd.cache.Get(st.key)
 	if err != nil || !ok {
 		return false, err
 	}

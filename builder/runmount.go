@@ -80,7 +80,7 @@ func (bd *build) bindSum(ctx context.Context, m *instructions.Mount) (string, er
 	if err != nil {
 		return "", err
 	}
-	l := &copyLayer{}
+	l := &copyLayer{sums: bd.sums, sumsRoot: bd.opts.Context.Dir}
 	err = bd.opts.Context.Walk(rel, func(p string, fi fs.FileInfo) error {
 		l.entries = append(l.entries, entry{src: filepath.Join(bd.opts.Context.Dir, p), target: "/" + p, info: fi})
 		return nil

@@ -6,12 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
 	"time"
-
-	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 
 	"github.com/berth-containers/berth/engine/attach"
 )
@@ -28,7 +23,7 @@ type AttachOptions struct {
 }
 
 // ErrDetached is returned when the user typed the detach keys.
-var ErrDetached = errors.New("read escape sequence")
+var ErrDetached = attach.ErrDetached
 
 // Attach connects stdio to a running container through its monitor and
 // returns the container's exit code once it stops.
@@ -56,77 +51,16 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	if !o.logged {
 		e.ev.emit(c, "attach")
 	}
-	detached := make(chan struct{})
+	ses := attach.Session{Conn: conn, Out: stdio.Out, Err: stdio.Err, Tty: c.Config.Tty, Keys: keys,
+		CloseStdin: o.CloseStdin, Name: c.ID,
+		Wait: func() (int, error) { return e.Wait(context.WithoutCancel(ctx), c.ID) }}
 	if withStdin {
-		if c.Config.Tty && term.IsTerminal(int(stdio.In.Fd())) {
-			st, err := term.MakeRaw(int(stdio.In.Fd()))
-			if err == nil {
-				defer func() {
-					if err := term.Restore(int(stdio.In.Fd()), st); err != nil {
-						slog.Warn("attach: restore the terminal", "error", err)
-					}
-				}()
-			}
-			stop := attach.ForwardSize(stdio.In, conn)
-			defer stop()
-		}
-		go func() {
-			if attach.CopyStdin(conn, stdio.In, keys, detached) && o.CloseStdin {
-				if err := attach.CloseStdin(conn); err != nil { // the end of stdin
-					slog.Debug("attach: close stdin", "container", c.ID, "error", err)
-				}
-			}
-		}()
+		ses.In = stdio.In
 	}
-	// As Docker's: with the proxy (not for a terminal) SIGINT and SIGTERM
-	// go to the container and attach stays until it exits; without, they
-	// end attach and the container runs on.
-	leave := make(chan os.Signal, 1)
 	if o.SigProxy && !c.Config.Tty {
-		ch := make(chan os.Signal, 8)
-		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
-		defer signal.Stop(ch)
-		go func() {
-			for sig := range ch {
-				if err := unix.Kill(c.State.Pid, sig.(unix.Signal)); err != nil {
-					slog.Debug("attach: proxy signal", "container", c.ID, "signal", sig, "error", err)
-				}
-			}
-		}()
-	} else {
-		signal.Notify(leave, unix.SIGINT, unix.SIGTERM)
-		defer signal.Stop(leave)
+		ses.ProxyPid = c.State.Pid
 	}
-	type exit struct {
-		code int
-		err  error
-	}
-	waited := make(chan exit, 1)
-	go func() {
-		code, err := e.Wait(context.WithoutCancel(ctx), c.ID)
-		// What the container wrote last is in the socket already: read
-		// it, then stop.
-		// Fails only on a closed socket, whose reads have ended anyway.
-		_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		waited <- exit{code, err}
-	}()
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		attach.CopyOutput(conn, stdio.Out, stdio.Err)
-	}()
-	select {
-	case <-detached:
-		return 0, ErrDetached
-	case sig := <-leave:
-		return 0, &SignaledError{Signal: sig.(unix.Signal)}
-	case <-copied:
-	}
-	x := <-waited
-	if x.err != nil {
-		return 125, x.err
-	}
-	return x.code, nil
+	return ses.Run()
 }
 
 // StartAttached is start -a: it starts the container, prints its output
@@ -178,12 +112,8 @@ func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions,
 	return a.code, lerr
 }
 
-// SignaledError ends a command that a signal should end as it ends a
-// process with no handler: the caller re-raises Signal once its clean-up
-// (a terminal's mode) is done.
-type SignaledError struct{ Signal unix.Signal }
-
-func (e *SignaledError) Error() string { return "interrupted by " + e.Signal.String() }
+// SignaledError is attach's: a signal ended the command.
+type SignaledError = attach.SignaledError
 
 // ErrNoAttachSocket is returned for a container no monitor of its own
 // watches: one run in the foreground of `berth run`.

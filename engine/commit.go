@@ -5,20 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/berth-containers/berth/engine/commit"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/build"
-	"github.com/berth-containers/berth/runtime/spec"
-	"github.com/berth-containers/berth/snapshot"
 )
 
 // CommitOptions are commit's flags.
@@ -77,11 +73,11 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if err != nil {
 		return "", fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
 	}
-	upper, err := upperOf(mounts)
+	upper, err := commit.Upper(mounts)
 	if err != nil {
 		return "", fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	skip := mountPointFilter(e.dirs.containerDir(c.ID), upper)
+	skip := commit.MountPointFilter(e.dirs.containerDir(c.ID), upper)
 	release, err := svc.Content.Use(ctx)
 	if err != nil {
 		return "", err
@@ -118,19 +114,12 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if o.Epoch != nil {
 		now = clamp
 	}
-	cfg.Created = &now
-	cfg.Author = o.Author
-	cfg.RootFS.Type = "layers"
-	cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, cfg.RootFS.DiffIDs...), layer)
 	createdBy := strings.Join(c.Argv(), " ")
 	if o.CreatedBy != "" {
 		createdBy = o.CreatedBy
 	}
-	cfg.History = append(append([]ocispec.History{}, cfg.History...), ocispec.History{
-		Created: &now, CreatedBy: createdBy, Author: o.Author, Comment: o.Message,
-	})
-	layers := append(append([]ocispec.Descriptor{}, base.Manifest.Layers...),
-		ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer, Size: size})
+	cfg, layers := commit.Image(cfg, base.Manifest.Layers, commit.Layer{DiffID: layer, Size: size},
+		commit.History{Created: now, Author: o.Author, Comment: o.Message, CreatedBy: createdBy})
 	desc, err := build.WriteImage(ctx, svc.Content, cfg, layers)
 	if err != nil {
 		return "", err
@@ -140,54 +129,4 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 		return "", fmt.Errorf("commit container %s: %w", c.Name, err)
 	}
 	return img.ID, nil
-}
-
-// upperOf finds the writable directory of a container's snapshot: the
-// overlay's upperdir, or the bind-mounted directory of an image without
-// layers.
-func upperOf(mounts []snapshot.Mount) (string, error) {
-	if len(mounts) == 1 {
-		m := mounts[0]
-		if m.Type == "bind" {
-			return m.Source, nil
-		}
-		for _, o := range m.Options {
-			if v, ok := strings.CutPrefix(o, "upperdir="); ok {
-				return v, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("no writable layer in the mounts of its root filesystem %+v", mounts)
-}
-
-// mountPointFilter leaves out of a commit what the runtime made in the
-// rootfs only to mount on (/etc/hosts, volume directories, berth-init):
-// empty files and directories at the bundle's mount destinations. Docker
-// keeps them in an init layer that commit does not see.
-func mountPointFilter(bundle, upper string) func(rel string, d fs.DirEntry) bool {
-	s, err := spec.Load(bundle)
-	if err != nil {
-		return nil // never started: nothing was mounted
-	}
-	dests := map[string]bool{}
-	for _, m := range s.Mounts {
-		dests[strings.TrimPrefix(filepath.Clean("/"+m.Destination), "/")] = true
-	}
-	return func(rel string, d fs.DirEntry) bool {
-		if !dests[rel] {
-			return false
-		}
-		info, err := d.Info()
-		if err != nil {
-			return false
-		}
-		switch {
-		case info.Mode().IsRegular():
-			return info.Size() == 0
-		case info.IsDir():
-			entries, err := os.ReadDir(filepath.Join(upper, rel))
-			return err == nil && len(entries) == 0
-		}
-		return false
-	}
 }

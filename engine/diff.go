@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/commit"
 	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/snapshot"
 )
@@ -32,11 +33,11 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	upper, err := upperOf(mounts)
+	upper, err := commit.Upper(mounts)
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return fsops.Changes(upper, lowerOf(mounts), mountPointFilter(e.dirs.containerDir(c.ID), upper))
+	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.dirs.containerDir(c.ID), upper))
 }
 
 // lowerOf lists the image's layers under an overlay mount, top first.

@@ -18,10 +18,6 @@ type LogsOptions struct {
 	Done       <-chan struct{} // ends a follow early (start -a detached)
 }
 
-// TimestampFormat is Docker's log timestamp: always nine fraction digits,
-// so the lines sort and cut by column.
-const TimestampFormat = "2006-01-02T15:04:05.000000000Z07:00"
-
 // Logs writes a container's log to stdout and stderr, each line to the
 // stream it came from. With Follow it goes on until the container stops.
 func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error {
@@ -30,38 +26,23 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		return err
 	}
 	path := e.dirs.logPath(c.ID)
+	v := jsonlog.View{Tail: o.Tail, Since: o.Since, Until: o.Until, Timestamps: o.Timestamps, Details: o.Details}
 	// The first failed write (a reader gone) ends the logs with its error.
 	var werr error
 	emit := func(ent jsonlog.Entry) {
-		if werr != nil {
-			return
-		}
-		if !o.Since.IsZero() && ent.Time.Before(o.Since) {
-			return
-		}
-		if !o.Until.IsZero() && ent.Time.After(o.Until) {
+		if werr != nil || !v.Shows(ent) {
 			return
 		}
 		w := stdout
 		if ent.Stream == "stderr" {
 			w = stderr
 		}
-		line := ent.Log
-		if o.Details {
-			line = " " + line
-		}
-		if o.Timestamps {
-			line = ent.Time.UTC().Format(TimestampFormat) + " " + line
-		}
-		_, werr = io.WriteString(w, line)
+		_, werr = io.WriteString(w, v.Line(ent))
 	}
 	var entries []jsonlog.Entry
 	fl := jsonlog.Read(path, func(ent jsonlog.Entry) { entries = append(entries, ent) })
 	defer fl.Close()
-	if o.Tail >= 0 && len(entries) > o.Tail {
-		entries = entries[len(entries)-o.Tail:]
-	}
-	for _, ent := range entries {
+	for _, ent := range v.Last(entries) {
 		emit(ent)
 	}
 	if !o.Follow || werr != nil {
@@ -71,7 +52,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 		if werr != nil {
 			return werr
 		}
-		if !o.Until.IsZero() && time.Now().After(o.Until) {
+		if v.Ended(time.Now()) {
 			return nil
 		}
 		if fl.Poll(emit) {

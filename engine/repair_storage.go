@@ -9,50 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/berth-containers/berth/engine/dirlock"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/snapshot"
 	"github.com/berth-containers/berth/volume"
 )
 
-// A container is made in this order: containers/<id>, its writable
-// snapshot <id>, its record. A create killed in between leaves a dir and a
-// snapshot that no record names, and the snapshot pins the image's layers
-// against every prune. The creator holds a flock on containers/<id> from
-// its mkdir until the record is in (lockNewContainerDir), so RepairStorage
-// tells a create in flight (locked) from a killed one (not locked).
-
-// lockNewContainerDir makes containers/<id> and locks it. A repair that
-// removed the dir between the mkdir and the lock is seen by the dir's
-// link count (0 once removed): it is made again.
+// lockNewContainerDir makes containers/<id> and holds its create lock
+// (engine/dirlock) until the record is in.
 func (e *dirLayout) lockNewContainerDir(id string) (*os.File, error) {
-	dir := e.containerDir(id)
-	for {
-		if err := e.makeContainerDir(id); err != nil {
-			return nil, err
-		}
-		f, err := os.Open(dir)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open container directory: %w", err)
-		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("lock container directory %s: %w", dir, err)
-		}
-		var st unix.Stat_t
-		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("stat container directory %s: %w", dir, err)
-		}
-		if st.Nlink > 0 {
-			return f, nil
-		}
-		f.Close()
-	}
+	return dirlock.Create(e.containerDir(id), func() error { return e.makeContainerDir(id) })
 }
 
 // RepairStorage removes what killed creates, runs and removals left of
@@ -115,22 +81,18 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
 		return false, err
 	}
-	f, err := os.Open(ops.e.dirs.containerDir(id))
+	f, busy, err := dirlock.TryLock(ops.e.dirs.containerDir(id))
 	switch {
-	case err == nil:
+	case err != nil:
+		return false, err
+	case busy:
+		return false, nil // a create in flight
+	case f != nil:
 		defer f.Close()
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-			if errors.Is(err, unix.EWOULDBLOCK) {
-				return false, nil // a create in flight
-			}
-			return false, fmt.Errorf("lock container directory of %s: %w", id, err)
-		}
 		// The create may have finished between the look-up and the lock.
 		if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
 			return false, err
 		}
-	case !errors.Is(err, os.ErrNotExist):
-		return false, fmt.Errorf("open container directory of %s: %w", id, err)
 	}
 	var errs []error
 	if err := ops.e.rt.unmountRootfs(id); err != nil {

@@ -1,29 +1,12 @@
 package engine
 
 import (
-	"errors"
-	"fmt"
 	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-containers/berth/engine/options"
-	"github.com/berth-containers/berth/internal/bytesize"
+	"github.com/berth-containers/berth/engine/update"
 )
-
-// UpdateOptions are `berth update`'s flags: a nil field is left as it is.
-type UpdateOptions struct {
-	Memory, MemorySwap, MemoryReservation *string // sizes: 64m, 1g; MemorySwap -1: unlimited
-	CPUs                                  *string // 1.5
-	CPUShares, CPUPeriod, CPUQuota        *int64
-	CpusetCpus, CpusetMems                *string
-	PidsLimit                             *int64 // 0 or -1: unlimited
-	BlkioWeight                           *uint16
-	Restart                               *string
-}
-
-// minMemory is Docker's smallest memory limit and reservation.
-const minMemory = 6 << 20
 
 // Update changes a container's limits and restart policy, running or not:
 // the record always (a later start applies it), and a running or paused
@@ -31,14 +14,14 @@ const minMemory = 6 << 20
 // `<runtime> update` for runc and others). The checks and their wording
 // are Docker's. A cgroup that refuses a value (a memory limit below what
 // the container uses) leaves the record as it was.
-func (e *Engine) Update(ref string, o UpdateOptions) (warnings []string, err error) {
+func (e *Engine) Update(ref string, o update.Options) (warnings []string, err error) {
 	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err
 	}
 	_, err = e.db.modify(c.ID, func(rec *Container) error {
 		rec.Refresh()
-		hc, live, warn, err := o.apply(rec.HostConfig, rec.HostConfig.AutoRemove)
+		hc, live, warn, err := o.Apply(rec.HostConfig, updateHost())
 		if err != nil {
 			return err
 		}
@@ -62,207 +45,12 @@ func (e *runtimeOps) updateLive(c *Container, r *specs.LinuxResources) error {
 	return h.Update(r)
 }
 
-// apply checks o against the container's host config and returns the new
-// one, and the resources to write into a live cgroup (nil: none changed).
-func (o UpdateOptions) apply(hc HostConfig, autoRemove bool) (HostConfig, *specs.LinuxResources, []string, error) {
-	var warnings []string
-	r := &specs.LinuxResources{}
-	if err := o.applyMemory(&hc, r); err != nil {
-		return hc, nil, nil, err
+// updateHost is what update's checks need to know of this machine.
+func updateHost() update.Host {
+	return update.Host{
+		NumCPU:      runtime.NumCPU(),
+		BlkioWeight: blkioWeightSupported(),
+		OnlineCPUs:  orAll("", "/sys/devices/system/cpu/online"),
+		OnlineMems:  orAll("", "/sys/devices/system/node/online"),
 	}
-	if err := o.applyCPU(&hc, r); err != nil {
-		return hc, nil, nil, err
-	}
-	if o.PidsLimit != nil {
-		lim := *o.PidsLimit
-		if lim <= 0 {
-			lim = -1 // Docker: 0 and any negative value mean unlimited
-			hc.PidsLimit = 0
-		} else {
-			hc.PidsLimit = lim
-		}
-		r.Pids = &specs.LinuxPids{Limit: &lim}
-	}
-	if o.BlkioWeight != nil {
-		w := *o.BlkioWeight
-		if w != 0 && (w < 10 || w > 1000) {
-			return hc, nil, nil, errors.New("range of blkio weight is from 10 to 1000")
-		}
-		if blkioWeightSupported() {
-			hc.BlkioWeight = w
-			r.BlockIO = &specs.LinuxBlockIO{Weight: &w}
-		} else {
-			warnings = append(warnings, "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
-		}
-	}
-	if o.Restart != nil {
-		if autoRemove {
-			return hc, nil, nil, errors.New("restart policy cannot be updated because AutoRemove is enabled for the container")
-		}
-		p, err := options.ParseRestart(*o.Restart)
-		if err != nil {
-			return hc, nil, nil, err
-		}
-		hc.RestartPolicy = p
-	}
-	if r.Memory == nil && r.CPU == nil && r.Pids == nil && r.BlockIO == nil {
-		r = nil
-	}
-	return hc, r, warnings, nil
-}
-
-func (o UpdateOptions) applyMemory(hc *HostConfig, r *specs.LinuxResources) error {
-	size := func(s *string, flag string) (int64, error) {
-		if *s == "-1" && flag == "--memory-swap" {
-			return -1, nil
-		}
-		n, err := bytesize.Parse(*s)
-		if err != nil {
-			return 0, fmt.Errorf("invalid argument %q for \"%s\" flag: %w", *s, flag, err)
-		}
-		return n, nil
-	}
-	m := &specs.LinuxMemory{}
-	if o.Memory != nil {
-		v, err := size(o.Memory, "-m, --memory")
-		if err != nil {
-			return err
-		}
-		if v != 0 && v < minMemory {
-			return errors.New("minimum memory limit allowed is 6MB")
-		}
-		if o.MemorySwap == nil && hc.MemorySwap > 0 && v > hc.MemorySwap {
-			return errors.New("memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
-		}
-		hc.Memory = v
-		lim := v
-		if v == 0 {
-			lim = -1
-			if o.MemorySwap == nil {
-				hc.MemorySwap = 0 // no memory limit: no memory+swap limit either
-			}
-		}
-		m.Limit = &lim
-	}
-	if o.MemorySwap != nil {
-		v, err := size(o.MemorySwap, "--memory-swap")
-		if err != nil {
-			return err
-		}
-		if hc.Memory == 0 {
-			return errors.New("you should always set the memory limit when using memoryswap limit, see usage")
-		}
-		if v > 0 && v < hc.Memory {
-			return errors.New("minimum memoryswap limit should be larger than memory limit, see usage")
-		}
-		hc.MemorySwap = v
-		sw := v
-		m.Swap = &sw
-		if m.Limit == nil {
-			lim := hc.Memory // the runtime checks swap against the limit it is given
-			m.Limit = &lim
-		}
-	}
-	if o.MemoryReservation != nil {
-		v, err := size(o.MemoryReservation, "--memory-reservation")
-		if err != nil {
-			return err
-		}
-		if v != 0 && v < minMemory {
-			return errors.New("minimum memory reservation allowed is 6MB")
-		}
-		hc.MemoryReservation = v
-		res := v
-		if v == 0 {
-			res = -1
-		}
-		m.Reservation = &res
-	}
-	if hc.Memory > 0 && hc.MemoryReservation > hc.Memory {
-		return errors.New("minimum memory limit can not be less than memory reservation limit, see usage")
-	}
-	if *m != (specs.LinuxMemory{}) {
-		r.Memory = m
-	}
-	return nil
-}
-
-func (o UpdateOptions) applyCPU(hc *HostConfig, r *specs.LinuxResources) error {
-	cpu := &specs.LinuxCPU{}
-	if o.CPUs != nil && (o.CPUPeriod != nil || o.CPUQuota != nil) {
-		return errors.New("conflicting options: Nano CPUs and CPU Period cannot both be set")
-	}
-	if o.CPUs != nil {
-		n, err := options.ParseCPUs(*o.CPUs)
-		if err != nil {
-			return err
-		}
-		if hc.CPUPeriod > 0 || hc.CPUQuota > 0 {
-			return errors.New("conflicting options: Nano CPUs cannot be updated as CPU Period or Quota has already been set")
-		}
-		if max := int64(runtime.NumCPU()) * 1e9; n > max {
-			return fmt.Errorf("range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", runtime.NumCPU(), runtime.NumCPU())
-		}
-		hc.NanoCPUs = n
-		period, quota := uint64(100000), n*100000/1e9
-		if n == 0 {
-			quota = -1
-		}
-		cpu.Period, cpu.Quota = &period, &quota
-	}
-	if (o.CPUPeriod != nil || o.CPUQuota != nil) && hc.NanoCPUs > 0 {
-		return errors.New("conflicting options: CPU Period or Quota cannot be updated as NanoCPUs has already been set")
-	}
-	if o.CPUPeriod != nil {
-		p := *o.CPUPeriod
-		if p != 0 && (p < 1000 || p > 1000000) {
-			return errors.New("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
-		}
-		hc.CPUPeriod = p
-		if p == 0 {
-			p = 100000 // the kernel's default
-		}
-		up := uint64(p)
-		cpu.Period = &up
-	}
-	if o.CPUQuota != nil {
-		q := *o.CPUQuota
-		if q > 0 && q < 1000 {
-			return errors.New("CPU cfs quota can not be less than 1ms (i.e. 1000)")
-		}
-		hc.CPUQuota = q
-		if q <= 0 {
-			q = -1
-		}
-		cpu.Quota = &q
-	}
-	if o.CPUShares != nil {
-		if *o.CPUShares < 0 {
-			return fmt.Errorf("invalid --cpu-shares %d: must not be negative", *o.CPUShares)
-		}
-		hc.CPUShares = *o.CPUShares
-		sh := uint64(*o.CPUShares)
-		if sh == 0 {
-			sh = 1024 // the kernel's default weight
-		}
-		cpu.Shares = &sh
-	}
-	if o.CpusetCpus != nil {
-		if err := options.CheckCpuset(*o.CpusetCpus, "/sys/devices/system/cpu/online", "cpus"); err != nil {
-			return err
-		}
-		hc.CpusetCpus = *o.CpusetCpus
-		cpu.Cpus = orAll(*o.CpusetCpus, "/sys/devices/system/cpu/online")
-	}
-	if o.CpusetMems != nil {
-		if err := options.CheckCpuset(*o.CpusetMems, "/sys/devices/system/node/online", "mems"); err != nil {
-			return err
-		}
-		hc.CpusetMems = *o.CpusetMems
-		cpu.Mems = orAll(*o.CpusetMems, "/sys/devices/system/node/online")
-	}
-	if *cpu != (specs.LinuxCPU{}) {
-		r.CPU = cpu
-	}
-	return nil
 }

@@ -85,6 +85,7 @@ func (s *buildAPI) build(w http.ResponseWriter, r *http.Request) error {
 	if o.Context, err = buildctx.Open(dir, path); err != nil {
 		return router.BadRequest("%v", err)
 	}
+	o.Context.Ephemeral = true
 	if o.File, err = dockerfile.Parse(data, name); err != nil {
 		return router.BadRequest("%v", err)
 	}

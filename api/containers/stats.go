@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/update"
 )
 
 func routesMore(r *router.Router) {
@@ -91,7 +92,7 @@ func (s *containersAPI) updateContainer(w http.ResponseWriter, r *http.Request) 
 	if err := router.DecodeBody(r, &u); err != nil {
 		return err
 	}
-	var o engine.UpdateOptions
+	var o update.Options
 	str := func(v int64) *string { s := strconv.FormatInt(v, 10); return &s }
 	if u.Memory != 0 {
 		o.Memory = str(u.Memory)

@@ -22,8 +22,11 @@ import (
 
 // Context is a build context on disk.
 type Context struct {
-	Dir    string
-	ignore *patternmatcher.PatternMatcher // nil: nothing excluded
+	Dir string
+	// Ephemeral: unpacked for this build alone (from stdin, or the API's
+	// upload), so its files' checksums are not worth keeping.
+	Ephemeral bool
+	ignore    *patternmatcher.PatternMatcher // nil: nothing excluded
 }
 
 // Open makes a context of dir. dockerfile is the Dockerfile's path (empty

@@ -1,6 +1,7 @@
 // Package attach is the attach wire protocol between a detached
 // container's monitor (Server) and the berth commands that attach to it
-// (Dial and the copies): the frames, the hello, both ends.
+// (Dial and the copies, and Session, an interactive client's whole attach):
+// the frames, the hello, both ends.
 package attach
 
 import (

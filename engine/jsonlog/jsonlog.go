@@ -1,6 +1,7 @@
 // Package jsonlog is Docker's json-file log of a container's output: the
 // writer the Go monitor uses (File, CopyStream), rotation, and the reader
-// that logs and logs -f use (Read, Follower). Its C twin, the writer of an
+// that logs and logs -f use (Read, Follower), and what logs shows of it
+// (View: tail, since and until, timestamps). Its C twin, the writer of an
 // idle monitor, is engine/idlemon's log_line; the tests check that the one
 // reader takes both writers' lines alike.
 package jsonlog

@@ -53,6 +53,14 @@ var rules = []rule{
 	{"engine/inspect", []string{"engine/record", "snapshot", "internal"}},
 	// ps's filters read records, with the shared filter parser.
 	{"engine/containerfilter", []string{"engine/record", "internal"}},
+	// update's checks: the record and create's parsers in, the resources
+	// out; the cgroup is the engine's to write.
+	{"engine/update", []string{"engine/record", "engine/options", "internal"}},
+	// commit's layer and image: the snapshot's mounts and the bundle's
+	// spec in, no store or image service.
+	{"engine/commit", []string{"snapshot", "runtime/spec", "internal"}},
+	// A create's lock on its directory, which the storage repair tries.
+	{"engine/dirlock", []string{"internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
 	{"engine/idlemon", []string{"engine/jsonlog", "internal"}},
@@ -86,6 +94,8 @@ var rules = []rule{
 	{"builder/passwd", []string{"internal"}},
 	{"builder/export", []string{"internal"}},
 	{"builder/progress", []string{"internal"}},
+	{"builder/filesum", []string{"internal"}},
+	{"builder/stepcache", []string{"internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
@@ -272,6 +282,11 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/inspect", module + "/network", true},
 		{"engine/containerfilter", module + "/internal/filters", false},
 		{"engine/containerfilter", module + "/engine/store", true},
+		{"engine/update", module + "/engine/options", false},
+		{"engine/update", module + "/runtime/cgroups", true},
+		{"engine/commit", module + "/runtime/spec", false},
+		{"engine/commit", module + "/image", true},
+		{"engine/dirlock", module + "/engine/store", true},
 		{"engine/fsops", module + "/engine", true},
 		{"engine/fsops", module + "/snapshot", true},
 		{"engine/stats", module + "/runtime/cgroups", false},

@@ -21,7 +21,7 @@ const maxPackageLines = 2500
 // that has come under the bound must be taken off the list, so the list
 // always says exactly what is left to split.
 var oversize = map[string]int{
-	"engine": 5500,
+	"engine": 5100,
 }
 
 // packageLines counts the lines of the .go files of every directory under

@@ -189,6 +189,7 @@ func openContext(g *cli.Context, ctxPath, file string, stdin io.Reader) (*buildc
 		cleanup()
 		return nil, nil, "", nil, err
 	}
+	bctx.Ephemeral = ctxPath == "-"
 	return bctx, data, name, cleanup, nil
 }
 

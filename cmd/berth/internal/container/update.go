@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/update"
 	"github.com/berth-containers/berth/internal/bytesize"
 )
 
@@ -30,7 +30,7 @@ HostConfig shows the new values.`,
 		Args: cli.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			f := cmd.Flags()
-			var o engine.UpdateOptions
+			var o update.Options
 			str := func(name string, v *string) *string {
 				if f.Changed(name) {
 					return v
@@ -50,7 +50,7 @@ HostConfig shows the new values.`,
 			if f.Changed("blkio-weight") {
 				o.BlkioWeight = &blkio
 			}
-			if o == (engine.UpdateOptions{}) {
+			if o == (update.Options{}) {
 				// Docker's update checks this in its RunE: exit 1.
 				return errors.New("you must provide one or more flags when using this command")
 			}
@@ -88,7 +88,7 @@ HostConfig shows the new values.`,
 
 // checkUpdateFlags rejects values that are no size or number before any
 // container is touched: Docker's CLI parses them (exit 125).
-func checkUpdateFlags(o engine.UpdateOptions) error {
+func checkUpdateFlags(o update.Options) error {
 	for _, f := range []struct {
 		name string
 		v    *string

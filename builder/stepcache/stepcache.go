@@ -1,4 +1,11 @@
-package builder
+// Package stepcache is berth build's step cache: for each step that made a
+// layer, the key of the step (its parent's key, its instruction after
+// substitution, the build args it sees and, for COPY, a hash of the files)
+// and the image it made. The images are ordinary dangling images, so the
+// image store keeps their layers; the index lives in
+// <root>/builder/cache.json, rewritten whole (atomically) under a lock so
+// that concurrent builds never lose an entry.
+package stepcache
 
 import (
 	"encoding/json"
@@ -16,28 +23,26 @@ import (
 	"github.com/berth-containers/berth/internal/statedir"
 )
 
-// cache is the build cache: for each step that made a layer, the key of the
-// step (its parent's key, its instruction after substitution, the build
-// args it sees and, for COPY, a hash of the files) and the image it made.
-// The images are ordinary dangling images, so the image store keeps their
-// layers; the index lives in <root>/builder/cache.json, rewritten whole
-// (atomically) under a lock so that concurrent builds never lose an entry.
-type cache struct{ dir string }
+// Cache is the step cache of one root.
+type Cache struct{ dir string }
 
-type cacheEntry struct {
+// Entry is a step's image and when it was made.
+type Entry struct {
 	Image   digest.Digest `json:"image"`
 	Created time.Time     `json:"created"`
 }
 
-type cacheIndex struct {
-	Entries map[digest.Digest]cacheEntry `json:"entries"`
+// Index is the cache's content: the entries by step key.
+type Index struct {
+	Entries map[digest.Digest]Entry `json:"entries"`
 }
 
-func newCache(root string) *cache { return &cache{dir: filepath.Join(root, "builder")} }
+// Open is the step cache under root (the engine's).
+func Open(root string) *Cache { return &Cache{dir: filepath.Join(root, "builder")} }
 
-// locked runs fn with the index under an exclusive lock; fn's changes are
+// Locked runs fn with the index under an exclusive lock; fn's changes are
 // written back when it returns true.
-func (c *cache) locked(fn func(ix *cacheIndex) (write bool, err error)) error {
+func (c *Cache) Locked(fn func(ix *Index) (write bool, err error)) error {
 	if err := statedir.MkdirAll(c.dir, 0o700); err != nil {
 		return fmt.Errorf("build cache %s: %w", c.dir, err)
 	}
@@ -49,7 +54,7 @@ func (c *cache) locked(fn func(ix *cacheIndex) (write bool, err error)) error {
 	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		return fmt.Errorf("build cache lock: %w", err)
 	}
-	ix := &cacheIndex{Entries: map[digest.Digest]cacheEntry{}}
+	ix := &Index{Entries: map[digest.Digest]Entry{}}
 	path := filepath.Join(c.dir, "cache.json")
 	data, err := os.ReadFile(path)
 	switch {
@@ -61,7 +66,7 @@ func (c *cache) locked(fn func(ix *cacheIndex) (write bool, err error)) error {
 			return fmt.Errorf("build cache %s: %w", path, err)
 		}
 		if ix.Entries == nil {
-			ix.Entries = map[digest.Digest]cacheEntry{}
+			ix.Entries = map[digest.Digest]Entry{}
 		}
 	}
 	write, err := fn(ix)
@@ -74,32 +79,32 @@ func (c *cache) locked(fn func(ix *cacheIndex) (write bool, err error)) error {
 	return atomicfile.WriteFile(path, data, 0o600)
 }
 
-func (c *cache) get(key digest.Digest) (digest.Digest, bool, error) {
-	var e cacheEntry
+// Get is the image of the step with key, if the cache has one.
+func (c *Cache) Get(key digest.Digest) (digest.Digest, bool, error) {
+	var e Entry
 	var ok bool
-	err := c.locked(func(ix *cacheIndex) (bool, error) {
+	err := c.Locked(func(ix *Index) (bool, error) {
 		e, ok = ix.Entries[key]
 		return false, nil
 	})
 	return e.Image, ok, err
 }
 
-func (c *cache) put(key, img digest.Digest) error {
-	return c.locked(func(ix *cacheIndex) (bool, error) {
-		ix.Entries[key] = cacheEntry{Image: img, Created: time.Now().UTC()}
+// Put records img as the image of the step with key.
+func (c *Cache) Put(key, img digest.Digest) error {
+	return c.Locked(func(ix *Index) (bool, error) {
+		ix.Entries[key] = Entry{Image: img, Created: time.Now().UTC()}
 		return true, nil
 	})
 }
 
-// CacheImages are the images the build cache at root keeps for its steps:
-// `images` leaves the untagged ones out without -a, as Docker's classic
-// builder's intermediate images.
-func CacheImages(root string) (map[digest.Digest]bool, error) {
+// Images are the images the step cache at root keeps for its steps.
+func Images(root string) (map[digest.Digest]bool, error) {
 	out := map[digest.Digest]bool{}
 	if _, err := os.Stat(filepath.Join(root, "builder", "cache.json")); errors.Is(err, fs.ErrNotExist) {
 		return out, nil // no build yet: no lock file made for a listing
 	}
-	err := newCache(root).locked(func(ix *cacheIndex) (bool, error) {
+	err := Open(root).Locked(func(ix *Index) (bool, error) {
 		for _, e := range ix.Entries {
 			out[e.Image] = true
 		}
