@@ -47,10 +47,17 @@ func main() {
 	noPodman := flag.Bool("no-podman", false, "skip podman")
 	events := flag.Int("events", 100000, "logged events for events --since")
 	healthSecs := flag.Int("health-secs", 60, "seconds the healthchecked container's monitor is sampled")
-	only := flag.String("only", "", "run only this part (health)")
+	only := flag.String("only", "", "run only this part: health, or events (with ps -a, info and version)")
 	flag.Parse()
 	if *only == "health" {
 		if err := runHealth(*berth, *healthSecs, *runs); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/engine:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *only == "events" {
+		if err := runEvents(*berth, *events, *many); err != nil {
 			fmt.Fprintln(os.Stderr, "bench/engine:", err)
 			os.Exit(1)
 		}
@@ -130,6 +137,20 @@ func newBench(berth string) (*bench, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// runEvents is the part of the run that needs no podman: events --since
+// over a large log, then ps -a, info and version over many containers.
+func runEvents(berth string, events, many int) error {
+	b, err := newBench(berth)
+	if err != nil {
+		return err
+	}
+	defer cleanup(b, false)
+	if err := benchEvents(b, events); err != nil {
+		return err
+	}
+	return benchPs(b, many)
 }
 
 func run(berth string, runs, many, idle, events int, podman bool, healthSecs int) error {
