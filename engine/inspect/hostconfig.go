@@ -10,52 +10,54 @@ import (
 // Docker's names, and null, 0 or "" where Docker shows them for a flag not
 // given.
 type HostConfig struct {
-	Binds             []string                        `json:"Binds"`
-	ContainerIDFile   string                          `json:"ContainerIDFile"`
-	LogConfig         LogConfig                       `json:"LogConfig"`
-	NetworkMode       string                          `json:"NetworkMode"`
-	PortBindings      map[string][]record.PortBinding `json:"PortBindings"`
-	RestartPolicy     RestartPolicy                   `json:"RestartPolicy"`
-	AutoRemove        bool                            `json:"AutoRemove"`
-	VolumeDriver      string                          `json:"VolumeDriver"`
-	VolumesFrom       []string                        `json:"VolumesFrom"`
-	CapAdd            []string                        `json:"CapAdd"`
-	CapDrop           []string                        `json:"CapDrop"`
-	CgroupnsMode      string                          `json:"CgroupnsMode"`
-	CgroupParent      string                          `json:"CgroupParent"`
-	Dns               []string                        `json:"Dns"`
-	DnsOptions        []string                        `json:"DnsOptions"`
-	DnsSearch         []string                        `json:"DnsSearch"`
-	ExtraHosts        []string                        `json:"ExtraHosts"`
-	GroupAdd          []string                        `json:"GroupAdd"`
-	IpcMode           string                          `json:"IpcMode"`
-	OomScoreAdj       int                             `json:"OomScoreAdj"`
-	PidMode           string                          `json:"PidMode"`
-	Privileged        bool                            `json:"Privileged"`
-	PublishAllPorts   bool                            `json:"PublishAllPorts"`
-	ReadonlyRootfs    bool                            `json:"ReadonlyRootfs"`
-	SecurityOpt       []string                        `json:"SecurityOpt"`
-	Tmpfs             map[string]string               `json:"Tmpfs,omitempty"`
-	UTSMode           string                          `json:"UTSMode"`
-	ShmSize           int64                           `json:"ShmSize"`
-	Sysctls           map[string]string               `json:"Sysctls,omitempty"`
-	Runtime           string                          `json:"Runtime"`
-	CpuShares         int64                           `json:"CpuShares"`
-	Memory            int64                           `json:"Memory"`
-	NanoCpus          int64                           `json:"NanoCpus"`
-	BlkioWeight       uint16                          `json:"BlkioWeight"`
-	CpuPeriod         int64                           `json:"CpuPeriod"`
-	CpuQuota          int64                           `json:"CpuQuota"`
-	CpusetCpus        string                          `json:"CpusetCpus"`
-	CpusetMems        string                          `json:"CpusetMems"`
-	Devices           []Device                        `json:"Devices"`
-	MemoryReservation int64                           `json:"MemoryReservation"`
-	MemorySwap        int64                           `json:"MemorySwap"`
-	MemorySwappiness  *int64                          `json:"MemorySwappiness"`
-	OomKillDisable    bool                            `json:"OomKillDisable"`
-	PidsLimit         *int64                          `json:"PidsLimit"`
-	Ulimits           []Ulimit                        `json:"Ulimits"`
-	Init              *bool                           `json:"Init,omitempty"`
+	Binds              []string                        `json:"Binds"`
+	ContainerIDFile    string                          `json:"ContainerIDFile"`
+	LogConfig          LogConfig                       `json:"LogConfig"`
+	NetworkMode        string                          `json:"NetworkMode"`
+	PortBindings       map[string][]record.PortBinding `json:"PortBindings"`
+	RestartPolicy      RestartPolicy                   `json:"RestartPolicy"`
+	AutoRemove         bool                            `json:"AutoRemove"`
+	VolumeDriver       string                          `json:"VolumeDriver"`
+	VolumesFrom        []string                        `json:"VolumesFrom"`
+	CapAdd             []string                        `json:"CapAdd"`
+	CapDrop            []string                        `json:"CapDrop"`
+	CgroupnsMode       string                          `json:"CgroupnsMode"`
+	CgroupParent       string                          `json:"CgroupParent"`
+	Dns                []string                        `json:"Dns"`
+	DnsOptions         []string                        `json:"DnsOptions"`
+	DnsSearch          []string                        `json:"DnsSearch"`
+	ExtraHosts         []string                        `json:"ExtraHosts"`
+	GroupAdd           []string                        `json:"GroupAdd"`
+	IpcMode            string                          `json:"IpcMode"`
+	OomScoreAdj        int                             `json:"OomScoreAdj"`
+	PidMode            string                          `json:"PidMode"`
+	Privileged         bool                            `json:"Privileged"`
+	PublishAllPorts    bool                            `json:"PublishAllPorts"`
+	ReadonlyRootfs     bool                            `json:"ReadonlyRootfs"`
+	SecurityOpt        []string                        `json:"SecurityOpt"`
+	Tmpfs              map[string]string               `json:"Tmpfs,omitempty"`
+	UTSMode            string                          `json:"UTSMode"`
+	ShmSize            int64                           `json:"ShmSize"`
+	Sysctls            map[string]string               `json:"Sysctls,omitempty"`
+	Runtime            string                          `json:"Runtime"`
+	CpuShares          int64                           `json:"CpuShares"`
+	Memory             int64                           `json:"Memory"`
+	NanoCpus           int64                           `json:"NanoCpus"`
+	BlkioWeight        uint16                          `json:"BlkioWeight"`
+	CpuPeriod          int64                           `json:"CpuPeriod"`
+	CpuQuota           int64                           `json:"CpuQuota"`
+	CpusetCpus         string                          `json:"CpusetCpus"`
+	CpusetMems         string                          `json:"CpusetMems"`
+	CpuRealtimePeriod  int64                           `json:"CpuRealtimePeriod"`
+	CpuRealtimeRuntime int64                           `json:"CpuRealtimeRuntime"`
+	Devices            []Device                        `json:"Devices"`
+	MemoryReservation  int64                           `json:"MemoryReservation"`
+	MemorySwap         int64                           `json:"MemorySwap"`
+	MemorySwappiness   *int64                          `json:"MemorySwappiness"`
+	OomKillDisable     bool                            `json:"OomKillDisable"`
+	PidsLimit          *int64                          `json:"PidsLimit"`
+	Ulimits            []Ulimit                        `json:"Ulimits"`
+	Init               *bool                           `json:"Init,omitempty"`
 }
 
 // LogConfig is the log driver: berth's is always json-file.
@@ -102,6 +104,7 @@ func hostConfig(hc record.HostConfig, defaultNetwork string) HostConfig {
 		UTSMode: x.UTSMode, ShmSize: x.ShmSize, Sysctls: x.Sysctls, Runtime: hc.Runtime,
 		CpuShares: hc.CPUShares, Memory: hc.Memory, NanoCpus: hc.NanoCPUs, BlkioWeight: hc.BlkioWeight,
 		CpuPeriod: hc.CPUPeriod, CpuQuota: hc.CPUQuota, CpusetCpus: hc.CpusetCpus, CpusetMems: hc.CpusetMems,
+		CpuRealtimePeriod: hc.CPURealtimePeriod, CpuRealtimeRuntime: hc.CPURealtimeRuntime,
 		Devices: []Device{}, MemoryReservation: hc.MemoryReservation, MemorySwap: hc.MemorySwap,
 		MemorySwappiness: x.MemorySwappiness, OomKillDisable: x.OomKillDisable,
 	}

@@ -92,6 +92,8 @@ type ExtraOptions struct {
 	CPUPeriod         int64
 	CPUQuota          int64
 	CpusetMems        string
+	CPURtPeriod       int64 // --cpu-rt-period, µs
+	CPURtRuntime      int64 // --cpu-rt-runtime, µs
 	MemoryReservation string
 	MemorySwappiness  *int64 // nil or -1: the kernel's
 	OomScoreAdj       int

@@ -62,6 +62,9 @@ func ExtraResources(o CreateOptions, hc *record.HostConfig) error {
 	if m.CPUQuota != 0 && m.CPUQuota < 1000 {
 		return errors.New("CPU cfs quota can not be less than 1ms (i.e. 1000)")
 	}
+	if err := realtime(o, m); err != nil {
+		return err
+	}
 	if o.MemoryReservation != "" {
 		r, err := bytesize.Parse(o.MemoryReservation)
 		if err != nil {
@@ -87,5 +90,23 @@ func ExtraResources(o CreateOptions, hc *record.HostConfig) error {
 		return errors.New("range of blkio weight is from 10 to 1000")
 	}
 	m.BlkioWeight = o.BlkioWeight
+	return nil
+}
+
+// realtime checks and records --cpu-rt-period and --cpu-rt-runtime as
+// dockerd's verifyPlatformContainerResources does. Docker 20.10 only
+// refuses a runtime above the period; a negative period or a runtime
+// below -1 the kernel refuses at start, so they are refused here, sooner.
+func realtime(o CreateOptions, m *record.MoreResources) error {
+	if o.CPURtPeriod < 0 {
+		return fmt.Errorf("invalid --cpu-rt-period %d: must not be negative", o.CPURtPeriod)
+	}
+	if o.CPURtRuntime < -1 {
+		return fmt.Errorf("invalid --cpu-rt-runtime %d: must be -1 (unlimited) or more", o.CPURtRuntime)
+	}
+	if o.CPURtPeriod != 0 && o.CPURtRuntime != 0 && o.CPURtRuntime > o.CPURtPeriod {
+		return errors.New("cpu-rt-runtime is greater than cpu-rt-period")
+	}
+	m.CPURealtimePeriod, m.CPURealtimeRuntime = o.CPURtPeriod, o.CPURtRuntime
 	return nil
 }

@@ -88,6 +88,11 @@ func TestExtraResources(t *testing.T) {
 		{"swappiness", ExtraOptions{MemorySwappiness: ptr(101)}, record.HostConfig{}, "swappiness"},
 		{"oom score", ExtraOptions{OomScoreAdj: 1001}, record.HostConfig{}, "oom score adj"},
 		{"blkio", ExtraOptions{BlkioWeight: 5}, record.HostConfig{}, "blkio weight"},
+		{"rt ok", ExtraOptions{CPURtPeriod: 1000000, CPURtRuntime: 950000}, record.HostConfig{}, ""},
+		{"rt runtime unlimited", ExtraOptions{CPURtRuntime: -1}, record.HostConfig{}, ""},
+		{"rt runtime past period", ExtraOptions{CPURtPeriod: 1000, CPURtRuntime: 2000}, record.HostConfig{}, "cpu-rt-runtime is greater than cpu-rt-period"},
+		{"rt negative period", ExtraOptions{CPURtPeriod: -1}, record.HostConfig{}, "--cpu-rt-period"},
+		{"rt runtime below -1", ExtraOptions{CPURtRuntime: -2}, record.HostConfig{}, "--cpu-rt-runtime"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := tc.hc

@@ -6,7 +6,11 @@ type MoreResources struct {
 	CPUPeriod         int64  `json:"cpuPeriod,omitempty"`
 	CPUQuota          int64  `json:"cpuQuota,omitempty"`
 	CpusetMems        string `json:"cpusetMems,omitempty"`
-	BlkioWeight       uint16 `json:"blkioWeight,omitempty"`
+	// CPURealtimePeriod and CPURealtimeRuntime are cgroup v1's
+	// cpu.rt_period_us and cpu.rt_runtime_us (--cpu-rt-period/-runtime).
+	CPURealtimePeriod  int64  `json:"cpuRealtimePeriod,omitempty"`
+	CPURealtimeRuntime int64  `json:"cpuRealtimeRuntime,omitempty"`
+	BlkioWeight        uint16 `json:"blkioWeight,omitempty"`
 }
 
 // ExtraHostConfig is the record of create's flags past the first set:

@@ -62,6 +62,19 @@ func moreResources(r *specs.LinuxResources, m record.MoreResources) {
 		}
 		r.CPU.Mems = m.CpusetMems
 	}
+	if m.CPURealtimePeriod != 0 || m.CPURealtimeRuntime != 0 {
+		if r.CPU == nil {
+			r.CPU = &specs.LinuxCPU{}
+		}
+		if m.CPURealtimePeriod > 0 {
+			p := uint64(m.CPURealtimePeriod)
+			r.CPU.RealtimePeriod = &p
+		}
+		if m.CPURealtimeRuntime != 0 {
+			rt := m.CPURealtimeRuntime
+			r.CPU.RealtimeRuntime = &rt
+		}
+	}
 	if m.BlkioWeight > 0 {
 		w := m.BlkioWeight
 		r.BlockIO = &specs.LinuxBlockIO{Weight: &w}

@@ -28,6 +28,8 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&x.Domainname, "domainname", "", "container NIS domain name")
 	fs.Int64Var(&x.CPUPeriod, "cpu-period", 0, "limit CPU CFS (Completely Fair Scheduler) period")
 	fs.Int64Var(&x.CPUQuota, "cpu-quota", 0, "limit CPU CFS (Completely Fair Scheduler) quota")
+	fs.Int64Var(&x.CPURtPeriod, "cpu-rt-period", 0, "limit CPU real-time period in microseconds")
+	fs.Int64Var(&x.CPURtRuntime, "cpu-rt-runtime", 0, "limit CPU real-time runtime in microseconds")
 	fs.StringVar(&x.CpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	fs.StringVar(&x.MemoryReservation, "memory-reservation", "", "memory soft limit")
 	fs.Int64Var(&f.swappiness, "memory-swappiness", -1, "tune container memory swappiness (0 to 100)")
