@@ -27,7 +27,7 @@ var hostConfigFields = map[string]bool{
 	"CpuShares": true, "Memory": true, "NanoCpus": true, "CpuPeriod": true, "CpuQuota": true,
 	"CpusetCpus": true, "CpusetMems": true, "Devices": true, "DeviceCgroupRules": true,
 	"MemoryReservation": true, "MemorySwap": true, "MemorySwappiness": true, "OomKillDisable": true,
-	"PidsLimit": true, "Ulimits": true, "BlkioWeight": true,
+	"PidsLimit": true, "Ulimits": true, "BlkioWeight": true, "CpuRealtimePeriod": true, "CpuRealtimeRuntime": true,
 	// The terminal's first size comes through resize; isolation and the
 	// cgroup namespace's "" are Linux's defaults.
 	"ConsoleSize": true, "Isolation": true,
@@ -277,6 +277,7 @@ func resourceOptions(o *engine.CreateOptions, r *container.Resources) {
 	}
 	o.CPUShares, o.CPUPeriod, o.CPUQuota = r.CPUShares, r.CPUPeriod, r.CPUQuota
 	o.CpusetCpus, o.CpusetMems = r.CpusetCpus, r.CpusetMems
+	o.CPURtPeriod, o.CPURtRuntime = r.CPURealtimePeriod, r.CPURealtimeRuntime
 	o.MemorySwappiness = r.MemorySwappiness
 	o.OomKillDisable = r.OomKillDisable != nil && *r.OomKillDisable
 	o.BlkioWeight = r.BlkioWeight
