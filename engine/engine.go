@@ -70,6 +70,7 @@ func (e *Engine) imageService() (*image.Service, error) {
 func (e *dirLayout) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
 func (e *dirLayout) runDir(id string) string       { return filepath.Join(e.runroot, "containers", id) }
 func (e *dirLayout) rootfsDir(id string) string    { return filepath.Join(e.runDir(id), "rootfs") }
+func (e *dirLayout) shmDir(id string) string       { return filepath.Join(e.runDir(id), "shm") }
 func (e *dirLayout) runtimeRoot() string           { return filepath.Join(e.runroot, "runtime") }
 func (e *dirLayout) logPath(id string) string {
 	return filepath.Join(e.containerDir(id), id+"-json.log")

@@ -74,6 +74,9 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 		}
 		e.ph.mark("mount rootfs")
 	}
+	if err := e.mountShm(c); err != nil {
+		return errors.Join(err, e.unmountRootfs(c.ID))
+	}
 	if err := e.Network().setUp(ctx, c); err != nil {
 		return errors.Join(err, e.unmountRootfs(c.ID))
 	}
@@ -92,8 +95,12 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 	return nil
 }
 
-// unmountRootfs unmounts the container's root filesystem, if mounted.
+// unmountRootfs unmounts the container's root filesystem, if mounted, and
+// its shareable /dev/shm, which lives as long.
 func (e *runtimeOps) unmountRootfs(id string) error {
+	if err := e.unmountShm(id); err != nil {
+		return err
+	}
 	rootfs := e.dirs.rootfsDir(id)
 	if !isMountPoint(rootfs) {
 		return nil

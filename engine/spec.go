@@ -84,6 +84,9 @@ func (e *runtimeOps) hostFacts(c *Container, rootfs string) (specgen.Host, error
 			h.NamespacePaths[ns.t] = fmt.Sprintf("/proc/%d/ns/%s", pid, ns.name)
 		}
 	}
+	if h.ShmPath, err = e.ipcShmPath(c); err != nil {
+		return h, err
+	}
 	if h.GroupAdd, err = user.Groups(rootfs, hc.GroupAdd); err != nil {
 		return h, err
 	}

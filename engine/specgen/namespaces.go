@@ -46,7 +46,7 @@ func extraSpec(s *specs.Spec, c *record.Container, h Host) error {
 	if x.CgroupnsMode == "private" {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
-	shmMount(s, x)
+	shmMount(s, x, h.ShmPath)
 	if len(x.Sysctls) > 0 {
 		s.Linux.Sysctl = x.Sysctls
 	}
@@ -82,11 +82,10 @@ func shareNamespace(s *specs.Spec, t specs.LinuxNamespaceType, mode string, path
 }
 
 // shmMount sizes /dev/shm (--shm-size), or with --ipc host binds the
-// host's, or with --ipc none leaves it out. With --ipc container:ID the
-// IPC namespace (SysV IPC, mqueues) is shared but /dev/shm stays the
-// container's own: the other's tmpfs lives in another mount namespace,
-// which the kernel does not let a bind mount reach (EINVAL).
-func shmMount(s *specs.Spec, x record.ExtraHostConfig) {
+// host's, or with --ipc none leaves it out. With --ipc shareable and
+// container:ID it binds shmPath, the tmpfs the engine mounted on the host
+// for the shareable container, as dockerd binds the owner's ShmPath.
+func shmMount(s *specs.Spec, x record.ExtraHostConfig, shmPath string) {
 	i := slices.IndexFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/shm" })
 	if i < 0 {
 		return
@@ -97,6 +96,8 @@ func shmMount(s *specs.Spec, x record.ExtraHostConfig) {
 		s.Mounts = slices.Delete(s.Mounts, i, i+1)
 	case x.IpcMode == "host":
 		*m = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
+	case shmPath != "":
+		*m = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: shmPath, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	case x.ShmSize > 0:
 		for j, o := range m.Options {
 			if strings.HasPrefix(o, "size=") {

@@ -51,6 +51,10 @@ type Host struct {
 	// NamespacePaths are the namespaces of the containers that --pid and
 	// --ipc container:ID name, by type: /proc/PID/ns/pid and so on.
 	NamespacePaths map[specs.LinuxNamespaceType]string
+	// ShmPath is the host's tmpfs bound at /dev/shm for --ipc shareable
+	// (the container's own) and --ipc container:ID (the other's); "" keeps
+	// the tmpfs the runtime mounts.
+	ShmPath string
 	// Devices are the host's nodes of HostConfig.Devices, one for each in
 	// its order, at their paths in the container (ParseDevice).
 	Devices []specs.LinuxDevice

@@ -40,8 +40,9 @@ func TestNamespaceAndKernelFlags(t *testing.T) {
 	e.Refused("Nano CPUs and CPU Period", "run", "--rm", "--cpus", "1", "--cpu-period", "50000", "busybox", "true")
 
 	const nsLinks = "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid"
-	// --pid and --ipc container:NAME join the other's namespaces.
-	e.Must("run", "-d", "--name", "nsowner", "--network", "none", "busybox", "sleep", "1000")
+	// --pid and --ipc container:NAME join the other's namespaces; the IPC
+	// owner must be shareable, as with Docker 20.10, whose default is private.
+	e.Must("run", "-d", "--name", "nsowner", "--network", "none", "--ipc", "shareable", "busybox", "sleep", "1000")
 	owner := e.Must("exec", "nsowner", "sh", "-c", nsLinks)
 	joined := e.Must("run", "--rm", "--network", "none", "--pid", "container:nsowner", "--ipc", "container:nsowner", "busybox",
 		"sh", "-c", nsLinks)
@@ -49,9 +50,25 @@ func TestNamespaceAndKernelFlags(t *testing.T) {
 	if joined != owner || own == owner {
 		t.Errorf("--pid/--ipc container: namespaces %q, the owner's %q, a container's own %q", joined, owner, own)
 	}
-	if got := e.Inspect("nsowner", "{{.HostConfig.IpcMode}} {{.HostConfig.ShmSize}} {{.HostConfig.CgroupnsMode}}"); got != "private 67108864 host" {
-		t.Errorf("default IpcMode, ShmSize, CgroupnsMode: %q", got)
+	if got := e.Inspect("nsowner", "{{.HostConfig.IpcMode}} {{.HostConfig.ShmSize}} {{.HostConfig.CgroupnsMode}}"); got != "shareable 67108864 host" {
+		t.Errorf("IpcMode, default ShmSize, CgroupnsMode: %q", got)
 	}
+	// The joiner binds the owner's /dev/shm: a file one writes the other reads.
+	e.Must("exec", "nsowner", "sh", "-c", "echo shared > /dev/shm/f")
+	if got := e.Must("run", "--rm", "--network", "none", "--ipc", "container:nsowner", "busybox", "sh", "-c",
+		"cat /dev/shm/f; echo back > /dev/shm/g; stat -c %a /dev/shm"); got != "shared\n1777\n" {
+		t.Errorf("--ipc container: /dev/shm: %q", got)
+	}
+	if got := e.Must("exec", "nsowner", "cat", "/dev/shm/g"); got != "back\n" {
+		t.Errorf("the owner's /dev/shm after the joiner wrote: %q", got)
+	}
+	e.Must("run", "-d", "--name", "privowner", "--network", "none", "busybox", "sleep", "1000")
+	e.Refused(": non-shareable IPC (hint: use IpcMode:shareable for the donor container)",
+		"run", "--rm", "--network", "none", "--ipc", "container:privowner", "busybox", "true")
+	if got := e.Inspect("privowner", "{{.HostConfig.IpcMode}}"); got != "private" {
+		t.Errorf("default IpcMode: %q", got)
+	}
+	e.Must("rm", "-f", "nsowner", "privowner")
 }
 
 // TestCIDFileVolumesFromExpose covers --cidfile's Docker rules, and
