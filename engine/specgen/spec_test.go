@@ -202,6 +202,7 @@ func TestGenerate(t *testing.T) {
 			x.PidMode, x.IpcMode, x.UTSMode, x.CgroupnsMode = "host", "container:abc", "host", "private"
 			c.Config.Domainname = "example.org"
 			h.NamespacePaths = map[specs.LinuxNamespaceType]string{specs.IPCNamespace: "/proc/42/ns/ipc"}
+			h.ShmPath = "/run/berth/containers/abc/shm"
 		}, func(t *testing.T, s *specs.Spec) {
 			if namespace(s, specs.PIDNamespace) != nil || namespace(s, specs.UTSNamespace) != nil || s.Hostname != "" || s.Domainname != "" {
 				t.Errorf("pid/uts namespaces kept, or hostname %q domainname %q", s.Hostname, s.Domainname)
@@ -212,8 +213,8 @@ func TestGenerate(t *testing.T) {
 			if namespace(s, specs.CgroupNamespace) == nil {
 				t.Error("no cgroup namespace with --cgroupns private")
 			}
-			if m := mount(s, "/dev/shm"); m == nil || m.Type != "tmpfs" {
-				t.Errorf("/dev/shm %+v: --ipc container: keeps its own tmpfs", m)
+			if m := mount(s, "/dev/shm"); m == nil || m.Type != "bind" || m.Source != "/run/berth/containers/abc/shm" {
+				t.Errorf("/dev/shm %+v: --ipc container: binds the owner's", m)
 			}
 		}},
 		{"ipc none", func(c *record.Container, _ *Host) { c.HostConfig.IpcMode = "none" }, func(t *testing.T, s *specs.Spec) {
