@@ -32,6 +32,10 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if opts, err = options.ValidateEtcValues(opts); err != nil {
 		return nil, err
 	}
+	streams, err := options.AttachStreams(opts)
+	if err != nil {
+		return nil, err
+	}
 	hc, err := hostConfig(opts)
 	if err != nil {
 		return nil, err
@@ -78,7 +82,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	c = &Container{
 		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),
 		Created:    time.Now().UTC(),
-		Config:     containerConfig(opts, img.Config.Config, id),
+		Config:     containerConfig(opts, img.Config.Config, id, streams),
 		HostConfig: hc,
 	}
 	if err := c.SetStatus(StatusCreated); err != nil {
@@ -270,7 +274,7 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 }
 
 // containerConfig merges the image's config with the flags, as Docker does.
-func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
+func containerConfig(o CreateOptions, ic imageConfig, id string, st options.Streams) Config {
 	cfg := Config{
 		Hostname: o.Hostname, Domainname: o.Domainname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
@@ -283,10 +287,10 @@ func containerConfig(o CreateOptions, ic imageConfig, id string) Config {
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]
 	}
-	// As Docker's run and create: stdout and stderr attached unless -d,
-	// stdin with -i, and then closed when the client detaches.
-	cfg.AttachStdout, cfg.AttachStderr = !o.Detach, !o.Detach
-	cfg.AttachStdin, cfg.StdinOnce = o.Interactive && !o.Detach, o.Interactive && !o.Detach
+	// As Docker's run and create: the streams of -a (AttachStreams), and
+	// stdin, with -i, closed when the client detaches.
+	cfg.AttachStdin, cfg.AttachStdout, cfg.AttachStderr = st.Stdin, st.Stdout, st.Stderr
+	cfg.StdinOnce = o.Interactive && !o.Detach
 	for k, v := range ic.Labels {
 		cfg.Labels[k] = v
 	}

@@ -103,6 +103,7 @@ type ExtraOptions struct {
 	BlkioWeight       uint16
 	LabelFiles        []string
 	Detach            bool              // run -d: nothing attached (Config.Attach*)
+	Attach            []string          // run -a: the streams attached (AttachStreams)
 	LogOpts           map[string]string // --log-opt as given, for inspect's LogConfig
 	DeviceOptions                       // --device-cgroup-rule, --device-read-bps ...
 }

@@ -28,6 +28,7 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&x.Domainname, "domainname", "", "container NIS domain name")
 	fs.Int64Var(&x.CPUPeriod, "cpu-period", 0, "limit CPU CFS (Completely Fair Scheduler) period")
 	fs.Int64Var(&x.CPUQuota, "cpu-quota", 0, "limit CPU CFS (Completely Fair Scheduler) quota")
+	fs.StringArrayVarP(&x.Attach, "attach", "a", nil, "attach to STDIN, STDOUT or STDERR")
 	fs.Int64Var(&x.CPURtPeriod, "cpu-rt-period", 0, "limit CPU real-time period in microseconds")
 	fs.Int64Var(&x.CPURtRuntime, "cpu-rt-runtime", 0, "limit CPU real-time runtime in microseconds")
 	fs.StringVar(&x.CpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")

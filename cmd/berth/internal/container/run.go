@@ -46,8 +46,16 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
 				return nil
 			}
-			stdio := &engine.Stdio{Out: os.Stdout, Err: os.Stderr, NoSigProxy: !sigProxy}
-			if f.o.Interactive {
+			// Only the streams -a names (all by default); the others
+			// still go to the log, as with Docker.
+			stdio := &engine.Stdio{NoSigProxy: !sigProxy}
+			if c.Config.AttachStdout {
+				stdio.Out = os.Stdout
+			}
+			if c.Config.AttachStderr {
+				stdio.Err = os.Stderr
+			}
+			if f.o.Interactive && c.Config.AttachStdin {
 				stdio.In = os.Stdin
 			}
 			code, err := e.RunAttached(context.WithoutCancel(cmd.Context()), c, stdio)
