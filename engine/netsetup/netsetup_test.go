@@ -193,3 +193,18 @@ func TestNetworksColumn(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckIP6(t *testing.T) {
+	for _, tc := range []struct{ ip6, err string }{
+		{"", ""},
+		{"fd00::10", "berth's networks are IPv4 only"},
+		{"10.0.0.1", "invalid IPv6 address: 10.0.0.1"},
+		{"::ffff:10.0.0.1", "invalid IPv6 address"},
+		{"bogus", "invalid IPv6 address: bogus"},
+	} {
+		err := checkIP6(tc.ip6)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("checkIP6(%q) = %v, want %q", tc.ip6, err, tc.err)
+		}
+	}
+}

@@ -136,6 +136,9 @@ func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
 			return fmt.Errorf("invalid argument %q for \"--dns\" flag: not an IP address", s)
 		}
 	}
+	if err := checkIP6(n.IP6); err != nil {
+		return err
+	}
 	published := len(n.Publish) > 0 || n.PublishAll
 	switch {
 	case strings.HasPrefix(mode, "container:"):
@@ -433,4 +436,17 @@ func (s *Setup) SharedNetNS(ref string) (string, error) {
 		return s.SharedNetNS(strings.TrimPrefix(mode, "container:"))
 	}
 	return fmt.Sprintf("/proc/%d/ns/net", other.State.Pid), nil
+}
+
+// checkIP6 refuses --ip6: the network package allocates and routes IPv4
+// only (network create --ipv6 is refused too), so no network could take an
+// IPv6 address. A malformed one gets Docker's message.
+func checkIP6(ip6 string) error {
+	if ip6 == "" {
+		return nil
+	}
+	if a, err := netip.ParseAddr(ip6); err != nil || !a.Is6() || a.Is4In6() {
+		return fmt.Errorf("invalid IPv6 address: %s", ip6)
+	}
+	return fmt.Errorf("--ip6 %s is not supported: berth's networks are IPv4 only", ip6)
 }

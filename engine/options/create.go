@@ -66,6 +66,7 @@ type CreateOptions struct {
 // NetworkOptions are run and create's network flags besides --network.
 type NetworkOptions struct {
 	IP         string   // --ip
+	IP6        string   // --ip6: refused, berth's networks are IPv4 only
 	Aliases    []string // --network-alias
 	AddHosts   []string // --add-host name:ip
 	DNS        []string // --dns

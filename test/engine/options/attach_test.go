@@ -30,3 +30,11 @@ func TestRunAttachStreams(t *testing.T) {
 	e.Refused("valid streams are STDIN, STDOUT and STDERR", "run", "--rm", "-a", "stdfoo", "busybox", "true")
 	e.Must("rm", "aout")
 }
+
+// TestIP6Refused: berth's networks are IPv4 only, so --ip6 is refused in
+// one line that says so (Docker takes it on a network made with --ipv6).
+func TestIP6Refused(t *testing.T) {
+	e := newEnv(t)
+	e.Refused("--ip6 fd00::10 is not supported: berth's networks are IPv4 only", "create", "--network", "none", "--ip6", "fd00::10", "busybox", "true")
+	e.Refused("invalid IPv6 address: 10.1.2.3", "run", "--rm", "--ip6", "10.1.2.3", "busybox", "true")
+}

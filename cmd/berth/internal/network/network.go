@@ -34,6 +34,7 @@ func RegisterNetworkFlags(fs *pflag.FlagSet, o *engine.CreateOptions) {
 	fs.StringVar(&o.Network, "net", "", "connect a container to a network")
 	_ = fs.MarkHidden("net")
 	fs.StringVar(&n.IP, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
+	fs.StringVar(&n.IP6, "ip6", "", "IPv6 address (not supported: berth's networks are IPv4 only)")
 	fs.StringArrayVar(&n.Aliases, "network-alias", nil, "add network-scoped alias for the container")
 	fs.StringArrayVar(&n.AddHosts, "add-host", nil, "add a custom host-to-IP mapping (host:ip)")
 	fs.StringArrayVar(&n.DNS, "dns", nil, "set custom DNS servers")
