@@ -29,7 +29,8 @@ func AttachStreams(o CreateOptions) (Streams, error) {
 	}
 	if o.Detach {
 		if len(o.Attach) > 0 {
-			// Docker 20.10's text; newer Docker's starts lower case.
+			// Docker 20.10's text, which scripts grep.
+			//lint:ignore ST1005 Docker's wording
 			return Streams{}, errors.New("Conflicting options: -a and -d")
 		}
 		return Streams{}, nil
