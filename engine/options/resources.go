@@ -98,15 +98,24 @@ func ExtraResources(o CreateOptions, hc *record.HostConfig) error {
 // refuses a runtime above the period; a negative period or a runtime
 // below -1 the kernel refuses at start, so they are refused here, sooner.
 func realtime(o CreateOptions, m *record.MoreResources) error {
-	if o.CPURtPeriod < 0 {
-		return fmt.Errorf("invalid --cpu-rt-period %d: must not be negative", o.CPURtPeriod)
-	}
-	if o.CPURtRuntime < -1 {
-		return fmt.Errorf("invalid --cpu-rt-runtime %d: must be -1 (unlimited) or more", o.CPURtRuntime)
-	}
-	if o.CPURtPeriod != 0 && o.CPURtRuntime != 0 && o.CPURtRuntime > o.CPURtPeriod {
-		return errors.New("cpu-rt-runtime is greater than cpu-rt-period")
+	if err := CheckRealtime(o.CPURtPeriod, o.CPURtRuntime); err != nil {
+		return err
 	}
 	m.CPURealtimePeriod, m.CPURealtimeRuntime = o.CPURtPeriod, o.CPURtRuntime
+	return nil
+}
+
+// CheckRealtime checks a realtime period and runtime (µs, 0: unset) for
+// create and update.
+func CheckRealtime(period, runtime int64) error {
+	if period < 0 {
+		return fmt.Errorf("invalid --cpu-rt-period %d: must not be negative", period)
+	}
+	if runtime < -1 {
+		return fmt.Errorf("invalid --cpu-rt-runtime %d: must be -1 (unlimited) or more", runtime)
+	}
+	if period != 0 && runtime != 0 && runtime > period {
+		return errors.New("cpu-rt-runtime is greater than cpu-rt-period")
+	}
 	return nil
 }

@@ -23,6 +23,7 @@ type Options struct {
 	CPUs                                  *string // 1.5
 	CPUShares, CPUPeriod, CPUQuota        *int64
 	CpusetCpus, CpusetMems                *string
+	CPURtPeriod, CPURtRuntime             *int64 // µs, cgroup v1 only
 	PidsLimit                             *int64 // 0 or -1: unlimited
 	BlkioWeight                           *uint16
 	Restart                               *string
@@ -243,8 +244,38 @@ func (o Options) applyCPU(hc *record.HostConfig, r *specs.LinuxResources, h Host
 		hc.CpusetMems = *o.CpusetMems
 		cpu.Mems = orAll(*o.CpusetMems, h.OnlineMems)
 	}
+	if err := o.applyRealtime(hc, cpu); err != nil {
+		return err
+	}
 	if *cpu != (specs.LinuxCPU{}) {
 		r.CPU = cpu
+	}
+	return nil
+}
+
+// applyRealtime sets --cpu-rt-period and --cpu-rt-runtime, checked
+// together with the value of the other that is kept.
+func (o Options) applyRealtime(hc *record.HostConfig, cpu *specs.LinuxCPU) error {
+	if o.CPURtPeriod == nil && o.CPURtRuntime == nil {
+		return nil
+	}
+	period, runtime := hc.CPURealtimePeriod, hc.CPURealtimeRuntime
+	if o.CPURtPeriod != nil {
+		period = *o.CPURtPeriod
+	}
+	if o.CPURtRuntime != nil {
+		runtime = *o.CPURtRuntime
+	}
+	if err := options.CheckRealtime(period, runtime); err != nil {
+		return err
+	}
+	hc.CPURealtimePeriod, hc.CPURealtimeRuntime = period, runtime
+	if o.CPURtPeriod != nil && period > 0 {
+		p := uint64(period)
+		cpu.RealtimePeriod = &p
+	}
+	if o.CPURtRuntime != nil {
+		cpu.RealtimeRuntime = &runtime
 	}
 	return nil
 }

@@ -46,6 +46,14 @@ func TestCPURealtime(t *testing.T) {
 	if got := e.Inspect("rt", "{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}"); got != "500000 10000" {
 		t.Errorf("inspect CpuRealtimePeriod/Runtime: %q", got)
 	}
+	// update changes the runtime live, checked against the kept period.
+	e.Must("update", "--cpu-rt-runtime", "5000", "rt")
+	if b, err := os.ReadFile(filepath.Join(dir, id, "cpu.rt_runtime_us")); err != nil || strings.TrimSpace(string(b)) != "5000" {
+		t.Errorf("after update: cpu.rt_runtime_us %q %v", b, err)
+	}
+	if r := e.Run("update", "--cpu-rt-runtime", "600000", "rt"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "cpu-rt-runtime is greater than cpu-rt-period") {
+		t.Errorf("update past the period: exit %d, %q", r.ExitCode, r.Stderr)
+	}
 	e.Must("rm", "-f", "rt")
 
 	if b, err := os.ReadFile(filepath.Join(cpu, "berth", "cpu.rt_runtime_us")); err == nil && strings.TrimSpace(string(b)) == "0" {

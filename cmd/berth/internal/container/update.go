@@ -15,7 +15,7 @@ import (
 
 func newUpdateCommand(g *cli.Context) *cobra.Command {
 	var memory, swap, reservation, cpus, cpusetCpus, cpusetMems, restart string
-	var shares, period, quota, pids int64
+	var shares, period, quota, rtPeriod, rtRuntime, pids int64
 	var blkio uint16
 	cmd := &cobra.Command{
 		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
@@ -46,6 +46,7 @@ HostConfig shows the new values.`,
 			o.Memory, o.MemorySwap, o.MemoryReservation = str("memory", &memory), str("memory-swap", &swap), str("memory-reservation", &reservation)
 			o.CPUs, o.CpusetCpus, o.CpusetMems = str("cpus", &cpus), str("cpuset-cpus", &cpusetCpus), str("cpuset-mems", &cpusetMems)
 			o.CPUShares, o.CPUPeriod, o.CPUQuota = i64("cpu-shares", &shares), i64("cpu-period", &period), i64("cpu-quota", &quota)
+			o.CPURtPeriod, o.CPURtRuntime = i64("cpu-rt-period", &rtPeriod), i64("cpu-rt-runtime", &rtRuntime)
 			o.PidsLimit, o.Restart = i64("pids-limit", &pids), str("restart", &restart)
 			if f.Changed("blkio-weight") {
 				o.BlkioWeight = &blkio
@@ -78,6 +79,8 @@ HostConfig shows the new values.`,
 	fl.Int64VarP(&shares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	fl.Int64Var(&period, "cpu-period", 0, "limit CPU CFS (Completely Fair Scheduler) period")
 	fl.Int64Var(&quota, "cpu-quota", 0, "limit CPU CFS (Completely Fair Scheduler) quota")
+	fl.Int64Var(&rtPeriod, "cpu-rt-period", 0, "limit the CPU real-time period in microseconds")
+	fl.Int64Var(&rtRuntime, "cpu-rt-runtime", 0, "limit the CPU real-time runtime in microseconds")
 	fl.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fl.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	fl.Int64Var(&pids, "pids-limit", 0, "tune container pids limit (set -1 for unlimited)")
