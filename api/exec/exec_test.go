@@ -41,7 +41,7 @@ func TestStatusBeforeEngine(t *testing.T) {
 		{"bad json", "POST", "/containers/c/exec", `{"Cmd":`, 400, "invalid JSON"},
 		{"start unknown", "POST", "/exec/nope/start", `{}`, 404, "No such exec instance: nope"},
 		{"start running", "POST", "/exec/running/start", `{"Detach":true}`, 409, "is already running"},
-		{"start ended", "POST", "/exec/done/start", `{"Detach":true}`, 409, "is already running"},
+		{"start ended", "POST", "/exec/done/start", `{"Detach":true}`, 409, "has already run"},
 		{"resize unknown", "POST", "/exec/nope/resize?h=1&w=1", "", 404, "No such exec instance"},
 		{"resize no pty", "POST", "/exec/running/resize?h=24&w=80", "", 200, ""},
 		{"inspect unknown", "GET", "/exec/nope/json", "", 404, "No such exec instance"},
