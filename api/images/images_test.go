@@ -120,3 +120,18 @@ func TestRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestPushStatus(t *testing.T) {
+	d := digest.FromString("manifest")
+	for _, tc := range []struct{ name, want string }{
+		{"app:v1", "v1"},
+		{"localhost:5000/app:v2", "v2"},
+		{"localhost:5000/app", "latest"},
+		{"app", "latest"},
+	} {
+		want := tc.want + ": digest: " + d.String() + " size: 528"
+		if got := pushStatus(tc.name, d, 528); got != want {
+			t.Errorf("pushStatus(%q) = %q, want %q", tc.name, got, want)
+		}
+	}
+}
