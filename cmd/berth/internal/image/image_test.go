@@ -107,3 +107,25 @@ func TestPrintList(t *testing.T) {
 		})
 	}
 }
+
+func TestCreatedByColumn(t *testing.T) {
+	long := "/bin/sh -c apk add --no-cache ca-certificates curl git openssh"
+	for _, tc := range []struct {
+		in      string
+		noTrunc bool
+		want    string
+	}{
+		{"/bin/sh -c #(nop)  CMD [\"sh\"]", false, "/bin/sh -c #(nop)  CMD [\"sh\"]"},
+		{"/bin/sh -c #(nop) \tCMD [\"sh\"]", false, "/bin/sh -c #(nop)  CMD [\"sh\"]"},
+		{"RUN a &&\nb", false, "RUN a && b"},
+		{long, false, long[:44] + "…"},
+		{long, true, long},
+		{strings.Repeat("x", 45), false, strings.Repeat("x", 45)},
+		// 45 characters of two bytes each: cut by character, not by byte.
+		{"RUN echo " + strings.Repeat("é", 40), false, "RUN echo " + strings.Repeat("é", 35) + "…"},
+	} {
+		if got := createdByColumn(tc.in, tc.noTrunc); got != tc.want {
+			t.Errorf("createdByColumn(%q, %v) = %q, want %q", tc.in, tc.noTrunc, got, tc.want)
+		}
+	}
+}
