@@ -11,7 +11,7 @@ import (
 
 func TestCreateRefusesNames(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"", "a/b", "../x", "/abs"} {
+	for _, name := range []string{"", "a/b", "../x", "/abs", ".", ".."} {
 		if p, err := Create(dir, name); err == nil || !strings.Contains(err.Error(), "not a plain file name") {
 			t.Errorf("Create(%q) = %q, %v; want a refusal", name, p, err)
 		}
