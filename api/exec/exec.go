@@ -157,7 +157,12 @@ func (s *execAPI) startExec(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	x.mu.Lock()
-	if x.running || x.exitCode != nil {
+	// Docker's daemon words the two cases apart: an exec runs once.
+	if x.exitCode != nil {
+		x.mu.Unlock()
+		return router.Conflict("Error: Exec command %s has already run", x.id)
+	}
+	if x.running {
 		x.mu.Unlock()
 		return router.Conflict("Error: Exec command %s is already running", x.id)
 	}

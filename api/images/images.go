@@ -264,10 +264,18 @@ func (s *imagesAPI) pushImage(w http.ResponseWriter, r *http.Request, name strin
 			js.Message(map[string]any{"errorDetail": map[string]string{"message": err.Error()}, "error": err.Error()})
 			return nil
 		}
-		tag := name[strings.LastIndex(name, ":")+1:]
-		js.Message(map[string]string{"status": tag + ": digest: " + desc.Digest.String() + " size: " + router.Itoa64(desc.Size)})
+		js.Message(map[string]string{"status": pushStatus(name, desc.Digest, desc.Size)})
 		return nil
 	})
+}
+
+// pushStatus is the last line of a push, which the CLI prints and scripts
+// read the digest from: the tag of name, latest when it has none, as
+// dockerd says. The text after name's last colon is no tag when it is a
+// registry's port (localhost:5000/app).
+func pushStatus(name string, d digest.Digest, size int64) string {
+	_, tag := bimage.SplitName(name)
+	return tag + ": digest: " + d.String() + " size: " + router.Itoa64(size)
 }
 
 func pruneReport(rep bimage.PruneReport) image.PruneReport {

@@ -26,7 +26,8 @@ import (
 // Create makes a new network namespace and pins it at dir/name. The file
 // must not exist.
 func Create(dir, name string) (path string, err error) {
-	if name == "" || filepath.Base(name) != name {
+	// Base passes "." and "..": they name dir and its parent, no new file.
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return "", fmt.Errorf("create netns %q: not a plain file name", name)
 	}
 	if err := statedir.Ensure(dir, statedir.Mode); err != nil {

@@ -36,16 +36,12 @@ func newHistoryCommand(g *cli.Context) *cobra.Command {
 				if id != "<missing>" {
 					id = cli.ShortenID(id, noTrunc)
 				}
-				by := h.CreatedBy
-				if !noTrunc && len(by) > 45 {
-					by = by[:44] + "…"
-				}
 				if quiet {
 					fmt.Fprintln(cmd.OutOrStdout(), id)
 					continue
 				}
 				r := row{ID: id, CreatedSince: cli.Since(h.Created), CreatedAt: h.Created.Format("2006-01-02T15:04:05Z07:00"),
-					CreatedBy: strings.ReplaceAll(by, "\n", " "), Size: progress.HumanSize(h.Size), Comment: h.Comment}
+					CreatedBy: createdByColumn(h.CreatedBy, noTrunc), Size: progress.HumanSize(h.Size), Comment: h.Comment}
 				if !human { // as Docker's -H=false: the date and the bytes as they are
 					r.CreatedSince, r.Size = r.CreatedAt, strconv.FormatInt(h.Size, 10)
 				}
@@ -65,4 +61,16 @@ func newHistoryCommand(g *cli.Context) *cobra.Command {
 	cmd.Flags().BoolVarP(&human, "human", "H", true, "print sizes and dates in human readable format")
 	cmd.Flags().StringVar(&format, "format", "", "format output with a Go template")
 	return cmd
+}
+
+// createdByColumn is history's CREATED BY as Docker's CLI shows it: tabs
+// (the "#(nop) \tCMD" of classic builds) and newlines made spaces, which
+// would break the table's columns, and 45 characters at most, cut at a
+// character and not inside one's UTF-8 bytes.
+func createdByColumn(by string, noTrunc bool) string {
+	by = strings.NewReplacer("\t", " ", "\n", " ").Replace(by)
+	if r := []rune(by); !noTrunc && len(r) > 45 {
+		return string(r[:44]) + "…"
+	}
+	return by
 }

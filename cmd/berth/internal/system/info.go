@@ -107,6 +107,9 @@ func printInfo(w io.Writer, c infoContext) {
 					fmt.Fprintf(w, "  %s\n", v)
 					continue
 				}
+				if k == "" {
+					continue // "a,,b": nothing to title-case
+				}
 				kvs = append(kvs, fmt.Sprintf("   %s: %s", strings.ToUpper(k[:1])+k[1:], v))
 			}
 			for _, l := range kvs {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/api"
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 )
 
@@ -19,11 +20,10 @@ import (
 // a source tree without .git).
 var gitCommit, buildTime string
 
-// Docker Engine API versions berth speaks once its API server lands: none
-// is served yet, so these say what the CLI's output follows.
+// The Docker Engine API versions `berth system service` serves.
 const (
-	apiVersion    = "1.44"
-	minAPIVersion = "1.24"
+	apiVersion    = api.MaxVersion
+	minAPIVersion = api.MinVersion
 	specVersion   = "1.2.0" // the OCI runtime spec the runtime library implements
 )
 
@@ -201,7 +201,7 @@ func printVersion(w io.Writer, v versionInfo) {
 			continue
 		}
 		row("  ", "Version", comp.Version)
-		row("  ", "API version", fmt.Sprintf("%s (minimum version %s; not served: berth has no API server yet)", s.APIVersion, s.MinAPIVersion))
+		row("  ", "API version", fmt.Sprintf("%s (minimum version %s)", s.APIVersion, s.MinAPIVersion))
 		row("  ", "Go version", s.GoVersion)
 		row("  ", "Git commit", s.GitCommit)
 		row("  ", "Built", orUnknown(c.BuildTime))
