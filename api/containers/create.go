@@ -149,6 +149,15 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 	}
 	o.Domainname = c.Domainname
 	o.Detach = !c.AttachStdin && !c.AttachStdout && !c.AttachStderr
+	// The streams the client attaches, as run -a names them.
+	for _, st := range []struct {
+		on   bool
+		name string
+	}{{c.AttachStdin, "stdin"}, {c.AttachStdout, "stdout"}, {c.AttachStderr, "stderr"}} {
+		if st.on {
+			o.Attach = append(o.Attach, st.name)
+		}
+	}
 	if err := hostOptions(&o, &hc); err != nil {
 		return o, err
 	}
