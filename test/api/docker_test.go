@@ -56,7 +56,10 @@ func TestDockerCLI(t *testing.T) {
 			{[]string{"busybox", "/no/such/binary"}, 127, "no such file or directory"},
 			{[]string{"busybox", "/etc/passwd"}, 126, "permission denied"},
 			{[]string{"--memory", "x", "busybox", "true"}, 125, "invalid"},
-			{[]string{"--cpu-rt-runtime", "5", "busybox", "true"}, 125, "does not support HostConfig.CpuRealtimeRuntime"},
+			// No realtime budget in berth's parent cgroup: the kernel's
+			// refusal, as from a dockerd without its own --cpu-rt-runtime.
+			{[]string{"--cpu-rt-runtime", "5", "busybox", "true"}, 125, "cpu.rt_runtime_us: invalid argument"},
+			{[]string{"--kernel-memory", "8m", "busybox", "true"}, 125, "does not support HostConfig.KernelMemory"},
 		} {
 			r := s.docker("", append([]string{"run", "--rm", "--network", "none"}, tc.cmd...)...)
 			if r.code != tc.code {

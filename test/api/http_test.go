@@ -67,7 +67,7 @@ func TestHTTP(t *testing.T) {
 		{"GET", "/v1.41/images/nosuch:1/json", "", 404, "No such image: nosuch:1"},
 		{"POST", "/v1.41/containers/create", "{bad", 400, "invalid JSON in request body: invalid character 'b' looking for beginning of object key string"},
 		{"POST", "/v1.41/containers/create", `{"Image":"nosuch:1"}`, 404, "No such image: nosuch:1"},
-		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"Links":["a:b"],"CpuRealtimeRuntime":5}}`, 400, "berth does not support HostConfig.CpuRealtimeRuntime, HostConfig.Links"},
+		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"Links":["a:b"],"KernelMemory":8388608}}`, 400, "berth does not support HostConfig.KernelMemory, HostConfig.Links"},
 		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"LogConfig":{"Type":"syslog"}}}`, 400, "berth does not support the syslog log driver: it keeps json-file logs"},
 		{"POST", "/v1.41/containers/create?name=bad/name", `{"Image":"busybox"}`, 400, ""},
 		{"POST", "/v1.41/containers/json/wait?condition=sometime", "", 400, `invalid condition: "sometime"`},
