@@ -9,15 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/internal/mountpoint"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
@@ -122,13 +120,7 @@ func deleteRuntime(rc runtimeHandle, id string) {
 
 // isMountPoint compares a directory's device with its parent's: an
 // overlay mounted on it has a device of its own.
-func isMountPoint(dir string) bool {
-	var a, b unix.Stat_t
-	if unix.Lstat(dir, &a) != nil || unix.Lstat(filepath.Dir(dir), &b) != nil {
-		return false
-	}
-	return a.Dev != b.Dev
-}
+func isMountPoint(dir string) bool { return mountpoint.Is(dir) }
 
 // exitInfo is how one run of the container ended.
 type exitInfo struct {

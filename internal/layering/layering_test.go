@@ -60,6 +60,7 @@ var rules = []rule{
 	// spec in, no store or image service.
 	{"engine/commit", []string{"snapshot", "runtime/spec", "internal"}},
 	// A create's lock on its directory, which the storage repair tries.
+	{"engine/shm", []string{"internal"}},
 	{"engine/dirlock", []string{"internal"}},
 	{"engine/attach", []string{"runtime/console", "internal"}},
 	{"engine/jsonlog", []string{"internal"}},
