@@ -8,14 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestUnescapeMount(t *testing.T) {
-	for in, want := range map[string]string{`/a\040b`: "/a b", `/plain`: "/plain", `/tab\011x`: "/tab\tx", `/end\`: `/end\`} {
-		if got := unescapeMount(in); got != want {
-			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestRemoveKeepsMounted: a directory with a bind mount in it is not
 // removed (the bound files stay), and goes once the mount does.
 func TestRemoveKeepsMounted(t *testing.T) {

@@ -21,3 +21,31 @@ func TestIs(t *testing.T) {
 		}
 	}
 }
+
+func TestUnescape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/plain", "/plain"},
+		{`/a\040b`, "/a b"},
+		{`/tab\011x\134y`, "/tab\tx\\y"},
+		{`/short\04`, `/short\04`},
+		{`/not\999octal`, `/not\999octal`},
+	}
+	for _, tt := range tests {
+		if got := unescape(tt.in); got != tt.want {
+			t.Errorf("unescape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestUnder(t *testing.T) {
+	got, err := Under("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0] != "/proc" {
+		t.Errorf("Under(/proc) = %v, want /proc first", got)
+	}
+	if got, err := Under(t.TempDir()); err != nil || len(got) != 0 {
+		t.Errorf("Under(an empty dir) = %v, %v", got, err)
+	}
+}

@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"bufio"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/mountpoint"
 )
 
 // Resources is a snapshot of the host resources tests may leak.
@@ -135,58 +136,10 @@ func LeakCheck(before *Resources) ([]string, error) {
 	return leaks, nil
 }
 
-func mountPoints() (map[string]bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, fmt.Errorf("read mounts: %w", err)
-	}
-	defer f.Close()
-	points := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) > 4 {
-			points[unescapeOctal(fields[4])] = true
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read mounts: %w", err)
-	}
-	return points, nil
-}
+func mountPoints() (map[string]bool, error) { return mountpoint.All() }
 
 // MountedUnder lists the current mount points at or below dir.
-func MountedUnder(dir string) ([]string, error) {
-	points, err := mountPoints()
-	if err != nil {
-		return nil, err
-	}
-	var under []string
-	for p := range points {
-		if p == dir || strings.HasPrefix(p, dir+"/") {
-			under = append(under, p)
-		}
-	}
-	return under, nil
-}
-
-// unescapeOctal undoes mountinfo's \040-style escapes.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+func MountedUnder(dir string) ([]string, error) { return mountpoint.Under(dir) }
 
 func dirNames(dir string) (map[string]bool, error) {
 	names := map[string]bool{}
