@@ -82,23 +82,10 @@ func (u *uidRunner) run(t *testing.T, args ...string) testutil.Result {
 
 func (u *uidRunner) update(t *testing.T, edit func(*specs.Spec)) {
 	t.Helper()
-	path := filepath.Join(u.bundle, "config.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	s.Process.Terminal = false
-	edit(&s)
-	if data, err = json.Marshal(&s); err == nil {
-		err = os.WriteFile(path, data, 0o644)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.EditSpec(t, filepath.Join(u.bundle, "config.json"), func(s *specs.Spec) {
+		s.Process.Terminal = false
+		edit(s)
+	})
 }
 
 // pureV2 says whether the host is cgroup v2 alone (the VM), where a

@@ -88,19 +88,33 @@ func (b *Bundle) Spec() *specs.Spec {
 // Update edits config.json in place, like runc's bats update_config.
 func (b *Bundle) Update(edit func(*specs.Spec)) {
 	b.t.Helper()
-	s := b.Spec()
-	edit(s)
-	if err := b.writeSpec(s); err != nil {
-		b.t.Fatal(err)
+	EditSpec(b.t, b.ConfigPath(), edit)
+}
+
+// EditSpec edits the config.json at path in place, for a bundle that is
+// no Bundle (one copied for another user). The file keeps its owner.
+func EditSpec(t testing.TB, path string, edit func(*specs.Spec)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read bundle config: %v", err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("decode bundle config %s: %v", path, err)
+	}
+	edit(&s)
+	if err := writeSpec(path, &s); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func (b *Bundle) writeSpec(s *specs.Spec) error {
+func writeSpec(path string, s *specs.Spec) error {
 	data, err := json.MarshalIndent(s, "", "\t")
 	if err != nil {
 		return fmt.Errorf("encode bundle config: %w", err)
 	}
-	if err := os.WriteFile(b.ConfigPath(), data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("write bundle config: %w", err)
 	}
 	return nil

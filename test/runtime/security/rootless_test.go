@@ -1,8 +1,6 @@
 package security_test
 
 import (
-	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -57,23 +55,10 @@ func (e *rootlessEnv) run(t *testing.T, args ...string) testutil.Result {
 
 func (e *rootlessEnv) update(t *testing.T, edit func(*specs.Spec)) {
 	t.Helper()
-	path := filepath.Join(e.bundle, "config.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	s.Process.Terminal = false
-	edit(&s)
-	if data, err = json.Marshal(&s); err == nil {
-		err = os.WriteFile(path, data, 0o644)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.EditSpec(t, filepath.Join(e.bundle, "config.json"), func(s *specs.Spec) {
+		s.Process.Terminal = false
+		edit(s)
+	})
 }
 
 func TestRootlessRun(t *testing.T) {
