@@ -27,8 +27,13 @@ func TestCPURealtime(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := os.Remove(dir); err != nil {
-			t.Errorf("remove the test's parent cgroup: %v", err)
+		// The runtime makes the parent in every hierarchy (and the
+		// unified one) for the container's cgroup: remove each.
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", parent))
+		for _, d := range dirs {
+			if err := os.Remove(d); err != nil {
+				t.Errorf("remove the test's parent cgroup: %v", err)
+			}
 		}
 	})
 	if err := os.WriteFile(filepath.Join(dir, "cpu.rt_runtime_us"), []byte("20000"), 0o644); err != nil {
