@@ -8,7 +8,6 @@ package buildctx
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/berth-containers/berth/builder/stepdir"
 )
 
 // Context is a build context on disk.
@@ -208,25 +209,8 @@ func (c *Context) CopyKept(rel, dst string) error {
 			if os.Link(from, to) == nil {
 				return nil
 			}
-			return copyFile(from, to, fi.Mode())
+			return stepdir.CopyFile(from, to, fi.Mode())
 		}
 		return nil
 	})
-}
-
-func copyFile(from, to string, mode fs.FileMode) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
