@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 // AttachOptions are attach's flags.
@@ -33,10 +34,10 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 		return 125, err
 	}
 	if c.State.Status == StatusPaused {
-		return 125, &StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
+		return 125, &errdefs.StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
 	}
 	if !c.Running() {
-		return 125, &StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
+		return 125, &errdefs.StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
 	}
 	keys, err := attach.ParseDetachKeys(o.DetachKeys)
 	if err != nil {
@@ -49,7 +50,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	}
 	defer conn.Close()
 	if !o.logged {
-		e.ev.emit(c, "attach")
+		e.c.Emit(c, "attach")
 	}
 	ses := attach.Session{Conn: conn, Out: stdio.Out, Err: stdio.Err, Tty: c.Config.Tty, Keys: keys,
 		CloseStdin: o.CloseStdin, Name: c.ID,
@@ -70,7 +71,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 // attach's proxy.
 func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
 	from := time.Now()
-	o.logged = e.ev.emitAttach(ref)
+	o.logged = e.c.EmitAttach(ref)
 	c, err := e.Start(ctx, ref)
 	if err != nil {
 		return 125, err
@@ -121,7 +122,7 @@ var ErrNoAttachSocket = errors.New("no attach socket")
 
 // dialAttach connects to a container's monitor and says what it wants.
 func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
-	conn, err := attach.Dial(e.dirs.runDir(c.ID), h)
+	conn, err := attach.Dial(e.c.RunDir(c.ID), h)
 	var de *attach.DialError
 	if errors.As(err, &de) {
 		return nil, fmt.Errorf("cannot attach to container %s: it runs in the foreground of its berth run (%w: %v)", c.Name, ErrNoAttachSocket, de.Err)
@@ -136,7 +137,7 @@ func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, er
 // the container through it. Without the socket a container still runs:
 // it only cannot be attached to.
 func (e *monitorOps) monitorStdio(c *Container) *Stdio {
-	srv, err := attach.Listen(e.dirs.runDir(c.ID), c.Config.OpenStdin)
+	srv, err := attach.Listen(e.c.RunDir(c.ID), c.Config.OpenStdin)
 	if err != nil {
 		slog.Warn("attach socket", "id", c.ID, "error", err)
 		return nil

@@ -67,5 +67,5 @@ func (e *runtimeOps) writeBundle(c *Container, s *specs.Spec) error {
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return atomicfile.WriteFileUnsynced(filepath.Join(e.dirs.containerDir(c.ID), "config.json"), data, 0o600)
+	return atomicfile.WriteFileUnsynced(filepath.Join(e.c.ContainerDir(c.ID), "config.json"), data, 0o600)
 }

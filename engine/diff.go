@@ -37,7 +37,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.dirs.containerDir(c.ID), upper))
+	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.c.ContainerDir(c.ID), upper))
 }
 
 // lowerOf lists the image's layers under an overlay mount, top first.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/specgen"
@@ -43,12 +44,12 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		return 125, err
 	}
 	if c.State.Status == StatusPaused {
-		return 125, newStateError("", "container "+ref+" is paused, unpause the container before exec")
+		return 125, errdefs.NewStateError("", "container "+ref+" is paused, unpause the container before exec")
 	}
 	if !c.Running() {
-		return 125, newStateError("", "container "+c.ID+" is not running")
+		return 125, errdefs.NewStateError("", "container "+c.ID+" is not running")
 	}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return 125, err
 	}
@@ -78,9 +79,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Cwd = o.Workdir
 	}
 	if o.User != "" {
-		if proc.User, err = containerUser(e.dirs.rootfsDir(c.ID), o.User); err != nil {
+		if proc.User, err = containerUser(e.c.RootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
-			return 126, &ExecError{Reason: ExecFailed, Err: err}
+			return 126, &errdefs.ExecError{Reason: errdefs.ExecFailed, Err: err}
 		}
 	}
 	if proc.User.Umask == nil {
@@ -94,7 +95,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	if o.Detach {
-		return e.execDetached(c, &proc, o.TTY, e.ev.emitExec(c, o.Cmd))
+		return e.execDetached(c, &proc, o.TTY, e.c.EmitExec(c, o.Cmd))
 	}
 	// The exec'd process comes back to us to be reaped.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -122,11 +123,11 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		defer local.Close()
 		opts.Console = local
 	}
-	execID := e.ev.emitExec(c, o.Cmd)
+	execID := e.c.EmitExec(c, o.Cmd)
 	pid, err := rc.Exec(&proc, opts)
 	if err != nil {
-		xe := execFailure(err)
-		return xe.Reason.exitCode(), xe
+		xe := errdefs.ExecFailure(err)
+		return xe.Reason.ExitCode(), xe
 	}
 	done := make(chan struct{})
 	if conn != nil {
@@ -164,7 +165,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if timedOut.Load() {
 		return -1, health.ErrTimeout
 	}
-	e.ev.emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
+	e.c.Emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
 	select {
 	case <-done:
 	case <-time.After(time.Second):

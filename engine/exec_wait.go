@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
@@ -44,9 +45,9 @@ type execRequest struct {
 }
 
 type execReport struct {
-	Pid    int        `json:"pid,omitempty"`
-	Reason ExecReason `json:"reason,omitempty"`
-	Error  string     `json:"error,omitempty"`
+	Pid    int                `json:"pid,omitempty"`
+	Reason errdefs.ExecReason `json:"reason,omitempty"`
+	Error  string             `json:"error,omitempty"`
 }
 
 // execDetached hands proc to a waiter and returns once it runs.
@@ -56,7 +57,7 @@ func (e *Engine) execDetached(c *Container, proc *specs.Process, tty bool, execI
 		return 125, fmt.Errorf("encode the exec's process: %w", err)
 	}
 	env := []string{ExecWaitEnv + "=1", execRequestEnv + "=" + string(req), "GOMAXPROCS=1", "PATH=" + os.Getenv("PATH")}
-	data, err := fds.SpawnDaemon("detached exec", "berth-exec", []string{"exec-wait", e.root, e.runroot, c.ID, execID}, env)
+	data, err := fds.SpawnDaemon("detached exec", "berth-exec", []string{"exec-wait", e.c.Root, e.c.Runroot, c.ID, execID}, env)
 	if err != nil {
 		return 125, err
 	}
@@ -65,8 +66,8 @@ func (e *Engine) execDetached(c *Container, proc *specs.Process, tty bool, execI
 		return 125, fmt.Errorf("the detached exec's waiter exited without a report (%q)", data)
 	}
 	if rep.Error != "" {
-		xe := &ExecError{Reason: rep.Reason, Err: errors.New(rep.Error)}
-		return xe.Reason.exitCode(), xe
+		xe := &errdefs.ExecError{Reason: rep.Reason, Err: errors.New(rep.Error)}
+		return xe.Reason.ExitCode(), xe
 	}
 	return 0, nil
 }
@@ -100,18 +101,18 @@ func ExecWaitMain(args []string) int {
 		slog.Warn("detached exec", "container", c.ID, "exec", args[3], "error", err)
 		return 1
 	}
-	e.ev.emit(c, "exec_die", "execID", args[3], "exitCode", strconv.Itoa(code))
+	e.c.Emit(c, "exec_die", "execID", args[3], "exitCode", strconv.Itoa(code))
 	return 0
 }
 
 // runDetachedExec runs the process, reports on report, and waits.
 func (e *Engine) runDetachedExec(c *Container, req execRequest, report *os.File) (int, error) {
 	fail := func(err error) (int, error) {
-		xe := execFailure(err)
+		xe := errdefs.ExecFailure(err)
 		writeExecReport(report, execReport{Reason: xe.Reason, Error: xe.Error()})
 		return 0, err
 	}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return fail(err)
 	}

@@ -33,7 +33,7 @@ func ValidateHealth(hc *HealthConfig) error { return health.Validate(hc) }
 // daemon does) over the image's HEALTHCHECK, which Docker's config keeps
 // beside the OCI fields.
 func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthConfig, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
 	}
@@ -53,17 +53,17 @@ func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthC
 // execs the test as berth exec.
 func (e *monitorOps) prober() *health.Prober {
 	return &health.Prober{
-		Records: e.db.s,
+		Records: e.c.Records,
 		Exec: func(c *Container, argv []string, timeout time.Duration, out io.Writer) (int, error) {
 			return e.Exec(c.ID, ExecOptions{Cmd: argv, Timeout: timeout}, Stdio{Out: out, Err: out})
 		},
-		Emit: func(c *Container, action string) { e.ev.emit(c, action) },
+		Emit: func(c *Container, action string) { e.c.Emit(c, action) },
 		Command: func(id string) (*exec.Cmd, error) {
 			exe, err := os.Executable()
 			if err != nil {
 				return nil, err
 			}
-			cmd := exec.Command(exe, "monitor", e.root, e.runroot, id)
+			cmd := exec.Command(exe, "monitor", e.c.Root, e.c.Runroot, id)
 			cmd.Args[0] = "berth-health"
 			cmd.Env = append(os.Environ(), MonitorEnv+"=1", health.Env+"=1")
 			return cmd, nil

@@ -16,5 +16,5 @@ func (e *runtimeOps) graphDriver(c *Container) map[string]any {
 		slog.Debug("inspect: no snapshot mounts", "container", c.ID, "err", err)
 		mounts = nil
 	}
-	return inspect.GraphDriver(e.dirs.rootfsDir(c.ID), mounts)
+	return inspect.GraphDriver(e.c.RootfsDir(c.ID), mounts)
 }

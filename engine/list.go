@@ -23,7 +23,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := e.db.list()
+	recs, err := e.c.Records.List()
 	if err != nil {
 		return nil, err
 	}
@@ -58,17 +58,17 @@ func (e *Engine) Rename(ref, name string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
-	old, _ := e.db.get(ref)
-	if err := e.db.rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
+	old, _ := e.c.Records.Get(ref)
+	if err := e.c.Records.Rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
 		return err
 	}
-	e.ev.emitRename(old, strings.TrimPrefix(name, "/"))
+	e.c.EmitRename(old, strings.TrimPrefix(name, "/"))
 	return nil
 }
 
 // Size is the disk space of the container's writable layer.
 func (e *Engine) Size(c *Container) (int64, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return 0, err
 	}

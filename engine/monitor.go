@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/engine/jsonlog"
@@ -36,10 +37,10 @@ const MonitorIdleEnv = monitor.IdleEnv
 // reportErr is the start failure r reports, typed as it was in the
 // monitor.
 func reportErr(r monitor.Report) error {
-	if reason := ExecReason(r.Reason); reason != ExecFailed {
-		return &ExecError{Reason: reason, Err: errors.New(r.Error)}
+	if reason := errdefs.ExecReason(r.Reason); reason != errdefs.ExecFailed {
+		return &errdefs.ExecError{Reason: reason, Err: errors.New(r.Error)}
 	}
-	return &StatusError{Code: r.Code, Err: errors.New(r.Error)}
+	return &errdefs.StatusError{Code: r.Code, Err: errors.New(r.Error)}
 }
 
 // MonitorMain is the monitor process's whole life; it returns its exit code.
@@ -63,7 +64,7 @@ func MonitorMain(args []string) int {
 	}
 	fds.CloseInherited(4) // 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
-	c, err := e.db.get(args[2])
+	c, err := e.c.Records.Get(args[2])
 	if err != nil {
 		monitor.WriteReport(report, monitor.Report{Error: err.Error(), Code: 125})
 		return 1
@@ -82,19 +83,19 @@ func (e *monitorOps) supervise(c *Container, stdio *Stdio, report func(monitor.R
 // superviseFrom is supervise for a monitor that re-executed itself: the
 // first run is already underway, and resumed waits for its end.
 func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monitor.Report), resumed func() (exitInfo, error)) exitInfo {
-	s := &monitor.Supervisor{Records: e.db.s, C: c, Steps: monitor.Steps{
+	s := &monitor.Supervisor{Records: e.c.Records, C: c, Steps: monitor.Steps{
 		Run: func(started func(int)) (monitor.Exit, error) {
 			return monitorExit(e.runOnce(c, stdio, stdio == nil, started))
 		},
 		Failed: func(err error) (int, string) {
-			var xe *ExecError
+			var xe *errdefs.ExecError
 			if errors.As(err, &xe) {
-				return xe.Reason.exitCode(), string(xe.Reason)
+				return xe.Reason.ExitCode(), string(xe.Reason)
 			}
 			return 125, ""
 		},
-		Emit:     func(action string) { e.ev.emit(c, action) },
-		EmitExit: func(x monitor.Exit) { e.ev.emitExit(c, exitInfo{code: x.Code, oom: x.OOM}) },
+		Emit:     func(action string) { e.c.Emit(c, action) },
+		EmitExit: func(x monitor.Exit) { e.c.EmitExit(c, x.Code, x.OOM) },
 		Release: func() {
 			if err := e.Network().tearDown(c); err != nil {
 				slog.Warn("tear down the container's network", "id", c.ID, "error", err)
@@ -102,7 +103,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 			if err := e.rt.unmountRootfs(c.ID); err != nil {
 				slog.Warn("after the container's exit", "id", c.ID, "error", err)
 			}
-			e.ev.emitVolumes(c, "unmount")
+			e.c.EmitVolumes(c, "unmount")
 		},
 		Remove: func() {
 			e.awaitWaiters(c.ID)
@@ -128,7 +129,7 @@ func monitorExit(info exitInfo, err error) (monitor.Exit, error) {
 func (e *monitorOps) spawnMonitor(c *Container) error {
 	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
 	env := []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
-	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.root, e.runroot, c.ID}, env)
+	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.c.Root, e.c.Runroot, c.ID}, env)
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func idleCapable(stdio *Stdio, keepStdin bool) bool {
 // goIdle hands the running container pid to the C loop (monitor.GoIdle).
 // It returns only if the exec failed, or with monitor.ErrAttached.
 func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
-	i := monitor.Idle{Pid: pid, LogPath: e.dirs.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile),
+	i := monitor.Idle{Pid: pid, LogPath: e.c.LogPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile),
 		Master: s.master, Out: s.out, Err: s.err, KeepStdin: s.keep}
 	if health.Probing(c.Config.Healthcheck) {
 		i.Probe = health.First(c.Config.Healthcheck)
@@ -173,7 +174,7 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 2
 	}
-	c, err := e.db.get(id)
+	c, err := e.c.Records.Get(id)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 1
@@ -195,7 +196,7 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (_ exitInfo, err error) {
-			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
+			log, err := jsonlog.Open(e.c.LogPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 			if err != nil {
 				return exitInfo{}, err
 			}

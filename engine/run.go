@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/internal/mountpoint"
@@ -41,12 +43,12 @@ type Stdio struct {
 // prepare mounts the container's rootfs (unless a previous start left it
 // mounted) and writes its bundle. Errors here are berth's own (exit 125).
 func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
-	rootfs := e.dirs.rootfsDir(c.ID)
+	rootfs := e.c.RootfsDir(c.ID)
 	// The mount point is reached only through the container's 0700 run
 	// directory: the rootfs is mounted in the host's mount namespace
 	// without nosuid or nodev (the container needs its setuid binaries and
 	// device nodes), so no other user may look up paths in it.
-	if err := e.dirs.makeRunDir(c.ID); err != nil {
+	if err := e.c.MakeRunDir(c.ID); err != nil {
 		return err
 	}
 	if err := statedir.Mkdir(rootfs, statedir.Mode); err != nil {
@@ -70,7 +72,7 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 		if err := snapshot.MountAll(mounts, rootfs); err != nil {
 			return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
 		}
-		e.ph.mark("mount rootfs")
+		e.c.Mark("mount rootfs")
 	}
 	if err := e.mountShm(c); err != nil {
 		return errors.Join(err, e.unmountRootfs(c.ID))
@@ -82,14 +84,14 @@ func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
 	if err == nil {
 		err = e.writeBundle(c, s)
 	}
-	e.ph.mark("spec and bundle")
+	e.c.Mark("spec and bundle")
 	if err != nil {
 		if nerr := e.Network().tearDown(c); nerr != nil {
 			err = errors.Join(err, fmt.Errorf("tear down the network of container %s: %w", c.Name, nerr))
 		}
 		return errors.Join(err, e.unmountRootfs(c.ID))
 	}
-	e.ev.emitVolumes(c, "mount")
+	e.c.EmitVolumes(c, "mount")
 	return nil
 }
 
@@ -99,7 +101,7 @@ func (e *runtimeOps) unmountRootfs(id string) error {
 	if err := e.unmountShm(id); err != nil {
 		return err
 	}
-	rootfs := e.dirs.rootfsDir(id)
+	rootfs := e.c.RootfsDir(id)
 	if !isMountPoint(rootfs) {
 		return nil
 	}
@@ -112,7 +114,7 @@ func (e *runtimeOps) unmountRootfs(id string) error {
 // deleteRuntime removes the runtime's state of a run that failed or was
 // left by a killed monitor; the caller's error (or none) is what matters,
 // so a failed delete is only logged.
-func deleteRuntime(rc runtimeHandle, id string) {
+func deleteRuntime(rc core.Runtime, id string) {
 	if err := rc.Delete(true); err != nil {
 		slog.Warn("delete runtime state", "id", id, "error", err)
 	}
@@ -134,10 +136,10 @@ type exitInfo struct {
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (engine/monitor), which re-executes berth when it exits.
 func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
-	if old, err := e.rt.loadRuntime(c); err == nil {
+	if old, err := e.c.LoadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
-	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
+	log, err := jsonlog.Open(e.c.LogPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 	if err != nil {
 		return exitInfo{}, err
 	}
@@ -149,7 +151,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.dirs.containerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
@@ -209,9 +211,9 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		// goes to the log too.
 		e.copyOutput(&wg, s, stdio, log)
 	}
-	e.ph.mark("log, pipes")
-	rc, err := e.rt.createRuntime(c, opts)
-	e.ph.mark("runtime create")
+	e.c.Mark("log, pipes")
+	rc, err := e.c.CreateRuntime(c, opts)
+	e.c.Mark("runtime create")
 	if opts.Stdout != devNull {
 		opts.Stdout.(*os.File).Close()
 		opts.Stderr.(*os.File).Close()
@@ -221,7 +223,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			e.copyOutput(&wg, s, stdio, log)
 		}
 		wg.Wait()
-		return exitInfo{}, execFailure(err)
+		return exitInfo{}, errdefs.ExecFailure(err)
 	}
 	if consoleConn != nil {
 		master, err := console.RecvMaster(consoleConn, 5*time.Second)
@@ -240,9 +242,9 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	}
 	if err := rc.Start(); err != nil {
 		deleteRuntime(rc, c.ID)
-		return exitInfo{}, execFailure(err)
+		return exitInfo{}, errdefs.ExecFailure(err)
 	}
-	e.ph.mark("runtime start")
+	e.c.Mark("runtime start")
 	started(rc.Pid())
 	if idle {
 		// Returns only if the idle loop could not be started: then this
@@ -296,9 +298,9 @@ func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *
 	stopHealth := e.watchHealth(c)
 	code, err := fw.Wait(pid)
 	stopHealth()
-	e.ph.mark("container ran")
+	e.c.Mark("container ran")
 	if err != nil {
-		if rc, lerr := e.rt.loadRuntime(c); lerr == nil {
+		if rc, lerr := e.c.LoadRuntime(c); lerr == nil {
 			deleteRuntime(rc, c.ID)
 		}
 		return exitInfo{}, err
@@ -311,7 +313,7 @@ func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *
 // what the runtime kept of it.
 func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 	info := exitInfo{code: code}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
@@ -325,7 +327,7 @@ func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	e.ph.mark("runtime delete")
+	e.c.Mark("runtime delete")
 	return info, nil
 }
 
@@ -358,7 +360,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 // rootfsMounts are the mounts of a container's root filesystem: its
 // writable snapshot over its image's layers.
 func (e *runtimeOps) rootfsMounts(ctx context.Context, c *Container) ([]snapshot.Mount, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func (e *runtimeOps) mountShm(c *Container) error {
 	if size <= 0 {
 		size = record.DefaultShmSize
 	}
-	if err := shm.Mount(e.dirs.shmDir(c.ID), size); err != nil {
+	if err := shm.Mount(e.c.ShmDir(c.ID), size); err != nil {
 		return fmt.Errorf("/dev/shm of container %s: %w", c.Name, err)
 	}
 	return nil
@@ -27,7 +27,7 @@ func (e *runtimeOps) mountShm(c *Container) error {
 
 // unmountShm unmounts the shareable /dev/shm, if mounted.
 func (e *runtimeOps) unmountShm(id string) error {
-	if err := shm.Unmount(e.dirs.shmDir(id)); err != nil {
+	if err := shm.Unmount(e.c.ShmDir(id)); err != nil {
 		return fmt.Errorf("/dev/shm of container %s: %w", id, err)
 	}
 	return nil
@@ -40,7 +40,7 @@ func (e *runtimeOps) unmountShm(id string) error {
 func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
 	mode := c.HostConfig.IpcMode
 	if mode == "shareable" {
-		return e.dirs.shmDir(c.ID), nil
+		return e.c.ShmDir(c.ID), nil
 	}
 	ref, ok := strings.CutPrefix(mode, "container:")
 	if !ok {
@@ -56,7 +56,7 @@ func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
 	}
 	// Docker 20.10 refuses a donor with the default private IPC, whose
 	// /dev/shm is its own mount namespace's.
-	dir := e.dirs.shmDir(other.ID)
+	dir := e.c.ShmDir(other.ID)
 	if other.HostConfig.IpcMode != "shareable" || !shm.Mounted(dir) {
 		return "", errors.New(msg + ": non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
 	}

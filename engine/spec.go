@@ -10,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/rootless"
@@ -41,7 +42,7 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 // creates a missing working directory, so this does too.
 func (e *runtimeOps) hostFacts(c *Container, rootfs string) (specgen.Host, error) {
 	hc := c.HostConfig
-	h := specgen.Host{Rootfs: rootfs, CgroupsPath: cgroupsPath(c), CapBound: capBound()}
+	h := specgen.Host{Rootfs: rootfs, CgroupsPath: core.CgroupsPath(c), CapBound: capBound()}
 	if c.Config.WorkingDir != "" {
 		cwd := specgen.Cwd(c.Config.WorkingDir)
 		if dir, err := securejoin.SecureJoin(rootfs, cwd); err == nil {

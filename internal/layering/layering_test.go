@@ -85,6 +85,13 @@ var rules = []rule{
 	// schedules, the C idle loop and attach server it hands over to;
 	// the runs themselves are the engine's, handed in.
 	{"engine/monitor", []string{"engine/record", "engine/store", "engine/health", "engine/attach", "engine/idlemon", "engine/jsonlog", "internal"}},
+	// The engine's typed errors, for the CLI's and the API's errors.As.
+	{"engine/errdefs", []string{"runtime/initproc", "internal"}},
+	// What every engine step shares: the roots and directories, the
+	// record store, the image service, networking's set-up, a
+	// container's runtime handle and cgroup, its events.
+	{"engine/core", []string{"engine/record", "engine/store", "engine/netsetup", "engine/dirlock", "engine/ociruntime",
+		"image", "volume", "runtime", "rootless", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -294,6 +301,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/stats", module + "/engine", true},
 		{"engine/sysinfo", module + "/engine/stats", true},
 		{"engine/sysinfo", module + "/image", true},
+		{"engine/errdefs", module + "/engine/record", true},
+		{"engine/core", module + "/engine/store", false},
+		{"engine/core", module + "/engine/monitor", true},
+		{"engine/core", module + "/engine", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newAttachCommand(g *cli.Context) *cobra.Command {
@@ -39,7 +40,7 @@ it running.`,
 				return err // no such container, stopped or paused: 1, as Docker's
 			}
 			if err != nil || code != 0 {
-				return &engine.StatusError{Code: code, Err: err}
+				return &errdefs.StatusError{Code: code, Err: err}
 			}
 			return nil
 		},

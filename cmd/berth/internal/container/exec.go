@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newExecCommand(g *cli.Context) *cobra.Command {
@@ -33,17 +34,17 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 			}
 			o.Cmd = a[1:]
 			code, err := e.Exec(a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-			var xe *engine.ExecError
+			var xe *errdefs.ExecError
 			switch {
 			case errors.As(err, &xe):
 				// The process could not be started in the container:
 				// Docker's exec exits 126 for every such failure (not
 				// found, bad -w, unknown -u), unlike run's 127.
-				return &engine.StatusError{Code: cli.ExitCannotInvoke, Err: xe}
+				return &errdefs.StatusError{Code: cli.ExitCannotInvoke, Err: xe}
 			case err != nil:
 				return err // no such container, stopped or paused: 1
 			case code != 0:
-				return &engine.StatusError{Code: code}
+				return &errdefs.StatusError{Code: code}
 			}
 			return nil
 		},

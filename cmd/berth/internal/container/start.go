@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newStartCommand(g *cli.Context) *cobra.Command {
@@ -42,7 +43,7 @@ exit code.`,
 				case errors.As(err, &sig):
 					return err
 				case err != nil || code != 0:
-					return &engine.StatusError{Code: code, Err: err}
+					return &errdefs.StatusError{Code: code, Err: err}
 				}
 				return nil
 			}
