@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -81,7 +82,7 @@ func (ops *System) cleanStale(c *Container) {
 	if err := e.Network().tearDown(c); err != nil {
 		slog.Debug("boot: tear down network", "id", c.ID, "error", err)
 	}
-	if err := e.rt.unmountRootfs(c.ID); err != nil {
+	if err := bundle.UnmountRootfs(e.c, c.ID); err != nil {
 		slog.Warn("boot: unmount", "id", c.ID, "error", err)
 	}
 	e.c.EmitVolumes(c, "unmount")

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -354,4 +356,27 @@ func ValidateEnvFiles(files []string) error {
 		}
 	}
 	return nil
+}
+
+// defaultSwap is dockerd's swap for -m without --memory-swap: as much
+// swap as memory (memory+swap twice the memory), or unlimited (-1) where
+// the kernel cannot limit swap, which the runtime would refuse. root is
+// where cgroups are mounted.
+func defaultSwap(root string, memory int64) int64 {
+	if _, err := os.Stat(filepath.Join(root, "memory", "memory.memsw.limit_in_bytes")); err == nil {
+		return 2 * memory
+	}
+	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
+	if err != nil || !slices.Contains(strings.Fields(string(data)), "memory") {
+		return -1
+	}
+	// cgroup v2: the cgroups below the root have memory.swap.max when
+	// the kernel accounts swap. With none to look at yet, trust the
+	// memory controller, as dockerd does.
+	limited, _ := filepath.Glob(filepath.Join(root, "*", "memory.max"))
+	swap, _ := filepath.Glob(filepath.Join(root, "*", "memory.swap.max"))
+	if len(limited) > 0 && len(swap) == 0 {
+		return -1
+	}
+	return 2 * memory
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/options"
@@ -79,7 +80,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Cwd = o.Workdir
 	}
 	if o.User != "" {
-		if proc.User, err = containerUser(e.c.RootfsDir(c.ID), o.User); err != nil {
+		if proc.User, err = bundle.ContainerUser(e.c.RootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
 			return 126, &errdefs.ExecError{Reason: errdefs.ExecFailed, Err: err}
 		}
@@ -91,7 +92,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.User.Umask = &umask
 	}
 	if o.Privileged {
-		caps := specgen.Bounded(specgen.AllCaps(), capBound())
+		caps := specgen.Bounded(specgen.AllCaps(), bundle.CapBound())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	if o.Detach {

@@ -10,12 +10,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/internal/proc"
-	"github.com/berth-containers/berth/runtime/container"
-	"github.com/berth-containers/berth/volume"
 )
 
 // Start starts a created or exited container under a monitor of its own
@@ -43,7 +42,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := e.rt.prepare(ctx, c); err != nil {
+	if err := bundle.Prepare(ctx, e.c, c); err != nil {
 		return nil, err
 	}
 	if err := e.mon.spawnMonitor(c); err != nil {
@@ -73,9 +72,9 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
 	e.c.Net.OwnPorts = true
 	e.c.Emit(c, "attach")
-	if err := e.rt.prepare(ctx, c); err != nil {
+	if err := bundle.Prepare(ctx, e.c, c); err != nil {
 		if c.HostConfig.AutoRemove {
-			err = errors.Join(err, e.life.removeFiles(context.WithoutCancel(ctx), c, true))
+			err = errors.Join(err, bundle.RemoveFiles(context.WithoutCancel(ctx), e.c, c, true))
 		}
 		return 125, err
 	}
@@ -157,7 +156,7 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 		if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 			return nil, fmt.Errorf("cannot stop container %s: %w", ref, err)
 		}
-		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
+		if !core.WaitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
 			e.c.EmitKill(c, unix.SIGKILL)
 			e.killAll(c)
 		}
@@ -192,7 +191,7 @@ func (e *lifecycleOps) killAll(c *Container) {
 			slog.Warn("stop: kill the container's process", "id", c.ID, "error", err)
 		}
 	}
-	waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
+	core.WaitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 }
 
 // thaw resumes a paused container so it can act on a signal.
@@ -204,17 +203,6 @@ func (e *lifecycleOps) thaw(c *Container) {
 			slog.Warn("stop: unpause", "id", c.ID, "error", err)
 		}
 	}
-}
-
-func waitGone(pid int, start uint64, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for proc.Alive(pid, start) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
 }
 
 // RemoveOptions are rm's flags.
@@ -238,77 +226,10 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		if err := unix.Kill(c.State.MonitorPid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("remove container %s: kill its monitor %d: %w", c.Name, c.State.MonitorPid, err)
 		}
-		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
+		core.WaitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
 	e.c.EmitForcedRemove(c)
-	return e.life.removeFiles(ctx, c, o.Volumes)
-}
-
-// removeFiles tears down everything of a container that is not running.
-func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bool) error {
-	var errs []error
-	if rc, err := e.c.LoadRuntime(c); err == nil {
-		if err := rc.Delete(true); err != nil {
-			errs = append(errs, err)
-		}
-	} else {
-		// No runtime state (a create was killed half way): kill what the
-		// record knows and remove the cgroup by its path.
-		if proc.Alive(c.State.Pid, c.State.PidStart) {
-			if err := unix.Kill(c.State.Pid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
-				errs = append(errs, fmt.Errorf("kill process %d: %w", c.State.Pid, err))
-			}
-			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
-		}
-		if cg, err := core.CgroupByPath(c); err == nil {
-			if err := cg.Destroy(); err != nil {
-				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
-			}
-		}
-		if err := container.RemoveState(e.c.RuntimeRoot(), c.ID); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := e.Network().tearDown(c); err != nil {
-		errs = append(errs, err)
-	}
-	if err := e.rt.unmountRootfs(c.ID); err != nil {
-		errs = append(errs, err)
-	}
-	e.c.Mark("rm: runtime state, unmount")
-	if svc, err := e.c.Images(); err == nil {
-		if sn, err := svc.Snapshotter(); err == nil {
-			if err := sn.Remove(context.WithoutCancel(ctx), c.ID); err != nil && !isSnapshotNotFound(err) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	e.c.Mark("rm: snapshot")
-	if err := os.RemoveAll(e.c.RunDir(c.ID)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := os.RemoveAll(e.c.ContainerDir(c.ID)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := e.c.Records.Remove(c.ID); err != nil && !errors.Is(err, ErrNotFound) {
-		errs = append(errs, err)
-	}
-	e.c.Mark("rm: files, record")
-	if volumes {
-		vols := volume.New(e.c.Root)
-		for _, m := range c.HostConfig.Mounts {
-			if m.Type == "volume" && m.Anonymous {
-				if err := vols.Remove(m.Name); err != nil && !errors.Is(err, volume.ErrNotFound) {
-					errs = append(errs, err)
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("remove container %s: %w", c.Name, errors.Join(errs...))
-	}
-	e.c.Emit(c, "destroy")
-	return nil
+	return bundle.RemoveFiles(ctx, e.c, c, o.Volumes)
 }
 
 // Wait blocks until the container is not running and returns its exit code.

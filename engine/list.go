@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/containerfilter"
 )
 
@@ -33,7 +34,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 		if c.OrphanedExit() {
 			// --rm, which the killed monitor (a foreground run, say)
 			// did not get to apply.
-			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
+			if err := bundle.RemoveFiles(context.Background(), e.c, c, true); err != nil {
 				slog.Warn("remove a --rm container whose monitor was killed", "id", c.ID, "error", err)
 			}
 			continue

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
@@ -100,14 +101,14 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 			if err := e.Network().tearDown(c); err != nil {
 				slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 			}
-			if err := e.rt.unmountRootfs(c.ID); err != nil {
+			if err := bundle.UnmountRootfs(e.c, c.ID); err != nil {
 				slog.Warn("after the container's exit", "id", c.ID, "error", err)
 			}
 			e.c.EmitVolumes(c, "unmount")
 		},
 		Remove: func() {
 			e.awaitWaiters(c.ID)
-			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
+			if err := bundle.RemoveFiles(context.Background(), e.c, c, true); err != nil {
 				slog.Warn("remove container after exit", "id", c.ID, "error", err)
 			}
 		},

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-containers/berth/engine/netsetup"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/responder"
@@ -65,17 +63,7 @@ func NetworksColumn(c *Container) string { return netsetup.NetworksColumn(c) }
 
 func (ops *Network) config(o CreateOptions, hc *HostConfig) error { return ops.e.c.Net.Config(o, hc) }
 
-func (ops *Network) setUp(ctx context.Context, c *Container) error { return ops.e.c.Net.SetUp(ctx, c) }
-
 func (ops *Network) tearDown(c *Container) error { return ops.e.c.Net.TearDown(c) }
-
-func (ops *Network) netnsPath(id string) string { return ops.e.c.Net.NetNSPath(id) }
-
-func (ops *Network) sharedNetNS(ref string) (string, error) { return ops.e.c.Net.SharedNetNS(ref) }
-
-func (ops *Network) addEtcMounts(s *specs.Spec, c *Container) error {
-	return ops.e.c.Net.AddEtcMounts(s, c)
-}
 
 // containerNetworks is inspect's NetworkSettings.
 func (ops *Network) containerNetworks(c *Container) NetworkSettings {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/dirlock"
 	"github.com/berth-containers/berth/image/unpack"
@@ -90,7 +91,7 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 		}
 	}
 	var errs []error
-	if err := ops.e.rt.unmountRootfs(id); err != nil {
+	if err := bundle.UnmountRootfs(ops.e.c, id); err != nil {
 		errs = append(errs, err)
 	}
 	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {

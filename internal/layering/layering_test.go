@@ -92,6 +92,11 @@ var rules = []rule{
 	// container's runtime handle and cgroup, its events.
 	{"engine/core", []string{"engine/record", "engine/store", "engine/netsetup", "engine/dirlock", "engine/ociruntime",
 		"image", "volume", "runtime", "rootless", "internal"}},
+	// A container's files while it runs: rootfs mounts, /dev/shm, the
+	// network set up, config.json from the spec generator; and their
+	// removal.
+	{"engine/bundle", []string{"engine/core", "engine/record", "engine/store", "engine/specgen", "engine/shm",
+		"snapshot", "volume", "rootless", "runtime/caps", "runtime/user", "runtime/container", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -305,6 +310,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/core", module + "/engine/store", false},
 		{"engine/core", module + "/engine/monitor", true},
 		{"engine/core", module + "/engine", true},
+		{"engine/bundle", module + "/engine/core", false},
+		{"engine/bundle", module + "/engine/monitor", true},
+		{"engine/bundle", module + "/image", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

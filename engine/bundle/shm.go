@@ -1,4 +1,4 @@
-package engine
+package bundle
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 )
 
 // mountShm mounts the shareable /dev/shm of c (engine/shm).
-func (e *runtimeOps) mountShm(c *Container) error {
+func (e ops) mountShm(c *record.Container) error {
 	x := c.HostConfig.ExtraHostConfig
 	if x.IpcMode != "shareable" {
 		return nil
@@ -26,7 +26,7 @@ func (e *runtimeOps) mountShm(c *Container) error {
 }
 
 // unmountShm unmounts the shareable /dev/shm, if mounted.
-func (e *runtimeOps) unmountShm(id string) error {
+func (e ops) unmountShm(id string) error {
 	if err := shm.Unmount(e.c.ShmDir(id)); err != nil {
 		return fmt.Errorf("/dev/shm of container %s: %w", id, err)
 	}
@@ -37,7 +37,7 @@ func (e *runtimeOps) unmountShm(id string) error {
 // its own shareable one, or that of the container --ipc container:NAME
 // names, which must be shareable and running (dockerd's getIpcContainer);
 // "" when the runtime mounts the container's own tmpfs.
-func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
+func (e ops) ipcShmPath(c *record.Container) (string, error) {
 	mode := c.HostConfig.IpcMode
 	if mode == "shareable" {
 		return e.c.ShmDir(c.ID), nil
@@ -47,7 +47,7 @@ func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
 		return "", nil
 	}
 	msg := "can't join IPC of container " + ref
-	other, err := e.Get(ref)
+	other, err := e.c.Get(ref)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", msg, err)
 	}
