@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 )
 
@@ -28,7 +29,7 @@ var ErrDetached = attach.ErrDetached
 
 // Attach connects stdio to a running container through its monitor and
 // returns the container's exit code once it stops.
-func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
+func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio core.Stdio) (int, error) {
 	c, err := e.Get(ref)
 	if err != nil {
 		return 125, err
@@ -69,7 +70,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 // attach made once it runs), with o's stdin (-i) feeds it through the
 // monitor, and returns its exit code. Signals go to the container as with
 // attach's proxy.
-func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
+func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio core.Stdio) (int, error) {
 	from := time.Now()
 	o.logged = e.c.EmitAttach(ref)
 	c, err := e.Start(ctx, ref)
@@ -136,7 +137,7 @@ func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, er
 // monitorStdio makes the monitor's attach server and the Stdio that runs
 // the container through it. Without the socket a container still runs:
 // it only cannot be attached to.
-func (e *monitorOps) monitorStdio(c *Container) *Stdio {
+func (e *monitorOps) monitorStdio(c *Container) *core.Stdio {
 	srv, err := attach.Listen(e.c.RunDir(c.ID), c.Config.OpenStdin)
 	if err != nil {
 		slog.Warn("attach socket", "id", c.ID, "error", err)
@@ -146,8 +147,8 @@ func (e *monitorOps) monitorStdio(c *Container) *Stdio {
 }
 
 // attachedStdio is the Stdio that runs a container through srv.
-func attachedStdio(srv *attach.Server) *Stdio {
-	stdio := &Stdio{Out: srv.Stdout(), Err: srv.Stderr(), detached: true, onConsole: srv.SetMaster, attach: srv}
+func attachedStdio(srv *attach.Server) *core.Stdio {
+	stdio := &core.Stdio{Out: srv.Stdout(), Err: srv.Stderr(), Detached: true, OnConsole: srv.SetMaster, Attach: srv}
 	if in := srv.Stdin(); in != nil {
 		stdio.In = in
 	}

@@ -1,11 +1,7 @@
 package engine
 
 import (
-	"context"
 	"errors"
-	"path/filepath"
-
-	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/store"
@@ -33,7 +29,7 @@ type Engine struct {
 
 // New returns the engine for opts.
 func New(opts Options) *Engine {
-	e := &Engine{c: core.New(opts.Root, opts.Runroot, opts.Images, NewInUse(opts.Root))}
+	e := &Engine{c: core.New(opts.Root, opts.Runroot, opts.Images, core.NewInUse(opts.Root))}
 	e.mon, e.rt, e.life, e.mk = &monitorOps{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}
 	return e
 }
@@ -41,29 +37,6 @@ func New(opts Options) *Engine {
 // Get returns a container's record by name, ID or ID prefix, with its
 // status checked against the running system.
 func (e *Engine) Get(ref string) (*Container, error) { return e.c.Get(ref) }
-
-// inUse answers image.InUse from the container records.
-type inUse struct{ db *store.Store }
-
-// NewInUse returns the image.InUse of the containers under root, so that
-// rmi and image prune leave images that containers use.
-func NewInUse(root string) image.InUse {
-	return inUse{db: store.New(filepath.Join(root, "metadata.db"))}
-}
-
-func (u inUse) ContainersUsing(_ context.Context, id digest.Digest) ([]string, error) {
-	list, err := u.db.List()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, c := range list {
-		if c.ImageID == id.String() {
-			out = append(out, c.ID[:12])
-		}
-	}
-	return out, nil
-}
 
 // IsNotFound reports whether err says a container does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -10,6 +10,8 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/execproc"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/image"
 )
@@ -55,7 +57,7 @@ func (e *monitorOps) prober() *health.Prober {
 	return &health.Prober{
 		Records: e.c.Records,
 		Exec: func(c *Container, argv []string, timeout time.Duration, out io.Writer) (int, error) {
-			return e.Exec(c.ID, ExecOptions{Cmd: argv, Timeout: timeout}, Stdio{Out: out, Err: out})
+			return e.Exec(c.ID, execproc.Options{Cmd: argv, Timeout: timeout}, core.Stdio{Out: out, Err: out})
 		},
 		Emit: func(c *Container, action string) { e.c.Emit(c, action) },
 		Command: func(id string) (*exec.Cmd, error) {

@@ -69,7 +69,7 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 
 // RunAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
-func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
+func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *core.Stdio) (int, error) {
 	e.c.Net.OwnPorts = true
 	e.c.Emit(c, "attach")
 	if err := bundle.Prepare(ctx, e.c, c); err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
@@ -77,13 +78,13 @@ func MonitorMain(args []string) int {
 // supervise runs the container until it exits for good
 // (monitor.Supervisor): report is called once, after the first start or
 // its failure.
-func (e *monitorOps) supervise(c *Container, stdio *Stdio, report func(monitor.Report)) exitInfo {
+func (e *monitorOps) supervise(c *Container, stdio *core.Stdio, report func(monitor.Report)) exitInfo {
 	return e.superviseFrom(c, stdio, report, nil)
 }
 
 // superviseFrom is supervise for a monitor that re-executed itself: the
 // first run is already underway, and resumed waits for its end.
-func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monitor.Report), resumed func() (exitInfo, error)) exitInfo {
+func (e *monitorOps) superviseFrom(c *Container, stdio *core.Stdio, report func(monitor.Report), resumed func() (exitInfo, error)) exitInfo {
 	s := &monitor.Supervisor{Records: e.c.Records, C: c, Steps: monitor.Steps{
 		Run: func(started func(int)) (monitor.Exit, error) {
 			return monitorExit(e.runOnce(c, stdio, stdio == nil, started))
@@ -112,7 +113,7 @@ func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monit
 				slog.Warn("remove container after exit", "id", c.ID, "error", err)
 			}
 		},
-		Detached: stdio == nil || stdio.detached,
+		Detached: stdio == nil || stdio.Detached,
 	}}
 	var first func() (monitor.Exit, error)
 	if resumed != nil {
@@ -146,23 +147,23 @@ func (e *monitorOps) spawnMonitor(c *Container) error {
 
 // idleCapable reports whether a run can go idle: in a monitor process,
 // with the monitor's own Stdio (or none), not a foreground berth run.
-func idleCapable(stdio *Stdio, keepStdin bool) bool {
+func idleCapable(stdio *core.Stdio, keepStdin bool) bool {
 	if os.Getenv(MonitorEnv) == "" || os.Getenv(MonitorIdleEnv) == "0" {
 		return false
 	}
-	return (stdio == nil && keepStdin) || (stdio != nil && stdio.detached)
+	return (stdio == nil && keepStdin) || (stdio != nil && stdio.Detached)
 }
 
 // goIdle hands the running container pid to the C loop (monitor.GoIdle).
 // It returns only if the exec failed, or with monitor.ErrAttached.
-func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
+func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *core.Stdio) error {
 	i := monitor.Idle{Pid: pid, LogPath: e.c.LogPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile),
 		Master: s.master, Out: s.out, Err: s.err, KeepStdin: s.keep}
 	if health.Probing(c.Config.Healthcheck) {
 		i.Probe = health.First(c.Config.Healthcheck)
 	}
 	if stdio != nil {
-		i.Attach = stdio.attach
+		i.Attach = stdio.Attach
 	}
 	return monitor.GoIdle(i)
 }
@@ -180,7 +181,7 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 1
 	}
-	var stdio *Stdio
+	var stdio *core.Stdio
 	if srv := fds.Attach(); srv != nil {
 		stdio = attachedStdio(srv)
 	}
@@ -217,8 +218,8 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 					}
 				}
 			}()
-			if s.master != nil && stdio != nil && stdio.onConsole != nil {
-				stdio.onConsole(s.master)
+			if s.master != nil && stdio != nil && stdio.OnConsole != nil {
+				stdio.OnConsole(s.master)
 			}
 			var wg sync.WaitGroup
 			e.copyOutput(&wg, s, stdio, log)

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/jsonlog"
@@ -20,21 +19,6 @@ import (
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
-
-// Stdio is the caller's end of a foreground container: nil fields mean
-// not attached.
-type Stdio struct {
-	In       *os.File // with -i; a terminal is put in raw mode with -t
-	Out, Err io.Writer
-	// NoSigProxy keeps the signals this process gets from the container
-	// (run --sig-proxy=false).
-	NoSigProxy bool
-	// detached marks a monitor's own Stdio (its attach server, attach.go);
-	// onConsole is given the pty master of a -t container.
-	detached  bool
-	onConsole func(master *os.File)
-	attach    *attach.Server
-}
 
 // deleteRuntime removes the runtime's state of a run that failed or was
 // left by a killed monitor; the caller's error (or none) is what matters,
@@ -56,7 +40,7 @@ type exitInfo struct {
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (engine/monitor), which re-executes berth when it exits.
-func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
+func (e *monitorOps) runOnce(c *Container, stdio *core.Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
 	if old, err := e.c.LoadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
@@ -153,8 +137,8 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
 		}
 		closeAfter = append(closeAfter, master)
-		if stdio != nil && stdio.onConsole != nil {
-			stdio.onConsole(master)
+		if stdio != nil && stdio.OnConsole != nil {
+			stdio.OnConsole(master)
 		}
 		s.master = master
 		if !idle {
@@ -187,7 +171,7 @@ type streams struct {
 }
 
 // copyOutput starts the copies of s into the log and to stdio.
-func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *jsonlog.File) {
+func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *core.Stdio, log *jsonlog.File) {
 	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {

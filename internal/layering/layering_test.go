@@ -90,13 +90,18 @@ var rules = []rule{
 	// What every engine step shares: the roots and directories, the
 	// record store, the image service, networking's set-up, a
 	// container's runtime handle and cgroup, its events.
-	{"engine/core", []string{"engine/record", "engine/store", "engine/netsetup", "engine/dirlock", "engine/ociruntime",
+	{"engine/core", []string{"engine/record", "engine/store", "engine/netsetup", "engine/dirlock", "engine/ociruntime", "engine/attach",
 		"image", "volume", "runtime", "rootless", "internal"}},
 	// A container's files while it runs: rootfs mounts, /dev/shm, the
 	// network set up, config.json from the spec generator; and their
 	// removal.
 	{"engine/bundle", []string{"engine/core", "engine/record", "engine/store", "engine/specgen", "engine/shm",
 		"snapshot", "volume", "rootless", "runtime/caps", "runtime/user", "runtime/container", "internal"}},
+	// exec: a process in a running container, foreground or detached
+	// under a waiter of its own; its user and capabilities as the
+	// bundle's.
+	{"engine/execproc", []string{"engine/core", "engine/errdefs", "engine/record", "engine/options", "engine/specgen",
+		"engine/health", "engine/bundle", "runtime/console", "runtime/container", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -313,6 +318,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/bundle", module + "/engine/core", false},
 		{"engine/bundle", module + "/engine/monitor", true},
 		{"engine/bundle", module + "/image", true},
+		{"engine/execproc", module + "/engine/bundle", false},
+		{"engine/execproc", module + "/engine/monitor", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

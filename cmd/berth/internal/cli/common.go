@@ -42,7 +42,7 @@ func (g *Context) Images() (*image.Service, error) {
 		Root:     g.Root,
 		AuthFile: registry.ConfigPath(g.ConfigDir),
 		Insecure: g.Insecure,
-		InUse:    engine.NewInUse(g.Root),
+		InUse:    core.NewInUse(g.Root),
 	})
 	g.svc = svc
 	return svc, err

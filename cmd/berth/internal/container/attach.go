@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 )
 
@@ -28,7 +29,7 @@ it running.`,
 			if err != nil {
 				return err
 			}
-			code, err := e.Attach(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+			code, err := e.Attach(cmd.Context(), a[0], o, core.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 			var sig *engine.SignaledError
 			switch {
 			case errors.Is(err, engine.ErrDetached):

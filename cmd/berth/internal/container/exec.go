@@ -7,12 +7,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/execproc"
 )
 
 func newExecCommand(g *cli.Context) *cobra.Command {
-	var o engine.ExecOptions
+	var o execproc.Options
 	var trace traceFlags
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -33,7 +34,7 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 				return cli.UsageError{Err: err}
 			}
 			o.Cmd = a[1:]
-			code, err := e.Exec(a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+			code, err := e.Exec(a[0], o, core.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 			var xe *errdefs.ExecError
 			switch {
 			case errors.As(err, &xe):

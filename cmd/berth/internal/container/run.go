@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 )
 
@@ -49,7 +49,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 			}
 			// Only the streams -a names (all by default); the others
 			// still go to the log, as with Docker.
-			stdio := &engine.Stdio{NoSigProxy: !sigProxy}
+			stdio := &core.Stdio{NoSigProxy: !sigProxy}
 			if c.Config.AttachStdout {
 				stdio.Out = os.Stdout
 			}

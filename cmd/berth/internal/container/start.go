@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 )
 
@@ -35,7 +36,7 @@ exit code.`,
 					return cli.UsageError{Err: errors.New("you cannot start and attach multiple containers at once")}
 				}
 				o := engine.AttachOptions{SigProxy: true, NoStdin: !interactive, CloseStdin: true, DetachKeys: detachKeys}
-				code, err := e.StartAttached(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
+				code, err := e.StartAttached(cmd.Context(), a[0], o, core.Stdio{In: os.Stdin, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
 				var sig *engine.SignaledError
 				switch {
 				case errors.Is(err, engine.ErrDetached):

@@ -1,4 +1,4 @@
-package engine
+package execproc
 
 import (
 	"fmt"
@@ -12,16 +12,18 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
-// ExecOptions are exec's flags.
-type ExecOptions struct {
+// Options are exec's flags.
+type Options struct {
 	Cmd         []string
 	Interactive bool
 	TTY         bool
@@ -36,15 +38,12 @@ type ExecOptions struct {
 	Timeout time.Duration
 }
 
-// Exec runs a process in a running container through the runtime library
-// and waits for it, returning its exit code; a Detach one is waited for by
-// a process of its own (execDetached).
-func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
-	c, err := e.Get(ref)
+func (e ops) exec(ref string, o Options, stdio core.Stdio) (int, error) {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return 125, err
 	}
-	if c.State.Status == StatusPaused {
+	if c.State.Status == record.StatusPaused {
 		return 125, errdefs.NewStateError("", "container "+ref+" is paused, unpause the container before exec")
 	}
 	if !c.Running() {
