@@ -65,9 +65,6 @@ const (
 	defaultPath = specgen.DefaultPath
 )
 
-// exitUnknown is record.ExitUnknown, under the name the monitor uses.
-const exitUnknown = record.ExitUnknown
-
 // imageConfig is the part of an image's config a container starts from.
 type imageConfig = ocispec.ImageConfig
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
@@ -132,25 +131,4 @@ func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, er
 		return nil, fmt.Errorf("attach to %s: %w", c.Name, err)
 	}
 	return conn, nil
-}
-
-// monitorStdio makes the monitor's attach server and the Stdio that runs
-// the container through it. Without the socket a container still runs:
-// it only cannot be attached to.
-func (e *monitorOps) monitorStdio(c *Container) *core.Stdio {
-	srv, err := attach.Listen(e.c.RunDir(c.ID), c.Config.OpenStdin)
-	if err != nil {
-		slog.Warn("attach socket", "id", c.ID, "error", err)
-		return nil
-	}
-	return attachedStdio(srv)
-}
-
-// attachedStdio is the Stdio that runs a container through srv.
-func attachedStdio(srv *attach.Server) *core.Stdio {
-	stdio := &core.Stdio{Out: srv.Stdout(), Err: srv.Stderr(), Detached: true, OnConsole: srv.SetMaster, Attach: srv}
-	if in := srv.Stdin(); in != nil {
-		stdio.In = in
-	}
-	return stdio
 }

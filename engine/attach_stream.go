@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -66,18 +65,4 @@ func (e *Engine) HoldRemoval(ref string) (release func(), err error) {
 		return nil, fmt.Errorf("lock the log of container %s: %w", ref, err)
 	}
 	return func() { f.Close() }, nil
-}
-
-// awaitWaiters is the monitor's side of HoldRemoval.
-func (e *monitorOps) awaitWaiters(id string) {
-	f, err := os.Open(e.c.LogPath(id))
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			return
-		}
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/engine/runner"
 	"github.com/berth-containers/berth/internal/proc"
 )
 
@@ -45,7 +46,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 	if err := bundle.Prepare(ctx, e.c, c); err != nil {
 		return nil, err
 	}
-	if err := e.mon.spawnMonitor(c); err != nil {
+	if err := runner.SpawnMonitor(e.c, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -79,15 +80,15 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *core.Stdi
 		return 125, err
 	}
 	var startErr error
-	info := e.mon.supervise(c, stdio, func(r monitor.Report) {
+	code := runner.Supervise(e.c, c, stdio, func(r monitor.Report) {
 		if r.Error != "" {
-			startErr = reportErr(r)
+			startErr = runner.ReportErr(r)
 		}
 	})
 	if startErr != nil {
-		return info.code, startErr
+		return code, startErr
 	}
-	return info.code, nil
+	return code, nil
 }
 
 // Stop sends the stop signal, then SIGKILL after timeout seconds (<0: the

@@ -9,6 +9,7 @@ import (
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/execproc"
 	"github.com/berth-containers/berth/engine/initreaper"
+	"github.com/berth-containers/berth/engine/runner"
 	"github.com/berth-containers/berth/rootless"
 	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -26,8 +27,8 @@ func reexec() {
 	switch {
 	case os.Args[1] == "init" && os.Getenv(initproc.EnvSocket) != "":
 		initproc.Main()
-	case os.Args[1] == "monitor" && os.Getenv(engine.MonitorEnv) != "":
-		os.Exit(engine.MonitorMain(os.Args[2:]))
+	case os.Args[1] == "monitor" && os.Getenv(runner.Env) != "":
+		os.Exit(runner.Main(os.Args[2:]))
 	case os.Args[1] == "exec-wait" && os.Getenv(execproc.WaitEnv) != "":
 		os.Exit(execproc.WaitMain(os.Args[2:]))
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":

@@ -102,6 +102,12 @@ var rules = []rule{
 	// bundle's.
 	{"engine/execproc", []string{"engine/core", "engine/errdefs", "engine/record", "engine/options", "engine/specgen",
 		"engine/health", "engine/bundle", "runtime/console", "runtime/container", "internal"}},
+	// A container's runs: create and start through the runtime, output
+	// into the log, follow, clean up; supervised as the restart policy
+	// says, in the monitor process or a foreground run.
+	{"engine/runner", []string{"engine/core", "engine/errdefs", "engine/record", "engine/bundle", "engine/execproc",
+		"engine/monitor", "engine/health", "engine/idlemon", "engine/jsonlog", "engine/attach",
+		"runtime/cgroups", "runtime/console", "runtime/container", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -320,6 +326,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/bundle", module + "/image", true},
 		{"engine/execproc", module + "/engine/bundle", false},
 		{"engine/execproc", module + "/engine/monitor", true},
+		{"engine/runner", module + "/engine/execproc", false},
+		{"engine/runner", module + "/engine/lifecycle", true},
+		{"engine/runner", module + "/engine", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -1,4 +1,4 @@
-package engine
+package runner
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
@@ -40,7 +41,7 @@ type exitInfo struct {
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (engine/monitor), which re-executes berth when it exits.
-func (e *monitorOps) runOnce(c *Container, stdio *core.Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
+func (e ops) runOnce(c *record.Container, stdio *core.Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
 	if old, err := e.c.LoadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
@@ -171,7 +172,7 @@ type streams struct {
 }
 
 // copyOutput starts the copies of s into the log and to stdio.
-func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *core.Stdio, log *jsonlog.File) {
+func (e ops) copyOutput(wg *sync.WaitGroup, s streams, stdio *core.Stdio, log *jsonlog.File) {
 	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {
@@ -199,7 +200,7 @@ func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *core.Stdio
 
 // follow waits for the container's process pid to exit and for its
 // output copies to end, then cleans up after it.
-func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
+func (e ops) follow(c *record.Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
 	stopHealth := e.watchHealth(c)
 	code, err := fw.Wait(pid)
 	stopHealth()
@@ -216,7 +217,7 @@ func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *
 
 // finishRun reads how a run that exited with code ended (OOM) and removes
 // what the runtime kept of it.
-func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
+func (e ops) finishRun(c *record.Container, code int) (exitInfo, error) {
 	info := exitInfo{code: code}
 	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
