@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -65,7 +66,7 @@ func (s *Router) open() (*engine.Engine, *image.Service, error) {
 		Root:     s.Opts.Root,
 		AuthFile: registry.ConfigPath(s.Opts.ConfigDir),
 		Insecure: s.Opts.Insecure,
-		InUse:    engine.NewInUse(s.Opts.Root),
+		InUse:    core.NewInUse(s.Opts.Root),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -1,4 +1,4 @@
-package engine
+package errdefs
 
 import (
 	"errors"
@@ -27,10 +27,10 @@ type ExecError struct {
 func (e *ExecError) Error() string { return e.Err.Error() }
 func (e *ExecError) Unwrap() error { return e.Err }
 
-// execFailure types a failed start or exec. berth-runtime's library says
+// ExecFailure types a failed start or exec. berth-runtime's library says
 // why in an initproc.ExecError; other runtimes (runc, crun) and the C exec
 // path only in words, read here and nowhere else.
-func execFailure(err error) *ExecError {
+func ExecFailure(err error) *ExecError {
 	reason := ExecFailed
 	var xe *initproc.ExecError
 	if errors.As(err, &xe) {
@@ -50,7 +50,7 @@ func execFailure(err error) *ExecError {
 // exitCode is the code the container's record keeps for a start that
 // failed so, as Docker's daemon records it (the CLI's own mapping is
 // cmd/berth's).
-func (r ExecReason) exitCode() int {
+func (r ExecReason) ExitCode() int {
 	switch r {
 	case ExecNotFound:
 		return 127
@@ -59,3 +59,20 @@ func (r ExecReason) exitCode() int {
 	}
 	return 125
 }
+
+// StatusError carries the exit code a command should end with: Docker's 125
+// for berth's own failures, else the container's own. A program that could
+// not be run is an ExecError instead, which cmd/berth maps to 126 or 127.
+type StatusError struct {
+	Code int
+	Err  error
+}
+
+func (s *StatusError) Error() string {
+	if s.Err == nil {
+		return fmt.Sprintf("exit status %d", s.Code)
+	}
+	return s.Err.Error()
+}
+
+func (s *StatusError) Unwrap() error { return s.Err }

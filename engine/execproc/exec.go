@@ -1,4 +1,4 @@
-package engine
+package execproc
 
 import (
 	"fmt"
@@ -11,15 +11,19 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
-// ExecOptions are exec's flags.
-type ExecOptions struct {
+// Options are exec's flags.
+type Options struct {
 	Cmd         []string
 	Interactive bool
 	TTY         bool
@@ -34,21 +38,18 @@ type ExecOptions struct {
 	Timeout time.Duration
 }
 
-// Exec runs a process in a running container through the runtime library
-// and waits for it, returning its exit code; a Detach one is waited for by
-// a process of its own (execDetached).
-func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
-	c, err := e.Get(ref)
+func (e ops) exec(ref string, o Options, stdio core.Stdio) (int, error) {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return 125, err
 	}
-	if c.State.Status == StatusPaused {
-		return 125, newStateError("", "container "+ref+" is paused, unpause the container before exec")
+	if c.State.Status == record.StatusPaused {
+		return 125, errdefs.NewStateError("", "container "+ref+" is paused, unpause the container before exec")
 	}
 	if !c.Running() {
-		return 125, newStateError("", "container "+c.ID+" is not running")
+		return 125, errdefs.NewStateError("", "container "+c.ID+" is not running")
 	}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return 125, err
 	}
@@ -78,9 +79,9 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.Cwd = o.Workdir
 	}
 	if o.User != "" {
-		if proc.User, err = containerUser(e.dirs.rootfsDir(c.ID), o.User); err != nil {
+		if proc.User, err = bundle.ContainerUser(e.c.RootfsDir(c.ID), o.User); err != nil {
 			// Docker's exec fails so inside the container: 126.
-			return 126, &ExecError{Reason: ExecFailed, Err: err}
+			return 126, &errdefs.ExecError{Reason: errdefs.ExecFailed, Err: err}
 		}
 	}
 	if proc.User.Umask == nil {
@@ -90,11 +91,11 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		proc.User.Umask = &umask
 	}
 	if o.Privileged {
-		caps := specgen.Bounded(specgen.AllCaps(), capBound())
+		caps := specgen.Bounded(specgen.AllCaps(), bundle.CapBound())
 		proc.Capabilities.Bounding, proc.Capabilities.Permitted, proc.Capabilities.Effective = caps, caps, caps
 	}
 	if o.Detach {
-		return e.execDetached(c, &proc, o.TTY, e.ev.emitExec(c, o.Cmd))
+		return e.execDetached(c, &proc, o.TTY, e.c.EmitExec(c, o.Cmd))
 	}
 	// The exec'd process comes back to us to be reaped.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -122,11 +123,11 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 		defer local.Close()
 		opts.Console = local
 	}
-	execID := e.ev.emitExec(c, o.Cmd)
+	execID := e.c.EmitExec(c, o.Cmd)
 	pid, err := rc.Exec(&proc, opts)
 	if err != nil {
-		xe := execFailure(err)
-		return xe.Reason.exitCode(), xe
+		xe := errdefs.ExecFailure(err)
+		return xe.Reason.ExitCode(), xe
 	}
 	done := make(chan struct{})
 	if conn != nil {
@@ -164,7 +165,7 @@ func (e *Engine) Exec(ref string, o ExecOptions, stdio Stdio) (int, error) {
 	if timedOut.Load() {
 		return -1, health.ErrTimeout
 	}
-	e.ev.emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
+	e.c.Emit(c, "exec_die", "execID", execID, "exitCode", strconv.Itoa(int(code)))
 	select {
 	case <-done:
 	case <-time.After(time.Second):

@@ -1,4 +1,4 @@
-package engine
+package bundle
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 )
 
 // mountShm mounts the shareable /dev/shm of c (engine/shm).
-func (e *runtimeOps) mountShm(c *Container) error {
+func (e ops) mountShm(c *record.Container) error {
 	x := c.HostConfig.ExtraHostConfig
 	if x.IpcMode != "shareable" {
 		return nil
@@ -19,15 +19,15 @@ func (e *runtimeOps) mountShm(c *Container) error {
 	if size <= 0 {
 		size = record.DefaultShmSize
 	}
-	if err := shm.Mount(e.dirs.shmDir(c.ID), size); err != nil {
+	if err := shm.Mount(e.c.ShmDir(c.ID), size); err != nil {
 		return fmt.Errorf("/dev/shm of container %s: %w", c.Name, err)
 	}
 	return nil
 }
 
 // unmountShm unmounts the shareable /dev/shm, if mounted.
-func (e *runtimeOps) unmountShm(id string) error {
-	if err := shm.Unmount(e.dirs.shmDir(id)); err != nil {
+func (e ops) unmountShm(id string) error {
+	if err := shm.Unmount(e.c.ShmDir(id)); err != nil {
 		return fmt.Errorf("/dev/shm of container %s: %w", id, err)
 	}
 	return nil
@@ -37,17 +37,17 @@ func (e *runtimeOps) unmountShm(id string) error {
 // its own shareable one, or that of the container --ipc container:NAME
 // names, which must be shareable and running (dockerd's getIpcContainer);
 // "" when the runtime mounts the container's own tmpfs.
-func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
+func (e ops) ipcShmPath(c *record.Container) (string, error) {
 	mode := c.HostConfig.IpcMode
 	if mode == "shareable" {
-		return e.dirs.shmDir(c.ID), nil
+		return e.c.ShmDir(c.ID), nil
 	}
 	ref, ok := strings.CutPrefix(mode, "container:")
 	if !ok {
 		return "", nil
 	}
 	msg := "can't join IPC of container " + ref
-	other, err := e.Get(ref)
+	other, err := e.c.Get(ref)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", msg, err)
 	}
@@ -56,7 +56,7 @@ func (e *runtimeOps) ipcShmPath(c *Container) (string, error) {
 	}
 	// Docker 20.10 refuses a donor with the default private IPC, whose
 	// /dev/shm is its own mount namespace's.
-	dir := e.dirs.shmDir(other.ID)
+	dir := e.c.ShmDir(other.ID)
 	if other.HostConfig.IpcMode != "shareable" || !shm.Mounted(dir) {
 		return "", errors.New(msg + ": non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
 	}

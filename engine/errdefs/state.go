@@ -1,4 +1,9 @@
-package engine
+// Package errdefs is the engine's typed errors: what cmd/berth and the API
+// map to exit codes and HTTP statuses with errors.As instead of reading
+// error text. A container's state refusing an operation (StateError), a
+// program that did not run (ExecError, 126/127), an exit code to end with
+// (StatusError).
+package errdefs
 
 import (
 	"strings"
@@ -22,7 +27,8 @@ type StateError struct {
 	Bare bool
 }
 
-func newStateError(op, msg string) *StateError { return &StateError{Op: op, Msg: msg} }
+// NewStateError is a StateError of op and msg.
+func NewStateError(op, msg string) *StateError { return &StateError{Op: op, Msg: msg} }
 
 func (e *StateError) Error() string {
 	if e.Op == "" {

@@ -1,15 +1,15 @@
-package engine
+package bundle
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/rootless"
@@ -20,7 +20,7 @@ import (
 // record and what hostFacts finds on this host. An empty volume is then
 // filled from the image's content at its mount point, as Docker does:
 // only once the spec is known to be good, as before the split.
-func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
+func (e ops) buildSpec(c *record.Container, rootfs string) (*specs.Spec, error) {
 	h, err := e.hostFacts(c, rootfs)
 	if err != nil {
 		return nil, err
@@ -39,9 +39,9 @@ func (e *runtimeOps) buildSpec(c *Container, rootfs string) (*specs.Spec, error)
 // and groups in the image, the devices and bounding set of this host, the
 // namespaces of the containers this one joins, its /etc files. Docker
 // creates a missing working directory, so this does too.
-func (e *runtimeOps) hostFacts(c *Container, rootfs string) (specgen.Host, error) {
+func (e ops) hostFacts(c *record.Container, rootfs string) (specgen.Host, error) {
 	hc := c.HostConfig
-	h := specgen.Host{Rootfs: rootfs, CgroupsPath: cgroupsPath(c), CapBound: capBound()}
+	h := specgen.Host{Rootfs: rootfs, CgroupsPath: core.CgroupsPath(c), CapBound: capBound()}
 	if c.Config.WorkingDir != "" {
 		cwd := specgen.Cwd(c.Config.WorkingDir)
 		if dir, err := securejoin.SecureJoin(rootfs, cwd); err == nil {
@@ -91,7 +91,7 @@ func (e *runtimeOps) hostFacts(c *Container, rootfs string) (specgen.Host, error
 		return h, err
 	}
 	etc := &specs.Spec{}
-	if err := e.Network().addEtcMounts(etc, c); err != nil {
+	if err := e.c.Net.AddEtcMounts(etc, c); err != nil {
 		return h, err
 	}
 	h.EtcMounts = etc.Mounts
@@ -106,20 +106,20 @@ func (e *runtimeOps) hostFacts(c *Container, rootfs string) (specgen.Host, error
 // netNSPath is the network namespace the container joins: berth's pinned
 // one, or that of the container --network container:ID names; none for
 // modes none and host.
-func (e *runtimeOps) netNSPath(c *Container) (string, error) {
+func (e ops) netNSPath(c *record.Container) (string, error) {
 	switch mode := c.HostConfig.NetworkMode; {
 	case mode == "none" || mode == "host":
 		return "", nil
 	case strings.HasPrefix(mode, "container:"):
-		return e.Network().sharedNetNS(strings.TrimPrefix(mode, "container:"))
+		return e.c.Net.SharedNetNS(strings.TrimPrefix(mode, "container:"))
 	default:
-		return e.Network().netnsPath(c.ID), nil
+		return e.c.Net.NetNSPath(c.ID), nil
 	}
 }
 
 // runningPid is the pid of the container whose namespace another joins.
-func (e *runtimeOps) runningPid(what, ref string) (int, error) {
-	other, err := e.Get(ref)
+func (e ops) runningPid(what, ref string) (int, error) {
+	other, err := e.c.Get(ref)
 	if err != nil {
 		return 0, fmt.Errorf("joining %s namespace of container %s: %w", what, ref, err)
 	}
@@ -139,27 +139,4 @@ func containerUser(rootfs, spec string) (specs.User, error) {
 	}
 	u.AdditionalGids = append([]uint32{u.GID}, u.AdditionalGids...)
 	return u, nil
-}
-
-// defaultSwap is dockerd's swap for -m without --memory-swap: as much
-// swap as memory (memory+swap twice the memory), or unlimited (-1) where
-// the kernel cannot limit swap, which the runtime would refuse. root is
-// where cgroups are mounted.
-func defaultSwap(root string, memory int64) int64 {
-	if _, err := os.Stat(filepath.Join(root, "memory", "memory.memsw.limit_in_bytes")); err == nil {
-		return 2 * memory
-	}
-	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
-	if err != nil || !slices.Contains(strings.Fields(string(data)), "memory") {
-		return -1
-	}
-	// cgroup v2: the cgroups below the root have memory.swap.max when
-	// the kernel accounts swap. With none to look at yet, trust the
-	// memory controller, as dockerd does.
-	limited, _ := filepath.Glob(filepath.Join(root, "*", "memory.max"))
-	swap, _ := filepath.Glob(filepath.Join(root, "*", "memory.swap.max"))
-	if len(limited) > 0 && len(swap) == 0 {
-		return -1
-	}
-	return 2 * memory
 }

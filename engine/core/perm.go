@@ -1,4 +1,4 @@
-package engine
+package core
 
 import (
 	"errors"
@@ -48,11 +48,3 @@ func makeStateDir(base, id string) error {
 	}
 	return nil
 }
-
-// makeRunDir makes the container's directory under the run root (its
-// rootfs mount point, attach socket, runtime files).
-func (e *dirLayout) makeRunDir(id string) error { return makeStateDir(e.runroot, id) }
-
-// makeContainerDir makes the container's directory under the data root
-// (its bundle, log and /etc files).
-func (e *dirLayout) makeContainerDir(id string) error { return makeStateDir(e.root, id) }

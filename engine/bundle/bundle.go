@@ -1,4 +1,4 @@
-package engine
+package bundle
 
 import (
 	"encoding/json"
@@ -10,13 +10,14 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/volume"
 )
 
 // fillVolumes fills each empty volume of mounts from the image's content
 // at its mount point, as Docker does, unless it was asked for nocopy.
-func fillVolumes(rootfs string, mounts []Mount) error {
+func fillVolumes(rootfs string, mounts []record.Mount) error {
 	for _, m := range mounts {
 		if m.Type != "volume" || m.NoCopy {
 			continue
@@ -28,7 +29,7 @@ func fillVolumes(rootfs string, mounts []Mount) error {
 	return nil
 }
 
-func fillVolume(rootfs string, m Mount) error {
+func fillVolume(rootfs string, m record.Mount) error {
 	empty, err := volume.IsEmpty(m.Source)
 	if err != nil || !empty {
 		return err
@@ -62,10 +63,10 @@ func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
 }
 
 // writeBundle writes config.json into the container's directory.
-func (e *runtimeOps) writeBundle(c *Container, s *specs.Spec) error {
+func (e ops) writeBundle(c *record.Container, s *specs.Spec) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return atomicfile.WriteFileUnsynced(filepath.Join(e.dirs.containerDir(c.ID), "config.json"), data, 0o600)
+	return atomicfile.WriteFileUnsynced(filepath.Join(e.c.ContainerDir(c.ID), "config.json"), data, 0o600)
 }

@@ -1,4 +1,4 @@
-package engine
+package bundle
 
 import (
 	"io/fs"

@@ -1,4 +1,4 @@
-package engine
+package errdefs
 
 import "testing"
 
@@ -7,12 +7,12 @@ func TestStateErrorDocker(t *testing.T) {
 		err           *StateError
 		error, docker string
 	}{
-		{newStateError("", "container abc is not running"), "container abc is not running", "Container abc is not running"},
-		{newStateError("cannot kill container: c1", "container abc is not running"),
+		{NewStateError("", "container abc is not running"), "container abc is not running", "Container abc is not running"},
+		{NewStateError("cannot kill container: c1", "container abc is not running"),
 			"cannot kill container: c1: container abc is not running", "Cannot kill container: c1: Container abc is not running"},
 		{&StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true},
 			"you cannot attach to a stopped container, start it first", "You cannot attach to a stopped container, start it first"},
-		{newStateError("", ""), "", ""},
+		{NewStateError("", ""), "", ""},
 	} {
 		if got := tc.err.Error(); got != tc.error {
 			t.Errorf("Error() = %q, want %q", got, tc.error)

@@ -1,4 +1,4 @@
-package engine
+package runner
 
 import (
 	"context"
@@ -12,10 +12,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/idlemon"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -26,29 +30,29 @@ import (
 // supervisor the steps of one run: create and start through the runtime,
 // copy the output, follow, clean up (run.go).
 
-// MonitorEnv marks a process as a monitor, so main routes it before any
+// Env marks a process as a monitor, so main routes it before any
 // command-line parsing.
-const MonitorEnv = monitor.Env
+const Env = monitor.Env
 
-// MonitorIdleEnv=0 keeps a monitor in Go for the container's whole run.
-const MonitorIdleEnv = monitor.IdleEnv
+// IdleEnv=0 keeps a monitor in Go for the container's whole run.
+const IdleEnv = monitor.IdleEnv
 
 // reportErr is the start failure r reports, typed as it was in the
 // monitor.
 func reportErr(r monitor.Report) error {
-	if reason := ExecReason(r.Reason); reason != ExecFailed {
-		return &ExecError{Reason: reason, Err: errors.New(r.Error)}
+	if reason := errdefs.ExecReason(r.Reason); reason != errdefs.ExecFailed {
+		return &errdefs.ExecError{Reason: reason, Err: errors.New(r.Error)}
 	}
-	return &StatusError{Code: r.Code, Err: errors.New(r.Error)}
+	return &errdefs.StatusError{Code: r.Code, Err: errors.New(r.Error)}
 }
 
-// MonitorMain is the monitor process's whole life; it returns its exit code.
-func MonitorMain(args []string) int {
+// Main is the monitor process's whole life; it returns its exit code.
+func Main(args []string) int {
 	if os.Getenv(health.Env) != "" && len(args) == 3 {
 		// A probe is a short-lived command like exec: the monitor's
 		// small heap (GOGC=20 in its environment) would only slow it.
 		debug.SetGCPercent(100)
-		return New(Options{Root: args[0], Runroot: args[1]}).mon.prober().Main(args[2]) // engine/health
+		return ops{core.New(args[0], args[1], nil, core.NewInUse(args[0]))}.prober().Main(args[2]) // engine/health
 	}
 	// Idle monitors are most of berth's memory: keep the heap small.
 	debug.SetGCPercent(20)
@@ -57,60 +61,60 @@ func MonitorMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "berth monitor: want <root> <runroot> <id>")
 		return 2
 	}
-	e := New(Options{Root: args[0], Runroot: args[1]})
+	e := ops{core.New(args[0], args[1], nil, core.NewInUse(args[0]))}
 	if why := os.Getenv(idlemon.EnvResume); why != "" {
-		return e.mon.resumeMonitor(args[2], why) // its fds are its own (monitor.FDs)
+		return e.resumeMonitor(args[2], why) // its fds are its own (monitor.FDs)
 	}
 	fds.CloseInherited(4) // 0-2 are /dev/null, 3 the report pipe
 	report := os.NewFile(3, "report")
-	c, err := e.db.get(args[2])
+	c, err := e.c.Records.Get(args[2])
 	if err != nil {
 		monitor.WriteReport(report, monitor.Report{Error: err.Error(), Code: 125})
 		return 1
 	}
-	e.mon.supervise(c, e.mon.monitorStdio(c), func(r monitor.Report) { monitor.WriteReport(report, r) })
+	e.supervise(c, e.monitorStdio(c), func(r monitor.Report) { monitor.WriteReport(report, r) })
 	return 0
 }
 
 // supervise runs the container until it exits for good
 // (monitor.Supervisor): report is called once, after the first start or
 // its failure.
-func (e *monitorOps) supervise(c *Container, stdio *Stdio, report func(monitor.Report)) exitInfo {
+func (e ops) supervise(c *record.Container, stdio *core.Stdio, report func(monitor.Report)) exitInfo {
 	return e.superviseFrom(c, stdio, report, nil)
 }
 
 // superviseFrom is supervise for a monitor that re-executed itself: the
 // first run is already underway, and resumed waits for its end.
-func (e *monitorOps) superviseFrom(c *Container, stdio *Stdio, report func(monitor.Report), resumed func() (exitInfo, error)) exitInfo {
-	s := &monitor.Supervisor{Records: e.db.s, C: c, Steps: monitor.Steps{
+func (e ops) superviseFrom(c *record.Container, stdio *core.Stdio, report func(monitor.Report), resumed func() (exitInfo, error)) exitInfo {
+	s := &monitor.Supervisor{Records: e.c.Records, C: c, Steps: monitor.Steps{
 		Run: func(started func(int)) (monitor.Exit, error) {
 			return monitorExit(e.runOnce(c, stdio, stdio == nil, started))
 		},
 		Failed: func(err error) (int, string) {
-			var xe *ExecError
+			var xe *errdefs.ExecError
 			if errors.As(err, &xe) {
-				return xe.Reason.exitCode(), string(xe.Reason)
+				return xe.Reason.ExitCode(), string(xe.Reason)
 			}
 			return 125, ""
 		},
-		Emit:     func(action string) { e.ev.emit(c, action) },
-		EmitExit: func(x monitor.Exit) { e.ev.emitExit(c, exitInfo{code: x.Code, oom: x.OOM}) },
+		Emit:     func(action string) { e.c.Emit(c, action) },
+		EmitExit: func(x monitor.Exit) { e.c.EmitExit(c, x.Code, x.OOM) },
 		Release: func() {
-			if err := e.Network().tearDown(c); err != nil {
+			if err := e.c.Net.TearDown(c); err != nil {
 				slog.Warn("tear down the container's network", "id", c.ID, "error", err)
 			}
-			if err := e.rt.unmountRootfs(c.ID); err != nil {
+			if err := bundle.UnmountRootfs(e.c, c.ID); err != nil {
 				slog.Warn("after the container's exit", "id", c.ID, "error", err)
 			}
-			e.ev.emitVolumes(c, "unmount")
+			e.c.EmitVolumes(c, "unmount")
 		},
 		Remove: func() {
 			e.awaitWaiters(c.ID)
-			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
+			if err := bundle.RemoveFiles(context.Background(), e.c, c, true); err != nil {
 				slog.Warn("remove container after exit", "id", c.ID, "error", err)
 			}
 		},
-		Detached: stdio == nil || stdio.detached,
+		Detached: stdio == nil || stdio.Detached,
 	}}
 	var first func() (monitor.Exit, error)
 	if resumed != nil {
@@ -125,10 +129,10 @@ func monitorExit(info exitInfo, err error) (monitor.Exit, error) {
 }
 
 // spawnMonitor starts the container's monitor and waits for its report.
-func (e *monitorOps) spawnMonitor(c *Container) error {
+func (e ops) spawnMonitor(c *record.Container) error {
 	// GOMAXPROCS=1: one thread runs Go code; the monitor needs no more.
-	env := []string{MonitorEnv + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
-	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.root, e.runroot, c.ID}, env)
+	env := []string{Env + "=1", "GOMAXPROCS=1", "GOGC=20", "MALLOC_ARENA_MAX=1", "GODEBUG=memprofilerate=0", "PATH=" + os.Getenv("PATH")}
+	data, err := fds.SpawnDaemon("container's monitor", "berth-monitor", []string{"monitor", e.c.Root, e.c.Runroot, c.ID}, env)
 	if err != nil {
 		return err
 	}
@@ -144,41 +148,41 @@ func (e *monitorOps) spawnMonitor(c *Container) error {
 
 // idleCapable reports whether a run can go idle: in a monitor process,
 // with the monitor's own Stdio (or none), not a foreground berth run.
-func idleCapable(stdio *Stdio, keepStdin bool) bool {
-	if os.Getenv(MonitorEnv) == "" || os.Getenv(MonitorIdleEnv) == "0" {
+func idleCapable(stdio *core.Stdio, keepStdin bool) bool {
+	if os.Getenv(Env) == "" || os.Getenv(IdleEnv) == "0" {
 		return false
 	}
-	return (stdio == nil && keepStdin) || (stdio != nil && stdio.detached)
+	return (stdio == nil && keepStdin) || (stdio != nil && stdio.Detached)
 }
 
 // goIdle hands the running container pid to the C loop (monitor.GoIdle).
 // It returns only if the exec failed, or with monitor.ErrAttached.
-func (e *monitorOps) goIdle(c *Container, pid int, s streams, stdio *Stdio) error {
-	i := monitor.Idle{Pid: pid, LogPath: e.dirs.logPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile),
+func (e ops) goIdle(c *record.Container, pid int, s streams, stdio *core.Stdio) error {
+	i := monitor.Idle{Pid: pid, LogPath: e.c.LogPath(c.ID), LogMax: c.HostConfig.LogMaxSize, LogFiles: jsonlog.Files(c.HostConfig.LogMaxFile),
 		Master: s.master, Out: s.out, Err: s.err, KeepStdin: s.keep}
 	if health.Probing(c.Config.Healthcheck) {
 		i.Probe = health.First(c.Config.Healthcheck)
 	}
 	if stdio != nil {
-		i.Attach = stdio.attach
+		i.Attach = stdio.Attach
 	}
 	return monitor.GoIdle(i)
 }
 
 // resumeMonitor is MonitorMain in a monitor that the C loop re-executed:
 // why is "exit:<code>" or "wake".
-func (e *monitorOps) resumeMonitor(id, why string) int {
+func (e ops) resumeMonitor(id, why string) int {
 	fds, err := monitor.Resume()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 2
 	}
-	c, err := e.db.get(id)
+	c, err := e.c.Records.Get(id)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth monitor:", err)
 		return 1
 	}
-	var stdio *Stdio
+	var stdio *core.Stdio
 	if srv := fds.Attach(); srv != nil {
 		stdio = attachedStdio(srv)
 	}
@@ -188,14 +192,14 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 	case strings.HasPrefix(why, "exit:"):
 		code, err := strconv.Atoi(strings.TrimPrefix(why, "exit:"))
 		if err != nil {
-			code = exitUnknown
+			code = record.ExitUnknown
 		}
 		// The C loop closed the output pipes: their numbers may be
 		// anything now.
 		resumed = func() (exitInfo, error) { return e.finishRun(c, code) }
 	case why == "wake":
 		resumed = func() (_ exitInfo, err error) {
-			log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
+			log, err := jsonlog.Open(e.c.LogPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 			if err != nil {
 				return exitInfo{}, err
 			}
@@ -215,8 +219,8 @@ func (e *monitorOps) resumeMonitor(id, why string) int {
 					}
 				}
 			}()
-			if s.master != nil && stdio != nil && stdio.onConsole != nil {
-				stdio.onConsole(s.master)
+			if s.master != nil && stdio != nil && stdio.OnConsole != nil {
+				stdio.OnConsole(s.master)
 			}
 			var wg sync.WaitGroup
 			e.copyOutput(&wg, s, stdio, log)

@@ -1,11 +1,10 @@
-package engine
+package errdefs
 
 import (
 	"errors"
 	"fmt"
 	"testing"
 
-	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/runtime/initproc"
 )
 
@@ -25,22 +24,9 @@ func TestExecFailure(t *testing.T) {
 		{"format", errors.New("exec format error"), ExecNotExecutable},
 		{"other", errors.New("cgroup: write memory.max: invalid argument"), ExecFailed},
 	} {
-		xe := execFailure(tc.err)
+		xe := ExecFailure(tc.err)
 		if xe.Reason != tc.want || !errors.Is(xe, tc.err) {
 			t.Errorf("%s: reason %q (wraps %v); want %q", tc.name, xe.Reason, errors.Is(xe, tc.err), tc.want)
 		}
-	}
-}
-
-// TestMonitorReportKeepsReason: the reason survives the report's JSON
-// from the monitor to the starting process.
-func TestMonitorReportKeepsReason(t *testing.T) {
-	var xe *ExecError
-	if err := reportErr(monitor.Report{Error: "x", Code: 127, Reason: string(ExecNotFound)}); !errors.As(err, &xe) || xe.Reason != ExecNotFound {
-		t.Errorf("report with a reason: %#v", err)
-	}
-	var se *StatusError
-	if err := reportErr(monitor.Report{Error: "x", Code: 125}); !errors.As(err, &se) || se.Code != 125 {
-		t.Errorf("report without a reason: %#v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package engine
+package core
 
 import (
 	"path/filepath"
@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/ociruntime"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -14,8 +15,8 @@ import (
 // A container's runtime is berth's own library (the default) or an OCI
 // runtime binary (--runtime runc|crun|PATH, engine/ociruntime).
 
-// runtimeHandle is one container as its runtime holds it.
-type runtimeHandle interface {
+// Runtime is one container as its runtime holds it.
+type Runtime interface {
 	Start() error
 	Pid() int
 	Signal(sig unix.Signal, all bool) error
@@ -28,15 +29,15 @@ type runtimeHandle interface {
 	Update(r *specs.LinuxResources) error // update.go
 }
 
-// libContainer is berth's own runtime behind runtimeHandle.
+// libContainer is berth's own runtime behind Runtime.
 type libContainer struct{ *container.Container }
 
 func (l libContainer) CgroupPaths() map[string]string { return l.State().CgroupPaths }
 
-// loadRuntime finds the runtime's state of a created or running container.
-func (e *runtimeOps) loadRuntime(c *Container) (runtimeHandle, error) {
+// LoadRuntime finds the runtime's state of a created or running container.
+func (e *Core) LoadRuntime(c *record.Container) (Runtime, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ociruntime.Own {
-		rc, err := container.Load(e.dirs.runtimeRoot(), c.ID)
+		rc, err := container.Load(e.RuntimeRoot(), c.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -52,15 +53,15 @@ func (e *runtimeOps) loadRuntime(c *Container) (runtimeHandle, error) {
 	return oc, nil
 }
 
-// createRuntime creates the container, its process waiting for Start.
-func (e *runtimeOps) createRuntime(c *Container, opts container.CreateOptions) (runtimeHandle, error) {
+// CreateRuntime creates the container, its process waiting for Start.
+func (e *Core) CreateRuntime(c *record.Container, opts container.CreateOptions) (Runtime, error) {
 	if c.HostConfig.Runtime == "" || c.HostConfig.Runtime == ociruntime.Own {
 		// The library leaves an existing root's mode (runc's way); older
 		// versions of berth made this one 0711.
-		if err := statedir.Ensure(e.dirs.runtimeRoot(), statedir.Mode); err != nil {
+		if err := statedir.Ensure(e.RuntimeRoot(), statedir.Mode); err != nil {
 			return nil, err
 		}
-		rc, err := container.Create(e.dirs.runtimeRoot(), c.ID, opts)
+		rc, err := container.Create(e.RuntimeRoot(), c.ID, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -77,13 +78,13 @@ func (e *runtimeOps) createRuntime(c *Container, opts container.CreateOptions) (
 }
 
 // ociContainer is c as the OCI runtime binary it names holds it.
-func (e *runtimeOps) ociContainer(c *Container) (*ociruntime.Container, error) {
+func (e *Core) ociContainer(c *record.Container) (*ociruntime.Container, error) {
 	rt := c.HostConfig.Runtime
-	oc, err := ociruntime.New(rt, filepath.Join(e.runroot, "oci", ociruntime.StateKey(rt)), c.ID, e.dirs.containerDir(c.ID), e.dirs.runDir(c.ID), cgroupsPath(c))
+	oc, err := ociruntime.New(rt, filepath.Join(e.Runroot, "oci", ociruntime.StateKey(rt)), c.ID, e.ContainerDir(c.ID), e.RunDir(c.ID), CgroupsPath(c))
 	if err != nil {
 		return nil, err
 	}
-	if err := e.dirs.makeRunDir(c.ID); err != nil {
+	if err := e.MakeRunDir(c.ID); err != nil {
 		return nil, err
 	}
 	return oc, nil

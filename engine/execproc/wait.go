@@ -1,4 +1,4 @@
-package engine
+package execproc
 
 import (
 	"encoding/json"
@@ -13,6 +13,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
@@ -31,10 +34,10 @@ import (
 //	  spawn; read the report  <---------  run the process; report pid or failure
 //	  exit 0 (or the failure's code)      wait; exec_die exitCode=N; exit
 
-// ExecWaitEnv marks a process as a detached exec's waiter, so main routes
+// WaitEnv marks a process as a detached exec's waiter, so main routes
 // it before any flag parsing; execRequestEnv carries what it runs.
 const (
-	ExecWaitEnv    = "BERTH_EXEC_WAIT"
+	WaitEnv        = "BERTH_EXEC_WAIT"
 	execRequestEnv = "BERTH_EXEC_REQUEST"
 )
 
@@ -44,19 +47,19 @@ type execRequest struct {
 }
 
 type execReport struct {
-	Pid    int        `json:"pid,omitempty"`
-	Reason ExecReason `json:"reason,omitempty"`
-	Error  string     `json:"error,omitempty"`
+	Pid    int                `json:"pid,omitempty"`
+	Reason errdefs.ExecReason `json:"reason,omitempty"`
+	Error  string             `json:"error,omitempty"`
 }
 
 // execDetached hands proc to a waiter and returns once it runs.
-func (e *Engine) execDetached(c *Container, proc *specs.Process, tty bool, execID string) (int, error) {
+func (e ops) execDetached(c *record.Container, proc *specs.Process, tty bool, execID string) (int, error) {
 	req, err := json.Marshal(execRequest{Process: proc, TTY: tty})
 	if err != nil {
 		return 125, fmt.Errorf("encode the exec's process: %w", err)
 	}
-	env := []string{ExecWaitEnv + "=1", execRequestEnv + "=" + string(req), "GOMAXPROCS=1", "PATH=" + os.Getenv("PATH")}
-	data, err := fds.SpawnDaemon("detached exec", "berth-exec", []string{"exec-wait", e.root, e.runroot, c.ID, execID}, env)
+	env := []string{WaitEnv + "=1", execRequestEnv + "=" + string(req), "GOMAXPROCS=1", "PATH=" + os.Getenv("PATH")}
+	data, err := fds.SpawnDaemon("detached exec", "berth-exec", []string{"exec-wait", e.c.Root, e.c.Runroot, c.ID, execID}, env)
 	if err != nil {
 		return 125, err
 	}
@@ -65,15 +68,15 @@ func (e *Engine) execDetached(c *Container, proc *specs.Process, tty bool, execI
 		return 125, fmt.Errorf("the detached exec's waiter exited without a report (%q)", data)
 	}
 	if rep.Error != "" {
-		xe := &ExecError{Reason: rep.Reason, Err: errors.New(rep.Error)}
-		return xe.Reason.exitCode(), xe
+		xe := &errdefs.ExecError{Reason: rep.Reason, Err: errors.New(rep.Error)}
+		return xe.Reason.ExitCode(), xe
 	}
 	return 0, nil
 }
 
-// ExecWaitMain is the waiter: args are root, runroot, the container's ID
+// WaitMain is the waiter: args are root, runroot, the container's ID
 // and the exec's.
-func ExecWaitMain(args []string) int {
+func WaitMain(args []string) int {
 	if len(args) != 4 {
 		fmt.Fprintln(os.Stderr, "berth exec-wait: want <root> <runroot> <container-id> <exec-id>")
 		return 2
@@ -89,8 +92,8 @@ func ExecWaitMain(args []string) int {
 		writeExecReport(report, execReport{Error: fmt.Sprintf("read the exec's request: %v", err)})
 		return 1
 	}
-	e := New(Options{Root: args[0], Runroot: args[1]})
-	c, err := e.Get(args[2])
+	e := ops{core.New(args[0], args[1], nil, core.NewInUse(args[0]))}
+	c, err := e.c.Get(args[2])
 	if err != nil {
 		writeExecReport(report, execReport{Error: err.Error()})
 		return 1
@@ -100,18 +103,18 @@ func ExecWaitMain(args []string) int {
 		slog.Warn("detached exec", "container", c.ID, "exec", args[3], "error", err)
 		return 1
 	}
-	e.ev.emit(c, "exec_die", "execID", args[3], "exitCode", strconv.Itoa(code))
+	e.c.Emit(c, "exec_die", "execID", args[3], "exitCode", strconv.Itoa(code))
 	return 0
 }
 
 // runDetachedExec runs the process, reports on report, and waits.
-func (e *Engine) runDetachedExec(c *Container, req execRequest, report *os.File) (int, error) {
+func (e ops) runDetachedExec(c *record.Container, req execRequest, report *os.File) (int, error) {
 	fail := func(err error) (int, error) {
-		xe := execFailure(err)
+		xe := errdefs.ExecFailure(err)
 		writeExecReport(report, execReport{Reason: xe.Reason, Error: xe.Error()})
 		return 0, err
 	}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -157,7 +160,7 @@ func (e *Engine) runDetachedExec(c *Container, req execRequest, report *os.File)
 	return e.waitDetachedExec(fw, pid, report)
 }
 
-func (e *Engine) waitDetachedExec(fw *container.Forwarder, pid int, report *os.File) (int, error) {
+func (e ops) waitDetachedExec(fw *container.Forwarder, pid int, report *os.File) (int, error) {
 	writeExecReport(report, execReport{Pid: pid})
 	code, err := fw.Wait(pid)
 	if err != nil {

@@ -1,7 +1,6 @@
-package engine
+package runner
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,115 +11,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/monitor"
-	"github.com/berth-containers/berth/internal/mountpoint"
-	"github.com/berth-containers/berth/internal/statedir"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
-	"github.com/berth-containers/berth/snapshot"
 )
-
-// Stdio is the caller's end of a foreground container: nil fields mean
-// not attached.
-type Stdio struct {
-	In       *os.File // with -i; a terminal is put in raw mode with -t
-	Out, Err io.Writer
-	// NoSigProxy keeps the signals this process gets from the container
-	// (run --sig-proxy=false).
-	NoSigProxy bool
-	// detached marks a monitor's own Stdio (its attach server, attach.go);
-	// onConsole is given the pty master of a -t container.
-	detached  bool
-	onConsole func(master *os.File)
-	attach    *attach.Server
-}
-
-// prepare mounts the container's rootfs (unless a previous start left it
-// mounted) and writes its bundle. Errors here are berth's own (exit 125).
-func (e *runtimeOps) prepare(ctx context.Context, c *Container) error {
-	rootfs := e.dirs.rootfsDir(c.ID)
-	// The mount point is reached only through the container's 0700 run
-	// directory: the rootfs is mounted in the host's mount namespace
-	// without nosuid or nodev (the container needs its setuid binaries and
-	// device nodes), so no other user may look up paths in it.
-	if err := e.dirs.makeRunDir(c.ID); err != nil {
-		return err
-	}
-	if err := statedir.Mkdir(rootfs, statedir.Mode); err != nil {
-		return fmt.Errorf("create rootfs mount point: %w", err)
-	}
-	if !isMountPoint(rootfs) {
-		mounts, err := e.rootfsMounts(ctx, c)
-		if err != nil {
-			return fmt.Errorf("%w (remove it with berth rm -f)", err)
-		}
-		if c.HostConfig.AutoRemove {
-			// Its files go with it: overlay need not sync the upper dir's
-			// filesystem at unmount, which costs a syncfs of the whole
-			// disk (podman mounts --rm containers volatile too).
-			for i := range mounts {
-				if mounts[i].Type == "overlay" {
-					mounts[i].Options = append(mounts[i].Options, "volatile")
-				}
-			}
-		}
-		if err := snapshot.MountAll(mounts, rootfs); err != nil {
-			return fmt.Errorf("mount root filesystem of container %s: %w", c.Name, err)
-		}
-		e.ph.mark("mount rootfs")
-	}
-	if err := e.mountShm(c); err != nil {
-		return errors.Join(err, e.unmountRootfs(c.ID))
-	}
-	if err := e.Network().setUp(ctx, c); err != nil {
-		return errors.Join(err, e.unmountRootfs(c.ID))
-	}
-	s, err := e.buildSpec(c, rootfs)
-	if err == nil {
-		err = e.writeBundle(c, s)
-	}
-	e.ph.mark("spec and bundle")
-	if err != nil {
-		if nerr := e.Network().tearDown(c); nerr != nil {
-			err = errors.Join(err, fmt.Errorf("tear down the network of container %s: %w", c.Name, nerr))
-		}
-		return errors.Join(err, e.unmountRootfs(c.ID))
-	}
-	e.ev.emitVolumes(c, "mount")
-	return nil
-}
-
-// unmountRootfs unmounts the container's root filesystem, if mounted, and
-// its shareable /dev/shm, which lives as long.
-func (e *runtimeOps) unmountRootfs(id string) error {
-	if err := e.unmountShm(id); err != nil {
-		return err
-	}
-	rootfs := e.dirs.rootfsDir(id)
-	if !isMountPoint(rootfs) {
-		return nil
-	}
-	if err := snapshot.UnmountAll(rootfs); err != nil {
-		return fmt.Errorf("unmount root filesystem of container %s: %w", id, err)
-	}
-	return nil
-}
 
 // deleteRuntime removes the runtime's state of a run that failed or was
 // left by a killed monitor; the caller's error (or none) is what matters,
 // so a failed delete is only logged.
-func deleteRuntime(rc runtimeHandle, id string) {
+func deleteRuntime(rc core.Runtime, id string) {
 	if err := rc.Delete(true); err != nil {
 		slog.Warn("delete runtime state", "id", id, "error", err)
 	}
 }
-
-// isMountPoint compares a directory's device with its parent's: an
-// overlay mounted on it has a device of its own.
-func isMountPoint(dir string) bool { return mountpoint.Is(dir) }
 
 // exitInfo is how one run of the container ended.
 type exitInfo struct {
@@ -133,11 +41,11 @@ type exitInfo struct {
 // it. started is called once it runs, with its pid. A detached monitor's
 // run does not come back: once the container runs, the monitor hands it to
 // its idle loop (engine/monitor), which re-executes berth when it exits.
-func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
-	if old, err := e.rt.loadRuntime(c); err == nil {
+func (e ops) runOnce(c *record.Container, stdio *core.Stdio, keepStdin bool, started func(pid int)) (_ exitInfo, err error) {
+	if old, err := e.c.LoadRuntime(c); err == nil {
 		deleteRuntime(old, c.ID) // left by a monitor that was killed
 	}
-	log, err := jsonlog.Open(e.dirs.logPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
+	log, err := jsonlog.Open(e.c.LogPath(c.ID), c.HostConfig.LogMaxSize, jsonlog.Files(c.HostConfig.LogMaxFile))
 	if err != nil {
 		return exitInfo{}, err
 	}
@@ -149,7 +57,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.dirs.containerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
@@ -209,9 +117,9 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 		// goes to the log too.
 		e.copyOutput(&wg, s, stdio, log)
 	}
-	e.ph.mark("log, pipes")
-	rc, err := e.rt.createRuntime(c, opts)
-	e.ph.mark("runtime create")
+	e.c.Mark("log, pipes")
+	rc, err := e.c.CreateRuntime(c, opts)
+	e.c.Mark("runtime create")
 	if opts.Stdout != devNull {
 		opts.Stdout.(*os.File).Close()
 		opts.Stderr.(*os.File).Close()
@@ -221,7 +129,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			e.copyOutput(&wg, s, stdio, log)
 		}
 		wg.Wait()
-		return exitInfo{}, execFailure(err)
+		return exitInfo{}, errdefs.ExecFailure(err)
 	}
 	if consoleConn != nil {
 		master, err := console.RecvMaster(consoleConn, 5*time.Second)
@@ -230,8 +138,8 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 			return exitInfo{}, fmt.Errorf("receive the container's pty: %w", err)
 		}
 		closeAfter = append(closeAfter, master)
-		if stdio != nil && stdio.onConsole != nil {
-			stdio.onConsole(master)
+		if stdio != nil && stdio.OnConsole != nil {
+			stdio.OnConsole(master)
 		}
 		s.master = master
 		if !idle {
@@ -240,9 +148,9 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	}
 	if err := rc.Start(); err != nil {
 		deleteRuntime(rc, c.ID)
-		return exitInfo{}, execFailure(err)
+		return exitInfo{}, errdefs.ExecFailure(err)
 	}
-	e.ph.mark("runtime start")
+	e.c.Mark("runtime start")
 	started(rc.Pid())
 	if idle {
 		// Returns only if the idle loop could not be started: then this
@@ -264,7 +172,7 @@ type streams struct {
 }
 
 // copyOutput starts the copies of s into the log and to stdio.
-func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log *jsonlog.File) {
+func (e ops) copyOutput(wg *sync.WaitGroup, s streams, stdio *core.Stdio, log *jsonlog.File) {
 	var out, errw io.Writer
 	var in *os.File
 	if stdio != nil {
@@ -292,13 +200,13 @@ func (e *monitorOps) copyOutput(wg *sync.WaitGroup, s streams, stdio *Stdio, log
 
 // follow waits for the container's process pid to exit and for its
 // output copies to end, then cleans up after it.
-func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
+func (e ops) follow(c *record.Container, pid int, fw *container.Forwarder, wg *sync.WaitGroup) (exitInfo, error) {
 	stopHealth := e.watchHealth(c)
 	code, err := fw.Wait(pid)
 	stopHealth()
-	e.ph.mark("container ran")
+	e.c.Mark("container ran")
 	if err != nil {
-		if rc, lerr := e.rt.loadRuntime(c); lerr == nil {
+		if rc, lerr := e.c.LoadRuntime(c); lerr == nil {
 			deleteRuntime(rc, c.ID)
 		}
 		return exitInfo{}, err
@@ -309,9 +217,9 @@ func (e *monitorOps) follow(c *Container, pid int, fw *container.Forwarder, wg *
 
 // finishRun reads how a run that exited with code ended (OOM) and removes
 // what the runtime kept of it.
-func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
+func (e ops) finishRun(c *record.Container, code int) (exitInfo, error) {
 	info := exitInfo{code: code}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
@@ -329,7 +237,7 @@ func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
-	e.ph.mark("runtime delete")
+	e.c.Mark("runtime delete")
 	return info, nil
 }
 
@@ -357,22 +265,4 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	case <-done:
 	case <-time.After(d):
 	}
-}
-
-// rootfsMounts are the mounts of a container's root filesystem: its
-// writable snapshot over its image's layers.
-func (e *runtimeOps) rootfsMounts(ctx context.Context, c *Container) ([]snapshot.Mount, error) {
-	svc, err := e.imageService()
-	if err != nil {
-		return nil, err
-	}
-	sn, err := svc.Snapshotter()
-	if err != nil {
-		return nil, err
-	}
-	mounts, err := sn.Mounts(ctx, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("root filesystem of container %s: %w", c.Name, err)
-	}
-	return mounts, nil
 }

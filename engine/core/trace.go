@@ -1,4 +1,4 @@
-package engine
+package core
 
 import (
 	"context"
@@ -26,3 +26,6 @@ func (p *phases) mark(step string) {
 	slog.Debug("engine", "step", step, "took", now.Sub(p.last).String())
 	p.last = now
 }
+
+// Mark logs, at debug level, the time the step just done took.
+func (c *Core) Mark(step string) { c.ph.mark(step) }
