@@ -92,13 +92,7 @@ func TestDisconnectMidStream(t *testing.T) {
 		s.ping(t)
 	}
 	if n := s.settledFds(t, base); n > base {
-		entries, _ := os.ReadDir("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/fd")
-		var links []string
-		for _, e := range entries {
-			l, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(s.cmd.Process.Pid), "fd", e.Name()))
-			links = append(links, e.Name()+"->"+l)
-		}
-		t.Errorf("the service holds %d fds after the hang-ups, %d before: %v", n, base, links)
+		t.Errorf("the service holds %d fds after the hang-ups, %d before: %v", n, base, s.fdLinks())
 	}
 	// The pull was either done before the client went, and whole, or
 	// left nothing: no partial blob; pulling again works.
@@ -118,6 +112,18 @@ func TestDisconnectMidStream(t *testing.T) {
 	if out := s.must(t, "logs", "--tail", "1", "ticker"); !strings.Contains(out, "tick") {
 		t.Errorf("logs of the ticker after the hang-ups: %q", out)
 	}
+}
+
+// fdLinks are the service's open fds and what each is.
+func (s *service) fdLinks() []string {
+	dir := filepath.Join("/proc", strconv.Itoa(s.cmd.Process.Pid), "fd")
+	entries, _ := os.ReadDir(dir)
+	var links []string
+	for _, e := range entries {
+		l, _ := os.Readlink(filepath.Join(dir, e.Name()))
+		links = append(links, e.Name()+"->"+l)
+	}
+	return links
 }
 
 // partialBlobs lists blobs being written in the content store's ingest dir.
