@@ -61,11 +61,27 @@ func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
 		FileMode: &mode, UID: &uid, GID: &gid}, nil
 }
 
-// writeBundle writes config.json into the container's directory.
+// writeBundle writes config.json into the container's directory, and
+// keeps s for this process's runtime create (takeSpec).
 func (e *runtimeOps) writeBundle(c *Container, s *specs.Spec) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return atomicfile.WriteFileUnsynced(filepath.Join(e.dirs.containerDir(c.ID), "config.json"), data, 0o600)
+	if err := atomicfile.WriteFileUnsynced(filepath.Join(e.dirs.containerDir(c.ID), "config.json"), data, 0o600); err != nil {
+		return err
+	}
+	e.written.Store(c.ID, s)
+	return nil
+}
+
+// takeSpec is the spec this process last wrote into c's config.json, or
+// nil: berth's runtime library, run in-process, takes it instead of
+// decoding config.json again (container.CreateOptions.Spec). Taken once:
+// the next create of c (a restart by its monitor) reads the file.
+func (e *runtimeOps) takeSpec(id string) *specs.Spec {
+	if s, ok := e.written.LoadAndDelete(id); ok {
+		return s.(*specs.Spec)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 
@@ -29,6 +30,9 @@ type Engine struct {
 	images        *image.Service
 	db            *recordStore
 	ph            *phases // debug timings of this process's steps
+	// written: container ID -> the *specs.Spec its config.json was
+	// written from by this process (runtimeOps.takeSpec).
+	written sync.Map
 	// net is the container side of networking; it holds the published
 	// ports of a foreground run's container (netsetup.Setup.OwnPorts).
 	net *netsetup.Setup

@@ -149,7 +149,7 @@ func (e *monitorOps) runOnce(c *Container, stdio *Stdio, keepStdin bool, started
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.dirs.containerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.dirs.containerDir(c.ID), Spec: e.rt.takeSpec(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
