@@ -57,14 +57,17 @@ func TestCanonicalDistinguishes(t *testing.T) {
 		"listenerPath":    func(c *specs.LinuxSeccomp) { c.ListenerPath = "/x" },
 		"listenerMeta":    func(c *specs.LinuxSeccomp) { c.ListenerMetadata = "x" },
 		"names split":     func(c *specs.LinuxSeccomp) { c.Syscalls[0].Names = []string{"a", "bc"} },
-		"name moved":      func(c *specs.LinuxSeccomp) { c.Syscalls[0].Names = []string{"ab"}; c.Syscalls[1].Names = []string{"c", "d"} },
-		"action":          func(c *specs.LinuxSeccomp) { c.Syscalls[0].Action = specs.ActLog },
-		"errnoRet":        func(c *specs.LinuxSeccomp) { c.Syscalls[1].ErrnoRet = &two },
-		"arg index":       func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Index = 0 },
-		"arg value":       func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Value = 3 },
-		"arg valueTwo":    func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].ValueTwo = 2 },
-		"arg op":          func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Op = specs.OpEqualTo },
-		"no args":         func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args = nil },
+		"name moved": func(c *specs.LinuxSeccomp) {
+			c.Syscalls[0].Names = []string{"ab"}
+			c.Syscalls[1].Names = []string{"c", "d"}
+		},
+		"action":       func(c *specs.LinuxSeccomp) { c.Syscalls[0].Action = specs.ActLog },
+		"errnoRet":     func(c *specs.LinuxSeccomp) { c.Syscalls[1].ErrnoRet = &two },
+		"arg index":    func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Index = 0 },
+		"arg value":    func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Value = 3 },
+		"arg valueTwo": func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].ValueTwo = 2 },
+		"arg op":       func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args[0].Op = specs.OpEqualTo },
+		"no args":      func(c *specs.LinuxSeccomp) { c.Syscalls[1].Args = nil },
 	}
 	want := appendCanonical(nil, base())
 	if !bytes.Equal(want, appendCanonical(nil, base())) {
