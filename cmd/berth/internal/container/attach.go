@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/attach"
 )
 
 func newAttachCommand(g *cli.Context) *cobra.Command {
@@ -23,6 +24,9 @@ it running.`,
   berth attach box`,
 		Args: cli.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := checkDetachKeys(o.DetachKeys); err != nil {
+				return err
+			}
 			e, err := g.Engine()
 			if err != nil {
 				return err
@@ -49,4 +53,13 @@ it running.`,
 	f.BoolVar(&o.SigProxy, "sig-proxy", true, "proxy all received signals to the process")
 	f.StringVar(&o.DetachKeys, "detach-keys", "", "override the key sequence for detaching a container")
 	return cmd
+}
+
+// checkDetachKeys is Docker's CLI's check of --detach-keys, made before
+// anything else; its error is printed bare, as Docker's.
+func checkDetachKeys(keys string) error {
+	if _, err := attach.ParseDetachKeys(keys); err != nil {
+		return cli.BareError{Err: err}
+	}
+	return nil
 }
