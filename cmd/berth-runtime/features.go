@@ -37,7 +37,7 @@ build of berth-runtime understands. Higher-level tools read it.`,
 					Selinux:      &features.Selinux{Enabled: &no},
 					// Not implemented: said so, rather than left unknown.
 					IntelRdt:        &features.IntelRdt{Enabled: &no},
-					MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+					MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 					NetDevices:      &features.NetDevices{Enabled: &no},
 				},
 			}

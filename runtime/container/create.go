@@ -23,9 +23,11 @@ import (
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
+	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/selfexe"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -135,6 +137,8 @@ type builder struct {
 	lockFile *os.File
 	// inRuntime: this process builds the rootfs (setup.go).
 	inRuntime bool
+	// idmaps: what the id-mapped binds need, made before the init.
+	idmaps *idmap.Set
 	// ready: the limits written once the init is set up (applyReady).
 	ready *specs.LinuxResources
 }
@@ -256,6 +260,16 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	files := newChildFiles(b.opts.PassFDs)
 	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
 	b.inRuntime = b.setupInRuntime()
+	// Inside a user namespace the init may not id-map: it gets trees.
+	inUserns := b.spec.Linux != nil && rootfs.HasNamespace(b.spec.Linux, specs.UserNamespace)
+	if b.idmaps, err = idmap.Prepare(b.spec, b.bundle, inUserns); err != nil {
+		return err
+	}
+	defer b.idmaps.Close()
+	var idmapFDs map[int]idmap.FDs
+	if !b.inRuntime {
+		idmapFDs = b.idmaps.FDs(files.add)
+	}
 	var memJoin *os.File
 	if !b.inRuntime {
 		if memJoin, err = b.memoryJoinFile(); err != nil {
@@ -314,7 +328,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	b.cmd = cmd
 	traceClone(cmd, unified)
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the
