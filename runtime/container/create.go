@@ -320,7 +320,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	err = cmd.Start()
+	err = startWithPolicy(b.spec, cmd)
 	childSock.Close()
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)

@@ -272,7 +272,7 @@ func (e *execer) start() (int, error) {
 		e.keep(unified)
 		e.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
 	}
-	err = e.cmd.Start()
+	err = startWithPolicy(e.spec, e.cmd)
 	childSock.Close()
 	if err != nil {
 		e.cmd = nil

@@ -59,6 +59,12 @@ func berthFeatures(t *testing.T, l *features.Linux) {
 	if me := l.MountExtensions; me == nil || me.IDMap == nil || me.IDMap.Enabled == nil || !*me.IDMap.Enabled {
 		t.Errorf("linux.mountExtensions.idmap: %+v, want enabled", me)
 	}
+	if mp := l.MemoryPolicy; mp == nil {
+		t.Error("linux.memoryPolicy missing")
+	} else {
+		requireAll(t, "linux.memoryPolicy.modes", mp.Modes, "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_PREFERRED", "MPOL_LOCAL")
+		requireAll(t, "linux.memoryPolicy.flags", mp.Flags, "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES")
+	}
 	off := map[string]*bool{"intelRdt": nil, "netDevices": nil}
 	if l.IntelRdt != nil {
 		off["intelRdt"] = l.IntelRdt.Enabled
