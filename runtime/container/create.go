@@ -25,6 +25,7 @@ import (
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/mempolicy"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
 	"github.com/berth-containers/berth/runtime/rootfs"
@@ -320,7 +321,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	err = startWithPolicy(b.spec, cmd)
+	err = mempolicy.Start(b.spec.Linux, cmd.Start)
 	childSock.Close()
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)

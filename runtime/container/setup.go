@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/initproc"
-	"github.com/berth-containers/berth/runtime/mempolicy"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -206,17 +204,4 @@ func joinNamespaces(pid int, l *specs.Linux) error {
 		}
 	}
 	return nil
-}
-
-// startWithPolicy starts cmd with the container's linux.memoryPolicy,
-// which the child keeps across execve (see runtime/mempolicy).
-func startWithPolicy(s *specs.Spec, cmd *exec.Cmd) error {
-	if s.Linux == nil || s.Linux.MemoryPolicy == nil {
-		return cmd.Start()
-	}
-	pol, err := mempolicy.Parse(s.Linux.MemoryPolicy)
-	if err != nil {
-		return err
-	}
-	return pol.Start(cmd.Start)
 }

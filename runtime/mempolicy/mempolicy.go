@@ -113,6 +113,19 @@ func (p *Policy) parseNodes(s string) error {
 	return nil
 }
 
+// Start runs start, which clones a container process on the calling
+// thread (exec.Cmd.Start), with l's memory policy, if any.
+func Start(l *specs.Linux, start func() error) error {
+	if l == nil || l.MemoryPolicy == nil {
+		return start()
+	}
+	p, err := Parse(l.MemoryPolicy)
+	if err != nil {
+		return err
+	}
+	return p.Start(start)
+}
+
 // Start runs start, which must clone the container's process on the
 // calling thread (exec.Cmd.Start does), with the policy set on that
 // thread, then resets the thread to the default. A nil p just runs start.
@@ -127,8 +140,8 @@ func (p *Policy) Start(start func() error) error {
 	}
 	err := start()
 	if rerr := setMempolicy(unix.MPOL_DEFAULT, nil); rerr != nil {
-		// The thread keeps the container's policy: let it die with the
-		// goroutine instead of serving the rest of the runtime.
+		// The thread keeps the container's policy: it stays locked to
+		// this goroutine and dies with it, serving nobody else.
 		return err
 	}
 	runtime.UnlockOSThread()
