@@ -36,11 +36,11 @@ build of berth-runtime understands. Higher-level tools read it.`,
 					Seccomp:      seccomp.Features(),
 					Apparmor:     &features.Apparmor{Enabled: &no},
 					Selinux:      &features.Selinux{Enabled: &no},
-					// Not implemented: said so, rather than left unknown.
+					// Intel RDT is not implemented: said so, rather than left unknown.
 					IntelRdt:        &features.IntelRdt{Enabled: &no},
 					MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
 					MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
-					NetDevices:      &features.NetDevices{Enabled: &no},
+					NetDevices:      &features.NetDevices{Enabled: &yes},
 				},
 			}
 			enc := json.NewEncoder(os.Stdout)

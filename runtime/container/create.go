@@ -26,6 +26,7 @@ import (
 	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/initproc"
 	"github.com/berth-containers/berth/runtime/mempolicy"
+	"github.com/berth-containers/berth/runtime/netdev"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
 	"github.com/berth-containers/berth/runtime/rootfs"
@@ -140,6 +141,8 @@ type builder struct {
 	inRuntime bool
 	// idmaps: what the id-mapped binds need, made before the init.
 	idmaps *idmap.Set
+	// netdevs: host devices moved into the container, back on undo.
+	netdevs *netdev.Moved
 	// ready: the limits written once the init is set up (applyReady).
 	ready *specs.LinuxResources
 }
@@ -377,6 +380,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 		return fmt.Errorf("create namespaces: %w", err)
 	}
 	b.initPid = pid
+	if b.netdevs, err = netdev.Move(b.spec.Linux, pid); err != nil {
+		return err
+	}
 	b.phases.mark("namespaces")
 	if b.inRuntime {
 		return b.buildFromRuntime(sock)
@@ -494,7 +500,7 @@ func (b *builder) ociState(status specs.ContainerState) specs.State {
 // undo removes everything a failed create made, in reverse order, and
 // says what it could not remove.
 func (b *builder) undo() error {
-	var errs []error
+	errs := []error{b.netdevs.Return()}
 	if b.initPid > 0 {
 		if err := unix.Kill(b.initPid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("kill init %d: %w", b.initPid, err))
@@ -517,8 +523,8 @@ func (b *builder) undo() error {
 	if err := os.RemoveAll(b.dir); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("undo the create of %s: %w", b.id, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("undo the create of %s: %w", b.id, err)
 	}
 	return nil
 }

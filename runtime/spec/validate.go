@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/mempolicy"
+	"github.com/berth-containers/berth/runtime/netdev"
 )
 
 // Validate checks what runc's validator checks without asking the kernel.
@@ -23,6 +24,7 @@ func Validate(s *specs.Spec, bundle string) error {
 	checks := []func(*specs.Spec, string) error{
 		checkRoot, checkProcess, checkNamespaces, checkUTS, checkSysctl,
 		checkMounts, checkPaths, checkIDMappings, checkTimeOffsets, checkMemoryPolicy, checkIntelRdt,
+		func(s *specs.Spec, _ string) error { return netdev.Check(s.Linux) },
 	}
 	for _, c := range checks {
 		if err := c(s, bundle); err != nil {

@@ -45,7 +45,7 @@ func TestFeatures(t *testing.T) {
 }
 
 // berthFeatures: the runtime-spec 1.3 blocks say what berth does and does
-// not do (Intel RDT and net devices: not implemented; idmapped mounts are).
+// not do (Intel RDT: not implemented).
 func berthFeatures(t *testing.T, l *features.Linux) {
 	t.Helper()
 	sc := l.Seccomp
@@ -65,12 +65,12 @@ func berthFeatures(t *testing.T, l *features.Linux) {
 		requireAll(t, "linux.memoryPolicy.modes", mp.Modes, "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_PREFERRED", "MPOL_LOCAL")
 		requireAll(t, "linux.memoryPolicy.flags", mp.Flags, "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES")
 	}
-	off := map[string]*bool{"intelRdt": nil, "netDevices": nil}
+	if nd := l.NetDevices; nd == nil || nd.Enabled == nil || !*nd.Enabled {
+		t.Errorf("linux.netDevices: %+v, want enabled", nd)
+	}
+	off := map[string]*bool{"intelRdt": nil}
 	if l.IntelRdt != nil {
 		off["intelRdt"] = l.IntelRdt.Enabled
-	}
-	if l.NetDevices != nil {
-		off["netDevices"] = l.NetDevices.Enabled
 	}
 	for name, enabled := range off {
 		if enabled == nil || *enabled {
