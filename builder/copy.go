@@ -58,7 +58,7 @@ type copyLayer struct {
 // copy does a COPY step: the files are planned and hashed, then taken from
 // the cache or written as a layer of their own.
 func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) error {
-	v := bd.out.Begin(name)
+	v := st.begin(name)
 	var err error
 	if len(c.SourceContents) > 0 {
 		var done func()
