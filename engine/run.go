@@ -316,12 +316,16 @@ func (e *monitorOps) finishRun(c *Container, code int) (exitInfo, error) {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
 	// A cgroup already gone (an external runtime's delete) reads as no OOM;
-	// any other failure is logged, and the exit recorded without OOM.
-	kills, err := cgroups.Load(rc.CgroupPaths()).OOMKills()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
+	// any other failure is logged, and the exit recorded without OOM. A
+	// container with no cgroup (rootless without delegation) had no limit
+	// for the OOM killer to enforce.
+	if paths := rc.CgroupPaths(); len(paths) > 0 {
+		kills, err := cgroups.Load(paths).OOMKills()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
+		}
+		info.oom = kills > 0
 	}
-	info.oom = kills > 0
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
