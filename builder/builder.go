@@ -7,6 +7,7 @@
 // parent, its instruction and what it copies (cache.go). Output follows
 // BuildKit's plain progress.
 //
+// COPY --exclude and --parents are copyflags.go.
 // RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
 // cachemount.go; --output is output.go; ADD's URLs and archives are
 // add.go.
@@ -15,9 +16,9 @@
 // on a terminal the progress is BuildKit's updating display.
 //
 // Not done yet, each refused with a clear error rather than ignored:
-// RUN --mount=type=ssh and --security=insecure,
-// COPY --exclude and --parents, ADD of git sources, COPY heredocs mixed
-// with other sources. Also still to come: --cache-from/to.
+// RUN --mount=type=ssh and --security=insecure, ADD of git sources, COPY
+// heredocs mixed with other sources, COPY --parents with "**". Also still
+// to come: --cache-from/to.
 package builder
 
 import (
@@ -219,11 +220,8 @@ func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total i
 	case *instructions.RunCommand:
 		err = bd.run(ctx, st, name, cmd)
 	case *instructions.CopyCommand:
-		if len(cmd.ExcludePatterns) > 0 || cmd.Parents {
-			err = errors.New("COPY --exclude and --parents are not supported by berth build yet")
-			break
-		}
-		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
+		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod,
+			text: cmd.String(), excludes: cmd.ExcludePatterns, parents: cmd.Parents})
 	case *instructions.AddCommand:
 		err = bd.add(ctx, st, name, cmd)
 	default:
