@@ -9,7 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newRunCommand(g *cli.Context) *cobra.Command {
@@ -48,7 +49,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 			}
 			// Only the streams -a names (all by default); the others
 			// still go to the log, as with Docker.
-			stdio := &engine.Stdio{NoSigProxy: !sigProxy}
+			stdio := &core.Stdio{NoSigProxy: !sigProxy}
 			if c.Config.AttachStdout {
 				stdio.Out = os.Stdout
 			}
@@ -63,7 +64,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				return withCode(err, code)
 			}
 			if code != 0 {
-				return &engine.StatusError{Code: code}
+				return &errdefs.StatusError{Code: code}
 			}
 			return nil
 		},
@@ -77,15 +78,15 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 
 // withCode gives err an exit code unless it carries one.
 func withCode(err error, code int) error {
-	if _, ok := err.(*engine.StatusError); ok {
+	if _, ok := err.(*errdefs.StatusError); ok {
 		return err
 	}
-	var xe *engine.ExecError
+	var xe *errdefs.ExecError
 	if errors.As(err, &xe) {
 		return err // report gives its code
 	}
 	if code == 0 {
 		code = cli.ExitUsage
 	}
-	return &engine.StatusError{Code: code, Err: err}
+	return &errdefs.StatusError{Code: code, Err: err}
 }
