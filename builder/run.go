@@ -15,6 +15,7 @@ import (
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -113,7 +114,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
-	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 	// An interrupted build kills its step, as Docker's daemon does when the
 	// client goes: PID 1 of the container may well ignore SIGINT.
 	if err := ctx.Err(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
@@ -36,7 +37,7 @@ func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneR
 			continue
 		}
 		size, _ := ops.e.Size(c)
-		if err := ops.e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
+		if err := ops.e.Remove(ctx, c.ID, lifecycle.RemoveOptions{}); err != nil {
 			if !errors.Is(err, ErrNotFound) {
 				errs = append(errs, err)
 			}

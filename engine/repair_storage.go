@@ -94,7 +94,7 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	if err := bundle.UnmountRootfs(ops.e.c, id); err != nil {
 		errs = append(errs, err)
 	}
-	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {
+	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !errors.Is(err, snapshot.ErrNotFound) {
 		errs = append(errs, fmt.Errorf("remove snapshot of container %s: %w", id, err))
 	}
 	for _, dir := range []string{ops.e.c.RunDir(id), ops.e.c.ContainerDir(id)} {

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/runtime/signals"
@@ -291,7 +292,7 @@ func (s *containersAPI) removeContainer(w http.ResponseWriter, r *http.Request) 
 		if c.Running() && !force {
 			return router.Conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
 		}
-		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
+		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, lifecycle.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
 			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)

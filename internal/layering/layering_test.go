@@ -108,6 +108,10 @@ var rules = []rule{
 	{"engine/runner", []string{"engine/core", "engine/errdefs", "engine/record", "engine/bundle", "engine/execproc",
 		"engine/monitor", "engine/health", "engine/idlemon", "engine/jsonlog", "engine/attach",
 		"runtime/cgroups", "runtime/console", "runtime/container", "internal"}},
+	// start, stop, kill, pause, wait and rm: the runs are the runner's,
+	// the files the bundle's.
+	{"engine/lifecycle", []string{"engine/core", "engine/errdefs", "engine/record", "engine/store", "engine/bundle",
+		"engine/runner", "engine/monitor", "runtime/cgroups", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -329,6 +333,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/runner", module + "/engine/execproc", false},
 		{"engine/runner", module + "/engine/lifecycle", true},
 		{"engine/runner", module + "/engine", true},
+		{"engine/lifecycle", module + "/engine/runner", false},
+		{"engine/lifecycle", module + "/engine", true},
+		{"engine/lifecycle", module + "/image", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -13,6 +13,7 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/network"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/image/progress"
 )
 
@@ -140,7 +141,7 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	p.Close()
 	if err == nil {
 		if err = cid.Write(c.ID); err != nil {
-			e.Remove(cmd.Context(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+			e.Remove(cmd.Context(), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 		}
 	}
 	if err != nil {

@@ -7,10 +7,11 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/lifecycle"
 )
 
 func newRmCommand(g *cli.Context) *cobra.Command {
-	var o engine.RemoveOptions
+	var o lifecycle.RemoveOptions
 	cmd := &cobra.Command{
 		Use:     "rm [OPTIONS] CONTAINER [CONTAINER...]",
 		Aliases: []string{"remove"},
