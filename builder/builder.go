@@ -59,7 +59,10 @@ type Options struct {
 	Labels     map[string]string
 	Network    string    // default, none, host
 	Platform   string    // empty or the host's
-	Progress   io.Writer // nil: quiet
+	Progress   io.Writer // plain progress; nil: quiet
+	// Printer, when set, shows the progress instead of Progress (the
+	// terminal display); the caller closes it.
+	Printer *progress.Printer
 	// Epoch, when set (SOURCE_DATE_EPOCH), is every time the image records.
 	Epoch *time.Time
 	// Output, when set, also writes the result out (--output); the image
@@ -97,7 +100,11 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	default:
 		return "", fmt.Errorf("invalid --network %q: a build's RUN steps take default, none or host", o.Network)
 	}
-	bd := &build{Builder: b, opts: o, f: o.File, out: progress.New(o.Progress), cache: stepcache.Open(b.Root),
+	out := o.Printer
+	if out == nil {
+		out = progress.New(o.Progress)
+	}
+	bd := &build{Builder: b, opts: o, f: o.File, out: out, cache: stepcache.Open(b.Root),
 		usedArgs: map[string]bool{}, stages: map[int]*state{}}
 	if o.Context != nil && !o.Context.Ephemeral {
 		bd.sums = filesum.Open(filepath.Join(b.Root, "builder", "filesums", filesum.Name(o.Context.Dir)))

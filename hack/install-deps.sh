@@ -19,6 +19,7 @@ packages=(
 	nftables util-linux           # nft for berth's network table; nsenter for network tests
 	containernetworking-plugins   # podman's CNI in bench/network (berth's side side by side)
 	qemu-system-x86 cpio          # make vm-test: the cgroup v2 tests in a pure-v2 VM (test/vm)
+	criu iptables                 # checkpoint/restore (CRIU runs iptables-save); tested in the VM, see test/vm
 )
 
 missing=()

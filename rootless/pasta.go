@@ -45,9 +45,6 @@ func pastaSpec(ports []Port, proto string) (string, error) {
 		if p.Proto != proto {
 			continue
 		}
-		if p.HostPort == 0 {
-			return "", fmt.Errorf("rootless berth: publish %d/%s with a host port (-p HOSTPORT:%d): pasta binds the host side itself", p.ContainerPort, proto, p.ContainerPort)
-		}
 		s := strconv.Itoa(int(p.HostPort))
 		if p.HostPortEnd > p.HostPort {
 			s += "-" + strconv.Itoa(int(p.HostPortEnd))
@@ -100,6 +97,10 @@ func StartPasta(runroot, id, nsPath string, ports []Port) error {
 	if err := checkPorts(ports); err != nil {
 		return err
 	}
+	ports, err = pickHostPorts(ports)
+	if err != nil {
+		return err
+	}
 	tcp, err := pastaSpec(ports, "tcp")
 	if err != nil {
 		return err
@@ -116,9 +117,16 @@ func StartPasta(runroot, id, nsPath string, ports []Port) error {
 	// reaches the host as any other machine would.
 	args := []string{"--config-net", "--quiet", "-t", tcp, "-u", udp, "-T", "none", "-U", "none",
 		"--no-map-gw", "-P", pastaPIDFile(runroot, id), "--netns", nsPath}
+	if err := writePorts(runroot, id, ports); err != nil {
+		return err
+	}
 	out, err := exec.Command(bin, args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("rootless berth: pasta %s: %w: %s", strings.Join(args, " "), err, pastaOutput(out))
+		err = fmt.Errorf("rootless berth: pasta %s: %w: %s", strings.Join(args, " "), err, pastaOutput(out))
+		if rerr := os.Remove(portsFile(runroot, id)); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rootless berth: %w", rerr))
+		}
+		return err
 	}
 	return nil
 }
@@ -140,6 +148,9 @@ func StopPasta(runroot, id string) error {
 	path := pastaPIDFile(runroot, id)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(portsFile(runroot, id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("rootless berth: %w", err)
+		}
 		return nil
 	}
 	if err != nil {
@@ -150,8 +161,10 @@ func StopPasta(runroot, id string) error {
 			_ = syscall.Kill(pid, syscall.SIGTERM) // gone already is fine
 		}
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("rootless berth: %w", err)
+	for _, f := range []string{path, portsFile(runroot, id)} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("rootless berth: %w", err)
+		}
 	}
 	return nil
 }

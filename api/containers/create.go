@@ -220,8 +220,14 @@ func hostOptions(o *engine.CreateOptions, hc *container.HostConfig) error {
 	for port, bs := range hc.PortBindings {
 		for _, b := range bs {
 			p := port.String()
-			if b.HostPort != "" || b.HostIP.IsValid() {
-				p = b.HostPort + ":" + p
+			// HostPort "0" is Docker's "any free port", as testcontainers
+			// asks for it; berth's -p spells that as an empty host port.
+			hostPort := b.HostPort
+			if hostPort == "0" {
+				hostPort = ""
+			}
+			if hostPort != "" || b.HostIP.IsValid() {
+				p = hostPort + ":" + p
 			}
 			if b.HostIP.IsValid() {
 				p = b.HostIP.String() + ":" + p

@@ -30,6 +30,8 @@ func TestCreateOptions(t *testing.T) {
 					o.Network == "none" && reflect.DeepEqual(o.Tmpfs, []string{"/run:size=1m"}) &&
 					reflect.DeepEqual(o.Ulimits, []string{"nofile=10:20"}) && o.Init
 			}, ""},
+		{"any host port", "", `{"Image":"busybox","HostConfig":{"PortBindings":{"8080/tcp":[{"HostIp":"","HostPort":"0"}]}}}`,
+			func(o engine.CreateOptions) bool { return reflect.DeepEqual(o.Publish, []string{"8080/tcp"}) }, ""},
 		{"zero fields pass", "", `{"Image":"busybox","HostConfig":{"Links":null,"CpuRealtimeRuntime":0,"LogConfig":{"Type":"","Config":{}},"BlkioWeightDevice":[]}}`,
 			func(o engine.CreateOptions) bool { return true }, ""},
 		{"entrypoint", "", `{"Image":"busybox","Entrypoint":["sh","-c"],"Cmd":["echo x"]}`, func(o engine.CreateOptions) bool {

@@ -57,7 +57,7 @@ func (e ops) runOnce(c *record.Container, stdio *core.Stdio, keepStdin bool, sta
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID), Spec: e.c.TakeSpec(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {
@@ -224,12 +224,16 @@ func (e ops) finishRun(c *record.Container, code int) (exitInfo, error) {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}
 	// A cgroup already gone (an external runtime's delete) reads as no OOM;
-	// any other failure is logged, and the exit recorded without OOM.
-	kills, err := cgroups.Load(rc.CgroupPaths()).OOMKills()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
+	// any other failure is logged, and the exit recorded without OOM. A
+	// container with no cgroup (rootless without delegation) had no limit
+	// for the OOM killer to enforce.
+	if paths := rc.CgroupPaths(); len(paths) > 0 {
+		kills, err := cgroups.Load(paths).OOMKills()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
+		}
+		info.oom = kills > 0
 	}
-	info.oom = kills > 0
 	if err := rc.Finish(); err != nil {
 		return info, fmt.Errorf("clean up after container %s: %w", c.Name, err)
 	}

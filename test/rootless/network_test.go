@@ -68,6 +68,44 @@ func TestPastaPublish(t *testing.T) {
 	}
 }
 
+// -p 127.0.0.1::80 gets a host port picked by berth; port, ps and
+// inspect all show it, and it serves; stopping the container forgets it.
+func TestPastaPickedPort(t *testing.T) {
+	e := newEnv(t)
+	e.ok("run", "-d", "--name", "web", "-p", "127.0.0.1::80", "busybox",
+		"sh", "-c", "echo picked > /tmp/index.html && exec httpd -f -p 80 -h /tmp")
+	addr := strings.TrimSpace(e.ok("port", "web", "80"))
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "127.0.0.1" || port == "0" {
+		t.Fatalf("port web 80: %q, want 127.0.0.1:PORT", addr)
+	}
+	if ps := strings.TrimSpace(e.ok("ps", "--format", "{{.Ports}}")); ps != addr+"->80/tcp" {
+		t.Fatalf("ps PORTS %q, want %s->80/tcp", ps, addr)
+	}
+	if got := strings.TrimSpace(e.ok("inspect", "-f", "{{json .NetworkSettings.Ports}}", "web")); got != `{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"`+port+`"}]}` {
+		t.Fatalf("inspect NetworkSettings.Ports: %s", got)
+	}
+	var body string
+	testutil.WaitFor(10*time.Second, func() bool {
+		r, err := http.Get("http://" + addr + "/index.html")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+		return r.StatusCode == 200
+	})
+	if body != "picked\n" {
+		t.Fatalf("GET %s: %q", addr, body)
+	}
+	e.ok("stop", "-t", "1", "web")
+	if out := strings.TrimSpace(e.ok("inspect", "-f", "{{json .NetworkSettings.Ports}}", "web")); out != "{}" {
+		t.Fatalf("a stopped container's ports: %s, want {}", out)
+	}
+	e.ok("rm", "web")
+}
+
 func TestPrivilegedPortRefused(t *testing.T) {
 	e := newEnv(t)
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/console"
 )
 
 // ConsoleSocket is the receiving end of runc's --console-socket: the
@@ -105,4 +107,47 @@ func (cs *ConsoleSocket) Master(t testing.TB) *os.File {
 		t.Fatal(r.err)
 	}
 	return r.f
+}
+
+// Terminal is a pty for a client under test: Slave is its stdin, stdout
+// and stderr; what it writes collects in Out; Type writes to it as keys.
+type Terminal struct {
+	Master, Slave *os.File
+	Out           Buffer
+}
+
+// NewTerminal opens a pty and reads its master in the background; both
+// ends close at the end of the test.
+func NewTerminal(t testing.TB) *Terminal {
+	t.Helper()
+	master, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err := os.OpenFile(slavePath, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		master.Close()
+		t.Fatal(err)
+	}
+	term := &Terminal{Master: master, Slave: slave}
+	t.Cleanup(func() { slave.Close(); master.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			term.Out.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return term
+}
+
+// Type writes keys to the terminal as a user typing them.
+func (term *Terminal) Type(t testing.TB, keys string) {
+	t.Helper()
+	if _, err := term.Master.Write([]byte(keys)); err != nil {
+		t.Fatalf("type %q: %v", keys, err)
+	}
 }

@@ -10,14 +10,23 @@
 # root, runs the test binary, and leaves its exit status in the share.
 #
 # Usage: test/vm/run.sh [go test -run regexp]   (default: the cgroup tests)
+#        test/vm/run.sh --exec ./bench/pkg [args...]   (a static build of
+#        that main package runs in the guest instead of the tests)
 # Env:   BERTH_VM_CACHE (default .cache/vm), BERTH_VM_TIMEOUT seconds (900),
-#        BERTH_VM_MEM MiB (1536)
+#        BERTH_VM_MEM MiB (1536), BERTH_VM_TOOLS: host programs the guest
+#        needs (default: criu and what it runs, and runc, where installed),
+#        copied with their shared libraries.
 # Needs: qemu-system-x86 busybox-static cpio (apt), apt-get download access.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${BERTH_VM_CACHE:-$repo/.cache/vm}
 run=${1:-TestCgroup}
+execpkg=
+if [ "$run" = --exec ]; then
+	execpkg=$2
+	shift 2
+fi
 timeout=${BERTH_VM_TIMEOUT:-900}
 mem=${BERTH_VM_MEM:-1536}
 busybox=/usr/bin/busybox
@@ -46,17 +55,38 @@ work=$(mktemp -d /tmp/berth-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 share=$work/share
 root=$work/initramfs
-mkdir -p "$share" "$root"/{bin,usr/bin,lib/modules,etc}
+mkdir -p "$share" "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lib64,etc}
 
 # Static binaries for a guest whose userland is busybox.
 make -C "$repo" --no-print-directory build >/dev/null
 cp "$repo/bin/berth-runtime" "$share/"
-(cd "$repo" && CGO_ENABLED=0 go test -c -o "$share/runtime.test" ./test/runtime/)
+if [ -n "$execpkg" ]; then
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$share/exec.bin" "$execpkg")
+else
+	(cd "$repo" && CGO_ENABLED=0 go test -c -o "$share/runtime.test" ./test/runtime/)
+fi
+
+# Host programs with their shared libraries, at the same paths: CRIU is
+# dynamic, and runs ip and iptables-save to dump a network namespace.
+# A program that picks its applet by name (xtables-nft-multi) keeps the
+# name it is called by.
+tools=${BERTH_VM_TOOLS-criu ip iptables-save iptables-restore ip6tables-save ip6tables-restore runc}
+for t in $tools; do
+	p=$(command -v "$t") || continue
+	mkdir -p "$root$(dirname "$p")"
+	cp -L "$p" "$root$p"
+	for lib in $(ldd "$p" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
 
 # Modules, each after what it depends on (modules.dep lists the whole
 # chain, the last to load first).
 : >"$root/lib/modules/order"
-for m in virtio_pci 9pnet_virtio 9p overlay; do
+# The diag and nf_tables modules are for CRIU (criu check, iptables-save).
+for m in virtio_pci 9pnet_virtio 9p overlay veth tun unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat; do
 	line=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$moddir/modules.dep") || continue # built in
 	for f in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
 		name=$(basename "$f")
@@ -73,12 +103,12 @@ echo 'root:x:0:' >"$root/etc/group"
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin:/usr/bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 if [ ! -e /stage2 ]; then
 	# pivot_root cannot leave the initramfs: copy it into a tmpfs first.
 	mkdir -p /newroot
 	mount -t tmpfs -o mode=755 tmpfs /newroot
-	cp -a /bin /usr /lib /etc /init /newroot/
+	cp -a /bin /sbin /usr /lib /lib64 /etc /init /newroot/ 2>/dev/null
 	touch /newroot/stage2
 	exec switch_root /newroot /init
 fi
@@ -87,6 +117,9 @@ chmod 1777 /tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 # busybox's depmod does not promise load order: retry until all are in.
 left=$(cat /lib/modules/order)
 for pass in 1 2 3 4 5 6; do
@@ -96,6 +129,7 @@ for pass in 1 2 3 4 5 6; do
 	[ -z "$left" ] && break
 done
 [ -z "$left" ] || echo "guest: could not load$left"
+ip link set lo up
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control; done
@@ -109,9 +143,14 @@ INIT
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd"
 
-cat >"$share/cmd" <<CMD
+if [ -n "$execpkg" ]; then
+	printf '%q ' ./exec.bin "$@" >"$share/cmd"
+	echo '2>&1' >>"$share/cmd"
+else
+	cat >"$share/cmd" <<CMD
 BERTH_TEST_RUNTIME=/share/berth-runtime ./runtime.test -test.run '$run' -test.v -test.count=1 -test.timeout $((timeout - 60))s 2>&1
 CMD
+fi
 
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-M q35 -bios /usr/share/qemu/qboot.rom)

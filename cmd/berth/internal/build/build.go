@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/export"
+	bprogress "github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
@@ -57,7 +59,7 @@ files from the context; each layer step is cached. .dockerignore (or
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
 	fl.StringVar(&f.net, "network", "default", "set the networking mode for the RUN instructions during build (default, none, host)")
-	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
+	fl.StringVar(&f.progress, "progress", progressDefault(), "set type of progress output (auto, plain, tty); default $BUILDKIT_PROGRESS or auto")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
 	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build: "id=mysecret[,src=/local/secret]" or "id=TOKEN,env=TOKEN"`)
@@ -123,12 +125,19 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 	}
 	if !f.quiet {
 		o.Progress = cmd.ErrOrStderr()
+		if tty, w, h := terminal(cmd.ErrOrStderr(), f.progress); tty {
+			o.Printer = bprogress.NewTTY(o.Progress, w, h)
+			defer o.Printer.Close()
+		}
 	}
 	b, err := g.Builder()
 	if err != nil {
 		return err
 	}
 	id, err := b.Build(cmd.Context(), o)
+	if o.Printer != nil {
+		o.Printer.Close() // the final screen, before the error or the ID
+	}
 	if err != nil {
 		return err
 	}
@@ -247,6 +256,29 @@ func readSecrets(specs []string) (map[string][]byte, error) {
 		out[id] = data
 	}
 	return out, nil
+}
+
+// progressDefault is buildx's: $BUILDKIT_PROGRESS, else auto.
+func progressDefault() string {
+	if v := os.Getenv("BUILDKIT_PROGRESS"); v != "" {
+		return v
+	}
+	return "auto"
+}
+
+// terminal says whether --progress draws the updating display on w, and
+// the terminal's size: for auto and tty, when w is a terminal and TERM is
+// not dumb; plain lines otherwise, as BuildKit falls back to on a pipe.
+func terminal(w io.Writer, mode string) (bool, int, int) {
+	f, ok := w.(*os.File)
+	if mode == "plain" || !ok || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
+		return false, 0, 0
+	}
+	cols, rows, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return true, 0, 0 // NewTTY's default size
+	}
+	return true, cols, rows
 }
 
 func exists(p string) bool {
