@@ -1,8 +1,6 @@
 package engine
 
 import (
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/specgen"
@@ -64,9 +62,6 @@ const (
 	InitPath    = specgen.InitPath
 	defaultPath = specgen.DefaultPath
 )
-
-// imageConfig is the part of an image's config a container starts from.
-type imageConfig = ocispec.ImageConfig
 
 // The store's errors, as engine.ErrNotFound and so on for the CLI and the
 // API, which test for them with errors.Is and errors.As.

@@ -4,9 +4,12 @@ import (
 	"context"
 
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/create"
 	"github.com/berth-containers/berth/engine/execproc"
 	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/image/progress"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,3 +59,8 @@ func (e *Engine) Pause(ref string) error { return lifecycle.Pause(e.c, ref) }
 
 // Unpause thaws a paused container.
 func (e *Engine) Unpause(ref string) error { return lifecycle.Unpause(e.c, ref) }
+
+// Create makes a container from opts, not started (engine/create).
+func (e *Engine) Create(ctx context.Context, opts options.CreateOptions, p *progress.Progress) (*record.Container, error) {
+	return create.Create(ctx, e.c, opts, p)
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/containerfilter"
+	"github.com/berth-containers/berth/engine/create"
 )
 
 // ListOptions are ps's flags.
@@ -56,7 +57,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 
 // Rename gives a container a new name.
 func (e *Engine) Rename(ref, name string) error {
-	if !validName.MatchString(name) {
+	if !create.ValidName(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
 	old, _ := e.c.Records.Get(ref)

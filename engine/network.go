@@ -61,8 +61,6 @@ func (ops *Network) Ports(ref, private string) ([]PortMapping, error) {
 // NetworksColumn is ps's NETWORKS: the mode, or the networks joined.
 func NetworksColumn(c *Container) string { return netsetup.NetworksColumn(c) }
 
-func (ops *Network) config(o CreateOptions, hc *HostConfig) error { return ops.e.c.Net.Config(o, hc) }
-
 func (ops *Network) tearDown(c *Container) error { return ops.e.c.Net.TearDown(c) }
 
 // containerNetworks is inspect's NetworkSettings.

@@ -112,6 +112,10 @@ var rules = []rule{
 	// the files the bundle's.
 	{"engine/lifecycle", []string{"engine/core", "engine/errdefs", "engine/record", "engine/store", "engine/bundle",
 		"engine/runner", "engine/monitor", "runtime/cgroups", "internal"}},
+	// create: the image (pulled if need be), the flags checked, the
+	// mounts and volumes, the record and the snapshot.
+	{"engine/create", []string{"engine/core", "engine/record", "engine/store", "engine/options", "engine/specgen",
+		"engine/health", "engine/jsonlog", "engine/ociruntime", "image", "volume", "runtime/signals", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -336,6 +340,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/lifecycle", module + "/engine/runner", false},
 		{"engine/lifecycle", module + "/engine", true},
 		{"engine/lifecycle", module + "/image", true},
+		{"engine/create", module + "/image", false},
+		{"engine/create", module + "/engine/lifecycle", true},
+		{"engine/create", module + "/runtime/container", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -13,6 +13,7 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/network"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/image/progress"
 )
@@ -119,7 +120,7 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	if err != nil {
 		return nil, nil, cli.UsageError{Err: err}
 	}
-	if _, err := engine.HealthFlags(o.HealthOptions); err != nil {
+	if _, err := health.Flags(o.HealthOptions); err != nil {
 		// Docker's CLI finds these: "docker: ....", its usage, 125.
 		//lint:ignore ST1005 printed as Docker's CLI prints it
 		return nil, nil, cli.FlagError{Err: fmt.Errorf("berth: %v.", err)}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/create"
 )
 
 // registerExtraFlags adds create's namespace, kernel and finer resource
@@ -75,6 +76,6 @@ func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) e
 }
 
 // cidFile reserves --cidfile before the container is made.
-func (f *createFlags) cidFile() (*engine.CIDFile, error) {
-	return engine.ReserveCIDFile(f.cidfile)
+func (f *createFlags) cidFile() (*create.CIDFile, error) {
+	return create.ReserveCIDFile(f.cidfile)
 }
