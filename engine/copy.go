@@ -17,7 +17,8 @@ type CopyOptions = fsops.CopyOptions
 
 // CopyFrom copies src, a path in the container, to dst on the host; with
 // dst "-" it writes a tar of src to w instead.
-func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+func (f *Files) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -29,7 +30,8 @@ func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptio
 
 // CopyTo copies src on the host into the container at dst; with src "-"
 // it extracts a tar read from r into the directory dst.
-func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+func (f *Files) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err

@@ -20,8 +20,8 @@ const DefaultNetworkMode = netsetup.DefaultMode
 // ConnectOptions are `network connect`'s flags.
 type ConnectOptions = netsetup.ConnectOptions
 
-// Networks returns the network store of the engine's root.
-func (e *Engine) Networks() *network.Store { return netsetup.Networks(e.c.Root, e.c.Runroot) }
+// Store is the network store of the engine's root.
+func (ops *Network) Store() *network.Store { return netsetup.Networks(ops.e.c.Root, ops.e.c.Runroot) }
 
 // RepairSoon undoes what killed berth processes left, at most once per
 // interval (netsetup.Setup.RepairSoon).

@@ -17,7 +17,8 @@ type PathStat = fsops.PathStat
 // StatPath stats p inside the container without following a final
 // symlink (resolved inside the root, as cp does); a missing path is
 // ErrNotFound.
-func (e *Engine) StatPath(ctx context.Context, ref, p string) (PathStat, error) {
+func (f *Files) StatPath(ctx context.Context, ref, p string) (PathStat, error) {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return PathStat{}, err

@@ -30,7 +30,7 @@ func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id strin
 	if p == "" {
 		return router.BadRequest("path cannot be empty")
 	}
-	st, err := e.StatPath(r.Context(), id, p)
+	st, err := e.Files().StatPath(r.Context(), id, p)
 	if err != nil {
 		if errors.Is(err, engine.ErrNotFound) {
 			if _, gerr := e.Get(id); gerr != nil {
@@ -67,7 +67,7 @@ func (s *containersAPI) getArchive(w http.ResponseWriter, r *http.Request) error
 		}
 		w.Header().Set("Content-Type", "application/x-tar")
 		return router.Stream(w, func(w io.Writer) error {
-			return e.CopyFrom(r.Context(), id, r.URL.Query().Get("path"), "-", engine.CopyOptions{Archive: true}, w)
+			return e.Files().CopyFrom(r.Context(), id, r.URL.Query().Get("path"), "-", engine.CopyOptions{Archive: true}, w)
 		})
 	})
 }
@@ -81,7 +81,7 @@ func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error
 		return router.BadRequest("path cannot be empty")
 	}
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		err := e.CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
+		err := e.Files().CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
 		if err != nil {
 			if errors.Is(err, engine.ErrNotFound) {
 				return router.NoSuchContainer(id, err)
@@ -97,7 +97,7 @@ func (s *containersAPI) exportContainer(w http.ResponseWriter, r *http.Request) 
 	id := r.PathValue("id")
 	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
 		w.Header().Set("Content-Type", "application/x-tar")
-		return router.Stream(w, func(w io.Writer) error { return e.Export(r.Context(), id, w) })
+		return router.Stream(w, func(w io.Writer) error { return e.Files().Export(r.Context(), id, w) })
 	})
 }
 
@@ -111,7 +111,7 @@ var changeKinds = map[string]container.ChangeType{
 func (s *containersAPI) containerChanges(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
-		changes, err := e.Diff(r.Context(), id)
+		changes, err := e.Files().Diff(r.Context(), id)
 		if err != nil {
 			return err
 		}
