@@ -16,6 +16,7 @@ import (
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -105,7 +106,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if network == "default" {
 		network = ""
 	}
-	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
+	c, err := bd.Engine.Create(ctx, options.CreateOptions{
 		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: append(st.runEnv(), sm.env...),
 		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
 		Mounts: sm.mounts, Tmpfs: sm.tmpfs,

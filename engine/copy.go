@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -46,7 +47,7 @@ func (f *Files) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions,
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
 // stopped one gets its snapshot mounted for the call, and when live its
 // volumes and bind mounts too.
-func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) (err error) {
+func (e *runtimeOps) withRootfs(ctx context.Context, c *record.Container, live bool, fn func(dir string) error) (err error) {
 	if c.Running() {
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
@@ -88,7 +89,7 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 
 // volumeBinds are the mounts of a stopped container that have content of
 // their own: volumes and bind mounts (tmpfs is empty while it is stopped).
-func volumeBinds(mounts []Mount) []fsops.Bind {
+func volumeBinds(mounts []record.Mount) []fsops.Bind {
 	var binds []fsops.Bind
 	for _, m := range mounts {
 		if m.Type == "bind" || m.Type == "volume" {

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/store"
 )
 
 // PathStat is what Docker's archive endpoints say of a path in a
@@ -28,7 +29,7 @@ func (f *Files) StatPath(ctx context.Context, ref, p string) (PathStat, error) {
 		var err error
 		ps, err = fsops.Stat(dir, p)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return fmt.Errorf("stat %s in container %s: %w", p, c.Name, ErrNotFound)
+			return fmt.Errorf("stat %s in container %s: %w", p, c.Name, store.ErrNotFound)
 		}
 		return err
 	})

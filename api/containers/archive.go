@@ -11,7 +11,9 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/store"
 )
 
 // routeArchive: what docker cp, docker export and docker diff use.
@@ -32,7 +34,7 @@ func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id strin
 	}
 	st, err := e.Files().StatPath(r.Context(), id, p)
 	if err != nil {
-		if errors.Is(err, engine.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			if _, gerr := e.Get(id); gerr != nil {
 				return router.NoSuchContainer(id, gerr)
 			}
@@ -83,7 +85,7 @@ func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		err := e.Files().CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
 		if err != nil {
-			if errors.Is(err, engine.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return router.NoSuchContainer(id, err)
 			}
 			return router.BadRequest("%v", err)
@@ -95,7 +97,7 @@ func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error
 
 func (s *containersAPI) exportContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *record.Container) error {
 		w.Header().Set("Content-Type", "application/x-tar")
 		return router.Stream(w, func(w io.Writer) error { return e.Files().Export(r.Context(), id, w) })
 	})
@@ -110,7 +112,7 @@ var changeKinds = map[string]container.ChangeType{
 
 func (s *containersAPI) containerChanges(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *record.Container) error {
 		changes, err := e.Files().Diff(r.Context(), id)
 		if err != nil {
 			return err

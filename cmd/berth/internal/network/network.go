@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -27,7 +28,7 @@ func AddCommands(root *cobra.Command, g *cli.Context) {
 }
 
 // RegisterNetworkFlags adds run and create's network flags.
-func RegisterNetworkFlags(fs *pflag.FlagSet, o *engine.CreateOptions) {
+func RegisterNetworkFlags(fs *pflag.FlagSet, o *options.CreateOptions) {
 	n := &o.NetworkOptions
 	fs.StringVar(&o.Network, "network", "", "connect a container to a network (bridge, NAME, none, host, container:ID)")
 	fs.StringVar(&o.Network, "net", "", "connect a container to a network")
