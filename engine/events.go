@@ -55,6 +55,10 @@ func (e *Engine) EmitRestart(ref string) {
 	}
 }
 
+// EmitAttach logs an attach that the Engine API serves, as dockerd logs
+// each one.
+func (e *Engine) EmitAttach(ref string) { e.ev.emitAttach(ref) }
+
 // emitRename logs a rename under the new name, with the old one (a
 // leading slash, as Docker's records name containers) in oldName.
 func (e *eventOps) emitRename(c *Container, name string) {
