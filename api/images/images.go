@@ -257,7 +257,7 @@ func (s *imagesAPI) pullImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return router.BadRequest("%v", err)
 	}
-	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithRegistryAuth(r, func(_ *engine.Engine, svc *bimage.Service) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		js := router.NewJSONProgress(router.NewFlushWriter(w))
@@ -280,7 +280,7 @@ func (s *imagesAPI) pushImage(w http.ResponseWriter, r *http.Request, name strin
 	if tag := r.URL.Query().Get("tag"); tag != "" {
 		name += ":" + tag
 	}
-	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithRegistryAuth(r, func(_ *engine.Engine, svc *bimage.Service) error {
 		if _, err := svc.Get(r.Context(), name); err != nil {
 			return noSuchImage(name, err)
 		}
