@@ -74,6 +74,8 @@ func (s *containersAPI) waitContainer(w http.ResponseWriter, r *http.Request) er
 		return router.BadRequest("invalid condition: %q", cond)
 	}
 	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
+		s.waits.add(c.ID)
+		defer s.waits.done(c.ID)
 		return waitResponse(w, r, e, c, cond)
 	})
 }
@@ -194,6 +196,9 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *record.
 		out, errw := a.writers()
 		e.Logs(c.ID, engine.LogsOptions{Tail: -1}, out, errw)
 	}
+	// dockerd logs each attach, streamed or not (docker run's comes
+	// between create and start).
+	e.EmitAttach(c.ID)
 	if !router.BoolQuery(r, "stream") {
 		return nil
 	}
