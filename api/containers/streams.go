@@ -72,11 +72,11 @@ func (s *containersAPI) waitContainer(w http.ResponseWriter, r *http.Request) er
 		return router.BadRequest("invalid condition: %q", cond)
 	}
 	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
-		return waitResponse(w, r, e, c, cond)
+		return waitResponse(w, r, e, s.Opts.Root, c, cond)
 	})
 }
 
-func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container, cond string) error {
+func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, root string, c *engine.Container, cond string) error {
 	release := func() {}
 	if c.HostConfig.AutoRemove {
 		var err error
@@ -89,7 +89,7 @@ func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *e
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	router.NewFlushWriter(w).F.Flush()
-	code, err := waitFor(r.Context(), e, c, cond, release)
+	code, err := waitFor(r.Context(), e, root, c, cond, release)
 	resp := container.WaitResponse{StatusCode: int64(code)}
 	if err != nil {
 		resp.Error = &container.WaitExitError{Message: err.Error()}
@@ -101,15 +101,16 @@ func jsonLine(w io.Writer, v any) error {
 	return router.WriteJSONTo(w, v)
 }
 
-// waitFor polls the record until cond holds and returns the exit code;
+// waitFor follows the record until cond holds and returns the exit code;
 // release lets a --rm container go once its exit is read.
-func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond string, release func()) (int, error) {
+func waitFor(ctx context.Context, e *engine.Engine, root string, c *engine.Container, cond string, release func()) (int, error) {
 	started, finished := c.State.StartedAt, c.State.FinishedAt
 	last := c
 	var once sync.Once
 	defer once.Do(release)
+	w := newRecordWatch(e, root)
 	for {
-		cur, err := e.Get(c.ID)
+		cur, err := w.get(c.ID)
 		if errors.Is(err, engine.ErrNotFound) {
 			return last.State.ExitCode, nil
 		}
@@ -132,10 +133,8 @@ func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond st
 				return cur.State.ExitCode, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
+		if !w.wait(ctx.Done()) {
 			return 0, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }
@@ -168,13 +167,13 @@ func (s *containersAPI) resizeContainer(w http.ResponseWriter, r *http.Request) 
 // exit takes nothing from us; stdin goes through the monitor once it runs.
 func (s *containersAPI) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	return s.WithContainer(r.PathValue("id"), func(e *engine.Engine, c *engine.Container) error {
-		return attach(w, r, e, c)
+		return attach(w, r, e, s.Opts.Root, c)
 	})
 }
 
-func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container) error {
+func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, root string, c *engine.Container) error {
 	var err error
-	a := attachment{e: e, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
+	a := attachment{e: e, root: root, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
 		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
 	if !c.Running() && router.BoolQuery(r, "stream") {
 		if a.log, err = e.OpenLog(c.ID); err != nil {
@@ -201,6 +200,7 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.
 
 type attachment struct {
 	e                           *engine.Engine
+	root                        string // the engine's, for its metadata database
 	c                           *engine.Container
 	conn                        *router.Hijacked
 	log                         *os.File
@@ -294,6 +294,7 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 		}
 	}
 	started, stdinDone := a.c.State.StartedAt, !a.stdin
+	w := newRecordWatch(a.e, a.root)
 	for {
 		if lr.next(emit) {
 			if werr != nil {
@@ -301,28 +302,30 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 			}
 			continue
 		}
-		cur, err := a.e.Get(a.c.ID)
-		if err != nil {
-			lr.next(emit)
-			return // removed after its exit (--rm): the log had all
-		}
-		if cur.State.StartedAt.After(started) || cur.Running() {
-			if !stdinDone && cur.Running() {
-				if st, err := a.e.DialAttach(cur.ID, engine.StreamOptions{Stdin: true, CloseStdin: cur.Config.StdinOnce}); err == nil {
-					defer st.Close()
-					go a.copyStdin(st)
-				}
-				stdinDone = true
-			}
-			if !cur.Running() && cur.State.Status != engine.StatusRestarting {
+		if w.changed() {
+			cur, err := w.get(a.c.ID)
+			if err != nil {
 				lr.next(emit)
-				return
+				return // removed after its exit (--rm): the log had all
+			}
+			if cur.State.StartedAt.After(started) || cur.Running() {
+				if !stdinDone && cur.Running() {
+					if st, err := a.e.DialAttach(cur.ID, engine.StreamOptions{Stdin: true, CloseStdin: cur.Config.StdinOnce}); err == nil {
+						defer st.Close()
+						go a.copyStdin(st)
+					}
+					stdinDone = true
+				}
+				if !cur.Running() && cur.State.Status != engine.StatusRestarting {
+					lr.next(emit)
+					return
+				}
 			}
 		}
 		select {
 		case <-gone:
 			return
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }
