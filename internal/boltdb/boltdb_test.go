@@ -135,7 +135,7 @@ func TestAwaitLock(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(20 * time.Millisecond)
-		unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
 	}()
 	if err := (File{Path: path, Timeout: 10 * time.Second}).Update(func(*bolt.Tx) error { return nil }); err != nil {
 		t.Errorf("Update once the reader went: %v", err)
