@@ -32,6 +32,7 @@ type containersAPI struct{ *router.Router }
 func Register(r *router.Router) {
 	routesArchive(r)
 	routesMore(r)
+	routesWebsocket(r)
 	s := &containersAPI{r}
 	s.Handle("POST /containers/create", s.createContainer)
 	s.Handle("GET /containers/json", s.listContainers)

@@ -172,43 +172,66 @@ func (s *containersAPI) attachContainer(w http.ResponseWriter, r *http.Request) 
 }
 
 func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, root string, c *engine.Container) error {
-	var err error
-	a := attachment{e: e, root: root, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
-		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
-	if !c.Running() && router.BoolQuery(r, "stream") {
-		if a.log, err = e.OpenLog(c.ID); err != nil {
-			return err
-		}
-		defer a.log.Close()
+	a, err := newAttachment(r, e, root, c)
+	if err != nil {
+		return err
 	}
+	defer a.close()
 	conn, err := router.Hijack(w, r)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	a.conn = conn
-	if a.logs {
-		out, errw := a.writers()
-		e.Logs(c.ID, engine.LogsOptions{Tail: -1}, out, errw)
-	}
-	if !router.BoolQuery(r, "stream") {
-		return nil
-	}
-	a.serve()
+	a.run(r)
 	return nil
 }
 
+// newAttachment is an attach's options from its query; a container not
+// running yet has its log opened now (see attachContainer).
+func newAttachment(r *http.Request, e *engine.Engine, root string, c *engine.Container) (*attachment, error) {
+	a := &attachment{e: e, root: root, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
+		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
+	if !c.Running() && router.BoolQuery(r, "stream") {
+		var err error
+		if a.log, err = e.OpenLog(c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *attachment) close() {
+	if a.log != nil {
+		a.log.Close()
+	}
+}
+
+// run sends the logs first if asked, then the stream if asked.
+func (a *attachment) run(r *http.Request) {
+	if a.logs {
+		out, errw := a.writers()
+		a.e.Logs(a.c.ID, engine.LogsOptions{Tail: -1}, out, errw)
+	}
+	if router.BoolQuery(r, "stream") {
+		a.serve()
+	}
+}
+
 type attachment struct {
-	e                           *engine.Engine
-	root                        string // the engine's, for its metadata database
-	c                           *engine.Container
-	conn                        *router.Hijacked
+	e    *engine.Engine
+	root string // the engine's, for its metadata database
+	c    *engine.Container
+	conn io.ReadWriteCloser // the hijacked connection, or a websocket
+	// raw: the output is not multiplexed even without a terminal (a
+	// websocket's messages carry stdout and stderr as they come).
+	raw                         bool
 	log                         *os.File
 	stdin, stdout, stderr, logs bool
 }
 
 func (a *attachment) writers() (io.Writer, io.Writer) {
-	out, errw := router.Outputs(a.conn, a.c.Config.Tty)
+	out, errw := router.Outputs(a.conn, a.c.Config.Tty || a.raw)
 	if !a.stdout {
 		out = io.Discard
 	}
