@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -81,7 +82,7 @@ func (s *Router) openWith(kc authn.Keychain) (*engine.Engine, *image.Service, er
 		AuthFile: registry.ConfigPath(s.Opts.ConfigDir),
 		Keychain: kc,
 		Insecure: s.Opts.Insecure,
-		InUse:    engine.NewInUse(s.Opts.Root),
+		InUse:    core.NewInUse(s.Opts.Root),
 	})
 	if err != nil {
 		return nil, nil, err
