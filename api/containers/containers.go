@@ -38,6 +38,7 @@ type containersAPI struct {
 func Register(r *router.Router) {
 	routesArchive(r)
 	routesMore(r)
+	routesWebsocket(r)
 	s := &containersAPI{Router: r}
 	s.Handle("POST /containers/create", s.createContainer)
 	s.Handle("GET /containers/json", s.listContainers)
