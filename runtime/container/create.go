@@ -23,9 +23,13 @@ import (
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/mempolicy"
+	"github.com/berth-containers/berth/runtime/netdev"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
+	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/selfexe"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -155,6 +159,10 @@ type builder struct {
 	lockFile *os.File
 	// inRuntime: this process builds the rootfs (setup.go).
 	inRuntime bool
+	// idmaps: what the id-mapped binds need, made before the init.
+	idmaps *idmap.Set
+	// netdevs: host devices moved into the container, back on undo.
+	netdevs *netdev.Moved
 	// ready: the limits written once the init is set up (applyReady).
 	ready *specs.LinuxResources
 }
@@ -276,6 +284,16 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	files := newChildFiles(b.opts.PassFDs)
 	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
 	b.inRuntime = b.setupInRuntime()
+	// Inside a user namespace the init may not id-map: it gets trees.
+	inUserns := b.spec.Linux != nil && rootfs.HasNamespace(b.spec.Linux, specs.UserNamespace)
+	if b.idmaps, err = idmap.Prepare(b.spec, b.bundle, inUserns); err != nil {
+		return err
+	}
+	defer b.idmaps.Close()
+	var idmapFDs map[int]idmap.FDs
+	if !b.inRuntime {
+		idmapFDs = b.idmaps.FDs(files.add)
+	}
 	var memJoin *os.File
 	if !b.inRuntime {
 		if memJoin, err = b.memoryJoinFile(); err != nil {
@@ -326,7 +344,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	err = cmd.Start()
+	err = mempolicy.Start(b.spec.Linux, cmd.Start)
 	childSock.Close()
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)
@@ -334,7 +352,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	b.cmd = cmd
 	traceClone(cmd, unified)
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the
@@ -382,6 +400,9 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 		return fmt.Errorf("create namespaces: %w", err)
 	}
 	b.initPid = pid
+	if b.netdevs, err = netdev.Move(b.spec.Linux, pid); err != nil {
+		return err
+	}
 	b.phases.mark("namespaces")
 	if b.inRuntime {
 		return b.buildFromRuntime(sock)
@@ -504,7 +525,7 @@ func (b *builder) ociState(status specs.ContainerState) specs.State {
 // undo removes everything a failed create made, in reverse order, and
 // says what it could not remove.
 func (b *builder) undo() error {
-	var errs []error
+	errs := []error{b.netdevs.Return()}
 	if b.initPid > 0 {
 		if err := unix.Kill(b.initPid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("kill init %d: %w", b.initPid, err))
@@ -527,8 +548,8 @@ func (b *builder) undo() error {
 	if err := os.RemoveAll(b.dir); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("undo the create of %s: %w", b.id, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("undo the create of %s: %w", b.id, err)
 	}
 	return nil
 }

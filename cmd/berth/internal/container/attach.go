@@ -9,6 +9,8 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newAttachCommand(g *cli.Context) *cobra.Command {
@@ -31,7 +33,7 @@ it running.`,
 			if err != nil {
 				return err
 			}
-			code, err := e.Attach(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+			code, err := e.Attach(cmd.Context(), a[0], o, core.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 			var sig *engine.SignaledError
 			switch {
 			case errors.Is(err, engine.ErrDetached):
@@ -43,7 +45,7 @@ it running.`,
 				return err // no such container, stopped or paused: 1, as Docker's
 			}
 			if err != nil || code != 0 {
-				return &engine.StatusError{Code: code, Err: err}
+				return &errdefs.StatusError{Code: code, Err: err}
 			}
 			return nil
 		},

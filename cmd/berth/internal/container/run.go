@@ -10,6 +10,9 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 func newRunCommand(g *cli.Context) *cobra.Command {
@@ -37,7 +40,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				return cli.UsageError{Err: err}
 			}
 			if err := checkDetachKeys(detachKeys); err != nil {
-				return &engine.StatusError{Code: cli.ExitUsage, Err: err}
+				return &errdefs.StatusError{Code: cli.ExitUsage, Err: err}
 			}
 			e, c, err := createContainer(cmd, g, &f, a)
 			if err != nil {
@@ -55,7 +58,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 			}
 			// Only the streams -a names (all by default); the others
 			// still go to the log, as with Docker.
-			stdio := &engine.Stdio{NoSigProxy: !sigProxy}
+			stdio := &core.Stdio{NoSigProxy: !sigProxy}
 			if c.Config.AttachStdout {
 				stdio.Out = os.Stdout
 			}
@@ -70,7 +73,7 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 				return withCode(err, code)
 			}
 			if code != 0 {
-				return &engine.StatusError{Code: code}
+				return &errdefs.StatusError{Code: code}
 			}
 			return nil
 		},
@@ -85,17 +88,17 @@ Exit codes: 125 when berth fails, 126 when the command cannot be invoked,
 
 // withCode gives err an exit code unless it carries one.
 func withCode(err error, code int) error {
-	if _, ok := err.(*engine.StatusError); ok {
+	if _, ok := err.(*errdefs.StatusError); ok {
 		return err
 	}
-	var xe *engine.ExecError
+	var xe *errdefs.ExecError
 	if errors.As(err, &xe) {
 		return err // report gives its code
 	}
 	if code == 0 {
 		code = cli.ExitUsage
 	}
-	return &engine.StatusError{Code: code, Err: err}
+	return &errdefs.StatusError{Code: code, Err: err}
 }
 
 // runDetachable is run -it: the container under a monitor of its own,
@@ -103,9 +106,9 @@ func withCode(err error, code int) error {
 // (ctrl-p,ctrl-q or --detach-keys) leave it running, as Docker's do. In
 // Docker only a terminal's stdin is scanned for them, so run -i without
 // -t stays the plain foreground run.
-func runDetachable(cmd *cobra.Command, e *engine.Engine, c *engine.Container, sigProxy bool, keys string) error {
+func runDetachable(cmd *cobra.Command, e *engine.Engine, c *record.Container, sigProxy bool, keys string) error {
 	o := engine.AttachOptions{SigProxy: sigProxy, CloseStdin: true, DetachKeys: keys}
-	stdio := engine.Stdio{In: os.Stdin}
+	stdio := core.Stdio{In: os.Stdin}
 	if c.Config.AttachStdout {
 		stdio.Out = os.Stdout
 	}
@@ -122,7 +125,7 @@ func runDetachable(cmd *cobra.Command, e *engine.Engine, c *engine.Container, si
 	case err != nil:
 		return withCode(err, code)
 	case code != 0:
-		return &engine.StatusError{Code: code}
+		return &errdefs.StatusError{Code: code}
 	}
 	return nil
 }
