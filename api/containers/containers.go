@@ -21,6 +21,8 @@ import (
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/runtime/signals"
@@ -106,7 +108,7 @@ func (s *containersAPI) listContainers(w http.ResponseWriter, r *http.Request) e
 }
 
 // ContainerSummaries are the rows of GET /containers/json.
-func ContainerSummaries(e *engine.Engine, list []*engine.Container, size bool) []container.Summary {
+func ContainerSummaries(e *engine.Engine, list []*record.Container, size bool) []container.Summary {
 	out := make([]container.Summary, 0, len(list))
 	for _, c := range list {
 		sum := container.Summary{
@@ -146,17 +148,17 @@ func ContainerSummaries(e *engine.Engine, list []*engine.Container, size bool) [
 
 // statusText is Docker's Status of a list row: "Up 2 minutes", "Exited
 // (0) 3 seconds ago", "Created".
-func statusText(c *engine.Container) string {
+func statusText(c *record.Container) string {
 	st := c.State
 	ago := func(t time.Time) string { return units.HumanDuration(time.Since(t)) + " ago" }
 	switch st.Status {
-	case engine.StatusRunning:
+	case record.StatusRunning:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + c.HealthText()
-	case engine.StatusPaused:
+	case record.StatusPaused:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
-	case engine.StatusRestarting:
+	case record.StatusRestarting:
 		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
-	case engine.StatusExited:
+	case record.StatusExited:
 		if !st.StartedAt.IsZero() {
 			return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
 		}
@@ -178,7 +180,7 @@ func (s *containersAPI) inspectContainer(w http.ResponseWriter, r *http.Request)
 
 func (s *containersAPI) startContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		if c.Running() {
 			return router.ErrNotModified
 		}
@@ -207,8 +209,8 @@ func (s *containersAPI) stopContainer(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
-		if !c.Running() && c.State.Status != engine.StatusRestarting {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
+		if !c.Running() && c.State.Status != record.StatusRestarting {
 			return router.ErrNotModified
 		}
 		if _, err := e.Stop(c.ID, t); err != nil {
@@ -286,12 +288,12 @@ func (s *containersAPI) renameContainer(w http.ResponseWriter, r *http.Request) 
 
 func (s *containersAPI) removeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		force := router.BoolQuery(r, "force")
 		if c.Running() && !force {
 			return router.Conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
 		}
-		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
+		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, lifecycle.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
 			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -354,7 +356,7 @@ func startErr(id string, err error) error {
 // topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.
 func (s *containersAPI) topContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		res, err := e.Top(c.ID, strings.Fields(r.URL.Query().Get("ps_args")))
 		if err != nil {
 			return router.ContainerErr(id, err)
