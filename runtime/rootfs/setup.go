@@ -173,9 +173,11 @@ func validate(c *Config) error {
 	if !filepath.IsAbs(c.Rootfs) {
 		return fmt.Errorf("set up rootfs: rootfs %q must be an absolute path", c.Rootfs)
 	}
+	// A relative destination is relative to the container's / (runc 1.x;
+	// runtime/spec warns about it).
 	for i, m := range c.Spec.Mounts {
 		if !filepath.IsAbs(m.Destination) {
-			return fmt.Errorf("mount destination %q (mounts[%d]) must be an absolute path", m.Destination, i)
+			c.Spec.Mounts[i].Destination = "/" + m.Destination
 		}
 	}
 	return nil

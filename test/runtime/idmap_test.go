@@ -105,7 +105,8 @@ func TestIDMappedBindUserNamespace(t *testing.T) {
 		s.Linux.UIDMappings, s.Linux.GIDMappings = idMap(0, 100000, 65536), idMap(0, 100000, 65536)
 	})
 	b.AddMount(specs.Mount{Destination: "/tmp/data", Type: "bind", Source: src, Options: []string{"bind", "idmap"}})
-	b.AddMount(specs.Mount{Destination: "/tmp/mine", Type: "bind", Source: src, Options: []string{"bind"},
+	// Relative: taken from the container's /, as runc does.
+	b.AddMount(specs.Mount{Destination: "tmp/mine", Type: "bind", Source: src, Options: []string{"bind"},
 		UIDMappings: idMap(1000, 100005, 1), GIDMappings: idMap(1000, 100007, 1)})
 	got := rt.ShellOutput(t, b, "stat -c %u:%g /tmp/data/owned /tmp/mine/owned; touch /tmp/data/by-root && stat -c %u:%g /tmp/data/by-root")
 	if got != "1000:1000\n5:7\n0:0" {
