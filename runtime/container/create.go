@@ -47,6 +47,13 @@ type CreateOptions struct {
 	// the master is sent: what runc does when it is the console's end.
 	ClearONLCR bool
 	PidFile    string
+	// Spec, if set, is the bundle's config.json as its writer holds it
+	// (the engine, which runs this library in-process): Create uses it
+	// instead of reading and decoding the file again, which for Docker's
+	// default seccomp profile (400 syscall names) is most of what the
+	// profile costs a run. Create does not modify it; it must be what
+	// config.json holds.
+	Spec *specs.Spec
 	// PidfdSocket is a unix socket to send a pidfd of the process to.
 	PidfdSocket  string
 	NoPivot      bool
@@ -73,11 +80,7 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
 	}
-	raw, err := os.ReadFile(filepath.Join(bundle, spec.ConfigName))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.ConfigName, err)
-	}
-	s, err := spec.Parse(raw)
+	s, raw, err := loadConfig(bundle, opts.Spec)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +124,23 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	return &Container{root: root, dir: dir, state: b.state}, nil
 }
 
+// loadConfig is the bundle's config.json decoded, or given (see
+// CreateOptions.Spec), and its bytes when it was read.
+func loadConfig(bundle string, given *specs.Spec) (*specs.Spec, []byte, error) {
+	if given != nil {
+		return given, nil, nil
+	}
+	raw, err := os.ReadFile(filepath.Join(bundle, spec.ConfigName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", spec.ConfigName, err)
+	}
+	s, err := spec.Parse(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, raw, nil
+}
+
 // builder holds what a create made so far, to undo it on failure.
 type builder struct {
 	root, id, dir  string
@@ -128,7 +148,7 @@ type builder struct {
 	spec           *specs.Spec
 	// seccomp waits for linux.seccomp's program, compiled meanwhile.
 	seccomp  func() (*seccomp.Program, error)
-	raw      []byte // config.json as read
+	raw      []byte // config.json as read; nil if given as a spec
 	extraEnv []string
 	opts     CreateOptions
 	phases   *phases
@@ -386,6 +406,11 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	b.phases.mark("namespaces")
 	if b.inRuntime {
 		return b.buildFromRuntime(sock)
+	}
+	if b.raw == nil {
+		if b.raw, err = json.Marshal(b.spec); err != nil {
+			return fmt.Errorf("encode the spec for the init: %w", err)
+		}
 	}
 	cfg.SpecJSON, cfg.ExtraEnv, cfg.Rootfs, cfg.Bundle = b.raw, b.extraEnv, b.rootfs, b.bundle
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
