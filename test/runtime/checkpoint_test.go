@@ -82,8 +82,25 @@ func (p *pipes) run(t *testing.T, rt *testutil.Runtime, args ...string) testutil
 func (p *pipes) mustRun(t *testing.T, rt *testutil.Runtime, args ...string) {
 	t.Helper()
 	if res := p.run(t, rt, args...); res.ExitCode != 0 {
-		t.Fatalf("%v: exit %d; output so far:\n%s", args, res.ExitCode, p.out.String())
+		t.Fatalf("%v: exit %d; output so far:\n%s%s", args, res.ExitCode, p.out.String(), criuLogs(args))
 	}
+}
+
+// criuLogs is the end of the criu logs in the --image-path or --work-path
+// of args, for a failure's message.
+func criuLogs(args []string) string {
+	var out strings.Builder
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] != "--image-path" && args[i] != "--work-path" {
+			continue
+		}
+		for _, f := range []string{"dump.log", "restore.log"} {
+			if path := filepath.Join(args[i+1], f); fileExists(path) {
+				out.WriteString("\n--- " + path + ":\n" + testutil.Tail(path, 3000))
+			}
+		}
+	}
+	return out.String()
 }
 
 // ping writes a line to the container and waits for its answer.
@@ -161,8 +178,8 @@ func checkRestored(t *testing.T, rt *testutil.Runtime, p *pipes, host, id string
 		t.Errorf("in the restored container: %q, want the counter (pid %s) alive and the script as pid 1", out, bg)
 	}
 	p.ping(t, word)
-	if got := testutil.CgroupFile(t, id, "pids", "pids.max", "pids.max"); got != "123" {
-		t.Errorf("pids.max of the restored container: %q, want 123", got)
+	if got := pidsMax(t, st.Pid); got != "123" {
+		t.Errorf("pids.max of the restored container's cgroup: %q, want 123", got)
 	}
 	if st.Pid <= 0 {
 		t.Errorf("restored state has no pid: %+v", st)
@@ -389,4 +406,34 @@ func TestCheckpointRestoreErrors(t *testing.T) {
 		t.Fatal("restore from truncated images succeeded")
 	}
 	rt2.AssertNothingLeft(t, cid, b2)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// pidsMax reads pids.max of the cgroup pid is in (v1 pids or v2).
+func pidsMax(t *testing.T, pid int) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		dir := filepath.Join("/sys/fs/cgroup", parts[2])
+		if parts[1] == "pids" {
+			dir = filepath.Join("/sys/fs/cgroup/pids", parts[2])
+		} else if parts[1] != "" {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "pids.max")); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return "<missing>"
 }
