@@ -14,6 +14,7 @@ import (
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -120,7 +121,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	}
 	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
 	out := v.Output()
-	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
+	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	stop()
 	out.Flush()
 	if err != nil {

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"path/filepath"
-
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/engine/options"
@@ -67,9 +65,6 @@ const (
 	defaultPath = specgen.DefaultPath
 )
 
-// exitUnknown is record.ExitUnknown, under the name the monitor uses.
-const exitUnknown = record.ExitUnknown
-
 // imageConfig is the part of an image's config a container starts from.
 type imageConfig = ocispec.ImageConfig
 
@@ -82,21 +77,3 @@ var (
 
 // NotFoundError is store.NotFoundError.
 type NotFoundError = store.NotFoundError
-
-// recordStore is engine/store under the method names the engine's files
-// call it by (e.db.get, e.db.modify ...); it goes with the aliases.
-type recordStore struct{ s *store.Store }
-
-// newRecordStore is the store of the records under root.
-func newRecordStore(root string) *recordStore {
-	return &recordStore{s: store.New(filepath.Join(root, "metadata.db"))}
-}
-
-func (d *recordStore) insert(c *Container) error          { return d.s.Insert(c) }
-func (d *recordStore) get(ref string) (*Container, error) { return d.s.Get(ref) }
-func (d *recordStore) list() ([]*Container, error)        { return d.s.List() }
-func (d *recordStore) rename(ref, name string) error      { return d.s.Rename(ref, name) }
-func (d *recordStore) remove(id string) error             { return d.s.Remove(id) }
-func (d *recordStore) modify(id string, fn func(*Container) error) (*Container, error) {
-	return d.s.Modify(id, fn)
-}

@@ -49,7 +49,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 			return "", err
 		}
 	}
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +77,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if err != nil {
 		return "", fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	skip := commit.MountPointFilter(e.dirs.containerDir(c.ID), upper)
+	skip := commit.MountPointFilter(e.c.ContainerDir(c.ID), upper)
 	release, err := svc.Content.Use(ctx)
 	if err != nil {
 		return "", err

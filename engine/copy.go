@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/snapshot"
 )
@@ -48,18 +49,18 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
 		}
-		if isMountPoint(e.dirs.rootfsDir(c.ID)) {
-			return fn(e.dirs.rootfsDir(c.ID))
+		if bundle.IsMountPoint(e.c.RootfsDir(c.ID)) {
+			return fn(e.c.RootfsDir(c.ID))
 		}
 	}
-	mounts, err := e.rootfsMounts(ctx, c)
+	mounts, err := bundle.RootfsMounts(ctx, e.c, c)
 	if err != nil {
 		return err
 	}
-	if err := e.dirs.makeRunDir(c.ID); err != nil {
+	if err := e.c.MakeRunDir(c.ID); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(e.dirs.runDir(c.ID), "mnt-")
+	dir, err := os.MkdirTemp(e.c.RunDir(c.ID), "mnt-")
 	if err != nil {
 		return err
 	}

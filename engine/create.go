@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
 	"github.com/berth-containers/berth/engine/options"
@@ -69,13 +72,13 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if opts.Name != "" && !validName.MatchString(opts.Name) {
 		return nil, fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", opts.Name)
 	}
-	e.ph.mark("command line")
+	e.c.Mark("command line")
 	img, err := e.mk.resolveImage(ctx, opts, p)
 	if err != nil {
 		return nil, err
 	}
-	e.ph.mark("resolve image")
-	id := newID()
+	e.c.Mark("resolve image")
+	id := core.NewID()
 	if name == "" {
 		name = store.RandomName(id)
 	}
@@ -119,19 +122,19 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, err
 	}
 	c.HostConfig.Mounts = append(c.HostConfig.Mounts, from...)
-	dirLock, err := e.dirs.lockNewContainerDir(id)
+	dirLock, err := e.c.LockNewContainerDir(id)
 	if err != nil {
 		return nil, err
 	}
 	defer dirLock.Close() // after the record is in, or the dir is gone
 	defer func() {
 		if err != nil {
-			if rerr := os.RemoveAll(e.dirs.containerDir(id)); rerr != nil {
+			if rerr := os.RemoveAll(e.c.ContainerDir(id)); rerr != nil {
 				slog.Warn("create: remove the new container's directory", "id", id, "error", rerr)
 			}
 		}
 	}()
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +142,11 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
-	e.ph.mark("open snapshots")
+	e.c.Mark("open snapshots")
 	if _, err := sn.Prepare(ctx, id, c.ChainID, map[string]string{"berth.container": name}); err != nil {
 		return nil, fmt.Errorf("prepare root filesystem of the container: %w", err)
 	}
-	e.ph.mark("prepare snapshot")
+	e.c.Mark("prepare snapshot")
 	defer func() {
 		if err != nil {
 			if rerr := sn.Remove(context.WithoutCancel(ctx), id); rerr != nil {
@@ -151,17 +154,17 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 			}
 		}
 	}()
-	if err := e.db.insert(c); err != nil {
+	if err := e.c.Records.Insert(c); err != nil {
 		return nil, err
 	}
-	e.ph.mark("insert record")
-	e.ev.emit(c, "create")
+	e.c.Mark("insert record")
+	e.c.Emit(c, "create")
 	return c, nil
 }
 
 // resolveImage finds the image locally or pulls it, as --pull says.
 func (e *createOps) resolveImage(ctx context.Context, opts CreateOptions, p *progress.Progress) (*image.Image, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
 	}
@@ -353,4 +356,27 @@ func ValidateEnvFiles(files []string) error {
 		}
 	}
 	return nil
+}
+
+// defaultSwap is dockerd's swap for -m without --memory-swap: as much
+// swap as memory (memory+swap twice the memory), or unlimited (-1) where
+// the kernel cannot limit swap, which the runtime would refuse. root is
+// where cgroups are mounted.
+func defaultSwap(root string, memory int64) int64 {
+	if _, err := os.Stat(filepath.Join(root, "memory", "memory.memsw.limit_in_bytes")); err == nil {
+		return 2 * memory
+	}
+	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
+	if err != nil || !slices.Contains(strings.Fields(string(data)), "memory") {
+		return -1
+	}
+	// cgroup v2: the cgroups below the root have memory.swap.max when
+	// the kernel accounts swap. With none to look at yet, trust the
+	// memory controller, as dockerd does.
+	limited, _ := filepath.Glob(filepath.Join(root, "*", "memory.max"))
+	swap, _ := filepath.Glob(filepath.Join(root, "*", "memory.swap.max"))
+	if len(limited) > 0 && len(swap) == 0 {
+		return -1
+	}
+	return 2 * memory
 }

@@ -78,7 +78,7 @@ func (e *createOps) nsMode(flag, mode string, allowed ...string) (string, error)
 		return "", nil
 	}
 	if ref, ok := strings.CutPrefix(mode, "container:"); ok {
-		other, err := e.db.get(ref)
+		other, err := e.c.Records.Get(ref)
 		if err != nil || ref == "" {
 			return "", fmt.Errorf("invalid --%s %q: no such container: %s", flag, mode, ref)
 		}
@@ -100,7 +100,7 @@ func (e *createOps) checkVolumesFrom(list []string) error {
 		if mode != "" && mode != "ro" && mode != "rw" {
 			return fmt.Errorf("invalid --volumes-from %q: the mode must be ro or rw", v)
 		}
-		if _, err := e.db.get(ref); err != nil {
+		if _, err := e.c.Records.Get(ref); err != nil {
 			return fmt.Errorf("no such container: %s", ref)
 		}
 	}
@@ -118,7 +118,7 @@ func (e *createOps) volumesFrom(list []string, own []Mount) ([]Mount, error) {
 	var out []Mount
 	for _, v := range list {
 		ref, mode, _ := strings.Cut(v, ":")
-		other, err := e.db.get(ref)
+		other, err := e.c.Records.Get(ref)
 		if err != nil {
 			return nil, fmt.Errorf("no such container: %s", ref)
 		}

@@ -32,7 +32,7 @@ type DiskUsageDetail struct {
 // size is that of its layers another image has too, as Docker counts it.
 func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) {
 	var d DiskUsageDetail
-	svc, err := ops.e.imageService()
+	svc, err := ops.e.c.Images()
 	if err != nil {
 		return d, err
 	}
@@ -74,7 +74,7 @@ func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error
 	if err != nil {
 		return d, err
 	}
-	vols, err := volume.New(ops.e.root).List()
+	vols, err := volume.New(ops.e.c.Root).List()
 	if err != nil {
 		return d, err
 	}

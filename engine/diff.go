@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/commit"
 	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/snapshot"
@@ -29,7 +30,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	mounts, err := e.rt.rootfsMounts(ctx, c)
+	mounts, err := bundle.RootfsMounts(ctx, e.c, c)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.dirs.containerDir(c.ID), upper))
+	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.c.ContainerDir(c.ID), upper))
 }
 
 // lowerOf lists the image's layers under an overlay mount, top first.

@@ -26,9 +26,6 @@ func (e *Engine) System() *System { return &System{e} }
 // monitorOps is the engine seen as its containers' monitor.
 type monitorOps struct{ *Engine }
 
-// dirLayout is the engine seen as its directories on disk.
-type dirLayout struct{ *Engine }
-
 // runtimeOps is the engine seen as its link to the runtime (bundles, specs, cgroups).
 type runtimeOps struct{ *Engine }
 
@@ -37,6 +34,3 @@ type lifecycleOps struct{ *Engine }
 
 // createOps is the engine seen as its create steps.
 type createOps struct{ *Engine }
-
-// eventOps is the engine seen as the events it logs (events.go).
-type eventOps struct{ *Engine }

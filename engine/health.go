@@ -3,10 +3,6 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"time"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
@@ -33,7 +29,7 @@ func ValidateHealth(hc *HealthConfig) error { return health.Validate(hc) }
 // daemon does) over the image's HEALTHCHECK, which Docker's config keeps
 // beside the OCI fields.
 func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthConfig, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
 	}
@@ -47,30 +43,3 @@ func (e *createOps) healthConfig(user *HealthConfig, img *image.Image) (*HealthC
 	}
 	return health.Merge(user, cfg.Config.Healthcheck), nil
 }
-
-// prober runs the probes of the engine's containers: each in a
-// health-mode berth (the monitor entry point, with health.Env set) that
-// execs the test as berth exec.
-func (e *monitorOps) prober() *health.Prober {
-	return &health.Prober{
-		Records: e.db.s,
-		Exec: func(c *Container, argv []string, timeout time.Duration, out io.Writer) (int, error) {
-			return e.Exec(c.ID, ExecOptions{Cmd: argv, Timeout: timeout}, Stdio{Out: out, Err: out})
-		},
-		Emit: func(c *Container, action string) { e.ev.emit(c, action) },
-		Command: func(id string) (*exec.Cmd, error) {
-			exe, err := os.Executable()
-			if err != nil {
-				return nil, err
-			}
-			cmd := exec.Command(exe, "monitor", e.root, e.runroot, id)
-			cmd.Args[0] = "berth-health"
-			cmd.Env = append(os.Environ(), MonitorEnv+"=1", health.Env+"=1")
-			return cmd, nil
-		},
-	}
-}
-
-// watchHealth probes c from a monitor that stays in Go until stop is
-// called (health.Prober.Watch).
-func (e *monitorOps) watchHealth(c *Container) (stop func()) { return e.prober().Watch(c) }

@@ -10,10 +10,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/engine/runner"
 	"github.com/berth-containers/berth/internal/proc"
-	"github.com/berth-containers/berth/runtime/container"
-	"github.com/berth-containers/berth/volume"
 )
 
 // Start starts a created or exited container under a monitor of its own
@@ -35,16 +37,16 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 	if c.Running() || c.State.Status == StatusRestarting {
 		return c, nil
 	}
-	if _, err := e.db.modify(c.ID, func(r *Container) error {
+	if _, err := e.c.Records.Modify(c.ID, func(r *Container) error {
 		r.State.StopRequested = false
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	if err := e.rt.prepare(ctx, c); err != nil {
+	if err := bundle.Prepare(ctx, e.c, c); err != nil {
 		return nil, err
 	}
-	if err := e.mon.spawnMonitor(c); err != nil {
+	if err := runner.SpawnMonitor(e.c, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -54,7 +56,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 // directory, held until the monitor reports the start or its failure (its
 // fd is close-on-exec: the monitor does not inherit it).
 func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
-	dir := e.dirs.containerDir(id)
+	dir := e.c.ContainerDir(id)
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("lock container %s: %w", id, err)
@@ -68,25 +70,25 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 
 // RunAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
-func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *Stdio) (int, error) {
-	e.net.OwnPorts = true
-	e.ev.emit(c, "attach")
-	if err := e.rt.prepare(ctx, c); err != nil {
+func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *core.Stdio) (int, error) {
+	e.c.Net.OwnPorts = true
+	e.c.Emit(c, "attach")
+	if err := bundle.Prepare(ctx, e.c, c); err != nil {
 		if c.HostConfig.AutoRemove {
-			err = errors.Join(err, e.life.removeFiles(context.WithoutCancel(ctx), c, true))
+			err = errors.Join(err, bundle.RemoveFiles(context.WithoutCancel(ctx), e.c, c, true))
 		}
 		return 125, err
 	}
 	var startErr error
-	info := e.mon.supervise(c, stdio, func(r monitor.Report) {
+	code := runner.Supervise(e.c, c, stdio, func(r monitor.Report) {
 		if r.Error != "" {
-			startErr = reportErr(r)
+			startErr = runner.ReportErr(r)
 		}
 	})
 	if startErr != nil {
-		return info.code, startErr
+		return code, startErr
 	}
-	return info.code, nil
+	return code, nil
 }
 
 // Stop sends the stop signal, then SIGKILL after timeout seconds (<0: the
@@ -105,14 +107,14 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 		return nil, err
 	}
 	if !c.Running() {
-		return nil, newStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
+		return nil, errdefs.NewStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
 		if err := e.life.markStopped(c.ID); err != nil {
 			return nil, err
 		}
 	}
-	e.ev.emitKill(c, sig)
+	e.c.EmitKill(c, sig)
 	if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 		return nil, fmt.Errorf("cannot kill container %s: %w", ref, err)
 	}
@@ -122,7 +124,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 // markStopped records that the user stopped the container, so that its
 // monitor does not restart it.
 func (e *lifecycleOps) markStopped(id string) error {
-	_, err := e.db.modify(id, func(r *Container) error {
+	_, err := e.c.Records.Modify(id, func(r *Container) error {
 		r.State.StopRequested = true
 		return nil
 	})
@@ -151,12 +153,12 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 	}
 	if c.Running() {
 		e.thaw(c)
-		e.ev.emitKill(c, sig)
+		e.c.EmitKill(c, sig)
 		if err := unix.Kill(c.State.Pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 			return nil, fmt.Errorf("cannot stop container %s: %w", ref, err)
 		}
-		if !waitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
-			e.ev.emitKill(c, unix.SIGKILL)
+		if !core.WaitGone(c.State.Pid, c.State.PidStart, time.Duration(timeout)*time.Second) {
+			e.c.EmitKill(c, unix.SIGKILL)
 			e.killAll(c)
 		}
 	}
@@ -173,14 +175,14 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	e.ev.emit(c, "stop")
+	e.c.Emit(c, "stop")
 	return c, nil
 }
 
 // killAll SIGKILLs every process of the container, through the runtime.
 // What it cannot kill shows in the wait after it: failures are logged.
 func (e *lifecycleOps) killAll(c *Container) {
-	if rc, err := e.rt.loadRuntime(c); err == nil {
+	if rc, err := e.c.LoadRuntime(c); err == nil {
 		if err := rc.Signal(unix.SIGKILL, true); err != nil {
 			slog.Warn("stop: kill the container's processes", "id", c.ID, "error", err)
 		}
@@ -190,7 +192,7 @@ func (e *lifecycleOps) killAll(c *Container) {
 			slog.Warn("stop: kill the container's process", "id", c.ID, "error", err)
 		}
 	}
-	waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
+	core.WaitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
 }
 
 // thaw resumes a paused container so it can act on a signal.
@@ -202,17 +204,6 @@ func (e *lifecycleOps) thaw(c *Container) {
 			slog.Warn("stop: unpause", "id", c.ID, "error", err)
 		}
 	}
-}
-
-func waitGone(pid int, start uint64, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for proc.Alive(pid, start) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
 }
 
 // RemoveOptions are rm's flags.
@@ -236,77 +227,10 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		if err := unix.Kill(c.State.MonitorPid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("remove container %s: kill its monitor %d: %w", c.Name, c.State.MonitorPid, err)
 		}
-		waitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
+		core.WaitGone(c.State.MonitorPid, c.State.MonitorStart, 5*time.Second)
 	}
-	e.ev.emitForcedRemove(c)
-	return e.life.removeFiles(ctx, c, o.Volumes)
-}
-
-// removeFiles tears down everything of a container that is not running.
-func (e *lifecycleOps) removeFiles(ctx context.Context, c *Container, volumes bool) error {
-	var errs []error
-	if rc, err := e.rt.loadRuntime(c); err == nil {
-		if err := rc.Delete(true); err != nil {
-			errs = append(errs, err)
-		}
-	} else {
-		// No runtime state (a create was killed half way): kill what the
-		// record knows and remove the cgroup by its path.
-		if proc.Alive(c.State.Pid, c.State.PidStart) {
-			if err := unix.Kill(c.State.Pid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
-				errs = append(errs, fmt.Errorf("kill process %d: %w", c.State.Pid, err))
-			}
-			waitGone(c.State.Pid, c.State.PidStart, 5*time.Second)
-		}
-		if cg, err := cgroupByPath(c); err == nil {
-			if err := cg.Destroy(); err != nil {
-				errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
-			}
-		}
-		if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := e.Network().tearDown(c); err != nil {
-		errs = append(errs, err)
-	}
-	if err := e.rt.unmountRootfs(c.ID); err != nil {
-		errs = append(errs, err)
-	}
-	e.ph.mark("rm: runtime state, unmount")
-	if svc, err := e.imageService(); err == nil {
-		if sn, err := svc.Snapshotter(); err == nil {
-			if err := sn.Remove(context.WithoutCancel(ctx), c.ID); err != nil && !isSnapshotNotFound(err) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	e.ph.mark("rm: snapshot")
-	if err := os.RemoveAll(e.dirs.runDir(c.ID)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := os.RemoveAll(e.dirs.containerDir(c.ID)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := e.db.remove(c.ID); err != nil && !errors.Is(err, ErrNotFound) {
-		errs = append(errs, err)
-	}
-	e.ph.mark("rm: files, record")
-	if volumes {
-		vols := volume.New(e.root)
-		for _, m := range c.HostConfig.Mounts {
-			if m.Type == "volume" && m.Anonymous {
-				if err := vols.Remove(m.Name); err != nil && !errors.Is(err, volume.ErrNotFound) {
-					errs = append(errs, err)
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("remove container %s: %w", c.Name, errors.Join(errs...))
-	}
-	e.ev.emit(c, "destroy")
-	return nil
+	e.c.EmitForcedRemove(c)
+	return bundle.RemoveFiles(ctx, e.c, c, o.Volumes)
 }
 
 // Wait blocks until the container is not running and returns its exit code.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/containerfilter"
 )
 
@@ -23,7 +24,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := e.db.list()
+	recs, err := e.c.Records.List()
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +34,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 		if c.OrphanedExit() {
 			// --rm, which the killed monitor (a foreground run, say)
 			// did not get to apply.
-			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
+			if err := bundle.RemoveFiles(context.Background(), e.c, c, true); err != nil {
 				slog.Warn("remove a --rm container whose monitor was killed", "id", c.ID, "error", err)
 			}
 			continue
@@ -58,17 +59,17 @@ func (e *Engine) Rename(ref, name string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
-	old, _ := e.db.get(ref)
-	if err := e.db.rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
+	old, _ := e.c.Records.Get(ref)
+	if err := e.c.Records.Rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
 		return err
 	}
-	e.ev.emitRename(old, strings.TrimPrefix(name, "/"))
+	e.c.EmitRename(old, strings.TrimPrefix(name, "/"))
 	return nil
 }
 
 // Size is the disk space of the container's writable layer.
 func (e *Engine) Size(c *Container) (int64, error) {
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return 0, err
 	}

@@ -25,7 +25,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	path := e.dirs.logPath(c.ID)
+	path := e.c.LogPath(c.ID)
 	v := jsonlog.View{Tail: o.Tail, Since: o.Since, Until: o.Until, Timestamps: o.Timestamps, Details: o.Details}
 	// The first failed write (a reader gone) ends the logs with its error.
 	var werr error

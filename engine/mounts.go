@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/volume"
@@ -62,7 +63,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 	for _, dst := range imgVols {
 		out = append(out, Mount{Type: "volume", Destination: dst, Anonymous: true})
 	}
-	vols := volume.New(e.root)
+	vols := volume.New(e.c.Root)
 	for i := range out {
 		m := &out[i]
 		switch m.Type {
@@ -79,7 +80,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 			m.Options = ""
 		case "volume":
 			if m.Name == "" {
-				m.Name, m.Anonymous = newID(), true
+				m.Name, m.Anonymous = core.NewID(), true
 			}
 			v, err := vols.Create(m.Name, nil, nil, m.Anonymous)
 			if err != nil {

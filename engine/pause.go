@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/snapshot"
 )
@@ -29,13 +30,13 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 	}
 	switch {
 	case freeze && c.State.Status == StatusPaused:
-		return newStateError("", "container "+c.ID+" is already paused")
+		return errdefs.NewStateError("", "container "+c.ID+" is already paused")
 	case !freeze && c.State.Status != StatusPaused:
-		return newStateError("", "container "+c.ID+" is not paused")
+		return errdefs.NewStateError("", "container "+c.ID+" is not paused")
 	case !c.Running():
-		return newStateError("", "container "+c.ID+" is not running")
+		return errdefs.NewStateError("", "container "+c.ID+" is not running")
 	}
-	rc, err := e.rt.loadRuntime(c)
+	rc, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.ID, err)
 	}
@@ -48,7 +49,7 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 	if freeze {
 		status = StatusPaused
 	}
-	_, err = e.db.modify(c.ID, func(r *Container) error {
+	_, err = e.c.Records.Modify(c.ID, func(r *Container) error {
 		if err := r.SetStatus(status); err != nil {
 			return err
 		}
@@ -57,6 +58,6 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 		}
 		return nil
 	})
-	e.ev.emit(c, map[bool]string{true: "pause", false: "unpause"}[freeze])
+	e.c.Emit(c, map[bool]string{true: "pause", false: "unpause"}[freeze])
 	return err
 }

@@ -32,7 +32,7 @@ func (e *Engine) Stats(ctx context.Context, o StatsOptions, emit func([]StatsEnt
 		for i, c := range list {
 			targets[i] = stats.Target{ID: c.ID, Name: c.Name, Running: c.Running(), Pid: c.State.Pid,
 				HostNetwork: c.HostConfig.NetworkMode == "host",
-				Cgroup:      func() (*cgroups.Manager, error) { return e.rt.cgroupOf(c) }}
+				Cgroup:      func() (*cgroups.Manager, error) { return e.c.CgroupOf(c) }}
 		}
 		return targets, nil
 	}, emit)

@@ -19,7 +19,7 @@ func (e *Engine) Update(ref string, o update.Options) (warnings []string, err er
 	if err != nil {
 		return nil, err
 	}
-	_, err = e.db.modify(c.ID, func(rec *Container) error {
+	_, err = e.c.Records.Modify(c.ID, func(rec *Container) error {
 		rec.Refresh()
 		hc, live, warn, err := o.Apply(rec.HostConfig, updateHost())
 		if err != nil {
@@ -38,7 +38,7 @@ func (e *Engine) Update(ref string, o update.Options) (warnings []string, err er
 }
 
 func (e *runtimeOps) updateLive(c *Container, r *specs.LinuxResources) error {
-	h, err := e.loadRuntime(c)
+	h, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return err
 	}

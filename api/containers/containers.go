@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/runtime/signals"
@@ -324,24 +325,24 @@ func (s *containersAPI) pruneContainers(w http.ResponseWriter, r *http.Request) 
 // "executable file not found" or "no such file or directory" and 126 for
 // "permission denied".
 func startErr(id string, err error) error {
-	var se *engine.StatusError
-	var xe *engine.ExecError
+	var se *errdefs.StatusError
+	var xe *errdefs.ExecError
 	isStatus, isExec := errors.As(err, &se), errors.As(err, &xe)
 	if !isStatus && !isExec {
 		return router.ContainerErr(id, err)
 	}
 	msg := err.Error()
-	var reason engine.ExecReason
+	var reason errdefs.ExecReason
 	if xe != nil {
 		reason = xe.Reason
 	}
 	switch reason {
-	case engine.ExecNotExecutable:
+	case errdefs.ExecNotExecutable:
 		msg = strings.ReplaceAll(msg, "Permission denied", "permission denied")
 		if !strings.Contains(msg, "permission denied") {
 			msg += ": permission denied"
 		}
-	case engine.ExecNotFound:
+	case errdefs.ExecNotFound:
 		msg = strings.ReplaceAll(msg, "No such file or directory", "no such file or directory")
 		if !strings.Contains(msg, "executable file not found") && !strings.Contains(msg, "no such file or directory") {
 			msg += ": no such file or directory"

@@ -76,6 +76,14 @@ func toNetworkJSON(n network.Network, eps []network.Endpoint) networkJSON {
 }
 
 func (s *networksAPI) listNetworks(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	match, err := network.ListFilter(fs)
+	if err != nil {
+		return router.BadRequest("%v", err)
+	}
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		list, err := e.Networks().List()
 		if err != nil {
@@ -83,7 +91,9 @@ func (s *networksAPI) listNetworks(w http.ResponseWriter, r *http.Request) error
 		}
 		out := []networkJSON{}
 		for _, n := range append(list, network.Predefined()...) {
-			out = append(out, toNetworkJSON(n, nil))
+			if match(n) {
+				out = append(out, toNetworkJSON(n, nil))
+			}
 		}
 		return router.WriteJSON(w, http.StatusOK, out)
 	})

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -59,7 +60,7 @@ func StatusOf(err error) (int, string) {
 	if errors.As(err, &he) {
 		return he.Status, he.Msg
 	}
-	var se *engine.StateError
+	var se *errdefs.StateError
 	var inr *image.NotFoundError
 	switch {
 	case errors.As(err, &inr):

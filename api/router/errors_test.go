@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -21,7 +22,7 @@ func TestStatusOf(t *testing.T) {
 		{"container", NoSuchContainer("c1", engine.ErrNotFound), http.StatusNotFound, "No such container: c1"},
 		{"image", fmt.Errorf("create: %w", &image.NotFoundError{Ref: "x:1"}), http.StatusNotFound, "No such image: x:1"},
 		{"name", fmt.Errorf("conflict: %w", engine.ErrNameInUse), http.StatusConflict, "conflict: name already in use"},
-		{"state", &engine.StateError{Msg: "container c is not running"}, http.StatusConflict, "container c is not running"},
+		{"state", &errdefs.StateError{Msg: "container c is not running"}, http.StatusConflict, "container c is not running"},
 		{"bad", BadRequest("bad %d", 1), http.StatusBadRequest, "bad 1"},
 		{"other", errors.New("disk on fire"), http.StatusInternalServerError, "disk on fire"},
 	} {

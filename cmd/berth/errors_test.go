@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -64,13 +65,13 @@ func TestReport(t *testing.T) {
 		{"create name in use", create, fmt.Errorf("conflict: %w", engine.ErrNameInUse), 1, "Error: conflict: name already in use\n"},
 		{"create bad env", create, errors.New("invalid environment variable: =bad"), 125, "Error: invalid environment variable: =bad\n"},
 		{"run", run, &image.NotFoundError{Ref: "i"}, 125, "berth: Error: No such image: i.\nSee 'berth run --help'.\n"},
-		{"run 127", run, &engine.ExecError{Reason: engine.ExecNotFound, Err: errors.New("exec: \"x\": executable file not found in $PATH")}, 127,
+		{"run 127", run, &errdefs.ExecError{Reason: errdefs.ExecNotFound, Err: errors.New("exec: \"x\": executable file not found in $PATH")}, 127,
 			"berth: Error: exec: \"x\": executable file not found in $PATH.\n"},
-		{"run 126", run, &engine.ExecError{Reason: engine.ExecNotExecutable, Err: errors.New("exec: \"/etc\": permission denied")}, 126,
+		{"run 126", run, &errdefs.ExecError{Reason: errdefs.ExecNotExecutable, Err: errors.New("exec: \"/etc\": permission denied")}, 126,
 			"berth: Error: exec: \"/etc\": permission denied.\n"},
-		{"run other start failure", run, &engine.ExecError{Err: errors.New("cgroup: no such controller")}, 125,
+		{"run other start failure", run, &errdefs.ExecError{Err: errors.New("cgroup: no such controller")}, 125,
 			"berth: Error: cgroup: no such controller.\nSee 'berth run --help'.\n"},
-		{"container code", run, &engine.StatusError{Code: 3}, 3, ""},
+		{"container code", run, &errdefs.StatusError{Code: 3}, 3, ""},
 		{"silent", ps, cli.ErrSilent, 1, ""},
 		{"tagged", ps, cli.WithTag(&image.NotFoundError{Ref: "127.0.0.1:5000/a"}), 1, "Error: No such image: 127.0.0.1:5000/a:latest\n"},
 		{"has tag", ps, cli.WithTag(&image.NotFoundError{Ref: "a:1"}), 1, "Error: No such image: a:1\n"},

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -125,7 +126,7 @@ func Message(err error) string {
 	}
 	// The engine's state errors are lower-case, as Go's are; Docker's
 	// words are capitalised, and scripts match them.
-	var st *engine.StateError
+	var st *errdefs.StateError
 	if errors.As(err, &st) {
 		return strings.Replace(err.Error(), st.Error(), st.Docker(), 1)
 	}
@@ -134,7 +135,7 @@ func Message(err error) string {
 
 // Bare reports whether Docker's CLI prints err without "Error: ".
 func Bare(err error) bool {
-	var st *engine.StateError
+	var st *errdefs.StateError
 	var be BareError
 	return errors.As(err, &be) || errors.As(err, &st) && st.Bare && err.Error() == st.Error()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/cmd/berth/internal/network"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/image/progress"
 )
 
@@ -128,7 +129,7 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	}
 	cid, err := f.cidFile()
 	if err != nil {
-		return nil, nil, &engine.StatusError{Code: cli.ExitUsage, Err: err}
+		return nil, nil, &errdefs.StatusError{Code: cli.ExitUsage, Err: err}
 	}
 	var pw io.Writer = os.Stderr
 	if f.quiet {

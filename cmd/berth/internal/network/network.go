@@ -14,7 +14,6 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
-	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -117,7 +116,7 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 				return err
 			}
 			list = append(list, network.Predefined()...)
-			match, err := networkFilter(filters)
+			match, err := network.ListFilter(filters)
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -159,48 +158,6 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "", "format output using a Go template")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "provide filter values (e.g. 'driver=bridge')")
 	return cmd
-}
-
-func networkFilter(fs []string) (func(network.Network) bool, error) {
-	args, err := filters.Set{
-		Keys: []string{"name", "id", "driver", "label", "type"},
-		Check: func(k, v string) error {
-			if k == "type" && v != "custom" && v != "builtin" {
-				return fmt.Errorf("invalid filter: 'type'='%s'", v)
-			}
-			return nil
-		},
-	}.Parse(fs)
-	if err != nil {
-		return nil, err
-	}
-	return func(n network.Network) bool {
-		for k, vs := range args {
-			for _, v := range vs {
-				if !networkMatch(n, k, v) {
-					return false
-				}
-			}
-		}
-		return true
-	}, nil
-}
-
-// networkMatch is one filter of network ls; every one must match.
-func networkMatch(n network.Network, k, v string) bool {
-	switch k {
-	case "name":
-		return strings.Contains(n.Name, v)
-	case "id":
-		return strings.HasPrefix(n.ID, v)
-	case "driver":
-		return n.Driver == v
-	case "label":
-		return filters.MatchLabel(n.Labels, v)
-	case "type":
-		return (n.Name == network.DefaultName) == (v == "builtin")
-	}
-	return false
 }
 
 // networkInspect is Docker's `network inspect` JSON.
