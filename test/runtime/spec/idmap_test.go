@@ -1,4 +1,4 @@
-package runtime_test
+package spec_test
 
 import (
 	"os"
@@ -181,7 +181,7 @@ func TestIDMappedBindFilesystems(t *testing.T) {
 	if res.ExitCode != 1 {
 		t.Errorf("idmapped bind of an overlay: exit %d, want 1", res.ExitCode)
 	}
-	oneErrorLine(t, res.Stderr, "overlay filesystem does not support id-mapped mounts")
+	testutil.OneErrorLine(t, res.Stderr, "overlay filesystem does not support id-mapped mounts")
 	rt.AssertNothingLeft(t, id, ob)
 }
 
@@ -215,7 +215,7 @@ func TestIDMappedBindRefused(t *testing.T) {
 			if res.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
-			oneErrorLine(t, res.Stderr, c.want)
+			testutil.OneErrorLine(t, res.Stderr, c.want)
 			if !strings.Contains(res.Stderr, c.m.Destination) {
 				t.Errorf("stderr %q does not name the mount %s", res.Stderr, c.m.Destination)
 			}
