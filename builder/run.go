@@ -15,6 +15,8 @@ import (
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -104,7 +106,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if network == "default" {
 		network = ""
 	}
-	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
+	c, err := bd.Engine.Create(ctx, options.CreateOptions{
 		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: append(st.runEnv(), sm.env...),
 		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
 		Mounts: sm.mounts, Tmpfs: sm.tmpfs,
@@ -113,7 +115,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
-	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 	// An interrupted build kills its step, as Docker's daemon does when the
 	// client goes: PID 1 of the container may well ignore SIGINT.
 	if err := ctx.Err(); err != nil {

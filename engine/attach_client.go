@@ -10,6 +10,7 @@ import (
 	"github.com/berth-containers/berth/engine/attach"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // AttachOptions are attach's flags.
@@ -33,7 +34,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	if err != nil {
 		return 125, err
 	}
-	if c.State.Status == StatusPaused {
+	if c.State.Status == record.StatusPaused {
 		return 125, &errdefs.StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
 	}
 	if !c.Running() {
@@ -121,7 +122,7 @@ type SignaledError = attach.SignaledError
 var ErrNoAttachSocket = errors.New("no attach socket")
 
 // dialAttach connects to a container's monitor and says what it wants.
-func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
+func (e *monitorOps) dialAttach(c *record.Container, h attach.Hello) (*net.UnixConn, error) {
 	conn, err := attach.Dial(e.c.RunDir(c.ID), h)
 	var de *attach.DialError
 	if errors.As(err, &de) {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
@@ -47,7 +49,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		slog.Warn("boot: repair networks", "error", err)
 	}
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !c.BootStarts() {
+		if c.Running() || c.State.Status == record.StatusRestarting || !c.BootStarts() {
 			continue
 		}
 		if _, err := e.Start(ctx, c.ID); err != nil {
@@ -63,7 +65,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 // monitor are gone (Refresh found it so), and records the exit Refresh
 // worked out. Each step is idempotent: after a real reboot most of it is
 // already gone with /run.
-func (ops *System) cleanStale(c *Container) {
+func (ops *System) cleanStale(c *record.Container) {
 	e := ops.e
 	if rc, err := e.c.LoadRuntime(c); err == nil {
 		if err := rc.Delete(true); err != nil {
@@ -87,13 +89,13 @@ func (ops *System) cleanStale(c *Container) {
 	}
 	e.c.EmitVolumes(c, "unmount")
 	state := c.State
-	if _, err := e.c.Records.Modify(c.ID, func(r *Container) error {
+	if _, err := e.c.Records.Modify(c.ID, func(r *record.Container) error {
 		if err := r.SetStatus(state.Status); err != nil {
 			return err
 		}
 		r.State = state
 		return nil
-	}); err != nil && !errors.Is(err, ErrNotFound) {
+	}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		slog.Warn("boot: record exit", "id", c.ID, "error", err)
 	}
 	e.c.EmitExit(c, state.ExitCode, false)

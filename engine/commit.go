@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/engine/commit"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/build"
 )
@@ -87,7 +88,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 			slog.Warn("commit: release the content store", "container", c.Name, "error", rerr)
 		}
 	}()
-	if o.Pause && c.Running() && c.State.Status != StatusPaused {
+	if o.Pause && c.Running() && c.State.Status != record.StatusPaused {
 		if err := e.Pause(c.ID); err != nil {
 			return "", err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -17,7 +18,8 @@ type CopyOptions = fsops.CopyOptions
 
 // CopyFrom copies src, a path in the container, to dst on the host; with
 // dst "-" it writes a tar of src to w instead.
-func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+func (f *Files) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -29,7 +31,8 @@ func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptio
 
 // CopyTo copies src on the host into the container at dst; with src "-"
 // it extracts a tar read from r into the directory dst.
-func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+func (f *Files) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -44,7 +47,7 @@ func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
 // stopped one gets its snapshot mounted for the call, and when live its
 // volumes and bind mounts too.
-func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) (err error) {
+func (e *runtimeOps) withRootfs(ctx context.Context, c *record.Container, live bool, fn func(dir string) error) (err error) {
 	if c.Running() {
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
@@ -86,7 +89,7 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 
 // volumeBinds are the mounts of a stopped container that have content of
 // their own: volumes and bind mounts (tmpfs is empty while it is stopped).
-func volumeBinds(mounts []Mount) []fsops.Bind {
+func volumeBinds(mounts []record.Mount) []fsops.Bind {
 	var binds []fsops.Bind
 	for _, m := range mounts {
 		if m.Type == "bind" || m.Type == "volume" {

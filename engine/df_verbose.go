@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/sysinfo"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/volume"
@@ -13,7 +14,7 @@ type DiskUsageImage = sysinfo.DiskUsageImage
 
 // DiskUsageContainer is one container of system df -v.
 type DiskUsageContainer struct {
-	*Container
+	*record.Container
 	Size         int64
 	LocalVolumes int
 }

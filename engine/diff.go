@@ -25,7 +25,8 @@ type Change = fsops.Change
 // writable layer (the overlay upper dir) alone, running or stopped, as
 // fsops.Changes says. What berth made only to mount on (/etc/hosts, volume
 // mount points) is left out, as commit leaves it out.
-func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
+func (f *Files) Diff(ctx context.Context, ref string) ([]Change, error) {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err

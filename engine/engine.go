@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 )
@@ -36,10 +37,14 @@ func New(opts Options) *Engine {
 
 // Get returns a container's record by name, ID or ID prefix, with its
 // status checked against the running system.
-func (e *Engine) Get(ref string) (*Container, error) { return e.c.Get(ref) }
+func (e *Engine) Get(ref string) (*record.Container, error) { return e.c.Get(ref) }
 
 // IsNotFound reports whether err says a container does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 // EmitRestart logs a restart, which the CLI makes of a stop and a start.
 func (e *Engine) EmitRestart(ref string) { e.c.EmitRestart(ref) }
+
+// EmitAttach logs an attach that the Engine API serves, as dockerd logs
+// each one.
+func (e *Engine) EmitAttach(ref string) { e.c.EmitAttach(ref) }

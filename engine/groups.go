@@ -23,6 +23,13 @@ type System struct{ e *Engine }
 // System returns the engine's system-wide commands.
 func (e *Engine) System() *System { return &System{e} }
 
+// Files is the engine's commands on a container's files: cp, export,
+// diff and the API's archive stat.
+type Files struct{ e *Engine }
+
+// Files returns the engine's commands on container files.
+func (e *Engine) Files() *Files { return &Files{e} }
+
 // monitorOps is the engine seen as its containers' monitor.
 type monitorOps struct{ *Engine }
 

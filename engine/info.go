@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/sysinfo"
 )
 
@@ -37,9 +38,9 @@ func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 		c.Refresh()
 		in.Containers++
 		switch c.State.Status {
-		case StatusPaused:
+		case record.StatusPaused:
 			in.ContainersPaused++
-		case StatusRunning, StatusRestarting:
+		case record.StatusRunning, record.StatusRestarting:
 			in.ContainersRunning++
 		default:
 			in.ContainersStopped++

@@ -8,6 +8,8 @@ import (
 
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/containerfilter"
+	"github.com/berth-containers/berth/engine/create"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // ListOptions are ps's flags.
@@ -19,7 +21,7 @@ type ListOptions struct {
 
 // List returns containers, newest first, with their status checked
 // against the running system.
-func (e *Engine) List(o ListOptions) ([]*Container, error) {
+func (e *Engine) List(o ListOptions) ([]*record.Container, error) {
 	match, err := containerfilter.Parse(o.Filters)
 	if err != nil {
 		return nil, err
@@ -28,7 +30,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*Container
+	var out []*record.Container
 	for _, c := range recs {
 		c.Refresh()
 		if c.OrphanedExit() {
@@ -40,7 +42,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 			continue
 		}
 		all := o.All || containerfilter.ShowsAll(o.Filters)
-		if !all && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
+		if !all && o.Last <= 0 && !c.Running() && c.State.Status != record.StatusRestarting {
 			continue
 		}
 		if !match(c) {
@@ -56,7 +58,7 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 
 // Rename gives a container a new name.
 func (e *Engine) Rename(ref, name string) error {
-	if !validName.MatchString(name) {
+	if !create.ValidName(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
 	old, _ := e.c.Records.Get(ref)
@@ -68,7 +70,7 @@ func (e *Engine) Rename(ref, name string) error {
 }
 
 // Size is the disk space of the container's writable layer.
-func (e *Engine) Size(c *Container) (int64, error) {
+func (e *Engine) Size(c *record.Container) (int64, error) {
 	svc, err := e.c.Images()
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/jsonlog"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // LogsOptions are the flags of logs.
@@ -59,7 +60,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 			continue // more may be there already: a fast writer rotates
 		}
 		c, err := e.Get(c.ID)
-		if err != nil || !c.Running() && c.State.Status != StatusRestarting {
+		if err != nil || !c.Running() && c.State.Status != record.StatusRestarting {
 			fl.Poll(emit) // what was written before it stopped
 			return werr
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/berth-containers/berth/engine/netsetup"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/responder"
 )
@@ -20,8 +21,8 @@ const DefaultNetworkMode = netsetup.DefaultMode
 // ConnectOptions are `network connect`'s flags.
 type ConnectOptions = netsetup.ConnectOptions
 
-// Networks returns the network store of the engine's root.
-func (e *Engine) Networks() *network.Store { return netsetup.Networks(e.c.Root, e.c.Runroot) }
+// Store is the network store of the engine's root.
+func (ops *Network) Store() *network.Store { return netsetup.Networks(ops.e.c.Root, ops.e.c.Runroot) }
 
 // RepairSoon undoes what killed berth processes left, at most once per
 // interval (netsetup.Setup.RepairSoon).
@@ -50,23 +51,21 @@ func (ops *Network) Containers(eps []network.Endpoint) map[string]string {
 }
 
 // PortsColumn is ps's PORTS: "127.0.0.1:8080->80/tcp, 53/udp".
-func (ops *Network) PortsColumn(c *Container) string { return ops.e.c.Net.PortsColumn(c) }
+func (ops *Network) PortsColumn(c *record.Container) string { return ops.e.c.Net.PortsColumn(c) }
 
 // Ports lists a container's published ports, all of them or those of one
 // private port ("80" means 80/tcp), sorted as Docker's.
-func (ops *Network) Ports(ref, private string) ([]PortMapping, error) {
+func (ops *Network) Ports(ref, private string) ([]record.PortMapping, error) {
 	return ops.e.c.Net.Ports(ref, private)
 }
 
 // NetworksColumn is ps's NETWORKS: the mode, or the networks joined.
-func NetworksColumn(c *Container) string { return netsetup.NetworksColumn(c) }
+func NetworksColumn(c *record.Container) string { return netsetup.NetworksColumn(c) }
 
-func (ops *Network) config(o CreateOptions, hc *HostConfig) error { return ops.e.c.Net.Config(o, hc) }
-
-func (ops *Network) tearDown(c *Container) error { return ops.e.c.Net.TearDown(c) }
+func (ops *Network) tearDown(c *record.Container) error { return ops.e.c.Net.TearDown(c) }
 
 // containerNetworks is inspect's NetworkSettings.
-func (ops *Network) containerNetworks(c *Container) NetworkSettings {
+func (ops *Network) containerNetworks(c *record.Container) NetworkSettings {
 	return NetworkSettings(ops.e.c.Net.Settings(c))
 }
 

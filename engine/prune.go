@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
@@ -32,12 +35,12 @@ func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneR
 	}
 	var errs []error
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
+		if c.Running() || c.State.Status == record.StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		size, _ := ops.e.Size(c)
-		if err := ops.e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
-			if !errors.Is(err, ErrNotFound) {
+		if err := ops.e.Remove(ctx, c.ID, lifecycle.RemoveOptions{}); err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
 				errs = append(errs, err)
 			}
 			continue

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/dirlock"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/snapshot"
 	"github.com/berth-containers/berth/volume"
@@ -74,7 +75,7 @@ func (ops *System) RepairStorage(ctx context.Context) error {
 // removeOrphan removes container id's files and snapshot if it has no
 // record and no create holds its dir.
 func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id string) (bool, error) {
-	if _, err := ops.e.c.Records.Get(id); !errors.Is(err, ErrNotFound) {
+	if _, err := ops.e.c.Records.Get(id); !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
 	f, busy, err := dirlock.TryLock(ops.e.c.ContainerDir(id))
@@ -86,7 +87,7 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	case f != nil:
 		defer f.Close()
 		// The create may have finished between the look-up and the lock.
-		if _, err := ops.e.c.Records.Get(id); !errors.Is(err, ErrNotFound) {
+		if _, err := ops.e.c.Records.Get(id); !errors.Is(err, store.ErrNotFound) {
 			return false, err
 		}
 	}
@@ -94,7 +95,7 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	if err := bundle.UnmountRootfs(ops.e.c, id); err != nil {
 		errs = append(errs, err)
 	}
-	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {
+	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !errors.Is(err, snapshot.ErrNotFound) {
 		errs = append(errs, fmt.Errorf("remove snapshot of container %s: %w", id, err))
 	}
 	for _, dir := range []string{ops.e.c.RunDir(id), ops.e.c.ContainerDir(id)} {

@@ -15,7 +15,9 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/image/store"
 )
 
 // containerLogs is GET /containers/{id}/logs: the multiplexed stream
@@ -43,7 +45,7 @@ func (s *containersAPI) containerLogs(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	o.Done = r.Context().Done()
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		w.Header().Set("Content-Type", "application/vnd.docker.raw-stream")
 		w.WriteHeader(http.StatusOK)
 		fw := router.NewFlushWriter(w)
@@ -71,12 +73,14 @@ func (s *containersAPI) waitContainer(w http.ResponseWriter, r *http.Request) er
 	default:
 		return router.BadRequest("invalid condition: %q", cond)
 	}
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
+		s.waits.add(c.ID)
+		defer s.waits.done(c.ID)
 		return waitResponse(w, r, e, c, cond)
 	})
 }
 
-func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container, cond string) error {
+func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *record.Container, cond string) error {
 	release := func() {}
 	if c.HostConfig.AutoRemove {
 		var err error
@@ -103,21 +107,21 @@ func jsonLine(w io.Writer, v any) error {
 
 // waitFor polls the record until cond holds and returns the exit code;
 // release lets a --rm container go once its exit is read.
-func waitFor(ctx context.Context, e *engine.Engine, c *engine.Container, cond string, release func()) (int, error) {
+func waitFor(ctx context.Context, e *engine.Engine, c *record.Container, cond string, release func()) (int, error) {
 	started, finished := c.State.StartedAt, c.State.FinishedAt
 	last := c
 	var once sync.Once
 	defer once.Do(release)
 	for {
 		cur, err := e.Get(c.ID)
-		if errors.Is(err, engine.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return last.State.ExitCode, nil
 		}
 		if err != nil {
 			return 0, err
 		}
 		last = cur
-		stopped := !cur.Running() && cur.State.Status != engine.StatusRestarting
+		stopped := !cur.Running() && cur.State.Status != record.StatusRestarting
 		ran := !cur.State.FinishedAt.Equal(finished) || cur.State.StartedAt.After(started) && stopped
 		if ran && stopped && !cur.State.FinishedAt.IsZero() {
 			once.Do(release) // the exit is read: removed may come
@@ -167,12 +171,12 @@ func (s *containersAPI) resizeContainer(w http.ResponseWriter, r *http.Request) 
 // byte of its first moments is lost and --rm deleting the log after the
 // exit takes nothing from us; stdin goes through the monitor once it runs.
 func (s *containersAPI) attachContainer(w http.ResponseWriter, r *http.Request) error {
-	return s.WithContainer(r.PathValue("id"), func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(r.PathValue("id"), func(e *engine.Engine, c *record.Container) error {
 		return attach(w, r, e, c)
 	})
 }
 
-func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.Container) error {
+func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *record.Container) error {
 	var err error
 	a := attachment{e: e, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
 		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
@@ -192,6 +196,9 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.
 		out, errw := a.writers()
 		e.Logs(c.ID, engine.LogsOptions{Tail: -1}, out, errw)
 	}
+	// dockerd logs each attach, streamed or not (docker run's comes
+	// between create and start).
+	e.EmitAttach(c.ID)
 	if !router.BoolQuery(r, "stream") {
 		return nil
 	}
@@ -201,7 +208,7 @@ func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *engine.
 
 type attachment struct {
 	e                           *engine.Engine
-	c                           *engine.Container
+	c                           *record.Container
 	conn                        *router.Hijacked
 	log                         *os.File
 	stdin, stdout, stderr, logs bool
@@ -314,7 +321,7 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 				}
 				stdinDone = true
 			}
-			if !cur.Running() && cur.State.Status != engine.StatusRestarting {
+			if !cur.Running() && cur.State.Status != record.StatusRestarting {
 				lr.next(emit)
 				return
 			}

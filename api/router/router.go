@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -158,7 +159,7 @@ func WriteJSONTo(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v)
 
 // WithContainer runs f with an engine opened for this request and the
 // container id names; a missing one is Docker's 404.
-func (s *Router) WithContainer(id string, f func(e *engine.Engine, c *engine.Container) error) error {
+func (s *Router) WithContainer(id string, f func(e *engine.Engine, c *record.Container) error) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		c, err := e.Get(id)
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/health"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -102,7 +104,7 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 // CLI, would have found the fault.
 func daemonSide(err error) bool {
 	_, missing := cli.NoSuch(err)
-	return missing || errors.Is(err, engine.ErrNameInUse) || errors.Is(err, network.ErrNotFound) || errors.Is(err, engine.ErrHealthcheck)
+	return missing || errors.Is(err, store.ErrNameInUse) || errors.Is(err, network.ErrNotFound) || errors.Is(err, health.ErrInvalid)
 }
 
 // printError prints one error: run's as Docker's run does ("berth: Error:

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -52,7 +52,7 @@ func TestReport(t *testing.T) {
 	}{
 		{"flag", ps, cli.FlagError{Err: errors.New("unknown flag: --x")}, 125, "unknown flag: --x\nSee 'berth ps --help'.\n"},
 		{"unknown command", root, unknownCommandError{"x"}, 1, "berth: 'x' is not a berth command.\nSee 'berth --help'\n"},
-		{"container", ps, fmt.Errorf("stop: %w", &engine.NotFoundError{Ref: "c"}), 1, "Error: No such container: c\n"},
+		{"container", ps, fmt.Errorf("stop: %w", &store.NotFoundError{Ref: "c"}), 1, "Error: No such container: c\n"},
 		{"image", ps, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
 		{"network", ps, &network.NotFoundError{Ref: "n"}, 1, "Error: No such network: n\n"},
 		{"volume", ps, &volume.NotFoundError{Name: "v"}, 1, "Error: No such volume: v\n"},
@@ -62,7 +62,7 @@ func TestReport(t *testing.T) {
 		{"bad value", ps, cli.UsageError{Err: errors.New("invalid filter 'x'")}, 1, "Error: invalid filter 'x'\n"},
 		{"create option", create, cli.UsageError{Err: errors.New("bad -m")}, 125, "Error: bad -m\n"},
 		{"create missing image", create, &image.NotFoundError{Ref: "i"}, 1, "Error: No such image: i\n"},
-		{"create name in use", create, fmt.Errorf("conflict: %w", engine.ErrNameInUse), 1, "Error: conflict: name already in use\n"},
+		{"create name in use", create, fmt.Errorf("conflict: %w", store.ErrNameInUse), 1, "Error: conflict: name already in use\n"},
 		{"create bad env", create, errors.New("invalid environment variable: =bad"), 125, "Error: invalid environment variable: =bad\n"},
 		{"run", run, &image.NotFoundError{Ref: "i"}, 125, "berth: Error: No such image: i.\nSee 'berth run --help'.\n"},
 		{"run 127", run, &errdefs.ExecError{Reason: errdefs.ExecNotFound, Err: errors.New("exec: \"x\": executable file not found in $PATH")}, 127,

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-containers/berth/engine/execproc"
 	"github.com/berth-containers/berth/engine/initreaper"
 	"github.com/berth-containers/berth/engine/runner"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/rootless"
 	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -35,7 +36,7 @@ func reexec() {
 		os.Exit(engine.DNSMain(os.Args[2:]))
 	case os.Args[1] == "rootless-pause":
 		rootless.PauseMain()
-	case os.Args[0] == engine.InitPath:
+	case os.Args[0] == specgen.InitPath:
 		os.Exit(initreaper.Main(os.Args[1:]))
 	}
 }

@@ -108,6 +108,14 @@ var rules = []rule{
 	{"engine/runner", []string{"engine/core", "engine/errdefs", "engine/record", "engine/bundle", "engine/execproc",
 		"engine/monitor", "engine/health", "engine/idlemon", "engine/jsonlog", "engine/attach",
 		"runtime/cgroups", "runtime/console", "runtime/container", "internal"}},
+	// start, stop, kill, pause, wait and rm: the runs are the runner's,
+	// the files the bundle's.
+	{"engine/lifecycle", []string{"engine/core", "engine/errdefs", "engine/record", "engine/store", "engine/bundle",
+		"engine/runner", "engine/monitor", "runtime/cgroups", "internal"}},
+	// create: the image (pulled if need be), the flags checked, the
+	// mounts and volumes, the record and the snapshot.
+	{"engine/create", []string{"engine/core", "engine/record", "engine/store", "engine/options", "engine/specgen",
+		"engine/health", "engine/jsonlog", "engine/ociruntime", "image", "volume", "runtime/signals", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -329,6 +337,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/runner", module + "/engine/execproc", false},
 		{"engine/runner", module + "/engine/lifecycle", true},
 		{"engine/runner", module + "/engine", true},
+		{"engine/lifecycle", module + "/engine/runner", false},
+		{"engine/lifecycle", module + "/engine", true},
+		{"engine/lifecycle", module + "/image", true},
+		{"engine/create", module + "/image", false},
+		{"engine/create", module + "/engine/lifecycle", true},
+		{"engine/create", module + "/runtime/container", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -77,7 +77,7 @@ func (o ObjectNotFound) Error() string { return "no such object: " + o.Ref }
 // NoSuch is a missing object in Docker's words: "No such container: x".
 func NoSuch(err error) (string, bool) {
 	var o ObjectNotFound
-	var c *engine.NotFoundError
+	var c *store.NotFoundError
 	var i *image.NotFoundError
 	var n *network.NotFoundError
 	var v *volume.NotFoundError

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -27,7 +28,7 @@ func AddCommands(root *cobra.Command, g *cli.Context) {
 }
 
 // RegisterNetworkFlags adds run and create's network flags.
-func RegisterNetworkFlags(fs *pflag.FlagSet, o *engine.CreateOptions) {
+func RegisterNetworkFlags(fs *pflag.FlagSet, o *options.CreateOptions) {
 	n := &o.NetworkOptions
 	fs.StringVar(&o.Network, "network", "", "connect a container to a network (bridge, NAME, none, host, container:ID)")
 	fs.StringVar(&o.Network, "net", "", "connect a container to a network")
@@ -72,7 +73,7 @@ that no route, address or resolver of the host uses.`,
 			if err != nil {
 				return err
 			}
-			n, err := e.Networks().Create(o)
+			n, err := e.Network().Store().Create(o)
 			if err != nil {
 				return err
 			}
@@ -111,7 +112,7 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := e.Networks().List()
+			list, err := e.Network().Store().List()
 			if err != nil {
 				return err
 			}
@@ -233,7 +234,7 @@ func newNetworkRemoveCommand(g *cli.Context) *cobra.Command {
 				if err := network.RefusePredefinedRemove(ref); err != nil {
 					return err
 				}
-				err := e.Networks().Remove(ref)
+				err := e.Network().Store().Remove(ref)
 				if force && errors.Is(err, network.ErrNotFound) {
 					return nil
 				}
@@ -266,7 +267,7 @@ func newNetworkPruneCommand(g *cli.Context) *cobra.Command {
 				return err
 			}
 			e.Network().RepairSoon(cmd.Context())
-			removed, err := e.Networks().Prune()
+			removed, err := e.Network().Store().Prune()
 			cli.PrintDeleted(cmd.OutOrStdout(), "Deleted Networks:", removed)
 			return err
 		},
@@ -321,7 +322,7 @@ func newNetworkDisconnectCommand(g *cli.Context) *cobra.Command {
 // NetworkInspectOf is one network as Docker's inspect shows it, with the
 // containers attached now.
 func NetworkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
-	n, eps, err := e.Networks().Inspect(ref)
+	n, eps, err := e.Network().Store().Inspect(ref)
 	if p, ok := network.LookupPredefined(ref); ok && err != nil {
 		return predefinedInspect(p), nil
 	}

@@ -1,6 +1,8 @@
-package engine
+package create
 
 import (
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"context"
 	"errors"
 	"fmt"
@@ -14,9 +16,11 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/jsonlog"
 	"github.com/berth-containers/berth/engine/ociruntime"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
@@ -29,9 +33,9 @@ import (
 
 var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// Create makes a container from opts: its record, its name and its
+// create makes a container from opts: its record, its name and its
 // writable snapshot. It does not start it. On error nothing is left.
-func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Progress) (c *Container, err error) {
+func (e ops) create(ctx context.Context, opts options.CreateOptions, p *progress.Progress) (c *record.Container, err error) {
 	if opts, err = options.ValidateEtcValues(opts); err != nil {
 		return nil, err
 	}
@@ -43,17 +47,17 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if err != nil {
 		return nil, err
 	}
-	if err := e.Network().config(opts, &hc); err != nil {
+	if err := e.c.Net.Config(opts, &hc); err != nil {
 		return nil, err
 	}
-	if err := e.mk.extraHostConfig(opts, &hc); err != nil {
+	if err := e.extraHostConfig(opts, &hc); err != nil {
 		return nil, err
 	}
-	health, err := HealthFlags(opts.HealthOptions)
+	hcheck, err := health.Flags(opts.HealthOptions)
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateHealth(health); err != nil {
+	if err := health.Validate(hcheck); err != nil {
 		return nil, err
 	}
 	exposed, err := options.ParseExpose(opts.Expose)
@@ -73,7 +77,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		return nil, fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", opts.Name)
 	}
 	e.c.Mark("command line")
-	img, err := e.mk.resolveImage(ctx, opts, p)
+	img, err := e.resolveImage(ctx, opts, p)
 	if err != nil {
 		return nil, err
 	}
@@ -82,16 +86,16 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 	if name == "" {
 		name = store.RandomName(id)
 	}
-	c = &Container{
+	c = &record.Container{
 		ID: id, Name: name, Image: opts.Image, ImageID: img.ID.String(),
 		Created:    time.Now().UTC(),
 		Config:     containerConfig(opts, img.Config.Config, id, streams),
 		HostConfig: hc,
 	}
-	if err := c.SetStatus(StatusCreated); err != nil {
+	if err := c.SetStatus(record.StatusCreated); err != nil {
 		return nil, err
 	}
-	if c.Config.Healthcheck, err = e.mk.healthConfig(health, img); err != nil {
+	if c.Config.Healthcheck, err = e.healthConfig(hcheck, img); err != nil {
 		return nil, err
 	}
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
@@ -114,10 +118,10 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 		}
 		c.Config.ExposedPorts[p] = struct{}{}
 	}
-	if c.HostConfig.Mounts, err = e.mk.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
+	if c.HostConfig.Mounts, err = e.resolveMounts(ctx, opts, c.Config.Volumes); err != nil {
 		return nil, err
 	}
-	from, err := e.mk.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
+	from, err := e.volumesFrom(opts.VolumesFrom, c.HostConfig.Mounts)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +167,7 @@ func (e *Engine) Create(ctx context.Context, opts CreateOptions, p *progress.Pro
 }
 
 // resolveImage finds the image locally or pulls it, as --pull says.
-func (e *createOps) resolveImage(ctx context.Context, opts CreateOptions, p *progress.Progress) (*image.Image, error) {
+func (e ops) resolveImage(ctx context.Context, opts options.CreateOptions, p *progress.Progress) (*image.Image, error) {
 	svc, err := e.c.Images()
 	if err != nil {
 		return nil, err
@@ -194,8 +198,8 @@ func (e *createOps) resolveImage(ctx context.Context, opts CreateOptions, p *pro
 }
 
 // hostConfig checks and converts the flags about how to run.
-func hostConfig(o CreateOptions) (HostConfig, error) {
-	hc := HostConfig{
+func hostConfig(o options.CreateOptions) (record.HostConfig, error) {
+	hc := record.HostConfig{
 		AutoRemove: o.AutoRemove, NetworkMode: o.Network, Runtime: o.Runtime,
 		ReadonlyRootfs: o.ReadOnly, Privileged: o.Privileged, Init: o.Init,
 		CapAdd: o.CapAdd, CapDrop: o.CapDrop, Devices: o.Devices,
@@ -277,8 +281,8 @@ func hostConfig(o CreateOptions) (HostConfig, error) {
 }
 
 // containerConfig merges the image's config with the flags, as Docker does.
-func containerConfig(o CreateOptions, ic imageConfig, id string, st options.Streams) Config {
-	cfg := Config{
+func containerConfig(o options.CreateOptions, ic ocispec.ImageConfig, id string, st options.Streams) record.Config {
+	cfg := record.Config{
 		Hostname: o.Hostname, Domainname: o.Domainname, User: ic.User, Cmd: ic.Cmd, Entrypoint: ic.Entrypoint,
 		WorkingDir: ic.WorkingDir, StopSignal: ic.StopSignal, StopTimeout: o.StopTimeout,
 		Tty: o.TTY, OpenStdin: o.Interactive, Volumes: ic.Volumes, ExposedPorts: ic.ExposedPorts,
@@ -334,7 +338,7 @@ func containerConfig(o CreateOptions, ic imageConfig, id string, st options.Stre
 	}
 	cfg.Env = options.MergeEnv(ic.Env, fromFiles, flags)
 	if !hasEnv(cfg.Env, "PATH") {
-		cfg.Env = append([]string{defaultPath}, cfg.Env...)
+		cfg.Env = append([]string{specgen.DefaultPath}, cfg.Env...)
 	}
 	return cfg
 }

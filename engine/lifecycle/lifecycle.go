@@ -1,4 +1,4 @@
-package engine
+package lifecycle
 
 import (
 	"context"
@@ -14,30 +14,32 @@ import (
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/monitor"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/runner"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/internal/proc"
 )
 
-// Start starts a created or exited container under a monitor of its own
+// start starts a created or exited container under a monitor of its own
 // and returns once it runs. Starting a running container does nothing.
-func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
-	c, err := e.Get(ref)
+func (e ops) start(ctx context.Context, ref string) (*record.Container, error) {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return nil, err
 	}
 	// One start at a time: a second one waits, then finds it running.
-	unlock, err := e.life.lockContainer(c.ID)
+	unlock, err := e.lockContainer(c.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if c, err = e.Get(c.ID); err != nil {
+	if c, err = e.c.Get(c.ID); err != nil {
 		return nil, err
 	}
-	if c.Running() || c.State.Status == StatusRestarting {
+	if c.Running() || c.State.Status == record.StatusRestarting {
 		return c, nil
 	}
-	if _, err := e.c.Records.Modify(c.ID, func(r *Container) error {
+	if _, err := e.c.Records.Modify(c.ID, func(r *record.Container) error {
 		r.State.StopRequested = false
 		return nil
 	}); err != nil {
@@ -55,7 +57,7 @@ func (e *Engine) Start(ctx context.Context, ref string) (*Container, error) {
 // lockContainer takes the container's start lock, a flock of its
 // directory, held until the monitor reports the start or its failure (its
 // fd is close-on-exec: the monitor does not inherit it).
-func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
+func (e ops) lockContainer(id string) (unlock func(), err error) {
 	dir := e.c.ContainerDir(id)
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -68,9 +70,9 @@ func (e *lifecycleOps) lockContainer(id string) (unlock func(), err error) {
 	return func() { unix.Close(fd) }, nil
 }
 
-// RunAttached runs a container in the foreground: this process is its
+// runAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
-func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *core.Stdio) (int, error) {
+func (e ops) runAttached(ctx context.Context, c *record.Container, stdio *core.Stdio) (int, error) {
 	e.c.Net.OwnPorts = true
 	e.c.Emit(c, "attach")
 	if err := bundle.Prepare(ctx, e.c, c); err != nil {
@@ -91,18 +93,18 @@ func (e *Engine) RunAttached(ctx context.Context, c *Container, stdio *core.Stdi
 	return code, nil
 }
 
-// Stop sends the stop signal, then SIGKILL after timeout seconds (<0: the
+// stop sends the stop signal, then SIGKILL after timeout seconds (<0: the
 // container's own stop timeout), and waits for the exit to be recorded.
-func (e *Engine) Stop(ref string, timeout int) (*Container, error) {
-	return e.life.signalStop(ref, 0, timeout)
+func (e ops) stop(ref string, timeout int) (*record.Container, error) {
+	return e.signalStop(ref, 0, timeout)
 }
 
-// Kill sends sig (SIGKILL if 0) to the container's process.
-func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
+// kill sends sig (SIGKILL if 0) to the container's process.
+func (e ops) kill(ref string, sig unix.Signal) (*record.Container, error) {
 	if sig == 0 {
 		sig = unix.SIGKILL
 	}
-	c, err := e.Get(ref)
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +112,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 		return nil, errdefs.NewStateError("cannot kill container: "+ref, "container "+c.ID+" is not running")
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT {
-		if err := e.life.markStopped(c.ID); err != nil {
+		if err := e.markStopped(c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -123,8 +125,8 @@ func (e *Engine) Kill(ref string, sig unix.Signal) (*Container, error) {
 
 // markStopped records that the user stopped the container, so that its
 // monitor does not restart it.
-func (e *lifecycleOps) markStopped(id string) error {
-	_, err := e.c.Records.Modify(id, func(r *Container) error {
+func (e ops) markStopped(id string) error {
+	_, err := e.c.Records.Modify(id, func(r *record.Container) error {
 		r.State.StopRequested = true
 		return nil
 	})
@@ -134,12 +136,12 @@ func (e *lifecycleOps) markStopped(id string) error {
 	return nil
 }
 
-func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Container, error) {
-	c, err := e.Get(ref)
+func (e ops) signalStop(ref string, sig unix.Signal, timeout int) (*record.Container, error) {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.Running() && c.State.Status != StatusRestarting {
+	if !c.Running() && c.State.Status != record.StatusRestarting {
 		return c, nil
 	}
 	if err := e.markStopped(c.ID); err != nil {
@@ -166,8 +168,8 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 	// inspect after stop sees it.
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		cur, err := e.Get(c.ID)
-		if err != nil || (!cur.Running() && cur.State.Status != StatusRestarting) {
+		cur, err := e.c.Get(c.ID)
+		if err != nil || (!cur.Running() && cur.State.Status != record.StatusRestarting) {
 			if err == nil {
 				c = cur
 			}
@@ -181,7 +183,7 @@ func (e *lifecycleOps) signalStop(ref string, sig unix.Signal, timeout int) (*Co
 
 // killAll SIGKILLs every process of the container, through the runtime.
 // What it cannot kill shows in the wait after it: failures are logged.
-func (e *lifecycleOps) killAll(c *Container) {
+func (e ops) killAll(c *record.Container) {
 	if rc, err := e.c.LoadRuntime(c); err == nil {
 		if err := rc.Signal(unix.SIGKILL, true); err != nil {
 			slog.Warn("stop: kill the container's processes", "id", c.ID, "error", err)
@@ -196,11 +198,11 @@ func (e *lifecycleOps) killAll(c *Container) {
 }
 
 // thaw resumes a paused container so it can act on a signal.
-func (e *lifecycleOps) thaw(c *Container) {
-	if c.State.Status == StatusPaused {
+func (e ops) thaw(c *record.Container) {
+	if c.State.Status == record.StatusPaused {
 		// A container that stays frozen still gets the signal, and
 		// SIGKILL after the timeout: the stop goes on.
-		if err := e.Unpause(c.ID); err != nil {
+		if err := e.unpause(c.ID); err != nil {
 			slog.Warn("stop: unpause", "id", c.ID, "error", err)
 		}
 	}
@@ -212,14 +214,14 @@ type RemoveOptions struct {
 	Volumes bool // remove its anonymous volumes too
 }
 
-// Remove deletes a container: its process (with Force), monitor, runtime
+// remove deletes a container: its process (with Force), monitor, runtime
 // state, cgroup, mounts, snapshot, files and record.
-func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error {
-	c, err := e.Get(ref)
+func (e ops) remove(ctx context.Context, ref string, o RemoveOptions) error {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return err
 	}
-	if (c.Running() || c.State.Status == StatusRestarting) && !o.Force {
+	if (c.Running() || c.State.Status == record.StatusRestarting) && !o.Force {
 		return fmt.Errorf("cannot remove container %q: container is %s: stop the container before removing or force remove", "/"+c.Name, c.State.Status)
 	}
 	// The monitor goes first, so it cannot restart what we tear down.
@@ -233,9 +235,9 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	return bundle.RemoveFiles(ctx, e.c, c, o.Volumes)
 }
 
-// Wait blocks until the container is not running and returns its exit code.
-func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
-	c, err := e.Get(ref)
+// wait blocks until the container is not running and returns its exit code.
+func (e ops) wait(ctx context.Context, ref string) (int, error) {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return 0, err
 	}
@@ -243,7 +245,7 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	// wakes its waiters at SetRestarting): a new exit time tells it.
 	since := c.State.FinishedAt
 	for {
-		if !c.Running() && (c.State.Status != StatusRestarting || !c.State.FinishedAt.Equal(since)) {
+		if !c.Running() && (c.State.Status != record.StatusRestarting || !c.State.FinishedAt.Equal(since)) {
 			return c.State.ExitCode, nil
 		}
 		select {
@@ -251,8 +253,8 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 			return 0, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
-		cur, err := e.Get(c.ID)
-		if errors.Is(err, ErrNotFound) {
+		cur, err := e.c.Get(c.ID)
+		if errors.Is(err, store.ErrNotFound) {
 			return c.State.ExitCode, nil // removed (--rm) after it exited
 		}
 		if err != nil {

@@ -1,37 +1,34 @@
-package engine
+package lifecycle
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/cgroups"
-	"github.com/berth-containers/berth/snapshot"
 )
 
-func isSnapshotNotFound(err error) bool { return errors.Is(err, snapshot.ErrNotFound) }
-
-// Pause freezes every process of a running container.
-func (e *Engine) Pause(ref string) error {
-	return e.life.setFrozen(ref, true)
+// pause freezes every process of a running container.
+func (e ops) pause(ref string) error {
+	return e.setFrozen(ref, true)
 }
 
-// Unpause thaws a paused container.
-func (e *Engine) Unpause(ref string) error {
-	return e.life.setFrozen(ref, false)
+// unpause thaws a paused container.
+func (e ops) unpause(ref string) error {
+	return e.setFrozen(ref, false)
 }
 
 // setFrozen freezes or thaws the container's cgroup and returns once the
 // kernel reports it done.
-func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
-	c, err := e.Get(ref)
+func (e ops) setFrozen(ref string, freeze bool) error {
+	c, err := e.c.Get(ref)
 	if err != nil {
 		return err
 	}
 	switch {
-	case freeze && c.State.Status == StatusPaused:
+	case freeze && c.State.Status == record.StatusPaused:
 		return errdefs.NewStateError("", "container "+c.ID+" is already paused")
-	case !freeze && c.State.Status != StatusPaused:
+	case !freeze && c.State.Status != record.StatusPaused:
 		return errdefs.NewStateError("", "container "+c.ID+" is not paused")
 	case !c.Running():
 		return errdefs.NewStateError("", "container "+c.ID+" is not running")
@@ -45,11 +42,11 @@ func (e *lifecycleOps) setFrozen(ref string, freeze bool) error {
 	if err := cgroups.Load(rc.CgroupPaths()).Freeze(freeze); err != nil {
 		return fmt.Errorf("cannot pause container %s: %w", c.ID, err)
 	}
-	status := StatusRunning
+	status := record.StatusRunning
 	if freeze {
-		status = StatusPaused
+		status = record.StatusPaused
 	}
-	_, err = e.c.Records.Modify(c.ID, func(r *Container) error {
+	_, err = e.c.Records.Modify(c.ID, func(r *record.Container) error {
 		if err := r.SetStatus(status); err != nil {
 			return err
 		}

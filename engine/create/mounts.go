@@ -1,4 +1,4 @@
-package engine
+package create
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/volume"
 )
@@ -17,8 +18,8 @@ import (
 // resolveMounts turns -v, --mount, --tmpfs and the image's VOLUMEs into
 // mounts, creating named and anonymous volumes as Docker does. Image
 // volumes not covered by a flag get an anonymous volume each.
-func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolumes map[string]struct{}) ([]Mount, error) {
-	var out []Mount
+func (e ops) resolveMounts(_ context.Context, o options.CreateOptions, imageVolumes map[string]struct{}) ([]record.Mount, error) {
+	var out []record.Mount
 	for _, v := range o.Volumes {
 		m, err := options.ParseVolume(v)
 		if err != nil {
@@ -39,7 +40,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Mount{Type: "tmpfs", Source: "tmpfs", Destination: dst, Options: opts})
+		out = append(out, record.Mount{Type: "tmpfs", Source: "tmpfs", Destination: dst, Options: opts})
 	}
 	seen := map[string]bool{}
 	for _, m := range out {
@@ -61,7 +62,7 @@ func (e *createOps) resolveMounts(_ context.Context, o CreateOptions, imageVolum
 	}
 	sort.Strings(imgVols)
 	for _, dst := range imgVols {
-		out = append(out, Mount{Type: "volume", Destination: dst, Anonymous: true})
+		out = append(out, record.Mount{Type: "volume", Destination: dst, Anonymous: true})
 	}
 	vols := volume.New(e.c.Root)
 	for i := range out {

@@ -1,4 +1,4 @@
-package engine
+package create
 
 import (
 	"errors"
@@ -11,14 +11,11 @@ import (
 	"github.com/berth-containers/berth/internal/bytesize"
 )
 
-// defaultShmSize is Docker's /dev/shm size.
-const defaultShmSize = record.DefaultShmSize
-
 // extraHostConfig checks and records ExtraOptions.
-func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
+func (e ops) extraHostConfig(o options.CreateOptions, hc *record.HostConfig) error {
 	x := &hc.ExtraHostConfig
 	x.DefaultNetwork = o.Network == "" || o.Network == "default"
-	x.ShmSize = defaultShmSize
+	x.ShmSize = record.DefaultShmSize
 	var err error
 	if o.ShmSize != "" {
 		if x.ShmSize, err = bytesize.Parse(o.ShmSize); err != nil || x.ShmSize <= 0 {
@@ -73,7 +70,7 @@ func (e *createOps) extraHostConfig(o CreateOptions, hc *HostConfig) error {
 
 // nsMode checks a --pid, --ipc or --uts value: one of the named modes, or
 // container:NAME, recorded with the other container's ID.
-func (e *createOps) nsMode(flag, mode string, allowed ...string) (string, error) {
+func (e ops) nsMode(flag, mode string, allowed ...string) (string, error) {
 	if mode == "" {
 		return "", nil
 	}
@@ -94,7 +91,7 @@ func (e *createOps) nsMode(flag, mode string, allowed ...string) (string, error)
 
 // checkVolumesFrom checks each --volumes-from NAME[:ro|rw] names a
 // container.
-func (e *createOps) checkVolumesFrom(list []string) error {
+func (e ops) checkVolumesFrom(list []string) error {
 	for _, v := range list {
 		ref, mode, _ := strings.Cut(v, ":")
 		if mode != "" && mode != "ro" && mode != "rw" {
@@ -110,12 +107,12 @@ func (e *createOps) checkVolumesFrom(list []string) error {
 // volumesFrom is the mounts of the --volumes-from containers, with their
 // mode overridden if one was given; the container's own mounts win on the
 // same destination.
-func (e *createOps) volumesFrom(list []string, own []Mount) ([]Mount, error) {
+func (e ops) volumesFrom(list []string, own []record.Mount) ([]record.Mount, error) {
 	taken := map[string]bool{}
 	for _, m := range own {
 		taken[m.Destination] = true
 	}
-	var out []Mount
+	var out []record.Mount
 	for _, v := range list {
 		ref, mode, _ := strings.Cut(v, ":")
 		other, err := e.c.Records.Get(ref)
