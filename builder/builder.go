@@ -7,7 +7,7 @@
 // parent, its instruction and what it copies (cache.go). Output follows
 // BuildKit's plain progress.
 //
-// COPY --exclude and --parents are copyflags.go.
+// COPY --exclude and --parents are copyflags.go; ADD of git is addgit.go.
 // RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
 // cachemount.go; --output is output.go; ADD's URLs and archives are
 // add.go.
@@ -16,7 +16,7 @@
 // on a terminal the progress is BuildKit's updating display.
 //
 // Not done yet, each refused with a clear error rather than ignored:
-// RUN --mount=type=ssh and --security=insecure, ADD of git sources, COPY
+// RUN --security=insecure, --ssh with key files (agent sockets only), COPY
 // heredocs mixed with other sources, COPY --parents with "**". Also still
 // to come: --cache-from/to.
 package builder
@@ -74,6 +74,8 @@ type Options struct {
 	Output *export.Output
 	// Secrets are --secret's, by id, for RUN --mount=type=secret.
 	Secrets map[string][]byte
+	// SSH are --ssh's agent sockets, by id, for RUN --mount=type=ssh.
+	SSH map[string]string
 	// Parallelism bounds the stages built at once (0: the CPUs, at least 2).
 	Parallelism int
 }

@@ -63,7 +63,13 @@ type copyLayer struct {
 func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) error {
 	v := st.begin(name)
 	var err error
-	if len(c.SourceContents) > 0 {
+	if c.add != nil && c.add.git != "" {
+		var done func()
+		if c, done, err = bd.gitSource(ctx, c); err == nil {
+			defer done()
+		}
+	}
+	if err == nil && len(c.SourceContents) > 0 {
 		var done func()
 		if c, done, err = bd.heredocSources(st, c); err == nil {
 			defer done()

@@ -20,6 +20,8 @@ packages=(
 	containernetworking-plugins   # podman's CNI in bench/network (berth's side side by side)
 	qemu-system-x86 cpio          # make vm-test: the cgroup v2 tests in a pure-v2 VM (test/vm)
 	criu iptables                 # checkpoint/restore (CRIU runs iptables-save); tested in the VM, see test/vm
+	openssh-client                # ssh-agent for berth build --ssh (test/engine/storage)
+	git                           # berth build: ADD of a git repository (builder/addgit.go)
 )
 
 missing=()

@@ -27,7 +27,7 @@ import (
 
 type buildFlags struct {
 	tags, buildArgs, labels    []string
-	secrets                    []string
+	secrets, ssh               []string
 	file, target, iidfile, net string
 	progress, platform, output string
 	noCache, quiet, pull       bool
@@ -65,6 +65,7 @@ $BERTH_BUILD_PARALLELISM of them (default: the CPUs, at least 2).`,
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
 	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build: "id=mysecret[,src=/local/secret]" or "id=TOKEN,env=TOKEN"`)
+	fl.StringArrayVar(&f.ssh, "ssh", nil, `SSH agent socket to expose to the build: "default|<id>[=<socket>]" (default: $SSH_AUTH_SOCK)`)
 	fl.StringVarP(&f.output, "output", "o", "", `output destination: "type=local,dest=DIR", "type=tar,dest=FILE", "type=oci,dest=FILE" or DIR`)
 	return cmd
 }
@@ -115,6 +116,9 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		o.Output.Stdout = cmd.OutOrStdout()
 	}
 	if o.Secrets, err = readSecrets(f.secrets); err != nil {
+		return err
+	}
+	if o.SSH, err = sshSockets(f.ssh); err != nil {
 		return err
 	}
 	for _, l := range f.labels {
@@ -271,6 +275,32 @@ func progressDefault() string {
 		return v
 	}
 	return "auto"
+}
+
+// sshSockets reads --ssh as buildx does, agent sockets only: ID=SOCKET,
+// or ID alone for $SSH_AUTH_SOCK. Key files would need an agent of
+// berth's own.
+func sshSockets(specs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, spec := range specs {
+		id, sock, ok := strings.Cut(spec, "=")
+		if id == "" {
+			return nil, fmt.Errorf("invalid --ssh %q: the id is missing", spec)
+		}
+		if !ok {
+			if sock = os.Getenv("SSH_AUTH_SOCK"); sock == "" {
+				return nil, fmt.Errorf("invalid --ssh %q: SSH_AUTH_SOCK is not set", spec)
+			}
+		}
+		if strings.Contains(sock, ",") {
+			return nil, fmt.Errorf("invalid --ssh %q: berth build forwards one agent socket per id, not key files", spec)
+		}
+		if st, err := os.Stat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("invalid --ssh %q: %s is not an agent socket (key files are not supported: run ssh-agent and ssh-add them)", spec, sock)
+		}
+		out[id] = sock
+	}
+	return out, nil
 }
 
 // terminal says whether --progress draws the updating display on w, and
