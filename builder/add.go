@@ -18,9 +18,6 @@ import (
 // against --checksum) and local tar archives unpacked into the
 // destination.
 func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructions.AddCommand) error {
-	if len(cmd.ExcludePatterns) > 0 {
-		return errors.New("ADD --exclude is not supported by berth build yet")
-	}
 	var urls []string
 	for _, s := range cmd.SourcePaths {
 		switch {
@@ -39,7 +36,7 @@ func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructi
 		}
 	}
 	return bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String(),
-		add: &addSpec{unpack: cmd.Unpack == nil || *cmd.Unpack, checksum: digest.Digest(cmd.Checksum)}})
+		excludes: cmd.ExcludePatterns, add: &addSpec{unpack: cmd.Unpack == nil || *cmd.Unpack, checksum: digest.Digest(cmd.Checksum)}})
 }
 
 // addSpec is what ADD does beyond COPY.

@@ -62,11 +62,16 @@ func hostDevice(host, ctr string) (specs.LinuxDevice, error) {
 		FileMode: &mode, UID: &uid, GID: &gid}, nil
 }
 
-// writeBundle writes config.json into the container's directory.
+// writeBundle writes config.json into the container's directory, and
+// keeps s for this process's runtime create (core.TakeSpec).
 func (e ops) writeBundle(c *record.Container, s *specs.Spec) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode config.json of %s: %w", c.ID, err)
 	}
-	return atomicfile.WriteFileUnsynced(filepath.Join(e.c.ContainerDir(c.ID), "config.json"), data, 0o600)
+	if err := atomicfile.WriteFileUnsynced(filepath.Join(e.c.ContainerDir(c.ID), "config.json"), data, 0o600); err != nil {
+		return err
+	}
+	e.c.KeepSpec(c.ID, s)
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/berth-containers/berth/engine/dirlock"
 	"github.com/berth-containers/berth/engine/netsetup"
@@ -36,6 +37,9 @@ type Core struct {
 	InUse  image.InUse
 	images *image.Service
 	ph     *phases
+	// written: container ID -> the *specs.Spec this process last wrote
+	// into its config.json (KeepSpec).
+	written sync.Map
 }
 
 // New is the core of root and runroot; images is the image service, or

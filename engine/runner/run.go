@@ -57,7 +57,7 @@ func (e ops) runOnce(c *record.Container, stdio *core.Stdio, keepStdin bool, sta
 	fw := container.NewForwarder()
 	defer fw.Stop()
 	fw.Hold = stdio != nil && stdio.NoSigProxy
-	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID)}
+	opts := container.CreateOptions{Bundle: e.c.ContainerDir(c.ID), Spec: e.c.TakeSpec(c.ID)}
 	var closeAfter []io.Closer
 	defer func() {
 		for _, f := range closeAfter {

@@ -228,7 +228,7 @@ var errorCases = map[string]errorCase{
 	"missing bind source": {mounts: []specs.Mount{{Destination: "/x", Source: "/nonexistent-berth", Options: []string{"bind"}}},
 		want: "bind /nonexistent-berth on /x (mounts[1]): no such file or directory"},
 	"idmap": {mounts: []specs.Mount{{Destination: "/x", Source: "/tmp", Options: []string{"bind", "idmap"}}},
-		want: "id-mapped mounts are not supported"},
+		want: "id-mapped mount: no user namespace prepared"},
 	"unknown type": {mounts: []specs.Mount{{Destination: "/x", Type: "berthfs"}},
 		want: "mount berthfs on /x (mounts[1]): no such device"},
 }

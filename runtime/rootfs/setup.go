@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 
 	"github.com/berth-containers/berth/runtime/devnode"
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/maskpaths"
 	"github.com/berth-containers/berth/runtime/mountopt"
 	"github.com/berth-containers/berth/runtime/sysctl"
@@ -56,6 +57,9 @@ type Config struct {
 	// namespace, for a caller outside it: proc takes its pid namespace
 	// from whoever opened the context. 0 means mount(2) as the init.
 	ProcFS int
+	// IDMap has the fds of the id-mapped binds, by index in Spec.Mounts
+	// (runtime/idmap.Set.FDs); Setup closes them.
+	IDMap map[int]idmap.FDs
 }
 
 // setup carries the state of one Setup call.

@@ -42,7 +42,9 @@ func NewBuildCommand(g *cli.Context) *cobra.Command {
 stdin (-), or a Dockerfile alone on stdin. Each RUN runs in a container of
 berth's own engine and is committed as a layer; COPY and ADD write a layer of
 files from the context; each layer step is cached. .dockerignore (or
-<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.`,
+<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.
+Stages that do not need each other build at the same time, at most
+$BERTH_BUILD_PARALLELISM of them (default: the CPUs, at least 2).`,
 		Example: `  berth build -t web:1 .
   berth build -f build/Dockerfile.dev --build-arg VERSION=2 --target test .
   berth build -t ctx:1 - < context.tar`,
@@ -100,6 +102,11 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		}
 		t := time.Unix(sec, 0).UTC()
 		o.Epoch = &t
+	}
+	if v := os.Getenv("BERTH_BUILD_PARALLELISM"); v != "" {
+		if o.Parallelism, err = strconv.Atoi(v); err != nil || o.Parallelism < 1 {
+			return fmt.Errorf("invalid BERTH_BUILD_PARALLELISM %q: want a number of stages, 1 or more", v)
+		}
 	}
 	if f.output != "" {
 		if o.Output, err = export.Parse(f.output); err != nil {

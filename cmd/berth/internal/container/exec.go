@@ -15,6 +15,7 @@ import (
 func newExecCommand(g *cli.Context) *cobra.Command {
 	var o execproc.Options
 	var trace traceFlags
+	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
 		Short: "Run a command in a running container",
@@ -26,6 +27,9 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
   berth exec -u nobody -w /tmp -e A=1 web env`,
 		Args: cli.Args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := checkDetachKeys(detachKeys); err != nil {
+				return err
+			}
 			e, err := g.Engine()
 			if err != nil {
 				return err
@@ -60,6 +64,10 @@ code (126 when it cannot be invoked, 127 when it is not found).`,
 	f.StringVarP(&o.User, "user", "u", "", "username or UID (format: <name|uid>[:<group|gid>])")
 	f.StringVarP(&o.Workdir, "workdir", "w", "", "working directory inside the container")
 	f.BoolVar(&o.Privileged, "privileged", false, "give extended privileges to the command")
+	// Checked as Docker's CLI does; the exec's terminal does not detach
+	// yet: berth exec holds its pty master, whose close would hang up
+	// the process (README, differences from Docker).
+	f.StringVar(&detachKeys, "detach-keys", "", "override the key sequence for detaching a container")
 	trace.register(f)
 	return cmd
 }

@@ -27,6 +27,9 @@ exit code.`,
   berth start -a job`,
 		Args: cli.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := checkDetachKeys(detachKeys); err != nil {
+				return err
+			}
 			e, err := g.Engine()
 			if err != nil {
 				return err
