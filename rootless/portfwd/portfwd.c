@@ -43,6 +43,11 @@
 #include <time.h>
 #include <unistd.h>
 
+// Nothing the loop runs may read .rodata (drop_segments says why): no
+// jump tables, and no merged or vectorised stores, whose constants gcc
+// loads from memory.
+#pragma GCC optimize("no-jump-tables", "no-store-merging", "no-tree-vectorize")
+
 #define ENV_FWD "_BERTH_PORTFWD"
 #define PIPE_BYTES (1 << 20) // asked for; the kernel may give less
 #define UDP_IDLE_MS 60000    // a UDP flow without traffic this long is forgotten
@@ -279,27 +284,38 @@ static void accept_tcp(struct listener *l)
 				pause_listeners(1); // until a connection closes
 			return;
 		}
+		// Pipes first: every fd of a struct conn is real, so kill_conn
+		// closes them all (and no constant -1s are stored: see
+		// drop_segments on read-only data).
+		int p0[2], p1[2];
+		if (new_pipe(p0) != 0) {
+			close(fd);
+			continue;
+		}
+		if (new_pipe(p1) != 0) {
+			close(p0[0]);
+			close(p0[1]);
+			close(fd);
+			continue;
+		}
 		struct conn *c = calloc(1, sizeof(*c));
 		int cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (c == NULL || cfd < 0) {
 			free(c);
-			if (cfd >= 0)
-				close(cfd);
-			close(fd);
+			int fds[] = {cfd, fd, p0[0], p0[1], p1[0], p1[1]};
+			for (size_t j = 0; j < sizeof(fds) / sizeof(fds[0]); j++)
+				if (fds[j] >= 0)
+					close(fds[j]);
 			continue;
 		}
 		for (int i = 0; i < 2; i++)
 			c->side[i] = (struct side){.kind = K_CONN, .i = i, .c = c};
 		c->fd[0] = fd;
 		c->fd[1] = cfd;
-		c->d[0].pipe[0] = c->d[0].pipe[1] = c->d[1].pipe[0] = c->d[1].pipe[1] = -1;
-		if (new_pipe(c->d[0].pipe) != 0 || new_pipe(c->d[1].pipe) != 0) {
-			c->next = conns;
-			conns = c;
-			nconns++;
-			kill_conn(c, 1);
-			continue;
-		}
+		c->d[0].pipe[0] = p0[0];
+		c->d[0].pipe[1] = p0[1];
+		c->d[1].pipe[0] = p1[0];
+		c->d[1].pipe[1] = p1[1];
 		c->d[0].src = c->d[1].dst = fd;
 		c->d[1].src = c->d[0].dst = cfd;
 		int one = 1;
@@ -407,6 +423,11 @@ static void sweep(void)
 
 // drop_segments: as engine/idlemon's, the read-only pages that starting
 // up touched go back to the page cache; the loop faults in what it runs.
+// A binary freshly written (as bench/rootless installs it) sits in the
+// page cache in 2 MiB folios, and a fault maps the whole folio: one load
+// of a compiler constant from .rodata (it once was the -1s of a new
+// conn's fds) costs 1 MiB of PSS. So the loop keeps off read-only data,
+// and huge mappings are refused besides.
 static int drop_segments(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
@@ -418,6 +439,7 @@ static int drop_segments(struct dl_phdr_info *info, size_t size, void *data)
 			continue;
 		uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
 		uintptr_t end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		madvise((void *)start, end - start, MADV_NOHUGEPAGE);
 		madvise((void *)start, end - start, MADV_DONTNEED);
 	}
 	return 1;
@@ -475,6 +497,7 @@ __attribute__((constructor)) static void berth_portfwd(void)
 	if (spec == NULL)
 		return;
 	setup(spec);
+	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	dl_iterate_phdr(drop_segments, NULL);
 	struct epoll_event evs[64];
 	for (;;) {
