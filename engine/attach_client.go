@@ -73,6 +73,16 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio core.Stdio) (int, error) {
 	from := time.Now()
 	o.logged = e.c.EmitAttach(ref)
+	// A --rm container's record goes soon after its exit: hold its
+	// removal until the exit code is read, or a fast exit would read as
+	// the running record's 0.
+	if rec, err := e.c.Get(ref); err == nil && rec.HostConfig.AutoRemove {
+		release, err := e.HoldRemoval(rec.ID)
+		if err != nil {
+			return 125, err
+		}
+		defer e.awaitRemoval(rec.ID, release)
+	}
 	c, err := e.Start(ctx, ref)
 	if err != nil {
 		return 125, err
@@ -112,6 +122,18 @@ func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions,
 		return code, lerr
 	}
 	return a.code, lerr
+}
+
+// awaitRemoval lets a --rm container's monitor remove it and waits, up to
+// 5 s, until it has: as with Docker's run --rm, the name is free again
+// when the command returns.
+func (e *Engine) awaitRemoval(id string, release func()) {
+	release()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if c, err := e.c.Get(id); err != nil || c.Running() {
+			return // removed, or started again meanwhile
+		}
+	}
 }
 
 // SignaledError is attach's: a signal ended the command.
