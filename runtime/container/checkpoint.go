@@ -82,9 +82,6 @@ func (c *Container) dumpRequest(s *specs.Spec, o *criu.Options, imgs, work *os.F
 	opts.LeaveRunning = proto.Bool(o.LeaveRunning)
 	opts.TcpSkipInFlight = proto.Bool(o.TCPSkipInFlight)
 	opts.LinkRemap = proto.Bool(o.LinkRemap)
-	// empty_ns is for restore: criu 3.17's dump with it set fails its
-	// first RTM_GETLINK of the netns with EINVAL (Debian 12's kernel).
-	opts.EmptyNs = nil
 	configFile(s, opts)
 	for _, kind := range []specs.LinuxNamespaceType{specs.NetworkNamespace, specs.PIDNamespace} {
 		ext, err := externalNamespace(s, kind)
