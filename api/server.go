@@ -107,7 +107,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "berth/"+s.rt.Opts.Version+" (linux)")
 	w.Header().Set("Ostype", "linux")
 	slog.Debug("api request", "method", r.Method, "path", r.URL.Path)
+	start := time.Now()
 	s.rt.ServeHTTP(w, r)
+	slog.Debug("api request done", "method", r.Method, "path", r.URL.Path, "took", time.Since(start))
 }
 
 func checkVersion(v string) error {

@@ -14,6 +14,9 @@ import (
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -47,7 +50,7 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
 	}
 	st.chain(append(append([]string{"RUN", network}, append(argv, st.runEnv()...)...), mountKey...)...)
-	v := bd.out.Begin(name)
+	v := st.begin(name)
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if err == nil {
 			v.Cached()
@@ -103,7 +106,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if network == "default" {
 		network = ""
 	}
-	c, err := bd.Engine.Create(ctx, engine.CreateOptions{
+	c, err := bd.Engine.Create(ctx, options.CreateOptions{
 		Image: base.ID.String(), Cmd: argv, Entrypoint: &empty, Env: append(st.runEnv(), sm.env...),
 		Workdir: st.cfg.Config.WorkingDir, User: st.cfg.Config.User, Network: network, Pull: "never",
 		Mounts: sm.mounts, Tmpfs: sm.tmpfs,
@@ -112,7 +115,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
-	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 	// An interrupted build kills its step, as Docker's daemon does when the
 	// client goes: PID 1 of the container may well ignore SIGINT.
 	if err := ctx.Err(); err != nil {
@@ -120,7 +123,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	}
 	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
 	out := v.Output()
-	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &engine.Stdio{Out: out, Err: out, NoSigProxy: true})
+	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	stop()
 	out.Flush()
 	if err != nil {
@@ -173,6 +176,9 @@ func (bd *build) runFlags(cmd *instructions.RunCommand) (string, error) {
 // a stage from scratch has layers but no image yet. It is nil for a
 // scratch stage with no layer.
 func (bd *build) stateImage(ctx context.Context, st *state) (*image.Image, error) {
+	// Stages that COPY --from the same stage at once write its image once.
+	bd.imgMu.Lock()
+	defer bd.imgMu.Unlock()
 	if st.img != nil && len(st.img.Manifest.Layers) == len(st.layers) {
 		return st.img, nil
 	}

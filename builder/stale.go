@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth-containers/berth/builder/stepdir"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/snapshot"
 )
@@ -51,7 +52,7 @@ func (b *Builder) removeStale(ctx context.Context) {
 	if err == nil {
 		for _, c := range list {
 			if !ownerAlive(c.Config.Labels[OwnerLabel]) {
-				if err := b.Engine.Remove(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: true}); err != nil {
+				if err := b.Engine.Remove(ctx, c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true}); err != nil {
 					slog.Warn("remove a killed build's container", "id", c.ID, "err", err)
 				}
 			}

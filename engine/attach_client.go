@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // AttachOptions are attach's flags.
@@ -27,16 +29,16 @@ var ErrDetached = attach.ErrDetached
 
 // Attach connects stdio to a running container through its monitor and
 // returns the container's exit code once it stops.
-func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
+func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio core.Stdio) (int, error) {
 	c, err := e.Get(ref)
 	if err != nil {
 		return 125, err
 	}
-	if c.State.Status == StatusPaused {
-		return 125, &StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
+	if c.State.Status == record.StatusPaused {
+		return 125, &errdefs.StateError{Msg: "you cannot attach to a paused container, unpause it first", Bare: true}
 	}
 	if !c.Running() {
-		return 125, &StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
+		return 125, &errdefs.StateError{Msg: "you cannot attach to a stopped container, start it first", Bare: true}
 	}
 	keys, err := attach.ParseDetachKeys(o.DetachKeys)
 	if err != nil {
@@ -49,7 +51,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 	}
 	defer conn.Close()
 	if !o.logged {
-		e.ev.emit(c, "attach")
+		e.c.Emit(c, "attach")
 	}
 	ses := attach.Session{Conn: conn, Out: stdio.Out, Err: stdio.Err, Tty: c.Config.Tty, Keys: keys,
 		CloseStdin: o.CloseStdin, Name: c.ID,
@@ -68,9 +70,9 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stdio 
 // attach made once it runs), with o's stdin (-i) feeds it through the
 // monitor, and returns its exit code. Signals go to the container as with
 // attach's proxy.
-func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio Stdio) (int, error) {
+func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions, stdio core.Stdio) (int, error) {
 	from := time.Now()
-	o.logged = e.ev.emitAttach(ref)
+	o.logged = e.c.EmitAttach(ref)
 	c, err := e.Start(ctx, ref)
 	if err != nil {
 		return 125, err
@@ -120,8 +122,8 @@ type SignaledError = attach.SignaledError
 var ErrNoAttachSocket = errors.New("no attach socket")
 
 // dialAttach connects to a container's monitor and says what it wants.
-func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, error) {
-	conn, err := attach.Dial(e.dirs.runDir(c.ID), h)
+func (e *monitorOps) dialAttach(c *record.Container, h attach.Hello) (*net.UnixConn, error) {
+	conn, err := attach.Dial(e.c.RunDir(c.ID), h)
 	var de *attach.DialError
 	if errors.As(err, &de) {
 		return nil, fmt.Errorf("cannot attach to container %s: it runs in the foreground of its berth run (%w: %v)", c.Name, ErrNoAttachSocket, de.Err)
@@ -130,25 +132,4 @@ func (e *monitorOps) dialAttach(c *Container, h attach.Hello) (*net.UnixConn, er
 		return nil, fmt.Errorf("attach to %s: %w", c.Name, err)
 	}
 	return conn, nil
-}
-
-// monitorStdio makes the monitor's attach server and the Stdio that runs
-// the container through it. Without the socket a container still runs:
-// it only cannot be attached to.
-func (e *monitorOps) monitorStdio(c *Container) *Stdio {
-	srv, err := attach.Listen(e.dirs.runDir(c.ID), c.Config.OpenStdin)
-	if err != nil {
-		slog.Warn("attach socket", "id", c.ID, "error", err)
-		return nil
-	}
-	return attachedStdio(srv)
-}
-
-// attachedStdio is the Stdio that runs a container through srv.
-func attachedStdio(srv *attach.Server) *Stdio {
-	stdio := &Stdio{Out: srv.Stdout(), Err: srv.Stderr(), detached: true, onConsole: srv.SetMaster, attach: srv}
-	if in := srv.Stdin(); in != nil {
-		stdio.In = in
-	}
-	return stdio
 }

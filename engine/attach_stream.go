@@ -3,11 +3,11 @@ package engine
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 // AttachStream is one attach connection to a running container's monitor
@@ -25,7 +25,7 @@ func (e *Engine) DialAttach(ref string, o StreamOptions) (*AttachStream, error) 
 		return nil, err
 	}
 	if !c.Running() {
-		return nil, newStateError("", "container "+c.ID+" is not running")
+		return nil, errdefs.NewStateError("", "container "+c.ID+" is not running")
 	}
 	conn, err := e.mon.dialAttach(c, attach.Hello(o))
 	if err != nil {
@@ -43,7 +43,7 @@ func (e *Engine) OpenLog(ref string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(e.dirs.logPath(c.ID), os.O_RDONLY|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(e.c.LogPath(c.ID), os.O_RDONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open the log of container %s: %w", c.ID, err)
 	}
@@ -65,18 +65,4 @@ func (e *Engine) HoldRemoval(ref string) (release func(), err error) {
 		return nil, fmt.Errorf("lock the log of container %s: %w", ref, err)
 	}
 	return func() { f.Close() }, nil
-}
-
-// awaitWaiters is the monitor's side of HoldRemoval.
-func (e *monitorOps) awaitWaiters(id string) {
-	f, err := os.Open(e.dirs.logPath(id))
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			return
-		}
-	}
 }

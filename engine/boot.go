@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/runtime/container"
 )
 
@@ -29,7 +33,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 	if err := ops.RepairStorage(ctx); err != nil {
 		slog.Warn("boot: repair storage", "error", err)
 	}
-	list, err := e.db.list()
+	list, err := e.c.Records.List()
 	if err != nil {
 		return res, err
 	}
@@ -45,7 +49,7 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 		slog.Warn("boot: repair networks", "error", err)
 	}
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !c.BootStarts() {
+		if c.Running() || c.State.Status == record.StatusRestarting || !c.BootStarts() {
 			continue
 		}
 		if _, err := e.Start(ctx, c.ID); err != nil {
@@ -61,17 +65,17 @@ func (ops *System) Boot(ctx context.Context) (BootResult, error) {
 // monitor are gone (Refresh found it so), and records the exit Refresh
 // worked out. Each step is idempotent: after a real reboot most of it is
 // already gone with /run.
-func (ops *System) cleanStale(c *Container) {
+func (ops *System) cleanStale(c *record.Container) {
 	e := ops.e
-	if rc, err := e.rt.loadRuntime(c); err == nil {
+	if rc, err := e.c.LoadRuntime(c); err == nil {
 		if err := rc.Delete(true); err != nil {
 			slog.Debug("boot: delete runtime state", "id", c.ID, "error", err)
 		}
 	}
-	if err := container.RemoveState(e.dirs.runtimeRoot(), c.ID); err != nil {
+	if err := container.RemoveState(e.c.RuntimeRoot(), c.ID); err != nil {
 		slog.Warn("boot: remove runtime state", "id", c.ID, "error", err)
 	}
-	if cg, err := cgroupByPath(c); err == nil {
+	if cg, err := core.CgroupByPath(c); err == nil {
 		// Left on a cgroup file system that outlived the processes.
 		if err := cg.Destroy(); err != nil {
 			slog.Warn("boot: remove cgroup", "id", c.ID, "error", err)
@@ -80,19 +84,19 @@ func (ops *System) cleanStale(c *Container) {
 	if err := e.Network().tearDown(c); err != nil {
 		slog.Debug("boot: tear down network", "id", c.ID, "error", err)
 	}
-	if err := e.rt.unmountRootfs(c.ID); err != nil {
+	if err := bundle.UnmountRootfs(e.c, c.ID); err != nil {
 		slog.Warn("boot: unmount", "id", c.ID, "error", err)
 	}
-	e.ev.emitVolumes(c, "unmount")
+	e.c.EmitVolumes(c, "unmount")
 	state := c.State
-	if _, err := e.db.modify(c.ID, func(r *Container) error {
+	if _, err := e.c.Records.Modify(c.ID, func(r *record.Container) error {
 		if err := r.SetStatus(state.Status); err != nil {
 			return err
 		}
 		r.State = state
 		return nil
-	}); err != nil && !errors.Is(err, ErrNotFound) {
+	}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		slog.Warn("boot: record exit", "id", c.ID, "error", err)
 	}
-	e.ev.emitExit(c, exitInfo{code: state.ExitCode})
+	e.c.EmitExit(c, state.ExitCode, false)
 }

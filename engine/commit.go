@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/engine/commit"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/build"
 )
@@ -49,7 +50,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 			return "", err
 		}
 	}
-	svc, err := e.imageService()
+	svc, err := e.c.Images()
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +78,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 	if err != nil {
 		return "", fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	skip := commit.MountPointFilter(e.dirs.containerDir(c.ID), upper)
+	skip := commit.MountPointFilter(e.c.ContainerDir(c.ID), upper)
 	release, err := svc.Content.Use(ctx)
 	if err != nil {
 		return "", err
@@ -87,7 +88,7 @@ func (e *Engine) Commit(ctx context.Context, ref, name string, o CommitOptions) 
 			slog.Warn("commit: release the content store", "container", c.Name, "error", rerr)
 		}
 	}()
-	if o.Pause && c.Running() && c.State.Status != StatusPaused {
+	if o.Pause && c.Running() && c.State.Status != record.StatusPaused {
 		if err := e.Pause(c.ID); err != nil {
 			return "", err
 		}

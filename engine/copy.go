@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -16,7 +18,8 @@ type CopyOptions = fsops.CopyOptions
 
 // CopyFrom copies src, a path in the container, to dst on the host; with
 // dst "-" it writes a tar of src to w instead.
-func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+func (f *Files) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptions, w io.Writer) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -28,7 +31,8 @@ func (e *Engine) CopyFrom(ctx context.Context, ref, src, dst string, o CopyOptio
 
 // CopyTo copies src on the host into the container at dst; with src "-"
 // it extracts a tar read from r into the directory dst.
-func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+func (f *Files) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions, r io.Reader) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -43,23 +47,23 @@ func (e *Engine) CopyTo(ctx context.Context, ref, src, dst string, o CopyOptions
 // volumes and mounts, as cp wants), else through its mounted rootfs; a
 // stopped one gets its snapshot mounted for the call, and when live its
 // volumes and bind mounts too.
-func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn func(dir string) error) (err error) {
+func (e *runtimeOps) withRootfs(ctx context.Context, c *record.Container, live bool, fn func(dir string) error) (err error) {
 	if c.Running() {
 		if live {
 			return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
 		}
-		if isMountPoint(e.dirs.rootfsDir(c.ID)) {
-			return fn(e.dirs.rootfsDir(c.ID))
+		if bundle.IsMountPoint(e.c.RootfsDir(c.ID)) {
+			return fn(e.c.RootfsDir(c.ID))
 		}
 	}
-	mounts, err := e.rootfsMounts(ctx, c)
+	mounts, err := bundle.RootfsMounts(ctx, e.c, c)
 	if err != nil {
 		return err
 	}
-	if err := e.dirs.makeRunDir(c.ID); err != nil {
+	if err := e.c.MakeRunDir(c.ID); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(e.dirs.runDir(c.ID), "mnt-")
+	dir, err := os.MkdirTemp(e.c.RunDir(c.ID), "mnt-")
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ func (e *runtimeOps) withRootfs(ctx context.Context, c *Container, live bool, fn
 
 // volumeBinds are the mounts of a stopped container that have content of
 // their own: volumes and bind mounts (tmpfs is empty while it is stopped).
-func volumeBinds(mounts []Mount) []fsops.Bind {
+func volumeBinds(mounts []record.Mount) []fsops.Bind {
 	var binds []fsops.Bind
 	for _, m := range mounts {
 		if m.Type == "bind" || m.Type == "volume" {

@@ -13,7 +13,7 @@ type DiskUsageRow = sysinfo.DiskUsageRow
 // DiskUsage sums the space of images, containers' writable layers and
 // volumes, and how much of it nothing uses.
 func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
-	svc, err := ops.e.imageService()
+	svc, err := ops.e.c.Images()
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	vols, err := volume.New(ops.e.root).List()
+	vols, err := volume.New(ops.e.c.Root).List()
 	if err != nil {
 		return nil, err
 	}

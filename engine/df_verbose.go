@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/sysinfo"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/volume"
@@ -13,7 +14,7 @@ type DiskUsageImage = sysinfo.DiskUsageImage
 
 // DiskUsageContainer is one container of system df -v.
 type DiskUsageContainer struct {
-	*Container
+	*record.Container
 	Size         int64
 	LocalVolumes int
 }
@@ -32,7 +33,7 @@ type DiskUsageDetail struct {
 // size is that of its layers another image has too, as Docker counts it.
 func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error) {
 	var d DiskUsageDetail
-	svc, err := ops.e.imageService()
+	svc, err := ops.e.c.Images()
 	if err != nil {
 		return d, err
 	}
@@ -74,7 +75,7 @@ func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error
 	if err != nil {
 		return d, err
 	}
-	vols, err := volume.New(ops.e.root).List()
+	vols, err := volume.New(ops.e.c.Root).List()
 	if err != nil {
 		return d, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/commit"
 	"github.com/berth-containers/berth/engine/fsops"
 	"github.com/berth-containers/berth/snapshot"
@@ -24,12 +25,13 @@ type Change = fsops.Change
 // writable layer (the overlay upper dir) alone, running or stopped, as
 // fsops.Changes says. What berth made only to mount on (/etc/hosts, volume
 // mount points) is left out, as commit leaves it out.
-func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
+func (f *Files) Diff(ctx context.Context, ref string) ([]Change, error) {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	mounts, err := e.rt.rootfsMounts(ctx, c)
+	mounts, err := bundle.RootfsMounts(ctx, e.c, c)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +39,7 @@ func (e *Engine) Diff(ctx context.Context, ref string) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.dirs.containerDir(c.ID), upper))
+	return fsops.Changes(upper, lowerOf(mounts), commit.MountPointFilter(e.c.ContainerDir(c.ID), upper))
 }
 
 // lowerOf lists the image's layers under an overlay mount, top first.

@@ -1,16 +1,11 @@
 package engine
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"path/filepath"
 
-	"github.com/opencontainers/go-digest"
-
-	"github.com/berth-containers/berth/engine/netsetup"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -25,115 +20,31 @@ type Options struct {
 // Engine runs containers. It holds no long-lived resources: every method
 // opens what it needs, so many berth processes can work side by side.
 type Engine struct {
-	root, runroot string
-	images        *image.Service
-	db            *recordStore
-	ph            *phases // debug timings of this process's steps
-	// net is the container side of networking; it holds the published
-	// ports of a foreground run's container (netsetup.Setup.OwnPorts).
-	net *netsetup.Setup
+	c *core.Core // the roots, records, images and runtimes every step shares
 	// Views of the engine that own its internal steps (groups.go).
 	mon  *monitorOps
-	dirs *dirLayout
 	rt   *runtimeOps
 	life *lifecycleOps
 	mk   *createOps
-	ev   *eventOps
 }
 
 // New returns the engine for opts.
 func New(opts Options) *Engine {
-	e := &Engine{
-		root:    opts.Root,
-		runroot: opts.Runroot,
-		images:  opts.Images,
-		db:      newRecordStore(opts.Root),
-		ph:      newPhases(),
-	}
-	e.mon, e.dirs, e.rt, e.life, e.mk, e.ev = &monitorOps{e}, &dirLayout{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}, &eventOps{e}
-	e.net = newNetSetup(e)
+	e := &Engine{c: core.New(opts.Root, opts.Runroot, opts.Images, core.NewInUse(opts.Root))}
+	e.mon, e.rt, e.life, e.mk = &monitorOps{e}, &runtimeOps{e}, &lifecycleOps{e}, &createOps{e}
 	return e
-}
-
-func (e *Engine) imageService() (*image.Service, error) {
-	if e.images != nil {
-		return e.images, nil
-	}
-	svc, err := image.New(image.Options{Root: e.root, InUse: NewInUse(e.root)})
-	if err != nil {
-		return nil, err
-	}
-	e.images = svc
-	return svc, nil
-}
-
-func (e *dirLayout) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
-func (e *dirLayout) runDir(id string) string       { return filepath.Join(e.runroot, "containers", id) }
-func (e *dirLayout) rootfsDir(id string) string    { return filepath.Join(e.runDir(id), "rootfs") }
-func (e *dirLayout) shmDir(id string) string       { return filepath.Join(e.runDir(id), "shm") }
-func (e *dirLayout) runtimeRoot() string           { return filepath.Join(e.runroot, "runtime") }
-func (e *dirLayout) logPath(id string) string {
-	return filepath.Join(e.containerDir(id), id+"-json.log")
 }
 
 // Get returns a container's record by name, ID or ID prefix, with its
 // status checked against the running system.
-func (e *Engine) Get(ref string) (*Container, error) {
-	c, err := e.db.get(ref)
-	if err != nil {
-		return nil, err
-	}
-	c.Refresh()
-	return c, nil
-}
-
-func newID() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	return hex.EncodeToString(b[:])
-}
-
-// inUse answers image.InUse from the container records.
-type inUse struct{ db *recordStore }
-
-// NewInUse returns the image.InUse of the containers under root, so that
-// rmi and image prune leave images that containers use.
-func NewInUse(root string) image.InUse {
-	return inUse{db: newRecordStore(root)}
-}
-
-func (u inUse) ContainersUsing(_ context.Context, id digest.Digest) ([]string, error) {
-	list, err := u.db.list()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, c := range list {
-		if c.ImageID == id.String() {
-			out = append(out, c.ID[:12])
-		}
-	}
-	return out, nil
-}
-
-// StatusError carries the exit code a command should end with: Docker's 125
-// for berth's own failures, else the container's own. A program that could
-// not be run is an ExecError instead, which cmd/berth maps to 126 or 127.
-type StatusError struct {
-	Code int
-	Err  error
-}
-
-func (s *StatusError) Error() string {
-	if s.Err == nil {
-		return fmt.Sprintf("exit status %d", s.Code)
-	}
-	return s.Err.Error()
-}
-
-func (s *StatusError) Unwrap() error { return s.Err }
+func (e *Engine) Get(ref string) (*record.Container, error) { return e.c.Get(ref) }
 
 // IsNotFound reports whether err says a container does not exist.
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// EmitRestart logs a restart, which the CLI makes of a stop and a start.
+func (e *Engine) EmitRestart(ref string) { e.c.EmitRestart(ref) }
+
+// EmitAttach logs an attach that the Engine API serves, as dockerd logs
+// each one.
+func (e *Engine) EmitAttach(ref string) { e.c.EmitAttach(ref) }

@@ -9,7 +9,8 @@ import (
 
 // Export writes a tar of the container's root filesystem, its image's
 // layers merged with its writable layer, without its volumes and mounts.
-func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
+func (f *Files) Export(ctx context.Context, ref string, w io.Writer) error {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return err

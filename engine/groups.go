@@ -23,11 +23,15 @@ type System struct{ e *Engine }
 // System returns the engine's system-wide commands.
 func (e *Engine) System() *System { return &System{e} }
 
+// Files is the engine's commands on a container's files: cp, export,
+// diff and the API's archive stat.
+type Files struct{ e *Engine }
+
+// Files returns the engine's commands on container files.
+func (e *Engine) Files() *Files { return &Files{e} }
+
 // monitorOps is the engine seen as its containers' monitor.
 type monitorOps struct{ *Engine }
-
-// dirLayout is the engine seen as its directories on disk.
-type dirLayout struct{ *Engine }
 
 // runtimeOps is the engine seen as its link to the runtime (bundles, specs, cgroups).
 type runtimeOps struct{ *Engine }
@@ -37,6 +41,3 @@ type lifecycleOps struct{ *Engine }
 
 // createOps is the engine seen as its create steps.
 type createOps struct{ *Engine }
-
-// eventOps is the engine seen as the events it logs (events.go).
-type eventOps struct{ *Engine }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/sysinfo"
 )
 
@@ -24,12 +25,12 @@ type IndexInfo = sysinfo.IndexInfo
 // Info gathers the system-wide information; insecure are the registries
 // the command line marks as reached over plain HTTP.
 func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
-	in := sysinfo.Host(ops.e.root, insecure)
+	in := sysinfo.Host(ops.e.c.Root, insecure)
 	var err error
-	if in.ID, err = sysinfo.EngineID(ops.e.root); err != nil {
+	if in.ID, err = sysinfo.EngineID(ops.e.c.Root); err != nil {
 		return nil, err
 	}
-	recs, err := ops.e.db.list()
+	recs, err := ops.e.c.Records.List()
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +38,9 @@ func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 		c.Refresh()
 		in.Containers++
 		switch c.State.Status {
-		case StatusPaused:
+		case record.StatusPaused:
 			in.ContainersPaused++
-		case StatusRunning, StatusRestarting:
+		case record.StatusRunning, record.StatusRestarting:
 			in.ContainersRunning++
 		default:
 			in.ContainersStopped++
@@ -53,7 +54,7 @@ func (ops *System) Info(ctx context.Context, insecure []string) (*Info, error) {
 
 // imageCount counts images by their manifest, from the records alone.
 func (ops *System) imageCount() (int, error) {
-	svc, err := ops.e.imageService()
+	svc, err := ops.e.c.Images()
 	if err != nil {
 		return 0, err
 	}

@@ -16,8 +16,8 @@ func (e *Engine) Inspect(ref string) (*inspect.Container, error) {
 		return nil, err
 	}
 	return inspect.Of(c, inspect.Facts{
-		Dir:            e.dirs.containerDir(c.ID),
-		LogPath:        e.dirs.logPath(c.ID),
+		Dir:            e.c.ContainerDir(c.ID),
+		LogPath:        e.c.LogPath(c.ID),
 		DefaultNetwork: DefaultNetworkMode,
 		GraphDriver:    e.rt.graphDriver(c),
 		Network:        e.Network().containerNetworks(c),

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/containerfilter"
+	"github.com/berth-containers/berth/engine/create"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // ListOptions are ps's flags.
@@ -18,28 +21,28 @@ type ListOptions struct {
 
 // List returns containers, newest first, with their status checked
 // against the running system.
-func (e *Engine) List(o ListOptions) ([]*Container, error) {
+func (e *Engine) List(o ListOptions) ([]*record.Container, error) {
 	match, err := containerfilter.Parse(o.Filters)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := e.db.list()
+	recs, err := e.c.Records.List()
 	if err != nil {
 		return nil, err
 	}
-	var out []*Container
+	var out []*record.Container
 	for _, c := range recs {
 		c.Refresh()
 		if c.OrphanedExit() {
 			// --rm, which the killed monitor (a foreground run, say)
 			// did not get to apply.
-			if err := e.life.removeFiles(context.Background(), c, true); err != nil {
+			if err := bundle.RemoveFiles(context.Background(), e.c, c, true); err != nil {
 				slog.Warn("remove a --rm container whose monitor was killed", "id", c.ID, "error", err)
 			}
 			continue
 		}
 		all := o.All || containerfilter.ShowsAll(o.Filters)
-		if !all && o.Last <= 0 && !c.Running() && c.State.Status != StatusRestarting {
+		if !all && o.Last <= 0 && !c.Running() && c.State.Status != record.StatusRestarting {
 			continue
 		}
 		if !match(c) {
@@ -55,20 +58,20 @@ func (e *Engine) List(o ListOptions) ([]*Container, error) {
 
 // Rename gives a container a new name.
 func (e *Engine) Rename(ref, name string) error {
-	if !validName.MatchString(name) {
+	if !create.ValidName(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
-	old, _ := e.db.get(ref)
-	if err := e.db.rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
+	old, _ := e.c.Records.Get(ref)
+	if err := e.c.Records.Rename(ref, strings.TrimPrefix(name, "/")); err != nil || old == nil {
 		return err
 	}
-	e.ev.emitRename(old, strings.TrimPrefix(name, "/"))
+	e.c.EmitRename(old, strings.TrimPrefix(name, "/"))
 	return nil
 }
 
 // Size is the disk space of the container's writable layer.
-func (e *Engine) Size(c *Container) (int64, error) {
-	svc, err := e.imageService()
+func (e *Engine) Size(c *record.Container) (int64, error) {
+	svc, err := e.c.Images()
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine/jsonlog"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // LogsOptions are the flags of logs.
@@ -25,7 +26,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	path := e.dirs.logPath(c.ID)
+	path := e.c.LogPath(c.ID)
 	v := jsonlog.View{Tail: o.Tail, Since: o.Since, Until: o.Until, Timestamps: o.Timestamps, Details: o.Details}
 	// The first failed write (a reader gone) ends the logs with its error.
 	var werr error
@@ -59,7 +60,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 			continue // more may be there already: a fast writer rotates
 		}
 		c, err := e.Get(c.ID)
-		if err != nil || !c.Running() && c.State.Status != StatusRestarting {
+		if err != nil || !c.Running() && c.State.Status != record.StatusRestarting {
 			fl.Poll(emit) // what was written before it stopped
 			return werr
 		}

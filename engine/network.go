@@ -3,9 +3,8 @@ package engine
 import (
 	"context"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-containers/berth/engine/netsetup"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/network/responder"
 )
@@ -22,73 +21,52 @@ const DefaultNetworkMode = netsetup.DefaultMode
 // ConnectOptions are `network connect`'s flags.
 type ConnectOptions = netsetup.ConnectOptions
 
-// newNetSetup is the network set-up of e's root.
-func newNetSetup(e *Engine) *netsetup.Setup {
-	return &netsetup.Setup{
-		Root: e.root, RunRoot: e.runroot, Records: e.db.s,
-		ContainerDir: e.dirs.containerDir, RunDir: e.dirs.runDir,
-		Mark: e.ph.mark,
-	}
-}
-
-// Networks returns the network store of the engine's root.
-func (e *Engine) Networks() *network.Store { return netsetup.Networks(e.root, e.runroot) }
+// Store is the network store of the engine's root.
+func (ops *Network) Store() *network.Store { return netsetup.Networks(ops.e.c.Root, ops.e.c.Runroot) }
 
 // RepairSoon undoes what killed berth processes left, at most once per
 // interval (netsetup.Setup.RepairSoon).
-func (ops *Network) RepairSoon(ctx context.Context) { ops.e.net.RepairSoon(ctx) }
+func (ops *Network) RepairSoon(ctx context.Context) { ops.e.c.Net.RepairSoon(ctx) }
 
 // Repair undoes what killed berth processes left, now.
 func (ops *Network) Repair(ctx context.Context) (network.Repaired, error) {
-	return ops.e.net.Repair(ctx)
+	return ops.e.c.Net.Repair(ctx)
 }
 
 // Connect joins a container to a network: recorded for its next starts,
 // and attached now if it runs.
 func (ops *Network) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
-	return ops.e.net.Connect(ctx, netRef, ref, o)
+	return ops.e.c.Net.Connect(ctx, netRef, ref, o)
 }
 
 // Disconnect removes a container from a network, now and for later starts.
 func (ops *Network) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
-	return ops.e.net.Disconnect(ctx, netRef, ref, force)
+	return ops.e.c.Net.Disconnect(ctx, netRef, ref, force)
 }
 
 // Containers names the containers of a network's endpoints, for
 // `network inspect`.
 func (ops *Network) Containers(eps []network.Endpoint) map[string]string {
-	return ops.e.net.Containers(eps)
+	return ops.e.c.Net.Containers(eps)
 }
 
 // PortsColumn is ps's PORTS: "127.0.0.1:8080->80/tcp, 53/udp".
-func (ops *Network) PortsColumn(c *Container) string { return ops.e.net.PortsColumn(c) }
+func (ops *Network) PortsColumn(c *record.Container) string { return ops.e.c.Net.PortsColumn(c) }
 
 // Ports lists a container's published ports, all of them or those of one
 // private port ("80" means 80/tcp), sorted as Docker's.
-func (ops *Network) Ports(ref, private string) ([]PortMapping, error) {
-	return ops.e.net.Ports(ref, private)
+func (ops *Network) Ports(ref, private string) ([]record.PortMapping, error) {
+	return ops.e.c.Net.Ports(ref, private)
 }
 
 // NetworksColumn is ps's NETWORKS: the mode, or the networks joined.
-func NetworksColumn(c *Container) string { return netsetup.NetworksColumn(c) }
+func NetworksColumn(c *record.Container) string { return netsetup.NetworksColumn(c) }
 
-func (ops *Network) config(o CreateOptions, hc *HostConfig) error { return ops.e.net.Config(o, hc) }
-
-func (ops *Network) setUp(ctx context.Context, c *Container) error { return ops.e.net.SetUp(ctx, c) }
-
-func (ops *Network) tearDown(c *Container) error { return ops.e.net.TearDown(c) }
-
-func (ops *Network) netnsPath(id string) string { return ops.e.net.NetNSPath(id) }
-
-func (ops *Network) sharedNetNS(ref string) (string, error) { return ops.e.net.SharedNetNS(ref) }
-
-func (ops *Network) addEtcMounts(s *specs.Spec, c *Container) error {
-	return ops.e.net.AddEtcMounts(s, c)
-}
+func (ops *Network) tearDown(c *record.Container) error { return ops.e.c.Net.TearDown(c) }
 
 // containerNetworks is inspect's NetworkSettings.
-func (ops *Network) containerNetworks(c *Container) NetworkSettings {
-	return NetworkSettings(ops.e.net.Settings(c))
+func (ops *Network) containerNetworks(c *record.Container) NetworkSettings {
+	return NetworkSettings(ops.e.c.Net.Settings(c))
 }
 
 // DNSEnv marks the responder process, so main routes it before flags.

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/store"
 )
 
 // PathStat is what Docker's archive endpoints say of a path in a
@@ -17,7 +18,8 @@ type PathStat = fsops.PathStat
 // StatPath stats p inside the container without following a final
 // symlink (resolved inside the root, as cp does); a missing path is
 // ErrNotFound.
-func (e *Engine) StatPath(ctx context.Context, ref, p string) (PathStat, error) {
+func (f *Files) StatPath(ctx context.Context, ref, p string) (PathStat, error) {
+	e := f.e
 	c, err := e.Get(ref)
 	if err != nil {
 		return PathStat{}, err
@@ -27,7 +29,7 @@ func (e *Engine) StatPath(ctx context.Context, ref, p string) (PathStat, error) 
 		var err error
 		ps, err = fsops.Stat(dir, p)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return fmt.Errorf("stat %s in container %s: %w", p, c.Name, ErrNotFound)
+			return fmt.Errorf("stat %s in container %s: %w", p, c.Name, store.ErrNotFound)
 		}
 		return err
 	})

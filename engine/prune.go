@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/volume"
 )
@@ -31,12 +35,12 @@ func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneR
 	}
 	var errs []error
 	for _, c := range list {
-		if c.Running() || c.State.Status == StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
+		if c.Running() || c.State.Status == record.StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
 		size, _ := ops.e.Size(c)
-		if err := ops.e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
-			if !errors.Is(err, ErrNotFound) {
+		if err := ops.e.Remove(ctx, c.ID, lifecycle.RemoveOptions{}); err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
 				errs = append(errs, err)
 			}
 			continue
@@ -50,7 +54,7 @@ func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneR
 // VolumesInUse maps each volume name to the containers whose mounts name
 // it.
 func (ops *Volumes) InUse() (map[string][]string, error) {
-	list, err := ops.e.db.list()
+	list, err := ops.e.c.Records.List()
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +79,7 @@ func (ops *Volumes) Remove(name string, force bool) error {
 	if ids := used[name]; len(ids) > 0 {
 		return fmt.Errorf("remove %s: volume is in use - [%s] (remove the container first)", name, strings.Join(ids, ", "))
 	}
-	err = volume.New(ops.e.root).Remove(name)
+	err = volume.New(ops.e.c.Root).Remove(name)
 	if force && errors.Is(err, volume.ErrNotFound) {
 		return nil
 	}
@@ -89,7 +93,7 @@ func (ops *Volumes) Prune(all bool, f filters.Prune) (PruneReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	vols := volume.New(ops.e.root)
+	vols := volume.New(ops.e.c.Root)
 	list, err := vols.List()
 	if err != nil {
 		return rep, err
@@ -126,7 +130,7 @@ func dirSize(dir string) int64 {
 }
 
 // NewVolumeName is the name of a volume created without one.
-func NewVolumeName() string { return newID() }
+func NewVolumeName() string { return core.NewID() }
 
 // ListVolumes returns volumes matching filters: dangling=true|false (no
 // container uses it), name=<part>, label=<k>[=<v>].
@@ -140,7 +144,7 @@ func (ops *Volumes) List(fs []string) ([]volume.Volume, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := volume.New(ops.e.root).List()
+	list, err := volume.New(ops.e.c.Root).List()
 	if err != nil {
 		return nil, err
 	}

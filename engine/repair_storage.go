@@ -9,17 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-containers/berth/engine/bundle"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/dirlock"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/snapshot"
 	"github.com/berth-containers/berth/volume"
 )
-
-// lockNewContainerDir makes containers/<id> and holds its create lock
-// (engine/dirlock) until the record is in.
-func (e *dirLayout) lockNewContainerDir(id string) (*os.File, error) {
-	return dirlock.Create(e.containerDir(id), func() error { return e.makeContainerDir(id) })
-}
 
 // RepairStorage removes what killed creates, runs and removals left of
 // containers that no record names: the container dir, the run dir (and
@@ -27,7 +24,7 @@ func (e *dirLayout) lockNewContainerDir(id string) (*os.File, error) {
 // killed volume create left. A create in flight in another process holds
 // its dir's lock (or the volumes' db) and is left alone.
 func (ops *System) RepairStorage(ctx context.Context) error {
-	svc, err := ops.e.imageService()
+	svc, err := ops.e.c.Images()
 	if err != nil {
 		return err
 	}
@@ -38,7 +35,7 @@ func (ops *System) RepairStorage(ctx context.Context) error {
 	// Run dirs are made by start, after the record, and rm removes the
 	// record last: only the root's own dirs and snapshots can be orphans.
 	cands := map[string]bool{}
-	dir := filepath.Join(ops.e.root, "containers")
+	dir := filepath.Join(ops.e.c.Root, "containers")
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("list %s: %w", dir, err)
@@ -56,13 +53,13 @@ func (ops *System) RepairStorage(ctx context.Context) error {
 		return fmt.Errorf("list snapshots: %w", err)
 	}
 	var errs []error
-	if vols, err := volume.New(ops.e.root).RemoveOrphans(); err != nil {
+	if vols, err := volume.New(ops.e.c.Root).RemoveOrphans(); err != nil {
 		errs = append(errs, err)
 	} else if len(vols) > 0 {
 		slog.Info("removed volume dirs with no record", "volumes", vols)
 	}
 	for id := range cands {
-		if !isContainerID(id) {
+		if !core.IsContainerID(id) {
 			continue
 		}
 		removed, err := ops.removeOrphan(ctx, sn, id)
@@ -78,10 +75,10 @@ func (ops *System) RepairStorage(ctx context.Context) error {
 // removeOrphan removes container id's files and snapshot if it has no
 // record and no create holds its dir.
 func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id string) (bool, error) {
-	if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
+	if _, err := ops.e.c.Records.Get(id); !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	f, busy, err := dirlock.TryLock(ops.e.dirs.containerDir(id))
+	f, busy, err := dirlock.TryLock(ops.e.c.ContainerDir(id))
 	switch {
 	case err != nil:
 		return false, err
@@ -90,34 +87,21 @@ func (ops *System) removeOrphan(ctx context.Context, sn snapshot.Snapshotter, id
 	case f != nil:
 		defer f.Close()
 		// The create may have finished between the look-up and the lock.
-		if _, err := ops.e.db.get(id); !errors.Is(err, ErrNotFound) {
+		if _, err := ops.e.c.Records.Get(id); !errors.Is(err, store.ErrNotFound) {
 			return false, err
 		}
 	}
 	var errs []error
-	if err := ops.e.rt.unmountRootfs(id); err != nil {
+	if err := bundle.UnmountRootfs(ops.e.c, id); err != nil {
 		errs = append(errs, err)
 	}
-	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !isSnapshotNotFound(err) {
+	if err := sn.Remove(context.WithoutCancel(ctx), id); err != nil && !errors.Is(err, snapshot.ErrNotFound) {
 		errs = append(errs, fmt.Errorf("remove snapshot of container %s: %w", id, err))
 	}
-	for _, dir := range []string{ops.e.dirs.runDir(id), ops.e.dirs.containerDir(id)} {
+	for _, dir := range []string{ops.e.c.RunDir(id), ops.e.c.ContainerDir(id)} {
 		if err := os.RemoveAll(dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove leftover %s: %w", dir, err))
 		}
 	}
 	return true, errors.Join(errs...)
-}
-
-// isContainerID: 64 lower-case hex digits, as newID makes.
-func isContainerID(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/stats"
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
@@ -32,17 +33,17 @@ func (e *Engine) Stats(ctx context.Context, o StatsOptions, emit func([]StatsEnt
 		for i, c := range list {
 			targets[i] = stats.Target{ID: c.ID, Name: c.Name, Running: c.Running(), Pid: c.State.Pid,
 				HostNetwork: c.HostConfig.NetworkMode == "host",
-				Cgroup:      func() (*cgroups.Manager, error) { return e.rt.cgroupOf(c) }}
+				Cgroup:      func() (*cgroups.Manager, error) { return e.c.CgroupOf(c) }}
 		}
 		return targets, nil
 	}, emit)
 }
 
-func (e *runtimeOps) statsTargets(o StatsOptions) ([]*Container, error) {
+func (e *runtimeOps) statsTargets(o StatsOptions) ([]*record.Container, error) {
 	if len(o.Refs) == 0 {
 		return e.List(ListOptions{All: o.All})
 	}
-	out := make([]*Container, 0, len(o.Refs))
+	out := make([]*record.Container, 0, len(o.Refs))
 	for _, r := range o.Refs {
 		c, err := e.Get(r)
 		if err != nil {

@@ -20,7 +20,7 @@ func (e *Engine) Top(ref string, psArgs []string) (TopResult, error) {
 	if !c.Running() {
 		return TopResult{}, fmt.Errorf("container %s is not running", c.ID)
 	}
-	cg, err := e.rt.cgroupOf(c)
+	cg, err := e.c.CgroupOf(c)
 	if err != nil {
 		return TopResult{}, err
 	}

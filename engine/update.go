@@ -5,6 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/update"
 )
 
@@ -19,7 +20,7 @@ func (e *Engine) Update(ref string, o update.Options) (warnings []string, err er
 	if err != nil {
 		return nil, err
 	}
-	_, err = e.db.modify(c.ID, func(rec *Container) error {
+	_, err = e.c.Records.Modify(c.ID, func(rec *record.Container) error {
 		rec.Refresh()
 		hc, live, warn, err := o.Apply(rec.HostConfig, updateHost())
 		if err != nil {
@@ -37,8 +38,8 @@ func (e *Engine) Update(ref string, o update.Options) (warnings []string, err er
 	return warnings, err
 }
 
-func (e *runtimeOps) updateLive(c *Container, r *specs.LinuxResources) error {
-	h, err := e.loadRuntime(c)
+func (e *runtimeOps) updateLive(c *record.Container, r *specs.LinuxResources) error {
+	h, err := e.c.LoadRuntime(c)
 	if err != nil {
 		return err
 	}

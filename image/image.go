@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -38,8 +39,11 @@ func (noneInUse) ContainersUsing(context.Context, digest.Digest) ([]string, erro
 
 // Options configure a Service.
 type Options struct {
-	Root        string               // engine state, for example /var/lib/berth
-	AuthFile    string               // Docker config.json with credentials
+	Root     string // engine state, for example /var/lib/berth
+	AuthFile string // Docker config.json with credentials
+	// Keychain, when set, is tried before AuthFile's credentials: the
+	// Engine API's X-Registry-Auth of one request.
+	Keychain    authn.Keychain
 	Insecure    []string             // registries reached over plain HTTP
 	InUse       InUse                // nil: no image is in use
 	Snapshotter snapshot.Snapshotter // nil: overlay at <Root>/snapshots/overlay
@@ -72,7 +76,7 @@ func New(opts Options) (*Service, error) {
 		root:    opts.Root,
 		Content: cs,
 		Records: store.New(filepath.Join(opts.Root, "metadata.db")),
-		client:  registry.NewClient(auth, opts.Insecure),
+		client:  registry.NewClient(keychain(opts.Keychain, auth), opts.Insecure),
 		auth:    auth,
 		inUse:   opts.InUse,
 		sn:      opts.Snapshotter,
@@ -81,6 +85,14 @@ func New(opts Options) (*Service, error) {
 		s.inUse = noneInUse{}
 	}
 	return s, nil
+}
+
+// keychain is kc before the auth file's credentials, or the file's alone.
+func keychain(kc authn.Keychain, file *registry.AuthFile) authn.Keychain {
+	if kc == nil {
+		return file
+	}
+	return authn.NewMultiKeychain(kc, file)
 }
 
 // Snapshotter opens the overlay snapshotter on first use: listing images

@@ -11,12 +11,14 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 )
 
 // routeArchive: what docker cp, docker export and docker diff use.
 func routesArchive(r *router.Router) {
-	s := &containersAPI{r}
+	s := &containersAPI{Router: r}
 	s.Handle("HEAD /containers/{id}/archive", s.statArchive)
 	s.Handle("GET /containers/{id}/archive", s.getArchive)
 	s.Handle("PUT /containers/{id}/archive", s.putArchive)
@@ -30,9 +32,9 @@ func pathStat(w http.ResponseWriter, r *http.Request, e *engine.Engine, id strin
 	if p == "" {
 		return router.BadRequest("path cannot be empty")
 	}
-	st, err := e.StatPath(r.Context(), id, p)
+	st, err := e.Files().StatPath(r.Context(), id, p)
 	if err != nil {
-		if errors.Is(err, engine.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			if _, gerr := e.Get(id); gerr != nil {
 				return router.NoSuchContainer(id, gerr)
 			}
@@ -67,7 +69,7 @@ func (s *containersAPI) getArchive(w http.ResponseWriter, r *http.Request) error
 		}
 		w.Header().Set("Content-Type", "application/x-tar")
 		return router.Stream(w, func(w io.Writer) error {
-			return e.CopyFrom(r.Context(), id, r.URL.Query().Get("path"), "-", engine.CopyOptions{Archive: true}, w)
+			return e.Files().CopyFrom(r.Context(), id, r.URL.Query().Get("path"), "-", engine.CopyOptions{Archive: true}, w)
 		})
 	})
 }
@@ -81,9 +83,9 @@ func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error
 		return router.BadRequest("path cannot be empty")
 	}
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		err := e.CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
+		err := e.Files().CopyTo(r.Context(), id, "-", p, engine.CopyOptions{Archive: router.BoolQuery(r, "copyUIDGID")}, r.Body)
 		if err != nil {
-			if errors.Is(err, engine.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return router.NoSuchContainer(id, err)
 			}
 			return router.BadRequest("%v", err)
@@ -95,9 +97,9 @@ func (s *containersAPI) putArchive(w http.ResponseWriter, r *http.Request) error
 
 func (s *containersAPI) exportContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *record.Container) error {
 		w.Header().Set("Content-Type", "application/x-tar")
-		return router.Stream(w, func(w io.Writer) error { return e.Export(r.Context(), id, w) })
+		return router.Stream(w, func(w io.Writer) error { return e.Files().Export(r.Context(), id, w) })
 	})
 }
 
@@ -110,8 +112,8 @@ var changeKinds = map[string]container.ChangeType{
 
 func (s *containersAPI) containerChanges(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
-		changes, err := e.Diff(r.Context(), id)
+	return s.WithContainer(id, func(e *engine.Engine, _ *record.Container) error {
+		changes, err := e.Files().Diff(r.Context(), id)
 		if err != nil {
 			return err
 		}

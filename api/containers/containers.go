@@ -20,19 +20,26 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/internal/filters"
 	"github.com/berth-containers/berth/runtime/signals"
 )
 
 // containersAPI serves the containers endpoints of the Engine API.
-type containersAPI struct{ *router.Router }
+type containersAPI struct {
+	*router.Router
+	waits waitSet
+}
 
 // Register adds this package's routes to r.
 func Register(r *router.Router) {
 	routesArchive(r)
 	routesMore(r)
-	s := &containersAPI{r}
+	routesWebsocket(r)
+	s := &containersAPI{Router: r}
 	s.Handle("POST /containers/create", s.createContainer)
 	s.Handle("GET /containers/json", s.listContainers)
 	s.Handle("GET /containers/{id}/json", s.inspectContainer)
@@ -104,13 +111,26 @@ func (s *containersAPI) listContainers(w http.ResponseWriter, r *http.Request) e
 	})
 }
 
+// commandOf is a summary's Command as dockerd makes it: the path and the
+// arguments, those with a space in single quotes (docker ps shows it).
+func commandOf(path string, args []string) string {
+	parts := []string{path}
+	for _, a := range args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
 // ContainerSummaries are the rows of GET /containers/json.
-func ContainerSummaries(e *engine.Engine, list []*engine.Container, size bool) []container.Summary {
+func ContainerSummaries(e *engine.Engine, list []*record.Container, size bool) []container.Summary {
 	out := make([]container.Summary, 0, len(list))
 	for _, c := range list {
 		sum := container.Summary{
 			ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
-			Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
+			Command: commandOf(c.Path, c.Args), Created: c.Created.Unix(),
 			Labels: c.Config.Labels, State: container.ContainerState(c.State.Status), Status: statusText(c),
 			Ports: []container.PortSummary{}, Mounts: []container.MountPoint{},
 			NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}},
@@ -145,17 +165,17 @@ func ContainerSummaries(e *engine.Engine, list []*engine.Container, size bool) [
 
 // statusText is Docker's Status of a list row: "Up 2 minutes", "Exited
 // (0) 3 seconds ago", "Created".
-func statusText(c *engine.Container) string {
+func statusText(c *record.Container) string {
 	st := c.State
 	ago := func(t time.Time) string { return units.HumanDuration(time.Since(t)) + " ago" }
 	switch st.Status {
-	case engine.StatusRunning:
+	case record.StatusRunning:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + c.HealthText()
-	case engine.StatusPaused:
+	case record.StatusPaused:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
-	case engine.StatusRestarting:
+	case record.StatusRestarting:
 		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, ago(st.FinishedAt))
-	case engine.StatusExited:
+	case record.StatusExited:
 		if !st.StartedAt.IsZero() {
 			return fmt.Sprintf("Exited (%d) %s", st.ExitCode, ago(st.FinishedAt))
 		}
@@ -177,13 +197,16 @@ func (s *containersAPI) inspectContainer(w http.ResponseWriter, r *http.Request)
 
 func (s *containersAPI) startContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		if c.Running() {
 			return router.ErrNotModified
 		}
 		// The start outlives the request: a client that hangs up must
 		// not leave a half-started container.
 		if _, err := e.Start(context.WithoutCancel(r.Context()), c.ID); err != nil {
+			if c.HostConfig.AutoRemove {
+				s.waits.drain(c.ID, 5*time.Second)
+			}
 			return startErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -206,8 +229,8 @@ func (s *containersAPI) stopContainer(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
-		if !c.Running() && c.State.Status != engine.StatusRestarting {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
+		if !c.Running() && c.State.Status != record.StatusRestarting {
 			return router.ErrNotModified
 		}
 		if _, err := e.Stop(c.ID, t); err != nil {
@@ -285,12 +308,12 @@ func (s *containersAPI) renameContainer(w http.ResponseWriter, r *http.Request) 
 
 func (s *containersAPI) removeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		force := router.BoolQuery(r, "force")
 		if c.Running() && !force {
 			return router.Conflict("You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
 		}
-		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
+		if err := e.Remove(context.WithoutCancel(r.Context()), c.ID, lifecycle.RemoveOptions{Force: force, Volumes: router.BoolQuery(r, "v")}); err != nil {
 			return router.ContainerErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -324,24 +347,24 @@ func (s *containersAPI) pruneContainers(w http.ResponseWriter, r *http.Request) 
 // "executable file not found" or "no such file or directory" and 126 for
 // "permission denied".
 func startErr(id string, err error) error {
-	var se *engine.StatusError
-	var xe *engine.ExecError
+	var se *errdefs.StatusError
+	var xe *errdefs.ExecError
 	isStatus, isExec := errors.As(err, &se), errors.As(err, &xe)
 	if !isStatus && !isExec {
 		return router.ContainerErr(id, err)
 	}
 	msg := err.Error()
-	var reason engine.ExecReason
+	var reason errdefs.ExecReason
 	if xe != nil {
 		reason = xe.Reason
 	}
 	switch reason {
-	case engine.ExecNotExecutable:
+	case errdefs.ExecNotExecutable:
 		msg = strings.ReplaceAll(msg, "Permission denied", "permission denied")
 		if !strings.Contains(msg, "permission denied") {
 			msg += ": permission denied"
 		}
-	case engine.ExecNotFound:
+	case errdefs.ExecNotFound:
 		msg = strings.ReplaceAll(msg, "No such file or directory", "no such file or directory")
 		if !strings.Contains(msg, "executable file not found") && !strings.Contains(msg, "no such file or directory") {
 			msg += ": no such file or directory"
@@ -353,7 +376,7 @@ func startErr(id string, err error) error {
 // topContainer is GET /containers/{id}/top?ps_args=: ps of its processes.
 func (s *containersAPI) topContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		res, err := e.Top(c.ID, strings.Fields(r.URL.Query().Get("ps_args")))
 		if err != nil {
 			return router.ContainerErr(id, err)

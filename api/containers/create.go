@@ -11,7 +11,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/berth-containers/berth/api/router"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // hostConfigFields are the HostConfig fields that createOptions turns into
@@ -98,9 +99,9 @@ type createRequest struct {
 
 // createOptions turns an API create request into the options of `berth
 // create`, so both go through the same checks.
-func createOptions(r *http.Request) (engine.CreateOptions, error) {
+func createOptions(r *http.Request) (options.CreateOptions, error) {
 	var req createRequest
-	var o engine.CreateOptions
+	var o options.CreateOptions
 	if err := router.DecodeBody(r, &req); err != nil {
 		return o, err
 	}
@@ -121,13 +122,13 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 	if c.Image == "" {
 		return o, router.BadRequest("config.Image is required")
 	}
-	o = engine.CreateOptions{
+	o = options.CreateOptions{
 		Image: c.Image, Cmd: c.Cmd, Name: r.URL.Query().Get("name"), Env: c.Env, Workdir: c.WorkingDir,
 		User: c.User, Hostname: c.Hostname, TTY: c.Tty, Interactive: c.OpenStdin, StopSignal: c.StopSignal,
 		StopTimeout: c.StopTimeout, Pull: "never", Platform: r.URL.Query().Get("platform"),
 	}
 	if h := c.Healthcheck; h != nil {
-		o.Healthcheck = &engine.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+		o.Healthcheck = &record.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
 			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if c.Entrypoint != nil {
@@ -180,7 +181,7 @@ func createOptions(r *http.Request) (engine.CreateOptions, error) {
 
 // hostOptions sets o from the HostConfig fields that hostConfigFields
 // lists, in the words of berth's flags.
-func hostOptions(o *engine.CreateOptions, hc *container.HostConfig) error {
+func hostOptions(o *options.CreateOptions, hc *container.HostConfig) error {
 	o.Volumes = hc.Binds
 	o.Network = string(hc.NetworkMode)
 	if o.Network == "default" {
@@ -220,8 +221,14 @@ func hostOptions(o *engine.CreateOptions, hc *container.HostConfig) error {
 	for port, bs := range hc.PortBindings {
 		for _, b := range bs {
 			p := port.String()
-			if b.HostPort != "" || b.HostIP.IsValid() {
-				p = b.HostPort + ":" + p
+			// HostPort "0" is Docker's "any free port", as testcontainers
+			// asks for it; berth's -p spells that as an empty host port.
+			hostPort := b.HostPort
+			if hostPort == "0" {
+				hostPort = ""
+			}
+			if hostPort != "" || b.HostIP.IsValid() {
+				p = hostPort + ":" + p
 			}
 			if b.HostIP.IsValid() {
 				p = b.HostIP.String() + ":" + p
@@ -247,7 +254,7 @@ func mountFlag[T ~string](typ T, src, dst string, ro bool) string {
 	return s
 }
 
-func logOptions(o *engine.CreateOptions, lc container.LogConfig) error {
+func logOptions(o *options.CreateOptions, lc container.LogConfig) error {
 	if lc.Type != "" && lc.Type != "json-file" {
 		return router.BadRequest("berth does not support the %s log driver: it keeps json-file logs", lc.Type)
 	}
@@ -258,7 +265,7 @@ func logOptions(o *engine.CreateOptions, lc container.LogConfig) error {
 	return nil
 }
 
-func restartOption(o *engine.CreateOptions, p container.RestartPolicy) error {
+func restartOption(o *options.CreateOptions, p container.RestartPolicy) error {
 	switch name := string(p.Name); name {
 	case "", "no":
 	case "on-failure":
@@ -273,7 +280,7 @@ func restartOption(o *engine.CreateOptions, p container.RestartPolicy) error {
 }
 
 // resourceOptions sets the limits; zero means unset, as in Docker.
-func resourceOptions(o *engine.CreateOptions, r *container.Resources) {
+func resourceOptions(o *options.CreateOptions, r *container.Resources) {
 	itoa := func(n int64) string {
 		if n == 0 {
 			return ""

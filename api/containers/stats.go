@@ -13,11 +13,12 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/update"
 )
 
 func routesMore(r *router.Router) {
-	s := &containersAPI{r}
+	s := &containersAPI{Router: r}
 	s.Handle("GET /containers/{id}/stats", s.containerStats)
 	s.Handle("POST /containers/{id}/update", s.updateContainer)
 }
@@ -50,7 +51,7 @@ func (s *containersAPI) containerStats(w http.ResponseWriter, r *http.Request) e
 	id := r.PathValue("id")
 	stream := r.URL.Query().Get("stream") == "" || router.BoolQuery(r, "stream")
 	oneShot := router.BoolQuery(r, "one-shot")
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		o := engine.StatsOptions{Refs: []string{c.ID}, NoStream: !stream}
 		if oneShot {
 			o.Interval = 2 * time.Millisecond // no wait: one sample, its CPU % not measured
@@ -134,7 +135,7 @@ func (s *containersAPI) updateContainer(w http.ResponseWriter, r *http.Request) 
 		o.Restart = &v
 	}
 	id := r.PathValue("id")
-	return s.WithContainer(id, func(e *engine.Engine, _ *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, _ *record.Container) error {
 		warnings, err := e.Update(id, o)
 		if err != nil {
 			return router.BadRequest("Cannot update container %s: %v", id, err)

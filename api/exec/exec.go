@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/console"
 )
 
@@ -99,8 +100,8 @@ func (s *execAPI) createExec(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Cmd) == 0 {
 		return router.BadRequest("No exec command specified")
 	}
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
-		if c.State.Status == engine.StatusPaused {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
+		if c.State.Status == record.StatusPaused {
 			return router.Conflict("Container %s is paused, unpause the container before exec", c.ID)
 		}
 		if !c.Running() {

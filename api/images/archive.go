@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 	bimage "github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/archive"
 	"github.com/berth-containers/berth/image/build"
@@ -33,7 +34,7 @@ func (s *imagesAPI) commit(w http.ResponseWriter, r *http.Request) error {
 	}
 	o := engine.CommitOptions{Author: q.Get("author"), Message: q.Get("comment"), Changes: q["changes"],
 		Pause: q.Get("pause") == "" || router.BoolQuery(r, "pause")}
-	return s.WithContainer(id, func(e *engine.Engine, c *engine.Container) error {
+	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
 		dig, err := e.Commit(r.Context(), c.ID, repoTag(r), o)
 		if err != nil {
 			return err

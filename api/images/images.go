@@ -49,23 +49,53 @@ func ImageSummaries(r *http.Request, svc *bimage.Service, fs []string, intermedi
 		return nil, err
 	}
 	out := []image.Summary{}
-	seen := map[string]bool{}
+	at := map[string]int{} // image ID -> index in out
 	for _, row := range rows {
 		img := row.Image
-		if seen[img.ID.String()] {
+		if i, ok := at[img.ID.String()]; ok {
+			if len(f.References) > 0 {
+				addNames(&out[i], row)
+			}
 			continue // one row per image, with all its names
 		}
-		seen[img.ID.String()] = true
+		at[img.ID.String()] = len(out)
 		labels := img.Config.Config.Labels
 		if labels == nil {
 			labels = map[string]string{}
 		}
-		out = append(out, image.Summary{
+		sum := image.Summary{
 			ID: img.ID.String(), RepoTags: append([]string{}, img.RepoTags...), RepoDigests: append([]string{}, img.RepoDigests...),
 			Created: row.Created.Unix(), Size: row.Size, SharedSize: -1, Containers: -1, Labels: labels,
-		})
+		}
+		if len(f.References) > 0 {
+			// Docker lists only the names that the reference filter
+			// matched (docker-py's images.list(name=) relies on it).
+			sum.RepoTags, sum.RepoDigests = []string{}, []string{}
+			addNames(&sum, row)
+		}
+		out = append(out, sum)
 	}
 	return out, nil
+}
+
+// addNames adds the name of a row that a filter matched to its image's
+// summary: repo:tag, and the repository's digest reference.
+func addNames(sum *image.Summary, row bimage.Row) {
+	if row.Repository == "<none>" {
+		return
+	}
+	if row.Tag != "<none>" && row.Tag != "" {
+		sum.RepoTags = append(sum.RepoTags, row.Repository+":"+row.Tag)
+	}
+	if row.Digest != "<none>" && row.Digest != "" {
+		rd := row.Repository + "@" + row.Digest
+		for _, have := range sum.RepoDigests {
+			if have == rd {
+				return
+			}
+		}
+		sum.RepoDigests = append(sum.RepoDigests, rd)
+	}
 }
 
 func (s *imagesAPI) listImages(w http.ResponseWriter, r *http.Request) error {
@@ -227,7 +257,7 @@ func (s *imagesAPI) pullImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return router.BadRequest("%v", err)
 	}
-	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithRegistryAuth(r, func(_ *engine.Engine, svc *bimage.Service) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		js := router.NewJSONProgress(router.NewFlushWriter(w))
@@ -250,7 +280,7 @@ func (s *imagesAPI) pushImage(w http.ResponseWriter, r *http.Request, name strin
 	if tag := r.URL.Query().Get("tag"); tag != "" {
 		name += ":" + tag
 	}
-	return s.WithEngine(func(_ *engine.Engine, svc *bimage.Service) error {
+	return s.WithRegistryAuth(r, func(_ *engine.Engine, svc *bimage.Service) error {
 		if _, err := svc.Get(r.Context(), name); err != nil {
 			return noSuchImage(name, err)
 		}

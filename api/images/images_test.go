@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/api/router"
@@ -133,5 +134,24 @@ func TestPushStatus(t *testing.T) {
 		if got := pushStatus(tc.name, d, 528); got != want {
 			t.Errorf("pushStatus(%q) = %q, want %q", tc.name, got, want)
 		}
+	}
+}
+
+// TestAddNames: with a reference filter, a summary names only the tags
+// and digests of the rows that matched, as Docker's does.
+func TestAddNames(t *testing.T) {
+	sum := image.Summary{RepoTags: []string{}, RepoDigests: []string{}}
+	for _, row := range []bimage.Row{
+		{Repository: "reg:5000/app", Tag: "v1", Digest: "sha256:aa"},
+		{Repository: "reg:5000/app", Tag: "v2", Digest: "sha256:aa"},
+		{Repository: "<none>", Tag: "<none>", Digest: "<none>"},
+	} {
+		addNames(&sum, row)
+	}
+	if got := strings.Join(sum.RepoTags, " "); got != "reg:5000/app:v1 reg:5000/app:v2" {
+		t.Errorf("RepoTags = %q", got)
+	}
+	if got := strings.Join(sum.RepoDigests, " "); got != "reg:5000/app@sha256:aa" {
+		t.Errorf("RepoDigests = %q", got)
 	}
 }

@@ -76,14 +76,24 @@ func toNetworkJSON(n network.Network, eps []network.Endpoint) networkJSON {
 }
 
 func (s *networksAPI) listNetworks(w http.ResponseWriter, r *http.Request) error {
+	fs, err := router.FilterArgs(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	match, err := network.ListFilter(fs)
+	if err != nil {
+		return router.BadRequest("%v", err)
+	}
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		list, err := e.Networks().List()
+		list, err := e.Network().Store().List()
 		if err != nil {
 			return err
 		}
 		out := []networkJSON{}
 		for _, n := range append(list, network.Predefined()...) {
-			out = append(out, toNetworkJSON(n, nil))
+			if match(n) {
+				out = append(out, toNetworkJSON(n, nil))
+			}
 		}
 		return router.WriteJSON(w, http.StatusOK, out)
 	})
@@ -121,7 +131,7 @@ func (s *networksAPI) createNetwork(w http.ResponseWriter, r *http.Request) erro
 		o.Subnet, o.Gateway = req.IPAM.Config[0].Subnet, req.IPAM.Config[0].Gateway
 	}
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		n, err := e.Networks().Create(o)
+		n, err := e.Network().Store().Create(o)
 		if err != nil {
 			status, _ := router.StatusOf(err)
 			if status == http.StatusInternalServerError {
@@ -135,7 +145,7 @@ func (s *networksAPI) createNetwork(w http.ResponseWriter, r *http.Request) erro
 
 func (s *networksAPI) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		n, eps, err := e.Networks().Inspect(r.PathValue("id"))
+		n, eps, err := e.Network().Store().Inspect(r.PathValue("id"))
 		if p, ok := network.LookupPredefined(r.PathValue("id")); ok && err != nil {
 			n, eps, err = p, nil, nil
 		}
@@ -151,7 +161,7 @@ func (s *networksAPI) removeNetwork(w http.ResponseWriter, r *http.Request) erro
 		if err := network.RefusePredefinedRemove(r.PathValue("id")); err != nil {
 			return &router.HTTPError{Status: http.StatusForbidden, Msg: err.Error(), Err: err}
 		}
-		if err := e.Networks().Remove(r.PathValue("id")); err != nil {
+		if err := e.Network().Store().Remove(r.PathValue("id")); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -205,7 +215,7 @@ func (s *networksAPI) disconnectNetwork(w http.ResponseWriter, r *http.Request) 
 
 func (s *networksAPI) pruneNetworks(w http.ResponseWriter, r *http.Request) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		removed, err := e.Networks().Prune()
+		removed, err := e.Network().Store().Prune()
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,46 @@ func TestNetworkJSON(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", b, tc.want)
 			}
 		})
+	}
+}
+
+// TestListFilters: GET /networks takes network ls's filters (docker-py's
+// networks.list(names=...) sends name) and refuses an unknown key.
+func TestListFilters(t *testing.T) {
+	r := router.New(router.Options{Root: t.TempDir(), Runroot: t.TempDir()})
+	Register(r)
+	for _, tc := range []struct {
+		query string
+		code  int
+		want  string
+	}{
+		{`{"name":["none"]}`, 200, "none"},
+		{`{"driver":{"host":true}}`, 200, "host"},
+		{`{"type":["builtin"],"name":["o"]}`, 200, "host none"},
+		{`{"bogus":["x"]}`, 400, "invalid filter 'bogus'"},
+	} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest("GET", "/networks?filters="+url.QueryEscape(tc.query), nil))
+		if w.Code != tc.code {
+			t.Errorf("GET /networks?filters=%s: %d %s, want %d", tc.query, w.Code, w.Body, tc.code)
+			continue
+		}
+		if tc.code != 200 {
+			if !strings.Contains(w.Body.String(), tc.want) {
+				t.Errorf("GET /networks?filters=%s: %s, want %q", tc.query, w.Body, tc.want)
+			}
+			continue
+		}
+		var list []struct{ Name string }
+		if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, n := range list {
+			names = append(names, n.Name)
+		}
+		if got := strings.Join(names, " "); got != tc.want {
+			t.Errorf("GET /networks?filters=%s = %q, want %q", tc.query, got, tc.want)
+		}
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -46,7 +47,7 @@ func ContainerErr(ref string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, engine.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return NoSuchContainer(ref, err)
 	}
 	return err
@@ -59,16 +60,16 @@ func StatusOf(err error) (int, string) {
 	if errors.As(err, &he) {
 		return he.Status, he.Msg
 	}
-	var se *engine.StateError
+	var se *errdefs.StateError
 	var inr *image.NotFoundError
 	switch {
 	case errors.As(err, &inr):
 		return http.StatusNotFound, "No such image: " + inr.Ref
 	case errors.Is(err, image.ErrNotFound):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, engine.ErrNotFound), errors.Is(err, network.ErrNotFound), errors.Is(err, volume.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, network.ErrNotFound), errors.Is(err, volume.ErrNotFound):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, engine.ErrNameInUse), errors.As(err, &se):
+	case errors.Is(err, store.ErrNameInUse), errors.As(err, &se):
 		return http.StatusConflict, err.Error()
 	case strings.Contains(err.Error(), "in use") || strings.Contains(err.Error(), "already exists"):
 		return http.StatusConflict, err.Error()

@@ -7,7 +7,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -18,10 +19,10 @@ func TestStatusOf(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"container", NoSuchContainer("c1", engine.ErrNotFound), http.StatusNotFound, "No such container: c1"},
+		{"container", NoSuchContainer("c1", store.ErrNotFound), http.StatusNotFound, "No such container: c1"},
 		{"image", fmt.Errorf("create: %w", &image.NotFoundError{Ref: "x:1"}), http.StatusNotFound, "No such image: x:1"},
-		{"name", fmt.Errorf("conflict: %w", engine.ErrNameInUse), http.StatusConflict, "conflict: name already in use"},
-		{"state", &engine.StateError{Msg: "container c is not running"}, http.StatusConflict, "container c is not running"},
+		{"name", fmt.Errorf("conflict: %w", store.ErrNameInUse), http.StatusConflict, "conflict: name already in use"},
+		{"state", &errdefs.StateError{Msg: "container c is not running"}, http.StatusConflict, "container c is not running"},
 		{"bad", BadRequest("bad %d", 1), http.StatusBadRequest, "bad 1"},
 		{"other", errors.New("disk on fire"), http.StatusInternalServerError, "disk on fire"},
 	} {

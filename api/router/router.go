@@ -7,12 +7,17 @@ package router
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/registry"
 )
@@ -46,8 +51,17 @@ type Router struct {
 // New returns a router with no routes yet.
 func New(opts Options) *Router { return &Router{Opts: opts, mux: http.NewServeMux()} }
 
-// ServeHTTP routes a request whose path has lost its version prefix.
-func (s *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes a request whose path has lost its version prefix. A
+// path or method no route takes is Docker's 404 {"message": "page not
+// found"} (its router answers a known path with the wrong method so too),
+// not the mux's plain-text 404 or 405.
+func (s *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		WriteError(w, &HTTPError{Status: http.StatusNotFound, Msg: "page not found"})
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Handle registers h for pattern ("GET /containers/{id}/json").
 func (s *Router) Handle(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
@@ -60,12 +74,16 @@ func (s *Router) Handle(pattern string, h func(w http.ResponseWriter, r *http.Re
 
 // open gives one request the engine and image service, as one berth
 // command has them; the caller closes the service.
-func (s *Router) open() (*engine.Engine, *image.Service, error) {
+func (s *Router) open() (*engine.Engine, *image.Service, error) { return s.openWith(nil) }
+
+// openWith is open with credentials kc tried before config.json's.
+func (s *Router) openWith(kc authn.Keychain) (*engine.Engine, *image.Service, error) {
 	svc, err := image.New(image.Options{
 		Root:     s.Opts.Root,
 		AuthFile: registry.ConfigPath(s.Opts.ConfigDir),
+		Keychain: kc,
 		Insecure: s.Opts.Insecure,
-		InUse:    engine.NewInUse(s.Opts.Root),
+		InUse:    core.NewInUse(s.Opts.Root),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -90,10 +108,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // DecodeBody reads a JSON body into v; an empty body leaves v as it is
-// (Docker's clients send none for some POSTs).
+// (Docker's clients send none for some POSTs). At most maxBody bytes are
+// read: a longer body is refused (413) without being buffered, and the
+// server closes the connection rather than drain the rest.
 func DecodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	if err := dec.Decode(v); err != nil {
+	lr := &io.LimitedReader{R: r.Body, N: maxBody + 1}
+	dec := json.NewDecoder(lr)
+	err := dec.Decode(v)
+	if lr.N == 0 {
+		return &HTTPError{Status: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("request body too large: a JSON body may have at most %d bytes", maxBody)}
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -133,7 +159,7 @@ func WriteJSONTo(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v)
 
 // WithContainer runs f with an engine opened for this request and the
 // container id names; a missing one is Docker's 404.
-func (s *Router) WithContainer(id string, f func(e *engine.Engine, c *engine.Container) error) error {
+func (s *Router) WithContainer(id string, f func(e *engine.Engine, c *record.Container) error) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		c, err := e.Get(id)
 		if err != nil {

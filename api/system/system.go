@@ -1,4 +1,4 @@
-// Package system serves /_ping, /version, /info, /system/df and /events.
+// Package system serves /_ping, /version, /info, /system/df, /auth and /events.
 package system
 
 import (
@@ -26,6 +26,7 @@ func Register(r *router.Router) {
 	s.Handle("GET /version", s.getVersion)
 	s.Handle("GET /info", s.info)
 	s.Handle("GET /system/df", s.diskUsage)
+	s.Handle("POST /auth", s.authenticate)
 }
 
 // ping answers as Docker's: OK, with the headers clients negotiate from.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-containers/berth/bench/internal/benchstat"
 	"github.com/berth-containers/berth/internal/eventlog"
 )
 
@@ -65,7 +66,7 @@ func benchEvents(b *bench, n int) error {
 			lines = strings.Count(string(data), "\n")
 		}
 		fmt.Printf("events --since over %d logged events, %s (%d lines), median of 5:\n  berth   %8v, CPU %v (target < 1s)\n",
-			n, c.what, lines, median(ts).Round(time.Millisecond), median(cpu).Round(time.Millisecond))
+			n, c.what, lines, benchstat.Median(ts).Round(time.Millisecond), benchstat.Median(cpu).Round(time.Millisecond))
 	}
 	st, err := os.Stat(filepath.Join(eventlog.Dir(filepath.Join(b.dir, "root")), "events.log"))
 	if err == nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berth-containers/berth/bench/internal/benchstat"
 )
 
 // benchHealth: one idle detached container with a healthcheck every 2 s.
@@ -30,7 +32,7 @@ func benchHealth(b *bench, secs, runs int) error {
 	var sum, peak int64
 	for i := 0; i < secs; i++ {
 		time.Sleep(time.Second)
-		p := pss(mon)
+		p := benchstat.PSS(mon)
 		sum, peak = sum+p, max(peak, p)
 	}
 	cpu1 := childCPU(mon)
@@ -57,8 +59,8 @@ func benchHealth(b *bench, secs, runs int) error {
 		ew, ec = append(ew, w), append(ec, c)
 	}
 	fmt.Printf("one probe vs berth exec of the same command, median of %d (target <= 1.2x):\n", runs)
-	fmt.Printf("  wall  probe %8v  exec %8v  %.2fx\n", median(pw).Round(100*time.Microsecond), median(ew).Round(100*time.Microsecond), float64(median(pw))/float64(median(ew)))
-	fmt.Printf("  cpu   probe %8v  exec %8v  %.2fx\n", median(pc).Round(100*time.Microsecond), median(ec).Round(100*time.Microsecond), float64(median(pc))/float64(median(ec)))
+	fmt.Printf("  wall  probe %8v  exec %8v  %.2fx\n", benchstat.Median(pw).Round(100*time.Microsecond), benchstat.Median(ew).Round(100*time.Microsecond), float64(benchstat.Median(pw))/float64(benchstat.Median(ew)))
+	fmt.Printf("  cpu   probe %8v  exec %8v  %.2fx\n", benchstat.Median(pc).Round(100*time.Microsecond), benchstat.Median(ec).Round(100*time.Microsecond), float64(benchstat.Median(pc))/float64(benchstat.Median(ec)))
 	_, err = b.must("rm", "-f", id)
 	return err
 }

@@ -29,7 +29,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +36,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/bench/internal/benchenv"
+	"github.com/berth-containers/berth/bench/internal/benchstat"
 )
 
 func main() {
@@ -112,12 +112,6 @@ func timedCPU(c *exec.Cmd) (wall, cpu time.Duration, err error) {
 		return wall, 0, fmt.Errorf("%s: %w: %s", strings.Join(c.Args, " "), err, errb.String())
 	}
 	return wall, c.ProcessState.UserTime() + c.ProcessState.SystemTime(), nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration{}, ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
 
 // newBench makes the bench's temp roots with busybox in them; cleanup
@@ -231,25 +225,15 @@ func benchRun(b *bench, runs int, podman bool) error {
 			}
 		}
 	}
-	fmt.Printf("run --rm busybox true, median of %d (alternating), load average %s:\n  berth   %8v\n", runs, loadavg(), median(bt).Round(100*time.Microsecond))
+	fmt.Printf("run --rm busybox true, median of %d (alternating), load average %s:\n  berth   %8v\n", runs, benchstat.Loadavg(), benchstat.Median(bt).Round(100*time.Microsecond))
 	fmt.Printf("  berth, seccomp=unconfined %8v: the default profile costs %v wall, %v CPU (%v against %v; target <= 1ms)\n",
-		median(ut).Round(100*time.Microsecond), (median(bt) - median(ut)).Round(100*time.Microsecond),
-		(median(bc) - median(uc)).Round(100*time.Microsecond), median(bc).Round(100*time.Microsecond), median(uc).Round(100*time.Microsecond))
+		benchstat.Median(ut).Round(100*time.Microsecond), (benchstat.Median(bt) - benchstat.Median(ut)).Round(100*time.Microsecond),
+		(benchstat.Median(bc) - benchstat.Median(uc)).Round(100*time.Microsecond), benchstat.Median(bc).Round(100*time.Microsecond), benchstat.Median(uc).Round(100*time.Microsecond))
 	if podman {
 		fmt.Printf("  podman  %8v\n  ratio   %.3fx podman's time (target <= 0.2, goal 0.1)\n",
-			median(pt).Round(100*time.Microsecond), median(bt).Seconds()/median(pt).Seconds())
+			benchstat.Median(pt).Round(100*time.Microsecond), benchstat.Median(bt).Seconds()/benchstat.Median(pt).Seconds())
 	}
 	return nil
-}
-
-// loadavg is the 1-minute load average: the figures mean little without
-// it on a shared 2-core machine.
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(data))[0]
 }
 
 func benchIdle(b *bench, n int) error {
@@ -265,7 +249,7 @@ func benchIdle(b *bench, n int) error {
 	}
 	var total int64
 	for _, p := range pids {
-		total += pss(p)
+		total += benchstat.PSS(p)
 	}
 	fmt.Printf("idle detached containers: %d, berth processes for them: %d\n  summed PSS %d KiB, per container %.2f MiB (target <= 1.5, goal 1)\n",
 		n, len(pids), total, float64(total)/float64(n)/1024)
@@ -297,20 +281,6 @@ func monitorPids(b *bench) ([]int, error) {
 	return out, nil
 }
 
-func pss(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 func benchPs(b *bench, n int) error {
 	out, err := b.must("ps", "-aq")
 	if err != nil {
@@ -337,7 +307,7 @@ func benchPs(b *bench, n int) error {
 			ts = append(ts, d)
 		}
 		fmt.Printf("%s with %d containers (%d running), median of 11:\n  berth   %8v (target < %s)\n",
-			strings.Join(c.args, " "), n, have, median(ts).Round(100*time.Microsecond), c.target)
+			strings.Join(c.args, " "), n, have, benchstat.Median(ts).Round(100*time.Microsecond), c.target)
 	}
 	return nil
 }

@@ -19,19 +19,16 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/bench/internal/benchenv"
+	"github.com/berth-containers/berth/bench/internal/benchstat"
 )
 
 const podmanSubnet = "10.213.0.0/24"
@@ -91,7 +88,7 @@ func run(berth string, mb, rounds, runs int, podman bool) error {
 	b := &bench{berth: abs, dir: dir, before: hostFirewall()}
 	defer b.cleanup(podman)
 	www := filepath.Join(dir, "www")
-	if err := writeFile(filepath.Join(www, "big"), mb<<20); err != nil {
+	if err := benchstat.WriteFile(filepath.Join(www, "big"), mb<<20); err != nil {
 		return err
 	}
 	if _, err := output(b.cmd("pull", "-q", "busybox")); err != nil {
@@ -118,7 +115,7 @@ func run(berth string, mb, rounds, runs int, podman bool) error {
 	rates := map[string][]float64{}
 	for i := 0; i <= rounds; i++ {
 		for _, name := range engines {
-			r, err := fetch(urls[name], int64(mb)<<20)
+			r, err := benchstat.Fetch(urls[name], int64(mb)<<20)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -128,11 +125,11 @@ func run(berth string, mb, rounds, runs int, podman bool) error {
 		}
 	}
 	fmt.Printf("published-port throughput, GET of %d MiB from busybox httpd on 127.0.0.1, median of %d (alternating), load average %s:\n",
-		mb, rounds, loadavg())
-	fmt.Printf("  berth   %8.0f MB/s\n", medianF(rates["berth"]))
+		mb, rounds, benchstat.Loadavg())
+	fmt.Printf("  berth   %8.0f MB/s\n", benchstat.MedianF(rates["berth"]))
 	if podman {
 		fmt.Printf("  podman  %8.0f MB/s (CNI bridge + portmap)\n  ratio   %.2fx podman's (target >= 0.8)\n",
-			medianF(rates["podman"]), medianF(rates["berth"])/medianF(rates["podman"]))
+			benchstat.MedianF(rates["podman"]), benchstat.MedianF(rates["berth"])/benchstat.MedianF(rates["podman"]))
 	}
 	return b.setupShare(runs)
 }
@@ -198,71 +195,10 @@ func (b *bench) setupShare(runs int) error {
 			}
 		}
 	}
-	none, bridge := median(times["none"]), median(times["bridge"])
+	none, bridge := benchstat.Median(times["none"]), benchstat.Median(times["bridge"])
 	fmt.Printf("run --rm busybox true, median of %d (alternating), load average %s:\n  --network none    %8v\n  --network bridge  %8v\n  network share     %8v (target <= 20ms)\n",
-		runs, loadavg(), none.Round(100*time.Microsecond), bridge.Round(100*time.Microsecond), (bridge - none).Round(100*time.Microsecond))
+		runs, benchstat.Loadavg(), none.Round(100*time.Microsecond), bridge.Round(100*time.Microsecond), (bridge - none).Round(100*time.Microsecond))
 	return nil
-}
-
-func writeFile(path string, size int) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	chunk := bytes.Repeat([]byte("berth-network-bench\n"), 1<<16/20+1)[:1<<16]
-	for n := 0; n < size; n += len(chunk) {
-		if _, err := f.Write(chunk); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
-}
-
-// fetch GETs url (only ever 127.0.0.1) and returns MB/s.
-func fetch(url string, size int64) (float64, error) {
-	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}}
-	var lastErr error
-	for attempt := 0; attempt < 50; attempt++ {
-		start := time.Now()
-		resp, err := client.Get(url)
-		if err != nil {
-			lastErr = err
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		n, err := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil || n != size {
-			return 0, fmt.Errorf("GET %s: %d of %d bytes: %v", url, n, size, err)
-		}
-		return float64(n) / 1e6 / time.Since(start).Seconds(), nil
-	}
-	return 0, fmt.Errorf("GET %s: %w", url, lastErr)
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration{}, ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-func medianF(fs []float64) float64 {
-	s := append([]float64{}, fs...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
-
-func loadavg() string {
-	data, _ := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(data)); len(f) > 0 {
-		return f[0]
-	}
-	return "?"
 }
 
 func (b *bench) cleanup(podman bool) {

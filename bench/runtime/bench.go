@@ -12,9 +12,9 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/bench/internal/benchenv"
+	"github.com/berth-containers/berth/bench/internal/benchstat"
 	"github.com/berth-containers/berth/internal/busyboxfs"
 	"github.com/berth-containers/berth/runtime/spec"
 )
@@ -53,7 +53,7 @@ func bench(opts *options) error {
 	for i, rb := range opts.runtimes {
 		runners[i] = &runner{runtimeBin: rb, root: filepath.Join(tmp, "root-"+rb.Name), bundle: bundle}
 	}
-	defer reapOrphans()
+	defer benchstat.ReapOrphans()
 	defer cleanup(runners)
 
 	withTime := allSupportTimeNS(runners)
@@ -81,7 +81,7 @@ func bench(opts *options) error {
 			if i >= opts.warmup {
 				samples[j] = append(samples[j], s)
 			}
-			reapOrphans()
+			benchstat.ReapOrphans()
 		}
 	}
 	rep := summarize(runners, samples, opts.breakdown)
@@ -284,18 +284,6 @@ func printTable(rep *report) {
 			if a.Name != b.Name {
 				fmt.Printf("  %s/%s = %.2f\n", a.Name, b.Name, rep.Ratios[a.Name+"/"+b.Name])
 			}
-		}
-	}
-}
-
-// reapOrphans waits for exited container inits handed to this process as
-// child subreaper (see bench); PID 1 on some hosts never reaps them. Only
-// called between runtime commands, so it cannot steal an exec.Cmd's child.
-func reapOrphans() {
-	for {
-		var ws unix.WaitStatus
-		if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil); pid <= 0 || err != nil {
-			return
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/runtime/caps"
+	"github.com/berth-containers/berth/runtime/mempolicy"
 	"github.com/berth-containers/berth/runtime/mountopt"
 	"github.com/berth-containers/berth/runtime/seccomp"
 )
@@ -35,10 +36,11 @@ build of berth-runtime understands. Higher-level tools read it.`,
 					Seccomp:      seccomp.Features(),
 					Apparmor:     &features.Apparmor{Enabled: &no},
 					Selinux:      &features.Selinux{Enabled: &no},
-					// Not implemented: said so, rather than left unknown.
+					// Intel RDT is not implemented: said so, rather than left unknown.
 					IntelRdt:        &features.IntelRdt{Enabled: &no},
-					MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
-					NetDevices:      &features.NetDevices{Enabled: &no},
+					MemoryPolicy:    &features.MemoryPolicy{Modes: mempolicy.Modes(), Flags: mempolicy.Flags()},
+					MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
+					NetDevices:      &features.NetDevices{Enabled: &yes},
 				},
 			}
 			enc := json.NewEncoder(os.Stdout)

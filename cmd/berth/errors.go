@@ -11,6 +11,9 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/health"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -35,11 +38,11 @@ func (u unknownCommandError) Error() string {
 
 // execExitCode is Docker's exit code for a container's program that did
 // not run: 127 when it is not there, 126 when it cannot be invoked.
-func execExitCode(xe *engine.ExecError) int {
+func execExitCode(xe *errdefs.ExecError) int {
 	switch xe.Reason {
-	case engine.ExecNotFound:
+	case errdefs.ExecNotFound:
 		return cli.ExitNotFound
-	case engine.ExecNotExecutable:
+	case errdefs.ExecNotExecutable:
 		return cli.ExitCannotInvoke
 	}
 	return cli.ExitUsage
@@ -48,8 +51,8 @@ func execExitCode(xe *engine.ExecError) int {
 // report prints err, which cmd returned, as Docker's CLI would and returns
 // the exit code.
 func report(w io.Writer, cmd *cobra.Command, err error) int {
-	var se *engine.StatusError
-	var xe *engine.ExecError
+	var se *errdefs.StatusError
+	var xe *errdefs.ExecError
 	var fe cli.FlagError
 	var ae cli.ArgsError
 	var uc unknownCommandError
@@ -101,7 +104,7 @@ func report(w io.Writer, cmd *cobra.Command, err error) int {
 // CLI, would have found the fault.
 func daemonSide(err error) bool {
 	_, missing := cli.NoSuch(err)
-	return missing || errors.Is(err, engine.ErrNameInUse) || errors.Is(err, network.ErrNotFound) || errors.Is(err, engine.ErrHealthcheck)
+	return missing || errors.Is(err, store.ErrNameInUse) || errors.Is(err, network.ErrNotFound) || errors.Is(err, health.ErrInvalid)
 }
 
 // printError prints one error: run's as Docker's run does ("berth: Error:

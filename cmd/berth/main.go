@@ -24,6 +24,7 @@ func main() {
 	// The container's init and the monitor re-execute berth; they skip the
 	// command line parser (see reexec.go).
 	reexec()
+	adjustStartingHeap()
 	if err := enterRootless(); err != nil {
 		fmt.Fprintln(os.Stderr, "berth:", err)
 		os.Exit(cli.ExitUsage)

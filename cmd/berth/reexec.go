@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/execproc"
 	"github.com/berth-containers/berth/engine/initreaper"
+	"github.com/berth-containers/berth/engine/runner"
+	"github.com/berth-containers/berth/engine/specgen"
 	"github.com/berth-containers/berth/rootless"
 	_ "github.com/berth-containers/berth/rootless/join" // links the store namespace's constructor
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -25,15 +28,15 @@ func reexec() {
 	switch {
 	case os.Args[1] == "init" && os.Getenv(initproc.EnvSocket) != "":
 		initproc.Main()
-	case os.Args[1] == "monitor" && os.Getenv(engine.MonitorEnv) != "":
-		os.Exit(engine.MonitorMain(os.Args[2:]))
-	case os.Args[1] == "exec-wait" && os.Getenv(engine.ExecWaitEnv) != "":
-		os.Exit(engine.ExecWaitMain(os.Args[2:]))
+	case os.Args[1] == "monitor" && os.Getenv(runner.Env) != "":
+		os.Exit(runner.Main(os.Args[2:]))
+	case os.Args[1] == "exec-wait" && os.Getenv(execproc.WaitEnv) != "":
+		os.Exit(execproc.WaitMain(os.Args[2:]))
 	case os.Args[1] == "dns" && os.Getenv(engine.DNSEnv) != "":
 		os.Exit(engine.DNSMain(os.Args[2:]))
 	case os.Args[1] == "rootless-pause":
 		rootless.PauseMain()
-	case os.Args[0] == engine.InitPath:
+	case os.Args[0] == specgen.InitPath:
 		os.Exit(initreaper.Main(os.Args[1:]))
 	}
 }

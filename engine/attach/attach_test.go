@@ -23,13 +23,21 @@ func TestParseDetachKeys(t *testing.T) {
 		{"", []byte{16, 17}, true},
 		{"ctrl-a,x", []byte{1, 'x'}, true},
 		{"ctrl-@,ctrl-[", []byte{0, 27}, true},
+		{"ctrl-\\,ctrl-_,DEL", []byte{28, 31, 127}, true},
+		{"a,b,ctrl-z", []byte{'a', 'b', 26}, true},
 		{"ctrl-1", nil, false},
 		{"ab", nil, false},
+		{"ctrl-P", nil, false}, // Docker's names are lower case
+		{"ctrl-p,", nil, false},
 	} {
 		got, err := ParseDetachKeys(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && !reflect.DeepEqual(got, tc.want)) {
 			t.Errorf("ParseDetachKeys(%q) = %v, %v", tc.in, got, err)
 		}
+	}
+	// Docker's CLI's words.
+	if _, err := ParseDetachKeys("ctrl-1"); err == nil || err.Error() != "invalid detach keys (ctrl-1): Unknown character: 'ctrl-1'" {
+		t.Errorf("ParseDetachKeys(ctrl-1): %v", err)
 	}
 }
 

@@ -142,33 +142,28 @@ func ForwardSize(f *os.File, conn *net.UnixConn) (stop func()) {
 	return func() { signal.Stop(ch); close(done) }
 }
 
-// ParseDetachKeys reads Docker's --detach-keys: comma-separated single
-// characters or ctrl-<x>. An empty string is Docker's ctrl-p,ctrl-q.
+// ParseDetachKeys reads Docker's --detach-keys as Docker's own parser
+// (moby/term's ToBytes) does: comma-separated single characters, ctrl-<x>
+// for x in @, a-z, [, \\, ], ^, _ (lower case only), or DEL. An empty string is
+// Docker's ctrl-p,ctrl-q. The error reads as Docker's CLI's (which checks
+// the keys before it creates anything; 20.10's daemon said "Invalid detach
+// keys (X) provided" only once the container existed).
 func ParseDetachKeys(s string) ([]byte, error) {
 	if s == "" {
 		s = "ctrl-p,ctrl-q"
 	}
-	var out []byte
+	var keys []byte
 	for _, k := range strings.Split(s, ",") {
-		lk := strings.ToLower(k)
 		switch {
 		case len(k) == 1:
-			out = append(out, k[0])
-		case strings.HasPrefix(lk, "ctrl-") && len(lk) == 6:
-			ch := lk[5]
-			switch {
-			case ch >= 'a' && ch <= 'z':
-				out = append(out, ch-'a'+1)
-			case ch == '@':
-				out = append(out, 0)
-			case ch >= '[' && ch <= '_':
-				out = append(out, ch-'['+27)
-			default:
-				return nil, fmt.Errorf("invalid detach keys %q: use ctrl-<a-z,@,[,\\,],^,_> or single characters, comma separated", s)
-			}
+			keys = append(keys, k[0])
+		case k == "DEL":
+			keys = append(keys, 127)
+		case len(k) == len("ctrl-x") && strings.HasPrefix(k, "ctrl-") && strings.IndexByte("@abcdefghijklmnopqrstuvwxyz[\\]^_", k[5]) >= 0:
+			keys = append(keys, k[5]&0x1f) // ctrl-@ 0, ctrl-a 1, ..., ctrl-_ 31
 		default:
-			return nil, fmt.Errorf("invalid detach keys %q: use ctrl-<a-z,@,[,\\,],^,_> or single characters, comma separated", s)
+			return nil, fmt.Errorf("invalid detach keys (%s): Unknown character: '%s'", s, k)
 		}
 	}
-	return out, nil
+	return keys, nil
 }

@@ -2,6 +2,7 @@ package netsetup
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"sort"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/network"
+	"github.com/berth-containers/berth/network/portmap"
+	"github.com/berth-containers/berth/rootless"
 )
 
 // Ports lists a container's published ports from its record, all of them
@@ -81,14 +84,10 @@ func (s *Setup) Settings(c *record.Container) Settings {
 			ns.IPAddress, ns.Gateway, ns.MacAddress = ep.IP.String(), addrString(ep.Gateway), ep.MAC
 			ns.IPPrefixLen = ep.Prefix
 		}
-		for _, m := range ep.Ports {
-			key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Protocol)
-			ip := "0.0.0.0"
-			if m.HostIP.IsValid() {
-				ip = m.HostIP.String()
-			}
-			b, _ := ns.Ports[key].([]record.PortBinding)
-			ns.Ports[key] = append(b, record.PortBinding{HostIP: ip, HostPort: fmt.Sprint(m.HostPort)})
+	}
+	if c.Running() {
+		for key, bs := range bindings(s.livePorts(c, eps)) {
+			ns.Ports[key] = bs
 		}
 	}
 	for p := range c.Config.ExposedPorts {
@@ -109,20 +108,48 @@ func addrString(a netip.Addr) string {
 // publishedPorts are a running container's ports as published (host ports
 // picked), "80/tcp" -> bindings; none for a stopped one, as Docker's.
 func (s *Setup) publishedPorts(c *record.Container) map[string][]record.PortBinding {
-	out := map[string][]record.PortBinding{}
 	if !c.Running() || !ownsNetNS(c.HostConfig.NetworkMode) {
+		return map[string][]record.PortBinding{}
+	}
+	var eps []network.Endpoint
+	if !rootless.Active() {
+		eps, _ = s.networks().Endpoints(c.ID)
+	}
+	return bindings(s.livePorts(c, eps))
+}
+
+// livePorts are the ports a running container publishes, host ports
+// picked: its endpoints' as root, what rootless.StartNetwork bound rootless.
+func (s *Setup) livePorts(c *record.Container, eps []network.Endpoint) []portmap.Mapping {
+	var out []portmap.Mapping
+	if !rootless.Active() {
+		for _, ep := range eps {
+			out = append(out, ep.Ports...)
+		}
 		return out
 	}
-	eps, _ := s.networks().Endpoints(c.ID)
-	for _, ep := range eps {
-		for _, m := range ep.Ports {
-			key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Protocol)
-			ip := "0.0.0.0"
-			if m.HostIP.IsValid() {
-				ip = m.HostIP.String()
-			}
-			out[key] = append(out[key], record.PortBinding{HostIP: ip, HostPort: fmt.Sprint(m.HostPort)})
+	ports, err := rootless.PublishedPorts(s.RunRoot, c.ID)
+	if err != nil {
+		slog.Warn("list published ports", "container", c.Name, "error", err)
+	}
+	for _, p := range ports {
+		out = append(out, portmap.Mapping{HostIP: p.HostIP, HostPort: p.HostPort, HostPortEnd: p.HostPortEnd,
+			ContainerPort: p.ContainerPort, Protocol: p.Proto})
+	}
+	return out
+}
+
+// bindings groups mappings by private port ("80/tcp") as Docker's
+// NetworkSettings.Ports.
+func bindings(ms []portmap.Mapping) map[string][]record.PortBinding {
+	out := map[string][]record.PortBinding{}
+	for _, m := range ms {
+		key := fmt.Sprintf("%d/%s", m.ContainerPort, m.Protocol)
+		ip := "0.0.0.0"
+		if m.HostIP.IsValid() {
+			ip = m.HostIP.String()
 		}
+		out[key] = append(out[key], record.PortBinding{HostIP: ip, HostPort: fmt.Sprint(m.HostPort)})
 	}
 	return out
 }

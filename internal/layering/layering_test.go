@@ -76,7 +76,7 @@ var rules = []rule{
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	// The container side of networking: the records it joins to
 	// networks (read and updated in the store), create's network flags,
-	// the networks and pasta it drives.
+	// the networks and rootless helpers it drives.
 	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
 	// Healthchecks: create's flags, the record a probe's result moves,
 	// the store it is kept in; the probe's exec is handed in.
@@ -85,6 +85,37 @@ var rules = []rule{
 	// schedules, the C idle loop and attach server it hands over to;
 	// the runs themselves are the engine's, handed in.
 	{"engine/monitor", []string{"engine/record", "engine/store", "engine/health", "engine/attach", "engine/idlemon", "engine/jsonlog", "internal"}},
+	// The engine's typed errors, for the CLI's and the API's errors.As.
+	{"engine/errdefs", []string{"runtime/initproc", "internal"}},
+	// What every engine step shares: the roots and directories, the
+	// record store, the image service, networking's set-up, a
+	// container's runtime handle and cgroup, its events.
+	{"engine/core", []string{"engine/record", "engine/store", "engine/netsetup", "engine/dirlock", "engine/ociruntime", "engine/attach",
+		"image", "volume", "runtime", "rootless", "internal"}},
+	// A container's files while it runs: rootfs mounts, /dev/shm, the
+	// network set up, config.json from the spec generator; and their
+	// removal.
+	{"engine/bundle", []string{"engine/core", "engine/record", "engine/store", "engine/specgen", "engine/shm",
+		"snapshot", "volume", "rootless", "runtime/caps", "runtime/user", "runtime/container", "internal"}},
+	// exec: a process in a running container, foreground or detached
+	// under a waiter of its own; its user and capabilities as the
+	// bundle's.
+	{"engine/execproc", []string{"engine/core", "engine/errdefs", "engine/record", "engine/options", "engine/specgen",
+		"engine/health", "engine/bundle", "runtime/console", "runtime/container", "internal"}},
+	// A container's runs: create and start through the runtime, output
+	// into the log, follow, clean up; supervised as the restart policy
+	// says, in the monitor process or a foreground run.
+	{"engine/runner", []string{"engine/core", "engine/errdefs", "engine/record", "engine/bundle", "engine/execproc",
+		"engine/monitor", "engine/health", "engine/idlemon", "engine/jsonlog", "engine/attach",
+		"runtime/cgroups", "runtime/console", "runtime/container", "internal"}},
+	// start, stop, kill, pause, wait and rm: the runs are the runner's,
+	// the files the bundle's.
+	{"engine/lifecycle", []string{"engine/core", "engine/errdefs", "engine/record", "engine/store", "engine/bundle",
+		"engine/runner", "engine/monitor", "runtime/cgroups", "internal"}},
+	// create: the image (pulled if need be), the flags checked, the
+	// mounts and volumes, the record and the snapshot.
+	{"engine/create", []string{"engine/core", "engine/record", "engine/store", "engine/options", "engine/specgen",
+		"engine/health", "engine/jsonlog", "engine/ociruntime", "image", "volume", "runtime/signals", "internal"}},
 	{"engine", []string{"engine", "image", "content", "snapshot", "network", "volume", "runtime", "rootless", "internal"}},
 	// The builder's leaves: archives, downloads, cache mounts, a step's
 	// directory, --chown names, --output; none knows of the engine.
@@ -294,6 +325,24 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"engine/stats", module + "/engine", true},
 		{"engine/sysinfo", module + "/engine/stats", true},
 		{"engine/sysinfo", module + "/image", true},
+		{"engine/errdefs", module + "/engine/record", true},
+		{"engine/core", module + "/engine/store", false},
+		{"engine/core", module + "/engine/monitor", true},
+		{"engine/core", module + "/engine", true},
+		{"engine/bundle", module + "/engine/core", false},
+		{"engine/bundle", module + "/engine/monitor", true},
+		{"engine/bundle", module + "/image", true},
+		{"engine/execproc", module + "/engine/bundle", false},
+		{"engine/execproc", module + "/engine/monitor", true},
+		{"engine/runner", module + "/engine/execproc", false},
+		{"engine/runner", module + "/engine/lifecycle", true},
+		{"engine/runner", module + "/engine", true},
+		{"engine/lifecycle", module + "/engine/runner", false},
+		{"engine/lifecycle", module + "/engine", true},
+		{"engine/lifecycle", module + "/image", true},
+		{"engine/create", module + "/image", false},
+		{"engine/create", module + "/engine/lifecycle", true},
+		{"engine/create", module + "/runtime/container", true},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/cli", false},
 		{"cmd/berth/internal/volume", module + "/cmd/berth/internal/container", true},
 		{"cmd/berth/internal/network", module + "/cmd/berth", true},

@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,8 +46,7 @@ func TestApplyDestroy(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Wait()
-	defer cmd.Process.Kill()
+	defer killWait(t, cmd)
 	if err := m.Apply(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +58,7 @@ func TestApplyDestroy(t *testing.T) {
 	if !strings.Contains(string(self), id) {
 		t.Errorf("process cgroups do not name %s:\n%s", id, self)
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	killWait(t, cmd)
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +94,30 @@ func BenchmarkCreateSetDestroy(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := m.Set(r); err != nil {
-			m.Destroy()
+			if derr := m.Destroy(); derr != nil {
+				b.Error(derr)
+			}
 			b.Fatal(err)
 		}
 		if err := m.Destroy(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// killWait ends a test's helper process and reaps it, once: a process
+// already reaped is left alone, and the kill's own exit status is the
+// expected outcome of Wait, not an error.
+func killWait(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.ProcessState != nil {
+		return
+	}
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("kill pid %d: %v", cmd.Process.Pid, err)
+	}
+	var exit *exec.ExitError
+	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+		t.Errorf("wait for pid %d: %v", cmd.Process.Pid, err)
 	}
 }

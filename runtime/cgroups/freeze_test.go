@@ -39,8 +39,7 @@ func TestFreezeWaits(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			defer cmd.Wait()
-			defer cmd.Process.Kill()
+			defer killWait(t, cmd)
 			if err := writeFile(l.dir, "cgroup.procs", []byte(strconv.Itoa(cmd.Process.Pid))); err != nil {
 				t.Fatal(err)
 			}
@@ -60,8 +59,7 @@ func TestFreezeWaits(t *testing.T) {
 			if m.Frozen() {
 				t.Error("Frozen() = true after Freeze(false)")
 			}
-			cmd.Process.Kill()
-			cmd.Wait()
+			killWait(t, cmd)
 		})
 	}
 }

@@ -54,12 +54,18 @@ func TestOOMKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := m.Apply(cmd.Process.Pid); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+		killWait(t, cmd)
 		t.Fatal(err)
 	}
-	stdin.Write([]byte("go\n")) // start growing only once inside the cgroup
-	stdin.Close()
+	// Start growing only once inside the cgroup.
+	if _, err := stdin.Write([]byte("go\n")); err != nil {
+		killWait(t, cmd)
+		t.Fatalf("start the process: %v", err)
+	}
+	if err := stdin.Close(); err != nil {
+		killWait(t, cmd)
+		t.Fatalf("start the process: %v", err)
+	}
 	if err := cmd.Wait(); ctx.Err() != nil {
 		t.Fatalf("the process was not OOM-killed within 30s: %v", err)
 	}

@@ -339,10 +339,15 @@ func (d *v1Driver) freeze(frozen bool) error {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	err := fmt.Errorf("%s: the cgroup did not reach %s in 1s: a task may be stuck in the kernel; try again", filepath.Join(dir, "freezer.state"), want)
 	if frozen {
-		d.freeze(false)
+		// Leave the cgroup running, not half frozen; a thaw that fails too
+		// is part of what the caller must know.
+		if terr := d.freeze(false); terr != nil {
+			err = errors.Join(err, fmt.Errorf("thaw after the failed freeze: %w", terr))
+		}
 	}
-	return fmt.Errorf("%s: the cgroup did not reach %s in 1s: a task may be stuck in the kernel; try again", filepath.Join(dir, "freezer.state"), want)
+	return err
 }
 
 func (d *v1Driver) frozen() (bool, error) {

@@ -23,9 +23,13 @@ import (
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/mempolicy"
+	"github.com/berth-containers/berth/runtime/netdev"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
+	"github.com/berth-containers/berth/runtime/rootfs"
 	"github.com/berth-containers/berth/runtime/seccomp"
 	"github.com/berth-containers/berth/runtime/selfexe"
 	"github.com/berth-containers/berth/runtime/spec"
@@ -43,6 +47,13 @@ type CreateOptions struct {
 	// the master is sent: what runc does when it is the console's end.
 	ClearONLCR bool
 	PidFile    string
+	// Spec, if set, is the bundle's config.json as its writer holds it
+	// (the engine, which runs this library in-process): Create uses it
+	// instead of reading and decoding the file again, which for Docker's
+	// default seccomp profile (400 syscall names) is most of what the
+	// profile costs a run. Create does not modify it; it must be what
+	// config.json holds.
+	Spec *specs.Spec
 	// PidfdSocket is a unix socket to send a pidfd of the process to.
 	PidfdSocket  string
 	NoPivot      bool
@@ -69,11 +80,7 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
 	}
-	raw, err := os.ReadFile(filepath.Join(bundle, spec.ConfigName))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.ConfigName, err)
-	}
-	s, err := spec.Parse(raw)
+	s, raw, err := loadConfig(bundle, opts.Spec)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +124,23 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	return &Container{root: root, dir: dir, state: b.state}, nil
 }
 
+// loadConfig is the bundle's config.json decoded, or given (see
+// CreateOptions.Spec), and its bytes when it was read.
+func loadConfig(bundle string, given *specs.Spec) (*specs.Spec, []byte, error) {
+	if given != nil {
+		return given, nil, nil
+	}
+	raw, err := os.ReadFile(filepath.Join(bundle, spec.ConfigName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", spec.ConfigName, err)
+	}
+	s, err := spec.Parse(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, raw, nil
+}
+
 // builder holds what a create made so far, to undo it on failure.
 type builder struct {
 	root, id, dir  string
@@ -124,7 +148,7 @@ type builder struct {
 	spec           *specs.Spec
 	// seccomp waits for linux.seccomp's program, compiled meanwhile.
 	seccomp  func() (*seccomp.Program, error)
-	raw      []byte // config.json as read
+	raw      []byte // config.json as read; nil if given as a spec
 	extraEnv []string
 	opts     CreateOptions
 	phases   *phases
@@ -135,6 +159,10 @@ type builder struct {
 	lockFile *os.File
 	// inRuntime: this process builds the rootfs (setup.go).
 	inRuntime bool
+	// idmaps: what the id-mapped binds need, made before the init.
+	idmaps *idmap.Set
+	// netdevs: host devices moved into the container, back on undo.
+	netdevs *netdev.Moved
 	// ready: the limits written once the init is set up (applyReady).
 	ready *specs.LinuxResources
 }
@@ -256,6 +284,16 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	files := newChildFiles(b.opts.PassFDs)
 	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
 	b.inRuntime = b.setupInRuntime()
+	// Inside a user namespace the init may not id-map: this process does.
+	inUserns := b.spec.Linux != nil && rootfs.HasNamespace(b.spec.Linux, specs.UserNamespace)
+	if b.idmaps, err = idmap.Prepare(b.spec, b.bundle, inUserns); err != nil {
+		return err
+	}
+	defer b.idmaps.Close()
+	var idmapFDs map[int]idmap.FDs
+	if !b.inRuntime {
+		idmapFDs = b.idmaps.FDs(files.add)
+	}
 	var memJoin *os.File
 	if !b.inRuntime {
 		if memJoin, err = b.memoryJoinFile(); err != nil {
@@ -306,7 +344,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	err = cmd.Start()
+	err = mempolicy.Start(b.spec.Linux, cmd.Start)
 	childSock.Close()
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)
@@ -314,7 +352,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	b.cmd = cmd
 	traceClone(cmd, unified)
 	b.phases.mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the
@@ -362,9 +400,17 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 		return fmt.Errorf("create namespaces: %w", err)
 	}
 	b.initPid = pid
+	if b.netdevs, err = netdev.Move(b.spec.Linux, pid); err != nil {
+		return err
+	}
 	b.phases.mark("namespaces")
 	if b.inRuntime {
 		return b.buildFromRuntime(sock)
+	}
+	if b.raw == nil {
+		if b.raw, err = json.Marshal(b.spec); err != nil {
+			return fmt.Errorf("encode the spec for the init: %w", err)
+		}
 	}
 	cfg.SpecJSON, cfg.ExtraEnv, cfg.Rootfs, cfg.Bundle = b.raw, b.extraEnv, b.rootfs, b.bundle
 	cfg.NoPivot, cfg.NoNewKeyring, cfg.PassFDs = b.opts.NoPivot, b.opts.NoNewKeyring, b.opts.PassFDs
@@ -479,7 +525,7 @@ func (b *builder) ociState(status specs.ContainerState) specs.State {
 // undo removes everything a failed create made, in reverse order, and
 // says what it could not remove.
 func (b *builder) undo() error {
-	var errs []error
+	errs := []error{b.netdevs.Return()}
 	if b.initPid > 0 {
 		if err := unix.Kill(b.initPid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("kill init %d: %w", b.initPid, err))
@@ -502,8 +548,8 @@ func (b *builder) undo() error {
 	if err := os.RemoveAll(b.dir); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("undo the create of %s: %w", b.id, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("undo the create of %s: %w", b.id, err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/execspec"
 	"github.com/berth-containers/berth/runtime/initproc"
+	"github.com/berth-containers/berth/runtime/mempolicy"
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/pidfd"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -272,7 +273,7 @@ func (e *execer) start() (int, error) {
 		e.keep(unified)
 		e.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
 	}
-	err = e.cmd.Start()
+	err = mempolicy.Start(e.spec.Linux, e.cmd.Start)
 	childSock.Close()
 	if err != nil {
 		e.cmd = nil

@@ -125,7 +125,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 // thread in the init's namespaces (see inNamespacesOf).
 func (b *builder) buildRootfs(procFS int) error {
 	s := b.spec
-	rc := &rootfs.Config{Spec: s, Rootfs: b.rootfs, Bundle: b.bundle, Pid: b.initPid, ProcFS: procFS,
+	rc := &rootfs.Config{Spec: s, Rootfs: b.rootfs, Bundle: b.bundle, Pid: b.initPid, ProcFS: procFS, IDMap: b.idmaps.FDs(nil),
 		BeforePivot: func() error {
 			if !b.hasCreateHooks() {
 				return nil

@@ -172,8 +172,13 @@ func setupFilesystem(p *peer, c *Config) error {
 	if s.Linux == nil || !rootfs.HasNamespace(s.Linux, specs.MountNamespace) {
 		return beforePivot()
 	}
-	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot}
-	if err := rootfs.Setup(rc); err != nil {
+	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap}
+	err := rootfs.Setup(rc)
+	for _, fds := range c.IDMap {
+		unix.Close(fds.Userns) // -1 or a repeat: nothing to close
+		unix.Close(fds.Sock)
+	}
+	if err != nil {
 		return err
 	}
 	// As runc: the terminal and /dev/console before the read-only paths

@@ -21,6 +21,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
@@ -55,6 +56,9 @@ type Config struct {
 	ClearONLCR bool `json:"clearOnlcr,omitempty"`
 	// terminalSet: the terminal is already set up (before Finalize).
 	terminalSet bool
+	// IDMap are the id-mapped binds' user namespaces or trees, by index
+	// in Spec.Mounts (runtime/idmap).
+	IDMap map[int]idmap.FDs `json:"idmap,omitempty"`
 	// ExeFD is the init's own executable, closed before anything else.
 	ExeFD int `json:"exeFd"`
 	// State is the container's state as hooks see it (pid filled in).

@@ -4,7 +4,7 @@ import "sort"
 
 // Names lists every mount option Parse understands, for `features`.
 func Names() []string {
-	names := []string{"tmpcopyup"}
+	names := []string{"tmpcopyup", "idmap", "ridmap"}
 	for n := range mountFlags {
 		names = append(names, n)
 	}

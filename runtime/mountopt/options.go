@@ -29,6 +29,9 @@ type Options struct {
 	// CopyUp is runc's tmpcopyup extension: copy the covered directory's
 	// content into a new tmpfs.
 	CopyUp bool
+	// IDMap (options idmap and ridmap) makes a bind id-mapped;
+	// IDMapRecursive (ridmap) maps its submounts too.
+	IDMap, IDMapRecursive bool
 }
 
 // IsBind reports whether the options make a bind mount.
@@ -139,8 +142,10 @@ func Parse(opts []string) (Options, error) {
 		switch opt {
 		case "tmpcopyup":
 			o.CopyUp = true
-		case "idmap", "ridmap":
-			return Options{}, fmt.Errorf("mount option %q: id-mapped mounts are not supported", opt)
+		case "idmap":
+			o.IDMap = true
+		case "ridmap":
+			o.IDMap, o.IDMapRecursive = true, true
 		case "":
 			return Options{}, fmt.Errorf("empty mount option")
 		default:

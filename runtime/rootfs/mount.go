@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/mountopt"
 )
 
@@ -20,6 +21,8 @@ type entry struct {
 	src  string
 	dst  string // cleaned destination, container path
 	opts mountopt.Options
+	// idmap is set for an id-mapped bind (see runtime/idmap).
+	idmap *idmap.FDs
 }
 
 func (e *entry) errorf(op string, err error) error {
@@ -27,14 +30,18 @@ func (e *entry) errorf(op string, err error) error {
 }
 
 func (s *setup) mount(i int, m *specs.Mount) error {
-	if len(m.UIDMappings) != 0 || len(m.GIDMappings) != 0 {
-		return fmt.Errorf("mount %s (mounts[%d]): id-mapped mounts are not supported", m.Destination, i)
-	}
 	opts, err := mountopt.Parse(m.Options)
 	if err != nil {
 		return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)
 	}
 	e := &entry{idx: i, typ: m.Type, src: m.Source, dst: filepath.Clean(m.Destination), opts: opts}
+	if idmap.Wanted(m, opts) {
+		fds, ok := s.c.IDMap[i]
+		if !ok {
+			return fmt.Errorf("mount %s (mounts[%d]): id-mapped mount: no user namespace prepared for it (runtime/idmap.Prepare)", m.Destination, i)
+		}
+		e.idmap = &fds
+	}
 	if m.Type == "bind" {
 		e.opts.Flags |= unix.MS_BIND
 	}
@@ -61,15 +68,10 @@ func (s *setup) mount(i int, m *specs.Mount) error {
 // detached (so it is never visible writable when it should not be), then
 // attaches it to the destination handle.
 func (s *setup) mountBind(e *entry) error {
-	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
-	if e.opts.Flags&unix.MS_REC != 0 {
-		flags |= unix.AT_RECURSIVE
-	}
-	tree, err := unix.OpenTree(unix.AT_FDCWD, e.src, flags)
+	tree, err := s.bindTree(e)
 	if err != nil {
-		return e.errorf("bind", err)
+		return err
 	}
-	ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	defer unix.Close(tree)
 	var st unix.Stat_t
 	if err := unix.Fstat(tree, &st); err != nil {
@@ -103,6 +105,34 @@ func (s *setup) mountBind(e *entry) error {
 	}
 	traceMoveMount("tree", s.target(e))
 	return applyPropagation(e, tree)
+}
+
+// bindTree clones the bind's source as a detached tree, id-mapped if
+// asked: by this process, or by the runtime for one in a user namespace.
+func (s *setup) bindTree(e *entry) (int, error) {
+	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+	if e.opts.Flags&unix.MS_REC != 0 {
+		flags |= unix.AT_RECURSIVE
+	}
+	tree, err := unix.OpenTree(unix.AT_FDCWD, e.src, flags)
+	if err != nil {
+		return -1, e.errorf("bind", err)
+	}
+	ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
+	if e.idmap == nil {
+		return tree, nil
+	}
+	if e.idmap.Sock >= 0 {
+		err = idmap.MapRemote(e.idmap.Sock, e.idx, tree)
+	} else if err = idmap.Map(tree, e.src, e.opts.IDMapRecursive, e.idmap.Userns); err != nil {
+		err = fmt.Errorf("mount on %s (mounts[%d]): %w", e.dst, e.idx, err)
+	}
+	if err != nil {
+		unix.Close(tree)
+		return -1, err
+	}
+	ktrace.F("mount_setattr(tree, \"\", AT_EMPTY_PATH, {attr_set=MOUNT_ATTR_IDMAP, userns_fd=%d})", e.idmap.Userns)
+	return tree, nil
 }
 
 // setBindAttr does runc's bind remount with mount_setattr. When the kernel

@@ -11,6 +11,10 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/runtime/mempolicy"
+	"github.com/berth-containers/berth/runtime/netdev"
 )
 
 // Validate checks what runc's validator checks without asking the kernel.
@@ -19,7 +23,8 @@ import (
 func Validate(s *specs.Spec, bundle string) error {
 	checks := []func(*specs.Spec, string) error{
 		checkRoot, checkProcess, checkNamespaces, checkUTS, checkSysctl,
-		checkMounts, checkPaths, checkIDMappings, checkTimeOffsets,
+		checkMounts, checkPaths, checkIDMappings, checkTimeOffsets, checkMemoryPolicy, checkIntelRdt,
+		func(s *specs.Spec, _ string) error { return netdev.Check(s.Linux) },
 	}
 	for _, c := range checks {
 		if err := c(s, bundle); err != nil {
@@ -257,4 +262,29 @@ func checkTimeOffsets(s *specs.Spec, _ string) error {
 		}
 	}
 	return nil
+}
+
+func checkMemoryPolicy(s *specs.Spec, _ string) error {
+	if s.Linux == nil {
+		return nil
+	}
+	_, err := mempolicy.Parse(s.Linux.MemoryPolicy)
+	return err
+}
+
+// resctrlMagic is RDTGROUP_SUPER_MAGIC, the resctrl filesystem's.
+const resctrlMagic = 0x7655821
+
+// checkIntelRdt: berth-runtime does not drive Intel RDT (resctrl). A host
+// without resctrl could not give the container what linux.intelRdt asks
+// for whoever drove it, which is worth saying in those words.
+func checkIntelRdt(s *specs.Spec, _ string) error {
+	if s.Linux == nil || s.Linux.IntelRdt == nil {
+		return nil
+	}
+	var sf unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/resctrl", &sf); err != nil || sf.Type != resctrlMagic {
+		return errors.New("linux.intelRdt: this host has no resctrl filesystem at /sys/fs/resctrl (Intel RDT not supported by the CPU or kernel, or not mounted): remove linux.intelRdt")
+	}
+	return errors.New("linux.intelRdt: Intel RDT (resctrl) is not supported by berth-runtime yet: remove linux.intelRdt")
 }

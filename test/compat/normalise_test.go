@@ -1,43 +1,31 @@
 package compat_test
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 // normaliser rewrites one side's output of one scenario so that what
-// must differ between two engines compares equal. Each rule says why it
-// is not a difference.
+// must differ between two engines compares equal: each side's own paths
+// and subnets, the words of Docker's CLI, then testutil.IDNormaliser's
+// times, sizes and IDs. Each rule says why it is not a difference.
 type normaliser struct {
 	side *side
 	tmp  string
-	ids  map[string]int // 12-hex prefix -> order of first appearance
+	testutil.IDNormaliser
 }
 
 func newNormaliser(s *side, tmp string) *normaliser {
-	return &normaliser{side: s, tmp: tmp, ids: map[string]int{}}
+	return &normaliser{side: s, tmp: tmp}
 }
 
 var (
-	// Times and durations: the two runs happen at different moments.
-	reTime     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
-	reTimeText = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d( [+-]\d{4} [A-Z]+)?`)
-	reAgo      = regexp.MustCompile(`(About an?|Less than a|\d+) (second|minute|hour|day|week|month|year)s?( ago)?`)
-	// Sizes: the engines count layers and upper dirs differently
-	// (README, "Differences from Docker").
-	reSize = regexp.MustCompile(`\b\d+(\.\d+)?\s?(B|kB|KB|MB|GB|KiB|MiB|GiB)\b`)
-	// IDs: each engine makes its own container, network and volume IDs.
-	reID = regexp.MustCompile(`\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b`)
-	// Table columns: tabwriter pads to the widest value, which the
-	// rewrites above change.
-	reSpaces = regexp.MustCompile(`  +`)
 	// Docker's CLI names itself; a daemon's error reaches it wrapped.
 	reDockerWord = regexp.MustCompile(`\bdocker\b`)
-	// Event times in Docker's event JSON, seconds and nanoseconds.
-	reEventTime = regexp.MustCompile(`"(time|timeNano)":\d+`)
-	reWaitNoise = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n`)
+	reWaitNoise  = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n`)
 )
 
 // normalise rewrites out, one stream of one command.
@@ -58,25 +46,7 @@ func (n *normaliser) normalise(out string) string {
 		out = strings.ReplaceAll(out, "Error response from daemon: ", "Error: ")
 		out = reDockerWord.ReplaceAllString(out, "berth")
 	}
-	out = reTime.ReplaceAllString(out, "{time}")
-	out = reEventTime.ReplaceAllString(out, `"$1":{time}`)
-	out = reTimeText.ReplaceAllString(out, "{time}")
-	out = reAgo.ReplaceAllString(out, "{duration}")
-	out = reSize.ReplaceAllString(out, "{size}")
-	out = reID.ReplaceAllStringFunc(out, func(id string) string {
-		k := id[:12]
-		i, ok := n.ids[k]
-		if !ok {
-			i = len(n.ids) + 1
-			n.ids[k] = i
-		}
-		return fmt.Sprintf("{id%d}", i)
-	})
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(reSpaces.ReplaceAllString(l, "  "), " \t")
-	}
-	return strings.Join(lines, "\n")
+	return n.Normalise(out)
 }
 
 func TestNormalise(t *testing.T) {

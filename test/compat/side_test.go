@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,86 +95,24 @@ func (s *side) expand(args []string, tmp string) []string {
 	return out
 }
 
-// startDocker starts a private dockerd (20.10, with the containerd it
-// starts itself under its exec root) on a bridge of the test's own, and
-// returns its side. Nothing of the host changes: its own data root, exec
-// root, pid file and socket; no iptables rules, no ip_forward, no
-// masquerading; the system's docker service, if any, is never used.
+// startDocker starts a private dockerd (testutil.StartDockerd) and
+// returns its side.
 func startDocker(t *testing.T) *side {
 	t.Helper()
-	for _, b := range []string{"dockerd", "containerd", "runc", "/usr/bin/docker"} {
-		if _, err := exec.LookPath(b); err != nil {
-			t.Fatalf("%s is not installed (hack/install-deps.sh installs docker.io): %v", b, err)
-		}
-	}
-	e := testutil.NewDaemonEnv(t, "cmp")
-	// dockerd 20.10 writes its identity key to /etc/docker/key.json and
-	// its containerd's shims their sockets to /run/containerd/s.
-	for _, p := range []string{"/etc/docker", "/etc/docker/key.json", "/run/containerd", "/run/containerd/s"} {
-		e.HostPath(p)
-	}
-	bridge, subnet := makeBridge(t)
-	sock := e.Path("docker.sock")
+	d := testutil.StartDockerd(t)
 	s := &side{
-		name: "docker",
-		// The CLI of docker.io, which matches the daemon (a newer CLI on
-		// $PATH would print its own wording).
-		bin:    "/usr/bin/docker",
-		args:   []string{"-H", "unix://" + sock},
-		env:    []string{"DOCKER_CONFIG=" + e.Path("cli")},
+		name:   "docker",
+		bin:    testutil.DockerCLI,
+		args:   []string{"-H", d.Host()},
+		env:    []string{"DOCKER_CONFIG=" + d.Env.Path("cli")},
 		subnet: userSubnet(t, 1),
 		replace: [][2]string{
-			{e.Path("data"), "{root}"},
-			{subnet, "{default-net}"},
+			{d.Data, "{root}"},
+			{d.BridgePrefix, "{default-net}"},
 		},
 	}
-	e.StartDaemon(t, "dockerd", func() bool {
-		_, err := os.Stat(sock)
-		return err == nil && exec.Command(s.bin, append(s.args, "version")...).Run() == nil
-	}, "dockerd",
-		"--data-root", e.Path("data"),
-		"--exec-root", e.Path("x"),
-		"--pidfile", e.Path("docker.pid"),
-		"-H", "unix://"+sock,
-		"--bridge", bridge,
-		"--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
-		"--userland-proxy=false",
-		"--exec-opt", "native.cgroupdriver=cgroupfs",
-		"--cgroup-parent", "/"+e.Cgroup,
-		"--storage-driver", "overlay2")
 	t.Cleanup(func() { removeAll(t, s) })
 	return s
-}
-
-// makeBridge creates the Linux bridge that dockerd's default network
-// uses, on a /24 of 10.213.0.0/16 that no host route covers, and removes
-// it when the test ends. dockerd's own --bip would name it docker0.
-func makeBridge(t *testing.T) (name, prefix string) {
-	t.Helper()
-	id := testutil.NewID(t)
-	name = "cmp" + id[len(id)-8:]
-	for i := 0; i < 20; i++ {
-		n := 2 + rand.IntN(250)
-		prefix = fmt.Sprintf("10.213.%d.", n)
-		if routed(prefix + "1") {
-			continue
-		}
-		for _, args := range [][]string{
-			{"link", "add", name, "type", "bridge"},
-			{"addr", "add", prefix + "1/24", "dev", name},
-			{"link", "set", name, "up"},
-		} {
-			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-			}
-			if args[0] == "link" && args[1] == "add" {
-				t.Cleanup(func() { _ = exec.Command("ip", "link", "del", name).Run() })
-			}
-		}
-		return name, prefix
-	}
-	t.Fatal("no free /24 in 10.213.0.0/16 for dockerd's bridge")
-	return "", ""
 }
 
 // taken are the user-network prefixes given out: the sides' networks
@@ -187,34 +124,13 @@ func userSubnet(t *testing.T, salt int) string {
 	t.Helper()
 	for i := 0; i < 20; i++ {
 		p := fmt.Sprintf("10.214.%d.", (rand.IntN(125)*2+salt)%254+1)
-		if !taken[p] && !routed(p+"1") {
+		if !taken[p] && !testutil.Routed(p+"1") {
 			taken[p] = true
 			return p
 		}
 	}
 	t.Fatal("no free /24 in 10.214.0.0/16 for user networks")
 	return ""
-}
-
-// routed reports whether a host interface already has an address in
-// ip's /24.
-func routed(ip string) bool {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return true
-	}
-	target := net.ParseIP(ip)
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if o, _ := n.Mask.Size(); o <= 24 && n.Contains(target) {
-				return true
-			}
-			if n.IP.To4() != nil && n.IP.Mask(net.CIDRMask(24, 32)).Equal(target.Mask(net.CIDRMask(24, 32))) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // newBerth is berth with a private root and runroot.

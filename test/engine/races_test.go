@@ -66,3 +66,23 @@ func TestStartAfterExitRace(t *testing.T) {
 	}
 	t.Logf("%d of %d start cycles failed", fails, n)
 }
+
+// TestCreateStartRace: a new container each cycle, created then started
+// at once (the second loop): the start must find its netns and
+// rootfs, and the shell must run on its network.
+func TestCreateStartRace(t *testing.T) {
+	e := newEnv(t)
+	n := raceCycles(t)
+	fails := 0
+	for i := 0; i < n; i++ {
+		name := "fresh" + strconv.Itoa(i)
+		e.Must("create", "--name", name, "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && echo up")
+		r := e.Run("start", "-a", name)
+		if r.ExitCode != 0 || r.Stdout != "up\n" {
+			fails++
+			t.Errorf("cycle %d: exit %d: %q %s", i, r.ExitCode, r.Stdout, r.Stderr)
+		}
+		e.Must("rm", "-f", name)
+	}
+	t.Logf("%d of %d create/start cycles failed", fails, n)
+}

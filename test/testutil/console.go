@@ -106,3 +106,41 @@ func (cs *ConsoleSocket) Master(t testing.TB) *os.File {
 	}
 	return r.f
 }
+
+// Terminal is a pty for a client under test: Slave is its stdin, stdout
+// and stderr; what it writes collects in Out; Type writes to it as keys.
+type Terminal struct {
+	Master, Slave *os.File
+	Out           Buffer
+}
+
+// NewTerminal opens a pty and reads its master in the background; both
+// ends close at the end of the test.
+func NewTerminal(t testing.TB) *Terminal {
+	t.Helper()
+	master, slave, err := openPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &Terminal{Master: master, Slave: slave}
+	t.Cleanup(func() { slave.Close(); master.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			term.Out.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return term
+}
+
+// Type writes keys to the terminal as a user typing them.
+func (term *Terminal) Type(t testing.TB, keys string) {
+	t.Helper()
+	if _, err := term.Master.Write([]byte(keys)); err != nil {
+		t.Fatalf("type %q: %v", keys, err)
+	}
+}

@@ -147,7 +147,9 @@ func TestDeviceFilterLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verifier refused the device filter: %v\n%v", err, insns)
 	}
-	prog.Close()
+	if err := prog.Close(); err != nil {
+		t.Errorf("close the device filter: %v", err)
+	}
 	if _, err := deviceFilter([]specs.LinuxDeviceCgroup{{Type: "x"}}); err == nil {
 		t.Error("unknown device type accepted")
 	}

@@ -126,7 +126,12 @@ func SetV2(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if err != nil {
 		return fmt.Errorf("load the eBPF device filter for %s: %w", dir, err)
 	}
-	defer prog.Close()
+	defer func() {
+		// Once attached the cgroup holds the kernel's own reference to the
+		// program: closing this process's fd can neither undo nor fail the
+		// filter, so its error says nothing about SetV2.
+		_ = prog.Close()
+	}()
 	cg, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open cgroup %s: %w", dir, err)
@@ -161,6 +166,10 @@ func detachDeviceFilter(cg *os.File, id ebpf.ProgramID) error {
 		}
 		return err
 	}
-	defer p.Close()
+	defer func() {
+		// The fd only names the program for the detach; the detach's own
+		// error is the one that matters.
+		_ = p.Close()
+	}()
 	return link.RawDetachProgram(link.RawDetachProgramOptions{Target: int(cg.Fd()), Program: p, Attach: ebpf.AttachCGroupDevice})
 }

@@ -28,6 +28,9 @@ func TestFeatures(t *testing.T) {
 	}
 	requireAll(t, "hooks", f.Hooks, "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 	requireAll(t, "mountOptions", f.MountOptions, "bind", "rbind", "ro", "rro", "nosuid", "noexec", "nodev", "rprivate")
+	if rt.Name() == "berth-runtime" {
+		requireAll(t, "mountOptions", f.MountOptions, "idmap", "ridmap")
+	}
 	if f.Linux == nil {
 		t.Fatal("features lacks linux")
 	}
@@ -42,7 +45,7 @@ func TestFeatures(t *testing.T) {
 }
 
 // berthFeatures: the runtime-spec 1.3 blocks say what berth does and does
-// not do (idmapped mounts, Intel RDT and net devices: not implemented).
+// not do (Intel RDT: not implemented).
 func berthFeatures(t *testing.T, l *features.Linux) {
 	t.Helper()
 	sc := l.Seccomp
@@ -53,15 +56,21 @@ func berthFeatures(t *testing.T, l *features.Linux) {
 	requireAll(t, "linux.seccomp.operators", sc.Operators, "SCMP_CMP_EQ", "SCMP_CMP_MASKED_EQ")
 	requireAll(t, "linux.seccomp.archs", sc.Archs, "SCMP_ARCH_X86_64", "SCMP_ARCH_X86")
 	requireAll(t, "linux.seccomp.supportedFlags", sc.SupportedFlags, "SECCOMP_FILTER_FLAG_LOG")
-	off := map[string]*bool{"intelRdt": nil, "mountExtensions.idmap": nil, "netDevices": nil}
+	if me := l.MountExtensions; me == nil || me.IDMap == nil || me.IDMap.Enabled == nil || !*me.IDMap.Enabled {
+		t.Errorf("linux.mountExtensions.idmap: %+v, want enabled", me)
+	}
+	if mp := l.MemoryPolicy; mp == nil {
+		t.Error("linux.memoryPolicy missing")
+	} else {
+		requireAll(t, "linux.memoryPolicy.modes", mp.Modes, "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_PREFERRED", "MPOL_LOCAL")
+		requireAll(t, "linux.memoryPolicy.flags", mp.Flags, "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES")
+	}
+	if nd := l.NetDevices; nd == nil || nd.Enabled == nil || !*nd.Enabled {
+		t.Errorf("linux.netDevices: %+v, want enabled", nd)
+	}
+	off := map[string]*bool{"intelRdt": nil}
 	if l.IntelRdt != nil {
 		off["intelRdt"] = l.IntelRdt.Enabled
-	}
-	if l.MountExtensions != nil && l.MountExtensions.IDMap != nil {
-		off["mountExtensions.idmap"] = l.MountExtensions.IDMap.Enabled
-	}
-	if l.NetDevices != nil {
-		off["netDevices"] = l.NetDevices.Enabled
 	}
 	for name, enabled := range off {
 		if enabled == nil || *enabled {

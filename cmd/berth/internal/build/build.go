@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/export"
+	bprogress "github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
@@ -25,7 +27,7 @@ import (
 
 type buildFlags struct {
 	tags, buildArgs, labels    []string
-	secrets                    []string
+	secrets, ssh               []string
 	file, target, iidfile, net string
 	progress, platform, output string
 	noCache, quiet, pull       bool
@@ -40,7 +42,9 @@ func NewBuildCommand(g *cli.Context) *cobra.Command {
 stdin (-), or a Dockerfile alone on stdin. Each RUN runs in a container of
 berth's own engine and is committed as a layer; COPY and ADD write a layer of
 files from the context; each layer step is cached. .dockerignore (or
-<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.`,
+<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.
+Stages that do not need each other build at the same time, at most
+$BERTH_BUILD_PARALLELISM of them (default: the CPUs, at least 2).`,
 		Example: `  berth build -t web:1 .
   berth build -f build/Dockerfile.dev --build-arg VERSION=2 --target test .
   berth build -t ctx:1 - < context.tar`,
@@ -57,10 +61,11 @@ files from the context; each layer step is cached. .dockerignore (or
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
 	fl.StringVar(&f.net, "network", "default", "set the networking mode for the RUN instructions during build (default, none, host)")
-	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
+	fl.StringVar(&f.progress, "progress", progressDefault(), "set type of progress output (auto, plain, tty); default $BUILDKIT_PROGRESS or auto")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
 	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build: "id=mysecret[,src=/local/secret]" or "id=TOKEN,env=TOKEN"`)
+	fl.StringArrayVar(&f.ssh, "ssh", nil, `SSH agent socket to expose to the build: "default|<id>[=<socket>]" (default: $SSH_AUTH_SOCK)`)
 	fl.StringVarP(&f.output, "output", "o", "", `output destination: "type=local,dest=DIR", "type=tar,dest=FILE", "type=oci,dest=FILE" or DIR`)
 	return cmd
 }
@@ -99,6 +104,11 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		t := time.Unix(sec, 0).UTC()
 		o.Epoch = &t
 	}
+	if v := os.Getenv("BERTH_BUILD_PARALLELISM"); v != "" {
+		if o.Parallelism, err = strconv.Atoi(v); err != nil || o.Parallelism < 1 {
+			return fmt.Errorf("invalid BERTH_BUILD_PARALLELISM %q: want a number of stages, 1 or more", v)
+		}
+	}
 	if f.output != "" {
 		if o.Output, err = export.Parse(f.output); err != nil {
 			return err
@@ -106,6 +116,9 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		o.Output.Stdout = cmd.OutOrStdout()
 	}
 	if o.Secrets, err = readSecrets(f.secrets); err != nil {
+		return err
+	}
+	if o.SSH, err = sshSockets(f.ssh); err != nil {
 		return err
 	}
 	for _, l := range f.labels {
@@ -123,12 +136,19 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 	}
 	if !f.quiet {
 		o.Progress = cmd.ErrOrStderr()
+		if tty, w, h := terminal(cmd.ErrOrStderr(), f.progress); tty {
+			o.Printer = bprogress.NewTTY(o.Progress, w, h)
+			defer o.Printer.Close()
+		}
 	}
 	b, err := g.Builder()
 	if err != nil {
 		return err
 	}
 	id, err := b.Build(cmd.Context(), o)
+	if o.Printer != nil {
+		o.Printer.Close() // the final screen, before the error or the ID
+	}
 	if err != nil {
 		return err
 	}
@@ -247,6 +267,55 @@ func readSecrets(specs []string) (map[string][]byte, error) {
 		out[id] = data
 	}
 	return out, nil
+}
+
+// progressDefault is buildx's: $BUILDKIT_PROGRESS, else auto.
+func progressDefault() string {
+	if v := os.Getenv("BUILDKIT_PROGRESS"); v != "" {
+		return v
+	}
+	return "auto"
+}
+
+// sshSockets reads --ssh as buildx does, agent sockets only: ID=SOCKET,
+// or ID alone for $SSH_AUTH_SOCK. Key files would need an agent of
+// berth's own.
+func sshSockets(specs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, spec := range specs {
+		id, sock, ok := strings.Cut(spec, "=")
+		if id == "" {
+			return nil, fmt.Errorf("invalid --ssh %q: the id is missing", spec)
+		}
+		if !ok {
+			if sock = os.Getenv("SSH_AUTH_SOCK"); sock == "" {
+				return nil, fmt.Errorf("invalid --ssh %q: SSH_AUTH_SOCK is not set", spec)
+			}
+		}
+		if strings.Contains(sock, ",") {
+			return nil, fmt.Errorf("invalid --ssh %q: berth build forwards one agent socket per id, not key files", spec)
+		}
+		if st, err := os.Stat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("invalid --ssh %q: %s is not an agent socket (key files are not supported: run ssh-agent and ssh-add them)", spec, sock)
+		}
+		out[id] = sock
+	}
+	return out, nil
+}
+
+// terminal says whether --progress draws the updating display on w, and
+// the terminal's size: for auto and tty, when w is a terminal and TERM is
+// not dumb; plain lines otherwise, as BuildKit falls back to on a pipe.
+func terminal(w io.Writer, mode string) (bool, int, int) {
+	f, ok := w.(*os.File)
+	if mode == "plain" || !ok || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
+		return false, 0, 0
+	}
+	cols, rows, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return true, 0, 0 // NewTTY's default size
+	}
+	return true, cols, rows
 }
 
 func exists(p string) bool {

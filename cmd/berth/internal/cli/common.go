@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth-containers/berth/builder"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/progress"
 	"github.com/berth-containers/berth/image/registry"
@@ -41,7 +42,7 @@ func (g *Context) Images() (*image.Service, error) {
 		Root:     g.Root,
 		AuthFile: registry.ConfigPath(g.ConfigDir),
 		Insecure: g.Insecure,
-		InUse:    engine.NewInUse(g.Root),
+		InUse:    core.NewInUse(g.Root),
 	})
 	g.svc = svc
 	return svc, err
@@ -100,7 +101,7 @@ func (g *Context) Setup(cmd *cobra.Command) error {
 			return nil // makes nothing on disk
 		}
 	}
-	return engine.SecureRoots(g.Root, g.Runroot)
+	return core.SecureRoots(g.Root, g.Runroot)
 }
 
 func setupLogging(level string) error {

@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/network"
 	"github.com/berth-containers/berth/volume"
@@ -76,7 +77,7 @@ func (o ObjectNotFound) Error() string { return "no such object: " + o.Ref }
 // NoSuch is a missing object in Docker's words: "No such container: x".
 func NoSuch(err error) (string, bool) {
 	var o ObjectNotFound
-	var c *engine.NotFoundError
+	var c *store.NotFoundError
 	var i *image.NotFoundError
 	var n *network.NotFoundError
 	var v *volume.NotFoundError
@@ -125,7 +126,7 @@ func Message(err error) string {
 	}
 	// The engine's state errors are lower-case, as Go's are; Docker's
 	// words are capitalised, and scripts match them.
-	var st *engine.StateError
+	var st *errdefs.StateError
 	if errors.As(err, &st) {
 		return strings.Replace(err.Error(), st.Error(), st.Docker(), 1)
 	}
@@ -134,7 +135,7 @@ func Message(err error) string {
 
 // Bare reports whether Docker's CLI prints err without "Error: ".
 func Bare(err error) bool {
-	var st *engine.StateError
+	var st *errdefs.StateError
 	var be BareError
 	return errors.As(err, &be) || errors.As(err, &st) && st.Bare && err.Error() == st.Error()
 }

@@ -8,6 +8,9 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/attach"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newAttachCommand(g *cli.Context) *cobra.Command {
@@ -23,11 +26,14 @@ it running.`,
   berth attach box`,
 		Args: cli.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := checkDetachKeys(o.DetachKeys); err != nil {
+				return err
+			}
 			e, err := g.Engine()
 			if err != nil {
 				return err
 			}
-			code, err := e.Attach(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+			code, err := e.Attach(cmd.Context(), a[0], o, core.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 			var sig *engine.SignaledError
 			switch {
 			case errors.Is(err, engine.ErrDetached):
@@ -39,7 +45,7 @@ it running.`,
 				return err // no such container, stopped or paused: 1, as Docker's
 			}
 			if err != nil || code != 0 {
-				return &engine.StatusError{Code: code, Err: err}
+				return &errdefs.StatusError{Code: code, Err: err}
 			}
 			return nil
 		},
@@ -49,4 +55,13 @@ it running.`,
 	f.BoolVar(&o.SigProxy, "sig-proxy", true, "proxy all received signals to the process")
 	f.StringVar(&o.DetachKeys, "detach-keys", "", "override the key sequence for detaching a container")
 	return cmd
+}
+
+// checkDetachKeys is Docker's CLI's check of --detach-keys, made before
+// anything else; its error is printed bare, as Docker's.
+func checkDetachKeys(keys string) error {
+	if _, err := attach.ParseDetachKeys(keys); err != nil {
+		return cli.BareError{Err: err}
+	}
+	return nil
 }

@@ -34,9 +34,9 @@ a tar archive on stdout or stdin. SRC/. copies a directory's contents.`,
 				return err
 			}
 			if srcCtr != "" {
-				return e.CopyFrom(cmd.Context(), srcCtr, src, dst, o, os.Stdout)
+				return e.Files().CopyFrom(cmd.Context(), srcCtr, src, dst, o, os.Stdout)
 			}
-			return e.CopyTo(cmd.Context(), dstCtr, src, dst, o, os.Stdin)
+			return e.Files().CopyTo(cmd.Context(), dstCtr, src, dst, o, os.Stdin)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Archive, "archive", "a", false, "archive mode (copy all uid/gid information)")

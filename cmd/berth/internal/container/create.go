@@ -12,12 +12,17 @@ import (
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/cmd/berth/internal/network"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/errdefs"
+	"github.com/berth-containers/berth/engine/health"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/options"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image/progress"
 )
 
 // createFlags are the flags run and create share.
 type createFlags struct {
-	o           engine.CreateOptions
+	o           options.CreateOptions
 	entrypoint  string
 	stopTimeout int
 	logOpts     []string
@@ -70,7 +75,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.Bool("help", false, "print usage")
 }
 
-func (f *createFlags) options(cmd *cobra.Command, args []string) (engine.CreateOptions, error) {
+func (f *createFlags) options(cmd *cobra.Command, args []string) (options.CreateOptions, error) {
 	o := f.o
 	o.Image, o.Cmd = args[0], args[1:]
 	if cmd.Flags().Changed("entrypoint") {
@@ -112,12 +117,12 @@ func cutPrefix(s, prefix string) (string, bool) {
 // createContainer turns flags into a container. A bad option is a usage
 // error (125, as Docker's flag parser); any other failure exits 125 from
 // run and 1 from create, as Docker's (see report).
-func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []string) (*engine.Engine, *engine.Container, error) {
+func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []string) (*engine.Engine, *record.Container, error) {
 	o, err := f.options(cmd, args)
 	if err != nil {
 		return nil, nil, cli.UsageError{Err: err}
 	}
-	if _, err := engine.HealthFlags(o.HealthOptions); err != nil {
+	if _, err := health.Flags(o.HealthOptions); err != nil {
 		// Docker's CLI finds these: "docker: ....", its usage, 125.
 		//lint:ignore ST1005 printed as Docker's CLI prints it
 		return nil, nil, cli.FlagError{Err: fmt.Errorf("berth: %v.", err)}
@@ -128,7 +133,7 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	}
 	cid, err := f.cidFile()
 	if err != nil {
-		return nil, nil, &engine.StatusError{Code: cli.ExitUsage, Err: err}
+		return nil, nil, &errdefs.StatusError{Code: cli.ExitUsage, Err: err}
 	}
 	var pw io.Writer = os.Stderr
 	if f.quiet {
@@ -139,7 +144,7 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	p.Close()
 	if err == nil {
 		if err = cid.Write(c.ID); err != nil {
-			e.Remove(cmd.Context(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+			e.Remove(cmd.Context(), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 		}
 	}
 	if err != nil {

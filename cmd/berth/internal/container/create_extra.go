@@ -7,11 +7,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/create"
+	"github.com/berth-containers/berth/engine/options"
 )
 
 // registerExtraFlags adds create's namespace, kernel and finer resource
-// flags (engine.ExtraOptions) and the CLI's own --cidfile and --quiet.
+// flags (options.ExtraOptions) and the CLI's own --cidfile and --quiet.
 func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 	x := &f.o.ExtraOptions
 	fs.StringVar(&f.cidfile, "cidfile", "", "write the container ID to the file")
@@ -61,7 +62,7 @@ func (f *createFlags) registerExtraFlags(fs *pflag.FlagSet) {
 
 // extraOptions sets what registerExtraFlags cannot bind directly.
 // A malformed --mac-address is the CLI's usage error, as Docker's.
-func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) error {
+func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *options.CreateOptions) error {
 	if fs.Changed("memory-swappiness") {
 		v := f.swappiness
 		o.MemorySwappiness = &v
@@ -75,6 +76,6 @@ func (f *createFlags) extraOptions(fs *pflag.FlagSet, o *engine.CreateOptions) e
 }
 
 // cidFile reserves --cidfile before the container is made.
-func (f *createFlags) cidFile() (*engine.CIDFile, error) {
-	return engine.ReserveCIDFile(f.cidfile)
+func (f *createFlags) cidFile() (*create.CIDFile, error) {
+	return create.ReserveCIDFile(f.cidfile)
 }

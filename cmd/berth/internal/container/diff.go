@@ -22,7 +22,7 @@ entries changed, or a file), D deleted. Running or stopped.`,
 			if err != nil {
 				return err
 			}
-			changes, err := e.Diff(cmd.Context(), a[0])
+			changes, err := e.Files().Diff(cmd.Context(), a[0])
 			if err != nil {
 				return err
 			}

@@ -29,9 +29,9 @@ changes, without volumes) as a tar archive, to stdout or -o FILE.`,
 				return err
 			}
 			if output == "" {
-				return e.Export(cmd.Context(), a[0], os.Stdout)
+				return e.Files().Export(cmd.Context(), a[0], os.Stdout)
 			}
-			return cli.SaveToFile(output, func(f *os.File) error { return e.Export(cmd.Context(), a[0], f) })
+			return cli.SaveToFile(output, func(f *os.File) error { return e.Files().Export(cmd.Context(), a[0], f) })
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to a file, instead of STDOUT")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/record"
 )
 
 // psRow is one line of ps, with Docker's --format field names.
@@ -103,7 +104,7 @@ from records: a container whose monitor was killed shows as it really is.`,
 	return cmd
 }
 
-func toPsRow(e *engine.Engine, c *engine.Container, noTrunc, size bool) psRow {
+func toPsRow(e *engine.Engine, c *record.Container, noTrunc, size bool) psRow {
 	labels := make([]string, 0, len(c.Config.Labels))
 	for k, v := range c.Config.Labels {
 		labels = append(labels, k+"="+v)
@@ -124,19 +125,19 @@ func toPsRow(e *engine.Engine, c *engine.Container, noTrunc, size bool) psRow {
 
 // StatusText is Docker's STATUS column: "Up 2 minutes", "Exited (0) 3
 // seconds ago", "Created".
-func StatusText(c *engine.Container) string {
+func StatusText(c *record.Container) string {
 	st := c.State
 	switch st.Status {
-	case engine.StatusRunning:
+	case record.StatusRunning:
 		if c.Unmonitored() {
 			return "Up " + cli.HumanDuration(time.Since(st.StartedAt)) + " (monitor killed)"
 		}
 		return "Up " + cli.HumanDuration(time.Since(st.StartedAt)) + c.HealthText()
-	case engine.StatusPaused:
+	case record.StatusPaused:
 		return "Up " + cli.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
-	case engine.StatusRestarting:
+	case record.StatusRestarting:
 		return fmt.Sprintf("Restarting (%d) %s", st.ExitCode, cli.Since(st.FinishedAt))
-	case engine.StatusExited:
+	case record.StatusExited:
 		if st.StartedAt.IsZero() {
 			return "Created"
 		}

@@ -6,11 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
-	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/lifecycle"
+	"github.com/berth-containers/berth/engine/store"
 )
 
 func newRmCommand(g *cli.Context) *cobra.Command {
-	var o engine.RemoveOptions
+	var o lifecycle.RemoveOptions
 	cmd := &cobra.Command{
 		Use:     "rm [OPTIONS] CONTAINER [CONTAINER...]",
 		Aliases: []string{"remove"},
@@ -28,7 +29,7 @@ writable layer, log and record; with -v their anonymous volumes too.`,
 			e.Network().RepairSoon(cmd.Context())
 			return cli.ForEach(cmd.OutOrStdout(), a, func(ref string) error {
 				err := e.Remove(cmd.Context(), ref, o)
-				if o.Force && errors.Is(err, engine.ErrNotFound) {
+				if o.Force && errors.Is(err, store.ErrNotFound) {
 					// Docker's rm -f says so but succeeds: clean-up
 					// scripts rely on it.
 					return cli.NotCounted{Err: err}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
+	"github.com/berth-containers/berth/engine/core"
+	"github.com/berth-containers/berth/engine/errdefs"
 )
 
 func newStartCommand(g *cli.Context) *cobra.Command {
@@ -25,6 +27,9 @@ exit code.`,
   berth start -a job`,
 		Args: cli.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := checkDetachKeys(detachKeys); err != nil {
+				return err
+			}
 			e, err := g.Engine()
 			if err != nil {
 				return err
@@ -34,7 +39,7 @@ exit code.`,
 					return cli.UsageError{Err: errors.New("you cannot start and attach multiple containers at once")}
 				}
 				o := engine.AttachOptions{SigProxy: true, NoStdin: !interactive, CloseStdin: true, DetachKeys: detachKeys}
-				code, err := e.StartAttached(cmd.Context(), a[0], o, engine.Stdio{In: os.Stdin, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
+				code, err := e.StartAttached(cmd.Context(), a[0], o, core.Stdio{In: os.Stdin, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
 				var sig *engine.SignaledError
 				switch {
 				case errors.Is(err, engine.ErrDetached):
@@ -42,7 +47,7 @@ exit code.`,
 				case errors.As(err, &sig):
 					return err
 				case err != nil || code != 0:
-					return &engine.StatusError{Code: code, Err: err}
+					return &errdefs.StatusError{Code: code, Err: err}
 				}
 				return nil
 			}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine"
-	"github.com/berth-containers/berth/internal/filters"
+	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/network"
 )
 
@@ -28,7 +28,7 @@ func AddCommands(root *cobra.Command, g *cli.Context) {
 }
 
 // RegisterNetworkFlags adds run and create's network flags.
-func RegisterNetworkFlags(fs *pflag.FlagSet, o *engine.CreateOptions) {
+func RegisterNetworkFlags(fs *pflag.FlagSet, o *options.CreateOptions) {
 	n := &o.NetworkOptions
 	fs.StringVar(&o.Network, "network", "", "connect a container to a network (bridge, NAME, none, host, container:ID)")
 	fs.StringVar(&o.Network, "net", "", "connect a container to a network")
@@ -73,7 +73,7 @@ that no route, address or resolver of the host uses.`,
 			if err != nil {
 				return err
 			}
-			n, err := e.Networks().Create(o)
+			n, err := e.Network().Store().Create(o)
 			if err != nil {
 				return err
 			}
@@ -112,12 +112,12 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := e.Networks().List()
+			list, err := e.Network().Store().List()
 			if err != nil {
 				return err
 			}
 			list = append(list, network.Predefined()...)
-			match, err := networkFilter(filters)
+			match, err := network.ListFilter(filters)
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
@@ -159,48 +159,6 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "", "format output using a Go template")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "provide filter values (e.g. 'driver=bridge')")
 	return cmd
-}
-
-func networkFilter(fs []string) (func(network.Network) bool, error) {
-	args, err := filters.Set{
-		Keys: []string{"name", "id", "driver", "label", "type"},
-		Check: func(k, v string) error {
-			if k == "type" && v != "custom" && v != "builtin" {
-				return fmt.Errorf("invalid filter: 'type'='%s'", v)
-			}
-			return nil
-		},
-	}.Parse(fs)
-	if err != nil {
-		return nil, err
-	}
-	return func(n network.Network) bool {
-		for k, vs := range args {
-			for _, v := range vs {
-				if !networkMatch(n, k, v) {
-					return false
-				}
-			}
-		}
-		return true
-	}, nil
-}
-
-// networkMatch is one filter of network ls; every one must match.
-func networkMatch(n network.Network, k, v string) bool {
-	switch k {
-	case "name":
-		return strings.Contains(n.Name, v)
-	case "id":
-		return strings.HasPrefix(n.ID, v)
-	case "driver":
-		return n.Driver == v
-	case "label":
-		return filters.MatchLabel(n.Labels, v)
-	case "type":
-		return (n.Name == network.DefaultName) == (v == "builtin")
-	}
-	return false
 }
 
 // networkInspect is Docker's `network inspect` JSON.
@@ -276,7 +234,7 @@ func newNetworkRemoveCommand(g *cli.Context) *cobra.Command {
 				if err := network.RefusePredefinedRemove(ref); err != nil {
 					return err
 				}
-				err := e.Networks().Remove(ref)
+				err := e.Network().Store().Remove(ref)
 				if force && errors.Is(err, network.ErrNotFound) {
 					return nil
 				}
@@ -309,7 +267,7 @@ func newNetworkPruneCommand(g *cli.Context) *cobra.Command {
 				return err
 			}
 			e.Network().RepairSoon(cmd.Context())
-			removed, err := e.Networks().Prune()
+			removed, err := e.Network().Store().Prune()
 			cli.PrintDeleted(cmd.OutOrStdout(), "Deleted Networks:", removed)
 			return err
 		},
@@ -364,7 +322,7 @@ func newNetworkDisconnectCommand(g *cli.Context) *cobra.Command {
 // NetworkInspectOf is one network as Docker's inspect shows it, with the
 // containers attached now.
 func NetworkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
-	n, eps, err := e.Networks().Inspect(ref)
+	n, eps, err := e.Network().Store().Inspect(ref)
 	if p, ok := network.LookupPredefined(ref); ok && err != nil {
 		return predefinedInspect(p), nil
 	}
