@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
@@ -43,7 +41,7 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := openImageDir(o.ImagePath, true)
+	imgs, err := criu.OpenImageDir(o.ImagePath, true)
 	if err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), err)
 	}
@@ -51,7 +49,7 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	if err := criu.ParentPath(imgs.Name(), o.ParentPath); err != nil {
 		return err
 	}
-	work, logDir, err := openWorkDir(o.WorkPath, imgs.Name())
+	work, logDir, err := criu.OpenWorkDir(o.WorkPath, imgs.Name())
 	if err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), err)
 	}
@@ -82,12 +80,9 @@ func (c *Container) dumpRequest(s *specs.Spec, o *criu.Options, imgs, work *os.F
 	opts.LeaveRunning = proto.Bool(o.LeaveRunning)
 	opts.TcpSkipInFlight = proto.Bool(o.TCPSkipInFlight)
 	opts.LinkRemap = proto.Bool(o.LinkRemap)
-	// empty_ns is for restore: criu 3.17's dump with it set fails its
-	// first RTM_GETLINK of the netns with EINVAL (Debian 12's kernel).
-	opts.EmptyNs = nil
-	configFile(s, opts)
+	criu.ConfigFile(s, opts)
 	for _, kind := range []specs.LinuxNamespaceType{specs.NetworkNamespace, specs.PIDNamespace} {
-		ext, err := externalNamespace(s, kind)
+		ext, err := criu.ExternalNamespace(s, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -125,100 +120,11 @@ func (c *Container) dumpRequest(s *specs.Spec, o *criu.Options, imgs, work *os.F
 		return nil, err
 	}
 	opts.ExtMnt = criu.DumpMounts(&criu.Container{Spec: s, Bundle: c.state.Bundle, Rootfs: c.state.Rootfs,
-		CgroupBinds: cgroupBinds(s, c.state.CgroupPaths), MaskedFiles: masked})
+		CgroupBinds: criu.CgroupBinds(s, c.state.CgroupPaths), MaskedFiles: masked})
 	if err := c.saveDescriptors(imgs.Name()); err != nil {
 		return nil, err
 	}
 	return &rpc.CriuReq{Type: &t, Opts: opts}, nil
-}
-
-// openImageDir opens --image-path (default ./checkpoint), made first for a
-// checkpoint; a restore needs it to exist.
-func openImageDir(path string, create bool) (*os.File, error) {
-	if path == "" {
-		path = criu.DefaultImagePath
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("image path %s: %w", path, err)
-	}
-	if create {
-		if err := os.MkdirAll(abs, 0o700); err != nil {
-			return nil, fmt.Errorf("create image dir: %w", err)
-		}
-	}
-	f, err := os.OpenFile(abs, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open image dir: %w", err)
-	}
-	return f, nil
-}
-
-// openWorkDir opens --work-path, if given, and says where criu's log goes.
-func openWorkDir(path, images string) (*os.File, string, error) {
-	if path == "" {
-		return nil, images, nil
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("work path %s: %w", path, err)
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, "", fmt.Errorf("create work dir: %w", err)
-	}
-	f, err := os.OpenFile(abs, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, "", fmt.Errorf("open work dir: %w", err)
-	}
-	return f, abs, nil
-}
-
-// configFile is runc's: the annotation org.criu.config names a CRIU
-// configuration file (empty: none), else /etc/criu/runc.conf, which
-// clients already write for runc.
-func configFile(s *specs.Spec, opts *rpc.CriuOpts) {
-	file, ok := s.Annotations["org.criu.config"]
-	if !ok {
-		file = "/etc/criu/runc.conf"
-	}
-	if file != "" {
-		opts.ConfigFile = proto.String(file)
-	}
-}
-
-// nsName is CRIU's name of a namespace kind.
-func nsName(kind specs.LinuxNamespaceType) string {
-	if kind == specs.NetworkNamespace {
-		return "net"
-	}
-	return string(kind)
-}
-
-// externalNamespace is CRIU's --external for a namespace the container
-// joined by path ("net[INODE]:extRootNetNS"): CRIU leaves it out of the
-// images and a restore joins the one given again. "" if none.
-func externalNamespace(s *specs.Spec, kind specs.LinuxNamespaceType) (string, error) {
-	path := nsPath(s, kind)
-	if path == "" {
-		return "", nil
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return "", fmt.Errorf("%s namespace %s: %w", kind, path, err)
-	}
-	return nsName(kind) + "[" + strconv.FormatUint(st.Ino, 10) + "]:" + criu.NsKey(nsName(kind)), nil
-}
-
-func nsPath(s *specs.Spec, kind specs.LinuxNamespaceType) string {
-	if s.Linux == nil {
-		return ""
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == kind {
-			return ns.Path
-		}
-	}
-	return ""
 }
 
 // maskedFiles are the masked paths that are files in the running
@@ -242,40 +148,6 @@ func (c *Container) maskedFiles(s *specs.Spec) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// cgroupBinds is, on a v1 or hybrid host, the container's cgroup in each
-// v1 hierarchy by its directory name under /sys/fs/cgroup: what the
-// runtime binds into the container's cgroup tmpfs. None with a cgroup
-// namespace (real mounts then) or on a v2 host (cgroup2 is mounted).
-func cgroupBinds(s *specs.Spec, paths map[string]string) map[string]string {
-	if nsInSpec(s, specs.CgroupNamespace) {
-		return nil
-	}
-	out := map[string]string{}
-	for key, p := range paths {
-		if key == cgroups.Unified {
-			continue
-		}
-		rel, err := filepath.Rel("/sys/fs/cgroup", p)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		out[strings.SplitN(rel, "/", 2)[0]] = p
-	}
-	return out
-}
-
-func nsInSpec(s *specs.Spec, kind specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == kind {
-			return true
-		}
-	}
-	return false
 }
 
 // saveDescriptors writes where the init's stdio went.

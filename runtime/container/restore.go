@@ -101,7 +101,7 @@ func newRestorer(root, id string, opts RestoreOptions) (*restorer, error) {
 	if _, err := criu.CgroupMode(opts.CRIU.ManageCgroupsMode); err != nil {
 		return nil, err
 	}
-	imgs, err := openImageDir(opts.CRIU.ImagePath, false)
+	imgs, err := criu.OpenImageDir(opts.CRIU.ImagePath, false)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (r *restorer) restore() error {
 	if err := r.cg.Set(r.resources()); err != nil {
 		return fmt.Errorf("apply linux.resources: %w", err)
 	}
-	work, logDir, err := openWorkDir(r.opts.CRIU.WorkPath, r.imgs.Name())
+	work, logDir, err := criu.OpenWorkDir(r.opts.CRIU.WorkPath, r.imgs.Name())
 	if err != nil {
 		return err
 	}
@@ -185,17 +185,17 @@ func (r *restorer) request(work *os.File, croot string) (*criu.Session, *rpc.Cri
 	if o.LsmMountContext != "" {
 		opts.LsmMountContext = proto.String(o.LsmMountContext)
 	}
-	configFile(r.spec, opts)
+	criu.ConfigFile(r.spec, opts)
 	sess := &criu.Session{Stdin: r.opts.Stdin, Stdout: r.opts.Stdout, Stderr: r.opts.Stderr, Started: r.joinCgroup, Notify: r.notify}
 	if sess.Stdin == nil {
 		sess.Stdin, sess.Stdout, sess.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
-	if err := r.namespaces(opts, sess); err != nil {
+	if err := criu.RestoreNamespaces(r.spec, opts, sess); err != nil {
 		closeAll(sess.ExtraFiles)
 		return nil, nil, err
 	}
 	opts.ExtMnt = criu.RestoreMounts(&criu.Container{Spec: r.spec, Bundle: r.bundle, Rootfs: r.rootfs,
-		CgroupBinds: cgroupBinds(r.spec, r.cg.Paths())})
+		CgroupBinds: criu.CgroupBinds(r.spec, r.cg.Paths())})
 	for i, d := range r.fds {
 		if strings.Contains(d, "pipe:") {
 			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: proto.String(d), Fd: proto.Int32(int32(i))})
@@ -205,34 +205,6 @@ func (r *restorer) request(work *os.File, croot string) (*criu.Session, *rpc.Cri
 	return sess, &rpc.CriuReq{Type: &t, Opts: opts}, nil
 }
 
-// namespaces: a network or pid namespace joined by path was left out of
-// the images (see externalNamespace) and is given back to CRIU as an
-// inherited fd; other namespaces given by path are joined.
-func (r *restorer) namespaces(opts *rpc.CriuOpts, sess *criu.Session) error {
-	if r.spec.Linux == nil {
-		return nil
-	}
-	for _, ns := range r.spec.Linux.Namespaces {
-		if ns.Path == "" {
-			continue
-		}
-		switch ns.Type {
-		case specs.NetworkNamespace, specs.PIDNamespace:
-			f, err := os.Open(ns.Path)
-			if err != nil {
-				return fmt.Errorf("%s namespace %s must exist to restore into: %w", ns.Type, ns.Path, err)
-			}
-			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: proto.String(criu.NsKey(nsName(ns.Type))), Fd: proto.Int32(criu.ExtraFD(len(sess.ExtraFiles)))})
-			sess.ExtraFiles = append(sess.ExtraFiles, f)
-		case specs.CgroupNamespace:
-			return fmt.Errorf("cannot restore into the cgroup namespace %s: CRIU cannot join one", ns.Path)
-		default:
-			opts.JoinNs = append(opts.JoinNs, &rpc.JoinNamespace{Ns: proto.String(nsName(ns.Type)), NsFile: proto.String(ns.Path)})
-		}
-	}
-	return nil
-}
-
 // joinCgroup moves criu into the container's cgroup before it restores
 // anything, and tells it to put the tasks there (CgRoot): the cgroups of
 // the dump are mapped onto the new one.
@@ -240,28 +212,11 @@ func (r *restorer) joinCgroup(pid int, opts *rpc.CriuOpts) error {
 	if err := r.cg.Apply(pid); err != nil {
 		return err
 	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	roots, err := criu.CgroupRoots(pid)
 	if err != nil {
-		return fmt.Errorf("read criu's cgroups: %w", err)
+		return err
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	for _, line := range lines {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		if parts[1] == "" {
-			// cgroup2: criu's root for every controller on a v2 host;
-			// on a hybrid one it holds no controller worth mapping.
-			if len(lines) == 1 {
-				opts.CgRoot = append(opts.CgRoot, &rpc.CgroupRoot{Path: proto.String(parts[2])})
-			}
-			continue
-		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			opts.CgRoot = append(opts.CgRoot, &rpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(parts[2])})
-		}
-	}
+	opts.CgRoot = append(opts.CgRoot, roots...)
 	return nil
 }
 
