@@ -12,8 +12,8 @@ import (
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/record"
+	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
-	"github.com/berth-containers/berth/image/store"
 )
 
 // routeArchive: what docker cp, docker export and docker diff use.

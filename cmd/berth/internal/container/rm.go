@@ -7,7 +7,7 @@ import (
 
 	"github.com/berth-containers/berth/cmd/berth/internal/cli"
 	"github.com/berth-containers/berth/engine/lifecycle"
-	"github.com/berth-containers/berth/image/store"
+	"github.com/berth-containers/berth/engine/store"
 )
 
 func newRmCommand(g *cli.Context) *cobra.Command {
