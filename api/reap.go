@@ -2,6 +2,7 @@ package api
 
 import (
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -15,25 +16,43 @@ import (
 // subreaper collects the monitor; a service lives on, so it collects them
 // itself. Only a child that was a zombie at two scans a second apart is
 // reaped: a child that its starter waits for (exec.Cmd.Wait) is collected
-// at once by that waiter, whose status must not be taken from it.
+// at once by that waiter, whose status must not be taken from it. A scan
+// reads all of /proc (this kernel may lack /proc/PID/task/TID/children),
+// so it runs only after a SIGCHLD, and a second later while zombies are
+// left: an idle service touches nothing, and its RSS stays what
+// ReleaseStartup left.
 func reapMonitors(stop <-chan struct{}) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, unix.SIGCHLD)
+	defer signal.Stop(sig)
 	seen := map[int]bool{}
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	var tick <-chan time.Time
 	for {
 		select {
 		case <-stop:
 			return
-		case <-t.C:
+		case <-sig:
+			if tick != nil {
+				continue // the scan already due will see this child
+			}
+			tick = time.After(time.Second)
+			seen = zombieChildren()
+			continue
+		case <-tick:
 		}
 		now := zombieChildren()
 		for pid := range now {
 			if seen[pid] {
 				var ws unix.WaitStatus
-				unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+				if p, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); p == pid {
+					delete(now, pid)
+				}
 			}
 		}
-		seen = now
+		seen, tick = now, nil
+		if len(now) > 0 {
+			tick = time.After(time.Second)
+		}
 	}
 }
 

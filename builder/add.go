@@ -18,19 +18,17 @@ import (
 // against --checksum) and local tar archives unpacked into the
 // destination.
 func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructions.AddCommand) error {
-	if len(cmd.ExcludePatterns) > 0 {
-		return errors.New("ADD --exclude is not supported by berth build yet")
-	}
 	var urls []string
+	git := ""
 	for _, s := range cmd.SourcePaths {
 		switch {
+		case isGit(s):
+			git = s
 		case isURL(s):
 			urls = append(urls, s)
-		case isGit(s):
-			return fmt.Errorf("ADD %s: git sources are not supported by berth build", s)
 		}
 	}
-	if cmd.Checksum != "" {
+	if cmd.Checksum != "" && git == "" {
 		if len(urls) != 1 || len(cmd.SourcePaths) != 1 {
 			return errors.New("checksum can't be specified for non-HTTP(S) sources")
 		}
@@ -39,7 +37,8 @@ func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructi
 		}
 	}
 	return bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String(),
-		add: &addSpec{unpack: cmd.Unpack == nil || *cmd.Unpack, checksum: digest.Digest(cmd.Checksum)}})
+		excludes: cmd.ExcludePatterns, add: &addSpec{unpack: cmd.Unpack == nil || *cmd.Unpack, checksum: digest.Digest(cmd.Checksum), git: git,
+			keepGit: cmd.KeepGitDir != nil && *cmd.KeepGitDir}})
 }
 
 // addSpec is what ADD does beyond COPY.
@@ -49,6 +48,9 @@ type addSpec struct {
 	// files are the URLs' downloads, by URL, made before the layer is
 	// planned.
 	files map[string]fetch.File
+	// git is a git repository source (addgit.go), cloned when the step runs.
+	git     string
+	keepGit bool // --keep-git-dir
 }
 
 func isURL(s string) bool {
@@ -64,7 +66,7 @@ func isGit(s string) bool {
 func (bd *build) fetchURLs(ctx context.Context, c *copySpec) (func(), error) {
 	var urls []string
 	for _, s := range c.SourcePaths {
-		if isURL(s) {
+		if isURL(s) && !isGit(s) {
 			urls = append(urls, s)
 		}
 	}

@@ -7,15 +7,18 @@
 // parent, its instruction and what it copies (cache.go). Output follows
 // BuildKit's plain progress.
 //
+// COPY --exclude and --parents are copyflags.go; ADD of git is addgit.go.
 // RUN --mount (secret, cache, bind, tmpfs) is runmount.go and
 // cachemount.go; --output is output.go; ADD's URLs and archives are
 // add.go.
 //
+// Stages that do not need each other build at the same time (plan.go);
+// on a terminal the progress is BuildKit's updating display.
+//
 // Not done yet, each refused with a clear error rather than ignored:
-// RUN --mount=type=ssh and --security=insecure,
-// COPY --exclude and --parents, ADD of git sources, COPY heredocs mixed
-// with other sources. Also still to come: --cache-from/to, an updating
-// TTY display (tty and auto print plain lines), stages built in parallel.
+// RUN --security=insecure, --ssh with key files (agent sockets only), COPY
+// heredocs mixed with other sources, COPY --parents with "**". Also still
+// to come: --cache-from/to.
 package builder
 
 import (
@@ -27,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -70,6 +74,10 @@ type Options struct {
 	Output *export.Output
 	// Secrets are --secret's, by id, for RUN --mount=type=secret.
 	Secrets map[string][]byte
+	// SSH are --ssh's agent sockets, by id, for RUN --mount=type=ssh.
+	SSH map[string]string
+	// Parallelism bounds the stages built at once (0: the CPUs, at least 2).
+	Parallelism int
 }
 
 // Builder builds images with one engine and its image service.
@@ -86,8 +94,11 @@ type build struct {
 	out      *progress.Printer
 	cache    *stepcache.Cache
 	sums     *filesum.Cache // the context's file checksums, kept across builds
+	mu       sync.Mutex     // guards usedArgs and runs
+	imgMu    sync.Mutex     // guards a built stage's image (stateImage writes it)
 	usedArgs map[string]bool
-	stages   map[int]*state // built stages, by index
+	runs     map[int]*stageRun // stages planned or built, by index
+	slots    chan struct{}     // one held by each stage building (plan.go)
 }
 
 // Build runs the Dockerfile and returns the new image's ID.
@@ -105,7 +116,7 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 		out = progress.New(o.Progress)
 	}
 	bd := &build{Builder: b, opts: o, f: o.File, out: out, cache: stepcache.Open(b.Root),
-		usedArgs: map[string]bool{}, stages: map[int]*state{}}
+		usedArgs: map[string]bool{}, runs: map[int]*stageRun{}, slots: make(chan struct{}, parallelism(o.Parallelism))}
 	if o.Context != nil && !o.Context.Ephemeral {
 		bd.sums = filesum.Open(filepath.Join(b.Root, "builder", "filesums", filesum.Name(o.Context.Dir)))
 		defer func() {
@@ -123,12 +134,16 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 			return "", fmt.Errorf("failed to reach build target %s in Dockerfile", o.Target)
 		}
 	}
-	st, err := bd.stage(ctx, target)
+	order, err := bd.plan(target)
 	if err != nil {
 		return "", err
 	}
+	if err := bd.buildAll(ctx, order); err != nil {
+		return "", err
+	}
+	st := bd.runs[target].st
 	for k := range o.BuildArgs {
-		if !bd.usedArgs[k] && !isPlatformArg(k) {
+		if !bd.usedArgs[k] && !isPlatformArg(k) { // every stage has stopped: no lock
 			bd.out.Printf("[Warning] One or more build-args [%s] were not consumed\n", k)
 		}
 	}
@@ -154,13 +169,18 @@ func (bd *build) stageIndex(name string, limit int) int {
 	return -1
 }
 
-// stage builds stage i (once), building first the stages it needs.
-func (bd *build) stage(ctx context.Context, i int) (*state, error) {
-	if st, ok := bd.stages[i]; ok {
-		return st, nil
-	}
+// markUsed records that a --build-arg was consumed.
+func (bd *build) markUsed(k string) {
+	bd.mu.Lock()
+	bd.usedArgs[k] = true
+	bd.mu.Unlock()
+}
+
+// buildStage builds stage i with the vertex numbers r set aside; the
+// stages it needs are built first (stage).
+func (bd *build) buildStage(ctx context.Context, i int, r *stageRun) (*state, error) {
 	s := bd.f.Stages[i]
-	st, err := bd.from(ctx, i, s)
+	st, err := bd.from(ctx, i, s, r)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +197,6 @@ func (bd *build) stage(ctx context.Context, i int) (*state, error) {
 			return nil, err
 		}
 	}
-	bd.stages[i] = st
 	return st, nil
 }
 
@@ -203,11 +222,8 @@ func (bd *build) step(ctx context.Context, st *state, stage int, n *int, total i
 	case *instructions.RunCommand:
 		err = bd.run(ctx, st, name, cmd)
 	case *instructions.CopyCommand:
-		if len(cmd.ExcludePatterns) > 0 || cmd.Parents {
-			err = errors.New("COPY --exclude and --parents are not supported by berth build yet")
-			break
-		}
-		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod, text: cmd.String()})
+		err = bd.copy(ctx, st, name, copySpec{SourcesAndDest: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod,
+			text: cmd.String(), excludes: cmd.ExcludePatterns, parents: cmd.Parents})
 	case *instructions.AddCommand:
 		err = bd.add(ctx, st, name, cmd)
 	default:

@@ -30,6 +30,8 @@ type copySpec struct {
 	from, chown, chmod, text string
 	add                      *addSpec          // ADD's URLs and archives; nil for COPY
 	inline                   *buildctx.Context // the files of COPY <<EOF, in place of the context
+	excludes                 []string          // --exclude (copyflags.go)
+	parents                  bool              // --parents
 }
 
 // entry is one file of a COPY layer: where it comes from and where it goes.
@@ -53,14 +55,21 @@ type copyLayer struct {
 	// others, in other stages' mounts, are read each time.
 	sums     *filesum.Cache
 	sumsRoot string
+	exclude  *excluder // --exclude
 }
 
 // copy does a COPY step: the files are planned and hashed, then taken from
 // the cache or written as a layer of their own.
 func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) error {
-	v := bd.out.Begin(name)
+	v := st.begin(name)
 	var err error
-	if len(c.SourceContents) > 0 {
+	if c.add != nil && c.add.git != "" {
+		var done func()
+		if c, done, err = bd.gitSource(ctx, c); err == nil {
+			defer done()
+		}
+	}
+	if err == nil && len(c.SourceContents) > 0 {
 		var done func()
 		if c, done, err = bd.heredocSources(st, c); err == nil {
 			defer done()
@@ -235,23 +244,32 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		l.mode = &mode
 	}
 	l.chown = c.chown != ""
-	var rels, urls []string
+	if l.exclude, err = newExcluder(c.excludes); err != nil {
+		return nil, err
+	}
+	var rels, unders, urls []string
 	for _, s := range c.SourcePaths {
 		if c.add != nil && isURL(s) {
 			urls = append(urls, s)
 			continue
 		}
-		r, err := src.Resolve(s)
+		pattern, depth := s, 0
+		if c.parents {
+			pattern, depth = splitPivot(s)
+		}
+		r, err := src.Resolve(pattern)
 		if err != nil {
 			return nil, err
 		}
-		rels = append(rels, r...)
+		for _, rel := range r {
+			rels, unders = append(rels, rel), append(unders, underPivot(rel, depth))
+		}
 	}
 	dest := c.DestPath
 	if !path.IsAbs(dest) {
 		dest = path.Join("/", workdir, dest)
 	}
-	destDir := strings.HasSuffix(c.DestPath, "/") || strings.HasSuffix(c.DestPath, "/.") || isDir(view, dest)
+	destDir := c.parents || strings.HasSuffix(c.DestPath, "/") || strings.HasSuffix(c.DestPath, "/.") || isDir(view, dest)
 	if len(rels)+len(urls) > 1 && !destDir {
 		return nil, errors.New("when using COPY with more than one source file, the destination must be a directory and end with a /")
 	}
@@ -264,12 +282,22 @@ func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLay
 		}
 		l.entries = append(l.entries, entry{src: d.Path, target: target, info: d.Info})
 	}
-	for _, rel := range rels {
+	for i, rel := range rels {
 		info, err := os.Lstat(filepath.Join(src.Dir, rel))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rel, err)
 		}
+		if !info.IsDir() && l.exclude.excludes(path.Base(rel)) {
+			continue
+		}
 		switch {
+		case c.parents:
+			target := path.Join(dest, unders[i])
+			if info.IsDir() {
+				err = l.addDir(src, rel, target, isDir(view, target))
+				break
+			}
+			l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, rel), target: target, info: info})
 		case info.IsDir():
 			err = l.addDir(src, rel, dest, isDir(view, dest))
 		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && tarball.Is(filepath.Join(src.Dir, rel)):
@@ -305,7 +333,7 @@ func (l *copyLayer) addDir(src *buildctx.Context, rel, dest string, exists bool)
 		if rel == "." && p != "." {
 			sub = p
 		}
-		if sub == "" && exists {
+		if sub == "" && exists || l.exclude.excludes(sub) {
 			return nil
 		}
 		l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, p), target: path.Join(dest, sub), info: fi})

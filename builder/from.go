@@ -24,7 +24,7 @@ func (bd *build) metaVars() (dockerfile.Vars, error) {
 		for _, a := range cmd.Args {
 			v, ok := bd.opts.BuildArgs[a.Key]
 			if ok {
-				bd.usedArgs[a.Key] = true
+				bd.markUsed(a.Key)
 			} else if a.Value != nil {
 				var err error
 				if v, err = bd.f.Expand(*a.Value, vars); err != nil {
@@ -44,7 +44,7 @@ func (bd *build) metaVars() (dockerfile.Vars, error) {
 
 // from starts stage i from its FROM: scratch, an earlier stage, or an
 // image (pulled when missing, or always with --pull).
-func (bd *build) from(ctx context.Context, i int, s instructions.Stage) (*state, error) {
+func (bd *build) from(ctx context.Context, i int, s instructions.Stage, r *stageRun) (*state, error) {
 	meta, err := bd.metaVars()
 	if err != nil {
 		return nil, err
@@ -65,13 +65,15 @@ func (bd *build) from(ctx context.Context, i int, s instructions.Stage) (*state,
 			return nil, bd.f.At(s.Location, err)
 		}
 	}
-	st := &state{name: s.Name, b: bd, metaArgs: meta}
+	st := &state{name: s.Name, b: bd, metaArgs: meta, vnext: r.first, vend: r.first + r.count}
 	if j := bd.stageIndex(base, i); j >= 0 {
 		parent, err := bd.stage(ctx, j)
 		if err != nil {
 			return nil, err
 		}
+		bd.imgMu.Lock() // another stage may be writing parent's image
 		st.img, st.layers, st.key = parent.img, append([]ocispec.Descriptor{}, parent.layers...), parent.key
+		bd.imgMu.Unlock()
 		st.cfg, st.now = cloneConfig(parent.cfg), parent.now
 		st.chain("FROM", base)
 		return st, nil
@@ -80,7 +82,7 @@ func (bd *build) from(ctx context.Context, i int, s instructions.Stage) (*state,
 	if n, err := image.Normalize(base); err == nil && !strings.EqualFold(base, "scratch") {
 		shown = n
 	}
-	v := bd.out.Begin(bd.vertexName(i, 1, layerSteps(s.Commands)+1, "FROM "+shown))
+	v := st.begin(bd.vertexName(i, 1, layerSteps(s.Commands)+1, "FROM "+shown))
 	if strings.EqualFold(base, "scratch") {
 		st.cfg.OS, st.cfg.Architecture, st.cfg.RootFS.Type = "linux", runtime.GOARCH, "layers"
 		st.key = digest.FromString("scratch")

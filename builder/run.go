@@ -50,7 +50,7 @@ func (bd *build) run(ctx context.Context, st *state, name string, cmd *instructi
 		createdBy = fmt.Sprintf("RUN |%d %s %s", len(st.args), strings.Join(st.args, " "), strings.Join(argv, " "))
 	}
 	st.chain(append(append([]string{"RUN", network}, append(argv, st.runEnv()...)...), mountKey...)...)
-	v := bd.out.Begin(name)
+	v := st.begin(name)
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
 		if err == nil {
 			v.Cached()
@@ -176,6 +176,9 @@ func (bd *build) runFlags(cmd *instructions.RunCommand) (string, error) {
 // a stage from scratch has layers but no image yet. It is nil for a
 // scratch stage with no layer.
 func (bd *build) stateImage(ctx context.Context, st *state) (*image.Image, error) {
+	// Stages that COPY --from the same stage at once write its image once.
+	bd.imgMu.Lock()
+	defer bd.imgMu.Unlock()
 	if st.img != nil && len(st.img.Manifest.Layers) == len(st.layers) {
 		return st.img, nil
 	}

@@ -26,8 +26,9 @@ import (
 type stepMounts struct {
 	mounts []string // the engine's --mount specs
 	tmpfs  []string
-	env    []string     // secrets with env=
+	env    []string     // secrets with env=, SSH_AUTH_SOCK
 	dir    *stepdir.Dir // the step's own files: secrets, filtered copies, overlays
+	ssh    int          // ssh mounts so far (sshmount.go)
 }
 
 // mountKey is what the cache key takes from a RUN's mounts: their specs,
@@ -179,9 +180,11 @@ func (bd *build) prepareMounts(ctx context.Context, st *state, ms []*instruction
 		case instructions.MountTypeSecret:
 			err = bd.secretMount(sm, i, m, target)
 		case instructions.MountTypeCache:
-			err = bd.cacheMount(sm, m, target)
+			err = bd.cacheMount(ctx, sm, m, target)
 		case instructions.MountTypeBind:
 			err = bd.bindMount(ctx, sm, i, m, target)
+		case instructions.MountTypeSSH:
+			err = bd.sshMount(sm, m)
 		case instructions.MountTypeTmpfs:
 			spec := "type=tmpfs,target=" + target
 			if m.SizeLimit > 0 {

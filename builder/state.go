@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -34,6 +35,19 @@ type state struct {
 	now      time.Time
 	b        *build
 	metaArgs dockerfile.Vars // the ARGs before FROM, for a stage ARG without a value
+	// vnext and vend are the vertex numbers the plan set aside for the
+	// stage's steps, the next one and the end.
+	vnext, vend int
+}
+
+// begin starts the stage's next vertex, with the next number set aside
+// for it (or, past those, as ONBUILD triggers are, the next free one).
+func (s *state) begin(name string) *progress.Vertex {
+	if s.vnext < s.vend {
+		s.vnext++
+		return s.b.out.BeginAt(s.vnext-1, name)
+	}
+	return s.b.out.Begin(name)
 }
 
 // chain moves the cache key on by one step.
@@ -217,7 +231,7 @@ func (s *state) arg(f *dockerfile.File, cmd *instructions.ArgCommand) error {
 func (s *state) given(key string) (string, bool) {
 	v, ok := s.b.opts.BuildArgs[key]
 	if ok {
-		s.b.usedArgs[key] = true
+		s.b.markUsed(key)
 	}
 	return v, ok
 }

@@ -12,7 +12,7 @@ import (
 // missing parents, 0755 and root's) replaces the empty history entry that
 // the config change made. An existing directory adds no layer.
 func (bd *build) workdir(ctx context.Context, st *state, name string) error {
-	v := bd.out.Begin(name)
+	v := st.begin(name)
 	err := bd.workdirLayer(ctx, st, v)
 	if err != nil {
 		v.Fail(err)

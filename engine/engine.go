@@ -44,3 +44,7 @@ func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 // EmitRestart logs a restart, which the CLI makes of a stop and a start.
 func (e *Engine) EmitRestart(ref string) { e.c.EmitRestart(ref) }
+
+// EmitAttach logs an attach that the Engine API serves, as dockerd logs
+// each one.
+func (e *Engine) EmitAttach(ref string) { e.c.EmitAttach(ref) }

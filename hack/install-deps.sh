@@ -14,12 +14,14 @@ packages=(
 	docker-compose                # test/api: compose 1.29 drives berth system service
 	libseccomp-dev                # seccomp filters
 	uidmap                        # newuidmap/newgidmap for rootless containers
-	passt                         # pasta: the network of rootless containers (rootless/pasta.go)
+	slirp4netns                   # the egress of rootless containers, and rootless podman's (rootless/network.go)
 	iproute2 procps psmisc        # ip, ps and fuser used by tests and leak checks
 	nftables util-linux           # nft for berth's network table; nsenter for network tests
 	containernetworking-plugins   # podman's CNI in bench/network (berth's side side by side)
 	qemu-system-x86 cpio          # make vm-test: the cgroup v2 tests in a pure-v2 VM (test/vm)
 	criu iptables                 # checkpoint/restore (CRIU runs iptables-save); tested in the VM, see test/vm
+	openssh-client                # ssh-agent for berth build --ssh (test/engine/storage)
+	git                           # berth build: ADD of a git repository (builder/addgit.go)
 )
 
 missing=()
@@ -37,7 +39,7 @@ if ((${#missing[@]})); then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Rootless networking (pasta) opens /dev/net/tun as the user. udev makes it
+# Rootless networking (slirp4netns) opens /dev/net/tun as the user. udev makes it
 # 0666 on a Debian host (its default rule); a host without udev, as this
 # one, leaves the kernel's 0600.
 if [[ -c /dev/net/tun && $(stat -c %a /dev/net/tun) != 666 && $(id -u) -eq 0 ]]; then

@@ -1,6 +1,7 @@
 package rootless
 
 import (
+	"net"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -77,21 +78,31 @@ func TestKeepIDMap(t *testing.T) {
 	}
 }
 
-func TestPastaSpec(t *testing.T) {
+// listen gives -p 80 the kernel's pick and a range its first free port,
+// and the ports it returns are the sockets' own.
+func TestListen(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
-	for _, c := range []struct {
-		ports []Port
-		want  string
-	}{
-		{nil, "none"},
-		{[]Port{{HostIP: lo, HostPort: 8080, ContainerPort: 80, Proto: "tcp"}, {HostPort: 53, ContainerPort: 53, Proto: "udp"}}, "127.0.0.1/8080:80"},
-		{[]Port{{HostPort: 9000, HostPortEnd: 9002, ContainerPort: 7000, Proto: "tcp"}}, "9000-9002:7000-7002"},
-	} {
-		if got, err := pastaSpec(c.ports, "tcp"); err != nil || got != c.want {
-			t.Errorf("pastaSpec(%v): %q, %v; want %q", c.ports, got, err, c.want)
-		}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := pastaSpec([]Port{{ContainerPort: 80, Proto: "tcp"}}, "tcp"); err == nil {
-		t.Error("a port without a host port was accepted")
+	defer busy.Close()
+	bp := uint16(busy.Addr().(*net.TCPAddr).Port)
+	ls, got, err := listen([]Port{
+		{HostIP: lo, ContainerPort: 80, Proto: "tcp"},
+		{HostIP: lo, HostPort: bp, HostPortEnd: bp + 1, ContainerPort: 81, Proto: "tcp"},
+		{HostIP: lo, ContainerPort: 53, Proto: "udp"},
+	})
+	for _, l := range ls {
+		defer l.File.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) != 3 || got[0].HostPort == 0 || got[1].HostPort != bp+1 || got[1].HostPortEnd != 0 || got[2].HostPort == 0 {
+		t.Fatalf("listen: %+v", got)
+	}
+	if _, _, err := listen([]Port{{HostIP: lo, HostPort: bp, ContainerPort: 80, Proto: "tcp"}}); err == nil {
+		t.Error("a taken port was bound")
 	}
 }

@@ -42,7 +42,7 @@ func Spec(s *specs.Spec, usernsMode string) error {
 // ids below them map to the store's 1..uid, those above to the rest. The
 // process runs as the user. /sys is bound from the host: a new user
 // namespace may not mount sysfs for a network namespace it does not own
-// (pasta's is the store's), as runc's rootless spec does.
+// (slirp4netns's is the store's), as runc's rootless spec does.
 func keepID(s *specs.Spec) error {
 	ubounds, size, err := storeExtents("/proc/self/uid_map")
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 // routeArchive: what docker cp, docker export and docker diff use.
 func routesArchive(r *router.Router) {
-	s := &containersAPI{r}
+	s := &containersAPI{Router: r}
 	s.Handle("HEAD /containers/{id}/archive", s.statArchive)
 	s.Handle("GET /containers/{id}/archive", s.getArchive)
 	s.Handle("PUT /containers/{id}/archive", s.putArchive)

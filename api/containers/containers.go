@@ -29,13 +29,17 @@ import (
 )
 
 // containersAPI serves the containers endpoints of the Engine API.
-type containersAPI struct{ *router.Router }
+type containersAPI struct {
+	*router.Router
+	waits waitSet
+}
 
 // Register adds this package's routes to r.
 func Register(r *router.Router) {
 	routesArchive(r)
 	routesMore(r)
-	s := &containersAPI{r}
+	routesWebsocket(r)
+	s := &containersAPI{Router: r}
 	s.Handle("POST /containers/create", s.createContainer)
 	s.Handle("GET /containers/json", s.listContainers)
 	s.Handle("GET /containers/{id}/json", s.inspectContainer)
@@ -107,13 +111,26 @@ func (s *containersAPI) listContainers(w http.ResponseWriter, r *http.Request) e
 	})
 }
 
+// commandOf is a summary's Command as dockerd makes it: the path and the
+// arguments, those with a space in single quotes (docker ps shows it).
+func commandOf(path string, args []string) string {
+	parts := []string{path}
+	for _, a := range args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
 // ContainerSummaries are the rows of GET /containers/json.
 func ContainerSummaries(e *engine.Engine, list []*record.Container, size bool) []container.Summary {
 	out := make([]container.Summary, 0, len(list))
 	for _, c := range list {
 		sum := container.Summary{
 			ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
-			Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
+			Command: commandOf(c.Path, c.Args), Created: c.Created.Unix(),
 			Labels: c.Config.Labels, State: container.ContainerState(c.State.Status), Status: statusText(c),
 			Ports: []container.PortSummary{}, Mounts: []container.MountPoint{},
 			NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}},
@@ -187,6 +204,9 @@ func (s *containersAPI) startContainer(w http.ResponseWriter, r *http.Request) e
 		// The start outlives the request: a client that hangs up must
 		// not leave a half-started container.
 		if _, err := e.Start(context.WithoutCancel(r.Context()), c.ID); err != nil {
+			if c.HostConfig.AutoRemove {
+				s.waits.drain(c.ID, 5*time.Second)
+			}
 			return startErr(id, err)
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -68,3 +68,12 @@ func TestCreateOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestCommandOf(t *testing.T) {
+	if got := commandOf("sh", []string{"-c", "echo started; sleep 1", ""}); got != "sh -c 'echo started; sleep 1' " {
+		t.Errorf("commandOf = %q", got)
+	}
+	if got := commandOf("sleep", nil); got != "sleep" {
+		t.Errorf("commandOf with no args = %q", got)
+	}
+}

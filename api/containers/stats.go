@@ -18,7 +18,7 @@ import (
 )
 
 func routesMore(r *router.Router) {
-	s := &containersAPI{r}
+	s := &containersAPI{Router: r}
 	s.Handle("GET /containers/{id}/stats", s.containerStats)
 	s.Handle("POST /containers/{id}/update", s.updateContainer)
 }

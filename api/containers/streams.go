@@ -74,11 +74,13 @@ func (s *containersAPI) waitContainer(w http.ResponseWriter, r *http.Request) er
 		return router.BadRequest("invalid condition: %q", cond)
 	}
 	return s.WithContainer(id, func(e *engine.Engine, c *record.Container) error {
-		return waitResponse(w, r, e, c, cond)
+		s.waits.add(c.ID)
+		defer s.waits.done(c.ID)
+		return waitResponse(w, r, e, s.Opts.Root, c, cond)
 	})
 }
 
-func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *record.Container, cond string) error {
+func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, root string, c *record.Container, cond string) error {
 	release := func() {}
 	if c.HostConfig.AutoRemove {
 		var err error
@@ -91,7 +93,7 @@ func waitResponse(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *r
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	router.NewFlushWriter(w).F.Flush()
-	code, err := waitFor(r.Context(), e, c, cond, release)
+	code, err := waitFor(r.Context(), e, root, c, cond, release)
 	resp := container.WaitResponse{StatusCode: int64(code)}
 	if err != nil {
 		resp.Error = &container.WaitExitError{Message: err.Error()}
@@ -103,15 +105,16 @@ func jsonLine(w io.Writer, v any) error {
 	return router.WriteJSONTo(w, v)
 }
 
-// waitFor polls the record until cond holds and returns the exit code;
+// waitFor follows the record until cond holds and returns the exit code;
 // release lets a --rm container go once its exit is read.
-func waitFor(ctx context.Context, e *engine.Engine, c *record.Container, cond string, release func()) (int, error) {
+func waitFor(ctx context.Context, e *engine.Engine, root string, c *record.Container, cond string, release func()) (int, error) {
 	started, finished := c.State.StartedAt, c.State.FinishedAt
 	last := c
 	var once sync.Once
 	defer once.Do(release)
+	w := newRecordWatch(e, root)
 	for {
-		cur, err := e.Get(c.ID)
+		cur, err := w.get(c.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return last.State.ExitCode, nil
 		}
@@ -134,10 +137,8 @@ func waitFor(ctx context.Context, e *engine.Engine, c *record.Container, cond st
 				return cur.State.ExitCode, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
+		if !w.wait(ctx.Done()) {
 			return 0, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }
@@ -170,47 +171,74 @@ func (s *containersAPI) resizeContainer(w http.ResponseWriter, r *http.Request) 
 // exit takes nothing from us; stdin goes through the monitor once it runs.
 func (s *containersAPI) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	return s.WithContainer(r.PathValue("id"), func(e *engine.Engine, c *record.Container) error {
-		return attach(w, r, e, c)
+		return attach(w, r, e, s.Opts.Root, c)
 	})
 }
 
-func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, c *record.Container) error {
-	var err error
-	a := attachment{e: e, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
-		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
-	if !c.Running() && router.BoolQuery(r, "stream") {
-		if a.log, err = e.OpenLog(c.ID); err != nil {
-			return err
-		}
-		defer a.log.Close()
+func attach(w http.ResponseWriter, r *http.Request, e *engine.Engine, root string, c *record.Container) error {
+	a, err := newAttachment(r, e, root, c)
+	if err != nil {
+		return err
 	}
+	defer a.close()
 	conn, err := router.Hijack(w, r)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	a.conn = conn
-	if a.logs {
-		out, errw := a.writers()
-		e.Logs(c.ID, engine.LogsOptions{Tail: -1}, out, errw)
-	}
-	if !router.BoolQuery(r, "stream") {
-		return nil
-	}
-	a.serve()
+	// dockerd logs each attach, streamed or not (docker run's comes
+	// between create and start).
+	e.EmitAttach(c.ID)
+	a.run(r)
 	return nil
 }
 
+// newAttachment is an attach's options from its query; a container not
+// running yet has its log opened now (see attachContainer).
+func newAttachment(r *http.Request, e *engine.Engine, root string, c *record.Container) (*attachment, error) {
+	a := &attachment{e: e, root: root, c: c, stdin: router.BoolQuery(r, "stdin") && c.Config.OpenStdin,
+		stdout: router.BoolQuery(r, "stdout"), stderr: router.BoolQuery(r, "stderr"), logs: router.BoolQuery(r, "logs")}
+	if !c.Running() && router.BoolQuery(r, "stream") {
+		var err error
+		if a.log, err = e.OpenLog(c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *attachment) close() {
+	if a.log != nil {
+		a.log.Close()
+	}
+}
+
+// run sends the logs first if asked, then the stream if asked.
+func (a *attachment) run(r *http.Request) {
+	if a.logs {
+		out, errw := a.writers()
+		a.e.Logs(a.c.ID, engine.LogsOptions{Tail: -1}, out, errw)
+	}
+	if router.BoolQuery(r, "stream") {
+		a.serve()
+	}
+}
+
 type attachment struct {
-	e                           *engine.Engine
-	c                           *record.Container
-	conn                        *router.Hijacked
+	e    *engine.Engine
+	root string // the engine's, for its metadata database
+	c    *record.Container
+	conn io.ReadWriteCloser // the hijacked connection, or a websocket
+	// raw: the output is not multiplexed even without a terminal (a
+	// websocket's messages carry stdout and stderr as they come).
+	raw                         bool
 	log                         *os.File
 	stdin, stdout, stderr, logs bool
 }
 
 func (a *attachment) writers() (io.Writer, io.Writer) {
-	out, errw := router.Outputs(a.conn, a.c.Config.Tty)
+	out, errw := router.Outputs(a.conn, a.c.Config.Tty || a.raw)
 	if !a.stdout {
 		out = io.Discard
 	}
@@ -296,6 +324,7 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 		}
 	}
 	started, stdinDone := a.c.State.StartedAt, !a.stdin
+	w := newRecordWatch(a.e, a.root)
 	for {
 		if lr.next(emit) {
 			if werr != nil {
@@ -303,28 +332,30 @@ func (a *attachment) fromLog(gone <-chan struct{}) {
 			}
 			continue
 		}
-		cur, err := a.e.Get(a.c.ID)
-		if err != nil {
-			lr.next(emit)
-			return // removed after its exit (--rm): the log had all
-		}
-		if cur.State.StartedAt.After(started) || cur.Running() {
-			if !stdinDone && cur.Running() {
-				if st, err := a.e.DialAttach(cur.ID, engine.StreamOptions{Stdin: true, CloseStdin: cur.Config.StdinOnce}); err == nil {
-					defer st.Close()
-					go a.copyStdin(st)
-				}
-				stdinDone = true
-			}
-			if !cur.Running() && cur.State.Status != record.StatusRestarting {
+		if w.changed() {
+			cur, err := w.get(a.c.ID)
+			if err != nil {
 				lr.next(emit)
-				return
+				return // removed after its exit (--rm): the log had all
+			}
+			if cur.State.StartedAt.After(started) || cur.Running() {
+				if !stdinDone && cur.Running() {
+					if st, err := a.e.DialAttach(cur.ID, engine.StreamOptions{Stdin: true, CloseStdin: cur.Config.StdinOnce}); err == nil {
+						defer st.Close()
+						go a.copyStdin(st)
+					}
+					stdinDone = true
+				}
+				if !cur.Running() && cur.State.Status != record.StatusRestarting {
+					lr.next(emit)
+					return
+				}
 			}
 		}
 		select {
 		case <-gone:
 			return
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }

@@ -110,7 +110,7 @@ func run(cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	ps, err := benchPs(cfg, servers)
+	ps, err := benchPs(cfg, servers, dir)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func benchRun(cfg config, servers []*daemons.Daemon) (times, error) {
 
 // benchPs creates cfg.containers containers on each server through its
 // API, then times `docker ps -a` on each, interleaved.
-func benchPs(cfg config, servers []*daemons.Daemon) (times, error) {
+func benchPs(cfg config, servers []*daemons.Daemon, dir string) (times, error) {
 	for _, s := range servers {
 		c := s.Client()
 		for range cfg.containers {
@@ -118,6 +118,11 @@ func benchPs(cfg config, servers []*daemons.Daemon) (times, error) {
 			}
 		}
 	}
+	floor, err := psFloor(cfg, servers[0], dir)
+	if err != nil {
+		return nil, err
+	}
+	out["CLI floor"] = floor
 	for _, s := range servers {
 		if err := s.RemoveContainers(); err != nil {
 			return nil, err

@@ -34,8 +34,14 @@ func report(cfg config, servers []*daemons.Daemon, runs, ps times, act activatio
 	ratio(runs, "dockerd", 0.5)
 	ratio(runs, "podman", 0.5)
 	table(fmt.Sprintf("docker ps -a, %d containers", cfg.containers), ps, cfg.psRuns)
+	fmt.Printf("  %-8s %10s %10s  (the CLI alone: berth's answer served at once)\n", "floor", ms(ps.median("CLI floor")), ms(ps.p90("CLI floor")))
 	ratio(ps, "dockerd", 0.5)
 	ratio(ps, "podman", 0)
+	if f, d := ps.median("CLI floor"), ps.median("dockerd"); f > 0 && d > 0 {
+		b := ps.median("berth")
+		fmt.Printf("  beyond the CLI's own time: berth %s, dockerd %s (%.2fx); the least berth/dockerd any server reaches here is %.2fx\n",
+			ms(b-f), ms(d-f), (b-f).Seconds()/(d-f).Seconds(), f.Seconds()/d.Seconds())
+	}
 	fmt.Printf("\nberth system service:\n")
 	fmt.Printf("  idle RSS (%v after its last request): %.1f MiB (target < 15)%s\n",
 		trimAfter+2*time.Second, float64(idleKB)/1024, verdict(idleKB < 15<<10))

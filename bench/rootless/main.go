@@ -6,7 +6,8 @@
 //   - throughput of a published port: a GET of a 256 MiB file from busybox
 //     httpd to 127.0.0.1 from the host; target >= 1.0x podman's MB/s;
 //   - the memory (PSS) of the per-container helpers of a detached container
-//     with a published port: berth's monitor and pasta against podman's
+//     with a published port: berth's monitor, slirp4netns and port
+//     forwarder (berth-portfwd) against podman's
 //     conmon, rootlessport (with its child) and slirp4netns; target
 //     <= 0.5x podman's.
 //
@@ -191,11 +192,22 @@ func (b *bench) benchPort(mb, rounds int) error {
 	return b.helperMemory()
 }
 
-// helperKinds names each engine's per-container helper processes by what
-// their command line starts with.
-var helperKinds = map[string][]string{
-	"berth":  {"berth-monitor", "/usr/bin/pasta"},
-	"podman": {"/usr/bin/conmon", "rootlessport", "/usr/bin/slirp4netns"},
+// helperEngine says whose per-container helper a command line is: by what
+// it starts with, and for slirp4netns, which both run, by whose run dir
+// its namespace is in (berth's is under $XDG_RUNTIME_DIR/berth/netns).
+func helperEngine(args []string) string {
+	switch {
+	case strings.HasPrefix(args[0], "berth-monitor"), args[0] == "berth-portfwd":
+		return "berth"
+	case strings.HasPrefix(args[0], "/usr/bin/conmon"), strings.HasPrefix(args[0], "rootlessport"):
+		return "podman"
+	case args[0] == "/usr/bin/slirp4netns":
+		if strings.Contains(strings.Join(args, " "), "/berth/netns/") {
+			return "berth"
+		}
+		return "podman"
+	}
+	return ""
 }
 
 func (b *bench) helperMemory() error {
@@ -207,14 +219,10 @@ func (b *bench) helperMemory() error {
 			continue // gone, or a zombie
 		}
 		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-		for engine, prefixes := range helperKinds {
-			for _, p := range prefixes {
-				if strings.HasPrefix(args[0], p) {
-					kib := benchstat.PSS(pid)
-					total[engine] += kib
-					lines = append(lines, fmt.Sprintf("    %-6s %-22s %6d KiB", engine, filepath.Base(args[0]), kib))
-				}
-			}
+		if engine := helperEngine(args); engine != "" {
+			kib := benchstat.PSS(pid)
+			total[engine] += kib
+			lines = append(lines, fmt.Sprintf("    %-6s %-22s %6d KiB", engine, filepath.Base(args[0]), kib))
 		}
 	}
 	if total["berth"] == 0 || total["podman"] == 0 {
@@ -227,7 +235,7 @@ func (b *bench) helperMemory() error {
 }
 
 // cleanup removes both engines' containers while the user still exists,
-// so their own clean-up (mounts in the user namespace, pasta, conmon)
+// so their own clean-up (mounts in the user namespace, slirp4netns, conmon)
 // runs; the user's removal kills what is left.
 func (b *bench) cleanup() {
 	for _, c := range []*exec.Cmd{b.berthCmd("rm", "-f", "web"), b.podmanCmd("rm", "-f", "web")} {

@@ -31,6 +31,9 @@ type Options struct {
 	Sharing  string
 	Mode     fs.FileMode
 	UID, GID int
+	// Seed, when set, fills a new directory (RUN --mount=type=cache,from=)
+	// before it takes its name, so that a failed seed leaves no cache.
+	Seed func(dir string) error
 }
 
 // ErrBusy is a private cache that another step holds.
@@ -67,8 +70,39 @@ func Acquire(base, id string, o Options) (dir string, release func() error, err 
 	return dir, release, nil
 }
 
-// MakeDir makes dir with o's mode and owner unless it exists.
+// MakeDir makes dir with o's mode and owner (and o.Seed's files) unless
+// it exists.
 func MakeDir(dir string, o Options) error {
+	if _, err := os.Lstat(dir); err == nil {
+		return nil
+	}
+	if o.Seed == nil {
+		return mkdir(dir, o)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".new-")
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(tmp); err != nil {
+		return err
+	}
+	err = mkdir(tmp, o)
+	if err == nil {
+		err = o.Seed(tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, dir)
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
+			err = nil // another step seeded it first: theirs it is
+		}
+	}
+	if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func mkdir(dir string, o Options) error {
 	switch err := os.Mkdir(dir, o.Mode); {
 	case errors.Is(err, fs.ErrExist):
 		return nil

@@ -58,3 +58,32 @@ func TestAcquireSharingAndPrune(t *testing.T) {
 		t.Errorf("prune of no caches: %v", err)
 	}
 }
+
+// TestSeed: a new directory is filled by Seed before it takes its name; a
+// failed seed leaves no cache, and an existing one is not seeded again.
+func TestSeed(t *testing.T) {
+	base := t.TempDir()
+	boom := errors.New("boom")
+	o := Options{Mode: 0o755, UID: os.Getuid(), GID: os.Getgid(), Seed: func(string) error { return boom }}
+	if _, _, err := Acquire(base, "x", o); !errors.Is(err, boom) {
+		t.Fatalf("a failed seed: %v", err)
+	}
+	if left, _ := os.ReadDir(base); len(left) != 1 { // the lock file only
+		t.Errorf("a failed seed left %v", left)
+	}
+	o.Seed = func(dir string) error { return os.WriteFile(filepath.Join(dir, "f"), []byte("seeded"), 0o644) }
+	dir, release, err := Acquire(base, "x", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if data, err := os.ReadFile(filepath.Join(dir, "f")); err != nil || string(data) != "seeded" {
+		t.Errorf("seeded cache has f %q, %v", data, err)
+	}
+	o.Seed = func(string) error { return boom }
+	if _, release, err := Acquire(base, "x", o); err != nil {
+		t.Errorf("an existing cache was seeded again: %v", err)
+	} else {
+		release()
+	}
+}

@@ -6,6 +6,8 @@ package progress
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -98,9 +100,18 @@ func (v *Vertex) Log(format string, a ...any) {
 	v.p.plain("#%d %s\n", v.n, fmt.Sprintf(format, a...))
 }
 
-func (v *Vertex) Done()          { v.finish("DONE", fmt.Sprintf("DONE %.1fs", time.Since(v.start).Seconds())) }
-func (v *Vertex) Cached()        { v.finish("CACHED", "CACHED") }
-func (v *Vertex) Fail(err error) { v.finish("ERROR", fmt.Sprintf("ERROR: %v", err)) }
+func (v *Vertex) Done()   { v.finish("DONE", fmt.Sprintf("DONE %.1fs", time.Since(v.start).Seconds())) }
+func (v *Vertex) Cached() { v.finish("CACHED", "CACHED") }
+
+// Fail ends the vertex with err; a step stopped because the build was
+// (another stage failed, Ctrl-C) is CANCELED, as BuildKit shows it.
+func (v *Vertex) Fail(err error) {
+	if errors.Is(err, context.Canceled) {
+		v.finish("CANCELED", "CANCELED")
+		return
+	}
+	v.finish("ERROR", fmt.Sprintf("ERROR: %v", err))
+}
 
 func (v *Vertex) finish(status, line string) {
 	v.p.mu.Lock()

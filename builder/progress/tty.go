@@ -146,7 +146,7 @@ func (s *screen) lines(now time.Time, final bool) []string {
 		}
 		prefix := " => "
 		switch v.status {
-		case "CACHED", "ERROR":
+		case "CACHED", "ERROR", "CANCELED":
 			prefix += v.status + " "
 		}
 		out = append(out, s.fit(prefix+v.name, fmt.Sprintf(" %.1fs", end.Sub(v.start).Seconds())))

@@ -90,7 +90,7 @@ state, kill, delete. run does create and start at once.`,
 		newSpecCommand(), newCreateCommand(), newStartCommand(), newRunCommand(),
 		newStateCommand(), newListCommand(), newKillCommand(), newDeleteCommand(),
 		newUpdateCommand(), newPauseCommand(), newResumeCommand(), newEventsCommand(), newPsCommand(),
-		newFeaturesCommand(), newExecCommand(),
+		newFeaturesCommand(), newExecCommand(), newCheckpointCommand(), newRestoreCommand(),
 	)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

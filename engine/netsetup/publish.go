@@ -119,7 +119,7 @@ func (s *Setup) publishedPorts(c *record.Container) map[string][]record.PortBind
 }
 
 // livePorts are the ports a running container publishes, host ports
-// picked: its endpoints' as root, what its pasta was told rootless.
+// picked: its endpoints' as root, what rootless.StartNetwork bound rootless.
 func (s *Setup) livePorts(c *record.Container, eps []network.Endpoint) []portmap.Mapping {
 	var out []portmap.Mapping
 	if !rootless.Active() {

@@ -1,6 +1,6 @@
 // Package netsetup is the container side of networking: it gives a
 // starting container its network namespace joined to its networks (or
-// pasta's, rootless), writes its /etc/hostname, /etc/hosts and
+// slirp4netns's, rootless), writes its /etc/hostname, /etc/hosts and
 // /etc/resolv.conf, records the ports it publishes, connects and
 // disconnects it later, and undoes what a killed berth process left
 // (Repair). The networks themselves (bridges, leases, nft) are package
@@ -389,8 +389,8 @@ func (s *Setup) TearDown(c *record.Container) error {
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
 	}
-	if rootless.Active() { // pasta's, not the host's bridge
-		return errors.Join(netns.Remove(s.NetNSPath(c.ID)), rootless.StopPasta(s.RunRoot, c.ID))
+	if rootless.Active() { // slirp4netns's, not the host's bridge
+		return errors.Join(rootless.StopNetwork(s.RunRoot, c.ID), netns.Remove(s.NetNSPath(c.ID)))
 	}
 	nets := s.networks()
 	path := s.NetNSPath(c.ID)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/sys/unix"
 )
 
 // Timeout bounds how long an open waits for another berth process holding
@@ -54,7 +56,12 @@ func (f File) with(readOnly bool, fn func(*bolt.DB) error) (err error) {
 	if timeout == 0 {
 		timeout = Timeout
 	}
+	release, err := awaitLock(f.Path, readOnly, timeout)
+	if err != nil {
+		return err
+	}
 	db, err := bolt.Open(f.Path, Mode, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
+	release()
 	if err != nil {
 		return fmt.Errorf("open metadata %s: %w (another berth command may hold it)", f.Path, err)
 	}
@@ -64,4 +71,48 @@ func (f File) with(readOnly bool, fn func(*bolt.DB) error) (err error) {
 		}
 	}()
 	return fn(db)
+}
+
+// lockStep is how often awaitLock tries the lock again.
+const lockStep = time.Millisecond
+
+// awaitLock waits for the database's lock at a fine step before bbolt
+// tries it: bbolt retries a lock it did not get only every 50 ms, and
+// berth's processes take turns on the file many times a second (a
+// container started through the API has its record written by the
+// monitor while the API's waiters read it), so a turn lost cost 50 ms.
+// The wait is a flock of an fd of its own. A reader keeps its shared lock
+// until bbolt holds its own (shared locks do not conflict), so no writer
+// comes between; a writer lets its exclusive one go just before bbolt
+// takes it, and may rarely lose that race to bbolt's slower retry. A
+// file not made yet needs no wait.
+func awaitLock(path string, readOnly bool, timeout time.Duration) (release func(), err error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return func() {}, nil // bbolt creates it, or says why not
+	}
+	how := unix.LOCK_EX
+	if readOnly {
+		how = unix.LOCK_SH
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := unix.Flock(fd, how|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if err != unix.EWOULDBLOCK || time.Now().After(deadline) {
+			unix.Close(fd)
+			if err == unix.EWOULDBLOCK {
+				return nil, fmt.Errorf("open metadata %s: %w (another berth command may hold it)", path, bolterrors.ErrTimeout)
+			}
+			return nil, fmt.Errorf("lock metadata %s: %w", path, err)
+		}
+		time.Sleep(lockStep)
+	}
+	if !readOnly {
+		unix.Close(fd) // bbolt's exclusive lock would conflict with this one
+		return func() {}, nil
+	}
+	return func() { unix.Close(fd) }, nil
 }

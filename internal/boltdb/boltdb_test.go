@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/sys/unix"
 )
 
 func TestUpdateView(t *testing.T) {
@@ -101,5 +102,42 @@ func TestFileTimeout(t *testing.T) {
 	}
 	if waited := time.Since(start); waited > Timeout/2 {
 		t.Errorf("waited %v: the File's 50ms did not apply", waited)
+	}
+}
+
+// TestAwaitLock: an open waits for another holder's exclusive lock and
+// gives up with bbolt's ErrTimeout; a reader does not wait for readers.
+func TestAwaitLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metadata.db")
+	if err := Update(path, func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("b")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	short := File{Path: path, Timeout: 30 * time.Millisecond}
+	if err := short.View(func(*bolt.Tx) error { return nil }); !errors.Is(err, bolterrors.ErrTimeout) {
+		t.Errorf("View under another's exclusive lock: %v, want ErrTimeout", err)
+	}
+	if err := short.Update(func(*bolt.Tx) error { return nil }); !errors.Is(err, bolterrors.ErrTimeout) {
+		t.Errorf("Update under another's exclusive lock: %v, want ErrTimeout", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+	if err := short.View(func(*bolt.Tx) error { return nil }); err != nil {
+		t.Errorf("View beside another reader: %v", err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	}()
+	if err := (File{Path: path, Timeout: 10 * time.Second}).Update(func(*bolt.Tx) error { return nil }); err != nil {
+		t.Errorf("Update once the reader went: %v", err)
 	}
 }

@@ -76,7 +76,7 @@ var rules = []rule{
 	{"engine/sysinfo", []string{"engine/ociruntime", "runtime/cgroups", "rootless", "internal"}},
 	// The container side of networking: the records it joins to
 	// networks (read and updated in the store), create's network flags,
-	// the networks and pasta it drives.
+	// the networks and rootless helpers it drives.
 	{"engine/netsetup", []string{"engine/record", "engine/store", "engine/options", "network", "rootless", "internal"}},
 	// Healthchecks: create's flags, the record a probe's result moves,
 	// the store it is kept in; the probe's exec is handed in.

@@ -284,7 +284,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	files := newChildFiles(b.opts.PassFDs)
 	sockFD, fifoFD, consoleFD, exeFD := files.add(childSock), files.add(fifo), files.add(consoleSock), files.add(exe)
 	b.inRuntime = b.setupInRuntime()
-	// Inside a user namespace the init may not id-map: it gets trees.
+	// Inside a user namespace the init may not id-map: this process does.
 	inUserns := b.spec.Linux != nil && rootfs.HasNamespace(b.spec.Linux, specs.UserNamespace)
 	if b.idmaps, err = idmap.Prepare(b.spec, b.bundle, inUserns); err != nil {
 		return err

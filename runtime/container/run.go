@@ -39,6 +39,7 @@ type Forwarder struct {
 	stopped bool
 	child   chan struct{} // closed once SIGCHLD is caught
 	caught  chan struct{} // closed once every signal is caught
+	since   uint64        // others' exits kept before it are not its child's
 }
 
 // NewForwarder starts catching every signal, in the background: the Go
@@ -46,7 +47,7 @@ type Forwarder struct {
 // thread, and the 64 of them take 2-3 ms, as long as the rest of a
 // container's start. Ready waits until they are all caught.
 func NewForwarder() *Forwarder {
-	f := &Forwarder{ch: make(chan os.Signal, 128), child: make(chan struct{}), caught: make(chan struct{})}
+	f := &Forwarder{ch: make(chan os.Signal, 128), child: make(chan struct{}), caught: make(chan struct{}), since: others.now()}
 	go f.catchAll()
 	return f
 }
@@ -99,14 +100,14 @@ func (f *Forwarder) Wait(pid int) (Exit, error) {
 	// An exit before SIGCHLD was caught sent no signal we can see: reap
 	// only once it is, and the first reap finds such an exit.
 	<-f.child
-	if ex, done, err := reap(pid); done || err != nil {
+	if ex, done, err := reap(pid, f.since); done || err != nil {
 		return ex, err
 	}
 	for sig := range f.ch {
 		s := sig.(unix.Signal)
 		switch s {
 		case unix.SIGCHLD:
-			if ex, done, err := reap(pid); done || err != nil {
+			if ex, done, err := reap(pid, f.since); done || err != nil {
 				return ex, err
 			}
 		case unix.SIGURG:
@@ -128,14 +129,23 @@ func (f *Forwarder) Wait(pid int) (Exit, error) {
 }
 
 // reap collects every exited child; done is true once pid is among them.
-func reap(pid int) (Exit, bool, error) {
+// Another Forwarder's child it collects (two containers run in the
+// foreground of one process, as a build's stages do) is kept for that
+// Forwarder's own reap to find: exits kept since the Forwarder was made.
+func reap(pid int, since uint64) (Exit, bool, error) {
 	for {
+		if ws, ok := others.take(pid, since); ok {
+			return exitOf(ws), true, nil
+		}
 		var ws unix.WaitStatus
 		got, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if errors.Is(err, unix.ECHILD) {
+			if ws, ok := others.take(pid, since); ok {
+				return exitOf(ws), true, nil
+			}
 			return 0, false, fmt.Errorf("container process %d is not a child of the runtime", pid)
 		}
 		if err != nil {
@@ -147,7 +157,61 @@ func reap(pid int) (Exit, bool, error) {
 		if got == pid {
 			return exitOf(ws), true, nil
 		}
+		others.keep(got, ws)
 	}
+}
+
+// others are the exits reap collected that were not its own pid's: another
+// Forwarder's child, or an orphan a child subreaper inherits (never
+// claimed, dropped after a while). Each is numbered, so that a Forwarder
+// takes only exits kept after it was made, not an older process's of the
+// same pid.
+var others = &exitBook{exits: map[int]keptExit{}}
+
+type exitBook struct {
+	mu    sync.Mutex
+	seq   uint64
+	exits map[int]keptExit
+}
+
+type keptExit struct {
+	ws   unix.WaitStatus
+	seq  uint64
+	when time.Time
+}
+
+// keepFor is how long an exit waits for its Forwarder: that one reaps on
+// the same SIGCHLD, so it is long unclaimed only for an orphan's.
+const keepFor = time.Minute
+
+func (b *exitBook) now() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seq
+}
+
+func (b *exitBook) keep(pid int, ws unix.WaitStatus) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	for p, e := range b.exits {
+		if now.Sub(e.when) > keepFor {
+			delete(b.exits, p)
+		}
+	}
+	b.seq++
+	b.exits[pid] = keptExit{ws: ws, seq: b.seq, when: now}
+}
+
+func (b *exitBook) take(pid int, since uint64) (unix.WaitStatus, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.exits[pid]
+	if !ok || e.seq <= since {
+		return 0, false
+	}
+	delete(b.exits, pid)
+	return e.ws, true
 }
 
 // Finish cleans up after a foreground run: every leftover process in the
@@ -164,7 +228,7 @@ func (c *Container) Finish() error {
 			}
 			// Reaps whatever of ours has exited; "not a child" is the
 			// usual answer here (the leftovers were the init's).
-			if _, _, err := reap(-1); err != nil {
+			if _, _, err := reap(-1, 0); err != nil {
 				slog.Debug("reap leftovers", "id", c.ID(), "err", err)
 			}
 			time.Sleep(2 * time.Millisecond)

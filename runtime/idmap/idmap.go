@@ -8,11 +8,10 @@
 // none, from the container's: the one it joins by path, or one made with
 // linux.uidMappings and linux.gidMappings. Attaching it needs
 // CAP_SYS_ADMIN on the host, so a container init inside a user namespace
-// cannot do it: the runtime then clones and maps the sources itself, before
-// the init starts, and passes the trees down (Prepare's trees argument).
-// Otherwise only the user namespaces are made beforehand and the mounter
-// clones the source at its turn, in the container's mount namespace, so a
-// source under an earlier mount of the container is found.
+// cannot do it: it clones the source and hands the tree to the runtime to
+// map (remote.go). Either way the source is cloned at the mount's turn in
+// the container's mount namespace, so a source under an earlier mount of
+// the container is found, and the user namespaces are made beforehand.
 package idmap
 
 import (
@@ -33,9 +32,9 @@ import (
 type FDs struct {
 	// Userns is the user namespace the mount takes its maps from.
 	Userns int `json:"userns"`
-	// Tree is the source, already cloned and id-mapped by the runtime,
-	// or -1: the mounter clones and maps it itself.
-	Tree int `json:"tree"`
+	// Sock is the runtime's mapping socket for a mounter in a user
+	// namespace (MapRemote), or -1: the mounter maps with Userns itself.
+	Sock int `json:"sock"`
 }
 
 // Wanted says whether a spec mount is id-mapped: it has mappings of its
@@ -47,7 +46,7 @@ func Wanted(m *specs.Mount, o mountopt.Options) bool {
 // request is one id-mapped mount of a spec, checked.
 type request struct {
 	idx            int
-	src            string
+	src, dst       string
 	bindRec, idRec bool
 	// key names the user namespace: a path to open, or the maps to make.
 	key        string
@@ -74,7 +73,7 @@ func plan(s *specs.Spec, bundle string) ([]request, error) {
 		if os.Geteuid() != 0 {
 			return nil, fail("id-mapped mounts need root on the host (CAP_SYS_ADMIN), they are not supported for rootless containers")
 		}
-		r := request{idx: i, src: m.Source, bindRec: o.Flags&unix.MS_REC != 0, idRec: o.IDMapRecursive}
+		r := request{idx: i, src: m.Source, dst: m.Destination, bindRec: o.Flags&unix.MS_REC != 0, idRec: o.IDMapRecursive}
 		if !filepath.IsAbs(r.src) {
 			r.src = filepath.Join(bundle, r.src)
 		}
@@ -195,6 +194,9 @@ func Map(tree int, src string, recursive bool, userns int) error {
 		if unix.Fstatfs(tree, &sf) == nil {
 			return fmt.Errorf("id-map %s: the kernel refused it (%w): its %s filesystem does not support id-mapped mounts", src, err, fsName(sf.Type))
 		}
+	}
+	if errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("id-map %s: %w (the kernel maps a mount once: is it id-mapped already?)", src, err)
 	}
 	return fmt.Errorf("id-map %s: %w", src, err)
 }

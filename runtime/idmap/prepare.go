@@ -14,24 +14,26 @@ import (
 
 // Set holds what a container's id-mapped mounts need until they are
 // made: one user namespace per distinct mapping and, for a mounter in a
-// user namespace, the mapped trees.
+// user namespace, the socket it asks the runtime to map its trees over.
 type Set struct {
-	mounts map[int]prepared
+	mounts map[int]request
+	userns map[int]*os.File // by mount index
 	files  []*os.File
+	// remote is the runtime's end of the mapping socket, child the
+	// mounter's; nil unless Prepare was asked for them.
+	remote, child *os.File
 }
 
-type prepared struct{ userns, tree *os.File }
-
-// Prepare makes the user namespaces of the spec's id-mapped mounts and,
-// with trees, clones and maps their sources too. It checks the mounts
-// first, as runc does; a spec without any gives a nil Set. Close releases
-// everything.
-func Prepare(s *specs.Spec, bundle string, trees bool) (*Set, error) {
+// Prepare checks the spec's id-mapped mounts as runc does and makes their
+// user namespaces. With remote, the mounter will be in a user namespace,
+// where it may clone a source but not map it: Serve then maps its trees.
+// A spec without id-mapped mounts gives a nil Set. Close releases all.
+func Prepare(s *specs.Spec, bundle string, remote bool) (*Set, error) {
 	reqs, err := plan(s, bundle)
 	if err != nil || len(reqs) == 0 {
 		return nil, err
 	}
-	set := &Set{mounts: map[int]prepared{}}
+	set := &Set{mounts: map[int]request{}, userns: map[int]*os.File{}}
 	byKey := map[string]*os.File{}
 	for _, r := range reqs {
 		ns := byKey[r.key]
@@ -43,25 +45,29 @@ func Prepare(s *specs.Spec, bundle string, trees bool) (*Set, error) {
 			byKey[r.key] = ns
 			set.files = append(set.files, ns)
 		}
-		p := prepared{userns: ns}
-		if trees {
-			fd, err := Clone(r.src, r.bindRec, r.idRec, int(ns.Fd()))
-			if err != nil {
-				set.Close()
-				return nil, fmt.Errorf("id-mapped mount on %s (mounts[%d]): %w", s.Mounts[r.idx].Destination, r.idx, err)
-			}
-			p.tree = os.NewFile(uintptr(fd), "idmapped-tree")
-			set.files = append(set.files, p.tree)
+		set.mounts[r.idx], set.userns[r.idx] = r, ns
+	}
+	if remote {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			set.Close()
+			return nil, fmt.Errorf("id-mapped mounts: socketpair: %w", err)
 		}
-		set.mounts[r.idx] = p
+		set.remote, set.child = os.NewFile(uintptr(pair[0]), "idmap-runtime"), os.NewFile(uintptr(pair[1]), "idmap-mounter")
+		set.files = append(set.files, set.remote, set.child)
+		go set.serve()
 	}
 	return set, nil
 }
 
-// Close releases the namespaces and trees.
+// Close releases the namespaces and sockets.
 func (s *Set) Close() {
 	if s == nil {
 		return
+	}
+	if s.remote != nil {
+		// Wakes serve, which may be blocked reading.
+		_ = unix.Shutdown(int(s.remote.Fd()), unix.SHUT_RDWR)
 	}
 	for _, f := range s.files {
 		f.Close()
@@ -76,9 +82,6 @@ func (s *Set) FDs(add func(*os.File) int) map[int]FDs {
 		return nil
 	}
 	num := func(f *os.File) int {
-		if f == nil {
-			return -1
-		}
 		if add == nil {
 			return int(f.Fd())
 		}
@@ -94,8 +97,12 @@ func (s *Set) FDs(add func(*os.File) int) map[int]FDs {
 		return n
 	}
 	out := make(map[int]FDs, len(s.mounts))
-	for i, p := range s.mounts {
-		out[i] = FDs{Userns: once(p.userns), Tree: once(p.tree)}
+	for i := range s.mounts {
+		if s.child != nil {
+			out[i] = FDs{Userns: -1, Sock: once(s.child)}
+		} else {
+			out[i] = FDs{Userns: once(s.userns[i]), Sock: -1}
+		}
 	}
 	return out
 }

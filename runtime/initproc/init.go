@@ -175,7 +175,8 @@ func setupFilesystem(p *peer, c *Config) error {
 	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap}
 	err := rootfs.Setup(rc)
 	for _, fds := range c.IDMap {
-		unix.Close(fds.Userns) // the trees are Setup's
+		unix.Close(fds.Userns) // -1 or a repeat: nothing to close
+		unix.Close(fds.Sock)
 	}
 	if err != nil {
 		return err

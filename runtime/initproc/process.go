@@ -144,8 +144,11 @@ func setupTerminal(c *Config, mountConsole bool) error {
 	if c.ConsoleFD < 0 {
 		return errors.New("process.terminal is true but no --console-socket was given")
 	}
-	if _, err := unix.Setsid(); err != nil {
-		return fmt.Errorf("setsid: %w", err)
+	// The constructor (nsenter.c) made the process a session leader.
+	if sid, _ := unix.Getsid(0); sid != unix.Getpid() {
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
+		}
 	}
 	master, _, err := console.NewPty()
 	if err != nil {

@@ -394,6 +394,11 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		write_all("P", 1);
 		write_all(&pid, sizeof(pid));
 	}
+	// Each container process leads a session of its own, as runc's: a
+	// session led from outside its pid namespace (the caller's shell)
+	// is one CRIU cannot checkpoint without --shell-job.
+	if (setsid() < 0 && getsid(0) != getpid())
+		bail("setsid");
 	if (setup_requested())
 		setup_process();
 	if (exec_requested())

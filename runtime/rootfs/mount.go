@@ -108,11 +108,8 @@ func (s *setup) mountBind(e *entry) error {
 }
 
 // bindTree clones the bind's source as a detached tree, id-mapped if
-// asked (or takes the one the runtime cloned and mapped for it).
+// asked: by this process, or by the runtime for one in a user namespace.
 func (s *setup) bindTree(e *entry) (int, error) {
-	if e.idmap != nil && e.idmap.Tree >= 0 {
-		return e.idmap.Tree, nil
-	}
 	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
 	if e.opts.Flags&unix.MS_REC != 0 {
 		flags |= unix.AT_RECURSIVE
@@ -125,9 +122,14 @@ func (s *setup) bindTree(e *entry) (int, error) {
 	if e.idmap == nil {
 		return tree, nil
 	}
-	if err := idmap.Map(tree, e.src, e.opts.IDMapRecursive, e.idmap.Userns); err != nil {
+	if e.idmap.Sock >= 0 {
+		err = idmap.MapRemote(e.idmap.Sock, e.idx, tree)
+	} else if err = idmap.Map(tree, e.src, e.opts.IDMapRecursive, e.idmap.Userns); err != nil {
+		err = fmt.Errorf("mount on %s (mounts[%d]): %w", e.dst, e.idx, err)
+	}
+	if err != nil {
 		unix.Close(tree)
-		return -1, fmt.Errorf("mount on %s (mounts[%d]): %w", e.dst, e.idx, err)
+		return -1, err
 	}
 	ktrace.F("mount_setattr(tree, \"\", AT_EMPTY_PATH, {attr_set=MOUNT_ATTR_IDMAP, userns_fd=%d})", e.idmap.Userns)
 	return tree, nil

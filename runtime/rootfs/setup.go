@@ -21,6 +21,7 @@ package rootfs
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/berth-containers/berth/runtime/devnode"
 	"github.com/berth-containers/berth/runtime/idmap"
@@ -58,7 +59,7 @@ type Config struct {
 	// from whoever opened the context. 0 means mount(2) as the init.
 	ProcFS int
 	// IDMap has the fds of the id-mapped binds, by index in Spec.Mounts
-	// (runtime/idmap.Set.FDs); Setup closes them.
+	// (runtime/idmap.Set.FDs).
 	IDMap map[int]idmap.FDs
 }
 
@@ -173,9 +174,16 @@ func validate(c *Config) error {
 	if !filepath.IsAbs(c.Rootfs) {
 		return fmt.Errorf("set up rootfs: rootfs %q must be an absolute path", c.Rootfs)
 	}
+	// A relative destination is relative to the container's / (runc 1.x;
+	// runtime/spec warns about it), and one spelt as a host path under the
+	// rootfs means that place in it, as runc takes it.
 	for i, m := range c.Spec.Mounts {
-		if !filepath.IsAbs(m.Destination) {
-			return fmt.Errorf("mount destination %q (mounts[%d]) must be an absolute path", m.Destination, i)
+		d := m.Destination
+		if rel, ok := strings.CutPrefix(d, c.Rootfs+"/"); ok {
+			d = rel
+		}
+		if !filepath.IsAbs(d) {
+			c.Spec.Mounts[i].Destination = "/" + d
 		}
 	}
 	return nil

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,7 +111,33 @@ func TestConcurrentWithCLI(t *testing.T) {
 	if left := strings.TrimSpace(s.must(t, "ps", "-aq")); left != "" {
 		t.Errorf("docker ps -aq after the removals: %s", left)
 	}
+	// The monitors the service started and rm killed are reaped.
+	var zombies []int
+	if !waitFor(func() bool { zombies = s.zombieChildren(); return len(zombies) == 0 }) {
+		t.Errorf("the service's children left unreaped: %v", zombies)
+	}
 	if got := s.settledFds(t, fds); got > fds {
 		t.Errorf("the service holds %d fds after the calls, %d before: %v, before %v", got, fds, s.fdLinks(), before)
 	}
+}
+
+// zombieChildren lists the service's children that exited unreaped.
+func (s *service) zombieChildren() []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) >= 2 && f[0] == "Z" && f[1] == strconv.Itoa(s.cmd.Process.Pid) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }

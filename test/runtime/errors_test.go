@@ -12,15 +12,6 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-// oneErrorLine checks stderr is a single line naming want.
-func oneErrorLine(t *testing.T, stderr, want string) {
-	t.Helper()
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], want) {
-		t.Errorf("stderr %q: want one line naming %q", stderr, want)
-	}
-}
-
 func TestBadConfig(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -45,7 +36,7 @@ func TestBadConfig(t *testing.T) {
 			if res.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
-			oneErrorLine(t, res.Stderr, c.names)
+			testutil.OneErrorLine(t, res.Stderr, c.names)
 			rt.AssertNothingLeft(t, id, b)
 		})
 	}
@@ -73,7 +64,7 @@ func TestWrongJSONType(t *testing.T) {
 	if res.ExitCode != 1 {
 		t.Errorf("exit %d, want 1", res.ExitCode)
 	}
-	oneErrorLine(t, res.Stderr, "args")
+	testutil.OneErrorLine(t, res.Stderr, "args")
 	rt.AssertNothingLeft(t, id, b)
 }
 
@@ -86,7 +77,7 @@ func TestDuplicateID(t *testing.T) {
 		t.Errorf("create of an existing ID: exit %d, want 1", res.ExitCode)
 	}
 	// runc: container with given ID already exists
-	oneErrorLine(t, res.Stderr, "already exists")
+	testutil.OneErrorLine(t, res.Stderr, "already exists")
 	if now := rt.State(t, id); now.Status != "running" || now.Pid != st.Pid {
 		t.Errorf("the first container changed: %+v", now)
 	}

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/berth-containers/berth/runtime/console"
 )
 
 // ConsoleSocket is the receiving end of runc's --console-socket: the
@@ -120,13 +118,8 @@ type Terminal struct {
 // ends close at the end of the test.
 func NewTerminal(t testing.TB) *Terminal {
 	t.Helper()
-	master, slavePath, err := console.NewPty()
+	master, slave, err := openPty()
 	if err != nil {
-		t.Fatal(err)
-	}
-	slave, err := os.OpenFile(slavePath, os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		master.Close()
 		t.Fatal(err)
 	}
 	term := &Terminal{Master: master, Slave: slave}

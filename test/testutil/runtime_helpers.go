@@ -168,3 +168,13 @@ func NsLink(t testing.TB, pid any, typ string) string {
 	}
 	return l
 }
+
+// OneErrorLine checks stderr is a single line naming want: how berth
+// reports bad input.
+func OneErrorLine(t testing.TB, stderr, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr %q: want one line naming %q", stderr, want)
+	}
+}

@@ -67,10 +67,11 @@ else
 fi
 
 # Host programs with their shared libraries, at the same paths: CRIU is
-# dynamic, and runs ip and iptables-save to dump a network namespace.
+# dynamic, runs ip and iptables to lock and dump a network namespace, and
+# GNU tar (busybox's lacks its options) for the contents of a tmpfs.
 # A program that picks its applet by name (xtables-nft-multi) keeps the
 # name it is called by.
-tools=${BERTH_VM_TOOLS-criu ip iptables-save iptables-restore ip6tables-save ip6tables-restore runc}
+tools=${BERTH_VM_TOOLS-criu ip iptables-save iptables-restore ip6tables-save ip6tables-restore tar gzip runc}
 for t in $tools; do
 	p=$(command -v "$t") || continue
 	mkdir -p "$root$(dirname "$p")"
@@ -81,12 +82,22 @@ for t in $tools; do
 		cp -L "$lib" "$root$lib"
 	done
 done
+# iptables loads its matches (criu's network lock uses "mark") as plugins.
+xt=$(dirname "$(readlink -f "$(command -v iptables-restore 2>/dev/null || echo /nonexistent)")")/../lib/x86_64-linux-gnu/xtables
+for d in /usr/lib/x86_64-linux-gnu/xtables "$xt"; do
+	[ -d "$d" ] || continue
+	mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+	cp -a "$(readlink -f "$d")" "$root/usr/lib/x86_64-linux-gnu/"
+	break
+done
 
 # Modules, each after what it depends on (modules.dep lists the whole
 # chain, the last to load first).
 : >"$root/lib/modules/order"
-# The diag and nf_tables modules are for CRIU (criu check, iptables-save).
-for m in virtio_pci 9pnet_virtio 9p overlay veth tun unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat; do
+# The diag, nf_tables, xt_mark and ctnetlink modules are for CRIU (criu
+# check, its conntrack dump,
+# its network lock of iptables rules).
+for m in virtio_pci 9pnet_virtio 9p overlay veth tun unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat xt_mark nf_conntrack_netlink; do
 	line=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$moddir/modules.dep") || continue # built in
 	for f in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
 		name=$(basename "$f")

@@ -85,7 +85,7 @@ func TestBuildRunMountsRefused(t *testing.T) {
 		{"FROM busybox\nRUN --mount=type=secret,id=nope,required true\n", "Dockerfile:2: secret nope: not found"},
 		{"FROM busybox\nRUN --mount=type=bind,source=out,target=/m cat /m/passwd\n", "bind mount source out: not found in the build context"},
 		{"FROM busybox\nRUN --mount=type=bind,source=../x,target=/m true\n", "not found in the build context"},
-		{"FROM busybox\nRUN --mount=type=ssh true\n", "RUN --mount=type=ssh is not supported"},
+		{"FROM busybox\nRUN --mount=type=ssh,required=true true\n", "Dockerfile:2: RUN --mount=type=ssh,id=default: no SSH agent socket forwarded"},
 		{"FROM busybox\nRUN --network=bridge true\n", `invalid network mode "bridge"`},
 		{"FROM busybox\nRUN --mount=type=bind,target=/m,rw false\n", "exit code: 1"},
 	} {

@@ -27,7 +27,7 @@ import (
 
 type buildFlags struct {
 	tags, buildArgs, labels    []string
-	secrets                    []string
+	secrets, ssh               []string
 	file, target, iidfile, net string
 	progress, platform, output string
 	noCache, quiet, pull       bool
@@ -42,7 +42,9 @@ func NewBuildCommand(g *cli.Context) *cobra.Command {
 stdin (-), or a Dockerfile alone on stdin. Each RUN runs in a container of
 berth's own engine and is committed as a layer; COPY and ADD write a layer of
 files from the context; each layer step is cached. .dockerignore (or
-<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.`,
+<Dockerfile>.dockerignore beside a named Dockerfile) leaves files out.
+Stages that do not need each other build at the same time, at most
+$BERTH_BUILD_PARALLELISM of them (default: the CPUs, at least 2).`,
 		Example: `  berth build -t web:1 .
   berth build -f build/Dockerfile.dev --build-arg VERSION=2 --target test .
   berth build -t ctx:1 - < context.tar`,
@@ -63,6 +65,7 @@ files from the context; each layer step is cached. .dockerignore (or
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the image")
 	fl.StringVar(&f.platform, "platform", "", "set target platform for build (the host's only)")
 	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build: "id=mysecret[,src=/local/secret]" or "id=TOKEN,env=TOKEN"`)
+	fl.StringArrayVar(&f.ssh, "ssh", nil, `SSH agent socket to expose to the build: "default|<id>[=<socket>]" (default: $SSH_AUTH_SOCK)`)
 	fl.StringVarP(&f.output, "output", "o", "", `output destination: "type=local,dest=DIR", "type=tar,dest=FILE", "type=oci,dest=FILE" or DIR`)
 	return cmd
 }
@@ -101,6 +104,11 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		t := time.Unix(sec, 0).UTC()
 		o.Epoch = &t
 	}
+	if v := os.Getenv("BERTH_BUILD_PARALLELISM"); v != "" {
+		if o.Parallelism, err = strconv.Atoi(v); err != nil || o.Parallelism < 1 {
+			return fmt.Errorf("invalid BERTH_BUILD_PARALLELISM %q: want a number of stages, 1 or more", v)
+		}
+	}
 	if f.output != "" {
 		if o.Output, err = export.Parse(f.output); err != nil {
 			return err
@@ -108,6 +116,9 @@ func runBuild(cmd *cobra.Command, g *cli.Context, f *buildFlags, ctxPath string)
 		o.Output.Stdout = cmd.OutOrStdout()
 	}
 	if o.Secrets, err = readSecrets(f.secrets); err != nil {
+		return err
+	}
+	if o.SSH, err = sshSockets(f.ssh); err != nil {
 		return err
 	}
 	for _, l := range f.labels {
@@ -264,6 +275,32 @@ func progressDefault() string {
 		return v
 	}
 	return "auto"
+}
+
+// sshSockets reads --ssh as buildx does, agent sockets only: ID=SOCKET,
+// or ID alone for $SSH_AUTH_SOCK. Key files would need an agent of
+// berth's own.
+func sshSockets(specs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, spec := range specs {
+		id, sock, ok := strings.Cut(spec, "=")
+		if id == "" {
+			return nil, fmt.Errorf("invalid --ssh %q: the id is missing", spec)
+		}
+		if !ok {
+			if sock = os.Getenv("SSH_AUTH_SOCK"); sock == "" {
+				return nil, fmt.Errorf("invalid --ssh %q: SSH_AUTH_SOCK is not set", spec)
+			}
+		}
+		if strings.Contains(sock, ",") {
+			return nil, fmt.Errorf("invalid --ssh %q: berth build forwards one agent socket per id, not key files", spec)
+		}
+		if st, err := os.Stat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("invalid --ssh %q: %s is not an agent socket (key files are not supported: run ssh-agent and ssh-add them)", spec, sock)
+		}
+		out[id] = sock
+	}
+	return out, nil
 }
 
 // terminal says whether --progress draws the updating display on w, and

@@ -1,4 +1,4 @@
-package runtime_test
+package spec_test
 
 import (
 	"strings"
@@ -67,7 +67,7 @@ func TestMemoryPolicyRefused(t *testing.T) {
 			if res.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
-			oneErrorLine(t, res.Stderr, c.want)
+			testutil.OneErrorLine(t, res.Stderr, c.want)
 			rt.AssertNothingLeft(t, id, b)
 		})
 	}
@@ -83,7 +83,7 @@ func TestIntelRdtWithoutResctrl(t *testing.T) {
 	if res.ExitCode != 1 {
 		t.Errorf("exit %d, want 1", res.ExitCode)
 	}
-	oneErrorLine(t, res.Stderr, "linux.intelRdt: this host has no resctrl filesystem")
+	testutil.OneErrorLine(t, res.Stderr, "linux.intelRdt: this host has no resctrl filesystem")
 	if !strings.Contains(res.Stderr, "/sys/fs/resctrl") {
 		t.Errorf("stderr %q does not say where resctrl was looked for", res.Stderr)
 	}

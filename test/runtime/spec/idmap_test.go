@@ -1,4 +1,4 @@
-package runtime_test
+package spec_test
 
 import (
 	"os"
@@ -105,7 +105,8 @@ func TestIDMappedBindUserNamespace(t *testing.T) {
 		s.Linux.UIDMappings, s.Linux.GIDMappings = idMap(0, 100000, 65536), idMap(0, 100000, 65536)
 	})
 	b.AddMount(specs.Mount{Destination: "/tmp/data", Type: "bind", Source: src, Options: []string{"bind", "idmap"}})
-	b.AddMount(specs.Mount{Destination: "/tmp/mine", Type: "bind", Source: src, Options: []string{"bind"},
+	// Relative: taken from the container's /, as runc does.
+	b.AddMount(specs.Mount{Destination: "tmp/mine", Type: "bind", Source: src, Options: []string{"bind"},
 		UIDMappings: idMap(1000, 100005, 1), GIDMappings: idMap(1000, 100007, 1)})
 	got := rt.ShellOutput(t, b, "stat -c %u:%g /tmp/data/owned /tmp/mine/owned; touch /tmp/data/by-root && stat -c %u:%g /tmp/data/by-root")
 	if got != "1000:1000\n5:7\n0:0" {
@@ -181,7 +182,7 @@ func TestIDMappedBindFilesystems(t *testing.T) {
 	if res.ExitCode != 1 {
 		t.Errorf("idmapped bind of an overlay: exit %d, want 1", res.ExitCode)
 	}
-	oneErrorLine(t, res.Stderr, "overlay filesystem does not support id-mapped mounts")
+	testutil.OneErrorLine(t, res.Stderr, "overlay filesystem does not support id-mapped mounts")
 	rt.AssertNothingLeft(t, id, ob)
 }
 
@@ -215,11 +216,41 @@ func TestIDMappedBindRefused(t *testing.T) {
 			if res.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
-			oneErrorLine(t, res.Stderr, c.want)
+			testutil.OneErrorLine(t, res.Stderr, c.want)
 			if !strings.Contains(res.Stderr, c.m.Destination) {
 				t.Errorf("stderr %q does not name the mount %s", res.Stderr, c.m.Destination)
 			}
 			rt.AssertNothingLeft(t, id, b)
 		})
+	}
+}
+
+// TestIDMappedBindContainerSource: an id-mapped bind whose source is under
+// an earlier mount of the container (a host path through the rootfs) and
+// whose destination is spelt as a host path under the rootfs, as in
+// runc's mount-order test: the source is cloned at its turn, inside.
+func TestIDMappedBindContainerSource(t *testing.T) {
+	for _, userns := range []bool{false, true} {
+		rt, b := setup(t)
+		want := "1000:1000\n2000:2000"
+		maps := idMap(1000, 2000, 1)
+		if userns {
+			// The runtime maps the tree the init cloned.
+			worldSearchable(t, b.Dir)
+			b.Update(func(s *specs.Spec) {
+				s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+				s.Linux.UIDMappings, s.Linux.GIDMappings = idMap(0, 100000, 65536), idMap(0, 100000, 65536)
+			})
+			// Host uid 1000 is outside the container's map: overflow.
+			want, maps = "65534:65534\n2000:2000", idMap(1000, 102000, 1)
+		}
+		b.AddMount(specs.Mount{Destination: "/tmp/mnt", Type: "bind", Source: idmapSource(t), Options: []string{"rbind"}})
+		b.AddMount(specs.Mount{Destination: filepath.Join(b.Rootfs, "tmp/final"), Type: "bind", Source: filepath.Join(b.Rootfs, "tmp/mnt"),
+			Options: []string{"bind", "idmap"}, UIDMappings: maps, GIDMappings: maps})
+		b.Shell("stat -c %u:%g /tmp/mnt/owned /tmp/final/owned")
+		res := rt.RunBundle(t, b)
+		if got := strings.TrimSpace(res.Stdout); res.ExitCode != 0 || got != want {
+			t.Errorf("userns %v: a bind in the container, then an idmapped bind of it: exit %d, %q, want %q", userns, res.ExitCode, got, want)
+		}
 	}
 }

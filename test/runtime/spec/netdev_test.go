@@ -1,4 +1,4 @@
-package runtime_test
+package spec_test
 
 import (
 	"os"
@@ -124,7 +124,7 @@ func TestNetDevicesRefused(t *testing.T) {
 			if res.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", res.ExitCode)
 			}
-			oneErrorLine(t, res.Stderr, c.want)
+			testutil.OneErrorLine(t, res.Stderr, c.want)
 			rt.AssertNothingLeft(t, id, b)
 			if _, err := os.Stat("/sys/class/net/" + present); err != nil {
 				t.Errorf("%s is not back on the host: %v", present, err)

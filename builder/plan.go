@@ -1,0 +1,241 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Stages that do not depend on each other build at the same time, as
+// BuildKit's solver does: plan reads the Dockerfile's graph of stages (a
+// stage needs the stage it is FROM, those it COPY --from's, those it RUN
+// --mount from='s), and Build starts one goroutine per needed stage. Each
+// waits for the stages it needs, then for one of a bounded number of
+// slots, then builds. The first failure cancels the others, whose steps
+// are killed and cleaned up as an interrupted build's; Build returns once
+// every stage has stopped, with that first error.
+//
+// Vertex numbers are set aside per stage in the plan's order (by index),
+// so that plain output numbers each step as a serial build would whatever
+// order the stages run in; BuildKit's plain lines interleave, each with
+// its vertex's number.
+
+// stageRun is one stage's build: done is closed once st or err is set.
+type stageRun struct {
+	done  chan struct{}
+	st    *state
+	err   error
+	deps  []int
+	first int // its first vertex number (Printer.Reserve)
+	count int // vertex numbers set aside
+}
+
+// errDepFailed is a stage not built because one it needs failed; the
+// build reports the failure itself.
+var errDepFailed = errors.New("a stage it needs failed")
+
+// parallelism bounds the stages that build at once: n, or by default the
+// CPUs (at least 2, as a stage mostly waits on its steps' processes).
+func parallelism(n int) int {
+	if n > 0 {
+		return n
+	}
+	return max(2, runtime.NumCPU())
+}
+
+// plan lists the stages target needs (itself included) in index order,
+// with what each needs, and refuses a cycle as BuildKit does.
+func (bd *build) plan(target int) ([]int, error) {
+	meta, err := bd.metaVars()
+	if err != nil {
+		return nil, err
+	}
+	const (
+		unseen = iota
+		visiting
+		visited
+	)
+	color := map[int]int{}
+	var order []int
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch color[i] {
+		case visiting:
+			return bd.f.At(bd.f.Stages[i].Location, fmt.Errorf("circular dependency detected on stage: %s", bd.stageName(i)))
+		case visited:
+			return nil
+		}
+		color[i] = visiting
+		deps := bd.stageDeps(i, meta)
+		for _, j := range deps {
+			if err := visit(j); err != nil {
+				return err
+			}
+		}
+		color[i] = visited
+		order = append(order, i)
+		bd.runs[i] = &stageRun{done: make(chan struct{}), deps: deps}
+		return nil
+	}
+	if err := visit(target); err != nil {
+		return nil, err
+	}
+	sort.Ints(order)
+	for _, i := range order {
+		r := bd.runs[i]
+		r.count = bd.vertexCount(i, meta)
+		r.first = bd.out.Reserve(r.count)
+	}
+	return order, nil
+}
+
+// stageDeps are the stages stage i names as its base or in --from, as far
+// as the ARGs before FROM tell; a name only a stage's own ARG makes is
+// found when the step runs (stage builds it then).
+func (bd *build) stageDeps(i int, meta []string) []int {
+	s := bd.f.Stages[i]
+	seen := map[int]bool{}
+	var deps []int
+	add := func(j int) {
+		if j >= 0 && j != i && !seen[j] {
+			seen[j] = true
+			deps = append(deps, j)
+		}
+	}
+	expand := func(w string) string {
+		if strings.Contains(w, "$") {
+			if x, err := bd.f.Expand(w, meta); err == nil {
+				return x
+			}
+		}
+		return w
+	}
+	if base, err := bd.f.Expand(s.BaseName, meta); err == nil {
+		add(bd.stageIndex(base, i))
+	}
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *instructions.CopyCommand:
+			if c.From != "" {
+				add(bd.fromStage(expand(c.From)))
+			}
+		case *instructions.RunCommand:
+			for _, m := range instructions.GetMounts(c) {
+				if m.From != "" {
+					add(bd.fromStage(expand(m.From)))
+				}
+			}
+		}
+	}
+	return deps
+}
+
+// vertexCount is the vertices stage i shows: its FROM unless the base is
+// another stage, and its layer steps. ONBUILD triggers of the base image
+// are numbered after every stage's.
+func (bd *build) vertexCount(i int, meta []string) int {
+	s := bd.f.Stages[i]
+	n := layerSteps(s.Commands)
+	if base, err := bd.f.Expand(s.BaseName, meta); err != nil || bd.stageIndex(base, i) < 0 {
+		n++
+	}
+	return n
+}
+
+func (bd *build) stageName(i int) string {
+	if n := bd.f.Stages[i].Name; n != "" {
+		return n
+	}
+	return fmt.Sprintf("stage-%d", i)
+}
+
+// buildAll builds the planned stages, each once its own needs are built.
+func (bd *build) buildAll(ctx context.Context, order []int) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for _, i := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := bd.runs[i]
+			r.st, r.err = bd.runStage(ctx, i, r)
+			if r.err != nil && !errors.Is(r.err, errDepFailed) {
+				once.Do(func() { firstErr = r.err; cancel() })
+			}
+			close(r.done)
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return firstErr
+}
+
+func (bd *build) runStage(ctx context.Context, i int, r *stageRun) (*state, error) {
+	for _, j := range r.deps {
+		select {
+		case <-bd.runs[j].done:
+			if bd.runs[j].err != nil {
+				return nil, errDepFailed
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	select {
+	case bd.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-bd.slots }()
+	return bd.buildStage(ctx, i, r)
+}
+
+// stage is stage i once built: from the plan, or, for a stage only a
+// step's own ARGs name, built here and now.
+func (bd *build) stage(ctx context.Context, i int) (*state, error) {
+	bd.mu.Lock()
+	r, ok := bd.runs[i]
+	if !ok {
+		r = &stageRun{done: make(chan struct{})}
+		bd.runs[i] = r
+	}
+	bd.mu.Unlock()
+	if !ok {
+		r.st, r.err = bd.buildStage(ctx, i, r)
+		close(r.done)
+		return r.st, r.err
+	}
+	select {
+	case <-r.done:
+	default:
+		// Wait without a slot, so that the stage waited for can get one.
+		<-bd.slots
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+		}
+		bd.slots <- struct{}{}
+	}
+	select {
+	case <-r.done:
+	default:
+		return nil, ctx.Err()
+	}
+	if r.err != nil {
+		return nil, errDepFailed
+	}
+	return r.st, nil
+}
