@@ -167,11 +167,19 @@ func TestCgroupForkBombStoppedAtPidsMax(t *testing.T) {
 	if s.Data.Pids.Limit != 16 || s.Data.Pids.Current > 16 || s.Data.Pids.Current < 2 {
 		t.Errorf("pids: current %d, limit %d; want at most 16 of 16", s.Data.Pids.Current, s.Data.Pids.Limit)
 	}
+	// The subshell that hit the limit may still be exiting: ps and
+	// pids.current agree once the count holds still.
 	var pids []int
-	res := rt.MustRun(t, "ps", "-f", "json", id)
-	if err := json.Unmarshal([]byte(res.Stdout), &pids); err != nil || len(pids) != int(s.Data.Pids.Current) {
-		t.Errorf("ps -f json: %v %v, want %d pids", pids, err, s.Data.Pids.Current)
-	}
+	var current uint64
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		res := rt.MustRun(t, "ps", "-f", "json", id)
+		pids = nil
+		if err := json.Unmarshal([]byte(res.Stdout), &pids); err != nil {
+			t.Fatalf("ps -f json: %v: %q", err, res.Stdout)
+		}
+		current = stats(t, rt, id).Data.Pids.Current
+		return len(pids) == int(current)
+	}, func() string { return fmt.Sprintf("ps -f json: %v, pids.current %d", pids, current) })
 	table := rt.MustRun(t, "ps", id).Stdout
 	if !strings.Contains(strings.SplitN(table, "\n", 2)[0], "PID") || !strings.Contains(table, "sleep 60") {
 		t.Errorf("ps table:\n%s", table)
