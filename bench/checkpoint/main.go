@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -93,23 +94,46 @@ func round(rt runtimeBin, dir, bundle string, i int) (sample, error) {
 	id := "cp-" + rt.name + "-" + strconv.Itoa(i+1)
 	imgs := filepath.Join(dir, "images-"+id)
 	defer os.RemoveAll(imgs)
-	// The container's stdio are pipes: CRIU restores pipes, not files
-	// outside the container.
-	r, w, err := os.Pipe()
+	// The container's stdio are pipes (CRIU restores pipes, not files
+	// outside the container), and so the runtime's: its errors are read
+	// back from out.
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return sample{}, err
 	}
-	defer r.Close()
-	defer w.Close()
+	defer inR.Close()
+	defer inW.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return sample{}, err
+	}
+	defer outW.Close()
+	var out strings.Builder
+	var mu sync.Mutex
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := outR.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				outR.Close()
+				return
+			}
+		}
+	}()
 	rtCmd := func(args ...string) (time.Duration, error) {
 		cmd := exec.Command(rt.path, append([]string{"--root", root}, args...)...)
-		var errOut strings.Builder
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = r, w, &errOut
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, outW
 		start := time.Now()
 		err := cmd.Run()
 		took := time.Since(start)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
+			time.Sleep(50 * time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			return 0, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 		}
 		return took, nil
 	}
