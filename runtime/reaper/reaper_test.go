@@ -1,9 +1,12 @@
-package container
+package reaper
 
 import (
 	"os/exec"
 	"sync"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestWaitConcurrent: two Forwarders of one process wait for their own
@@ -28,4 +31,24 @@ func TestWaitConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestExitOf(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		want Exit
+	}{
+		{"exit 0", 0},
+		{"exit 3", 3},
+		{"kill -9 $$", 137},
+		{"kill -15 $$", 143},
+	} {
+		cmd := exec.Command("/bin/sh", "-c", tc.cmd)
+		// Non-zero exits are the cases: the status is checked below.
+		_ = cmd.Run()
+		ws := unix.WaitStatus(cmd.ProcessState.Sys().(syscall.WaitStatus))
+		if got := exitOf(ws); got != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.cmd, got, tc.want)
+		}
+	}
 }
