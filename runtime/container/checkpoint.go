@@ -1,26 +1,13 @@
 package container
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"google.golang.org/protobuf/proto"
 
-	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/criu"
 )
-
-// descriptorsFile, in the image dir, records what the init's fds 0-2
-// were (runc's name and format): a restore hands the pipes among them
-// to CRIU as its own stdio.
-const descriptorsFile = "descriptors.json"
 
 // Checkpoint dumps the running (or paused) container with CRIU into
 // o.ImagePath. As with runc, the container is gone afterwards, CRIU having
@@ -56,7 +43,7 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	if work != nil {
 		defer work.Close()
 	}
-	req, err := c.dumpRequest(s, &o, imgs, work)
+	req, err := criu.DumpRequest(c.dumpTarget(s), &o, imgs, work)
 	if err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), err)
 	}
@@ -70,98 +57,17 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	return c.destroy()
 }
 
-func (c *Container) dumpRequest(s *specs.Spec, o *criu.Options, imgs, work *os.File) (*rpc.CriuReq, error) {
-	opts, err := o.Common(imgs, work, "dump.log")
-	if err != nil {
-		return nil, err
-	}
-	opts.Root = proto.String(c.state.Rootfs)
-	opts.Pid = proto.Int32(int32(c.state.InitPid))
-	opts.LeaveRunning = proto.Bool(o.LeaveRunning)
-	opts.TcpSkipInFlight = proto.Bool(o.TCPSkipInFlight)
-	opts.LinkRemap = proto.Bool(o.LinkRemap)
-	criu.ConfigFile(s, opts)
-	for _, kind := range []specs.LinuxNamespaceType{specs.NetworkNamespace, specs.PIDNamespace} {
-		ext, err := criu.ExternalNamespace(s, kind)
-		if err != nil {
-			return nil, err
-		}
-		if ext != "" {
-			opts.External = append(opts.External, ext)
-		}
-	}
+// dumpTarget is what CRIU's dump request needs of the container.
+func (c *Container) dumpTarget(s *specs.Spec) *criu.Dump {
+	d := &criu.Dump{Spec: s, Bundle: c.state.Bundle, Rootfs: c.state.Rootfs,
+		InitPid: c.state.InitPid, CgroupPaths: c.state.CgroupPaths}
 	// CRIU freezes the tasks through the cgroup freezer where there is
 	// one (v1's freezer, v2's cgroup.freeze), else with ptrace.
 	cg := c.cgroup()
 	if p := cg.Path("freezer"); p != "" {
-		opts.FreezeCgroup = proto.String(p)
+		d.FreezeCgroup = p
 	} else if p := cg.Path(cgroups.Unified); p != "" && len(c.state.CgroupPaths) == 1 {
-		opts.FreezeCgroup = proto.String(p)
+		d.FreezeCgroup = p
 	}
-	if o.PageServer != "" {
-		if opts.Ps, err = criu.PageServerInfo(o.PageServer); err != nil {
-			return nil, err
-		}
-	}
-	if o.ParentPath != "" {
-		opts.ParentImg = proto.String(o.ParentPath)
-		opts.TrackMem = proto.Bool(true)
-	}
-	if o.LazyPages && o.StatusFD >= 0 {
-		opts.StatusFd = proto.Int32(int32(o.StatusFD))
-	}
-	t := rpc.CriuReqType_DUMP
-	if o.PreDump {
-		t = rpc.CriuReqType_PRE_DUMP
-		return &rpc.CriuReq{Type: &t, Opts: opts}, nil
-	}
-	masked, err := c.maskedFiles(s)
-	if err != nil {
-		return nil, err
-	}
-	opts.ExtMnt = criu.DumpMounts(&criu.Container{Spec: s, Bundle: c.state.Bundle, Rootfs: c.state.Rootfs,
-		CgroupBinds: criu.CgroupBinds(s, c.state.CgroupPaths), MaskedFiles: masked})
-	if err := c.saveDescriptors(imgs.Name()); err != nil {
-		return nil, err
-	}
-	return &rpc.CriuReq{Type: &t, Opts: opts}, nil
-}
-
-// maskedFiles are the masked paths that are files in the running
-// container: a bind of /dev/null each.
-func (c *Container) maskedFiles(s *specs.Spec) ([]string, error) {
-	if s.Linux == nil {
-		return nil, nil
-	}
-	var out []string
-	root := "/proc/" + strconv.Itoa(c.state.InitPid) + "/root"
-	for _, p := range s.Linux.MaskedPaths {
-		fi, err := os.Stat(filepath.Join(root, p))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("masked path %s: %w", p, err)
-		}
-		if !fi.IsDir() {
-			out = append(out, filepath.Clean(p))
-		}
-	}
-	return out, nil
-}
-
-// saveDescriptors writes where the init's stdio went.
-func (c *Container) saveDescriptors(images string) error {
-	fds := make([]string, 3)
-	for i := range fds {
-		l, err := os.Readlink("/proc/" + strconv.Itoa(c.state.InitPid) + "/fd/" + strconv.Itoa(i))
-		if err == nil {
-			fds[i] = l
-		}
-	}
-	data, err := json.Marshal(fds)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", descriptorsFile, err)
-	}
-	return atomicfile.WriteFile(filepath.Join(images, descriptorsFile), data, 0o600)
+	return d
 }

@@ -106,7 +106,7 @@ func newRestorer(root, id string, opts RestoreOptions) (*restorer, error) {
 		return nil, err
 	}
 	r := &restorer{builder: builder{root: root, id: id, dir: filepath.Join(root, id), bundle: bundle, rootfs: rootfs, spec: s, raw: raw}, opts: opts, imgs: imgs}
-	data, err := os.ReadFile(filepath.Join(imgs.Name(), descriptorsFile))
+	data, err := os.ReadFile(filepath.Join(imgs.Name(), criu.DescriptorsFile))
 	if err == nil {
 		err = json.Unmarshal(data, &r.fds)
 	}
