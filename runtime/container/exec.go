@@ -107,10 +107,11 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("become child subreaper: %w", err)
 	}
-	cg, err := subCgroups(c.state.CgroupPaths, opts.SubCgroups)
+	paths, err := execspec.SubCgroupPaths(c.state.CgroupPaths, opts.SubCgroups)
 	if err != nil {
 		return 0, err
 	}
+	cg := cgroups.Load(paths)
 	e := &execer{c: c, spec: s, proc: proc, opts: opts, phases: ph, cg: cg}
 	defer e.close()
 	pid, err := e.start()
@@ -281,7 +282,7 @@ func (e *execer) start() (int, error) {
 	}
 	traceClone(e.cmd, unified)
 	e.phases.mark("start process")
-	if err := setInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
+	if err := initproc.SetInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
 		return 0, err
 	}
 	program := compileSeccomp(e.c.root, e.spec)

@@ -1,19 +1,24 @@
 // Package execspec builds the process of `exec` from the container's
 // own: the command line's changes applied as runc applies them (Apply),
 // then bounded by what the container was given (Bound), and the exec
-// --cgroup values read (ParseCgroups). It is pure: it reads specs and
-// flags and touches nothing.
+// --cgroup values read (ParseCgroups) and applied (SubCgroupPaths). It is
+// pure: it reads specs and flags and touches nothing, but for checking
+// that the sub-cgroups exist.
 package execspec
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
 // Flags are exec's command-line changes to the container's own process.
@@ -186,6 +191,46 @@ func ParseCgroups(values []string) (map[string]string, error) {
 				return nil, fmt.Errorf("exec --cgroup %q: controller %q given twice", v, c)
 			}
 			out[c] = path
+		}
+	}
+	return out, nil
+}
+
+// SubCgroupPaths are the container's cgroup paths with subs (ParseCgroups')
+// applied: each hierarchy's
+// directory moves down to the sub-cgroup named for one of its controllers,
+// or for all. The sub-cgroups must exist (runc does not create them), and
+// every controller named must be a hierarchy of the container.
+func SubCgroupPaths(paths, subs map[string]string) (map[string]string, error) {
+	if len(subs) == 0 {
+		return paths, nil
+	}
+	_, v2 := paths[cgroups.Unified]
+	if v2 && len(paths) == 1 && (len(subs) > 1 || subs[""] == "") {
+		return nil, errors.New("exec --cgroup: cgroup v2 has one hierarchy, give a path without controllers")
+	}
+	out := make(map[string]string, len(paths))
+	used := map[string]bool{}
+	for key, dir := range paths {
+		sub, ok := subs[""]
+		for _, c := range strings.Split(key, ",") {
+			if s, named := subs[c]; named && key != cgroups.Unified {
+				sub, ok = s, true
+				used[c] = true
+			}
+		}
+		if ok {
+			// Clean against "/": the path cannot climb out of the container's cgroup.
+			dir = filepath.Join(dir, filepath.Clean("/"+sub))
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, fmt.Errorf("exec --cgroup: sub-cgroup %s does not exist", dir)
+			}
+		}
+		out[key] = dir
+	}
+	for c := range subs {
+		if c != "" && !used[c] {
+			return nil, fmt.Errorf("exec --cgroup: the container has no %s cgroup hierarchy", c)
 		}
 	}
 	return out, nil

@@ -118,3 +118,20 @@ func setExecAffinity(a *specs.CPUAffinity) error {
 	}
 	return nil
 }
+
+// SetInitialAffinity pins the exec'd process to execCPUAffinity.initial
+// before it joins the container's cgroups, as runtime-spec 1.3 says; the
+// process sets .final itself once inside.
+func SetInitialAffinity(pid int, a *specs.CPUAffinity) error {
+	if a == nil || a.Initial == "" {
+		return nil
+	}
+	set, err := ParseCPUs(a.Initial)
+	if err != nil {
+		return fmt.Errorf("process.execCPUAffinity.initial: %w", err)
+	}
+	if err := unix.SchedSetaffinity(pid, &set); err != nil {
+		return fmt.Errorf("set the initial CPU affinity of exec'd process %d: %w", pid, err)
+	}
+	return nil
+}
