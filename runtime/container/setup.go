@@ -110,7 +110,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 		umask := uint32(0o022) // as the Go init: runc's default
 		p.User.Umask = &umask
 	}
-	x, err := newCExec(&p, b.opts.PassFDs, "/proc/"+strconv.Itoa(b.initPid), true, sc)
+	x, err := nsenter.NewExec(&p, b.opts.PassFDs, "/proc/"+strconv.Itoa(b.initPid), true, sc)
 	if err != nil {
 		return err
 	}
