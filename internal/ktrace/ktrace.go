@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,4 +136,21 @@ func (t *tracer) line(now time.Time, call string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_, _ = t.f.Write(b)
+}
+
+// Clone writes the start of a runtime child: Go's exec.Cmd makes it with
+// clone3 (CLONE_INTO_CGROUP when the process starts in its cgroup2
+// cgroup, no namespaces yet: the constructor unshares them) and the child
+// execs the runtime's sealed copy.
+func Clone(cmd *exec.Cmd, cgroup *os.File) {
+	if !On() {
+		return
+	}
+	if cgroup != nil {
+		dir, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(cgroup.Fd())))
+		F("clone3({flags=CLONE_INTO_CGROUP, cgroup=%s, exit_signal=SIGCHLD}) = %d", dir, cmd.Process.Pid)
+	} else {
+		F("clone(SIGCHLD) = %d", cmd.Process.Pid)
+	}
+	F("execve(%q, %s) in %d: the runtime's sealed copy, its C constructor first", cmd.Path, Argv(cmd.Args), cmd.Process.Pid)
 }

@@ -3,6 +3,7 @@ package ktrace
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,5 +52,30 @@ func TestLineFormats(t *testing.T) {
 	}
 	if err := CheckFormat("xml"); err == nil {
 		t.Error("CheckFormat(xml) = nil")
+	}
+}
+
+// TestClone: a child's start is two lines, its clone and its execve.
+func TestClone(t *testing.T) {
+	defer func() { cur = nil }()
+	f, err := os.Create(filepath.Join(t.TempDir(), "trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("/bin/true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	Clone(cmd, nil) // off: writes nothing
+	if err := Start(f, "text", "runtime"); err != nil {
+		t.Fatal(err)
+	}
+	Clone(cmd, nil)
+	b, _ := os.ReadFile(f.Name())
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "clone(SIGCHLD) = ") || !strings.Contains(lines[1], `execve("/bin/true"`) {
+		t.Errorf("trace %q", lines)
 	}
 }

@@ -350,7 +350,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 		return fmt.Errorf("start container init: %w", err)
 	}
 	b.cmd = cmd
-	traceClone(cmd, unified)
+	ktrace.Clone(cmd, unified)
 	b.phases.mark("start init process")
 	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }

@@ -280,7 +280,7 @@ func (e *execer) start() (int, error) {
 		e.cmd = nil
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
-	traceClone(e.cmd, unified)
+	ktrace.Clone(e.cmd, unified)
 	e.phases.mark("start process")
 	if err := initproc.SetInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
 		return 0, err
