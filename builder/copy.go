@@ -342,7 +342,8 @@ func (l *copyLayer) addDir(src *buildctx.Context, rel, dest string, exists bool)
 }
 
 // addParents adds the directories on the way to each file that neither the
-// image nor the layer has, as Docker makes them: 0755, root's.
+// image nor the layer has, as Docker makes them: 0755, owned as --chown
+// says (both Docker builders chown the directories a COPY creates).
 func (l *copyLayer) addParents(view string) {
 	have := map[string]bool{"/": true}
 	for _, e := range l.entries {

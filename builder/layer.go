@@ -56,9 +56,6 @@ func (l *copyLayer) header(e entry) (*tar.Header, error) {
 	if l.mode != nil && e.src != "" && h.Typeflag != tar.TypeSymlink {
 		h.Mode = int64(*l.mode)
 	}
-	if e.src == "" {
-		h.Uid, h.Gid = 0, 0
-	}
 	h.Format = tar.FormatPAX
 	return h, nil
 }
