@@ -7,12 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/statedir"
@@ -171,38 +169,17 @@ func (r *restorer) restore() error {
 }
 
 func (r *restorer) request(work *os.File, croot string) (*criu.Session, *rpc.CriuReq, error) {
-	o := &r.opts.CRIU
-	opts, err := o.Common(r.imgs, work, "restore.log")
-	if err != nil {
-		return nil, nil, err
-	}
-	opts.Root = proto.String(croot)
-	opts.EvasiveDevices = proto.Bool(true)
-	opts.RstSibling = proto.Bool(true) // the init is our child, not criu's
-	if o.LsmProfile != "" {
-		opts.LsmProfile = proto.String(o.LsmProfile)
-	}
-	if o.LsmMountContext != "" {
-		opts.LsmMountContext = proto.String(o.LsmMountContext)
-	}
-	criu.ConfigFile(r.spec, opts)
 	sess := &criu.Session{Stdin: r.opts.Stdin, Stdout: r.opts.Stdout, Stderr: r.opts.Stderr, Started: r.joinCgroup, Notify: r.notify}
 	if sess.Stdin == nil {
 		sess.Stdin, sess.Stdout, sess.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
-	if err := criu.RestoreNamespaces(r.spec, opts, sess); err != nil {
+	c := &criu.Container{Spec: r.spec, Bundle: r.bundle, Rootfs: r.rootfs, CgroupBinds: criu.CgroupBinds(r.spec, r.cg.Paths())}
+	req, err := criu.RestoreRequest(c, &r.opts.CRIU, r.imgs, work, croot, r.fds, sess)
+	if err != nil {
 		closeAll(sess.ExtraFiles)
 		return nil, nil, err
 	}
-	opts.ExtMnt = criu.RestoreMounts(&criu.Container{Spec: r.spec, Bundle: r.bundle, Rootfs: r.rootfs,
-		CgroupBinds: criu.CgroupBinds(r.spec, r.cg.Paths())})
-	for i, d := range r.fds {
-		if strings.Contains(d, "pipe:") {
-			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: proto.String(d), Fd: proto.Int32(int32(i))})
-		}
-	}
-	t := rpc.CriuReqType_RESTORE
-	return sess, &rpc.CriuReq{Type: &t, Opts: opts}, nil
+	return sess, req, nil
 }
 
 // joinCgroup moves criu into the container's cgroup before it restores
