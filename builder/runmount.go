@@ -14,6 +14,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/berth-containers/berth/builder/copylayer"
 	"github.com/berth-containers/berth/builder/stepdir"
 	"github.com/berth-containers/berth/internal/statedir"
 )
@@ -81,15 +82,15 @@ func (bd *build) bindSum(ctx context.Context, m *instructions.Mount) (string, er
 	if err != nil {
 		return "", err
 	}
-	l := &copyLayer{sums: bd.sums, sumsRoot: bd.opts.Context.Dir}
+	l := &copylayer.Layer{Sums: bd.sums, SumsRoot: bd.opts.Context.Dir}
 	err = bd.opts.Context.Walk(rel, func(p string, fi fs.FileInfo) error {
-		l.entries = append(l.entries, entry{src: filepath.Join(bd.opts.Context.Dir, p), target: "/" + p, info: fi})
+		l.Entries = append(l.Entries, copylayer.Entry{Src: filepath.Join(bd.opts.Context.Dir, p), Target: "/" + p, Info: fi})
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	d, err := l.hash()
+	d, err := l.Hash()
 	return d.String(), err
 }
 
