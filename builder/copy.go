@@ -17,6 +17,7 @@ import (
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/copylayer"
 	"github.com/berth-containers/berth/builder/progress"
+	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -198,7 +199,7 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 // first), by name or index, or else an image (pulled when missing). It is
 // nil for a stage from scratch with no files.
 func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, error) {
-	if j := bd.fromStage(from); j >= 0 {
+	if j := stageplan.From(bd.f, from); j >= 0 {
 		other, err := bd.stage(ctx, j)
 		if err != nil {
 			return nil, err

@@ -131,6 +131,8 @@ var rules = []rule{
 	// A COPY's layer planned, hashed and written: the context's files, ADD's
 	// downloads and archives, --chown names; no build, store or engine.
 	{"builder/copylayer", []string{"builder/buildctx", "builder/fetch", "builder/filesum", "builder/passwd", "builder/tarball", "internal"}},
+	// The graph of a Dockerfile's stages: the parsed file, nothing run.
+	{"builder/stageplan", []string{"builder/dockerfile", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},
