@@ -57,6 +57,8 @@ bench: deps build
 	$(GO) run ./bench/network -berth $(CURDIR)/$(BINDIR)/berth
 	$(GO) run ./bench/build -berth $(CURDIR)/$(BINDIR)/berth
 	$(GO) run ./bench/api -berth $(CURDIR)/$(BINDIR)/berth
+	$(GO) run ./bench/rootless -berth $(CURDIR)/$(BINDIR)/berth
+	$(GO) run ./bench/seccomp -berth $(CURDIR)/$(BINDIR)/berth
 	BERTH_TEST_RUNTIME=$(CURDIR)/$(BINDIR)/berth-runtime $(GO) test -count=1 -run '^$$' -bench Clients -benchtime 1x -timeout 30m ./test/clients/
 
 demo: deps build

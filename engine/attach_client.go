@@ -81,7 +81,7 @@ func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions,
 		if err != nil {
 			return 125, err
 		}
-		defer e.awaitRemoval(rec.ID, release)
+		defer awaitRemoval(e.c, rec.ID, release)
 	}
 	c, err := e.Start(ctx, ref)
 	if err != nil {
@@ -127,10 +127,10 @@ func (e *Engine) StartAttached(ctx context.Context, ref string, o AttachOptions,
 // awaitRemoval lets a --rm container's monitor remove it and waits, up to
 // 5 s, until it has: as with Docker's run --rm, the name is free again
 // when the command returns.
-func (e *Engine) awaitRemoval(id string, release func()) {
+func awaitRemoval(c *core.Core, id string, release func()) {
 	release()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if c, err := e.c.Get(id); err != nil || c.Running() {
+		if r, err := c.Get(id); err != nil || r.Running() {
 			return // removed, or started again meanwhile
 		}
 	}

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -40,6 +41,19 @@ type InspectConfig struct {
 	Entrypoint   []string            `json:"Entrypoint"`
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
+	// Healthcheck is the image's HEALTHCHECK, which Docker's config keeps
+	// beside the OCI fields (ocispec.Image drops it).
+	Healthcheck *HealthConfig `json:"Healthcheck,omitempty"`
+}
+
+// HealthConfig is Docker's HEALTHCHECK as an image config holds it.
+type HealthConfig struct {
+	Test          []string      `json:"Test,omitempty"`
+	Interval      time.Duration `json:"Interval,omitempty"`
+	Timeout       time.Duration `json:"Timeout,omitempty"`
+	StartPeriod   time.Duration `json:"StartPeriod,omitempty"`
+	StartInterval time.Duration `json:"StartInterval,omitempty"`
+	Retries       int           `json:"Retries,omitempty"`
 }
 
 // InspectRootFS lists the layers' diff IDs.
@@ -69,6 +83,7 @@ func (s *Service) Inspect(ctx context.Context, img *Image) Inspect {
 		},
 	}
 	out.VirtualSize = out.Size
+	out.Config.Healthcheck = s.healthcheck(img)
 	if n := len(c.History); n > 0 {
 		out.Comment = c.History[n-1].Comment
 	}
@@ -82,6 +97,21 @@ func (s *Service) Inspect(ctx context.Context, img *Image) Inspect {
 		out.Metadata.LastTagTime = last.Format(time.RFC3339Nano)
 	}
 	return out
+}
+
+// healthcheck is img's HEALTHCHECK, read from its config blob beside the
+// OCI fields; nil when it has none or the blob cannot be read.
+func (s *Service) healthcheck(img *Image) *HealthConfig {
+	var cfg struct {
+		Config struct {
+			Healthcheck *HealthConfig `json:"Healthcheck"`
+		} `json:"config"`
+	}
+	if err := s.readJSON(img.Manifest.Config.Digest, &cfg); err != nil {
+		slog.Debug("image inspect: read the healthcheck", "image", img.ID, "error", err)
+		return nil
+	}
+	return cfg.Config.Healthcheck
 }
 
 func nonNil(s []string) []string {

@@ -57,9 +57,6 @@ func (l *Layer) header(e Entry) (*tar.Header, error) {
 	if l.Mode != nil && e.Src != "" && h.Typeflag != tar.TypeSymlink {
 		h.Mode = int64(*l.Mode)
 	}
-	if e.Src == "" {
-		h.Uid, h.Gid = 0, 0
-	}
 	h.Format = tar.FormatPAX
 	return h, nil
 }

@@ -181,7 +181,8 @@ func (l *Layer) addDir(src *buildctx.Context, rel, dest string, exists bool) err
 }
 
 // AddParents adds the directories on the way to each file that neither the
-// image (view) nor the layer has, as Docker makes them: 0755, root's.
+// image (view) nor the layer has, as Docker makes them: 0755, owned as
+// --chown says (both Docker builders chown the directories a COPY creates).
 func (l *Layer) AddParents(view string) {
 	have := map[string]bool{"/": true}
 	for _, e := range l.Entries {

@@ -40,5 +40,28 @@ ENTRYPOINT top -b
 			files: map[string]string{"Dockerfile": "FROM busybox\nARG X=x\nRUN echo $X > /x && mkdir /made\nCMD [\"cat\", \"/x\"]\n"},
 			setup: [][]string{{"build", "-q", "-t", "cmpb:run", "."}},
 			steps: []step{cmd("run", "--rm", "cmpb:run"), cmd("image", "inspect", "-f", config, "cmpb:run")}},
+		// The file tree a build makes: paths, modes, owners, sizes, kinds
+		// and symlink targets, from COPY (--chown, a directory's contents,
+		// a wildcard), WORKDIR and RUN; then the healthcheck.
+		{name: "build/tree",
+			files: map[string]string{
+				"a.txt": "alpha\n", "b.txt": "bravo bravo\n", "dir/sub/c": "charlie\n", "dir/d": "delta\n",
+				"Dockerfile": `FROM busybox
+COPY --chown=1000:1001 a.txt /srv/a
+COPY dir /srv/dir/
+COPY *.txt /srv/all/
+WORKDIR /srv/work
+RUN ln -s /srv/a /srv/link && chmod 0640 /srv/a && mkdir -m 0700 /srv/private && touch /srv/dir/gone && rm /srv/dir/gone
+HEALTHCHECK --interval=5s --timeout=2s --retries=2 CMD true
+`},
+			setup: [][]string{{"build", "-q", "-t", "cmpb:tree", "."}},
+			steps: []step{
+				cmd("run", "--rm", "cmpb:tree", "sh", "-c", `cd /srv && find . | sort | while read f; do stat -c "%n %a %u %g %s %F" "$f"; done; readlink link`),
+				cmd("image", "inspect", "-f", "{{json .Config.Healthcheck}}", "cmpb:tree"),
+			}},
+		{name: "build/history",
+			files: map[string]string{"a.txt": "alpha\n", "Dockerfile": "FROM busybox\nCOPY a.txt /a\nWORKDIR /w\nRUN touch /w/x\nCMD [\"cat\", \"/a\"]\n"},
+			setup: [][]string{{"build", "-q", "-t", "cmpb:hist", "."}},
+			steps: []step{cmd("history", "--no-trunc", "--format", "{{.CreatedBy}} {{.Size}}", "cmpb:hist")}},
 	}
 }

@@ -124,6 +124,10 @@ func runScenario(t *testing.T, s *side, sc scenario) outcome {
 	defer removeMade(t, s, madeBy(sc))
 	s.started = time.Now()
 	for name, data := range sc.files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(tmp, name)), 0o755); err != nil {
+			t.Error(err)
+			return outcome{}
+		}
 		if err := os.WriteFile(filepath.Join(tmp, name), []byte(data), 0o644); err != nil {
 			t.Error(err)
 			return outcome{}

@@ -16,6 +16,7 @@ const (
 // reason: "by design" ones are in the README's "Differences from Docker";
 // "open" ones are work still to do.
 var known = map[string]string{
+	"build/history:stdout":              "by design: berth's builder writes BuildKit's history (`RUN /bin/sh -c ... # buildkit`, `COPY a.txt /a # buildkit`), as Docker 23 and later do by default; Docker 20.10's classic builder writes `/bin/sh -c #(nop) COPY file:<sum> in /a`",
 	"run/name-in-use:stderr":            wording,
 	"rm/running:stderr":                 wording,
 	"rename:stderr":                     wording + "; renaming to the same name is refused as a name conflict",
