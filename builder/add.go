@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/opencontainers/go-digest"
@@ -22,9 +21,9 @@ func (bd *build) add(ctx context.Context, st *state, name string, cmd *instructi
 	git := ""
 	for _, s := range cmd.SourcePaths {
 		switch {
-		case isGit(s):
+		case fetch.IsGit(s):
 			git = s
-		case isURL(s):
+		case fetch.IsURL(s):
 			urls = append(urls, s)
 		}
 	}
@@ -53,20 +52,12 @@ type addSpec struct {
 	keepGit bool // --keep-git-dir
 }
 
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
-
-func isGit(s string) bool {
-	return strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git://") || strings.HasSuffix(strings.SplitN(s, "#", 2)[0], ".git") && strings.Contains(s, "://")
-}
-
 // fetchURLs downloads the spec's URLs into a directory of the step, which
 // the returned func removes (and the next build, after a SIGKILL).
 func (bd *build) fetchURLs(ctx context.Context, c *copySpec) (func(), error) {
 	var urls []string
 	for _, s := range c.SourcePaths {
-		if isURL(s) && !isGit(s) {
+		if fetch.IsURL(s) && !fetch.IsGit(s) {
 			urls = append(urls, s)
 		}
 	}

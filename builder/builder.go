@@ -41,6 +41,7 @@ import (
 	"github.com/berth-containers/berth/builder/export"
 	"github.com/berth-containers/berth/builder/filesum"
 	"github.com/berth-containers/berth/builder/progress"
+	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/builder/stepcache"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/image"
@@ -129,7 +130,7 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	b.removeStale(ctx)
 	target := len(bd.f.Stages) - 1
 	if o.Target != "" {
-		target = bd.stageIndex(o.Target, len(bd.f.Stages))
+		target = stageplan.Index(bd.f, o.Target, len(bd.f.Stages))
 		if target < 0 {
 			return "", fmt.Errorf("failed to reach build target %s in Dockerfile", o.Target)
 		}
@@ -158,17 +159,6 @@ func (b *Builder) Build(ctx context.Context, o Options) (digest.Digest, error) {
 	return id, bd.output(ctx, img, o.Output)
 }
 
-// stageIndex finds a stage by name (case-insensitive, as Docker) or index,
-// among the stages before limit.
-func (bd *build) stageIndex(name string, limit int) int {
-	for i := 0; i < limit; i++ {
-		if strings.EqualFold(bd.f.Stages[i].Name, name) {
-			return i
-		}
-	}
-	return -1
-}
-
 // markUsed records that a --build-arg was consumed.
 func (bd *build) markUsed(k string) {
 	bd.mu.Lock()
@@ -188,7 +178,7 @@ func (bd *build) buildStage(ctx context.Context, i int, r *stageRun) (*state, er
 	if err != nil {
 		return nil, err
 	}
-	n, total := 1, layerSteps(cmds)+1
+	n, total := 1, stageplan.LayerSteps(cmds)+1
 	for _, cmd := range cmds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -314,16 +304,4 @@ func (bd *build) clock(t time.Time) time.Time {
 		return time.Now().UTC()
 	}
 	return t.UTC()
-}
-
-// layerSteps counts a stage's steps that show as BuildKit's vertices.
-func layerSteps(cmds []instructions.Command) int {
-	n := 0
-	for _, c := range cmds {
-		switch c.(type) {
-		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.WorkdirCommand:
-			n++
-		}
-	}
-	return n
 }

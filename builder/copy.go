@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,10 +15,9 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/buildctx"
-	"github.com/berth-containers/berth/builder/filesum"
-	"github.com/berth-containers/berth/builder/passwd"
+	"github.com/berth-containers/berth/builder/copylayer"
 	"github.com/berth-containers/berth/builder/progress"
-	"github.com/berth-containers/berth/builder/tarball"
+	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -30,32 +27,17 @@ type copySpec struct {
 	from, chown, chmod, text string
 	add                      *addSpec          // ADD's URLs and archives; nil for COPY
 	inline                   *buildctx.Context // the files of COPY <<EOF, in place of the context
-	excludes                 []string          // --exclude (copyflags.go)
+	excludes                 []string          // --exclude (copylayer/exclude.go)
 	parents                  bool              // --parents
 }
 
-// entry is one file of a COPY layer: where it comes from and where it goes.
-type entry struct {
-	src    string // absolute path on the host; empty for a parent directory made
-	target string // absolute path in the image
-	info   fs.FileInfo
-	// archive: src is a tar archive (ADD) whose entries go under target.
-	archive bool
-}
-
-// copyLayer is what a COPY writes, before it is written.
-type copyLayer struct {
-	entries  []entry
-	uid, gid int
-	chown    bool         // --chown given: archives' entries take it too
-	clamp    time.Time    // SOURCE_DATE_EPOCH: no later time in the layer
-	mode     *fs.FileMode // --chmod
-	// sums serves the checksums of files under sumsRoot (the build
-	// context, a directory of the host's whose inodes stay put); the
-	// others, in other stages' mounts, are read each time.
-	sums     *filesum.Cache
-	sumsRoot string
-	exclude  *excluder // --exclude
+// layerSpec is what copylayer plans from the spec.
+func (c copySpec) layerSpec() copylayer.Spec {
+	s := copylayer.Spec{Sources: c.SourcePaths, Dest: c.DestPath, Chown: c.chown, Chmod: c.chmod, Excludes: c.excludes, Parents: c.parents}
+	if c.add != nil {
+		s.Downloads, s.Unpack = c.add.files, c.add.unpack
+	}
+	return s
 }
 
 // copy does a COPY step: the files are planned and hashed, then taken from
@@ -109,15 +91,15 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 		return err
 	}
 	defer release()
-	layer, err := planCopy(src, view, st.cfg.Config.WorkingDir, c)
+	layer, err := copylayer.Plan(src, view, st.cfg.Config.WorkingDir, c.layerSpec())
 	if err != nil {
 		return err
 	}
 	if bd.opts.Epoch != nil {
-		layer.clamp = bd.opts.Epoch.UTC()
+		layer.Clamp = bd.opts.Epoch.UTC()
 	}
-	layer.sums, layer.sumsRoot = bd.sums, bd.opts.Context.Dir
-	sum, err := layer.hash()
+	layer.Sums, layer.SumsRoot = bd.sums, bd.opts.Context.Dir
+	sum, err := layer.Hash()
 	if err != nil {
 		return err
 	}
@@ -139,7 +121,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 
 // commitLayer writes layer as the state's next one, with its history
 // entry, and caches the image under the step's key.
-func (bd *build) commitLayer(ctx context.Context, st *state, layer *copyLayer, createdBy string) error {
+func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string) error {
 	desc, err := bd.writeLayer(ctx, layer)
 	if err != nil {
 		return err
@@ -217,7 +199,7 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 // first), by name or index, or else an image (pulled when missing). It is
 // nil for a stage from scratch with no files.
 func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, error) {
-	if j := bd.fromStage(from); j >= 0 {
+	if j := stageplan.From(bd.f, from); j >= 0 {
 		other, err := bd.stage(ctx, j)
 		if err != nil {
 			return nil, err
@@ -225,152 +207,4 @@ func (bd *build) fromImage(ctx context.Context, from string) (*image.Image, erro
 		return bd.stateImage(ctx, other)
 	}
 	return bd.baseImage(ctx, from)
-}
-
-// planCopy lists the layer's files. view is the image being built on, for
-// the destination and the --chown names.
-func planCopy(src *buildctx.Context, view, workdir string, c copySpec) (*copyLayer, error) {
-	l := &copyLayer{}
-	var err error
-	if l.uid, l.gid, err = passwd.Chown(view, c.chown); err != nil {
-		return nil, err
-	}
-	if c.chmod != "" {
-		m, err := strconv.ParseUint(c.chmod, 8, 32)
-		if err != nil || m > 0o7777 {
-			return nil, fmt.Errorf("invalid --chmod=%s: want an octal mode such as 0755", c.chmod)
-		}
-		mode := fs.FileMode(m)
-		l.mode = &mode
-	}
-	l.chown = c.chown != ""
-	if l.exclude, err = newExcluder(c.excludes); err != nil {
-		return nil, err
-	}
-	var rels, unders, urls []string
-	for _, s := range c.SourcePaths {
-		if c.add != nil && isURL(s) {
-			urls = append(urls, s)
-			continue
-		}
-		pattern, depth := s, 0
-		if c.parents {
-			pattern, depth = splitPivot(s)
-		}
-		r, err := src.Resolve(pattern)
-		if err != nil {
-			return nil, err
-		}
-		for _, rel := range r {
-			rels, unders = append(rels, rel), append(unders, underPivot(rel, depth))
-		}
-	}
-	dest := c.DestPath
-	if !path.IsAbs(dest) {
-		dest = path.Join("/", workdir, dest)
-	}
-	destDir := c.parents || strings.HasSuffix(c.DestPath, "/") || strings.HasSuffix(c.DestPath, "/.") || isDir(view, dest)
-	if len(rels)+len(urls) > 1 && !destDir {
-		return nil, errors.New("when using COPY with more than one source file, the destination must be a directory and end with a /")
-	}
-	dest = path.Clean(dest)
-	for _, u := range urls {
-		d := c.add.files[u]
-		target := dest
-		if destDir {
-			target = path.Join(dest, d.Name)
-		}
-		l.entries = append(l.entries, entry{src: d.Path, target: target, info: d.Info})
-	}
-	for i, rel := range rels {
-		info, err := os.Lstat(filepath.Join(src.Dir, rel))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rel, err)
-		}
-		if !info.IsDir() && l.exclude.excludes(path.Base(rel)) {
-			continue
-		}
-		switch {
-		case c.parents:
-			target := path.Join(dest, unders[i])
-			if info.IsDir() {
-				err = l.addDir(src, rel, target, isDir(view, target))
-				break
-			}
-			l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, rel), target: target, info: info})
-		case info.IsDir():
-			err = l.addDir(src, rel, dest, isDir(view, dest))
-		case c.add != nil && c.add.unpack && info.Mode().IsRegular() && tarball.Is(filepath.Join(src.Dir, rel)):
-			// Into dest as a directory, whatever its trailing slash.
-			if !isDir(view, dest) {
-				l.entries = append(l.entries, entry{target: dest, info: dirInfo{name: path.Base(dest)}})
-			}
-			l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, rel), target: dest, info: info, archive: true})
-		default:
-			target := dest
-			if destDir {
-				target = path.Join(dest, path.Base(rel))
-			}
-			err = src.Walk(rel, func(p string, fi fs.FileInfo) error {
-				l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, p), target: target, info: fi})
-				return nil
-			})
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	l.addParents(view)
-	return l, nil
-}
-
-// addDir copies a directory's contents into dest (Docker copies what is in
-// the directory, not the directory itself). An existing dest keeps its own
-// mode and owner.
-func (l *copyLayer) addDir(src *buildctx.Context, rel, dest string, exists bool) error {
-	return src.Walk(rel, func(p string, fi fs.FileInfo) error {
-		sub := strings.TrimPrefix(strings.TrimPrefix(p, rel), "/")
-		if rel == "." && p != "." {
-			sub = p
-		}
-		if sub == "" && exists || l.exclude.excludes(sub) {
-			return nil
-		}
-		l.entries = append(l.entries, entry{src: filepath.Join(src.Dir, p), target: path.Join(dest, sub), info: fi})
-		return nil
-	})
-}
-
-// addParents adds the directories on the way to each file that neither the
-// image nor the layer has, as Docker makes them: 0755, owned as --chown
-// says (both Docker builders chown the directories a COPY creates).
-func (l *copyLayer) addParents(view string) {
-	have := map[string]bool{"/": true}
-	for _, e := range l.entries {
-		if e.info.IsDir() {
-			have[e.target] = true
-		}
-	}
-	var parents []entry
-	for _, e := range l.entries {
-		for d := path.Dir(e.target); !have[d]; d = path.Dir(d) {
-			have[d] = true
-			if !isDir(view, d) {
-				parents = append(parents, entry{target: d, info: dirInfo{name: path.Base(d)}})
-			}
-		}
-	}
-	// Parents first, shallowest first, so that unpacking makes them before
-	// what goes in them.
-	for i := len(parents) - 1; i >= 0; i-- {
-		l.entries = append([]entry{parents[i]}, l.entries...)
-	}
-}
-
-func isDir(root, p string) bool {
-	if root == "" {
-		return false
-	}
-	st, err := os.Stat(filepath.Join(root, filepath.Clean("/"+p)))
-	return err == nil && st.IsDir()
 }

@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/image"
 )
 
@@ -66,7 +67,7 @@ func (bd *build) from(ctx context.Context, i int, s instructions.Stage, r *stage
 		}
 	}
 	st := &state{name: s.Name, b: bd, metaArgs: meta, vnext: r.first, vend: r.first + r.count}
-	if j := bd.stageIndex(base, i); j >= 0 {
+	if j := stageplan.Index(bd.f, base, i); j >= 0 {
 		parent, err := bd.stage(ctx, j)
 		if err != nil {
 			return nil, err
@@ -82,7 +83,7 @@ func (bd *build) from(ctx context.Context, i int, s instructions.Stage, r *stage
 	if n, err := image.Normalize(base); err == nil && !strings.EqualFold(base, "scratch") {
 		shown = n
 	}
-	v := st.begin(bd.vertexName(i, 1, layerSteps(s.Commands)+1, "FROM "+shown))
+	v := st.begin(bd.vertexName(i, 1, stageplan.LayerSteps(s.Commands)+1, "FROM "+shown))
 	if strings.EqualFold(base, "scratch") {
 		st.cfg.OS, st.cfg.Architecture, st.cfg.RootFS.Type = "linux", runtime.GOARCH, "layers"
 		st.key = digest.FromString("scratch")

@@ -3,19 +3,15 @@ package builder
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
-	"sort"
-	"strings"
 	"sync"
 
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/berth-containers/berth/builder/stageplan"
 )
 
 // Stages that do not depend on each other build at the same time, as
-// BuildKit's solver does: plan reads the Dockerfile's graph of stages (a
-// stage needs the stage it is FROM, those it COPY --from's, those it RUN
-// --mount from='s), and Build starts one goroutine per needed stage. Each
+// BuildKit's solver does: plan reads the Dockerfile's graph of stages
+// (stageplan), and Build starts one goroutine per needed stage. Each
 // waits for the stages it needs, then for one of a bounded number of
 // slots, then builds. The first failure cancels the others, whose steps
 // are killed and cleaned up as an interrupted build's; Build returns once
@@ -50,109 +46,23 @@ func parallelism(n int) int {
 }
 
 // plan lists the stages target needs (itself included) in index order,
-// with what each needs, and refuses a cycle as BuildKit does.
+// with what each needs (stageplan), and sets their vertex numbers aside.
 func (bd *build) plan(target int) ([]int, error) {
 	meta, err := bd.metaVars()
 	if err != nil {
 		return nil, err
 	}
-	const (
-		unseen = iota
-		visiting
-		visited
-	)
-	color := map[int]int{}
-	var order []int
-	var visit func(i int) error
-	visit = func(i int) error {
-		switch color[i] {
-		case visiting:
-			return bd.f.At(bd.f.Stages[i].Location, fmt.Errorf("circular dependency detected on stage: %s", bd.stageName(i)))
-		case visited:
-			return nil
-		}
-		color[i] = visiting
-		deps := bd.stageDeps(i, meta)
-		for _, j := range deps {
-			if err := visit(j); err != nil {
-				return err
-			}
-		}
-		color[i] = visited
-		order = append(order, i)
-		bd.runs[i] = &stageRun{done: make(chan struct{}), deps: deps}
-		return nil
-	}
-	if err := visit(target); err != nil {
+	order, needs, err := stageplan.Order(bd.f, target, meta)
+	if err != nil {
 		return nil, err
 	}
-	sort.Ints(order)
 	for _, i := range order {
-		r := bd.runs[i]
-		r.count = bd.vertexCount(i, meta)
+		r := &stageRun{done: make(chan struct{}), deps: needs[i]}
+		r.count = stageplan.VertexCount(bd.f, i, meta)
 		r.first = bd.out.Reserve(r.count)
+		bd.runs[i] = r
 	}
 	return order, nil
-}
-
-// stageDeps are the stages stage i names as its base or in --from, as far
-// as the ARGs before FROM tell; a name only a stage's own ARG makes is
-// found when the step runs (stage builds it then).
-func (bd *build) stageDeps(i int, meta []string) []int {
-	s := bd.f.Stages[i]
-	seen := map[int]bool{}
-	var deps []int
-	add := func(j int) {
-		if j >= 0 && j != i && !seen[j] {
-			seen[j] = true
-			deps = append(deps, j)
-		}
-	}
-	expand := func(w string) string {
-		if strings.Contains(w, "$") {
-			if x, err := bd.f.Expand(w, meta); err == nil {
-				return x
-			}
-		}
-		return w
-	}
-	if base, err := bd.f.Expand(s.BaseName, meta); err == nil {
-		add(bd.stageIndex(base, i))
-	}
-	for _, c := range s.Commands {
-		switch c := c.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" {
-				add(bd.fromStage(expand(c.From)))
-			}
-		case *instructions.RunCommand:
-			for _, m := range instructions.GetMounts(c) {
-				if m.From != "" {
-					add(bd.fromStage(expand(m.From)))
-				}
-			}
-		}
-	}
-	return deps
-}
-
-// vertexCount is the vertices stage i shows: its FROM unless the base is
-// another stage, and its layer steps. ONBUILD triggers of the base image
-// are numbered after every stage's.
-func (bd *build) vertexCount(i int, meta []string) int {
-	s := bd.f.Stages[i]
-	n := layerSteps(s.Commands)
-	if base, err := bd.f.Expand(s.BaseName, meta); err != nil || bd.stageIndex(base, i) < 0 {
-		n++
-	}
-	return n
-}
-
-func (bd *build) stageName(i int) string {
-	if n := bd.f.Stages[i].Name; n != "" {
-		return n
-	}
-	return fmt.Sprintf("stage-%d", i)
 }
 
 // buildAll builds the planned stages, each once its own needs are built.

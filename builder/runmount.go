@@ -8,12 +8,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/berth-containers/berth/builder/copylayer"
+	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/builder/stepdir"
 	"github.com/berth-containers/berth/internal/statedir"
 )
@@ -68,7 +69,7 @@ func fileInfoText(m *instructions.Mount) string {
 // bindSum is the checksum of what a bind mount shows.
 func (bd *build) bindSum(ctx context.Context, m *instructions.Mount) (string, error) {
 	if m.From != "" {
-		if j := bd.fromStage(m.From); j >= 0 {
+		if j := stageplan.From(bd.f, m.From); j >= 0 {
 			other, err := bd.stage(ctx, j)
 			if err != nil {
 				return "", err
@@ -81,15 +82,15 @@ func (bd *build) bindSum(ctx context.Context, m *instructions.Mount) (string, er
 	if err != nil {
 		return "", err
 	}
-	l := &copyLayer{sums: bd.sums, sumsRoot: bd.opts.Context.Dir}
+	l := &copylayer.Layer{Sums: bd.sums, SumsRoot: bd.opts.Context.Dir}
 	err = bd.opts.Context.Walk(rel, func(p string, fi fs.FileInfo) error {
-		l.entries = append(l.entries, entry{src: filepath.Join(bd.opts.Context.Dir, p), target: "/" + p, info: fi})
+		l.Entries = append(l.Entries, copylayer.Entry{Src: filepath.Join(bd.opts.Context.Dir, p), Target: "/" + p, Info: fi})
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	d, err := l.hash()
+	d, err := l.Hash()
 	return d.String(), err
 }
 
@@ -111,14 +112,6 @@ func (bd *build) contextSource(src string) (string, error) {
 		return "", fmt.Errorf("bind mount source %s: not found in the build context", src)
 	}
 	return rel, nil
-}
-
-// fromStage is the index of a stage named (or numbered) from, or -1.
-func (bd *build) fromStage(from string) int {
-	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(bd.f.Stages) {
-		return n
-	}
-	return bd.stageIndex(from, len(bd.f.Stages))
 }
 
 // mountTarget is a mount's absolute target: BuildKit takes a relative one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 
+	"github.com/berth-containers/berth/builder/copylayer"
 	"github.com/berth-containers/berth/builder/progress"
 )
 
@@ -31,12 +32,12 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 		return err
 	}
 	defer release()
-	if wd == "/" || isDir(view, wd) {
+	if wd == "/" || copylayer.IsDir(view, wd) {
 		v.Done()
 		return nil
 	}
-	layer := &copyLayer{entries: []entry{{target: wd, info: dirInfo{name: path.Base(wd)}}}}
-	layer.addParents(view)
+	layer := &copylayer.Layer{Entries: []copylayer.Entry{{Target: wd, Info: copylayer.DirInfo(path.Base(wd))}}}
+	layer.AddParents(view)
 	// The entry meta wrote goes: the step's own, with its layer, follows.
 	last := st.cfg.History[len(st.cfg.History)-1]
 	st.cfg.History = st.cfg.History[:len(st.cfg.History)-1]

@@ -1,6 +1,7 @@
 // Package fetch downloads the http(s) sources of ADD, as Docker does:
 // the response's body whole, its SHA-256 checked against --checksum, the
-// file's time from Last-Modified and its name from the URL's path.
+// file's time from Last-Modified and its name from the URL's path; and
+// its git sources, cloned with the host's git (git.go).
 package fetch
 
 import (

@@ -128,6 +128,11 @@ var rules = []rule{
 	{"builder/progress", []string{"internal"}},
 	{"builder/filesum", []string{"internal"}},
 	{"builder/stepcache", []string{"internal"}},
+	// A COPY's layer planned, hashed and written: the context's files, ADD's
+	// downloads and archives, --chown names; no build, store or engine.
+	{"builder/copylayer", []string{"builder/buildctx", "builder/fetch", "builder/filesum", "builder/passwd", "builder/tarball", "internal"}},
+	// The graph of a Dockerfile's stages: the parsed file, nothing run.
+	{"builder/stageplan", []string{"builder/dockerfile", "internal"}},
 	// The Dockerfile builder drives the engine's containers and the image
 	// store, as cmd/berth does; only cmd sits above it.
 	{"builder", []string{"builder", "engine", "image", "content", "snapshot", "internal"}},

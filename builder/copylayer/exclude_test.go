@@ -1,4 +1,4 @@
-package builder
+package copylayer
 
 import (
 	"os"
@@ -7,12 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-
 	"github.com/berth-containers/berth/builder/buildctx"
 )
 
-func copyTargets(t *testing.T, files []string, c copySpec) ([]string, error) {
+func copyTargets(t *testing.T, files []string, c Spec) ([]string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range files {
@@ -24,13 +22,13 @@ func copyTargets(t *testing.T, files []string, c copySpec) ([]string, error) {
 			t.Fatal(err)
 		}
 	}
-	l, err := planCopy(buildctx.Plain(dir), t.TempDir(), "/", c)
+	l, err := Plan(buildctx.Plain(dir), t.TempDir(), "/", c)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, e := range l.entries {
-		out = append(out, e.target)
+	for _, e := range l.Entries {
+		out = append(out, e.Target)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil // dir* makes dest once per directory
@@ -52,7 +50,7 @@ func TestCopyExclude(t *testing.T) {
 		{[]string{"*.txt", "!top.txt"}, []string{"*.txt", "dir1"}, "/5/", "/5 /5/a.png /5/top.txt"},
 		{[]string{"*"}, []string{"dir*"}, "/6/", "/6"},
 	} {
-		got, err := copyTargets(t, flagTree, copySpec{SourcesAndDest: instructions.SourcesAndDest{SourcePaths: c.srcs, DestPath: c.dest}, excludes: c.excludes})
+		got, err := copyTargets(t, flagTree, Spec{Sources: c.srcs, Dest: c.dest, Excludes: c.excludes})
 		if err != nil || strings.Join(got, " ") != c.want {
 			t.Errorf("COPY --exclude=%v %v %s: %v, %v; want %s", c.excludes, c.srcs, c.dest, got, err, c.want)
 		}
@@ -76,7 +74,7 @@ func TestCopyParents(t *testing.T) {
 		{[]string{"/test/a/./b/./c"}, "/out/", "/out /out/b /out/b/c /out/b/c/d /out/b/c/d/e /out/b/c/d/e/bay /out/b/c/d/foo"},
 		{[]string{"/test/a/./*/c/d/e"}, "/out/", "/out /out/b /out/b/c /out/b/c/d /out/b/c/d/e /out/b/c/d/e/bay /out/b2 /out/b2/c /out/b2/c/d /out/b2/c/d/e /out/b2/c/d/e/bar"},
 	} {
-		got, err := copyTargets(t, tree, copySpec{SourcesAndDest: instructions.SourcesAndDest{SourcePaths: c.srcs, DestPath: c.dest}, parents: true})
+		got, err := copyTargets(t, tree, Spec{Sources: c.srcs, Dest: c.dest, Parents: true})
 		if err != nil || strings.Join(got, " ") != c.want {
 			t.Errorf("COPY --parents %v %s:\n got %v, %v\nwant %s", c.srcs, c.dest, strings.Join(got, " "), err, c.want)
 		}
