@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/opencontainers/go-digest"
@@ -121,9 +122,23 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build interrupted: %w", err)
 	}
-	stop := context.AfterFunc(ctx, func() { bd.Engine.Kill(c.ID, unix.SIGKILL) })
+	// The kill is retried until the run returns: a cancel that lands
+	// between the check above and the container's start finds nothing
+	// running to kill, and the step would run to its end.
+	finished := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		for {
+			_, _ = bd.Engine.Kill(c.ID, unix.SIGKILL) // refused until it runs, and once it has exited
+			select {
+			case <-finished:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 	out := v.Output()
 	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
+	close(finished)
 	stop()
 	out.Flush()
 	if err != nil {
