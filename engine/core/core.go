@@ -75,7 +75,20 @@ func (c *Core) Get(ref string) (*record.Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	status := r.State.Status
 	r.Refresh()
+	if r.State.Status != status && r.State.ExitCode == record.ExitUnknown {
+		// The record said running, and neither the init nor its monitor
+		// lives: the monitor may have recorded the exit and gone between
+		// the read and the check. Only a second read tells that from a
+		// killed monitor (without it, a fast exit read as 255).
+		again, err := c.Records.Get(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		again.Refresh()
+		return again, nil
+	}
 	return r, nil
 }
 
