@@ -98,6 +98,14 @@ func awaitLock(path string, readOnly bool, timeout time.Duration) (release func(
 	deadline := time.Now().Add(timeout)
 	for {
 		err := unix.Flock(fd, how|unix.LOCK_NB)
+		if err == nil && readOnly && emptyFile(fd) {
+			// Made a moment ago by a writer that has not written its
+			// first pages yet (it creates the file, then locks it): a
+			// read-only open would try to write them and fail with EBADF.
+			// Let the writer go first.
+			_ = unix.Flock(fd, unix.LOCK_UN) // closing the fd drops it too
+			err = unix.EWOULDBLOCK
+		}
 		if err == nil {
 			break
 		}
@@ -115,4 +123,10 @@ func awaitLock(path string, readOnly bool, timeout time.Duration) (release func(
 		return func() {}, nil
 	}
 	return func() { unix.Close(fd) }, nil
+}
+
+// emptyFile reports whether fd's file has no bytes yet.
+func emptyFile(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Size == 0
 }
