@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 
 	"github.com/berth-containers/berth/builder/stageplan"
@@ -36,13 +35,16 @@ type stageRun struct {
 // build reports the failure itself.
 var errDepFailed = errors.New("a stage it needs failed")
 
-// parallelism bounds the stages that build at once: n, or by default the
-// CPUs (at least 2, as a stage mostly waits on its steps' processes).
+// parallelism bounds the stages that build at once: n when asked
+// (BERTH_BUILD_PARALLELISM), else 1. Building independent stages at once
+// is opt-in until a race is found: under load a failing stage did not
+// always stop its neighbour's running step, and a 4-stage build failed
+// once in CI (issue 14).
 func parallelism(n int) int {
 	if n > 0 {
 		return n
 	}
-	return max(2, runtime.NumCPU())
+	return 1
 }
 
 // plan lists the stages target needs (itself included) in index order,
