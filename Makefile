@@ -70,6 +70,7 @@ lint:
 	$(STATICCHECK) ./...
 	$(ERRCHECK) -exclude hack/errcheck-exclude.txt $(ERRCHECK_PKGS)
 	$(GO) run ./hack/bans $(BAN_DIRS)
+	$(GO) test -count=1 ./internal/layering/
 
 # The cgroup tests again on a pure cgroup v2 kernel, in a QEMU VM (TCG);
 # RUN=<regexp> picks other tests. See test/vm/run.sh.
