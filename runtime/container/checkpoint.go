@@ -13,6 +13,7 @@ import (
 // o.ImagePath. As with runc, the container is gone afterwards, CRIU having
 // killed its processes, unless o.LeaveRunning or o.PreDump.
 func (c *Container) Checkpoint(o criu.Options) error {
+	ph := newPhases("checkpoint")
 	lf, err := lock(c.dir)
 	if err != nil {
 		return err
@@ -47,14 +48,19 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), err)
 	}
+	ph.mark("state, image dir, request")
 	if _, err := (&criu.Session{}).Run(req); err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), criu.Failed(err, logDir, "dump.log"))
 	}
+	ph.mark("criu dump")
 	if o.LeaveRunning || o.PreDump {
 		return nil
 	}
 	c.killAll()
-	return c.destroy()
+	ph.mark("kill and wait")
+	err = c.destroy()
+	ph.mark("destroy")
+	return err
 }
 
 // dumpTarget is what CRIU's dump request needs of the container.

@@ -116,6 +116,7 @@ func newRestorer(root, id string, opts RestoreOptions) (*restorer, error) {
 }
 
 func (r *restorer) restore() error {
+	ph := newPhases("restore")
 	lf, err := lock(r.dir)
 	if err != nil {
 		return err
@@ -137,6 +138,7 @@ func (r *restorer) restore() error {
 	if err := r.cg.Set(r.resources()); err != nil {
 		return fmt.Errorf("apply linux.resources: %w", err)
 	}
+	ph.mark("state dir, cgroup")
 	work, logDir, err := criu.OpenWorkDir(r.opts.CRIU.WorkPath, r.imgs.Name())
 	if err != nil {
 		return err
@@ -154,18 +156,23 @@ func (r *restorer) restore() error {
 		return fmt.Errorf("bind rootfs %s to %s: %w", r.rootfs, croot, err)
 	}
 	defer func() { _ = unix.Unmount(croot, unix.MNT_DETACH) }()
+	ph.mark("criu root bind")
 	sess, req, err := r.request(work, croot)
 	if err != nil {
 		return err
 	}
 	defer closeAll(sess.ExtraFiles)
+	ph.mark("request")
 	if _, err := sess.Run(req); err != nil {
 		return criu.Failed(err, logDir, "restore.log")
 	}
+	ph.mark("criu restore")
 	if r.initPid == 0 {
 		return errors.New("criu restored no process")
 	}
-	return r.finish()
+	err = r.finish()
+	ph.mark("state")
+	return err
 }
 
 func (r *restorer) request(work *os.File, croot string) (*criu.Session, *rpc.CriuReq, error) {

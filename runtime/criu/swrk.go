@@ -23,9 +23,11 @@ package criu
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
@@ -98,11 +100,14 @@ func (s *Session) Run(req *rpc.CriuReq) (*rpc.CriuResp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start %s swrk: %w", bin, err)
 	}
+	started := time.Now()
 	resp, err := s.converse(uc, cmd.Process.Pid, req)
+	answered := time.Now()
 	// criu exits once the socket closes; pre-dump's criu waits for a
 	// next request that never comes, and exits non-zero then.
 	_ = uc.CloseWrite()
 	werr := cmd.Wait()
+	slog.Debug("criu swrk", "request", req.GetType().String(), "answered", answered.Sub(started).String(), "exited", time.Since(answered).String())
 	if err != nil {
 		return resp, err
 	}
