@@ -49,6 +49,7 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 	if !o.Follow || werr != nil {
 		return werr
 	}
+	inferred := false // the last look took the monitor for a killed one
 	for {
 		if werr != nil {
 			return werr
@@ -60,7 +61,21 @@ func (e *Engine) Logs(ref string, o LogsOptions, stdout, stderr io.Writer) error
 			continue // more may be there already: a fast writer rotates
 		}
 		c, err := e.Get(c.ID)
-		if err != nil || !c.Running() && c.State.Status != record.StatusRestarting {
+		stopped := err != nil || !c.Running() && c.State.Status != record.StatusRestarting
+		// An exit the monitor recorded comes after its last log line (it
+		// drains the pipes first). One Refresh inferred from /proc does
+		// not: a monitor seen neither alive nor done for an instant (its
+		// exec between Go and the C idle loop) is still to log what the
+		// container wrote, and following ended there showed start -a
+		// nothing of an "echo up" whose log held "up" (issue 19). Such an
+		// exit ends the follow only when the next look, a tick later,
+		// still infers it: a monitor really killed.
+		if stopped && err == nil && c.MonitorKilled() && !inferred {
+			stopped, inferred = false, true
+		} else if !stopped {
+			inferred = false
+		}
+		if stopped {
 			fl.Poll(emit) // what was written before it stopped
 			return werr
 		}

@@ -126,7 +126,29 @@ type Image struct {
 	Target      ocispec.Descriptor
 	Manifest    ocispec.Manifest
 	Config      ocispec.Image
+	Healthcheck *HealthConfig // Docker's HEALTHCHECK, which ocispec.Image has no field for
 	Records     []store.Record
+}
+
+// readConfig decodes an image config blob once into img: the OCI fields and
+// Docker's Healthcheck beside them.
+func (s *Service) readConfig(d digest.Digest, img *Image) error {
+	// The outer Config shadows ocispec.Image's (encoding/json takes the
+	// shallower field), so it is copied back after the decode.
+	var cfg struct {
+		ocispec.Image
+		Config struct {
+			ocispec.ImageConfig
+			Healthcheck *HealthConfig `json:"Healthcheck"`
+		} `json:"config"`
+	}
+	if err := s.readJSON(d, &cfg); err != nil {
+		return err
+	}
+	img.Config = cfg.Image
+	img.Config.Config = cfg.Config.ImageConfig
+	img.Healthcheck = cfg.Config.Healthcheck
+	return nil
 }
 
 // readJSON decodes a small blob from the content store.
@@ -147,7 +169,7 @@ func (s *Service) load(target ocispec.Descriptor) (*Image, error) {
 	if err := s.readJSON(target.Digest, &img.Manifest); err != nil {
 		return nil, fmt.Errorf("image manifest %s: %w (pull the image again)", target.Digest, err)
 	}
-	if err := s.readJSON(img.Manifest.Config.Digest, &img.Config); err != nil {
+	if err := s.readConfig(img.Manifest.Config.Digest, img); err != nil {
 		return nil, fmt.Errorf("image config %s: %w (pull the image again)", img.Manifest.Config.Digest, err)
 	}
 	img.ID = img.Manifest.Config.Digest

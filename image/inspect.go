@@ -1,8 +1,9 @@
 package image
 
 import (
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -47,14 +48,7 @@ type InspectConfig struct {
 }
 
 // HealthConfig is Docker's HEALTHCHECK as an image config holds it.
-type HealthConfig struct {
-	Test          []string      `json:"Test,omitempty"`
-	Interval      time.Duration `json:"Interval,omitempty"`
-	Timeout       time.Duration `json:"Timeout,omitempty"`
-	StartPeriod   time.Duration `json:"StartPeriod,omitempty"`
-	StartInterval time.Duration `json:"StartInterval,omitempty"`
-	Retries       int           `json:"Retries,omitempty"`
-}
+type HealthConfig = dockerspec.HealthcheckConfig
 
 // InspectRootFS lists the layers' diff IDs.
 type InspectRootFS struct {
@@ -83,7 +77,7 @@ func (s *Service) Inspect(ctx context.Context, img *Image) Inspect {
 		},
 	}
 	out.VirtualSize = out.Size
-	out.Config.Healthcheck = s.healthcheck(img)
+	out.Config.Healthcheck = img.Healthcheck
 	if n := len(c.History); n > 0 {
 		out.Comment = c.History[n-1].Comment
 	}
@@ -97,21 +91,6 @@ func (s *Service) Inspect(ctx context.Context, img *Image) Inspect {
 		out.Metadata.LastTagTime = last.Format(time.RFC3339Nano)
 	}
 	return out
-}
-
-// healthcheck is img's HEALTHCHECK, read from its config blob beside the
-// OCI fields; nil when it has none or the blob cannot be read.
-func (s *Service) healthcheck(img *Image) *HealthConfig {
-	var cfg struct {
-		Config struct {
-			Healthcheck *HealthConfig `json:"Healthcheck"`
-		} `json:"config"`
-	}
-	if err := s.readJSON(img.Manifest.Config.Digest, &cfg); err != nil {
-		slog.Debug("image inspect: read the healthcheck", "image", img.ID, "error", err)
-		return nil
-	}
-	return cfg.Config.Healthcheck
 }
 
 func nonNil(s []string) []string {

@@ -94,7 +94,7 @@ func (s *Service) fetch(ctx context.Context, res *registry.Resolved, p *progress
 		return nil, err
 	}
 	img := &Image{Target: res.Desc, Manifest: m, ID: m.Config.Digest}
-	if err := s.readJSON(m.Config.Digest, &img.Config); err != nil {
+	if err := s.readConfig(m.Config.Digest, img); err != nil {
 		return nil, err
 	}
 	if len(img.Config.RootFS.DiffIDs) != len(m.Layers) {

@@ -95,9 +95,8 @@ func (e ops) create(ctx context.Context, opts options.CreateOptions, p *progress
 	if err := c.SetStatus(record.StatusCreated); err != nil {
 		return nil, err
 	}
-	if c.Config.Healthcheck, err = e.healthConfig(hcheck, img); err != nil {
-		return nil, err
-	}
+	// The flags' healthcheck (checked as the daemon does) over the image's.
+	c.Config.Healthcheck = health.Merge(hcheck, img.Healthcheck)
 	if chain := unpack.ChainIDs(img.Config.RootFS.DiffIDs); len(chain) > 0 {
 		c.ChainID = chain[len(chain)-1].String()
 	}

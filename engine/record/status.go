@@ -19,6 +19,13 @@ const (
 // Unmonitored says whether the container runs with its monitor gone.
 func (c *Container) Unmonitored() bool { return c.Running() && c.State.Error == errUnmonitored }
 
+// MonitorKilled says whether the exit is Refresh's inference (the record
+// said running and neither the init nor its monitor was seen alive), not
+// one the monitor recorded.
+func (c *Container) MonitorKilled() bool {
+	return c.State.Status == StatusExited && c.State.Error == errMonitorKilled
+}
+
 // OrphanedExit says whether the container ended after its monitor was
 // killed, so nobody applied its --rm.
 func (c *Container) OrphanedExit() bool {

@@ -40,7 +40,10 @@ func StartTime(pid int) (start uint64, state byte, err error) {
 // zombie is not alive: it has exited and only waits to be reaped. But a
 // leader shows as a zombie too while another of its threads execs (the
 // kernel's de_thread, as when a Go monitor execs its idle loop): the
-// process lives on while one of its threads does.
+// process lives on while one of its threads does. A look in the middle
+// of that exec can still see no live thread (a loop of Go execs shows it
+// within seconds): what ends on a death seen once must look again (the
+// engine's log follow does).
 func Alive(pid int, start uint64) bool {
 	got, state, err := StartTime(pid)
 	if err != nil || got != start {

@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,7 +128,7 @@ func TestDockerSideBySide(t *testing.T) {
 		t.Fatalf("docker load: %s", r.stderr)
 	}
 	for i, sd := range sides {
-		sd.net = freePrefix(t, 215, i)
+		sd.net = testutil.FreePrefix(t, 215, i, nil)
 		sd.replace = append(sd.replace, [2]string{sd.net, "{net}"})
 	}
 	t.Cleanup(func() {
@@ -219,44 +215,13 @@ func (c *cliSide) normalise(n *testutil.IDNormaliser, s string) string {
 // run runs Docker's CLI on the side with args, placeholders expanded.
 func (c *cliSide) run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	full := make([]string, len(args))
 	for i, a := range args {
 		a = strings.ReplaceAll(a, "{net}", c.net)
 		a = strings.ReplaceAll(a, "{since}", fmt.Sprintf("%d.%09d", c.started.Unix(), c.started.Nanosecond()))
 		full[i] = strings.ReplaceAll(a, "{until}", strconv.FormatInt(time.Now().Unix(), 10))
 	}
-	cmd := exec.CommandContext(ctx, testutil.DockerCLI, full...)
-	cmd.Env, cmd.Dir = c.env, dir
-	cmd.WaitDelay = 5 * time.Second
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%s: docker %s: %v", c.name, strings.Join(args, " "), err)
-	}
-	if ctx.Err() != nil {
-		t.Errorf("%s: docker %s: timed out", c.name, strings.Join(args, " "))
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
-}
-
-// freePrefix is a /24 prefix ("10.B.N.") of 10.B.0.0/16 that no host
-// interface is on; salt keeps two sides of one run apart.
-func freePrefix(t *testing.T, b, salt int) string {
-	t.Helper()
-	for i := 0; i < 20; i++ {
-		p := fmt.Sprintf("10.%d.%d.", b, (rand.IntN(125)*2+salt)%254+1)
-		if !testutil.Routed(p + "1") {
-			return p
-		}
-	}
-	t.Fatalf("no free /24 in 10.%d.0.0/16", b)
-	return ""
+	r := testutil.RunCaptured(t, 60*time.Second, func(cmd *exec.Cmd) { cmd.Env, cmd.Dir = c.env, dir },
+		testutil.DockerCLI, full...)
+	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }

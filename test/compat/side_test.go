@@ -1,11 +1,7 @@
 package compat_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,31 +42,14 @@ type result struct {
 // run runs the side's CLI with args (placeholders expanded) and stdin.
 func (s *side) run(t testing.TB, tmp, stdin string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
 	full := append(append([]string(nil), s.args...), s.expand(args, tmp)...)
-	cmd := exec.CommandContext(ctx, s.bin, full...)
-	cmd.Env = append(os.Environ(), s.env...)
-	cmd.Dir = tmp
-	cmd.WaitDelay = 5 * time.Second
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%s %s: %v", s.name, strings.Join(args, " "), err)
-	}
-	if ctx.Err() != nil {
-		t.Errorf("%s %s: timed out after %s", s.name, strings.Join(args, " "), cmdTimeout)
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
+	r := testutil.RunCaptured(t, cmdTimeout, func(cmd *exec.Cmd) {
+		cmd.Env, cmd.Dir = append(os.Environ(), s.env...), tmp
+		if stdin != "" {
+			cmd.Stdin = strings.NewReader(stdin)
+		}
+	}, s.bin, full...)
+	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }
 
 // must is run that fails the test unless the command exits 0.
@@ -121,16 +100,7 @@ var taken = map[string]bool{}
 
 // userSubnet is a free /24 prefix for the user networks of one side.
 func userSubnet(t *testing.T, salt int) string {
-	t.Helper()
-	for i := 0; i < 20; i++ {
-		p := fmt.Sprintf("10.214.%d.", (rand.IntN(125)*2+salt)%254+1)
-		if !taken[p] && !testutil.Routed(p+"1") {
-			taken[p] = true
-			return p
-		}
-	}
-	t.Fatal("no free /24 in 10.214.0.0/16 for user networks")
-	return ""
+	return testutil.FreePrefix(t, 214, salt, taken)
 }
 
 // newBerth is berth with a private root and runroot.

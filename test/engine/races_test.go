@@ -86,3 +86,23 @@ func TestCreateStartRace(t *testing.T) {
 	}
 	t.Logf("%d of %d create/start cycles failed", fails, n)
 }
+
+// start -a shows all a container writes, however fast it exits: the log
+// follow used to end at the first look that took the monitor, between an
+// exec of its own and the exit it was about to record, for a killed one,
+// and printed nothing of the "up" in the log (issue 19; 1 in 200-400
+// cycles under load, so this loops rather than times anything).
+func TestStartAttachOutputLoop(t *testing.T) {
+	e := newEnv(t)
+	n := 50
+	if s := os.Getenv("BERTH_RACE_CYCLES"); s != "" {
+		n = raceCycles(t)
+	}
+	for i := 0; i < n; i++ {
+		id := strings.TrimSpace(e.Must("create", "busybox", "sh", "-c", "echo up; exit 3"))
+		if r := e.Run("start", "-a", id); r.ExitCode != 3 || r.Stdout != "up\n" {
+			t.Errorf("cycle %d: start -a: exit %d stdout %q stderr %s", i, r.ExitCode, r.Stdout, r.Stderr)
+		}
+		e.Must("rm", id)
+	}
+}
