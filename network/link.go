@@ -147,7 +147,7 @@ func plugVeth(n Network, ep *Endpoint) (err error) {
 			return fmt.Errorf("mac address of %s: %w", ep.ContainerID, err)
 		}
 	}
-	if err := netlink.LinkAdd(veth); err != nil {
+	if err := addVeth(veth); err != nil {
 		return fmt.Errorf("create veth %s for %s: %w", ep.HostVeth, ep.ContainerID, err)
 	}
 	defer func() {
@@ -181,6 +181,29 @@ func plugVeth(n Network, ep *Endpoint) (err error) {
 	ep.IfName = ifName
 	ep.MAC = peer.Attrs().HardwareAddr.String()
 	return nil
+}
+
+// addVeth creates the pair. The host name is derived from the network and
+// the container, so the only link that can already hold it is this
+// container's previous veth: undo leaves that one to the kernel's
+// asynchronous namespace cleanup, which a restart can outrun. It is
+// deleted and the add tried once more.
+func addVeth(veth *netlink.Veth) error {
+	err := netlink.LinkAdd(veth)
+	if !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	old, lerr := netlink.LinkByName(veth.Name)
+	if lerr != nil {
+		return err
+	}
+	if old.Type() != "veth" {
+		return fmt.Errorf("%w (a %s link holds the name)", err, old.Type())
+	}
+	if err := deleteLink(veth.Name); err != nil {
+		return err
+	}
+	return netlink.LinkAdd(veth)
 }
 
 // addDefaultRoute routes everything via gw unless the container already

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,5 +105,33 @@ func TestStartAttachOutputLoop(t *testing.T) {
 			t.Errorf("cycle %d: start -a: exit %d stdout %q stderr %s", i, r.ExitCode, r.Stdout, r.Stderr)
 		}
 		e.Must("rm", id)
+	}
+}
+
+// TestRestartWhileOldNetnsHeld: the engine leaves a stopped container's
+// veth to the kernel's asynchronous namespace cleanup, which a restart can
+// outrun under load (CI once failed "create veth ...: file exists"). A
+// process inside the old namespace keeps it, and the veth, as long as it
+// likes, so this test puts one there and restarts: the new start must take
+// the name back and run on its network.
+func TestRestartWhileOldNetnsHeld(t *testing.T) {
+	e := newEnv(t)
+	e.Must("run", "-d", "--name", "held", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && exec sleep 100")
+	// Twice: the first command to see a fresh run root also runs the
+	// network repair, which would remove the stale veth for the start.
+	for i := 0; i < 2; i++ {
+		holder := exec.Command("nsenter", "--net=/proc/"+e.Inspect("held", "{{.State.Pid}}")+"/ns/net", "sleep", "60")
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := e.Run("restart", "-t", "0", "held")
+		_ = holder.Process.Kill()
+		_ = holder.Wait()
+		if r.ExitCode != 0 {
+			t.Fatalf("restart %d with the old netns held: exit %d: %s", i, r.ExitCode, r.Stderr)
+		}
+		if got := e.Inspect("held", "{{.State.Status}}"); got != "running" {
+			t.Fatalf("after restart %d with the old netns held: %q (logs: %s)", i, got, e.Run("logs", "held").Stderr)
+		}
 	}
 }
