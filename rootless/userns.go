@@ -208,3 +208,57 @@ func PauseMain() {
 	<-term
 	os.Exit(0)
 }
+
+// StopPause ends the user's pause process, so that the next command makes
+// a new store namespace, mapped from /etc/subuid and /etc/subgid as they
+// are now (after an edit of those files, as podman's system migrate). The
+// caller stops the containers first: their processes keep the old
+// namespace alive. It holds the pause lock, so that a command starting
+// meanwhile waits and then makes the new namespace. No pause is no error.
+func StopPause(run string) error {
+	lf, err := os.OpenFile(filepath.Join(run, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("rootless berth: %w", err)
+	}
+	defer lf.Close()
+	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("rootless berth: lock %s: %w", lf.Name(), err)
+	}
+	if pid := PausePID(run); pid != 0 {
+		if err := killAndWait(pid); err != nil {
+			return fmt.Errorf("rootless berth: stop the pause process %d: %w", pid, err)
+		}
+	}
+	if err := os.Remove(filepath.Join(run, pauseFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("rootless berth: %w", err)
+	}
+	return nil
+}
+
+// killAndWait SIGKILLs pid through a pidfd (no reused pid can be hit once
+// it is open) and waits for it to end. It is not our child, so it is
+// polled for the exit rather than waited on.
+func killAndWait(pid int) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pidfd_open: %w", err)
+	}
+	defer unix.Close(fd)
+	if !isPause(pid) { // the pid was reused before the pidfd pinned it
+		return nil
+	}
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("kill: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != nil && !errors.Is(err, unix.EINTR) {
+			return fmt.Errorf("wait: %w", err)
+		} else if err == nil {
+			return nil
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package system is berth's commands about berth itself: info, version,
-// events, and `berth system` (df, prune, boot, service).
+// events, and `berth system` (df, prune, boot, service, migrate).
 package system
 
 import (
@@ -18,7 +18,7 @@ import (
 // AddCommands adds `berth system` and the top-level info and events.
 func AddCommands(root *cobra.Command, g *cli.Context) {
 	group := &cobra.Command{Use: "system", Short: "Manage berth"}
-	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g), newEventsCommand(g), newSystemBootCommand(g), newSystemServiceCommand(g))
+	group.AddCommand(newSystemDfCommand(g), newSystemPruneCommand(g), newInfoCommand(g), newEventsCommand(g), newSystemBootCommand(g), newSystemServiceCommand(g), newSystemMigrateCommand(g))
 	root.AddCommand(group, newInfoCommand(g), newEventsCommand(g))
 }
 
