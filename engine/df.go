@@ -29,7 +29,7 @@ func (ops *System) DiskUsage(ctx context.Context) ([]DiskUsageRow, error) {
 	ctUse := make([]sysinfo.Usage, 0, len(ctrs))
 	for _, c := range ctrs {
 		usedImg[c.ImageID] = true
-		size, _ := ops.e.Size(c)
+		size, _ := ops.e.Files().Size(c)
 		ctUse = append(ctUse, sysinfo.Usage{Size: size, Active: c.Running()})
 	}
 	imUse := make([]sysinfo.Usage, 0, len(imgs))

@@ -48,7 +48,7 @@ func (ops *System) DiskUsageVerbose(ctx context.Context) (DiskUsageDetail, error
 	users := map[string]int{}
 	for _, c := range ctrs {
 		users[c.ImageID]++
-		size, _ := ops.e.Size(c)
+		size, _ := ops.e.Files().Size(c)
 		vols := 0
 		for _, m := range c.HostConfig.Mounts {
 			if m.Type == "volume" {

@@ -8,6 +8,7 @@ import (
 	"github.com/berth-containers/berth/engine/bundle"
 	"github.com/berth-containers/berth/engine/commit"
 	"github.com/berth-containers/berth/engine/fsops"
+	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/snapshot"
 )
 
@@ -20,6 +21,21 @@ const (
 
 // Change is one line of `docker diff`.
 type Change = fsops.Change
+
+// Size is the disk space of the container's writable layer (ps --size,
+// df, inspect's SizeRw), as its snapshot's Usage says.
+func (f *Files) Size(c *record.Container) (int64, error) {
+	svc, err := f.e.c.Images()
+	if err != nil {
+		return 0, err
+	}
+	sn, err := svc.Snapshotter()
+	if err != nil {
+		return 0, err
+	}
+	u, err := sn.Usage(context.Background(), c.ID)
+	return u.Size, err
+}
 
 // Diff lists what the container changed in its root filesystem, from its
 // writable layer (the overlay upper dir) alone, running or stopped, as

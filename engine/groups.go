@@ -24,7 +24,7 @@ type System struct{ e *Engine }
 func (e *Engine) System() *System { return &System{e} }
 
 // Files is the engine's commands on a container's files: cp, export,
-// diff and the API's archive stat.
+// diff, the writable layer's size and the API's archive stat.
 type Files struct{ e *Engine }
 
 // Files returns the engine's commands on container files.

@@ -68,17 +68,3 @@ func (e *Engine) Rename(ref, name string) error {
 	e.c.EmitRename(old, strings.TrimPrefix(name, "/"))
 	return nil
 }
-
-// Size is the disk space of the container's writable layer.
-func (e *Engine) Size(c *record.Container) (int64, error) {
-	svc, err := e.c.Images()
-	if err != nil {
-		return 0, err
-	}
-	sn, err := svc.Snapshotter()
-	if err != nil {
-		return 0, err
-	}
-	u, err := sn.Usage(context.Background(), c.ID)
-	return u.Size, err
-}

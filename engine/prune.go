@@ -38,7 +38,7 @@ func (ops *System) PruneContainers(ctx context.Context, f filters.Prune) (PruneR
 		if c.Running() || c.State.Status == record.StatusRestarting || !f.Match(c.Created, c.Config.Labels) {
 			continue
 		}
-		size, _ := ops.e.Size(c)
+		size, _ := ops.e.Files().Size(c)
 		if err := ops.e.Remove(ctx, c.ID, lifecycle.RemoveOptions{}); err != nil {
 			if !errors.Is(err, store.ErrNotFound) {
 				errs = append(errs, err)

@@ -156,7 +156,7 @@ func ContainerSummaries(e *engine.Engine, list []*record.Container, size bool) [
 			sum.Mounts = append(sum.Mounts, container.MountPoint{Type: mount.Type(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination, RW: !m.ReadOnly})
 		}
 		if size {
-			sum.SizeRw, _ = e.Size(c)
+			sum.SizeRw, _ = e.Files().Size(c)
 		}
 		out = append(out, sum)
 	}

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/berth-containers/berth/api/router"
 	"github.com/berth-containers/berth/internal/eventlog"
+	"github.com/berth-containers/berth/internal/filters"
 )
 
 // RegisterEvents adds the /events routes to r.
@@ -45,11 +45,12 @@ func (s *systemAPI) events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := eventlog.Filter{}
-	for _, a := range args {
-		k, v, _ := strings.Cut(a, "=")
-		f[k] = append(f[k], v)
+	// The CLI's parser and keys: an unknown key is a 400, as dockerd's.
+	parsed, err := filters.Set{Keys: eventlog.FilterKeys}.Parse(args)
+	if err != nil {
+		return router.BadRequest("%v", err)
 	}
+	f := eventlog.Filter(parsed)
 	o.Follow = o.Until.IsZero() || o.Until.After(now)
 	o.Done = r.Context().Done()
 	w.Header().Set("Content-Type", "application/json")

@@ -86,6 +86,7 @@ func TestEventsRefused(t *testing.T) {
 		{"bad until", "until=x", "invalid value for until"},
 		{"since after until", "since=200&until=100", "`since` time (200) cannot be after `until` (100)"},
 		{"bad filters", "filters=%7B", "invalid filters"},
+		{"unknown filter key", "filters=%7B%22colour%22%3A%5B%22red%22%5D%7D", "invalid filter 'colour'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()

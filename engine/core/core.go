@@ -22,6 +22,7 @@ import (
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/engine/store"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/internal/phases"
 )
 
 // Core is the engine's shared state on one host.
@@ -36,7 +37,7 @@ type Core struct {
 	// InUse answers image.InUse for an image service the core opens.
 	InUse  image.InUse
 	images *image.Service
-	ph     *phases
+	ph     *phases.Timer
 	// written: container ID -> the *specs.Spec this process last wrote
 	// into its config.json (KeepSpec).
 	written sync.Map
@@ -46,7 +47,7 @@ type Core struct {
 // nil to open one on first use.
 func New(root, runroot string, images *image.Service, inUse image.InUse) *Core {
 	c := &Core{Root: root, Runroot: runroot, Records: store.New(filepath.Join(root, "metadata.db")),
-		InUse: inUse, images: images, ph: newPhases()}
+		InUse: inUse, images: images, ph: phases.New("engine")}
 	c.Net = &netsetup.Setup{
 		Root: root, RunRoot: runroot, Records: c.Records,
 		ContainerDir: c.ContainerDir, RunDir: c.RunDir,

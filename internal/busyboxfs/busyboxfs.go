@@ -102,6 +102,11 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return fmt.Errorf("busybox rootfs: %w", err)
 	}
 	defer in.Close()
+	// A rebuild over an earlier rootfs (hack/mkbundle DIR twice) replaces
+	// the binary; O_EXCL still never writes through whatever is at dst.
+	if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("busybox rootfs: %w", err)
+	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return fmt.Errorf("busybox rootfs: %w", err)

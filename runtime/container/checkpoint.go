@@ -5,6 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-containers/berth/internal/phases"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/criu"
 )
@@ -13,7 +14,7 @@ import (
 // o.ImagePath. As with runc, the container is gone afterwards, CRIU having
 // killed its processes, unless o.LeaveRunning or o.PreDump.
 func (c *Container) Checkpoint(o criu.Options) error {
-	ph := newPhases("checkpoint")
+	ph := phases.New("checkpoint")
 	lf, err := lock(c.dir)
 	if err != nil {
 		return err
@@ -48,18 +49,18 @@ func (c *Container) Checkpoint(o criu.Options) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), err)
 	}
-	ph.mark("state, image dir, request")
+	ph.Mark("state, image dir, request")
 	if _, err := (&criu.Session{}).Run(req); err != nil {
 		return fmt.Errorf("checkpoint container %s: %w", c.ID(), criu.Failed(err, logDir, "dump.log"))
 	}
-	ph.mark("criu dump")
+	ph.Mark("criu dump")
 	if o.LeaveRunning || o.PreDump {
 		return nil
 	}
 	c.killAll()
-	ph.mark("kill and wait")
+	ph.Mark("kill and wait")
 	err = c.destroy()
-	ph.mark("destroy")
+	ph.Mark("destroy")
 	return err
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/internal/phases"
 	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
@@ -72,7 +73,7 @@ type CreateOptions struct {
 // Create sets the container up and leaves its process waiting for Start.
 // On error nothing is left: no state directory, cgroup, mount or process.
 func Create(root, id string, opts CreateOptions) (c *Container, err error) {
-	ph := newPhases("create")
+	ph := phases.New("create")
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -84,11 +85,11 @@ func Create(root, id string, opts CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ph.mark("load config.json")
+	ph.Mark("load config.json")
 	if err := spec.Validate(s, bundle); err != nil {
 		return nil, err
 	}
-	ph.mark("validate config")
+	ph.Mark("validate config")
 	rootfsPath, err := spec.RootfsPath(s, bundle)
 	if err != nil {
 		return nil, err
@@ -151,7 +152,7 @@ type builder struct {
 	raw      []byte // config.json as read; nil if given as a spec
 	extraEnv []string
 	opts     CreateOptions
-	phases   *phases
+	phases   *phases.Timer
 	cg       *cgroups.Manager
 	cmd      *exec.Cmd
 	initPid  int
@@ -203,7 +204,7 @@ func (b *builder) build() error {
 	if b.cg.Frozen() {
 		return fmt.Errorf("create container %s: container's cgroup unexpectedly frozen", b.id)
 	}
-	b.phases.mark("state dir, cgroup dirs")
+	b.phases.Mark("state dir, cgroup dirs")
 	if err := b.applyResources(); err != nil {
 		return err
 	}
@@ -351,7 +352,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	}
 	b.cmd = cmd
 	ktrace.Clone(cmd, unified)
-	b.phases.mark("start init process")
+	b.phases.Mark("start init process")
 	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }
 
@@ -403,7 +404,7 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	if b.netdevs, err = netdev.Move(b.spec.Linux, pid); err != nil {
 		return err
 	}
-	b.phases.mark("namespaces")
+	b.phases.Mark("namespaces")
 	if b.inRuntime {
 		return b.buildFromRuntime(sock)
 	}
@@ -419,7 +420,7 @@ func (b *builder) handshake(sock *os.File, cfg initproc.Config) error {
 	if cfg.Seccomp, err = b.seccomp(); err != nil {
 		return err
 	}
-	b.phases.mark("seccomp program (wait)")
+	b.phases.Mark("seccomp program (wait)")
 	enc := json.NewEncoder(sock)
 	if err := enc.Encode(cfg); err != nil {
 		return fmt.Errorf("send config to init: %w", err)
@@ -454,7 +455,7 @@ func (b *builder) converse(sock *os.File, enc *json.Encoder) error {
 				return fmt.Errorf("send hooks-done to init: %w", err)
 			}
 		case initproc.MsgReady:
-			b.phases.mark("init ready (rootfs, process set-up)")
+			b.phases.Mark("init ready (rootfs, process set-up)")
 			return b.finish()
 		default:
 			return fmt.Errorf("container init sent unknown message %q", m.Type)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth-containers/berth/internal/atomicfile"
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/internal/phases"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/execspec"
 	"github.com/berth-containers/berth/runtime/initproc"
@@ -89,7 +90,7 @@ func (c *Container) config() (*specs.Spec, error) {
 // The process enters the container's existing mount namespace and changes
 // to its cwd; nothing is mounted or pivoted again.
 func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
-	ph := newPhases("exec")
+	ph := phases.New("exec")
 	if err := c.checkExecutable(opts.IgnorePaused); err != nil {
 		return 0, err
 	}
@@ -103,7 +104,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if proc.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
 		return 0, errors.New("exec with a terminal needs --console-socket to send the pty master to")
 	}
-	ph.mark("load state and config")
+	ph.Mark("load state and config")
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("become child subreaper: %w", err)
 	}
@@ -119,7 +120,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 		e.kill()
 		return 0, err
 	}
-	ph.mark("process running")
+	ph.Mark("process running")
 	if opts.PidFile != "" {
 		path, err := filepath.Abs(opts.PidFile)
 		if err == nil {
@@ -173,7 +174,7 @@ type execer struct {
 	spec   *specs.Spec
 	proc   *specs.Process
 	opts   ExecOptions
-	phases *phases
+	phases *phases.Timer
 	cmd    *exec.Cmd
 	pid    int
 	cg     *cgroups.Manager // the cgroups the process joins
@@ -281,7 +282,7 @@ func (e *execer) start() (int, error) {
 		return 0, fmt.Errorf("start exec process: %w", err)
 	}
 	ktrace.Clone(e.cmd, unified)
-	e.phases.mark("start process")
+	e.phases.Mark("start process")
 	if err := initproc.SetInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
 		return 0, err
 	}
@@ -356,7 +357,7 @@ func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 	if !e.c.state.alive() {
 		return fmt.Errorf("cannot exec in a stopped container: %s", e.c.ID())
 	}
-	e.phases.mark("namespaces and cgroups joined")
+	e.phases.Mark("namespaces and cgroups joined")
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/phases"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/hooks"
 )
@@ -30,11 +31,11 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container: %s", st, c.ID())
 	}
-	ph := newPhases("start")
+	ph := phases.New("start")
 	if err := c.openFifo(); err != nil {
 		return err
 	}
-	ph.mark("exec fifo")
+	ph.Mark("exec fifo")
 	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
 		// The state as of the start: a program that is quick may have
 		// exited already, but the hook is about its having run.
@@ -207,11 +208,11 @@ func (c *Container) killAll() {
 // destroy removes the cgroup and the state directory, then runs poststop
 // hooks (whose failure is logged, as the spec asks).
 func (c *Container) destroy() error {
-	ph := newPhases("delete")
+	ph := phases.New("delete")
 	if err := c.cgroup().Destroy(); err != nil {
 		return fmt.Errorf("delete container %s: %w", c.ID(), err)
 	}
-	ph.mark("remove cgroup")
+	ph.Mark("remove cgroup")
 	st := c.OCIState()
 	st.Status = specs.StateStopped
 	if err := os.RemoveAll(c.dir); err != nil {

@@ -26,7 +26,7 @@ func (b *builder) applyResources() error {
 		return fmt.Errorf("apply linux.resources: %w", err)
 	}
 	b.ready = later
-	b.phases.mark("cgroup resources")
+	b.phases.Mark("cgroup resources")
 	return nil
 }
 
@@ -41,7 +41,7 @@ func (b *builder) applyReady() error {
 	if err := b.cg.Set(b.ready); err != nil {
 		return fmt.Errorf("apply linux.resources once the init is ready: %w", err)
 	}
-	b.phases.mark("cgroup limits (init ready)")
+	b.phases.Mark("cgroup limits (init ready)")
 	return nil
 }
 

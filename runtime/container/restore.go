@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/phases"
 	"github.com/berth-containers/berth/internal/statedir"
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
@@ -116,7 +117,7 @@ func newRestorer(root, id string, opts RestoreOptions) (*restorer, error) {
 }
 
 func (r *restorer) restore() error {
-	ph := newPhases("restore")
+	ph := phases.New("restore")
 	lf, err := lock(r.dir)
 	if err != nil {
 		return err
@@ -138,7 +139,7 @@ func (r *restorer) restore() error {
 	if err := r.cg.Set(r.resources()); err != nil {
 		return fmt.Errorf("apply linux.resources: %w", err)
 	}
-	ph.mark("state dir, cgroup")
+	ph.Mark("state dir, cgroup")
 	work, logDir, err := criu.OpenWorkDir(r.opts.CRIU.WorkPath, r.imgs.Name())
 	if err != nil {
 		return err
@@ -156,22 +157,22 @@ func (r *restorer) restore() error {
 		return fmt.Errorf("bind rootfs %s to %s: %w", r.rootfs, croot, err)
 	}
 	defer func() { _ = unix.Unmount(croot, unix.MNT_DETACH) }()
-	ph.mark("criu root bind")
+	ph.Mark("criu root bind")
 	sess, req, err := r.request(work, croot)
 	if err != nil {
 		return err
 	}
 	defer closeAll(sess.ExtraFiles)
-	ph.mark("request")
+	ph.Mark("request")
 	if _, err := sess.Run(req); err != nil {
 		return criu.Failed(err, logDir, "restore.log")
 	}
-	ph.mark("criu restore")
+	ph.Mark("criu restore")
 	if r.initPid == 0 {
 		return errors.New("criu restored no process")
 	}
 	err = r.finish()
-	ph.mark("state")
+	ph.Mark("state")
 	return err
 }
 

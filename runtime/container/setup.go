@@ -99,7 +99,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 	if err != nil {
 		return err
 	}
-	b.phases.mark("rootfs, hostname, lo (runtime thread)")
+	b.phases.Mark("rootfs, hostname, lo (runtime thread)")
 	sc, err := b.seccomp()
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 	if err := nsenter.SendProcess(sock, x); err != nil {
 		return err
 	}
-	b.phases.mark("init ready (process set-up)")
+	b.phases.Mark("init ready (process set-up)")
 	return b.finish()
 }
 

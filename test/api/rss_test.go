@@ -53,11 +53,8 @@ func TestIdleRSS(t *testing.T) {
 	// give its start's pages back after it listens.
 	settled := func(d time.Duration) int {
 		var kb int
-		for end := time.Now().Add(d); ; time.Sleep(200 * time.Millisecond) {
-			if kb = rss(t, pid); kb <= limit || time.Now().After(end) {
-				return kb
-			}
-		}
+		testutil.WaitFor(d, func() bool { kb = rss(t, pid); return kb <= limit })
+		return kb
 	}
 	if kb := settled(5 * time.Second); kb > limit {
 		t.Errorf("idle service after start: RSS %d KiB, want at most %d", kb, limit)

@@ -79,16 +79,10 @@ func TestRegistryKilledMidPull(t *testing.T) {
 		done <- code
 	}()
 	// Wait until the layer is partly written, then kill the registry.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, ingest := storeState(t, b); partial(t, b, ingest) > 1<<20 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("pull never started writing the layer")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// At 8 MB/s the 48 MB layer is in ingest/ for seconds: polling every
+	// 50 ms cannot miss it.
+	testutil.Eventually(t, 20*time.Second, func() bool { _, ingest := storeState(t, b); return partial(t, b, ingest) > 1<<20 },
+		func() string { return "pull never started writing the layer" })
 	reg.Kill()
 	if code := <-done; code != 1 {
 		t.Fatalf("pull with the registry killed: exit %d, want 1", code)

@@ -203,20 +203,13 @@ func (c *ctr) httpd(t testing.TB, body []byte) {
 	c.start(t, "httpd", "-f", "-p", "80", "-h", "/www")
 }
 
-// eventually retries fn for up to 10 s (a server starting).
+// eventually retries fn for up to 10 s (a server starting), through
+// testutil.Eventually; the failure names what and fn's last error.
 func eventually(t testing.TB, what string, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var err error
+	testutil.Eventually(t, 10*time.Second, func() bool { err = fn(); return err == nil },
+		func() string { return fmt.Sprintf("%s: %v", what, err) })
 }
 
 // hostLinks lists the host's links whose name starts with prefix.

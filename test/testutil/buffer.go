@@ -27,12 +27,5 @@ func (b *Buffer) String() string {
 
 // WaitFor polls until the buffer holds s or timeout passes.
 func (b *Buffer) WaitFor(s string, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for !strings.Contains(b.String(), s) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return true
+	return WaitFor(timeout, func() bool { return strings.Contains(b.String(), s) })
 }

@@ -195,18 +195,17 @@ func (rt *Runtime) State(t testing.TB, id string) State {
 // WaitState polls until the container reaches status or timeout passes.
 func (rt *Runtime) WaitState(t testing.TB, id, status string, timeout time.Duration) State {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		out, err := rt.Command("state", id).Output()
-		var st State
-		if err == nil && json.Unmarshal(out, &st) == nil && st.Status == status {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container %s did not reach %q in %s (last: %q, err %v)", id, status, timeout, st.Status, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var st State
+	var err error
+	Eventually(t, timeout, func() bool {
+		var out []byte
+		st = State{}
+		out, err = rt.Command("state", id).Output()
+		return err == nil && json.Unmarshal(out, &st) == nil && st.Status == status
+	}, func() string {
+		return fmt.Sprintf("container %s did not reach %q (last: %q, err %v)", id, status, st.Status, err)
+	})
+	return st
 }
 
 // deleteAll force-deletes every container under the private root, whoever

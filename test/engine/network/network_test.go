@@ -39,22 +39,24 @@ func (e *env) hostPort(ref, private string) string {
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second}
+	var body string
 	var lastErr error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testutil.Eventually(t, 5*time.Second, func() bool {
 		resp, err := client.Get(url)
 		if err != nil {
 			lastErr = err
-			continue
+			return false
 		}
-		body, err := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err == nil && resp.StatusCode == 200 {
-			return string(body)
+			body = string(b)
+			return true
 		}
 		lastErr = fmt.Errorf("status %s, %v", resp.Status, err)
-	}
-	t.Fatalf("GET %s: %v", url, lastErr)
-	return ""
+		return false
+	}, func() string { return fmt.Sprintf("GET %s: %v", url, lastErr) })
+	return body
 }
 
 // netState is what a root's networks hold on the host: endpoints of every

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,14 +50,9 @@ func TestBuildSSHMount(t *testing.T) {
 		agent.Process.Signal(syscall.SIGTERM)
 		agent.Wait()
 	})
-	for i := 0; ; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		} else if i == 100 {
-			t.Fatalf("ssh-agent made no socket: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var statErr error
+	testutil.Eventually(t, 5*time.Second, func() bool { _, statErr = os.Stat(sock); return statErr == nil },
+		func() string { return fmt.Sprintf("ssh-agent made no socket: %v", statErr) })
 	dir := testutil.WriteTree(t, map[string]string{
 		"Dockerfile":     "FROM busybox\nRUN --mount=type=ssh test -S /run/buildkit/ssh_agent.0 && echo \"$SSH_AUTH_SOCK\" > /sock\n",
 		"req/Dockerfile": "FROM busybox\nRUN --mount=type=ssh,required=true true\n",

@@ -66,7 +66,7 @@ func withSize(ctx context.Context, g *cli.Context, e *engine.Engine, in *inspect
 	if err != nil {
 		return nil, err
 	}
-	rw, err := e.Size(c)
+	rw, err := e.Files().Size(c)
 	if err != nil {
 		return nil, err
 	}

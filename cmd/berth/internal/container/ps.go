@@ -116,7 +116,7 @@ func toPsRow(e *engine.Engine, c *record.Container, noTrunc, size bool) psRow {
 		Ports: e.Network().PortsColumn(c), labels: c.Config.Labels,
 	}
 	if size {
-		if rw, err := e.Size(c); err == nil {
+		if rw, err := e.Files().Size(c); err == nil {
 			r.Size = humanSize(rw)
 		}
 	}
