@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/opencontainers/go-digest"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
 	"github.com/berth-containers/berth/builder/progress"
@@ -118,34 +116,17 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	}
 	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
 	// An interrupted build kills its step, as Docker's daemon does when the
-	// client goes: PID 1 of the container may well ignore SIGINT.
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("build interrupted: %w", err)
-	}
-	// The kill is retried until the run returns: a cancel that lands
-	// between the check above and the container's start finds nothing
-	// running to kill, and the step would run to its end.
-	finished := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		for {
-			_, _ = bd.Engine.Kill(c.ID, unix.SIGKILL) // refused until it runs, and once it has exited
-			select {
-			case <-finished:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	})
+	// client goes: PID 1 of the container may well ignore SIGINT. The run
+	// does it: a cancel before the start refuses to start it, one after
+	// it kills the container (engine/lifecycle).
 	out := v.Output()
-	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
-	close(finished)
-	stop()
+	code, err := bd.Engine.RunAttached(ctx, c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	out.Flush()
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, fmt.Errorf("build interrupted: %w", cerr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("build interrupted: %w", err)
 	}
 	if code != 0 {
 		return nil, &errStepFailed{argv: argv, code: code}
