@@ -84,6 +84,7 @@ type stepSpec struct {
 
 func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
+	ph := newPhases(s.createdBy)
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return nil, err
@@ -100,6 +101,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 			err = errors.Join(err, derr)
 		}
 	}()
+	ph.mark("base image, mounts")
 	empty := ""
 	network := s.network
 	if network == "default" {
@@ -115,6 +117,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
 	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
+	ph.mark("create the container")
 	// An interrupted build kills its step, as Docker's daemon does when the
 	// client goes: PID 1 of the container may well ignore SIGINT. The run
 	// does it: a cancel before the start refuses to start it, one after
@@ -122,6 +125,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	out := v.Output()
 	code, err := bd.Engine.RunAttached(ctx, c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	out.Flush()
+	ph.mark("run")
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, fmt.Errorf("build interrupted: %w", cerr)
 	}
@@ -136,6 +140,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, err
 	}
+	ph.mark("commit")
 	return bd.Images.Get(ctx, id.String())
 }
 

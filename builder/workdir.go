@@ -49,7 +49,7 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 		}
 		return err
 	}
-	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy); err != nil {
+	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy, newPhases("WORKDIR")); err != nil {
 		return err
 	}
 	v.Done()
