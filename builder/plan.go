@@ -37,9 +37,7 @@ type stageRun struct {
 var errDepFailed = errors.New("a stage it needs failed")
 
 // parallelism bounds the stages that build at once: n when asked
-// (BERTH_BUILD_PARALLELISM), else the CPUs, at least 2. A failing
-// stage's cancel reaches a neighbour's RUN whenever it lands: the run
-// either refuses to start or is killed (engine/lifecycle's runAttached).
+// (BERTH_BUILD_PARALLELISM), else the CPUs, at least 2.
 func parallelism(n int) int {
 	if n > 0 {
 		return n

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
@@ -84,7 +85,7 @@ type stepSpec struct {
 
 func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
-	ph := newPhases(s.createdBy)
+	ph := phase.New(s.createdBy)
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return nil, err
@@ -101,7 +102,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 			err = errors.Join(err, derr)
 		}
 	}()
-	ph.mark("base image, mounts")
+	ph.Mark("base image, mounts")
 	empty := ""
 	network := s.network
 	if network == "default" {
@@ -117,15 +118,13 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
 	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
-	ph.mark("create the container")
-	// An interrupted build kills its step, as Docker's daemon does when the
-	// client goes: PID 1 of the container may well ignore SIGINT. The run
-	// does it: a cancel before the start refuses to start it, one after
-	// it kills the container (engine/lifecycle).
+	ph.Mark("create the container")
+	// An interrupted build kills its step, as Docker's daemon does: the run
+	// refuses to start after a cancel, and is killed by one after it.
 	out := v.Output()
 	code, err := bd.Engine.RunAttached(ctx, c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	out.Flush()
-	ph.mark("run")
+	ph.Mark("run")
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, fmt.Errorf("build interrupted: %w", cerr)
 	}
@@ -140,7 +139,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, err
 	}
-	ph.mark("commit")
+	ph.Mark("commit")
 	return bd.Images.Get(ctx, id.String())
 }
 

@@ -53,7 +53,9 @@ func TestWaitBesideLongRun(t *testing.T) {
 		longDone <- ex
 	}()
 	defer func() {
-		cmd.Process.Kill()
+		if err := cmd.Process.Kill(); err != nil {
+			t.Errorf("kill the long child: %v", err)
+		}
 		if ex := <-longDone; ex != 128+9 {
 			t.Errorf("the long child: exit %d, want 137", ex)
 		}
