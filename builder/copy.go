@@ -16,6 +16,7 @@ import (
 
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/copylayer"
+	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/image"
@@ -67,6 +68,7 @@ func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) e
 }
 
 func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progress.Vertex) error {
+	ph := phase.New(c.text)
 	src, releaseSrc, err := bd.copySource(ctx, c.from)
 	if c.inline != nil {
 		src, releaseSrc, err = c.inline, func() {}, nil
@@ -91,10 +93,12 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 		return err
 	}
 	defer release()
+	ph.Mark("base image view")
 	layer, err := copylayer.Plan(src, view, st.cfg.Config.WorkingDir, c.layerSpec())
 	if err != nil {
 		return err
 	}
+	ph.Mark("plan (walk the sources)")
 	if bd.opts.Epoch != nil {
 		layer.Clamp = bd.opts.Epoch.UTC()
 	}
@@ -103,6 +107,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 	if err != nil {
 		return err
 	}
+	ph.Mark("checksum")
 	st.chain("COPY", c.text, c.from, sum.String())
 	createdBy := c.text + " # buildkit"
 	if hit, err := bd.fromCache(ctx, st); err != nil || hit {
@@ -112,7 +117,8 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 		}
 		return err
 	}
-	if err := bd.commitLayer(ctx, st, layer, createdBy); err != nil {
+	ph.Mark("cache lookup")
+	if err := bd.commitLayer(ctx, st, layer, createdBy, ph); err != nil {
 		return err
 	}
 	v.Done()
@@ -121,11 +127,12 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 
 // commitLayer writes layer as the state's next one, with its history
 // entry, and caches the image under the step's key.
-func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string) error {
+func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string, ph *phase.Timer) error {
 	desc, err := bd.writeLayer(ctx, layer)
 	if err != nil {
 		return err
 	}
+	ph.Mark("layer tar into the content store")
 	st.layers = append(st.layers, desc)
 	st.cfg.RootFS.Type = "layers"
 	st.cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, st.cfg.RootFS.DiffIDs...), desc.Digest)
@@ -136,6 +143,7 @@ func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.La
 		return err
 	}
 	st.img = img
+	ph.Mark("image write")
 	return bd.cache.Put(st.key, img.ID)
 }
 

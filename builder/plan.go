@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/berth-containers/berth/builder/stageplan"
@@ -36,15 +37,12 @@ type stageRun struct {
 var errDepFailed = errors.New("a stage it needs failed")
 
 // parallelism bounds the stages that build at once: n when asked
-// (BERTH_BUILD_PARALLELISM), else 1. Building independent stages at once
-// is opt-in until a race is found: under load a failing stage did not
-// always stop its neighbour's running step, and a 4-stage build failed
-// once in CI (issue 14).
+// (BERTH_BUILD_PARALLELISM), else the CPUs, at least 2.
 func parallelism(n int) int {
 	if n > 0 {
 		return n
 	}
-	return 1
+	return max(2, runtime.NumCPU())
 }
 
 // plan lists the stages target needs (itself included) in index order,

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/opencontainers/go-digest"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
+	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
@@ -86,6 +85,7 @@ type stepSpec struct {
 
 func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
+	ph := phase.New(s.createdBy)
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return nil, err
@@ -102,6 +102,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 			err = errors.Join(err, derr)
 		}
 	}()
+	ph.Mark("base image, mounts")
 	empty := ""
 	network := s.network
 	if network == "default" {
@@ -117,35 +118,18 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 		return nil, fmt.Errorf("create the container of the step: %w", err)
 	}
 	defer bd.Engine.Remove(context.WithoutCancel(ctx), c.ID, lifecycle.RemoveOptions{Force: true, Volumes: true})
-	// An interrupted build kills its step, as Docker's daemon does when the
-	// client goes: PID 1 of the container may well ignore SIGINT.
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("build interrupted: %w", err)
-	}
-	// The kill is retried until the run returns: a cancel that lands
-	// between the check above and the container's start finds nothing
-	// running to kill, and the step would run to its end.
-	finished := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		for {
-			_, _ = bd.Engine.Kill(c.ID, unix.SIGKILL) // refused until it runs, and once it has exited
-			select {
-			case <-finished:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	})
+	ph.Mark("create the container")
+	// An interrupted build kills its step, as Docker's daemon does: the run
+	// refuses to start after a cancel, and is killed by one after it.
 	out := v.Output()
-	code, err := bd.Engine.RunAttached(context.WithoutCancel(ctx), c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
-	close(finished)
-	stop()
+	code, err := bd.Engine.RunAttached(ctx, c, &core.Stdio{Out: out, Err: out, NoSigProxy: true})
 	out.Flush()
+	ph.Mark("run")
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, fmt.Errorf("build interrupted: %w", cerr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", strings.Join(argv, " "), err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("build interrupted: %w", err)
 	}
 	if code != 0 {
 		return nil, &errStepFailed{argv: argv, code: code}
@@ -155,6 +139,7 @@ func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress
 	if err != nil {
 		return nil, err
 	}
+	ph.Mark("commit")
 	return bd.Images.Get(ctx, id.String())
 }
 

@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"github.com/berth-containers/berth/builder/copylayer"
+	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 )
 
@@ -49,7 +50,7 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 		}
 		return err
 	}
-	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy); err != nil {
+	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy, phase.New("WORKDIR")); err != nil {
 		return err
 	}
 	v.Done()

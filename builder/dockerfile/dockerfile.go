@@ -22,7 +22,6 @@ type File struct {
 	Name     string // as the user named it, for errors: Dockerfile, build/Dockerfile.dev
 	Stages   []instructions.Stage
 	MetaArgs []instructions.ArgCommand // ARGs before the first FROM
-	lex      *shell.Lex
 	escape   rune
 }
 
@@ -39,7 +38,7 @@ func Parse(data []byte, name string) (*File, error) {
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("%s: no FROM instruction: a Dockerfile starts with FROM (after ARGs and parser directives)", name)
 	}
-	return &File{Name: name, Stages: stages, MetaArgs: meta, lex: shell.NewLex(res.EscapeToken), escape: res.EscapeToken}, nil
+	return &File{Name: name, Stages: stages, MetaArgs: meta, escape: res.EscapeToken}, nil
 }
 
 // LineError makes err read "Dockerfile:3: what went wrong" when it carries
@@ -137,9 +136,11 @@ func (v Vars) Set(key, val string) Vars {
 }
 
 // Expand substitutes variables in one word as Docker does (${VAR},
-// ${VAR:-word}, ${VAR:+word}, quotes and escapes).
+// ${VAR:-word}, ${VAR:+word}, quotes and escapes). A Lex of its own per
+// call: buildkit's Lex keeps the word it works on in itself, and stages
+// that build at once expand at once (a shared one gave an empty FROM).
 func (f *File) Expand(word string, vars Vars) (string, error) {
-	s, _, err := f.lex.ProcessWord(word, vars)
+	s, _, err := shell.NewLex(f.escape).ProcessWord(word, vars)
 	return s, err
 }
 

@@ -1,7 +1,9 @@
 package dockerfile
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -99,5 +101,35 @@ func TestExpandRaw(t *testing.T) {
 	got, err := f.ExpandRaw("a=$A \"q\" 'b' \\n ${U:-d}\n", Vars{"A=1"})
 	if want := "a=1 \"q\" 'b' \\n d\n"; err != nil || got != want {
 		t.Errorf("ExpandRaw = %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestExpandConcurrent: stages that build at once expand words at once;
+// each gets its own word back (a shared Lex once gave a FROM blank).
+func TestExpandConcurrent(t *testing.T) {
+	f, err := Parse([]byte("FROM busybox\n"), "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := fmt.Sprintf("image-%d:tag", i)
+			vars := Vars(nil).Set("N", fmt.Sprint(i))
+			for j := 0; j < 500; j++ {
+				if got, err := f.Expand("image-${N}:${T:-tag}", vars); err != nil || got != want {
+					errs <- fmt.Sprintf("Expand = %q, %v; want %q", got, err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

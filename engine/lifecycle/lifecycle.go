@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -72,25 +73,78 @@ func (e ops) lockContainer(id string) (unlock func(), err error) {
 
 // runAttached runs a container in the foreground: this process is its
 // monitor, with stdio attached, and the container's exit code is returned.
+//
+// ctx ends the run: a cancel before the start refuses it with the
+// context's error and starts nothing; one after it SIGKILLs the container
+// and the run returns its exit code. The start holds the container's
+// start lock until the start is recorded (or has failed), and the kill
+// takes the lock first: a cancel either lands before the check of ctx
+// under the lock, or its kill waits for the record of a running container.
+// Nothing else is left for a cancel that lands while the container starts.
 func (e ops) runAttached(ctx context.Context, c *record.Container, stdio *core.Stdio) (int, error) {
+	unlock, err := e.lockContainer(c.ID)
+	if err != nil {
+		return 125, err
+	}
+	var once sync.Once
+	release := func() { once.Do(unlock) }
+	defer release()
+	if err := ctx.Err(); err != nil {
+		return 125, fmt.Errorf("run container %s: not started: %w", c.ID, err)
+	}
+	killed := make(chan struct{})
+	stopKill := context.AfterFunc(ctx, func() {
+		defer close(killed)
+		e.killStarted(c.ID)
+	})
 	e.c.Net.OwnPorts = true
 	e.c.Emit(c, "attach")
-	if err := bundle.Prepare(ctx, e.c, c); err != nil {
+	if err := bundle.Prepare(context.WithoutCancel(ctx), e.c, c); err != nil {
 		if c.HostConfig.AutoRemove {
 			err = errors.Join(err, bundle.RemoveFiles(context.WithoutCancel(ctx), e.c, c, true))
+		}
+		release()
+		if !stopKill() {
+			<-killed
 		}
 		return 125, err
 	}
 	var startErr error
 	code := runner.Supervise(e.c, c, stdio, func(r monitor.Report) {
+		release() // the start is recorded: a kill now finds it running
 		if r.Error != "" {
 			startErr = runner.ReportErr(r)
 		}
 	})
+	release()
+	if !stopKill() {
+		<-killed // no kill outlives the run
+	}
 	if startErr != nil {
 		return code, startErr
 	}
 	return code, nil
+}
+
+// killStarted SIGKILLs the container once no start of it is under way
+// (its start lock is free): one that has started is running then, and one
+// that has not will not start. A container that is not running (exited,
+// removed, or never started) has nothing to kill; one between two runs
+// of its restart policy is not run again.
+func (e ops) killStarted(id string) {
+	unlock, err := e.lockContainer(id)
+	if err != nil {
+		return // its directory is gone: removed
+	}
+	unlock()
+	// Recorded first, so that a restart policy does not start it again.
+	if err := e.markStopped(id); err != nil {
+		return
+	}
+	var notRunning *errdefs.StateError
+	if _, err := e.kill(id, unix.SIGKILL); err != nil && !errors.As(err, &notRunning) && !errors.Is(err, store.ErrNotFound) {
+		slog.Warn("kill the container of a cancelled run", "id", id, "error", err)
+	}
 }
 
 // stop sends the stop signal, then SIGKILL after timeout seconds (<0: the

@@ -134,7 +134,14 @@ func (f *Forwarder) Wait(pid int) (Exit, error) {
 // Another Forwarder's child it collects (two containers run in the
 // foreground of one process, as a build's stages do) is kept for that
 // Forwarder's own reap to find: exits kept since the Forwarder was made.
+//
+// One reap at a time in the process: a reap that found the book empty and
+// then nothing to wait for, while another had waited for its pid but not
+// yet kept it, would miss its exit until the next SIGCHLD (a build's
+// failed step then ran on until its neighbour's 100 s sleep ended).
 func reap(pid int, since uint64) (Exit, bool, error) {
+	reapMu.Lock()
+	defer reapMu.Unlock()
 	for {
 		if ws, ok := others.take(pid, since); ok {
 			return exitOf(ws), true, nil
@@ -169,6 +176,9 @@ func reap(pid int, since uint64) (Exit, bool, error) {
 // takes only exits kept after it was made, not an older process's of the
 // same pid.
 var others = &exitBook{exits: map[int]keptExit{}}
+
+// reapMu makes a reap's look in the book and its waits one step (reap).
+var reapMu sync.Mutex
 
 type exitBook struct {
 	mu    sync.Mutex

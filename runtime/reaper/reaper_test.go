@@ -5,6 +5,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,6 +32,56 @@ func TestWaitConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestWaitBesideLongRun: short children exit one after another while
+// another Forwarder waits for a long one; each short Wait returns at its
+// child's exit, not at the long one's (a reap that looked in the book
+// while the other Forwarder had waited for its child but not yet kept it
+// missed the exit until the next SIGCHLD).
+func TestWaitBesideLongRun(t *testing.T) {
+	long := NewForwarder()
+	long.Ready()
+	defer long.Stop()
+	cmd := exec.Command("/bin/sh", "-c", "exec sleep 60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	longDone := make(chan Exit, 1)
+	go func() {
+		ex, _ := long.Wait(cmd.Process.Pid)
+		longDone <- ex
+	}()
+	defer func() {
+		if err := cmd.Process.Kill(); err != nil {
+			t.Errorf("kill the long child: %v", err)
+		}
+		if ex := <-longDone; ex != 128+9 {
+			t.Errorf("the long child: exit %d, want 137", ex)
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		f := NewForwarder()
+		f.Ready()
+		c := exec.Command("/bin/sh", "-c", "exit 6")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan Exit, 1)
+		go func() {
+			ex, _ := f.Wait(c.Process.Pid)
+			done <- ex
+		}()
+		select {
+		case ex := <-done:
+			if ex != 6 {
+				t.Fatalf("short child %d: exit %d, want 6", i, ex)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("short child %d: its Wait did not see its exit within 10s", i)
+		}
+		f.Stop()
+	}
 }
 
 func TestExitOf(t *testing.T) {
