@@ -97,6 +97,16 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
+	// A namespace of the store's own has routes of its own (its other
+	// bridges, slirp4netns's tap): a subnet must miss those and the
+	// host's, which its containers reach through it.
+	if err := s.inNS(false, func() error {
+		own, err := readHostState()
+		host.prefixes = append(host.prefixes, own.prefixes...)
+		return err
+	}); err != nil {
+		return Network{}, err
+	}
 	host.prefixes = append(host.prefixes, s.resolverPrefixes()...)
 	idb := make([]byte, 32)
 	if _, err := rand.Read(idb); err != nil {
@@ -144,7 +154,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
-	if err := s.setUpLocked(n); err != nil {
+	if err := s.inNS(true, func() error { return s.setUpLocked(n) }); err != nil {
 		_ = s.tearDown(n)
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
 		return Network{}, err
@@ -228,7 +238,9 @@ func (s *Store) setUpLocked(n Network) error {
 		if err := (firewall{s.opts.Table}).addNetwork(n); err != nil {
 			return err
 		}
-		if !n.Internal && !s.opts.SkipIPForward {
+		// A namespace of the store's own forwards whatever the host
+		// does: its sysctl is its own.
+		if !n.Internal && (!s.opts.SkipIPForward || s.opts.Namespace != nil) {
 			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
 				return err
 			}
@@ -249,11 +261,14 @@ func (s *Store) tearDown(n Network) error {
 	}); err != nil {
 		return err
 	}
-	errBr := deleteLink(n.Bridge)
-	errRt := deleteUnreachable(n)
-	errFw := firewall{s.opts.Table}.removeNetwork(n, last)
+	err := s.inNS(false, func() error {
+		errBr := deleteLink(n.Bridge)
+		errRt := deleteUnreachable(n)
+		errFw := firewall{s.opts.Table}.removeNetwork(n, last)
+		return errors.Join(errBr, errRt, errFw)
+	})
 	_ = os.RemoveAll(s.namesDir(n.ID))
-	return errors.Join(errBr, errRt, errFw)
+	return err
 }
 
 // List returns every network, sorted by name.
@@ -299,10 +314,14 @@ func (s *Store) Remove(ref string) error {
 		}
 		return t.defs.Delete([]byte(n.Name))
 	})
-	if err == nil {
-		s.emit("destroy", n.ID, n.Name, "")
+	if err != nil {
+		return err
 	}
-	return err
+	s.emit("destroy", n.ID, n.Name, "")
+	if err := s.releaseNamespace(); err != nil {
+		return fmt.Errorf("remove network %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 // Prune removes every network without endpoints, the default one included
