@@ -136,11 +136,21 @@ type Options struct {
 	// HostLock is the host-wide allocation lock; default DefaultHostLock.
 	// Every root on a host must use the same one.
 	HostLock string
+	// Reserved are subnets no network may take: what the store's own
+	// namespace routes before its first bridge (slirp4netns's network).
+	Reserved []Reserved
 	// Namespace, when set, holds the store's bridges, the host ends of
 	// its veths and its nft table instead of the caller's network
 	// namespace: rootless berth's one per user, since a user may not make
 	// bridges in the host's. nil is the caller's (root's engine).
 	Namespace Namespace
+}
+
+// Reserved is a subnet no network of a store may take, and what uses it,
+// for the error that refuses it.
+type Reserved struct {
+	Prefix netip.Prefix
+	Why    string
 }
 
 // Namespace is a network namespace of a store's own (Options.Namespace).

@@ -126,23 +126,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 		if err != nil {
 			return err
 		}
-		taken := append([]netip.Prefix(nil), host.prefixes...)
-		for _, o := range all {
-			taken = append(taken, o.Subnet)
-		}
-		if want.IsValid() {
-			for _, h := range host.prefixes {
-				if h.Overlaps(want) {
-					return fmt.Errorf("create network %s: subnet %s overlaps %s, a route, address or resolver of the host", n.Name, want, h)
-				}
-			}
-			for _, o := range all {
-				if o.Subnet.Overlaps(want) {
-					return fmt.Errorf("create network %s: subnet %s overlaps network %s (%s)", n.Name, want, o.Name, o.Subnet)
-				}
-			}
-			n.Subnet = want
-		} else if n.Subnet, err = pickSubnet(s.opts.Pools, taken); err != nil {
+		if n.Subnet, err = s.chooseSubnet(want, host.prefixes, all); err != nil {
 			return fmt.Errorf("create network %s: %w", n.Name, err)
 		}
 		n.Gateway = gw
@@ -157,10 +141,45 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err := s.inNS(true, func() error { return s.setUpLocked(n) }); err != nil {
 		_ = s.tearDown(n)
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
-		return Network{}, err
+		// The store's namespace, made for this network, goes with it
+		// when it was the first.
+		return Network{}, errors.Join(err, s.releaseNamespace())
 	}
 	s.emit("create", n.ID, n.Name, "")
 	return n, nil
+}
+
+// chooseSubnet returns want, unless it overlaps a reserved subnet, another
+// network or a host prefix (checked in that order: a store's own namespace
+// routes its other networks, which are better named as such), or else the
+// first pool free of all three.
+func (s *Store) chooseSubnet(want netip.Prefix, host []netip.Prefix, all []Network) (netip.Prefix, error) {
+	if !want.IsValid() {
+		taken := append([]netip.Prefix(nil), host...)
+		for _, r := range s.opts.Reserved {
+			taken = append(taken, r.Prefix)
+		}
+		for _, o := range all {
+			taken = append(taken, o.Subnet)
+		}
+		return pickSubnet(s.opts.Pools, taken)
+	}
+	for _, r := range s.opts.Reserved {
+		if r.Prefix.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps %s, %s: pick another --subnet", want, r.Prefix, r.Why)
+		}
+	}
+	for _, o := range all {
+		if o.Subnet.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps network %s (%s)", want, o.Name, o.Subnet)
+		}
+	}
+	for _, h := range host {
+		if h.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps %s, a route, address or resolver of the host", want, h)
+		}
+	}
+	return want, nil
 }
 
 // resolverPrefixes keeps the host's nameservers out of berth's subnets: a

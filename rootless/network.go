@@ -49,6 +49,10 @@ const (
 	slirpMTU = "65520"
 )
 
+// SlirpNet is slirp4netns's network (--configure's default): no user
+// network may take it, since the user's namespace routes it to slirp.
+var SlirpNet = netip.MustParsePrefix("10.0.2.0/24")
+
 // SlirpAddr is the container's address on slirp4netns's network
 // (--configure's default, 10.0.2.100/24).
 var SlirpAddr = netip.AddrFrom4([4]byte{10, 0, 2, 100})

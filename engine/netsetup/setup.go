@@ -119,6 +119,7 @@ func Networks(root, runroot string) *network.Store {
 		// where no other root allocates: its lock is the user's.
 		opts.Namespace = userNetNS{runroot}
 		opts.HostLock = filepath.Join(runroot, "network.lock")
+		opts.Reserved = []network.Reserved{{Prefix: rootless.SlirpNet, Why: "slirp4netns's network, the egress of rootless user networks"}}
 	}
 	return network.New(opts)
 }
