@@ -1,6 +1,7 @@
 package rootless_test
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -243,5 +244,43 @@ func TestUserNetworkCleanup(t *testing.T) {
 	if out := e.ok("network", "prune", "-f"); !strings.Contains(out, "other") {
 		t.Fatalf("network prune: %q", out)
 	}
+	e.noUserNetLeft()
+}
+
+// A restart on a user network takes back its veth's name from the
+// previous run's, which a process left in the old namespace keeps alive
+// (test/engine's TestRestartWhileOldNetnsHeld, rootless): the stale veth
+// is found and deleted in the user's namespace, where it is, not in the
+// host's. Twice, as there: the first command also runs the repair.
+func TestUserNetworkRestartWhileOldNetnsHeld(t *testing.T) {
+	e := newEnv(t)
+	e.ok("network", "create", "app")
+	e.ok("run", "-d", "--name", "held", "--network", "app", "busybox", "sh", "-c", "grep -q eth0 /proc/net/dev && exec sleep 100")
+	for i := 0; i < 2; i++ {
+		old := "/proc/" + strings.TrimSpace(e.ok("inspect", "-f", "{{.State.Pid}}", "held")) + "/ns/net"
+		oldNS, _ := os.Readlink(old)
+		holder := e.u.Command(e.bin, "unshare", "nsenter", "--net="+old, "sleep", "60")
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if !testutil.WaitFor(5*time.Second, func() bool {
+			ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid))
+			return ns == oldNS && oldNS != ""
+		}) {
+			t.Fatalf("the holder never entered %s (%s)", old, oldNS)
+		}
+		r := e.run("restart", "-t", "0", "held")
+		holder.Process.Kill()
+		holder.Wait()
+		if r.ExitCode != 0 {
+			t.Fatalf("restart %d with the old netns held: %s", i, r)
+		}
+		if got := strings.TrimSpace(e.ok("inspect", "-f", "{{.State.Status}}", "held")); got != "running" {
+			t.Fatalf("after restart %d with the old netns held: %q (logs: %s)", i, got, e.run("logs", "held"))
+		}
+	}
+	e.ok("rm", "-f", "held")
+	e.onlyIdle("app")
+	e.ok("network", "rm", "app")
 	e.noUserNetLeft()
 }
