@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/rootless/portfwd"
 )
 
@@ -321,14 +322,21 @@ func isSlirp(pid int, ns func(path string) bool) bool {
 	return ns(string(args[len(args)-2])) && string(args[len(args)-1]) == "tap0"
 }
 
-// reap collects pid if it is this process's child (a foreground run's
-// helpers are); another's is reaped by its own parent.
+// reap waits for pid, just sent SIGKILL, to end, and collects it if it
+// is this process's child (a foreground run's helpers are); another's is
+// collected by its own parent, so a zombie is ended. The wait matters:
+// the signal is delivered asynchronously, and under load a helper still
+// ran, holding its namespace and tap, after the network rm that ended it
+// had returned.
 func reap(pid int) {
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 400; i++ {
 		var ws syscall.WaitStatus
 		got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-		if got == pid || err != nil {
+		if got == pid {
 			return
+		}
+		if _, state, serr := proc.StartTime(pid); err != nil && (serr != nil || state == 'Z' || state == 'X') {
+			return // not a child of this process's, and ended
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
