@@ -211,6 +211,17 @@ func TestUserNetworkIsolation(t *testing.T) {
 	if names := b.ok("ps", "-a", "--format", "{{.Names}}"); names != "" {
 		t.Errorf("b sees containers: %q", names)
 	}
+	a.ok("network", "create", "aonly")
+	if out := b.ok("network", "ls", "--format", "{{.Name}}"); strings.Contains(out, "aonly") {
+		t.Errorf("b lists a's network aonly: %q", out)
+	}
+	if r := b.run("network", "inspect", "aonly"); r.ExitCode == 0 {
+		t.Errorf("b inspects a's network aonly:\n%s", r)
+	}
+	if r := b.run("run", "--rm", "--network", "aonly", "busybox", "true"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "network aonly not found") {
+		t.Errorf("b runs on a's network aonly:\n%s", r)
+	}
+	a.ok("network", "rm", "aonly")
 	aID := strings.TrimSpace(a.ok("network", "inspect", "-f", "{{.Id}}", "app"))
 	if bID := strings.TrimSpace(b.ok("network", "inspect", "-f", "{{.Id}}", "app")); bID == aID {
 		t.Fatalf("both users' app is network %s", aID)
