@@ -67,7 +67,7 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
 	}
-	if err := s.wire(n, &ep); err != nil {
+	if err := s.inNS(true, func() error { return s.wire(n, &ep) }); err != nil {
 		if derr := s.undo(ep); derr != nil {
 			err = errors.Join(err, derr)
 		}
@@ -235,13 +235,16 @@ func (s *Store) Endpoints(containerID string) ([]Endpoint, error) {
 // that outlives its record that way is still on the bridge for a moment;
 // Repair removes any that would stay.
 func (s *Store) undo(ep Endpoint) error {
-	if err := (firewall{s.opts.Table}).removePorts(ep.IP, ep.Ports); err != nil {
-		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
-	}
-	if ep.NetNS == "" || netns.IsNetNS(ep.NetNS) {
-		if err := deleteLink(ep.HostVeth); err != nil {
-			return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
+	if err := s.inNS(false, func() error {
+		if err := (firewall{s.opts.Table}).removePorts(ep.IP, ep.Ports); err != nil {
+			return err
 		}
+		if ep.NetNS == "" || netns.IsNetNS(ep.NetNS) {
+			return deleteLink(ep.HostVeth)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("detach %s: %w", ep.ContainerID, err)
 	}
 	var n Network
 	var names []byte

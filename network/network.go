@@ -52,6 +52,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berth-containers/berth/network/netns"
 	"github.com/berth-containers/berth/network/portmap"
 )
 
@@ -135,6 +136,33 @@ type Options struct {
 	// HostLock is the host-wide allocation lock; default DefaultHostLock.
 	// Every root on a host must use the same one.
 	HostLock string
+	// Reserved are subnets no network may take: what the store's own
+	// namespace routes before its first bridge (slirp4netns's network).
+	Reserved []Reserved
+	// Namespace, when set, holds the store's bridges, the host ends of
+	// its veths and its nft table instead of the caller's network
+	// namespace: rootless berth's one per user, since a user may not make
+	// bridges in the host's. nil is the caller's (root's engine).
+	Namespace Namespace
+}
+
+// Reserved is a subnet no network of a store may take, and what uses it,
+// for the error that refuses it.
+type Reserved struct {
+	Prefix netip.Prefix
+	Why    string
+}
+
+// Namespace is a network namespace of a store's own (Options.Namespace).
+type Namespace interface {
+	// Path returns where the namespace is pinned, making it first when
+	// ensure is set; "" when it is missing and ensure is not set (then
+	// nothing of the store's is in the kernel, and there is nothing to
+	// undo there).
+	Path(ensure bool) (string, error)
+	// Release ends the namespace unless inUse, asked under the same lock
+	// as Path's, says that the store still has a network.
+	Release(inUse func() (bool, error)) error
 }
 
 // Store manages the networks of one engine root.
@@ -171,6 +199,34 @@ func (s *Store) NetNSDir() string { return filepath.Join(s.opts.RunRoot, "netns"
 
 // Options returns the store's options, defaults filled in.
 func (s *Store) Options() Options { return s.opts }
+
+// inNS runs fn, which touches the kernel (links, routes, nft, sysctls),
+// where the store's host objects live: in the caller's namespace, or on a
+// thread inside Options.Namespace's. Without ensure, a namespace that is
+// not there has nothing of the store's, and fn is skipped. fn must not
+// hand work to other goroutines: only its own thread is in the namespace
+// (an exec from it is, as a child starts in its parent thread's).
+func (s *Store) inNS(ensure bool, fn func() error) error {
+	if s.opts.Namespace == nil {
+		return fn()
+	}
+	path, err := s.opts.Namespace.Path(ensure)
+	if err != nil || path == "" {
+		return err
+	}
+	return netns.Do(path, fn)
+}
+
+// releaseNamespace lets the store's namespace go once no network is left.
+func (s *Store) releaseNamespace() error {
+	if s.opts.Namespace == nil {
+		return nil
+	}
+	return s.opts.Namespace.Release(func() (bool, error) {
+		all, err := s.List()
+		return len(all) > 0, err
+	})
+}
 
 func (s *Store) namesFile(netID string) string {
 	return filepath.Join(s.opts.RunRoot, "networks", netID, "names")

@@ -178,3 +178,36 @@ func TestCreateRefusesPredefinedNames(t *testing.T) {
 		}
 	}
 }
+
+func TestChooseSubnet(t *testing.T) {
+	s := New(Options{Pools: []netip.Prefix{pfx("10.0.0.0/16"), pfx("10.88.0.0/16"), pfx("10.89.0.0/16")},
+		Reserved: []Reserved{{Prefix: pfx("10.0.2.0/24"), Why: "slirp4netns's network"}}})
+	host := []netip.Prefix{pfx("192.0.2.0/24"), pfx("10.88.0.0/16")}
+	all := []Network{{Name: "a", Subnet: pfx("10.231.0.0/24")}}
+	tests := []struct {
+		want, got, err string
+	}{
+		{"", "10.89.0.0/16", ""}, // picked: reserved, then a host route, skipped
+		{"10.1.0.0/24", "10.1.0.0/24", ""},
+		{"10.0.2.0/25", "", "overlaps 10.0.2.0/24, slirp4netns's network: pick another --subnet"},
+		{"10.0.0.0/8", "", "overlaps 10.0.2.0/24, slirp4netns's network"},
+		{"10.231.0.128/25", "", "overlaps network a (10.231.0.0/24)"},
+		{"192.0.2.128/25", "", "overlaps 192.0.2.0/24, a route, address or resolver of the host"},
+	}
+	for _, tt := range tests {
+		var want netip.Prefix
+		if tt.want != "" {
+			want = pfx(tt.want)
+		}
+		got, err := s.chooseSubnet(want, host, all)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: %v, want an error with %q", tt.want, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.got {
+			t.Errorf("%q: %s, %v; want %s", tt.want, got, err, tt.got)
+		}
+	}
+}

@@ -97,6 +97,16 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
+	// A namespace of the store's own has routes of its own (its other
+	// bridges, slirp4netns's tap): a subnet must miss those and the
+	// host's, which its containers reach through it.
+	if err := s.inNS(false, func() error {
+		own, err := readHostState()
+		host.prefixes = append(host.prefixes, own.prefixes...)
+		return err
+	}); err != nil {
+		return Network{}, err
+	}
 	host.prefixes = append(host.prefixes, s.resolverPrefixes()...)
 	idb := make([]byte, 32)
 	if _, err := rand.Read(idb); err != nil {
@@ -116,23 +126,7 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 		if err != nil {
 			return err
 		}
-		taken := append([]netip.Prefix(nil), host.prefixes...)
-		for _, o := range all {
-			taken = append(taken, o.Subnet)
-		}
-		if want.IsValid() {
-			for _, h := range host.prefixes {
-				if h.Overlaps(want) {
-					return fmt.Errorf("create network %s: subnet %s overlaps %s, a route, address or resolver of the host", n.Name, want, h)
-				}
-			}
-			for _, o := range all {
-				if o.Subnet.Overlaps(want) {
-					return fmt.Errorf("create network %s: subnet %s overlaps network %s (%s)", n.Name, want, o.Name, o.Subnet)
-				}
-			}
-			n.Subnet = want
-		} else if n.Subnet, err = pickSubnet(s.opts.Pools, taken); err != nil {
+		if n.Subnet, err = s.chooseSubnet(want, host.prefixes, all); err != nil {
 			return fmt.Errorf("create network %s: %w", n.Name, err)
 		}
 		n.Gateway = gw
@@ -144,13 +138,48 @@ func (s *Store) create(opts CreateOptions, bridge string) (Network, error) {
 	if err != nil {
 		return Network{}, err
 	}
-	if err := s.setUpLocked(n); err != nil {
+	if err := s.inNS(true, func() error { return s.setUpLocked(n) }); err != nil {
 		_ = s.tearDown(n)
 		_ = s.update(func(t tx) error { return t.defs.Delete([]byte(n.Name)) })
-		return Network{}, err
+		// The store's namespace, made for this network, goes with it
+		// when it was the first.
+		return Network{}, errors.Join(err, s.releaseNamespace())
 	}
 	s.emit("create", n.ID, n.Name, "")
 	return n, nil
+}
+
+// chooseSubnet returns want, unless it overlaps a reserved subnet, another
+// network or a host prefix (checked in that order: a store's own namespace
+// routes its other networks, which are better named as such), or else the
+// first pool free of all three.
+func (s *Store) chooseSubnet(want netip.Prefix, host []netip.Prefix, all []Network) (netip.Prefix, error) {
+	if !want.IsValid() {
+		taken := append([]netip.Prefix(nil), host...)
+		for _, r := range s.opts.Reserved {
+			taken = append(taken, r.Prefix)
+		}
+		for _, o := range all {
+			taken = append(taken, o.Subnet)
+		}
+		return pickSubnet(s.opts.Pools, taken)
+	}
+	for _, r := range s.opts.Reserved {
+		if r.Prefix.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps %s, %s: pick another --subnet", want, r.Prefix, r.Why)
+		}
+	}
+	for _, o := range all {
+		if o.Subnet.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps network %s (%s)", want, o.Name, o.Subnet)
+		}
+	}
+	for _, h := range host {
+		if h.Overlaps(want) {
+			return want, fmt.Errorf("subnet %s overlaps %s, a route, address or resolver of the host", want, h)
+		}
+	}
+	return want, nil
 }
 
 // resolverPrefixes keeps the host's nameservers out of berth's subnets: a
@@ -228,7 +257,9 @@ func (s *Store) setUpLocked(n Network) error {
 		if err := (firewall{s.opts.Table}).addNetwork(n); err != nil {
 			return err
 		}
-		if !n.Internal && !s.opts.SkipIPForward {
+		// A namespace of the store's own forwards whatever the host
+		// does: its sysctl is its own.
+		if !n.Internal && (!s.opts.SkipIPForward || s.opts.Namespace != nil) {
 			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
 				return err
 			}
@@ -249,11 +280,14 @@ func (s *Store) tearDown(n Network) error {
 	}); err != nil {
 		return err
 	}
-	errBr := deleteLink(n.Bridge)
-	errRt := deleteUnreachable(n)
-	errFw := firewall{s.opts.Table}.removeNetwork(n, last)
+	err := s.inNS(false, func() error {
+		errBr := deleteLink(n.Bridge)
+		errRt := deleteUnreachable(n)
+		errFw := firewall{s.opts.Table}.removeNetwork(n, last)
+		return errors.Join(errBr, errRt, errFw)
+	})
 	_ = os.RemoveAll(s.namesDir(n.ID))
-	return errors.Join(errBr, errRt, errFw)
+	return err
 }
 
 // List returns every network, sorted by name.
@@ -299,10 +333,14 @@ func (s *Store) Remove(ref string) error {
 		}
 		return t.defs.Delete([]byte(n.Name))
 	})
-	if err == nil {
-		s.emit("destroy", n.ID, n.Name, "")
+	if err != nil {
+		return err
 	}
-	return err
+	s.emit("destroy", n.ID, n.Name, "")
+	if err := s.releaseNamespace(); err != nil {
+		return fmt.Errorf("remove network %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 // Prune removes every network without endpoints, the default one included

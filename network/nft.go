@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -98,8 +99,22 @@ table ip %[1]s {
 
 type firewall struct{ table string }
 
+// nft is nft(8)'s path: found in PATH, or where Debian installs it, which
+// an ordinary user's PATH (rootless berth's) lacks.
+func nft() string {
+	if p, err := exec.LookPath("nft"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/nft", "/sbin/nft"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "nft" // exec's own error names it
+}
+
 func (f firewall) run(script string) error {
-	cmd := exec.Command("nft", "-f", "-")
+	cmd := exec.Command(nft(), "-f", "-")
 	cmd.Stdin = strings.NewReader(script)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -111,7 +126,7 @@ func (f firewall) run(script string) error {
 
 // exists reports whether the table is there.
 func (f firewall) exists() bool {
-	return exec.Command("nft", "list", "table", "ip", f.table).Run() == nil
+	return exec.Command(nft(), "list", "table", "ip", f.table).Run() == nil
 }
 
 // addNetwork creates the table if needed (nft's "table {...}" adds to an
@@ -203,7 +218,7 @@ func (f firewall) listPorts() ([]portElement, error) {
 	}
 	var out []portElement
 	for _, name := range []string{"ports_any", "ports_ip"} {
-		raw, err := exec.Command("nft", "-j", "list", "map", "ip", f.table, name).Output()
+		raw, err := exec.Command(nft(), "-j", "list", "map", "ip", f.table, name).Output()
 		if err != nil {
 			return nil, fmt.Errorf("nft list map %s %s: %w", f.table, name, err)
 		}

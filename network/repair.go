@@ -65,6 +65,40 @@ func (s *Store) Repair(ctx context.Context, exists func(containerID string) bool
 		return r, err
 	}
 
+	if err := s.inNS(false, func() error {
+		var err error
+		r.Veths, r.Ports, err = s.repairKernel(nets, keepVeth, keepIP)
+		return err
+	}); err != nil {
+		errs = append(errs, err)
+	}
+
+	pinned, err := netns.List(s.NetNSDir())
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range pinned {
+		if exists(id) {
+			continue
+		}
+		if err := netns.Remove(filepath.Join(s.NetNSDir(), id)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r.NetNS = append(r.NetNS, id)
+	}
+	// A store's own namespace left by a killed `network create` (or kept
+	// after a network rm failed midway) goes once no network needs it.
+	if len(nets) == 0 {
+		errs = append(errs, s.releaseNamespace())
+	}
+	return r, errors.Join(errs...)
+}
+
+// repairKernel removes veths and port elements that no endpoint record
+// keeps: what a crash left between a kernel step and its record.
+func (s *Store) repairKernel(nets []Network, keepVeth map[string]bool, keepIP map[netip.Addr]bool) (veths, ports []string, err error) {
+	var errs []error
 	// Veths a crash left between creating the link and the record (or
 	// after the record was gone): any vb* link on one of our bridges.
 	bridges := map[int]bool{}
@@ -86,7 +120,7 @@ func (s *Store) Repair(ctx context.Context, exists func(containerID string) bool
 			errs = append(errs, err)
 			continue
 		}
-		r.Veths = append(r.Veths, a.Name)
+		veths = append(veths, a.Name)
 	}
 
 	// Port elements whose target is no live endpoint of our subnets.
@@ -99,28 +133,13 @@ func (s *Store) Repair(ctx context.Context, exists func(containerID string) bool
 	for _, e := range elems {
 		if !keepIP[e.IP] && inAny(e.IP, nets) {
 			stale = append(stale, e)
-			r.Ports = append(r.Ports, e.Map+" "+e.Key)
+			ports = append(ports, e.Map+" "+e.Key)
 		}
 	}
 	if err := fw.removeElements(stale); err != nil {
 		errs = append(errs, err)
 	}
-
-	pinned, err := netns.List(s.NetNSDir())
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, id := range pinned {
-		if exists(id) {
-			continue
-		}
-		if err := netns.Remove(filepath.Join(s.NetNSDir(), id)); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		r.NetNS = append(r.NetNS, id)
-	}
-	return r, errors.Join(errs...)
+	return veths, ports, errors.Join(errs...)
 }
 
 func inAny(a netip.Addr, nets []Network) bool {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/internal/proc"
 	"github.com/berth-containers/berth/rootless/portfwd"
 )
 
@@ -48,6 +49,10 @@ const (
 	SlirpDNS = "10.0.2.3"
 	slirpMTU = "65520"
 )
+
+// SlirpNet is slirp4netns's network (--configure's default): no user
+// network may take it, since the user's namespace routes it to slirp.
+var SlirpNet = netip.MustParsePrefix("10.0.2.0/24")
 
 // SlirpAddr is the container's address on slirp4netns's network
 // (--configure's default, 10.0.2.100/24).
@@ -88,14 +93,9 @@ func slirpLog(runroot, id string) string         { return filepath.Join(netDir(r
 // through slirp4netns, and publishes ports through a forwarder. It returns
 // once both are ready. On error nothing is left.
 func StartNetwork(runroot, id, nsPath string, ports []Port) (err error) {
-	bin, err := exec.LookPath("slirp4netns")
+	bin, err := slirpBinary()
 	if err != nil {
-		return errors.New("rootless berth: slirp4netns is missing: install the slirp4netns package (apt-get install slirp4netns), or run with --network none or host")
-	}
-	if f, err := os.OpenFile("/dev/net/tun", os.O_RDWR, 0); err != nil {
-		return fmt.Errorf("rootless berth: slirp4netns needs /dev/net/tun open to users (chmod 0666 /dev/net/tun, udev's default), or run with --network none or host: %w", err)
-	} else {
-		f.Close()
+		return err
 	}
 	if err := checkPorts(ports); err != nil {
 		return err
@@ -112,16 +112,9 @@ func StartNetwork(runroot, id, nsPath string, ports []Port) (err error) {
 	}()
 	// Bound here, in the host's namespace, before either helper starts:
 	// a taken port fails the run at once, and -p 80 gets its port now.
-	ls, bound, err := listen(ports)
-	defer func() {
-		for _, l := range ls {
-			l.File.Close()
-		}
-	}()
+	ls, err := listenAndRecord(runroot, id, ports)
+	defer closeAll(ls)
 	if err != nil {
-		return err
-	}
-	if err := writePorts(runroot, id, bound); err != nil {
 		return err
 	}
 	var exitR, exitW *os.File
@@ -132,40 +125,106 @@ func StartNetwork(runroot, id, nsPath string, ports []Port) (err error) {
 		defer exitR.Close()
 		defer exitW.Close()
 	}
-	if err := startSlirp(runroot, id, bin, nsPath, exitR); err != nil {
+	args := []string{"--configure", "--mtu=" + slirpMTU, "--disable-host-loopback",
+		"--enable-sandbox", "--enable-seccomp"}
+	if err := startSlirp(bin, args, nsPath, slirpPIDFile(runroot, id), slirpLog(runroot, id), exitR); err != nil {
 		return err
 	}
 	if len(ls) == 0 {
 		return nil
 	}
+	return forward(runroot, id, nsPath, SlirpAddr, ls, exitW)
+}
+
+// Publish forwards ports to target inside the namespace at nsPath, the
+// container's own: a container on a user network, whose egress is its
+// user namespace's slirp4netns (StartEgress), not one of its own. On
+// error nothing is left.
+func Publish(runroot, id, nsPath string, target netip.Addr, ports []Port) (err error) {
+	if len(ports) == 0 {
+		return nil
+	}
+	if err := checkPorts(ports); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(netDir(runroot), 0o700); err != nil {
+		return fmt.Errorf("rootless berth: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			if serr := StopNetwork(runroot, id); serr != nil {
+				err = errors.Join(err, serr)
+			}
+		}
+	}()
+	ls, err := listenAndRecord(runroot, id, ports)
+	defer closeAll(ls)
+	if err != nil {
+		return err
+	}
+	return forward(runroot, id, nsPath, target, ls)
+}
+
+// listenAndRecord binds the ports on the host and records them as bound.
+func listenAndRecord(runroot, id string, ports []Port) ([]portfwd.Listener, error) {
+	ls, bound, err := listen(ports)
+	if err != nil {
+		return ls, err
+	}
+	return ls, writePorts(runroot, id, bound)
+}
+
+func closeAll(ls []portfwd.Listener) {
+	for _, l := range ls {
+		l.File.Close()
+	}
+}
+
+// forward starts container id's forwarder into the namespace at nsPath
+// and records its pid; keep are files it holds for its life.
+func forward(runroot, id, nsPath string, target netip.Addr, ls []portfwd.Listener, keep ...*os.File) error {
 	ns, err := os.Open(nsPath)
 	if err != nil {
 		return fmt.Errorf("rootless berth: %w", err)
 	}
 	defer ns.Close()
-	pid, err := portfwd.Start(id, ns, SlirpAddr, ls, exitW)
+	pid, err := portfwd.Start(id, ns, target, ls, keep...)
 	if err != nil {
 		return fmt.Errorf("rootless berth: %w", err)
 	}
 	return writePID(forwarderPIDFile(runroot, id), pid)
 }
 
-// startSlirp runs slirp4netns on the namespace and waits on its ready fd.
-// exit, if not nil, is the read end of its exit fd.
-func startSlirp(runroot, id, bin, nsPath string, exit *os.File) error {
+// slirpBinary finds slirp4netns and checks that it can make its tap.
+func slirpBinary() (string, error) {
+	bin, err := exec.LookPath("slirp4netns")
+	if err != nil {
+		return "", errors.New("rootless berth: slirp4netns is missing: install the slirp4netns package (apt-get install slirp4netns), or run with --network none or host")
+	}
+	f, err := os.OpenFile("/dev/net/tun", os.O_RDWR, 0)
+	if err != nil {
+		return "", fmt.Errorf("rootless berth: slirp4netns needs /dev/net/tun open to users (chmod 0666 /dev/net/tun, udev's default), or run with --network none or host: %w", err)
+	}
+	f.Close()
+	return bin, nil
+}
+
+// startSlirp runs slirp4netns with args on the namespace at nsPath,
+// records its pid and waits on its ready fd. exit, if not nil, is the
+// read end of its exit fd.
+func startSlirp(bin string, args []string, nsPath, pidFile, logFile string, exit *os.File) error {
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("rootless berth: %w", err)
 	}
 	defer readyR.Close()
-	logf, err := os.OpenFile(slirpLog(runroot, id), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	logf, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		readyW.Close()
 		return fmt.Errorf("rootless berth: %w", err)
 	}
 	defer logf.Close()
-	args := []string{"--configure", "--mtu=" + slirpMTU, "--disable-host-loopback",
-		"--enable-sandbox", "--enable-seccomp", "--ready-fd=3"}
+	args = append(args[:len(args):len(args)], "--ready-fd=3")
 	files := []*os.File{readyW}
 	if exit != nil {
 		args = append(args, "--exit-fd=4")
@@ -181,7 +240,7 @@ func startSlirp(runroot, id, bin, nsPath string, exit *os.File) error {
 	if err != nil {
 		return fmt.Errorf("rootless berth: slirp4netns: %w", err)
 	}
-	if err := writePID(slirpPIDFile(runroot, id), cmd.Process.Pid); err != nil {
+	if err := writePID(pidFile, cmd.Process.Pid); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return err
@@ -193,7 +252,7 @@ func startSlirp(runroot, id, bin, nsPath string, exit *os.File) error {
 	}
 	_ = cmd.Process.Kill() // gone already is fine
 	werr := cmd.Wait()
-	out, _ := os.ReadFile(slirpLog(runroot, id))
+	out, _ := os.ReadFile(logFile)
 	return fmt.Errorf("rootless berth: slirp4netns %s: not ready: %v: %s", strings.Join(args, " "), werr,
 		strings.Join(strings.Fields(string(out)), " "))
 }
@@ -208,23 +267,12 @@ func writePID(path string, pid int) error {
 // StopNetwork ends a container's slirp4netns and forwarder, if they still
 // run, and removes its network records. It is idempotent.
 func StopNetwork(runroot, id string) error {
-	var errs []error
-	stop := func(path string, is func(pid int) bool) {
-		b, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("rootless berth: %w", err))
-			return
-		}
-		if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 && is(pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL) // gone already is fine
-			reap(pid)
-		}
+	errs := []error{
+		stopHelper(forwarderPIDFile(runroot, id), func(pid int) bool { return portfwd.IsForwarder(pid, id) }),
+		stopHelper(slirpPIDFile(runroot, id), func(pid int) bool {
+			return isSlirp(pid, func(ns string) bool { return filepath.Base(ns) == id })
+		}),
 	}
-	stop(forwarderPIDFile(runroot, id), func(pid int) bool { return portfwd.IsForwarder(pid, id) })
-	stop(slirpPIDFile(runroot, id), func(pid int) bool { return isSlirp(pid, id) })
 	for _, f := range []string{forwarderPIDFile(runroot, id), slirpPIDFile(runroot, id), slirpLog(runroot, id), portsFile(runroot, id)} {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("rootless berth: %w", err))
@@ -233,9 +281,36 @@ func StopNetwork(runroot, id string) error {
 	return errors.Join(errs...)
 }
 
-// isSlirp says whether pid is the slirp4netns of container id: its
-// namespace argument names the container.
-func isSlirp(pid int, id string) bool {
+// stopHelper kills the process whose pid path records, if is says it is
+// still the helper recorded there (not a reused pid). The file stays.
+func stopHelper(path string, is func(pid int) bool) error {
+	pid, err := readPID(path)
+	if err != nil || pid == 0 {
+		return err
+	}
+	if is(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL) // gone already is fine
+		reap(pid)
+	}
+	return nil
+}
+
+// readPID reads a helper's pid file: 0 for none.
+func readPID(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("rootless berth: %w", err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return max(pid, 0), nil
+}
+
+// isSlirp says whether pid is a slirp4netns on a namespace that ns
+// accepts (its path argument: a container's names the container).
+func isSlirp(pid int, ns func(path string) bool) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	if err != nil {
 		return false
@@ -244,17 +319,24 @@ func isSlirp(pid int, id string) bool {
 	if len(args) < 3 || filepath.Base(string(args[0])) != "slirp4netns" {
 		return false
 	}
-	return filepath.Base(string(args[len(args)-2])) == id && string(args[len(args)-1]) == "tap0"
+	return ns(string(args[len(args)-2])) && string(args[len(args)-1]) == "tap0"
 }
 
-// reap collects pid if it is this process's child (a foreground run's
-// helpers are); another's is reaped by its own parent.
+// reap waits for pid, just sent SIGKILL, to end, and collects it if it
+// is this process's child (a foreground run's helpers are); another's is
+// collected by its own parent, so a zombie is ended. The wait matters:
+// the signal is delivered asynchronously, and under load a helper still
+// ran, holding its namespace and tap, after the network rm that ended it
+// had returned.
 func reap(pid int) {
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 400; i++ {
 		var ws syscall.WaitStatus
 		got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-		if got == pid || err != nil {
+		if got == pid {
 			return
+		}
+		if _, state, serr := proc.StartTime(pid); err != nil && (serr != nil || state == 'Z' || state == 'X') {
+			return // not a child of this process's, and ended
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -114,6 +114,13 @@ func Networks(root, runroot string) *network.Store {
 	}
 	// Tests that never need forwarding leave the host's sysctl alone.
 	opts.SkipIPForward = os.Getenv("BERTH_SKIP_IP_FORWARD") == "1"
+	if rootless.Active() {
+		// A user's networks live in a namespace of its own (usernet.go),
+		// where no other root allocates: its lock is the user's.
+		opts.Namespace = userNetNS{runroot}
+		opts.HostLock = filepath.Join(runroot, "network.lock")
+		opts.Reserved = []network.Reserved{{Prefix: rootless.SlirpNet, Why: "slirp4netns's network, the egress of rootless user networks"}}
+	}
 	return network.New(opts)
 }
 
@@ -325,7 +332,7 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 			}
 		}
 	}()
-	if rootless.Active() {
+	if rootless.Active() && c.HostConfig.NetworkMode == DefaultMode {
 		return s.rootlessNetwork(c, path)
 	}
 	ports, err := requestedPorts(c)
@@ -342,6 +349,10 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 		}
 		if i == 0 {
 			opts.MAC = c.HostConfig.MacAddress
+		}
+		// Rootless, the user's namespace has no host port to DNAT:
+		// the forwarder publishes them (rootlessPublish).
+		if i == 0 && !rootless.Active() {
 			opts.Ports = ports
 			opts.PortsHolder, opts.PortsHolderStart = s.portsHolder()
 		}
@@ -358,6 +369,11 @@ func (s *Setup) SetUp(ctx context.Context, c *record.Container) (err error) {
 		user = user || ep.NetworkName != network.DefaultName || responder.Holds(ep)
 	}
 	s.mark("network: attach")
+	if rootless.Active() && len(ips) > 0 {
+		if err := s.rootlessPublish(c, path, ips[0], ports); err != nil {
+			return err
+		}
+	}
 	if err := s.writeEtcFiles(c, ips); err != nil {
 		return err
 	}
@@ -389,23 +405,27 @@ func (s *Setup) TearDown(c *record.Container) error {
 	if !ownsNetNS(c.HostConfig.NetworkMode) {
 		return nil
 	}
-	if rootless.Active() { // slirp4netns's, not the host's bridge
-		return errors.Join(rootless.StopNetwork(s.RunRoot, c.ID), netns.Remove(s.NetNSPath(c.ID)))
+	var errs []error
+	if rootless.Active() { // its slirp4netns or its forwarder
+		errs = append(errs, rootless.StopNetwork(s.RunRoot, c.ID))
+		if !onUserNetwork(c) { // nothing in the network store: spare it a look
+			return errors.Join(append(errs, netns.Remove(s.NetNSPath(c.ID)))...)
+		}
 	}
 	nets := s.networks()
 	path := s.NetNSPath(c.ID)
 	eps, err := nets.Endpoints(c.ID)
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
 	if len(eps) == 0 {
 		if _, serr := os.Lstat(path); serr != nil {
-			return nil
+			return errors.Join(errs...)
 		}
 	}
 	// Unpinned first, the namespace takes the veths with it (network's
 	// undo), sparing a synchronous veth deletion.
-	errs := []error{netns.Remove(path), nets.DetachAll(context.Background(), c.ID)}
+	errs = append(errs, netns.Remove(path), nets.DetachAll(context.Background(), c.ID))
 	s.releaseOwnPorts()
 	s.mark("network: detach")
 	for _, ep := range eps {
@@ -415,6 +435,16 @@ func (s *Setup) TearDown(c *record.Container) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// onUserNetwork says whether a container's record joins a user network.
+func onUserNetwork(c *record.Container) bool {
+	for name := range c.HostConfig.Networks {
+		if name != DefaultMode {
+			return true
+		}
+	}
+	return false
 }
 
 // SharedNetNS is the namespace path of a running container whose network
