@@ -97,22 +97,10 @@ func StartNetwork(runroot, id, nsPath string, ports []Port) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := checkPorts(ports); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(netDir(runroot), 0o700); err != nil {
-		return fmt.Errorf("rootless berth: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			if serr := StopNetwork(runroot, id); serr != nil {
-				err = errors.Join(err, serr)
-			}
-		}
-	}()
+	defer stopOnError(runroot, id, &err)
 	// Bound here, in the host's namespace, before either helper starts:
 	// a taken port fails the run at once, and -p 80 gets its port now.
-	ls, err := listenAndRecord(runroot, id, ports)
+	ls, err := bindPorts(runroot, id, ports)
 	defer closeAll(ls)
 	if err != nil {
 		return err
@@ -144,20 +132,8 @@ func Publish(runroot, id, nsPath string, target netip.Addr, ports []Port) (err e
 	if len(ports) == 0 {
 		return nil
 	}
-	if err := checkPorts(ports); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(netDir(runroot), 0o700); err != nil {
-		return fmt.Errorf("rootless berth: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			if serr := StopNetwork(runroot, id); serr != nil {
-				err = errors.Join(err, serr)
-			}
-		}
-	}()
-	ls, err := listenAndRecord(runroot, id, ports)
+	defer stopOnError(runroot, id, &err)
+	ls, err := bindPorts(runroot, id, ports)
 	defer closeAll(ls)
 	if err != nil {
 		return err
@@ -166,6 +142,26 @@ func Publish(runroot, id, nsPath string, target netip.Addr, ports []Port) (err e
 }
 
 // listenAndRecord binds the ports on the host and records them as bound.
+// bindPorts checks the ports, then binds and records them.
+func bindPorts(runroot, id string, ports []Port) ([]portfwd.Listener, error) {
+	if err := checkPorts(ports); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(netDir(runroot), 0o700); err != nil {
+		return nil, fmt.Errorf("rootless berth: %w", err)
+	}
+	return listenAndRecord(runroot, id, ports)
+}
+
+// stopOnError undoes a half-made network of id when *err is set.
+func stopOnError(runroot, id string, err *error) {
+	if *err != nil {
+		if serr := StopNetwork(runroot, id); serr != nil {
+			*err = errors.Join(*err, serr)
+		}
+	}
+}
+
 func listenAndRecord(runroot, id string, ports []Port) ([]portfwd.Listener, error) {
 	ls, bound, err := listen(ports)
 	if err != nil {
