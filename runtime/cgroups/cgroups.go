@@ -262,11 +262,15 @@ func (m *Manager) OpenUnified() (*os.File, error) {
 	return f, nil
 }
 
+// ErrNoHierarchy is Pids on a container with no cgroup at all: a rootless
+// one on a host that delegates none.
+var ErrNoHierarchy = errors.New("no cgroup hierarchy to list processes from")
+
 // Pids lists the processes in the cgroup.
 func (m *Manager) Pids() ([]int, error) {
 	dir := m.pidsDir()
 	if dir == "" {
-		return nil, errors.New("no cgroup hierarchy to list processes from")
+		return nil, ErrNoHierarchy
 	}
 	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {

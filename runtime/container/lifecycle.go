@@ -95,6 +95,12 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		return nil
 	}
 	pids, err := c.cgroup().Pids()
+	if errors.Is(err, cgroups.ErrNoHierarchy) && sig == unix.SIGKILL && c.ownsPIDNamespace() {
+		// No cgroup to list them from (rootless, nothing delegated), but
+		// none is needed: the kernel kills a PID namespace's every process
+		// when its init dies, as runc relies on for a private one.
+		pids, err = []int{c.state.InitPid}, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -288,4 +294,19 @@ func destroyCgroup(cg *cgroups.Manager) error {
 		time.Sleep(2 * time.Millisecond)
 	}
 	return err
+}
+
+// ownsPIDNamespace says whether the container's init is PID 1 of a
+// namespace of its own, not one joined by path.
+func (c *Container) ownsPIDNamespace() bool {
+	s, err := c.config()
+	if err != nil || s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.PIDNamespace {
+			return ns.Path == ""
+		}
+	}
+	return false
 }
