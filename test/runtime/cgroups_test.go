@@ -118,13 +118,11 @@ func memoryLimit(b *testutil.Bundle, limit int64) {
 func TestCgroupMemoryHogOOMKilled(t *testing.T) {
 	rt, b := setup(t)
 	memoryLimit(b, 32<<20)
-	// The hog starts once events watches: an OOM before the watch is
-	// not an event (as runc's), and a sleep was not enough in a slow VM.
+	// The hog starts once events watches (a sleep was not enough in a VM).
 	gate := b.BindHostDir("/gate")
 	b.Shell("while [ ! -e /gate/go ]; do sleep 0.05; done; exec tail /dev/zero")
-	// create and start, as containerd does, not run: run deletes the
-	// cgroup as soon as init dies, and then races events' read of the
-	// OOM count (runc's run and events race the same way).
+	// create and start, as containerd: run's delete of the cgroup at the
+	// exit races events' read of the OOM count (as runc's does).
 	id := testutil.NewID(t)
 	rt.MustRun(t, "create", "--bundle", b.Dir, id)
 	rt.MustRun(t, "start", id)
@@ -149,9 +147,8 @@ func TestCgroupMemoryHogOOMKilled(t *testing.T) {
 	}
 }
 
-// watchesOOM says whether pid holds what cgroups.WatchOOM opens: an
-// inotify instance with a watch (v2's memory.events), or on v1 an eventfd
-// beside the one Go's netpoller keeps (oom_control's).
+// watchesOOM: pid holds what cgroups.WatchOOM opens, an inotify watch
+// (v2) or an eventfd beside Go's netpoller's own (v1).
 func watchesOOM(pid int) bool {
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
 	fds, _ := os.ReadDir(dir)
