@@ -105,14 +105,11 @@ func ensurePause(run string) (int, error) {
 	if pid := PausePID(run); pid != 0 {
 		return pid, nil
 	}
-	lf, err := os.OpenFile(filepath.Join(run, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	lf, err := lockPause(run)
 	if err != nil {
-		return 0, fmt.Errorf("rootless berth: %w", err)
+		return 0, err
 	}
 	defer lf.Close()
-	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
-		return 0, fmt.Errorf("rootless berth: lock %s: %w", lf.Name(), err)
-	}
 	if pid := PausePID(run); pid != 0 {
 		return pid, nil // another command started it while we waited
 	}
@@ -125,6 +122,20 @@ func ensurePause(run string) (int, error) {
 		return 0, fmt.Errorf("rootless berth: record the pause process: %w", err)
 	}
 	return pid, nil
+}
+
+// lockPause takes the lock under which the pause process is started and
+// stopped; closing the file releases it.
+func lockPause(run string) (*os.File, error) {
+	lf, err := os.OpenFile(filepath.Join(run, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("rootless berth: %w", err)
+	}
+	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("rootless berth: lock %s: %w", lf.Name(), err)
+	}
+	return lf, nil
 }
 
 // startPause makes the namespaces: a child in a new user and mount
@@ -216,14 +227,11 @@ func PauseMain() {
 // namespace alive. It holds the pause lock, so that a command starting
 // meanwhile waits and then makes the new namespace. No pause is no error.
 func StopPause(run string) error {
-	lf, err := os.OpenFile(filepath.Join(run, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	lf, err := lockPause(run)
 	if err != nil {
-		return fmt.Errorf("rootless berth: %w", err)
+		return err
 	}
 	defer lf.Close()
-	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
-		return fmt.Errorf("rootless berth: lock %s: %w", lf.Name(), err)
-	}
 	if pid := PausePID(run); pid != 0 {
 		if err := killAndWait(pid); err != nil {
 			return fmt.Errorf("rootless berth: stop the pause process %d: %w", pid, err)
