@@ -16,10 +16,10 @@ import (
 
 	"github.com/berth-containers/berth/builder/buildctx"
 	"github.com/berth-containers/berth/builder/copylayer"
-	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/builder/stageplan"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/internal/phases"
 )
 
 // copySpec is a COPY or ADD after substitution.
@@ -68,7 +68,7 @@ func (bd *build) copy(ctx context.Context, st *state, name string, c copySpec) e
 }
 
 func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progress.Vertex) error {
-	ph := phase.New(c.text)
+	ph := phases.New("build " + c.text)
 	src, releaseSrc, err := bd.copySource(ctx, c.from)
 	if c.inline != nil {
 		src, releaseSrc, err = c.inline, func() {}, nil
@@ -127,7 +127,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 
 // commitLayer writes layer as the state's next one, with its history
 // entry, and caches the image under the step's key.
-func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string, ph *phase.Timer) error {
+func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string, ph *phases.Timer) error {
 	desc, err := bd.writeLayer(ctx, layer)
 	if err != nil {
 		return err

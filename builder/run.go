@@ -11,13 +11,13 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-containers/berth/builder/dockerfile"
-	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/core"
 	"github.com/berth-containers/berth/engine/lifecycle"
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/image"
+	"github.com/berth-containers/berth/internal/phases"
 )
 
 // run does a RUN step: from the cache, or in a container of the stage's
@@ -85,7 +85,7 @@ type stepSpec struct {
 
 func (bd *build) runStep(ctx context.Context, st *state, s stepSpec, v *progress.Vertex) (_ *image.Image, err error) {
 	argv := s.argv
-	ph := phase.New(s.createdBy)
+	ph := phases.New("build " + s.createdBy)
 	base, err := bd.stateImage(ctx, st)
 	if err != nil {
 		return nil, err

@@ -5,8 +5,8 @@ import (
 	"path"
 
 	"github.com/berth-containers/berth/builder/copylayer"
-	"github.com/berth-containers/berth/builder/phase"
 	"github.com/berth-containers/berth/builder/progress"
+	"github.com/berth-containers/berth/internal/phases"
 )
 
 // workdir makes WORKDIR's directory, as BuildKit does with a mkdir -p of
@@ -50,7 +50,7 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 		}
 		return err
 	}
-	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy, phase.New("WORKDIR")); err != nil {
+	if err := bd.commitLayer(ctx, st, layer, last.CreatedBy, phases.New("build WORKDIR")); err != nil {
 		return err
 	}
 	v.Done()

@@ -1,8 +1,8 @@
 // Package phases logs, at debug level, how long each step of a command
 // took: `berth-runtime --debug run ...` and `berth --log-level debug run`
 // show where a container's time goes, the runtime's steps among the
-// engine's. It is the one such timer; runtime/container and engine/core
-// both use it.
+// engine's. It is the one such timer; runtime/container, engine/core and
+// builder's steps all use it.
 package phases
 
 import (
