@@ -13,6 +13,8 @@
 #        test/vm/run.sh --exec ./bench/pkg [args...]   (a static build of
 #        that main package runs in the guest instead of the tests)
 # Env:   BERTH_VM_CACHE (default .cache/vm), BERTH_VM_TIMEOUT seconds (900),
+#        BERTH_VM_PKGS: the test packages whose binaries run in the guest,
+#        one after the other (default ./test/runtime/ ./test/runtime/checkpoint/),
 #        BERTH_VM_MEM MiB (1536), BERTH_VM_TOOLS: host programs the guest
 #        needs (default: criu and what it runs, and runc, where installed),
 #        copied with their shared libraries.
@@ -28,6 +30,7 @@ if [ "$run" = --exec ]; then
 	shift 2
 fi
 timeout=${BERTH_VM_TIMEOUT:-900}
+pkgs=${BERTH_VM_PKGS:-./test/runtime/ ./test/runtime/checkpoint/}
 mem=${BERTH_VM_MEM:-1536}
 busybox=/usr/bin/busybox
 
@@ -63,7 +66,9 @@ cp "$repo/bin/berth-runtime" "$share/"
 if [ -n "$execpkg" ]; then
 	(cd "$repo" && CGO_ENABLED=0 go build -o "$share/exec.bin" "$execpkg")
 else
-	(cd "$repo" && CGO_ENABLED=0 go test -c -o "$share/runtime.test" ./test/runtime/)
+	for pkg in $pkgs; do
+		(cd "$repo" && CGO_ENABLED=0 go test -c -o "$share/$(basename "$pkg").test" "$pkg")
+	done
 fi
 
 # Host programs with their shared libraries, at the same paths: CRIU is
@@ -162,9 +167,15 @@ if [ -n "$execpkg" ]; then
 	printf '%q ' ./exec.bin "$@" >"$share/cmd"
 	echo '2>&1' >>"$share/cmd"
 else
-	cat >"$share/cmd" <<CMD
-BERTH_TEST_RUNTIME=/share/berth-runtime ./runtime.test -test.run '$run' -test.v -test.count=1 -test.timeout $((timeout - 60))s 2>&1
+	# Each package's binary in turn; the exit status is the first failure's.
+	echo 'rc=0' >"$share/cmd"
+	for pkg in $pkgs; do
+		cat >>"$share/cmd" <<CMD
+echo "guest: $pkg"
+BERTH_TEST_RUNTIME=/share/berth-runtime ./$(basename "$pkg").test -test.run '$run' -test.v -test.count=1 -test.timeout $((timeout - 60))s 2>&1 || { r=\$?; [ \$rc -ne 0 ] || rc=\$r; }
 CMD
+	done
+	echo 'exit $rc' >>"$share/cmd"
 fi
 
 bios=()

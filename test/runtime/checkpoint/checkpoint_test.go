@@ -1,4 +1,4 @@
-package runtime_test
+package checkpoint_test
 
 import (
 	"context"
