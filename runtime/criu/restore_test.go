@@ -2,6 +2,7 @@ package criu
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -31,5 +32,30 @@ func TestRestoreRequest(t *testing.T) {
 	c.Spec.Linux = &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.NetworkNamespace, Path: "/no/such/ns"}}}
 	if _, err := RestoreRequest(c, &Options{}, imgs, nil, "/croot", nil, &Session{}); err == nil {
 		t.Error("a missing network namespace was accepted")
+	}
+}
+
+func TestCgroupRoots(t *testing.T) {
+	cases := []struct {
+		name, procCgroup string
+		want             []string // ctrl=path, "" ctrl for criu's default root
+	}{
+		{"v2", "0::/c1\n", []string{"=/c1"}},
+		{"hybrid: the controller-less cgroup2 is the default root",
+			"12:pids:/c1\n4:cpu,cpuacct:/c1\n1:name=systemd:/c1\n0::/c1\n",
+			[]string{"pids=/c1", "cpu=/c1", "cpuacct=/c1", "name=systemd=/c1", "=/c1"}},
+		{"v1 only", "3:memory:/m\n2:freezer:/f\n", []string{"memory=/m", "freezer=/f"}},
+		{"junk lines skipped", "\nnot a line\n0::/c\n", []string{"=/c"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, r := range cgroupRoots(c.procCgroup) {
+				got = append(got, r.GetCtrl()+"="+r.GetPath())
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("cgroupRoots = %v, want %v", got, c.want)
+			}
+		})
 	}
 }

@@ -167,28 +167,33 @@ func RestoreNamespaces(s *specs.Spec, opts *rpc.CriuOpts, sess *Session) error {
 // CgroupRoots maps the dump's cgroups onto those criu (pid) is in now:
 // the tasks it restores go there.
 func CgroupRoots(pid int) ([]*rpc.CgroupRoot, error) {
-	var roots []*rpc.CgroupRoot
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("read criu's cgroups: %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	for _, line := range lines {
+	return cgroupRoots(string(data)), nil
+}
+
+// cgroupRoots is CgroupRoots over the text of /proc/PID/cgroup.
+func cgroupRoots(procCgroup string) []*rpc.CgroupRoot {
+	var roots []*rpc.CgroupRoot
+	for _, line := range strings.Split(strings.TrimSpace(procCgroup), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
 		if parts[1] == "" {
-			// cgroup2: criu's root for every controller on a v2 host;
-			// on a hybrid one it holds no controller worth mapping.
-			if len(lines) == 1 {
-				roots = append(roots, &rpc.CgroupRoot{Path: proto.String(parts[2])})
-			}
+			// cgroup2: a root without a controller is criu's default, for
+			// every hierarchy not named. On a hybrid host that is the
+			// controller-less cgroup2 beside the v1 ones: unmapped, criu
+			// would make the dumped container's cgroup2 dir again, and
+			// nothing would remove it.
+			roots = append(roots, &rpc.CgroupRoot{Path: proto.String(parts[2])})
 			continue
 		}
 		for _, ctrl := range strings.Split(parts[1], ",") {
 			roots = append(roots, &rpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(parts[2])})
 		}
 	}
-	return roots, nil
+	return roots
 }

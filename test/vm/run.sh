@@ -13,6 +13,9 @@
 #        test/vm/run.sh --exec ./bench/pkg [args...]   (a static build of
 #        that main package runs in the guest instead of the tests)
 # Env:   BERTH_VM_CACHE (default .cache/vm), BERTH_VM_TIMEOUT seconds (900),
+#        BERTH_VM_CGROUPS: v2 (default: cgroup2 alone) or hybrid (v1
+#        controllers and an empty cgroup2 at /sys/fs/cgroup/unified, as
+#        systemd mounts them on this project's hosts),
 #        BERTH_VM_PKGS: the test packages whose binaries run in the guest,
 #        one after the other (default ./test/runtime/ ./test/runtime/checkpoint/),
 #        BERTH_VM_MEM MiB (1536), BERTH_VM_TOOLS: host programs the guest
@@ -31,6 +34,8 @@ if [ "$run" = --exec ]; then
 fi
 timeout=${BERTH_VM_TIMEOUT:-900}
 pkgs=${BERTH_VM_PKGS:-./test/runtime/ ./test/runtime/checkpoint/}
+cgroups=${BERTH_VM_CGROUPS:-v2}
+case $cgroups in v2 | hybrid) ;; *) echo "vm-test: BERTH_VM_CGROUPS is v2 or hybrid, not $cgroups" >&2; exit 2 ;; esac
 mem=${BERTH_VM_MEM:-1536}
 busybox=/usr/bin/busybox
 
@@ -151,9 +156,20 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share
 # under TCG costs seconds for berth-runtime (runc and criu live in this
 # tmpfs): run it from a copy here, bound over the shared path.
 cp /share/berth-runtime /bin/berth-runtime.vm && mount --bind /bin/berth-runtime.vm /share/berth-runtime
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
-for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control; done
-echo "guest: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+if [ "$(cat /share/cgroup-mode)" = hybrid ]; then
+	# systemd's hybrid layout, as on this project's hosts: each v1
+	# controller on its own hierarchy, cgroup2 (no controllers) beside them.
+	mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
+	for c in $(awk 'NR > 1 && $4 == 1 {print $1}' /proc/cgroups); do
+		mkdir /sys/fs/cgroup/$c && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c
+	done
+	mkdir /sys/fs/cgroup/unified && mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+	echo "guest: kernel $(uname -r), hybrid cgroups, v1: $(ls /sys/fs/cgroup | tr '\n' ' ')"
+else
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+	for c in $(cat /sys/fs/cgroup/cgroup.controllers); do echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control; done
+	echo "guest: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+fi
 cd /share
 sh /share/cmd
 echo $? >/share/exit
@@ -178,13 +194,16 @@ CMD
 	echo 'exit $rc' >>"$share/cmd"
 fi
 
+echo "$cgroups" >"$share/cgroup-mode"
+cgroup_args="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+[ "$cgroups" = hybrid ] && cgroup_args=
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-M q35 -bios /usr/share/qemu/qboot.rom)
 start=$(date +%s)
 timeout "$timeout" qemu-system-x86_64 "${bios[@]}" -accel tcg -cpu max -smp 1 -m "$mem" \
 	-nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 mitigations=off quiet panic=-1 rdinit=/init" \
+	-append "console=ttyS0 $cgroup_args mitigations=off quiet panic=-1 rdinit=/init" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" </dev/null || true
 echo "vm-test: VM ran $(($(date +%s) - start)) s"
 if [ ! -f "$share/exit" ]; then
