@@ -56,6 +56,9 @@ func (s *Setup) Connect(ctx context.Context, netRef, ref string, o ConnectOption
 		if ip, err = netip.ParseAddr(o.IP); err != nil {
 			return fmt.Errorf("invalid IPv4 address: %s", o.IP)
 		}
+		if err := n.CheckAddress(ip); err != nil {
+			return err
+		}
 	}
 	if c.Running() {
 		ep, err := s.networks().Attach(ctx, s.NetNSPath(c.ID), c.ID, network.AttachOptions{

@@ -187,11 +187,17 @@ func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
 		}
 		ep := record.EndpointSettings{IP: n.IP, Aliases: n.Aliases}
 		if n.IP != "" {
-			if _, err := netip.ParseAddr(n.IP); err != nil {
+			ip, perr := netip.ParseAddr(n.IP)
+			if perr != nil {
 				return fmt.Errorf("invalid IPv4 address: %s", n.IP)
 			}
 			if hc.NetworkMode == DefaultMode {
 				return errors.New("user specified IP address is supported on user defined networks only")
+			}
+			// Refused before the container is made, as Docker 25 does;
+			// an address taken is known only at start.
+			if err := net.CheckAddress(ip); err != nil {
+				return err
 			}
 		}
 		if len(n.Aliases) > 0 && hc.NetworkMode == DefaultMode {
