@@ -126,8 +126,8 @@ func Networks(root, runroot string) *network.Store {
 
 // Config checks create's network flags and records them.
 func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
-	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
-		hc.NetworkMode = DefaultMode
+	if hc.NetworkMode == "" || hc.NetworkMode == "default" || isRootlessBridge(hc.NetworkMode) {
+		hc.NetworkMode = DefaultMode // rootless, by its ID too
 	}
 	mode := hc.NetworkMode
 	n := o.NetworkOptions
