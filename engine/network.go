@@ -44,6 +44,16 @@ func (ops *Network) Disconnect(ctx context.Context, netRef, ref string, force bo
 	return ops.e.c.Net.Disconnect(ctx, netRef, ref, force)
 }
 
+// Predefined are the networks listed that are not records: host, none
+// and, rootless, bridge (netsetup.Setup.Predefined).
+func (ops *Network) Predefined() []network.Network { return ops.e.c.Net.Predefined() }
+
+// LookupPredefined finds one of Predefined by name or ID prefix, with the
+// endpoints of the containers on it.
+func (ops *Network) LookupPredefined(ref string) (network.Network, []network.Endpoint, bool) {
+	return ops.e.c.Net.LookupPredefined(ref)
+}
+
 // Containers names the containers of a network's endpoints, for
 // `network inspect`.
 func (ops *Network) Containers(eps []network.Endpoint) map[string]string {

@@ -44,7 +44,7 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 	// forge records for the whole network.
 	for _, n := range append([]string{opts.Name}, opts.Aliases...) {
 		if err := etcfiles.ValidateAlias(n); n != "" && err != nil {
-			return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
+			return Endpoint{}, fmt.Errorf("attach %s: %w", shortID(containerID), err)
 		}
 	}
 	ref := opts.Network
@@ -65,7 +65,9 @@ func (s *Store) Attach(ctx context.Context, netnsPath, containerID string, opts 
 		}
 	}
 	if err != nil {
-		return Endpoint{}, fmt.Errorf("attach %s: %w", containerID, err)
+		// reserve's errors name the network and what was refused; the
+		// container is the one the user named (or is running).
+		return Endpoint{}, err
 	}
 	if err := s.inNS(true, func() error { return s.wire(n, &ep) }); err != nil {
 		if derr := s.undo(ep); derr != nil {
@@ -106,15 +108,15 @@ func reserve(t tx, ref string, ep *Endpoint, opts AttachOptions) (Network, error
 	if ep.Ports, err = portmap.Reserve(opts.Ports, taken); err != nil {
 		return n, err
 	}
-	used := map[netip.Addr]bool{n.Gateway: true}
+	used := map[netip.Addr]string{n.Gateway: "the network's gateway"}
 	for _, o := range all {
 		if o.Network == n.ID {
-			used[o.IP] = true
+			used[o.IP] = "container " + endpointOwner(o)
 		}
 	}
 	if opts.IP.IsValid() {
-		if !usable(n.Subnet, opts.IP) || used[opts.IP] {
-			return n, fmt.Errorf("network %s: address %s is outside %s or in use", n.Name, opts.IP, n.Subnet)
+		if err := checkIP(n, opts.IP, used); err != nil {
+			return n, err
 		}
 		ep.IP = opts.IP
 	} else if ep.IP, err = nextFree(n, used); err != nil {
@@ -127,8 +129,58 @@ func reserve(t tx, ref string, ep *Endpoint, opts AttachOptions) (Network, error
 	return n, t.putEndpoint(*ep)
 }
 
+// CheckAddress says, naming the network by name, why ip cannot be a
+// container's --ip on n whoever holds its other addresses: Docker's
+// "Invalid address ... does not belong to any of this network's subnets",
+// with the subnet said. create and connect call it before anything is
+// recorded; Attach again, with the addresses taken.
+func (n Network) CheckAddress(ip netip.Addr) error {
+	why := ""
+	switch {
+	case !n.Subnet.Contains(ip):
+		why = "is outside its subnet " + n.Subnet.String()
+	case ip == n.Subnet.Addr():
+		why = "is the network address of its subnet " + n.Subnet.String()
+	case ip == lastAddr(n.Subnet):
+		why = "is the broadcast address of its subnet " + n.Subnet.String()
+	case ip == n.Gateway:
+		why = "is the network's gateway"
+	default:
+		return nil
+	}
+	return fmt.Errorf("network %s: address %s %s", n.Name, ip, why)
+}
+
+// checkIP is CheckAddress, and Docker's "Address already in use" with the
+// holder named.
+func checkIP(n Network, ip netip.Addr, used map[netip.Addr]string) error {
+	if err := n.CheckAddress(ip); err != nil {
+		return err
+	}
+	if used[ip] != "" {
+		return fmt.Errorf("network %s: address %s is already in use by %s", n.Name, ip, used[ip])
+	}
+	return nil
+}
+
+// endpointOwner names an endpoint's container: its name, else its short ID.
+func endpointOwner(ep Endpoint) string {
+	if ep.Name != "" {
+		return ep.Name
+	}
+	return shortID(ep.ContainerID)
+}
+
+// shortID is an ID as Docker prints it: its first 12 characters.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
 // nextFree returns the first unused host address after n.LastIP, wrapping.
-func nextFree(n Network, used map[netip.Addr]bool) (netip.Addr, error) {
+func nextFree(n Network, used map[netip.Addr]string) (netip.Addr, error) {
 	start := n.LastIP
 	if !n.Subnet.Contains(start) {
 		start = n.Subnet.Addr()
@@ -139,7 +191,7 @@ func nextFree(n Network, used map[netip.Addr]bool) (netip.Addr, error) {
 		if !n.Subnet.Contains(a) {
 			a = n.Subnet.Addr()
 		}
-		if usable(n.Subnet, a) && !used[a] {
+		if usable(n.Subnet, a) && used[a] == "" {
 			return a, nil
 		}
 		if a == start {

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -38,17 +39,17 @@ func TestPickSubnet(t *testing.T) {
 
 func TestNextFree(t *testing.T) {
 	n := Network{Name: "n", Subnet: pfx("10.88.0.0/29"), Gateway: addr("10.88.0.1")}
-	used := func(as ...string) map[netip.Addr]bool {
-		m := map[netip.Addr]bool{n.Gateway: true}
+	used := func(as ...string) map[netip.Addr]string {
+		m := map[netip.Addr]string{n.Gateway: "the network's gateway"}
 		for _, a := range as {
-			m[addr(a)] = true
+			m[addr(a)] = "container c"
 		}
 		return m
 	}
 	tests := []struct {
 		name string
 		last string
-		used map[netip.Addr]bool
+		used map[netip.Addr]string
 		want string
 	}{
 		{"first", "", used(), "10.88.0.2"},
@@ -71,6 +72,28 @@ func TestNextFree(t *testing.T) {
 		}
 		if err != nil || got.String() != tt.want {
 			t.Errorf("%s: got %s, %v; want %s", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// A refused --ip says, in one line, the network's name (never its ID),
+// the address and why.
+func TestCheckIP(t *testing.T) {
+	n := Network{Name: "app", ID: strings.Repeat("ab", 32), Subnet: pfx("10.88.0.0/24"), Gateway: addr("10.88.0.1")}
+	used := map[netip.Addr]string{n.Gateway: "the network's gateway", addr("10.88.0.5"): "container web"}
+	tests := []struct{ ip, want string }{
+		{"10.88.0.6", ""},
+		{"10.9.9.9", "network app: address 10.9.9.9 is outside its subnet 10.88.0.0/24"},
+		{"10.88.0.0", "network app: address 10.88.0.0 is the network address of its subnet 10.88.0.0/24"},
+		{"10.88.0.255", "network app: address 10.88.0.255 is the broadcast address of its subnet 10.88.0.0/24"},
+		{"10.88.0.1", "network app: address 10.88.0.1 is the network's gateway"},
+		{"10.88.0.5", "network app: address 10.88.0.5 is already in use by container web"},
+		{"fd00::1", "network app: address fd00::1 is outside its subnet 10.88.0.0/24"},
+	}
+	for _, tt := range tests {
+		err := checkIP(n, addr(tt.ip), used)
+		if got := fmt.Sprint(err); (tt.want == "" && err != nil) || (tt.want != "" && got != tt.want) {
+			t.Errorf("%s: %v, want %q", tt.ip, err, tt.want)
 		}
 	}
 }

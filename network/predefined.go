@@ -18,13 +18,22 @@ func Predefined() []Network {
 }
 
 func predefinedNetwork(name string) Network {
+	return Network{Name: name, ID: PredefinedID(name), Driver: predefinedDrivers[name]}
+}
+
+// PredefinedID is the ID of a predefined network, stable for a host:
+// bridge's too, when it is no record (a rootless user's).
+func PredefinedID(name string) string {
 	sum := sha256.Sum256([]byte("berth predefined network " + name))
-	return Network{Name: name, ID: hex.EncodeToString(sum[:]), Driver: predefinedDrivers[name]}
+	return hex.EncodeToString(sum[:])
 }
 
 // LookupPredefined finds host or none by name or ID prefix.
-func LookupPredefined(ref string) (Network, bool) {
-	for _, n := range Predefined() {
+func LookupPredefined(ref string) (Network, bool) { return Lookup(Predefined(), ref) }
+
+// Lookup finds a network of list by name or ID prefix (3 digits or more).
+func Lookup(list []Network, ref string) (Network, bool) {
+	for _, n := range list {
 		if ref == n.Name || (len(ref) >= 3 && strings.HasPrefix(n.ID, ref)) {
 			return n, true
 		}

@@ -62,7 +62,7 @@ func (m Mount) Mount(target string) error {
 		p.flags |= unix.MS_BIND
 		err = m.mountBind(target, p)
 	case m.Type == "overlay":
-		err = m.mountOverlay(target, p)
+		err = m.mountOverlayChosen(target, p)
 	default:
 		err = m.mountLegacy(target, p)
 	}

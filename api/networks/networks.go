@@ -90,7 +90,7 @@ func (s *networksAPI) listNetworks(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		out := []networkJSON{}
-		for _, n := range append(list, network.Predefined()...) {
+		for _, n := range append(list, e.Network().Predefined()...) {
 			if match(n) {
 				out = append(out, toNetworkJSON(n, nil))
 			}
@@ -146,8 +146,8 @@ func (s *networksAPI) createNetwork(w http.ResponseWriter, r *http.Request) erro
 func (s *networksAPI) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
 		n, eps, err := e.Network().Store().Inspect(r.PathValue("id"))
-		if p, ok := network.LookupPredefined(r.PathValue("id")); ok && err != nil {
-			n, eps, err = p, nil, nil
+		if p, peps, ok := e.Network().LookupPredefined(r.PathValue("id")); ok && err != nil {
+			n, eps, err = p, peps, nil
 		}
 		if err != nil {
 			return err
@@ -158,7 +158,11 @@ func (s *networksAPI) inspectNetwork(w http.ResponseWriter, r *http.Request) err
 
 func (s *networksAPI) removeNetwork(w http.ResponseWriter, r *http.Request) error {
 	return s.WithEngine(func(e *engine.Engine, _ *image.Service) error {
-		if err := network.RefusePredefinedRemove(r.PathValue("id")); err != nil {
+		ref := r.PathValue("id")
+		if p, ok := network.Lookup(e.Network().Predefined(), ref); ok { // by ID too
+			ref = p.Name
+		}
+		if err := network.RefusePredefinedRemove(ref); err != nil {
 			return &router.HTTPError{Status: http.StatusForbidden, Msg: err.Error(), Err: err}
 		}
 		if err := e.Network().Store().Remove(r.PathValue("id")); err != nil {

@@ -37,6 +37,9 @@ func (s *Setup) containerAndNetwork(ctx context.Context, ref, netRef string) (*r
 // Connect joins a container to a network: recorded for its next starts,
 // and attached now if it runs.
 func (s *Setup) Connect(ctx context.Context, netRef, ref string, o ConnectOptions) error {
+	if isRootlessBridge(netRef) {
+		return errNoRootlessBridgeChange
+	}
 	c, n, err := s.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err
@@ -55,6 +58,9 @@ func (s *Setup) Connect(ctx context.Context, netRef, ref string, o ConnectOption
 	if o.IP != "" {
 		if ip, err = netip.ParseAddr(o.IP); err != nil {
 			return fmt.Errorf("invalid IPv4 address: %s", o.IP)
+		}
+		if err := n.CheckAddress(ip); err != nil {
+			return err
 		}
 	}
 	if c.Running() {
@@ -96,6 +102,9 @@ func (s *Setup) appendHosts(c *record.Container, ip netip.Addr) {
 
 // Disconnect removes a container from a network, now and for later starts.
 func (s *Setup) Disconnect(ctx context.Context, netRef, ref string, force bool) error {
+	if isRootlessBridge(netRef) {
+		return errNoRootlessBridgeChange
+	}
 	c, n, err := s.containerAndNetwork(ctx, ref, netRef)
 	if err != nil {
 		return err

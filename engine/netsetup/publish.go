@@ -71,6 +71,9 @@ func (s *Setup) Settings(c *record.Container) Settings {
 	var eps []network.Endpoint
 	if c.Running() {
 		eps, _ = s.networks().Endpoints(c.ID)
+		if rootless.Active() && c.HostConfig.NetworkMode == DefaultMode {
+			eps = append([]network.Endpoint{slirpEndpoint(c.ID, c.Name)}, eps...)
+		}
 	}
 	for name := range c.HostConfig.Networks {
 		ns.Networks[name] = map[string]any{}

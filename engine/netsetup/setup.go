@@ -126,8 +126,8 @@ func Networks(root, runroot string) *network.Store {
 
 // Config checks create's network flags and records them.
 func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
-	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
-		hc.NetworkMode = DefaultMode
+	if hc.NetworkMode == "" || hc.NetworkMode == "default" || isRootlessBridge(hc.NetworkMode) {
+		hc.NetworkMode = DefaultMode // rootless, by its ID too
 	}
 	mode := hc.NetworkMode
 	n := o.NetworkOptions
@@ -187,11 +187,17 @@ func (s *Setup) Config(o options.CreateOptions, hc *record.HostConfig) error {
 		}
 		ep := record.EndpointSettings{IP: n.IP, Aliases: n.Aliases}
 		if n.IP != "" {
-			if _, err := netip.ParseAddr(n.IP); err != nil {
+			ip, perr := netip.ParseAddr(n.IP)
+			if perr != nil {
 				return fmt.Errorf("invalid IPv4 address: %s", n.IP)
 			}
 			if hc.NetworkMode == DefaultMode {
 				return errors.New("user specified IP address is supported on user defined networks only")
+			}
+			// Refused before the container is made, as Docker 25 does;
+			// an address taken is known only at start.
+			if err := net.CheckAddress(ip); err != nil {
+				return err
 			}
 		}
 		if len(n.Aliases) > 0 && hc.NetworkMode == DefaultMode {

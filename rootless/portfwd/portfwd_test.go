@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The test binary links the forwarder's constructor, so Start re-executes
@@ -212,5 +215,58 @@ func TestStartRefuses(t *testing.T) {
 				t.Errorf("err = %q, want it to name the container and say %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestConnectionSocketOptions: both sockets of a forwarded connection
+// have TCP_NODELAY and portfwd.c's NOTSENT_LOWAT (32 KiB), so bytes wait
+// in the pipe, not unsent in a socket (portfwd.c says why). Read from the
+// forwarder's own fds (pidfd_getfd), while the connection is open.
+func TestConnectionSocketOptions(t *testing.T) {
+	tcpFile, tcpAddr := hostTCP(t)
+	id := "portfwd-test-sockopts"
+	pid := start(t, id, []Listener{{File: tcpFile, Proto: "tcp", ContainerPort: echoTCP(t)}})
+	c, err := net.DialTimeout("tcp4", tcpAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("x")); err != nil { // the echo: the container side is connected
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pidfd)
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := 0
+	for _, e := range ents {
+		n, _ := strconv.Atoi(e.Name())
+		fd, err := unix.PidfdGetfd(pidfd, n, 0)
+		if err != nil {
+			continue // closed meanwhile
+		}
+		typ, terr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+		listening, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
+		if terr == nil && typ == unix.SOCK_STREAM && listening == 0 {
+			conns++
+			lowat, _ := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT)
+			nodelay, _ := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+			if lowat != 32<<10 || nodelay != 1 {
+				t.Errorf("forwarder fd %d: TCP_NOTSENT_LOWAT %d, TCP_NODELAY %d; want %d and 1", n, lowat, nodelay, 32<<10)
+			}
+		}
+		unix.Close(fd)
+	}
+	if conns != 2 {
+		t.Errorf("forwarder holds %d connected TCP sockets, want 2 (host side, container side)", conns)
 	}
 }

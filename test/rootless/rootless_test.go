@@ -4,11 +4,15 @@ import (
 	"archive/tar"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/berth-containers/berth/snapshot"
+	"github.com/berth-containers/berth/test/testutil"
 )
 
 func TestRunAsUser(t *testing.T) {
@@ -207,5 +211,64 @@ func TestKeepID(t *testing.T) {
 	want := strconv.Itoa(e.u.UID) + "\n" + strconv.Itoa(e.u.GID) + "\n" + strconv.Itoa(e.u.UID) + ":" + strconv.Itoa(e.u.GID) + "\n"
 	if out != want {
 		t.Fatalf("keep-id: %q, want %q", out, want)
+	}
+}
+
+// With $BERTH_OVERLAY=fuse-overlayfs (snapshot.OverlayEnv), the fallback
+// for kernels without unprivileged overlay, a container's rootfs is
+// fuse-overlayfs's, with the same whiteouts and opaque dirs. Where the
+// user may not open /dev/fuse (this host: 0600 root), the run fails in
+// one line naming the fix and leaves no container; the mount itself is
+// then checked in a store whose mount namespace has a 0666 /dev/fuse of
+// its own (fuseStore), the host's left as it is.
+func TestFuseOverlayFallback(t *testing.T) {
+	if _, err := exec.LookPath("fuse-overlayfs"); err != nil {
+		t.Skip("fuse-overlayfs is not installed (apt-get install fuse-overlayfs)")
+	}
+	fuse := []string{snapshot.OverlayEnv + "=fuse-overlayfs"}
+	if e := newEnv(t); e.u.Run(e.u.Command("sh", "-c", "exec 3<>/dev/fuse")).ExitCode != 0 {
+		e.ok("pull", "busybox") // its lines are not the refusal's
+		r := e.berth(fuse, "run", "--rm", "--network", "none", "busybox", "true")
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, "fuse-overlayfs needs /dev/fuse open to this user (chmod 0666 /dev/fuse") || !oneLine(r.Stderr) {
+			t.Errorf("forced fuse-overlayfs without /dev/fuse: want one line naming the fix:\n%s", r)
+		}
+		if ps := e.ok("ps", "-aq"); ps != "" {
+			t.Errorf("the refused run left a container: %q", ps)
+		}
+	}
+	e := newEnv(t)
+	e.fuseStore()
+	e.ok("run", "--name", "c0", "--network", "none", "busybox", "sh", "-c", "mkdir /data && touch /data/a")
+	e.ok("commit", "c0", "base:1")
+	r := e.berth(fuse, "run", "--rm", "--network", "none", "base:1", "sh", "-c",
+		"rm -rf /data && mkdir /data && touch /data/only && rm /bin/ls && ls /data && grep -c ' / / .* fuse.fuse-overlayfs ' /proc/self/mountinfo")
+	if r.ExitCode != 0 || r.Stdout != "only\n1\n" {
+		t.Errorf("a run on fuse-overlayfs: want the opaque /data, and the rootfs fuse-overlayfs's:\n%s", r)
+	}
+	e.ok("rm", "c0")
+	if ps := e.ok("ps", "-aq"); ps != "" {
+		t.Errorf("containers left: %q", ps)
+	}
+	for _, pid := range e.u.Processes() {
+		if args := cmdline(pid); len(args) > 0 && strings.Contains(args[0], "fuse-overlayfs") && !testutil.ProcessEnded(pid) {
+			t.Errorf("fuse-overlayfs %d %q left after the containers went", pid, args)
+		}
+	}
+}
+
+// fuseStore makes the user's store namespace (its first berth command)
+// from a private mount namespace where a device node of its own, 0666,
+// is bound on /dev/fuse: the store's namespace is a copy of it, so every
+// later command of the user sees that /dev/fuse, and nothing of the host
+// changes. It goes with the store's pause process.
+func (e *env) fuseStore() {
+	e.t.Helper()
+	dev := e.t.TempDir()
+	script := `mount -t tmpfs -o mode=0755 tmpfs "$0" && mknod -m 0666 "$0/fuse" c 10 229 && mount --bind "$0/fuse" /dev/fuse &&
+exec setpriv --reuid=` + strconv.Itoa(e.u.UID) + ` --regid=` + strconv.Itoa(e.u.GID) + ` --clear-groups "$@"`
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, dev, e.bin, "run", "--rm", "--network", "none", "busybox", "true")
+	cmd.Dir, cmd.Env = e.u.Home, e.u.Env()
+	if r := e.u.Run(cmd); r.ExitCode != 0 {
+		e.t.Fatalf("the store's first command, with a /dev/fuse of its own:\n%s", r)
 	}
 }

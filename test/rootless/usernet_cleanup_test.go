@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,7 +128,7 @@ func TestUserNetworkFailedRun(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--ip", "10.9.9.9"}, "10.9.9.9"},
+		{[]string{"--ip", "10.9.9.9"}, "network app: address 10.9.9.9 is outside its subnet 10.231.9.0/24"},
 		{[]string{"-p", taken.Addr().String() + ":80"}, "address already in use"},
 		{[]string{"busybox", "/nosuch"}, "/nosuch"},
 	} {
@@ -136,17 +137,32 @@ func TestUserNetworkFailedRun(t *testing.T) {
 			args = append(args, "busybox", "true")
 		}
 		r := e.run(args...)
-		if r.ExitCode == 0 || !strings.Contains(r.Stderr, c.want) || !oneLine(r.Stderr) {
-			t.Errorf("%v: want a failure in one line with %q:\n%s", args, c.want, r)
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, c.want) || !oneLine(r.Stderr) || fullID.MatchString(r.Stderr) {
+			t.Errorf("%v: want a failure in one line with %q, no full ID:\n%s", args, c.want, r)
 		}
 		if ps := e.ok("ps", "-aq"); ps != "" {
 			t.Errorf("%v left a container: %q", args, ps)
 		}
 		e.onlyIdle("app")
 	}
+	// An address taken fails at attach, once the namespace is made.
+	e.ok("run", "-d", "--name", "holder", "--network", "app", "--ip", "10.231.9.7", "busybox", "sleep", "60")
+	r := e.run("run", "--rm", "--network", "app", "--ip", "10.231.9.7", "busybox", "true")
+	if want := "network app: address 10.231.9.7 is already in use by container holder"; r.ExitCode == 0 ||
+		!strings.Contains(r.Stderr, want) || !oneLine(r.Stderr) || fullID.MatchString(r.Stderr) {
+		t.Errorf("--ip taken: want one line with %q, no full ID:\n%s", want, r)
+	}
+	e.ok("rm", "-f", "holder")
+	if ps := e.ok("ps", "-aq"); ps != "" {
+		t.Errorf("--ip taken left a container: %q", ps)
+	}
+	e.onlyIdle("app")
 	e.ok("network", "rm", "app")
 	e.noUserNetLeft()
 }
+
+// fullID matches a 64-hex-digit ID, which no one-line error should print.
+var fullID = regexp.MustCompile(`[0-9a-f]{64}`)
 
 // Bad input on a user network gets one line, and makes no namespace: a
 // subnet that slirp4netns's 10.0.2.0/24, the host's own routes or the

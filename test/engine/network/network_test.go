@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -368,4 +369,43 @@ func TestNetworkModesAndEtc(t *testing.T) {
 		t.Errorf("--ip on the default bridge: exit %d", r.ExitCode)
 	}
 	e.Must("rm", "-f", "owner")
+}
+
+// A refused --ip (run, create, network connect) is one line that names the
+// network by name, the address and why, never a full ID, and leaves no
+// container.
+func TestNetworkBadIP(t *testing.T) {
+	e := newEnv(t)
+	e.Must("network", "create", "--subnet", "10.231.61.0/24", "app")
+	e.Must("run", "-d", "--name", "holder", "--network", "app", "--ip", "10.231.61.7", "busybox", "sleep", "60")
+	e.Must("run", "-d", "--name", "other", "busybox", "sleep", "60")
+	fullID := regexp.MustCompile(`[0-9a-f]{64}`)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--rm", "--network", "app", "--ip", "10.9.9.9", "busybox", "true"}, "network app: address 10.9.9.9 is outside its subnet 10.231.61.0/24"},
+		{[]string{"create", "--network", "app", "--ip", "10.231.61.1", "busybox", "true"}, "network app: address 10.231.61.1 is the network's gateway"},
+		{[]string{"run", "--rm", "--network", "app", "--ip", "10.231.61.255", "busybox", "true"}, "network app: address 10.231.61.255 is the broadcast address of its subnet 10.231.61.0/24"},
+		{[]string{"run", "--rm", "--network", "app", "--ip", "10.231.61.7", "busybox", "true"}, "network app: address 10.231.61.7 is already in use by container holder"},
+		{[]string{"network", "connect", "--ip", "10.231.61.7", "app", "other"}, "network app: address 10.231.61.7 is already in use by container holder"},
+		{[]string{"network", "connect", "--ip", "10.9.9.9", "app", "other"}, "network app: address 10.9.9.9 is outside its subnet 10.231.61.0/24"},
+	} {
+		r := e.Run(c.args...)
+		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+		if len(lines) == 2 && strings.HasPrefix(lines[1], "See 'berth ") {
+			lines = lines[:1]
+		}
+		if r.ExitCode == 0 || len(lines) != 1 || !strings.Contains(r.Stderr, c.want) || fullID.MatchString(r.Stderr) {
+			t.Errorf("%v: exit %d, want one line with %q and no full ID:\n%s", c.args, r.ExitCode, c.want, r.Stderr)
+		}
+	}
+	if ps := strings.Fields(e.Must("ps", "-a", "--format", "{{.Names}}")); len(ps) != 2 {
+		t.Errorf("containers after the refusals: %v, want holder and other", ps)
+	}
+	if got := e.Inspect("other", "{{len .NetworkSettings.Networks}}"); got != "1" {
+		t.Errorf("other is on %s networks after a refused connect, want 1", got)
+	}
+	e.Must("rm", "-f", "holder", "other")
+	e.Must("network", "rm", "app")
 }

@@ -116,7 +116,9 @@ func newNetworkListCommand(g *cli.Context) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list = append(list, network.Predefined()...)
+			// Sorted by name across records and predefined, as docker's.
+			list = append(list, e.Network().Predefined()...)
+			sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 			match, err := network.ListFilter(filters)
 			if err != nil {
 				return cli.UsageError{Err: err}
@@ -234,6 +236,9 @@ func newNetworkRemoveCommand(g *cli.Context) *cobra.Command {
 				if err := network.RefusePredefinedRemove(ref); err != nil {
 					return err
 				}
+				if p, ok := network.Lookup(e.Network().Predefined(), ref); ok { // by ID
+					return network.RefusePredefinedRemove(p.Name)
+				}
 				err := e.Network().Store().Remove(ref)
 				if force && errors.Is(err, network.ErrNotFound) {
 					return nil
@@ -323,8 +328,11 @@ func newNetworkDisconnectCommand(g *cli.Context) *cobra.Command {
 // containers attached now.
 func NetworkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
 	n, eps, err := e.Network().Store().Inspect(ref)
-	if p, ok := network.LookupPredefined(ref); ok && err != nil {
-		return predefinedInspect(p), nil
+	if p, peps, ok := e.Network().LookupPredefined(ref); ok && err != nil {
+		if p.Name != network.DefaultName {
+			return predefinedInspect(p), nil
+		}
+		n, eps, err = p, peps, nil // rootless: slirp4netns's
 	}
 	if err != nil {
 		return networkInspect{}, err
@@ -337,6 +345,9 @@ func NetworkInspectOf(e *engine.Engine, ref string) (networkInspect, error) {
 			Config: []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
 	if ni.Labels == nil {
 		ni.Labels = map[string]string{}
+	}
+	if n.Bridge == "" { // rootless bridge: a slirp4netns per container, joined at create only
+		ni.Options, ni.Attachable = map[string]string{}, false
 	}
 	for _, ep := range eps {
 		ni.Containers[ep.ContainerID] = networkContainer{Name: names[ep.ContainerID], EndpointID: ep.HostVeth,
