@@ -22,6 +22,7 @@ packages=(
 	criu iptables                 # checkpoint/restore (CRIU runs iptables-save); tested in the VM, see test/vm
 	openssh-client                # ssh-agent for berth build --ssh (test/engine/storage)
 	git                           # berth build: ADD of a git repository (builder/addgit.go)
+	fuse-overlayfs fuse3          # the overlay fallback where the kernel refuses overlayfs (snapshot/fuse.go)
 )
 
 missing=()
