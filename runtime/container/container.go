@@ -42,7 +42,9 @@ type Container struct {
 	root  string
 	dir   string
 	state *State
-	spec  *specs.Spec // config.json as exec reads it, once (see config)
+	spec  *specs.Spec // config.json read once (see config)
+	// execSpec is the part of config.json exec reads (see execConfig).
+	execSpec *specs.Spec
 }
 
 // Load opens an existing container.
