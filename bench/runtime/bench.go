@@ -37,6 +37,9 @@ type runner struct {
 	root   string
 	bundle string
 	seq    int
+	// floor: not a runtime but the kernel's floor (floor.go).
+	floor    bool
+	withTime bool
 }
 
 func bench(opts *options) error {
@@ -53,12 +56,18 @@ func bench(opts *options) error {
 	for i, rb := range opts.runtimes {
 		runners[i] = &runner{runtimeBin: rb, root: filepath.Join(tmp, "root-"+rb.Name), bundle: bundle}
 	}
+	if opts.floor {
+		runners = append(runners, &runner{runtimeBin: runtimeBin{Name: floorName, Path: "(clone3 + exec)"}, bundle: bundle, floor: true})
+	}
 	defer benchstat.ReapOrphans()
 	defer cleanup(runners)
 
 	withTime := allSupportTimeNS(runners)
 	if err := writeConfig(bundle, withTime); err != nil {
 		return err
+	}
+	for _, r := range runners {
+		r.withTime = withTime
 	}
 	namespaces := "pid mount uts ipc network cgroup"
 	if withTime {
@@ -92,11 +101,17 @@ func bench(opts *options) error {
 		return enc.Encode(rep)
 	}
 	printTable(rep)
+	if opts.floor {
+		floorNote(os.Stdout)
+	}
 	return nil
 }
 
 // once runs one container to its end and times it.
 func (r *runner) once(breakdown bool) (sample, error) {
+	if r.floor {
+		return r.floorOnce(r.withTime)
+	}
 	r.seq++
 	id := fmt.Sprintf("berthbench-%s-%d-%d", r.Name, os.Getpid(), r.seq)
 	s := sample{took: map[string]time.Duration{}}
@@ -149,6 +164,7 @@ func allSupportTimeNS(runners []*runner) bool {
 		return false
 	}
 	for _, r := range runners {
+		r.withTime = true
 		if _, err := r.once(false); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: no time namespace: %v\n", r.Name, strings.TrimSpace(err.Error()))
 			return false
@@ -160,6 +176,9 @@ func allSupportTimeNS(runners []*runner) bool {
 // cleanup force-deletes whatever a failed run left under each root.
 func cleanup(runners []*runner) {
 	for _, r := range runners {
+		if r.floor {
+			continue
+		}
 		out, err := exec.Command(r.Path, "--root", r.root, "list", "-q").Output()
 		if err != nil {
 			continue
