@@ -27,17 +27,15 @@ const (
 	CriuReqType_NOTIFY      CriuReqType = 6
 )
 
-var reqTypeNames = map[CriuReqType]string{
-	CriuReqType_EMPTY: "EMPTY", CriuReqType_DUMP: "DUMP", CriuReqType_RESTORE: "RESTORE", CriuReqType_CHECK: "CHECK",
-	CriuReqType_PRE_DUMP: "PRE_DUMP", CriuReqType_PAGE_SERVER: "PAGE_SERVER", CriuReqType_NOTIFY: "NOTIFY",
-	7: "CPUINFO_DUMP", 8: "CPUINFO_CHECK", 9: "FEATURE_CHECK", 10: "VERSION", 11: "WAIT_PID",
-	12: "PAGE_SERVER_CHLD", 13: "SINGLE_PRE_DUMP",
+var reqTypeNames = [...]string{
+	"EMPTY", "DUMP", "RESTORE", "CHECK", "PRE_DUMP", "PAGE_SERVER", "NOTIFY", "CPUINFO_DUMP", "CPUINFO_CHECK",
+	"FEATURE_CHECK", "VERSION", "WAIT_PID", "PAGE_SERVER_CHLD", "SINGLE_PRE_DUMP",
 }
 
 // String is the enum value's name in rpc.proto, as protobuf prints it.
 func (t CriuReqType) String() string {
-	if s, ok := reqTypeNames[t]; ok {
-		return s
+	if t >= 0 && int(t) < len(reqTypeNames) {
+		return reqTypeNames[t]
 	}
 	return strconv.Itoa(int(t))
 }
