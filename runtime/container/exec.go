@@ -57,13 +57,6 @@ type ExecOptions struct {
 	Stderr io.Writer
 }
 
-// nsFiles names each namespace type's file under /proc/PID/ns.
-var nsFiles = map[specs.LinuxNamespaceType]string{
-	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
-	specs.NetworkNamespace: "net", specs.UTSNamespace: "uts", specs.IPCNamespace: "ipc",
-	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
-}
-
 // Spec reads the container's config.json from its bundle.
 func (c *Container) Spec() (*specs.Spec, error) {
 	return spec.Load(c.state.Bundle)
@@ -82,13 +75,9 @@ func (c *Container) config() (*specs.Spec, error) {
 	return c.spec, nil
 }
 
-// execConfig is config.json as exec reads it, once per handle: only what
-// an exec'd process takes from it (spec.LoadForExec), for exec's flags and
-// exec itself, which only read it.
+// execConfig is config.json as exec reads it, once: only what an exec'd
+// process takes from it (spec.LoadForExec).
 func (c *Container) execConfig() (*specs.Spec, error) {
-	if c.spec != nil {
-		return c.spec, nil
-	}
 	if c.execSpec == nil {
 		s, err := spec.LoadForExec(c.state.Bundle)
 		if err != nil {
@@ -334,14 +323,12 @@ func (e *execer) start() (int, error) {
 }
 
 // reapIntermediate waits for nsenter's intermediate process, which exits
-// once it reported the pid of the process it forked into the pid namespace.
-// The pid it reported is the exec's outcome, its own exit is not.
+// once it reported the pid it forked; that pid's outcome is the exec's.
 func (e *execer) reapIntermediate() {
-	if e.cmd == nil || e.cmd.ProcessState != nil {
-		return
-	}
-	if err := e.cmd.Wait(); err != nil {
-		slog.Debug("exec: nsenter's intermediate process", "err", err)
+	if e.cmd != nil && e.cmd.ProcessState == nil {
+		if err := e.cmd.Wait(); err != nil {
+			slog.Debug("exec: nsenter's intermediate process", "err", err)
+		}
 	}
 	e.cmd = nil
 }
@@ -367,7 +354,7 @@ func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 			continue
 		}
 		seen[ns.Type] = true
-		name, ok := nsFiles[ns.Type]
+		name, ok := nsenter.ProcFiles[ns.Type]
 		if !ok {
 			return fmt.Errorf("exec: unknown namespace type %q in container state", ns.Type)
 		}
