@@ -53,6 +53,7 @@ unit:
 
 bench: deps build
 	$(GO) run ./bench/runtime -runtimes berth=$(CURDIR)/$(BINDIR)/berth-runtime,runc=runc,crun=crun
+	$(GO) run ./bench/exec -runtimes berth=$(CURDIR)/$(BINDIR)/berth-runtime,runc=runc,crun=crun -n 150
 	# checkpoint+restore beside runc's, in the VM: criu check fails on this host's kernel
 	./test/vm/run.sh --exec ./bench/checkpoint -runtimes berth=/share/berth-runtime,runc=runc -n 10
 	$(GO) run ./bench/image

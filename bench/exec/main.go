@@ -33,6 +33,7 @@ const envInner = "_BERTH_BENCH_EXEC_INNER"
 func main() {
 	runtimes := flag.String("runtimes", "berth=bin/berth-runtime,runc=runc,crun=crun", "name=binary,... (the first is compared to the others)")
 	n := flag.Int("n", 200, "execs per runtime (interleaved, in rounds of 10)")
+	floor := flag.Bool("floor", true, "time nsenter(1) beside the runtimes: setns into the first container's namespaces, fork, exec")
 	flag.Parse()
 	if os.Getenv(envInner) == "" {
 		self, err := os.Executable()
@@ -49,7 +50,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*runtimes, *n); err != nil {
+	if err := run(*runtimes, *n, *floor); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/exec:", err)
 		os.Exit(1)
 	}
@@ -58,9 +59,37 @@ func main() {
 type runtime struct {
 	name, bin, root, id string
 	times               []time.Duration
+	// args, if set, is the whole command line instead of "exec ID true".
+	args []string
 }
 
-func run(list string, n int) error {
+func (r *runtime) command() *exec.Cmd {
+	if r.args != nil {
+		return exec.Command(r.bin, r.args...)
+	}
+	return exec.Command(r.bin, "--root", r.root, "exec", r.id, "true")
+}
+
+// floorOf is nsenter(1) into the namespaces of r's container: setns, the
+// fork a pid namespace needs, exec of the container's /bin/true. It joins
+// no cgroup and starts no second program: the least a C tool takes.
+func floorOf(r *runtime) (*runtime, error) {
+	out, err := exec.Command(r.bin, "--root", r.root, "state", r.id).Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s state: %w", r.name, err)
+	}
+	var st struct{ Pid int }
+	if err := json.Unmarshal(out, &st); err != nil || st.Pid <= 0 {
+		return nil, fmt.Errorf("%s state: no pid in %s", r.name, out)
+	}
+	bin, err := exec.LookPath("nsenter")
+	if err != nil {
+		return nil, err
+	}
+	return &runtime{name: "nsenter", bin: bin, args: []string{"-t", fmt.Sprint(st.Pid), "-p", "-m", "-n", "-i", "-u", "--", "/bin/true"}}, nil
+}
+
+func run(list string, n int, floor bool) error {
 	unix.Unmount("/sys/fs/cgroup/unified", unix.MNT_DETACH)
 	dir, err := benchenv.Setup("berth-bench-exec-")
 	if err != nil {
@@ -95,11 +124,18 @@ func run(list string, n int) error {
 		rts = append(rts, r)
 	}
 	defer cleanup(rts)
+	if floor {
+		f, err := floorOf(rts[0])
+		if err != nil {
+			return err
+		}
+		rts = append(rts, f)
+	}
 	for done := 0; done < n; done += 10 {
 		for _, r := range rts {
 			for i := 0; i < 10; i++ {
 				start := time.Now()
-				if out, err := exec.Command(r.bin, "--root", r.root, "exec", r.id, "true").CombinedOutput(); err != nil {
+				if out, err := r.command().CombinedOutput(); err != nil {
 					return fmt.Errorf("%s exec: %v: %s", r.name, err, out)
 				}
 				r.times = append(r.times, time.Since(start))
@@ -118,11 +154,17 @@ func run(list string, n int) error {
 	for _, r := range rts[1:] {
 		fmt.Printf("%s / %s = %.2fx\n", rts[0].name, r.name, med[rts[0].name]/med[r.name])
 	}
+	if floor {
+		fmt.Println("nsenter: util-linux nsenter into the first container's namespaces, fork, exec /bin/true (no cgroup join)")
+	}
 	return nil
 }
 
 func cleanup(rts []*runtime) {
 	for _, r := range rts {
+		if r.args != nil {
+			continue
+		}
 		exec.Command(r.bin, "--root", r.root, "delete", "--force", r.id).Run()
 	}
 	for {

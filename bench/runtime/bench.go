@@ -6,9 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -28,8 +29,7 @@ func phases(breakdown bool) []string {
 }
 
 type sample struct {
-	took   map[string]time.Duration
-	maxRSS int64 // KiB, the largest of the runtime processes
+	took map[string]time.Duration
 }
 
 type runner struct {
@@ -37,6 +37,9 @@ type runner struct {
 	root   string
 	bundle string
 	seq    int
+	// floor: not a runtime but the kernel's floor (floor.go).
+	floor    bool
+	withTime bool
 }
 
 func bench(opts *options) error {
@@ -53,12 +56,18 @@ func bench(opts *options) error {
 	for i, rb := range opts.runtimes {
 		runners[i] = &runner{runtimeBin: rb, root: filepath.Join(tmp, "root-"+rb.Name), bundle: bundle}
 	}
+	if opts.floor {
+		runners = append(runners, &runner{runtimeBin: runtimeBin{Name: floorName, Path: "(clone3 + exec)"}, bundle: bundle, floor: true})
+	}
 	defer benchstat.ReapOrphans()
 	defer cleanup(runners)
 
 	withTime := allSupportTimeNS(runners)
 	if err := writeConfig(bundle, withTime); err != nil {
 		return err
+	}
+	for _, r := range runners {
+		r.withTime = withTime
 	}
 	namespaces := "pid mount uts ipc network cgroup"
 	if withTime {
@@ -84,7 +93,13 @@ func bench(opts *options) error {
 			benchstat.ReapOrphans()
 		}
 	}
-	rep := summarize(runners, samples, opts.breakdown)
+	peaks := make([]int64, len(runners))
+	for i, r := range runners {
+		if peaks[i], err = r.peakRSS(opts.breakdown); err != nil {
+			return err
+		}
+	}
+	rep := summarize(runners, samples, peaks, opts.breakdown)
 	rep.Namespaces = strings.Fields(namespaces)
 	if opts.json {
 		enc := json.NewEncoder(os.Stdout)
@@ -92,11 +107,17 @@ func bench(opts *options) error {
 		return enc.Encode(rep)
 	}
 	printTable(rep)
+	if opts.floor {
+		floorNote(os.Stdout)
+	}
 	return nil
 }
 
 // once runs one container to its end and times it.
 func (r *runner) once(breakdown bool) (sample, error) {
+	if r.floor {
+		return r.floorOnce(r.withTime)
+	}
 	r.seq++
 	id := fmt.Sprintf("berthbench-%s-%d-%d", r.Name, os.Getpid(), r.seq)
 	s := sample{took: map[string]time.Duration{}}
@@ -106,25 +127,25 @@ func (r *runner) once(breakdown bool) (sample, error) {
 		steps = [][]string{{"create", "--bundle", r.bundle, id}, {"start", id}, {"delete", "--force", id}}
 	}
 	for i, args := range steps {
-		took, rss, err := r.exec(args...)
+		took, err := r.exec(nil, args...)
 		if err != nil {
 			return s, err
 		}
 		s.took[phases(breakdown)[i]] = took
-		s.maxRSS = max(s.maxRSS, rss)
 	}
 	return s, nil
 }
 
-// exec runs the runtime once and returns its wall time and peak RSS (KiB,
-// from wait4's rusage).
-func (r *runner) exec(args ...string) (time.Duration, int64, error) {
-	cmd := exec.Command(r.Path, append([]string{"--root", r.root}, args...)...)
+// exec runs the runtime once and returns its wall time. With wrap, the
+// runtime runs under that command (peakRSS's /usr/bin/time).
+func (r *runner) exec(wrap []string, args ...string) (time.Duration, error) {
+	argv := append(append(slices.Clip(wrap), r.Path, "--root", r.root), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	// A file, not a pipe: create hands its stdio to the container, which
 	// would hold a pipe open and block the read until it exits.
 	errFile, err := os.CreateTemp("", "stderr")
 	if err != nil {
-		return 0, 0, fmt.Errorf("stderr file: %w", err)
+		return 0, fmt.Errorf("stderr file: %w", err)
 	}
 	defer os.Remove(errFile.Name())
 	defer errFile.Close()
@@ -134,13 +155,59 @@ func (r *runner) exec(args ...string) (time.Duration, int64, error) {
 	took := time.Since(start)
 	if err != nil {
 		msg, _ := os.ReadFile(errFile.Name())
-		return 0, 0, fmt.Errorf("%s %s: %w: %s", r.Name, strings.Join(args, " "), err, msg)
+		return 0, fmt.Errorf("%s %s: %w: %s", r.Name, strings.Join(args, " "), err, msg)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
+	return took, nil
+}
+
+// peakRSSRuns is how many containers per runtime peakRSS runs.
+const peakRSSRuns = 5
+
+// peakRSS is the largest maximum RSS (KiB) of the runtime processes over a
+// few containers, as GNU time reports it (wait4's ru_maxrss, which takes in
+// the children the runtime reaped). Not from this process's own wait4: a
+// child of a vfork takes the parent's RSS at exec as its maximum (the kernel
+// keeps the old mm's high-water mark), so every runtime would show this Go
+// program's 10 MiB. time's own RSS is about 1 MiB, below every runtime's.
+// Zero when /usr/bin/time is missing.
+func (r *runner) peakRSS(breakdown bool) (int64, error) {
+	if r.floor {
+		return 0, nil
 	}
-	return took, rss, nil
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		return 0, nil
+	}
+	out, err := os.CreateTemp("", "maxrss")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(out.Name())
+	out.Close()
+	var peak int64
+	for i := 0; i < peakRSSRuns; i++ {
+		r.seq++
+		id := fmt.Sprintf("berthbench-%s-%d-%d", r.Name, os.Getpid(), r.seq)
+		steps := [][]string{{"run", "--bundle", r.bundle, id}}
+		if breakdown {
+			steps = [][]string{{"create", "--bundle", r.bundle, id}, {"start", id}, {"delete", "--force", id}}
+		}
+		for _, args := range steps {
+			if _, err := r.exec([]string{"/usr/bin/time", "-f", "%M", "-o", out.Name()}, args...); err != nil {
+				return 0, err
+			}
+			b, err := os.ReadFile(out.Name())
+			if err != nil {
+				return 0, err
+			}
+			kb, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: /usr/bin/time wrote %q", r.Name, b)
+			}
+			peak = max(peak, kb)
+		}
+		benchstat.ReapOrphans()
+	}
+	return peak, nil
 }
 
 // allSupportTimeNS runs one container with a time namespace per runtime.
@@ -149,6 +216,7 @@ func allSupportTimeNS(runners []*runner) bool {
 		return false
 	}
 	for _, r := range runners {
+		r.withTime = true
 		if _, err := r.once(false); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: no time namespace: %v\n", r.Name, strings.TrimSpace(err.Error()))
 			return false
@@ -160,6 +228,9 @@ func allSupportTimeNS(runners []*runner) bool {
 // cleanup force-deletes whatever a failed run left under each root.
 func cleanup(runners []*runner) {
 	for _, r := range runners {
+		if r.floor {
+			continue
+		}
 		out, err := exec.Command(r.Path, "--root", r.root, "list", "-q").Output()
 		if err != nil {
 			continue
@@ -218,16 +289,15 @@ type runtimeResult struct {
 	PeakRSSKB int64              `json:"peak_rss_kib"`
 }
 
-func summarize(runners []*runner, samples [][]sample, breakdown bool) *report {
+func summarize(runners []*runner, samples [][]sample, peaks []int64, breakdown bool) *report {
 	ph := phases(breakdown)
 	rep := &report{Phases: append(ph, "total"), Ratios: map[string]float64{}}
 	for i, r := range runners {
-		res := runtimeResult{Name: r.Name, Path: r.Path, N: len(samples[i]), MedianMs: map[string]float64{}, P90Ms: map[string]float64{}}
+		res := runtimeResult{Name: r.Name, Path: r.Path, N: len(samples[i]), MedianMs: map[string]float64{}, P90Ms: map[string]float64{}, PeakRSSKB: peaks[i]}
 		for _, p := range rep.Phases {
 			var ds []time.Duration
 			for _, s := range samples[i] {
 				ds = append(ds, phaseTime(s, p, ph))
-				res.PeakRSSKB = max(res.PeakRSSKB, s.maxRSS)
 			}
 			res.MedianMs[p], res.P90Ms[p] = quantileMs(ds, 0.5), quantileMs(ds, 0.9)
 		}

@@ -28,6 +28,7 @@ type options struct {
 	n, warmup int
 	json      bool
 	breakdown bool
+	floor     bool
 	// gap is a pause before each container. Moving a process into a cgroup
 	// makes the kernel wait for an RCU grace period unless another move
 	// happened within about one grace period before: back to back, each
@@ -68,6 +69,7 @@ func parseFlags() (*options, error) {
 	flag.IntVar(&opts.warmup, "warmup", 10, "unmeasured containers per runtime first")
 	flag.BoolVar(&opts.json, "json", false, "print JSON instead of a table")
 	flag.BoolVar(&opts.breakdown, "breakdown", false, "time create, start and delete separately instead of run")
+	flag.BoolVar(&opts.floor, "floor", true, "time the kernel's floor beside the runtimes (see floor.go); not with -breakdown")
 	flag.DurationVar(&opts.gap, "gap", 0, "pause before each container (e.g. 50ms: every start cold, see README)")
 	flag.Parse()
 	for _, kv := range strings.Split(*list, ",") {
@@ -80,6 +82,9 @@ func parseFlags() (*options, error) {
 			return nil, fmt.Errorf("runtime %s: %w", name, err)
 		}
 		opts.runtimes = append(opts.runtimes, runtimeBin{Name: name, Path: path})
+	}
+	if opts.breakdown {
+		opts.floor = false
 	}
 	if opts.n < 1 {
 		return nil, fmt.Errorf("-n must be at least 1")

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -27,11 +27,13 @@ var ErrExist = errors.New("container with given ID already exists")
 // tell "already stopped" from a failure (StopPodSandbox depends on it).
 var ErrNotRunning = errors.New("container not running")
 
-var validID = regexp.MustCompile(`^[\w+.-]+$`)
+// idChars are runc's ^[\w+.-]+$ (RE2's ASCII \w), without a regexp compiled
+// at init for every command.
+const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-"
 
 // ValidateID applies runc's rule for container IDs.
 func ValidateID(id string) error {
-	if id == "" || !validID.MatchString(id) || id == "." || id == ".." {
+	if id == "" || strings.Trim(id, idChars) != "" || id == "." || id == ".." {
 		return fmt.Errorf("invalid container id %q: use letters, digits, '_', '+', '-' and '.'", id)
 	}
 	return nil
@@ -39,10 +41,11 @@ func ValidateID(id string) error {
 
 // Container is a handle on one container's state directory.
 type Container struct {
-	root  string
-	dir   string
-	state *State
-	spec  *specs.Spec // config.json as exec reads it, once (see config)
+	root     string
+	dir      string
+	state    *State
+	spec     *specs.Spec // config.json read once (see config)
+	execSpec *specs.Spec // the part of it exec reads (see execConfig)
 }
 
 // Load opens an existing container.

@@ -22,6 +22,7 @@ func TestValidateID(t *testing.T) {
 		{"a/b", false},
 		{"a b", false},
 		{"../x", false},
+		{"ABC_xyz", true}, {"a\n", false}, {"é", false}, {"a:b", false},
 	} {
 		if err := ValidateID(tc.id); (err == nil) != tc.ok {
 			t.Errorf("ValidateID(%q) = %v, want ok=%v", tc.id, err, tc.ok)

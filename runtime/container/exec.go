@@ -57,13 +57,6 @@ type ExecOptions struct {
 	Stderr io.Writer
 }
 
-// nsFiles names each namespace type's file under /proc/PID/ns.
-var nsFiles = map[specs.LinuxNamespaceType]string{
-	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
-	specs.NetworkNamespace: "net", specs.UTSNamespace: "uts", specs.IPCNamespace: "ipc",
-	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
-}
-
 // Spec reads the container's config.json from its bundle.
 func (c *Container) Spec() (*specs.Spec, error) {
 	return spec.Load(c.state.Bundle)
@@ -82,6 +75,19 @@ func (c *Container) config() (*specs.Spec, error) {
 	return c.spec, nil
 }
 
+// execConfig is config.json as exec reads it, once: only what an exec'd
+// process takes from it (spec.LoadForExec).
+func (c *Container) execConfig() (*specs.Spec, error) {
+	if c.execSpec == nil {
+		s, err := spec.LoadForExec(c.state.Bundle)
+		if err != nil {
+			return nil, err
+		}
+		c.execSpec = s
+	}
+	return c.execSpec, nil
+}
+
 // Exec starts proc inside the running container: in every namespace of its
 // init, in its cgroups, bounded by its capabilities, seccomp filter and
 // no_new_privs. It returns the new process's pid as the host sees it once
@@ -94,7 +100,7 @@ func (c *Container) Exec(proc *specs.Process, opts ExecOptions) (int, error) {
 	if err := c.checkExecutable(opts.IgnorePaused); err != nil {
 		return 0, err
 	}
-	s, err := c.config()
+	s, err := c.execConfig()
 	if err != nil {
 		return 0, err
 	}
@@ -296,6 +302,8 @@ func (e *execer) start() (int, error) {
 	if err := e.enter(sock, inC); err != nil {
 		return 0, err
 	}
+	// Reaped once the process runs: its exit is not on the way there.
+	defer e.reapIntermediate()
 	if inC != nil {
 		return e.pid, nsenter.WaitExec(sock)
 	}
@@ -312,6 +320,17 @@ func (e *execer) start() (int, error) {
 		return 0, err
 	}
 	return e.pid, e.converse(sock, cfg)
+}
+
+// reapIntermediate waits for nsenter's intermediate process, which exits
+// once it reported the pid it forked; that pid's outcome is the exec's.
+func (e *execer) reapIntermediate() {
+	if e.cmd != nil && e.cmd.ProcessState == nil {
+		if err := e.cmd.Wait(); err != nil {
+			slog.Debug("exec: nsenter's intermediate process", "err", err)
+		}
+	}
+	e.cmd = nil
 }
 
 func (e *execer) consoleSocket() (*os.File, error) {
@@ -335,7 +354,7 @@ func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 			continue
 		}
 		seen[ns.Type] = true
-		name, ok := nsFiles[ns.Type]
+		name, ok := nsenter.ProcFiles[ns.Type]
 		if !ok {
 			return fmt.Errorf("exec: unknown namespace type %q in container state", ns.Type)
 		}
@@ -346,14 +365,10 @@ func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 		return fmt.Errorf("exec: join the namespaces of container %s: %w", e.c.ID(), err)
 	}
 	e.pid = pid
-	if pid != e.cmd.Process.Pid {
-		// nsenter's intermediate process exits once it reported the pid;
-		// the pid it reported is the exec's outcome, its own exit is not.
-		if err := e.cmd.Wait(); err != nil {
-			slog.Debug("exec: nsenter's intermediate process", "err", err)
-		}
+	if pid == e.cmd.Process.Pid {
+		// No pid namespace to fork into: the child is the process.
+		e.cmd = nil
 	}
-	e.cmd = nil
 	if !e.c.state.alive() {
 		return fmt.Errorf("cannot exec in a stopped container: %s", e.c.ID())
 	}
@@ -389,7 +404,7 @@ func (e *execer) converse(sock *os.File, cfg initproc.Config) error {
 // ExecProcess builds the process for `exec [flags] ID CMD...` as runc does:
 // the container's process with the flags applied (execspec.Apply).
 func (c *Container) ExecProcess(f execspec.Flags) (*specs.Process, error) {
-	s, err := c.config()
+	s, err := c.execConfig()
 	if err != nil {
 		return nil, err
 	}

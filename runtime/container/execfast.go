@@ -1,9 +1,7 @@
 package container
 
 import (
-	"os"
 	"strconv"
-	"strings"
 
 	"github.com/berth-containers/berth/runtime/nsenter"
 	"github.com/berth-containers/berth/runtime/seccomp"
@@ -26,13 +24,9 @@ func (e *execer) execInC() bool {
 // compiled seccomp filter) is worked out here, while the child starts.
 func (e *execer) cExec(program func() (*seccomp.Program, error)) (*nsenter.Exec, error) {
 	initProc := "/proc/" + strconv.Itoa(e.c.state.InitPid)
-	// An unprivileged user namespace may deny setgroups(2); the exec'd
-	// process is in the init's.
-	b, err := os.ReadFile(initProc + "/setgroups")
-	setGroups := err != nil || strings.TrimSpace(string(b)) != "deny"
 	sc, err := program()
 	if err != nil {
 		return nil, err
 	}
-	return nsenter.NewExec(e.proc, e.opts.PassFDs, initProc, setGroups, sc)
+	return nsenter.NewExec(e.proc, e.opts.PassFDs, initProc, nsenter.SetgroupsAllowed(initProc), sc)
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/berth-containers/berth/runtime/cgroups"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/criu"
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 	"github.com/berth-containers/berth/runtime/hooks"
 	"github.com/berth-containers/berth/runtime/spec"
 )

@@ -186,7 +186,7 @@ func joinNamespaces(pid int, l *specs.Linux) error {
 		if !rootfs.HasNamespace(l, t) {
 			continue
 		}
-		path := "/proc/" + strconv.Itoa(pid) + "/ns/" + nsFiles[t]
+		path := "/proc/" + strconv.Itoa(pid) + "/ns/" + nsenter.ProcFiles[t]
 		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return fmt.Errorf("open the init's %s namespace %s: %w", t, path, err)
@@ -200,7 +200,7 @@ func joinNamespaces(pid int, l *specs.Linux) error {
 		}
 		if ktrace.On() {
 			ktrace.F("setns(/proc/%d/ns/%s, %s): a runtime thread joins the init", pid,
-				nsFiles[specs.LinuxNamespaceType(names[i])], ktrace.Names(uint64(nsenter.Flags[specs.LinuxNamespaceType(names[i])]), ktrace.CloneFlags))
+				nsenter.ProcFiles[specs.LinuxNamespaceType(names[i])], ktrace.Names(uint64(nsenter.Flags[specs.LinuxNamespaceType(names[i])]), ktrace.CloneFlags))
 		}
 	}
 	return nil

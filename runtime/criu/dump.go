@@ -8,11 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // DescriptorsFile, in the image dir, records what the init's fds 0-2
@@ -40,11 +39,11 @@ func DumpRequest(d *Dump, o *Options, imgs, work *os.File) (*rpc.CriuReq, error)
 	if err != nil {
 		return nil, err
 	}
-	opts.Root = proto.String(d.Rootfs)
-	opts.Pid = proto.Int32(int32(d.InitPid))
-	opts.LeaveRunning = proto.Bool(o.LeaveRunning)
-	opts.TcpSkipInFlight = proto.Bool(o.TCPSkipInFlight)
-	opts.LinkRemap = proto.Bool(o.LinkRemap)
+	opts.Root = rpc.String(d.Rootfs)
+	opts.Pid = rpc.Int32(int32(d.InitPid))
+	opts.LeaveRunning = rpc.Bool(o.LeaveRunning)
+	opts.TcpSkipInFlight = rpc.Bool(o.TCPSkipInFlight)
+	opts.LinkRemap = rpc.Bool(o.LinkRemap)
 	ConfigFile(s, opts)
 	for _, kind := range []specs.LinuxNamespaceType{specs.NetworkNamespace, specs.PIDNamespace} {
 		ext, err := ExternalNamespace(s, kind)
@@ -56,7 +55,7 @@ func DumpRequest(d *Dump, o *Options, imgs, work *os.File) (*rpc.CriuReq, error)
 		}
 	}
 	if d.FreezeCgroup != "" {
-		opts.FreezeCgroup = proto.String(d.FreezeCgroup)
+		opts.FreezeCgroup = rpc.String(d.FreezeCgroup)
 	}
 	if o.PageServer != "" {
 		if opts.Ps, err = PageServerInfo(o.PageServer); err != nil {
@@ -64,11 +63,11 @@ func DumpRequest(d *Dump, o *Options, imgs, work *os.File) (*rpc.CriuReq, error)
 		}
 	}
 	if o.ParentPath != "" {
-		opts.ParentImg = proto.String(o.ParentPath)
-		opts.TrackMem = proto.Bool(true)
+		opts.ParentImg = rpc.String(o.ParentPath)
+		opts.TrackMem = rpc.Bool(true)
 	}
 	if o.LazyPages && o.StatusFD >= 0 {
-		opts.StatusFd = proto.Int32(int32(o.StatusFD))
+		opts.StatusFd = rpc.Int32(int32(o.StatusFD))
 	}
 	t := rpc.CriuReqType_DUMP
 	if o.PreDump {

@@ -4,9 +4,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // Container is what the mount declarations need to know of a container.

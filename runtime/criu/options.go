@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // Options are checkpoint's and restore's flags, as runc names them.
@@ -87,23 +87,23 @@ func (o *Options) Common(images, work *os.File, logFile string) (*rpc.CriuOpts, 
 		return nil, err
 	}
 	opts := &rpc.CriuOpts{
-		ImagesDirFd:       proto.Int32(int32(images.Fd())),
-		LogLevel:          proto.Int32(4),
-		LogFile:           proto.String(logFile),
-		ManageCgroups:     proto.Bool(true), // older criu; the mode below wins
+		ImagesDirFd:       rpc.Int32(int32(images.Fd())),
+		LogLevel:          rpc.Int32(4),
+		LogFile:           rpc.String(logFile),
+		ManageCgroups:     rpc.Bool(true), // older criu; the mode below wins
 		ManageCgroupsMode: &cg,
-		NotifyScripts:     proto.Bool(true),
-		ShellJob:          proto.Bool(o.ShellJob),
-		TcpEstablished:    proto.Bool(o.TCPEstablished),
-		ExtUnixSk:         proto.Bool(o.ExtUnixSk),
-		FileLocks:         proto.Bool(o.FileLocks),
-		EmptyNs:           proto.Uint32(empty),
-		OrphanPtsMaster:   proto.Bool(true),
-		AutoDedup:         proto.Bool(o.AutoDedup),
-		LazyPages:         proto.Bool(o.LazyPages),
+		NotifyScripts:     rpc.Bool(true),
+		ShellJob:          rpc.Bool(o.ShellJob),
+		TcpEstablished:    rpc.Bool(o.TCPEstablished),
+		ExtUnixSk:         rpc.Bool(o.ExtUnixSk),
+		FileLocks:         rpc.Bool(o.FileLocks),
+		EmptyNs:           rpc.Uint32(empty),
+		OrphanPtsMaster:   rpc.Bool(true),
+		AutoDedup:         rpc.Bool(o.AutoDedup),
+		LazyPages:         rpc.Bool(o.LazyPages),
 	}
 	if work != nil {
-		opts.WorkDirFd = proto.Int32(int32(work.Fd()))
+		opts.WorkDirFd = rpc.Int32(int32(work.Fd()))
 	}
 	return opts, nil
 }
@@ -118,7 +118,7 @@ func PageServerInfo(s string) (*rpc.CriuPageServerInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--page-server %q: invalid port", s)
 	}
-	return &rpc.CriuPageServerInfo{Address: proto.String(host), Port: proto.Int32(int32(p))}, nil
+	return &rpc.CriuPageServerInfo{Address: rpc.String(host), Port: rpc.Int32(int32(p))}, nil
 }
 
 // ParentPath checks --parent-path: relative to the image dir, and a
@@ -145,7 +145,7 @@ func ParentPath(images, parent string) error {
 // namespace: on dump key and val are both the path in the container, on
 // restore val is what to bind there.
 func ExtMount(key, val string) *rpc.ExtMountMap {
-	return &rpc.ExtMountMap{Key: proto.String(key), Val: proto.String(val)}
+	return &rpc.ExtMountMap{Key: rpc.String(key), Val: rpc.String(val)}
 }
 
 // NsKey is the key of an external namespace in the images, runc's:

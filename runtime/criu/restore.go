@@ -4,8 +4,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
-	"google.golang.org/protobuf/proto"
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // RestoreRequest is the request that restores the images in imgs as c,
@@ -18,14 +17,14 @@ func RestoreRequest(c *Container, o *Options, imgs, work *os.File, croot string,
 	if err != nil {
 		return nil, err
 	}
-	opts.Root = proto.String(croot)
-	opts.EvasiveDevices = proto.Bool(true)
-	opts.RstSibling = proto.Bool(true) // the init is our child, not criu's
+	opts.Root = rpc.String(croot)
+	opts.EvasiveDevices = rpc.Bool(true)
+	opts.RstSibling = rpc.Bool(true) // the init is our child, not criu's
 	if o.LsmProfile != "" {
-		opts.LsmProfile = proto.String(o.LsmProfile)
+		opts.LsmProfile = rpc.String(o.LsmProfile)
 	}
 	if o.LsmMountContext != "" {
-		opts.LsmMountContext = proto.String(o.LsmMountContext)
+		opts.LsmMountContext = rpc.String(o.LsmMountContext)
 	}
 	ConfigFile(c.Spec, opts)
 	if err := RestoreNamespaces(c.Spec, opts, sess); err != nil {
@@ -34,7 +33,7 @@ func RestoreRequest(c *Container, o *Options, imgs, work *os.File, croot string,
 	opts.ExtMnt = RestoreMounts(c)
 	for i, d := range fds {
 		if strings.Contains(d, "pipe:") {
-			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: proto.String(d), Fd: proto.Int32(int32(i))})
+			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: rpc.String(d), Fd: rpc.Int32(int32(i))})
 		}
 	}
 	t := rpc.CriuReqType_RESTORE

@@ -51,7 +51,11 @@ func TestCgroupRoots(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
 			for _, r := range cgroupRoots(c.procCgroup) {
-				got = append(got, r.GetCtrl()+"="+r.GetPath())
+				ctrl := ""
+				if r.Ctrl != nil {
+					ctrl = *r.Ctrl
+				}
+				got = append(got, ctrl+"="+*r.Path)
 			}
 			if strings.Join(got, " ") != strings.Join(c.want, " ") {
 				t.Errorf("cgroupRoots = %v, want %v", got, c.want)

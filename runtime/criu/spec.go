@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // OpenImageDir opens --image-path (default ./checkpoint), made first for a
@@ -63,7 +63,7 @@ func ConfigFile(s *specs.Spec, opts *rpc.CriuOpts) {
 		file = "/etc/criu/runc.conf"
 	}
 	if file != "" {
-		opts.ConfigFile = proto.String(file)
+		opts.ConfigFile = rpc.String(file)
 	}
 }
 
@@ -153,12 +153,12 @@ func RestoreNamespaces(s *specs.Spec, opts *rpc.CriuOpts, sess *Session) error {
 			if err != nil {
 				return fmt.Errorf("%s namespace %s must exist to restore into: %w", ns.Type, ns.Path, err)
 			}
-			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: proto.String(NsKey(NsName(ns.Type))), Fd: proto.Int32(ExtraFD(len(sess.ExtraFiles)))})
+			opts.InheritFd = append(opts.InheritFd, &rpc.InheritFd{Key: rpc.String(NsKey(NsName(ns.Type))), Fd: rpc.Int32(ExtraFD(len(sess.ExtraFiles)))})
 			sess.ExtraFiles = append(sess.ExtraFiles, f)
 		case specs.CgroupNamespace:
 			return fmt.Errorf("cannot restore into the cgroup namespace %s: CRIU cannot join one", ns.Path)
 		default:
-			opts.JoinNs = append(opts.JoinNs, &rpc.JoinNamespace{Ns: proto.String(NsName(ns.Type)), NsFile: proto.String(ns.Path)})
+			opts.JoinNs = append(opts.JoinNs, &rpc.JoinNamespace{Ns: rpc.String(NsName(ns.Type)), NsFile: rpc.String(ns.Path)})
 		}
 	}
 	return nil
@@ -188,11 +188,11 @@ func cgroupRoots(procCgroup string) []*rpc.CgroupRoot {
 			// controller-less cgroup2 beside the v1 ones: unmapped, criu
 			// would make the dumped container's cgroup2 dir again, and
 			// nothing would remove it.
-			roots = append(roots, &rpc.CgroupRoot{Path: proto.String(parts[2])})
+			roots = append(roots, &rpc.CgroupRoot{Path: rpc.String(parts[2])})
 			continue
 		}
 		for _, ctrl := range strings.Split(parts[1], ",") {
-			roots = append(roots, &rpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(parts[2])})
+			roots = append(roots, &rpc.CgroupRoot{Ctrl: rpc.String(ctrl), Path: rpc.String(parts[2])})
 		}
 	}
 	return roots

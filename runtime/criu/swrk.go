@@ -1,6 +1,6 @@
 // Package criu drives CRIU, criu(8), for berth-runtime's checkpoint and
 // restore, the way runc does: through CRIU's RPC, "criu swrk", with the
-// messages of go-criu's rpc package.
+// messages of runtime/criu/rpc (CRIU's rpc.proto, encoded by hand).
 //
 // The conversation runs over a SOCK_SEQPACKET pair whose far end is the
 // criu process's fd 3, one protobuf message a packet:
@@ -29,9 +29,9 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/berth-containers/berth/runtime/criu/rpc"
 )
 
 // Notification is one CRIU notify message.
@@ -135,7 +135,7 @@ func (s *Session) converse(uc *net.UnixConn, pid int, req *rpc.CriuReq) (*rpc.Cr
 	buf := make([]byte, 64<<10)
 	oob := make([]byte, unix.CmsgSpace(4*16))
 	for {
-		data, err := proto.Marshal(req)
+		data, err := rpc.Marshal(req)
 		if err != nil {
 			return nil, fmt.Errorf("encode criu request: %w", err)
 		}
@@ -155,7 +155,7 @@ func (s *Session) converse(uc *net.UnixConn, pid int, req *rpc.CriuReq) (*rpc.Cr
 			return nil, errors.New("criu exited without an answer")
 		}
 		resp := new(rpc.CriuResp)
-		if err := proto.Unmarshal(buf[:n], resp); err != nil {
+		if err := rpc.Unmarshal(buf[:n], resp); err != nil {
 			closeAll(files)
 			return nil, fmt.Errorf("decode criu response: %w", err)
 		}
@@ -176,7 +176,7 @@ func (s *Session) converse(uc *net.UnixConn, pid int, req *rpc.CriuReq) (*rpc.Cr
 			closeAll(files)
 		}
 		t := rpc.CriuReqType_NOTIFY
-		req = &rpc.CriuReq{Type: &t, NotifySuccess: proto.Bool(true)}
+		req = &rpc.CriuReq{Type: &t, NotifySuccess: rpc.Bool(true)}
 	}
 }
 

@@ -2,6 +2,7 @@ package nsenter
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -53,4 +54,12 @@ func hasEnv(env []string, key string) bool {
 		}
 	}
 	return false
+}
+
+// SetgroupsAllowed says whether the processes of initProc (/proc/PID) may
+// call setgroups(2): an unprivileged user namespace may deny it, and an
+// exec'd process is in the init's.
+func SetgroupsAllowed(initProc string) bool {
+	b, err := os.ReadFile(initProc + "/setgroups")
+	return err != nil || strings.TrimSpace(string(b)) != "deny"
 }

@@ -82,6 +82,15 @@ void write_all(const void *buf, size_t n)
 	}
 }
 
+// write_pid sends the 'P' record in one write: one wake-up of the parent.
+static void write_pid(int32_t pid)
+{
+	char rec[1 + sizeof(pid)];
+	rec[0] = 'P';
+	memcpy(rec + 1, &pid, sizeof(pid));
+	write_all(rec, sizeof(rec));
+}
+
 void bail(const char *fmt, ...)
 {
 	char msg[1024];
@@ -380,9 +389,13 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		if (child > 0) {
 			ktrace("fork() = %d: %s", child,
 			       (rest & CLONE_NEWPID) ? "pid 1 of the new pid namespace" : "a process in the pid namespace joined");
-			write_all("P", 1);
-			pid = (int32_t)child;
-			write_all(&pid, sizeof(pid));
+			write_pid((int32_t)child);
+			// Let go of the gate and the socket before exit tears down our
+			// memory: the child waits for the gate, the parent for the
+			// socket's EOF once the child has exec'd, so both would
+			// otherwise wait for the whole exit.
+			close(gate[1]);
+			close(sync_fd);
 			_exit(0);
 		}
 		close(gate[1]);
@@ -391,8 +404,7 @@ __attribute__((constructor)) static void berth_nsenter(void)
 			;
 		close(gate[0]);
 	} else {
-		write_all("P", 1);
-		write_all(&pid, sizeof(pid));
+		write_pid(pid);
 	}
 	// Each container process leads a session of its own, as runc's: a
 	// session led from outside its pid namespace (the caller's shell)

@@ -39,6 +39,13 @@ var Flags = map[specs.LinuxNamespaceType]uintptr{
 	specs.TimeNamespace:    unix.CLONE_NEWTIME,
 }
 
+// ProcFiles names each namespace type's file under /proc/PID/ns.
+var ProcFiles = map[specs.LinuxNamespaceType]string{
+	specs.UserNamespace: "user", specs.MountNamespace: "mnt", specs.PIDNamespace: "pid",
+	specs.NetworkNamespace: "net", specs.UTSNamespace: "uts", specs.IPCNamespace: "ipc",
+	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+}
+
 // Join is a namespace to enter by path.
 type Join struct {
 	Flag uintptr

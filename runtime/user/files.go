@@ -31,7 +31,59 @@ type groupEntry struct {
 // resolved as if rootfs were "/", so an image cannot point /etc/passwd at a
 // host file. A missing file gives a nil file and no error: images without
 // /etc/passwd are common.
+//
+// openat2's RESOLVE_IN_ROOT keeps the walk inside rootfs in the kernel, with
+// no need of pathrs-lite's O_PATH handle, its reopening through a private
+// procfs mount and that mount's check, which cost every exec a new procfs
+// instance; pathrs-lite remains for kernels without openat2. O_NONBLOCK: a
+// FIFO there must not hang the runtime; only a regular file is read.
 func openInRoot(rootfs, path string) (*os.File, error) {
+	f, err := openat2InRoot(rootfs, path)
+	if errors.Is(err, unix.ENOSYS) {
+		return openInRootPathrs(rootfs, path)
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s in %s: %w", path, rootfs, err)
+	}
+	return f, nil
+}
+
+func openat2InRoot(rootfs, path string) (*os.File, error) {
+	dir, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: rootfs, Err: err}
+	}
+	defer unix.Close(dir)
+	var fd int
+	for {
+		fd, err = unix.Openat2(dir, path, &unix.OpenHow{
+			Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
+			Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+		})
+		// EAGAIN: a rename or mount raced the walk; the kernel asks for a retry.
+		if err != unix.EAGAIN && err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func openInRootPathrs(rootfs, path string) (*os.File, error) {
 	h, err := pathrs.OpenInRoot(rootfs, path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 const testPasswd = `root:x:0:0:root:/root:/bin/sh
@@ -133,5 +134,27 @@ func TestFilesStayInRoot(t *testing.T) {
 				t.Fatalf("HomeDir(0) = %q: read the host's passwd", got)
 			}
 		})
+	}
+}
+
+// TestPasswdNotRegular: an image's /etc/passwd that is a FIFO or a device
+// must neither hang the runtime nor be read.
+func TestPasswdNotRegular(t *testing.T) {
+	root := rootfsWith(t, nil)
+	if err := unix.Mkfifo(filepath.Join(root, "etc/passwd"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := HomeDir(root, 0); got != "/" {
+		t.Errorf("FIFO: HomeDir = %q, want /", got)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	dev := rootfsWith(t, nil)
+	if err := unix.Mknod(filepath.Join(dev, "etc/passwd"), unix.S_IFCHR|0o644, int(unix.Mkdev(1, 5))); err != nil {
+		t.Fatal(err)
+	}
+	if got := HomeDir(dev, 0); got != "/" {
+		t.Errorf("/dev/zero's device: HomeDir = %q, want /", got)
 	}
 }
