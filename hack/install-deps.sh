@@ -23,6 +23,7 @@ packages=(
 	openssh-client                # ssh-agent for berth build --ssh (test/engine/storage)
 	git                           # berth build: ADD of a git repository (builder/addgit.go)
 	fuse-overlayfs fuse3          # the overlay fallback where the kernel refuses overlayfs (snapshot/fuse.go)
+	time                          # GNU time: the peak RSS of each runtime in bench/runtime
 )
 
 missing=()
