@@ -128,7 +128,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 // commitLayer writes layer as the state's next one, with its history
 // entry, and caches the image under the step's key.
 func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string, ph *phase.Timer) error {
-	desc, err := bd.writeLayer(ctx, layer)
+	desc, err := bd.writeLayer(ctx, layer, st.cfg.RootFS.DiffIDs)
 	if err != nil {
 		return err
 	}
