@@ -27,7 +27,7 @@ func TestSum(t *testing.T) {
 		}
 		return fi
 	}
-	cachePath := filepath.Join(dir, "sums.json")
+	cachePath := filepath.Join(dir, "sums.sums")
 	old := time.Now().Add(-time.Hour)
 	// A write sets the ctime to now, which no test can set back: a build
 	// a minute later sees the file as settled.
@@ -84,7 +84,7 @@ func TestSumKeptWithoutReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := os.Lstat(p)
-	c := Open(filepath.Join(dir, "sums.json"))
+	c := Open(filepath.Join(dir, "sums.sums"))
 	c.now = func() time.Time { return time.Now().Add(time.Minute) }
 	if _, err := c.Sum(p, fi); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestSumKeptWithoutReading(t *testing.T) {
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
-	c2 := Open(filepath.Join(dir, "sums.json"))
+	c2 := Open(filepath.Join(dir, "sums.sums"))
 	if err := os.Remove(p); err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +106,8 @@ func TestSumKeptWithoutReading(t *testing.T) {
 }
 
 func TestOpenDamaged(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "sums.json")
-	if err := os.WriteFile(p, []byte("{not json"), 0o600); err != nil {
+	p := filepath.Join(t.TempDir(), "sums.sums")
+	if err := os.WriteFile(p, []byte("{not this format"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if c := Open(p); len(c.old) != 0 {
