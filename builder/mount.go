@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-containers/berth/builder/layerio"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/internal/statedir"
@@ -16,7 +17,8 @@ import (
 // mountImage mounts a read-only view of img's files (an overlay of its
 // layer snapshots) for COPY to look into: whether the destination is a
 // directory, the names of --chown, the sources of --from. release unmounts
-// it and removes the view.
+// it and removes the view. The overlay snapshotter mounts it with no view
+// record (layerio.MountReadOnly); another gets a view.
 func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, release func(), err error) {
 	base := filepath.Join(bd.Root, "builder", "mnt")
 	if err := statedir.MkdirAll(base, 0o700); err != nil {
@@ -42,10 +44,8 @@ func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, 
 		return "", nil, err
 	}
 	top := chain[len(chain)-1]
-	if ro, ok := sn.(readOnlyMounter); ok {
-		if dir, release, err := bd.mountReadOnly(ctx, ro, top, dir); err == nil {
-			return dir, release, nil
-		}
+	if release, err := layerio.MountReadOnly(ctx, bd.Images.Content, sn, top, dir); err == nil {
+		return dir, release, nil
 	}
 	key := "build-" + filepath.Base(dir)
 	mounts, err := sn.View(ctx, key, top, nil)
@@ -62,36 +62,5 @@ func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, 
 		snapshot.UnmountAll(dir)
 		sn.Remove(context.WithoutCancel(ctx), key)
 		os.Remove(dir)
-	}, nil
-}
-
-// readOnlyMounter is a snapshotter that mounts a committed snapshot
-// read-only without recording a view (snapshot/overlay).
-type readOnlyMounter interface {
-	ReadOnlyMounts(ctx context.Context, name string) ([]snapshot.Mount, error)
-}
-
-// mountReadOnly mounts the committed snapshot top at dir with no view
-// record, so a COPY's look into its base image writes nothing to the
-// snapshot database (two transactions and four fsyncs a step less). The
-// content store's GC lock, held shared until release, is what keeps the
-// layers: only GC removes them. On an error dir is left for the caller.
-func (bd *build) mountReadOnly(ctx context.Context, ro readOnlyMounter, top string, dir string) (string, func(), error) {
-	unlock, err := bd.Images.Content.Use(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	mounts, err := ro.ReadOnlyMounts(ctx, top)
-	if err == nil {
-		err = snapshot.MountAll(mounts, dir)
-	}
-	if err != nil {
-		unlock()
-		return "", nil, err
-	}
-	return dir, func() {
-		snapshot.UnmountAll(dir)
-		os.Remove(dir)
-		unlock()
 	}, nil
 }
