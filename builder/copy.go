@@ -88,7 +88,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 	if err != nil {
 		return err
 	}
-	view, release, err := bd.mountImage(ctx, base)
+	view, release, err := bd.lookImage(ctx, base)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 	if err != nil {
 		return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
 	}
-	dir, release, err := bd.mountImage(ctx, img)
+	dir, release, err := bd.lookImage(ctx, img)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -84,6 +85,31 @@ func ingest(ctx context.Context, cs *content.Store, write func(io.Writer) error)
 		return ocispec.Descriptor{}, fmt.Errorf("write the layer: %w", err)
 	}
 	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: size}, nil
+}
+
+// Mount mounts a read-only view of the committed snapshot top at dir: with
+// no record when recordless and the snapshotter can (MountReadOnly), else
+// as a view named after dir, which release removes with the mount.
+func Mount(ctx context.Context, cs *content.Store, sn snapshot.Snapshotter, top, dir string, recordless bool) (release func(), err error) {
+	if recordless {
+		if release, err := MountReadOnly(ctx, cs, sn, top, dir); err == nil {
+			return release, nil
+		}
+	}
+	key := "build-" + filepath.Base(dir) // removeStale finds a killed build's by the name
+	mounts, err := sn.View(ctx, key, top, nil)
+	if err != nil {
+		return nil, fmt.Errorf("view of %s: %w", top, err)
+	}
+	if err := snapshot.MountAll(mounts, dir); err != nil {
+		sn.Remove(context.WithoutCancel(ctx), key)
+		return nil, fmt.Errorf("mount at %s: %w", dir, err)
+	}
+	return func() {
+		snapshot.UnmountAll(dir)
+		sn.Remove(context.WithoutCancel(ctx), key)
+		os.Remove(dir)
+	}, nil
 }
 
 // readOnlyMounter is a snapshotter that mounts a committed snapshot
