@@ -8,8 +8,11 @@
 // computed. The change time cannot be set by a user, and any write moves
 // it. What no stat can show is a write in the same clock tick as the read
 // that made the checksum (the kernel's file times are coarse), so, as git
-// does with "racily clean" entries, a checksum of a file changed less than
-// a second before it was read is not kept.
+// does with "racily clean" entries, a checksum of a file changed just
+// before it was read is not kept: within a second on a filesystem whose
+// times are whole seconds (ext3, FAT, some network ones: both times with
+// no nanoseconds), within 100ms where they are finer (ext4, xfs, btrfs,
+// tmpfs), which is ten kernel clock ticks at the coarsest (HZ=100).
 package filesum
 
 import (
@@ -30,8 +33,12 @@ import (
 	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
-// racyWindow is how recent a change may be for its checksum not to be kept.
-const racyWindow = time.Second
+// How recent a change may be for its checksum not to be kept: on a
+// filesystem with times in whole seconds, and on one with finer times.
+const (
+	racyWindowCoarse = time.Second
+	racyWindow       = 100 * time.Millisecond
+)
 
 type stamp struct {
 	Dev, Ino           uint64
@@ -114,7 +121,11 @@ func (c *Cache) Sum(p string, info fs.FileInfo) ([]byte, error) {
 
 // racy tells whether a change time this recent could hide a later write.
 func (c *Cache) racy(s stamp) bool {
-	limit := c.now().Add(-racyWindow).UnixNano()
+	window := racyWindow
+	if s.Mtime%int64(time.Second) == 0 && s.Ctime%int64(time.Second) == 0 {
+		window = racyWindowCoarse
+	}
+	limit := c.now().Add(-window).UnixNano()
 	return s.Mtime > limit || s.Ctime > limit
 }
 

@@ -114,3 +114,29 @@ func TestOpenDamaged(t *testing.T) {
 		t.Errorf("damaged file gave %d entries", len(c.old))
 	}
 }
+
+// A change is racy (its sum not kept) for 100ms where file times have
+// nanoseconds, and for a second where they are whole seconds.
+func TestRacy(t *testing.T) {
+	now := time.Unix(1_000_000, 500_000_000)
+	c := &Cache{now: func() time.Time { return now }}
+	at := func(d time.Duration) int64 { return now.Add(-d).UnixNano() }
+	whole := now.Truncate(time.Second).UnixNano() // 500ms ago, no nanoseconds
+	for _, tt := range []struct {
+		name string
+		s    stamp
+		want bool
+	}{
+		{"fine, 10ms ago", stamp{Mtime: at(10 * time.Millisecond), Ctime: at(10 * time.Millisecond)}, true},
+		{"fine, 99ms ago", stamp{Mtime: at(99 * time.Millisecond), Ctime: at(99 * time.Millisecond)}, true},
+		{"fine, 200ms ago", stamp{Mtime: at(200 * time.Millisecond), Ctime: at(200 * time.Millisecond)}, false},
+		{"old mtime, ctime just now", stamp{Mtime: at(time.Hour), Ctime: at(time.Millisecond)}, true},
+		{"whole seconds, 500ms ago", stamp{Mtime: whole, Ctime: whole}, true},
+		{"whole seconds, 2s ago", stamp{Mtime: whole - 2e9, Ctime: whole - 2e9}, false},
+		{"mtime whole, ctime fine, 500ms ago", stamp{Mtime: whole, Ctime: whole + 1}, false},
+	} {
+		if got := c.racy(tt.s); got != tt.want {
+			t.Errorf("%s: racy = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
