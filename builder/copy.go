@@ -88,7 +88,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 	if err != nil {
 		return err
 	}
-	view, release, err := bd.mountImage(ctx, base)
+	view, release, err := bd.lookImage(ctx, base)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (bd *build) copySteps(ctx context.Context, st *state, c copySpec, v *progre
 // commitLayer writes layer as the state's next one, with its history
 // entry, and caches the image under the step's key.
 func (bd *build) commitLayer(ctx context.Context, st *state, layer *copylayer.Layer, createdBy string, ph *phases.Timer) error {
-	desc, err := bd.writeLayer(ctx, layer)
+	desc, err := bd.writeLayer(ctx, layer, st.cfg.RootFS.DiffIDs)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (bd *build) copySource(ctx context.Context, from string) (*buildctx.Context
 	if err != nil {
 		return nil, nil, fmt.Errorf("COPY --from=%s: %w", from, err)
 	}
-	dir, release, err := bd.mountImage(ctx, img)
+	dir, release, err := bd.lookImage(ctx, img)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,23 +2,20 @@ package builder
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/builder/copylayer"
+	"github.com/berth-containers/berth/builder/layerio"
 )
 
-// writeLayer stores the layer's tar in the content store.
-func (bd *build) writeLayer(ctx context.Context, l *copylayer.Layer) (ocispec.Descriptor, error) {
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(l.WriteTar(pw)) }()
-	d, size, err := bd.Images.Content.IngestUnknown(ctx, pr)
-	pr.CloseWithError(errors.New("layer ingest ended"))
+// writeLayer stores the layer's tar in the content store, unpacked into
+// its snapshot on the layers of diffIDs in the same pass (layerio.Write).
+func (bd *build) writeLayer(ctx context.Context, l *copylayer.Layer, diffIDs []digest.Digest) (ocispec.Descriptor, error) {
+	sn, err := bd.Images.Snapshotter()
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("write the layer: %w", err)
+		return ocispec.Descriptor{}, err
 	}
-	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: size}, nil
+	return layerio.Write(ctx, bd.Images.Content, sn, diffIDs, l.WriteTar)
 }

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-containers/berth/builder/layerio"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/image/unpack"
 	"github.com/berth-containers/berth/internal/statedir"
-	"github.com/berth-containers/berth/snapshot"
 )
 
 // mountImage mounts a read-only view of img's files (an overlay of its
@@ -18,6 +18,20 @@ import (
 // directory, the names of --chown, the sources of --from. release unmounts
 // it and removes the view.
 func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, release func(), err error) {
+	return bd.mountImageFor(ctx, img, false)
+}
+
+// lookImage is mountImage for the span of one COPY step, which holds the
+// content store's GC lock shared anyway while it writes its layer: the
+// overlay snapshotter then mounts the image with no view record
+// (layerio.MountReadOnly), writing nothing to its database. What keeps a
+// mount longer (a RUN's --mount=from) takes a view, so as not to hold
+// off an rmi or a prune for the whole step.
+func (bd *build) lookImage(ctx context.Context, img *image.Image) (dir string, release func(), err error) {
+	return bd.mountImageFor(ctx, img, true)
+}
+
+func (bd *build) mountImageFor(ctx context.Context, img *image.Image, short bool) (dir string, release func(), err error) {
 	base := filepath.Join(bd.Root, "builder", "mnt")
 	if err := statedir.MkdirAll(base, 0o700); err != nil {
 		return "", nil, fmt.Errorf("build mounts %s: %w", base, err)
@@ -41,20 +55,10 @@ func (bd *build) mountImage(ctx context.Context, img *image.Image) (dir string, 
 		os.Remove(dir)
 		return "", nil, err
 	}
-	key := "build-" + filepath.Base(dir)
-	mounts, err := sn.View(ctx, key, chain[len(chain)-1], nil)
+	release, err = layerio.Mount(ctx, bd.Images.Content, sn, chain[len(chain)-1], dir, short)
 	if err != nil {
 		os.Remove(dir)
-		return "", nil, fmt.Errorf("view of image %s: %w", img.ID, err)
+		return "", nil, fmt.Errorf("mount image %s: %w", img.ID, err)
 	}
-	if err := snapshot.MountAll(mounts, dir); err != nil {
-		sn.Remove(context.WithoutCancel(ctx), key)
-		os.Remove(dir)
-		return "", nil, fmt.Errorf("mount image %s at %s: %w", img.ID, dir, err)
-	}
-	return dir, func() {
-		snapshot.UnmountAll(dir)
-		sn.Remove(context.WithoutCancel(ctx), key)
-		os.Remove(dir)
-	}, nil
+	return dir, release, nil
 }

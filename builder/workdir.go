@@ -28,7 +28,7 @@ func (bd *build) workdirLayer(ctx context.Context, st *state, v *progress.Vertex
 	if err != nil {
 		return err
 	}
-	view, release, err := bd.mountImage(ctx, base)
+	view, release, err := bd.lookImage(ctx, base)
 	if err != nil {
 		return err
 	}

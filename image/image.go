@@ -60,6 +60,8 @@ type Service struct {
 
 	snMu sync.Mutex
 	sn   snapshot.Snapshotter
+
+	configs sync.Map // manifest digest -> its config's digest (configDigest)
 }
 
 // New opens the image service rooted at opts.Root.
@@ -173,5 +175,6 @@ func (s *Service) load(target ocispec.Descriptor) (*Image, error) {
 		return nil, fmt.Errorf("image config %s: %w (pull the image again)", img.Manifest.Config.Digest, err)
 	}
 	img.ID = img.Manifest.Config.Digest
+	s.configs.Store(target.Digest, img.ID)
 	return img, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-containers/berth/image/store"
 )
@@ -71,20 +72,60 @@ func appendNew(list []string, s string) []string {
 }
 
 // Get finds a local image by name, full or short ID (config digest), or
-// repo@digest as pulled.
+// repo@digest as pulled. Only the image found is read whole: the others'
+// names come from their records, and their IDs from their manifests, each
+// read once per process (a manifest's digest fixes its config's), so the
+// many lookups of a build do not re-read every image in the store.
 func (s *Service) Get(ctx context.Context, ref string) (*Image, error) {
-	imgs, err := s.List(ctx)
+	recs, err := s.Records.List()
 	if err != nil {
 		return nil, err
 	}
-	img, err := match(imgs, ref)
+	byTarget := map[digest.Digest]*Image{}
+	var stubs []*Image
+	for _, r := range recs {
+		img, ok := byTarget[r.Target.Digest]
+		if !ok {
+			img = &Image{Target: r.Target}
+			byTarget[r.Target.Digest] = img
+			stubs = append(stubs, img)
+		}
+		addRecord(img, r)
+	}
+	if id := strings.TrimPrefix(ref, "sha256:"); isHex(id) && len(id) >= 4 {
+		for _, img := range stubs {
+			if img.ID, err = s.configDigest(img.Target); err != nil {
+				return nil, fmt.Errorf("image %s: %w", store.Key(img.Records[0]), err)
+			}
+		}
+	}
+	found, err := match(stubs, ref)
 	if err != nil {
 		return nil, err
 	}
-	if img == nil {
+	if found == nil {
 		return nil, &NotFoundError{Ref: ref}
 	}
+	img, err := s.load(found.Target)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", store.Key(found.Records[0]), err)
+	}
+	img.Records, img.RepoTags, img.RepoDigests = found.Records, found.RepoTags, found.RepoDigests
 	return img, nil
+}
+
+// configDigest is the config digest (the image ID) the manifest target
+// names, read from the content store the first time only.
+func (s *Service) configDigest(target ocispec.Descriptor) (digest.Digest, error) {
+	if d, ok := s.configs.Load(target.Digest); ok {
+		return d.(digest.Digest), nil
+	}
+	var m ocispec.Manifest
+	if err := s.readJSON(target.Digest, &m); err != nil {
+		return "", fmt.Errorf("image manifest %s: %w (pull the image again)", target.Digest, err)
+	}
+	s.configs.Store(target.Digest, m.Config.Digest)
+	return m.Config.Digest, nil
 }
 
 func match(imgs []*Image, ref string) (*Image, error) {

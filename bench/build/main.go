@@ -22,6 +22,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -183,7 +185,14 @@ func berthSetup(work, bin, rootfs, ctx string) (func() (time.Duration, int64, er
 	build := func() (time.Duration, int64, error) {
 		return timed(cmd("build", "--progress", "plain", "-t", "bench:1", ctx))
 	}
-	return build, func() {}, nil
+	// The RUN steps' default network is a bridge and an nftables table
+	// named after the root (engine/netsetup.Networks): this run's own.
+	sum := sha256.Sum256([]byte(filepath.Clean(root)))
+	h := hex.EncodeToString(sum[:])[:8]
+	return build, func() {
+		exec.Command("ip", "link", "del", "berth"+h).Run()
+		exec.Command("nft", "delete", "table", "ip", "berth_"+h).Run()
+	}, nil
 }
 
 func dockerSetup(work, rootfs, ctx, cli string, buildkit bool) (func() (time.Duration, int64, error), func(), error) {
@@ -259,6 +268,7 @@ func buildahSetup(work, rootfs, ctx string) (func() (time.Duration, int64, error
 		return nil, nil, err
 	}
 	root, run := filepath.Join(work, "buildah-root"), filepath.Join(work, "buildah-run")
+	firewall := benchenv.HostFirewall() // its RUN steps' CNI network is undone at the end
 	buildah := func(args ...string) *exec.Cmd {
 		return exec.Command("buildah", append([]string{"--root", root, "--runroot", run, "--storage-driver", "overlay"}, args...)...)
 	}
@@ -273,6 +283,7 @@ func buildahSetup(work, rootfs, ctx string) (func() (time.Duration, int64, error
 	}
 	return build, func() {
 		exec.Command("sh", "-c", "buildah --root "+root+" --runroot "+run+" rm -a; umount -R "+root+"/overlay 2>/dev/null; true").Run()
+		benchenv.CleanCNI(firewall)
 	}, nil
 }
 

@@ -8,14 +8,16 @@
 // computed. The change time cannot be set by a user, and any write moves
 // it. What no stat can show is a write in the same clock tick as the read
 // that made the checksum (the kernel's file times are coarse), so, as git
-// does with "racily clean" entries, a checksum of a file changed less than
-// a second before it was read is not kept.
+// does with "racily clean" entries, a checksum of a file changed just
+// before it was read is not kept: within a second on a filesystem whose
+// times are whole seconds (ext3, FAT, some network ones: both times with
+// no nanoseconds), within 100ms where they are finer (ext4, xfs, btrfs,
+// tmpfs), which is ten kernel clock ticks at the coarsest (HZ=100).
 package filesum
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -30,20 +33,21 @@ import (
 	"github.com/berth-containers/berth/internal/atomicfile"
 )
 
-// racyWindow is how recent a change may be for its checksum not to be kept.
-const racyWindow = time.Second
+// How recent a change may be for its checksum not to be kept: on a
+// filesystem with times in whole seconds, and on one with finer times.
+const (
+	racyWindowCoarse = time.Second
+	racyWindow       = 100 * time.Millisecond
+)
 
 type stamp struct {
-	Dev   uint64 `json:"d"`
-	Ino   uint64 `json:"i"`
-	Size  int64  `json:"s"`
-	Mtime int64  `json:"m"`
-	Ctime int64  `json:"c"`
+	Dev, Ino           uint64
+	Size, Mtime, Ctime int64 // Mtime and Ctime in nanoseconds
 }
 
 type entry struct {
 	stamp
-	Sum []byte `json:"h"`
+	Sum []byte
 }
 
 // Cache is one build's view of the checksum file. Builds at the same time
@@ -62,15 +66,18 @@ type Cache struct {
 // Open reads the cache file at path; a missing or unreadable one is an
 // empty cache.
 func Open(path string) *Cache {
-	c := &Cache{path: path, old: map[string]entry{}, used: map[string]entry{}, now: time.Now}
+	c := &Cache{path: path, old: map[string]entry{}, now: time.Now}
 	data, err := os.ReadFile(path)
 	if err == nil {
-		err = json.Unmarshal(data, &c.old)
+		c.old, err = decode(data)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		slog.Debug("build file checksums: starting afresh", "path", path, "error", err)
+	}
+	if c.old == nil {
 		c.old = map[string]entry{}
 	}
+	c.used = make(map[string]entry, len(c.old))
 	return c
 }
 
@@ -114,7 +121,11 @@ func (c *Cache) Sum(p string, info fs.FileInfo) ([]byte, error) {
 
 // racy tells whether a change time this recent could hide a later write.
 func (c *Cache) racy(s stamp) bool {
-	limit := c.now().Add(-racyWindow).UnixNano()
+	window := racyWindow
+	if s.Mtime%int64(time.Second) == 0 && s.Ctime%int64(time.Second) == 0 {
+		window = racyWindowCoarse
+	}
+	limit := c.now().Add(-window).UnixNano()
 	return s.Mtime > limit || s.Ctime > limit
 }
 
@@ -136,7 +147,7 @@ func Read(p string) ([]byte, error) {
 // per context, so a build reads only its own context's entries.
 func Name(dir string) string {
 	h := sha256.Sum256([]byte(filepath.Clean(dir)))
-	return hex.EncodeToString(h[:16]) + ".json"
+	return hex.EncodeToString(h[:16]) + ".sums"
 }
 
 // Save writes the cache back if this build added to it, with the entries
@@ -153,12 +164,14 @@ func (c *Cache) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return fmt.Errorf("build file checksums: %w", err)
 	}
-	data, err := json.Marshal(c.used)
-	if err != nil {
+	if err := atomicfile.WriteFileUnsynced(c.path, encode(c.used), 0o600); err != nil {
 		return fmt.Errorf("build file checksums: %w", err)
 	}
-	if err := atomicfile.WriteFileUnsynced(c.path, data, 0o600); err != nil {
-		return fmt.Errorf("build file checksums: %w", err)
+	// The JSON file of berth before this format, if any: unread now.
+	if legacy, ok := strings.CutSuffix(c.path, ".sums"); ok {
+		if err := os.Remove(legacy + ".json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			slog.Debug("build file checksums: remove the old file", "error", err)
+		}
 	}
 	c.dirty = false
 	return nil

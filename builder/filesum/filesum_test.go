@@ -27,7 +27,7 @@ func TestSum(t *testing.T) {
 		}
 		return fi
 	}
-	cachePath := filepath.Join(dir, "sums.json")
+	cachePath := filepath.Join(dir, "sums.sums")
 	old := time.Now().Add(-time.Hour)
 	// A write sets the ctime to now, which no test can set back: a build
 	// a minute later sees the file as settled.
@@ -84,7 +84,7 @@ func TestSumKeptWithoutReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := os.Lstat(p)
-	c := Open(filepath.Join(dir, "sums.json"))
+	c := Open(filepath.Join(dir, "sums.sums"))
 	c.now = func() time.Time { return time.Now().Add(time.Minute) }
 	if _, err := c.Sum(p, fi); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestSumKeptWithoutReading(t *testing.T) {
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
-	c2 := Open(filepath.Join(dir, "sums.json"))
+	c2 := Open(filepath.Join(dir, "sums.sums"))
 	if err := os.Remove(p); err != nil {
 		t.Fatal(err)
 	}
@@ -106,11 +106,37 @@ func TestSumKeptWithoutReading(t *testing.T) {
 }
 
 func TestOpenDamaged(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "sums.json")
-	if err := os.WriteFile(p, []byte("{not json"), 0o600); err != nil {
+	p := filepath.Join(t.TempDir(), "sums.sums")
+	if err := os.WriteFile(p, []byte("{not this format"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if c := Open(p); len(c.old) != 0 {
 		t.Errorf("damaged file gave %d entries", len(c.old))
+	}
+}
+
+// A change is racy (its sum not kept) for 100ms where file times have
+// nanoseconds, and for a second where they are whole seconds.
+func TestRacy(t *testing.T) {
+	now := time.Unix(1_000_000, 500_000_000)
+	c := &Cache{now: func() time.Time { return now }}
+	at := func(d time.Duration) int64 { return now.Add(-d).UnixNano() }
+	whole := now.Truncate(time.Second).UnixNano() // 500ms ago, no nanoseconds
+	for _, tt := range []struct {
+		name string
+		s    stamp
+		want bool
+	}{
+		{"fine, 10ms ago", stamp{Mtime: at(10 * time.Millisecond), Ctime: at(10 * time.Millisecond)}, true},
+		{"fine, 99ms ago", stamp{Mtime: at(99 * time.Millisecond), Ctime: at(99 * time.Millisecond)}, true},
+		{"fine, 200ms ago", stamp{Mtime: at(200 * time.Millisecond), Ctime: at(200 * time.Millisecond)}, false},
+		{"old mtime, ctime just now", stamp{Mtime: at(time.Hour), Ctime: at(time.Millisecond)}, true},
+		{"whole seconds, 500ms ago", stamp{Mtime: whole, Ctime: whole}, true},
+		{"whole seconds, 2s ago", stamp{Mtime: whole - 2e9, Ctime: whole - 2e9}, false},
+		{"mtime whole, ctime fine, 500ms ago", stamp{Mtime: whole, Ctime: whole + 1}, false},
+	} {
+		if got := c.racy(tt.s); got != tt.want {
+			t.Errorf("%s: racy = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

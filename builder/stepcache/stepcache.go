@@ -90,9 +90,14 @@ func (c *Cache) Get(key digest.Digest) (digest.Digest, bool, error) {
 	return e.Image, ok, err
 }
 
-// Put records img as the image of the step with key.
+// Put records img as the image of the step with key. An entry that
+// already says so is left as it is: a cache hit writes nothing (no
+// rewrite and fsync of the index per step of a rebuild).
 func (c *Cache) Put(key, img digest.Digest) error {
 	return c.Locked(func(ix *Index) (bool, error) {
+		if e, ok := ix.Entries[key]; ok && e.Image == img {
+			return false, nil
+		}
 		ix.Entries[key] = Entry{Image: img, Created: time.Now().UTC()}
 		return true, nil
 	})

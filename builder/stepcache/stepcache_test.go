@@ -69,3 +69,36 @@ func TestDamagedIndex(t *testing.T) {
 		t.Error("a damaged index read without an error")
 	}
 }
+
+// A hit puts what the index already has: the file is not rewritten, and a
+// new image for the key still replaces the old.
+func TestPutSameLeavesIndex(t *testing.T) {
+	root := t.TempDir()
+	c := Open(root)
+	key, img := digest.FromString("step"), digest.FromString("image")
+	if err := c.Put(key, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "builder", "cache.json")
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(key, img); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Error("putting the same entry again rewrote the index")
+	}
+	other := digest.FromString("image 2")
+	if err := c.Put(key, other); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := Open(root).Get(key); !ok || err != nil || got != other {
+		t.Errorf("get after a new put: %s, %v, %v", got, ok, err)
+	}
+}

@@ -51,6 +51,14 @@ func (f File) View(fn func(*bolt.Tx) error) error {
 	return f.with(true, func(db *bolt.DB) error { return db.View(fn) })
 }
 
+// ExclusiveView runs fn in a read transaction with the file held as a
+// writer holds it, so that no other process is inside a write meanwhile:
+// for a check that must see no write half done but writes nothing
+// itself. Unlike an Update, it commits nothing and so fsyncs nothing.
+func (f File) ExclusiveView(fn func(*bolt.Tx) error) error {
+	return f.with(false, func(db *bolt.DB) error { return db.View(fn) })
+}
+
 func (f File) with(readOnly bool, fn func(*bolt.DB) error) (err error) {
 	timeout := f.Timeout
 	if timeout == 0 {

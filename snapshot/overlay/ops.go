@@ -282,3 +282,28 @@ func diskUsage(dir string) (snapshot.Usage, error) {
 	}
 	return u, nil
 }
+
+// ReadOnlyMounts returns the mounts of a read-only view of the committed
+// snapshot name without recording a view: a read of the database, no
+// write and no fsync (berth build looks into each COPY's base image so).
+// Nothing then keeps name from removal, so the caller must: berth removes
+// layer snapshots only in image GC, under the content store's GC lock,
+// which the caller holds shared while the mounts are in use.
+func (s *Snapshotter) ReadOnlyMounts(ctx context.Context, name string) ([]snapshot.Mount, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var mounts []snapshot.Mount
+	err := s.view(func(tx *bolt.Tx) error {
+		r, err := getRecord(tx, name)
+		if err != nil {
+			return err
+		}
+		if r.Kind != snapshot.KindCommitted {
+			return fmt.Errorf("snapshot %q is %s, not committed: %w", name, r.Kind, snapshot.ErrInvalid)
+		}
+		mounts, err = s.mounts(tx, record{Kind: snapshot.KindView, Parent: name})
+		return err
+	})
+	return mounts, err
+}

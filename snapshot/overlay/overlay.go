@@ -57,14 +57,33 @@ func New(root string) (*Snapshotter, error) {
 	}
 	s := &Snapshotter{root: root}
 	var trash []string
-	err := s.update(func(tx *bolt.Tx) error {
-		if err := createBuckets(tx); err != nil {
-			return err
-		}
+	collect := func(tx *bolt.Tx) error {
 		var err error
 		trash, err = s.collectOrphans(tx)
 		return err
+	}
+	// Each berth command opens the snapshotter: a store that has its
+	// buckets is checked under the writers' lock but with no commit (no
+	// fsync); only a fresh one is written.
+	fresh := false
+	s.mu.Lock()
+	err := s.db().ExclusiveView(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSnapshots) == nil || tx.Bucket(bucketChildren) == nil {
+			fresh = true
+			return nil
+		}
+		return collect(tx)
 	})
+	s.mu.Unlock()
+	err = dbError(err)
+	if err == nil && fresh {
+		err = s.update(func(tx *bolt.Tx) error {
+			if err := createBuckets(tx); err != nil {
+				return err
+			}
+			return collect(tx)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}

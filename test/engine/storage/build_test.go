@@ -320,7 +320,7 @@ func TestBuildCacheKeptSums(t *testing.T) {
 	// last second is not kept (filesum's racy window), so let it settle.
 	time.Sleep(1100 * time.Millisecond)
 	e.Must("build", "-t", "sums:1", dir)
-	kept, _ := filepath.Glob(filepath.Join(e.Root, "builder", "filesums", "*.json"))
+	kept, _ := filepath.Glob(filepath.Join(e.Root, "builder", "filesums", "*.sums"))
 	if len(kept) != 1 {
 		t.Fatalf("kept checksum files: %v, want one for the context", kept)
 	}
