@@ -268,14 +268,27 @@ func checkUsage(dir, file string, limit int64) error {
 	return nil
 }
 
+// wantsWeights: a weight of 0 is unset, as runc reads it (dockerd sends
+// weight 0 always, and hosts without BFQ or io.weight must run those).
+func wantsWeights(b *specs.LinuxBlockIO) bool {
+	if b.Weight != nil && *b.Weight != 0 {
+		return true
+	}
+	for _, wd := range b.WeightDevice {
+		if wd.Weight != nil && *wd.Weight != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func v1SetBlkio(dir string, b *specs.LinuxBlockIO) error {
 	// Without CFQ (gone since Linux 5.0) only BFQ's files carry weights.
 	weightFile, deviceFile := "blkio.weight", "blkio.weight_device"
 	if !exists(dir, weightFile) {
 		weightFile, deviceFile = "blkio.bfq.weight", "blkio.bfq.weight_device"
 	}
-	needWeights := b.Weight != nil || len(b.WeightDevice) > 0
-	if needWeights && !exists(dir, weightFile) {
+	if wantsWeights(b) && !exists(dir, weightFile) {
 		return fmt.Errorf("blockIO weights: %s has neither blkio.weight nor blkio.bfq.weight: use the BFQ I/O scheduler or leave the weights out", dir)
 	}
 	if b.Weight != nil && *b.Weight != 0 {
@@ -289,7 +302,7 @@ func v1SetBlkio(dir string, b *specs.LinuxBlockIO) error {
 		}
 	}
 	for _, wd := range b.WeightDevice {
-		if wd.Weight != nil {
+		if wd.Weight != nil && *wd.Weight != 0 {
 			if err := writeFile(dir, deviceFile, []byte(fmt.Sprintf("%d:%d %d", wd.Major, wd.Minor, *wd.Weight))); err != nil {
 				return err
 			}

@@ -176,7 +176,7 @@ func (d *v2Driver) setIO(b *specs.LinuxBlockIO) error {
 	if !exists(d.dir, weightFile) {
 		weightFile, conv = "io.bfq.weight", func(w uint16) uint64 { return uint64(w) }
 	}
-	if (b.Weight != nil || len(b.WeightDevice) > 0) && !exists(d.dir, weightFile) {
+	if wantsWeights(b) && !exists(d.dir, weightFile) {
 		return fmt.Errorf("blockIO weights: %s has neither io.weight nor io.bfq.weight: use the BFQ I/O scheduler or leave the weights out", d.dir)
 	}
 	if b.Weight != nil && *b.Weight != 0 {
@@ -188,7 +188,7 @@ func (d *v2Driver) setIO(b *specs.LinuxBlockIO) error {
 		slog.Warn("linux.resources.blockIO.leafWeight is ignored: cgroup v2 has no leaf weights")
 	}
 	for _, wd := range b.WeightDevice {
-		if wd.Weight != nil {
+		if wd.Weight != nil && *wd.Weight != 0 {
 			line := fmt.Sprintf("%d:%d %d", wd.Major, wd.Minor, conv(*wd.Weight))
 			if err := writeFile(d.dir, weightFile, []byte(line)); err != nil {
 				return err
