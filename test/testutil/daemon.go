@@ -116,6 +116,13 @@ func (e *DaemonEnv) cgroupDirs() []string {
 		tops = append(tops, top) // a pure cgroup v2 host
 	}
 	for _, top := range tops {
+		if !isCgroupFS(top) {
+			// A controller not mounted on this host: conmon still makes
+			// <ctrl>/<parent>/conmon/tasks in /sys/fs/cgroup's tmpfs, as
+			// plain files under the env's own parent name.
+			_ = os.RemoveAll(top)
+			continue
+		}
 		_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
 				dirs = append(dirs, p)
