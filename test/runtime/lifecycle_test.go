@@ -150,6 +150,24 @@ func TestKillStoppedSaysRuncWords(t *testing.T) {
 	rt.MustRun(t, "delete", id)
 }
 
+// TestKillSignalZero: signal 0 checks the container runs, as kill(2) and
+// runc's kill.bats take it; with --all a stopped container is no error.
+func TestKillSignalZero(t *testing.T) {
+	rt, b := setup(t)
+	id, _ := rt.RunningSleeper(t, b)
+	rt.MustRun(t, "kill", id, "0")
+	if st := rt.State(t, id); st.Status != "running" {
+		t.Fatalf("after kill 0: %s, want running", st.Status)
+	}
+	rt.MustRun(t, "kill", id, "KILL")
+	rt.WaitState(t, id, "stopped", 10*time.Second)
+	if res := rt.Run(t, "kill", id, "0"); res.ExitCode == 0 || !strings.Contains(res.Stderr, "container not running") {
+		t.Errorf("kill 0 of a stopped container: exit %d, %q; want runc's \"container not running\"", res.ExitCode, res.Stderr)
+	}
+	rt.MustRun(t, "kill", "--all", id, "0")
+	rt.MustRun(t, "delete", id)
+}
+
 func TestKillAll(t *testing.T) {
 	rt, b := setup(t)
 	b.Shell("sleep 100 & sleep 100 & wait")
