@@ -50,7 +50,7 @@ func prepareProcess(c *Config) (*program, error) {
 	} else if !proc.Terminal && c.ConsoleFD >= 0 {
 		unix.Close(c.ConsoleFD)
 	}
-	env := withHome(proc.Env, proc.User.UID)
+	env := spec.ProcessEnv(proc.Env, func() string { return user.HomeDir("/", proc.User.UID) })
 	path, err := lookPath(proc.Args[0], env)
 	if err != nil {
 		return nil, err
@@ -190,17 +190,6 @@ func setupTerminal(c *Config, mountConsole bool) error {
 		return err
 	}
 	return console.SetupSlaveFile(slave)
-}
-
-// withHome adds HOME from the container's /etc/passwd when the spec does
-// not set it, as runc does.
-func withHome(env []string, uid uint32) []string {
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "HOME=") {
-			return env
-		}
-	}
-	return append(env, "HOME="+user.HomeDir("/", uid))
 }
 
 // lookPath finds the program with the container's own PATH, so a missing

@@ -35,25 +35,13 @@ func NewExec(p *specs.Process, passFDs int, initProc string, setGroups bool, sc 
 		}
 		x.Rlimits = append(x.Rlimits, Rlimit{Resource: uint32(res), Soft: l.Soft, Hard: l.Hard})
 	}
-	if !hasEnv(p.Env, "HOME") {
-		// As initproc's withHome, from the container's /etc/passwd,
-		// resolved inside its root (the path is the container's to point
-		// anywhere).
-		x.Env = append(x.Env[:len(x.Env):len(x.Env)], "HOME="+user.HomeDir(initProc+"/root", p.User.UID))
-	}
+	// HOME as initproc's, from the container's /etc/passwd resolved
+	// inside its root (the path is the container's to point anywhere).
+	x.Env = spec.ProcessEnv(p.Env, func() string { return user.HomeDir(initProc+"/root", p.User.UID) })
 	if sc != nil {
 		x.Seccomp, x.SeccompFlags = sc.BPF, sc.Flags
 	}
 	return x, nil
-}
-
-func hasEnv(env []string, key string) bool {
-	for _, kv := range env {
-		if strings.HasPrefix(kv, key+"=") {
-			return true
-		}
-	}
-	return false
 }
 
 // SetgroupsAllowed says whether the processes of initProc (/proc/PID) may

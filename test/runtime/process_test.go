@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,6 +54,32 @@ func TestUmask(t *testing.T) {
 	if out := rt.ShellOutput(t, b, "umask"); out != "0027" {
 		t.Errorf("umask %q, want 0027", out)
 	}
+}
+
+// TestEnvLastWinsAndHome: a variable set twice keeps its last value, once,
+// and an empty HOME is the user's from /etc/passwd, for the init and for
+// exec alike (runc 1.2's env.bats).
+func TestEnvLastWinsAndHome(t *testing.T) {
+	rt, b := setup(t)
+	env := []string{"PATH=/usr/bin:/bin", "ONE=two", "HOME=/override", "ONE=three", "HOME="}
+	b.Update(func(s *specs.Spec) { s.Process.Env = env })
+	want := "PATH=/usr/bin:/bin ONE=three HOME=/root"
+	b.SetArgs("env")
+	res := rt.Run(t, "run", "--bundle", b.Dir, testutil.NewID(t))
+	if out := strings.Join(strings.Fields(res.Stdout), " "); res.ExitCode != 0 || out != want {
+		t.Errorf("init's env %q (exit %d), want %q", out, res.ExitCode, want)
+	}
+	id, _ := rt.RunningSleeper(t, b)
+	pf := filepath.Join(t.TempDir(), "process.json")
+	p := specs.Process{Args: []string{"env"}, Env: env, Cwd: "/"}
+	data, _ := json.Marshal(p)
+	if err := os.WriteFile(pf, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := strings.Join(strings.Fields(rt.ExecOut(t, "--process", pf, id)), " "); out != want {
+		t.Errorf("exec's env %q, want %q", out, want)
+	}
+	rt.MustRun(t, "delete", "-f", id)
 }
 
 func TestUserGroups(t *testing.T) {
