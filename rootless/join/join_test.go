@@ -21,15 +21,18 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		_, set := os.LookupEnv(EnvJoin)
-		fmt.Printf("%s %s %v\n", user, mnt, set)
+		wd, _ := os.Getwd()
+		fmt.Printf("%s %s %v %s\n", user, mnt, set, wd)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
 
-func report(t *testing.T, pid string) (string, error) {
+// report runs the child in dir ("": the test's working directory).
+func report(t *testing.T, pid, dir string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("/proc/self/exe")
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "_BERTH_JOIN_TEST_REPORT=1", EnvJoin+"="+pid)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
@@ -75,11 +78,14 @@ func TestJoin(t *testing.T) {
 	if user == hostUser {
 		t.Fatalf("pause process shares our user namespace %s", user)
 	}
-	out, err := report(t, pid)
+	// The working directory is kept: setns(CLONE_NEWNS) alone would move
+	// it to /, and relative paths (berth build .) would name files there.
+	dir := t.TempDir()
+	out, err := report(t, pid, dir)
 	if err != nil {
 		t.Fatalf("joined child: %v: %s", err, out)
 	}
-	if want := user + " " + mnt + " false"; out != want {
+	if want := user + " " + mnt + " false " + dir; out != want {
 		t.Errorf("joined child reports %q, want %q", out, want)
 	}
 }
@@ -90,7 +96,7 @@ func TestJoinFailures(t *testing.T) {
 		{"not a pid", "../self", "pause process ../self"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := report(t, tc.pid)
+			out, err := report(t, tc.pid, "")
 			ee, ok := err.(*exec.ExitError)
 			// exit 125, as Docker's for an error of the engine itself.
 			if !ok || ee.ExitCode() != 125 || !strings.Contains(out, tc.msg) {
@@ -99,7 +105,7 @@ func TestJoinFailures(t *testing.T) {
 		})
 	}
 	// Empty is unset: the process runs as it is.
-	out, err := report(t, "")
+	out, err := report(t, "", "")
 	if host, herr := os.Readlink("/proc/self/ns/user"); err != nil || herr != nil || !strings.HasPrefix(out, host+" ") {
 		t.Errorf("empty %s: %q, %v, %v", EnvJoin, out, err, herr)
 	}
