@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -61,7 +60,10 @@ func TestCheckpointLazyPages(t *testing.T) {
 	}
 	rt, b, p, host, id := counter(t)
 	imgs := filepath.Join(t.TempDir(), "images")
-	port := freePort(t)
+	_, port, err := net.SplitHostPort(testutil.FreeAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -137,15 +139,4 @@ func background(t *testing.T, cmd *exec.Cmd) <-chan error {
 		}
 	})
 	return done
-}
-
-// freePort is a TCP port on 127.0.0.1 that nothing listens on now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
