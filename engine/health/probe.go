@@ -84,10 +84,19 @@ func (p *Prober) Main(id string) int {
 			slog.Debug("health check: report the next probe to the monitor", "id", c.ID, "error", err)
 		}
 	}()
-	if c.State.Status != record.StatusRunning || !c.Running() || c.State.Health == nil {
-		return 0 // paused, or going: as Docker, no probe then
+	if !c.Running() || c.State.Health == nil {
+		return 0 // going: no probe then
 	}
-	r := p.Run(c, hc)
+	var r record.HealthResult
+	if c.State.Status == record.StatusPaused {
+		// Docker's probe is an exec, which a paused container refuses:
+		// each one fails, and the container turns unhealthy.
+		now := time.Now().UTC()
+		r = record.HealthResult{Start: now, End: now, ExitCode: -1,
+			Output: "Container " + c.ID + " is paused, unpause the container before exec"}
+	} else {
+		r = p.Run(c, hc)
+	}
 	var changed bool
 	rec, err := p.Records.Modify(id, func(x *record.Container) error {
 		if x.State.Health == nil || !x.State.StartedAt.Equal(c.State.StartedAt) || !Probing(x.Config.Healthcheck) {
