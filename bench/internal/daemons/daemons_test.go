@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFlags(t *testing.T) {
@@ -30,7 +31,14 @@ func TestDescendantsAndCmdline(t *testing.T) {
 	if !Descendants()[cmd.Process.Pid] {
 		t.Fatalf("Descendants lacks child %d", cmd.Process.Pid)
 	}
-	if got := Cmdline(cmd.Process.Pid); got != "sleep 30" {
+	// Start returns once execve has closed the CLOEXEC pipe, which the
+	// kernel does before it lays out the new argv: the cmdline can read
+	// empty for a moment after.
+	got := Cmdline(cmd.Process.Pid)
+	for end := time.Now().Add(10 * time.Second); got == "" && time.Now().Before(end); got = Cmdline(cmd.Process.Pid) {
+		time.Sleep(time.Millisecond)
+	}
+	if got != "sleep 30" {
 		t.Errorf("Cmdline = %q, want %q", got, "sleep 30")
 	}
 	if Descendants()[os.Getppid()] {
