@@ -14,6 +14,7 @@ import (
 	"github.com/berth-containers/berth/content"
 	"github.com/berth-containers/berth/snapshot"
 	"github.com/berth-containers/berth/snapshot/overlay"
+	"github.com/berth-containers/berth/snapshot/testsuite"
 )
 
 func stores(t *testing.T) (*content.Store, *overlay.Snapshotter) {
@@ -46,15 +47,6 @@ func layerTar(name, body string) func(io.Writer) error {
 	}
 }
 
-func snapshotNames(t *testing.T, sn snapshot.Snapshotter) map[string]snapshot.Kind {
-	t.Helper()
-	out := map[string]snapshot.Kind{}
-	if err := sn.Walk(t.Context(), func(i snapshot.Info) error { out[i.Name] = i.Kind; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // One pass: the blob is the tar byte for byte, and its snapshot is
 // committed under the layer's chain ID, readable through both mounts.
 func TestWriteBlobAndSnapshot(t *testing.T) {
@@ -73,7 +65,7 @@ func TestWriteBlobAndSnapshot(t *testing.T) {
 	if _, err := cs.Info(desc.Digest); err != nil {
 		t.Fatalf("the blob is not in the content store: %v", err)
 	}
-	if got := snapshotNames(t, sn); len(got) != 1 || got[desc.Digest.String()] != snapshot.KindCommitted {
+	if got := testsuite.Names(t, sn); len(got) != 1 || got[desc.Digest.String()] != snapshot.KindCommitted {
 		t.Fatalf("snapshots %v, want only %s committed", got, desc.Digest)
 	}
 	for _, recordless := range []bool{true, false} {
@@ -92,11 +84,11 @@ func TestWriteBlobAndSnapshot(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "new"), nil, 0o644); err == nil {
 			t.Errorf("recordless=%v: the look into an image is writable", recordless)
 		}
-		if n := len(snapshotNames(t, sn)); recordless && n != 1 {
+		if n := len(testsuite.Names(t, sn)); recordless && n != 1 {
 			t.Errorf("a record-less mount recorded a snapshot: %d", n)
 		}
 		release()
-		if got := snapshotNames(t, sn); len(got) != 1 {
+		if got := testsuite.Names(t, sn); len(got) != 1 {
 			t.Errorf("recordless=%v: after release, snapshots %v", recordless, got)
 		}
 		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
@@ -116,7 +108,7 @@ func TestWriteWithoutParentSnapshot(t *testing.T) {
 	if _, err := cs.Info(desc.Digest); err != nil {
 		t.Fatalf("blob: %v", err)
 	}
-	if got := snapshotNames(t, sn); len(got) != 0 {
+	if got := testsuite.Names(t, sn); len(got) != 0 {
 		t.Errorf("snapshots %v, want none", got)
 	}
 }
@@ -134,7 +126,7 @@ func TestWriteFails(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Write = %v, want boom", err)
 	}
-	if got := snapshotNames(t, sn); len(got) != 0 {
+	if got := testsuite.Names(t, sn); len(got) != 0 {
 		t.Errorf("a failed write left snapshots %v", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth-containers/berth/snapshot"
 	"github.com/berth-containers/berth/snapshot/overlay"
+	"github.com/berth-containers/berth/snapshot/testsuite"
 )
 
 func TestChainIDs(t *testing.T) {
@@ -144,18 +145,9 @@ func newSnapshotter(t *testing.T, root string) *overlay.Snapshotter {
 }
 
 // snapshots lists the snapshots by kind.
-func snapshots(t *testing.T, sn snapshot.Snapshotter) map[string]snapshot.Kind {
-	t.Helper()
-	out := map[string]snapshot.Kind{}
-	if err := sn.Walk(t.Context(), func(i snapshot.Info) error { out[i.Name] = i.Kind; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func wantCommitted(t *testing.T, sn snapshot.Snapshotter, ids []digest.Digest) {
 	t.Helper()
-	got := snapshots(t, sn)
+	got := testsuite.Names(t, sn)
 	if len(got) != len(ids) {
 		t.Errorf("snapshots = %v, want the %d committed chain IDs only", got, len(ids))
 	}
@@ -236,7 +228,7 @@ func TestUnpackSharesLayers(t *testing.T) {
 			t.Errorf("layer %d opened %d times, want once", i, n)
 		}
 	}
-	if n := len(snapshots(t, sn)); n != 4 {
+	if n := len(testsuite.Names(t, sn)); n != 4 {
 		t.Errorf("%d snapshots, want 4 (3 shared + 1)", n)
 	}
 }

@@ -130,3 +130,14 @@ func mustStat(t *testing.T, f *fixture, key string) snapshot.Info {
 	}
 	return info
 }
+
+// Names lists every snapshot sn holds, by name, with its kind: what a
+// test of a snapshot's user compares against after a run or a failure.
+func Names(t *testing.T, sn snapshot.Snapshotter) map[string]snapshot.Kind {
+	t.Helper()
+	out := map[string]snapshot.Kind{}
+	if err := sn.Walk(t.Context(), func(i snapshot.Info) error { out[i.Name] = i.Kind; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
