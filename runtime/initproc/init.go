@@ -170,7 +170,10 @@ func setupFilesystem(p *peer, c *Config) error {
 	// As runc: a mount namespace joined by path gets the rootfs built in
 	// it too; only a container sharing the runtime's has none.
 	if s.Linux == nil || !rootfs.HasNamespace(s.Linux, specs.MountNamespace) {
-		return beforePivot()
+		if err := beforePivot(); err != nil {
+			return err
+		}
+		return chrootShared(c.Rootfs, len(s.Mounts))
 	}
 	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap}
 	err := rootfs.Setup(rc)
@@ -270,7 +273,7 @@ func joinMemoryCgroup(tasksFD int) error {
 // waitForStart blocks until `start` opens the fifo for reading, and tells
 // it so by writing one byte.
 func waitForStart(fifoFD int) error {
-	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	fd, err := reopenFD(fifoFD, unix.O_WRONLY|unix.O_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,5 +300,48 @@ func TestPoststartStateOfQuickProcess(t *testing.T) {
 	st := readHookState(t, host, "poststart")
 	if st.Status != "running" || st.Pid != created.Pid {
 		t.Errorf("poststart state: status %q pid %d, want running and %d", st.Status, st.Pid, created.Pid)
+	}
+}
+
+// TestSharedMountNamespaceChroots: a container with no mount namespace of
+// its own runs its rootfs's program chrooted there, as runc's does
+// (runtime-tools' linux_ns_itype), and berth makes none of the spec's
+// mounts in the runtime's namespace, where they would be left behind.
+func TestSharedMountNamespaceChroots(t *testing.T) {
+	rt, b := setup(t)
+	if err := os.WriteFile(filepath.Join(b.Rootfs, "berth-marker"), []byte("in-rootfs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(s *specs.Spec) {
+		var kept []specs.LinuxNamespace
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type != specs.MountNamespace {
+				kept = append(kept, ns)
+			}
+		}
+		s.Linux.Namespaces, s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = kept, nil, nil
+		s.Root.Readonly = false
+	})
+	b.SetArgs("sh", "-c", "cat /berth-marker > /out; exec sleep 100")
+	id := testutil.NewID(t)
+	rt.MustRun(t, "create", "--bundle", b.Dir, id)
+	t.Cleanup(func() { rt.Run(t, "delete", "-f", id) })
+	rt.MustRun(t, "start", id)
+	out := filepath.Join(b.Rootfs, "out")
+	testutil.Eventually(t, 10*time.Second, func() bool { b, _ := os.ReadFile(out); return string(b) == "in-rootfs\n" },
+		func() string {
+			b, err := os.ReadFile(out)
+			return "the container wrote " + string(b) + " " + fmt.Sprint(err)
+		})
+	pid := rt.State(t, id).Pid
+	if got := testutil.NsLink(t, pid, "mnt"); got != testutil.NsLink(t, "self", "mnt") {
+		t.Errorf("the container's mount namespace is %s, not the runtime's", got)
+	}
+	root, err := os.Readlink("/proc/" + itoa(pid) + "/root")
+	if want, _ := filepath.EvalSymlinks(b.Rootfs); err != nil || root != want {
+		t.Errorf("the container's root is %q (%v), want %s", root, err, want)
+	}
+	if left, err := testutil.MountedUnder(b.Rootfs); err != nil || len(left) > 0 {
+		t.Errorf("mounts made in the runtime's namespace: %v (%v)", left, err)
 	}
 }
