@@ -22,7 +22,6 @@ import (
 	"github.com/berth-containers/berth/engine"
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/lifecycle"
-	"github.com/berth-containers/berth/engine/netsetup"
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image"
 	"github.com/berth-containers/berth/internal/filters"
@@ -74,7 +73,7 @@ func (s *containersAPI) createContainer(w http.ResponseWriter, r *http.Request) 
 			}
 			return createErr(err)
 		}
-		return router.WriteJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: append([]string{}, netsetup.CreateWarnings(c.HostConfig.NetworkMode)...)})
+		return router.WriteJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
 	})
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/berth-containers/berth/engine/errdefs"
 	"github.com/berth-containers/berth/engine/health"
 	"github.com/berth-containers/berth/engine/lifecycle"
-	"github.com/berth-containers/berth/engine/netsetup"
 	"github.com/berth-containers/berth/engine/options"
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/image/progress"
@@ -151,9 +150,6 @@ func createContainer(cmd *cobra.Command, g *cli.Context, f *createFlags, args []
 	if err != nil {
 		cid.Abort()
 		return nil, nil, cli.WithTag(err)
-	}
-	for _, w := range netsetup.CreateWarnings(c.HostConfig.NetworkMode) {
-		fmt.Fprintln(os.Stderr, "WARNING:", w)
 	}
 	return e, c, nil
 }
