@@ -63,6 +63,7 @@ func TestNormalise(t *testing.T) {
 		{"10.214.9.0/24 /tmp/x/data/volumes", "{net}0/24 {root}/volumes"},
 		{"dockerd is not docker's", "dockerd is not berth's"},
 		{"x\ntime=\"2026-12-01T23:06:12Z\" level=error msg=\"error waiting for container: context canceled\"\n", "x\n"},
+		{"WARNING: IPv4 forwarding is disabled. Networking will not work.\nhello\n", "hello\n"},
 	} {
 		if got := newNormaliser(d, "").normalise(tc.in); got != tc.want {
 			t.Errorf("normalise(%q) = %q, want %q", tc.in, got, tc.want)
