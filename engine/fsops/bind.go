@@ -6,9 +6,10 @@ import (
 	"os"
 	"path"
 	"sort"
-	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/fds"
 )
 
 // A running container's volumes are seen through /proc/PID/root. A
@@ -50,7 +51,7 @@ func BindVolumes(dir string, binds []Bind) (undo func() error, err error) {
 	undo = func() error {
 		var errs []error
 		for i := len(done) - 1; i >= 0; i-- {
-			err := unix.Unmount(fdPath(done[i].fd), unix.MNT_DETACH)
+			err := unix.Unmount(fds.Path(done[i].fd), unix.MNT_DETACH)
 			if err != nil && err != unix.EINVAL {
 				errs = append(errs, fmt.Errorf("unmount %s: %w", done[i].dst, err))
 			}
@@ -82,7 +83,7 @@ func bindOne(root *inRoot, m Bind) (boundMount, error) {
 	if err != nil {
 		return boundMount{}, err
 	}
-	err = unix.Mount(m.Source, fdPath(target), "", unix.MS_BIND|unix.MS_REC, "")
+	err = unix.Mount(m.Source, fds.Path(target), "", unix.MS_BIND|unix.MS_REC, "")
 	unix.Close(target)
 	if err != nil {
 		return boundMount{}, fmt.Errorf("mount %s at %s: %w", m.Source, m.Destination, err)
@@ -105,9 +106,9 @@ func bindOne(root *inRoot, m Bind) (boundMount, error) {
 		flags uintptr
 		what  string
 	}{{unix.MS_PRIVATE | unix.MS_REC, "make private"}, {flags, "remount"}} {
-		if err := unix.Mount("", fdPath(fd), "", step.flags, ""); err != nil {
+		if err := unix.Mount("", fds.Path(fd), "", step.flags, ""); err != nil {
 			err = fmt.Errorf("%s %s: %w", step.what, m.Destination, err)
-			if uerr := unix.Unmount(fdPath(fd), unix.MNT_DETACH); uerr != nil {
+			if uerr := unix.Unmount(fds.Path(fd), unix.MNT_DETACH); uerr != nil {
 				err = errors.Join(err, fmt.Errorf("unmount %s: %w", m.Destination, uerr))
 			}
 			unix.Close(fd)
@@ -151,5 +152,3 @@ func mkMountPoint(root *inRoot, p string, isDir bool) error {
 	}
 	return nil
 }
-
-func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }

@@ -59,3 +59,8 @@ func openFDs(first int) []int {
 	}
 	return fds
 }
+
+// Path names this process's descriptor fd through /proc, so that a call
+// taking a path (mount(2), open(2) to reopen it with other flags) acts on
+// what fd refers to, not on a name an attacker can swap.
+func Path(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }

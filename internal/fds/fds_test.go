@@ -41,3 +41,32 @@ func TestCloexecAndClose(t *testing.T) {
 		t.Errorf("CloseInherited left %d open (err %v)", other, err)
 	}
 }
+
+// TestPathReopensTheSameFile: the path names the descriptor's file even
+// after the name it was opened by is gone.
+func TestPathReopensTheSameFile(t *testing.T) {
+	name := t.TempDir() + "/f"
+	fd, err := unix.Open(name, unix.O_CREAT|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Unlink(name); err != nil {
+		t.Fatal(err)
+	}
+	again, err := unix.Open(Path(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("reopen %s: %v", Path(fd), err)
+	}
+	defer unix.Close(again)
+	var a, b unix.Stat_t
+	if err := unix.Fstat(fd, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fstat(again, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.Ino != b.Ino || a.Dev != b.Dev {
+		t.Fatalf("%s is inode %d, the descriptor's is %d", Path(fd), b.Ino, a.Ino)
+	}
+}

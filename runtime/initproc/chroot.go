@@ -3,24 +3,23 @@ package initproc
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/runtime/caps"
 )
-
-// selfFDs is /proc/self/fd of the host's procfs, held open by a container
-// that shares the runtime's mount namespace: its rootfs has no /proc of
-// its own, and the exec fifo is reopened through it (waitForStart).
-var selfFDs = -1
 
 // chrootShared confines a container that shares the runtime's mount
 // namespace to its rootfs, as runc does there (pivot_root needs a
 // namespace of its own). Unlike runc, it makes none of the spec's mounts:
 // in a shared namespace they would be the host's, outlive the container
 // and be left behind; a container that needs them needs a mount namespace.
-// What the init reads from /proc later is read or opened first.
-func chrootShared(root string, mounts int) error {
+// What the init reads from /proc later is read or opened first: the
+// host's /proc/self/fd is kept in c.selfFDs, for waitForStart.
+func chrootShared(c *Config) error {
+	root, mounts := c.Rootfs, len(c.Spec.Mounts)
 	caps.Last() // cached: the capability code reads it after the chroot
 	fd, err := unix.Open("/proc/self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -34,17 +33,18 @@ func chrootShared(root string, mounts int) error {
 		unix.Close(fd)
 		return fmt.Errorf("chdir / in %s: %w", root, err)
 	}
-	selfFDs = fd
+	c.selfFDs = fd
 	if mounts > 0 {
 		slog.Warn("no mount namespace: the spec's mounts are not made, they would be the host's", "mounts", mounts)
 	}
 	return nil
 }
 
-// reopenFD opens this process's fd n anew with flags, through /proc.
-func reopenFD(n, flags int) (int, error) {
-	if selfFDs >= 0 {
-		return unix.Openat(selfFDs, fmt.Sprint(n), flags, 0)
+// reopenFD opens this process's fd n anew with flags, through /proc, or
+// through selfFDs (a /proc/self/fd held open) where it is not 0.
+func reopenFD(selfFDs, n, flags int) (int, error) {
+	if selfFDs > 0 {
+		return unix.Openat(selfFDs, strconv.Itoa(n), flags, 0)
 	}
-	return unix.Open(fmt.Sprintf("/proc/self/fd/%d", n), flags, 0)
+	return unix.Open(fds.Path(n), flags, 0)
 }

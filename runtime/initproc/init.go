@@ -110,7 +110,7 @@ func run(p *peer) error {
 		return err
 	}
 	if c.FifoFD >= 0 {
-		if err := waitForStart(c.FifoFD); err != nil {
+		if err := waitForStart(c.selfFDs, c.FifoFD); err != nil {
 			return err
 		}
 	}
@@ -173,7 +173,7 @@ func setupFilesystem(p *peer, c *Config) error {
 		if err := beforePivot(); err != nil {
 			return err
 		}
-		return chrootShared(c.Rootfs, len(s.Mounts))
+		return chrootShared(c)
 	}
 	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap}
 	err := rootfs.Setup(rc)
@@ -272,8 +272,8 @@ func joinMemoryCgroup(tasksFD int) error {
 
 // waitForStart blocks until `start` opens the fifo for reading, and tells
 // it so by writing one byte.
-func waitForStart(fifoFD int) error {
-	fd, err := reopenFD(fifoFD, unix.O_WRONLY|unix.O_CLOEXEC)
+func waitForStart(selfFDs, fifoFD int) error {
+	fd, err := reopenFD(selfFDs, fifoFD, unix.O_WRONLY|unix.O_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/fds"
 )
 
 // tmpfsCopyUp is runc's tmpcopyup: a tmpfs on dst that starts with the
@@ -20,7 +22,7 @@ func (s *setup) tmpfsCopyUp(e *entry, dst int, flags uintptr, data string) error
 	}
 	defer unix.Close(under)
 	// Read-only comes after the copy.
-	if err := unix.Mount(e.src, procFd(dst), "tmpfs", flags&^unix.MS_RDONLY, data); err != nil {
+	if err := unix.Mount(e.src, fds.Path(dst), "tmpfs", flags&^unix.MS_RDONLY, data); err != nil {
 		return fmt.Errorf("mount tmpfs on %s (mounts[%d]): %w", e.dst, e.idx, err)
 	}
 	traceMount(e.src, s.target(e), "tmpfs", flags&^unix.MS_RDONLY, data)

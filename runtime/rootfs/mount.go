@@ -9,6 +9,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/internal/ktrace"
 	"github.com/berth-containers/berth/runtime/idmap"
 	"github.com/berth-containers/berth/runtime/mountopt"
@@ -241,7 +242,7 @@ func (s *setup) mountFS(e *entry) error {
 			traceMoveMount("proc", s.target(e))
 		}
 	} else {
-		err = unix.Mount(e.src, procFd(dst), e.typ, flags, data)
+		err = unix.Mount(e.src, fds.Path(dst), e.typ, flags, data)
 		if err == nil {
 			traceMount(e.src, s.target(e), e.typ, flags, data)
 		}

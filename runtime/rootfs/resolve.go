@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/berth-containers/berth/internal/fds"
 	"github.com/berth-containers/berth/internal/inroot"
 	"golang.org/x/sys/unix"
 )
@@ -166,7 +166,7 @@ func (r *inRoot) parent(p string) (int, string, error) {
 // hostPath tells where fd really is, read from the kernel rather than
 // trusted from the path we asked for.
 func hostPath(fd int) (string, error) {
-	p, err := readlink(procFd(fd))
+	p, err := readlink(fds.Path(fd))
 	if err != nil {
 		return "", fmt.Errorf("resolve fd %d: %w", fd, err)
 	}
@@ -186,10 +186,6 @@ func readlink(p string) (string, error) {
 		buf = make([]byte, 2*len(buf))
 	}
 }
-
-// procFd names fd through the host's /proc, so that mount(2) acts on the
-// very inode resolved earlier instead of walking a path again.
-func procFd(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
 // moveMount attaches the detached mount tree to the directory or file
 // open as dst.
