@@ -301,15 +301,25 @@ static void new_user_namespace(void)
 // enter_new_time_namespace: offsets can only be written before any process is
 // in the namespace, so unshare makes it for children, we set its offsets, then
 // join it ourselves (which needs one thread: the reason this is C).
+//
+// A process that is not dumpable has its /proc files owned by the host's
+// root, which a new user namespace does not map: its root may not open
+// timens_offsets then (EACCES). As for the id maps, we are dumpable only
+// for the write, while no container process exists yet.
 static void enter_new_time_namespace(struct bootstrap *b)
 {
 	if (b->offsets_len > 0) {
+		int userns = (b->flags & CLONE_NEWUSER) != 0;
+		if (userns && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("prctl(PR_SET_DUMPABLE, 1)");
 		int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			bail("open /proc/self/timens_offsets");
 		if (write(fd, b->offsets, b->offsets_len) != (ssize_t)b->offsets_len)
 			bail("write time namespace offsets \"%s\"", b->offsets);
 		close(fd);
+		if (userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("prctl(PR_SET_DUMPABLE, 0)");
 	}
 	int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -65,3 +65,33 @@ func TestJoinUserNamespaceByPath(t *testing.T) {
 		t.Errorf("the first container shares the host's user namespace %s", host)
 	}
 }
+
+// TestTimeNamespaceInUserNamespace: a new time namespace made inside a new
+// user namespace gets its offsets (the user namespace's root cannot open
+// a non-dumpable process's timens_offsets, owned by the host's root), and
+// a second container joining both by path sees the same clocks.
+func TestTimeNamespaceInUserNamespace(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	if rt.IsRunc11() {
+		t.Skip("runc 1.1 has no time namespace support (added in runc 1.2)")
+	}
+	first := testutil.NewBundle(t, rt)
+	withUserNamespace(t, first, "")
+	first.Update(func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+		s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 7881}, "boottime": {Secs: 1337}}
+	})
+	_, st := rt.RunningSleeper(t, first)
+
+	second := testutil.NewBundle(t, rt)
+	withUserNamespace(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	second.Update(func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace, Path: fmt.Sprintf("/proc/%d/ns/time", st.Pid)})
+	})
+	out := rt.ShellOutput(t, second, "cat /proc/self/timens_offsets; readlink /proc/self/ns/time")
+	got := strings.Join(strings.Fields(out), " ")
+	want := "monotonic 7881 0 boottime 1337 0 " + testutil.NsLink(t, st.Pid, "time")
+	if got != want {
+		t.Errorf("second container's timens_offsets and time namespace: %q, want %q", got, want)
+	}
+}
