@@ -128,7 +128,8 @@ func run(p *peer) error {
 	}
 	ktrace.F("execve(%q, %s)", prog.path, ktrace.Argv(s.Process.Args))
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)
-	fmt.Fprintf(os.Stderr, "berth-runtime: exec %s: %v\n", s.Process.Args[0], err)
+	// runc's words, which scripts match: "exec /run.sh: no such file or directory".
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", s.Process.Args[0], err)
 	return nil
 }
 

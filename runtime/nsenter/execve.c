@@ -25,6 +25,7 @@
 //	                   <------------------    EOF: the socket is close-on-exec,
 //	                                          so execve has succeeded
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -321,6 +322,15 @@ void exec_prepared(const char *prog)
 		ktrace("execve(\"%s\", [%s])", prog, argv);
 	}
 	execve(prog, x.argv, x.envp);
+	if (bail_to_stderr) {
+		// After start, in runc's words, which scripts match:
+		// "exec /run.sh: no such file or directory" (Go's lower case).
+		char why[128];
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		dprintf(2, "exec %s: %s\n", x.argv[0], why);
+		_exit(1);
+	}
 	bail("exec %s", x.argv[0]);
 }
 

@@ -136,3 +136,23 @@ func TestSystemdCgroupWithoutSystemd(t *testing.T) {
 	}
 	rt.AssertNothingLeft(t, id, b)
 }
+
+// TestExecveErrorOneLine: a program the kernel cannot exec fails run with
+// one line in runc's words, which scripts match, and nothing else.
+func TestExecveErrorOneLine(t *testing.T) {
+	rt, b := setup(t)
+	if err := os.WriteFile(filepath.Join(b.Rootfs, "run.sh"), []byte("#!/mmnnttbb foo bar\nsh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(s *specs.Spec) { s.Process.Args = []string{"/run.sh"} })
+	id := testutil.NewID(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, id)
+	if res.ExitCode == 0 {
+		t.Fatalf("run of a script with a missing interpreter exited 0")
+	}
+	if want := "exec /run.sh: no such file or directory\n"; res.Stderr != want {
+		t.Errorf("stderr %q, want %q", res.Stderr, want)
+	}
+	rt.Run(t, "delete", "--force", id)
+	rt.AssertNothingLeft(t, id, b)
+}
