@@ -29,12 +29,12 @@ import (
 // join one), a terminal (the pty is made inside the container and sent
 // away), createContainer and startContainer hooks (run inside the
 // container, in its pid namespace), a seccomp agent, LSM labels, a
-// personality, --no-pivot or more than one procfs: those keep the general
-// way.
+// personality, a scheduler or I/O priority (set by initproc), --no-pivot
+// or more than one procfs: those keep the general way.
 func (b *builder) setupInRuntime() bool {
 	s, p, l := b.spec, b.spec.Process, b.spec.Linux
-	if l == nil || os.Geteuid() != 0 || b.opts.NoPivot || p.Terminal || p.ApparmorProfile != "" ||
-		p.SelinuxLabel != "" || l.Personality != nil || seccomp.Notifies(seccompConfig(s)) {
+	if l == nil || os.Geteuid() != 0 || b.opts.NoPivot || p.Terminal || p.ApparmorProfile != "" || p.SelinuxLabel != "" ||
+		l.Personality != nil || p.Scheduler != nil || p.IOPriority != nil || seccomp.Notifies(seccompConfig(s)) {
 		return false
 	}
 	if h := s.Hooks; h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0 {

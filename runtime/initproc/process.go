@@ -64,7 +64,7 @@ func prepareProcess(c *Config) (*program, error) {
 			return nil, fmt.Errorf("set personality %s: %w", c.Spec.Linux.Personality.Domain, errno)
 		}
 	}
-	if err := setScheduling(proc); err != nil {
+	if err := setScheduling(proc, cpusetCPUs(c.Spec)); err != nil {
 		return nil, err
 	}
 	if proc.User.Umask != nil {

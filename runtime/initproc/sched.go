@@ -39,8 +39,10 @@ var ioprioClasses = map[specs.IOPriorityClass]int{
 
 // setScheduling applies process.scheduler (sched_setattr) and
 // process.ioPriority (ioprio_set) to the calling process, which its
-// program inherits, as runc does for the init and every exec.
-func setScheduling(proc *specs.Process) error {
+// program inherits, as runc does for the init and every exec. cpus is
+// linux.resources.cpu.cpus: a deadline policy needs every CPU in the
+// affinity mask, so its EPERM then says what is in the way, as runc's.
+func setScheduling(proc *specs.Process, cpus string) error {
 	if s := proc.Scheduler; s != nil {
 		policy, ok := schedPolicies[s.Policy]
 		if !ok {
@@ -57,6 +59,9 @@ func setScheduling(proc *specs.Process) error {
 			attr.flags |= bit
 		}
 		if _, _, errno := unix.Syscall(unix.SYS_SCHED_SETATTR, 0, uintptr(unsafe.Pointer(&attr)), 0); errno != 0 {
+			if errno == unix.EPERM && cpus != "" {
+				return fmt.Errorf("set process.scheduler %s: %w: process scheduler can't be used together with AllowedCPUs (linux.resources.cpu.cpus %q)", s.Policy, errno, cpus)
+			}
 			return fmt.Errorf("set process.scheduler %s: %w", s.Policy, errno)
 		}
 	}
@@ -134,4 +139,12 @@ func SetInitialAffinity(pid int, a *specs.CPUAffinity) error {
 		return fmt.Errorf("set the initial CPU affinity of exec'd process %d: %w", pid, err)
 	}
 	return nil
+}
+
+// cpusetCPUs is linux.resources.cpu.cpus, or "".
+func cpusetCPUs(s *specs.Spec) string {
+	if s.Linux == nil || s.Linux.Resources == nil || s.Linux.Resources.CPU == nil {
+		return ""
+	}
+	return s.Linux.Resources.CPU.Cpus
 }

@@ -71,12 +71,12 @@ func Parse(p *specs.LinuxMemoryPolicy) (*Policy, error) {
 	switch mode {
 	case unix.MPOL_DEFAULT, unix.MPOL_LOCAL:
 		if pol.nodes != 0 {
-			return nil, fmt.Errorf("linux.memoryPolicy: invalid memory policy: mode %s requires 0 nodes but got %d", p.Mode, pol.nodes)
+			return nil, fmt.Errorf("linux.memoryPolicy: %s: memory policy mode requires 0 nodes but got %d", p.Mode, pol.nodes)
 		}
 	case unix.MPOL_PREFERRED:
 	default:
 		if pol.nodes == 0 {
-			return nil, fmt.Errorf("linux.memoryPolicy: invalid memory policy: mode %s requires at least one node but got 0", p.Mode)
+			return nil, fmt.Errorf("linux.memoryPolicy: %s: memory policy mode requires at least one node but got 0", p.Mode)
 		}
 	}
 	return pol, nil

@@ -54,7 +54,7 @@ func TestMemoryPolicyRefused(t *testing.T) {
 		{"no mode", specs.LinuxMemoryPolicy{Nodes: "0-7"}, "invalid memory policy mode"},
 		{"unknown mode", specs.LinuxMemoryPolicy{Mode: "INTERLEAVE", Nodes: "0"}, "invalid memory policy mode"},
 		{"unknown flag", specs.LinuxMemoryPolicy{Mode: specs.MpolPreferred, Nodes: "0", Flags: []specs.MemoryPolicyFlagType{"badflag"}}, "invalid memory policy flag"},
-		{"nodes for default", specs.LinuxMemoryPolicy{Mode: specs.MpolDefault, Nodes: "0-7"}, "requires 0 nodes but got 8"},
+		{"nodes for default", specs.LinuxMemoryPolicy{Mode: specs.MpolDefault, Nodes: "0-7"}, "memory policy mode requires 0 nodes but got 8"},
 		{"no nodes for bind", specs.LinuxMemoryPolicy{Mode: specs.MpolBind}, "requires at least one node"},
 		{"huge node", specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0-9876543210"}, "invalid memory policy node 9876543210"},
 	}
