@@ -21,6 +21,14 @@ import (
 func chrootShared(c *Config) error {
 	root, mounts := c.Rootfs, len(c.Spec.Mounts)
 	caps.Last() // cached: the capability code reads it after the chroot
+	// The rootfs gets no devpts: the terminal is the host's, which is
+	// the one this mount namespace has (runc mounts a devpts into the
+	// rootfs in the host's namespace, where it stays).
+	if c.Spec.Process.Terminal {
+		if err := setupTerminal(c, false); err != nil {
+			return err
+		}
+	}
 	fd, err := unix.Open("/proc/self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /proc/self/fd before chroot: %w", err)

@@ -12,11 +12,10 @@ import (
 // too; berth only a terminal, not a caller's file on the host.) Only the owner
 // changes (devpts' gid, tty, stays); stdio on /dev/null is left alone,
 // and so is a file the user namespace cannot chown (EINVAL, EPERM).
+// /dev/null is known by its device number, 1:3, not looked up: a
+// container without a mount namespace of its own has no /dev.
 func fixStdioOwner(uid int) error {
-	var null unix.Stat_t
-	if err := unix.Stat("/dev/null", &null); err != nil {
-		return fmt.Errorf("stat /dev/null: %w", err)
-	}
+	null := unix.Mkdev(1, 3)
 	for fd := 0; fd <= 2; fd++ {
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil {
@@ -25,7 +24,7 @@ func fixStdioOwner(uid int) error {
 			}
 			return fmt.Errorf("stat fd %d: %w", fd, err)
 		}
-		if int(st.Uid) == uid || st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == null.Rdev {
+		if int(st.Uid) == uid || st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == null {
 			continue
 		}
 		if err := unix.Fchown(fd, uid, int(st.Gid)); err != nil &&

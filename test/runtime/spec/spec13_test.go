@@ -312,16 +312,7 @@ func TestSharedMountNamespaceChroots(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(b.Rootfs, "berth-marker"), []byte("in-rootfs\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.Update(func(s *specs.Spec) {
-		var kept []specs.LinuxNamespace
-		for _, ns := range s.Linux.Namespaces {
-			if ns.Type != specs.MountNamespace {
-				kept = append(kept, ns)
-			}
-		}
-		s.Linux.Namespaces, s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = kept, nil, nil
-		s.Root.Readonly = false
-	})
+	withoutMountNamespace(b)
 	b.SetArgs("sh", "-c", "cat /berth-marker > /out; exec sleep 100")
 	id := testutil.NewID(t)
 	rt.MustRun(t, "create", "--bundle", b.Dir, id)
@@ -343,5 +334,33 @@ func TestSharedMountNamespaceChroots(t *testing.T) {
 	}
 	if left, err := testutil.MountedUnder(b.Rootfs); err != nil || len(left) > 0 {
 		t.Errorf("mounts made in the runtime's namespace: %v (%v)", left, err)
+	}
+}
+
+// withoutMountNamespace makes b share the runtime's mount namespace, with
+// no masked or read-only paths (refused without a namespace of its own).
+func withoutMountNamespace(b *testutil.Bundle) {
+	b.Update(func(s *specs.Spec) {
+		var kept []specs.LinuxNamespace
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type != specs.MountNamespace {
+				kept = append(kept, ns)
+			}
+		}
+		s.Linux.Namespaces, s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = kept, nil, nil
+		s.Root.Readonly = false
+	})
+}
+
+// TestSharedMountNamespaceTerminal: such a container gets its terminal
+// from the runtime's devpts, as its rootfs has none (runc's bats: host
+// mount ns + hooks, which runs with a terminal).
+func TestSharedMountNamespaceTerminal(t *testing.T) {
+	rt, b := setup(t)
+	withoutMountNamespace(b)
+	b.Update(func(s *specs.Spec) { s.Process.Terminal = true })
+	b.Shell("[ -t 0 ] && [ -t 1 ] && echo on-a-tty")
+	if res := rt.RunBundle(t, b); res.ExitCode != 0 || !strings.Contains(res.Stdout, "on-a-tty") {
+		t.Errorf("run -t with no mount namespace: exit %d stdout %q stderr %q, want on-a-tty", res.ExitCode, res.Stdout, res.Stderr)
 	}
 }
