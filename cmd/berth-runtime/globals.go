@@ -5,13 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
 // globalFlags are runc's global options.
@@ -94,12 +97,24 @@ func runcAttrs(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
+// gitCommit is set at build time (the Makefile's -X main.gitCommit).
+var gitCommit string
+
+// version is what -v prints after "berth-runtime version ", in runc's
+// shape: the version, then commit, spec, go and libseccomp lines, which
+// tools read (the runtime-spec line tells which spec configs follow).
 func version() string {
 	v := "dev"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		v = bi.Main.Version
 	}
-	return v + "\nspec: 1.2.0"
+	lines := []string{v}
+	if gitCommit != "" {
+		lines = append(lines, "commit: "+gitCommit)
+	}
+	major, minor, micro := seccomp.LibraryVersion()
+	lines = append(lines, "spec: "+specs.Version, "go: "+runtime.Version(), fmt.Sprintf("libseccomp: %d.%d.%d", major, minor, micro))
+	return strings.Join(lines, "\n")
 }
 
 // startTrace opens --trace (a bare --trace is "-": stderr).

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 )
 
@@ -128,5 +129,23 @@ func TestCreateOptions(t *testing.T) {
 					opts.Bundle, opts.PassFDs, opts.ListenFDs, tc.wantPass, tc.wantListen)
 			}
 		})
+	}
+}
+
+// TestVersionLines: -v prints runc's lines, and the spec line is the
+// runtime-spec this binary was built against.
+func TestVersionLines(t *testing.T) {
+	saved := gitCommit
+	t.Cleanup(func() { gitCommit = saved })
+	gitCommit = "abc1234"
+	lines := strings.Split(version(), "\n")
+	want := []string{"commit: abc1234", "spec: " + specs.Version, "go: go", "libseccomp: "}
+	if len(lines) != 1+len(want) {
+		t.Fatalf("version lines %q, want the version then %q", lines, want)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i+1], w) {
+			t.Errorf("version line %d is %q, want it to begin %q", i+1, lines[i+1], w)
+		}
 	}
 }
