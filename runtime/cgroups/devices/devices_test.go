@@ -2,12 +2,12 @@ package devices
 
 import (
 	"os"
+	"os/exec"
 	"reflect"
 	"testing"
 
-	"github.com/cilium/ebpf"
-
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func devRule(allow bool, typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
@@ -143,14 +143,62 @@ func TestDeviceFilterLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.CGroupDevice, Instructions: insns, License: "Apache-2.0"})
+	prog, err := loadProgram(insns)
 	if err != nil {
 		t.Fatalf("verifier refused the device filter: %v\n%v", err, insns)
 	}
-	if err := prog.Close(); err != nil {
+	if err := unix.Close(prog); err != nil {
 		t.Errorf("close the device filter: %v", err)
 	}
 	if _, err := deviceFilter([]specs.LinuxDeviceCgroup{{Type: "x"}}); err == nil {
 		t.Error("unknown device type accepted")
+	}
+}
+
+// TestSetV2 attaches the filter to a real v2 cgroup twice: one program is
+// left attached (an update replaces, never piles up), and it denies a
+// process in the cgroup what the rules do not allow.
+func TestSetV2(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("attaching an eBPF program needs root")
+	}
+	var base string
+	for _, d := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		var st unix.Statfs_t
+		if unix.Statfs(d, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			base = d
+			break
+		}
+	}
+	if base == "" {
+		t.Skip("no cgroup v2 hierarchy mounted")
+	}
+	dir, err := os.MkdirTemp(base, "berth-devices-test-")
+	if err != nil {
+		t.Skip("cannot make a v2 cgroup:", err)
+	}
+	t.Cleanup(func() { _ = os.Remove(dir) })
+	// /dev/null (and runc's defaults) allowed, /dev/kmsg (1:11) denied.
+	rules := []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, {Allow: true, Type: "c", Major: ptr(int64(1)), Minor: ptr(int64(3)), Access: "rw"}}
+	for i := 0; i < 2; i++ {
+		if err := SetV2(dir, rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cg, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cg.Close() }()
+	ids, err := attachedPrograms(int(cg.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 {
+		t.Errorf("%d programs attached after two SetV2, want 1", len(ids))
+	}
+	script := `echo $$ > ` + dir + `/cgroup.procs && head -c1 /dev/null && ! (exec 3</dev/kmsg) 2>/dev/null`
+	if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
+		t.Errorf("in the cgroup, /dev/null was not readable or /dev/kmsg was: %v %s", err, out)
 	}
 }

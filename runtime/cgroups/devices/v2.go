@@ -4,11 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/link"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -31,33 +27,32 @@ const (
 )
 
 // deviceFilter assembles the program for rules (runc's defaults included).
-func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
-	insns := asm.Instructions{
-		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word),
-		asm.Mov.Reg(asm.R3, asm.R2),
-		asm.And.Imm(asm.R3, 0xffff),              // type
-		asm.RSh.Imm(asm.R2, 16),                  // access
-		asm.LoadMem(asm.R4, asm.R1, 4, asm.Word), // major
-		asm.LoadMem(asm.R5, asm.R1, 8, asm.Word), // minor
+func deviceFilter(rules []specs.LinuxDeviceCgroup) ([]insn, error) {
+	insns := []insn{
+		loadWord(r2, r1, 0),
+		movReg(r3, r2),
+		andImm(r3, 0xffff),  // type
+		rshImm(r2, 16),      // access
+		loadWord(r4, r1, 4), // major
+		loadWord(r5, r1, 8), // minor
 	}
 	for i := len(rules) - 1; i >= 0; i-- {
 		r := rules[i]
-		next := "rule" + strconv.Itoa(i-1)
-		var block asm.Instructions
+		var block []insn
 		switch r.Type {
 		case "", "a":
 		case "c":
-			block = append(block, asm.JNE.Imm(asm.R3, bpfDevChar, next))
+			block = append(block, jneNext(r3, bpfDevChar))
 		case "b":
-			block = append(block, asm.JNE.Imm(asm.R3, bpfDevBlock, next))
+			block = append(block, jneNext(r3, bpfDevBlock))
 		default:
 			return nil, fmt.Errorf("linux.resources.devices[%d]: unknown type %q: use a, b or c", i, r.Type)
 		}
 		if r.Major != nil && *r.Major >= 0 {
-			block = append(block, asm.JNE.Imm(asm.R4, int32(*r.Major), next))
+			block = append(block, jneNext(r4, int32(*r.Major)))
 		}
 		if r.Minor != nil && *r.Minor >= 0 {
-			block = append(block, asm.JNE.Imm(asm.R5, int32(*r.Minor), next))
+			block = append(block, jneNext(r5, int32(*r.Minor)))
 		}
 		var access int32
 		for _, c := range r.Access {
@@ -78,25 +73,23 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 		if access != 7 {
 			// The rule matches when the access asked for is within its own.
 			block = append(block,
-				asm.Mov.Reg(asm.R6, asm.R2),
-				asm.And.Imm(asm.R6, ^access&7),
-				asm.JNE.Imm(asm.R6, 0, next))
+				movReg(r6, r2),
+				andImm(r6, ^access&7),
+				jneNext(r6, 0))
 		}
 		allow := int32(0)
 		if r.Allow {
 			allow = 1
 		}
 		catchAll := len(block) == 0
-		block = append(block, asm.Mov.Imm(asm.R0, allow), asm.Return())
-		block[0] = block[0].WithSymbol("rule" + strconv.Itoa(i))
-		insns = append(insns, block...)
+		insns = append(insns, endBlock(append(block, movImm(r0, allow), exit()))...)
 		if catchAll {
 			// Every access matches: the rules before it can never decide,
 			// and the verifier refuses unreachable code.
 			return insns, nil
 		}
 	}
-	return append(insns, asm.Mov.Imm(asm.R0, 0).WithSymbol("rule-1"), asm.Return()), nil
+	return append(insns, movImm(r0, 0), exit()), nil
 }
 
 // SetV2 loads the filter and attaches it to the v2 cgroup dir. The
@@ -118,58 +111,44 @@ func SetV2(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if err != nil {
 		return err
 	}
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Type:         ebpf.CGroupDevice,
-		Instructions: insns,
-		License:      "Apache-2.0",
-	})
+	prog, err := loadProgram(insns)
 	if err != nil {
 		return fmt.Errorf("load the eBPF device filter for %s: %w", dir, err)
 	}
-	defer func() {
-		// Once attached the cgroup holds the kernel's own reference to the
-		// program: closing this process's fd can neither undo nor fail the
-		// filter, so its error says nothing about SetV2.
-		_ = prog.Close()
-	}()
+	// Once attached the cgroup holds the kernel's own reference to the
+	// program: closing this process's fd can neither undo nor fail the
+	// filter, so its error says nothing about SetV2.
+	defer func() { _ = unix.Close(prog) }()
 	cg, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open cgroup %s: %w", dir, err)
 	}
 	defer cg.Close()
-	old, err := link.QueryPrograms(link.QueryOptions{Target: int(cg.Fd()), Attach: ebpf.AttachCGroupDevice})
+	old, err := attachedPrograms(int(cg.Fd()))
 	if err != nil {
 		return fmt.Errorf("list the eBPF device filters of %s: %w", dir, err)
 	}
-	err = link.RawAttachProgram(link.RawAttachProgramOptions{
-		Target:  int(cg.Fd()),
-		Program: prog,
-		Attach:  ebpf.AttachCGroupDevice,
-		Flags:   unix.BPF_F_ALLOW_MULTI,
-	})
-	if err != nil {
+	if err := attachProgram(int(cg.Fd()), prog, unix.BPF_F_ALLOW_MULTI); err != nil {
 		return fmt.Errorf("attach the eBPF device filter to %s: %w", dir, err)
 	}
-	for _, ap := range old.Programs {
-		if err := detachDeviceFilter(cg, ap.ID); err != nil {
+	for _, id := range old {
+		if err := detachDeviceFilter(int(cg.Fd()), id); err != nil {
 			return fmt.Errorf("detach the previous eBPF device filter from %s: %w", dir, err)
 		}
 	}
 	return nil
 }
 
-func detachDeviceFilter(cg *os.File, id ebpf.ProgramID) error {
-	p, err := ebpf.NewProgramFromID(id)
+func detachDeviceFilter(cg int, id uint32) error {
+	p, err := progFDByID(id)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil // gone meanwhile
 		}
 		return err
 	}
-	defer func() {
-		// The fd only names the program for the detach; the detach's own
-		// error is the one that matters.
-		_ = p.Close()
-	}()
-	return link.RawDetachProgram(link.RawDetachProgramOptions{Target: int(cg.Fd()), Program: p, Attach: ebpf.AttachCGroupDevice})
+	// The fd only names the program for the detach; the detach's own
+	// error is the one that matters.
+	defer func() { _ = unix.Close(p) }()
+	return detachProgram(cg, p)
 }
