@@ -134,6 +134,18 @@ func (m *Manager) Path(controller string) string {
 	return ""
 }
 
+// MemoryDir is the cgroup's directory for the memory controller, and
+// whether it is cgroup v2's (memory.events) rather than v1's.
+func (m *Manager) MemoryDir() (dir string, v2 bool, err error) {
+	switch d := m.driverFor(ctrlMemory).(type) {
+	case *v1Driver:
+		return d.dirs[ctrlMemory], false, nil
+	case *v2Driver:
+		return d.dir, true, nil
+	}
+	return "", false, errors.New("this host has no memory cgroup controller")
+}
+
 // Create makes the cgroup's directory in every hierarchy. On a pure v2
 // host the controllers are delegated down to it first.
 func (m *Manager) Create() error {
