@@ -100,16 +100,21 @@ func TestExecCgroup(t *testing.T) {
 			}
 		}
 	}
-	// A path cannot climb out of the container's cgroup: ../.. is its root.
-	got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "../..", id, "cat", "/proc/self/cgroup"))
+	// "/" is the container's own cgroup.
+	got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "/", id, "cat", "/proc/self/cgroup"))
 	for ctrls, path := range init {
 		if got[ctrls] != path {
-			t.Errorf("exec --cgroup ../..: %q cgroup %s, want the container's %s", ctrls, got[ctrls], path)
+			t.Errorf("exec --cgroup /: %q cgroup %s, want the container's %s", ctrls, got[ctrls], path)
 		}
 	}
+	// A path cannot climb out of the container's cgroup; runc's words.
 	for _, bad := range []struct{ arg, why string }{
-		{"nosuch", "does not exist"},
-		{"nosuchcontroller:all", "no nosuchcontroller cgroup"},
+		{"..", "bad sub cgroup path"},
+		{"memory:all/../..", "bad sub cgroup path"},
+		{"nosuch", " adding pid "},
+		{"nosuch", "no such file or directory"},
+		{"cpu:nosuch", "no such file or directory"},
+		{"nosuchcontroller:all", "unknown controller nosuchcontroller"},
 	} {
 		res := rt.Run(t, "exec", "--cgroup", bad.arg, id, "true")
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, bad.why) {
