@@ -33,6 +33,28 @@ func hierarchyDir(ctrls string) string {
 	return "/sys/fs/cgroup/" + strings.TrimPrefix(ctrls, "name=")
 }
 
+// mkSubCgroup makes cgroup sub below dir, in the hierarchy of ctrls.
+func mkSubCgroup(t *testing.T, ctrls, dir, sub string) string {
+	t.Helper()
+	dir = filepath.Join(dir, sub)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(ctrls, "cpuset") {
+		// A v1 cpuset takes no task before it has cpus and mems.
+		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+			v, err := os.ReadFile(filepath.Join(dir, "..", f))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, f), v, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
 // TestExecCgroup: exec --cgroup puts the process in an existing sub-cgroup
 // of the container's, in every hierarchy (path) or in the named ones
 // (controller:path), as runc's; a missing sub-cgroup or controller fails.
@@ -53,23 +75,7 @@ func TestExecCgroup(t *testing.T) {
 		}
 	})
 	mkdir := func(ctrls, sub string) {
-		dir := filepath.Join(hierarchyDir(ctrls), init[ctrls], sub)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, dir)
-		if strings.Contains(ctrls, "cpuset") {
-			// A v1 cpuset takes no task before it has cpus and mems.
-			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-				v, err := os.ReadFile(filepath.Join(dir, "..", f))
-				if err == nil {
-					err = os.WriteFile(filepath.Join(dir, f), v, 0o644)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		made = append(made, mkSubCgroup(t, ctrls, filepath.Join(hierarchyDir(ctrls), init[ctrls]), sub))
 	}
 	var memory string
 	for ctrls := range init {
