@@ -17,6 +17,7 @@ import (
 	"github.com/berth-containers/berth/engine/monitor"
 	"github.com/berth-containers/berth/engine/record"
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/cgroups/oom"
 	"github.com/berth-containers/berth/runtime/console"
 	"github.com/berth-containers/berth/runtime/container"
 )
@@ -228,7 +229,7 @@ func (e ops) finishRun(c *record.Container, code int) (exitInfo, error) {
 	// container with no cgroup (rootless without delegation) had no limit
 	// for the OOM killer to enforce.
 	if paths := rc.CgroupPaths(); len(paths) > 0 {
-		kills, err := cgroups.Load(paths).OOMKills()
+		kills, err := oom.Kills(cgroups.Load(paths))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			slog.Warn("container exited: read its OOM kills", "container", c.Name, "error", err)
 		}

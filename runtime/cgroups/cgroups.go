@@ -134,6 +134,18 @@ func (m *Manager) Path(controller string) string {
 	return ""
 }
 
+// MemoryDir is the cgroup's directory for the memory controller, and
+// whether it is cgroup v2's (memory.events) rather than v1's.
+func (m *Manager) MemoryDir() (dir string, v2 bool, err error) {
+	switch d := m.driverFor(ctrlMemory).(type) {
+	case *v1Driver:
+		return d.dirs[ctrlMemory], false, nil
+	case *v2Driver:
+		return d.dir, true, nil
+	}
+	return "", false, errors.New("this host has no memory cgroup controller")
+}
+
 // Create makes the cgroup's directory in every hierarchy. On a pure v2
 // host the controllers are delegated down to it first.
 func (m *Manager) Create() error {
@@ -272,9 +284,18 @@ func (m *Manager) Pids() ([]int, error) {
 	if dir == "" {
 		return nil, ErrNoHierarchy
 	}
-	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+	pids, err := readProcs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list cgroup processes: %w", err)
+	}
+	return pids, nil
+}
+
+// readProcs reads the processes of one cgroup directory.
+func readProcs(dir string) ([]int, error) {
+	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	var pids []int
@@ -302,13 +323,13 @@ func (m *Manager) pidsDir() string {
 	return ""
 }
 
-// Destroy removes the cgroup from every hierarchy. The kernel refuses to
-// remove a cgroup while it still counts exiting tasks, so EBUSY is retried
-// for a while.
+// Destroy removes the cgroup, and those the container made below it, from
+// every hierarchy. The kernel refuses to remove a cgroup while it still
+// counts exiting tasks, so EBUSY is retried for a while.
 func (m *Manager) Destroy() error {
 	var errs []error
 	for _, dir := range m.paths {
-		if err := removeDir(dir); err != nil {
+		if err := removeTree(dir); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -74,7 +74,7 @@ func frozenReport(t *testing.T, dir, file string) string {
 		}
 		return s
 	}
-	ev, err := readKeyValues(dir, file)
+	ev, err := ReadKeyValues(dir, file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,9 +106,9 @@ func readUint(dir, name string) (uint64, error) {
 	return v, nil
 }
 
-// readKeyValues reads a flat keyed file ("key value" lines: cpu.stat,
+// ReadKeyValues reads a flat keyed file ("key value" lines: cpu.stat,
 // memory.stat, memory.events).
-func readKeyValues(dir, name string) (map[string]uint64, error) {
+func ReadKeyValues(dir, name string) (map[string]uint64, error) {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("read cgroup file: %w", err)
@@ -150,7 +150,7 @@ func (d *v1Driver) stats(c string, s *Stats) error {
 	dir := d.dirs[c]
 	switch c {
 	case ctrlCPU:
-		st, err := readKeyValues(dir, "cpu.stat")
+		st, err := ReadKeyValues(dir, "cpu.stat")
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (d *v1Driver) stats(c string, s *Stats) error {
 			}
 		}
 		// cpuacct.stat is in USER_HZ ticks (100 per second).
-		if st, err := readKeyValues(dir, "cpuacct.stat"); err == nil {
+		if st, err := ReadKeyValues(dir, "cpuacct.stat"); err == nil {
 			s.CPU.Usage.User = st["user"] * 10_000_000
 			s.CPU.Usage.Kernel = st["system"] * 10_000_000
 		}
@@ -172,7 +172,7 @@ func (d *v1Driver) stats(c string, s *Stats) error {
 		s.CPUSet.CPUs, _ = readString(dir, "cpuset.cpus")
 		s.CPUSet.Mems, _ = readString(dir, "cpuset.mems")
 	case ctrlMemory:
-		raw, err := readKeyValues(dir, "memory.stat")
+		raw, err := ReadKeyValues(dir, "memory.stat")
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func hugetlbStats(dir string, s *Stats, usage, limit, peak, fail string) error {
 		}
 		h := Hugetlb{Usage: opt(dir, base+usage), Max: opt(dir, base+peak)}
 		if fail == "events" {
-			if ev, err := readKeyValues(dir, base+".events"); err == nil {
+			if ev, err := ReadKeyValues(dir, base+".events"); err == nil {
 				h.Failcnt = ev["max"]
 			}
 		} else {
@@ -258,7 +258,7 @@ func (d *v2Driver) stats(c string, s *Stats) error {
 	dir := d.dir
 	switch c {
 	case ctrlCPU, ctrlCpuacct:
-		st, err := readKeyValues(dir, "cpu.stat")
+		st, err := ReadKeyValues(dir, "cpu.stat")
 		if err != nil {
 			return err
 		}
@@ -270,16 +270,16 @@ func (d *v2Driver) stats(c string, s *Stats) error {
 		s.CPUSet.CPUs, _ = readString(dir, "cpuset.cpus.effective")
 		s.CPUSet.Mems, _ = readString(dir, "cpuset.mems.effective")
 	case ctrlMemory:
-		raw, err := readKeyValues(dir, "memory.stat")
+		raw, err := ReadKeyValues(dir, "memory.stat")
 		if err != nil {
 			return err
 		}
 		s.Memory.Raw = raw
 		s.Memory.Cache = raw["file"]
-		events, _ := readKeyValues(dir, "memory.events")
+		events, _ := ReadKeyValues(dir, "memory.events")
 		s.Memory.Usage = MemoryEntry{Limit: opt(dir, "memory.max"), Usage: opt(dir, "memory.current"), Max: opt(dir, "memory.peak"), Failcnt: events["max"]}
 		if exists(dir, "memory.swap.current") {
-			swapEvents, _ := readKeyValues(dir, "memory.swap.events")
+			swapEvents, _ := ReadKeyValues(dir, "memory.swap.events")
 			// runc reports swap as memory+swap, v1's memsw.
 			s.Memory.Swap = MemoryEntry{Limit: opt(dir, "memory.swap.max"), Usage: opt(dir, "memory.swap.current") + s.Memory.Usage.Usage, Failcnt: swapEvents["max"]}
 		}

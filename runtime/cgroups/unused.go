@@ -1,14 +1,9 @@
 package cgroups
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // NewUnused is New for a container about to be created: it refuses a
@@ -35,11 +30,11 @@ func NewUnused(cgroupsPath, id string) (*Manager, error) {
 
 func (m *Manager) checkUnused() error {
 	if dir := m.pidsDir(); dir != "" {
-		n, err := countProcs(dir)
+		pids, err := m.AllPids()
 		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if n := len(pids); n > 0 {
 			return fmt.Errorf("container's cgroup is not empty: %d process(es) found in %s", n, dir)
 		}
 	}
@@ -56,38 +51,4 @@ func (m *Manager) checkUnused() error {
 		}
 	}
 	return nil
-}
-
-// countProcs counts the processes in dir and every cgroup below it, as
-// runc's GetAllPids. A cgroup removed while walked counts as empty.
-func countProcs(dir string) (int, error) {
-	n := 0
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENODEV) {
-				return nil
-			}
-			return err
-		}
-		if !e.IsDir() {
-			return nil
-		}
-		f, err := os.Open(filepath.Join(path, "cgroup.procs"))
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENODEV) {
-				return nil
-			}
-			return err
-		}
-		defer f.Close()
-		s := bufio.NewScanner(f)
-		for s.Scan() {
-			n++
-		}
-		return s.Err()
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list the processes of the container's cgroup %s: %w", dir, err)
-	}
-	return n, nil
 }

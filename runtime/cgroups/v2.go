@@ -223,7 +223,7 @@ func (d *v2Driver) freeze(frozen bool) error {
 		return err
 	}
 	for i := 0; i < 1000; i++ {
-		events, err := readKeyValues(d.dir, "cgroup.events")
+		events, err := ReadKeyValues(d.dir, "cgroup.events")
 		if err != nil {
 			return err
 		}

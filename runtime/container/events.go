@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/cgroups/oom"
 	"github.com/berth-containers/berth/runtime/events"
 )
 
@@ -32,5 +33,5 @@ func (c *Container) Events(interval time.Duration, emit func(Event) error) error
 	if c.Status() == specs.StateStopped {
 		return fmt.Errorf("container %s is not running", c.ID())
 	}
-	return events.Stream(events.Source{ID: c.ID(), Stats: c.Stats, Alive: c.state.alive, WatchOOM: c.cgroup().WatchOOM}, interval, emit)
+	return events.Stream(events.Source{ID: c.ID(), Stats: c.Stats, Alive: c.state.alive, WatchOOM: func() (*oom.Watch, error) { return oom.Start(c.cgroup()) }}, interval, emit)
 }

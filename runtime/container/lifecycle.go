@@ -82,8 +82,20 @@ func (c *Container) openFifo() error {
 }
 
 // Signal sends sig to the container's init, or with all to every process in
-// its cgroup.
+// its cgroup. A SIGKILL to a container without a PID namespace of its own
+// goes to every process of its cgroup, even once its init is gone: the
+// init's death takes no other process with it, as it does in a namespace
+// of its own (runc's Signal).
 func (c *Container) Signal(sig unix.Signal, all bool) error {
+	if sig == unix.SIGKILL && !c.ownsPIDNamespace() {
+		err := c.cgroup().KillAll()
+		if errors.Is(err, cgroups.ErrNotExist) && !c.state.alive() {
+			return ErrNotRunning
+		}
+		if !errors.Is(err, cgroups.ErrNoHierarchy) { // else the init alone, below
+			return err
+		}
+	}
 	status := c.Status()
 	if status == specs.StateStopped && !all {
 		return ErrNotRunning
@@ -159,11 +171,7 @@ func loadAfterCreate(root, id string, force bool) (*Container, error) {
 			// What the killed create started: its init (blocked until a
 			// start that will never come) and the cgroup.
 			cg := cgroups.Load(paths)
-			if pids, err := cg.Pids(); err == nil {
-				for _, pid := range pids {
-					sigkill(pid)
-				}
-			}
+			_ = cg.KillAll() // none left to kill is fine
 			if derr := destroyCgroup(cg); derr != nil {
 				return nil, fmt.Errorf("remove the cgroup of a killed create of %s: %w", id, derr)
 			}
@@ -196,16 +204,11 @@ func (c *Container) Delete(force bool) error {
 	return c.destroy()
 }
 
-// killAll SIGKILLs every process in the cgroup and waits until the init is
-// gone, so the cgroup can be removed.
+// killAll SIGKILLs every process in the cgroup, and the init (there may be
+// no cgroup), and waits until the init is gone, so the cgroup can be removed.
 func (c *Container) killAll() {
-	if pids, err := c.cgroup().Pids(); err == nil {
-		for _, pid := range pids {
-			sigkill(pid)
-		}
-	}
+	_ = c.cgroup().KillAll() // none (rootless) or gone: the init is killed below
 	sigkill(c.state.InitPid)
-	c.thawForKill()
 	for i := 0; i < 500 && c.state.alive(); i++ {
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -215,6 +218,10 @@ func (c *Container) killAll() {
 // hooks (whose failure is logged, as the spec asks).
 func (c *Container) destroy() error {
 	ph := phases.New("delete")
+	if !c.ownsPIDNamespace() {
+		// A stopped container's init is gone, not the rest (runc's destroy).
+		_ = c.cgroup().KillAll()
+	}
 	if err := c.cgroup().Destroy(); err != nil {
 		return fmt.Errorf("delete container %s: %w", c.ID(), err)
 	}

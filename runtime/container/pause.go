@@ -2,7 +2,6 @@ package container
 
 import (
 	"fmt"
-	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -42,15 +41,4 @@ func (c *Container) Resume() error {
 		return fmt.Errorf("resume container %s: %w", c.ID(), err)
 	}
 	return nil
-}
-
-// thawForKill thaws a frozen cgroup after SIGKILL was sent: a v1 frozen
-// task does not act on the signal until thawed.
-func (c *Container) thawForKill() {
-	cg := c.cgroup()
-	if cg.Frozen() {
-		if err := cg.Freeze(false); err != nil {
-			slog.Warn("thaw container to kill it", "id", c.ID(), "err", err)
-		}
-	}
 }

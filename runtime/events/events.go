@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/cgroups/oom"
 )
 
 // Event is one line of `events` output, as runc prints it: type "stats"
@@ -29,7 +30,7 @@ type Source struct {
 	Alive func() bool
 	// WatchOOM starts watching for OOM kills; without it the stream has
 	// stats only.
-	WatchOOM func() (*cgroups.OOMWatch, error)
+	WatchOOM func() (*oom.Watch, error)
 }
 
 // Stream calls emit with a stats event every interval (none if interval

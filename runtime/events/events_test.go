@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/runtime/cgroups/oom"
 )
 
 func source(alive func() bool) Source {
@@ -14,7 +15,7 @@ func source(alive func() bool) Source {
 		ID:       "c1",
 		Stats:    func() (*cgroups.Stats, error) { return &cgroups.Stats{}, nil },
 		Alive:    alive,
-		WatchOOM: func() (*cgroups.OOMWatch, error) { return nil, errors.New("no memory controller") },
+		WatchOOM: func() (*oom.Watch, error) { return nil, errors.New("no memory controller") },
 	}
 }
 

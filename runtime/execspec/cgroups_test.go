@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
@@ -41,17 +42,21 @@ func TestSubCgroupPaths(t *testing.T) {
 	for _, tc := range []struct {
 		paths, subs, want map[string]string
 		err               bool
+		msg               string // in the error
 	}{
 		{paths: v1, subs: nil, want: v1},
 		{paths: v1, subs: map[string]string{"": "a"}, want: map[string]string{"memory": mem + "/a", "cpu,cpuacct": cpu + "/a"}},
-		{paths: v1, subs: map[string]string{"memory": "../../a"}, want: map[string]string{"memory": mem + "/a", "cpu,cpuacct": cpu}},
-		{paths: v1, subs: map[string]string{"memory": "missing"}, err: true},
-		{paths: v1, subs: map[string]string{"pids": "a"}, err: true},
+		{paths: v1, subs: map[string]string{"memory": "b/../a"}, want: map[string]string{"memory": mem + "/a", "cpu,cpuacct": cpu}},
+		{paths: v1, subs: map[string]string{"": "/"}, want: v1},
+		{paths: v1, subs: map[string]string{"memory": "../../a"}, err: true, msg: "bad sub cgroup path"},
+		{paths: v1, subs: map[string]string{"": ".."}, err: true, msg: "bad sub cgroup path"},
+		{paths: v1, subs: map[string]string{"memory": "missing"}, err: true, msg: "adding pid to sub-cgroup: stat " + mem + "/missing: no such file or directory"},
+		{paths: v1, subs: map[string]string{"pids": "a"}, err: true, msg: "unknown controller pids"},
 		{paths: map[string]string{cgroups.Unified: mem}, subs: map[string]string{"memory": "a"}, err: true},
 		{paths: map[string]string{cgroups.Unified: mem}, subs: map[string]string{"": "a"}, want: map[string]string{cgroups.Unified: mem + "/a"}},
 	} {
 		got, err := SubCgroupPaths(tc.paths, tc.subs)
-		if (err != nil) != tc.err || (!tc.err && !reflect.DeepEqual(got, tc.want)) {
+		if (err != nil) != tc.err || (!tc.err && !reflect.DeepEqual(got, tc.want)) || (err != nil && !strings.Contains(err.Error(), tc.msg)) {
 			t.Errorf("SubCgroupPaths(%v, %v) = %v, %v; want %v (error %v)", tc.paths, tc.subs, got, err, tc.want, tc.err)
 		}
 	}

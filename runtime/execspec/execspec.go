@@ -9,6 +9,7 @@ package execspec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
 )
@@ -197,10 +199,12 @@ func ParseCgroups(values []string) (map[string]string, error) {
 }
 
 // SubCgroupPaths are the container's cgroup paths with subs (ParseCgroups')
-// applied: each hierarchy's
-// directory moves down to the sub-cgroup named for one of its controllers,
-// or for all. The sub-cgroups must exist (runc does not create them), and
-// every controller named must be a hierarchy of the container.
+// applied: each hierarchy's directory moves down to the sub-cgroup named
+// for one of its controllers, or for all. A sub-cgroup must exist (runc
+// does not create them) and lie within the container's cgroup, and every
+// controller named must be a hierarchy of the container. The errors carry
+// runc's words ("bad sub cgroup path", "adding pid", "unknown controller"),
+// which its tests match.
 func SubCgroupPaths(paths, subs map[string]string) (map[string]string, error) {
 	if len(subs) == 0 {
 		return paths, nil
@@ -220,17 +224,24 @@ func SubCgroupPaths(paths, subs map[string]string) (map[string]string, error) {
 			}
 		}
 		if ok {
-			// Clean against "/": the path cannot climb out of the container's cgroup.
-			dir = filepath.Join(dir, filepath.Clean("/"+sub))
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return nil, fmt.Errorf("exec --cgroup: sub-cgroup %s does not exist", dir)
+			sdir := filepath.Join(dir, sub)
+			if sdir != dir && !strings.HasPrefix(sdir, dir+"/") {
+				return nil, fmt.Errorf("exec --cgroup: bad sub cgroup path: %s is outside the container's cgroup", sub)
 			}
+			fi, err := os.Stat(sdir)
+			if err == nil && !fi.IsDir() {
+				err = &fs.PathError{Op: "stat", Path: sdir, Err: unix.ENOTDIR}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("exec --cgroup: error adding pid to sub-cgroup: %w", err)
+			}
+			dir = sdir
 		}
 		out[key] = dir
 	}
 	for c := range subs {
 		if c != "" && !used[c] {
-			return nil, fmt.Errorf("exec --cgroup: the container has no %s cgroup hierarchy", c)
+			return nil, fmt.Errorf("exec --cgroup: unknown controller %s: the container has no cgroup hierarchy of it", c)
 		}
 	}
 	return out, nil

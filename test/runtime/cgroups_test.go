@@ -147,7 +147,7 @@ func TestCgroupMemoryHogOOMKilled(t *testing.T) {
 	}
 }
 
-// watchesOOM: pid holds what cgroups.WatchOOM opens, an inotify watch
+// watchesOOM: pid holds what oom.Start opens, an inotify watch
 // (v2) or an eventfd beside Go's netpoller's own (v1).
 func watchesOOM(pid int) bool {
 	dir := fmt.Sprintf("/proc/%d/fd", pid)

@@ -33,6 +33,28 @@ func hierarchyDir(ctrls string) string {
 	return "/sys/fs/cgroup/" + strings.TrimPrefix(ctrls, "name=")
 }
 
+// mkSubCgroup makes cgroup sub below dir, in the hierarchy of ctrls.
+func mkSubCgroup(t *testing.T, ctrls, dir, sub string) string {
+	t.Helper()
+	dir = filepath.Join(dir, sub)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(ctrls, "cpuset") {
+		// A v1 cpuset takes no task before it has cpus and mems.
+		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+			v, err := os.ReadFile(filepath.Join(dir, "..", f))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, f), v, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
 // TestExecCgroup: exec --cgroup puts the process in an existing sub-cgroup
 // of the container's, in every hierarchy (path) or in the named ones
 // (controller:path), as runc's; a missing sub-cgroup or controller fails.
@@ -53,23 +75,7 @@ func TestExecCgroup(t *testing.T) {
 		}
 	})
 	mkdir := func(ctrls, sub string) {
-		dir := filepath.Join(hierarchyDir(ctrls), init[ctrls], sub)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, dir)
-		if strings.Contains(ctrls, "cpuset") {
-			// A v1 cpuset takes no task before it has cpus and mems.
-			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-				v, err := os.ReadFile(filepath.Join(dir, "..", f))
-				if err == nil {
-					err = os.WriteFile(filepath.Join(dir, f), v, 0o644)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		made = append(made, mkSubCgroup(t, ctrls, filepath.Join(hierarchyDir(ctrls), init[ctrls]), sub))
 	}
 	var memory string
 	for ctrls := range init {
@@ -100,16 +106,21 @@ func TestExecCgroup(t *testing.T) {
 			}
 		}
 	}
-	// A path cannot climb out of the container's cgroup: ../.. is its root.
-	got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "../..", id, "cat", "/proc/self/cgroup"))
+	// "/" is the container's own cgroup.
+	got = cgroupLines(t, rt.ExecOut(t, "--cgroup", "/", id, "cat", "/proc/self/cgroup"))
 	for ctrls, path := range init {
 		if got[ctrls] != path {
-			t.Errorf("exec --cgroup ../..: %q cgroup %s, want the container's %s", ctrls, got[ctrls], path)
+			t.Errorf("exec --cgroup /: %q cgroup %s, want the container's %s", ctrls, got[ctrls], path)
 		}
 	}
+	// A path cannot climb out of the container's cgroup; runc's words.
 	for _, bad := range []struct{ arg, why string }{
-		{"nosuch", "does not exist"},
-		{"nosuchcontroller:all", "no nosuchcontroller cgroup"},
+		{"..", "bad sub cgroup path"},
+		{"memory:all/../..", "bad sub cgroup path"},
+		{"nosuch", " adding pid "},
+		{"nosuch", "no such file or directory"},
+		{"cpu:nosuch", "no such file or directory"},
+		{"nosuchcontroller:all", "unknown controller nosuchcontroller"},
 	} {
 		res := rt.Run(t, "exec", "--cgroup", bad.arg, id, "true")
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, bad.why) {

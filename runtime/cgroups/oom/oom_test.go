@@ -1,7 +1,8 @@
-package cgroups
+package oom
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
 // TestOOMKills runs a process that grows without bound in a cgroup with a
@@ -20,7 +23,7 @@ func TestOOMKills(t *testing.T) {
 		t.Skip("needs root to create cgroups")
 	}
 	id := "berthtest-oom-" + strconv.Itoa(os.Getpid())
-	m, err := New("/berthtest/"+id, id)
+	m, err := cgroups.New("/berthtest/"+id, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +42,7 @@ func TestOOMKills(t *testing.T) {
 	if err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := m.OOMKills(); err != nil || n != 0 {
+	if n, err := Kills(m); err != nil || n != 0 {
 		t.Fatalf("OOMKills() before = %d, %v; want 0", n, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -69,7 +72,24 @@ func TestOOMKills(t *testing.T) {
 	if err := cmd.Wait(); ctx.Err() != nil {
 		t.Fatalf("the process was not OOM-killed within 30s: %v", err)
 	}
-	if n, err := m.OOMKills(); err != nil || n < 1 {
+	if n, err := Kills(m); err != nil || n < 1 {
 		t.Fatalf("OOMKills() after = %d, %v; want at least 1", n, err)
+	}
+}
+
+// killWait ends a test's helper process and reaps it, once: a process
+// already reaped is left alone, and the kill's own exit status is the
+// expected outcome of Wait, not an error.
+func killWait(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.ProcessState != nil {
+		return
+	}
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("kill pid %d: %v", cmd.Process.Pid, err)
+	}
+	var exit *exec.ExitError
+	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+		t.Errorf("wait for pid %d: %v", cmd.Process.Pid, err)
 	}
 }

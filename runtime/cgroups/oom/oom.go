@@ -1,18 +1,22 @@
-package cgroups
+// Package oom watches a container's cgroup for the OOM killer: the events
+// stream's oom events and the engine's OOMKilled.
+package oom
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-containers/berth/internal/kfile"
+	"github.com/berth-containers/berth/runtime/cgroups"
 )
 
-// OOMWatch reports the OOM killer striking in the container's cgroup.
-type OOMWatch struct {
+// Watch reports the OOM killer striking in the container's cgroup.
+type Watch struct {
 	// C gets one value per OOM event; it is closed when the watch stops
 	// (Close, or the cgroup removed).
 	C    <-chan struct{}
@@ -20,23 +24,23 @@ type OOMWatch struct {
 }
 
 // Close stops the watch.
-func (w *OOMWatch) Close() error { return w.file.Close() }
+func (w *Watch) Close() error { return w.file.Close() }
 
-// WatchOOM starts watching for OOM kills: on v1 an eventfd registered on
+// Start watches m for OOM kills: on v1 an eventfd registered on
 // memory.oom_control through cgroup.event_control, on v2 inotify on
 // memory.events and its oom_kill count.
-func (m *Manager) WatchOOM() (*OOMWatch, error) {
-	d := m.driverFor(ctrlMemory)
-	switch d := d.(type) {
-	case *v1Driver:
-		return watchOOMv1(d.dirs[ctrlMemory])
-	case *v2Driver:
-		return watchOOMv2(d.dir)
+func Start(m *cgroups.Manager) (*Watch, error) {
+	dir, v2, err := m.MemoryDir()
+	if err != nil {
+		return nil, fmt.Errorf("watch for OOM kills: %w", err)
 	}
-	return nil, errors.New("watch for OOM kills: this host has no memory cgroup controller")
+	if v2 {
+		return watchV2(dir)
+	}
+	return watchV1(dir)
 }
 
-func watchOOMv1(dir string) (*OOMWatch, error) {
+func watchV1(dir string) (*Watch, error) {
 	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("watch for OOM kills: eventfd: %w", err)
@@ -50,7 +54,7 @@ func watchOOMv1(dir string) (*OOMWatch, error) {
 	}
 	defer oc.Close()
 	reg := strconv.Itoa(efd) + " " + strconv.Itoa(int(oc.Fd()))
-	if err := writeFile(dir, "cgroup.event_control", []byte(reg)); err != nil {
+	if err := kfile.Write(filepath.Join(dir, "cgroup.event_control"), []byte(reg)); err != nil {
 		ev.Close()
 		return nil, fmt.Errorf("watch for OOM kills: %w", err)
 	}
@@ -71,10 +75,10 @@ func watchOOMv1(dir string) (*OOMWatch, error) {
 			}
 		}
 	}()
-	return &OOMWatch{C: ch, file: ev}, nil
+	return &Watch{C: ch, file: ev}, nil
 }
 
-func watchOOMv2(dir string) (*OOMWatch, error) {
+func watchV2(dir string) (*Watch, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("watch for OOM kills: inotify: %w", err)
@@ -85,7 +89,7 @@ func watchOOMv2(dir string) (*OOMWatch, error) {
 		return nil, fmt.Errorf("watch for OOM kills: watch %s: %w", filepath.Join(dir, "memory.events"), err)
 	}
 	seen := uint64(0)
-	if ev, err := readKeyValues(dir, "memory.events"); err == nil {
+	if ev, err := cgroups.ReadKeyValues(dir, "memory.events"); err == nil {
 		seen = ev["oom_kill"]
 	}
 	ch := make(chan struct{}, 16)
@@ -96,7 +100,7 @@ func watchOOMv2(dir string) (*OOMWatch, error) {
 			if _, err := in.Read(buf); err != nil {
 				return
 			}
-			ev, err := readKeyValues(dir, "memory.events")
+			ev, err := cgroups.ReadKeyValues(dir, "memory.events")
 			if err != nil {
 				return // the cgroup is gone
 			}
@@ -105,22 +109,21 @@ func watchOOMv2(dir string) (*OOMWatch, error) {
 			}
 		}
 	}()
-	return &OOMWatch{C: ch, file: in}, nil
+	return &Watch{C: ch, file: in}, nil
 }
 
-// OOMKills is how many times the OOM killer struck in the container's
-// cgroup: the oom_kill count of v1 memory.oom_control or v2 memory.events.
-func (m *Manager) OOMKills() (uint64, error) {
-	var dir, file string
-	switch d := m.driverFor(ctrlMemory).(type) {
-	case *v1Driver:
-		dir, file = d.dirs[ctrlMemory], "memory.oom_control"
-	case *v2Driver:
-		dir, file = d.dir, "memory.events"
-	default:
-		return 0, errors.New("count OOM kills: this host has no memory cgroup controller")
+// Kills is how many times the OOM killer struck in m: the oom_kill count
+// of v1 memory.oom_control or v2 memory.events.
+func Kills(m *cgroups.Manager) (uint64, error) {
+	dir, v2, err := m.MemoryDir()
+	if err != nil {
+		return 0, fmt.Errorf("count OOM kills: %w", err)
 	}
-	kv, err := readKeyValues(dir, file)
+	file := "memory.oom_control"
+	if v2 {
+		file = "memory.events"
+	}
+	kv, err := cgroups.ReadKeyValues(dir, file)
 	if err != nil {
 		return 0, fmt.Errorf("count OOM kills of %s: %w", dir, err)
 	}
