@@ -176,7 +176,7 @@ func setupFilesystem(p *peer, c *Config) error {
 		}
 		return chrootShared(c)
 	}
-	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap}
+	rc := &rootfs.Config{Spec: s, Rootfs: c.Rootfs, Bundle: c.Bundle, NoPivot: c.NoPivot, BeforePivot: beforePivot, IDMap: c.IDMap, MemoryCgroup: c.MemoryCgroup}
 	err := rootfs.Setup(rc)
 	for _, fds := range c.IDMap {
 		unix.Close(fds.Userns) // -1 or a repeat: nothing to close

@@ -73,6 +73,9 @@ type Config struct {
 	// joins it at the end of create, so the runtime's own set-up is not
 	// charged to the container (see joinMemoryCgroup).
 	CgroupJoinFD int `json:"cgroupJoinFd,omitempty"`
+	// MemoryCgroup is that memory cgroup's directory, bound into the
+	// container's /sys/fs/cgroup (rootfs.Config.MemoryCgroup).
+	MemoryCgroup string `json:"memoryCgroup,omitempty"`
 	// SeccompListenerFD is a socket connected to linux.seccomp.listenerPath,
 	// or 0: the seccomp notify fd is sent there.
 	SeccompListenerFD int `json:"seccompListenerFd,omitempty"`

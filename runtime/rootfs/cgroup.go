@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,7 @@ func (s *setup) mountCgroup1(e *entry) error {
 	if err := s.mountFS(tmpfs); err != nil {
 		return err
 	}
-	hs, err := v1Hierarchies(s.c.Pid)
+	hs, err := v1Hierarchies(s.c.Pid, s.c.MemoryCgroup)
 	if err != nil {
 		return e.errorf("mount cgroup", err)
 	}
@@ -151,8 +152,9 @@ func ownCgroups(pid int) ([]hierarchy, error) {
 
 // v1Hierarchies finds where the host mounts each v1 hierarchy of the
 // init's cgroups. It is the only reader of mountinfo in this package, and
-// only runs on v1 and hybrid hosts.
-func v1Hierarchies(pid int) ([]hierarchy, error) {
+// only runs on v1 and hybrid hosts. memory, if set, is the container's
+// memory cgroup directory, for an init not in it yet.
+func v1Hierarchies(pid int, memory string) ([]hierarchy, error) {
 	own, err := ownCgroups(pid)
 	if err != nil {
 		return nil, err
@@ -176,6 +178,9 @@ func v1Hierarchies(pid int) ([]hierarchy, error) {
 		}
 		h.name = filepath.Base(m.point)
 		h.source = filepath.Join(m.point, rel)
+		if memory != "" && slices.Contains(strings.Split(h.controllers, ","), "memory") {
+			h.source = memory
+		}
 		hs = append(hs, h)
 	}
 	return hs, nil

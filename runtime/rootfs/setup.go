@@ -61,6 +61,12 @@ type Config struct {
 	// IDMap has the fds of the id-mapped binds, by index in Spec.Mounts
 	// (runtime/idmap.Set.FDs).
 	IDMap map[int]idmap.FDs
+	// MemoryCgroup is the host directory of the container's v1 memory
+	// cgroup, which the init joins only at its exec (see
+	// cgroups.Manager.MemoryJoinFile): until then /proc/PID/cgroup names
+	// the runtime's, and that is not what the container may see. "" reads
+	// every hierarchy from /proc.
+	MemoryCgroup string
 }
 
 // setup carries the state of one Setup call.
