@@ -2,8 +2,6 @@ package security_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,41 +10,22 @@ import (
 	"github.com/berth-containers/berth/test/testutil"
 )
 
-// usernsMaps are two ranges, so that a map written line by line shows.
-var usernsMaps = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 1000, HostID: 300000, Size: 64536}}
-
-// withUserNamespace gives the bundle a user namespace: a new one with
-// usernsMaps, or the one at path. The ids inside need to reach the rootfs
-// through the test's temp dirs, so those become world-searchable.
-func withUserNamespace(t *testing.T, b *testutil.Bundle, path string) {
-	t.Helper()
-	for dir := b.Dir; dir != "/tmp" && dir != "/"; dir = filepath.Dir(dir) {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.Update(func(s *specs.Spec) {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: path})
-		s.Linux.UIDMappings, s.Linux.GIDMappings = usernsMaps, usernsMaps
-	})
-}
-
 // TestJoinUserNamespaceByPath: a second container given the first one's
 // /proc/PID/ns/user lives in that user namespace, with its id maps, and
 // the namespaces it makes of its own are owned by it.
 func TestJoinUserNamespaceByPath(t *testing.T) {
 	rt := testutil.NewRuntime(t)
 	first := testutil.NewBundle(t, rt)
-	withUserNamespace(t, first, "")
+	first.UserNamespace("")
 	_, st := rt.RunningSleeper(t, first)
 
 	second := testutil.NewBundle(t, rt)
-	withUserNamespace(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
 	out := rt.ShellOutput(t, second, "cat /proc/self/uid_map /proc/self/gid_map; id -u; readlink /proc/self/ns/user")
 	lines := strings.Split(out, "\n")
 	var want []string
 	for range 2 {
-		for _, m := range usernsMaps {
+		for _, m := range testutil.UsernsMaps {
 			want = append(want, fmt.Sprintf("%d %d %d", m.ContainerID, m.HostID, m.Size))
 		}
 	}
@@ -76,7 +55,7 @@ func TestTimeNamespaceInUserNamespace(t *testing.T) {
 		t.Skip("runc 1.1 has no time namespace support (added in runc 1.2)")
 	}
 	first := testutil.NewBundle(t, rt)
-	withUserNamespace(t, first, "")
+	first.UserNamespace("")
 	first.Update(func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
 		s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 7881}, "boottime": {Secs: 1337}}
@@ -84,7 +63,7 @@ func TestTimeNamespaceInUserNamespace(t *testing.T) {
 	_, st := rt.RunningSleeper(t, first)
 
 	second := testutil.NewBundle(t, rt)
-	withUserNamespace(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
 	second.Update(func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace, Path: fmt.Sprintf("/proc/%d/ns/time", st.Pid)})
 	})
