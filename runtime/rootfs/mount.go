@@ -116,10 +116,18 @@ func (s *setup) bindTree(e *entry) (int, error) {
 		flags |= unix.AT_RECURSIVE
 	}
 	tree, err := unix.OpenTree(unix.AT_FDCWD, e.src, flags)
-	if err != nil {
+	if fds, ok := s.c.IDMap[e.idx]; errors.Is(err, unix.EACCES) && ok && fds.Sock >= 0 {
+		// In a user namespace, a dir on the way may be closed to us: the
+		// runtime opens the source for us, in this mount namespace.
+		if tree, err = idmap.OpenRemote(fds.Sock, e.idx); err != nil {
+			return -1, err
+		}
+		ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree, by the runtime", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
+	} else if err != nil {
 		return -1, e.errorf("bind", err)
+	} else {
+		ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	}
-	ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	if e.idmap == nil {
 		return tree, nil
 	}

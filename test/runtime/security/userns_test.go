@@ -2,6 +2,8 @@ package security_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +74,32 @@ func TestTimeNamespaceInUserNamespace(t *testing.T) {
 	want := "monotonic 7881 0 boottime 1337 0 " + testutil.NsLink(t, st.Pid, "time")
 	if got != want {
 		t.Errorf("second container's timens_offsets and time namespace: %q, want %q", got, want)
+	}
+}
+
+// TestUserNamespaceInaccessibleBindSources: bind sources behind a dir
+// closed to the ids a user namespace maps (0700, the host's root's) are
+// mounted all the same: the runtime opens them, in the container's mount
+// namespace, as runc passes mount source fds.
+func TestUserNamespaceInaccessibleBindSources(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	b := testutil.NewBundle(t, rt)
+	host := t.TempDir()
+	b.UserNamespace("", host)
+	for _, n := range []string{"1", "2"} {
+		dir := filepath.Join(host, "closed-"+n, "dir")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "foo"), []byte("from "+n+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Dir(dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		b.AddMount(specs.Mount{Destination: "/tmp/mount-" + n, Type: "bind", Source: dir, Options: []string{"bind"}})
+	}
+	if out := rt.ShellOutput(t, b, "cat /tmp/mount-1/foo /tmp/mount-2/foo"); out != "from 1\nfrom 2" {
+		t.Errorf("container read %q, want both sources' files", out)
 	}
 }
