@@ -103,3 +103,37 @@ func TestUserNamespaceInaccessibleBindSources(t *testing.T) {
 		t.Errorf("container read %q, want both sources' files", out)
 	}
 }
+
+// TestJoinUserNamespaceAndForeignNetwork: a container joining a user
+// namespace may also join a network namespace that user namespace does
+// not own (here the host's): that one must be joined before the user
+// namespace, while the runtime's credentials still reach it (runc's issue
+// 4466, userns.bats "wrong userns owner").
+func TestJoinUserNamespaceAndForeignNetwork(t *testing.T) {
+	rt := testutil.NewRuntime(t)
+	first := testutil.NewBundle(t, rt)
+	first.UserNamespace("")
+	_, st := rt.RunningSleeper(t, first)
+
+	second := testutil.NewBundle(t, rt)
+	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	second.Update(func(s *specs.Spec) {
+		s.Linux.UIDMappings, s.Linux.GIDMappings = nil, nil
+		for i, n := range s.Linux.Namespaces {
+			if n.Type == specs.NetworkNamespace {
+				s.Linux.Namespaces[i].Path = "/proc/self/ns/net"
+			}
+		}
+		// No sysfs of its own in a network namespace it does not own.
+		for i, m := range s.Mounts {
+			if m.Type == "sysfs" {
+				s.Mounts[i] = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys", Options: []string{"rbind", "ro"}}
+			}
+		}
+	})
+	hostNet := testutil.NsLink(t, "self", "net")
+	out := rt.ShellOutput(t, second, "readlink /proc/self/ns/user; readlink /proc/self/ns/net")
+	if want := testutil.NsLink(t, st.Pid, "user") + "\n" + hostNet; out != want {
+		t.Errorf("user and network namespaces %q, want %q", out, want)
+	}
+}
