@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -141,31 +140,4 @@ func (b *Bundle) BindHostDir(dest string) string {
 	host := b.t.TempDir()
 	b.AddMount(specs.Mount{Destination: dest, Type: "bind", Source: host, Options: []string{"rbind", "rw"}})
 	return host
-}
-
-// UsernsMaps are the id maps UserNamespace gives: two ranges, so that a
-// map written line by line shows.
-var UsernsMaps = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 1000, HostID: 300000, Size: 64536}}
-
-// UserNamespace gives the bundle a user namespace: a new one with
-// UsernsMaps, or the one at path. The ids inside need to reach the rootfs
-// and bind sources through the test's temp dirs, so every dir from each of
-// dirs (and the bundle's), temp dirs all, up to /tmp becomes
-// world-searchable.
-func (b *Bundle) UserNamespace(path string, dirs ...string) {
-	b.t.Helper()
-	for _, d := range append(dirs, b.Dir) {
-		if !strings.HasPrefix(d, "/tmp/") {
-			b.t.Fatalf("user namespace: %s is not under /tmp, leaving its mode alone", d)
-		}
-		for dir := d; dir != "/tmp"; dir = filepath.Dir(dir) {
-			if err := os.Chmod(dir, 0o755); err != nil {
-				b.t.Fatal(err)
-			}
-		}
-	}
-	b.Update(func(s *specs.Spec) {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: path})
-		s.Linux.UIDMappings, s.Linux.GIDMappings = UsernsMaps, UsernsMaps
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/test/testutil"
+	"github.com/berth-containers/berth/test/testutil/usernstest"
 )
 
 // flaggedSource is a host tmpfs whose mount has the per-mount flags
@@ -117,7 +118,7 @@ func TestBindFlagsAsRunc(t *testing.T) {
 func TestBindFlagsLockedInUserNamespace(t *testing.T) {
 	rt, b := setup(t)
 	src := flaggedSource(t, unix.MS_RDONLY|unix.MS_NOEXEC|unix.MS_NODIRATIME|unix.MS_NOSYMFOLLOW)
-	b.UserNamespace("", filepath.Dir(src))
+	usernstest.Give(t, b, "", filepath.Dir(src))
 	got := mountFlags(t, rt, b, src, map[string][]string{
 		"/tmp/plain":  {"bind"},
 		"/tmp/mdev":   {"bind", "dev"},
@@ -137,7 +138,7 @@ func TestBindFlagsLockedInUserNamespace(t *testing.T) {
 		{[]string{"bind", "strictatime"}, "cannot change locked atime flags"},
 	} {
 		b := testutil.NewBundle(t, rt)
-		b.UserNamespace("", filepath.Dir(src))
+		usernstest.Give(t, b, "", filepath.Dir(src))
 		b.AddMount(specs.Mount{Destination: "/tmp/mnt", Type: "bind", Source: src, Options: tt.opts})
 		b.SetArgs("true")
 		res := rt.Run(t, "run", "--bundle", b.Dir, testutil.NewID(t))

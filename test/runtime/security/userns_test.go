@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/test/testutil"
+	"github.com/berth-containers/berth/test/testutil/usernstest"
 )
 
 // TestJoinUserNamespaceByPath: a second container given the first one's
@@ -18,16 +19,16 @@ import (
 func TestJoinUserNamespaceByPath(t *testing.T) {
 	rt := testutil.NewRuntime(t)
 	first := testutil.NewBundle(t, rt)
-	first.UserNamespace("")
+	usernstest.Give(t, first, "")
 	_, st := rt.RunningSleeper(t, first)
 
 	second := testutil.NewBundle(t, rt)
-	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	usernstest.Give(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
 	out := rt.ShellOutput(t, second, "cat /proc/self/uid_map /proc/self/gid_map; id -u; readlink /proc/self/ns/user")
 	lines := strings.Split(out, "\n")
 	var want []string
 	for range 2 {
-		for _, m := range testutil.UsernsMaps {
+		for _, m := range usernstest.Maps {
 			want = append(want, fmt.Sprintf("%d %d %d", m.ContainerID, m.HostID, m.Size))
 		}
 	}
@@ -57,7 +58,7 @@ func TestTimeNamespaceInUserNamespace(t *testing.T) {
 		t.Skip("runc 1.1 has no time namespace support (added in runc 1.2)")
 	}
 	first := testutil.NewBundle(t, rt)
-	first.UserNamespace("")
+	usernstest.Give(t, first, "")
 	first.Update(func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
 		s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 7881}, "boottime": {Secs: 1337}}
@@ -65,7 +66,7 @@ func TestTimeNamespaceInUserNamespace(t *testing.T) {
 	_, st := rt.RunningSleeper(t, first)
 
 	second := testutil.NewBundle(t, rt)
-	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	usernstest.Give(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
 	second.Update(func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace, Path: fmt.Sprintf("/proc/%d/ns/time", st.Pid)})
 	})
@@ -85,7 +86,7 @@ func TestUserNamespaceInaccessibleBindSources(t *testing.T) {
 	rt := testutil.NewRuntime(t)
 	b := testutil.NewBundle(t, rt)
 	host := t.TempDir()
-	b.UserNamespace("", host)
+	usernstest.Give(t, b, "", host)
 	for _, n := range []string{"1", "2"} {
 		dir := filepath.Join(host, "closed-"+n, "dir")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -112,11 +113,11 @@ func TestUserNamespaceInaccessibleBindSources(t *testing.T) {
 func TestJoinUserNamespaceAndForeignNetwork(t *testing.T) {
 	rt := testutil.NewRuntime(t)
 	first := testutil.NewBundle(t, rt)
-	first.UserNamespace("")
+	usernstest.Give(t, first, "")
 	_, st := rt.RunningSleeper(t, first)
 
 	second := testutil.NewBundle(t, rt)
-	second.UserNamespace(fmt.Sprintf("/proc/%d/ns/user", st.Pid))
+	usernstest.Give(t, second, fmt.Sprintf("/proc/%d/ns/user", st.Pid))
 	second.Update(func(s *specs.Spec) {
 		s.Linux.UIDMappings, s.Linux.GIDMappings = nil, nil
 		for i, n := range s.Linux.Namespaces {
