@@ -82,3 +82,34 @@ func unescape(s string) string {
 	}
 	return b.String()
 }
+
+// FullProcSys lists, in mountinfo's order, the mount points of this mount
+// namespace where a whole procfs or sysfs is mounted (the root of the
+// filesystem, not a part of it bound elsewhere).
+func FullProcSys() ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("read mounts: %w", err)
+	}
+	defer f.Close()
+	var points []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		// id parent dev root point options [optional...] - type source super
+		fields := strings.Fields(sc.Text())
+		for i := 6; i+1 < len(fields); i++ {
+			if fields[i] != "-" {
+				continue
+			}
+			if fields[3] == "/" && (fields[i+1] == "proc" || fields[i+1] == "sysfs") {
+				points = append(points, unescape(fields[4]))
+			}
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read mounts: %w", err)
+	}
+	return points, nil
+}

@@ -49,3 +49,17 @@ func TestUnder(t *testing.T) {
 		t.Errorf("Under(an empty dir) = %v, %v", got, err)
 	}
 }
+
+func TestFullProcSys(t *testing.T) {
+	points, err := FullProcSys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range points {
+		seen[p] = true
+	}
+	if !seen["/proc"] || !seen["/sys"] {
+		t.Errorf("FullProcSys() = %q, want /proc and /sys among them", points)
+	}
+}

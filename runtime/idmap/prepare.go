@@ -18,7 +18,10 @@ import (
 type Set struct {
 	mounts map[int]request
 	userns map[int]*os.File // by mount index
-	files  []*os.File
+	// binds are the bind mounts whose sources the runtime opens for a
+	// mounter that cannot reach them (source.go).
+	binds map[int]bindSource
+	files []*os.File
 	// remote is the runtime's end of the mapping socket, child the
 	// mounter's; nil unless Prepare was asked for them.
 	remote, child *os.File
@@ -30,10 +33,17 @@ type Set struct {
 // A spec without id-mapped mounts gives a nil Set. Close releases all.
 func Prepare(s *specs.Spec, bundle string, remote bool) (*Set, error) {
 	reqs, err := plan(s, bundle)
-	if err != nil || len(reqs) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	set := &Set{mounts: map[int]request{}, userns: map[int]*os.File{}}
+	var binds map[int]bindSource
+	if remote && canOpenForOthers() {
+		binds = planBinds(s, bundle)
+	}
+	if len(reqs) == 0 && len(binds) == 0 {
+		return nil, nil
+	}
+	set := &Set{mounts: map[int]request{}, userns: map[int]*os.File{}, binds: binds}
 	byKey := map[string]*os.File{}
 	for _, r := range reqs {
 		ns := byKey[r.key]
@@ -96,7 +106,10 @@ func (s *Set) FDs(add func(*os.File) int) map[int]FDs {
 		seen[f] = n
 		return n
 	}
-	out := make(map[int]FDs, len(s.mounts))
+	out := make(map[int]FDs, len(s.mounts)+len(s.binds))
+	for i := range s.binds {
+		out[i] = FDs{Userns: -1, Sock: once(s.child)}
+	}
 	for i := range s.mounts {
 		if s.child != nil {
 			out[i] = FDs{Userns: -1, Sock: once(s.child)}

@@ -46,11 +46,17 @@ func MapRemote(sock, idx, tree int) error {
 // Close).
 func (s *Set) serve() {
 	fd := int(s.remote.Fd())
-	buf, oob := make([]byte, 4), make([]byte, unix.CmsgSpace(4))
+	buf, oob := make([]byte, 16), make([]byte, unix.CmsgSpace(4))
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err != nil || n == 0 {
 			return
+		}
+		if n == 4+len(openTag) && string(buf[4:n]) == openTag {
+			if err := s.serveOpen(fd, buf[:4], oob[:oobn]); err != nil {
+				return
+			}
+			continue
 		}
 		reply := []byte{0}
 		if err := s.mapOne(buf[:n], oob[:oobn]); err != nil {

@@ -78,6 +78,8 @@ var mountFlags = map[string]flagOpt{
 	"strictatime":   {false, unix.MS_STRICTATIME},
 	"suid":          {true, unix.MS_NOSUID},
 	"sync":          {false, unix.MS_SYNCHRONOUS},
+	"nosymfollow":   {false, unix.MS_NOSYMFOLLOW},
+	"symfollow":     {true, unix.MS_NOSYMFOLLOW},
 }
 
 var propagationFlags = map[string]uintptr{
@@ -112,6 +114,8 @@ var recAttrFlags = map[string]struct {
 	"ratime":         {true, unix.MOUNT_ATTR_NOATIME},
 	"rstrictatime":   {false, unix.MOUNT_ATTR_STRICTATIME},
 	"rnostrictatime": {true, unix.MOUNT_ATTR_STRICTATIME},
+	"rnosymfollow":   {false, unix.MOUNT_ATTR_NOSYMFOLLOW},
+	"rsymfollow":     {true, unix.MOUNT_ATTR_NOSYMFOLLOW},
 }
 
 // Parse turns spec mount options into flags, propagation, a
@@ -164,64 +168,17 @@ func addRecAttr(o *Options, clear bool, flag uint64) {
 	if clear {
 		a.Attr_clr |= flag
 		a.Attr_set &^= flag
-		return
-	}
-	a.Attr_set |= flag
-	// mount_setattr(2): an access-time mode in attr_set must come with
-	// MOUNT_ATTR__ATIME in attr_clr.
-	if flag&unix.MOUNT_ATTR__ATIME == flag {
-		a.Attr_clr |= unix.MOUNT_ATTR__ATIME
 	} else {
+		a.Attr_set |= flag
 		a.Attr_clr &^= flag
 	}
-}
-
-// perMountFlags are the flags a bind remount changes on the mount itself,
-// translated to MOUNT_ATTR_* bits.
-var perMountFlags = []struct {
-	ms   uintptr
-	attr uint64
-}{
-	{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY},
-	{unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
-	{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV},
-	{unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
-	{unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
-}
-
-const atimeFlags = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
-
-// BindAttr computes the mount_setattr equivalent of runc's
-// mount(MS_BIND|MS_REMOUNT|flags): every per-mount flag not asked for is
-// cleared, except the access-time mode, which stays as the source had it
-// unless an atime option was given.
-func BindAttr(flags, cleared uintptr) unix.MountAttr {
-	var a unix.MountAttr
-	for _, f := range perMountFlags {
-		if flags&f.ms != 0 {
-			a.Attr_set |= f.attr
-		} else {
-			a.Attr_clr |= f.attr
-		}
-	}
-	if (flags|cleared)&atimeFlags != 0 {
+	// The access-time modes are an enum, not bits (relatime is 0):
+	// mount_setattr(2) takes a change of it, set or clear, only with the
+	// whole MOUNT_ATTR__ATIME in attr_clr, and EINVAL for part of it.
+	// Clearing one mode so falls back to relatime, as runc's.
+	if flag&unix.MOUNT_ATTR__ATIME == flag {
 		a.Attr_clr |= unix.MOUNT_ATTR__ATIME
-		switch {
-		case flags&unix.MS_STRICTATIME != 0:
-			a.Attr_set |= unix.MOUNT_ATTR_STRICTATIME
-		case flags&unix.MS_NOATIME != 0:
-			a.Attr_set |= unix.MOUNT_ATTR_NOATIME
-		default:
-			a.Attr_set |= unix.MOUNT_ATTR_RELATIME
-		}
 	}
-	return a
-}
-
-// NeedsBindAttr reports whether a bind mount needs its flags changed after
-// the bind: runc remounts when any flag beyond bind/rec/remount is present.
-func NeedsBindAttr(flags uintptr) bool {
-	return flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0
 }
 
 // Propagation returns the mount flags of a propagation mode name

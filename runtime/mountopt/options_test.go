@@ -37,6 +37,11 @@ func TestParse(t *testing.T) {
 			Attr_set: unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_NOSUID,
 			Attr_clr: unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NOEXEC}}},
 		{"rrelatime", []string{"rrelatime"}, Options{RecAttr: &unix.MountAttr{Attr_clr: unix.MOUNT_ATTR__ATIME}}},
+		{"ratime clears the whole atime field", []string{"ratime"}, Options{RecAttr: &unix.MountAttr{Attr_clr: unix.MOUNT_ATTR__ATIME}}},
+		{"rnorelatime", []string{"rnorelatime"}, Options{RecAttr: &unix.MountAttr{Attr_clr: unix.MOUNT_ATTR__ATIME}}},
+		{"rnostrictatime", []string{"rnostrictatime"}, Options{RecAttr: &unix.MountAttr{Attr_clr: unix.MOUNT_ATTR__ATIME}}},
+		{"rnosymfollow", []string{"rnosymfollow"}, Options{RecAttr: &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOSYMFOLLOW}}},
+		{"symfollow", []string{"nosymfollow", "symfollow"}, Options{Cleared: unix.MS_NOSYMFOLLOW}},
 		{"rstrictatime rnodev rsuid rdev rnodiratime", []string{"rstrictatime", "rnodev", "rsuid", "rnodiratime"}, Options{RecAttr: &unix.MountAttr{
 			Attr_set: unix.MOUNT_ATTR_STRICTATIME | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NODIRATIME,
 			Attr_clr: unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NOSUID}}},
@@ -64,39 +69,6 @@ func TestParseErrors(t *testing.T) {
 		if _, err := Parse(opts); err == nil {
 			t.Errorf("Parse(%q) succeeded, want an error", opts)
 		}
-	}
-}
-
-func TestBindAttr(t *testing.T) {
-	const all = unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODIRATIME
-	tests := []struct {
-		name           string
-		flags, cleared uintptr
-		want           unix.MountAttr
-	}{
-		{"ro clears the rest, keeps atime", unix.MS_BIND | unix.MS_RDONLY, 0,
-			unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY, Attr_clr: all &^ unix.MOUNT_ATTR_RDONLY}},
-		{"noatime", unix.MS_BIND | unix.MS_NOATIME | unix.MS_NOSUID, 0,
-			unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_NOSUID,
-				Attr_clr: (all &^ unix.MOUNT_ATTR_NOSUID) | unix.MOUNT_ATTR__ATIME}},
-		{"atime asked back means relatime", unix.MS_BIND | unix.MS_NODEV, unix.MS_NOATIME,
-			unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_RELATIME,
-				Attr_clr: (all &^ unix.MOUNT_ATTR_NODEV) | unix.MOUNT_ATTR__ATIME}},
-		{"strictatime", unix.MS_BIND | unix.MS_STRICTATIME, 0,
-			unix.MountAttr{Attr_set: unix.MOUNT_ATTR_STRICTATIME, Attr_clr: all | unix.MOUNT_ATTR__ATIME}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := BindAttr(tt.flags, tt.cleared); got != tt.want {
-				t.Errorf("BindAttr(%#x, %#x) = %+v, want %+v", tt.flags, tt.cleared, got, tt.want)
-			}
-		})
-	}
-	if NeedsBindAttr(unix.MS_BIND | unix.MS_REC) {
-		t.Error("NeedsBindAttr(rbind) = true, want false")
-	}
-	if !NeedsBindAttr(unix.MS_BIND | unix.MS_NOSUID) {
-		t.Error("NeedsBindAttr(bind,nosuid) = false, want true")
 	}
 }
 

@@ -245,8 +245,12 @@ static const char *ns_name(uint32_t type)
 }
 
 // join_namespaces opens every path first (a later setns must not change what
-// an earlier path means), then joins the user namespace first, so the
-// others are joined with its credentials, and the mount namespace last.
+// an earlier path means). With a user namespace to join, the others are tried
+// before it with the runtime's credentials, a refusal (EPERM) left for after:
+// one the joined user namespace does not own (the host's network namespace,
+// runc's issue 4466) is only joinable before, one a rootless runtime may only
+// join with the user namespace's credentials only after, as runc. The mount
+// namespace comes last of each pass.
 static void join_namespaces(struct bootstrap *b)
 {
 	for (int i = 0; i < b->njoins; i++) {
@@ -254,17 +258,34 @@ static void join_namespaces(struct bootstrap *b)
 		if (b->joins[i].fd < 0)
 			bail("open %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
 	}
-	static const uint32_t order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-					 CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS};
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
-		for (int i = 0; i < b->njoins; i++) {
-			if (b->joins[i].type != order[o])
-				continue;
-			if (setns(b->joins[i].fd, (int)b->joins[i].type) < 0)
-				bail("join %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
-			char names[64];
-			ktrace("setns(%s, %s)", b->joins[i].path, clone_names(b->joins[i].type, names, sizeof(names)));
-			close(b->joins[i].fd);
+	static const uint32_t order[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID,
+					 CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS};
+	int user = -1;
+	for (int i = 0; i < b->njoins; i++)
+		if (b->joins[i].type == CLONE_NEWUSER)
+			user = i;
+	for (int pass = user >= 0 ? 0 : 1; pass < 2; pass++) {
+		if (pass == 1 && user >= 0) {
+			if (setns(b->joins[user].fd, CLONE_NEWUSER) < 0)
+				bail("join user namespace %s", b->joins[user].path);
+			ktrace("setns(%s, CLONE_NEWUSER)", b->joins[user].path);
+			close(b->joins[user].fd);
+			b->joins[user].fd = -1;
+		}
+		for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+			for (int i = 0; i < b->njoins; i++) {
+				if (b->joins[i].type != order[o] || b->joins[i].fd < 0)
+					continue;
+				if (setns(b->joins[i].fd, (int)b->joins[i].type) < 0) {
+					if (pass == 0 && errno == EPERM)
+						continue;
+					bail("join %s namespace %s", ns_name(b->joins[i].type), b->joins[i].path);
+				}
+				char names[64];
+				ktrace("setns(%s, %s)", b->joins[i].path, clone_names(b->joins[i].type, names, sizeof(names)));
+				close(b->joins[i].fd);
+				b->joins[i].fd = -1;
+			}
 		}
 	}
 }

@@ -91,7 +91,7 @@ func (s *setup) mountBind(e *entry) error {
 	if err := s.checkProcDest(e, dst, tree); err != nil {
 		return err
 	}
-	if mountopt.NeedsBindAttr(e.opts.Flags) {
+	if mountopt.NeedsBindAttr(e.opts) {
 		if err := setBindAttr(tree, e.opts); err != nil {
 			return e.errorf("set flags of bind", err)
 		}
@@ -116,10 +116,18 @@ func (s *setup) bindTree(e *entry) (int, error) {
 		flags |= unix.AT_RECURSIVE
 	}
 	tree, err := unix.OpenTree(unix.AT_FDCWD, e.src, flags)
-	if err != nil {
+	if fds, ok := s.c.IDMap[e.idx]; errors.Is(err, unix.EACCES) && ok && fds.Sock >= 0 {
+		// In a user namespace, a dir on the way may be closed to us: the
+		// runtime opens the source for us, in this mount namespace.
+		if tree, err = idmap.OpenRemote(fds.Sock, e.idx); err != nil {
+			return -1, err
+		}
+		ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree, by the runtime", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
+	} else if err != nil {
 		return -1, e.errorf("bind", err)
+	} else {
+		ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	}
-	ktrace.F("open_tree(AT_FDCWD, %q, %s) = tree", e.src, ktrace.Names(uint64(flags), ktrace.OpenTreeFlags))
 	if e.idmap == nil {
 		return tree, nil
 	}
@@ -136,11 +144,14 @@ func (s *setup) bindTree(e *entry) (int, error) {
 	return tree, nil
 }
 
-// setBindAttr does runc's bind remount with mount_setattr. When the kernel
-// refuses to clear a flag locked by a user namespace (EPERM), the flags of
-// the source are kept, unless the user explicitly asked to clear them.
+// setBindAttr does runc's bind remount with mount_setattr. When a user
+// namespace refuses to clear a flag it locked (EPERM), it is tried again
+// with the locked flags of the source kept, unless the options explicitly
+// clear one of them or ask for another access-time setting
+// (mountopt.LockedRetry): then the mount fails rather than differ from
+// what was asked.
 func setBindAttr(tree int, o mountopt.Options) error {
-	attr := mountopt.BindAttr(o.Flags, o.Cleared)
+	attr := mountopt.BindAttr(o.Flags)
 	err := setattr(tree, false, &attr)
 	if !errors.Is(err, unix.EPERM) {
 		if err == nil {
@@ -152,32 +163,16 @@ func setBindAttr(tree int, o mountopt.Options) error {
 	if err := unix.Fstatfs(tree, &sf); err != nil {
 		return err
 	}
-	locked := statfsFlags(sf.Flags) &^ o.Cleared
-	attr = mountopt.BindAttr(o.Flags|locked, o.Cleared)
-	return setattr(tree, false, &attr)
-}
-
-// statfsFlags maps statfs ST_* bits to the MS_* ones a bind can lock.
-func statfsFlags(f int64) uintptr {
-	pairs := []struct {
-		st int64
-		ms uintptr
-	}{
-		{unix.ST_RDONLY, unix.MS_RDONLY},
-		{unix.ST_NOSUID, unix.MS_NOSUID},
-		{unix.ST_NODEV, unix.MS_NODEV},
-		{unix.ST_NOEXEC, unix.MS_NOEXEC},
-		{unix.ST_NOATIME, unix.MS_NOATIME},
-		{unix.ST_NODIRATIME, unix.MS_NODIRATIME},
-		{unix.ST_RELATIME, unix.MS_RELATIME},
+	flags, rerr := mountopt.LockedRetry(o, mountopt.StatfsFlags(sf.Flags))
+	if rerr != nil {
+		return fmt.Errorf("%w: %w", rerr, err)
 	}
-	var ms uintptr
-	for _, p := range pairs {
-		if f&p.st != 0 {
-			ms |= p.ms
-		}
+	attr = mountopt.BindAttr(flags)
+	if err := setattr(tree, false, &attr); err != nil {
+		return fmt.Errorf("with locked flags %s kept: %w", mountopt.FlagNames(flags&mountopt.LockFlags), err)
 	}
-	return ms
+	traceSetattr("tree", false, &attr)
+	return nil
 }
 
 func applyPropagation(e *entry, fd int) error {

@@ -1,13 +1,16 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/ktrace"
+	"github.com/berth-containers/berth/internal/mountpoint"
 	"github.com/berth-containers/berth/runtime/mountopt"
 )
 
@@ -112,8 +115,12 @@ func pivotRoot(rootfs string) error {
 }
 
 // moveRoot is --no-pivot: move the rootfs mount over / and chroot into
-// it. The host's mounts stay in the namespace, only out of sight.
+// it. The host's mounts stay in the namespace, only out of sight, so
+// its whole procfs and sysfs mounts go first (hideProcSys).
 func moveRoot(rootfs string) error {
+	if err := hideProcSys(rootfs); err != nil {
+		return err
+	}
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir to rootfs %s: %w", rootfs, err)
 	}
@@ -127,6 +134,40 @@ func moveRoot(rootfs string) error {
 	ktrace.F("chroot(%q)", rootfs)
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	return nil
+}
+
+// hideProcSys detaches the host's full procfs and sysfs mounts outside
+// the rootfs, or covers them with a tmpfs where they cannot be detached,
+// as runc does. The kernel lets a user namespace mount a new procfs or
+// sysfs only where a full one is already visible to it, and a chroot
+// leaves the host's reachable: a container could otherwise mount an
+// unmasked /proc of its own (runc's no_pivot.bats).
+func hideProcSys(rootfs string) error {
+	points, err := mountpoint.FullProcSys()
+	if err != nil {
+		return fmt.Errorf("--no-pivot: %w", err)
+	}
+	for _, p := range points {
+		if p == rootfs || strings.HasPrefix(p, rootfs+"/") {
+			continue
+		}
+		// The unmount must not reach the host.
+		if err := unix.Mount("", p, "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // under a mount already detached
+			}
+			return fmt.Errorf("--no-pivot: make %s rslave: %w", p, err)
+		}
+		err := unix.Unmount(p, unix.MNT_DETACH)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM) {
+			err = unix.Mount("tmpfs", p, "tmpfs", 0, "")
+		}
+		if err != nil {
+			return fmt.Errorf("--no-pivot: hide the host's %s: %w", p, err)
+		}
+		ktrace.F("umount2(%q, MNT_DETACH): no full procfs or sysfs left to the container", p)
 	}
 	return nil
 }

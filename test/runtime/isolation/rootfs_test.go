@@ -41,6 +41,24 @@ func TestNoPivot(t *testing.T) {
 	}
 }
 
+// TestNoPivotHidesHostProc: a --no-pivot container has the host's mounts
+// in its namespace, out of sight; its full procfs and sysfs must be gone
+// too, or a user namespace made inside could mount a procfs of its own,
+// masks and all ignored (runc's no_pivot.bats).
+func TestNoPivotHidesHostProc(t *testing.T) {
+	rt, b := setup(t)
+	b.Shell("unshare -mrpf sh -c 'mount -t proc none /proc && echo mounted'")
+	b.Update(func(s *specs.Spec) {
+		c := s.Process.Capabilities
+		c.Bounding = append(c.Bounding, "CAP_SETFCAP")
+		c.Permitted = append(c.Permitted, "CAP_SETFCAP")
+	})
+	res := rt.Run(t, "run", "--no-pivot", "--bundle", b.Dir, testutil.NewID(t))
+	if res.ExitCode == 0 || strings.Contains(res.Stdout, "mounted") || !strings.Contains(res.Stderr+res.Stdout, "permission denied") {
+		t.Errorf("procfs in a user namespace of a --no-pivot container: exit %d, stdout %q, stderr %q; want mount refused", res.ExitCode, res.Stdout, res.Stderr)
+	}
+}
+
 func TestRootReadonly(t *testing.T) {
 	for _, ro := range []bool{true, false} {
 		rt, b := setup(t)
