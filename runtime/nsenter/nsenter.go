@@ -65,6 +65,10 @@ type Bootstrap struct {
 	// is made: the way back out of a hierarchy joined only to root the
 	// namespace there (the v1 memory cgroup, joined again just before exec).
 	CgroupLeave []string
+	// KeepAffinity leaves the CPU affinity the process was started with
+	// (process.execCPUAffinity's business) instead of resetting it to
+	// every CPU its cgroups allow.
+	KeepAffinity bool
 	// Exec, if set, is a process the constructor execs itself once in the
 	// namespaces (execve.c), instead of returning to Go.
 	Exec *Exec
@@ -103,6 +107,9 @@ func (b *Bootstrap) Encode() []byte {
 	}
 	for _, f := range b.CgroupLeave {
 		rec(recCgroupLeave, []byte(f))
+	}
+	if b.KeepAffinity {
+		rec(recKeepAffinity, nil)
 	}
 	for _, j := range b.Joins {
 		p := binary.NativeEndian.AppendUint32(nil, uint32(j.Flag))
