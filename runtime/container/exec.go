@@ -281,7 +281,7 @@ func (e *execer) start() (int, error) {
 		e.keep(unified)
 		e.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
 	}
-	err = mempolicy.Start(e.spec.Linux, initproc.StartWithAffinity(e.proc.ExecCPUAffinity, e.cmd.Start))
+	err = mempolicy.Start(e.spec.Linux, initproc.StartWithAffinity(e.proc.ExecCPUAffinity, nsenter.NoLeakedFDs(e.cmd.Start)))
 	childSock.Close()
 	if err != nil {
 		e.cmd = nil

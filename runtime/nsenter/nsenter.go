@@ -207,3 +207,19 @@ func WriteIDMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
 	}
 	return write("gid_map", gids)
 }
+
+// NoLeakedFDs wraps start, which starts a container process
+// (exec.Cmd.Start), so that the process inherits only its stdio and
+// ExtraFiles: fds the runtime's caller left open without close-on-exec (a
+// lock, /dev/null) are marked close-on-exec first, as runc does, so that
+// not even the init waiting for start holds them (CVE-2024-21626). The
+// ExtraFiles, --preserve-fds' own among them, are dup2'd into the child,
+// which clears the flag there.
+func NoLeakedFDs(start func() error) func() error {
+	return func() error {
+		if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			return fmt.Errorf("mark the runtime's fds close-on-exec: %w", err)
+		}
+		return start()
+	}
+}
