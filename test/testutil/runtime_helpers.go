@@ -185,20 +185,3 @@ func OneErrorLine(t testing.TB, stderr, want string) {
 func (rt *Runtime) PinnedCommand(cpus string, args ...string) *exec.Cmd {
 	return exec.Command("taskset", append([]string{"-c", cpus, rt.Binary, "--root", rt.Root}, args...)...)
 }
-
-// AllowedCPUs is the Cpus_allowed_list of /proc/self/status: the CPUs this
-// process may run on, in the kernel's list syntax ("0-3").
-func AllowedCPUs(t testing.TB) string {
-	t.Helper()
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	t.Fatal("/proc/self/status has no Cpus_allowed_list")
-	return ""
-}
