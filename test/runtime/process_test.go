@@ -125,39 +125,6 @@ func TestCapabilities(t *testing.T) {
 	}
 }
 
-// TestAmbientNotInheritableWarns: an ambient capability that is not also
-// inheritable cannot be raised; as runc, the process starts without it and
-// a warning names it. Either way berth applies the sets: the init, an exec
-// done in C and one done by the Go init (a process with a scheduler).
-func TestAmbientNotInheritableWarns(t *testing.T) {
-	rt, b := setup(t)
-	b.Update(func(s *specs.Spec) {
-		both := []string{"CAP_KILL", "CAP_CHOWN"}
-		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: both, Permitted: both, Effective: both,
-			Inheritable: []string{"CAP_KILL"}, Ambient: both}
-	})
-	const probe = "grep '^CapAmb:' /proc/self/status"
-	wantAmb := "CapAmb:\t" + capMask(t, []string{"CAP_KILL"})
-	check := func(what string, res testutil.Result) {
-		t.Helper()
-		if res.ExitCode != 0 || strings.TrimSpace(res.Stdout) != wantAmb ||
-			!strings.Contains(res.Stderr, "can't raise ambient capability CAP_CHOWN: ") {
-			t.Errorf("%s: want %q and a warning about CAP_CHOWN, got:\n%s", what, wantAmb, res)
-		}
-		if strings.Contains(res.Stderr, "CAP_KILL") {
-			t.Errorf("%s: a warning about CAP_KILL, which is inheritable:\n%s", what, res.Stderr)
-		}
-	}
-	b.Shell(probe)
-	check("run", rt.RunBundle(t, b))
-
-	id, _ := rt.RunningSleeper(t, b)
-	check("exec", rt.Run(t, "exec", id, "sh", "-c", probe))
-	proc := b.Spec().Process
-	proc.Args, proc.Scheduler = []string{"sh", "-c", probe}, &specs.Scheduler{Policy: specs.SchedOther}
-	check("exec of a process with a scheduler", rt.Run(t, "exec", "--process", processFile(t, proc), id))
-}
-
 func TestNoNewPrivileges(t *testing.T) {
 	for _, nnp := range []bool{true, false} {
 		rt, b := setup(t)
@@ -250,52 +217,4 @@ func TestListenFds(t *testing.T) {
 	if res.ExitCode != 0 || res.Stdout != "1 1\nactivated" {
 		t.Errorf("socket activation: exit %d stdout %q, want \"1 1\" and the fd's content", res.ExitCode, res.Stdout)
 	}
-}
-
-// TestNoInheritedFDsInInit: fds the runtime's caller leaves open without
-// close-on-exec (fd 3, and one at 9 like the bats lock) reach neither the
-// init waiting for start nor an exec'd process; --preserve-fds still passes
-// its own (runc's "detect fd leak as comprehensively as possible").
-func TestNoInheritedFDsInInit(t *testing.T) {
-	rt, b := setup(t)
-	leaked := extraFile(t, "leaked")
-	b.SetArgs("sleep", "1000")
-	id := testutil.NewID(t)
-	cmd := rt.Command("create", "--bundle", b.Dir, id)
-	cmd.ExtraFiles = make([]*os.File, 7)
-	cmd.ExtraFiles[0], cmd.ExtraFiles[6] = leaked, leaked // fds 3 and 9
-	if res := rt.RunCmd(t, cmd); res.ExitCode != 0 {
-		t.Fatalf("create: exit %d", res.ExitCode)
-	}
-	checkFDs := func(pid int, who string) {
-		t.Helper()
-		dir := "/proc/" + itoa(pid) + "/fd"
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if target, _ := os.Readlink(filepath.Join(dir, e.Name())); target == leaked.Name() {
-				t.Errorf("%s has the caller's fd: %s -> %s", who, e.Name(), target)
-			}
-		}
-	}
-	checkFDs(rt.State(t, id).Pid, "the created init")
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	cmd = rt.Command("exec", "--detach", "--pid-file", pidFile, id, "sleep", "1000")
-	cmd.ExtraFiles = []*os.File{leaked}
-	if res := rt.RunCmd(t, cmd); res.ExitCode != 0 {
-		t.Fatalf("exec: exit %d", res.ExitCode)
-	}
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
-	t.Cleanup(func() { // as ExecDetached: we are its subreaper
-		_ = unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		_, _ = unix.Wait4(pid, &ws, 0, nil)
-	})
-	checkFDs(pid, "an exec'd process")
 }

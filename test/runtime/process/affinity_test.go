@@ -1,4 +1,4 @@
-package runtime_test
+package process_test
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func TestAffinityResetWhenRuntimePinned(t *testing.T) {
 			b.Update(func(s *specs.Spec) {
 				s.Process.Args = allowedProbe
 				if tc.cpuset != "" {
-					resources(s).CPU = &specs.LinuxCPU{Cpus: tc.cpuset, Mems: "0"}
+					s.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: tc.cpuset, Mems: "0"}}
 				}
 			})
 			want := "Cpus_allowed_list:\t" + tc.want
