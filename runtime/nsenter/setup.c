@@ -101,13 +101,14 @@ static void send_ready_for_setup(int fd)
 		bail("nsenter: send set-up request");
 }
 
-// open_self_fds opens /proc/self/fd while we are still root: the process's
-// user may not search "/" (a rootfs of mode 0700), and reopening the fifo
-// through this fd walks no path from there, as runc's procfs handle. -1
-// (no /proc): wait_for_start walks the path.
+// open_self_fds opens our fd directory while we are still root: the
+// process's user may not search "/" (a rootfs of mode 0700), and reopening
+// the fifo through this fd walks no path from there, as runc's procfs
+// handle (thread-self, as runc's: we are one thread). -1 (no /proc):
+// wait_for_start walks the path.
 static int open_self_fds(void)
 {
-	return open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 // wait_for_start blocks until `start` opens the fifo for reading, as
