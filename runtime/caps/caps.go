@@ -94,9 +94,7 @@ func (c *Caps) ApplyBounding() error {
 // have locked its OS thread and must exec from it.
 //
 // An ambient capability can only be raised when it is both permitted and
-// inheritable. runc 1.1 silently skips the others (its default spec lists
-// ambient capabilities without inheritable ones), so a refusal here is logged
-// at debug level and skipped, not an error.
+// inheritable. As runc, a refusal is a warning, not an error.
 func (c *Caps) ApplyAll() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -117,10 +115,25 @@ func (c *Caps) ApplyAll() error {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
-			slog.Debug("cannot raise ambient capability", "capability", capName(n), "error", err)
+			slog.Warn(fmt.Sprintf("can't raise ambient capability %s: %v", capName(n), err))
 		}
 	}
 	return nil
+}
+
+// Unraisable lists the ambient capabilities the kernel will refuse to
+// raise: an ambient capability must be permitted and inheritable too
+// (capabilities(7)).
+func (c *Caps) Unraisable() []string {
+	return (c.Ambient &^ (c.Permitted & c.Inheritable)).Names()
+}
+
+// WarnUnraisable logs what ApplyAll would for each of Unraisable, for a
+// process whose sets are applied where no log reaches (runtime/nsenter's C).
+func (c *Caps) WarnUnraisable() {
+	for _, name := range c.Unraisable() {
+		slog.Warn("can't raise ambient capability " + name + ": it is not both permitted and inheritable")
+	}
 }
 
 func capName(n int) string {

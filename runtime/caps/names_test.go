@@ -99,3 +99,21 @@ func TestSetNames(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+func TestUnraisable(t *testing.T) {
+	const chown, kill, syslog = 0, 5, 34
+	for _, tc := range []struct {
+		perm, inh, amb Set
+		want           []string
+	}{
+		{perm: 1<<kill | 1<<chown, inh: 1 << kill, amb: 1<<kill | 1<<chown, want: []string{"CAP_CHOWN"}},
+		{perm: 1 << kill, inh: 1<<kill | 1<<syslog, amb: 1<<kill | 1<<syslog, want: []string{"CAP_SYSLOG"}},
+		{perm: 1 << kill, inh: 1 << kill, amb: 1 << kill},
+		{amb: 0},
+	} {
+		c := &Caps{Permitted: tc.perm, Inheritable: tc.inh, Ambient: tc.amb}
+		if got := c.Unraisable(); !slices.Equal(got, tc.want) {
+			t.Errorf("Unraisable(permitted %#x, inheritable %#x, ambient %#x) = %v, want %v", tc.perm, tc.inh, tc.amb, got, tc.want)
+		}
+	}
+}

@@ -346,7 +346,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	err = mempolicy.Start(b.spec.Linux, cmd.Start)
+	err = mempolicy.Start(b.spec.Linux, nsenter.NoLeakedFDs(cmd.Start))
 	childSock.Close()
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)

@@ -281,7 +281,7 @@ func (e *execer) start() (int, error) {
 		e.keep(unified)
 		e.cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(unified.Fd())}
 	}
-	err = mempolicy.Start(e.spec.Linux, e.cmd.Start)
+	err = mempolicy.Start(e.spec.Linux, initproc.StartWithAffinity(e.proc.ExecCPUAffinity, nsenter.NoLeakedFDs(e.cmd.Start)))
 	childSock.Close()
 	if err != nil {
 		e.cmd = nil
@@ -289,9 +289,6 @@ func (e *execer) start() (int, error) {
 	}
 	ktrace.Clone(e.cmd, unified)
 	e.phases.Mark("start process")
-	if err := initproc.SetInitialAffinity(e.cmd.Process.Pid, e.proc.ExecCPUAffinity); err != nil {
-		return 0, err
-	}
 	program := compileSeccomp(e.c.root, e.spec)
 	var inC *nsenter.Exec
 	if e.execInC() {
@@ -347,7 +344,7 @@ func (e *execer) consoleSocket() (*os.File, error) {
 // goes on to exec the process itself.
 func (e *execer) enter(sock *os.File, inC *nsenter.Exec) error {
 	init := strconv.Itoa(e.c.state.InitPid)
-	boot := &nsenter.Bootstrap{CgroupFiles: e.cg.SelfJoinFiles(), Exec: inC}
+	boot := &nsenter.Bootstrap{CgroupFiles: e.cg.SelfJoinFiles(), Exec: inC, KeepAffinity: e.proc.ExecCPUAffinity != nil && *e.proc.ExecCPUAffinity != specs.CPUAffinity{}}
 	seen := map[specs.LinuxNamespaceType]bool{}
 	for _, ns := range e.c.state.Namespaces {
 		if seen[ns.Type] {

@@ -48,6 +48,21 @@ func chrootShared(c *Config) error {
 	return nil
 }
 
+// holdSelfFDs opens the fd directory while the init is still root, for
+// waitForStart: the process's user may not search "/" (a rootfs of mode
+// 0700), and a reopen through this fd walks no path from there, as runc's
+// procfs handle. thread-self, as runc's: Main locked this goroutine to the
+// main thread, which waits for start. Without a /proc, reopenFD walks the
+// path.
+func holdSelfFDs(c *Config) {
+	if c.FifoFD < 0 || c.selfFDs > 0 {
+		return
+	}
+	if fd, err := unix.Open("/proc/thread-self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		c.selfFDs = fd
+	}
+}
+
 // reopenFD opens this process's fd n anew with flags, through /proc, or
 // through selfFDs (a /proc/self/fd held open) where it is not 0.
 func reopenFD(selfFDs, n, flags int) (int, error) {

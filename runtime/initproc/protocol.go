@@ -56,9 +56,10 @@ type Config struct {
 	ClearONLCR bool `json:"clearOnlcr,omitempty"`
 	// terminalSet: the terminal is already set up (before Finalize).
 	terminalSet bool
-	// selfFDs is the host's /proc/self/fd, held open across the chroot of
-	// a container that shares the runtime's mount namespace (its rootfs
-	// has no /proc of its own), or 0. The exec fifo is reopened through it.
+	// selfFDs is a /proc/self/fd held open, or 0: the host's, across the
+	// chroot of a container that shares the runtime's mount namespace (its
+	// rootfs has no /proc of its own), else the container's, opened while
+	// still root (holdSelfFDs). The exec fifo is reopened through it.
 	selfFDs int
 	// IDMap are the id-mapped binds' user namespaces or trees, by index
 	// in Spec.Mounts (runtime/idmap).

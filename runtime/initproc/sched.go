@@ -2,6 +2,7 @@ package initproc
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -102,43 +103,59 @@ func ParseCPUs(list string) (unix.CPUSet, error) {
 }
 
 // setExecAffinity pins an exec'd process, now in the container's cgroups,
-// to execCPUAffinity.final; without one it resets the affinity it
-// inherited from the runtime to every CPU, which the kernel narrows to
-// the container's cpuset (runc 1.2+: a runtime pinned by its caller does
-// not pin the container's processes).
+// to execCPUAffinity.final. Without one it keeps what it has: .initial
+// (narrowed by the cgroup's cpuset, as the runtime-spec leaves it to the
+// kernel), or, with no execCPUAffinity at all, every CPU of its cgroup:
+// the constructor reset it (runtime/nsenter), so that a runtime pinned by
+// its caller does not pin the container's processes (runc 1.2+).
 func setExecAffinity(a *specs.CPUAffinity) error {
-	var set unix.CPUSet
-	if a != nil && a.Final != "" {
-		var err error
-		if set, err = ParseCPUs(a.Final); err != nil {
-			return fmt.Errorf("process.execCPUAffinity.final: %w", err)
-		}
-	} else {
-		for c := 0; c < 1024; c++ {
-			set.Set(c)
-		}
+	if a == nil || a.Final == "" {
+		return nil
+	}
+	set, err := ParseCPUs(a.Final)
+	if err != nil {
+		return fmt.Errorf("process.execCPUAffinity.final: %w", err)
 	}
 	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return fmt.Errorf("set the CPU affinity of the exec'd process: %w", err)
+		return fmt.Errorf("set the CPU affinity of the exec'd process to %q: %w", a.Final, err)
 	}
 	return nil
 }
 
-// SetInitialAffinity pins the exec'd process to execCPUAffinity.initial
-// before it joins the container's cgroups, as runtime-spec 1.3 says; the
-// process sets .final itself once inside.
-func SetInitialAffinity(pid int, a *specs.CPUAffinity) error {
+// StartWithAffinity wraps start, which clones the exec'd process on the
+// calling thread (exec.Cmd.Start), so that the process starts pinned to
+// execCPUAffinity.initial: before it joins the container's cgroups, as the
+// runtime-spec says (with clone3(CLONE_INTO_CGROUP) it is born in them, and
+// the kernel narrows the mask to their cpuset). The process sets .final
+// itself once inside. The thread gets its own affinity back after.
+func StartWithAffinity(a *specs.CPUAffinity, start func() error) func() error {
 	if a == nil || a.Initial == "" {
-		return nil
+		return start
 	}
-	set, err := ParseCPUs(a.Initial)
-	if err != nil {
-		return fmt.Errorf("process.execCPUAffinity.initial: %w", err)
+	return func() error {
+		set, err := ParseCPUs(a.Initial)
+		if err != nil {
+			return fmt.Errorf("process.execCPUAffinity.initial: %w", err)
+		}
+		runtime.LockOSThread()
+		var own unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &own); err != nil {
+			runtime.UnlockOSThread()
+			return fmt.Errorf("read the runtime's CPU affinity: %w", err)
+		}
+		if err := unix.SchedSetaffinity(0, &set); err != nil {
+			runtime.UnlockOSThread()
+			return fmt.Errorf("set process.execCPUAffinity.initial %q: %w", a.Initial, err)
+		}
+		err = start()
+		if rerr := unix.SchedSetaffinity(0, &own); rerr != nil {
+			// The thread stays pinned, locked to this goroutine: it serves
+			// nobody else.
+			return err
+		}
+		runtime.UnlockOSThread()
+		return err
 	}
-	if err := unix.SchedSetaffinity(pid, &set); err != nil {
-		return fmt.Errorf("set the initial CPU affinity of exec'd process %d: %w", pid, err)
-	}
-	return nil
 }
 
 // cpusetCPUs is linux.resources.cpu.cpus, or "".

@@ -21,6 +21,7 @@ func NewExec(p *specs.Process, passFDs int, initProc string, setGroups bool, sc 
 	if err != nil {
 		return nil, err
 	}
+	cs.WarnUnraisable()
 	x := &Exec{
 		Args: p.Args, Env: p.Env, Cwd: p.Cwd,
 		UID: p.User.UID, GID: p.User.GID, Groups: p.User.AdditionalGids, SetGroups: setGroups,

@@ -14,7 +14,8 @@
 //	parent                                   child (this file)
 //	  starts child in its cgroup2 cgroup
 //	  (clone3 CLONE_INTO_CGROUP)
-//	  bootstrap records ------------------>  moves itself into its v1 cgroups
+//	  bootstrap records ------------------>  moves itself into its v1 cgroups,
+//	                                         resets its CPU affinity to theirs
 //	                                         joins namespaces (user first, mnt last)
 //	                                         unshare(CLONE_NEWUSER)?
 //	                   <------------------   'U'  (write my id maps)
@@ -59,6 +60,8 @@ static int leave_fds[MAX_LEAVES];
 static int nleaves;
 
 #define MAX_JOINS 16
+
+static int keep_affinity;
 
 static int sync_fd = -1;
 int bail_to_stderr;
@@ -210,6 +213,9 @@ static void read_bootstrap(struct bootstrap *b)
 				bail("leave cgroup: open %s", buf);
 			nleaves++;
 			break;
+		case REC_KEEP_AFFINITY:
+			keep_affinity = 1;
+			break;
 		case REC_END:
 			return;
 		default:
@@ -351,6 +357,39 @@ static void enter_new_time_namespace(struct bootstrap *b)
 	close(fd);
 }
 
+// trace_affinity traces the CPUs we start on, before any cgroup is joined
+// (process.execCPUAffinity.initial, or the runtime's own).
+static void trace_affinity(void)
+{
+	cpu_set_t cpus;
+	if (!trace_on() || sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+		return;
+	unsigned long long mask = 0;
+	for (int i = 0; i < 64; i++)
+		if (CPU_ISSET(i, &cpus))
+			mask |= 1ULL << i;
+	ktrace("sched_getaffinity(0) = %#llx: the CPUs we start on, before joining cgroups", mask);
+}
+
+// reset_affinity lets us run on every CPU our cgroups allow, now that we
+// are in them: a runtime pinned by its caller (taskset) must not pin the
+// container's processes, and since Linux 6.2 joining a cpuset keeps the
+// mask asked for with sched_setaffinity. As runc, the mask asks for all
+// CPUs there can be; the kernel narrows it to the cpuset's.
+static void reset_affinity(void)
+{
+	static unsigned long all[65536 / (8 * sizeof(unsigned long))];
+	if (keep_affinity)
+		return;
+	memset(all, 0xff, sizeof(all));
+	// As runc, a failure is no reason to fail the container: it only keeps
+	// the runtime's affinity.
+	if (sched_setaffinity(0, sizeof(all), (cpu_set_t *)all) < 0)
+		ktrace("sched_setaffinity(0, all CPUs): %s: the runtime's affinity stays", strerror(errno));
+	else
+		ktrace("sched_setaffinity(0, all CPUs): the cgroup's cpuset, not the runtime's affinity");
+}
+
 static int joins_type(struct bootstrap *b, uint32_t type)
 {
 	for (int i = 0; i < b->njoins; i++)
@@ -375,8 +414,10 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		bail("prctl(PR_SET_DUMPABLE)");
 
 	trace_init();
+	trace_affinity();
 	static struct bootstrap b;
 	read_bootstrap(&b);
+	reset_affinity();
 	join_namespaces(&b);
 	if (b.flags & CLONE_NEWUSER)
 		new_user_namespace();

@@ -65,6 +65,10 @@ type Bootstrap struct {
 	// is made: the way back out of a hierarchy joined only to root the
 	// namespace there (the v1 memory cgroup, joined again just before exec).
 	CgroupLeave []string
+	// KeepAffinity leaves the CPU affinity the process was started with
+	// (process.execCPUAffinity's business) instead of resetting it to
+	// every CPU its cgroups allow.
+	KeepAffinity bool
 	// Exec, if set, is a process the constructor execs itself once in the
 	// namespaces (execve.c), instead of returning to Go.
 	Exec *Exec
@@ -103,6 +107,9 @@ func (b *Bootstrap) Encode() []byte {
 	}
 	for _, f := range b.CgroupLeave {
 		rec(recCgroupLeave, []byte(f))
+	}
+	if b.KeepAffinity {
+		rec(recKeepAffinity, nil)
 	}
 	for _, j := range b.Joins {
 		p := binary.NativeEndian.AppendUint32(nil, uint32(j.Flag))
@@ -199,4 +206,20 @@ func WriteIDMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
 		return err
 	}
 	return write("gid_map", gids)
+}
+
+// NoLeakedFDs wraps start, which starts a container process
+// (exec.Cmd.Start), so that the process inherits only its stdio and
+// ExtraFiles: fds the runtime's caller left open without close-on-exec (a
+// lock, /dev/null) are marked close-on-exec first, as runc does, so that
+// not even the init waiting for start holds them (CVE-2024-21626). The
+// ExtraFiles, --preserve-fds' own among them, are dup2'd into the child,
+// which clears the flag there.
+func NoLeakedFDs(start func() error) func() error {
+	return func() error {
+		if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			return fmt.Errorf("mark the runtime's fds close-on-exec: %w", err)
+		}
+		return start()
+	}
 }

@@ -8,12 +8,13 @@ import "unsafe"
 // The record kinds and the record bound, from records.h: the constructor
 // reads what these encoders write, so both take them from one place.
 const (
-	recFlags       = C.REC_FLAGS
-	recJoin        = C.REC_JOIN
-	recTimeOffsets = C.REC_TIMEOFFSETS
-	recEnd         = C.REC_END
-	recCgroupJoin  = C.REC_CGROUP_JOIN
-	recCgroupLeave = C.REC_CGROUP_LEAVE
+	recFlags        = C.REC_FLAGS
+	recJoin         = C.REC_JOIN
+	recTimeOffsets  = C.REC_TIMEOFFSETS
+	recEnd          = C.REC_END
+	recCgroupJoin   = C.REC_CGROUP_JOIN
+	recCgroupLeave  = C.REC_CGROUP_LEAVE
+	recKeepAffinity = C.REC_KEEP_AFFINITY
 
 	recExecArg    = C.REC_EXEC_ARG
 	recExecEnv    = C.REC_EXEC_ENV

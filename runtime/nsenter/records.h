@@ -20,6 +20,7 @@ enum {
 	REC_END = 4,          // the end of a batch
 	REC_CGROUP_JOIN = 5,  // a cgroup.procs (or tasks) file to join
 	REC_CGROUP_LEAVE = 6, // a tasks file to write 0 to after unshare
+	REC_KEEP_AFFINITY = 17, // no payload: keep the CPU affinity (execCPUAffinity)
 };
 
 // An exec done in C (execve.c).

@@ -101,20 +101,32 @@ static void send_ready_for_setup(int fd)
 		bail("nsenter: send set-up request");
 }
 
+// open_self_fds opens our fd directory while we are still root: the
+// process's user may not search "/" (a rootfs of mode 0700), and reopening
+// the fifo through this fd walks no path from there, as runc's procfs
+// handle (thread-self, as runc's: we are one thread). -1 (no /proc):
+// wait_for_start walks the path.
+static int open_self_fds(void)
+{
+	return open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 // wait_for_start blocks until `start` opens the fifo for reading, as
 // initproc's waitForStart. The fd it opens stays open and close-on-exec:
 // start sees the fifo's EOF once the program has exec'd.
-static void wait_for_start(int fifo)
+static void wait_for_start(int self_fds, int fifo)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), self_fds >= 0 ? "%d" : "/proc/self/fd/%d", fifo);
+	int fd = openat(self_fds >= 0 ? self_fds : AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		bail("open exec fifo");
 	if (write(fd, "0", 1) != 1)
 		bail("write exec fifo");
 	ktrace("write(exec fifo): started");
 	close(fifo);
+	if (self_fds >= 0)
+		close(self_fds);
 }
 
 void setup_process(void)
@@ -142,10 +154,11 @@ void setup_process(void)
 		close(proc);
 	// The runtime builds the container now, then sends the process.
 	read_records();
+	int self_fds = s.opts.fifo_fd >= 0 ? open_self_fds() : -1;
 	const char *prog = prepare_process();
 	write_all("R", 1);
 	bail_to_stderr = 1;
 	if (s.opts.fifo_fd >= 0)
-		wait_for_start(s.opts.fifo_fd);
+		wait_for_start(self_fds, s.opts.fifo_fd);
 	exec_prepared(prog);
 }

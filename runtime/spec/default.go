@@ -34,7 +34,6 @@ func Default() *specs.Spec {
 				Bounding:  caps(),
 				Permitted: caps(),
 				Effective: caps(),
-				Ambient:   caps(),
 			},
 			Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
 		},

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-containers/berth/test/testutil"
 )
@@ -31,7 +32,16 @@ func traceRun(t *testing.T, rt *testutil.Runtime, args ...string) []string {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("trace file mode %#o, want 0600", fi.Mode().Perm())
 	}
-	b, _ := os.ReadFile(file)
+	lastTrace = file
+	return readTrace(t)
+}
+
+// lastTrace is the file of the last traceRun, which readTrace reads again.
+var lastTrace string
+
+func readTrace(t *testing.T) []string {
+	t.Helper()
+	b, _ := os.ReadFile(lastTrace)
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
@@ -50,6 +60,11 @@ func TestTraceMatchesContainer(t *testing.T) {
 	lines := traceRun(t, rt, "run", "-d", "--bundle", b.Dir, id)
 	st := rt.WaitState(t, id, "running", 10e9)
 	pid := itoa(st.Pid)
+	// The init traces its execve after start has returned: wait for it.
+	for i := 0; i < 100 && !strings.Contains(strings.Join(lines, "\n"), "] execve(\"/bin/"); i++ {
+		time.Sleep(20 * time.Millisecond)
+		lines = readTrace(t)
+	}
 
 	mountinfo, err := os.ReadFile("/proc/" + pid + "/mountinfo")
 	if err != nil {

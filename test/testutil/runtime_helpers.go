@@ -178,3 +178,10 @@ func OneErrorLine(t testing.TB, stderr, want string) {
 		t.Errorf("stderr %q: want one line naming %q", stderr, want)
 	}
 }
+
+// PinnedCommand is Command run by `taskset -c cpus`: the runtime starts
+// pinned to those CPUs, as when its caller (a CPU manager, a test harness)
+// is, so tests can check what the container's processes inherit.
+func (rt *Runtime) PinnedCommand(cpus string, args ...string) *exec.Cmd {
+	return exec.Command("taskset", append([]string{"-c", cpus, rt.Binary, "--root", rt.Root}, args...)...)
+}
