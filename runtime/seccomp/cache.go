@@ -38,7 +38,7 @@ import (
 // itself. A file that fails any check is compiled again and replaced.
 const (
 	cacheMagic  = "berthbpf"
-	cacheTag    = "berth seccomp cache 3"
+	cacheTag    = "berth seccomp cache 4"
 	cacheHeader = len(cacheMagic) + sha256.Size + 8
 )
 
@@ -47,6 +47,15 @@ const (
 // export (10-20 ms for podman's profile). An unusable cache is no error,
 // only a compile.
 func CompileCached(cfg *specs.LinuxSeccomp, dir string) (*Program, error) {
+	p, err := compileCached(cfg, dir)
+	if p != nil {
+		// runc's debug line, which its tests read for the flags.
+		slog.Debug(fmt.Sprintf("seccomp filter flags: %d", p.LoadFlags()))
+	}
+	return p, err
+}
+
+func compileCached(cfg *specs.LinuxSeccomp, dir string) (*Program, error) {
 	if cfg == nil {
 		return nil, nil
 	}
@@ -130,7 +139,12 @@ func appendCanonical(b []byte, cfg *specs.LinuxSeccomp) []byte {
 	for _, a := range cfg.Architectures {
 		b = str(b, string(a))
 	}
-	b = binary.AppendUvarint(b, uint64(len(cfg.Flags)))
+	// No flags and an empty list compile differently (kernelFlags).
+	if cfg.Flags == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.AppendUvarint(append(b, 1), uint64(len(cfg.Flags)))
+	}
 	for _, f := range cfg.Flags {
 		b = str(b, string(f))
 	}

@@ -80,4 +80,9 @@ func TestCanonicalDistinguishes(t *testing.T) {
 			t.Errorf("%s: same canonical bytes as the unedited config", name)
 		}
 	}
+	noFlags, emptyFlags := base(), base()
+	noFlags.Flags, emptyFlags.Flags = nil, []specs.LinuxSeccompFlag{}
+	if bytes.Equal(appendCanonical(nil, noFlags), appendCanonical(nil, emptyFlags)) {
+		t.Error("no flags and an empty list of flags: the same canonical bytes, yet they compile differently")
+	}
 }
