@@ -155,3 +155,24 @@ func TestSeccompNotifyNoAgent(t *testing.T) {
 		t.Errorf("no agent at listenerPath: exit %d, stderr %q", res.ExitCode, res.Stderr)
 	}
 }
+
+// TestSeccompStartContainerHook: startContainer hooks run in the container
+// under its filter, with no_new_privs (the filter loaded last) or without.
+func TestSeccompStartContainerHook(t *testing.T) {
+	for _, nnp := range []bool{true, false} {
+		t.Run(map[bool]string{true: "noNewPrivileges", false: "privileges"}[nnp], func(t *testing.T) {
+			rt, b := setup(t)
+			b.Update(func(s *specs.Spec) {
+				s.Process.NoNewPrivileges = nnp
+				s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_CORE"}}
+				s.Linux.Seccomp = seccompAllow(specs.LinuxSyscall{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActKill})
+				s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "mkdir /dev/shm/hook"}}}}
+			})
+			res := rt.RunBundle(t, b)
+			if res.ExitCode == 0 || !strings.Contains(res.Stderr, "error running startContainer hook") ||
+				!strings.Contains(res.Stderr, "bad system call") {
+				t.Errorf("startContainer hook making a directory under SCMP_ACT_KILL: exit %d, stderr %q", res.ExitCode, res.Stderr)
+			}
+		})
+	}
+}
