@@ -10,7 +10,7 @@
 // compiler cannot express as libseccomp would go to libseccomp.
 //
 // Compile early, load late: the runtime compiles (Compile, or
-// CompileCached, which keeps programs across runs) while errors can still
+// bpfcache.Compile, which keeps programs across runs) while errors can still
 // reach the user, and hands the Program to the process that loads it;
 // Program.Load is the last step before execve, so the filter constrains the
 // container's program and as little of the runtime's own set-up as the
