@@ -158,7 +158,7 @@ func TestCompileCachedIgnoresAnOpenDir(t *testing.T) {
 
 // BenchmarkCompileHit: Docker's default profile, read from the cache.
 func BenchmarkCompileHit(b *testing.B) {
-	cfg, err := mobyseccomp.GetDefaultProfile(&specs.Spec{Process: &specs.Process{}})
+	cfg, err := mobyseccomp.GetDefaultProfile(&specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}})
 	if err != nil {
 		b.Fatal(err)
 	}
