@@ -11,7 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/engine/record"
-	"github.com/berth-containers/berth/runtime/seccomp"
+	"github.com/berth-containers/berth/runtime/seccomp/bpfcache"
 	"github.com/berth-containers/berth/runtime/spec"
 )
 
@@ -167,7 +167,7 @@ func BenchmarkDefaultSeccomp(b *testing.B) {
 				if err := json.Unmarshal(data, &s); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := seccomp.CompileCached(s.Linux.Seccomp, cache); err != nil {
+				if _, err := bpfcache.Compile(s.Linux.Seccomp, cache); err != nil {
 					b.Fatal(err)
 				}
 			}

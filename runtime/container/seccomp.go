@@ -7,10 +7,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/runtime/seccomp"
+	"github.com/berth-containers/berth/runtime/seccomp/bpfcache"
 )
 
 // seccompCacheDir, under the state root, keeps the BPF of the profiles
-// compiled so far (see seccomp.CompileCached). A leading dot keeps it apart
+// compiled so far (see bpfcache.Compile). A leading dot keeps it apart
 // from containers' state dirs: List skips it, having no state.json.
 const seccompCacheDir = ".seccomp-cache"
 
@@ -34,10 +35,7 @@ func compileSeccomp(root string, s *specs.Spec) func() (*seccomp.Program, error)
 		err error
 	}
 	done := make(chan result, 1)
-	go func() {
-		p, err := seccomp.CompileCached(cfg, filepath.Join(root, seccompCacheDir))
-		done <- result{p, err}
-	}()
+	go func() { p, err := bpfcache.Compile(cfg, filepath.Join(root, seccompCacheDir)); done <- result{p, err} }()
 	return sync.OnceValues(func() (*seccomp.Program, error) {
 		r := <-done
 		return r.p, r.err

@@ -115,6 +115,12 @@ func run(p *peer) error {
 			return err
 		}
 	}
+	// The startContainer hooks run under the filter, as runc runs them:
+	// they run in the container, as its program would.
+	if err := prog.loadSeccomp(&c); err != nil {
+		fmt.Fprintf(os.Stderr, "berth-runtime: %v\n", err)
+		return nil
+	}
 	if s.Hooks != nil && len(s.Hooks.StartContainer) > 0 {
 		st := c.State
 		st.Status = specs.StateCreated // what runc reports: start has not returned yet
@@ -122,10 +128,6 @@ func run(p *peer) error {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-	}
-	if err := prog.loadSeccomp(&c); err != nil {
-		fmt.Fprintf(os.Stderr, "berth-runtime: %v\n", err)
-		return nil
 	}
 	ktrace.F("execve(%q, %s)", prog.path, ktrace.Argv(s.Process.Args))
 	err = unix.Exec(prog.path, s.Process.Args, prog.env)

@@ -15,8 +15,8 @@ import (
 // (Config.Seccomp). Without no_new_privs, loading a filter needs
 // CAP_SYS_ADMIN, so then (the spec's order) it is loaded now, before the
 // capabilities are dropped; with no_new_privs it waits until just before
-// execve (program.loadSeccomp), so the filter constrains the container's
-// program and not the runtime's set-up.
+// the startContainer hooks and execve (program.loadSeccomp), so the filter
+// constrains the container's program and hooks, not the runtime's set-up.
 func prepareSeccomp(c *Config) (*seccomp.Program, error) {
 	if c.Spec.Linux == nil || c.Spec.Linux.Seccomp == nil {
 		return nil, nil
@@ -60,7 +60,7 @@ func loadSeccomp(p *seccomp.Program, c *Config) error {
 }
 
 // loadSeccomp loads the filter prepareSeccomp kept for last, if any: the
-// very last step before execve.
+// last step before the startContainer hooks and execve.
 func (p *program) loadSeccomp(c *Config) error {
 	if p.seccomp == nil {
 		return nil

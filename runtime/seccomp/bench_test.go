@@ -1,10 +1,9 @@
 package seccomp
 
-// Docker's default profile (default capabilities): a cache hit, and a
-// miss compiled by berth's compiler and by libseccomp.
+// Docker's default profile (default capabilities) compiled by berth's
+// compiler and by libseccomp.
 
 import (
-	"path/filepath"
 	"testing"
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
@@ -18,15 +17,6 @@ func benchProfile(b *testing.B) *specs.LinuxSeccomp {
 		b.Fatal(err)
 	}
 	return cfg
-}
-
-func BenchmarkCompileCachedHit(b *testing.B) {
-	cfg := benchProfile(b)
-	dir := filepath.Join(b.TempDir(), "c")
-	_, _ = CompileCached(cfg, dir)
-	for b.Loop() {
-		_, _ = CompileCached(cfg, dir)
-	}
 }
 
 func BenchmarkCompileOwn(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
 )
 
 // archNames are the SCMP_ARCH_* names of the spec; Features reports those
@@ -36,9 +37,19 @@ func Features() *features.Seccomp {
 	}
 	slices.Sort(acts)
 	slices.Sort(ops)
+	var supported []string
+	for _, fl := range KnownFlags {
+		if kernelKnows()&flagBits[fl] != 0 {
+			supported = append(supported, fl)
+		}
+	}
 	return &features.Seccomp{Enabled: &yes, Actions: acts, Operators: ops, Archs: archs,
-		KnownFlags: slices.Clone(SupportedFlags), SupportedFlags: slices.Clone(SupportedFlags)}
+		KnownFlags: slices.Clone(KnownFlags), SupportedFlags: supported}
 }
+
+// flagBits are KnownFlags' SECCOMP_FILTER_FLAG_* values.
+var flagBits = map[string]uint32{flagTsync: unix.SECCOMP_FILTER_FLAG_TSYNC, flagLog: unix.SECCOMP_FILTER_FLAG_LOG,
+	flagSpecAllow: unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW, flagWaitKillable: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV}
 
 // addable says whether a filter of this host can take arch a (libseccomp
 // refuses one of the other byte order).

@@ -39,7 +39,12 @@ func TestFeaturesCompile(t *testing.T) {
 			return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Architectures: []specs.Arch{specs.Arch(v)}}
 		}},
 		{"flag", f.SupportedFlags, func(v string) *specs.LinuxSeccomp {
-			return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlag(v)}}
+			cfg := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlag(v)}}
+			if v == flagWaitKillable { // a flag of the listener: it needs a notify rule
+				cfg.ListenerPath = "/run/agent.sock"
+				cfg.Syscalls = []specs.LinuxSyscall{{Names: []string{"acct"}, Action: specs.ActNotify}}
+			}
+			return cfg
 		}},
 	} {
 		for _, v := range tc.list {

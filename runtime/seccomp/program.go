@@ -34,6 +34,9 @@ func Compile(cfg *specs.LinuxSeccomp) (*Program, error) {
 	if cfg == nil {
 		return nil, nil
 	}
+	if err := checkNotify(cfg); err != nil {
+		return nil, err
+	}
 	p, err := compileBPF(cfg)
 	if err == nil {
 		return p, nil
@@ -93,6 +96,14 @@ func (p *Program) check() error {
 	return nil
 }
 
+// LoadFlags are the SECCOMP_FILTER_FLAG_* bits Load passes to seccomp(2).
+func (p *Program) LoadFlags() uint32 {
+	if p.Notify {
+		return p.Flags | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	}
+	return p.Flags
+}
+
 // Load installs the program on the calling thread with seccomp(2), which
 // must be locked and exec next, as libseccomp's load would. It returns the
 // notify fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) when the program notifies,
@@ -104,10 +115,7 @@ func (p *Program) Load() (int, error) {
 	if err := p.check(); err != nil {
 		return -1, err
 	}
-	flags := uintptr(p.Flags)
-	if p.Notify {
-		flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
-	}
+	flags := uintptr(p.LoadFlags())
 	prog := unix.SockFprog{Len: uint16(len(p.BPF) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&p.BPF[0]))}
 	fd, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(p.BPF)

@@ -10,7 +10,7 @@
 // compiler cannot express as libseccomp would go to libseccomp.
 //
 // Compile early, load late: the runtime compiles (Compile, or
-// CompileCached, which keeps programs across runs) while errors can still
+// bpfcache.Compile, which keeps programs across runs) while errors can still
 // reach the user, and hands the Program to the process that loads it;
 // Program.Load is the last step before execve, so the filter constrains the
 // container's program and as little of the runtime's own set-up as the
@@ -24,7 +24,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -42,13 +44,15 @@ type Filter struct {
 
 // Flags the spec names that berth understands.
 const (
-	flagLog       = "SECCOMP_FILTER_FLAG_LOG"
-	flagSpecAllow = "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
-	flagTsync     = "SECCOMP_FILTER_FLAG_TSYNC"
+	flagLog          = "SECCOMP_FILTER_FLAG_LOG"
+	flagSpecAllow    = "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
+	flagTsync        = "SECCOMP_FILTER_FLAG_TSYNC"
+	flagWaitKillable = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
 )
 
-// SupportedFlags is what `features` may report.
-var SupportedFlags = []string{flagTsync, flagLog, flagSpecAllow}
+// KnownFlags are the flags New compiles; Features reports which of them
+// this kernel takes.
+var KnownFlags = []string{flagTsync, flagLog, flagSpecAllow, flagWaitKillable}
 
 // New compiles cfg. A nil cfg gives a nil Filter, which Load ignores.
 func New(cfg *specs.LinuxSeccomp) (*Filter, error) {
@@ -114,8 +118,14 @@ func (out *Filter) build(cfg *specs.LinuxSeccomp, def libseccomp.ScmpAction) err
 	return nil
 }
 
-// kernelFlags are the SECCOMP_FILTER_FLAG_* bits of cfg.Flags.
+// kernelFlags are the SECCOMP_FILTER_FLAG_* bits of cfg.Flags. As runc:
+// no flags at all (not even an empty list) means SPEC_ALLOW where the
+// kernel has it, so a container is not slowed by the speculative store
+// bypass mitigation a filter would otherwise force on it.
 func kernelFlags(cfg *specs.LinuxSeccomp) (uint32, error) {
+	if cfg.Flags == nil {
+		return kernelKnows() & unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW, nil
+	}
 	var flags uint32
 	for _, fl := range cfg.Flags {
 		switch string(fl) {
@@ -123,6 +133,12 @@ func kernelFlags(cfg *specs.LinuxSeccomp) (uint32, error) {
 			flags |= unix.SECCOMP_FILTER_FLAG_LOG
 		case flagSpecAllow:
 			flags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+		case flagWaitKillable:
+			// The kernel takes it only with a listener (EINVAL at load).
+			if !Notifies(cfg) {
+				return 0, fmt.Errorf("linux.seccomp.flags: %s needs an SCMP_ACT_NOTIFY rule", fl)
+			}
+			flags |= unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 		case flagTsync:
 			// The filter is loaded by the one thread that then execs: the
 			// other threads of the runtime die with the execve.
@@ -131,6 +147,38 @@ func kernelFlags(cfg *specs.LinuxSeccomp) (uint32, error) {
 		}
 	}
 	return flags, nil
+}
+
+// kernelKnows is the set of SECCOMP_FILTER_FLAG_* bits of KnownFlags this
+// kernel takes. seccomp(2) checks the flags before it reads the program,
+// so a NULL program fails with EFAULT for known flags and EINVAL for
+// others (libseccomp's probe); WAIT_KILLABLE_RECV is valid only with
+// NEW_LISTENER, which the EFAULT comes before.
+var kernelKnows = sync.OnceValue(func() uint32 {
+	var known uint32
+	for _, fl := range flagBits {
+		probe := fl
+		if fl == unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV {
+			probe |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+		}
+		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(probe), 0)
+		if errno == unix.EFAULT {
+			known |= fl
+		}
+	}
+	return known
+})
+
+// checkNotify refuses what runc refuses of SCMP_ACT_NOTIFY: on write, the
+// runtime's own writes between the load and the agent's taking the fd
+// would wait for an agent that has not got it yet.
+func checkNotify(cfg *specs.LinuxSeccomp) error {
+	for _, sc := range cfg.Syscalls {
+		if sc.Action == specs.ActNotify && slices.Contains(sc.Names, "write") {
+			return errors.New("linux.seccomp: SCMP_ACT_NOTIFY cannot be used for the write syscall")
+		}
+	}
+	return nil
 }
 
 // addRule adds one syscalls entry. As runc: a name libseccomp does not know
@@ -277,7 +325,8 @@ func DialListener(cfg *specs.LinuxSeccomp) (*os.File, error) {
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: cfg.ListenerPath, Net: "unix"})
 	if err != nil {
-		return nil, fmt.Errorf("connect to seccomp listener %s: %w", cfg.ListenerPath, err)
+		// runc's words, which its tests and users match.
+		return nil, fmt.Errorf("failed to connect with seccomp agent at listenerPath %s: %w", cfg.ListenerPath, err)
 	}
 	defer conn.Close()
 	f, err := conn.File()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -91,6 +92,9 @@ func (a *seccompAgent) accept() {
 		}
 		fd, st, err := recvNotifyFd(conn)
 		conn.Close()
+		if errors.Is(err, io.EOF) {
+			continue // a runtime that connected, then refused the profile
+		}
 		if err != nil {
 			a.fail(err)
 			continue

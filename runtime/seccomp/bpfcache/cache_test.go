@@ -1,4 +1,4 @@
-package seccomp
+package bpfcache
 
 import (
 	"bytes"
@@ -6,13 +6,16 @@ import (
 	"path/filepath"
 	"testing"
 
+	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
 func testProfile(errno uint) *specs.LinuxSeccomp {
 	return &specs.LinuxSeccomp{
 		DefaultAction: specs.ActAllow,
-		Flags:         []specs.LinuxSeccompFlag{flagLog},
+		Flags:         []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_LOG"},
 		Syscalls: []specs.LinuxSyscall{
 			{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &errno},
 		},
@@ -31,12 +34,12 @@ func entry(t *testing.T, dir string) string {
 
 func TestCompileCached(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
-	want, err := Compile(testProfile(1))
+	want, err := seccomp.Compile(testProfile(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 { // a miss that stores, then a hit
-		got, err := CompileCached(testProfile(1), dir)
+		got, err := Compile(testProfile(1), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +56,7 @@ func TestCompileCached(t *testing.T) {
 	}
 
 	// Another profile is another entry, never the first one's program.
-	other, err := CompileCached(testProfile(2), dir)
+	other, err := Compile(testProfile(2), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestCompileCached(t *testing.T) {
 
 func TestCompileCachedRefusesTampering(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
-	want, err := CompileCached(testProfile(1), dir)
+	want, err := Compile(testProfile(1), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +86,7 @@ func TestCompileCachedRefusesTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An allow-all program for the profile, as an attacker would write it.
-	allowAll, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow})
+	allowAll, err := seccomp.Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func TestCompileCachedRefusesTampering(t *testing.T) {
 		},
 	} {
 		tamper()
-		got, err := CompileCached(testProfile(1), dir)
+		got, err := Compile(testProfile(1), dir)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -145,10 +148,23 @@ func TestCompileCachedIgnoresAnOpenDir(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := CompileCached(testProfile(1), dir); err != nil {
+	if _, err := Compile(testProfile(1), dir); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 0 {
 		t.Fatalf("a 0755 cache dir was used: %v", m)
+	}
+}
+
+// BenchmarkCompileHit: Docker's default profile, read from the cache.
+func BenchmarkCompileHit(b *testing.B) {
+	cfg, err := mobyseccomp.GetDefaultProfile(&specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(b.TempDir(), "c")
+	_, _ = Compile(cfg, dir)
+	for b.Loop() {
+		_, _ = Compile(cfg, dir)
 	}
 }

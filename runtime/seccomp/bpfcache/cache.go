@@ -1,4 +1,7 @@
-package seccomp
+// Package bpfcache keeps the programs runtime/seccomp compiles, one file
+// per profile, so a run of the runtime with a profile seen before reads
+// its program instead of compiling it.
+package bpfcache
 
 import (
 	"bytes"
@@ -19,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-containers/berth/internal/atomicfile"
+	"github.com/berth-containers/berth/runtime/seccomp"
 )
 
 // A cache directory holds one file per profile compiled by this binary:
@@ -38,26 +42,35 @@ import (
 // itself. A file that fails any check is compiled again and replaced.
 const (
 	cacheMagic  = "berthbpf"
-	cacheTag    = "berth seccomp cache 3"
+	cacheTag    = "berth seccomp cache 4"
 	cacheHeader = len(cacheMagic) + sha256.Size + 8
 )
 
-// CompileCached is Compile with a cache in dir (created 0700 if missing):
+// Compile is seccomp.Compile with a cache in dir (created 0700 if missing):
 // a hit costs a hash of cfg and a read instead of libseccomp's compile and
 // export (10-20 ms for podman's profile). An unusable cache is no error,
 // only a compile.
-func CompileCached(cfg *specs.LinuxSeccomp, dir string) (*Program, error) {
+func Compile(cfg *specs.LinuxSeccomp, dir string) (*seccomp.Program, error) {
+	p, err := compileCached(cfg, dir)
+	if p != nil {
+		// runc's debug line, which its tests read for the flags.
+		slog.Debug(fmt.Sprintf("seccomp filter flags: %d", p.LoadFlags()))
+	}
+	return p, err
+}
+
+func compileCached(cfg *specs.LinuxSeccomp, dir string) (*seccomp.Program, error) {
 	if cfg == nil {
 		return nil, nil
 	}
 	key, err := cacheKey(cfg)
 	if err != nil {
 		slog.Debug("seccomp cache: no key", "err", err)
-		return Compile(cfg)
+		return seccomp.Compile(cfg)
 	}
 	if err := openCacheDir(dir); err != nil {
 		slog.Debug("seccomp cache: unusable", "dir", dir, "err", err)
-		return Compile(cfg)
+		return seccomp.Compile(cfg)
 	}
 	path := filepath.Join(dir, hex.EncodeToString(key)+".bpf")
 	if p, err := readCached(path, key); err == nil {
@@ -65,7 +78,7 @@ func CompileCached(cfg *specs.LinuxSeccomp, dir string) (*Program, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		slog.Debug("seccomp cache: entry refused, compiling again", "path", path, "err", err)
 	}
-	p, err := Compile(cfg)
+	p, err := seccomp.Compile(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +143,12 @@ func appendCanonical(b []byte, cfg *specs.LinuxSeccomp) []byte {
 	for _, a := range cfg.Architectures {
 		b = str(b, string(a))
 	}
-	b = binary.AppendUvarint(b, uint64(len(cfg.Flags)))
+	// No flags and an empty list compile differently (seccomp's kernelFlags).
+	if cfg.Flags == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.AppendUvarint(append(b, 1), uint64(len(cfg.Flags)))
+	}
 	for _, f := range cfg.Flags {
 		b = str(b, string(f))
 	}
@@ -168,7 +186,7 @@ func openCacheDir(dir string) error {
 	return nil
 }
 
-func readCached(path string, key []byte) (*Program, error) {
+func readCached(path string, key []byte) (*seccomp.Program, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
@@ -198,14 +216,14 @@ func readCached(path string, key []byte) (*Program, error) {
 		return nil, errors.New("content does not match its hash")
 	}
 	rest := b[len(cacheMagic)+sha256.Size:]
-	return &Program{
+	return &seccomp.Program{
 		Flags:  binary.LittleEndian.Uint32(rest[0:4]),
 		Notify: binary.LittleEndian.Uint32(rest[4:8]) != 0,
 		BPF:    rest[8:],
 	}, nil
 }
 
-func encodeCached(p *Program, key []byte) []byte {
+func encodeCached(p *seccomp.Program, key []byte) []byte {
 	rest := make([]byte, 8, 8+len(p.BPF))
 	binary.LittleEndian.PutUint32(rest[0:4], p.Flags)
 	if p.Notify {

@@ -1,4 +1,4 @@
-package seccomp
+package bpfcache
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func TestCanonicalDistinguishes(t *testing.T) {
 		return &specs.LinuxSeccomp{
 			DefaultAction: specs.ActErrno, DefaultErrnoRet: &one,
 			Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86},
-			Flags:         []specs.LinuxSeccompFlag{flagLog},
+			Flags:         []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_LOG"},
 			Syscalls: []specs.LinuxSyscall{
 				{Names: []string{"ab", "c"}, Action: specs.ActAllow},
 				{Names: []string{"d"}, Action: specs.ActErrno, ErrnoRet: &one,
@@ -79,5 +79,10 @@ func TestCanonicalDistinguishes(t *testing.T) {
 		if bytes.Equal(appendCanonical(nil, c), want) {
 			t.Errorf("%s: same canonical bytes as the unedited config", name)
 		}
+	}
+	noFlags, emptyFlags := base(), base()
+	noFlags.Flags, emptyFlags.Flags = nil, []specs.LinuxSeccompFlag{}
+	if bytes.Equal(appendCanonical(nil, noFlags), appendCanonical(nil, emptyFlags)) {
+		t.Error("no flags and an empty list of flags: the same canonical bytes, yet they compile differently")
 	}
 }
