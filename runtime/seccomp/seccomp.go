@@ -364,3 +364,9 @@ func (f *Filter) Release() {
 		f.f.Release()
 	}
 }
+
+// LibraryVersion is the version of the libseccomp linked in, which
+// compiles what berth's own compiler cannot express.
+func LibraryVersion() (major, minor, micro uint) {
+	return libseccomp.GetLibraryVersion()
+}

@@ -240,9 +240,3 @@ func cacheSum(key, rest []byte) []byte {
 	h.Write(rest)
 	return h.Sum(nil)
 }
-
-// LibraryVersion is the version of the libseccomp linked in, which
-// compiles what berth's own compiler cannot express.
-func LibraryVersion() (major, minor, micro uint) {
-	return libseccomp.GetLibraryVersion()
-}
