@@ -99,7 +99,6 @@ func run(p *peer) error {
 	if err := SetupNames(s); err != nil {
 		return err
 	}
-	holdSelfFDs(&c)
 	prog, err := prepareProcess(&c)
 	if err != nil {
 		return err

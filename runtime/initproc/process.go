@@ -58,6 +58,8 @@ func prepareProcess(c *Config) (*program, error) {
 	if err := enterCwd(proc.Cwd); err != nil {
 		return nil, err
 	}
+	// After the chdir: a cwd of /proc/self/fd/N must not name it.
+	holdSelfFDs(c)
 	if c.Spec.Linux != nil && c.Spec.Linux.Personality != nil {
 		// Only the domain is settable; flags are refused by Validate.
 		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, personality(c.Spec.Linux.Personality.Domain), 0, 0); errno != 0 {

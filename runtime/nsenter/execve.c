@@ -297,6 +297,8 @@ const char *prepare_process(void)
 		errno = 0;
 		bail("cwd \"%s\" is outside the container's root", x.cwd);
 	}
+	if (self_fds == -2)
+		self_fds = open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x.misc.umask >= 0)
 		umask((mode_t)x.misc.umask);
 	// CVE-2024-21626: no fd of the runtime may reach the program.

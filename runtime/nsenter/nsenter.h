@@ -17,6 +17,11 @@ void exec_process(void) __attribute__((noreturn));
 // prepare_process is exec_process up to the wait for start: it returns the
 // program for exec_prepared, which loads a last seccomp filter and execs.
 const char *prepare_process(void);
+// self_fds, if it is -2 when prepare_process starts, becomes an O_PATH fd
+// of /proc/thread-self/fd opened right after the chdir to the cwd (-1
+// without a /proc): opened any earlier, a cwd of /proc/self/fd/N could
+// name it (CVE-2024-21626).
+extern int self_fds;
 void exec_prepared(const char *prog) __attribute__((noreturn));
 
 // setup_record keeps one REC_SETUP or REC_KEYRING record; 0 if kind is not one.

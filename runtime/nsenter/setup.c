@@ -101,15 +101,12 @@ static void send_ready_for_setup(int fd)
 		bail("nsenter: send set-up request");
 }
 
-// open_self_fds opens our fd directory while we are still root: the
-// process's user may not search "/" (a rootfs of mode 0700), and reopening
-// the fifo through this fd walks no path from there, as runc's procfs
-// handle (thread-self, as runc's: we are one thread). -1 (no /proc):
-// wait_for_start walks the path.
-static int open_self_fds(void)
-{
-	return open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
+// self_fds is our fd directory, opened by prepare_process while we are
+// still root: the process's user may not search "/" (a rootfs of mode
+// 0700), and reopening the fifo through this fd walks no path from there,
+// as runc's procfs handle (thread-self, as runc's: we are one thread). -1
+// (no /proc): wait_for_start walks the path.
+int self_fds = -1;
 
 // wait_for_start blocks until `start` opens the fifo for reading, as
 // initproc's waitForStart. The fd it opens stays open and close-on-exec:
@@ -154,7 +151,8 @@ void setup_process(void)
 		close(proc);
 	// The runtime builds the container now, then sends the process.
 	read_records();
-	int self_fds = s.opts.fifo_fd >= 0 ? open_self_fds() : -1;
+	if (s.opts.fifo_fd >= 0)
+		self_fds = -2;
 	const char *prog = prepare_process();
 	write_all("R", 1);
 	bail_to_stderr = 1;
