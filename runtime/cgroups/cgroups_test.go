@@ -1,7 +1,6 @@
 package cgroups
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-containers/berth/test/testutil/proctest"
 )
 
 func TestV1Key(t *testing.T) {
@@ -46,7 +47,7 @@ func TestApplyDestroy(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer killWait(t, cmd)
+	defer proctest.KillWait(t, cmd)
 	if err := m.Apply(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestApplyDestroy(t *testing.T) {
 	if !strings.Contains(string(self), id) {
 		t.Errorf("process cgroups do not name %s:\n%s", id, self)
 	}
-	killWait(t, cmd)
+	proctest.KillWait(t, cmd)
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
@@ -102,22 +103,5 @@ func BenchmarkCreateSetDestroy(b *testing.B) {
 		if err := m.Destroy(); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// killWait ends a test's helper process and reaps it, once: a process
-// already reaped is left alone, and the kill's own exit status is the
-// expected outcome of Wait, not an error.
-func killWait(t testing.TB, cmd *exec.Cmd) {
-	t.Helper()
-	if cmd.ProcessState != nil {
-		return
-	}
-	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Errorf("kill pid %d: %v", cmd.Process.Pid, err)
-	}
-	var exit *exec.ExitError
-	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
-		t.Errorf("wait for pid %d: %v", cmd.Process.Pid, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil/proctest"
 )
 
 // TestFreezeWaits freezes a real process through each layout this host
@@ -39,7 +41,7 @@ func TestFreezeWaits(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			defer killWait(t, cmd)
+			defer proctest.KillWait(t, cmd)
 			if err := writeFile(l.dir, "cgroup.procs", []byte(strconv.Itoa(cmd.Process.Pid))); err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +61,7 @@ func TestFreezeWaits(t *testing.T) {
 			if m.Frozen() {
 				t.Error("Frozen() = true after Freeze(false)")
 			}
-			killWait(t, cmd)
+			proctest.KillWait(t, cmd)
 		})
 	}
 }

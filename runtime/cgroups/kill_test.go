@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/berth-containers/berth/test/testutil/proctest"
 )
 
 // TestKillAll puts one process in a container's cgroup and one in a cgroup
@@ -53,7 +55,7 @@ func TestKillAll(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				defer killWait(t, cmd)
+				defer proctest.KillWait(t, cmd)
 				if err := m.Apply(cmd.Process.Pid); err != nil {
 					t.Fatal(err)
 				}

@@ -2,7 +2,6 @@ package oom
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-containers/berth/runtime/cgroups"
+	"github.com/berth-containers/berth/test/testutil/proctest"
 )
 
 // TestOOMKills runs a process that grows without bound in a cgroup with a
@@ -57,16 +57,16 @@ func TestOOMKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := m.Apply(cmd.Process.Pid); err != nil {
-		killWait(t, cmd)
+		proctest.KillWait(t, cmd)
 		t.Fatal(err)
 	}
 	// Start growing only once inside the cgroup.
 	if _, err := stdin.Write([]byte("go\n")); err != nil {
-		killWait(t, cmd)
+		proctest.KillWait(t, cmd)
 		t.Fatalf("start the process: %v", err)
 	}
 	if err := stdin.Close(); err != nil {
-		killWait(t, cmd)
+		proctest.KillWait(t, cmd)
 		t.Fatalf("start the process: %v", err)
 	}
 	if err := cmd.Wait(); ctx.Err() != nil {
@@ -74,22 +74,5 @@ func TestOOMKills(t *testing.T) {
 	}
 	if n, err := Kills(m); err != nil || n < 1 {
 		t.Fatalf("OOMKills() after = %d, %v; want at least 1", n, err)
-	}
-}
-
-// killWait ends a test's helper process and reaps it, once: a process
-// already reaped is left alone, and the kill's own exit status is the
-// expected outcome of Wait, not an error.
-func killWait(t testing.TB, cmd *exec.Cmd) {
-	t.Helper()
-	if cmd.ProcessState != nil {
-		return
-	}
-	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Errorf("kill pid %d: %v", cmd.Process.Pid, err)
-	}
-	var exit *exec.ExitError
-	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
-		t.Errorf("wait for pid %d: %v", cmd.Process.Pid, err)
 	}
 }
