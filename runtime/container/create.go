@@ -11,7 +11,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -354,7 +353,7 @@ func (b *builder) startInit(fifo, consoleSock *os.File) error {
 	b.cmd = cmd
 	ktrace.Clone(cmd, unified)
 	b.phases.Mark("start init process")
-	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, MemoryCgroup: strings.TrimSuffix(b.cg.MemoryJoinFile(), "/tasks"), SeccompListenerFD: listenerFD, IDMap: idmapFDs})
+	return b.handshake(parentSock, initproc.Config{FifoFD: fifoFD, ConsoleFD: consoleFD, ClearONLCR: b.opts.ClearONLCR, ExeFD: exeFD, CgroupJoinFD: memFD, MemoryCgroup: b.memoryCgroupDir(), SeccompListenerFD: listenerFD, IDMap: idmapFDs})
 }
 
 // childFiles are the fds a new process inherits from 3 up: first the

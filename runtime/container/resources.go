@@ -3,6 +3,7 @@ package container
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -58,6 +59,14 @@ func (b *builder) memoryJoinFile() (*os.File, error) {
 		return nil, fmt.Errorf("open memory cgroup %s: %w", p, err)
 	}
 	return f, nil
+}
+
+// memoryCgroupDir is memoryJoinFile's cgroup, which the cgroup mount binds, or "".
+func (b *builder) memoryCgroupDir() string {
+	if p := b.cg.MemoryJoinFile(); p != "" {
+		return filepath.Dir(p)
+	}
+	return ""
 }
 
 // rootCgroupNamespace: a new cgroup namespace is rooted at the cgroups the

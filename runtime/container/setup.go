@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -127,7 +126,7 @@ func (b *builder) buildFromRuntime(sock *os.File) error {
 func (b *builder) buildRootfs(procFS int) error {
 	s := b.spec
 	rc := &rootfs.Config{Spec: s, Rootfs: b.rootfs, Bundle: b.bundle, Pid: b.initPid, ProcFS: procFS, IDMap: b.idmaps.FDs(nil),
-		MemoryCgroup: strings.TrimSuffix(b.cg.MemoryJoinFile(), "/tasks"),
+		MemoryCgroup: b.memoryCgroupDir(),
 		BeforePivot: func() error {
 			if !b.hasCreateHooks() {
 				return nil
