@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,8 +31,8 @@ func LoadForExec(bundle string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("%s: %w", ConfigName, err)
 	}
 	var v execView
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", ConfigName, describe(b, err))
+	if err := unmarshal(b, &v); err != nil {
+		return nil, err
 	}
 	s := &specs.Spec{Process: v.Process}
 	if l := v.Linux; l != nil {

@@ -14,7 +14,7 @@ func TestLoadForExec(t *testing.T) {
 		wantSc    bool
 	}{
 		{"args type", `{"process":{"args":"sh"}}`, "config.json: process.args: cannot unmarshal string into []string", false, false},
-		{"syntax", "{\n\"process\": {,}\n}", "config.json: line 2: invalid character ',' looking for beginning of object key string", false, false},
+		{"syntax", "{\n\"process\": {,}\n}", "config.json: line 2: invalid character ',' at start of value", false, false},
 		// What exec does not read is not decoded, so not checked either.
 		{"other parts skipped", `{"process":{"args":["sh"]},"mounts":"x","linux":{"namespaces":1}}`, "", true, false},
 		{"no linux", `{"process":{"args":["sh"]}}`, "", false, false},

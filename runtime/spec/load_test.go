@@ -22,10 +22,16 @@ func TestLoad(t *testing.T) {
 	}{
 		{"missing", "", "config.json: open BUNDLE/config.json: no such file or directory"},
 		{"args type", `{"process":{"args":"sh"}}`, "config.json: process.args: cannot unmarshal string into []string"},
-		{"nested type", `{"linux":{"namespaces":[{"type":1}]}}`, "config.json: linux.namespaces.type: cannot unmarshal number into specs.LinuxNamespaceType"},
+		{"nested type", `{"linux":{"namespaces":[{"type":1}]}}`, "config.json: linux.namespaces[0].type: cannot unmarshal number into specs.LinuxNamespaceType"},
 		{"root type", `[]`, "config.json: (root): cannot unmarshal array into specs.Spec"},
-		{"syntax", "{\n\"process\": {,}\n}", "config.json: line 2: invalid character ',' looking for beginning of object key string"},
+		{"syntax", "{\n\"process\": {,}\n}", "config.json: line 2: invalid character ',' at start of value"},
 		{"ok", `{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"}}`, ""},
+		// What encoding/json, and so runc, accepts: names in any case, a
+		// repeated member (the last wins), unknown members, invalid UTF-8.
+		{"any case", `{"OCIVersion":"1.0.2","Process":{"Args":["sh"],"cwd":"/"}}`, ""},
+		{"repeated member", `{"ociVersion":"1.0.0","ociVersion":"1.0.2","process":{"args":["x"],"args":["sh"]}}`, ""},
+		{"unknown member", `{"ociVersion":"1.0.2","berth":{"x":1},"process":{"args":["sh"],"cwd":"/"}}`, ""},
+		{"invalid utf-8", "{\"ociVersion\":\"1.0.2\",\"hostname\":\"a\xffb\",\"process\":{\"args\":[\"sh\"]}}", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
